@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's first command (until the lab lands): starts a server on a throwaway database and
+# creates the article's two tenant networks through the Neutron API, then lists them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+npm run --silent build
+state=$(mktemp -d /tmp/quark-demo.XXXXXX)
+port=${QUARK_DEMO_PORT:-19696}
+./bin/quark server --db "$state/quark.db" --port "$port" --log-level warn &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -rf "$state"' EXIT
+node scripts/demo-api.mjs "http://127.0.0.1:$port"

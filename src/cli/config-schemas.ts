@@ -1,0 +1,7 @@
+/** The configuration schema of every process the `quark` binary starts, for docs/config.md. */
+import type { ProcessSchema } from '../model/config-doc.js';
+import { ServerConfigSchema } from '../server/config.js';
+
+export const schemas: readonly ProcessSchema[] = [
+  { command: 'quark server', summary: 'The API server and its store.', schema: ServerConfigSchema },
+];

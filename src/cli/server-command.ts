@@ -1,0 +1,27 @@
+/** `quark server`: the Neutron API server. */
+import type { Command } from 'commander';
+import { loadConfig } from '../model/config.js';
+import { ServerConfigSchema } from '../server/config.js';
+import { closeOnSignals, startServer } from '../server/main.js';
+import { readConfigFile } from './config-file.js';
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('Serve the Neutron v2.0 API (and the identity API) from the store')
+    .option('--config <file>', 'YAML or JSON file with server settings (see docs/config.md)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'TCP port (default 9696)', (v) => Number(v))
+    .option('--db <path|url>', "SQLite file, ':memory:' or postgres:// URL")
+    .option('--auth <mode>', "'keystone' or 'noauth'")
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .action(async (opts: { config?: string; host?: string; port?: number; db?: string; auth?: string; logLevel?: string }) => {
+      const config = loadConfig(ServerConfigSchema, {
+        file: readConfigFile(opts.config),
+        env: process.env,
+        flags: { host: opts.host, port: opts.port, db: opts.db, auth: opts.auth, logLevel: opts.logLevel },
+      });
+      const server = await startServer(config);
+      closeOnSignals(server);
+    });
+}

@@ -1,0 +1,51 @@
+/**
+ * How an API resource is declared, after neutron-lib's attribute maps: each attribute says
+ * whether POST and PUT accept it, its converter, its default, whether it is a filter or a sort
+ * key. Request validation, `fields`, filters, sorting and `GET /v2.0/extensions` derive from
+ * these declarations; nothing else lists attributes.
+ */
+import type { Convert } from './validators.js';
+
+/** How a query parameter on a list request matches the attribute. */
+export type FilterKind =
+  | 'string' // equal to the parameter
+  | 'boolean' // the parameter converted with convert_to_boolean
+  | 'integer'
+  | 'contains' // a list attribute that contains the parameter
+  | 'custom'; // the resource's own filter function handles it
+
+export interface Attribute {
+  readonly post?: boolean;
+  readonly put?: boolean;
+  /** A POST must give it. */
+  readonly required?: boolean;
+  /** Value used when a POST omits it; undefined means the resource's rules compute it. */
+  readonly default?: unknown;
+  readonly convert?: Convert<unknown>;
+  /** False for attributes that are accepted but never shown. */
+  readonly visible?: boolean;
+  readonly filter?: FilterKind;
+  readonly sort?: boolean;
+}
+
+export type AttributeMap = Readonly<Record<string, Attribute>>;
+
+export interface ResourceDeclaration {
+  /** JSON key of one item: `network`, `security_group`. */
+  readonly member: string;
+  /** JSON key of a list and the URL segment after /v2.0/: `networks`, `security-groups`. */
+  readonly collection: string;
+  readonly path: string;
+  readonly attributes: AttributeMap;
+}
+
+export interface ExtensionDeclaration {
+  readonly alias: string;
+  readonly name: string;
+  readonly description: string;
+  readonly updated: string;
+  /** Top-level resources the extension adds. */
+  readonly resources?: readonly ResourceDeclaration[];
+  /** Attributes the extension adds to resources, by collection key. */
+  readonly attributes?: Readonly<Record<string, AttributeMap>>;
+}

@@ -1,0 +1,28 @@
+/**
+ * Attributes that every resource with Neutron's standard attributes has: identity, ownership,
+ * name and description, tags, timestamps and revision number.
+ */
+import type { AttributeMap } from './attribute.js';
+import { str, uuid } from './validators.js';
+
+export const idAttributes: AttributeMap = {
+  id: { filter: 'string', sort: true },
+  project_id: { post: true, convert: str(255), filter: 'string', sort: true },
+  tenant_id: { post: true, convert: str(255), filter: 'string', sort: true },
+};
+
+export const nameAttributes: AttributeMap = {
+  name: { post: true, put: true, convert: str(255), default: '', filter: 'string', sort: true },
+  description: { post: true, put: true, convert: str(255), default: '', filter: 'string', sort: true },
+};
+
+export const timestampAttributes: AttributeMap = {
+  created_at: { filter: 'string', sort: true },
+  updated_at: { filter: 'string', sort: true },
+  revision_number: { filter: 'integer', sort: true },
+  tags: { filter: 'custom' },
+};
+
+export const standardAttributes: AttributeMap = { ...idAttributes, ...nameAttributes, ...timestampAttributes };
+
+export { uuid };

@@ -1,0 +1,126 @@
+/**
+ * The one error type of Quark. Every failure carries a code from a closed set; the API layer maps
+ * it to Neutron's wire form `{"NeutronError": {"type", "message", "detail"}}` and HTTP status.
+ * Codes are Neutron's exception class names where Neutron has one, so clients that switch on
+ * `type` keep working. Codes are append-only: never rename or reuse one (docs/errors.md lists them).
+ */
+
+/** How a code reaches the outside world. `internal` codes never reach API clients as such. */
+export interface ErrorKind {
+  readonly status: number;
+  readonly internal?: true;
+}
+
+export const ERROR_CODES = {
+  // 400 — the request itself is wrong.
+  HTTPBadRequest: { status: 400 },
+  InvalidInput: { status: 400 },
+  BadRequest: { status: 400 },
+  InvalidAllocationPool: { status: 400 },
+  InvalidIpForSubnet: { status: 400 },
+  InvalidIpForNetwork: { status: 400 },
+  BadRouterInterface: { status: 400 },
+  InvalidRoutes: { status: 400 },
+  OutOfBoundsAllocationPool: { status: 400 },
+  DNSNameServersExhausted: { status: 400 },
+  HostRoutesExhausted: { status: 400 },
+  DuplicateAddressPairInRequest: { status: 400 },
+  PortSecurityAndIPRequiredForSecurityGroups: { status: 400 },
+  // 401 / 403 — who is asking.
+  NotAuthenticated: { status: 401 },
+  PolicyNotAuthorized: { status: 403 },
+  // 404 — it does not exist (or the caller may not know that it does).
+  HTTPNotFound: { status: 404 },
+  NetworkNotFound: { status: 404 },
+  SubnetNotFound: { status: 404 },
+  PortNotFound: { status: 404 },
+  RouterNotFound: { status: 404 },
+  FloatingIPNotFound: { status: 404 },
+  SecurityGroupNotFound: { status: 404 },
+  SecurityGroupRuleNotFound: { status: 404 },
+  AgentNotFound: { status: 404 },
+  ExtensionNotFound: { status: 404 },
+  TagNotFound: { status: 404 },
+  ExternalGatewayForFloatingIPNotFound: { status: 404 },
+  RouterInterfaceNotFound: { status: 404 },
+  RouterInterfaceNotFoundForSubnet: { status: 404 },
+  // 405 — the resource exists but not this verb.
+  HTTPMethodNotAllowed: { status: 405 },
+  // 409 — the request conflicts with what is stored.
+  NetworkInUse: { status: 409 },
+  SubnetInUse: { status: 409 },
+  PortInUse: { status: 409 },
+  IpAddressInUse: { status: 409 },
+  IpAddressGenerationFailure: { status: 409 },
+  IpAddressAlreadyAllocated: { status: 409 },
+  MacAddressInUse: { status: 409 },
+  OverlappingAllocationPools: { status: 409 },
+  GatewayConflictWithAllocationPools: { status: 409 },
+  RouterInUse: { status: 409 },
+  RouterInterfaceInUseByFloatingIP: { status: 409 },
+  SecurityGroupInUse: { status: 409 },
+  SecurityGroupRuleExists: { status: 409 },
+  SecurityGroupCannotRemoveDefault: { status: 409 },
+  FloatingIPPortAlreadyAssociated: { status: 409 },
+  OverQuota: { status: 409 },
+  InUse: { status: 409 },
+  GatewayIpInUse: { status: 409 },
+  FlatNetworkInUse: { status: 409 },
+  VlanIdInUse: { status: 409 },
+  TunnelIdInUse: { status: 409 },
+  InvalidSharedSetting: { status: 409 },
+  AddressPairAndPortSecurityRequired: { status: 409 },
+  L3PortInUse: { status: 409 },
+  PortSecurityPortHasSecurityGroup: { status: 409 },
+  Conflict: { status: 409 },
+  // 412 — a conditional request lost its race.
+  RevisionNumberConstraintFailed: { status: 412 },
+  // 503 — a pool is exhausted.
+  NoNetworkAvailable: { status: 503 },
+  MacAddressGenerationFailure: { status: 503 },
+  // 500 — ours. The message a client sees is generic; the cause goes to the log.
+  InternalError: { status: 500 },
+  // Internal codes: they describe failures inside Quark processes (a host command, a bad config
+  // file, the database). The server turns them into InternalError before they reach a client.
+  HostCommandFailed: { status: 500, internal: true },
+  InvalidConfig: { status: 500, internal: true },
+  StoreFailure: { status: 500, internal: true },
+  ScenarioInvalid: { status: 500, internal: true },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class QuarkError extends Error {
+  override readonly name = 'QuarkError';
+  readonly code: ErrorCode;
+  /** Extra text for operators. For internal codes it may hold argv, exit status and stderr. */
+  readonly detail: string;
+
+  constructor(code: ErrorCode, message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = options.detail ?? '';
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get internal(): boolean {
+    return 'internal' in ERROR_CODES[this.code];
+  }
+}
+
+export function isQuarkError(e: unknown): e is QuarkError {
+  return e instanceof QuarkError;
+}
+
+/** Neutron's wording for a field that failed validation: "Invalid input for cidr. Reason: …". */
+export function invalidField(field: string, reason: string): QuarkError {
+  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}`);
+}
+
+/** Neutron's wording for a rule broken by an operation: "Invalid input for operation: …". */
+export function invalidInput(reason: string): QuarkError {
+  return new QuarkError('InvalidInput', `Invalid input for operation: ${reason}.`);
+}

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import * as names from './names.js';
+
+describe('names', () => {
+  it('device names follow Neutron: prefix + 11 characters of the port id', () => {
+    const id = '3c9b4a1e-2f5d-4c1a-9e0b-123456789abc';
+    assert.equal(names.tapDevice(id), 'tap3c9b4a1e-2f');
+    assert.equal(names.qvoDevice(id), 'qvo3c9b4a1e-2f');
+    assert.equal(names.qrDevice(id), 'qr-3c9b4a1e-2f');
+    assert.equal(names.dhcpNamespace(id), `qdhcp-${id}`);
+  });
+
+  it('no interface name exceeds the kernel limit of 15 characters', () => {
+    const makers = [names.tapDevice, names.qbrBridge, names.qvbDevice, names.qvoDevice, names.qrDevice, names.qgDevice];
+    for (let i = 0; i < 2000; i++) {
+      const id = randomUUID();
+      for (const make of makers) assert.ok(make(id).length <= names.MAX_DEVICE_NAME, make(id));
+    }
+    assert.ok(names.tunnelPort('vxlan', '255.255.255.255').length <= names.MAX_DEVICE_NAME);
+    assert.equal(names.tunnelPort('gre', '198.18.0.2'), 'gre-c6120002');
+  });
+
+  it('firewall chains stay within iptables limits and ipsets within ipset limits', () => {
+    const id = randomUUID();
+    assert.ok(names.portChain('i', id).length <= 28);
+    assert.ok(names.remoteGroupSet('IPv6', id).length <= 31);
+  });
+});

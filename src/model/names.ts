@@ -1,0 +1,89 @@
+/**
+ * Every Linux and OVS name Quark creates is made here, so that an operator who knows Neutron
+ * finds the same names, and so that the 15-character kernel limit (IFNAMSIZ 16 with the NUL)
+ * is checked in one place. Device names are a 3-character prefix plus the first 11 characters of
+ * the port id, as Neutron and os-vif do (`tap3c9b4a1e-2f`).
+ */
+
+/** Linux refuses longer interface names. */
+export const MAX_DEVICE_NAME = 15;
+const PORT_ID_CHARS = 11;
+
+export type DevicePrefix = 'tap' | 'qbr' | 'qvb' | 'qvo' | 'qr-' | 'qg-' | 'ha-' | 'ns-';
+
+function device(prefix: DevicePrefix, portId: string): string {
+  return prefix + portId.slice(0, PORT_ID_CHARS);
+}
+
+/** The instance's (or DHCP server's) interface: `tap` + 11 characters of the port id. */
+export const tapDevice = (portId: string): string => device('tap', portId);
+/** The per-port Linux bridge of the hybrid plug, where iptables sees the port's traffic. */
+export const qbrBridge = (portId: string): string => device('qbr', portId);
+/** The veth end inside qbr. */
+export const qvbDevice = (portId: string): string => device('qvb', portId);
+/** The veth end on br-int. */
+export const qvoDevice = (portId: string): string => device('qvo', portId);
+/** A router's interface on a tenant subnet. */
+export const qrDevice = (portId: string): string => device('qr-', portId);
+/** A router's interface on the external network. */
+export const qgDevice = (portId: string): string => device('qg-', portId);
+
+export const dhcpNamespace = (networkId: string): string => `qdhcp-${networkId}`;
+export const routerNamespace = (routerId: string): string => `qrouter-${routerId}`;
+
+export const INTEGRATION_BRIDGE = 'br-int';
+export const TUNNEL_BRIDGE = 'br-tun';
+/** Userspace datapath only: the bridge that owns the underlay address so OVS can tunnel. */
+export const UNDERLAY_BRIDGE = 'br-phy';
+export const PATCH_INT_TO_TUN = 'patch-tun';
+export const PATCH_TUN_TO_INT = 'patch-int';
+
+/** Patch ports between br-int and a provider bridge such as br-ex: `int-br-ex` / `phy-br-ex`. */
+export const intToPhysPatch = (bridge: string): string => `int-${bridge}`;
+export const physToIntPatch = (bridge: string): string => `phy-${bridge}`;
+
+export type TunnelType = 'gre' | 'vxlan';
+
+/**
+ * A tunnel port is named after the remote endpoint, as Neutron's agent does: `gre-c6120002` for
+ * remote 198.18.0.2. The hex form fits 15 characters for every IPv4 address.
+ */
+export function tunnelPort(type: TunnelType, remoteIp: string): string {
+  const hex = remoteIp
+    .split('.')
+    .map((o) => Number(o).toString(16).padStart(2, '0'))
+    .join('');
+  return `${type}-${hex}`;
+}
+
+/** iptables chains owned by the L2 agent's firewall start with this (Neutron: `neutron-openvswi-`). */
+export const FIREWALL_CHAIN_PREFIX = 'quark-fw-';
+/** iptables chains owned by the L3 agent inside qrouter namespaces (Neutron: `neutron-l3-agent-`). */
+export const L3_CHAIN_PREFIX = 'quark-l3-';
+
+/**
+ * Per-port firewall chains: `i` (ingress), `o` (egress), `s` (anti-spoofing) + 10 characters of
+ * the port id, as Neutron names `neutron-openvswi-i3c9b4a1e-2`.
+ */
+export function portChain(direction: 'i' | 'o' | 's', portId: string): string {
+  return `${FIREWALL_CHAIN_PREFIX}${direction}${portId.slice(0, 10)}`;
+}
+
+/** ipset names: `Q` + ethertype + security group id, within ipset's 31-character limit. */
+export function remoteGroupSet(ethertype: 'IPv4' | 'IPv6', securityGroupId: string): string {
+  return `Q${ethertype}${securityGroupId}`.slice(0, 29);
+}
+
+/** DHCP port device_id, as Neutron derives it from the agent host and the network. */
+export function dhcpDeviceId(hostUuid: string, networkId: string): string {
+  return `dhcp${hostUuid}-${networkId}`;
+}
+
+/**
+ * Names of things a lab or a test makes on the machine all start with a prefix such as `qk3f`.
+ * The prefix keeps them apart from the host's own devices and from other runs, and lets
+ * cleanup find leftovers after a crash.
+ */
+export function labName(prefix: string, suffix: string): string {
+  return `${prefix}-${suffix}`;
+}

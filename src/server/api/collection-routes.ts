@@ -1,0 +1,91 @@
+/**
+ * Binds the generic collection operations to HTTP routes under /v2.0 for one resource:
+ * list/create on the collection, show/update/delete on a member, and the tags sub-resource.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Caller } from '../caller.js';
+import * as op from './collection.js';
+import { type QueryBag, parseListQuery } from './list-query.js';
+import type { AnyResourceHandler } from './resource.js';
+
+export interface RouteDeps extends op.CollectionDeps {
+  readonly paginationMaxLimit: number;
+  readonly callerOf: (request: FastifyRequest) => Caller;
+}
+
+type IdParams = { id: string };
+type TagParams = { id: string; tag: string };
+
+function links(request: FastifyRequest, collection: string, next: string | null, previous: string | null) {
+  const base = `${request.protocol}://${request.host}${request.url.split('?')[0]}`;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query as Record<string, string | string[]>)) {
+    for (const v of Array.isArray(value) ? value : [value]) query.append(key, v);
+  }
+  const href = (marker: string, reverse: boolean) => {
+    const q = new URLSearchParams(query);
+    q.set('marker', marker);
+    if (reverse) q.set('page_reverse', 'True');
+    else q.delete('page_reverse');
+    return `${base}?${q.toString()}`;
+  };
+  const out: { rel: string; href: string }[] = [];
+  if (next) out.push({ rel: 'next', href: href(next, false) });
+  if (previous) out.push({ rel: 'previous', href: href(previous, true) });
+  return out.length > 0 ? { [`${collection}_links`]: out } : {};
+}
+
+export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
+  const base = `/v2.0/${h.declaration.path}`;
+  const { collection } = h.declaration;
+
+  app.get(base, async (request) => {
+    const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
+    const result = op.list(h, deps, deps.callerOf(request), q);
+    return { [collection]: result.items, ...links(request, collection, result.next, result.previous) };
+  });
+
+  app.post(base, async (request, reply) => {
+    reply.code(201);
+    return op.create(h, deps, deps.callerOf(request), request.body);
+  });
+
+  app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => {
+    const q = parseListQuery(h.declaration, { fields: (request.query as QueryBag).fields }, -1);
+    return { [h.declaration.member]: op.show(h, deps, deps.callerOf(request), request.params.id, q.fields) };
+  });
+
+  app.put<{ Params: IdParams }>(`${base}/:id`, async (request) =>
+    op.update(h, deps, deps.callerOf(request), request.params.id, request.body, request.headers['if-match']),
+  );
+
+  app.delete<{ Params: IdParams }>(`${base}/:id`, async (request, reply) => {
+    await op.remove(h, deps, deps.callerOf(request), request.params.id, request.headers['if-match']);
+    reply.code(204).send();
+  });
+
+  if (!('tags' in h.declaration.attributes)) return;
+
+  app.get<{ Params: IdParams }>(`${base}/:id/tags`, async (request) =>
+    op.getTags(h, deps, deps.callerOf(request), request.params.id),
+  );
+  app.put<{ Params: IdParams }>(`${base}/:id/tags`, async (request) =>
+    op.replaceTags(h, deps, deps.callerOf(request), request.params.id, request.body),
+  );
+  app.delete<{ Params: IdParams }>(`${base}/:id/tags`, async (request, reply) => {
+    await op.removeTag(h, deps, deps.callerOf(request), request.params.id, null);
+    reply.code(204).send();
+  });
+  app.get<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (request, reply) => {
+    op.checkTag(h, deps, deps.callerOf(request), request.params.id, request.params.tag);
+    reply.code(204).send();
+  });
+  app.put<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (request, reply) => {
+    await op.addTag(h, deps, deps.callerOf(request), request.params.id, request.params.tag);
+    reply.code(201).send();
+  });
+  app.delete<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (request, reply) => {
+    await op.removeTag(h, deps, deps.callerOf(request), request.params.id, request.params.tag);
+    reply.code(204).send();
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * The generic operations every collection offers — list, show, create (single and bulk),
+ * update, delete, and tags — in terms of a ResourceHandler. Each write is one store
+ * transaction, so a failed request (bulk included) leaves the store as it was.
+ */
+import { QuarkError } from '../../model/errors.js';
+import { tag as tagConvert } from '../../model/api/validators.js';
+import { listOf } from '../../model/api/validators.js';
+import type { Store, WriteTx } from '../../store/store.js';
+import type { ReadView } from '../../store/view.js';
+import type { Caller } from '../caller.js';
+import type { PluginContext, Services } from '../plugin/context.js';
+import { allowed, enforce } from '../policy.js';
+import { enforceQuota } from '../plugin/quotas.js';
+import { type ListQuery, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
+import { attributeRule, readableAttributes, renderRecord } from './render.js';
+import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
+import type { AnyResourceHandler } from './resource.js';
+
+type AnyRecord = { id: string; project_id: string; tags?: readonly string[]; revision_number?: number };
+
+export interface CollectionDeps {
+  readonly store: Store;
+  readonly services: Services;
+}
+
+export interface ListResult {
+  readonly items: Record<string, unknown>[];
+  readonly next: string | null;
+  readonly previous: string | null;
+}
+
+function context(deps: CollectionDeps, caller: Caller): PluginContext {
+  return { ...deps.services, caller };
+}
+
+function visible(h: AnyResourceHandler, view: ReadView, caller: Caller, record: AnyRecord): boolean {
+  return caller.isAdmin || allowed(`get_${h.declaration.member}`, caller, h.target(view, record));
+}
+
+/** The record if it exists and the caller may see it; otherwise the resource's 404. */
+export function findVisible(h: AnyResourceHandler, view: ReadView, caller: Caller, id: string): AnyRecord {
+  const record = view.get(h.kind, id) as AnyRecord | undefined;
+  if (!record || !visible(h, view, caller, record)) throw h.notFound(id);
+  return record;
+}
+
+export function render(
+  h: AnyResourceHandler,
+  view: ReadView,
+  caller: Caller,
+  record: AnyRecord,
+  fields: readonly string[] | null = null,
+) {
+  return renderRecord(record, h.derived?.(view, record), readableAttributes(h.declaration, caller), fields);
+}
+
+export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, q: ListQuery): ListResult {
+  const view = deps.store.view;
+  const attributes = readableAttributes(h.declaration, caller);
+  const needsDerived = h.derived !== undefined;
+  const matched: AnyRecord[] = [];
+  for (const record of view.all(h.kind) as AnyRecord[]) {
+    if (!visible(h, view, caller, record)) continue;
+    if (!matchesTags(record.tags ?? [], q.tags)) continue;
+    let ok = true;
+    for (const f of q.filters) {
+      if (f.kind === 'custom') {
+        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values) ?? true);
+      } else {
+        const source = record as unknown as Record<string, unknown>;
+        const value =
+          f.name === 'tenant_id' ? record.project_id : f.name in source ? source[f.name] : h.derived?.(view, record)[f.name];
+        ok = matchesFilter(value, f);
+      }
+      if (!ok) break;
+    }
+    if (ok) matched.push(record);
+  }
+  const attributeOf = (r: AnyRecord, key: string) =>
+    key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r)[key]);
+  const sorted = sortRecords(q.sort.length > 0 ? [...matched] : matched, q.sort, attributeOf);
+  const page = paginate(sorted, q, (r) => r.id);
+  return {
+    items: page.items.map((r) => renderRecord(r, needsDerived ? h.derived!(view, r) : undefined, attributes, q.fields)),
+    next: page.next,
+    previous: page.previous,
+  };
+}
+
+export function show(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, fields: readonly string[] | null) {
+  const view = deps.store.view;
+  return render(h, view, caller, findVisible(h, view, caller, id), fields);
+}
+
+/**
+ * Refuses attributes the caller's role may not set (`create_network:shared` …). As in Neutron,
+ * an attribute only counts as set when its value differs from the declared default.
+ */
+function enforceAttributes(
+  h: AnyResourceHandler,
+  verb: 'create' | 'update',
+  caller: Caller,
+  values: AttributeValues,
+  target: { projectId: string; networkProjectId?: string },
+) {
+  for (const [name, value] of Object.entries(values)) {
+    const fallback = h.declaration.attributes[name]?.default;
+    if (fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
+    const rule = attributeRule(`${verb}_${h.declaration.member}`, name);
+    if (rule) enforce(rule, caller, target);
+  }
+}
+
+function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, values: AttributeValues): AnyRecord {
+  const projectId = resolveProject(values, ctx.caller);
+  const target = h.createTarget?.(tx, ctx, values, projectId) ?? { projectId };
+  enforce(`create_${h.declaration.member}`, ctx.caller, target);
+  enforceAttributes(h, 'create', ctx.caller, values, target);
+  if (h.quota) enforceQuota(tx, ctx, h.quota, projectId, 1);
+  return h.create(tx, ctx, values, projectId) as AnyRecord;
+}
+
+export async function create(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, body: unknown) {
+  const request = parseCreateBody(h.declaration, body);
+  const ctx = context(deps, caller);
+  const records = await deps.store.write((tx) => request.items.map((values) => createOne(h, tx, ctx, values)));
+  const view = deps.store.view;
+  const rendered = records.map((r) => render(h, view, caller, view.get(h.kind, r.id) as AnyRecord));
+  return request.bulk ? { [h.declaration.collection]: rendered } : { [h.declaration.member]: rendered[0] };
+}
+
+/** `If-Match: revision_number=N` makes an update or delete conditional, as Neutron's revision-if-match. */
+function checkRevision(record: AnyRecord, ifMatch: string | undefined): void {
+  if (!ifMatch) return;
+  const m = /revision_number=(\d+)/.exec(ifMatch);
+  if (m && Number(m[1]) !== record.revision_number) {
+    throw new QuarkError(
+      'RevisionNumberConstraintFailed',
+      `Constrained to ${m[1]}, but current revision is ${record.revision_number}`,
+    );
+  }
+}
+
+export async function update(
+  h: AnyResourceHandler,
+  deps: CollectionDeps,
+  caller: Caller,
+  id: string,
+  body: unknown,
+  ifMatch?: string,
+) {
+  const values = parseUpdateBody(h.declaration, body);
+  const ctx = context(deps, caller);
+  const updated = await deps.store.write((tx) => {
+    const record = findVisible(h, tx, caller, id);
+    checkRevision(record, ifMatch);
+    const target = h.target(tx, record);
+    enforce(`update_${h.declaration.member}`, caller, target);
+    enforceAttributes(h, 'update', caller, values, target);
+    return h.update(tx, ctx, record, values) as AnyRecord;
+  });
+  const view = deps.store.view;
+  return { [h.declaration.member]: render(h, view, caller, view.get(h.kind, updated.id) as AnyRecord) };
+}
+
+export async function remove(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, ifMatch?: string) {
+  const ctx = context(deps, caller);
+  await deps.store.write((tx) => {
+    const record = findVisible(h, tx, caller, id);
+    checkRevision(record, ifMatch);
+    enforce(`delete_${h.declaration.member}`, caller, h.target(tx, record));
+    h.delete(tx, ctx, record);
+  });
+}
+
+// Tags: every change is an update of the resource (its revision_number moves).
+
+function writeTags(
+  h: AnyResourceHandler,
+  deps: CollectionDeps,
+  caller: Caller,
+  id: string,
+  change: (tags: string[]) => string[],
+) {
+  return deps.store.write((tx) => {
+    const record = findVisible(h, tx, caller, id);
+    enforce(`update_${h.declaration.member}`, caller, h.target(tx, record));
+    const tags = change([...(record.tags ?? [])]);
+    return (tx.put(h.kind, { ...record, tags } as never) as AnyRecord).tags ?? [];
+  });
+}
+
+export function getTags(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string) {
+  return { tags: findVisible(h, deps.store.view, caller, id).tags ?? [] };
+}
+
+export function checkTag(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, tag: string): void {
+  const tags = findVisible(h, deps.store.view, caller, id).tags ?? [];
+  if (!tags.includes(tag))
+    throw new QuarkError('TagNotFound', `Tag ${tag} could not be found for ${h.declaration.member} ${id}.`);
+}
+
+export async function addTag(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, tag: string) {
+  const t = tagConvert(tag, 'tag');
+  await writeTags(h, deps, caller, id, (tags) => (tags.includes(t) ? tags : [...tags, t]));
+}
+
+export async function replaceTags(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, body: unknown) {
+  const raw = (body as { tags?: unknown } | null)?.tags;
+  if (raw === undefined) throw new QuarkError('HTTPBadRequest', "Invalid tags body: 'tags' is missing");
+  const tags = [...new Set(listOf(tagConvert)(raw, 'tags'))];
+  return { tags: await writeTags(h, deps, caller, id, () => tags) };
+}
+
+export async function removeTag(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, tag: string | null) {
+  await writeTags(h, deps, caller, id, (tags) => {
+    if (tag === null) return [];
+    if (!tags.includes(tag))
+      throw new QuarkError('TagNotFound', `Tag ${tag} could not be found for ${h.declaration.member} ${id}.`);
+    return tags.filter((t) => t !== tag);
+  });
+}

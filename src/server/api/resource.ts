@@ -1,0 +1,53 @@
+/**
+ * The contract between the generic collection routes and one resource's rules. The routes
+ * parse and validate requests from the declaration, enforce policy, run these functions inside
+ * one store transaction, and render the result; the functions hold only Neutron's semantics.
+ */
+import type { ResourceDeclaration } from '../../model/api/attribute.js';
+import type { QuarkError } from '../../model/errors.js';
+import type { QuotaResource } from '../../model/quota.js';
+import type { Kind, KindRecords } from '../../store/kinds.js';
+import type { WriteTx } from '../../store/store.js';
+import type { ReadView } from '../../store/view.js';
+import type { PluginContext } from '../plugin/context.js';
+import type { Target } from '../policy.js';
+import type { AttributeValues } from './request-body.js';
+
+export interface ResourceHandler<K extends Kind> {
+  readonly kind: K;
+  /** The collection path (`networks`); the declaration is looked up in the API registry by it. */
+  readonly path: string;
+  /** The declaration merged with every loaded extension; set by `bindHandler`. */
+  readonly declaration: ResourceDeclaration;
+  /** The error for an id that does not exist or that the caller may not see. */
+  notFound(id: string): QuarkError;
+  /** Ownership facts policy needs about a record. */
+  target(view: ReadView, record: KindRecords[K]): Target;
+  /** Attributes computed at read time (a network's subnets). */
+  derived?(view: ReadView, record: KindRecords[K]): Record<string, unknown>;
+  /** Quota counted against the owner on create. */
+  readonly quota?: QuotaResource;
+  /** Policy facts about a create request before the record exists (the network's owner…). */
+  createTarget?(view: ReadView, ctx: PluginContext, values: AttributeValues, projectId: string): Target;
+  create(tx: WriteTx, ctx: PluginContext, values: AttributeValues, projectId: string): KindRecords[K];
+  update(tx: WriteTx, ctx: PluginContext, record: KindRecords[K], values: AttributeValues): KindRecords[K];
+  delete(tx: WriteTx, ctx: PluginContext, record: KindRecords[K]): void;
+  /** Handles filters declared 'custom' (fixed_ips on ports). */
+  filter?(record: KindRecords[K], name: string, values: readonly string[]): boolean;
+}
+
+/** Handlers of any kind, as the route table holds them. */
+// biome-ignore lint/suspicious/noExplicitAny: the table is heterogeneous by design; each entry is typed where it is made.
+export type AnyResourceHandler = ResourceHandler<any>;
+
+/** A handler as a resource module writes it: everything but the merged declaration. */
+export type HandlerSpec<K extends Kind> = Omit<ResourceHandler<K>, 'declaration'>;
+
+export function bindHandler<K extends Kind>(
+  spec: HandlerSpec<K>,
+  resources: ReadonlyMap<string, ResourceDeclaration>,
+): ResourceHandler<K> {
+  const declaration = resources.get(spec.path);
+  if (!declaration) throw new Error(`no API declaration for ${spec.path}`);
+  return { ...spec, declaration };
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
+
+describe('subnets API', () => {
+  let s: TestServer;
+  let net: string;
+  before(async () => {
+    s = await testServer();
+    net = (await s.post('/v2.0/networks', { network: { name: 'n' } }, ALICE)).network.id;
+  });
+  after(() => s.close());
+
+  const create = (subnet: Record<string, unknown>, as = ALICE) =>
+    s.request('POST', '/v2.0/subnets', { subnet: { network_id: net, ...subnet } }, as);
+  const error = async (subnet: Record<string, unknown>, status: number, type: string) => {
+    const r = await create(subnet);
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    assert.equal(r.body.NeutronError.type, type);
+    return r.body.NeutronError.message as string;
+  };
+
+  it("applies Neutron's IPv4 defaults", async () => {
+    const r = await create({ ip_version: 4, cidr: '10.0.0.0/24' });
+    assert.equal(r.status, 201);
+    const sn = r.body.subnet;
+    assert.equal(sn.gateway_ip, '10.0.0.1');
+    assert.deepEqual(sn.allocation_pools, [{ start: '10.0.0.2', end: '10.0.0.254' }]);
+    assert.equal(sn.enable_dhcp, true);
+    assert.deepEqual(sn.dns_nameservers, []);
+    const n = await s.get(`/v2.0/networks/${net}`, ALICE);
+    assert.deepEqual(n.network.subnets, [sn.id]);
+  });
+
+  it("applies Neutron's IPv6 defaults", async () => {
+    const r = await create({ ip_version: 6, cidr: '2001:db8:1::/64' });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.subnet.gateway_ip, '2001:db8:1::1');
+    assert.deepEqual(r.body.subnet.allocation_pools, [{ start: '2001:db8:1::2', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
+  });
+
+  it('normalises and validates the cidr', async () => {
+    await error({ ip_version: 4, cidr: '10.9.0.0/33' }, 400, 'HTTPBadRequest');
+    await error({ ip_version: 4, cidr: 'banana' }, 400, 'HTTPBadRequest');
+    const msg = await error({ ip_version: 4, cidr: '10.9.0.5/24' }, 400, 'HTTPBadRequest');
+    assert.match(msg, /10\.9\.0\.0\/24/);
+    await error({ ip_version: 6, cidr: '10.9.0.0/24' }, 400, 'InvalidInput');
+    await error({ ip_version: 5, cidr: '10.9.0.0/24' }, 400, 'HTTPBadRequest');
+    await error({ cidr: '10.9.0.0/24' }, 400, 'HTTPBadRequest');
+  });
+
+  it('refuses overlapping subnets on one network but not across networks', async () => {
+    await error({ ip_version: 4, cidr: '10.0.0.128/25' }, 400, 'InvalidInput');
+    const other = (await s.post('/v2.0/networks', { network: { name: 'other' } }, BOB)).network.id;
+    const r = await s.request(
+      'POST',
+      '/v2.0/subnets',
+      { subnet: { network_id: other, ip_version: 4, cidr: '10.0.0.0/24' } },
+      BOB,
+    );
+    assert.equal(r.status, 201, 'projects may use the same cidr on their own networks');
+  });
+
+  it('validates the gateway', async () => {
+    await error({ ip_version: 4, cidr: '10.1.0.0/24', gateway_ip: '10.1.0.0' }, 400, 'InvalidInput');
+    await error({ ip_version: 4, cidr: '10.1.0.0/24', gateway_ip: '10.1.0.255' }, 400, 'InvalidInput');
+    await error({ ip_version: 4, cidr: '10.1.0.0/24', gateway_ip: '2001:db8::1' }, 400, 'InvalidInput');
+    const outside = await create({ ip_version: 4, cidr: '10.1.0.0/24', gateway_ip: '192.168.1.1' });
+    assert.equal(outside.status, 201, 'Neutron accepts a gateway outside the cidr');
+    const none = await create({ ip_version: 4, cidr: '10.2.0.0/24', gateway_ip: null });
+    assert.equal(none.body.subnet.gateway_ip, null);
+    assert.deepEqual(none.body.subnet.allocation_pools, [{ start: '10.2.0.1', end: '10.2.0.254' }]);
+  });
+
+  it('validates allocation pools', async () => {
+    await error(
+      { ip_version: 4, cidr: '10.3.0.0/24', allocation_pools: [{ start: '10.3.0.10', end: '10.3.1.5' }] },
+      400,
+      'OutOfBoundsAllocationPool',
+    );
+    await error(
+      {
+        ip_version: 4,
+        cidr: '10.3.0.0/24',
+        allocation_pools: [
+          { start: '10.3.0.10', end: '10.3.0.20' },
+          { start: '10.3.0.15', end: '10.3.0.30' },
+        ],
+      },
+      409,
+      'OverlappingAllocationPools',
+    );
+    await error(
+      {
+        ip_version: 4,
+        cidr: '10.3.0.0/24',
+        gateway_ip: '10.3.0.12',
+        allocation_pools: [{ start: '10.3.0.10', end: '10.3.0.20' }],
+      },
+      409,
+      'GatewayConflictWithAllocationPools',
+    );
+    await error({ ip_version: 4, cidr: '10.3.0.0/24', allocation_pools: [{ start: '10.3.0.10' }] }, 400, 'HTTPBadRequest');
+    const ok = await create({
+      ip_version: 4,
+      cidr: '10.3.0.0/24',
+      allocation_pools: [{ start: '10.3.0.100', end: '10.3.0.110' }],
+    });
+    assert.equal(ok.status, 201);
+  });
+
+  it('validates DNS servers, host routes and IPv6 modes', async () => {
+    await error({ ip_version: 4, cidr: '10.4.0.0/24', dns_nameservers: ['2001:db8::53'] }, 400, 'InvalidInput');
+    await error({ ip_version: 4, cidr: '10.4.0.0/24', dns_nameservers: ['8.8.8.8', '8.8.8.8'] }, 400, 'HTTPBadRequest');
+    await error(
+      { ip_version: 4, cidr: '10.4.0.0/24', dns_nameservers: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4', '1.1.1.5', '1.1.1.6'] },
+      400,
+      'DNSNameServersExhausted',
+    );
+    await error({ ip_version: 4, cidr: '10.4.0.0/24', host_routes: [{ destination: '10.9.0.0/16' }] }, 400, 'HTTPBadRequest');
+    await error(
+      { ip_version: 4, cidr: '10.4.0.0/24', host_routes: [{ destination: '::/0', nexthop: '10.4.0.1' }] },
+      400,
+      'InvalidInput',
+    );
+    await error({ ip_version: 4, cidr: '10.4.0.0/24', ipv6_ra_mode: 'slaac' }, 400, 'InvalidInput');
+    await error(
+      { ip_version: 6, cidr: '2001:db8:4::/64', ipv6_ra_mode: 'slaac', ipv6_address_mode: 'dhcpv6-stateful' },
+      400,
+      'InvalidInput',
+    );
+    await error({ ip_version: 6, cidr: '2001:db8:4::/80', ipv6_address_mode: 'slaac' }, 400, 'InvalidInput');
+    const ok = await create({
+      ip_version: 4,
+      cidr: '10.4.0.0/24',
+      dns_nameservers: ['8.8.8.8'],
+      host_routes: [{ destination: '10.9.0.0/16', nexthop: '10.4.0.254' }],
+    });
+    assert.equal(ok.status, 201);
+    assert.deepEqual(ok.body.subnet.host_routes, [{ destination: '10.9.0.0/16', nexthop: '10.4.0.254' }]);
+  });
+
+  it('updates keep allocated addresses valid', async () => {
+    const sn = (await create({ ip_version: 4, cidr: '10.5.0.0/24' })).body.subnet;
+    const port = (await s.post('/v2.0/ports', { port: { network_id: net, fixed_ips: [{ subnet_id: sn.id }] } }, ALICE)).port;
+    assert.equal(port.fixed_ips[0].ip_address, '10.5.0.2');
+    const badPool = await s.request(
+      'PUT',
+      `/v2.0/subnets/${sn.id}`,
+      { subnet: { allocation_pools: [{ start: '10.5.0.1', end: '10.5.0.50' }] } },
+      ALICE,
+    );
+    assert.equal(badPool.status, 409);
+    assert.equal(badPool.body.NeutronError.type, 'GatewayConflictWithAllocationPools');
+    const upd = await s.request(
+      'PUT',
+      `/v2.0/subnets/${sn.id}`,
+      { subnet: { name: 'renamed', dns_nameservers: ['9.9.9.9'] } },
+      ALICE,
+    );
+    assert.equal(upd.status, 200);
+    assert.equal(upd.body.subnet.revision_number, 2);
+    const cidr = await s.request('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { cidr: '10.6.0.0/24' } }, ALICE);
+    assert.equal(cidr.status, 400);
+    const inUse = await s.request('DELETE', `/v2.0/subnets/${sn.id}`, undefined, ALICE);
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.NeutronError.type, 'SubnetInUse');
+    await s.request('DELETE', `/v2.0/ports/${port.id}`, undefined, ALICE);
+    assert.equal((await s.request('DELETE', `/v2.0/subnets/${sn.id}`, undefined, ALICE)).status, 204);
+  });
+
+  it("hides other projects' subnets and refuses subnets on their networks", async () => {
+    const r = await s.request('POST', '/v2.0/subnets', { subnet: { network_id: net, ip_version: 4, cidr: '10.7.0.0/24' } }, BOB);
+    assert.equal(r.status, 404);
+    assert.equal(r.body.NeutronError.type, 'NetworkNotFound');
+    const list = await s.get('/v2.0/subnets', BOB);
+    assert.ok(list.subnets.every((x: { project_id: string }) => x.project_id === 'bob'));
+    const all = await s.get('/v2.0/subnets', ADMIN);
+    assert.ok(all.subnets.length > list.subnets.length);
+  });
+});

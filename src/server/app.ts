@@ -1,0 +1,137 @@
+/**
+ * The HTTP application: Neutron v2.0 routes generated from the resource handlers, version and
+ * extension documents, health and metrics, and the error mapping that makes every failure a
+ * NeutronError. Building the app does not listen; `startServer` does.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { QuarkError } from '../model/errors.js';
+import type { ApiRegistry } from '../model/api/registry.js';
+import type { Store } from '../store/store.js';
+import { registerCollection } from './api/collection-routes.js';
+import { renderError } from './api/neutron-error.js';
+import type { AnyResourceHandler } from './api/resource.js';
+import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
+import { type Authenticator, type Caller, noauth } from './caller.js';
+import type { ServerConfig } from './config.js';
+import { ServerMetrics } from './metrics.js';
+import { AddressAllocator } from './plugin/address-allocator.js';
+import type { Services } from './plugin/context.js';
+import { neutronApi } from './neutron-api.js';
+
+export interface AppOptions {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly logger?: Logger;
+  readonly authenticator?: Authenticator;
+  readonly services?: Partial<Services>;
+  readonly processMetrics?: boolean;
+}
+
+export interface QuarkApp {
+  readonly app: FastifyInstance;
+  readonly registry: ApiRegistry;
+  readonly handlers: ReadonlyMap<string, AnyResourceHandler>;
+  readonly metrics: ServerMetrics;
+  readonly services: Services;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+function baseUrl(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+export async function buildApp(options: AppOptions): Promise<QuarkApp> {
+  const { config, store } = options;
+  const services: Services = {
+    config,
+    addresses: new AddressAllocator(),
+    randomBytes: (n) => randomBytes(n),
+    newId: () => randomUUID(),
+    ...options.services,
+  };
+  const metrics = new ServerMetrics({ processMetrics: options.processMetrics ?? false });
+  const authenticator = options.authenticator ?? noauth;
+  const app: FastifyInstance = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
+    // One log line per request would cost more than the request; latency goes to /metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 16 * 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  // Every body is JSON, whatever Content-Type a client sends (curl's default is form data).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString();
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new QuarkError('HTTPBadRequest', 'Malformed request body'), undefined);
+    }
+  });
+
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/v2.0')) request.caller = await authenticator.authenticate(request.headers);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const clientError =
+      !(error instanceof QuarkError) &&
+      typeof (error as { statusCode?: number }).statusCode === 'number' &&
+      (error as { statusCode: number }).statusCode < 500;
+    const rendered = clientError ? renderError(new QuarkError('HTTPBadRequest', (error as Error).message)) : renderError(error);
+    if (rendered.internal) request.log.error({ err: error, url: request.url }, 'request failed');
+    reply.code(rendered.status).type('application/json').send(rendered.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type('application/json')
+      .send(
+        renderError(
+          new QuarkError('HTTPNotFound', `The resource could not be found: ${request.method} ${request.url.split('?')[0]}`),
+        ).body,
+      );
+  });
+
+  const api = neutronApi();
+  const handlers = new Map<string, AnyResourceHandler>();
+  const deps = {
+    store,
+    services,
+    paginationMaxLimit: config.paginationMaxLimit,
+    callerOf: (request: FastifyRequest) => request.caller!,
+  };
+  for (const h of api.handlers(api.registry)) {
+    handlers.set(h.declaration.path, h);
+    registerCollection(app, h, deps);
+  }
+
+  app.get('/', async (request) => versionsDocument(baseUrl(request)));
+  app.get('/v2.0', async (request) => resourcesDocument(api.registry, baseUrl(request)));
+  app.get('/v2.0/', async (request) => resourcesDocument(api.registry, baseUrl(request)));
+  app.get('/v2.0/extensions', async () => extensionsDocument(api.registry));
+  app.get<{ Params: { alias: string } }>('/v2.0/extensions/:alias', async (request) =>
+    extensionDocument(api.registry, request.params.alias),
+  );
+  app.get('/healthz', async () => ({ status: 'ok', revision: store.revision }));
+  app.get('/metrics', async (_request, reply) => {
+    metrics.revision.set(store.revision);
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  return { app, registry: api.registry, handlers, metrics, services };
+}

@@ -1,0 +1,84 @@
+/**
+ * Configuration of `quark server`: one schema with a default and help text on every key.
+ * docs/config.md is generated from it (`npm run docs:config`).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const quota = (resource: string, neutronDefault: number) =>
+  Type.Integer({
+    default: neutronDefault,
+    minimum: -1,
+    description: `Default quota of ${resource} per project (-1: unlimited).`,
+  });
+
+export const ServerConfigSchema = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1', description: 'Address the API listens on.' }),
+    port: Type.Integer({ default: 9696, minimum: 0, maximum: 65535, description: 'TCP port of the API (Neutron uses 9696).' }),
+    db: Type.String({
+      default: '/var/lib/quark/quark.db',
+      description: "Store: a SQLite file path, ':memory:', or a postgres:// URL shared by several servers.",
+    }),
+    auth: Type.Union([Type.Literal('noauth'), Type.Literal('keystone')], {
+      default: 'noauth',
+      description:
+        "How callers are identified. 'noauth': X-Project-Id/X-Roles headers are trusted (development only); 'keystone': X-Auth-Token from the built-in identity API.",
+    }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Log level of the JSON log on stderr.' },
+    ),
+    baseMac: Type.String({
+      default: 'fa:16:3e:00:00:00',
+      pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$',
+      description: 'Generated MAC addresses keep the first three octets of this address.',
+    }),
+    tenantNetworkTypes: Type.Array(Type.Union([Type.Literal('gre'), Type.Literal('vxlan')]), {
+      default: ['gre'],
+      description: 'Types given to project networks, in order of preference (the article uses gre).',
+    }),
+    greIdRanges: Type.Array(Type.String({ pattern: '^\\d+:\\d+$' }), {
+      default: ['1:10000'],
+      description: 'GRE keys handed out to project networks, as min:max ranges.',
+    }),
+    vxlanVniRanges: Type.Array(Type.String({ pattern: '^\\d+:\\d+$' }), {
+      default: ['1:10000'],
+      description: 'VXLAN VNIs handed out to project networks, as min:max ranges.',
+    }),
+    networkVlanRanges: Type.Array(Type.String({ pattern: '^[^:]+(:\\d+:\\d+)?$' }), {
+      default: ['physnet1:1000:2999'],
+      description: 'Physical networks that carry VLAN provider networks, as physnet[:min:max].',
+    }),
+    flatNetworks: Type.Array(Type.String(), {
+      default: ['*'],
+      description: "Physical networks that may carry flat provider networks ('*' for any).",
+    }),
+    globalPhysnetMtu: Type.Integer({
+      default: 1500,
+      minimum: 68,
+      description: 'MTU of the underlay and physical networks; tunnel networks get this minus the encapsulation overhead.',
+    }),
+    maxDnsNameservers: Type.Integer({ default: 5, minimum: 0, description: 'Most DNS servers one subnet may list.' }),
+    maxSubnetHostRoutes: Type.Integer({ default: 20, minimum: 0, description: 'Most host routes one subnet may list.' }),
+    paginationMaxLimit: Type.Integer({
+      default: -1,
+      minimum: -1,
+      description: 'Largest page a list request may ask for with limit (-1: no cap).',
+    }),
+    changeLogRetention: Type.Integer({
+      default: 100000,
+      minimum: 100,
+      description: 'Revisions of change log kept for agents that resume; older agents get a snapshot.',
+    }),
+    quotaNetwork: quota('networks', 100),
+    quotaSubnet: quota('subnets', 100),
+    quotaPort: quota('ports', 500),
+    quotaRouter: quota('routers', 10),
+    quotaFloatingip: quota('floating IPs', 50),
+    quotaSecurityGroup: quota('security groups', 10),
+    quotaSecurityGroupRule: quota('security group rules', 100),
+  },
+  { additionalProperties: false },
+);
+
+export type ServerConfig = Static<typeof ServerConfigSchema>;

@@ -1,0 +1,63 @@
+/**
+ * Runs `quark server`: opens the store, serves the API, and shuts down gracefully on SIGTERM or
+ * SIGINT (stop accepting, finish requests in flight, close the store).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Store } from '../store/store.js';
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export function makeLogger(level: string, name: string): Logger {
+  return pino({ name, level }, pino.destination({ fd: 2, sync: false }));
+}
+
+export async function startServer(
+  config: ServerConfig,
+  logger = makeLogger(config.logLevel, 'quark-server'),
+): Promise<RunningServer> {
+  if (config.db !== ':memory:' && !config.db.includes('://')) mkdirSync(dirname(config.db), { recursive: true });
+  const store = await Store.open({ url: config.db, changeLogRetention: config.changeLogRetention });
+  const { app } = await buildApp({ config, store, logger, processMetrics: true });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, db: config.db, auth: config.auth, revision: store.revision }, 'quark server listening');
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    store,
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await store.close();
+        logger.info('quark server stopped');
+        logger.flush();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Stops the server on the first SIGTERM/SIGINT; a second one exits at once. */
+export function closeOnSignals(server: RunningServer): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

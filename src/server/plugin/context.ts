@@ -1,0 +1,20 @@
+/**
+ * What a resource's rules get besides the transaction: who is asking, the server's
+ * configuration, and the few stateful helpers (address hints, randomness) shared by requests.
+ */
+import type { Caller } from '../caller.js';
+import type { ServerConfig } from '../config.js';
+import type { AddressAllocator } from './address-allocator.js';
+
+export interface Services {
+  readonly config: ServerConfig;
+  readonly addresses: AddressAllocator;
+  /** Random bytes for MAC addresses; tests may pass a seeded source. */
+  readonly randomBytes: (n: number) => Uint8Array;
+  /** New resource ids. */
+  readonly newId: () => string;
+}
+
+export interface PluginContext extends Services {
+  readonly caller: Caller;
+}

@@ -1,0 +1,188 @@
+/**
+ * Rules of the `port` resource: MAC addresses unique per network, fixed IPs from IPAM, port
+ * security and allowed address pairs, and the binding attributes an agent acts on.
+ */
+import { QuarkError } from '../../model/errors.js';
+import type { AddressPair, Network, Port } from '../../model/resources.js';
+import { macKey } from '../../store/kinds.js';
+import type { WriteTx } from '../../store/store.js';
+import type { ReadView } from '../../store/view.js';
+import type { HandlerSpec } from '../api/resource.js';
+import type { AttributeValues } from '../api/request-body.js';
+import { enforce } from '../policy.js';
+import type { PluginContext } from './context.js';
+import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
+import { networkNotFound, portNotFound } from './not-found.js';
+
+/** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
+function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
+  const net = view.get('network', networkId);
+  if (!net) throw networkNotFound(networkId);
+  const { caller } = ctx;
+  if (caller.isAdmin || net.project_id === caller.projectId || net.shared) return net;
+  if (net['router:external']) throw new QuarkError('PolicyNotAuthorized', '(rule:create_port) is disallowed by policy');
+  throw networkNotFound(networkId);
+}
+
+function macInUse(view: ReadView, networkId: string, mac: string, self: string | null): boolean {
+  return view.by('port', 'mac', macKey(networkId, mac)).some((p) => p.id !== self);
+}
+
+function generateMac(view: ReadView, ctx: PluginContext, networkId: string): string {
+  const base = ctx.config.baseMac.toLowerCase().split(':').slice(0, 3);
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const tail = [...ctx.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
+    const mac = [...base, ...tail].join(':');
+    if (!macInUse(view, networkId, mac, null)) return mac;
+  }
+  throw new QuarkError('MacAddressGenerationFailure', `Unable to generate unique mac on network ${networkId}.`);
+}
+
+function checkMac(view: ReadView, networkId: string, mac: string, self: string | null): void {
+  if (macInUse(view, networkId, mac, self)) {
+    throw new QuarkError(
+      'MacAddressInUse',
+      `Unable to complete operation for network ${networkId}. The mac address ${mac} is in use.`,
+    );
+  }
+}
+
+function addressPairs(requested: readonly { ip_address: string; mac_address?: string }[], mac: string): AddressPair[] {
+  const pairs = requested.map((p) => ({ ip_address: p.ip_address, mac_address: p.mac_address ?? mac }));
+  const keys = new Set(pairs.map((p) => `${p.ip_address} ${p.mac_address}`));
+  if (keys.size !== pairs.length) {
+    throw new QuarkError(
+      'DuplicateAddressPairInRequest',
+      `Request contains duplicate address pair: ${JSON.stringify(requested)}.`,
+    );
+  }
+  return pairs;
+}
+
+/** A port without port security may not carry address pairs or security groups (Neutron's rule). */
+function checkPortSecurity(port: Pick<Port, 'port_security_enabled' | 'allowed_address_pairs' | 'security_groups'>): void {
+  if (port.port_security_enabled) return;
+  if (port.allowed_address_pairs.length > 0) {
+    throw new QuarkError(
+      'AddressPairAndPortSecurityRequired',
+      'Port Security must be enabled in order to have allowed address pairs on a port.',
+    );
+  }
+  if (port.security_groups.length > 0) {
+    throw new QuarkError(
+      'PortSecurityAndIPRequiredForSecurityGroups',
+      'Port security must be enabled and port must have an IP address in order to use security groups.',
+    );
+  }
+}
+
+/** Naming a specific address is for the network's owner (or an admin), as Neutron's policy says. */
+function enforceSpecificAddresses(
+  ctx: PluginContext,
+  verb: 'create' | 'update',
+  net: Network,
+  requested: readonly FixedIpRequest[] | undefined,
+  projectId: string,
+): void {
+  if (requested?.some((r) => r.ip_address !== undefined)) {
+    enforce(`${verb}_port:fixed_ips:ip_address`, ctx.caller, { projectId, networkProjectId: net.project_id });
+  }
+}
+
+export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Port {
+  const net = networkForPort(tx, ctx, v.network_id as string);
+  const requested = v.fixed_ips as FixedIpRequest[] | undefined;
+  enforceSpecificAddresses(ctx, 'create', net, requested, projectId);
+  const mac = (v.mac_address as string | undefined) ?? generateMac(tx, ctx, net.id);
+  checkMac(tx, net.id, mac, null);
+  const owner = v.device_owner as string;
+  const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: null }, requested);
+  const portSecurity = (v.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
+  const port: Port = {
+    id: ctx.newId(),
+    project_id: projectId,
+    name: v.name as string,
+    description: v.description as string,
+    tags: [],
+    created_at: '',
+    updated_at: '',
+    revision_number: 0,
+    network_id: net.id,
+    admin_state_up: v.admin_state_up as boolean,
+    mac_address: mac,
+    fixed_ips: fixedIps,
+    device_id: v.device_id as string,
+    device_owner: owner,
+    status: 'DOWN',
+    security_groups: (v.security_groups as string[] | undefined) ?? [],
+    allowed_address_pairs: addressPairs((v.allowed_address_pairs as AddressPair[] | undefined) ?? [], mac),
+    port_security_enabled: portSecurity,
+    'binding:host_id': v['binding:host_id'] as string,
+    'binding:vif_type': 'unbound',
+    'binding:vif_details': {},
+    'binding:vnic_type': v['binding:vnic_type'] as string,
+    'binding:profile': v['binding:profile'] as Record<string, unknown>,
+  };
+  checkPortSecurity(port);
+  return tx.put('port', port);
+}
+
+export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: AttributeValues): Port {
+  const net = tx.get('network', port.network_id)!;
+  const requested = v.fixed_ips as FixedIpRequest[] | undefined;
+  enforceSpecificAddresses(ctx, 'update', net, requested, port.project_id);
+  const mac = (v.mac_address as string | undefined) ?? port.mac_address;
+  if (mac !== port.mac_address) checkMac(tx, net.id, mac, port.id);
+  const owner = (v.device_owner as string | undefined) ?? port.device_owner;
+  const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: port }, requested);
+  const pairs =
+    v.allowed_address_pairs === undefined
+      ? port.allowed_address_pairs
+      : addressPairs(v.allowed_address_pairs as AddressPair[], mac);
+  const next: Port = {
+    ...port,
+    ...(v as Partial<Port>),
+    mac_address: mac,
+    fixed_ips: fixedIps,
+    allowed_address_pairs: pairs,
+  };
+  checkPortSecurity(next);
+  return tx.put('port', next);
+}
+
+export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
+  tx.delete('port', port.id);
+}
+
+/** `fixed_ips=ip_address=10.0.0.3`, `fixed_ips=subnet_id=…` and `ip_address_substr=…`, as Neutron. */
+function filterFixedIps(port: Port, values: readonly string[]): boolean {
+  return values.some((v) => {
+    const [key, value] = v.split('=', 2) as [string, string | undefined];
+    if (value === undefined) return false;
+    return port.fixed_ips.some((f) =>
+      key === 'ip_address'
+        ? f.ip_address === value
+        : key === 'subnet_id'
+          ? f.subnet_id === value
+          : key === 'ip_address_substr'
+            ? f.ip_address.includes(value)
+            : false,
+    );
+  });
+}
+
+export const portHandler: HandlerSpec<'port'> = {
+  kind: 'port',
+  path: 'ports',
+  quota: 'port',
+  notFound: portNotFound,
+  target: (view, p) => ({ projectId: p.project_id, networkProjectId: view.get('network', p.network_id)?.project_id ?? '' }),
+  createTarget: (view, ctx, v, projectId) => ({
+    projectId,
+    networkProjectId: networkForPort(view, ctx, v.network_id as string).project_id,
+  }),
+  create: createPort,
+  update: updatePort,
+  delete: deletePort,
+  filter: (port, name, values) => (name === 'fixed_ips' ? filterFixedIps(port, values) : true),
+};

@@ -1,0 +1,237 @@
+/**
+ * Rules of the `subnet` resource: Neutron's defaults for gateway and allocation pools, the
+ * checks on cidr, gateway, pools, DNS servers, host routes and IPv6 modes, no overlap within a
+ * network, updates that keep allocated addresses valid, and delete refused while ports use it.
+ */
+import { QuarkError, invalidInput } from '../../model/errors.js';
+import { ipVersionOf } from '../../model/ip/address.js';
+import { cidrsOverlap, formatCidr } from '../../model/ip/cidr.js';
+import {
+  defaultGateway,
+  defaultPools,
+  ensureGatewayOutsidePools,
+  eui64Address,
+  gatewayInvalidInCidr,
+  isAutoAddressSubnet,
+  mustParseCidr,
+  mustParseIp,
+  validatePools,
+} from '../../model/ipam.js';
+import {
+  type AllocationPool,
+  DeviceOwner,
+  type HostRoute,
+  type Ipv6Mode,
+  type Network,
+  type Subnet,
+} from '../../model/resources.js';
+import type { WriteTx } from '../../store/store.js';
+import type { ReadView } from '../../store/view.js';
+import type { HandlerSpec } from '../api/resource.js';
+import type { AttributeValues } from '../api/request-body.js';
+import type { Caller } from '../caller.js';
+import type { PluginContext } from './context.js';
+import { networkNotFound, subnetNotFound } from './not-found.js';
+
+const isRouterOwner = (owner: string) => owner.startsWith('network:router');
+
+function checkVersion(name: string, address: string, version: 4 | 6): void {
+  if (ipVersionOf(address.split('/')[0]!) !== version) {
+    throw invalidInput(`${name} '${address}' does not match the ip_version '${version}'`);
+  }
+}
+
+function checkIpv6Modes(version: 4 | 6, cidrPrefix: number, ra: Ipv6Mode | null, addr: Ipv6Mode | null, dhcp: boolean): void {
+  if (ra === null && addr === null) return;
+  if (version === 4)
+    throw invalidInput(`${ra !== null ? 'ipv6_ra_mode' : 'ipv6_address_mode'} is not valid when ip_version is 4`);
+  if (ra !== null && addr !== null && ra !== addr) {
+    throw invalidInput(
+      `ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${addr}' is not valid. If both attributes are set, they must be the same value`,
+    );
+  }
+  if (!dhcp) throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
+  if ((addr === 'slaac' || addr === 'dhcpv6-stateless') && cidrPrefix !== 64) {
+    throw invalidInput(
+      'Invalid CIDR for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64',
+    );
+  }
+}
+
+function checkGateway(cidrText: string, version: 4 | 6, gateway: string): void {
+  checkVersion('gateway_ip', gateway, version);
+  if (gatewayInvalidInCidr(mustParseCidr(cidrText), mustParseIp(gateway))) throw invalidInput('Gateway is not valid on subnet');
+}
+
+function checkOptions(
+  ctx: PluginContext,
+  id: string,
+  version: 4 | 6,
+  dns: readonly string[] | undefined,
+  routes: readonly HostRoute[] | undefined,
+): void {
+  if (dns) {
+    if (dns.length > ctx.config.maxDnsNameservers) {
+      throw new QuarkError(
+        'DNSNameServersExhausted',
+        `Unable to complete operation for ${id}. The number of DNS nameservers exceeds the limit ${ctx.config.maxDnsNameservers}.`,
+      );
+    }
+    for (const d of dns) checkVersion('dns_nameserver', d, version);
+  }
+  if (routes) {
+    if (routes.length > ctx.config.maxSubnetHostRoutes) {
+      throw new QuarkError(
+        'HostRoutesExhausted',
+        `Unable to complete operation for ${id}. The number of host routes exceeds the limit ${ctx.config.maxSubnetHostRoutes}.`,
+      );
+    }
+    for (const r of routes) {
+      checkVersion('destination', r.destination, version);
+      checkVersion('nexthop', r.nexthop, version);
+    }
+  }
+}
+
+export function networkForChild(view: ReadView, caller: Caller, networkId: string): Network {
+  const net = view.get('network', networkId);
+  const seen = net && (caller.isAdmin || net.project_id === caller.projectId || net.shared || net['router:external']);
+  if (!net || !seen) throw networkNotFound(networkId);
+  return net;
+}
+
+export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Subnet {
+  const net = networkForChild(tx, ctx.caller, v.network_id as string);
+  const version = v.ip_version as 4 | 6;
+  const cidr = mustParseCidr(v.cidr as string);
+  const cidrText = formatCidr(cidr);
+  const id = ctx.newId();
+  if (cidr.version !== version) throw invalidInput(`Invalid CIDR ${cidrText} for IP version ${version}`);
+  if (cidr.prefixLength === 0) throw invalidInput(`Invalid CIDR ${cidrText}: a subnet may not cover the whole address space`);
+  const ra = v.ipv6_ra_mode as Ipv6Mode | null;
+  const addrMode = v.ipv6_address_mode as Ipv6Mode | null;
+  checkIpv6Modes(version, cidr.prefixLength, ra, addrMode, v.enable_dhcp as boolean);
+  const gateway = v.gateway_ip === undefined ? defaultGateway(cidr) : (v.gateway_ip as string | null);
+  if (gateway !== null) checkGateway(cidrText, version, gateway);
+  let pools: AllocationPool[];
+  if (v.allocation_pools === undefined) {
+    pools = defaultPools(cidr, gateway);
+  } else {
+    pools = validatePools(cidrText, v.allocation_pools as AllocationPool[]);
+    if (gateway !== null) ensureGatewayOutsidePools(gateway, pools);
+  }
+  checkOptions(ctx, id, version, v.dns_nameservers as string[], v.host_routes as HostRoute[]);
+  for (const other of tx.by('subnet', 'network', net.id)) {
+    if (cidrsOverlap(mustParseCidr(other.cidr), cidr)) {
+      throw invalidInput(`Requested subnet with cidr: ${cidrText} for network: ${net.id} overlaps with another subnet`);
+    }
+  }
+  const subnet = tx.put('subnet', {
+    id,
+    project_id: projectId,
+    name: v.name as string,
+    description: v.description as string,
+    tags: [],
+    created_at: '',
+    updated_at: '',
+    revision_number: 0,
+    network_id: net.id,
+    ip_version: version,
+    cidr: cidrText,
+    gateway_ip: gateway,
+    allocation_pools: pools,
+    dns_nameservers: v.dns_nameservers as string[],
+    host_routes: v.host_routes as HostRoute[],
+    enable_dhcp: v.enable_dhcp as boolean,
+    ipv6_ra_mode: ra,
+    ipv6_address_mode: addrMode,
+    subnetpool_id: null,
+    segment_id: null,
+    service_types: [],
+  });
+  if (isAutoAddressSubnet(subnet)) addAutoAddresses(tx, subnet);
+  return subnet;
+}
+
+/** SLAAC subnets give every (non-router) port of the network its EUI-64 address, as Neutron does. */
+function addAutoAddresses(tx: WriteTx, subnet: Subnet): void {
+  const cidr = mustParseCidr(subnet.cidr);
+  for (const port of tx.by('port', 'network', subnet.network_id)) {
+    if (isRouterOwner(port.device_owner)) continue;
+    const ip = eui64Address(cidr, port.mac_address);
+    tx.put('port', { ...port, fixed_ips: [...port.fixed_ips, { subnet_id: subnet.id, ip_address: ip }] });
+  }
+}
+
+export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v: AttributeValues): Subnet {
+  const version = subnet.ip_version;
+  const gateway = v.gateway_ip === undefined ? subnet.gateway_ip : (v.gateway_ip as string | null);
+  if (v.gateway_ip !== undefined && gateway !== subnet.gateway_ip) {
+    if (gateway !== null) checkGateway(subnet.cidr, version, gateway);
+    const holder = subnet.gateway_ip
+      ? tx
+          .by('port', 'subnet', subnet.id)
+          .find((p) => isRouterOwner(p.device_owner) && p.fixed_ips.some((f) => f.ip_address === subnet.gateway_ip))
+      : undefined;
+    if (holder) {
+      throw new QuarkError(
+        'GatewayIpInUse',
+        `Current gateway ip ${subnet.gateway_ip} already in use by port ${holder.id}. Unable to update.`,
+      );
+    }
+  }
+  const pools =
+    v.allocation_pools === undefined
+      ? subnet.allocation_pools
+      : validatePools(subnet.cidr, v.allocation_pools as AllocationPool[]);
+  if (gateway !== null && (v.gateway_ip !== undefined || v.allocation_pools !== undefined))
+    ensureGatewayOutsidePools(gateway, pools);
+  checkOptions(ctx, subnet.id, version, v.dns_nameservers as string[] | undefined, v.host_routes as HostRoute[] | undefined);
+  const enableDhcp = (v.enable_dhcp as boolean | undefined) ?? subnet.enable_dhcp;
+  if (!enableDhcp && (subnet.ipv6_ra_mode !== null || subnet.ipv6_address_mode !== null)) {
+    throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
+  }
+  if (v.allocation_pools !== undefined) ctx.addresses.forget(subnet.id);
+  return tx.put('subnet', { ...subnet, ...(v as Partial<Subnet>), gateway_ip: gateway, allocation_pools: pools });
+}
+
+/** Removes a subnet record and the addresses auto-assigned from it; callers checked it is unused. */
+export function deleteSubnetRecord(tx: WriteTx, subnet: Subnet): void {
+  for (const port of tx.by('port', 'subnet', subnet.id)) {
+    tx.put('port', { ...port, fixed_ips: port.fixed_ips.filter((f) => f.subnet_id !== subnet.id) });
+  }
+  tx.delete('subnet', subnet.id);
+}
+
+export function deleteSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet): void {
+  const auto = isAutoAddressSubnet(subnet);
+  const blocking = tx
+    .by('port', 'subnet', subnet.id)
+    .some((p) => p.device_owner !== DeviceOwner.dhcp && (!auto || isRouterOwner(p.device_owner)));
+  if (blocking) {
+    throw new QuarkError(
+      'SubnetInUse',
+      `Unable to complete operation on subnet ${subnet.id}: One or more ports have an IP allocation from this subnet.`,
+    );
+  }
+  ctx.addresses.forget(subnet.id);
+  deleteSubnetRecord(tx, subnet);
+}
+
+export const subnetHandler: HandlerSpec<'subnet'> = {
+  kind: 'subnet',
+  path: 'subnets',
+  quota: 'subnet',
+  notFound: subnetNotFound,
+  target: (view, s) => {
+    const net = view.get('network', s.network_id);
+    return { projectId: s.project_id, networkProjectId: net?.project_id ?? '', shared: net?.shared ?? false };
+  },
+  createTarget: (view, ctx, v, projectId) => {
+    const net = networkForChild(view, ctx.caller, v.network_id as string);
+    return { projectId, networkProjectId: net.project_id, shared: net.shared };
+  },
+  create: createSubnet,
+  update: updateSubnet,
+  delete: deleteSubnet,
+};

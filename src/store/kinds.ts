@@ -1,0 +1,112 @@
+/**
+ * The kinds of record the store keeps, the SQL table of each, and the secondary indexes the
+ * server's rules need to stay O(1) (addresses in use on a network, ports of a device…).
+ * Adding a kind: add it to KindRecords and to KINDS, then a migration that creates its table.
+ */
+import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from '../model/resources.js';
+import type { Quota } from '../model/quota.js';
+
+export interface KindRecords {
+  network: Network;
+  subnet: Subnet;
+  port: Port;
+  router: Router;
+  floatingip: FloatingIp;
+  security_group: SecurityGroup;
+  security_group_rule: SecurityGroupRule;
+  agent: Agent;
+  quota: Quota;
+}
+
+export type Kind = keyof KindRecords;
+export type AnyRecord = KindRecords[Kind];
+
+export interface KindSpec<K extends Kind> {
+  readonly table: string;
+  /** Keys under which a record is found by `ReadView.by()`. A record may have several keys. */
+  readonly indexes: Readonly<Record<string, (record: KindRecords[K]) => readonly string[]>>;
+  /** The store keeps created_at, updated_at and revision_number of these kinds itself. */
+  readonly standard: boolean;
+}
+
+type Specs = { readonly [K in Kind]: KindSpec<K> };
+
+/** Index key of an address on a network: addresses are unique per network. */
+export const ipKey = (networkId: string, ip: string): string => `${networkId} ${ip}`;
+export const macKey = (networkId: string, mac: string): string => `${networkId} ${mac}`;
+export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
+  `${type} ${physnet ?? ''} ${id ?? ''}`;
+
+export const KINDS: Specs = {
+  network: {
+    table: 'networks',
+    standard: true,
+    indexes: {
+      project: (n) => [n.project_id],
+      segment: (n) => [segmentKey(n['provider:network_type'], n['provider:physical_network'], n['provider:segmentation_id'])],
+    },
+  },
+  subnet: {
+    table: 'subnets',
+    standard: true,
+    indexes: { network: (s) => [s.network_id], project: (s) => [s.project_id] },
+  },
+  port: {
+    table: 'ports',
+    standard: true,
+    indexes: {
+      network: (p) => [p.network_id],
+      project: (p) => [p.project_id],
+      device: (p) => (p.device_id ? [p.device_id] : []),
+      subnet: (p) => [...new Set(p.fixed_ips.map((f) => f.subnet_id))],
+      ip: (p) => p.fixed_ips.map((f) => ipKey(p.network_id, f.ip_address)),
+      mac: (p) => [macKey(p.network_id, p.mac_address)],
+      host: (p) => (p['binding:host_id'] ? [p['binding:host_id']] : []),
+      securityGroup: (p) => p.security_groups,
+    },
+  },
+  router: {
+    table: 'routers',
+    standard: true,
+    indexes: {
+      project: (r) => [r.project_id],
+      externalNetwork: (r) => (r.external_gateway_info ? [r.external_gateway_info.network_id] : []),
+    },
+  },
+  floatingip: {
+    table: 'floatingips',
+    standard: true,
+    indexes: {
+      project: (f) => [f.project_id],
+      port: (f) => (f.port_id ? [f.port_id] : []),
+      router: (f) => (f.router_id ? [f.router_id] : []),
+      network: (f) => [f.floating_network_id],
+    },
+  },
+  security_group: {
+    table: 'security_groups',
+    standard: true,
+    indexes: { project: (g) => [g.project_id], projectName: (g) => [`${g.project_id} ${g.name}`] },
+  },
+  security_group_rule: {
+    table: 'security_group_rules',
+    standard: true,
+    indexes: {
+      group: (r) => [r.security_group_id],
+      remoteGroup: (r) => (r.remote_group_id ? [r.remote_group_id] : []),
+    },
+  },
+  agent: {
+    table: 'agents',
+    standard: false,
+    indexes: { host: (a) => [a.host], typeHost: (a) => [`${a.agent_type} ${a.host}`] },
+  },
+  quota: { table: 'quotas', standard: false, indexes: {} },
+};
+
+export const KIND_NAMES = Object.keys(KINDS) as Kind[];
+
+/** The id under which a record is stored (quotas are keyed by project). */
+export function recordId(kind: Kind, record: AnyRecord): string {
+  return kind === 'quota' ? (record as Quota).project_id : (record as { id: string }).id;
+}

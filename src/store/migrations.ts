@@ -1,0 +1,61 @@
+/**
+ * Versioned schema migrations, applied in name order at start-up by Kysely's Migrator. They run
+ * on SQLite and PostgreSQL alike, so they use only the portable column types. Never edit a
+ * migration that has shipped; add a new one.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { KINDS, KIND_NAMES } from './kinds.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was, not as typed now.
+type AnyDb = Kysely<any>;
+
+async function createRecordTable(db: AnyDb, table: string): Promise<void> {
+  await db.schema
+    .createTable(table)
+    .ifNotExists()
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('project_id', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('body', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex(`${table}_project`).ifNotExists().on(table).column('project_id').execute();
+}
+
+const core: Migration = {
+  async up(db: AnyDb) {
+    for (const kind of KIND_NAMES) await createRecordTable(db, KINDS[kind].table);
+    // A second line of defence for IPAM: the database itself refuses a duplicate address.
+    await db.schema
+      .createTable('ip_allocations')
+      .addColumn('network_id', 'text', (c) => c.notNull())
+      .addColumn('ip_address', 'text', (c) => c.notNull())
+      .addColumn('subnet_id', 'text', (c) => c.notNull())
+      .addColumn('port_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ip_allocations_pk', ['network_id', 'ip_address'])
+      .execute();
+    await db.schema.createIndex('ip_allocations_port').on('ip_allocations').column('port_id').execute();
+    await db.schema
+      .createTable('changes')
+      .addColumn('revision', 'integer', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('op', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('changes_pk', ['revision', 'seq'])
+      .execute();
+    await db.schema
+      .createTable('meta')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    await db.insertInto('meta').values({ key: 'revision', value: '0' }).execute();
+  },
+};
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_core': core,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

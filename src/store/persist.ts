@@ -1,0 +1,131 @@
+/**
+ * SQL reads and writes of records and the change log. One function per statement shape; the
+ * Store decides when they run.
+ */
+import { sql } from 'kysely';
+import type { Port } from '../model/resources.js';
+import type { Kysely } from 'kysely';
+import type { Db, RecordTables, Tx } from './database.js';
+import { type AnyRecord, KINDS, type Kind, recordId } from './kinds.js';
+import type { CommittedChange } from './store.js';
+import type { Change } from './view.js';
+
+const CHUNK = 200;
+
+function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The same connection, seen through the shape shared by all record tables. */
+function records(tx: Tx): Kysely<RecordTables> {
+  return tx as unknown as Kysely<RecordTables>;
+}
+
+function projectOf(record: AnyRecord | null): string {
+  return (record as { project_id?: string } | null)?.project_id ?? '';
+}
+
+function parseBody(body: unknown): AnyRecord {
+  // PostgreSQL may hand back parsed JSON for json columns; SQLite always returns text.
+  return (typeof body === 'string' ? JSON.parse(body) : body) as AnyRecord;
+}
+
+/** Writes the net changes of one transaction and its change log entries under `revision`. */
+export async function persistChanges(tx: Tx, changes: readonly Change[], revision: number): Promise<void> {
+  const byKind = new Map<Kind, Change[]>();
+  for (const c of changes) {
+    const list = byKind.get(c.kind) ?? [];
+    list.push(c);
+    byKind.set(c.kind, list);
+  }
+  for (const [kind, list] of byKind) {
+    const table = KINDS[kind].table;
+    const puts = list.filter((c) => c.op === 'put');
+    const deletes = list.filter((c) => c.op === 'delete').map((c) => c.id);
+    for (const ids of chunks(deletes)) await records(tx).deleteFrom(table).where('id', 'in', ids).execute();
+    for (const part of chunks(puts)) {
+      await records(tx)
+        .insertInto(table)
+        .values(part.map((c) => ({ id: c.id, project_id: projectOf(c.record), body: JSON.stringify(c.record) })))
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            project_id: (eb) => eb.ref('excluded.project_id'),
+            body: (eb) => eb.ref('excluded.body'),
+          }),
+        )
+        .execute();
+    }
+    if (kind === 'port') await persistIpAllocations(tx, list);
+  }
+  const rows = changes.map((c, seq) => ({
+    revision,
+    seq,
+    kind: c.kind,
+    id: c.id,
+    op: c.op,
+    body: JSON.stringify(c.record),
+  }));
+  for (const part of chunks(rows)) await tx.insertInto('changes').values(part).execute();
+  await tx
+    .updateTable('meta')
+    .set({ value: String(revision) })
+    .where('key', '=', 'revision')
+    .execute();
+}
+
+async function persistIpAllocations(tx: Tx, changes: readonly Change[]): Promise<void> {
+  for (const ids of chunks(changes.map((c) => c.id))) {
+    await tx.deleteFrom('ip_allocations').where('port_id', 'in', ids).execute();
+  }
+  const rows = changes
+    .filter((c) => c.op === 'put')
+    .flatMap((c) => {
+      const port = c.record as Port;
+      return port.fixed_ips.map((f) => ({
+        network_id: port.network_id,
+        ip_address: f.ip_address,
+        subnet_id: f.subnet_id,
+        port_id: port.id,
+      }));
+    });
+  for (const part of chunks(rows)) await tx.insertInto('ip_allocations').values(part).execute();
+}
+
+export async function loadRecords(tx: Tx, table: string): Promise<AnyRecord[]> {
+  const rows = await records(tx).selectFrom(table).select('body').execute();
+  return rows.map((r) => parseBody(r.body));
+}
+
+export async function readRevision(tx: Tx): Promise<number> {
+  const row = await tx.selectFrom('meta').select('value').where('key', '=', 'revision').executeTakeFirst();
+  return Number(row?.value ?? 0);
+}
+
+export async function loadChangesSince(tx: Tx, revision: number, limit: number): Promise<CommittedChange[]> {
+  const rows = await tx
+    .selectFrom('changes')
+    .selectAll()
+    .where('revision', '>', revision)
+    .orderBy('revision')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    revision: Number(r.revision),
+    kind: r.kind as Kind,
+    id: r.id,
+    op: r.op as 'put' | 'delete',
+    record: parseBody(r.body),
+  }));
+}
+
+/** Drops change log entries older than `before`; returns the oldest revision still kept. */
+export async function pruneChanges(db: Db, before: number): Promise<number> {
+  if (before > 0) await db.deleteFrom('changes').where('revision', '<', before).execute();
+  const row = await db.selectFrom('changes').select(sql<number>`min(revision)`.as('oldest')).executeTakeFirst();
+  return Number(row?.oldest ?? 0);
+}
+
+export { recordId };

@@ -22,12 +22,15 @@ for (let i = 0; i < 50; i++) {
   }
 }
 
-for (const [project, vms] of [['test', ['vm1']], ['test1', ['vm2', 'vm3']]]) {
+for (const [project, vms] of [
+  ['test', ['vm1']],
+  ['test1', ['vm2', 'vm3']],
+]) {
   const { network } = await call('POST', '/networks', project, { network: { name: `${project}-net` } });
   const { subnet } = await call('POST', '/subnets', project, {
     subnet: { network_id: network.id, name: `${project}-subnet`, ip_version: 4, cidr: '10.0.0.0/24' },
   });
-  console.log(`project ${project}: network ${network.name} (${network['id']}), subnet ${subnet.cidr}, gateway ${subnet.gateway_ip}`);
+  console.log(`project ${project}: network ${network.name} (${network.id}), subnet ${subnet.cidr}, gateway ${subnet.gateway_ip}`);
   for (const name of vms) {
     const { port } = await call('POST', '/ports', project, { port: { network_id: network.id, name } });
     console.log(`  port ${name}: ${port.mac_address} ${port.fixed_ips.map((f) => f.ip_address).join(', ')}`);

@@ -24,7 +24,14 @@ export function renderConfigDoc(processes: readonly ProcessSchema[]): string {
     '',
   ];
   for (const p of processes) {
-    parts.push(`## \`${p.command}\``, '', p.summary, '', '| Key | Environment | Type | Default | Meaning |', '|---|---|---|---|---|');
+    parts.push(
+      `## \`${p.command}\``,
+      '',
+      p.summary,
+      '',
+      '| Key | Environment | Type | Default | Meaning |',
+      '|---|---|---|---|---|',
+    );
     for (const d of describeConfig(p.schema)) {
       parts.push(`| \`${d.key}\` | \`${d.env}\` | ${d.type.replaceAll('|', '\\|')} | ${cell(d.default)} | ${d.description} |`);
     }

@@ -19,6 +19,8 @@ import { ServerMetrics } from './metrics.js';
 import { AddressAllocator } from './plugin/address-allocator.js';
 import type { Services } from './plugin/context.js';
 import { neutronApi } from './neutron-api.js';
+import { FeedHub, type Scheduling } from './feed/hub.js';
+import { registerFeedRoutes } from './feed/routes.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -27,6 +29,8 @@ export interface AppOptions {
   readonly authenticator?: Authenticator;
   readonly services?: Partial<Services>;
   readonly processMetrics?: boolean;
+  /** Which networks and routers each host's agents serve (the scheduler); default: none. */
+  readonly scheduling?: Scheduling;
 }
 
 export interface QuarkApp {
@@ -35,6 +39,7 @@ export interface QuarkApp {
   readonly handlers: ReadonlyMap<string, AnyResourceHandler>;
   readonly metrics: ServerMetrics;
   readonly services: Services;
+  readonly feed: FeedHub;
 }
 
 declare module 'fastify' {
@@ -119,6 +124,14 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     registerCollection(app, h, deps);
   }
 
+  const feed = new FeedHub(store, options.scheduling ?? (() => ({ dhcpNetworks: new Set(), routers: new Set() })), {
+    heartbeatSeconds: config.feedHeartbeat,
+    resumeSeconds: 60,
+    maxQueued: 10_000,
+  });
+  app.addHook('onClose', async () => feed.close());
+  registerFeedRoutes(app, { store, services, hub: feed, callerOf: (request) => request.caller! });
+
   app.get('/', async (request) => versionsDocument(baseUrl(request)));
   app.get('/v2.0', async (request) => resourcesDocument(api.registry, baseUrl(request)));
   app.get('/v2.0/', async (request) => resourcesDocument(api.registry, baseUrl(request)));
@@ -133,5 +146,5 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     return metrics.registry.metrics();
   });
 
-  return { app, registry: api.registry, handlers, metrics, services };
+  return { app, registry: api.registry, handlers, metrics, services, feed };
 }

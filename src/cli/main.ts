@@ -4,7 +4,9 @@
  */
 import { Command } from 'commander';
 import { QuarkError } from '../model/errors.js';
+import { registerAgentCommand } from './agent-command.js';
 import { registerServerCommand } from './server-command.js';
+import { registerVifCommand } from './vif-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('quark')
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError();
   registerServerCommand(program);
+  registerAgentCommand(program);
+  registerVifCommand(program);
   return program;
 }
 

@@ -26,6 +26,7 @@ describe('security group rules', () => {
     assert.equal(normalizeProtocol(6), '6');
     assert.equal(normalizeProtocol('132'), '132');
     assert.equal(normalizeProtocol('any'), null);
+    assert.equal(normalizeProtocol(0), null);
     assert.equal(normalizeProtocol(null), null);
     for (const bad of ['tcpp', 256, -1, 1.5, {}]) {
       assert.throws(

@@ -48,8 +48,8 @@ const IPV6_ONLY_NUMBERS = ['41', '43', '44', '58', '59', '60'];
 const supported = () => `[None, ${Object.keys(PROTOCOL_NUMBERS).join(', ')}, icmpv6]`;
 
 /**
- * A rule's protocol: a name in lower case, a number 0–255 as text, or null for any (also
- * spelled 'any'), as Neutron's convert_protocol.
+ * A rule's protocol: a name in lower case, a number 1–255 as text, or null for any (also
+ * spelled 'any' or 0), as Neutron's convert_protocol.
  */
 export function normalizeProtocol(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -61,7 +61,8 @@ export function normalizeProtocol(value: unknown): string | null {
   if (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value))) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0 || n > 255) throw invalid();
-    return String(n);
+    // 0 is Neutron's number for "any protocol" (PROTO_NUM_ANY).
+    return n === 0 ? null : String(n);
   }
   if (typeof value !== 'string') throw invalid();
   const name = value.toLowerCase();

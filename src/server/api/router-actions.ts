@@ -5,12 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Router } from '../../model/resources.js';
 import { enforce } from '../policy.js';
-import {
-  type InterfaceInfo,
-  addRouterInterface,
-  parseInterfaceRequest,
-  removeRouterInterface,
-} from '../plugin/router-interfaces.js';
+import { removeRouterInterface } from '../plugin/router-interface-removal.js';
+import { type InterfaceInfo, addRouterInterface, parseInterfaceRequest } from '../plugin/router-interfaces.js';
 import { findVisible } from './collection.js';
 import type { RouteDeps } from './collection-routes.js';
 import type { AnyResourceHandler } from './resource.js';

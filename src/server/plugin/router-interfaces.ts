@@ -1,13 +1,11 @@
 /**
- * `PUT /v2.0/routers/{id}/add_router_interface` and `remove_router_interface`, as Neutron's
- * l3_db: by subnet (a new port takes the subnet's gateway address) or by an existing port
- * (which becomes the router's), refusing what Neutron refuses; removal checks that no floating
- * IP and no extra route still needs the interface.
+ * `PUT /v2.0/routers/{id}/add_router_interface`, as Neutron's l3_db: by subnet (a new port
+ * takes the subnet's gateway address) or by an existing port (which becomes the router's),
+ * refusing what Neutron refuses. Removal is in router-interface-removal.ts.
  */
 import { QuarkError, badRequest } from '../../model/errors.js';
 import { parseIp } from '../../model/ip/address.js';
-import { cidrContains } from '../../model/ip/cidr.js';
-import { mustParseCidr, poolsContain } from '../../model/ipam.js';
+import { poolsContain } from '../../model/ipam.js';
 import { isUuid } from '../../model/api/validators.js';
 import { DeviceOwner, type Port, type Router, type Subnet } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -36,7 +34,7 @@ export interface InterfaceInfo {
   readonly subnet_ids: string[];
 }
 
-function info(router: Router, port: Port, subnets: readonly Subnet[], subnetId: string): InterfaceInfo {
+export function info(router: Router, port: Port, subnets: readonly Subnet[], subnetId: string): InterfaceInfo {
   return {
     id: router.id,
     tenant_id: port.project_id,
@@ -64,7 +62,7 @@ export function parseInterfaceRequest(body: unknown, forRemoval: boolean): Inter
   };
 }
 
-function visibleSubnet(view: ReadView, caller: Caller, id: string): Subnet {
+export function visibleSubnet(view: ReadView, caller: Caller, id: string): Subnet {
   const s = view.get('subnet', id);
   const net = s && view.get('network', s.network_id);
   const target = { projectId: s?.project_id ?? '', networkProjectId: net?.project_id ?? '', shared: net?.shared ?? false };
@@ -169,64 +167,4 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
 
 export function addRouterInterface(tx: WriteTx, ctx: PluginContext, router: Router, req: InterfaceRequest): InterfaceInfo {
   return req.port_id !== undefined ? addByPort(tx, ctx, router, req.port_id) : addBySubnet(tx, ctx, router, req.subnet_id!);
-}
-
-/** An interface stays while a floating IP behind the router or an extra route needs it. */
-function confirmNotInUse(tx: WriteTx, router: Router, subnet: Subnet): void {
-  const cidr = mustParseCidr(subnet.cidr);
-  const onSubnet = new Set(tx.by('port', 'subnet', subnet.id).map((p) => p.id));
-  for (const fip of tx.by('floatingip', 'router', router.id)) {
-    const fixed = fip.fixed_ip_address === null ? null : parseIp(fip.fixed_ip_address);
-    if (fixed && cidrContains(cidr, fixed) && fip.port_id !== null && onSubnet.has(fip.port_id)) {
-      throw new QuarkError(
-        'RouterInterfaceInUseByFloatingIP',
-        `Router interface for subnet ${subnet.id} on router ${router.id} cannot be deleted, as it is required by one or more floating IPs.`,
-      );
-    }
-  }
-  for (const route of router.routes) {
-    const hop = parseIp(route.nexthop);
-    if (hop && cidrContains(cidr, hop)) {
-      throw new QuarkError(
-        'RouterInterfaceInUseByRoute',
-        `Router interface for subnet ${subnet.id} on router ${router.id} cannot be deleted, as it is required by one or more routes.`,
-      );
-    }
-  }
-}
-
-function removeByPort(tx: WriteTx, router: Router, portId: string, subnetId: string | undefined): InterfaceInfo {
-  const port = interfacePorts(tx, router.id).find((p) => p.id === portId);
-  if (!port) {
-    throw new QuarkError('RouterInterfaceNotFound', `Router ${router.id} does not have an interface with id ${portId}`);
-  }
-  const subnets = subnetsOfPort(tx, port);
-  if (subnetId !== undefined && !subnets.some((s) => s.id === subnetId)) {
-    throw new QuarkError('SubnetMismatchForPort', `Subnet on port ${portId} does not match the requested subnet ${subnetId}`);
-  }
-  for (const s of subnets) confirmNotInUse(tx, router, s);
-  tx.delete('port', port.id);
-  return info(router, port, subnets, subnets[0]?.id ?? '');
-}
-
-function removeBySubnet(tx: WriteTx, ctx: PluginContext, router: Router, subnetId: string): InterfaceInfo {
-  const subnet = visibleSubnet(tx, ctx.caller, subnetId);
-  const ports = interfacePorts(tx, router.id).filter((p) => p.network_id === subnet.network_id);
-  if (ports.length > 0) confirmNotInUse(tx, router, subnet);
-  for (const p of ports) {
-    if (!p.fixed_ips.some((f) => f.subnet_id === subnet.id)) continue;
-    if (subnetsOfPort(tx, p).length > 1) {
-      tx.put('port', { ...p, fixed_ips: p.fixed_ips.filter((f) => f.subnet_id !== subnet.id) });
-    } else {
-      tx.delete('port', p.id);
-    }
-    return info(router, p, [subnet], subnet.id);
-  }
-  throw new QuarkError('RouterInterfaceNotFoundForSubnet', `Router ${router.id} has no interface on subnet ${subnet.id}`);
-}
-
-export function removeRouterInterface(tx: WriteTx, ctx: PluginContext, router: Router, req: InterfaceRequest): InterfaceInfo {
-  return req.port_id !== undefined
-    ? removeByPort(tx, router, req.port_id, req.subnet_id)
-    : removeBySubnet(tx, ctx, router, req.subnet_id!);
 }

@@ -27,7 +27,11 @@ export interface ResourceHandler<K extends Kind> {
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
   /** Quota counted against the owner on create. */
   readonly quota?: QuotaResource;
-  /** Policy facts about a create request before the record exists (the network's owner…). */
+  /**
+   * Policy facts about a create request before the record exists (the network's owner…). Its
+   * projectId is the new record's owner, against whose quota the create counts; it may differ
+   * from the requested project (a security group rule belongs to its group's project).
+   */
   createTarget?(view: ReadView, ctx: PluginContext, values: AttributeValues, projectId: string): Target;
   create(tx: WriteTx, ctx: PluginContext, values: AttributeValues, projectId: string): KindRecords[K];
   update(tx: WriteTx, ctx: PluginContext, record: KindRecords[K], values: AttributeValues): KindRecords[K];

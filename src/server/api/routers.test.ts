@@ -264,6 +264,35 @@ describe('routers API', () => {
     assert.equal((await removeInterface(s, ALICE, r.id, { subnet_id: n.subnet })).status, 200);
   });
 
+  it('carries every IPv6 prefix of a network on one router port, as Neutron’s multi-prefix ports', async () => {
+    const v6 = (await s.post('/v2.0/networks', { network: { name: 'v6' } }, ALICE)).network.id;
+    const subnet = async (cidr: string, extra: Record<string, unknown> = {}) =>
+      (await s.post('/v2.0/subnets', { subnet: { network_id: v6, ip_version: 6, cidr, ...extra } }, ALICE)).subnet.id;
+    const a = await subnet('2001:db8:1::/64');
+    const b = await subnet('2001:db8:2::/64');
+    const ra = await subnet('2001:db8:3::/64', { ipv6_address_mode: 'slaac' });
+    const r = await router(s, ALICE, undefined, 'v6');
+    const first = (await addInterface(s, ALICE, r.id, { subnet_id: a })).body;
+    const second = (await addInterface(s, ALICE, r.id, { subnet_id: b })).body;
+    assert.equal(second.port_id, first.port_id);
+    assert.deepEqual(second.subnet_ids, [b]);
+    const port = (await s.get(`/v2.0/ports/${first.port_id}`, ALICE)).port;
+    assert.deepEqual(
+      port.fixed_ips.map((f: any) => f.ip_address),
+      ['2001:db8:1::1', '2001:db8:2::1'],
+    );
+    const outside = await addInterface(s, ALICE, r.id, { subnet_id: ra });
+    assert.match(outside.body.NeutronError.message, /configured to receive RAs from an external router/);
+    assert.equal((await removeInterface(s, ALICE, r.id, { subnet_id: a })).status, 200);
+    const left = (await s.get(`/v2.0/ports/${first.port_id}`, ALICE)).port;
+    assert.deepEqual(
+      left.fixed_ips.map((f: any) => f.subnet_id),
+      [b],
+    );
+    assert.equal((await removeInterface(s, ALICE, r.id, { subnet_id: b })).status, 200);
+    assert.equal((await s.request('GET', `/v2.0/ports/${first.port_id}`, undefined, ALICE)).status, 404);
+  });
+
   it('carries tags, filters and revision numbers like every standard resource', async () => {
     const r = await router(s, ALICE, undefined, 'tagged');
     assert.equal((await s.request('PUT', `/v2.0/routers/${r.id}/tags/blue`, undefined, ALICE)).status, 201);

@@ -13,7 +13,13 @@ import type { QuarkClient } from '../client/client.js';
 import { compile } from '../dataplane/compile/compile.js';
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
-import { type InterfaceWatch, OvsdbClient, applySwitchChange, readSwitch, watchInterfaces } from '../dataplane/drivers/ovsdb/index.js';
+import {
+  type InterfaceWatch,
+  OvsdbClient,
+  applySwitchChange,
+  readSwitch,
+  watchInterfaces,
+} from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
 import type { FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
@@ -155,7 +161,12 @@ export class HostAgent {
     const plan = compile(this.replica, facts, this.settings);
     if (!this.replica.synced) {
       // Before the first snapshot the agent knows nothing: keep every flow and tag as it is.
-      const base = { ...plan, ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system'), vifBindings: [], servicePorts: [] };
+      const base = {
+        ...plan,
+        ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system'),
+        vifBindings: [],
+        servicePorts: [],
+      };
       const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
       await ensureUnderlayAddress(this.settings);
       return { ovsdb: r.changed, flowBridges: 0 };
@@ -199,7 +210,10 @@ export class HostAgent {
 
   private async heartbeat(startFlag: boolean): Promise<void> {
     try {
-      await sendReports(this.client, agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag));
+      await sendReports(
+        this.client,
+        agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
+      );
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
     }

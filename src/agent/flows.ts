@@ -14,7 +14,12 @@ function byBridge(flows: readonly FlowItem[]): Map<string, FlowItem[]> {
   return out;
 }
 
-export async function applyFlows(ovs: OvsEnvironment, plan: HostPlan, applied: Map<string, string>, full: boolean): Promise<number> {
+export async function applyFlows(
+  ovs: OvsEnvironment,
+  plan: HostPlan,
+  applied: Map<string, string>,
+  full: boolean,
+): Promise<number> {
   let changed = 0;
   const wanted = byBridge(plan.flows);
   for (const bridge of plan.bridges.map((b) => b.name)) {

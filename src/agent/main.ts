@@ -8,7 +8,10 @@ import { serveStatus, statusSocket } from './status-server.js';
 
 export async function startAgent(config: AgentConfig): Promise<HostAgent> {
   const settings = hostSettings(config);
-  const log = pino({ name: 'quark-agent', level: config.logLevel, base: { host: settings.host } }, pino.destination({ fd: 2, sync: false }));
+  const log = pino(
+    { name: 'quark-agent', level: config.logLevel, base: { host: settings.host } },
+    pino.destination({ fd: 2, sync: false }),
+  );
   const client = new QuarkClient({
     url: config.server,
     credentials: config.token ? { token: config.token } : { project: config.project, roles: ['admin'] },

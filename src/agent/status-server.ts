@@ -29,7 +29,10 @@ export function serveStatus(agent: HostAgent, path: string): Server {
       send(200, agent.lastPlan ? renderPlan(agent.lastPlan) : 'no plan yet\n', 'text/plain');
     } else if (req.method === 'POST' && req.url === '/resync') {
       agent.schedule(true);
-      agent.settled().then(() => send(200, agent.status()), (e) => send(500, { error: String(e) }));
+      agent.settled().then(
+        () => send(200, agent.status()),
+        (e) => send(500, { error: String(e) }),
+      );
     } else {
       send(404, { error: 'not found' });
     }

@@ -28,13 +28,20 @@ export async function ensureUnderlayAddress(settings: HostSettings): Promise<voi
   if (!onNic) {
     throw new QuarkError('HostCommandFailed', `tunnel address ${ip} is on neither ${u.interface} nor ${u.bridge}`);
   }
-  await ipBatch(null, [`addr del ${onNic.cidr} dev ${u.interface}`, `addr add ${onNic.cidr} dev ${u.bridge}`, `link set ${u.bridge} up`, `link set ${u.interface} up`]);
+  await ipBatch(null, [
+    `addr del ${onNic.cidr} dev ${u.interface}`,
+    `addr add ${onNic.cidr} dev ${u.bridge}`,
+    `link set ${u.bridge} up`,
+    `link set ${u.interface} up`,
+  ]);
 }
 
 /** One ARP exchange per remote endpoint, so OVS's tunnel neighbour cache knows each of them. */
 export async function refreshNeighbours(settings: HostSettings, remotes: readonly string[]): Promise<void> {
   if (!settings.underlay) return;
   await Promise.all(
-    remotes.map((r) => run(['arping', '-c', '1', '-w', '1', '-I', settings.underlay!.bridge, r], { okStatuses: [1, 2] }).catch(() => undefined)),
+    remotes.map((r) =>
+      run(['arping', '-c', '1', '-w', '1', '-I', settings.underlay!.bridge, r], { okStatuses: [1, 2] }).catch(() => undefined),
+    ),
   );
 }

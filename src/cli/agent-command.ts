@@ -5,7 +5,11 @@ import { startAgent, stopOnSignals } from '../agent/main.js';
 import { loadConfig } from '../model/config.js';
 import { readConfigFile } from './config-file.js';
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function registerAgentCommand(program: Command): void {
   program
@@ -24,7 +28,11 @@ export function registerAgentCommand(program: Command): void {
     .option('--ovs-rundir <dir>', 'OVS run directory')
     .option('--log-level <level>', 'log level')
     .action(async (opts: Record<string, unknown>) => {
-      const config = loadConfig(AgentConfigSchema, { file: readConfigFile(opts.config as string | undefined), env: process.env, flags: opts });
+      const config = loadConfig(AgentConfigSchema, {
+        file: readConfigFile(opts.config as string | undefined),
+        env: process.env,
+        flags: opts,
+      });
       stopOnSignals(await startAgent(config));
     });
 }

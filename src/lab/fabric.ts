@@ -73,7 +73,11 @@ export async function createFabric(prefix: string, addresses: FabricAddresses): 
   ]);
   await ipBatch(null, [`link add inet netns ${fabric.netns} type veth peer name eth0 netns ${fabric.internetNetns}`]);
   await ipBatch(fabric.netns, ['link set inet master ext', 'link set inet up']);
-  await ipBatch(fabric.internetNetns, ['link set lo up', `addr add ${hostAddress(addresses.external, 1)} dev eth0`, 'link set eth0 up']);
+  await ipBatch(fabric.internetNetns, [
+    'link set lo up',
+    `addr add ${hostAddress(addresses.external, 1)} dev eth0`,
+    'link set eth0 up',
+  ]);
   // The internet host's kernel sends towards br-ex, a userspace OVS port: its checksums must be complete.
   await run(['ip', 'netns', 'exec', fabric.internetNetns, 'ethtool', '-K', 'eth0', 'tx', 'off'], { okStatuses: [1] });
   return fabric;
@@ -90,24 +94,37 @@ export interface NodeLinks {
  * Cables a node: `mgmt0` to the management bridge, `eth1` to the underlay (with the node's
  * tunnel address), and `eth2` to the external network for nodes that carry it.
  */
-export async function connectNode(fabric: Fabric, node: NodeHandle, index: number, options: { external: boolean }): Promise<NodeLinks> {
+export async function connectNode(
+  fabric: Fabric,
+  node: NodeHandle,
+  index: number,
+  options: { external: boolean },
+): Promise<NodeLinks> {
   const mgmtPeer = `${fabric.prefix}m${index}`;
   const managementIp = address(fabric.addresses.management, 10 + index);
   const underlayIp = address(fabric.addresses.underlay, 10 + index);
-  const root = [`link add ${mgmtPeer} type veth peer name mgmt0 netns ${node.netns}`, `link set ${mgmtPeer} master ${fabric.mgmtBridge}`, `link set ${mgmtPeer} up`];
+  const root = [
+    `link add ${mgmtPeer} type veth peer name mgmt0 netns ${node.netns}`,
+    `link set ${mgmtPeer} master ${fabric.mgmtBridge}`,
+    `link set ${mgmtPeer} up`,
+  ];
   root.push(`link add ul${index} netns ${fabric.netns} type veth peer name eth1 netns ${node.netns}`);
   if (options.external) root.push(`link add ex${index} netns ${fabric.netns} type veth peer name eth2 netns ${node.netns}`);
   await ipBatch(null, root);
   const inFabric = [`link set ul${index} master ul`, `link set ul${index} up`];
   if (options.external) inFabric.push(`link set ex${index} master ext`, `link set ex${index} up`);
   await ipBatch(fabric.netns, inFabric);
-  await nodeRun(node, ['ip', '-batch', '-'], [
-    `addr add ${hostAddress(fabric.addresses.management, 10 + index)} dev mgmt0`,
-    'link set mgmt0 up',
-    `addr add ${hostAddress(fabric.addresses.underlay, 10 + index)} dev eth1`,
-    'link set eth1 up',
-    ...(options.external ? ['link set eth2 up'] : []),
-  ].join('\n'));
+  await nodeRun(
+    node,
+    ['ip', '-batch', '-'],
+    [
+      `addr add ${hostAddress(fabric.addresses.management, 10 + index)} dev mgmt0`,
+      'link set mgmt0 up',
+      `addr add ${hostAddress(fabric.addresses.underlay, 10 + index)} dev eth1`,
+      'link set eth1 up',
+      ...(options.external ? ['link set eth2 up'] : []),
+    ].join('\n'),
+  );
   return { managementIp, underlayIp, externalInterface: options.external ? 'eth2' : null };
 }
 
@@ -115,7 +132,10 @@ export async function destroyFabric(fabric: Pick<Fabric, 'netns' | 'mgmtBridge' 
   const rootLinks = await listLinks(null);
   // Management veths of nodes go with their node namespaces; the bridge is removed explicitly.
   const ours = rootLinks.filter((l) => l.ifname === fabric.mgmtBridge || new RegExp(`^${fabric.prefix}m\\d+$`).test(l.ifname));
-  await ipBatch(null, ours.map((l) => `link del ${l.ifname}`));
+  await ipBatch(
+    null,
+    ours.map((l) => `link del ${l.ifname}`),
+  );
   await deleteNetns(fabric.internetNetns);
   await deleteNetns(fabric.netns);
 }

@@ -65,7 +65,12 @@ export class Lab {
     let index = 1;
     for (const spec of options.nodes) {
       const handle = await startNode(options.prefix, spec.name, join(options.dir, spec.name));
-      const node: LabNode = { spec, handle, links: { managementIp: '', underlayIp: null, externalInterface: null }, agentPid: null };
+      const node: LabNode = {
+        spec,
+        handle,
+        links: { managementIp: '', underlayIp: null, externalInterface: null },
+        agentPid: null,
+      };
       lab.nodes.set(spec.name, node);
       lab.saveState();
       const links = await connectNode(fabric, handle, index++, { external: spec.external === true });
@@ -74,7 +79,23 @@ export class Lab {
     await Promise.all([...lab.nodes.values()].map((n) => startOvs(n.handle)));
     for (const n of lab.nodes.values()) {
       if (n.links.externalInterface) {
-        await nodeRun(n.handle, ['ovs-vsctl', '--may-exist', 'add-br', 'br-ex', '--', 'set', 'bridge', 'br-ex', 'datapath_type=netdev', 'fail_mode=secure', '--', '--may-exist', 'add-port', 'br-ex', n.links.externalInterface]);
+        await nodeRun(n.handle, [
+          'ovs-vsctl',
+          '--may-exist',
+          'add-br',
+          'br-ex',
+          '--',
+          'set',
+          'bridge',
+          'br-ex',
+          'datapath_type=netdev',
+          'fail_mode=secure',
+          '--',
+          '--may-exist',
+          'add-port',
+          'br-ex',
+          n.links.externalInterface,
+        ]);
       }
     }
     lab.saveState();
@@ -92,16 +113,26 @@ export class Lab {
       process.execPath,
       QUARK_MAIN,
       'agent',
-      '--host', n.spec.name,
-      '--server', this.serverUrl,
-      '--roles', n.spec.roles.join(','),
-      '--tunnel-ip', n.links.underlayIp ?? '',
-      '--tunnel-types', this.options.tunnelType,
-      '--datapath', 'auto',
-      '--underlay-interface', 'eth1',
-      '--state-dir', join(n.handle.dir, 'state'),
-      '--ovs-rundir', ovsRundir(n.handle),
-      '--log-level', this.options.logLevel ?? 'info',
+      '--host',
+      n.spec.name,
+      '--server',
+      this.serverUrl,
+      '--roles',
+      n.spec.roles.join(','),
+      '--tunnel-ip',
+      n.links.underlayIp ?? '',
+      '--tunnel-types',
+      this.options.tunnelType,
+      '--datapath',
+      'auto',
+      '--underlay-interface',
+      'eth1',
+      '--state-dir',
+      join(n.handle.dir, 'state'),
+      '--ovs-rundir',
+      ovsRundir(n.handle),
+      '--log-level',
+      this.options.logLevel ?? 'info',
       ...(n.links.externalInterface ? ['--bridge-mappings', 'physnet1:br-ex'] : []),
     ]);
   }
@@ -136,13 +167,41 @@ export class Lab {
   async plug(node: string, portId: string, netns: string): Promise<void> {
     const n = this.node(node);
     await run(
-      inNode(n.handle, [process.execPath, QUARK_MAIN, 'vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrl, '--ovs-rundir', ovsRundir(n.handle)]),
+      inNode(n.handle, [
+        process.execPath,
+        QUARK_MAIN,
+        'vif',
+        'plug',
+        '--port',
+        portId,
+        '--netns',
+        netns,
+        '--host',
+        node,
+        '--server',
+        this.serverUrl,
+        '--ovs-rundir',
+        ovsRundir(n.handle),
+      ]),
     );
   }
 
   async unplug(node: string, portId: string): Promise<void> {
     const n = this.node(node);
-    await run(inNode(n.handle, [process.execPath, QUARK_MAIN, 'vif', 'unplug', '--port', portId, '--server', this.serverUrl, '--ovs-rundir', ovsRundir(n.handle)]));
+    await run(
+      inNode(n.handle, [
+        process.execPath,
+        QUARK_MAIN,
+        'vif',
+        'unplug',
+        '--port',
+        portId,
+        '--server',
+        this.serverUrl,
+        '--ovs-rundir',
+        ovsRundir(n.handle),
+      ]),
+    );
   }
 
   async down(): Promise<void> {

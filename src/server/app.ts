@@ -11,6 +11,10 @@ import type { ApiRegistry } from '../model/api/registry.js';
 import type { Store } from '../store/store.js';
 import { registerCollection } from './api/collection-routes.js';
 import { renderError } from './api/neutron-error.js';
+import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
+import { registerQuotaRoutes } from './api/quotas.js';
+import { registerRouterActions } from './api/router-actions.js';
+import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
 import { type Authenticator, type Caller, noauth } from './caller.js';
@@ -21,6 +25,7 @@ import type { Services } from './plugin/context.js';
 import { neutronApi } from './neutron-api.js';
 import { FeedHub, type Scheduling } from './feed/hub.js';
 import { registerFeedRoutes } from './feed/routes.js';
+import { hostSchedule } from './plugin/host-schedule.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -59,6 +64,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     addresses: new AddressAllocator(),
     randomBytes: (n) => randomBytes(n),
     newId: () => randomUUID(),
+    now: () => new Date(),
     ...options.services,
   };
   const metrics = new ServerMetrics({ processMetrics: options.processMetrics ?? false });
@@ -123,8 +129,16 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     handlers.set(h.declaration.path, h);
     registerCollection(app, h, deps);
   }
+  registerRouterActions(app, handlers.get('routers')!, deps);
+  registerQuotaRoutes(app, deps);
+  registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
+  registerSchedulingRoutes(
+    app,
+    { agents: handlers.get('agents')!, routers: handlers.get('routers')!, networks: handlers.get('networks')! },
+    deps,
+  );
 
-  const feed = new FeedHub(store, options.scheduling ?? (() => ({ dhcpNetworks: new Set(), routers: new Set() })), {
+  const feed = new FeedHub(store, options.scheduling ?? ((view, host) => hostSchedule(view, services, host)), {
     heartbeatSeconds: config.feedHeartbeat,
     resumeSeconds: 60,
     maxQueued: 10_000,

@@ -86,11 +86,19 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   delete_security_group: memberOfOwner,
   get_security_group_rule: adminOrOwner,
   create_security_group_rule: memberOfOwner,
+  update_security_group_rule: memberOfOwner,
   delete_security_group_rule: memberOfOwner,
 
   get_agent: admin,
+  create_agent: admin,
   update_agent: admin,
   delete_agent: admin,
+  'get_l3-routers': admin,
+  'get_l3-agents': admin,
+  'get_dhcp-networks': admin,
+  'get_dhcp-agents': admin,
+
+  get_network_ip_availability: admin,
 
   get_quota: adminOrOwner,
   update_quota: admin,

@@ -73,7 +73,9 @@ export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolea
       if (!ours.has(b.name)) continue;
       for (const p of b.ports) {
         if (planned.has(p.name) || p.name === b.name) continue;
-        const owned = p.interfaces.some((i) => i.externalIds[OWNED] === 'true' || i.type === 'patch' || i.type === 'gre' || i.type === 'vxlan');
+        const owned = p.interfaces.some(
+          (i) => i.externalIds[OWNED] === 'true' || i.type === 'patch' || i.type === 'gre' || i.type === 'vxlan',
+        );
         if (owned) removePorts.push(p.name);
       }
     }

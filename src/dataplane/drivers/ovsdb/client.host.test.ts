@@ -81,7 +81,7 @@ describe('OvsdbClient against a private ovsdb-server', () => {
           ] as const),
         ),
       );
-      results.forEach(([, sel], i) => assert.equal(stringMapOf(sel.rows[0]?.other_config)[`k${i}`], `v${i}`));
+      for (const [i, [, sel]] of results.entries()) assert.equal(stringMapOf(sel.rows[0]?.other_config)[`k${i}`], `v${i}`);
       const [all] = await client.transact(VSWITCH_DB, [select('Open_vSwitch', [], ['other_config'])] as const);
       assert.equal(Object.keys(stringMapOf(all.rows[0]?.other_config)).length, 100);
     } finally {

@@ -14,6 +14,8 @@ import {
   mutate,
   namedUuid,
   OvsdbClient,
+  readSwitch,
+  SwitchMirror,
   set,
   watchInterfaces,
 } from '../../dist/dataplane/drivers/ovsdb/index.js';
@@ -96,10 +98,13 @@ try {
       insert('Port', { name, interfaces: namedUuid('i') }, 'p'),
       mutate('Bridge', [['name', '==', bridge]], [['ports', 'insert', set([namedUuid('p')])]]),
     ]);
+  const mirror = await SwitchMirror.start(writer);
   const writers = {
     'transact (one port) → monitor': rawAdd,
     'applySwitchChange (read + transact) → monitor': (name) =>
       applySwitchChange(writer, { ports: [{ bridge, name, interfaces: [{ type: 'internal' }] }] }),
+    'applySwitchChange with a SwitchMirror → monitor': (name) =>
+      applySwitchChange(writer, { ports: [{ bridge, name, interfaces: [{ type: 'internal' }] }] }, { mirror }),
     'ovs-vsctl --no-wait add-port → monitor': (name) =>
       vsctl('--no-wait', 'add-port', bridge, name, '--', 'set', 'Interface', name, 'type=internal'),
   };
@@ -117,7 +122,32 @@ try {
   for (const [name, xs] of Object.entries(latency))
     console.log(`  ${name.padEnd(48)} p50 ${ms(pct(xs, 50))}  p99 ${ms(pct(xs, 99))}`);
   await watch.cancel();
+  await mirror.cancel();
   writer.close();
+
+  // What reading the switch costs as it grows: the reason for SwitchMirror.
+  await fresh();
+  await makeBridge();
+  const many = Array.from({ length: 1000 }, (_, i) => ({
+    bridge,
+    name: `${ovs.prefix}r${i}`,
+    interfaces: [{ type: 'internal', externalIds: { 'iface-id': `3c9b4a1e-2f5d-4c1a-9e0b-${String(i).padStart(12, '0')}` } }],
+  }));
+  let t0 = performance.now();
+  await applySwitchChange(client, { ports: many }, { waitForVswitchd: true, timeoutMs: 120_000 });
+  console.log(`1,000 VIF ports in one transaction, waiting for ovs-vswitchd: ${ms(performance.now() - t0)}`);
+  const reads = [];
+  for (let r = 0; r < 5; r++) {
+    t0 = performance.now();
+    await readSwitch(client);
+    reads.push(performance.now() - t0);
+  }
+  const bigMirror = await SwitchMirror.start(client);
+  t0 = performance.now();
+  void bigMirror.state;
+  const assemble = performance.now() - t0;
+  console.log(`readSwitch at 1,000 ports: median ${ms(median(reads))}; SwitchMirror.state after a change: ${ms(assemble)}`);
+  await bigMirror.cancel();
 } finally {
   client.close();
   await ovs.stop();

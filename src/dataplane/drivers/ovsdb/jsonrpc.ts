@@ -84,7 +84,8 @@ export class JsonRpcSession {
    * Sends a request and resolves with its `result`. An error answer rejects with HostCommandFailed
    * whose cause is OVSDB's error. Aborting `signal` sends RFC 7047's `cancel` for it (which makes
    * ovsdb-server drop a `transact` blocked in a `wait`) and rejects at once with the error
-   * `canceled`: ovsdb-server 3.x sends no answer for a cancelled request, and a late one is ignored.
+   * `canceled`: the ovsdb-server 3.1 we run answers nothing for a cancelled request (RFC 7047
+   * says it answers `canceled`), so nothing is awaited, and a late answer is ignored.
    */
   request(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     if (this.closeReason) return Promise.reject(this.closedError(method, params));

@@ -61,6 +61,9 @@ export class HostAgent {
   private dirty = false;
   private fullPending = true;
   private stopped = false;
+  /** After a failed pass, passes wait until this time (backoff doubling up to 5 s). */
+  private retryAt = 0;
+  private backoffMs = 0;
   private readonly appliedFlows = new Map<string, string>();
   private knownTunnels = new Set<string>();
   lastPlan: HostPlan | null = null;
@@ -118,7 +121,10 @@ export class HostAgent {
   schedule(full: boolean): void {
     if (full) this.fullPending = true;
     this.dirty = true;
-    if (!this.running) this.running = this.loop().finally(() => (this.running = null));
+    if (this.running || Date.now() < this.retryAt) return;
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
   }
 
   /** Resolves once no pass is running or pending (tests and `--wait`). */
@@ -138,10 +144,14 @@ export class HostAgent {
         changed = await this.reconcile(full);
       } catch (e) {
         error = (e as Error).message;
-        this.log.error({ err: e }, 'reconcile failed; retrying');
+        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), 5000);
+        this.log.error({ err: e, retryInMs: this.backoffMs }, 'reconcile failed; retrying');
         this.fullPending = true;
-        setTimeout(() => this.schedule(true), 1000).unref();
+        this.retryAt = Date.now() + this.backoffMs;
+        setTimeout(() => this.schedule(true), this.backoffMs).unref();
+        this.dirty = false;
       }
+      if (error === null) this.backoffMs = 0;
       this.reconciles++;
       this.lastReconcile = {
         at: new Date().toISOString(),

@@ -11,29 +11,33 @@
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import { run } from '../dataplane/drivers/exec.js';
-import { ipBatch, listAddresses } from '../dataplane/drivers/ip.js';
+import { ipBatch, listAddresses, listLinks } from '../dataplane/drivers/ip.js';
 import { QuarkError } from '../model/errors.js';
 
+/**
+ * Call after the underlay bridge was created in OVSDB; ovs-vswitchd makes its internal device a
+ * moment later, so this waits for it. The address is added to the bridge before it is removed
+ * from the interface: a crash in between leaves it on both, which the next call repairs.
+ */
 export async function ensureUnderlayAddress(settings: HostSettings): Promise<void> {
   const u = settings.underlay;
   const ip = settings.tunnelIp;
   if (!u || !ip) return;
+  for (let i = 0; i < 100 && !(await listLinks(null)).some((l) => l.ifname === u.bridge); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const addrs = await listAddresses(null);
   const has = (dev: string) => addrs.find((a) => a.ifname === dev && a.cidr.split('/')[0] === ip);
-  if (has(u.bridge)) {
-    await ipBatch(null, [`link set ${u.bridge} up`]);
-    return;
-  }
+  const onBridge = has(u.bridge);
   const onNic = has(u.interface);
-  if (!onNic) {
+  if (!onBridge && !onNic) {
     throw new QuarkError('HostCommandFailed', `tunnel address ${ip} is on neither ${u.interface} nor ${u.bridge}`);
   }
-  await ipBatch(null, [
-    `addr del ${onNic.cidr} dev ${u.interface}`,
-    `addr add ${onNic.cidr} dev ${u.bridge}`,
-    `link set ${u.bridge} up`,
-    `link set ${u.interface} up`,
-  ]);
+  const cmds: string[] = [];
+  if (!onBridge && onNic) cmds.push(`addr add ${onNic.cidr} dev ${u.bridge}`);
+  if (onNic) cmds.push(`addr del ${onNic.cidr} dev ${u.interface}`);
+  cmds.push(`link set ${u.bridge} up`, `link set ${u.interface} up`);
+  await ipBatch(null, cmds);
 }
 
 /** One ARP exchange per remote endpoint, so OVS's tunnel neighbour cache knows each of them. */

@@ -12,6 +12,7 @@ import { type Fabric, type FabricAddresses, type NodeLinks, connectNode, createF
 import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, startOvs, stopNode } from './node.js';
 import { alive, spawnDetached, stopPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
+import { forceDown } from './cleanup.js';
 
 export type Role = 'l2' | 'dhcp' | 'l3';
 
@@ -210,6 +211,8 @@ export class Lab {
     }
     this.nodes.clear();
     await destroyFabric(this.fabric);
+    // Anything a crash left behind (a dnsmasq of a killed agent…) still carries the prefix.
+    await forceDown(this.options.prefix);
     rmSync(join(this.options.dir, 'lab.json'), { force: true });
   }
 

@@ -1,0 +1,49 @@
+/**
+ * Removes everything a lab with this prefix left on the machine, whether or not its state file
+ * survived: processes in its namespaces (and in the private mount namespaces of its nodes,
+ * where instances and dnsmasq run), its namespaces, and its links in the root namespace. It
+ * finds them by prefix and namespace identity, never by process name.
+ */
+import { readdirSync } from 'node:fs';
+import { ipBatch, listLinks, listNetns } from '../dataplane/drivers/ip.js';
+import { deleteNetns } from '../dataplane/drivers/ip.js';
+import { netnsInode, processesInNetns, stopPid } from './processes.js';
+
+function mountInode(pid: number): number | null {
+  return netnsInode(`/proc/${pid}/ns/mnt`);
+}
+
+function processesInMountNs(inodes: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const ino = mountInode(Number(name));
+    if (ino !== null && inodes.has(ino)) out.push(Number(name));
+  }
+  return out;
+}
+
+/** Everything named `<prefix>-…` (namespaces) or `<prefix>…` (root links). Returns what it removed. */
+export async function forceDown(prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  const namespaces = (await listNetns()).filter((n) => n.startsWith(`${prefix}-`));
+  const netInodes = new Set(namespaces.map((n) => netnsInode(`/run/netns/${n}`)).filter((i): i is number => i !== null));
+  const inNet = processesInNetns(netInodes);
+  const ownMount = mountInode(process.pid);
+  const mountInodes = new Set(inNet.map(mountInode).filter((i): i is number => i !== null && i !== ownMount));
+  const pids = new Set([...inNet, ...processesInMountNs(mountInodes)]);
+  pids.delete(process.pid);
+  await Promise.all([...pids].map((p) => stopPid(p, 2000)));
+  for (const p of pids) removed.push(`process ${p}`);
+  for (const n of namespaces) {
+    await deleteNetns(n);
+    removed.push(`netns ${n}`);
+  }
+  const links = (await listLinks(null)).filter((l) => l.ifname.startsWith(prefix));
+  await ipBatch(
+    null,
+    links.map((l) => `link del ${l.ifname}`),
+  ).catch(() => undefined);
+  for (const l of links) removed.push(`link ${l.ifname}`);
+  return removed;
+}

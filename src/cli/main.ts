@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { QuarkError } from '../model/errors.js';
+import { registerAdminCommand } from './admin-command.js';
 import { registerServerCommand } from './server-command.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError();
   registerServerCommand(program);
+  registerAdminCommand(program);
   return program;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP application: Neutron v2.0 routes generated from the resource handlers, version and
- * extension documents, health and metrics, and the error mapping that makes every failure a
- * NeutronError. Building the app does not listen; `startServer` does.
+ * extension documents, the identity API (identity/), health and metrics, and the error mapping
+ * that makes every failure a NeutronError (Keystone's body for 401s and the identity API).
+ * Building the app does not listen; `startServer` does.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
@@ -19,6 +20,11 @@ import { ServerMetrics } from './metrics.js';
 import { AddressAllocator } from './plugin/address-allocator.js';
 import type { Services } from './plugin/context.js';
 import { neutronApi } from './neutron-api.js';
+import { KeystoneAuthenticator } from './identity/authenticator.js';
+import { IDENTITY_PATH } from './identity/catalog.js';
+import { registerIdentityApi, sendKeystoneError } from './identity/identity-api.js';
+import { serverRoot } from './identity/http.js';
+import { TokenService } from './identity/tokens.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -35,16 +41,13 @@ export interface QuarkApp {
   readonly handlers: ReadonlyMap<string, AnyResourceHandler>;
   readonly metrics: ServerMetrics;
   readonly services: Services;
+  readonly tokens: TokenService;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
   }
-}
-
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
 }
 
 export async function buildApp(options: AppOptions): Promise<QuarkApp> {
@@ -54,10 +57,14 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     addresses: new AddressAllocator(),
     randomBytes: (n) => randomBytes(n),
     newId: () => randomUUID(),
+    now: () => new Date(),
     ...options.services,
   };
   const metrics = new ServerMetrics({ processMetrics: options.processMetrics ?? false });
-  const authenticator = options.authenticator ?? noauth;
+  const tokens = new TokenService(store, { expiration: config.tokenExpiration, now: services.now });
+  // The identity API always authenticates with tokens; `auth` only decides for the network API.
+  const keystone = new KeystoneAuthenticator(tokens, store, config.tokenCacheTime, services.now);
+  const authenticator = options.authenticator ?? (config.auth === 'keystone' ? keystone : noauth);
   const app: FastifyInstance = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     // One log line per request would cost more than the request; latency goes to /metrics instead.
@@ -82,11 +89,16 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/v2.0')) request.caller = await authenticator.authenticate(request.headers);
   });
+  app.addHook('onClose', async () => keystone.close());
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof QuarkError && error.code === 'NotAuthenticated') {
+      // keystonemiddleware answers for Neutron here, in Keystone's shape.
+      return sendKeystoneError(request, reply, error, `${serverRoot(request, config)}${IDENTITY_PATH}/v3`);
+    }
     const clientError =
       !(error instanceof QuarkError) &&
       typeof (error as { statusCode?: number }).statusCode === 'number' &&
@@ -119,13 +131,15 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     registerCollection(app, h, deps);
   }
 
-  app.get('/', async (request) => versionsDocument(baseUrl(request)));
-  app.get('/v2.0', async (request) => resourcesDocument(api.registry, baseUrl(request)));
-  app.get('/v2.0/', async (request) => resourcesDocument(api.registry, baseUrl(request)));
+  app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
+  app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));
+  app.get('/v2.0/', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));
   app.get('/v2.0/extensions', async () => extensionsDocument(api.registry));
   app.get<{ Params: { alias: string } }>('/v2.0/extensions/:alias', async (request) =>
     extensionDocument(api.registry, request.params.alias),
   );
+  registerIdentityApi(app, { store, tokens, authenticator: keystone, config, services });
+
   app.get('/healthz', async () => ({ status: 'ok', revision: store.revision }));
   app.get('/metrics', async (_request, reply) => {
     metrics.revision.set(store.revision);
@@ -133,5 +147,5 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     return metrics.registry.metrics();
   });
 
-  return { app, registry: api.registry, handlers, metrics, services };
+  return { app, registry: api.registry, handlers, metrics, services, tokens };
 }

@@ -13,6 +13,8 @@ export interface Services {
   readonly randomBytes: (n: number) => Uint8Array;
   /** New resource ids. */
   readonly newId: () => string;
+  /** The clock of token expiry and password changes; tests may pass a fixed one. */
+  readonly now: () => Date;
 }
 
 export interface PluginContext extends Services {

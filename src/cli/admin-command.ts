@@ -5,6 +5,7 @@
  * keeps what exists, and keeps the admin's password unless one is given or none is known.
  */
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../model/config.js';
 import { DEFAULT_DOMAIN_ID, DEFAULT_DOMAIN_NAME } from '../model/identity.js';
@@ -68,8 +69,10 @@ export function registerAdminCommand(program: Command): void {
       try {
         const chosen = await choosePassword(store, { ...flags, ...(password ? { password } : {}) }, cloudsPath);
         const result = await bootstrapIdentity(store, { password: chosen.set ? chosen.password : null });
+        const url = serverUrl(config, flags.url);
         const entry: CloudEntry = {
-          authUrl: `${serverUrl(config, flags.url)}${IDENTITY_PATH}/v3`,
+          serverUrl: url,
+          authUrl: `${url}${IDENTITY_PATH}/v3`,
           username: 'admin',
           password: chosen.password,
           projectName: 'admin',
@@ -88,7 +91,7 @@ export function registerAdminCommand(program: Command): void {
             .map((l) => `quark: ${l}`)
             .join('\n')}\n`,
         );
-        process.stdout.write(osEnvironment(entry));
+        process.stdout.write(osEnvironment(entry, cloudsPath ? { name: flags.cloud, path: resolve(cloudsPath) } : null));
       } finally {
         await store.close();
       }

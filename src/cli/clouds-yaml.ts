@@ -9,6 +9,9 @@ import { Document, isMap, parseDocument } from 'yaml';
 import { QuarkError } from '../model/errors.js';
 
 export interface CloudEntry {
+  /** The server root (the network endpoint). */
+  readonly serverUrl: string;
+  /** The identity API, `<serverUrl>/identity/v3`. */
   readonly authUrl: string;
   readonly username: string;
   readonly password: string;
@@ -51,6 +54,10 @@ export function writeCloudEntry(path: string, cloud: string, entry: CloudEntry):
     region_name: entry.region,
     interface: 'public',
     identity_api_version: 3,
+    // python-openstackclient 6.0 (Debian 12) builds a compute client for `quota show/set`
+    // before it checks the catalog, and fails without a compute endpoint. With an override it
+    // goes on, finds no compute service in the catalog and shows the network quotas alone.
+    compute_endpoint_override: `${entry.serverUrl}/no-compute`,
   });
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, doc.toString(), { mode: 0o600 });
@@ -59,9 +66,18 @@ export function writeCloudEntry(path: string, cloud: string, entry: CloudEntry):
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** `export OS_…=…` lines, for `eval "$(quark admin bootstrap …)"`. */
-export function osEnvironment(entry: CloudEntry): string {
-  const vars: [string, string][] = [
+/**
+ * `export OS_…=…` lines, for `eval "$(quark admin bootstrap …)"`: OS_CLOUD naming the
+ * clouds.yaml entry when one was written (and OS_CLIENT_CONFIG_FILE when the file is not where
+ * openstacksdk looks by default), then the credentials themselves for tools without clouds.yaml.
+ */
+export function osEnvironment(entry: CloudEntry, cloud: { name: string; path: string } | null): string {
+  const vars: [string, string][] = [];
+  if (cloud) {
+    vars.push(['OS_CLOUD', cloud.name]);
+    if (cloud.path !== defaultCloudsYamlPath()) vars.push(['OS_CLIENT_CONFIG_FILE', cloud.path]);
+  }
+  vars.push(
     ['OS_AUTH_URL', entry.authUrl],
     ['OS_IDENTITY_API_VERSION', '3'],
     ['OS_USERNAME', entry.username],
@@ -71,6 +87,6 @@ export function osEnvironment(entry: CloudEntry): string {
     ['OS_PROJECT_DOMAIN_NAME', entry.domainName],
     ['OS_REGION_NAME', entry.region],
     ['OS_INTERFACE', 'public'],
-  ];
+  );
   return vars.map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join('');
 }

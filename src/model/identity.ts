@@ -56,8 +56,11 @@ export interface User {
   readonly enabled: boolean;
   /** `scrypt$N$r$p$salt$key` (base64), or null for a user that cannot log in with a password. */
   readonly password_hash: string | null;
-  /** Tokens issued before this instant are invalid (Keystone revokes them on a password change). */
-  readonly password_changed_at: string | null;
+  /**
+   * Tokens carry the epoch they were issued under and die when it moves: a password change
+   * and disabling the user move it, as Keystone revokes a user's tokens on both.
+   */
+  readonly token_epoch: number;
   readonly default_project_id: string | null;
   readonly description: string;
   readonly email: string | null;
@@ -97,5 +100,7 @@ export interface Token {
   readonly expires_at: string;
   /** Keystone's audit ids: this token's own, then the one of the token it was made from, if any. */
   readonly audit_ids: readonly string[];
+  /** The user's token_epoch when the token was issued. */
+  readonly user_epoch: number;
   readonly revoked: boolean;
 }

@@ -19,14 +19,12 @@ import { nameKey } from '../../store/kinds.js';
 import type { Store } from '../../store/store.js';
 import { projectScope } from './directory.js';
 import { hashPassword } from './passwords.js';
-import { keystoneTime } from './tokens.js';
 
 export interface BootstrapOptions {
   /** The admin's new password; null keeps an existing admin's password (a new admin needs one). */
   readonly password: string | null;
   readonly username?: string;
   readonly projectName?: string;
-  readonly now?: () => Date;
 }
 
 export interface BootstrapResult {
@@ -43,7 +41,6 @@ export async function bootstrapIdentity(store: Store, options: BootstrapOptions)
   const username = options.username ?? 'admin';
   const projectName = options.projectName ?? 'admin';
   const hash = options.password === null ? null : await hashPassword(options.password);
-  const now = keystoneTime((options.now ?? (() => new Date()))());
   await store.sync();
   return store.write((tx) => {
     const created: string[] = [];
@@ -81,7 +78,7 @@ export async function bootstrapIdentity(store: Store, options: BootstrapOptions)
         domain_id: DEFAULT_DOMAIN_ID,
         enabled: true,
         password_hash: null,
-        password_changed_at: null,
+        token_epoch: 0,
         default_project_id: project.id,
         description: '',
         email: null,
@@ -92,7 +89,7 @@ export async function bootstrapIdentity(store: Store, options: BootstrapOptions)
       ...user,
       enabled: true,
       password_hash: hash ?? user.password_hash,
-      password_changed_at: hash ? now : user.password_changed_at,
+      token_epoch: hash ? user.token_epoch + 1 : user.token_epoch,
       default_project_id: user.default_project_id ?? project.id,
     });
     const scope = projectScope(project.id);

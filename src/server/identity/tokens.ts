@@ -93,6 +93,7 @@ export class TokenService {
       issued_at: keystoneTime(now),
       expires_at: keystoneTime(new Date(expires)),
       audit_ids: [randomBytes(16).toString('base64url'), ...parentAudit],
+      user_epoch: user.token_epoch,
       revoked: false,
     };
     const secret = randomBytes(32).toString('base64url');
@@ -181,7 +182,7 @@ export function contextOf(view: ReadView, token: Token, now: Date): TokenContext
   if (token.revoked || Date.parse(token.expires_at) <= now.getTime()) return null;
   const user = view.get('user', token.user_id);
   if (!user || !userActive(view, user)) return null;
-  if (user.password_changed_at && Date.parse(token.issued_at) < Date.parse(user.password_changed_at)) return null;
+  if (token.user_epoch !== user.token_epoch) return null;
   const userDomain = view.get('domain', user.domain_id)!;
   const base = { token, user, userDomain, project: null, projectDomain: null, domain: null, roles: [] };
   if (token.project_id !== null) {

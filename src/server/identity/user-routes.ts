@@ -26,7 +26,6 @@ import {
   requiredString,
 } from './http.js';
 import { unauthorized } from './keystone-error.js';
-import { keystoneTime } from './tokens.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 type IdParams = { id: string };
@@ -79,14 +78,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: IdentityDeps, pre
     const name = requiredString(fields, 'name');
     const defaultProject = optionalNullableString(fields, 'default_project_id') ?? null;
     const hash = (await passwordHash(fields)) ?? null;
-    const now = keystoneTime(deps.services.now());
     const user: User = {
       id: newIdentityId(deps.services),
       name,
       domain_id: domainId,
       enabled: optionalBool(fields, 'enabled') ?? true,
       password_hash: hash,
-      password_changed_at: hash ? now : null,
+      token_epoch: 0,
       default_project_id: defaultProject,
       description: optionalString(fields, 'description', 65535) ?? '',
       email: optionalNullableString(fields, 'email') ?? null,
@@ -107,7 +105,6 @@ export function registerUserRoutes(app: FastifyInstance, deps: IdentityDeps, pre
     const name = optionalString(fields, 'name');
     if (name !== undefined && name.trim() === '') throw new QuarkError('ValidationError', "Invalid input for field 'name'.");
     const hash = await passwordHash(fields);
-    const now = keystoneTime(deps.services.now());
     const updated = await deps.store.write((tx) => {
       const user = getUser(tx, request.params.id);
       if (fields.domain_id !== undefined && fields.domain_id !== user.domain_id) {
@@ -116,13 +113,14 @@ export function registerUserRoutes(app: FastifyInstance, deps: IdentityDeps, pre
       if (name !== undefined) checkUniqueName(tx, user.domain_id, name, user.id);
       const defaultProject = optionalNullableString(fields, 'default_project_id');
       if (defaultProject) getProject(tx, defaultProject);
+      // A new password or disabling the user revokes every token issued so far.
+      const enabled = optionalBool(fields, 'enabled');
       return tx.put('user', {
         ...user,
         name: name ?? user.name,
-        enabled: optionalBool(fields, 'enabled') ?? user.enabled,
-        // A new password invalidates every token issued before it, as Keystone's revocation does.
+        enabled: enabled ?? user.enabled,
         password_hash: hash === undefined ? user.password_hash : hash,
-        password_changed_at: hash === undefined ? user.password_changed_at : now,
+        token_epoch: hash !== undefined || enabled === false ? user.token_epoch + 1 : user.token_epoch,
         default_project_id: defaultProject === undefined ? user.default_project_id : defaultProject,
         description: optionalString(fields, 'description', 65535) ?? user.description,
         email: optionalNullableString(fields, 'email') ?? user.email,
@@ -149,10 +147,9 @@ export function registerUserRoutes(app: FastifyInstance, deps: IdentityDeps, pre
     const user = getUser(deps.store.view, request.params.id);
     if (!(await verifyPassword(original, user.password_hash))) throw unauthorized();
     const hash = await hashPassword(password);
-    const now = keystoneTime(deps.services.now());
     await deps.store.write((tx) => {
       const current = getUser(tx, user.id);
-      tx.put('user', { ...current, password_hash: hash, password_changed_at: now });
+      tx.put('user', { ...current, password_hash: hash, token_epoch: current.token_epoch + 1 });
     });
     reply.code(204).send();
   });

@@ -85,13 +85,14 @@ export async function bootstrapIdentity(store: Store, options: BootstrapOptions)
       };
       created.push(`user ${username}`);
     }
-    tx.put('user', {
+    const wanted: User = {
       ...user,
       enabled: true,
       password_hash: hash ?? user.password_hash,
       token_epoch: hash ? user.token_epoch + 1 : user.token_epoch,
       default_project_id: user.default_project_id ?? project.id,
-    });
+    };
+    if (JSON.stringify(wanted) !== JSON.stringify(tx.get('user', user.id))) tx.put('user', wanted);
     const scope = projectScope(project.id);
     const adminRole = roles.get('admin')!;
     const grant = assignmentId(scope, user.id, adminRole.id);

@@ -87,7 +87,8 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
 
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v2.0')) request.caller = await authenticator.authenticate(request.headers);
+    // By the matched route, not the raw URL: `/%762.0/…` routes to /v2.0 too.
+    if (request.routeOptions.url?.startsWith('/v2.0')) request.caller = await authenticator.authenticate(request.headers);
   });
   app.addHook('onClose', async () => keystone.close());
   app.addHook('onResponse', async (request, reply) => {
@@ -124,7 +125,10 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     store,
     services,
     paginationMaxLimit: config.paginationMaxLimit,
-    callerOf: (request: FastifyRequest) => request.caller!,
+    callerOf: (request: FastifyRequest) => {
+      if (!request.caller) throw new QuarkError('NotAuthenticated', 'The request you have made requires authentication.');
+      return request.caller;
+    },
   };
   for (const h of api.handlers(api.registry)) {
     handlers.set(h.declaration.path, h);

@@ -318,6 +318,7 @@ describe('identity: version documents and the network API behind tokens', () => 
       assert.equal(r.headers['www-authenticate'], 'Keystone uri="http://localhost:80/identity/v3"');
     }
     assert.equal((await s.request('GET', '/')).status, 200, 'the version list needs no token');
+    assert.equal((await s.request('GET', '/%762.0/networks')).status, 401, 'an encoded path is the same route');
   });
 
   it('ignores noauth headers: the project and roles come from the token', async () => {

@@ -10,7 +10,8 @@ const LAYERS = {
   store: ['model'],
   server: ['model', 'store'],
   'dataplane/compile': ['model'],
-  'dataplane/drivers': ['model'],
+  // Drivers apply plans, so they know the plan's types (never the other way round).
+  'dataplane/drivers': ['model', 'dataplane/compile'],
   // The agent talks to the server through the typed client; it never imports the server.
   agent: ['model', 'dataplane/compile', 'dataplane/drivers', 'client'],
   client: ['model'],

@@ -25,6 +25,8 @@ import { IDENTITY_PATH } from './identity/catalog.js';
 import { registerIdentityApi, sendKeystoneError } from './identity/identity-api.js';
 import { serverRoot } from './identity/http.js';
 import { TokenService } from './identity/tokens.js';
+import { FeedHub, type Scheduling } from './feed/hub.js';
+import { registerFeedRoutes } from './feed/routes.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -33,6 +35,8 @@ export interface AppOptions {
   readonly authenticator?: Authenticator;
   readonly services?: Partial<Services>;
   readonly processMetrics?: boolean;
+  /** Which networks and routers each host's agents serve (the scheduler); default: none. */
+  readonly scheduling?: Scheduling;
 }
 
 export interface QuarkApp {
@@ -42,6 +46,7 @@ export interface QuarkApp {
   readonly metrics: ServerMetrics;
   readonly services: Services;
   readonly tokens: TokenService;
+  readonly feed: FeedHub;
 }
 
 declare module 'fastify' {
@@ -119,21 +124,31 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
       );
   });
 
+  // Every /v2.0 route has a caller once the onRequest hook ran; refuse rather than trust a gap.
+  const callerOf = (request: FastifyRequest): Caller => {
+    if (!request.caller) throw new QuarkError('NotAuthenticated', 'The request you have made requires authentication.');
+    return request.caller;
+  };
   const api = neutronApi();
   const handlers = new Map<string, AnyResourceHandler>();
   const deps = {
     store,
     services,
     paginationMaxLimit: config.paginationMaxLimit,
-    callerOf: (request: FastifyRequest) => {
-      if (!request.caller) throw new QuarkError('NotAuthenticated', 'The request you have made requires authentication.');
-      return request.caller;
-    },
+    callerOf,
   };
   for (const h of api.handlers(api.registry)) {
     handlers.set(h.declaration.path, h);
     registerCollection(app, h, deps);
   }
+
+  const feed = new FeedHub(store, options.scheduling ?? (() => ({ dhcpNetworks: new Set(), routers: new Set() })), {
+    heartbeatSeconds: config.feedHeartbeat,
+    resumeSeconds: 60,
+    maxQueued: 10_000,
+  });
+  app.addHook('onClose', async () => feed.close());
+  registerFeedRoutes(app, { store, services, hub: feed, callerOf });
 
   app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
   app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));
@@ -151,5 +166,5 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     return metrics.registry.metrics();
   });
 
-  return { app, registry: api.registry, handlers, metrics, services, tokens };
+  return { app, registry: api.registry, handlers, metrics, services, tokens, feed };
 }

@@ -92,6 +92,13 @@ export const ServerConfigSchema = Type.Object(
       minimum: 100,
       description: 'Revisions of change log kept for agents that resume; older agents get a snapshot.',
     }),
+    agentDownTime: Type.Integer({
+      default: 30,
+      minimum: 2,
+      description:
+        'Seconds without a heartbeat after which an agent counts as dead (Neutron: 75; Quark agents report every 10 s, so three missed heartbeats).',
+    }),
+    feedHeartbeat: Type.Integer({ default: 5, minimum: 1, description: 'Seconds between heartbeats on idle agent feeds.' }),
     quotaNetwork: quota('networks', 100),
     quotaSubnet: quota('subnets', 100),
     quotaPort: quota('ports', 500),

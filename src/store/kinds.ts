@@ -35,8 +35,8 @@ export interface KindSpec<K extends Kind> {
   /** The store keeps created_at, updated_at and revision_number of these kinds itself. */
   readonly standard: boolean;
   /**
-   * Whether writes of this kind enter the change log. The change log is what agents read (the
-   * feed) and how other servers sharing the database learn about writes. A kind with
+   * Whether writes of this kind enter the change log. The change log is what the agents' feed
+   * is made from and how other servers sharing the database learn about writes. A kind with
    * `feed: false` (tokens: one per CLI call, of no interest to agents) is persisted in its table
    * in the same transaction and applied to the writing server's view, but takes no revision, is
    * not passed to `onCommit` listeners, and reaches other servers only through `Store.fetch`
@@ -133,7 +133,8 @@ export const KINDS: Specs = {
     indexes: { host: (a) => [a.host], typeHost: (a) => [`${a.agent_type} ${a.host}`] },
   },
   quota: { table: 'quotas', standard: false, feed: true, indexes: {} },
-  // Identity. Users carry password hashes: the agents' feed must publish only the kinds agents need.
+  // Identity. In the change log so that servers sharing a database see them; the agents' feed
+  // sends only FEED_KINDS (model/feed.ts), so these (users carry password hashes) never leave.
   domain: { table: 'domains', standard: false, feed: true, indexes: { name: (d) => [d.name] } },
   project: {
     table: 'projects',

@@ -13,6 +13,7 @@ import { enforce } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
 import { networkNotFound, portNotFound } from './not-found.js';
+import { bindingFor } from './port-binding.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
@@ -118,8 +119,12 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     allowed_address_pairs: addressPairs((v.allowed_address_pairs as AddressPair[] | undefined) ?? [], mac),
     port_security_enabled: portSecurity,
     'binding:host_id': v['binding:host_id'] as string,
-    'binding:vif_type': 'unbound',
-    'binding:vif_details': {},
+    ...bindingFor(
+      tx,
+      { 'binding:host_id': v['binding:host_id'] as string, network_id: net.id },
+      tx.now,
+      ctx.config.agentDownTime,
+    ),
     'binding:vnic_type': v['binding:vnic_type'] as string,
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
   };
@@ -139,12 +144,17 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     v.allowed_address_pairs === undefined
       ? port.allowed_address_pairs
       : addressPairs(v.allowed_address_pairs as AddressPair[], mac);
+  const host = (v['binding:host_id'] as string | undefined) ?? port['binding:host_id'];
+  const rebind = host !== port['binding:host_id'] || port['binding:vif_type'] === 'binding_failed';
   const next: Port = {
     ...port,
     ...(v as Partial<Port>),
     mac_address: mac,
     fixed_ips: fixedIps,
     allowed_address_pairs: pairs,
+    ...(rebind ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id }, tx.now, ctx.config.agentDownTime) : {}),
+    // A port that moves to another host is down until that host's agent wires it.
+    status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
   };
   checkPortSecurity(next);
   return tx.put('port', next);

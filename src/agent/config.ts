@@ -1,0 +1,66 @@
+/**
+ * Configuration of `quark agent`: one schema with a default and help text on every key.
+ * docs/config.md is generated from it.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const AgentConfigSchema = Type.Object(
+  {
+    host: Type.String({
+      default: '',
+      description: "This host's name as ports' binding:host_id use it (default: the system hostname).",
+    }),
+    server: Type.String({ default: 'http://127.0.0.1:9696', description: 'URL of the Quark server.' }),
+    roles: Type.Array(Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]), {
+      default: ['l2'],
+      description:
+        'What this agent does: l2 (Open vSwitch, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
+    }),
+    tunnelIp: Type.String({ default: '', description: 'Local tunnel endpoint address (tunneling_ip); empty: no tunnels.' }),
+    tunnelTypes: Type.Array(Type.Union([Type.Literal('gre'), Type.Literal('vxlan')]), {
+      default: ['gre'],
+      description: 'Tunnel types this host terminates.',
+    }),
+    bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$' }), {
+      default: [],
+      description: 'Physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
+    }),
+    datapath: Type.Union([Type.Literal('auto'), Type.Literal('system'), Type.Literal('netdev')], {
+      default: 'auto',
+      description:
+        "OVS datapath: 'system' (kernel module), 'netdev' (userspace), or 'auto' (system when the openvswitch module is present).",
+    }),
+    underlayInterface: Type.String({
+      default: '',
+      description:
+        'Userspace datapath only: the interface that carries tunnels; the agent puts it on the underlay bridge, which takes over its address.',
+    }),
+    underlayBridge: Type.String({
+      default: 'br-phy',
+      description: 'Userspace datapath only: the bridge that owns the tunnel address.',
+    }),
+    stateDir: Type.String({
+      default: '/var/lib/quark/agent',
+      description: 'Where the agent keeps dnsmasq files, pid files and its status socket.',
+    }),
+    ovsRundir: Type.String({
+      default: '',
+      description: 'OVS run directory (db.sock, bridge .mgmt sockets); empty: OVS default.',
+    }),
+    reportInterval: Type.Number({ default: 10, minimum: 1, description: 'Seconds between heartbeats to the server.' }),
+    resyncInterval: Type.Number({
+      default: 60,
+      minimum: 5,
+      description: 'Seconds between full resyncs that re-read everything from the host.',
+    }),
+    token: Type.String({ default: '', description: 'Keystone token for the server (with auth=keystone).' }),
+    project: Type.String({ default: 'service', description: 'noauth only: the project the agent claims.' }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info', description: 'Log level of the JSON log on stderr.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfig = Static<typeof AgentConfigSchema>;

@@ -1,0 +1,65 @@
+/**
+ * The agent's copy of the intent that concerns its host, fed by the server's feed. It is
+ * replaced whole by a snapshot and patched by changes; the compiler reads it as a ReplicaView.
+ */
+import type { ReplicaView } from '../dataplane/compile/inputs.js';
+import { FEED_KINDS, type FeedChange, type FeedKind, type FeedRecord, type FeedRecords } from '../model/feed.js';
+
+type Tables = { [K in FeedKind]: Map<string, FeedRecords[K]> };
+
+function emptyTables(): Tables {
+  return Object.fromEntries(FEED_KINDS.map((k) => [k, new Map()])) as unknown as Tables;
+}
+
+export class Replica implements ReplicaView {
+  private tables: Tables = emptyTables();
+  revision = 0;
+  /** Set once the first snapshot arrived: before that the agent must not prune anything. */
+  synced = false;
+
+  get networks() {
+    return this.tables.network;
+  }
+  get subnets() {
+    return this.tables.subnet;
+  }
+  get ports() {
+    return this.tables.port;
+  }
+  get agents() {
+    return this.tables.agent;
+  }
+  get routers() {
+    return this.tables.router;
+  }
+  get floatingips() {
+    return this.tables.floatingip;
+  }
+  get securityGroups() {
+    return this.tables.security_group;
+  }
+  get securityGroupRules() {
+    return this.tables.security_group_rule;
+  }
+
+  replace(records: readonly FeedRecord[], revision: number): void {
+    const tables = emptyTables();
+    for (const r of records) (tables[r.kind] as Map<string, unknown>).set((r.record as { id: string }).id, r.record);
+    this.tables = tables;
+    this.revision = revision;
+    this.synced = true;
+  }
+
+  apply(changes: readonly FeedChange[], revision: number): void {
+    for (const c of changes) {
+      const table = this.tables[c.kind] as Map<string, unknown>;
+      if (c.op === 'delete') table.delete(c.id);
+      else table.set(c.id, c.record);
+    }
+    this.revision = revision;
+  }
+
+  size(): number {
+    return FEED_KINDS.reduce((n, k) => n + this.tables[k].size, 0);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Plugs an instance into br-int the way Nova and os-vif do with the hybrid plug: the
+ * instance's interface is one end of a veth (`tap…`) whose other end sits in a per-port Linux
+ * bridge `qbr…`, where iptables sees the traffic; a second veth pair `qvb…`/`qvo…` joins qbr to
+ * br-int, and `qvo…` carries `external_ids:iface-id`, which is how the agent finds it. The
+ * equivalent by hand:
+ *
+ *   ip link add tapX type veth peer name eth0 netns VM
+ *   ip link add qbrX type bridge forward_delay 0 stp_state 0
+ *   ip link add qvbX type veth peer name qvoX
+ *   ip link set tapX master qbrX; ip link set qvbX master qbrX (all up, MTU of the network)
+ *   ovs-vsctl add-port br-int qvoX -- set Interface qvoX external_ids:iface-id=PORT …
+ */
+import { INTEGRATION_BRIDGE, qbrBridge, qvbDevice, qvoDevice, tapDevice } from '../model/names.js';
+import { addNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
+import { run } from '../dataplane/drivers/exec.js';
+import type { OvsEnvironment } from '../dataplane/drivers/ovs-ofctl.js';
+import { vsctl } from '../dataplane/drivers/ovs-vsctl.js';
+
+export interface PlugRequest {
+  readonly portId: string;
+  readonly mac: string;
+  readonly mtu: number;
+  /** The instance's network namespace (created if missing). */
+  readonly netns: string;
+  /** The interface name inside the instance. */
+  readonly ifname: string;
+  readonly deviceId: string;
+  readonly ovs: OvsEnvironment;
+  /** The userspace datapath cannot finish checksums the kernel left to the NIC: turn TX offload off. */
+  readonly userspaceDatapath: boolean;
+}
+
+export async function plugHybrid(req: PlugRequest): Promise<void> {
+  const tap = tapDevice(req.portId);
+  const qbr = qbrBridge(req.portId);
+  const qvb = qvbDevice(req.portId);
+  const qvo = qvoDevice(req.portId);
+  await addNetns(req.netns);
+  const existing = new Set((await listLinks(null)).map((l) => l.ifname));
+  const host: string[] = [];
+  if (!existing.has(qbr)) host.push(`link add ${qbr} type bridge forward_delay 0 stp_state 0 mcast_snooping 0`);
+  if (!existing.has(tap)) host.push(`link add ${tap} mtu ${req.mtu} type veth peer name ${req.ifname} netns ${req.netns}`);
+  if (!existing.has(qvb)) host.push(`link add ${qvb} mtu ${req.mtu} type veth peer name ${qvo} mtu ${req.mtu}`);
+  host.push(
+    `link set ${tap} master ${qbr}`,
+    `link set ${qvb} master ${qbr}`,
+    `link set ${qbr} mtu ${req.mtu} up`,
+    `link set ${tap} up`,
+    `link set ${qvb} up`,
+    `link set ${qvo} up`,
+  );
+  await ipBatch(null, host);
+  await ipBatch(req.netns, [
+    `link set ${req.ifname} address ${req.mac} mtu ${req.mtu}`,
+    `link set ${req.ifname} up`,
+    'link set lo up',
+  ]);
+  if (req.userspaceDatapath) {
+    await run(['ip', 'netns', 'exec', req.netns, 'ethtool', '-K', req.ifname, 'tx', 'off'], { okStatuses: [1] });
+  }
+  await vsctl(req.ovs, [
+    ['--may-exist', 'add-port', INTEGRATION_BRIDGE, qvo],
+    [
+      'set',
+      'Interface',
+      qvo,
+      `external_ids:iface-id=${req.portId}`,
+      `external_ids:attached-mac=${req.mac}`,
+      `external_ids:vm-uuid=${req.deviceId}`,
+      'external_ids:iface-status=active',
+    ],
+  ]);
+}
+
+/** Undoes plugHybrid; parts already gone are skipped. */
+export async function unplugHybrid(portId: string, ovs: OvsEnvironment): Promise<void> {
+  await vsctl(ovs, [['--if-exists', 'del-port', INTEGRATION_BRIDGE, qvoDevice(portId)]]);
+  const existing = new Set((await listLinks(null)).map((l) => l.ifname));
+  const del = [qvbDevice(portId), tapDevice(portId), qbrBridge(portId)]
+    .filter((d) => existing.has(d))
+    .map((d) => `link del ${d}`);
+  await ipBatch(null, del);
+}

@@ -1,0 +1,47 @@
+/**
+ * What the compiler reads: the agent's replica of the intent that concerns its host, facts
+ * observed on the host that intent cannot know (which VIFs are plugged, which local VLANs are
+ * in use), and the host's settings. All plain data.
+ */
+import type { Agent, Network, Port, Subnet } from '../../model/resources.js';
+import type { TunnelType } from '../../model/names.js';
+import type { DatapathType } from './plan.js';
+
+export interface ReplicaView {
+  readonly networks: ReadonlyMap<string, Network>;
+  readonly subnets: ReadonlyMap<string, Subnet>;
+  readonly ports: ReadonlyMap<string, Port>;
+  readonly agents: ReadonlyMap<string, Agent>;
+}
+
+/** An OVS interface that carries `external_ids:iface-id`: something plugged a port here. */
+export interface ObservedVif {
+  readonly bridge: string;
+  readonly portName: string;
+  readonly ifaceId: string;
+  readonly ofport: number | null;
+}
+
+export interface HostFacts {
+  readonly vifs: readonly ObservedVif[];
+  /** Local VLANs found on the host (from br-int ports' other_config), by network id. */
+  readonly localVlans: ReadonlyMap<string, number>;
+}
+
+/** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
+export interface UnderlaySettings {
+  readonly bridge: string;
+  readonly interface: string;
+}
+
+export interface HostSettings {
+  readonly host: string;
+  readonly datapathType: DatapathType;
+  readonly tunnelIp: string | null;
+  readonly tunnelTypes: readonly TunnelType[];
+  /** Physical network → OVS bridge carrying it (`physnet1: br-ex`). */
+  readonly bridgeMappings: Readonly<Record<string, string>>;
+  readonly underlay: UnderlaySettings | null;
+}
+
+export const EMPTY_FACTS: HostFacts = { vifs: [], localVlans: new Map() };

@@ -1,0 +1,72 @@
+/**
+ * The host's bridges and the ports that join them: br-int; br-tun with the patch pair
+ * patch-tun/patch-int when tunnels are configured; one provider bridge per bridge mapping with
+ * int-<bridge>/phy-<bridge> patches; and, for the userspace datapath, the underlay bridge that
+ * owns the tunnel address.
+ */
+import {
+  INTEGRATION_BRIDGE,
+  PATCH_INT_TO_TUN,
+  PATCH_TUN_TO_INT,
+  TUNNEL_BRIDGE,
+  intToPhysPatch,
+  physToIntPatch,
+} from '../../../model/names.js';
+import type { HostSettings } from '../inputs.js';
+import type { BridgeItem, OvsPortItem } from '../plan.js';
+import { hostOrigin } from './flow.js';
+
+const PROTOCOLS = ['OpenFlow10', 'OpenFlow13', 'OpenFlow14'];
+
+function bridge(settings: HostSettings, name: string): BridgeItem {
+  return {
+    kind: 'bridge',
+    name,
+    datapathType: settings.datapathType,
+    failMode: 'secure',
+    protocols: PROTOCOLS,
+    origin: hostOrigin(settings.host),
+  };
+}
+
+function patch(settings: HostSettings, bridgeName: string, name: string, peer: string): OvsPortItem {
+  return {
+    kind: 'ovsPort',
+    bridge: bridgeName,
+    name,
+    type: 'patch',
+    options: { peer },
+    tag: null,
+    externalIds: {},
+    origin: hostOrigin(settings.host),
+  };
+}
+
+export function bridgesOf(settings: HostSettings): { bridges: BridgeItem[]; ports: OvsPortItem[] } {
+  const bridges = [bridge(settings, INTEGRATION_BRIDGE)];
+  const ports: OvsPortItem[] = [];
+  if (settings.tunnelTypes.length > 0) {
+    bridges.push(bridge(settings, TUNNEL_BRIDGE));
+    ports.push(patch(settings, INTEGRATION_BRIDGE, PATCH_INT_TO_TUN, PATCH_TUN_TO_INT));
+    ports.push(patch(settings, TUNNEL_BRIDGE, PATCH_TUN_TO_INT, PATCH_INT_TO_TUN));
+  }
+  for (const name of [...new Set(Object.values(settings.bridgeMappings))].sort()) {
+    bridges.push(bridge(settings, name));
+    ports.push(patch(settings, INTEGRATION_BRIDGE, intToPhysPatch(name), physToIntPatch(name)));
+    ports.push(patch(settings, name, physToIntPatch(name), intToPhysPatch(name)));
+  }
+  if (settings.underlay && settings.datapathType === 'netdev') {
+    bridges.push(bridge(settings, settings.underlay.bridge));
+    ports.push({
+      kind: 'ovsPort',
+      bridge: settings.underlay.bridge,
+      name: settings.underlay.interface,
+      type: 'system',
+      options: {},
+      tag: null,
+      externalIds: {},
+      origin: hostOrigin(settings.host),
+    });
+  }
+  return { bridges, ports };
+}

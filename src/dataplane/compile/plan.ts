@@ -1,0 +1,176 @@
+/**
+ * A host plan: everything one host must have for the intent it serves, as plain data. The
+ * compiler produces it without I/O; each driver observes the part it owns, compares it with
+ * the plan by key, and applies the difference in one batch. Every item says which API object
+ * caused it (`origin`), so explain and trace can go from a flow or a rule back to a port,
+ * router or security group.
+ */
+
+/** The API object an item exists for. `host` items serve the host itself (bridges, patches). */
+export interface Origin {
+  readonly kind: 'host' | 'network' | 'port' | 'router' | 'floatingip' | 'security_group' | 'subnet';
+  readonly id: string;
+}
+
+export type DatapathType = 'system' | 'netdev';
+
+/** An OVS bridge the agent owns (br-int, br-tun, br-phy, provider bridges). */
+export interface BridgeItem {
+  readonly kind: 'bridge';
+  readonly name: string;
+  readonly datapathType: DatapathType;
+  readonly failMode: 'secure' | 'standalone';
+  readonly protocols: readonly string[];
+  readonly origin: Origin;
+}
+
+export type OvsPortType = 'internal' | 'patch' | 'gre' | 'vxlan' | 'system';
+
+/** A port the agent creates on one of its bridges (patches, tunnels, internal ports). */
+export interface OvsPortItem {
+  readonly kind: 'ovsPort';
+  readonly bridge: string;
+  readonly name: string;
+  readonly type: OvsPortType;
+  readonly options: Readonly<Record<string, string>>;
+  readonly tag: number | null;
+  readonly externalIds: Readonly<Record<string, string>>;
+  readonly origin: Origin;
+}
+
+/**
+ * How the agent wires a port that something else plugged (a VIF: qvo…, or a DHCP/router
+ * device): its local VLAN tag and the mapping kept in other_config so a restarted agent finds
+ * the same VLANs again. Applied only when the port exists.
+ */
+export interface VifBindingItem {
+  readonly kind: 'vifBinding';
+  readonly bridge: string;
+  /** The OVS port name (qvo…, tap…, qr-…). */
+  readonly portName: string;
+  readonly portId: string;
+  readonly tag: number;
+  readonly otherConfig: Readonly<Record<string, string>>;
+  readonly origin: Origin;
+}
+
+/** One OpenFlow flow, in ovs-ofctl syntax. The cookie encodes the origin (see cookies.ts). */
+export interface FlowItem {
+  readonly kind: 'flow';
+  readonly bridge: string;
+  readonly table: number;
+  readonly priority: number;
+  /** Match fields, e.g. `in_port=patch-int,dl_vlan=1`; '' matches everything. */
+  readonly match: string;
+  readonly actions: string;
+  readonly cookie: bigint;
+  readonly origin: Origin;
+}
+
+/** A network namespace the agent owns on this host (qdhcp-…, qrouter-…). */
+export interface NetnsItem {
+  readonly kind: 'netns';
+  readonly name: string;
+  readonly origin: Origin;
+}
+
+/**
+ * A device through which a namespace joins br-int, as Neutron's interface driver plugs DHCP and
+ * router ports with ovs_use_veth: a veth pair whose outer end (`tap…`) is an OVS port carrying
+ * the port's iface-id, so the L2 part wires it like any VIF, and whose inner end (`ns-…`,
+ * `qr-…`, `qg-…`) lives in the namespace with the port's MAC, MTU and addresses.
+ */
+export interface ServicePortItem {
+  readonly kind: 'servicePort';
+  readonly netns: string;
+  /** Name inside the namespace. */
+  readonly device: string;
+  /** Name of the outer end on br-int. */
+  readonly bridgePort: string;
+  readonly bridge: string;
+  readonly portId: string;
+  readonly mac: string;
+  readonly mtu: number;
+  /** Addresses with prefix length, e.g. 10.0.0.1/24. */
+  readonly addresses: readonly string[];
+  /** Send gratuitous ARP for IPv4 addresses when they are added (router ports). */
+  readonly announce: boolean;
+  readonly origin: Origin;
+}
+
+export interface RouteItem {
+  readonly kind: 'route';
+  readonly netns: string;
+  /** `default` or a prefix. */
+  readonly destination: string;
+  readonly via: string | null;
+  readonly device: string | null;
+  readonly origin: Origin;
+}
+
+export interface SysctlItem {
+  readonly kind: 'sysctl';
+  readonly netns: string;
+  readonly key: string;
+  readonly value: string;
+  readonly origin: Origin;
+}
+
+export type IptablesTable = 'filter' | 'nat' | 'raw' | 'mangle';
+
+/**
+ * One iptables chain the agent owns, with all its rules in order (iptables-save syntax after
+ * `-A <chain>`). Built-in chains are never owned; the agent hooks its top chains into them
+ * with one jump each (see `hooks`).
+ */
+export interface IptablesChainItem {
+  readonly kind: 'iptablesChain';
+  readonly netns: string | null;
+  readonly family: 4 | 6;
+  readonly table: IptablesTable;
+  readonly chain: string;
+  readonly rules: readonly string[];
+  /** Built-in chains that jump to this chain first (e.g. FORWARD). */
+  readonly hooks: readonly string[];
+  readonly origin: Origin;
+}
+
+/** An ipset of addresses (remote security group members), kept in place as members change. */
+export interface IpsetItem {
+  readonly kind: 'ipset';
+  readonly netns: string | null;
+  readonly name: string;
+  readonly family: 4 | 6;
+  readonly members: readonly string[];
+  readonly origin: Origin;
+}
+
+export type PlanItem =
+  | BridgeItem
+  | OvsPortItem
+  | VifBindingItem
+  | FlowItem
+  | NetnsItem
+  | ServicePortItem
+  | RouteItem
+  | SysctlItem
+  | IptablesChainItem
+  | IpsetItem;
+export type PlanKind = PlanItem['kind'];
+
+export interface HostPlan {
+  readonly bridges: readonly BridgeItem[];
+  readonly ovsPorts: readonly OvsPortItem[];
+  readonly vifBindings: readonly VifBindingItem[];
+  readonly flows: readonly FlowItem[];
+  readonly namespaces: readonly NetnsItem[];
+  readonly servicePorts: readonly ServicePortItem[];
+  readonly routes: readonly RouteItem[];
+  readonly sysctls: readonly SysctlItem[];
+  readonly iptables: readonly IptablesChainItem[];
+  readonly ipsets: readonly IpsetItem[];
+  /** Local VLAN of every network present on the host (kept across restarts). */
+  readonly localVlans: ReadonlyMap<string, number>;
+  /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
+  readonly portStates: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>;
+}

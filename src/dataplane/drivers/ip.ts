@@ -1,0 +1,92 @@
+/**
+ * iproute2: network namespaces, links, addresses and routes. Reads use `ip -j` (JSON);
+ * writes go through one `ip -batch -` per call, so a whole change is one process:
+ *
+ *   ip -n qdhcp-… -batch - <<< 'link set tap3c9b4a1e-2f up'
+ */
+import { run } from './exec.js';
+
+/** `ip netns list` */
+export async function listNetns(): Promise<string[]> {
+  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
+  if (!stdout.trim()) return [];
+  return (JSON.parse(stdout) as { name: string }[]).map((n) => n.name);
+}
+
+/** `ip netns add NAME` (no error if it exists). */
+export async function addNetns(name: string): Promise<void> {
+  if ((await listNetns()).includes(name)) return;
+  await run(['ip', 'netns', 'add', name]);
+}
+
+/** `ip netns delete NAME` (no error if it is gone). */
+export async function deleteNetns(name: string): Promise<void> {
+  if (!(await listNetns()).includes(name)) return;
+  await run(['ip', 'netns', 'delete', name]);
+}
+
+/** Runs iproute2 commands (one per line, without the leading `ip`) in one process. */
+export async function ipBatch(netns: string | null, commands: readonly string[]): Promise<void> {
+  if (commands.length === 0) return;
+  const argv = netns ? ['ip', '-n', netns, '-batch', '-'] : ['ip', '-batch', '-'];
+  await run(argv, { input: `${commands.join('\n')}\n` });
+}
+
+export interface LinkInfo {
+  readonly ifname: string;
+  readonly mtu: number;
+  readonly address: string;
+  readonly operstate: string;
+  readonly flags: readonly string[];
+  readonly master?: string;
+  readonly linkKind?: string;
+  readonly ifindex: number;
+}
+
+/** `ip -j -d link show` */
+export async function listLinks(netns: string | null): Promise<LinkInfo[]> {
+  const argv = netns ? ['ip', '-n', netns, '-j', '-d', 'link', 'show'] : ['ip', '-j', '-d', 'link', 'show'];
+  const { stdout } = await run(argv);
+  const raw = JSON.parse(stdout || '[]') as (LinkInfo & { linkinfo?: { info_kind?: string } })[];
+  return raw.map((l) => ({ ...l, linkKind: l.linkinfo?.info_kind }));
+}
+
+export interface AddressInfo {
+  readonly ifname: string;
+  readonly cidr: string;
+  readonly family: 'inet' | 'inet6';
+  readonly scope: string;
+}
+
+/** `ip -j addr show` (global and link-scope addresses of every link). */
+export async function listAddresses(netns: string | null): Promise<AddressInfo[]> {
+  const argv = netns ? ['ip', '-n', netns, '-j', 'addr', 'show'] : ['ip', '-j', 'addr', 'show'];
+  const { stdout } = await run(argv);
+  const raw = JSON.parse(stdout || '[]') as {
+    ifname: string;
+    addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+  }[];
+  return raw.flatMap((l) =>
+    (l.addr_info ?? []).map((a) => ({
+      ifname: l.ifname,
+      cidr: `${a.local}/${a.prefixlen}`,
+      family: a.family as 'inet' | 'inet6',
+      scope: a.scope,
+    })),
+  );
+}
+
+export interface RouteInfo {
+  readonly dst: string;
+  readonly gateway?: string;
+  readonly dev?: string;
+  readonly protocol?: string;
+  readonly scope?: string;
+}
+
+/** `ip -j route show` for one family (4 or 6). */
+export async function listRoutes(netns: string | null, family: 4 | 6 = 4): Promise<RouteInfo[]> {
+  const base = netns ? ['ip', '-n', netns] : ['ip'];
+  const { stdout } = await run([...base, `-${family}`, '-j', 'route', 'show']);
+  return JSON.parse(stdout || '[]') as RouteInfo[];
+}

@@ -1,0 +1,121 @@
+/**
+ * iptables in one namespace: the agent owns chains whose names start with its prefixes and
+ * replaces them atomically, one `iptables-restore --noflush` per family per apply:
+ *
+ *   ip netns exec qrouter-… iptables-restore --noflush <<EOF
+ *   *nat
+ *   :quark-l3-snat - [0:0]
+ *   -A quark-l3-snat -o qg-3c9b4a1e-2f -j SNAT --to-source 203.0.113.10
+ *   COMMIT
+ *   EOF
+ *
+ * `:chain - [0:0]` creates or flushes a chain, so each owned chain is rewritten whole; chains
+ * whose rules did not change are left out. Built-in chains keep their other rules: the agent
+ * only inserts one jump per hook and removes jumps to chains it deletes.
+ */
+import type { IptablesChainItem, IptablesTable } from '../compile/plan.js';
+import { inNetns, run } from './exec.js';
+
+export interface ObservedChain {
+  readonly table: IptablesTable;
+  readonly chain: string;
+  readonly rules: readonly string[];
+}
+
+export interface ObservedTables {
+  /** Chains owned by the agent (by prefix), with their rules. */
+  readonly chains: readonly ObservedChain[];
+  /** Jumps from built-in chains to owned chains: `table builtin target`. */
+  readonly hooks: ReadonlySet<string>;
+}
+
+const BUILTIN = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
+const bin = (family: 4 | 6, tool: 'save' | 'restore') => (family === 4 ? `iptables-${tool}` : `ip6tables-${tool}`);
+
+/** Parses iptables-save output, keeping chains that start with one of `prefixes`. */
+export function parseSave(text: string, prefixes: readonly string[]): ObservedTables {
+  const owned = (c: string) => prefixes.some((p) => c.startsWith(p));
+  const chains = new Map<string, { table: IptablesTable; chain: string; rules: string[] }>();
+  const hooks = new Set<string>();
+  let table: IptablesTable = 'filter';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1).trim() as IptablesTable;
+    else if (line.startsWith(':')) {
+      const chain = line.slice(1).split(' ')[0]!;
+      if (owned(chain)) chains.set(`${table} ${chain}`, { table, chain, rules: [] });
+    } else if (line.startsWith('-A ')) {
+      const rest = line.slice(3);
+      const chain = rest.split(' ')[0]!;
+      const rule = rest.slice(chain.length + 1);
+      const entry = chains.get(`${table} ${chain}`);
+      if (entry) entry.rules.push(rule);
+      else if (BUILTIN.has(chain)) {
+        const m = /^-j (\S+)$/.exec(rule);
+        if (m && owned(m[1]!)) hooks.add(`${table} ${chain} ${m[1]}`);
+      }
+    }
+  }
+  return { chains: [...chains.values()], hooks };
+}
+
+/** `iptables-save` in a namespace (null: the current one). */
+export async function observeIptables(netns: string | null, family: 4 | 6, prefixes: readonly string[]): Promise<ObservedTables> {
+  const { stdout } = await run(inNetns(netns, [bin(family, 'save')]));
+  return parseSave(stdout, prefixes);
+}
+
+/**
+ * The iptables-restore input that turns `observed` into `desired`, or null when they already
+ * agree. Desired chains with unchanged rules are not rewritten.
+ */
+export function restoreScript(desired: readonly IptablesChainItem[], observed: ObservedTables): string | null {
+  const byTable = new Map<IptablesTable, string[]>();
+  const emit = (t: IptablesTable, line: string) => {
+    const lines = byTable.get(t) ?? [];
+    lines.push(line);
+    byTable.set(t, lines);
+  };
+  const seen = new Map(observed.chains.map((c) => [`${c.table} ${c.chain}`, c]));
+  const wanted = new Set(desired.map((d) => `${d.table} ${d.chain}`));
+  // Declare every desired chain first, so rules may jump to chains defined later.
+  for (const d of desired) {
+    const old = seen.get(`${d.table} ${d.chain}`);
+    if (!old || old.rules.join('\n') !== d.rules.join('\n')) emit(d.table, `:${d.chain} - [0:0]`);
+  }
+  for (const d of desired) {
+    const old = seen.get(`${d.table} ${d.chain}`);
+    if (old && old.rules.join('\n') === d.rules.join('\n')) continue;
+    for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`);
+  }
+  for (const d of desired) {
+    for (const builtin of d.hooks) {
+      if (!observed.hooks.has(`${d.table} ${builtin} ${d.chain}`)) emit(d.table, `-I ${builtin} 1 -j ${d.chain}`);
+    }
+  }
+  const wantedHooks = new Set(desired.flatMap((d) => d.hooks.map((h) => `${d.table} ${h} ${d.chain}`)));
+  for (const h of observed.hooks) {
+    if (wantedHooks.has(h)) continue;
+    const [t, builtin, target] = h.split(' ') as [IptablesTable, string, string];
+    emit(t, `-D ${builtin} -j ${target}`);
+  }
+  // Stale chains: flush all first (they may jump to each other), then delete.
+  const stale = observed.chains.filter((c) => !wanted.has(`${c.table} ${c.chain}`));
+  for (const c of stale) emit(c.table, `:${c.chain} - [0:0]`);
+  for (const c of stale) emit(c.table, `-X ${c.chain}`);
+  if (byTable.size === 0) return null;
+  return `${[...byTable].map(([t, lines]) => `*${t}\n${lines.join('\n')}\nCOMMIT`).join('\n')}\n`;
+}
+
+/** Applies the difference for one family in one namespace; returns whether anything changed. */
+export async function applyIptables(
+  netns: string | null,
+  family: 4 | 6,
+  desired: readonly IptablesChainItem[],
+  prefixes: readonly string[],
+): Promise<boolean> {
+  const observed = await observeIptables(netns, family, prefixes);
+  const script = restoreScript(desired, observed);
+  if (script === null) return false;
+  await run(inNetns(netns, [bin(family, 'restore'), '--noflush']), { input: script });
+  return true;
+}

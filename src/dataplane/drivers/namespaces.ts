@@ -1,0 +1,148 @@
+/**
+ * The Linux side of the agent's namespaces: the namespaces themselves, the veth pairs that join
+ * them to br-int (service ports), their addresses, routes and sysctls. Each function reads what
+ * the namespace has and changes only the difference, with one `ip -batch` per namespace.
+ */
+import type { NetnsItem, RouteItem, ServicePortItem, SysctlItem } from '../compile/plan.js';
+import { inNetns, run } from './exec.js';
+import { addNetns, deleteNetns, ipBatch, listAddresses, listLinks, listNetns, listRoutes } from './ip.js';
+
+/** `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted. */
+export async function applyNamespaces(
+  desired: readonly NetnsItem[],
+  ownedPrefixes: readonly string[],
+  prune: boolean,
+): Promise<void> {
+  const existing = new Set(await listNetns());
+  for (const ns of desired) if (!existing.has(ns.name)) await addNetns(ns.name);
+  if (!prune) return;
+  const wanted = new Set(desired.map((n) => n.name));
+  for (const name of existing) {
+    if (!wanted.has(name) && ownedPrefixes.some((p) => name.startsWith(p))) await deleteNetns(name);
+  }
+}
+
+export interface ServicePortOptions {
+  /** Userspace datapath: the inner end must not leave checksums to offload. */
+  readonly txOffloadOff: boolean;
+}
+
+/**
+ * Creates missing veth pairs, sets MAC/MTU/state, and makes each inner device's global
+ * addresses exactly the wanted ones. Returns the IPv4 addresses newly added to devices that
+ * announce (the caller sends gratuitous ARP for them).
+ */
+export async function applyServicePorts(
+  items: readonly ServicePortItem[],
+  options: ServicePortOptions,
+): Promise<{ netns: string; device: string; address: string }[]> {
+  const announced: { netns: string; device: string; address: string }[] = [];
+  const rootLinks = new Set((await listLinks(null)).map((l) => l.ifname));
+  const byNetns = new Map<string, ServicePortItem[]>();
+  for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
+  for (const [netns, ports] of byNetns) {
+    const inner = new Map((await listLinks(netns)).map((l) => [l.ifname, l]));
+    const addrs = await listAddresses(netns);
+    const root: string[] = [];
+    const ns: string[] = [];
+    const fresh: string[] = [];
+    for (const p of ports) {
+      const link = inner.get(p.device);
+      if (!link) {
+        if (rootLinks.has(p.bridgePort)) root.push(`link del ${p.bridgePort}`);
+        root.push(`link add ${p.bridgePort} mtu ${p.mtu} type veth peer name ${p.device} netns ${netns}`);
+        root.push(`link set ${p.bridgePort} up`);
+        fresh.push(p.device);
+      } else if (link.mtu !== p.mtu) {
+        root.push(`link set ${p.bridgePort} mtu ${p.mtu}`);
+      }
+      if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
+        ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
+      }
+      const have = new Set(addrs.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
+      for (const a of p.addresses) {
+        if (have.has(a)) continue;
+        ns.push(`addr add ${a} dev ${p.device}`);
+        if (p.announce && !a.includes(':')) announced.push({ netns, device: p.device, address: a.split('/')[0]! });
+      }
+      for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
+    }
+    await ipBatch(null, root);
+    await ipBatch(netns, ['link set lo up', ...ns]);
+    if (options.txOffloadOff) {
+      for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
+    }
+  }
+  return announced;
+}
+
+/** Deletes devices in the owned namespaces that no service port wants (the veth peer goes too). */
+export async function pruneServicePorts(
+  items: readonly ServicePortItem[],
+  namespaces: readonly string[],
+  devicePrefixes: readonly string[],
+): Promise<void> {
+  for (const netns of namespaces) {
+    const wanted = new Set(items.filter((i) => i.netns === netns).map((i) => i.device));
+    let links: { ifname: string }[];
+    try {
+      links = await listLinks(netns);
+    } catch {
+      continue;
+    }
+    const stale = links.filter((l) => !wanted.has(l.ifname) && devicePrefixes.some((p) => l.ifname.startsWith(p)));
+    await ipBatch(
+      netns,
+      stale.map((l) => `link del ${l.ifname}`),
+    );
+  }
+}
+
+const routeKey = (r: { destination: string; via: string | null; device: string | null }) =>
+  `${r.destination} via ${r.via ?? '-'} dev ${r.device ?? '-'}`;
+
+/**
+ * Makes the static routes of each namespace exactly the wanted ones (`proto static` marks the
+ * ones the agent owns; connected routes are the kernel's).
+ */
+export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<void> {
+  for (const netns of namespaces) {
+    const want = items.filter((r) => r.netns === netns);
+    const have = [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))].filter((r) => r.protocol === 'static');
+    const haveKeys = new Set(have.map((r) => routeKey({ destination: r.dst, via: r.gateway ?? null, device: r.dev ?? null })));
+    const wantKeys = new Set(want.map(routeKey));
+    const cmds: string[] = [];
+    for (const r of have) {
+      const key = routeKey({ destination: r.dst, via: r.gateway ?? null, device: r.dev ?? null });
+      if (!wantKeys.has(key))
+        cmds.push(`route del ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+    }
+    for (const r of want) {
+      if (haveKeys.has(routeKey(r))) continue;
+      const family = r.destination.includes(':') || r.via?.includes(':') ? '-6 ' : '';
+      cmds.push(
+        `${family}route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
+      );
+    }
+    await ipBatch(netns, cmds);
+  }
+}
+
+/** Sets sysctls that differ, one `sysctl` call per namespace. */
+export async function applySysctls(items: readonly SysctlItem[]): Promise<void> {
+  const byNetns = new Map<string, SysctlItem[]>();
+  for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
+  for (const [netns, list] of byNetns) {
+    const { stdout } = await run(inNetns(netns, ['sysctl', '-n', ...list.map((i) => i.key)]));
+    const current = stdout.split('\n');
+    const changes = list.filter((i, n) => current[n]?.trim() !== i.value);
+    if (changes.length > 0) await run(inNetns(netns, ['sysctl', '-qw', ...changes.map((i) => `${i.key}=${i.value}`)]));
+  }
+}
+
+/** Gratuitous ARP for an address just added (`arping -A -U -c 1 -I DEV ADDR`); failures are ignored. */
+export async function announce(netns: string, device: string, address: string): Promise<void> {
+  await run(inNetns(netns, ['arping', '-A', '-U', '-c', '1', '-w', '1', '-I', device, address]), { okStatuses: [1, 2] }).catch(
+    () => undefined,
+  );
+}

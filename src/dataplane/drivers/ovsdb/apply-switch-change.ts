@@ -1,0 +1,84 @@
+/**
+ * Applies a batch of bridge and port changes in one OVSDB transaction: read what is there, plan
+ * the difference, commit. Another writer can slip in between the read and the commit; when that
+ * makes the commit fail (it created a bridge or port of the same name: `constraint violation`; it
+ * removed a row the plan refers to: `referential integrity violation`), nothing was applied and
+ * the whole read–plan–commit runs again, as ovs-vsctl retries on TRY_AGAIN.
+ */
+import type { OvsdbClient } from './client.js';
+import { ovsdbErrorOf } from './errors.js';
+import { select } from './operations.js';
+import { type SwitchChange, planSwitchChange } from './switch-change.js';
+import { VSWITCH_DB, readSwitch } from './switch-state.js';
+import { waitForCurCfg } from './vswitchd-sync.js';
+import { integerOf, optionalIntegerOf, optionalStringOf, stringOf } from './values.js';
+
+export interface ApplyOptions {
+  /** Wait until ovs-vswitchd has applied the change (ovs-vsctl's default; `false` is `--no-wait`). */
+  readonly waitForVswitchd?: boolean;
+  /** How long to wait for ovs-vswitchd; 10 s by default. */
+  readonly timeoutMs?: number;
+  /** How many times to re-plan after losing a race with another writer; 5 by default. */
+  readonly retries?: number;
+}
+
+export interface InterfaceProblem {
+  readonly name: string;
+  readonly error: string;
+}
+
+export interface ApplyResult {
+  /** False when the database already matched: nothing was sent. */
+  readonly changed: boolean;
+  /** `next_cfg` of the transaction, when waited for. */
+  readonly nextCfg: number | undefined;
+  /**
+   * Interfaces of this change that ovs-vswitchd could not create (its `error` column, ofport -1),
+   * known only after a wait. ovs-vsctl prints these as "Error detected while setting up …".
+   */
+  readonly interfaceProblems: readonly InterfaceProblem[];
+}
+
+const RACES = new Set(['constraint violation', 'referential integrity violation']);
+
+/**
+ * Equivalent (one ovs-vsctl call, one transaction):
+ * `ovs-vsctl [--no-wait] -- --may-exist add-br br-int -- set Bridge br-int datapath_type=netdev
+ * fail_mode=secure protocols=OpenFlow13 -- --may-exist add-port br-int qvo1 tag=1 -- set Interface
+ * qvo1 external_ids:iface-id=… -- --if-exists del-port qvo2 -- --if-exists del-br br-old`.
+ */
+export async function applySwitchChange(
+  client: OvsdbClient,
+  change: SwitchChange,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const wait = options.waitForVswitchd ?? false;
+  for (let attempt = 0; ; attempt++) {
+    const state = await readSwitch(client);
+    const { ops, nextCfgIndex } = planSwitchChange(state, change, wait);
+    if (ops.length === 0) return { changed: false, nextCfg: undefined, interfaceProblems: [] };
+    let results: readonly unknown[];
+    try {
+      results = await client.transact(VSWITCH_DB, ops);
+    } catch (e) {
+      const race = ovsdbErrorOf(e);
+      if (race && RACES.has(race.error) && attempt < (options.retries ?? 5)) continue;
+      throw e;
+    }
+    if (nextCfgIndex === undefined) return { changed: true, nextCfg: undefined, interfaceProblems: [] };
+    const nextCfg = integerOf((results[nextCfgIndex] as { rows: { next_cfg: number }[] }).rows[0]?.next_cfg);
+    await waitForCurCfg(client, nextCfg, options.timeoutMs ?? 10_000);
+    return { changed: true, nextCfg, interfaceProblems: await interfaceProblems(client, change) };
+  }
+}
+
+async function interfaceProblems(client: OvsdbClient, change: SwitchChange): Promise<InterfaceProblem[]> {
+  const names = new Set((change.ports ?? []).flatMap((p) => (p.interfaces ?? [{}]).map((i) => i.name ?? p.name)));
+  if (names.size === 0) return [];
+  const [result] = await client.transact(VSWITCH_DB, [select('Interface', [], ['name', 'error', 'ofport'])] as const);
+  return result.rows.flatMap((r) => {
+    const name = stringOf(r.name);
+    const error = optionalStringOf(r.error) ?? (optionalIntegerOf(r.ofport) === -1 ? 'ofport is -1' : undefined);
+    return names.has(name) && error ? [{ name, error }] : [];
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * Processes the lab starts and stops. Everything is tracked by pid: the lab never finds or
+ * kills a process by name. Processes left inside the lab's network namespaces (a dnsmasq of a
+ * crashed agent) are found by their namespace, which only the lab's processes can be in.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+
+/** Starts a long-lived process detached from this one; its output goes to `logFile`. */
+export function spawnDetached(argv: readonly string[], logFile: string, env?: Readonly<Record<string, string>>): number {
+  const out = openSync(logFile, 'a');
+  const child = spawn(argv[0]!, argv.slice(1), {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
+  child.unref();
+  if (child.pid === undefined) throw new Error(`cannot start ${argv[0]}`);
+  return child.pid;
+}
+
+/** True while the process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL. Already-dead pids are fine. */
+export async function stopPid(pid: number, graceMs = 3000): Promise<void> {
+  if (!alive(pid)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!alive(pid)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/** The inode that identifies a network namespace file or a process's namespace. */
+export function netnsInode(path: string): number | null {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return null;
+  }
+}
+
+/** Pids of live processes whose network namespace is one of `inodes`. */
+export function processesInNetns(inodes: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const ino = netnsInode(`/proc/${name}/ns/net`);
+    if (ino !== null && inodes.has(ino) && alive(Number(name))) out.push(Number(name));
+  }
+  return out;
+}

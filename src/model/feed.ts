@@ -1,0 +1,68 @@
+/**
+ * The agent feed's wire format (docs/feed.md). The server streams newline-delimited JSON
+ * messages to each agent: first a snapshot of every record in the agent's scope, then the
+ * changes to that scope in revision order, and heartbeats while nothing changes.
+ */
+import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from './resources.js';
+
+export interface FeedRecords {
+  network: Network;
+  subnet: Subnet;
+  port: Port;
+  router: Router;
+  floatingip: FloatingIp;
+  security_group: SecurityGroup;
+  security_group_rule: SecurityGroupRule;
+  agent: Agent;
+}
+
+export type FeedKind = keyof FeedRecords;
+export const FEED_KINDS: readonly FeedKind[] = [
+  'network',
+  'subnet',
+  'port',
+  'router',
+  'floatingip',
+  'security_group',
+  'security_group_rule',
+  'agent',
+];
+
+export interface FeedRecord {
+  readonly kind: FeedKind;
+  readonly record: FeedRecords[FeedKind];
+}
+
+export interface FeedChange {
+  readonly kind: FeedKind;
+  readonly id: string;
+  readonly op: 'put' | 'delete';
+  /** The record for `put`; null for `delete`. */
+  readonly record: FeedRecords[FeedKind] | null;
+}
+
+export type FeedMessage =
+  /** Everything in scope at `revision`: the agent replaces its replica with it. */
+  | { readonly type: 'snapshot'; readonly revision: number; readonly records: readonly FeedRecord[] }
+  /** What changed in scope up to `revision` (records entering scope come as puts, leaving as deletes). */
+  | { readonly type: 'changes'; readonly revision: number; readonly changes: readonly FeedChange[] }
+  /** Nothing changed; the server is alive at `revision`. */
+  | { readonly type: 'heartbeat'; readonly revision: number };
+
+/** What an agent tells the server about itself (heartbeat). */
+export interface AgentReport {
+  readonly host: string;
+  readonly agent_type: 'Open vSwitch agent' | 'DHCP agent' | 'L3 agent';
+  readonly binary: string;
+  readonly topic: string;
+  readonly configurations: Readonly<Record<string, unknown>>;
+  /** True on the first report after the agent started. */
+  readonly start_flag: boolean;
+}
+
+/** Port status changes an agent reports in one batch. */
+export interface PortStatusReport {
+  readonly host: string;
+  readonly up: readonly string[];
+  readonly down: readonly string[];
+}

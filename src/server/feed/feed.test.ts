@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FeedMessage } from '../../model/feed.js';
+import { ADMIN, type TestServer, testServer } from '../testing/harness.js';
+
+/** Reads an agent feed over real HTTP and collects its messages. */
+class FeedReader {
+  readonly messages: FeedMessage[] = [];
+  private readonly controller = new AbortController();
+  private waiters: (() => void)[] = [];
+  readonly done: Promise<void>;
+
+  constructor(url: string, query: string) {
+    this.done = this.read(url, query).catch(() => undefined);
+  }
+
+  private async read(url: string, query: string): Promise<void> {
+    const res = await fetch(`${url}/v2.0/quark/feed?${query}`, {
+      headers: { 'x-project-id': 'service', 'x-roles': 'admin' },
+      signal: this.controller.signal,
+    });
+    let buffer = '';
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buffer += Buffer.from(chunk).toString();
+      let nl = buffer.indexOf('\n');
+      while (nl >= 0) {
+        this.messages.push(JSON.parse(buffer.slice(0, nl)) as FeedMessage);
+        buffer = buffer.slice(nl + 1);
+        nl = buffer.indexOf('\n');
+      }
+      for (const w of this.waiters.splice(0)) w();
+    }
+  }
+
+  async until(check: (ms: FeedMessage[]) => boolean, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check(this.messages)) {
+      if (Date.now() > deadline)
+        throw new Error(`feed condition not met; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+}
+
+const puts = (ms: FeedMessage[], kind: string) =>
+  ms.flatMap((m) => (m.type === 'changes' ? m.changes.filter((c) => c.kind === kind && c.op === 'put').map((c) => c.id) : []));
+
+describe('agent feed', () => {
+  let s: TestServer;
+  let url: string;
+  before(async () => {
+    s = await testServer({ feedHeartbeat: 1 });
+    url = await s.quark.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(() => s.close());
+
+  const report = (host: string, start = true) =>
+    s.request(
+      'POST',
+      '/v2.0/quark/agents/report',
+      {
+        agent: {
+          host,
+          agent_type: 'Open vSwitch agent',
+          binary: 'quark-agent',
+          configurations: { tunneling_ip: '198.18.1.1', tunnel_types: ['gre'] },
+          start_flag: start,
+        },
+      },
+      ADMIN,
+    );
+
+  it('sends a snapshot of the scope, then the changes that enter and leave it', async () => {
+    const agentReply = await s.request('POST', '/v2.0/quark/agents/report', {
+      agent: {
+        host: 'compute1',
+        agent_type: 'Open vSwitch agent',
+        binary: 'quark-agent',
+        configurations: { tunneling_ip: '198.18.1.1', tunnel_types: ['gre'] },
+        start_flag: true,
+      },
+    });
+    assert.equal(agentReply.status, 200);
+    const mine = (await s.post('/v2.0/networks', { network: { name: 'mine' } })).network;
+    const other = (await s.post('/v2.0/networks', { network: { name: 'other' } })).network;
+    const feed = new FeedReader(url, 'host=compute1&roles=l2&since=0');
+    await feed.until((ms) => ms.length > 0);
+    const snap = feed.messages[0]!;
+    assert.equal(snap.type, 'snapshot');
+    assert.deepEqual(
+      snap.type === 'snapshot' && snap.records.map((r) => r.kind),
+      ['agent'],
+      'only agents while no port is bound here',
+    );
+
+    const vm = (await s.post('/v2.0/ports', { port: { network_id: mine.id, 'binding:host_id': 'compute1' } })).port;
+    assert.equal(vm['binding:vif_type'], 'ovs', 'bound: a live OVS agent serves the host and carries GRE');
+    await feed.until((ms) => puts(ms, 'network').includes(mine.id) && puts(ms, 'port').includes(vm.id));
+    const otherPort = (await s.post('/v2.0/ports', { port: { network_id: other.id } })).port;
+    const sameNet = (await s.post('/v2.0/ports', { port: { network_id: mine.id, 'binding:host_id': 'compute2' } })).port;
+    await feed.until((ms) => puts(ms, 'port').includes(sameNet.id));
+    assert.ok(!puts(feed.messages, 'port').includes(otherPort.id), 'a port of an unrelated network is out of scope');
+    assert.ok(!puts(feed.messages, 'network').includes(other.id));
+
+    await s.request('DELETE', `/v2.0/ports/${vm.id}`);
+    await feed.until((ms) =>
+      ms.some(
+        (m) => m.type === 'changes' && m.changes.some((c) => c.kind === 'network' && c.id === mine.id && c.op === 'delete'),
+      ),
+    );
+    feed.close();
+  });
+
+  it('does not echo heartbeats to other agents, and sends its own heartbeats', async () => {
+    await report('compute3');
+    const feed = new FeedReader(url, 'host=compute3&roles=l2&since=0');
+    await feed.until((ms) => ms.length > 0);
+    await report('compute3', false);
+    await feed.until((ms) => ms.some((m) => m.type === 'heartbeat'), 3000);
+    assert.equal(puts(feed.messages, 'agent').length, 0);
+    feed.close();
+  });
+
+  it('resumes a dropped stream without a snapshot when the revision matches', async () => {
+    await report('compute4');
+    const first = new FeedReader(url, 'host=compute4&roles=l2&since=0');
+    await first.until((ms) => ms.length > 0);
+    const revision = first.messages.at(-1)!.revision;
+    first.close();
+    await first.done;
+    await new Promise((r) => setTimeout(r, 50));
+    const net = (await s.post('/v2.0/networks', { network: { name: 'later' } })).network;
+    const port = (await s.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'compute4' } })).port;
+    const second = new FeedReader(url, `host=compute4&roles=l2&since=${revision}`);
+    await second.until((ms) => puts(ms, 'port').includes(port.id));
+    assert.ok(
+      second.messages.every((m) => m.type !== 'snapshot'),
+      'resumed, no snapshot',
+    );
+    second.close();
+    const fresh = new FeedReader(url, 'host=compute4&roles=l2&since=1');
+    await fresh.until((ms) => ms.length > 0);
+    assert.equal(fresh.messages[0]!.type, 'snapshot', 'an unknown revision starts over');
+    fresh.close();
+  });
+
+  it('sets port status from agent reports, only for ports bound to that host', async () => {
+    await report('compute5');
+    const net = (await s.post('/v2.0/networks', { network: { name: 'st' } })).network;
+    const port = (await s.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'compute5' } })).port;
+    const wrong = await s.request('POST', '/v2.0/quark/ports/status', { host: 'compute9', up: [port.id] });
+    assert.equal(wrong.body.changed, 0);
+    const right = await s.request('POST', '/v2.0/quark/ports/status', { host: 'compute5', up: [port.id] });
+    assert.equal(right.body.changed, 1);
+    assert.equal((await s.get(`/v2.0/ports/${port.id}`)).port.status, 'ACTIVE');
+    const member = await s.request(
+      'POST',
+      '/v2.0/quark/ports/status',
+      { host: 'compute5', down: [port.id] },
+      { project: 'x', roles: 'member' },
+    );
+    assert.equal(member.status, 403);
+  });
+
+  it('fails the binding of a host without a live agent, and binds it once the agent appears', async () => {
+    const net = (await s.post('/v2.0/networks', { network: { name: 'b' } })).network;
+    const port = (await s.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'compute6' } })).port;
+    assert.equal(port['binding:vif_type'], 'binding_failed');
+    await report('compute6');
+    assert.equal((await s.get(`/v2.0/ports/${port.id}`)).port['binding:vif_type'], 'ovs');
+  });
+});

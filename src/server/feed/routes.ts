@@ -1,0 +1,102 @@
+/**
+ * Quark's agent endpoints (docs/feed.md), all admin-only:
+ *   GET  /v2.0/quark/feed?host=H&roles=l2,dhcp&since=R   newline-delimited JSON stream
+ *   POST /v2.0/quark/agents/report                        heartbeat: {agent: AgentReport}
+ *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids]}
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AgentReport, FeedMessage, PortStatusReport } from '../../model/feed.js';
+import { QuarkError } from '../../model/errors.js';
+import type { Store } from '../../store/store.js';
+import type { Caller } from '../caller.js';
+import { recordAgentReport, recordPortStatus } from '../plugin/agent-reports.js';
+import type { Services } from '../plugin/context.js';
+import type { FeedHub } from './hub.js';
+
+const ROLES = new Set(['l2', 'dhcp', 'l3']);
+const AGENT_TYPES = new Set(['Open vSwitch agent', 'DHCP agent', 'L3 agent']);
+
+function requireAdmin(caller: Caller): void {
+  if (!caller.isAdmin) throw new QuarkError('PolicyNotAuthorized', '(rule:quark_agent) is disallowed by policy');
+}
+
+function text(v: unknown, name: string): string {
+  if (typeof v !== 'string' || v === '')
+    throw new QuarkError('HTTPBadRequest', `Invalid input for ${name}. Reason: a non-empty string is required.`);
+  return v;
+}
+
+function ids(v: unknown, name: string): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new QuarkError('HTTPBadRequest', `Invalid input for ${name}. Reason: a list of ids is required.`);
+  return v as string[];
+}
+
+export interface FeedRouteDeps {
+  readonly store: Store;
+  readonly services: Services;
+  readonly hub: FeedHub;
+  readonly callerOf: (request: FastifyRequest) => Caller;
+}
+
+export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): void {
+  const open = new Set<() => void>();
+  app.addHook('onClose', async () => {
+    for (const end of open) end();
+  });
+
+  app.get('/v2.0/quark/feed', async (request, reply) => {
+    requireAdmin(deps.callerOf(request));
+    const q = request.query as Record<string, string | undefined>;
+    const host = text(q.host, 'host');
+    const roles = new Set((q.roles ?? 'l2').split(',').filter(Boolean));
+    for (const r of roles)
+      if (!ROLES.has(r)) throw new QuarkError('HTTPBadRequest', `Invalid input for roles. Reason: unknown role '${r}'.`);
+    const since = Number(q.since ?? 0) || 0;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    raw.socket?.setNoDelay(true);
+    const write = (m: FeedMessage) => {
+      raw.write(`${JSON.stringify(m)}\n`);
+    };
+    const detach = deps.hub.attach(host, roles, since, write);
+    const end = () => {
+      detach();
+      raw.end();
+    };
+    open.add(end);
+    raw.on('close', () => {
+      open.delete(end);
+      detach();
+    });
+  });
+
+  app.post('/v2.0/quark/agents/report', async (request) => {
+    requireAdmin(deps.callerOf(request));
+    const body = (request.body as { agent?: Record<string, unknown> } | undefined)?.agent;
+    if (!body) throw new QuarkError('HTTPBadRequest', "Unable to find 'agent' in request body");
+    const type = text(body.agent_type, 'agent_type');
+    if (!AGENT_TYPES.has(type))
+      throw new QuarkError('HTTPBadRequest', `Invalid input for agent_type. Reason: unknown agent type '${type}'.`);
+    const report: AgentReport = {
+      host: text(body.host, 'host'),
+      agent_type: type as AgentReport['agent_type'],
+      binary: text(body.binary, 'binary'),
+      topic: typeof body.topic === 'string' ? body.topic : 'N/A',
+      configurations: (body.configurations as Record<string, unknown>) ?? {},
+      start_flag: body.start_flag === true,
+    };
+    const agent = await deps.store.write((tx) => recordAgentReport(tx, deps.services, report));
+    return { agent };
+  });
+
+  app.post('/v2.0/quark/ports/status', async (request) => {
+    requireAdmin(deps.callerOf(request));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const report: PortStatusReport = { host: text(body.host, 'host'), up: ids(body.up, 'up'), down: ids(body.down, 'down') };
+    const changed = await deps.store.write((tx) => recordPortStatus(tx, report));
+    return { changed };
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * What one agent needs to know: its scope. The roots of a scope are computed from the host's
+ * own ports and the routers and networks scheduled to it; every record is then in or out of
+ * scope by a test against the roots alone. So after a commit that leaves the roots unchanged
+ * only the changed records need a test, and the full scope is rebuilt only when roots move.
+ *
+ * l2:   ports bound to the host; every port, subnet and network of their networks (tunnel and
+ *       unicast endpoints, anti-spoofing, DHCP options); their security groups, those groups'
+ *       rules, the groups those rules name as remote groups and the member ports of those.
+ * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
+ * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, and
+ *       their floating IPs.
+ * all:  every agent record (tunnel endpoints come from the agents' configurations).
+ */
+import type { FeedKind } from '../../model/feed.js';
+import type { ReadView } from '../../store/view.js';
+
+export interface ScopeRoots {
+  readonly networks: ReadonlySet<string>;
+  readonly securityGroups: ReadonlySet<string>;
+  /** Groups named as remote groups by rules of the host's groups: their members are in scope. */
+  readonly remoteGroups: ReadonlySet<string>;
+  readonly routers: ReadonlySet<string>;
+  /** Ports in scope beyond those of the networks (remote group members). */
+  readonly extraPorts: ReadonlySet<string>;
+}
+
+export interface ScopeRequest {
+  readonly host: string;
+  readonly roles: ReadonlySet<string>;
+  /** Networks scheduled to this host's DHCP agent. */
+  readonly dhcpNetworks: ReadonlySet<string>;
+  /** Routers scheduled to this host's L3 agent. */
+  readonly routers: ReadonlySet<string>;
+}
+
+export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
+  const networks = new Set<string>();
+  const securityGroups = new Set<string>();
+  if (req.roles.has('l2')) {
+    for (const p of view.by('port', 'host', req.host)) {
+      networks.add(p.network_id);
+      for (const g of p.security_groups) securityGroups.add(g);
+    }
+  }
+  if (req.roles.has('dhcp')) for (const n of req.dhcpNetworks) networks.add(n);
+  const routers = new Set<string>(req.roles.has('l3') ? req.routers : []);
+  for (const r of routers) {
+    for (const p of view.by('port', 'device', r)) networks.add(p.network_id);
+    const gw = view.get('router', r)?.external_gateway_info?.network_id;
+    if (gw) networks.add(gw);
+  }
+  const remoteGroups = new Set<string>();
+  for (const g of securityGroups) {
+    for (const rule of view.by('security_group_rule', 'group', g))
+      if (rule.remote_group_id) remoteGroups.add(rule.remote_group_id);
+  }
+  const extraPorts = new Set<string>();
+  for (const g of remoteGroups) for (const p of view.by('port', 'securityGroup', g)) extraPorts.add(p.id);
+  return { networks, securityGroups, remoteGroups, routers, extraPorts };
+}
+
+export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
+  const eq = (x: ReadonlySet<string>, y: ReadonlySet<string>) => x.size === y.size && [...x].every((v) => y.has(v));
+  return (
+    eq(a.networks, b.networks) &&
+    eq(a.securityGroups, b.securityGroups) &&
+    eq(a.remoteGroups, b.remoteGroups) &&
+    eq(a.routers, b.routers) &&
+    eq(a.extraPorts, b.extraPorts)
+  );
+}
+
+/** Is this record in the scope these roots define? */
+export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boolean {
+  const r = record as Record<string, unknown>;
+  switch (kind) {
+    case 'agent':
+      return true;
+    case 'network':
+      return roots.networks.has(r.id as string);
+    case 'subnet':
+      return roots.networks.has(r.network_id as string);
+    case 'port':
+      return roots.networks.has(r.network_id as string) || roots.extraPorts.has(r.id as string);
+    case 'security_group':
+      return roots.securityGroups.has(r.id as string) || roots.remoteGroups.has(r.id as string);
+    case 'security_group_rule':
+      return roots.securityGroups.has(r.security_group_id as string);
+    case 'router':
+      return roots.routers.has(r.id as string);
+    case 'floatingip':
+      return roots.routers.has((r.router_id as string | null) ?? '');
+  }
+}
+
+/** Every record in scope, as (kind, record) pairs. */
+export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKind; record: { id: string } }[] {
+  const out: { kind: FeedKind; record: { id: string } }[] = [];
+  const add = (kind: FeedKind, record: { id: string } | undefined) => {
+    if (record) out.push({ kind, record });
+  };
+  for (const a of view.all('agent')) add('agent', a);
+  const ports = new Set<string>(roots.extraPorts);
+  for (const n of roots.networks) {
+    add('network', view.get('network', n));
+    for (const s of view.by('subnet', 'network', n)) add('subnet', s);
+    for (const p of view.by('port', 'network', n)) ports.add(p.id);
+  }
+  for (const id of ports) add('port', view.get('port', id));
+  for (const g of new Set([...roots.securityGroups, ...roots.remoteGroups])) add('security_group', view.get('security_group', g));
+  for (const g of roots.securityGroups)
+    for (const rule of view.by('security_group_rule', 'group', g)) add('security_group_rule', rule);
+  for (const r of roots.routers) {
+    add('router', view.get('router', r));
+    for (const f of view.by('floatingip', 'router', r)) add('floatingip', f);
+  }
+  return out;
+}

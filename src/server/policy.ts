@@ -99,8 +99,7 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   delete_security_group: memberOfOwner,
   get_security_group_rule: readerOfOwner,
   create_security_group_rule: memberOfOwner,
-  // Neutron cannot update rules; the generic PUT route still needs a rule to refuse with.
-  update_security_group_rule: admin,
+  update_security_group_rule: memberOfOwner,
   delete_security_group_rule: memberOfOwner,
 
   get_agent: admin,

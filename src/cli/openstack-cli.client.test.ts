@@ -81,6 +81,8 @@ describe('openstack CLI against quark', () => {
     assert.equal(vars.OS_CLOUD, undefined);
     const token = await openstackJson(['token', 'issue'], cleanEnv({ ...vars, OS_CLIENT_CONFIG_FILE: '/nonexistent' }));
     assert.ok(token.id);
+    const plainV3 = { ...vars, OS_AUTH_URL: `${server.url}/v3`, OS_CLIENT_CONFIG_FILE: '/nonexistent' };
+    assert.ok((await openstackJson(['network', 'list'], cleanEnv(plainV3))).length >= 0, 'the /v3 alias works as an auth URL');
   });
 
   it('token issue', async () => {

@@ -229,6 +229,10 @@ describe('identity: validating and revoking tokens', () => {
       const fresh = await short.login('admin', ADMIN_PASSWORD);
       const validate = await short.request('GET', '/v3/auth/tokens', { token: fresh, headers: { 'x-subject-token': token } });
       assert.equal(validate.status, 404);
+      short.clock += 60_000;
+      await short.login('admin', ADMIN_PASSWORD);
+      const hash = createHash('sha256').update(token).digest('hex');
+      assert.equal(await short.store.fetch('token', hash), undefined, 'expired tokens are swept when new ones are issued');
     } finally {
       await short.close();
     }

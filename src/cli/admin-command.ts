@@ -5,7 +5,8 @@
  * keeps what exists, and keeps the admin's password unless one is given or none is known.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../model/config.js';
 import { DEFAULT_DOMAIN_ID, DEFAULT_DOMAIN_NAME } from '../model/identity.js';
@@ -65,6 +66,8 @@ export function registerAdminCommand(program: Command): void {
       });
       const cloudsPath = flags.cloudsYaml === false ? null : (flags.cloudsYaml ?? defaultCloudsYamlPath());
       const password = flags.password ?? process.env.QUARK_ADMIN_PASSWORD;
+      // Like the server, create the database's directory: bootstrap may run before the first start.
+      if (config.db !== ':memory:' && !config.db.includes('://')) mkdirSync(dirname(config.db), { recursive: true });
       const store = await Store.open({ url: config.db, changeLogRetention: config.changeLogRetention });
       try {
         const chosen = await choosePassword(store, { ...flags, ...(password ? { password } : {}) }, cloudsPath);

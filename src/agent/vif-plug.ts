@@ -67,7 +67,7 @@ export async function plugHybrid(req: PlugRequest): Promise<void> {
       qvo,
       `external_ids:iface-id=${req.portId}`,
       `external_ids:attached-mac=${req.mac}`,
-      `external_ids:vm-uuid=${req.deviceId}`,
+      ...(req.deviceId ? [`external_ids:vm-uuid=${req.deviceId}`] : []),
       'external_ids:iface-status=active',
     ],
   ]);

@@ -5,7 +5,9 @@
 import { Command } from 'commander';
 import { QuarkError } from '../model/errors.js';
 import { registerAdminCommand } from './admin-command.js';
+import { registerAgentCommand } from './agent-command.js';
 import { registerServerCommand } from './server-command.js';
+import { registerVifCommand } from './vif-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('quark')
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerServerCommand(program);
   registerAdminCommand(program);
+  registerAgentCommand(program);
+  registerVifCommand(program);
   return program;
 }
 

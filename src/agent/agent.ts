@@ -1,0 +1,268 @@
+/**
+ * The host agent: keeps a replica of the intent for its host (the feed), watches OVSDB for
+ * plugged VIFs, and after every change compiles the whole host plan and applies the
+ * difference. It is level-triggered: every pass starts from the full intent and what the host
+ * has, so a missed event, a crash or an OVS restart heals at the next pass.
+ *
+ * Restarting must not disturb traffic: until the first snapshot arrives the agent touches
+ * nothing but its bridges, and local VLANs are read back from OVS so the recompiled flows are
+ * the same flows.
+ */
+import type { Logger } from 'pino';
+import type { QuarkClient } from '../client/client.js';
+import { compile } from '../dataplane/compile/compile.js';
+import type { HostSettings } from '../dataplane/compile/inputs.js';
+import type { HostPlan } from '../dataplane/compile/plan.js';
+import {
+  type InterfaceWatch,
+  OvsdbClient,
+  applySwitchChange,
+  readSwitch,
+  watchInterfaces,
+} from '../dataplane/drivers/ovsdb/index.js';
+import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
+import type { FeedMessage } from '../model/feed.js';
+import type { AgentConfig } from './config.js';
+import { FeedClient } from './feed-client.js';
+import { applyFlows } from './flows.js';
+import { Replica } from './replica.js';
+import { PortStatusReporter, type Role, agentReports, sendReports } from './reporter.js';
+import { ensureUnderlayAddress, refreshNeighbours } from './underlay.js';
+
+export interface ReconcileStats {
+  readonly at: string;
+  readonly ms: number;
+  readonly full: boolean;
+  readonly revision: number;
+  /** What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced. */
+  readonly changed: { readonly ovsdb: boolean; readonly flowBridges: number };
+  readonly error: string | null;
+}
+
+export interface AgentStatus {
+  readonly host: string;
+  readonly roles: readonly string[];
+  readonly synced: boolean;
+  readonly revision: number;
+  readonly records: number;
+  readonly reconciles: number;
+  readonly last: ReconcileStats | null;
+  readonly ports: Readonly<Record<string, 'ACTIVE' | 'DOWN'>>;
+}
+
+export class HostAgent {
+  readonly replica = new Replica();
+  private ovs: OvsdbClient | null = null;
+  private watch: InterfaceWatch | null = null;
+  private feed: FeedClient | null = null;
+  private readonly ports: PortStatusReporter;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> | null = null;
+  private dirty = false;
+  private fullPending = true;
+  private stopped = false;
+  private readonly appliedFlows = new Map<string, string>();
+  private knownTunnels = new Set<string>();
+  lastPlan: HostPlan | null = null;
+  lastReconcile: ReconcileStats | null = null;
+  reconciles = 0;
+
+  constructor(
+    readonly config: AgentConfig,
+    readonly settings: HostSettings,
+    private readonly client: QuarkClient,
+    private readonly log: Logger,
+  ) {
+    this.ports = new PortStatusReporter(client, settings.host, log);
+  }
+
+  get roles(): Role[] {
+    return this.config.roles as Role[];
+  }
+
+  private get ovsEnv() {
+    return { rundir: this.config.ovsRundir || null };
+  }
+
+  async start(): Promise<void> {
+    await this.connectOvs();
+    // The bridges first, so VIFs can be plugged before the server is reachable.
+    this.schedule(false);
+    await this.heartbeat(true);
+    this.feed = new FeedClient(
+      this.client,
+      { host: this.settings.host, roles: this.roles, heartbeatSeconds: 5 },
+      {
+        onMessage: (m) => this.onFeed(m),
+        onDisconnected: (reason) => this.log.warn({ reason }, 'feed lost; keeping the host as it is'),
+      },
+      this.log,
+    );
+    this.feed.start();
+    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
+    this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
+    for (const t of this.timers) t.unref();
+    this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.feed?.stop();
+    await this.watch?.cancel().catch(() => undefined);
+    await this.running?.catch(() => undefined);
+    this.ovs?.close();
+  }
+
+  /** Asks for a reconcile pass; passes never overlap, requests made during one coalesce. */
+  schedule(full: boolean): void {
+    if (full) this.fullPending = true;
+    this.dirty = true;
+    if (!this.running) this.running = this.loop().finally(() => (this.running = null));
+  }
+
+  /** Resolves once no pass is running or pending (tests and `--wait`). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.dirty && !this.stopped) {
+      this.dirty = false;
+      const full = this.fullPending;
+      this.fullPending = false;
+      const started = performance.now();
+      let error: string | null = null;
+      let changed = { ovsdb: false, flowBridges: 0 };
+      try {
+        changed = await this.reconcile(full);
+      } catch (e) {
+        error = (e as Error).message;
+        this.log.error({ err: e }, 'reconcile failed; retrying');
+        this.fullPending = true;
+        setTimeout(() => this.schedule(true), 1000).unref();
+      }
+      this.reconciles++;
+      this.lastReconcile = {
+        at: new Date().toISOString(),
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        full,
+        revision: this.replica.revision,
+        changed,
+        error,
+      };
+    }
+  }
+
+  private async reconcile(full: boolean): Promise<{ ovsdb: boolean; flowBridges: number }> {
+    const ovs = await this.connectOvs();
+    const state = await readSwitch(ovs);
+    const facts = factsFrom(state, 'br-int');
+    const plan = compile(this.replica, facts, this.settings);
+    if (!this.replica.synced) {
+      // Before the first snapshot the agent knows nothing: keep every flow and tag as it is.
+      const base = {
+        ...plan,
+        ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system'),
+        vifBindings: [],
+        servicePorts: [],
+      };
+      const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
+      await ensureUnderlayAddress(this.settings);
+      return { ovsdb: r.changed, flowBridges: 0 };
+    }
+    const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, full));
+    await ensureUnderlayAddress(this.settings);
+    const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
+    const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
+    const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
+    this.knownTunnels = tunnels;
+    if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
+    await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
+    this.lastPlan = plan;
+    return { ovsdb: ovsResult.changed, flowBridges };
+  }
+
+  status(): AgentStatus {
+    return {
+      host: this.settings.host,
+      roles: this.roles,
+      synced: this.replica.synced,
+      revision: this.replica.revision,
+      records: this.replica.size(),
+      reconciles: this.reconciles,
+      last: this.lastReconcile,
+      ports: Object.fromEntries(this.lastPlan?.portStates ?? []),
+    };
+  }
+
+  private onFeed(message: FeedMessage): void {
+    if (message.type === 'heartbeat') return;
+    if (message.type === 'snapshot') {
+      this.replica.replace(message.records, message.revision);
+      this.ports.reset();
+      this.schedule(true);
+    } else {
+      this.replica.apply(message.changes, message.revision);
+      this.schedule(false);
+    }
+  }
+
+  private async heartbeat(startFlag: boolean): Promise<void> {
+    try {
+      await sendReports(
+        this.client,
+        agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
+      );
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+    }
+  }
+
+  private counters(): Record<Role, Record<string, unknown>> {
+    const plan = this.lastPlan;
+    return {
+      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size },
+      dhcp: { networks: 0, ports: 0 },
+      l3: { routers: 0, floating_ips: 0 },
+    };
+  }
+
+  /** Connects to OVSDB (waiting for it) and keeps the VIF watch running. */
+  private async connectOvs(): Promise<OvsdbClient> {
+    if (this.ovs && !this.ovs.isClosed) return this.ovs;
+    const socket = `${this.config.ovsRundir || '/run/openvswitch'}/db.sock`;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        this.ovs = await OvsdbClient.connect(socket);
+        break;
+      } catch (e) {
+        if (this.stopped) throw e;
+        this.log.warn({ socket, err: (e as Error).message }, 'waiting for ovsdb-server');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    const ovs = this.ovs;
+    void ovs.closed.then(() => {
+      if (!this.stopped) {
+        this.log.warn('ovsdb connection lost');
+        this.schedule(true);
+      }
+    });
+    this.watch = await watchInterfaces(ovs);
+    void this.follow(this.watch);
+    return ovs;
+  }
+
+  private async follow(watch: InterfaceWatch): Promise<void> {
+    try {
+      for await (const events of watch) {
+        // A new VIF, a VIF gone, or ovs-vswitchd (re)assigning ofports after a restart.
+        const restart = events.filter((e) => e.kind === 'changed' && e.previous.ofport !== e.interface.ofport).length > 1;
+        if (events.some((e) => e.interface.externalIds['iface-id'] || e.kind !== 'changed') || restart) this.schedule(restart);
+      }
+    } catch {
+      // the connection dropped; connectOvs() starts a new watch
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/** Runs `quark agent`: builds the host agent from its configuration and stops it on SIGTERM/SIGINT. */
+import pino from 'pino';
+import { QuarkClient } from '../client/client.js';
+import { HostAgent } from './agent.js';
+import type { AgentConfig } from './config.js';
+import { hostSettings } from './settings.js';
+import { serveStatus, statusSocket } from './status-server.js';
+
+export async function startAgent(config: AgentConfig): Promise<HostAgent> {
+  const settings = hostSettings(config);
+  const log = pino(
+    { name: 'quark-agent', level: config.logLevel, base: { host: settings.host } },
+    pino.destination({ fd: 2, sync: false }),
+  );
+  const client = new QuarkClient({
+    url: config.server,
+    credentials: config.token ? { token: config.token } : { project: config.project, roles: ['admin'] },
+  });
+  const agent = new HostAgent(config, settings, client, log);
+  await agent.start();
+  serveStatus(agent, statusSocket(config.stateDir));
+  return agent;
+}
+
+export function stopOnSignals(agent: HostAgent): void {
+  const stop = () => {
+    agent.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  // SIGHUP: re-read everything from the host and converge (a full resync).
+  process.on('SIGHUP', () => agent.schedule(true));
+}

@@ -1,0 +1,40 @@
+/**
+ * Turns the agent's configuration into the host settings the compiler reads, deciding the
+ * datapath: OVS's kernel datapath when the openvswitch module is present, the userspace one
+ * otherwise (DESIGN.md §3).
+ */
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { HostSettings } from '../dataplane/compile/inputs.js';
+import type { DatapathType } from '../dataplane/compile/plan.js';
+import { QuarkError } from '../model/errors.js';
+import type { AgentConfig } from './config.js';
+
+export function detectDatapath(): DatapathType {
+  return existsSync('/sys/module/openvswitch') ? 'system' : 'netdev';
+}
+
+export function parseBridgeMappings(specs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const [physnet, bridge] = spec.split(':');
+    if (!physnet || !bridge) throw new QuarkError('InvalidConfig', `bridge mapping '${spec}' is not physnet:bridge`);
+    out[physnet] = bridge;
+  }
+  return out;
+}
+
+export function hostSettings(config: AgentConfig): HostSettings {
+  const datapathType = config.datapath === 'auto' ? detectDatapath() : config.datapath;
+  return {
+    host: config.host || hostname(),
+    datapathType,
+    tunnelIp: config.tunnelIp || null,
+    tunnelTypes: config.tunnelIp ? config.tunnelTypes : [],
+    bridgeMappings: parseBridgeMappings(config.bridgeMappings),
+    underlay:
+      datapathType === 'netdev' && config.underlayInterface
+        ? { bridge: config.underlayBridge, interface: config.underlayInterface }
+        : null,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * `quark vif plug|unplug`: plugs a Neutron port into this host the way Nova and os-vif do
+ * (hybrid plug into br-int), for VMs, containers or lab instances in a network namespace.
+ */
+import type { Command } from 'commander';
+import { detectDatapath } from '../agent/settings.js';
+import { plugHybrid, unplugHybrid } from '../agent/vif-plug.js';
+import { QuarkClient } from '../client/client.js';
+import { getNetwork, getPort, updatePort } from '../client/resources.js';
+import { hostname } from 'node:os';
+
+interface VifOptions {
+  port: string;
+  netns?: string;
+  server: string;
+  host?: string;
+  ifname: string;
+  ovsRundir?: string;
+  datapath?: string;
+  token?: string;
+}
+
+function clientFor(opts: VifOptions): QuarkClient {
+  const token = opts.token ?? process.env.OS_TOKEN ?? process.env.QUARK_TOKEN;
+  return new QuarkClient({ url: opts.server, credentials: token ? { token } : { project: 'service', roles: ['admin'] } });
+}
+
+export function registerVifCommand(program: Command): void {
+  const vif = program.command('vif').description('Plug ports into this host as Nova/os-vif does');
+  const common = (c: Command) =>
+    c
+      .requiredOption('--port <id>', 'the Neutron port')
+      .option('--server <url>', 'Quark server', process.env.QUARK_SERVER ?? 'http://127.0.0.1:9696')
+      .option('--ovs-rundir <dir>', 'OVS run directory (default: OVS default)')
+      .option('--token <token>', 'Keystone token (default: $OS_TOKEN)');
+  common(vif.command('plug'))
+    .requiredOption('--netns <name>', 'network namespace of the instance (created if missing)')
+    .option('--host <name>', "this host's name, set as binding:host_id when the port has none")
+    .option('--ifname <name>', 'interface name inside the instance', 'eth0')
+    .option('--datapath <type>', 'auto, system or netdev', 'auto')
+    .action(async (opts: VifOptions) => {
+      const client = clientFor(opts);
+      let port = await getPort(client, opts.port);
+      if (!port['binding:host_id']) port = await updatePort(client, port.id, { 'binding:host_id': opts.host ?? hostname() });
+      const net = await getNetwork(client, port.network_id);
+      const datapath = opts.datapath === 'auto' || !opts.datapath ? detectDatapath() : opts.datapath;
+      await plugHybrid({
+        portId: port.id,
+        mac: port.mac_address,
+        mtu: net.mtu,
+        netns: opts.netns!,
+        ifname: opts.ifname,
+        deviceId: port.device_id,
+        ovs: { rundir: opts.ovsRundir ?? null },
+        userspaceDatapath: datapath === 'netdev',
+      });
+      process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
+    });
+  common(vif.command('unplug')).action(async (opts: VifOptions) => {
+    await unplugHybrid(opts.port, { rundir: opts.ovsRundir ?? null });
+    process.stdout.write(`unplugged port ${opts.port}\n`);
+  });
+}

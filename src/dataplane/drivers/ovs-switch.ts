@@ -1,0 +1,94 @@
+/**
+ * The OVSDB part of a host plan: bridges, the ports the agent makes (patches, tunnels, the
+ * outer ends of service ports, the underlay interface) and the wiring of VIFs (tag and
+ * other_config). One transaction per apply (see ovsdb/apply-switch-change.ts):
+ *
+ *   ovs-vsctl -- --may-exist add-br br-tun -- set Bridge br-tun datapath_type=netdev fail_mode=secure
+ *             -- --may-exist add-port br-tun gre-c6120102 -- set Interface gre-c6120102 type=gre …
+ *             -- set Port qvo3c9b4a1e-2f tag=1 other_config:net_uuid=…
+ *
+ * Ports the agent made carry external_ids:quark-owned=true; with `prune`, such ports that the
+ * plan no longer has are removed. VIFs plugged by others are never removed, only re-tagged.
+ */
+import type { HostFacts, ObservedVif } from '../compile/inputs.js';
+import type { HostPlan } from '../compile/plan.js';
+import type { OpenFlowVersion, PortSpec, SwitchChange, SwitchState } from './ovsdb/index.js';
+
+export const OWNED = 'quark-owned';
+
+/** VIFs (interfaces with iface-id) and the local VLANs recorded on br-int ports. */
+export function factsFrom(state: SwitchState, integrationBridge: string): HostFacts {
+  const vifs: ObservedVif[] = [];
+  const localVlans = new Map<string, number>();
+  for (const b of state.bridges) {
+    for (const p of b.ports) {
+      for (const i of p.interfaces) {
+        const ifaceId = i.externalIds['iface-id'];
+        if (ifaceId) vifs.push({ bridge: b.name, portName: p.name, ifaceId, ofport: i.ofport ?? null });
+      }
+      const net = p.otherConfig.net_uuid;
+      if (b.name === integrationBridge && net && p.tag !== undefined && p.tag < 4095) localVlans.set(net, p.tag);
+    }
+  }
+  return { vifs, localVlans };
+}
+
+type OvsPlan = Pick<HostPlan, 'bridges' | 'ovsPorts' | 'vifBindings' | 'servicePorts'>;
+
+export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolean): SwitchChange {
+  const existingPorts = new Map(state.bridges.flatMap((b) => b.ports.map((p) => [p.name, { bridge: b.name, port: p }] as const)));
+  const ports: PortSpec[] = plan.ovsPorts.map((p) => ({
+    bridge: p.bridge,
+    name: p.name,
+    tag: p.tag,
+    interfaces: [{ name: p.name, type: p.type, options: p.options, externalIds: { ...p.externalIds, [OWNED]: 'true' } }],
+  }));
+  for (const s of plan.servicePorts) {
+    ports.push({
+      bridge: s.bridge,
+      name: s.bridgePort,
+      interfaces: [
+        {
+          name: s.bridgePort,
+          type: 'system',
+          externalIds: { 'iface-id': s.portId, 'attached-mac': s.mac, 'iface-status': 'active', [OWNED]: 'true' },
+        },
+      ],
+    });
+  }
+  const planned = new Set(ports.map((p) => p.name));
+  // A VIF is re-tagged only while it exists: the agent never creates a port someone else plugs.
+  for (const v of plan.vifBindings) {
+    const existing = existingPorts.get(v.portName);
+    if (!existing || existing.bridge !== v.bridge) continue;
+    const index = ports.findIndex((p) => p.name === v.portName);
+    const spec: PortSpec = { bridge: v.bridge, name: v.portName, tag: v.tag, otherConfig: v.otherConfig };
+    if (index >= 0) ports[index] = { ...ports[index]!, tag: v.tag, otherConfig: v.otherConfig };
+    else ports.push(spec);
+  }
+  const removePorts: string[] = [];
+  if (prune) {
+    const ours = new Set(plan.bridges.map((b) => b.name));
+    for (const b of state.bridges) {
+      if (!ours.has(b.name)) continue;
+      for (const p of b.ports) {
+        if (planned.has(p.name) || p.name === b.name) continue;
+        const owned = p.interfaces.some(
+          (i) => i.externalIds[OWNED] === 'true' || i.type === 'patch' || i.type === 'gre' || i.type === 'vxlan',
+        );
+        if (owned) removePorts.push(p.name);
+      }
+    }
+  }
+  return {
+    bridges: plan.bridges.map((b) => ({
+      name: b.name,
+      datapathType: b.datapathType,
+      failMode: b.failMode,
+      protocols: b.protocols as OpenFlowVersion[],
+    })),
+    ports,
+    removePorts,
+    comment: 'quark-agent',
+  };
+}

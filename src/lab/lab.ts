@@ -1,0 +1,224 @@
+/**
+ * A running lab: the fabric, the nodes with their OVS and agents, and the instances plugged
+ * on them. The controller (the server) runs in the root namespace and is reachable from every
+ * node on the management network. Everything the lab makes carries its prefix and is recorded
+ * in its state file, so `down` (also after a crash) removes exactly that.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TunnelType } from '../model/names.js';
+import { type Fabric, type FabricAddresses, type NodeLinks, connectNode, createFabric, destroyFabric } from './fabric.js';
+import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, startOvs, stopNode } from './node.js';
+import { alive, spawnDetached, stopPid } from './processes.js';
+import { run } from '../dataplane/drivers/exec.js';
+
+export type Role = 'l2' | 'dhcp' | 'l3';
+
+export interface LabNodeSpec {
+  readonly name: string;
+  readonly roles: readonly Role[];
+  /** Carries the external network on br-ex (the article's network node). */
+  readonly external?: boolean;
+}
+
+export interface LabOptions {
+  readonly prefix: string;
+  readonly dir: string;
+  readonly addresses: FabricAddresses;
+  readonly tunnelType: TunnelType;
+  /** Port the server listens on at the controller's management address. */
+  readonly serverPort: number;
+  readonly nodes: readonly LabNodeSpec[];
+  /** Agent log level. */
+  readonly logLevel?: string;
+}
+
+export interface LabNode {
+  readonly spec: LabNodeSpec;
+  readonly handle: NodeHandle;
+  readonly links: NodeLinks;
+  agentPid: number | null;
+}
+
+/** The `quark` entry point, to run agents and vif plug inside nodes. */
+export const QUARK_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+export class Lab {
+  readonly nodes = new Map<string, LabNode>();
+
+  private constructor(
+    readonly options: LabOptions,
+    readonly fabric: Fabric,
+  ) {}
+
+  get serverUrl(): string {
+    return `http://${this.fabric.controllerIp}:${this.options.serverPort}`;
+  }
+
+  /** Creates the fabric and the nodes with OVS running; agents start with startAgents(). */
+  static async create(options: LabOptions): Promise<Lab> {
+    mkdirSync(options.dir, { recursive: true });
+    const fabric = await createFabric(options.prefix, options.addresses);
+    const lab = new Lab(options, fabric);
+    lab.saveState();
+    let index = 1;
+    for (const spec of options.nodes) {
+      const handle = await startNode(options.prefix, spec.name, join(options.dir, spec.name));
+      const node: LabNode = {
+        spec,
+        handle,
+        links: { managementIp: '', underlayIp: null, externalInterface: null },
+        agentPid: null,
+      };
+      lab.nodes.set(spec.name, node);
+      lab.saveState();
+      const links = await connectNode(fabric, handle, index++, { external: spec.external === true });
+      lab.nodes.set(spec.name, { ...node, links });
+    }
+    await Promise.all([...lab.nodes.values()].map((n) => startOvs(n.handle)));
+    for (const n of lab.nodes.values()) {
+      if (n.links.externalInterface) {
+        await nodeRun(n.handle, [
+          'ovs-vsctl',
+          '--may-exist',
+          'add-br',
+          'br-ex',
+          '--',
+          'set',
+          'bridge',
+          'br-ex',
+          'datapath_type=netdev',
+          'fail_mode=secure',
+          '--',
+          '--may-exist',
+          'add-port',
+          'br-ex',
+          n.links.externalInterface,
+        ]);
+      }
+    }
+    lab.saveState();
+    return lab;
+  }
+
+  node(name: string): LabNode {
+    const n = this.nodes.get(name);
+    if (!n) throw new Error(`no node ${name} in the lab`);
+    return n;
+  }
+
+  agentArgv(n: LabNode): string[] {
+    return inNode(n.handle, [
+      process.execPath,
+      QUARK_MAIN,
+      'agent',
+      '--host',
+      n.spec.name,
+      '--server',
+      this.serverUrl,
+      '--roles',
+      n.spec.roles.join(','),
+      '--tunnel-ip',
+      n.links.underlayIp ?? '',
+      '--tunnel-types',
+      this.options.tunnelType,
+      '--datapath',
+      'auto',
+      '--underlay-interface',
+      'eth1',
+      '--state-dir',
+      join(n.handle.dir, 'state'),
+      '--ovs-rundir',
+      ovsRundir(n.handle),
+      '--log-level',
+      this.options.logLevel ?? 'info',
+      ...(n.links.externalInterface ? ['--bridge-mappings', 'physnet1:br-ex'] : []),
+    ]);
+  }
+
+  startAgent(name: string): number {
+    const n = this.node(name);
+    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'));
+    this.saveState();
+    return n.agentPid;
+  }
+
+  async stopAgent(name: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const n = this.node(name);
+    if (n.agentPid === null) return;
+    if (signal === 'SIGKILL' && alive(n.agentPid)) process.kill(n.agentPid, 'SIGKILL');
+    await stopPid(n.agentPid);
+    n.agentPid = null;
+    this.saveState();
+  }
+
+  startAgents(): void {
+    for (const name of this.nodes.keys()) this.startAgent(name);
+  }
+
+  /** Runs a command inside a node (`nsenter`), or inside one of its namespaces. */
+  exec(node: string, argv: readonly string[], netns?: string) {
+    const n = this.node(node);
+    return run(netns ? inNodeNetns(n.handle, netns, argv) : inNode(n.handle, argv));
+  }
+
+  /** Plugs a port into an instance namespace on a node, with the real `quark vif plug`. */
+  async plug(node: string, portId: string, netns: string): Promise<void> {
+    const n = this.node(node);
+    await run(
+      inNode(n.handle, [
+        process.execPath,
+        QUARK_MAIN,
+        'vif',
+        'plug',
+        '--port',
+        portId,
+        '--netns',
+        netns,
+        '--host',
+        node,
+        '--server',
+        this.serverUrl,
+        '--ovs-rundir',
+        ovsRundir(n.handle),
+      ]),
+    );
+  }
+
+  async unplug(node: string, portId: string): Promise<void> {
+    const n = this.node(node);
+    await run(
+      inNode(n.handle, [
+        process.execPath,
+        QUARK_MAIN,
+        'vif',
+        'unplug',
+        '--port',
+        portId,
+        '--server',
+        this.serverUrl,
+        '--ovs-rundir',
+        ovsRundir(n.handle),
+      ]),
+    );
+  }
+
+  async down(): Promise<void> {
+    for (const n of this.nodes.values()) {
+      await stopNode(n.handle, n.agentPid === null ? [] : [n.agentPid]);
+    }
+    this.nodes.clear();
+    await destroyFabric(this.fabric);
+    rmSync(join(this.options.dir, 'lab.json'), { force: true });
+  }
+
+  saveState(): void {
+    const state = {
+      prefix: this.options.prefix,
+      fabric: this.fabric,
+      nodes: [...this.nodes.values()].map((n) => ({ spec: n.spec, handle: n.handle, links: n.links, agentPid: n.agentPid })),
+    };
+    writeFileSync(join(this.options.dir, 'lab.json'), `${JSON.stringify(state, null, 2)}\n`);
+  }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command (until the lab lands): starts a server on a throwaway database and
-# creates the article's two tenant networks through the Neutron API, then lists them.
+# expresses the article's data centre through the Neutron API (networks, router, floating IP, rules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -27,6 +27,20 @@ export const ERROR_CODES = {
   DuplicateAddressPairInRequest: { status: 400 },
   PortSecurityAndIPRequiredForSecurityGroups: { status: 400 },
   ValidationError: { status: 400 },
+  SubnetMismatchForPort: { status: 400 },
+  RoutesExhausted: { status: 400 },
+  ExternalIpAddressExhausted: { status: 400 },
+  InvalidCIDR: { status: 400 },
+  SecurityGroupRuleParameterConflict: { status: 400 },
+  SecurityGroupRemoteGroupAndRemoteIpPrefix: { status: 400 },
+  SecurityGroupProtocolRequiredWithPorts: { status: 400 },
+  SecurityGroupInvalidPortRange: { status: 400 },
+  SecurityGroupInvalidPortValue: { status: 400 },
+  SecurityGroupInvalidIcmpValue: { status: 400 },
+  SecurityGroupMissingIcmpType: { status: 400 },
+  SecurityGroupInvalidProtocolForPort: { status: 400 },
+  SecurityGroupEthertypeConflictWithProtocol: { status: 400 },
+  SecurityGroupRuleInvalidProtocol: { status: 400 },
   // 401 / 403 — who is asking.
   NotAuthenticated: { status: 401 },
   PolicyNotAuthorized: { status: 403 },
@@ -84,6 +98,11 @@ export const ERROR_CODES = {
   L3PortInUse: { status: 409 },
   PortSecurityPortHasSecurityGroup: { status: 409 },
   Conflict: { status: 409 },
+  RouterInterfaceInUseByRoute: { status: 409 },
+  RouterExternalGatewayInUseByFloatingIp: { status: 409 },
+  SecurityGroupCannotUpdateDefault: { status: 409 },
+  SecurityGroupDefaultAlreadyExists: { status: 409 },
+  ExternalNetworkInUse: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 503 — a pool is exhausted.
@@ -129,6 +148,14 @@ export function isQuarkError(e: unknown): e is QuarkError {
 /** Neutron's wording for a field that failed validation: "Invalid input for cidr. Reason: …". */
 export function invalidField(field: string, reason: string): QuarkError {
   return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}`);
+}
+
+/**
+ * Neutron's generic BadRequest, which names the resource: "Bad router request: Subnet for router
+ * interface must have a gateway IP."
+ */
+export function badRequest(resource: string, reason: string): QuarkError {
+  return new QuarkError('BadRequest', `Bad ${resource} request: ${reason}.`);
 }
 
 /** Neutron's wording for a rule broken by an operation: "Invalid input for operation: …". */

@@ -5,6 +5,8 @@
  */
 
 export type Status = 'ACTIVE' | 'DOWN' | 'BUILD' | 'ERROR';
+/** Ports also have Neutron's 'N/A': a floating IP's port, which nothing ever plugs. */
+export type PortStatus = Status | 'N/A';
 export type NetworkType = 'gre' | 'vxlan' | 'flat' | 'vlan' | 'local';
 
 /** Attributes every resource with Neutron's "standard attributes" carries. */
@@ -79,7 +81,7 @@ export interface Port extends StandardAttributes {
   readonly fixed_ips: readonly FixedIp[];
   readonly device_id: string;
   readonly device_owner: string;
-  readonly status: Status;
+  readonly status: PortStatus;
   readonly security_groups: readonly string[];
   readonly allowed_address_pairs: readonly AddressPair[];
   readonly port_security_enabled: boolean;
@@ -110,7 +112,8 @@ export interface Router extends StandardAttributes {
   readonly gw_port_id: string | null;
 }
 
-export interface FloatingIp extends StandardAttributes {
+/** Floating IPs have no name in Neutron; every other standard attribute applies. */
+export interface FloatingIp extends Omit<StandardAttributes, 'name'> {
   readonly floating_network_id: string;
   readonly floating_ip_address: string;
   readonly subnet_id: string | null;

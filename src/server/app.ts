@@ -12,6 +12,10 @@ import type { ApiRegistry } from '../model/api/registry.js';
 import type { Store } from '../store/store.js';
 import { registerCollection } from './api/collection-routes.js';
 import { renderError } from './api/neutron-error.js';
+import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
+import { registerQuotaRoutes } from './api/quotas.js';
+import { registerRouterActions } from './api/router-actions.js';
+import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
 import { type Authenticator, type Caller, noauth } from './caller.js';
@@ -27,6 +31,7 @@ import { serverRoot } from './identity/http.js';
 import { TokenService } from './identity/tokens.js';
 import { FeedHub, type Scheduling } from './feed/hub.js';
 import { registerFeedRoutes } from './feed/routes.js';
+import { hostSchedule } from './plugin/host-schedule.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -141,8 +146,16 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     handlers.set(h.declaration.path, h);
     registerCollection(app, h, deps);
   }
+  registerRouterActions(app, handlers.get('routers')!, deps);
+  registerQuotaRoutes(app, deps);
+  registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
+  registerSchedulingRoutes(
+    app,
+    { agents: handlers.get('agents')!, routers: handlers.get('routers')!, networks: handlers.get('networks')! },
+    deps,
+  );
 
-  const feed = new FeedHub(store, options.scheduling ?? (() => ({ dhcpNetworks: new Set(), routers: new Set() })), {
+  const feed = new FeedHub(store, options.scheduling ?? ((view, host) => hostSchedule(view, services, host)), {
     heartbeatSeconds: config.feedHeartbeat,
     resumeSeconds: 60,
     maxQueued: 10_000,

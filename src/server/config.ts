@@ -87,16 +87,27 @@ export const ServerConfigSchema = Type.Object(
       minimum: -1,
       description: 'Largest page a list request may ask for with limit (-1: no cap).',
     }),
+    maxRoutes: Type.Integer({
+      default: 30,
+      minimum: 0,
+      description: "Most extra routes one router may have (Neutron's max_routes).",
+    }),
+    agentDownTime: Type.Integer({
+      default: 30,
+      minimum: 1,
+      description:
+        "Seconds without a heartbeat after which an agent counts as down (alive: false) and its routers and networks move to live agents. Keep it at least three times the agents' report interval (10 s): two lost reports in a row then move nothing, and a dead agent is still noticed within half a minute. Neutron's default is 75 s for a 30 s report interval (Havana: 5 s for 4 s).",
+    }),
+    dhcpAgentsPerNetwork: Type.Integer({
+      default: 1,
+      minimum: 1,
+      description:
+        "How many live DHCP agents serve each network that has a DHCP-enabled subnet (Neutron's dhcp_agents_per_network).",
+    }),
     changeLogRetention: Type.Integer({
       default: 100000,
       minimum: 100,
       description: 'Revisions of change log kept for agents that resume; older agents get a snapshot.',
-    }),
-    agentDownTime: Type.Integer({
-      default: 30,
-      minimum: 2,
-      description:
-        'Seconds without a heartbeat after which an agent counts as dead (Neutron: 75; Quark agents report every 10 s, so three missed heartbeats).',
     }),
     feedHeartbeat: Type.Integer({ default: 5, minimum: 1, description: 'Seconds between heartbeats on idle agent feeds.' }),
     quotaNetwork: quota('networks', 100),

@@ -5,6 +5,7 @@
 import { networks } from '../model/api/core/network.js';
 import { ports } from '../model/api/core/port.js';
 import { subnets } from '../model/api/core/subnet.js';
+import { agent, dhcpAgentScheduler, l3AgentScheduler } from '../model/api/extensions/agent.js';
 import {
   allowedAddressPairs,
   behaviourExtensions,
@@ -15,10 +16,19 @@ import {
   portSecurity,
   provider,
 } from '../model/api/extensions/core-extensions.js';
+import { extGwMode, extraRoute, router } from '../model/api/extensions/l3.js';
+import { networkIpAvailability } from '../model/api/extensions/network-ip-availability.js';
+import { quotaDetails, quotas } from '../model/api/extensions/quotas.js';
+import { securityGroup } from '../model/api/extensions/security-group.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
+import { agentHandler } from './plugin/agents.js';
+import { floatingIpHandler } from './plugin/floating-ips.js';
 import { networkHandler } from './plugin/networks.js';
 import { portHandler } from './plugin/ports.js';
+import { routerHandler } from './plugin/routers.js';
+import { securityGroupRuleHandler } from './plugin/security-group-rules.js';
+import { securityGroupHandler } from './plugin/security-groups.js';
 import { subnetHandler } from './plugin/subnets.js';
 
 export interface NeutronApi {
@@ -29,11 +39,39 @@ export interface NeutronApi {
 export function neutronApi(): NeutronApi {
   const registry = buildRegistry(
     [networks, subnets, ports],
-    [externalNet, provider, netMtu, netMtuWritable, portSecurity, binding, allowedAddressPairs, ...behaviourExtensions],
+    [
+      externalNet,
+      provider,
+      netMtu,
+      netMtuWritable,
+      portSecurity,
+      binding,
+      allowedAddressPairs,
+      router,
+      extGwMode,
+      extraRoute,
+      securityGroup,
+      quotas,
+      quotaDetails,
+      agent,
+      l3AgentScheduler,
+      dhcpAgentScheduler,
+      networkIpAvailability,
+      ...behaviourExtensions,
+    ],
   );
+  const specs = [
+    networkHandler,
+    subnetHandler,
+    portHandler,
+    routerHandler,
+    floatingIpHandler,
+    securityGroupHandler,
+    securityGroupRuleHandler,
+    agentHandler,
+  ];
   return {
     registry,
-    handlers: (r) =>
-      [networkHandler, subnetHandler, portHandler].map((spec) => bindHandler(spec, r.resources) as AnyResourceHandler),
+    handlers: (r) => specs.map((spec) => bindHandler(spec as never, r.resources) as AnyResourceHandler),
   };
 }

@@ -106,6 +106,12 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   create_agent: admin,
   update_agent: admin,
   delete_agent: admin,
+  'get_l3-routers': admin,
+  'get_l3-agents': admin,
+  'get_dhcp-networks': admin,
+  'get_dhcp-agents': admin,
+
+  get_network_ip_availability: admin,
 
   get_quota: readerOfOwner,
   update_quota: admin,

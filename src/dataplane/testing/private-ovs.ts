@@ -12,7 +12,8 @@
  *   ip netns add $P; ip netns exec $P ovs-vswitchd unix:$D/run/db.sock --pidfile=… --detach
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,7 @@ export interface PrivateOvs {
 }
 
 export async function startPrivateOvs(options: PrivateOvsOptions = {}): Promise<PrivateOvs> {
+  hookExit();
   const prefix = options.prefix ?? `qkt${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), `${prefix}-ovs-`));
   const rundir = join(dir, 'run');
@@ -63,8 +65,15 @@ export async function startPrivateOvs(options: PrivateOvsOptions = {}): Promise<
   const ownNetns = options.vswitchd && !options.netns ? prefix : undefined;
   const netns = options.netns ?? ownNetns;
   let stopped: Promise<void> | undefined;
+  const emergency = () => {
+    for (const pid of [pids.vswitchd, pids.ovsdbServer]) if (pid) killQuietly(pid, 'SIGKILL');
+    if (ownNetns && netnsExists(ownNetns)) execFileSync('ip', ['netns', 'delete', ownNetns], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  unstopped.add(emergency);
 
   const stop = (): Promise<void> => {
+    unstopped.delete(emergency);
     stopped ??= (async () => {
       const running = [pids.vswitchd, pids.ovsdbServer].filter((p): p is number => !!p);
       for (const pid of running) await terminate(pid);
@@ -139,6 +148,43 @@ export async function startPrivateOvs(options: PrivateOvsOptions = {}): Promise<
   };
 }
 
+/**
+ * Instances not stopped yet. If the test process exits or is interrupted before a test's `after`
+ * hook ran, they are killed (by pid) and their files removed synchronously on the way out.
+ */
+const unstopped = new Set<() => void>();
+let hooked = false;
+
+function killEverythingLeft(): void {
+  for (const cleanup of unstopped) {
+    try {
+      cleanup();
+    } catch {
+      // best effort on the way out
+    }
+  }
+  unstopped.clear();
+}
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', killEverythingLeft);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(signal, () => {
+      killEverythingLeft();
+      process.kill(process.pid, signal);
+    });
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
 async function readPid(path: string): Promise<number> {
   const pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`bad pid in ${path}`);
@@ -157,17 +203,10 @@ export function isRunning(pid: number): boolean {
 
 /** SIGTERM, then SIGKILL after 5 s. Only ever called with pids this module read from its own pidfiles. */
 async function terminate(pid: number): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
+  killQuietly(pid, 'SIGTERM');
   for (let i = 0; i < 100 && isRunning(pid); i++) await sleep(50);
   if (!isRunning(pid)) return;
-  signal('SIGKILL');
+  killQuietly(pid, 'SIGKILL');
   for (let i = 0; i < 100 && isRunning(pid); i++) await sleep(50);
 }
 

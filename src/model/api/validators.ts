@@ -11,6 +11,11 @@ export type Convert<T> = (value: unknown, field: string) => T;
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
+/** "Invalid input for ethertype. Reason: 'ipv5' is not in ['IPv4', 'IPv6']." */
+export function invalidFieldOf(field: string, value: unknown, reason: string) {
+  return invalidField(field, `'${show(value)}' ${reason}`);
+}
+
 export function str(maxLength = 255): Convert<string> {
   return (v, field) => {
     if (typeof v !== 'string') throw invalidField(field, `'${show(v)}' is not a valid string`);
@@ -156,3 +161,15 @@ export const tag: Convert<string> = (v, field) => {
   if (s.length === 0 || s.includes(',')) throw invalidField(field, `'${s}' is not a valid tag`);
   return s;
 };
+
+/** A list of ids, duplicates dropped; null means "not given" (Neutron's convert_to_uuid_list_or_none). */
+export const uuidSet: Convert<string[] | undefined> = (v, field) =>
+  v === null ? undefined : [...new Set(listOf(uuid)(v, field))];
+
+/** An object attribute where null and {} both mean "none" (Neutron's type:dict_or_nodata). */
+export function dictOrNone<T>(convert: Convert<T>): Convert<T | null> {
+  return (v, field) => {
+    if (v === null || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)) return null;
+    return convert(v, field);
+  };
+}

@@ -41,6 +41,7 @@ export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, 
 
   app.get(base, async (request) => {
     const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
+    await op.prepareList(h, deps, deps.callerOf(request), q);
     const result = op.list(h, deps, deps.callerOf(request), q);
     return { [collection]: result.items, ...links(request, collection, result.next, result.previous) };
   });

@@ -47,16 +47,27 @@ export function findVisible(h: AnyResourceHandler, view: ReadView, caller: Calle
 
 export function render(
   h: AnyResourceHandler,
+  services: Services,
   view: ReadView,
   caller: Caller,
-  record: AnyRecord,
+  record: object,
   fields: readonly string[] | null = null,
 ) {
-  return renderRecord(record, h.derived?.(view, record), readableAttributes(h.declaration, caller), fields);
+  return renderRecord(record, h.derived?.(view, record, services), readableAttributes(h.declaration, caller), fields);
+}
+
+/** Runs the writes a list needs first, if any (see ResourceHandler.beforeList). */
+export async function prepareList(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, q: ListQuery): Promise<void> {
+  if (!h.beforeList) return;
+  const filters = new Map(q.filters.map((f) => [f.name, f.values]));
+  const ctx = context(deps, caller);
+  if (h.beforeList(deps.store.view, ctx, filters) === null) return;
+  await deps.store.write((tx) => h.beforeList!(tx, ctx, filters)?.(tx));
 }
 
 export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, q: ListQuery): ListResult {
   const view = deps.store.view;
+  const { services } = deps;
   const attributes = readableAttributes(h.declaration, caller);
   const needsDerived = h.derived !== undefined;
   const matched: AnyRecord[] = [];
@@ -70,7 +81,11 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
       } else {
         const source = record as unknown as Record<string, unknown>;
         const value =
-          f.name === 'tenant_id' ? record.project_id : f.name in source ? source[f.name] : h.derived?.(view, record)[f.name];
+          f.name === 'tenant_id'
+            ? record.project_id
+            : f.name in source
+              ? source[f.name]
+              : h.derived?.(view, record, services)[f.name];
         ok = matchesFilter(value, f);
       }
       if (!ok) break;
@@ -78,11 +93,11 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
     if (ok) matched.push(record);
   }
   const attributeOf = (r: AnyRecord, key: string) =>
-    key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r)[key]);
+    key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
   const sorted = sortRecords(q.sort.length > 0 ? [...matched] : matched, q.sort, attributeOf);
   const page = paginate(sorted, q, (r) => r.id);
   return {
-    items: page.items.map((r) => renderRecord(r, needsDerived ? h.derived!(view, r) : undefined, attributes, q.fields)),
+    items: page.items.map((r) => renderRecord(r, needsDerived ? h.derived!(view, r, services) : undefined, attributes, q.fields)),
     next: page.next,
     previous: page.previous,
   };
@@ -90,7 +105,7 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
 
 export function show(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, fields: readonly string[] | null) {
   const view = deps.store.view;
-  return render(h, view, caller, findVisible(h, view, caller, id), fields);
+  return render(h, deps.services, view, caller, findVisible(h, view, caller, id), fields);
 }
 
 /**
@@ -112,13 +127,19 @@ function enforceAttributes(
   }
 }
 
+/**
+ * One create inside the request's transaction. The quota is checked here, against the
+ * transaction's own view, so concurrent creates (and the items of one bulk request) are counted
+ * one after the other and can never overshoot a limit. `createTarget` may settle the owner
+ * (a rule belongs to its group's project).
+ */
 function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, values: AttributeValues): AnyRecord {
-  const projectId = resolveProject(values, ctx.caller);
-  const target = h.createTarget?.(tx, ctx, values, projectId) ?? { projectId };
+  const requested = resolveProject(values, ctx.caller);
+  const target = h.createTarget?.(tx, ctx, values, requested) ?? { projectId: requested };
   enforce(`create_${h.declaration.member}`, ctx.caller, target);
   enforceAttributes(h, 'create', ctx.caller, values, target);
-  if (h.quota) enforceQuota(tx, ctx, h.quota, projectId, 1);
-  return h.create(tx, ctx, values, projectId) as AnyRecord;
+  if (h.quota) enforceQuota(tx, ctx, h.quota, target.projectId, 1);
+  return h.create(tx, ctx, values, target.projectId) as AnyRecord;
 }
 
 export async function create(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, body: unknown) {
@@ -126,7 +147,7 @@ export async function create(h: AnyResourceHandler, deps: CollectionDeps, caller
   const ctx = context(deps, caller);
   const records = await deps.store.write((tx) => request.items.map((values) => createOne(h, tx, ctx, values)));
   const view = deps.store.view;
-  const rendered = records.map((r) => render(h, view, caller, view.get(h.kind, r.id) as AnyRecord));
+  const rendered = records.map((r) => render(h, deps.services, view, caller, view.get(h.kind, r.id) as AnyRecord));
   return request.bulk ? { [h.declaration.collection]: rendered } : { [h.declaration.member]: rendered[0] };
 }
 
@@ -161,7 +182,7 @@ export async function update(
     return h.update(tx, ctx, record, values) as AnyRecord;
   });
   const view = deps.store.view;
-  return { [h.declaration.member]: render(h, view, caller, view.get(h.kind, updated.id) as AnyRecord) };
+  return { [h.declaration.member]: render(h, deps.services, view, caller, view.get(h.kind, updated.id) as AnyRecord) };
 }
 
 export async function remove(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, ifMatch?: string) {

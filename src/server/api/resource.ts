@@ -9,7 +9,7 @@ import type { QuotaResource } from '../../model/quota.js';
 import type { Kind, KindRecords } from '../../store/kinds.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
-import type { PluginContext } from '../plugin/context.js';
+import type { PluginContext, Services } from '../plugin/context.js';
 import type { Target } from '../policy.js';
 import type { AttributeValues } from './request-body.js';
 
@@ -23,15 +23,29 @@ export interface ResourceHandler<K extends Kind> {
   notFound(id: string): QuarkError;
   /** Ownership facts policy needs about a record. */
   target(view: ReadView, record: KindRecords[K]): Target;
-  /** Attributes computed at read time (a network's subnets). */
-  derived?(view: ReadView, record: KindRecords[K]): Record<string, unknown>;
+  /** Attributes computed at read time (a network's subnets, an agent's liveness). */
+  derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
   /** Quota counted against the owner on create. */
   readonly quota?: QuotaResource;
-  /** Policy facts about a create request before the record exists (the network's owner…). */
+  /**
+   * Policy facts about a create request before the record exists (the network's owner…). Its
+   * projectId is the new record's owner, against whose quota the create counts; it may differ
+   * from the requested project (a security group rule belongs to its group's project).
+   */
   createTarget?(view: ReadView, ctx: PluginContext, values: AttributeValues, projectId: string): Target;
   create(tx: WriteTx, ctx: PluginContext, values: AttributeValues, projectId: string): KindRecords[K];
   update(tx: WriteTx, ctx: PluginContext, record: KindRecords[K], values: AttributeValues): KindRecords[K];
   delete(tx: WriteTx, ctx: PluginContext, record: KindRecords[K]): void;
+  /**
+   * Writes a list request needs before it reads (Neutron creates a project's default security
+   * group when the project lists its groups). Returns null when there is nothing to write, so
+   * lists stay read-only in the common case.
+   */
+  beforeList?(
+    view: ReadView,
+    ctx: PluginContext,
+    filters: ReadonlyMap<string, readonly string[]>,
+  ): ((tx: WriteTx) => void) | null;
   /** Handles filters declared 'custom' (fixed_ips on ports). */
   filter?(record: KindRecords[K], name: string, values: readonly string[]): boolean;
 }

@@ -42,7 +42,8 @@ export interface FeedRouteDeps {
 
 export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): void {
   const open = new Set<() => void>();
-  app.addHook('onClose', async () => {
+  // Streams never go idle: end them before the server waits for its connections to close.
+  app.addHook('preClose', async () => {
     for (const end of open) end();
   });
 

@@ -7,29 +7,17 @@
 import type { AgentReport, PortStatusReport } from '../../model/feed.js';
 import type { Agent } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
-import { agentTimestamp } from './agent-time.js';
+import { reportAgentState } from './agents.js';
 import type { Services } from './context.js';
 import { bindingFor } from './port-binding.js';
 
 export function recordAgentReport(tx: WriteTx, services: Services, report: AgentReport): Agent {
-  const now = agentTimestamp(tx.now);
-  const existing = tx.by('agent', 'typeHost', `${report.agent_type} ${report.host}`)[0];
-  const agent = tx.put('agent', {
-    id: existing?.id ?? services.newId(),
-    agent_type: report.agent_type,
-    binary: report.binary,
-    host: report.host,
-    topic: report.topic,
-    admin_state_up: existing?.admin_state_up ?? true,
-    heartbeat_timestamp: now,
-    started_at: report.start_flag || !existing ? now : existing.started_at,
-    created_at: existing?.created_at ?? now,
-    configurations: report.configurations,
-    description: existing?.description ?? '',
-    availability_zone: report.agent_type === 'Open vSwitch agent' ? null : 'nova',
-    resources_synced: existing?.resources_synced ?? null,
-  });
-  if (report.agent_type === 'Open vSwitch agent' && (report.start_flag || !existing)) {
+  const { agent, status } = reportAgentState(
+    tx,
+    { ...report, availability_zone: report.agent_type === 'Open vSwitch agent' ? null : 'nova' },
+    { agentDownTime: services.config.agentDownTime, newId: services.newId },
+  );
+  if (report.agent_type === 'Open vSwitch agent' && (report.start_flag || status !== 'alive')) {
     for (const port of tx.by('port', 'host', report.host)) {
       if (port['binding:vif_type'] === 'ovs') continue;
       const binding = bindingFor(tx, port, tx.now, services.config.agentDownTime);

@@ -1,6 +1,6 @@
 /**
- * Rules of the `network` resource: segment and MTU on create, sharing and provider attributes,
- * and delete with its DHCP ports and subnets (any other port makes it NetworkInUse).
+ * Rules of the `network` resource: segment and MTU on create, sharing, external and provider
+ * attributes, and delete with its DHCP ports and subnets (any other port makes it NetworkInUse).
  */
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { DeviceOwner, type Network, type NetworkType } from '../../model/resources.js';
@@ -10,6 +10,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 import { networkNotFound } from './not-found.js';
+import { ensureDefaultSecurityGroup } from './security-groups.js';
 import { allocateTenantSegment, maxMtu, providerSegment } from './segments.js';
 import { deleteSubnetRecord } from './subnets.js';
 
@@ -32,6 +33,8 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
   const type = segment['provider:network_type'];
   const mtu = (v.mtu as number | undefined) ?? maxMtu(ctx.config, type);
   checkMtu(ctx, type, mtu);
+  // ML2 makes the project's default security group with its first network.
+  ensureDefaultSecurityGroup(tx, ctx, projectId);
   return tx.put('network', {
     id: ctx.newId(),
     project_id: projectId,
@@ -65,7 +68,22 @@ export function updateNetwork(tx: WriteTx, ctx: PluginContext, net: Network, v: 
       );
     }
   }
+  if (v['router:external'] === false && net['router:external']) checkNoLongerExternal(tx, net);
   return tx.put('network', { ...net, ...(v as Partial<Network>) });
+}
+
+/**
+ * A network stops being external only when no router gateway stands on it (Neutron's check) and,
+ * beyond Neutron, no floating IP either: a floating IP on an internal network could never work.
+ */
+function checkNoLongerExternal(view: ReadView, net: Network): void {
+  const l3Owners: readonly string[] = [DeviceOwner.routerGateway, DeviceOwner.floatingIp];
+  if (view.by('port', 'network', net.id).some((p) => l3Owners.includes(p.device_owner))) {
+    throw new QuarkError(
+      'ExternalNetworkInUse',
+      `External network ${net.id} cannot be updated to be made non-external, since it has existing gateway ports.`,
+    );
+  }
 }
 
 /** Ports that do not keep a network alive: Neutron deletes them with it. */

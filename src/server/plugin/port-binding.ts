@@ -6,7 +6,7 @@
  */
 import type { Agent, Network, Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
-import { isAlive } from './agent-time.js';
+import { isAlive } from './agents.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
 
@@ -38,7 +38,7 @@ export function bindingFor(
   if (!host) return { 'binding:vif_type': 'unbound', 'binding:vif_details': {} };
   const agent = ovsAgentOf(view, host);
   const net = view.get('network', port.network_id);
-  if (!agent || !net || !agent.admin_state_up || !isAlive(agent, nowIso, downTime) || !carries(agent, net)) {
+  if (!agent || !net || !agent.admin_state_up || !isAlive(agent, new Date(nowIso), downTime) || !carries(agent, net)) {
     return { 'binding:vif_type': 'binding_failed', 'binding:vif_details': {} };
   }
   return {

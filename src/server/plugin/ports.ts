@@ -1,10 +1,10 @@
 /**
  * Rules of the `port` resource: MAC addresses unique per network, fixed IPs from IPAM, port
- * security and allowed address pairs, and the binding attributes an agent acts on.
+ * security with security groups and allowed address pairs, the binding attributes an agent acts
+ * on, and the protections of ports that routers and floating IPs stand on.
  */
 import { QuarkError } from '../../model/errors.js';
 import type { AddressPair, Network, Port } from '../../model/resources.js';
-import { macKey } from '../../store/kinds.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
@@ -12,8 +12,16 @@ import type { AttributeValues } from '../api/request-body.js';
 import { enforce } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
+import {
+  disassociateFloatingIps,
+  preventInternalIpChangeForFip,
+  preventL3PortDeletion,
+  syncGatewayAddresses,
+} from './l3-ports.js';
+import { checkMac, generateMac } from './macs.js';
 import { networkNotFound, portNotFound } from './not-found.js';
 import { bindingFor } from './port-binding.js';
+import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-groups.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
@@ -23,29 +31,6 @@ function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): 
   if (caller.isAdmin || net.project_id === caller.projectId || net.shared) return net;
   if (net['router:external']) throw new QuarkError('PolicyNotAuthorized', '(rule:create_port) is disallowed by policy');
   throw networkNotFound(networkId);
-}
-
-function macInUse(view: ReadView, networkId: string, mac: string, self: string | null): boolean {
-  return view.by('port', 'mac', macKey(networkId, mac)).some((p) => p.id !== self);
-}
-
-function generateMac(view: ReadView, ctx: PluginContext, networkId: string): string {
-  const base = ctx.config.baseMac.toLowerCase().split(':').slice(0, 3);
-  for (let attempt = 0; attempt < 16; attempt++) {
-    const tail = [...ctx.randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'));
-    const mac = [...base, ...tail].join(':');
-    if (!macInUse(view, networkId, mac, null)) return mac;
-  }
-  throw new QuarkError('MacAddressGenerationFailure', `Unable to generate unique mac on network ${networkId}.`);
-}
-
-function checkMac(view: ReadView, networkId: string, mac: string, self: string | null): void {
-  if (macInUse(view, networkId, mac, self)) {
-    throw new QuarkError(
-      'MacAddressInUse',
-      `Unable to complete operation for network ${networkId}. The mac address ${mac} is in use.`,
-    );
-  }
 }
 
 function addressPairs(requested: readonly { ip_address: string; mac_address?: string }[], mac: string): AddressPair[] {
@@ -58,23 +43,6 @@ function addressPairs(requested: readonly { ip_address: string; mac_address?: st
     );
   }
   return pairs;
-}
-
-/** A port without port security may not carry address pairs or security groups (Neutron's rule). */
-function checkPortSecurity(port: Pick<Port, 'port_security_enabled' | 'allowed_address_pairs' | 'security_groups'>): void {
-  if (port.port_security_enabled) return;
-  if (port.allowed_address_pairs.length > 0) {
-    throw new QuarkError(
-      'AddressPairAndPortSecurityRequired',
-      'Port Security must be enabled in order to have allowed address pairs on a port.',
-    );
-  }
-  if (port.security_groups.length > 0) {
-    throw new QuarkError(
-      'PortSecurityAndIPRequiredForSecurityGroups',
-      'Port security must be enabled and port must have an IP address in order to use security groups.',
-    );
-  }
 }
 
 /** Naming a specific address is for the network's owner (or an admin), as Neutron's policy says. */
@@ -99,6 +67,13 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
   const owner = v.device_owner as string;
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: null }, requested);
   const portSecurity = (v.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
+  const pairs = addressPairs((v.allowed_address_pairs as AddressPair[] | undefined) ?? [], mac);
+  const securityGroups = securityGroupsOnCreate(
+    tx,
+    ctx,
+    { project_id: projectId, device_owner: owner, port_security_enabled: portSecurity, allowed_address_pairs: pairs },
+    v.security_groups as string[] | undefined,
+  );
   const port: Port = {
     id: ctx.newId(),
     project_id: projectId,
@@ -115,8 +90,8 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     device_id: v.device_id as string,
     device_owner: owner,
     status: 'DOWN',
-    security_groups: (v.security_groups as string[] | undefined) ?? [],
-    allowed_address_pairs: addressPairs((v.allowed_address_pairs as AddressPair[] | undefined) ?? [], mac),
+    security_groups: securityGroups,
+    allowed_address_pairs: pairs,
     port_security_enabled: portSecurity,
     'binding:host_id': v['binding:host_id'] as string,
     ...bindingFor(
@@ -128,7 +103,6 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     'binding:vnic_type': v['binding:vnic_type'] as string,
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
   };
-  checkPortSecurity(port);
   return tx.put('port', port);
 }
 
@@ -144,6 +118,7 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     v.allowed_address_pairs === undefined
       ? port.allowed_address_pairs
       : addressPairs(v.allowed_address_pairs as AddressPair[], mac);
+  if (requested !== undefined) preventInternalIpChangeForFip(tx, port, fixedIps);
   const host = (v['binding:host_id'] as string | undefined) ?? port['binding:host_id'];
   const rebind = host !== port['binding:host_id'] || port['binding:vif_type'] === 'binding_failed';
   const next: Port = {
@@ -156,11 +131,15 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
   };
-  checkPortSecurity(next);
-  return tx.put('port', next);
+  const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups as string[] | undefined);
+  const updated = tx.put('port', { ...next, security_groups: securityGroups });
+  if (requested !== undefined) syncGatewayAddresses(tx, updated);
+  return updated;
 }
 
 export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
+  preventL3PortDeletion(tx, port);
+  disassociateFloatingIps(tx, port.id);
   tx.delete('port', port.id);
 }
 

@@ -1,10 +1,12 @@
 /**
- * Quota checks. They run inside the same transaction as the create they guard, so concurrent
- * creates can never overshoot a limit.
+ * Quotas: the limits of each project (its overrides over the configured defaults), its usage,
+ * and the check on create. The check runs inside the same transaction as the create it guards,
+ * and transactions are serialised, so concurrent creates can never overshoot a limit.
  */
 import { QuarkError } from '../../model/errors.js';
-import type { QuotaResource } from '../../model/quota.js';
+import { QUOTA_RESOURCES, type QuotaResource } from '../../model/quota.js';
 import type { Kind } from '../../store/kinds.js';
+import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { ServerConfig } from '../config.js';
 import type { PluginContext } from './context.js';
@@ -62,4 +64,41 @@ export function enforceQuota(
   if (usageOf(view, resource, projectId) + count > limit) {
     throw new QuarkError('OverQuota', `Quota exceeded for resources: ['${resource}'].`);
   }
+}
+
+export type QuotaSet = Record<QuotaResource, number>;
+
+export function defaultQuotaSet(config: ServerConfig): QuotaSet {
+  return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, defaultLimit(config, r)])) as QuotaSet;
+}
+
+/** The project's limits: its overrides over the configured defaults. */
+export function quotaSetOf(view: ReadView, config: ServerConfig, projectId: string): QuotaSet {
+  return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, limitOf(view, config, r, projectId)])) as QuotaSet;
+}
+
+/** Neutron's quota_details: used and limit per resource; reserved is always 0 (no reservations). */
+export function quotaDetailsOf(view: ReadView, config: ServerConfig, projectId: string) {
+  return Object.fromEntries(
+    QUOTA_RESOURCES.map((r) => [
+      r,
+      { used: usageOf(view, r, projectId), limit: limitOf(view, config, r, projectId), reserved: 0 },
+    ]),
+  );
+}
+
+/** Projects with at least one override, as `GET /v2.0/quotas` lists them. */
+export function projectsWithQuotas(view: ReadView): string[] {
+  return view.all('quota').map((q) => q.project_id);
+}
+
+/** Merges overrides into the project's quota (an override equal to the default is kept, as Neutron). */
+export function setQuota(tx: WriteTx, projectId: string, limits: Partial<QuotaSet>): void {
+  const current = tx.get('quota', projectId)?.limits ?? {};
+  tx.put('quota', { project_id: projectId, limits: { ...current, ...limits } });
+}
+
+/** Back to the defaults. */
+export function resetQuota(tx: WriteTx, projectId: string): void {
+  tx.delete('quota', projectId);
 }

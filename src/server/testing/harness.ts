@@ -6,6 +6,7 @@ import { loadConfig } from '../../model/config.js';
 import { Store } from '../../store/store.js';
 import { type QuarkApp, buildApp } from '../app.js';
 import { type ServerConfig, ServerConfigSchema } from '../config.js';
+import type { Services } from '../plugin/context.js';
 
 export interface Reply<T = Record<string, any>> {
   readonly status: number;
@@ -25,6 +26,8 @@ export interface TestServer {
   /** Shorthands that assert the expected status and return the body. */
   get(path: string, as?: As): Promise<Record<string, any>>;
   post(path: string, body: unknown, as?: As): Promise<Record<string, any>>;
+  put(path: string, body: unknown, as?: As): Promise<Record<string, any>>;
+  del(path: string, as?: As): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,12 +35,12 @@ export const ADMIN: As = { project: 'admin-project', roles: 'admin' };
 export const ALICE: As = { project: 'alice', roles: 'member' };
 export const BOB: As = { project: 'bob', roles: 'member' };
 
-export async function testServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
+export async function testServer(overrides: Partial<ServerConfig> = {}, services: Partial<Services> = {}): Promise<TestServer> {
   // The network API's tests choose their caller per request with noauth headers; identity
   // tests use identityServer() (identity-harness.ts), which runs with keystone.
   const config = loadConfig(ServerConfigSchema, { flags: { db: ':memory:', logLevel: 'silent', auth: 'noauth', ...overrides } });
   const store = await Store.open({ url: ':memory:' });
-  const quark = await buildApp({ config, store });
+  const quark = await buildApp({ config, store, services });
   await quark.app.ready();
   const request = async (method: string, path: string, body?: unknown, as: As = ADMIN): Promise<Reply> => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -63,6 +66,10 @@ export async function testServer(overrides: Partial<ServerConfig> = {}): Promise
     request,
     get: (path, as) => expect('GET', path, 200, undefined, as),
     post: (path, body, as) => expect('POST', path, 201, body, as),
+    put: (path, body, as) => expect('PUT', path, 200, body, as),
+    del: async (path, as) => {
+      await expect('DELETE', path, 204, undefined, as);
+    },
     close: async () => {
       await quark.app.close();
       await store.close();

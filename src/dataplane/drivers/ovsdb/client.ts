@@ -37,6 +37,17 @@ export interface TransactOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface MonitorOptions {
+  /**
+   * Receive updates through this callback, synchronously and in order, instead of iterating. As
+   * ovsdb-server sends a session's monitor updates before its reply to a transaction, a callback
+   * on the writer's own client has seen the transaction's effects by the time `transact` resolves.
+   * Updates that follow the snapshot at once may reach the callback before `monitor()` resolves:
+   * apply them after `initial` (see SwitchMirror.start).
+   */
+  readonly onUpdate?: (updates: TableUpdates) => void;
+}
+
 export class OvsdbClient {
   private readonly monitors = new Map<string, Monitor>();
   private nextMonitor = 1;
@@ -108,9 +119,9 @@ export class OvsdbClient {
    * rows (`monitor.initial`); every later commit that touches them arrives through the monitor's
    * async iterator, with no polling.
    */
-  async monitor(db: string, requests: MonitorRequests): Promise<Monitor> {
+  async monitor(db: string, requests: MonitorRequests, options: MonitorOptions = {}): Promise<Monitor> {
     const id = `m${this.nextMonitor++}`;
-    const monitor = new Monitor(id, () => this.cancelMonitor(id));
+    const monitor = new Monitor(id, () => this.cancelMonitor(id), options.onUpdate);
     this.monitors.set(id, monitor);
     try {
       monitor.begin(((await this.session.request('monitor', [db, id, requests])) ?? {}) as TableUpdates);

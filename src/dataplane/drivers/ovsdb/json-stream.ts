@@ -13,7 +13,6 @@ const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -29,6 +28,8 @@ export class JsonStreamParser {
   private depth = 0;
   private inString = false;
   private escaped = false;
+  /** Index of the next backslash in the text being scanned; -1 when there is none, -2 when not searched yet. */
+  private nextBackslash = -2;
 
   /**
    * Feeds bytes (or already decoded text) and returns the messages completed by them, in order.
@@ -39,15 +40,14 @@ export class JsonStreamParser {
     this.buffer += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     const messages: unknown[] = [];
     const text = this.buffer;
+    this.nextBackslash = -2;
     let consumed = 0;
     for (let i = this.pos; i < text.length; i++) {
-      const c = text.charCodeAt(i);
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === BACKSLASH) this.escaped = true;
-        else if (c === QUOTE) this.inString = false;
+        i = this.skipString(text, i);
         continue;
       }
+      const c = text.charCodeAt(i);
       if (this.start < 0) {
         if (isWhitespace(c)) {
           consumed = i + 1;
@@ -72,6 +72,35 @@ export class JsonStreamParser {
     this.pos = text.length - keepFrom;
     if (this.start >= 0) this.start = 0;
     return messages;
+  }
+
+  /**
+   * Inside a string, jumps to its closing quote with indexOf (strings are most of OVSDB's bytes)
+   * and returns that index, or the last index of `text` when the string goes on in the next chunk.
+   */
+  private skipString(text: string, from: number): number {
+    let i = from;
+    if (this.escaped) {
+      this.escaped = false;
+      i++;
+    }
+    for (;;) {
+      const quote = text.indexOf('"', i);
+      // Backslashes are rare: remember the next one rather than searching the rest of `text` again.
+      if (this.nextBackslash !== -1 && this.nextBackslash < i) this.nextBackslash = text.indexOf('\\', i);
+      const backslash = this.nextBackslash;
+      if (backslash >= 0 && (quote < 0 || backslash < quote)) {
+        if (backslash + 1 >= text.length) {
+          this.escaped = true;
+          return text.length - 1;
+        }
+        i = backslash + 2;
+        continue;
+      }
+      if (quote < 0) return text.length - 1;
+      this.inString = false;
+      return quote;
+    }
   }
 
   /** Characters received but not yet part of a complete message (for diagnostics and tests). */

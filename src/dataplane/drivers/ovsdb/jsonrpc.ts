@@ -32,6 +32,8 @@ interface Pending {
   reject(error: QuarkError): void;
 }
 
+const CANCELED = { error: 'canceled', details: 'cancelled by the caller' } as const;
+
 type Message = { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
 
 export class JsonRpcSession {
@@ -80,14 +82,21 @@ export class JsonRpcSession {
 
   /**
    * Sends a request and resolves with its `result`. An error answer rejects with HostCommandFailed
-   * whose cause is OVSDB's error. `signal` sends RFC 7047's `cancel` for it: the server then
-   * answers the request with the error `canceled` (a `transact` blocked in a `wait`, a `monitor`).
+   * whose cause is OVSDB's error. Aborting `signal` sends RFC 7047's `cancel` for it (which makes
+   * ovsdb-server drop a `transact` blocked in a `wait`) and rejects at once with the error
+   * `canceled`: the ovsdb-server 3.1 we run answers nothing for a cancelled request (RFC 7047
+   * says it answers `canceled`), so nothing is awaited, and a late answer is ignored.
    */
   request(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<unknown> {
     if (this.closeReason) return Promise.reject(this.closedError(method, params));
+    if (signal?.aborted) return Promise.reject(ovsdbFailure(method, params, CANCELED));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const onAbort = () => this.notify('cancel', [id]);
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        this.notify('cancel', [id]);
+        reject(ovsdbFailure(method, params, CANCELED));
+      };
       const settle = () => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, {
         method,
@@ -101,9 +110,8 @@ export class JsonRpcSession {
           reject(e);
         },
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.send({ method, params, id });
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

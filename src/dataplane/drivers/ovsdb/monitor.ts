@@ -3,7 +3,7 @@
  * (`initial`), then every committed change to them, in commit order, as an async stream of
  * `update` notifications. ovsdb-server pushes them; nothing polls.
  */
-import type { QuarkError } from '../../../model/errors.js';
+import { QuarkError } from '../../../model/errors.js';
 import type { Row } from './values.js';
 
 /** `old` is absent for an insert (and in `initial`), `new` for a delete. For a modify, `old` holds only the changed columns. */
@@ -28,7 +28,8 @@ export interface MonitorRequest {
 export type MonitorRequests = Readonly<Record<string, MonitorRequest | readonly MonitorRequest[]>>;
 
 /**
- * Receives the updates of one monitor. Iterate it once (`for await (const u of monitor)`); the
+ * Receives the updates of one monitor. With an `onUpdate` callback, each update is handed to it
+ * synchronously, in order, as it arrives (and the iterator only reports the end). Otherwise, iterate it once (`for await (const u of monitor)`); the
  * loop ends after `cancel()`, and throws HostCommandFailed when the connection is lost, which
  * means the caller must reconnect and start from a new snapshot. Leaving the loop early cancels
  * the monitor. Updates queue up while the consumer is busy; none is dropped.
@@ -43,6 +44,7 @@ export class Monitor implements AsyncIterable<TableUpdates> {
   constructor(
     readonly id: string,
     private readonly cancelOnServer: () => Promise<void>,
+    private readonly onUpdate?: (updates: TableUpdates) => void,
   ) {}
 
   /** The rows as they were when the monitor started (every update is `new` only). */
@@ -69,6 +71,16 @@ export class Monitor implements AsyncIterable<TableUpdates> {
   /** Called by the client for each `update` notification of this monitor. */
   deliver(updates: TableUpdates): void {
     if (this.ending) return;
+    if (this.onUpdate) {
+      try {
+        this.onUpdate(updates);
+      } catch (e) {
+        const error = e instanceof QuarkError ? e : new QuarkError('HostCommandFailed', `ovsdb monitor ${this.id}: ${String(e)}`);
+        void this.cancel().catch(() => undefined);
+        this.finish(error);
+      }
+      return;
+    }
     this.queue.push(updates);
     this.wake?.();
   }

@@ -52,7 +52,9 @@ interface Located<T> {
 }
 
 /**
- * Plans the transaction. `raiseNextCfg` adds `next_cfg += 1` and reads it back, as ovs-vsctl does
+ * Plans the transaction (what one `ovs-vsctl -- --may-exist add-br … -- --may-exist add-port …
+ * -- --if-exists del-port …` call computes before it commits; applySwitchChange sends it).
+ * `raiseNextCfg` adds `next_cfg += 1` and reads it back, as ovs-vsctl does
  * when it will wait for ovs-vswitchd. Throws InvalidInput for a change that contradicts itself or
  * the database (a port on a bridge that does not exist, an interface that belongs to another port).
  */

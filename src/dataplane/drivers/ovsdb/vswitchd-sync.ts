@@ -11,6 +11,7 @@ import { VSWITCH_DB } from './switch-state.js';
 import { integerOf } from './values.js';
 
 /**
+ * Equivalent: the wait at the end of every `ovs-vsctl` call without `--no-wait`.
  * Resolves when `cur_cfg >= target`. Rejects with HostCommandFailed after `timeoutMs` (ovs-vsctl
  * waits forever; an agent should not), e.g. when ovs-vswitchd is not running.
  */

@@ -1,0 +1,107 @@
+/**
+ * The L3 extensions: routers and floating IPs (`router`), SNAT on the gateway (`ext-gw-mode`)
+ * and extra routes (`extraroute`), as neutron-lib's l3, l3_ext_gw_mode and extraroute
+ * definitions declare them.
+ */
+import type { Attribute, AttributeMap, ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
+import { idAttributes, nameAttributes, standardAttributes, timestampAttributes } from '../standard.js';
+import { bool, cidr, dict, dictOrNone, ip, listOf, nullable, uuid } from '../validators.js';
+import type { Convert } from '../validators.js';
+
+const UPDATED = '2026-11-26T00:00:00-00:00';
+
+const externalFixedIps = listOf(
+  dict<{ subnet_id?: string; ip_address?: string }>({ subnet_id: { convert: uuid }, ip_address: { convert: ip } }),
+);
+
+export interface GatewayInfoRequest {
+  readonly network_id: string;
+  readonly enable_snat?: boolean;
+  readonly external_fixed_ips?: readonly { subnet_id?: string; ip_address?: string }[];
+}
+
+function gatewayInfo(withSnat: boolean): Attribute {
+  const shape = {
+    network_id: { convert: uuid, required: true },
+    external_fixed_ips: { convert: externalFixedIps },
+    ...(withSnat ? { enable_snat: { convert: bool } } : {}),
+  };
+  return {
+    post: true,
+    put: true,
+    convert: dictOrNone(dict<GatewayInfoRequest>(shape as never)) as Convert<unknown>,
+    default: null,
+  };
+}
+
+export const routers: ResourceDeclaration = {
+  member: 'router',
+  collection: 'routers',
+  path: 'routers',
+  attributes: {
+    ...standardAttributes,
+    admin_state_up: { post: true, put: true, convert: bool, default: true, filter: 'boolean', sort: true },
+    status: { filter: 'string', sort: true },
+    external_gateway_info: gatewayInfo(false),
+  },
+};
+
+/** Floating IPs have no name, only a description. */
+const floatingIpStandard: AttributeMap = {
+  ...idAttributes,
+  description: nameAttributes.description!,
+  ...timestampAttributes,
+};
+
+export const floatingIps: ResourceDeclaration = {
+  member: 'floatingip',
+  collection: 'floatingips',
+  path: 'floatingips',
+  attributes: {
+    ...floatingIpStandard,
+    floating_network_id: { post: true, required: true, convert: uuid, filter: 'string', sort: true },
+    floating_ip_address: { post: true, convert: nullable(ip), filter: 'string', sort: true },
+    subnet_id: { post: true, convert: nullable(uuid), visible: false },
+    port_id: { post: true, put: true, convert: nullable(uuid), default: null, filter: 'string', sort: true },
+    fixed_ip_address: { post: true, put: true, convert: nullable(ip), default: null, filter: 'string', sort: true },
+    router_id: { filter: 'string', sort: true },
+    status: { filter: 'string', sort: true },
+  },
+};
+
+export const router: ExtensionDeclaration = {
+  alias: 'router',
+  name: 'Neutron L3 Router',
+  description:
+    'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.',
+  updated: UPDATED,
+  resources: [routers, floatingIps],
+};
+
+export const extGwMode: ExtensionDeclaration = {
+  alias: 'ext-gw-mode',
+  name: 'Neutron L3 Configurable external gateway mode',
+  description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway',
+  updated: UPDATED,
+  attributes: { routers: { external_gateway_info: gatewayInfo(true) } },
+};
+
+/** Routes may only be set by update, and null clears them, as Neutron's extraroute. */
+const routesList: Convert<{ destination: string; nexthop: string }[]> = (v, field) =>
+  v === null
+    ? []
+    : listOf(
+        dict<{ destination: string; nexthop: string }>({
+          destination: { convert: cidr, required: true },
+          nexthop: { convert: ip, required: true },
+        }),
+        { unique: true },
+      )(v, field);
+
+export const extraRoute: ExtensionDeclaration = {
+  alias: 'extraroute',
+  name: 'Neutron Extra Route',
+  description: 'Extra routes configuration for L3 router',
+  updated: UPDATED,
+  attributes: { routers: { routes: { put: true, convert: routesList } } },
+};

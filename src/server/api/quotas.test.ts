@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { errorType } from '../testing/fixtures.js';
+import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
+
+const DEFAULTS = {
+  network: 100,
+  subnet: 100,
+  port: 500,
+  router: 10,
+  floatingip: 50,
+  security_group: 10,
+  security_group_rule: 100,
+};
+
+describe('quotas API', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await testServer();
+  });
+  after(() => s.close());
+
+  it('shows Neutron’s defaults to the project itself and to admins only', async () => {
+    assert.deepEqual((await s.get('/v2.0/quotas/alice', ALICE)).quota, DEFAULTS);
+    assert.deepEqual((await s.get('/v2.0/quotas/alice/default', ALICE)).quota, DEFAULTS);
+    assert.deepEqual((await s.get('/v2.0/quotas/alice', ADMIN)).quota, DEFAULTS);
+    assert.equal((await s.request('GET', '/v2.0/quotas/alice', undefined, BOB)).status, 403);
+    assert.deepEqual(await s.get('/v2.0/quotas/tenant', BOB), { tenant: { tenant_id: 'bob' } });
+  });
+
+  it('lets an admin set, list and reset a project’s quota, and enforces it', async () => {
+    assert.equal((await s.request('PUT', '/v2.0/quotas/alice', { quota: { router: 1 } }, ALICE)).status, 403);
+    const set = await s.put('/v2.0/quotas/alice', { quota: { router: 1, network: '3' } }, ADMIN);
+    assert.deepEqual(set.quota, { ...DEFAULTS, router: 1, network: 3 });
+    const list = await s.get('/v2.0/quotas', ADMIN);
+    assert.deepEqual(list.quotas, [{ ...DEFAULTS, router: 1, network: 3, project_id: 'alice', tenant_id: 'alice' }]);
+    assert.equal((await s.request('GET', '/v2.0/quotas', undefined, ALICE)).status, 403);
+    await s.post('/v2.0/routers', { router: { name: 'one' } }, ALICE);
+    const over = await s.request('POST', '/v2.0/routers', { router: { name: 'two' } }, ALICE);
+    assert.equal(over.status, 409);
+    assert.equal(errorType(over), 'OverQuota');
+    assert.equal(over.body.NeutronError.message, "Quota exceeded for resources: ['router'].");
+    const details = await s.get('/v2.0/quotas/alice/details', ALICE);
+    assert.deepEqual(details.quota.router, { used: 1, limit: 1, reserved: 0 });
+    assert.deepEqual(details.quota.security_group, { used: 0, limit: 10, reserved: 0 });
+    await s.del('/v2.0/quotas/alice', ADMIN);
+    assert.deepEqual((await s.get('/v2.0/quotas/alice', ALICE)).quota, DEFAULTS);
+    assert.equal((await s.request('POST', '/v2.0/routers', { router: { name: 'two' } }, ALICE)).status, 201);
+  });
+
+  it('refuses unknown resources and values below -1, and takes -1 as unlimited', async () => {
+    const unknown = await s.request('PUT', '/v2.0/quotas/bob', { quota: { volumes: 3 } }, ADMIN);
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.NeutronError.message, "Unrecognized attribute(s) 'volumes'");
+    assert.equal((await s.request('PUT', '/v2.0/quotas/bob', { quota: { port: -2 } }, ADMIN)).status, 400);
+    assert.equal((await s.request('PUT', '/v2.0/quotas/bob', { quota: { port: 'many' } }, ADMIN)).status, 400);
+    assert.equal((await s.request('PUT', '/v2.0/quotas/bob', {}, ADMIN)).status, 400);
+    const unlimited = await s.put('/v2.0/quotas/bob', { quota: { security_group: -1 } }, ADMIN);
+    assert.equal(unlimited.quota.security_group, -1);
+  });
+});

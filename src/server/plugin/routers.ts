@@ -1,0 +1,94 @@
+/**
+ * Rules of the `router` resource: a router is ACTIVE from creation; its gateway (see
+ * router-gateway.ts) and extra routes are set on create or update; it can only be deleted once
+ * it has no interfaces, and its gateway port goes with it.
+ */
+import { QuarkError } from '../../model/errors.js';
+import type { GatewayInfoRequest } from '../../model/api/extensions/l3.js';
+import type { HostRoute, Router } from '../../model/resources.js';
+import type { WriteTx } from '../../store/store.js';
+import type { HandlerSpec } from '../api/resource.js';
+import type { AttributeValues } from '../api/request-body.js';
+import { POLICY, enforce } from '../policy.js';
+import type { PluginContext } from './context.js';
+import { routerNotFound } from './not-found.js';
+import { updateGateway } from './router-gateway.js';
+import { interfacePorts } from './router-ports.js';
+import { checkRoutes } from './router-routes.js';
+
+/**
+ * Neutron guards some keys inside external_gateway_info (external_fixed_ips, enable_snat) with
+ * their own rules, checked whenever the request names the key.
+ */
+function enforceGatewayPolicy(
+  ctx: PluginContext,
+  verb: 'create' | 'update',
+  request: GatewayInfoRequest | null,
+  projectId: string,
+) {
+  for (const key of Object.keys(request ?? {})) {
+    const rule = `${verb}_router:external_gateway_info:${key}`;
+    if (rule in POLICY) enforce(rule, ctx.caller, { projectId });
+  }
+}
+
+export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Router {
+  const gateway = v.external_gateway_info as GatewayInfoRequest | null;
+  enforceGatewayPolicy(ctx, 'create', gateway, projectId);
+  const router = tx.put('router', {
+    id: ctx.newId(),
+    project_id: projectId,
+    name: v.name as string,
+    description: v.description as string,
+    tags: [],
+    created_at: '',
+    updated_at: '',
+    revision_number: 0,
+    admin_state_up: v.admin_state_up as boolean,
+    status: 'ACTIVE',
+    external_gateway_info: null,
+    routes: [],
+    gw_port_id: null,
+  });
+  return gateway ? updateGateway(tx, ctx, router, gateway) : router;
+}
+
+export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: AttributeValues): Router {
+  let next = router;
+  const gatewayChanged = 'external_gateway_info' in v;
+  if (gatewayChanged) {
+    const gateway = v.external_gateway_info as GatewayInfoRequest | null;
+    enforceGatewayPolicy(ctx, 'update', gateway, router.project_id);
+    next = updateGateway(tx, ctx, router, gateway);
+  }
+  const routes = (v.routes as HostRoute[] | undefined) ?? next.routes;
+  // A gateway change can take away the subnet a route's next hop was on.
+  if (v.routes !== undefined || gatewayChanged) checkRoutes(tx, ctx.config.maxRoutes, next, routes);
+  return tx.put('router', {
+    ...next,
+    name: (v.name as string | undefined) ?? next.name,
+    description: (v.description as string | undefined) ?? next.description,
+    admin_state_up: (v.admin_state_up as boolean | undefined) ?? next.admin_state_up,
+    routes,
+  });
+}
+
+export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): void {
+  const attached = interfacePorts(tx, router.id);
+  if (attached.length > 0) {
+    throw new QuarkError('RouterInUse', `Router ${router.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
+  }
+  if (router.gw_port_id) updateGateway(tx, ctx, router, null);
+  tx.delete('router', router.id);
+}
+
+export const routerHandler: HandlerSpec<'router'> = {
+  kind: 'router',
+  path: 'routers',
+  quota: 'router',
+  notFound: routerNotFound,
+  target: (_view, r) => ({ projectId: r.project_id }),
+  create: createRouter,
+  update: updateRouter,
+  delete: deleteRouter,
+};

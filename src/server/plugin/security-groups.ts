@@ -1,0 +1,118 @@
+/**
+ * Rules of the `security_group` resource. Every project has one group named `default`, made
+ * with Neutron's four rules the first time the project needs it (its first network, port,
+ * group, or list of groups). Creation happens inside the write that needs it and writes are
+ * serialised, so two racing requests still make exactly one.
+ */
+import { QuarkError } from '../../model/errors.js';
+import type { SecurityGroup, SecurityGroupRule } from '../../model/resources.js';
+import { initialRules } from '../../model/security-group-rule.js';
+import type { WriteTx } from '../../store/store.js';
+import type { ReadView } from '../../store/view.js';
+import type { HandlerSpec } from '../api/resource.js';
+import type { PluginContext } from './context.js';
+import { securityGroupNotFound } from './not-found.js';
+import { putRule } from './security-group-rules.js';
+
+export const DEFAULT_GROUP_NAME = 'default';
+
+/** The project's default group. User groups can never be called `default`, so the name is the key. */
+export function defaultSecurityGroup(view: ReadView, projectId: string): SecurityGroup | undefined {
+  return view.by('security_group', 'projectName', `${projectId} ${DEFAULT_GROUP_NAME}`)[0];
+}
+
+function createGroup(
+  tx: WriteTx,
+  ctx: PluginContext,
+  projectId: string,
+  fields: { name: string; description: string },
+  isDefault: boolean,
+): SecurityGroup {
+  const group = tx.put('security_group', {
+    id: ctx.newId(),
+    project_id: projectId,
+    name: fields.name,
+    description: fields.description,
+    tags: [],
+    created_at: '',
+    updated_at: '',
+    revision_number: 0,
+    stateful: true,
+  });
+  for (const rule of initialRules(group.id, isDefault)) putRule(tx, ctx, projectId, group.id, rule, '');
+  return group;
+}
+
+/** The project's default group, made now if it does not exist yet. Idempotent. */
+export function ensureDefaultSecurityGroup(tx: WriteTx, ctx: PluginContext, projectId: string): SecurityGroup {
+  return (
+    defaultSecurityGroup(tx, projectId) ??
+    createGroup(tx, ctx, projectId, { name: DEFAULT_GROUP_NAME, description: 'Default security group' }, true)
+  );
+}
+
+/** A rule as Neutron shows it inside its group. */
+export function ruleView(r: SecurityGroupRule): Record<string, unknown> {
+  return {
+    id: r.id,
+    tenant_id: r.project_id,
+    project_id: r.project_id,
+    security_group_id: r.security_group_id,
+    ethertype: r.ethertype,
+    direction: r.direction,
+    protocol: r.protocol,
+    port_range_min: r.port_range_min,
+    port_range_max: r.port_range_max,
+    remote_ip_prefix: r.remote_ip_prefix,
+    remote_group_id: r.remote_group_id,
+    description: r.description,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    revision_number: r.revision_number,
+  };
+}
+
+/** The project whose default group a list request makes sure of: the one filtered on, if the caller may. */
+function listedProject(ctx: PluginContext, filters: ReadonlyMap<string, readonly string[]>): string | null {
+  const asked = filters.get('project_id')?.[0] ?? filters.get('tenant_id')?.[0];
+  if (asked !== undefined && (ctx.caller.isAdmin || asked === ctx.caller.projectId)) return asked;
+  return ctx.caller.projectId;
+}
+
+export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: SecurityGroup): void {
+  if (tx.by('port', 'securityGroup', group.id).length > 0) {
+    throw new QuarkError('SecurityGroupInUse', `Security Group ${group.id} in use.`);
+  }
+  if (group.name === DEFAULT_GROUP_NAME && !ctx.caller.isAdmin) {
+    throw new QuarkError('SecurityGroupCannotRemoveDefault', 'Insufficient rights for removing default security group.');
+  }
+  for (const r of tx.by('security_group_rule', 'group', group.id)) tx.delete('security_group_rule', r.id);
+  // Rules of other groups that name this one as their remote group go with it (Neutron's cascade).
+  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) tx.delete('security_group_rule', r.id);
+  tx.delete('security_group', group.id);
+}
+
+export const securityGroupHandler: HandlerSpec<'security_group'> = {
+  kind: 'security_group',
+  path: 'security-groups',
+  quota: 'security_group',
+  notFound: securityGroupNotFound,
+  target: (_view, g) => ({ projectId: g.project_id }),
+  derived: (view, g) => ({ security_group_rules: view.by('security_group_rule', 'group', g.id).map(ruleView) }),
+  beforeList: (view, ctx, filters) => {
+    const project = listedProject(ctx, filters);
+    if (!project || defaultSecurityGroup(view, project)) return null;
+    return (tx) => ensureDefaultSecurityGroup(tx, ctx, project);
+  },
+  create: (tx, ctx, v, projectId) => {
+    ensureDefaultSecurityGroup(tx, ctx, projectId);
+    return createGroup(tx, ctx, projectId, { name: v.name as string, description: v.description as string }, false);
+  },
+  update: (tx, _ctx, group, v) => {
+    if (group.name === DEFAULT_GROUP_NAME && v.name !== undefined) {
+      throw new QuarkError('SecurityGroupCannotUpdateDefault', 'Updating default security group not allowed.');
+    }
+    return tx.put('security_group', { ...group, ...(v as Partial<SecurityGroup>) });
+  },
+  delete: deleteSecurityGroup,
+};

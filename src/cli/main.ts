@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { QuarkError } from '../model/errors.js';
+import { registerAdminCommand } from './admin-command.js';
 import { registerAgentCommand } from './agent-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerVifCommand } from './vif-command.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError();
   registerServerCommand(program);
+  registerAdminCommand(program);
   registerAgentCommand(program);
   registerVifCommand(program);
   return program;

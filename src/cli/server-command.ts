@@ -5,6 +5,16 @@ import { ServerConfigSchema } from '../server/config.js';
 import { closeOnSignals, startServer } from '../server/main.js';
 import { readConfigFile } from './config-file.js';
 
+interface ServerFlags {
+  config?: string;
+  host?: string;
+  port?: number;
+  db?: string;
+  auth?: string;
+  publicUrl?: string;
+  logLevel?: string;
+}
+
 export function registerServerCommand(program: Command): void {
   program
     .command('server')
@@ -13,13 +23,21 @@ export function registerServerCommand(program: Command): void {
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'TCP port (default 9696)', (v) => Number(v))
     .option('--db <path|url>', "SQLite file, ':memory:' or postgres:// URL")
-    .option('--auth <mode>', "'keystone' or 'noauth'")
+    .option('--auth <mode>', "'keystone' (default) or 'noauth'")
+    .option('--public-url <url>', 'URL clients reach the server at, for the service catalog')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .action(async (opts: { config?: string; host?: string; port?: number; db?: string; auth?: string; logLevel?: string }) => {
+    .action(async (opts: ServerFlags) => {
       const config = loadConfig(ServerConfigSchema, {
         file: readConfigFile(opts.config),
         env: process.env,
-        flags: { host: opts.host, port: opts.port, db: opts.db, auth: opts.auth, logLevel: opts.logLevel },
+        flags: {
+          host: opts.host,
+          port: opts.port,
+          db: opts.db,
+          auth: opts.auth,
+          publicUrl: opts.publicUrl,
+          logLevel: opts.logLevel,
+        },
       });
       const server = await startServer(config);
       closeOnSignals(server);

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   HostRoutesExhausted: { status: 400 },
   DuplicateAddressPairInRequest: { status: 400 },
   PortSecurityAndIPRequiredForSecurityGroups: { status: 400 },
+  ValidationError: { status: 400 },
   SubnetMismatchForPort: { status: 400 },
   RoutesExhausted: { status: 400 },
   ExternalIpAddressExhausted: { status: 400 },
@@ -43,6 +44,7 @@ export const ERROR_CODES = {
   // 401 / 403 — who is asking.
   NotAuthenticated: { status: 401 },
   PolicyNotAuthorized: { status: 403 },
+  ForbiddenAction: { status: 403 },
   // 404 — it does not exist (or the caller may not know that it does).
   HTTPNotFound: { status: 404 },
   NetworkNotFound: { status: 404 },
@@ -58,6 +60,15 @@ export const ERROR_CODES = {
   ExternalGatewayForFloatingIPNotFound: { status: 404 },
   RouterInterfaceNotFound: { status: 404 },
   RouterInterfaceNotFoundForSubnet: { status: 404 },
+  DomainNotFound: { status: 404 },
+  ProjectNotFound: { status: 404 },
+  UserNotFound: { status: 404 },
+  RoleNotFound: { status: 404 },
+  RoleAssignmentNotFound: { status: 404 },
+  TokenNotFound: { status: 404 },
+  ServiceNotFound: { status: 404 },
+  EndpointNotFound: { status: 404 },
+  RegionNotFound: { status: 404 },
   // 405 — the resource exists but not this verb.
   HTTPMethodNotAllowed: { status: 405 },
   // 409 — the request conflicts with what is stored.

@@ -1,7 +1,8 @@
 /**
  * The HTTP application: Neutron v2.0 routes generated from the resource handlers, version and
- * extension documents, health and metrics, and the error mapping that makes every failure a
- * NeutronError. Building the app does not listen; `startServer` does.
+ * extension documents, the identity API (identity/), health and metrics, and the error mapping
+ * that makes every failure a NeutronError (Keystone's body for 401s and the identity API).
+ * Building the app does not listen; `startServer` does.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
@@ -23,6 +24,11 @@ import { ServerMetrics } from './metrics.js';
 import { AddressAllocator } from './plugin/address-allocator.js';
 import type { Services } from './plugin/context.js';
 import { neutronApi } from './neutron-api.js';
+import { KeystoneAuthenticator } from './identity/authenticator.js';
+import { IDENTITY_PATH } from './identity/catalog.js';
+import { registerIdentityApi, sendKeystoneError } from './identity/identity-api.js';
+import { serverRoot } from './identity/http.js';
+import { TokenService } from './identity/tokens.js';
 import { FeedHub, type Scheduling } from './feed/hub.js';
 import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
@@ -44,6 +50,7 @@ export interface QuarkApp {
   readonly handlers: ReadonlyMap<string, AnyResourceHandler>;
   readonly metrics: ServerMetrics;
   readonly services: Services;
+  readonly tokens: TokenService;
   readonly feed: FeedHub;
 }
 
@@ -51,10 +58,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
   }
-}
-
-function baseUrl(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`;
 }
 
 export async function buildApp(options: AppOptions): Promise<QuarkApp> {
@@ -68,7 +71,10 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     ...options.services,
   };
   const metrics = new ServerMetrics({ processMetrics: options.processMetrics ?? false });
-  const authenticator = options.authenticator ?? noauth;
+  const tokens = new TokenService(store, { expiration: config.tokenExpiration, now: services.now });
+  // The identity API always authenticates with tokens; `auth` only decides for the network API.
+  const keystone = new KeystoneAuthenticator(tokens, store, config.tokenCacheTime, services.now);
+  const authenticator = options.authenticator ?? (config.auth === 'keystone' ? keystone : noauth);
   const app: FastifyInstance = Fastify({
     ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : { logger: false }),
     // One log line per request would cost more than the request; latency goes to /metrics instead.
@@ -91,13 +97,19 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
 
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v2.0')) request.caller = await authenticator.authenticate(request.headers);
+    // By the matched route, not the raw URL: `/%762.0/…` routes to /v2.0 too.
+    if (request.routeOptions.url?.startsWith('/v2.0')) request.caller = await authenticator.authenticate(request.headers);
   });
+  app.addHook('onClose', async () => keystone.close());
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
 
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof QuarkError && error.code === 'NotAuthenticated') {
+      // keystonemiddleware answers for Neutron here, in Keystone's shape.
+      return sendKeystoneError(request, reply, error, `${serverRoot(request, config)}${IDENTITY_PATH}/v3`);
+    }
     const clientError =
       !(error instanceof QuarkError) &&
       typeof (error as { statusCode?: number }).statusCode === 'number' &&
@@ -117,13 +129,18 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
       );
   });
 
+  // Every /v2.0 route has a caller once the onRequest hook ran; refuse rather than trust a gap.
+  const callerOf = (request: FastifyRequest): Caller => {
+    if (!request.caller) throw new QuarkError('NotAuthenticated', 'The request you have made requires authentication.');
+    return request.caller;
+  };
   const api = neutronApi();
   const handlers = new Map<string, AnyResourceHandler>();
   const deps = {
     store,
     services,
     paginationMaxLimit: config.paginationMaxLimit,
-    callerOf: (request: FastifyRequest) => request.caller!,
+    callerOf,
   };
   for (const h of api.handlers(api.registry)) {
     handlers.set(h.declaration.path, h);
@@ -144,15 +161,17 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     maxQueued: 10_000,
   });
   app.addHook('onClose', async () => feed.close());
-  registerFeedRoutes(app, { store, services, hub: feed, callerOf: (request) => request.caller! });
+  registerFeedRoutes(app, { store, services, hub: feed, callerOf });
 
-  app.get('/', async (request) => versionsDocument(baseUrl(request)));
-  app.get('/v2.0', async (request) => resourcesDocument(api.registry, baseUrl(request)));
-  app.get('/v2.0/', async (request) => resourcesDocument(api.registry, baseUrl(request)));
+  app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
+  app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));
+  app.get('/v2.0/', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));
   app.get('/v2.0/extensions', async () => extensionsDocument(api.registry));
   app.get<{ Params: { alias: string } }>('/v2.0/extensions/:alias', async (request) =>
     extensionDocument(api.registry, request.params.alias),
   );
+  registerIdentityApi(app, { store, tokens, authenticator: keystone, config, services });
+
   app.get('/healthz', async () => ({ status: 'ok', revision: store.revision }));
   app.get('/metrics', async (_request, reply) => {
     metrics.revision.set(store.revision);
@@ -160,5 +179,5 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     return metrics.registry.metrics();
   });
 
-  return { app, registry: api.registry, handlers, metrics, services, feed };
+  return { app, registry: api.registry, handlers, metrics, services, tokens, feed };
 }

@@ -1,18 +1,26 @@
 /**
  * Who is calling. The API layer gets a Caller from the configured Authenticator (noauth
- * headers now, Keystone tokens with the identity service) and passes it to policy and rules.
+ * headers, or Keystone tokens of the built-in identity service) and passes it to policy and rules.
  */
 
 export interface Caller {
   readonly projectId: string | null;
   readonly userId: string | null;
+  /** Effective roles, lower case (with Keystone tokens, implied roles included: admin ⇒ member ⇒ reader). */
   readonly roles: readonly string[];
   readonly isAdmin: boolean;
+  /** The domain of a domain-scoped token (identity policy only). */
+  readonly domainId?: string | null;
+  /** The domain of the project of a project-scoped token (identity policy only). */
+  readonly projectDomainId?: string | null;
 }
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 
-/** Turns request headers into a Caller, or throws NotAuthenticated. */
+/**
+ * Turns request headers into a Caller, or throws NotAuthenticated (401). Called for every
+ * request of the network API, so implementations must be cheap on the common path.
+ */
 export interface Authenticator {
   authenticate(headers: HeaderBag): Caller | Promise<Caller>;
 }

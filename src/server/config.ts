@@ -19,10 +19,32 @@ export const ServerConfigSchema = Type.Object(
       default: '/var/lib/quark/quark.db',
       description: "Store: a SQLite file path, ':memory:', or a postgres:// URL shared by several servers.",
     }),
-    auth: Type.Union([Type.Literal('noauth'), Type.Literal('keystone')], {
-      default: 'noauth',
+    auth: Type.Union([Type.Literal('keystone'), Type.Literal('noauth')], {
+      default: 'keystone',
       description:
-        "How callers are identified. 'noauth': X-Project-Id/X-Roles headers are trusted (development only); 'keystone': X-Auth-Token from the built-in identity API.",
+        "How callers of the network API are identified. 'keystone': X-Auth-Token issued by the built-in identity API (see docs/identity.md); 'noauth': X-Project-Id/X-Roles headers are trusted (development and benchmarks only).",
+    }),
+    publicUrl: Type.String({
+      default: '',
+      pattern: '^(https?://[^/?#]+/?)?$',
+      description:
+        "URL clients reach this server at (scheme, host, port), used in the service catalog. Empty: taken from each request's Host header.",
+    }),
+    region: Type.String({
+      default: 'RegionOne',
+      minLength: 1,
+      description: 'Region name of the endpoints in the service catalog.',
+    }),
+    tokenExpiration: Type.Integer({
+      default: 3600,
+      minimum: 60,
+      description: 'Lifetime of an identity token in seconds (Keystone: [token] expiration).',
+    }),
+    tokenCacheTime: Type.Integer({
+      default: 30,
+      minimum: 0,
+      description:
+        'Seconds the network API trusts a validated token without checking it again; bounds how long a token revoked through another server stays usable here.',
     }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

@@ -1,13 +1,17 @@
 /**
- * Who may do what: Neutron's default policy, as one table. A rule is checked against the
- * caller and the target (the record, or the request for creates). Reading a record the caller
- * may not see answers 404 (its existence is not confirmed); other refusals answer 403.
+ * Who may do what: Neutron's and Keystone's default policies, as one table. A rule is checked
+ * against the caller and the target (the record, or the request for creates). Roles: `admin`
+ * does everything and sees every project; `member` manages its project's resources; `reader`
+ * only reads them (Keystone tokens carry implied roles, so an admin is also member and reader).
+ * Reading a record the caller may not see answers 404 (its existence is not confirmed); other
+ * refusals of the network API answer 403 PolicyNotAuthorized, of the identity API 403
+ * ForbiddenAction.
  */
 import { QuarkError } from '../model/errors.js';
 import type { Caller } from './caller.js';
 
 export interface Target {
-  /** The project that owns (or will own) the resource. */
+  /** The project that owns (or will own) the resource; for identity, the project acted on. */
   readonly projectId: string;
   /** For subnets and ports: the project that owns their network. */
   readonly networkProjectId?: string;
@@ -15,22 +19,31 @@ export interface Target {
   readonly shared?: boolean;
   /** For networks: router:external, visible to every project. */
   readonly external?: boolean;
+  /** For identity: the user acted on (a user record, a token's subject). */
+  readonly userId?: string;
+  /** For identity: the domain acted on. */
+  readonly domainId?: string;
 }
 
 type Rule = (caller: Caller, target: Target) => boolean;
 
 const isMember = (c: Caller) => c.isAdmin || c.roles.includes('member');
+const isReader = (c: Caller) => isMember(c) || c.roles.includes('reader');
 const owns = (c: Caller, t: Target) => c.projectId !== null && c.projectId === t.projectId;
 const ownsNetwork = (c: Caller, t: Target) => c.projectId !== null && c.projectId === t.networkProjectId;
 
 const admin: Rule = (c) => c.isAdmin;
-const adminOrOwner: Rule = (c, t) => c.isAdmin || owns(c, t);
+const anyone: Rule = () => true;
+const readerOfOwner: Rule = (c, t) => c.isAdmin || (isReader(c) && owns(c, t));
 const memberOfOwner: Rule = (c, t) => c.isAdmin || (isMember(c) && owns(c, t));
+const readerOfNetworkOwner: Rule = (c, t) => c.isAdmin || (isReader(c) && ownsNetwork(c, t));
 const memberOfNetworkOwner: Rule = (c, t) => c.isAdmin || (isMember(c) && ownsNetwork(c, t));
-const readNetwork: Rule = (c, t) => c.isAdmin || owns(c, t) || t.shared === true || t.external === true;
-const readNetworkChild: Rule = (c, t) => c.isAdmin || owns(c, t) || ownsNetwork(c, t) || t.shared === true;
+const readNetwork: Rule = (c, t) => readerOfOwner(c, t) || t.shared === true || t.external === true;
+const readNetworkChild: Rule = (c, t) => readerOfOwner(c, t) || readerOfNetworkOwner(c, t) || t.shared === true;
+const adminOrSelf: Rule = (c, t) => c.isAdmin || (c.userId !== null && c.userId === t.userId);
+const self: Rule = (c, t) => c.userId !== null && c.userId === t.userId;
 
-/** Rules by Neutron's action names: `<verb>_<resource>[:<attribute>]`. */
+/** Rules by Neutron's action names (`<verb>_<resource>[:<attribute>]`) and Keystone's (`identity:…`). */
 export const POLICY: Readonly<Record<string, Rule>> = {
   get_network: readNetwork,
   create_network: memberOfOwner,
@@ -49,7 +62,7 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   update_subnet: memberOfNetworkOwner,
   delete_subnet: memberOfNetworkOwner,
 
-  get_port: (c, t) => c.isAdmin || owns(c, t) || ownsNetwork(c, t),
+  get_port: (c, t) => readerOfOwner(c, t) || readerOfNetworkOwner(c, t),
   create_port: memberOfOwner,
   update_port: (c, t) => memberOfOwner(c, t) || memberOfNetworkOwner(c, t),
   delete_port: (c, t) => memberOfOwner(c, t) || memberOfNetworkOwner(c, t),
@@ -63,7 +76,7 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'create_port:port_security_enabled': memberOfNetworkOwner,
   'update_port:port_security_enabled': memberOfNetworkOwner,
 
-  get_router: adminOrOwner,
+  get_router: readerOfOwner,
   create_router: memberOfOwner,
   update_router: memberOfOwner,
   delete_router: memberOfOwner,
@@ -74,17 +87,17 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
 
-  get_floatingip: adminOrOwner,
+  get_floatingip: readerOfOwner,
   create_floatingip: memberOfOwner,
   update_floatingip: memberOfOwner,
   delete_floatingip: memberOfOwner,
   'create_floatingip:floating_ip_address': admin,
 
-  get_security_group: adminOrOwner,
+  get_security_group: readerOfOwner,
   create_security_group: memberOfOwner,
   update_security_group: memberOfOwner,
   delete_security_group: memberOfOwner,
-  get_security_group_rule: adminOrOwner,
+  get_security_group_rule: readerOfOwner,
   create_security_group_rule: memberOfOwner,
   update_security_group_rule: memberOfOwner,
   delete_security_group_rule: memberOfOwner,
@@ -100,9 +113,46 @@ export const POLICY: Readonly<Record<string, Rule>> = {
 
   get_network_ip_availability: admin,
 
-  get_quota: adminOrOwner,
+  get_quota: readerOfOwner,
   update_quota: admin,
   delete_quota: admin,
+
+  // Keystone (its pre-system-scope defaults: admin_required, or the caller's own records).
+  'identity:get_domain': (c, t) => c.isAdmin || c.domainId === t.domainId || c.projectDomainId === t.domainId,
+  'identity:list_domains': admin,
+  'identity:create_domain': admin,
+  'identity:update_domain': admin,
+  'identity:delete_domain': admin,
+  'identity:get_project': (c, t) => c.isAdmin || owns(c, t),
+  'identity:list_projects': admin,
+  'identity:list_user_projects': adminOrSelf,
+  'identity:create_project': admin,
+  'identity:update_project': admin,
+  'identity:delete_project': admin,
+  'identity:get_user': adminOrSelf,
+  'identity:list_users': admin,
+  'identity:create_user': admin,
+  'identity:update_user': admin,
+  'identity:delete_user': admin,
+  'identity:change_password': self,
+  'identity:get_role': admin,
+  'identity:list_roles': admin,
+  'identity:create_role': admin,
+  'identity:update_role': admin,
+  'identity:delete_role': admin,
+  'identity:check_grant': admin,
+  'identity:list_grants': admin,
+  'identity:create_grant': admin,
+  'identity:revoke_grant': admin,
+  'identity:list_role_assignments': admin,
+  'identity:validate_token': adminOrSelf,
+  'identity:revoke_token': adminOrSelf,
+  'identity:get_service': admin,
+  'identity:list_services': admin,
+  'identity:get_endpoint': admin,
+  'identity:list_endpoints': admin,
+  'identity:get_region': anyone,
+  'identity:list_regions': anyone,
 };
 
 export function allowed(action: string, caller: Caller, target: Target): boolean {

@@ -5,6 +5,7 @@
  */
 import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
+import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
 
 export interface KindRecords {
   network: Network;
@@ -16,6 +17,12 @@ export interface KindRecords {
   security_group_rule: SecurityGroupRule;
   agent: Agent;
   quota: Quota;
+  domain: Domain;
+  project: Project;
+  user: User;
+  role: Role;
+  role_assignment: RoleAssignment;
+  token: Token;
 }
 
 export type Kind = keyof KindRecords;
@@ -27,6 +34,16 @@ export interface KindSpec<K extends Kind> {
   readonly indexes: Readonly<Record<string, (record: KindRecords[K]) => readonly string[]>>;
   /** The store keeps created_at, updated_at and revision_number of these kinds itself. */
   readonly standard: boolean;
+  /**
+   * Whether writes of this kind enter the change log. The change log is what the agents' feed
+   * is made from and how other servers sharing the database learn about writes. A kind with
+   * `feed: false` (tokens: one per CLI call, of no interest to agents) is persisted in its table
+   * in the same transaction and applied to the writing server's view, but takes no revision, is
+   * not passed to `onCommit` listeners, and reaches other servers only through `Store.fetch`
+   * (or their next start). Read such records with `Store.fetch` when another server may have
+   * written them.
+   */
+  readonly feed: boolean;
 }
 
 type Specs = { readonly [K in Kind]: KindSpec<K> };
@@ -37,10 +54,17 @@ export const macKey = (networkId: string, mac: string): string => `${networkId} 
 export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
   `${type} ${physnet ?? ''} ${id ?? ''}`;
 
+/** Index key of a project or user name: names are unique per domain. */
+export const nameKey = (domainId: string, name: string): string => `${domainId} ${name}`;
+/** Index key of the scope of a role assignment. */
+export const scopeKey = (scope: { project_id: string | null; domain_id: string | null }): string =>
+  scope.project_id !== null ? `project ${scope.project_id}` : `domain ${scope.domain_id}`;
+
 export const KINDS: Specs = {
   network: {
     table: 'networks',
     standard: true,
+    feed: true,
     indexes: {
       project: (n) => [n.project_id],
       segment: (n) => [segmentKey(n['provider:network_type'], n['provider:physical_network'], n['provider:segmentation_id'])],
@@ -49,11 +73,13 @@ export const KINDS: Specs = {
   subnet: {
     table: 'subnets',
     standard: true,
+    feed: true,
     indexes: { network: (s) => [s.network_id], project: (s) => [s.project_id] },
   },
   port: {
     table: 'ports',
     standard: true,
+    feed: true,
     indexes: {
       network: (p) => [p.network_id],
       project: (p) => [p.project_id],
@@ -68,6 +94,7 @@ export const KINDS: Specs = {
   router: {
     table: 'routers',
     standard: true,
+    feed: true,
     indexes: {
       project: (r) => [r.project_id],
       externalNetwork: (r) => (r.external_gateway_info ? [r.external_gateway_info.network_id] : []),
@@ -76,6 +103,7 @@ export const KINDS: Specs = {
   floatingip: {
     table: 'floatingips',
     standard: true,
+    feed: true,
     indexes: {
       project: (f) => [f.project_id],
       port: (f) => (f.port_id ? [f.port_id] : []),
@@ -86,11 +114,13 @@ export const KINDS: Specs = {
   security_group: {
     table: 'security_groups',
     standard: true,
+    feed: true,
     indexes: { project: (g) => [g.project_id], projectName: (g) => [`${g.project_id} ${g.name}`] },
   },
   security_group_rule: {
     table: 'security_group_rules',
     standard: true,
+    feed: true,
     indexes: {
       group: (r) => [r.security_group_id],
       remoteGroup: (r) => (r.remote_group_id ? [r.remote_group_id] : []),
@@ -99,9 +129,38 @@ export const KINDS: Specs = {
   agent: {
     table: 'agents',
     standard: false,
+    feed: true,
     indexes: { host: (a) => [a.host], typeHost: (a) => [`${a.agent_type} ${a.host}`] },
   },
-  quota: { table: 'quotas', standard: false, indexes: {} },
+  quota: { table: 'quotas', standard: false, feed: true, indexes: {} },
+  // Identity. In the change log so that servers sharing a database see them; the agents' feed
+  // sends only FEED_KINDS (model/feed.ts), so these (users carry password hashes) never leave.
+  domain: { table: 'domains', standard: false, feed: true, indexes: { name: (d) => [d.name] } },
+  project: {
+    table: 'projects',
+    standard: false,
+    feed: true,
+    indexes: { domain: (p) => [p.domain_id], name: (p) => [nameKey(p.domain_id, p.name)] },
+  },
+  user: {
+    table: 'users',
+    standard: false,
+    feed: true,
+    indexes: { domain: (u) => [u.domain_id], name: (u) => [nameKey(u.domain_id, u.name)] },
+  },
+  role: { table: 'roles', standard: false, feed: true, indexes: { name: (r) => [r.name] } },
+  role_assignment: {
+    table: 'role_assignments',
+    standard: false,
+    feed: true,
+    indexes: {
+      user: (a) => [a.user_id],
+      role: (a) => [a.role_id],
+      scope: (a) => [scopeKey(a)],
+      userScope: (a) => [`${a.user_id} ${scopeKey(a)}`],
+    },
+  },
+  token: { table: 'tokens', standard: false, feed: false, indexes: {} },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];

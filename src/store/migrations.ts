@@ -52,8 +52,19 @@ const core: Migration = {
   },
 };
 
+// 0001 walks the kinds known when it runs, so on a fresh database it already made these tables;
+// createRecordTable's `if not exists` lets this migration run after it on old and new databases.
+const IDENTITY_TABLES = ['domains', 'projects', 'users', 'roles', 'role_assignments', 'tokens'];
+
+const identity: Migration = {
+  async up(db: AnyDb) {
+    for (const table of IDENTITY_TABLES) await createRecordTable(db, table);
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
+  '0002_identity': identity,
 };
 
 export const migrationProvider: MigrationProvider = {

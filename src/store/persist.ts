@@ -32,8 +32,11 @@ function parseBody(body: unknown): AnyRecord {
   return (typeof body === 'string' ? JSON.parse(body) : body) as AnyRecord;
 }
 
-/** Writes the net changes of one transaction and its change log entries under `revision`. */
-export async function persistChanges(tx: Tx, changes: readonly Change[], revision: number): Promise<void> {
+/**
+ * Writes the net changes of one transaction, and the change log entries of kinds with `feed`
+ * under `revision` (null when the transaction changed only kinds outside the feed).
+ */
+export async function persistChanges(tx: Tx, changes: readonly Change[], revision: number | null): Promise<void> {
   const byKind = new Map<Kind, Change[]>();
   for (const c of changes) {
     const list = byKind.get(c.kind) ?? [];
@@ -59,14 +62,17 @@ export async function persistChanges(tx: Tx, changes: readonly Change[], revisio
     }
     if (kind === 'port') await persistIpAllocations(tx, list);
   }
-  const rows = changes.map((c, seq) => ({
-    revision,
-    seq,
-    kind: c.kind,
-    id: c.id,
-    op: c.op,
-    body: JSON.stringify(c.record),
-  }));
+  if (revision === null) return;
+  const rows = changes
+    .filter((c) => KINDS[c.kind].feed)
+    .map((c, seq) => ({
+      revision,
+      seq,
+      kind: c.kind,
+      id: c.id,
+      op: c.op,
+      body: JSON.stringify(c.record),
+    }));
   for (const part of chunks(rows)) await tx.insertInto('changes').values(part).execute();
   await tx
     .updateTable('meta')
@@ -91,6 +97,11 @@ async function persistIpAllocations(tx: Tx, changes: readonly Change[]): Promise
       }));
     });
   for (const part of chunks(rows)) await tx.insertInto('ip_allocations').values(part).execute();
+}
+
+export async function loadRecord(tx: Tx, table: string, id: string): Promise<AnyRecord | undefined> {
+  const row = await records(tx).selectFrom(table).select('body').where('id', '=', id).executeTakeFirst();
+  return row ? parseBody(row.body) : undefined;
 }
 
 export async function loadRecords(tx: Tx, table: string): Promise<AnyRecord[]> {

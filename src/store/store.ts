@@ -9,7 +9,7 @@ import { QuarkError } from '../model/errors.js';
 import { type OpenedDatabase, type Tx, openDatabase } from './database.js';
 import { KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
 import { Mutex } from './mutex.js';
-import { loadChangesSince, loadRecords, persistChanges, pruneChanges, readRevision } from './persist.js';
+import { loadChangesSince, loadRecord, loadRecords, persistChanges, pruneChanges, readRevision } from './persist.js';
 import { type Change, MemoryView, Overlay, type ReadView } from './view.js';
 
 export interface WriteTx extends ReadView {
@@ -98,9 +98,10 @@ export class Store {
         if (out instanceof Promise) throw new QuarkError('StoreFailure', 'store rules must be synchronous');
         const changes = overlay.netChanges();
         if (changes.length > 0) {
-          const revision = this.memory.revision + 1;
+          const logged = changes.filter((c) => KINDS[c.kind].feed);
+          const revision = logged.length > 0 ? this.memory.revision + 1 : null;
           await persistChanges(sqlTx, changes, revision);
-          commit = { revision, changes };
+          commit = { revision: revision ?? this.memory.revision, changes };
         }
         return out;
       });
@@ -119,9 +120,29 @@ export class Store {
     await this.mutex.run(() => this.database.db.destroy());
   }
 
+  /**
+   * The committed record as the database holds it now, bypassing the view: for kinds outside
+   * the feed (see KindSpec.feed), whose writes by other servers this view never hears about.
+   */
+  async fetch<K extends Kind>(kind: K, id: string): Promise<KindRecords[K] | undefined> {
+    return (await loadRecord(this.database.db, KINDS[kind].table, id)) as KindRecords[K] | undefined;
+  }
+
+  /**
+   * Catches the view up with writes other processes committed (another server, or `quark admin
+   * bootstrap` on the same database). Writes do this by themselves; a read that must not miss a
+   * recent write elsewhere (a login) calls it first. Costs one query when nothing changed.
+   */
+  async sync(): Promise<void> {
+    await this.mutex.run(() => this.catchUp(this.database.db));
+  }
+
   private publish(commit: Commit): void {
     this.memory.apply(commit.changes, commit.revision);
-    for (const listener of this.listeners) listener(commit);
+    const published = commit.changes.filter((c) => KINDS[c.kind].feed);
+    if (published.length === 0) return;
+    const visible = published.length === commit.changes.length ? commit : { revision: commit.revision, changes: published };
+    for (const listener of this.listeners) listener(visible);
     if (++this.writesSincePrune >= 1000) {
       this.writesSincePrune = 0;
       const keep = this.options.changeLogRetention ?? 100_000;

@@ -95,9 +95,10 @@ describe('networks API', () => {
     assert.equal(seen.network.shared, true);
   });
 
-  it('refuses a member naming another project and mismatched project and tenant ids', async () => {
+  it('refuses a member naming another project (403) and mismatched project and tenant ids (400)', async () => {
     const r = await s.request('POST', '/v2.0/networks', { network: { project_id: 'bob' } }, ALICE);
-    assert.equal(r.status, 400);
+    assert.equal(r.status, 403);
+    assert.equal(r.body.NeutronError.type, 'PolicyNotAuthorized');
     const m = await s.request('POST', '/v2.0/networks', { network: { project_id: 'a', tenant_id: 'b' } });
     assert.equal(m.status, 400);
   });

@@ -83,8 +83,8 @@ export function parseUpdateBody(decl: ResourceDeclaration, body: unknown): Attri
 }
 
 /**
- * Settles project_id/tenant_id of a new resource: they must agree, and only an admin may name
- * another project than its own.
+ * Settles project_id/tenant_id of a new resource: they must agree (400), and only an admin may
+ * name another project than its own (403, as Neutron's policy answers).
  */
 export function resolveProject(values: AttributeValues, caller: Caller): string {
   const project = values.project_id as string | undefined;
@@ -98,7 +98,8 @@ export function resolveProject(values: AttributeValues, caller: Caller): string 
     return caller.projectId;
   }
   if (!caller.isAdmin && given !== caller.projectId) {
-    throw badRequest(
+    throw new QuarkError(
+      'PolicyNotAuthorized',
       "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges",
     );
   }

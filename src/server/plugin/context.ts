@@ -13,7 +13,7 @@ export interface Services {
   readonly randomBytes: (n: number) => Uint8Array;
   /** New resource ids. */
   readonly newId: () => string;
-  /** The clock that decides whether an agent is alive; tests may pass a fixed one. */
+  /** The clock: agent liveness, token expiry; tests may pass a fixed one. */
   readonly now: () => Date;
 }
 

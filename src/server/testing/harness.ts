@@ -36,7 +36,9 @@ export const ALICE: As = { project: 'alice', roles: 'member' };
 export const BOB: As = { project: 'bob', roles: 'member' };
 
 export async function testServer(overrides: Partial<ServerConfig> = {}, services: Partial<Services> = {}): Promise<TestServer> {
-  const config = loadConfig(ServerConfigSchema, { flags: { db: ':memory:', logLevel: 'silent', ...overrides } });
+  // The network API's tests choose their caller per request with noauth headers; identity
+  // tests use identityServer() (identity-harness.ts), which runs with keystone.
+  const config = loadConfig(ServerConfigSchema, { flags: { db: ':memory:', logLevel: 'silent', auth: 'noauth', ...overrides } });
   const store = await Store.open({ url: ':memory:' });
   const quark = await buildApp({ config, store, services });
   await quark.app.ready();

@@ -53,7 +53,20 @@ export const AgentConfigSchema = Type.Object(
       minimum: 5,
       description: 'Seconds between full resyncs that re-read everything from the host.',
     }),
-    token: Type.String({ default: '', description: 'Keystone token for the server (with auth=keystone).' }),
+    token: Type.String({
+      default: '',
+      description: 'A fixed Keystone token for the server (prefer username/password, which renew).',
+    }),
+    authUrl: Type.String({
+      default: '',
+      description: "Identity endpoint for password login (default: the server's /identity/v3).",
+    }),
+    username: Type.String({
+      default: '',
+      description: 'Keystone user the agent logs in as (needs the admin role); empty: token or noauth.',
+    }),
+    password: Type.String({ default: '', description: 'Password of that user.' }),
+    projectName: Type.String({ default: 'service', description: 'Project the agent scopes its token to.' }),
     project: Type.String({ default: 'service', description: 'noauth only: the project the agent claims.' }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),

@@ -1,10 +1,25 @@
 /** Runs `quark agent`: builds the host agent from its configuration and stops it on SIGTERM/SIGINT. */
 import pino from 'pino';
-import { QuarkClient } from '../client/client.js';
+import { type Credentials, QuarkClient } from '../client/client.js';
 import { HostAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { hostSettings } from './settings.js';
 import { serveStatus, statusSocket } from './status-server.js';
+
+/** Password login when configured, else a fixed token, else noauth headers (development servers). */
+export function agentCredentials(config: AgentConfig): Credentials {
+  if (config.username) {
+    return {
+      password: {
+        authUrl: config.authUrl || `${config.server.replace(/\/+$/, '')}/identity/v3`,
+        username: config.username,
+        password: config.password,
+        projectName: config.projectName,
+      },
+    };
+  }
+  return config.token ? { token: config.token } : { project: config.project, roles: ['admin'] };
+}
 
 export async function startAgent(config: AgentConfig): Promise<HostAgent> {
   const settings = hostSettings(config);
@@ -12,10 +27,7 @@ export async function startAgent(config: AgentConfig): Promise<HostAgent> {
     { name: 'quark-agent', level: config.logLevel, base: { host: settings.host } },
     pino.destination({ fd: 2, sync: false }),
   );
-  const client = new QuarkClient({
-    url: config.server,
-    credentials: config.token ? { token: config.token } : { project: config.project, roles: ['admin'] },
-  });
+  const client = new QuarkClient({ url: config.server, credentials: agentCredentials(config) });
   const agent = new HostAgent(config, settings, client, log);
   await agent.start();
   serveStatus(agent, statusSocket(config.stateDir));

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { detectDatapath } from '../agent/settings.js';
 import { plugHybrid, unplugHybrid } from '../agent/vif-plug.js';
-import { QuarkClient } from '../client/client.js';
+import { QuarkClient, credentialsFromEnv } from '../client/client.js';
 import { getNetwork, getPort, updatePort } from '../client/resources.js';
 import { hostname } from 'node:os';
 
@@ -21,8 +21,8 @@ interface VifOptions {
 }
 
 function clientFor(opts: VifOptions): QuarkClient {
-  const token = opts.token ?? process.env.OS_TOKEN ?? process.env.QUARK_TOKEN;
-  return new QuarkClient({ url: opts.server, credentials: token ? { token } : { project: 'service', roles: ['admin'] } });
+  const credentials = opts.token ? { token: opts.token } : credentialsFromEnv(process.env, opts.server);
+  return new QuarkClient({ url: opts.server, credentials });
 }
 
 export function registerVifCommand(program: Command): void {
@@ -32,7 +32,7 @@ export function registerVifCommand(program: Command): void {
       .requiredOption('--port <id>', 'the Neutron port')
       .option('--server <url>', 'Quark server', process.env.QUARK_SERVER ?? 'http://127.0.0.1:9696')
       .option('--ovs-rundir <dir>', 'OVS run directory (default: OVS default)')
-      .option('--token <token>', 'Keystone token (default: $OS_TOKEN)');
+      .option('--token <token>', 'Keystone token (default: OS_USERNAME/OS_PASSWORD login, or $OS_TOKEN)');
   common(vif.command('plug'))
     .requiredOption('--netns <name>', 'network namespace of the instance (created if missing)')
     .option('--host <name>', "this host's name, set as binding:host_id when the port has none")

@@ -5,9 +5,21 @@
  */
 import { ERROR_CODES, type ErrorCode, QuarkError } from '../model/errors.js';
 
+/** Keystone password login; the client renews its token before it expires. */
+export interface PasswordAuth {
+  /** Identity endpoint, e.g. http://127.0.0.1:9696/identity/v3 */
+  readonly authUrl: string;
+  readonly username: string;
+  readonly password: string;
+  readonly projectName: string;
+  readonly userDomain?: string;
+  readonly projectDomain?: string;
+}
+
 export interface Credentials {
   /** A Keystone token (X-Auth-Token). */
   readonly token?: string;
+  readonly password?: PasswordAuth;
   /** noauth: the project and roles to claim (X-Project-Id, X-Roles). */
   readonly project?: string;
   readonly roles?: readonly string[];
@@ -24,6 +36,8 @@ export class QuarkClient {
   readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly login: PasswordAuth | null;
+  private tokenExpires = 0;
 
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -33,10 +47,38 @@ export class QuarkClient {
     if (c.token) this.headers['x-auth-token'] = c.token;
     if (c.project) this.headers['x-project-id'] = c.project;
     if (c.roles) this.headers['x-roles'] = c.roles.join(',');
+    this.login = c.password ?? null;
+  }
+
+  /** With password credentials: a token valid for at least another minute. */
+  private async authenticate(force = false): Promise<void> {
+    if (!this.login || (!force && Date.now() < this.tokenExpires - 60_000)) return;
+    const l = this.login;
+    const body = {
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: l.username, password: l.password, domain: { name: l.userDomain ?? 'Default' } } },
+        },
+        scope: { project: { name: l.projectName, domain: { name: l.projectDomain ?? 'Default' } } },
+      },
+    };
+    const res = await fetch(`${l.authUrl.replace(/\/+$/, '')}/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const data = (await res.json().catch(() => null)) as { token?: { expires_at?: string } } | null;
+    const token = res.headers.get('x-subject-token');
+    if (!res.ok || !token) throw errorFrom(res.status, data);
+    this.headers['x-auth-token'] = token;
+    this.tokenExpires = Date.parse(data?.token?.expires_at ?? '') || Date.now() + 3_600_000;
   }
 
   /** Sends one request to a path under the server root; returns the parsed JSON body (or null). */
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
+    await this.authenticate();
     let res: Response;
     try {
       res = await fetch(this.url + path, {
@@ -50,6 +92,11 @@ export class QuarkClient {
     }
     const text = await res.text();
     const data = text ? (JSON.parse(text) as unknown) : null;
+    if (res.status === 401 && this.login && !retried) {
+      // The token was revoked or the server restarted with other tokens: log in again, once.
+      await this.authenticate(true);
+      return this.request<T>(method, path, body, true);
+    }
     if (!res.ok) throw errorFrom(res.status, data);
     return data as T;
   }
@@ -68,8 +115,14 @@ export class QuarkClient {
   }
 
   /** The raw response of a streaming request (the agent feed). */
-  stream(path: string, signal: AbortSignal): Promise<Response> {
-    return fetch(this.url + path, { headers: this.headers, signal });
+  async stream(path: string, signal: AbortSignal): Promise<Response> {
+    await this.authenticate();
+    const res = await fetch(this.url + path, { headers: this.headers, signal });
+    if (res.status === 401 && this.login) {
+      await this.authenticate(true);
+      return fetch(this.url + path, { headers: this.headers, signal });
+    }
+    return res;
   }
 }
 
@@ -80,4 +133,28 @@ function errorFrom(status: number, data: unknown): QuarkError {
   const code: ErrorCode =
     type && type in ERROR_CODES ? (type as ErrorCode) : status === 401 ? 'NotAuthenticated' : 'InternalError';
   return new QuarkError(code, ne?.message ?? ke?.message ?? `HTTP ${status}`, { detail: ne?.detail ?? '' });
+}
+
+/**
+ * Credentials from the environment, as the `openstack` CLI reads them: a password login
+ * (OS_USERNAME/OS_PASSWORD/OS_PROJECT_NAME/OS_AUTH_URL, or the QUARK_ equivalents), a token
+ * (OS_TOKEN), or else noauth headers claiming the admin role (servers run with auth=noauth).
+ */
+export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>, serverUrl: string): Credentials {
+  const username = env.QUARK_USERNAME ?? env.OS_USERNAME;
+  const password = env.QUARK_PASSWORD ?? env.OS_PASSWORD;
+  if (username && password) {
+    return {
+      password: {
+        authUrl: env.QUARK_AUTH_URL ?? env.OS_AUTH_URL ?? `${serverUrl.replace(/\/+$/, '')}/identity/v3`,
+        username,
+        password,
+        projectName: env.QUARK_PROJECT_NAME ?? env.OS_PROJECT_NAME ?? 'admin',
+        userDomain: env.OS_USER_DOMAIN_NAME ?? 'Default',
+        projectDomain: env.OS_PROJECT_DOMAIN_NAME ?? 'Default',
+      },
+    };
+  }
+  const token = env.QUARK_TOKEN ?? env.OS_TOKEN;
+  return token ? { token } : { project: 'admin', roles: ['admin'] };
 }

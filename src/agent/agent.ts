@@ -25,6 +25,7 @@ import type { FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { applyFlows } from './flows.js';
+import { applyAfterOvs, applyBeforeOvs } from './host-apply.js';
 import { Replica } from './replica.js';
 import { PortStatusReporter, type Role, agentReports, sendReports } from './reporter.js';
 import { ensureUnderlayAddress, refreshNeighbours } from './underlay.js';
@@ -181,9 +182,11 @@ export class HostAgent {
       await ensureUnderlayAddress(this.settings);
       return { ovsdb: r.changed, flowBridges: 0 };
     }
+    await applyBeforeOvs(plan, this.settings, full);
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, full));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
+    await applyAfterOvs(plan, this.settings, full);
     const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
     this.knownTunnels = tunnels;

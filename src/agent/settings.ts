@@ -28,6 +28,8 @@ export function hostSettings(config: AgentConfig): HostSettings {
   const datapathType = config.datapath === 'auto' ? detectDatapath() : config.datapath;
   return {
     host: config.host || hostname(),
+    roles: config.roles,
+    stateDir: config.stateDir,
     datapathType,
     tunnelIp: config.tunnelIp || null,
     tunnelTypes: config.tunnelIp ? config.tunnelTypes : [],

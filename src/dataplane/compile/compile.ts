@@ -1,44 +1,25 @@
 /**
  * compile(replica, facts, settings) → HostPlan: the whole desired state of one host, computed
  * from scratch on every call, without I/O, clock or randomness. The agent runs it after every
- * batch of changes; drivers apply the difference to the host.
+ * batch of changes; drivers apply the difference to the host. Each role contributes a part:
+ * L2 (bridges, tunnels, flows, VIF wiring), the firewall of the L2 role (iptables and ipsets on
+ * the hybrid path), DHCP (qdhcp namespaces and dnsmasq) and L3 (qrouter namespaces and NAT).
  */
+import { compileDhcp } from './dhcp/compile-dhcp.js';
+import { compileFirewall } from './firewall/compile-firewall.js';
 import type { HostFacts, HostSettings, ReplicaView } from './inputs.js';
-import { bridgesOf } from './l2/bridges.js';
-import { brIntBaseFlows, providerFlows, switchFlows } from './l2/br-int.js';
-import { brTunFlows } from './l2/br-tun.js';
-import { hostPorts } from './l2/host-ports.js';
-import { assignLocalVlans } from './l2/local-vlans.js';
-import { remoteEndpoints, tunnelPorts } from './l2/tunnels.js';
-import { wireVifs } from './l2/vif-bindings.js';
-import type { HostPlan } from './plan.js';
+import { compileL2 } from './l2/compile-l2.js';
+import { compileL3 } from './l3/compile-l3.js';
+import { type HostPlan, PLAN_SECTIONS, type PlanPart } from './plan.js';
 
 export function compile(replica: ReplicaView, facts: HostFacts, settings: HostSettings): HostPlan {
-  const hp = hostPorts(replica, settings.host);
-  const localVlans = assignLocalVlans(new Set(hp.networks.keys()), facts.localVlans);
-  const { bridges, ports } = bridgesOf(settings);
-  const endpoints = remoteEndpoints(replica, settings, hp);
-  const wiring = wireVifs(replica, facts, settings.host, localVlans, hp.local);
-  const flows = [
-    ...brIntBaseFlows(settings.host),
-    ...(settings.tunnelTypes.length > 0
-      ? brTunFlows({ host: settings.host, networks: hp.networks, localVlans, endpoints, remotePorts: hp.remote })
-      : []),
-    ...providerFlows({ host: settings.host, bridgeMappings: settings.bridgeMappings, networks: hp.networks, localVlans }),
-    ...(settings.underlay && settings.datapathType === 'netdev' ? switchFlows(settings.underlay.bridge, settings.host) : []),
-  ];
-  return {
-    bridges,
-    ovsPorts: [...ports, ...tunnelPorts(settings, endpoints)],
-    vifBindings: wiring.bindings,
-    flows,
-    namespaces: [],
-    servicePorts: [],
-    routes: [],
-    sysctls: [],
-    iptables: [],
-    ipsets: [],
-    localVlans,
-    portStates: wiring.portStates,
-  };
+  const l2 = compileL2(replica, facts, settings);
+  const parts: PlanPart[] = [l2.part];
+  if (settings.roles.includes('l2')) parts.push(compileFirewall(replica, settings));
+  if (settings.roles.includes('dhcp')) parts.push(compileDhcp(replica, settings));
+  if (settings.roles.includes('l3')) parts.push(compileL3(replica, settings));
+  const merged = Object.fromEntries(
+    PLAN_SECTIONS.map((s) => [s, parts.flatMap((p) => (p[s] ?? []) as readonly unknown[])]),
+  ) as unknown as Omit<HostPlan, 'localVlans' | 'portStates'>;
+  return { ...merged, localVlans: l2.localVlans, portStates: l2.portStates };
 }

@@ -3,7 +3,16 @@
  * observed on the host that intent cannot know (which VIFs are plugged, which local VLANs are
  * in use), and the host's settings. All plain data.
  */
-import type { Agent, Network, Port, Subnet } from '../../model/resources.js';
+import type {
+  Agent,
+  FloatingIp,
+  Network,
+  Port,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+} from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
 import type { DatapathType } from './plan.js';
 
@@ -12,6 +21,10 @@ export interface ReplicaView {
   readonly subnets: ReadonlyMap<string, Subnet>;
   readonly ports: ReadonlyMap<string, Port>;
   readonly agents: ReadonlyMap<string, Agent>;
+  readonly routers: ReadonlyMap<string, Router>;
+  readonly floatingips: ReadonlyMap<string, FloatingIp>;
+  readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
+  readonly securityGroupRules: ReadonlyMap<string, SecurityGroupRule>;
 }
 
 /** An OVS interface that carries `external_ids:iface-id`: something plugged a port here. */
@@ -34,8 +47,14 @@ export interface UnderlaySettings {
   readonly interface: string;
 }
 
+export type HostRole = 'l2' | 'dhcp' | 'l3';
+
 export interface HostSettings {
   readonly host: string;
+  /** What this host's agent does; each role adds its part of the plan. */
+  readonly roles: readonly HostRole[];
+  /** Where the agent keeps per-network and per-router files (dnsmasq hosts and options…). */
+  readonly stateDir: string;
   readonly datapathType: DatapathType;
   readonly tunnelIp: string | null;
   readonly tunnelTypes: readonly TunnelType[];

@@ -145,7 +145,26 @@ export interface IpsetItem {
   readonly origin: Origin;
 }
 
+/**
+ * One dnsmasq serving one network inside its qdhcp namespace: its command line and the
+ * contents of its files (hosts, options). The driver writes the files, starts dnsmasq when it
+ * is not running or its command line changed, and sends SIGHUP when only the files changed.
+ */
+export interface DnsmasqItem {
+  readonly kind: 'dnsmasq';
+  readonly netns: string;
+  readonly networkId: string;
+  /** The interface dnsmasq serves (inside netns). */
+  readonly device: string;
+  /** Arguments after `dnsmasq`; file paths are relative to the network's state directory. */
+  readonly args: readonly string[];
+  /** File name → content, written to the network's state directory. */
+  readonly files: Readonly<Record<string, string>>;
+  readonly origin: Origin;
+}
+
 export type PlanItem =
+  | DnsmasqItem
   | BridgeItem
   | OvsPortItem
   | VifBindingItem
@@ -169,8 +188,26 @@ export interface HostPlan {
   readonly sysctls: readonly SysctlItem[];
   readonly iptables: readonly IptablesChainItem[];
   readonly ipsets: readonly IpsetItem[];
+  readonly dnsmasq: readonly DnsmasqItem[];
   /** Local VLAN of every network present on the host (kept across restarts). */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
   readonly portStates: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>;
 }
+
+/** The sections a part of the compiler contributes (L2, DHCP, L3, firewall); missing ones are empty. */
+export type PlanPart = Partial<Omit<HostPlan, 'localVlans' | 'portStates'>>;
+
+export const PLAN_SECTIONS = [
+  'bridges',
+  'ovsPorts',
+  'vifBindings',
+  'flows',
+  'namespaces',
+  'servicePorts',
+  'routes',
+  'sysctls',
+  'iptables',
+  'ipsets',
+  'dnsmasq',
+] as const satisfies readonly (keyof PlanPart)[];

@@ -2,7 +2,16 @@
  * Builders of complete records for compiler tests: each takes the fields a test cares about
  * and fills the rest as the server would. Ids are readable and stable so goldens stay stable.
  */
-import type { Agent, Network, Port, Subnet } from '../../model/resources.js';
+import type {
+  Agent,
+  FloatingIp,
+  Network,
+  Port,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+} from '../../model/resources.js';
 import type { HostSettings, ObservedVif, ReplicaView } from '../compile/inputs.js';
 
 const STD = {
@@ -102,13 +111,28 @@ export function ovsAgent(host: string, tunnelIp: string, tunnelTypes = ['gre']):
   };
 }
 
-export function replicaOf(records: { networks?: Network[]; subnets?: Subnet[]; ports?: Port[]; agents?: Agent[] }): ReplicaView {
+export interface ReplicaRecords {
+  networks?: Network[];
+  subnets?: Subnet[];
+  ports?: Port[];
+  agents?: Agent[];
+  routers?: Router[];
+  floatingips?: FloatingIp[];
+  securityGroups?: SecurityGroup[];
+  securityGroupRules?: SecurityGroupRule[];
+}
+
+export function replicaOf(records: ReplicaRecords): ReplicaView {
   const map = <T extends { id: string }>(xs: T[] = []) => new Map(xs.map((x) => [x.id, x]));
   return {
     networks: map(records.networks),
     subnets: map(records.subnets),
     ports: map(records.ports),
     agents: map(records.agents),
+    routers: map(records.routers),
+    floatingips: map(records.floatingips),
+    securityGroups: map(records.securityGroups),
+    securityGroupRules: map(records.securityGroupRules),
   };
 }
 
@@ -117,5 +141,15 @@ export function vif(portId: string, portName: string, ofport = 10): ObservedVif 
 }
 
 export function settings(host: string, over: Partial<HostSettings> = {}): HostSettings {
-  return { host, datapathType: 'netdev', tunnelIp: null, tunnelTypes: ['gre'], bridgeMappings: {}, underlay: null, ...over };
+  return {
+    host,
+    roles: ['l2'],
+    stateDir: '/var/lib/quark/agent',
+    datapathType: 'netdev',
+    tunnelIp: null,
+    tunnelTypes: ['gre'],
+    bridgeMappings: {},
+    underlay: null,
+    ...over,
+  };
 }

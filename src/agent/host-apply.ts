@@ -1,0 +1,75 @@
+/**
+ * Applies the Linux parts of a plan around the OVSDB transaction, in the order the kernel
+ * needs: namespaces and the veth pairs of service ports exist before OVS is told about their
+ * outer ends; routes, ipsets, iptables and dnsmasq follow once the ports carry traffic; stale
+ * things are removed last, and only on a full resync (never on a partial view of the intent).
+ */
+import type { HostSettings } from '../dataplane/compile/inputs.js';
+import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
+import { applyDnsmasq } from '../dataplane/drivers/dnsmasq.js';
+import { applyIpsets } from '../dataplane/drivers/ipset.js';
+import { applyIptables } from '../dataplane/drivers/iptables.js';
+import {
+  announce,
+  applyNamespaces,
+  applyRoutes,
+  applyServicePorts,
+  applySysctls,
+  pruneServicePorts,
+} from '../dataplane/drivers/namespaces.js';
+
+/** Namespaces the agent owns; anything else on the host is left alone. */
+export const OWNED_NAMESPACES = ['qdhcp-', 'qrouter-'];
+/** Devices the agent owns inside its namespaces. */
+export const OWNED_DEVICES = ['ns-', 'qr-', 'qg-'];
+/** iptables chains and ipsets the agent owns. */
+export const OWNED_CHAINS = ['quark-'];
+export const OWNED_SETS = ['Q'];
+
+export async function applyBeforeOvs(plan: HostPlan, settings: HostSettings, full: boolean): Promise<string[]> {
+  await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, false);
+  const announced = await applyServicePorts(plan.servicePorts, { txOffloadOff: settings.datapathType === 'netdev' });
+  await applySysctls(plan.sysctls);
+  if (full)
+    await pruneServicePorts(
+      plan.servicePorts,
+      plan.namespaces.map((n) => n.name),
+      OWNED_DEVICES,
+    );
+  await Promise.all(announced.map((a) => announce(a.netns, a.device, a.address)));
+  return announced.map((a) => a.address);
+}
+
+function iptablesGroups(
+  plan: HostPlan,
+  settings: HostSettings,
+): Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }> {
+  const groups = new Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }>();
+  const group = (netns: string | null, family: 4 | 6) => {
+    const key = `${netns ?? ''} ${family}`;
+    if (!groups.has(key)) groups.set(key, { netns, family, items: [] });
+    return groups.get(key)!;
+  };
+  // The host's own tables (the firewall) and every owned namespace are always visited, so
+  // chains that are no longer wanted get removed.
+  if (settings.roles.includes('l2')) for (const f of [4, 6] as const) group(null, f);
+  for (const ns of plan.namespaces) for (const f of [4, 6] as const) group(ns.name, f);
+  for (const c of plan.iptables) group(c.netns, c.family).items.push(c);
+  return groups;
+}
+
+export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, full: boolean): Promise<void> {
+  await applyRoutes(
+    plan.routes,
+    plan.namespaces.map((n) => n.name),
+  );
+  const byNetns = new Map<string | null, typeof plan.ipsets>();
+  for (const s of plan.ipsets) byNetns.set(s.netns, [...(byNetns.get(s.netns) ?? []), s]);
+  if (settings.roles.includes('l2') && !byNetns.has(null)) byNetns.set(null, []);
+  const destroyStale: (() => Promise<void>)[] = [];
+  for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
+  for (const g of iptablesGroups(plan, settings).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
+  for (const destroy of destroyStale) await destroy();
+  await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune: full });
+  if (full) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);
+}

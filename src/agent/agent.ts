@@ -182,11 +182,12 @@ export class HostAgent {
       await ensureUnderlayAddress(this.settings);
       return { ovsdb: r.changed, flowBridges: 0 };
     }
-    await applyBeforeOvs(plan, this.settings, full);
-    const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, full));
+    // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
+    await applyBeforeOvs(plan, this.settings, true);
+    const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
-    await applyAfterOvs(plan, this.settings, full);
+    await applyAfterOvs(plan, this.settings, true);
     const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
     this.knownTunnels = tunnels;

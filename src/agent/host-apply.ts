@@ -2,7 +2,8 @@
  * Applies the Linux parts of a plan around the OVSDB transaction, in the order the kernel
  * needs: namespaces and the veth pairs of service ports exist before OVS is told about their
  * outer ends; routes, ipsets, iptables and dnsmasq follow once the ports carry traffic; stale
- * things are removed last, and only on a full resync (never on a partial view of the intent).
+ * things are removed last. Callers prune only once the replica is synced: before the first
+ * snapshot the plan is a partial view and must not remove anything.
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
@@ -26,11 +27,11 @@ export const OWNED_DEVICES = ['ns-', 'qr-', 'qg-'];
 export const OWNED_CHAINS = ['quark-'];
 export const OWNED_SETS = ['Q'];
 
-export async function applyBeforeOvs(plan: HostPlan, settings: HostSettings, full: boolean): Promise<string[]> {
+export async function applyBeforeOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<string[]> {
   await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, false);
   const announced = await applyServicePorts(plan.servicePorts, { txOffloadOff: settings.datapathType === 'netdev' });
   await applySysctls(plan.sysctls);
-  if (full)
+  if (prune)
     await pruneServicePorts(
       plan.servicePorts,
       plan.namespaces.map((n) => n.name),
@@ -58,7 +59,7 @@ function iptablesGroups(
   return groups;
 }
 
-export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, full: boolean): Promise<void> {
+export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<void> {
   await applyRoutes(
     plan.routes,
     plan.namespaces.map((n) => n.name),
@@ -70,6 +71,6 @@ export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, full
   for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
   for (const g of iptablesGroups(plan, settings).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
   for (const destroy of destroyStale) await destroy();
-  await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune: full });
-  if (full) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);
+  await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
+  if (prune) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);
 }

@@ -1,0 +1,136 @@
+/**
+ * A lab for host tests: a unique prefix, the fabric and nodes with OVS, a server in this
+ * process on the controller's management address (noauth, in-memory store), the nodes' agents
+ * as real processes, and helpers to make instances. `close()` removes everything, failure
+ * included, and fails if anything with the prefix is left.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QuarkClient } from '../client/client.js';
+import { loadConfig } from '../model/config.js';
+import type { TunnelType } from '../model/names.js';
+import type { Port } from '../model/resources.js';
+import { type QuarkApp, buildApp } from '../server/app.js';
+import { type ServerConfig, ServerConfigSchema } from '../server/config.js';
+import { Store } from '../store/store.js';
+import { DEFAULT_ADDRESSES } from '../lab/fabric.js';
+import { Lab, type LabNodeSpec } from '../lab/lab.js';
+import { leftovers, uniquePrefix } from './host.js';
+
+export interface TestLab {
+  readonly lab: Lab;
+  readonly store: Store;
+  readonly quark: QuarkApp;
+  /** An admin client of the server. */
+  readonly api: QuarkClient;
+  /** A client acting as a member of `project`. */
+  as(project: string): QuarkClient;
+  /** Creates a port bound to `node`, plugs it into namespace `netns` there and gives it its address statically. */
+  instance(node: string, netns: string, port: Record<string, unknown>): Promise<Port>;
+  /** Waits until `check()` holds (polling every 20 ms); throws with `what` after `timeoutMs`. */
+  until(what: string, check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void>;
+  /** Restarts the in-process server on the same address and store file. */
+  restartServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestLabOptions {
+  readonly nodes: readonly LabNodeSpec[];
+  readonly tunnelType?: TunnelType;
+  readonly server?: Partial<ServerConfig>;
+  /** Give instances their fixed IP statically (true) or leave addressing to the test (false). */
+  readonly staticAddresses?: boolean;
+}
+
+export async function testLab(options: TestLabOptions): Promise<TestLab> {
+  const prefix = uniquePrefix();
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const tunnelType = options.tunnelType ?? 'gre';
+  const db = join(dir, 'quark.db');
+  const config = loadConfig(ServerConfigSchema, {
+    flags: { db, logLevel: 'silent', auth: 'noauth', tenantNetworkTypes: [tunnelType], quotaPort: -1, ...options.server },
+  });
+  let lab: Lab | null = null;
+  let store: Store | null = null;
+  let quark: QuarkApp | null = null;
+  const close = async () => {
+    await quark?.app.close().catch(() => undefined);
+    await store?.close().catch(() => undefined);
+    await lab?.down();
+    rmSync(dir, { recursive: true, force: true });
+    const left = leftovers(prefix);
+    if (left.length > 0) throw new Error(`the lab left: ${left.join(', ')}`);
+  };
+  try {
+    lab = await Lab.create({
+      prefix,
+      dir,
+      addresses: DEFAULT_ADDRESSES,
+      tunnelType,
+      serverPort: port,
+      nodes: options.nodes,
+      logLevel: 'debug',
+    });
+    const start = async () => {
+      store = await Store.open({ url: db });
+      quark = await buildApp({ config, store });
+      await quark.app.listen({ host: lab!.fabric.controllerIp, port });
+    };
+    await start();
+    lab.startAgents();
+    const api = new QuarkClient({ url: lab.serverUrl, credentials: { project: 'admin', roles: ['admin'] } });
+    const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const l2Agents = options.nodes.filter((n) => n.roles.includes('l2')).length;
+    await until(
+      'the agents to report',
+      () => store!.view.all('agent').filter((a) => a.agent_type === 'Open vSwitch agent').length >= l2Agents,
+    );
+    return {
+      lab,
+      get store() {
+        return store!;
+      },
+      get quark() {
+        return quark!;
+      },
+      api,
+      as: (project) => new QuarkClient({ url: lab!.serverUrl, credentials: { project, roles: ['member'] } }),
+      async instance(node, netns, attrs) {
+        const created = (
+          await api.post<{ port: Port }>('/v2.0/ports', {
+            port: { ...attrs, 'binding:host_id': node, device_owner: 'compute:nova' },
+          })
+        ).port;
+        await lab!.plug(node, created.id, netns);
+        if (options.staticAddresses !== false) {
+          const net = (
+            await api.get<{ subnets: { id: string; cidr: string }[] }>(`/v2.0/subnets?network_id=${created.network_id}`)
+          ).subnets;
+          for (const f of created.fixed_ips) {
+            const prefixLength = net.find((s) => s.id === f.subnet_id)?.cidr.split('/')[1] ?? '24';
+            await lab!.exec(node, ['ip', 'addr', 'add', `${f.ip_address}/${prefixLength}`, 'dev', 'eth0'], netns);
+          }
+        }
+        return created;
+      },
+      until,
+      async restartServer() {
+        await quark!.app.close();
+        await store!.close();
+        await start();
+      },
+      close,
+    };
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
+}

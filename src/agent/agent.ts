@@ -213,11 +213,11 @@ export class HostAgent {
   private onFeed(message: FeedMessage): void {
     if (message.type === 'heartbeat') return;
     if (message.type === 'snapshot') {
-      this.replica.replace(message.records, message.revision);
+      this.replica.replace(message.records, message.revision, message.dhcpNetworks);
       this.ports.reset();
       this.schedule(true);
     } else {
-      this.replica.apply(message.changes, message.revision);
+      this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
       this.schedule(false);
     }
   }

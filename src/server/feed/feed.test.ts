@@ -192,10 +192,16 @@ describe('agent feed', () => {
     const snap = feed.messages[0]!;
     assert.ok(snap.type === 'snapshot' && snap.dhcpNetworks?.includes(net.id), 'the snapshot names the served network');
     await s.request('PUT', `/v2.0/subnets/${sub.id}`, { subnet: { enable_dhcp: false } });
-    await feed.until((ms) => ms.some((m) => m.type === 'changes' && m.dhcpNetworks !== undefined && !m.dhcpNetworks.includes(net.id)));
+    await feed.until((ms) =>
+      ms.some((m) => m.type === 'changes' && m.dhcpNetworks !== undefined && !m.dhcpNetworks.includes(net.id)),
+    );
     const l2Only = new FeedReader(url, 'host=compute1&roles=l2&since=0');
     await l2Only.until((ms) => ms.length > 0);
-    assert.equal(l2Only.messages[0]!.type === 'snapshot' && l2Only.messages[0]!.dhcpNetworks, undefined, 'only for the dhcp role');
+    assert.equal(
+      l2Only.messages[0]!.type === 'snapshot' && l2Only.messages[0]!.dhcpNetworks,
+      undefined,
+      'only for the dhcp role',
+    );
     l2Only.close();
     feed.close();
   });

@@ -7,7 +7,7 @@
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
-import { applyDnsmasq } from '../dataplane/drivers/dnsmasq.js';
+import { type DnsmasqReport, applyDnsmasq } from '../dataplane/drivers/dnsmasq.js';
 import { applyIpsets } from '../dataplane/drivers/ipset.js';
 import { applyIptables } from '../dataplane/drivers/iptables.js';
 import {
@@ -59,7 +59,8 @@ function iptablesGroups(
   return groups;
 }
 
-export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<void> {
+/** Returns what the dnsmasq driver did (the agent logs restarts and deaths). */
+export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<{ dnsmasq: DnsmasqReport }> {
   await applyRoutes(
     plan.routes,
     plan.namespaces.map((n) => n.name),
@@ -71,6 +72,7 @@ export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prun
   for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
   for (const g of iptablesGroups(plan, settings).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
   for (const destroy of destroyStale) await destroy();
-  await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
+  const dnsmasq = await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
   if (prune) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);
+  return { dnsmasq };
 }

@@ -132,10 +132,12 @@ export async function destroyFabric(fabric: Pick<Fabric, 'netns' | 'mgmtBridge' 
   const rootLinks = await listLinks(null);
   // Management veths of nodes go with their node namespaces; the bridge is removed explicitly.
   const ours = rootLinks.filter((l) => l.ifname === fabric.mgmtBridge || new RegExp(`^${fabric.prefix}m\\d+$`).test(l.ifname));
+  // A management veth may vanish meanwhile (the kernel frees a node's namespace asynchronously);
+  // whatever really stays is found by the callers' leftover checks and by forceDown.
   await ipBatch(
     null,
     ours.map((l) => `link del ${l.ifname}`),
-  );
+  ).catch(() => undefined);
   await deleteNetns(fabric.internetNetns);
   await deleteNetns(fabric.netns);
 }

@@ -4,7 +4,7 @@
  * node on the management network. Everything the lab makes carries its prefix and is recorded
  * in its state file, so `down` (also after a crash) removes exactly that.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TunnelType } from '../model/names.js';
@@ -60,6 +60,8 @@ export class Lab {
   /** Creates the fabric and the nodes with OVS running; agents start with startAgents(). */
   static async create(options: LabOptions): Promise<Lab> {
     mkdirSync(options.dir, { recursive: true });
+    // dnsmasq drops to `nobody` and re-reads its files under the nodes' state directories.
+    chmodSync(options.dir, statSync(options.dir).mode | 0o011);
     const fabric = await createFabric(options.prefix, options.addresses);
     const lab = new Lab(options, fabric);
     lab.saveState();

@@ -17,7 +17,11 @@ import { type ServedNetwork, servedNetworks } from './served.js';
 
 function portsByNetwork(replica: ReplicaView): Map<string, Port[]> {
   const out = new Map<string, Port[]>();
-  for (const p of replica.ports.values()) out.set(p.network_id, [...(out.get(p.network_id) ?? []), p]);
+  for (const p of replica.ports.values()) {
+    const list = out.get(p.network_id);
+    if (list) list.push(p);
+    else out.set(p.network_id, [p]);
+  }
   return out;
 }
 

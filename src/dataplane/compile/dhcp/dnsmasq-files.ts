@@ -11,13 +11,14 @@
  * dnsmasq re-reads all three on SIGHUP, so port and subnet option changes need no restart.
  */
 import { mustParseIp } from '../../../model/ipam.js';
-import { compareIp } from '../../../model/ip/address.js';
+import { type IpAddress, compareIp } from '../../../model/ip/address.js';
 import type { Port, Subnet } from '../../../model/resources.js';
 import { assignsAddresses, subnetTag } from './ranges.js';
 
 interface Address {
   readonly mac: string;
   readonly ip: string;
+  readonly value: IpAddress;
   readonly subnet: Subnet;
 }
 
@@ -33,10 +34,10 @@ function addressesOn(ports: readonly Port[], subnets: readonly Subnet[]): Addres
   for (const p of ports) {
     for (const f of p.fixed_ips) {
       const subnet = byId.get(f.subnet_id);
-      if (subnet) out.push({ mac: p.mac_address, ip: f.ip_address, subnet });
+      if (subnet) out.push({ mac: p.mac_address, ip: f.ip_address, value: mustParseIp(f.ip_address), subnet });
     }
   }
-  return out.sort((a, b) => compareIp(mustParseIp(a.ip), mustParseIp(b.ip)) || (a.mac < b.mac ? -1 : 1));
+  return out.sort((a, b) => compareIp(a.value, b.value) || (a.mac < b.mac ? -1 : 1));
 }
 
 /** The hosts file (`--dhcp-hostsfile`): reservations on the subnets dnsmasq serves. */

@@ -27,11 +27,16 @@ const db = opt('--db', 'sqlite') === 'memory' ? ':memory:' : join(dir, 'quark.db
 const port = 19000 + Math.floor(Math.random() * 1000);
 
 const env = { ...process.env };
-for (const q of ['NETWORK', 'SUBNET', 'PORT', 'ROUTER', 'FLOATINGIP', 'SECURITY_GROUP', 'SECURITY_GROUP_RULE']) env[`QUARK_QUOTA_${q}`] = '-1';
-const server = spawn(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'server', '--db', db, '--port', String(port), '--auth', 'noauth', '--log-level', 'warn'], {
-  env,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+for (const q of ['NETWORK', 'SUBNET', 'PORT', 'ROUTER', 'FLOATINGIP', 'SECURITY_GROUP', 'SECURITY_GROUP_RULE'])
+  env[`QUARK_QUOTA_${q}`] = '-1';
+const server = spawn(
+  process.execPath,
+  [join(root, 'dist', 'cli', 'main.js'), 'server', '--db', db, '--port', String(port), '--auth', 'noauth', '--log-level', 'warn'],
+  {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -51,7 +56,9 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const started = Date.now();
-  const bench = spawn(process.execPath, [anchor, `http://127.0.0.1:${port}`, '--concurrency', concurrency, '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bench = spawn(process.execPath, [anchor, `http://127.0.0.1:${port}`, '--concurrency', concurrency, '--quiet'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let text = '';
   bench.stdout.on('data', (d) => (text += d));
   await new Promise((r) => bench.on('close', r));
@@ -67,7 +74,8 @@ try {
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   for (const run of result.runs) {
     console.log(`c=${run.concurrency}: ${run.requests_per_sec} req/s, ${run.requests_failed} failed`);
-    for (const [k, v] of Object.entries(run.ops)) console.log(`  ${k.padEnd(28)} ${String(v.ops_per_sec).padStart(9)}/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms`);
+    for (const [k, v] of Object.entries(run.ops))
+      console.log(`  ${k.padEnd(28)} ${String(v.ops_per_sec).padStart(9)}/s  p50 ${v.p50_ms} ms  p99 ${v.p99_ms} ms`);
   }
   console.log(`server peak RSS ${result.server.peak_rss_mib?.toFixed(1)} MiB, CPU ${result.server.cpu_s} s; written to ${out}`);
 } finally {

@@ -5,11 +5,11 @@
  * the instance asks for its address with a real DHCP client (busybox udhcpc).
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { QuarkClient } from '../client/client.js';
 import type { Port } from '../model/resources.js';
 import type { Lab } from './lab.js';
+import { udhcpcArgv, writeUdhcpcHook } from './udhcpc-script.js';
 
 export interface InstanceRecord {
   readonly name: string;
@@ -25,34 +25,9 @@ export interface InstanceRecord {
   lease: string | null;
 }
 
-/**
- * busybox udhcpc calls this script with the lease in its environment; it configures the
- * interface like a cloud image's DHCP client would (address, MTU from option 26, default route,
- * classless static routes from option 121) and prints the lease.
- */
-const UDHCPC_SCRIPT = `#!/bin/sh
-case "$1" in
-  deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
-  bound|renew)
-    ip addr flush dev "$interface"
-    ip addr add "$ip/\${mask:-24}" dev "$interface"
-    [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
-    set -- $staticroutes
-    while [ $# -ge 2 ]; do
-      if [ "$1" = 0.0.0.0/0 ]; then ip route replace default via "$2" dev "$interface"
-      else ip route replace "$1" via "$2" dev "$interface"; fi
-      shift 2
-    done
-    [ -z "$staticroutes" ] && [ -n "$router" ] && ip route replace default via "\${router%% *}" dev "$interface"
-    echo "lease ip=$ip/\${mask:-24} router=$router dns=$dns mtu=$mtu routes=$staticroutes" ;;
-esac
-exit 0
-`;
-
+/** Writes the DHCP client's hook (see udhcpc-script.ts) into the lab directory. */
 export function writeDhcpScript(dir: string): string {
-  const path = join(dir, 'udhcpc.sh');
-  writeFileSync(path, UDHCPC_SCRIPT, { mode: 0o755 });
-  return path;
+  return writeUdhcpcHook(join(dir, 'udhcpc.sh'));
 }
 
 export interface CreateInstance {
@@ -93,11 +68,7 @@ export async function createInstance(
 
 /** Runs the DHCP client in the instance; returns the lease line it printed. */
 export async function lease(lab: Lab, instance: InstanceRecord, script: string): Promise<string> {
-  const { stdout } = await lab.exec(
-    instance.node,
-    ['busybox', 'udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '10', '-T', '1', '-s', script],
-    instance.netns,
-  );
+  const { stdout } = await lab.exec(instance.node, udhcpcArgv({ hook: script, tries: 10 }), instance.netns);
   const line = stdout.split('\n').find((l) => l.startsWith('lease ')) ?? '';
   if (!line) throw new Error(`${instance.name} got no DHCP lease`);
   return line;

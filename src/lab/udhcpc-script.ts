@@ -7,9 +7,11 @@
  *   ip netns exec vm1 env QUARK_LEASE_FILE=/…/vm1.lease \
  *       busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 -O staticroutes -s /…/udhcpc-hook.sh
  *
- * The lease file holds `key=value` lines: ip, mask (prefix length), router, dns, domain, mtu,
- * staticroutes (dest/len gateway pairs), lease (seconds), serverid. Instances share the node's
- * /etc, so DNS servers go into that file rather than into /etc/resolv.conf.
+ * The hook prints one line `lease ip=10.0.0.3/24 router=… dns=… mtu=… routes=…` (what
+ * `quark lab` shows) and, when QUARK_LEASE_FILE is set, writes `key=value` lines there: ip, mask
+ * (prefix length), router, dns, domain, mtu, staticroutes (dest/len gateway pairs), lease
+ * (seconds), serverid. Instances share the node's /etc, so DNS servers go into that file rather
+ * than into /etc/resolv.conf.
  */
 import { chmodSync, writeFileSync } from 'node:fs';
 
@@ -41,6 +43,7 @@ case "$1" in
       set -- $router
       ip route replace default via "$1" dev "$dev" proto static
     fi
+    echo "lease ip=$ip/$mask router=$router dns=$dns mtu=$mtu routes=$staticroutes"
     if [ -n "$QUARK_LEASE_FILE" ]; then
       {
         echo "ip=$ip"
@@ -68,8 +71,8 @@ export function writeUdhcpcHook(path: string): string {
 
 export interface UdhcpcOptions {
   readonly hook: string;
-  /** Where the hook records the lease's values. */
-  readonly leaseFile: string;
+  /** Where the hook records the lease's values (none: it only prints the lease line). */
+  readonly leaseFile?: string;
   readonly interface?: string;
   /** Discover attempts, one second apart. */
   readonly tries?: number;
@@ -78,8 +81,7 @@ export interface UdhcpcOptions {
 /** argv of one udhcpc run in the instance's namespace: get a lease, configure, exit (non-zero without a lease). */
 export function udhcpcArgv(o: UdhcpcOptions): string[] {
   return [
-    'env',
-    `QUARK_LEASE_FILE=${o.leaseFile}`,
+    ...(o.leaseFile ? ['env', `QUARK_LEASE_FILE=${o.leaseFile}`] : []),
     'busybox',
     'udhcpc',
     '-i',

@@ -200,7 +200,7 @@ export class HostAgent {
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
-    const after = await applyAfterOvs(plan, this.settings, true);
+    const after = await applyAfterOvs(plan, this.settings, true, full);
     this.logDnsmasq(after.dnsmasq);
     const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));

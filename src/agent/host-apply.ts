@@ -59,8 +59,16 @@ function iptablesGroups(
   return groups;
 }
 
-/** Returns what the dnsmasq driver did (the agent logs restarts and deaths). */
-export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<{ dnsmasq: DnsmasqReport }> {
+/**
+ * Returns what the dnsmasq driver did (the agent logs restarts and deaths). `full` (a full
+ * resync) makes the dnsmasq driver re-read its files instead of trusting what it wrote.
+ */
+export async function applyAfterOvs(
+  plan: HostPlan,
+  settings: HostSettings,
+  prune: boolean,
+  full = true,
+): Promise<{ dnsmasq: DnsmasqReport }> {
   await applyRoutes(
     plan.routes,
     plan.namespaces.map((n) => n.name),
@@ -72,7 +80,7 @@ export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prun
   for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
   for (const g of iptablesGroups(plan, settings).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
   for (const destroy of destroyStale) await destroy();
-  const dnsmasq = await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
+  const dnsmasq = await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune, full });
   if (prune) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);
   return { dnsmasq };
 }

@@ -2,8 +2,9 @@
  * dnsmasq processes, one per network this host serves, each in its qdhcp namespace with its
  * files in `<stateDir>/dhcp/<network id>/`: host, addn_hosts, opts (written here), pid,
  * leases, log (written by dnsmasq) and args (the command line it was started with, for
- * operators). Every pass observes each network from the disk and /proc, so it is as cheap
- * as a few small reads when nothing changed:
+ * operators). A full pass compares each file with the disk; an incremental one trusts what
+ * this process wrote and only reads the pid file and /proc, so an idle pass costs a few small
+ * reads per network. Either way each dnsmasq's liveness is checked:
  *
  *   files changed                  → write them (atomically), kill -HUP <pid>
  *   command line changed           → stop, start           (a new subnet, MTU, lease time…)
@@ -26,6 +27,11 @@ export interface DnsmasqOptions {
   readonly stateDir: string;
   /** Stop dnsmasq processes of networks the plan no longer has and remove their directories. */
   readonly prune: boolean;
+  /**
+   * Re-read every file and lease from the disk (default). Incremental passes trust what this
+   * process wrote before and only check that each dnsmasq is alive, which costs a few reads.
+   */
+  readonly full?: boolean;
 }
 
 /** What a pass did, by network id (the agent logs it and tests read it). */
@@ -55,19 +61,32 @@ function readText(path: string): string | null {
   }
 }
 
+/**
+ * What this process knows to be on the disk: file path → content, and directories made. A full
+ * pass checks the disk again, so whatever changed behind the agent's back is healed then.
+ */
+const known = new Map<string, string>();
+
 /** Writes a file readable by dnsmasq's user, atomically, unless it already has this content. */
-function writeIfChanged(path: string, content: string): boolean {
-  if (readText(path) === content) return false;
+function writeIfChanged(path: string, content: string, full: boolean): boolean {
+  if (!full && known.get(path) === content) return false;
+  if (readText(path) === content) {
+    known.set(path, content);
+    return false;
+  }
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, content);
   chmodSync(tmp, 0o644);
   renameSync(tmp, path);
+  known.set(path, content);
   return true;
 }
 
-function ensureDir(path: string): void {
+function ensureDir(path: string, full: boolean): void {
+  if (!full && known.has(path)) return;
   mkdirSync(path, { recursive: true });
   if ((statSync(path).mode & 0o755) !== 0o755) chmodSync(path, 0o755);
+  known.set(path, '');
 }
 
 /** Every directory above `dir` must let `nobody` through, or SIGHUP reloads fail silently. */
@@ -91,14 +110,15 @@ async function start(item: DnsmasqItem): Promise<void> {
   await startDnsmasq(item.netns, item.args);
 }
 
-async function applyOne(item: DnsmasqItem, report: DnsmasqReport): Promise<void> {
-  ensureDir(item.dir);
+async function applyOne(item: DnsmasqItem, report: DnsmasqReport, full: boolean): Promise<void> {
+  ensureDir(item.dir, full);
   let filesChanged = false;
   for (const [name, content] of Object.entries(item.files)) {
-    if (writeIfChanged(`${item.dir}/${name}`, content)) filesChanged = true;
+    if (writeIfChanged(`${item.dir}/${name}`, content, full)) filesChanged = true;
   }
   const running = runningDnsmasq(item.dir);
   const sameArgs = running !== null && running.args.join('\0') === item.args.join('\0');
+  const started = !running || !sameArgs;
   if (running && sameArgs) {
     if (filesChanged) {
       reloadDnsmasq(running.pid);
@@ -112,6 +132,8 @@ async function applyOne(item: DnsmasqItem, report: DnsmasqReport): Promise<void>
     else report.started.push(item.networkId);
     await start(item);
   }
+  // Leases change only through dnsmasq; they can be stale only after the reservations changed.
+  if (!full && !filesChanged && !started) return;
   const stale = staleLeases(parseLeases(readText(`${item.dir}/leases`) ?? ''), item.files.host ?? '');
   if (stale.length > 0) report.released += await releaseLeases(item.netns, item.device, stale);
 }
@@ -121,6 +143,7 @@ async function pruneDir(dir: string, report: DnsmasqReport, networkId: string): 
   const running = runningDnsmasq(dir);
   if (running) await stopDnsmasq(running.pid, dir);
   rmSync(dir, { recursive: true, force: true });
+  for (const path of [...known.keys()]) if (path === dir || path.startsWith(`${dir}/`)) known.delete(path);
   report.stopped.push(networkId);
 }
 
@@ -130,15 +153,16 @@ async function pruneDir(dir: string, report: DnsmasqReport, networkId: string): 
  */
 export async function applyDnsmasq(items: readonly DnsmasqItem[], options: DnsmasqOptions): Promise<DnsmasqReport> {
   const report = emptyDnsmasqReport();
+  const full = options.full ?? true;
   const root = `${options.stateDir.replace(/\/+$/, '')}/dhcp`;
-  if (items.length > 0) {
-    ensureDir(root);
+  if (items.length > 0 && (full || !known.has(root))) {
+    ensureDir(root, full);
     checkTraversable(root);
   }
   const errors: unknown[] = [];
   for (const item of items) {
     try {
-      await applyOne(item, report);
+      await applyOne(item, report, full);
     } catch (e) {
       errors.push(e);
     }

@@ -133,6 +133,31 @@ describe('DHCP role: qdhcp namespaces with dnsmasq on the network node, instance
     assert.equal(again.ip, vm1.fixed_ips[0]!.ip_address, 'network A still answers for its own port');
   });
 
+  it('serves a subnet added later: the DHCP port gets an address on it and dnsmasq its range', async () => {
+    const netB = t.store.view.all('network').find((n) => n.name === 'beta-net')!;
+    const pid = pidOf(netB.id);
+    const { subnet: sub2 } = await t.api.post<{ subnet: Subnet }>('/v2.0/subnets', {
+      subnet: { network_id: netB.id, ip_version: 4, cidr: '10.5.0.0/24', project_id: 'beta' },
+    });
+    await t.until('the DHCP port to get an address on the new subnet', () =>
+      t.store.view.by('port', 'network', netB.id).some((p) => p.device_owner === 'network:dhcp' && p.fixed_ips.length === 2),
+    );
+    await t.until('dnsmasq restarted with the new range', () => {
+      const args = readFileSync(join(dir(netB.id), 'args'), 'utf8');
+      return args.includes(`set:subnet-${sub2.id},10.5.0.0,static`) && alive(pidOf(netB.id));
+    });
+    assert.notEqual(pidOf(netB.id), pid, 'a new range needs a new command line');
+    const vm5 = await instance('compute1', 'vm5', {
+      network_id: netB.id,
+      project_id: 'beta',
+      fixed_ips: [{ subnet_id: sub2.id }],
+    });
+    const lease = await dhcp('compute1', 'vm5');
+    assert.equal(lease.ip, vm5.fixed_ips[0]!.ip_address);
+    assert.equal(lease.router, '10.5.0.1');
+    assert.equal(lease.staticroutes, '10.0.0.0/24 0.0.0.0 0.0.0.0/0 10.5.0.1', 'an on-link route to the other subnet');
+  });
+
   it('serves a port added later without restarting dnsmasq', async () => {
     const pid = pidOf(netA.id);
     const vm3 = await instance('compute1', 'vm3', { network_id: netA.id, project_id: 'alpha' });
@@ -190,12 +215,14 @@ describe('DHCP role: qdhcp namespaces with dnsmasq on the network node, instance
   it('finds nothing to change in a forced full resync', async () => {
     const status = await agentStatus(t, 'network', '/resync', 'POST');
     assert.equal(status.last?.full, true);
-    assert.equal(status.last?.error, null);
-    assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0 });
-    assert.deepEqual(status.last?.dhcp, {
-      dnsmasq: { started: [], restarted: [], revived: [], reloaded: [], released: 0, stopped: [] },
-      portChanges: 0,
-    });
+    const last = JSON.stringify(status.last);
+    assert.equal(status.last?.error, null, last);
+    assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0 }, last);
+    assert.deepEqual(
+      status.last?.dhcp,
+      { dnsmasq: { started: [], restarted: [], revived: [], reloaded: [], released: 0, stopped: [] }, portChanges: 0 },
+      last,
+    );
     const agent = t.store.view.all('agent').find((a) => a.agent_type === 'DHCP agent' && a.host === 'network');
     assert.ok(agent, 'the DHCP agent reports');
   });

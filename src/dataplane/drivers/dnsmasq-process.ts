@@ -67,6 +67,19 @@ export function strayDnsmasq(netns: string, dir: string): number[] {
   return out;
 }
 
+/**
+ * Whether the process still lives in the namespace now named `netns`. A namespace deleted and
+ * made again under the same name (by hand, or by a crash between prune steps) leaves dnsmasq
+ * serving a namespace nothing is plugged into.
+ */
+export function inNamespace(pid: number, netns: string): boolean {
+  try {
+    return statSync(`/proc/${pid}/ns/net`).ino === statSync(`/run/netns/${netns}`).ino;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts dnsmasq in the namespace; resolves once it serves (dnsmasq reports start-up errors itself). */
 export async function startDnsmasq(netns: string, args: readonly string[]): Promise<void> {
   await run(inNetns(netns, ['dnsmasq', ...args]), { timeoutMs: 10_000 });

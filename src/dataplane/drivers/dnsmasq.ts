@@ -7,7 +7,8 @@
  * reads per network. Either way each dnsmasq's liveness is checked:
  *
  *   files changed                  → write them (atomically), kill -HUP <pid>
- *   command line changed           → stop, start           (a new subnet, MTU, lease time…)
+ *   command line changed           → stop, start           (a new subnet, MTU, lease time…,
+ *                                                            or its namespace was made anew)
  *   not running (died, first time) → start
  *   leases no reservation backs    → dhcp_release (see dnsmasq-leases.ts)
  *   network no longer served       → stop, remove its directory (with prune)
@@ -20,7 +21,7 @@ import { dirname } from 'node:path';
 import { QuarkError } from '../../model/errors.js';
 import type { DnsmasqItem } from '../compile/plan.js';
 import { parseLeases, releaseLeases, staleLeases } from './dnsmasq-leases.js';
-import { reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq, strayDnsmasq } from './dnsmasq-process.js';
+import { inNamespace, reloadDnsmasq, runningDnsmasq, startDnsmasq, stopDnsmasq, strayDnsmasq } from './dnsmasq-process.js';
 
 export interface DnsmasqOptions {
   /** Per-network directories live in `<stateDir>/dhcp/`. */
@@ -117,7 +118,7 @@ async function applyOne(item: DnsmasqItem, report: DnsmasqReport, full: boolean)
     if (writeIfChanged(`${item.dir}/${name}`, content, full)) filesChanged = true;
   }
   const running = runningDnsmasq(item.dir);
-  const sameArgs = running !== null && running.args.join('\0') === item.args.join('\0');
+  const sameArgs = running !== null && running.args.join('\0') === item.args.join('\0') && inNamespace(running.pid, item.netns);
   const started = !running || !sameArgs;
   if (running && sameArgs) {
     if (filesChanged) {

@@ -39,6 +39,11 @@ export interface HostFacts {
   readonly vifs: readonly ObservedVif[];
   /** Local VLANs found on the host (from br-int ports' other_config), by network id. */
   readonly localVlans: ReadonlyMap<string, number>;
+  /**
+   * Conntrack zones the firewall already gave ports, by device (tap…), so zones survive agent
+   * restarts (read from the raw table) and never change under a live connection.
+   */
+  readonly conntrackZones?: ReadonlyMap<string, number>;
 }
 
 /** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
@@ -48,6 +53,9 @@ export interface UnderlaySettings {
 }
 
 export type HostRole = 'l2' | 'dhcp' | 'l3';
+
+/** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
+export type FirewallDriverName = 'iptables_hybrid' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
@@ -61,6 +69,8 @@ export interface HostSettings {
   /** Physical network → OVS bridge carrying it (`physnet1: br-ex`). */
   readonly bridgeMappings: Readonly<Record<string, string>>;
   readonly underlay: UnderlaySettings | null;
+  /** Default: iptables_hybrid. */
+  readonly firewallDriver?: FirewallDriverName;
 }
 
 export const EMPTY_FACTS: HostFacts = { vifs: [], localVlans: new Map() };

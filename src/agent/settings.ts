@@ -38,5 +38,6 @@ export function hostSettings(config: AgentConfig): HostSettings {
       datapathType === 'netdev' && config.underlayInterface
         ? { bridge: config.underlayBridge, interface: config.underlayInterface }
         : null,
+    firewallDriver: config.firewallDriver,
   };
 }

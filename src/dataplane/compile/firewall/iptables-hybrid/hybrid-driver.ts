@@ -136,3 +136,16 @@ export const iptablesHybrid: FirewallDriver = {
     return { iptables: [...familyChains(model, 4), ...familyChains(model, 6)], ipsets: ipsets(model) };
   },
 };
+
+/**
+ * The zones a raw-table chain written by this driver gives ports, by device (tap…): how a
+ * restarted agent learns the zones live connections are tracked in.
+ */
+export function zonesFromRules(rules: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const rule of rules) {
+    const m = /--physdev-in (tap\S+) .*-j CT --zone (\d+)$/.exec(rule);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}

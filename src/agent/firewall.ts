@@ -96,6 +96,7 @@ export class HostFirewall {
   private applied: Applied | null = null;
   private hostZones: Map<string, number> | null = null;
 
+  /** `netns`: where the host's own tables are; null (the agent's namespace) but in tests. */
   constructor(
     private readonly log: Logger,
     private readonly netns: string | null = null,
@@ -113,8 +114,8 @@ export class HostFirewall {
   }
 
   async apply(plan: HostPlan, full: boolean): Promise<FirewallPassResult> {
-    const chains = plan.iptables.filter((c) => c.netns === this.netns);
-    const sets = plan.ipsets.filter((s) => s.netns === this.netns);
+    const chains = plan.iptables.filter((c) => c.netns === null);
+    const sets = plan.ipsets.filter((s) => s.netns === null);
     const key = JSON.stringify([chains, sets, plan.firewallPorts, plan.firewallGroups]);
     const before = this.applied;
     if (!full && before?.key === key) return { changed: false, revoked: 0 };

@@ -66,7 +66,7 @@ function ruleMatches(r: FirewallRule, c: TrackedConnection, remote: IpAddress, i
   if (r.protocol !== null && r.portMin !== null) {
     if (PORT_PROTOCOLS.has(r.protocol)) {
       if (c.dport === null || c.dport < r.portMin || c.dport > (r.portMax ?? r.portMin)) return false;
-    } else if (r.protocol === ICMP || r.protocol === ICMPV6) {
+    } else if (r.protocol === ICMPV6 || (r.protocol === ICMP && r.portMin !== 255)) {
       if (c.icmpType !== r.portMin || (r.portMax !== null && c.icmpCode !== r.portMax)) return false;
     }
   }

@@ -28,6 +28,8 @@ function protocolArgs(r: FirewallRule): string[] {
 function matchArgs(r: FirewallRule): string[] {
   if (r.protocol === null || r.portMin === null) return [];
   if (r.protocol === ICMP || r.protocol === ICMPV6) {
+    // iptables reads IPv4 type 255 as any type (and drops the code), and prints it so.
+    if (r.protocol === ICMP && r.portMin === 255) return ['-m icmp --icmp-type any'];
     const type = r.portMax === null ? `${r.portMin}` : `${r.portMin}/${r.portMax}`;
     return r.protocol === ICMP ? [`-m icmp --icmp-type ${type}`] : [`-m icmp6 --icmpv6-type ${type}`];
   }

@@ -132,9 +132,10 @@ export async function destroyFabric(fabric: Pick<Fabric, 'netns' | 'mgmtBridge' 
   const rootLinks = await listLinks(null);
   // Management veths of nodes go with their node namespaces; the bridge is removed explicitly.
   const ours = rootLinks.filter((l) => l.ifname === fabric.mgmtBridge || new RegExp(`^${fabric.prefix}m\\d+$`).test(l.ifname));
-  // One at a time: a node's veth can vanish between the listing and the delete (its namespace
-  // is being torn down), and what is already gone is fine; leftovers() checks the result.
-  for (const l of ours) await run(['ip', 'link', 'del', l.ifname], { okStatuses: [1] });
+  await ipBatch(
+    null,
+    ours.map((l) => `link del ${l.ifname}`),
+  );
   await deleteNetns(fabric.internetNetns);
   await deleteNetns(fabric.netns);
 }

@@ -6,7 +6,7 @@
  * their own, `<prefix>-fabric`, so nothing of them is visible from the root namespace.
  */
 import { run } from '../dataplane/drivers/exec.js';
-import { addNetns, deleteNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
+import { addNetns, deleteLinks, deleteNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
 import type { NodeHandle } from './node.js';
 import { nodeRun } from './node.js';
 
@@ -132,9 +132,9 @@ export async function destroyFabric(fabric: Pick<Fabric, 'netns' | 'mgmtBridge' 
   const rootLinks = await listLinks(null);
   // Management veths of nodes go with their node namespaces; the bridge is removed explicitly.
   const ours = rootLinks.filter((l) => l.ifname === fabric.mgmtBridge || new RegExp(`^${fabric.prefix}m\\d+$`).test(l.ifname));
-  await ipBatch(
+  await deleteLinks(
     null,
-    ours.map((l) => `link del ${l.ifname}`),
+    ours.map((l) => l.ifname),
   );
   await deleteNetns(fabric.internetNetns);
   await deleteNetns(fabric.netns);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -125,32 +125,46 @@ describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
   it('opens a port when an ingress TCP rule is added, and closes an established session when it is removed', async () => {
     const asked = Date.now();
     const rule = await addRule({ security_group_id: web.id, protocol: 'tcp', port_range_min: 5000, port_range_max: 5001 });
-    await t.until('vm1 connects to vm3:5000', () => canConnect('compute1', 'vm1', ipOf(vm3)));
+    const onHost = async () => (await t.lab.exec('compute2', ['iptables-save', '-t', 'filter'])).stdout.includes(rule.id);
+    await t.until('the rule in iptables on compute2', onHost);
     // For the record, not an assertion (no timing assertions in tests).
-    console.log(`# rule added → first successful connection: ${Date.now() - asked} ms`);
-    // A session that sends a line every 200 ms from vm1 to vm3.
-    const out = join(t.lab.node('compute2').handle.dir, 'log', 'session.out');
-    writeFileSync(out, '');
-    background('compute2', 'vm3', ['busybox', 'nc', '-l', '-p', '5001'], out);
+    console.log(`# rule added through the API → in iptables on compute2: ${Date.now() - asked} ms`);
+    await t.until('vm1 connects to vm3:5000', () => canConnect('compute1', 'vm1', ipOf(vm3)));
+    // A session in which both ends talk every 200 ms and record what they hear: after the rule
+    // goes, neither end may get its connection tracked again by talking first.
+    const heardBy = (node: string) => join(t.lab.node(node).handle.dir, 'log', 'session.heard');
+    const talk = (node: string, word: string) => `cat > ${heardBy(node)} & while true; do echo ${word}; sleep 0.2; done`;
+    background(
+      'compute2',
+      'vm3',
+      ['busybox', 'nc', '-l', '-p', '5001', '-e', 'sh', '-c', talk('compute2', 'tock')],
+      join(t.lab.node('compute2').handle.dir, 'log', 'server.log'),
+    );
     await new Promise((r) => setTimeout(r, 300));
-    const loop = 'while true; do echo tick; sleep 0.2; done';
     background(
       'compute1',
       'vm1',
-      ['busybox', 'nc', ipOf(vm3), '5001', '-e', 'sh', '-c', loop],
+      ['busybox', 'nc', ipOf(vm3), '5001', '-e', 'sh', '-c', talk('compute1', 'tick')],
       join(t.lab.node('compute1').handle.dir, 'log', 'client.log'),
     );
-    const size = () => statSync(out).size;
-    await t.until('the session to carry data', () => size() > 20);
+    const size = (node: string) => {
+      try {
+        return statSync(heardBy(node)).size;
+      } catch {
+        return 0;
+      }
+    };
+    const sizes = () => `${size('compute1')} ${size('compute2')}`;
+    await t.until('the session to carry data both ways', () => size('compute1') > 20 && size('compute2') > 20);
     await t.api.delete(`/v2.0/security-group-rules/${rule.id}`);
-    await t.until('vm3 to stop receiving', async () => {
-      const before = size();
+    await t.until('both ends to stop hearing each other', async () => {
+      const before = sizes();
       await new Promise((r) => setTimeout(r, 1000));
-      return size() === before;
+      return sizes() === before;
     });
-    const stopped = size();
+    const stopped = sizes();
     await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(size(), stopped, `the session went on: ${readFileSync(out, 'utf8').length} bytes`);
+    assert.equal(sizes(), stopped, 'the session went on');
     assert.equal(await canConnect('compute1', 'vm1', ipOf(vm3)), false);
   });
 

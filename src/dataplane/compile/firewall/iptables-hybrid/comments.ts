@@ -14,4 +14,6 @@ export const COMMENTS = {
   raDrop: 'Drop IPv6 Router Advts from VM Instance.',
   icmp6Allow: 'Allow IPv6 ICMP traffic.',
   fallbackDrop: 'Default drop rule for unmatched traffic.',
+  /** Quark's own: see hybrid-driver.ts. */
+  tcpPickup: 'Drop TCP packets without SYN that have no conntrack entry, so a revoked session cannot resume.',
 } as const;

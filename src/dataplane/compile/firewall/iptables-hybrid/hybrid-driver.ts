@@ -99,6 +99,9 @@ function familyChains(model: FirewallModel, family: 4 | 6): IptablesChainItem[] 
   const groups = new Map(model.groups.map((g) => [g.groupId, g]));
   const sets = new Map<string, readonly string[]>();
   for (const p of filtered) if (p.groups.length > 0) sets.set(p.groups.join(','), p.groups);
+  // A connection whose entry the agent deleted (its rule is gone) would otherwise be picked up
+  // again mid-stream (nf_conntrack_tcp_loose) by whichever end still may send, and go on.
+  const head = [`-p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m state --state NEW ${comment(COMMENTS.tcpPickup)} -j DROP`];
   const tail = [
     `-m state --state INVALID ${comment(COMMENTS.invalid)} -j DROP`,
     `${comment(COMMENTS.unmatched)} -j ${FIREWALL_FALLBACK_CHAIN}`,
@@ -112,7 +115,7 @@ function familyChains(model: FirewallModel, family: 4 | 6): IptablesChainItem[] 
         (groups.get(id)?.rules ?? []).filter((r) => r.family === family && r.direction === apiDirection).map(ruleLine),
       );
       const origin: Origin = { kind: 'security_group', id: ids[0]! };
-      out.push(chain(family, 'filter', groupRulesChain(direction, ids), [...rules, ...tail], origin));
+      out.push(chain(family, 'filter', groupRulesChain(direction, ids), [...head, ...rules, ...tail], origin));
     }
   }
   return out;

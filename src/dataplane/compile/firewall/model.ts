@@ -4,7 +4,6 @@
  * of every security group those rules name as remote group. Drivers turn it into iptables
  * chains and ipsets (iptables_hybrid) or, later, OpenFlow conntrack flows (openvswitch).
  */
-import { parseIp } from '../../../model/ip/address.js';
 import { type Cidr, formatCidr, parseCidr } from '../../../model/ip/cidr.js';
 import { tapDevice } from '../../../model/names.js';
 import type { Port, SecurityGroupRule } from '../../../model/resources.js';
@@ -115,28 +114,23 @@ export function firewallModel(replica: ReplicaView, host: string, observedZones:
   const wanted = new Set(
     groups.flatMap((g) => g.rules.filter((r) => r.remoteGroup !== null).map((r) => `${r.family} ${r.remoteGroup}`)),
   );
-  const members = new Map<string, Set<string>>([...wanted].map((k) => [k, new Set()]));
+  // Members keep their address as a sort key, so sorting 2,000 of them parses nothing.
+  const members = new Map<string, Map<string, bigint>>([...wanted].map((k) => [k, new Map()]));
   for (const p of replica.ports.values()) {
-    for (const g of p.security_groups) {
-      for (const family of [4, 6] as const) {
-        const set = members.get(`${family} ${g}`);
-        if (!set) continue;
-        for (const s of portSources(p)) if (s.cidr.version === family) for (const m of setMembers(s.cidr)) set.add(m);
+    if (!p.security_groups.some((g) => members.has(`4 ${g}`) || members.has(`6 ${g}`))) continue;
+    for (const s of portSources(p)) {
+      for (const g of p.security_groups) {
+        const target = members.get(`${s.cidr.version} ${g}`);
+        if (target) for (const m of setMembers(s.cidr)) target.set(m, s.cidr.network);
       }
     }
   }
   const remoteGroups = [...members]
     .map(([key, set]) => {
       const [family, groupId] = key.split(' ') as [string, string];
-      return { groupId, family: Number(family) as 4 | 6, members: [...set].sort(compareMembers) };
+      const sorted = [...set].sort(([a, x], [b, y]) => (x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0));
+      return { groupId, family: Number(family) as 4 | 6, members: sorted.map(([m]) => m) };
     })
     .sort((a, b) => (a.groupId === b.groupId ? a.family - b.family : a.groupId < b.groupId ? -1 : 1));
   return { ports, groups, remoteGroups };
-}
-
-/** Members in address order, so goldens read naturally. */
-function compareMembers(a: string, b: string): number {
-  const x = parseIp(a.split('/')[0]!)?.value ?? 0n;
-  const y = parseIp(b.split('/')[0]!)?.value ?? 0n;
-  return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
 }

@@ -245,6 +245,24 @@ describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
     assert.equal(await canPing('compute1', 'vm4', ipOf(vm1)), false, 'the others still filter what vm4 sends');
   });
 
+  it('filters IPv6 the same way, neighbour discovery included', async () => {
+    const { network: dual } = await t.api.post<{ network: Network }>('/v2.0/networks', {
+      network: { name: 'alpha-dual', project_id: 'alpha' },
+    });
+    await t.api.post('/v2.0/subnets', {
+      subnet: { network_id: dual.id, ip_version: 6, cidr: '2001:db8:1::/64', project_id: 'alpha' },
+    });
+    const v6 = (p: Port) => p.fixed_ips.find((f) => f.ip_address.includes(':'))!.ip_address;
+    const vm5 = await t.instance('compute1', 'vm5', { network_id: dual.id, project_id: 'alpha' });
+    const vm6 = await t.instance('compute2', 'vm6', { network_id: dual.id, project_id: 'alpha' });
+    const vm7 = await t.instance('compute2', 'vm7', { network_id: dual.id, project_id: 'alpha', security_groups: [web.id] });
+    const ping6 = (node: string, vm: string, ip: string) => canPing(node, vm, ip, ['-6']);
+    await t.until('vm5 reaches vm6 over IPv6', () => ping6('compute1', 'vm5', v6(vm6)), 30_000);
+    assert.equal(await ping6('compute1', 'vm5', v6(vm7)), false, 'web lets no ICMPv6 echo in');
+    await addRule({ security_group_id: web.id, ethertype: 'IPv6', protocol: 'ipv6-icmp', port_range_min: 128 });
+    await t.until('echo over IPv6 into web', () => ping6('compute1', 'vm5', v6(vm7)));
+  });
+
   it('loses no packet of an allowed flow while the agents restart', async () => {
     const ping = t.lab.exec('compute1', ['ping', '-c', '400', '-i', '0.01', '-W', '1', ipOf(vm2)], 'vm1');
     await new Promise((r) => setTimeout(r, 500));

@@ -8,6 +8,7 @@ import type { ReplicaView } from '../inputs.js';
 import type { PlanPart } from '../plan.js';
 import { renderIpsets, renderIptables } from '../render-iptables.js';
 import { compileFirewall } from './compile-firewall.js';
+import { linkLocal } from './iptables-hybrid/port-chains.js';
 
 const GOLDEN = new URL('../../../../src/dataplane/compile/__golden__/', import.meta.url);
 
@@ -211,5 +212,12 @@ describe('compileFirewall (iptables_hybrid)', () => {
   it('compiles nothing with the noop driver', () => {
     const part = compileFirewall(replicaWith(), { vifs: [], localVlans: new Map() }, { ...compute1, firewallDriver: 'noop' });
     assert.deepEqual(part, {});
+  });
+});
+
+describe('linkLocal', () => {
+  it('derives the EUI-64 link-local address in canonical form', () => {
+    assert.equal(linkLocal('fa:16:3e:00:00:01'), 'fe80::f816:3eff:fe00:1');
+    assert.equal(linkLocal('02:00:00:00:00:01'), 'fe80::ff:fe00:1');
   });
 });

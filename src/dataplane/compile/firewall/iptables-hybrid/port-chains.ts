@@ -15,6 +15,7 @@
  * the port chain (sg-chain, which accepts; or the INPUT hook, which hands on to the host's
  * own rules), exactly as a RETURN at the end of a Neutron port chain would.
  */
+import { normalizeIp } from '../../../../model/ip/address.js';
 import { type Cidr, formatCidr, parseCidr } from '../../../../model/ip/cidr.js';
 import { FIREWALL_FALLBACK_CHAIN, groupRulesChain, portChain } from '../../../../model/names.js';
 import type { FirewallPortItem } from '../../plan.js';
@@ -29,7 +30,9 @@ export function linkLocal(mac: string): string {
   const b = mac.split(':').map((x) => Number.parseInt(x, 16));
   b[0] = b[0]! ^ 2;
   const words = [(b[0] << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!];
-  return `fe80::${words.map((w) => w.toString(16)).join(':')}`;
+  const text = `fe80:0:0:0:${words.map((w) => w.toString(16)).join(':')}`;
+  // As iptables-save prints it (RFC 5952: the longest run of zero words compressed).
+  return normalizeIp(text) ?? text;
 }
 
 /** The port's fixed IPs of one family, as /32 or /128 in canonical form. */

@@ -198,7 +198,7 @@ export class HostAgent {
     // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
     await applyBeforeOvs(plan, this.settings, true);
     // Before OVS wires a new VIF, so its traffic never flows unfiltered.
-    const firewall = (await this.firewall?.apply(plan, full)) ?? { changed: false, revoked: 0 };
+    const firewall = (await this.firewall?.apply(plan, full)) ?? { changed: false };
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);

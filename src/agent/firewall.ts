@@ -44,6 +44,9 @@ export interface FirewallPassResult {
   readonly changed: boolean;
   /** Connections deleted because the rules no longer allow them. */
   readonly revoked: number;
+  /** Milliseconds until ipsets and iptables were in place, and for the conntrack part after. */
+  readonly tablesMs: number;
+  readonly conntrackMs: number;
 }
 
 const sameStrings = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -161,7 +164,8 @@ export class HostFirewall {
       before.portList.length === plan.firewallPorts.length &&
       before.portList.every((p, i) => samePort(p, plan.firewallPorts[i]!)) &&
       isDeepStrictEqual(before.groupList, plan.firewallGroups);
-    if (!full && same) return { changed: false, revoked: 0 };
+    if (!full && same) return { changed: false, revoked: 0, tablesMs: 0, conntrackMs: 0 };
+    const started = performance.now();
     if (full || !before) await this.checkBridgeNetfilter();
     const known = full ? null : before;
 
@@ -176,6 +180,7 @@ export class HostFirewall {
     }
     await restoreIpsets(this.netns, destroy);
 
+    const tablesDone = performance.now();
     const groups = new Map(plan.firewallGroups.map((g) => [g.groupId, g]));
     const zones = zonesOf(plan.firewallPorts);
     await this.flushDeparted(before?.zones ?? this.hostZones ?? new Map(), zones);
@@ -191,7 +196,14 @@ export class HostFirewall {
       groups,
       zones,
     };
-    return { changed, revoked };
+    const result = {
+      changed,
+      revoked,
+      tablesMs: Math.round((tablesDone - started) * 10) / 10,
+      conntrackMs: Math.round((performance.now() - tablesDone) * 10) / 10,
+    };
+    this.log.debug({ ...result, full, judgedZones: judged.size }, 'firewall applied');
+    return result;
   }
 
   /** A zone whose port left (or lost port security) must not hand its entries to the next port. */

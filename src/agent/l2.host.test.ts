@@ -117,13 +117,16 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
         'the tunnel to compute2 to go',
         async () => !(await t.lab.exec('compute1', ['ovs-vsctl', 'list-ports', 'br-tun'])).stdout.includes(tunnel),
       );
-      // Flows br-tun learnt from traffic (cookie 0) age out by themselves; the agent's must go, in
-      // the same pass as the tunnel but after its OVSDB transaction, so wait for them too.
-      await t.until('no unicast flow of the agent for the deleted port', async () => {
-        const flows = await t.lab.exec('compute1', ['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', 'br-tun']);
-        const ours = flows.stdout.split('\n').filter((l) => l.includes('cookie=0x5155'));
-        return !ours.some((l) => l.includes(vm2.mac_address));
-      });
+      // Flows br-tun learnt from traffic (cookie 0) age out by themselves; the agent's must go. The
+      // pass removes the tunnel port first and replaces the flows right after, so wait for both.
+      const ours = async () =>
+        (await t.lab.exec('compute1', ['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', 'br-tun'])).stdout
+          .split('\n')
+          .filter((l) => l.includes('cookie=0x5155'));
+      await t.until(
+        'no unicast flow of the agent for the deleted port',
+        async () => !(await ours()).some((l) => l.includes(vm2.mac_address)),
+      );
     });
   });
 }

@@ -51,5 +51,13 @@ describe('conntrack driver', () => {
       '22',
     ]);
     assert.deepEqual(filterArgs({ family: 4, protocol: 112 }), ['-f', 'ipv4', '-p', '112']);
+    assert.deepEqual(filterArgs({ family: 4, dst: '203.0.113.20', replySrc: '10.0.0.4' }), [
+      '-f',
+      'ipv4',
+      '-d',
+      '203.0.113.20',
+      '-r',
+      '10.0.0.4',
+    ]);
   });
 });

@@ -4,6 +4,7 @@
  *
  *   ip netns exec NS conntrack -L -f ipv4 -w 4097
  *   ip netns exec NS conntrack -D -f ipv4 -w 4097 -s 10.0.0.3 -d 10.0.0.5 -p tcp --sport 40022 --dport 22
+ *   ip netns exec qrouter-… conntrack -D -f ipv4 -d 203.0.113.20 -r 10.0.0.4
  */
 import type { TrackedConnection } from '../compile/firewall/verdict.js';
 import { inNetns, run } from './exec.js';
@@ -20,6 +21,9 @@ export interface ConntrackFilter {
   readonly dst?: string;
   readonly sport?: number;
   readonly dport?: number;
+  /** Reply direction (after NAT: where the connection really goes). */
+  readonly replySrc?: string;
+  readonly replyDst?: string;
 }
 
 /** conntrack knows these by name, and only by name does it accept their port options. */
@@ -39,6 +43,8 @@ export function filterArgs(f: ConntrackFilter): string[] {
   if (f.zone !== undefined) args.push('-w', String(f.zone));
   if (f.src !== undefined) args.push('-s', f.src);
   if (f.dst !== undefined) args.push('-d', f.dst);
+  if (f.replySrc !== undefined) args.push('-r', f.replySrc);
+  if (f.replyDst !== undefined) args.push('-q', f.replyDst);
   if (f.protocol !== undefined) args.push('-p', NAMES[f.protocol] ?? String(f.protocol));
   if (f.sport !== undefined) args.push('--sport', String(f.sport));
   if (f.dport !== undefined) args.push('--dport', String(f.dport));
@@ -89,6 +95,6 @@ export async function listEntries(netns: string | null, filter: ConntrackFilter)
 /** Deletes the matching entries; returns how many there were. */
 export async function deleteEntries(netns: string | null, filter: ConntrackFilter): Promise<number> {
   // Status 1: nothing matched (already gone).
-  const { stdout } = await run(inNetns(netns, ['conntrack', '-D', ...filterArgs(filter)]), { okStatuses: [1] });
-  return stdout.split('\n').filter((l) => l.trim() !== '').length;
+  const { stderr } = await run(inNetns(netns, ['conntrack', '-D', ...filterArgs(filter)]), { okStatuses: [1] });
+  return Number(/(\d+) flow entries have been deleted/.exec(stderr)?.[1] ?? 0);
 }

@@ -62,6 +62,26 @@ export class SqliteWriter {
     this.stmt("update meta set value = ? where key = 'revision'").run(String(revision));
   }
 
+  /** Change log entries after `revision`, in order (the catch-up of the synchronous path). */
+  changesSince(revision: number): { revision: number; kind: Kind; id: string; op: 'put' | 'delete'; record: AnyRecord }[] {
+    const rows = this.stmt('select revision, kind, id, op, body from changes where revision > ? order by revision, seq').all(
+      revision,
+    ) as {
+      revision: number;
+      kind: Kind;
+      id: string;
+      op: 'put' | 'delete';
+      body: string;
+    }[];
+    return rows.map((r) => ({
+      revision: Number(r.revision),
+      kind: r.kind,
+      id: r.id,
+      op: r.op,
+      record: JSON.parse(r.body) as AnyRecord,
+    }));
+  }
+
   private allocations(c: Change): void {
     this.stmt('delete from ip_allocations where port_id = ?').run(c.id);
     if (c.op !== 'put') return;

@@ -121,14 +121,17 @@ export class Store {
    * process wrote since this view's revision, the catch-up needs the async path: take it.
    */
   private async writeSqlite<T>(writer: SqliteWriter, rules: (tx: WriteTx) => T): Promise<T> {
+    // Entirely synchronous from BEGIN to COMMIT: nothing in this process can interleave, and
+    // another process waits on SQLite's lock (busy_timeout) instead of on this thread.
     writer.begin();
     let commit: Commit | null = null;
     let out: T;
     try {
-      if (writer.revision() !== this.memory.revision) {
+      const latest = writer.revision();
+      if (latest !== this.memory.revision && !this.catchUpSync(writer)) {
         writer.rollback();
-        await this.database.writeTransaction((sqlTx) => this.catchUp(sqlTx));
-        writer.begin();
+        await this.database.writeTransaction((sqlTx) => this.reload(sqlTx));
+        return this.writeSqlite(writer, rules);
       }
       const overlay = new Overlay(this.memory);
       out = rules(new StoreTx(overlay, this.memory, timestamp(this.options.clock?.() ?? new Date())));
@@ -147,6 +150,20 @@ export class Store {
     }
     if (commit) this.publish(commit);
     return out;
+  }
+
+  /** Applies other processes' writes from the change log; false when it no longer reaches back. */
+  private catchUpSync(writer: SqliteWriter): boolean {
+    const changes = writer.changesSince(this.memory.revision);
+    if (changes.length === 0 || changes[0]!.revision !== this.memory.revision + 1) return false;
+    let i = 0;
+    while (i < changes.length) {
+      const revision = changes[i]!.revision;
+      const batch: Change[] = [];
+      for (; i < changes.length && changes[i]!.revision === revision; i++) batch.push(changes[i]!);
+      this.publish({ revision, changes: batch });
+    }
+    return true;
   }
 
   /** Changes after `revision`, or null when the log no longer reaches back that far. */

@@ -27,6 +27,7 @@ import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { DhcpPortKeeper } from './dhcp-ports.js';
 import { applyFlows } from './flows.js';
+import { HostFirewall } from './firewall.js';
 import { applyAfterOvs, applyBeforeOvs } from './host-apply.js';
 import { Replica } from './replica.js';
 import { PortStatusReporter, type Role, agentReports, sendReports } from './reporter.js';
@@ -37,11 +38,20 @@ export interface ReconcileStats {
   readonly ms: number;
   readonly full: boolean;
   readonly revision: number;
-  /** What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced. */
-  readonly changed: { readonly ovsdb: boolean; readonly flowBridges: number };
+  /**
+   * What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced,
+   * the firewall's iptables or ipsets.
+   */
+  readonly changed: PassChanges;
   /** What the DHCP role did: dnsmasq starts, reloads, releases, stops; DHCP port API calls. */
   readonly dhcp: { readonly dnsmasq: DnsmasqReport; readonly portChanges: number };
   readonly error: string | null;
+}
+
+export interface PassChanges {
+  readonly ovsdb: boolean;
+  readonly flowBridges: number;
+  readonly firewall: boolean;
 }
 
 export interface AgentStatus {
@@ -73,6 +83,8 @@ export class HostAgent {
   private backoffMs = 0;
   private readonly appliedFlows = new Map<string, string>();
   private knownTunnels = new Set<string>();
+  /** The L2 role's firewall (security groups); null without the l2 role. */
+  private readonly firewall: HostFirewall | null;
   lastPlan: HostPlan | null = null;
   lastReconcile: ReconcileStats | null = null;
   reconciles = 0;
@@ -85,6 +97,7 @@ export class HostAgent {
   ) {
     this.ports = new PortStatusReporter(client, settings.host, log);
     this.dhcpPorts = settings.roles.includes('dhcp') ? new DhcpPortKeeper(client, settings.host, log) : null;
+    this.firewall = settings.roles.includes('l2') ? new HostFirewall(log) : null;
   }
 
   get roles(): Role[] {
@@ -147,7 +160,7 @@ export class HostAgent {
       this.fullPending = false;
       const started = performance.now();
       let error: string | null = null;
-      let changed = { ovsdb: false, flowBridges: 0 };
+      let changed: PassChanges = { ovsdb: false, flowBridges: 0, firewall: false };
       let dhcp = { dnsmasq: emptyDnsmasqReport(), portChanges: 0 };
       try {
         ({ dhcp, ...changed } = await this.reconcile(full));
@@ -174,14 +187,10 @@ export class HostAgent {
     }
   }
 
-  private async reconcile(full: boolean): Promise<{
-    ovsdb: boolean;
-    flowBridges: number;
-    dhcp: { dnsmasq: DnsmasqReport; portChanges: number };
-  }> {
+  private async reconcile(full: boolean): Promise<PassChanges & { dhcp: { dnsmasq: DnsmasqReport; portChanges: number } }> {
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
-    const facts = factsFrom(state, 'br-int');
+    const facts = { ...factsFrom(state, 'br-int'), conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
     if (!this.replica.synced) {
       // Before the first snapshot the agent knows nothing: keep every flow and tag as it is.
@@ -193,10 +202,12 @@ export class HostAgent {
       };
       const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
       await ensureUnderlayAddress(this.settings);
-      return { ovsdb: r.changed, flowBridges: 0, dhcp: { dnsmasq: emptyDnsmasqReport(), portChanges: 0 } };
+      return { ovsdb: r.changed, flowBridges: 0, firewall: false, dhcp: { dnsmasq: emptyDnsmasqReport(), portChanges: 0 } };
     }
     // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
     await applyBeforeOvs(plan, this.settings, true);
+    // Before OVS wires a new VIF, so its traffic never flows unfiltered.
+    const firewall = (await this.firewall?.apply(plan, full)) ?? { changed: false };
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
@@ -209,7 +220,7 @@ export class HostAgent {
     await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
     this.lastPlan = plan;
     const portChanges = await this.syncDhcpPorts(full);
-    return { ovsdb: ovsResult.changed, flowBridges, dhcp: { dnsmasq: after.dnsmasq, portChanges } };
+    return { ovsdb: ovsResult.changed, flowBridges, firewall: firewall.changed, dhcp: { dnsmasq: after.dnsmasq, portChanges } };
   }
 
   /** Creates, updates and deletes this host's DHCP ports; failures retry on a later pass. */

@@ -39,6 +39,11 @@ export const AgentConfigSchema = Type.Object(
       default: 'br-phy',
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
+    firewallDriver: Type.Union([Type.Literal('iptables_hybrid'), Type.Literal('noop')], {
+      default: 'iptables_hybrid',
+      description:
+        "How the l2 role enforces security groups: 'iptables_hybrid' (iptables and ipsets on the hybrid plug's qbr bridge) or 'noop' (no filtering).",
+    }),
     stateDir: Type.String({
       default: '/var/lib/quark/agent',
       description: 'Where the agent keeps dnsmasq files, pid files and its status socket.',

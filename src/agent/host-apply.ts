@@ -41,21 +41,17 @@ export async function applyBeforeOvs(plan: HostPlan, settings: HostSettings, pru
   return announced.map((a) => a.address);
 }
 
-function iptablesGroups(
-  plan: HostPlan,
-  settings: HostSettings,
-): Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }> {
+function iptablesGroups(plan: HostPlan): Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }> {
   const groups = new Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }>();
   const group = (netns: string | null, family: 4 | 6) => {
     const key = `${netns ?? ''} ${family}`;
     if (!groups.has(key)) groups.set(key, { netns, family, items: [] });
     return groups.get(key)!;
   };
-  // The host's own tables (the firewall) and every owned namespace are always visited, so
-  // chains that are no longer wanted get removed.
-  if (settings.roles.includes('l2')) for (const f of [4, 6] as const) group(null, f);
+  // Every owned namespace is always visited, so chains no longer wanted get removed. The host's
+  // own tables belong to the firewall (agent/firewall.ts).
   for (const ns of plan.namespaces) for (const f of [4, 6] as const) group(ns.name, f);
-  for (const c of plan.iptables) group(c.netns, c.family).items.push(c);
+  for (const c of plan.iptables) if (c.netns !== null) group(c.netns, c.family).items.push(c);
   return groups;
 }
 
@@ -74,11 +70,10 @@ export async function applyAfterOvs(
     plan.namespaces.map((n) => n.name),
   );
   const byNetns = new Map<string | null, typeof plan.ipsets>();
-  for (const s of plan.ipsets) byNetns.set(s.netns, [...(byNetns.get(s.netns) ?? []), s]);
-  if (settings.roles.includes('l2') && !byNetns.has(null)) byNetns.set(null, []);
+  for (const s of plan.ipsets) if (s.netns !== null) byNetns.set(s.netns, [...(byNetns.get(s.netns) ?? []), s]);
   const destroyStale: (() => Promise<void>)[] = [];
   for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
-  for (const g of iptablesGroups(plan, settings).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
+  for (const g of iptablesGroups(plan).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
   for (const destroy of destroyStale) await destroy();
   const dnsmasq = await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune, full });
   if (prune) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);

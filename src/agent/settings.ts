@@ -39,5 +39,6 @@ export function hostSettings(config: AgentConfig): HostSettings {
         ? { bridge: config.underlayBridge, interface: config.underlayInterface }
         : null,
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
+    firewallDriver: config.firewallDriver,
   };
 }

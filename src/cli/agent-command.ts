@@ -24,6 +24,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--bridge-mappings <list>', 'physnet:bridge,…', list)
     .option('--datapath <type>', 'auto, system or netdev')
     .option('--underlay-interface <dev>', 'userspace datapath: interface that carries tunnels')
+    .option('--firewall-driver <name>', 'iptables_hybrid or noop')
     .option('--state-dir <dir>', 'state directory')
     .option('--ovs-rundir <dir>', 'OVS run directory')
     .option('--log-level <level>', 'log level')

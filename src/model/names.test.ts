@@ -34,6 +34,17 @@ describe('names', () => {
     const id = randomUUID();
     assert.ok(names.portChain('i', id).length <= 28);
     assert.ok(names.remoteGroupSet('IPv6', id).length <= 31);
+    for (const c of [names.FIREWALL_FALLBACK_CHAIN, names.FIREWALL_ZONE_CHAIN, names.groupRulesChain('o', [id, randomUUID()])])
+      assert.ok(c.length <= 28, c);
+  });
+
+  it('group rule chains: one group by its id, several by a hash of the set, whatever the order', () => {
+    const a = '3c9b4a1e-2f5d-4c1a-9e0b-123456789abc';
+    const b = '7f00aa12-0000-4000-8000-000000000000';
+    assert.equal(names.groupRulesChain('i', [a]), 'quark-fw-gi3c9b4a1e-2');
+    assert.equal(names.groupRulesChain('o', [a, b]), names.groupRulesChain('o', [b, a]));
+    assert.match(names.groupRulesChain('i', [a, b]), /^quark-fw-gi[0-9a-f]{10}$/);
+    assert.notEqual(names.groupRulesChain('i', [a, b]), names.groupRulesChain('i', [a]));
   });
 
   it("dhcp port device_id is Neutron's dhcp<uuid5(NAMESPACE_DNS, host)>-<network id>", () => {

@@ -72,6 +72,35 @@ export function portChain(direction: 'i' | 'o' | 's', portId: string): string {
   return `${FIREWALL_CHAIN_PREFIX}${direction}${portId.slice(0, 10)}`;
 }
 
+/** The firewall's chains hooked into the built-in ones (Neutron: `neutron-openvswi-FORWARD`…). */
+export const FIREWALL_FORWARD_CHAIN = `${FIREWALL_CHAIN_PREFIX}FORWARD`;
+export const FIREWALL_INPUT_CHAIN = `${FIREWALL_CHAIN_PREFIX}INPUT`;
+/** raw table: sets each port's conntrack zone. */
+export const FIREWALL_ZONE_CHAIN = `${FIREWALL_CHAIN_PREFIX}PREROUTING`;
+/** Dispatches bridged traffic to the port chains; accepts what they return. */
+export const FIREWALL_SG_CHAIN = `${FIREWALL_CHAIN_PREFIX}sg-chain`;
+/** Drops whatever no rule allowed. */
+export const FIREWALL_FALLBACK_CHAIN = `${FIREWALL_CHAIN_PREFIX}sg-fallback`;
+
+/**
+ * The chain holding the rules of a set of security groups for one direction (`gi` ingress, `go`
+ * egress), shared by every port of the host with exactly those groups: `quark-fw-gi` + 10
+ * characters of the group id for one group, or of a hash of the sorted ids for several (a hash
+ * has no dash, a group id has one at that place, so the two never meet). Port chains jump to
+ * it, so a rule change rewrites one chain, not one per port.
+ */
+export function groupRulesChain(direction: 'i' | 'o', groupIds: readonly string[]): string {
+  const key = groupIds.length === 1 ? groupIds[0]!.slice(0, 10) : fnv1a64([...groupIds].sort().join(',')).slice(0, 10);
+  return `${FIREWALL_CHAIN_PREFIX}g${direction}${key}`;
+}
+
+/** 64-bit FNV-1a as 16 hex digits: stable, dependency-free, enough to tell a host's group sets apart. */
+function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) h = ((h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, '0');
+}
+
 /** ipset names: `Q` + ethertype + security group id, within ipset's 31-character limit. */
 export function remoteGroupSet(ethertype: 'IPv4' | 'IPv6', securityGroupId: string): string {
   return `Q${ethertype}${securityGroupId}`.slice(0, 29);

@@ -15,7 +15,7 @@ import { type HostPlan, PLAN_SECTIONS, type PlanPart } from './plan.js';
 export function compile(replica: ReplicaView, facts: HostFacts, settings: HostSettings): HostPlan {
   const l2 = compileL2(replica, facts, settings);
   const parts: PlanPart[] = [l2.part];
-  if (settings.roles.includes('l2')) parts.push(compileFirewall(replica, settings));
+  if (settings.roles.includes('l2')) parts.push(compileFirewall(replica, facts, settings));
   if (settings.roles.includes('dhcp')) parts.push(compileDhcp(replica, settings));
   if (settings.roles.includes('l3')) parts.push(compileL3(replica, settings));
   const merged = Object.fromEntries(

@@ -44,6 +44,11 @@ export interface HostFacts {
   readonly vifs: readonly ObservedVif[];
   /** Local VLANs found on the host (from br-int ports' other_config), by network id. */
   readonly localVlans: ReadonlyMap<string, number>;
+  /**
+   * Conntrack zones the firewall already gave ports, by device (tap…), so zones survive agent
+   * restarts (read from the raw table) and never change under a live connection.
+   */
+  readonly conntrackZones?: ReadonlyMap<string, number>;
 }
 
 /** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
@@ -53,6 +58,9 @@ export interface UnderlaySettings {
 }
 
 export type HostRole = 'l2' | 'dhcp' | 'l3';
+
+/** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
+export type FirewallDriverName = 'iptables_hybrid' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
@@ -68,6 +76,8 @@ export interface HostSettings {
   readonly underlay: UnderlaySettings | null;
   /** The DHCP role's settings; DEFAULT_DHCP_SETTINGS when absent. */
   readonly dhcp?: DhcpSettings;
+  /** Default: iptables_hybrid. */
+  readonly firewallDriver?: FirewallDriverName;
 }
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */

@@ -166,7 +166,62 @@ export interface DnsmasqItem {
   readonly origin: Origin;
 }
 
+/**
+ * A security group rule as every firewall driver reads it: the protocol as a number, the
+ * remote prefix with host bits cleared, ICMP type and code in the port fields (as the API).
+ */
+export interface FirewallRule {
+  readonly ruleId: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly family: 4 | 6;
+  /** IANA protocol number; null: any. */
+  readonly protocol: number | null;
+  /** Port range (TCP, UDP, SCTP, DCCP, UDP-Lite), or ICMP type (min) and code (max); null: any. */
+  readonly portMin: number | null;
+  readonly portMax: number | null;
+  /** Canonical CIDR; null: anywhere (or a remote group). */
+  readonly remotePrefix: string | null;
+  /** Members of this security group (the ipset of the rule's family). */
+  readonly remoteGroup: string | null;
+}
+
+/**
+ * A port the L2 role's firewall knows on this host: filtered (port security on) or let
+ * through (port security off). Plain data that any firewall driver enforces and that the
+ * agent uses to judge conntrack entries after rules narrow.
+ */
+export interface FirewallPortItem {
+  readonly kind: 'firewallPort';
+  readonly portId: string;
+  /** The instance's device (tap…), where the hybrid plug makes its traffic visible. */
+  readonly device: string;
+  readonly filtered: boolean;
+  /** Its own conntrack zone (filtered ports only). */
+  readonly zone: number | null;
+  readonly mac: string;
+  /** Its fixed IPs. */
+  readonly fixedIps: readonly string[];
+  /**
+   * What the port may send from: its fixed IPs with its MAC, then its allowed address pairs
+   * with theirs; canonical CIDRs, lower-case MACs.
+   */
+  readonly sources: readonly { readonly cidr: string; readonly mac: string }[];
+  /** Its security groups, sorted. */
+  readonly groups: readonly string[];
+  readonly origin: Origin;
+}
+
+/** The rules of one security group that a filtered port of this host uses. */
+export interface FirewallGroupItem {
+  readonly kind: 'firewallGroup';
+  readonly groupId: string;
+  readonly rules: readonly FirewallRule[];
+  readonly origin: Origin;
+}
+
 export type PlanItem =
+  | FirewallPortItem
+  | FirewallGroupItem
   | DnsmasqItem
   | BridgeItem
   | OvsPortItem
@@ -192,6 +247,8 @@ export interface HostPlan {
   readonly iptables: readonly IptablesChainItem[];
   readonly ipsets: readonly IpsetItem[];
   readonly dnsmasq: readonly DnsmasqItem[];
+  readonly firewallPorts: readonly FirewallPortItem[];
+  readonly firewallGroups: readonly FirewallGroupItem[];
   /** Local VLAN of every network present on the host (kept across restarts). */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
@@ -213,4 +270,6 @@ export const PLAN_SECTIONS = [
   'iptables',
   'ipsets',
   'dnsmasq',
+  'firewallPorts',
+  'firewallGroups',
 ] as const satisfies readonly (keyof PlanPart)[];

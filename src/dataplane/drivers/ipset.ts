@@ -54,6 +54,16 @@ export async function observeIpsets(netns: string | null, prefixes: readonly str
   return parseIpsetSave(stdout, prefixes);
 }
 
+/** What the host holds after `items` were applied (see iptables.ts observedFrom). */
+export function observedSetsFrom(items: readonly IpsetItem[]): ObservedSet[] {
+  return items.map((s) => ({ name: s.name, members: new Set(s.members.map(normal)) }));
+}
+
+/** Runs one part of an ipsetScript (`ipset restore -exist`); an empty script runs nothing. */
+export async function restoreIpsets(netns: string | null, script: string): Promise<void> {
+  if (script) await run(inNetns(netns, ['ipset', 'restore', '-exist']), { input: `${script}\n` });
+}
+
 /**
  * Creates and fills sets (call before iptables rules that use them), and returns a function
  * that destroys stale sets (call after the rules that used them are gone).
@@ -65,8 +75,6 @@ export async function applyIpsets(
 ): Promise<() => Promise<void>> {
   const observed = await observeIpsets(netns, prefixes);
   const { create, destroy } = ipsetScript(desired, observed);
-  if (create) await run(inNetns(netns, ['ipset', 'restore', '-exist']), { input: `${create}\n` });
-  return async () => {
-    if (destroy) await run(inNetns(netns, ['ipset', 'restore', '-exist']), { input: `${destroy}\n` });
-  };
+  await restoreIpsets(netns, create);
+  return () => restoreIpsets(netns, destroy);
 }

@@ -106,14 +106,29 @@ export function restoreScript(desired: readonly IptablesChainItem[], observed: O
   return `${[...byTable].map(([t, lines]) => `*${t}\n${lines.join('\n')}\nCOMMIT`).join('\n')}\n`;
 }
 
-/** Applies the difference for one family in one namespace; returns whether anything changed. */
+/**
+ * What the host holds after `items` were applied: lets a caller that applied them skip
+ * iptables-save on its next pass (a full resync observes again).
+ */
+export function observedFrom(items: readonly IptablesChainItem[]): ObservedTables {
+  return {
+    chains: items.map((c) => ({ table: c.table, chain: c.chain, rules: c.rules })),
+    hooks: new Set(items.flatMap((c) => c.hooks.map((h) => `${c.table} ${h} ${c.chain}`))),
+  };
+}
+
+/**
+ * Applies the difference for one family in one namespace; returns whether anything changed.
+ * `known`: what the caller knows the host holds, instead of reading iptables-save.
+ */
 export async function applyIptables(
   netns: string | null,
   family: 4 | 6,
   desired: readonly IptablesChainItem[],
   prefixes: readonly string[],
+  known?: ObservedTables,
 ): Promise<boolean> {
-  const observed = await observeIptables(netns, family, prefixes);
+  const observed = known ?? (await observeIptables(netns, family, prefixes));
   const script = restoreScript(desired, observed);
   if (script === null) return false;
   await run(inNetns(netns, [bin(family, 'restore'), '--noflush']), { input: script });

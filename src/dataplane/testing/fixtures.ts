@@ -156,3 +156,26 @@ export function settings(host: string, over: Partial<HostSettings> = {}): HostSe
     ...over,
   };
 }
+
+export function securityGroup(over: Partial<SecurityGroup> & { id: string }): SecurityGroup {
+  return { ...STD, project_id: 'p1', name: over.id, stateful: true, ...over };
+}
+
+/** A rule with Neutron's defaults: IPv4, any protocol, any port, from anywhere. */
+export function sgRule(over: Partial<SecurityGroupRule> & { id: string; security_group_id: string }): SecurityGroupRule {
+  return {
+    project_id: 'p1',
+    direction: 'ingress',
+    ethertype: 'IPv4',
+    protocol: null,
+    port_range_min: null,
+    port_range_max: null,
+    remote_ip_prefix: null,
+    remote_group_id: null,
+    description: '',
+    created_at: STD.created_at,
+    updated_at: STD.updated_at,
+    revision_number: 1,
+    ...over,
+  };
+}

@@ -1,7 +1,17 @@
-/** The firewall part of the plan: iptables chains and ipsets on the hybrid qbr path (issue 8). */
-import type { HostSettings, ReplicaView } from '../inputs.js';
+/**
+ * The firewall part of the plan (L2 role): the model of what each port of this host may send
+ * and receive, and the items the configured driver enforces it with. The model itself is in
+ * the plan too (firewallPorts, firewallGroups): the agent judges conntrack entries with it when
+ * rules narrow.
+ */
+import type { HostFacts, HostSettings, ReplicaView } from '../inputs.js';
 import type { PlanPart } from '../plan.js';
+import { FIREWALL_DRIVERS } from './driver.js';
+import { firewallModel } from './model.js';
 
-export function compileFirewall(_replica: ReplicaView, _settings: HostSettings): PlanPart {
-  return {};
+export function compileFirewall(replica: ReplicaView, facts: HostFacts, settings: HostSettings): PlanPart {
+  const driver = FIREWALL_DRIVERS[settings.firewallDriver ?? 'iptables_hybrid'];
+  if (driver.name === 'noop') return {};
+  const model = firewallModel(replica, settings.host, facts.conntrackZones ?? new Map());
+  return { firewallPorts: model.ports, firewallGroups: model.groups, ...driver.enforce(model) };
 }

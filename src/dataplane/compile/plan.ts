@@ -163,7 +163,24 @@ export interface DnsmasqItem {
   readonly origin: Origin;
 }
 
+/**
+ * A floating IP as a router serves it here: the mapping that the router's NAT rules and the
+ * /32 on its qg- device implement (those are iptables and service port items). The agent
+ * compares these between passes to flush the conntrack entries of a mapping that went away or
+ * changed, and reports the floating IPs it serves as ACTIVE.
+ */
+export interface FloatingIpItem {
+  readonly kind: 'floatingIp';
+  readonly netns: string;
+  /** The qg- device that holds the floating address. */
+  readonly device: string;
+  readonly floatingIpAddress: string;
+  readonly fixedIpAddress: string;
+  readonly origin: Origin;
+}
+
 export type PlanItem =
+  | FloatingIpItem
   | DnsmasqItem
   | BridgeItem
   | OvsPortItem
@@ -189,6 +206,7 @@ export interface HostPlan {
   readonly iptables: readonly IptablesChainItem[];
   readonly ipsets: readonly IpsetItem[];
   readonly dnsmasq: readonly DnsmasqItem[];
+  readonly floatingIps: readonly FloatingIpItem[];
   /** Local VLAN of every network present on the host (kept across restarts). */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
@@ -210,4 +228,5 @@ export const PLAN_SECTIONS = [
   'iptables',
   'ipsets',
   'dnsmasq',
+  'floatingIps',
 ] as const satisfies readonly (keyof PlanPart)[];

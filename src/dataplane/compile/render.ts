@@ -5,6 +5,7 @@
  * from.
  */
 import type { FlowItem, HostPlan, Origin } from './plan.js';
+import { renderLinux } from './render-linux.js';
 import { type BridgeRole, tableName } from './tables.js';
 
 function roleOf(bridge: string): BridgeRole {
@@ -45,5 +46,6 @@ export function renderPlan(plan: HostPlan): string {
   lines.push(`local vlans: ${vlans.map(([n, v]) => `${v}=network:${n.slice(0, 8)}`).join(' ') || 'none'}`);
   const states = [...plan.portStates].sort(([a], [b]) => (a < b ? -1 : 1));
   lines.push(`port states: ${states.map(([p, s]) => `${p.slice(0, 8)}=${s}`).join(' ') || 'none'}`);
+  lines.push(...renderLinux(plan, originLabel));
   return `${lines.join('\n')}\n`;
 }

@@ -25,9 +25,10 @@ import type { FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { applyFlows } from './flows.js';
-import { applyAfterOvs, applyBeforeOvs } from './host-apply.js';
+import { applyAfterOvs, applyBeforeOvs, namespaceDigests } from './host-apply.js';
+import { L3Role } from './l3.js';
 import { Replica } from './replica.js';
-import { PortStatusReporter, type Role, agentReports, sendReports } from './reporter.js';
+import { PortStatusReporter, type Role, agentReports, l3Counters, sendReports } from './reporter.js';
 import { ensureUnderlayAddress, refreshNeighbours } from './underlay.js';
 
 export interface ReconcileStats {
@@ -35,9 +36,18 @@ export interface ReconcileStats {
   readonly ms: number;
   readonly full: boolean;
   readonly revision: number;
-  /** What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced. */
-  readonly changed: { readonly ovsdb: boolean; readonly flowBridges: number };
+  /**
+   * What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced,
+   * changes to namespaces, devices, addresses, routes, sysctls and iptables.
+   */
+  readonly changed: Changed;
   readonly error: string | null;
+}
+
+export interface Changed {
+  readonly ovsdb: boolean;
+  readonly flowBridges: number;
+  readonly linux: number;
 }
 
 export interface AgentStatus {
@@ -66,6 +76,9 @@ export class HostAgent {
   private retryAt = 0;
   private backoffMs = 0;
   private readonly appliedFlows = new Map<string, string>();
+  /** Digest of each namespace's items as last applied (see host-apply.ts). */
+  private appliedNamespaces = new Map<string, string>();
+  private readonly l3: L3Role | null;
   private knownTunnels = new Set<string>();
   lastPlan: HostPlan | null = null;
   lastReconcile: ReconcileStats | null = null;
@@ -78,6 +91,7 @@ export class HostAgent {
     private readonly log: Logger,
   ) {
     this.ports = new PortStatusReporter(client, settings.host, log);
+    this.l3 = settings.roles.includes('l3') ? new L3Role(client, settings.host, log) : null;
   }
 
   get roles(): Role[] {
@@ -140,7 +154,7 @@ export class HostAgent {
       this.fullPending = false;
       const started = performance.now();
       let error: string | null = null;
-      let changed = { ovsdb: false, flowBridges: 0 };
+      let changed: Changed = { ovsdb: false, flowBridges: 0, linux: 0 };
       try {
         changed = await this.reconcile(full);
       } catch (e) {
@@ -165,7 +179,7 @@ export class HostAgent {
     }
   }
 
-  private async reconcile(full: boolean): Promise<{ ovsdb: boolean; flowBridges: number }> {
+  private async reconcile(full: boolean): Promise<Changed> {
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
     const facts = factsFrom(state, 'br-int');
@@ -180,21 +194,28 @@ export class HostAgent {
       };
       const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
       await ensureUnderlayAddress(this.settings);
-      return { ovsdb: r.changed, flowBridges: 0 };
+      return { ovsdb: r.changed, flowBridges: 0, linux: 0 };
     }
     // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
-    await applyBeforeOvs(plan, this.settings, true);
+    const digests = namespaceDigests(plan);
+    const unchanged = new Set(
+      full ? [] : [...digests].filter(([ns, d]) => this.appliedNamespaces.get(ns) === d).map(([ns]) => ns),
+    );
+    this.appliedNamespaces = new Map();
+    let linux = await applyBeforeOvs(plan, this.settings, true, unchanged);
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
-    await applyAfterOvs(plan, this.settings, true);
+    linux += await applyAfterOvs(plan, this.settings, true, unchanged);
+    this.appliedNamespaces = digests;
     const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
     this.knownTunnels = tunnels;
     if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
     await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
     this.lastPlan = plan;
-    return { ovsdb: ovsResult.changed, flowBridges };
+    await this.l3?.afterApply(plan, this.replica);
+    return { ovsdb: ovsResult.changed, flowBridges, linux };
   }
 
   status(): AgentStatus {
@@ -215,6 +236,7 @@ export class HostAgent {
     if (message.type === 'snapshot') {
       this.replica.replace(message.records, message.revision);
       this.ports.reset();
+      this.l3?.reset();
       this.schedule(true);
     } else {
       this.replica.apply(message.changes, message.revision);
@@ -238,7 +260,7 @@ export class HostAgent {
     return {
       l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size },
       dhcp: { networks: 0, ports: 0 },
-      l3: { routers: 0, floating_ips: 0 },
+      l3: l3Counters(plan),
     };
   }
 

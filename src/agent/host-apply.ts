@@ -4,6 +4,11 @@
  * outer ends; routes, ipsets, iptables and dnsmasq follow once the ports carry traffic; stale
  * things are removed last. Callers prune only once the replica is synced: before the first
  * snapshot the plan is a partial view and must not remove anything.
+ *
+ * Namespaces whose items are exactly those of the last successful pass (`unchanged`) are not
+ * read back on incremental passes: with a hundred routers that saves hundreds of `ip` and
+ * `iptables-save` runs per pass. Full resyncs visit every namespace, so changes made behind
+ * the agent's back are still repaired. Both functions return the number of changes they made.
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
@@ -27,23 +32,48 @@ export const OWNED_DEVICES = ['ns-', 'qr-', 'qg-'];
 export const OWNED_CHAINS = ['quark-'];
 export const OWNED_SETS = ['Q'];
 
-export async function applyBeforeOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<string[]> {
-  await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, false);
-  const announced = await applyServicePorts(plan.servicePorts, { txOffloadOff: settings.datapathType === 'netdev' });
-  await applySysctls(plan.sysctls);
+/** What the Linux items of each namespace are, to tell which namespaces a pass changes. */
+export function namespaceDigests(plan: HostPlan): Map<string, string> {
+  const items = new Map<string, unknown[]>(plan.namespaces.map((n) => [n.name, []]));
+  for (const section of [plan.servicePorts, plan.sysctls, plan.routes, plan.iptables] as const) {
+    for (const item of section as readonly { netns: string | null }[]) if (item.netns) items.get(item.netns)?.push(item);
+  }
+  return new Map([...items].map(([ns, list]) => [ns, JSON.stringify(list)]));
+}
+
+const changing = <T extends { netns: string | null }>(items: readonly T[], unchanged: ReadonlySet<string>) =>
+  unchanged.size === 0 ? items : items.filter((i) => i.netns === null || !unchanged.has(i.netns));
+
+/**
+ * `unchanged` is updated: namespaces this pass had to create are no longer unchanged.
+ * Gratuitous ARP runs in the background: arping takes a second and must not hold up the pass.
+ */
+export async function applyBeforeOvs(
+  plan: HostPlan,
+  settings: HostSettings,
+  prune: boolean,
+  unchanged: Set<string> = new Set(),
+): Promise<number> {
+  const { added } = await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, false);
+  for (const ns of added) unchanged.delete(ns);
+  const ports = await applyServicePorts(changing(plan.servicePorts, unchanged), {
+    txOffloadOff: settings.datapathType === 'netdev',
+  });
+  let changes = added.length + ports.changes + (await applySysctls(changing(plan.sysctls, unchanged)));
   if (prune)
-    await pruneServicePorts(
+    changes += await pruneServicePorts(
       plan.servicePorts,
-      plan.namespaces.map((n) => n.name),
+      plan.namespaces.map((n) => n.name).filter((n) => !unchanged.has(n)),
       OWNED_DEVICES,
     );
-  await Promise.all(announced.map((a) => announce(a.netns, a.device, a.address)));
-  return announced.map((a) => a.address);
+  for (const a of ports.announced) void announce(a.netns, a.device, a.address);
+  return changes;
 }
 
 function iptablesGroups(
   plan: HostPlan,
   settings: HostSettings,
+  unchanged: ReadonlySet<string>,
 ): Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }> {
   const groups = new Map<string, { netns: string | null; family: 4 | 6; items: IptablesChainItem[] }>();
   const group = (netns: string | null, family: 4 | 6) => {
@@ -54,23 +84,31 @@ function iptablesGroups(
   // The host's own tables (the firewall) and every owned namespace are always visited, so
   // chains that are no longer wanted get removed.
   if (settings.roles.includes('l2')) for (const f of [4, 6] as const) group(null, f);
-  for (const ns of plan.namespaces) for (const f of [4, 6] as const) group(ns.name, f);
-  for (const c of plan.iptables) group(c.netns, c.family).items.push(c);
+  for (const ns of plan.namespaces) if (!unchanged.has(ns.name)) for (const f of [4, 6] as const) group(ns.name, f);
+  for (const c of changing(plan.iptables, unchanged)) group(c.netns, c.family).items.push(c);
   return groups;
 }
 
-export async function applyAfterOvs(plan: HostPlan, settings: HostSettings, prune: boolean): Promise<void> {
-  await applyRoutes(
-    plan.routes,
-    plan.namespaces.map((n) => n.name),
+export async function applyAfterOvs(
+  plan: HostPlan,
+  settings: HostSettings,
+  prune: boolean,
+  unchanged: ReadonlySet<string> = new Set(),
+): Promise<number> {
+  let changes = await applyRoutes(
+    changing(plan.routes, unchanged),
+    plan.namespaces.map((n) => n.name).filter((n) => !unchanged.has(n)),
   );
   const byNetns = new Map<string | null, typeof plan.ipsets>();
   for (const s of plan.ipsets) byNetns.set(s.netns, [...(byNetns.get(s.netns) ?? []), s]);
   if (settings.roles.includes('l2') && !byNetns.has(null)) byNetns.set(null, []);
   const destroyStale: (() => Promise<void>)[] = [];
   for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
-  for (const g of iptablesGroups(plan, settings).values()) await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS);
+  for (const g of iptablesGroups(plan, settings, unchanged).values()) {
+    if (await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS)) changes++;
+  }
   for (const destroy of destroyStale) await destroy();
   await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
-  if (prune) await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true);
+  if (prune) changes += (await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true)).deleted.length;
+  return changes;
 }

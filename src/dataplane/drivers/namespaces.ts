@@ -7,19 +7,31 @@ import type { NetnsItem, RouteItem, ServicePortItem, SysctlItem } from '../compi
 import { inNetns, run } from './exec.js';
 import { addNetns, deleteNetns, ipBatch, listAddresses, listLinks, listNetns, listRoutes } from './ip.js';
 
-/** `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted. */
+/**
+ * `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted.
+ * Returns the namespaces it added and deleted.
+ */
 export async function applyNamespaces(
   desired: readonly NetnsItem[],
   ownedPrefixes: readonly string[],
   prune: boolean,
-): Promise<void> {
+): Promise<{ added: string[]; deleted: string[] }> {
   const existing = new Set(await listNetns());
-  for (const ns of desired) if (!existing.has(ns.name)) await addNetns(ns.name);
-  if (!prune) return;
+  const added: string[] = [];
+  const deleted: string[] = [];
+  for (const ns of desired) {
+    if (existing.has(ns.name)) continue;
+    await addNetns(ns.name);
+    added.push(ns.name);
+  }
+  if (!prune) return { added, deleted };
   const wanted = new Set(desired.map((n) => n.name));
   for (const name of existing) {
-    if (!wanted.has(name) && ownedPrefixes.some((p) => name.startsWith(p))) await deleteNetns(name);
+    if (wanted.has(name) || !ownedPrefixes.some((p) => name.startsWith(p))) continue;
+    await deleteNetns(name);
+    deleted.push(name);
   }
+  return { added, deleted };
 }
 
 export interface ServicePortOptions {
@@ -27,16 +39,23 @@ export interface ServicePortOptions {
   readonly txOffloadOff: boolean;
 }
 
+export interface ServicePortResult {
+  /** IPv4 addresses newly added to devices that announce (the caller sends gratuitous ARP). */
+  readonly announced: { netns: string; device: string; address: string }[];
+  /** Commands run to change the host (0 when everything was in place). */
+  readonly changes: number;
+}
+
 /**
  * Creates missing veth pairs, sets MAC/MTU/state, and makes each inner device's global
- * addresses exactly the wanted ones. Returns the IPv4 addresses newly added to devices that
- * announce (the caller sends gratuitous ARP for them).
+ * addresses exactly the wanted ones.
  */
 export async function applyServicePorts(
   items: readonly ServicePortItem[],
   options: ServicePortOptions,
-): Promise<{ netns: string; device: string; address: string }[]> {
+): Promise<ServicePortResult> {
   const announced: { netns: string; device: string; address: string }[] = [];
+  let changes = 0;
   const rootLinks = new Set((await listLinks(null)).map((l) => l.ifname));
   const byNetns = new Map<string, ServicePortItem[]>();
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
@@ -67,21 +86,24 @@ export async function applyServicePorts(
       }
       for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
     }
+    if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
     await ipBatch(null, root);
-    await ipBatch(netns, ['link set lo up', ...ns]);
+    await ipBatch(netns, ns);
+    changes += root.length + ns.length;
     if (options.txOffloadOff) {
       for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
     }
   }
-  return announced;
+  return { announced, changes };
 }
 
-/** Deletes devices in the owned namespaces that no service port wants (the veth peer goes too). */
+/** Deletes devices in the owned namespaces that no service port wants (the veth peer goes too); returns how many. */
 export async function pruneServicePorts(
   items: readonly ServicePortItem[],
   namespaces: readonly string[],
   devicePrefixes: readonly string[],
-): Promise<void> {
+): Promise<number> {
+  let deleted = 0;
   for (const netns of namespaces) {
     const wanted = new Set(items.filter((i) => i.netns === netns).map((i) => i.device));
     let links: { ifname: string }[];
@@ -95,7 +117,9 @@ export async function pruneServicePorts(
       netns,
       stale.map((l) => `link del ${l.ifname}`),
     );
+    deleted += stale.length;
   }
+  return deleted;
 }
 
 const routeKey = (r: { destination: string; via: string | null; device: string | null }) =>
@@ -103,9 +127,10 @@ const routeKey = (r: { destination: string; via: string | null; device: string |
 
 /**
  * Makes the static routes of each namespace exactly the wanted ones (`proto static` marks the
- * ones the agent owns; connected routes are the kernel's).
+ * ones the agent owns; connected routes are the kernel's). Returns the number of changes.
  */
-export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<void> {
+export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<number> {
+  let changes = 0;
   for (const netns of namespaces) {
     const want = items.filter((r) => r.netns === netns);
     const have = [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))].filter((r) => r.protocol === 'static');
@@ -125,11 +150,14 @@ export async function applyRoutes(items: readonly RouteItem[], namespaces: reado
       );
     }
     await ipBatch(netns, cmds);
+    changes += cmds.length;
   }
+  return changes;
 }
 
-/** Sets sysctls that differ, one `sysctl` call per namespace. */
-export async function applySysctls(items: readonly SysctlItem[]): Promise<void> {
+/** Sets sysctls that differ, one `sysctl` call per namespace; returns how many it set. */
+export async function applySysctls(items: readonly SysctlItem[]): Promise<number> {
+  let set = 0;
   const byNetns = new Map<string, SysctlItem[]>();
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
   for (const [netns, list] of byNetns) {
@@ -137,7 +165,9 @@ export async function applySysctls(items: readonly SysctlItem[]): Promise<void> 
     const current = stdout.split('\n');
     const changes = list.filter((i, n) => current[n]?.trim() !== i.value);
     if (changes.length > 0) await run(inNetns(netns, ['sysctl', '-qw', ...changes.map((i) => `${i.key}=${i.value}`)]));
+    set += changes.length;
   }
+  return set;
 }
 
 /** Gratuitous ARP for an address just added (`arping -A -U -c 1 -I DEV ADDR`); failures are ignored. */

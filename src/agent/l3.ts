@@ -1,0 +1,72 @@
+/**
+ * The imperative side of the L3 role, run after each pass has applied the plan: conntrack
+ * entries of floating IP mappings that went away are flushed (only now, once the NAT rules no
+ * longer recreate them), floating IP status is reported, and the ports of the routers served
+ * here are bound to this host (and those of routers gone elsewhere unbound).
+ *
+ * Mappings that changed while the agent was down cannot be found by comparing plans, so the
+ * first pass after a start reads each router's connection table and flushes what no longer
+ * matches the plan.
+ */
+import type { Logger } from 'pino';
+import type { QuarkClient } from '../client/client.js';
+import type { ReplicaView } from '../dataplane/compile/inputs.js';
+import type { FloatingIpItem, HostPlan } from '../dataplane/compile/plan.js';
+import { type NatMapping, flushMappings, listConnections, staleMappings } from '../dataplane/drivers/conntrack.js';
+import { FloatingIpStatusReporter, changedMappings, floatingIpStatuses } from './floating-ips.js';
+import { RouterPortBinder, routerPortBindings } from './router-bindings.js';
+
+export class L3Role {
+  private readonly binder: RouterPortBinder;
+  private readonly statuses: FloatingIpStatusReporter;
+  /** The mappings in place after the last flush; null until the first pass swept the tables. */
+  private mappings: readonly FloatingIpItem[] | null = null;
+
+  constructor(
+    client: QuarkClient,
+    private readonly host: string,
+    private readonly log: Logger,
+  ) {
+    this.binder = new RouterPortBinder(client, log);
+    this.statuses = new FloatingIpStatusReporter(client, host, log);
+  }
+
+  /** After a snapshot: what the server shows may have changed behind the agent's back. */
+  reset(): void {
+    this.statuses.reset();
+  }
+
+  /** Returns the number of connections flushed. */
+  async afterApply(plan: HostPlan, replica: ReplicaView): Promise<number> {
+    const flushed = await this.flush(plan);
+    await this.statuses.report(floatingIpStatuses(replica, plan), replica);
+    await this.binder.apply(routerPortBindings(replica, this.host));
+    return flushed;
+  }
+
+  private async flush(plan: HostPlan): Promise<number> {
+    const routers = new Set(plan.namespaces.filter((n) => n.origin.kind === 'router').map((n) => n.name));
+    const stale =
+      this.mappings === null ? await this.sweep(plan, routers) : changedMappings(this.mappings, plan.floatingIps, routers);
+    let flushed = 0;
+    for (const [netns, mappings] of stale) flushed += await flushMappings(netns, mappings);
+    this.mappings = plan.floatingIps;
+    if (flushed > 0) this.log.info({ flushed, namespaces: [...stale.keys()] }, 'flushed connections of old floating IP mappings');
+    return flushed;
+  }
+
+  private async sweep(plan: HostPlan, routers: ReadonlySet<string>): Promise<Map<string, NatMapping[]>> {
+    const out = new Map<string, NatMapping[]>();
+    for (const netns of routers) {
+      const wanted = plan.floatingIps
+        .filter((f) => f.netns === netns)
+        .map((f) => ({ floating: f.floatingIpAddress, fixed: f.fixedIpAddress }));
+      const addresses = new Set(
+        plan.servicePorts.filter((p) => p.netns === netns).flatMap((p) => p.addresses.map((a) => a.split('/')[0]!)),
+      );
+      const stale = staleMappings(await listConnections(netns), wanted, addresses);
+      if (stale.length > 0) out.set(netns, stale);
+    }
+    return out;
+  }
+}

@@ -4,6 +4,7 @@
  * as real processes, and helpers to make instances. `close()` removes everything, failure
  * included, and fails if anything with the prefix is left.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,21 @@ export interface TestLabOptions {
   readonly staticAddresses?: boolean;
 }
 
+/**
+ * A management network no other lab on this machine routes: the management bridge lives in
+ * the root namespace, so two labs (tests of several engineers at once) on the same /24 would
+ * steal each other's replies. Picks a free 198.19.N.0/24 (the other half of the benchmarking range).
+ */
+function freeManagementNetwork(): string {
+  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  const start = Math.floor(Math.random() * 256);
+  for (let i = 0; i < 256; i++) {
+    const n = (start + i) % 256;
+    if (!routes.includes(`198.19.${n}.0/24`)) return `198.19.${n}.0/24`;
+  }
+  throw new Error('no free management network in 198.19.0.0/16');
+}
+
 export async function testLab(options: TestLabOptions): Promise<TestLab> {
   const prefix = uniquePrefix();
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -67,7 +83,7 @@ export async function testLab(options: TestLabOptions): Promise<TestLab> {
     lab = await Lab.create({
       prefix,
       dir,
-      addresses: DEFAULT_ADDRESSES,
+      addresses: { ...DEFAULT_ADDRESSES, management: freeManagementNetwork() },
       tunnelType,
       serverPort: port,
       nodes: options.nodes,

@@ -57,15 +57,6 @@ export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolea
     });
   }
   const planned = new Set(ports.map((p) => p.name));
-  // A VIF is re-tagged only while it exists: the agent never creates a port someone else plugs.
-  for (const v of plan.vifBindings) {
-    const existing = existingPorts.get(v.portName);
-    if (!existing || existing.bridge !== v.bridge) continue;
-    const index = ports.findIndex((p) => p.name === v.portName);
-    const spec: PortSpec = { bridge: v.bridge, name: v.portName, tag: v.tag, otherConfig: v.otherConfig };
-    if (index >= 0) ports[index] = { ...ports[index]!, tag: v.tag, otherConfig: v.otherConfig };
-    else ports.push(spec);
-  }
   const removePorts: string[] = [];
   if (prune) {
     const ours = new Set(plan.bridges.map((b) => b.name));
@@ -79,6 +70,17 @@ export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolea
         if (owned) removePorts.push(p.name);
       }
     }
+  }
+  // A VIF is re-tagged only while it exists: the agent never creates a port someone else plugs,
+  // and does not tag one of its own ports it is removing (a router or DHCP port that went away).
+  const removing = new Set(removePorts);
+  for (const v of plan.vifBindings) {
+    const existing = existingPorts.get(v.portName);
+    if (!existing || existing.bridge !== v.bridge || removing.has(v.portName)) continue;
+    const index = ports.findIndex((p) => p.name === v.portName);
+    const spec: PortSpec = { bridge: v.bridge, name: v.portName, tag: v.tag, otherConfig: v.otherConfig };
+    if (index >= 0) ports[index] = { ...ports[index]!, tag: v.tag, otherConfig: v.otherConfig };
+    else ports.push(spec);
   }
   return {
     bridges: plan.bridges.map((b) => ({

@@ -50,8 +50,9 @@ class Proc {
     this.child.stderr!.resume();
   }
 
+  /** SIGTERM to the pid it started (kill() of an exited child does nothing). */
   stop(): void {
-    if (this.child.exitCode === null && this.child.pid !== undefined) process.kill(this.child.pid, 'SIGTERM');
+    this.child.kill('SIGTERM');
   }
 }
 
@@ -165,8 +166,11 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
   });
 
   after(async () => {
-    for (const p of procs) p.stop();
-    await t?.close();
+    try {
+      for (const p of procs) p.stop();
+    } finally {
+      await t?.close();
+    }
   });
 
   it('an instance behind a router reaches the internet host, which sees the gateway address (SNAT)', async () => {
@@ -234,12 +238,13 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
     assert.equal(session.lines[0], 'greeting vm2 203.0.113.1');
     await t.api.put(`/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: null } });
     const ns = routerNamespace(routerA.id);
-    await t.until(
-      'the floating IP to leave the router',
-      async () => !(await t.lab.exec('network', ['ip', '-o', 'addr'], ns)).stdout.includes(`${fip.floating_ip_address}/32`),
+    const tracked = async () =>
+      (await t.lab.exec('network', ['conntrack', '-L', '-d', fip.floating_ip_address, '-r', ipOf(vm2)], ns)).stdout.trim();
+    await t.until('no connection tracked through the old mapping', async () => (await tracked()) === '');
+    assert.ok(
+      !(await t.lab.exec('network', ['ip', '-o', 'addr'], ns)).stdout.includes(`${fip.floating_ip_address}/32`),
+      'the floating IP left the router',
     );
-    const tracked = await t.lab.exec('network', ['conntrack', '-L', '-d', fip.floating_ip_address, '-r', ipOf(vm2)], ns);
-    assert.equal(tracked.stdout.trim(), '', 'no connection is tracked through the old mapping');
     const before = echoes();
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(echoes(), before, `the session went on: ${session.lines.slice(-3).join(' | ')}`);

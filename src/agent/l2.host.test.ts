@@ -117,10 +117,16 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
         'the tunnel to compute2 to go',
         async () => !(await t.lab.exec('compute1', ['ovs-vsctl', 'list-ports', 'br-tun'])).stdout.includes(tunnel),
       );
-      const flows = await t.lab.exec('compute1', ['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', 'br-tun']);
-      // Flows br-tun learnt from traffic (cookie 0) age out by themselves; the agent's must be gone.
-      const ours = flows.stdout.split('\n').filter((l) => l.includes('cookie=0x5155'));
-      assert.ok(!ours.some((l) => l.includes(vm2.mac_address)), 'no unicast flow of the agent for the deleted port');
+      // Flows br-tun learnt from traffic (cookie 0) age out by themselves; the agent's must go. The
+      // pass removes the tunnel port first and replaces the flows right after, so wait for both.
+      const ours = async () =>
+        (await t.lab.exec('compute1', ['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', 'br-tun'])).stdout
+          .split('\n')
+          .filter((l) => l.includes('cookie=0x5155'));
+      await t.until(
+        'no unicast flow of the agent for the deleted port',
+        async () => !(await ours()).some((l) => l.includes(vm2.mac_address)),
+      );
     });
   });
 }

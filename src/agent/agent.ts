@@ -167,6 +167,7 @@ export class HostAgent {
         this.dirty = false;
       }
       if (error === null) this.backoffMs = 0;
+      this.log.debug({ ms: Math.round(performance.now() - started), full, changed, revision: this.replica.revision }, 'pass');
       this.reconciles++;
       this.lastReconcile = {
         at: new Date().toISOString(),
@@ -197,6 +198,7 @@ export class HostAgent {
       return { ovsdb: r.changed, flowBridges: 0, linux: 0 };
     }
     // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
+    const binding = this.l3?.bindPorts(this.replica);
     const digests = namespaceDigests(plan);
     const unchanged = new Set(
       full ? [] : [...digests].filter(([ns, d]) => this.appliedNamespaces.get(ns) === d).map(([ns]) => ns),
@@ -214,6 +216,7 @@ export class HostAgent {
     if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
     await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
     this.lastPlan = plan;
+    await binding;
     await this.l3?.afterApply(plan, this.replica);
     return { ovsdb: ovsResult.changed, flowBridges, linux };
   }

@@ -5,10 +5,12 @@
  * things are removed last. Callers prune only once the replica is synced: before the first
  * snapshot the plan is a partial view and must not remove anything.
  *
- * Namespaces whose items are exactly those of the last successful pass (`unchanged`) are not
- * read back on incremental passes: with a hundred routers that saves hundreds of `ip` and
- * `iptables-save` runs per pass. Full resyncs visit every namespace, so changes made behind
- * the agent's back are still repaired. Both functions return the number of changes they made.
+ * The sections of a namespace (devices, sysctls, routes, iptables) whose items are exactly
+ * those of the last successful pass (`unchanged`) are not read back on incremental passes:
+ * with a hundred routers that saves hundreds of `ip` and `iptables-save` runs per pass, and a
+ * new floating IP costs one look at one router's devices and rules. Full resyncs visit
+ * everything, so changes made behind the agent's back are still repaired. Both functions
+ * return the number of changes they made.
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
@@ -32,21 +34,35 @@ export const OWNED_DEVICES = ['ns-', 'qr-', 'qg-'];
 export const OWNED_CHAINS = ['quark-'];
 export const OWNED_SETS = ['Q'];
 
-/** What the Linux items of each namespace are, to tell which namespaces a pass changes. */
+type Section = 'servicePorts' | 'sysctls' | 'routes' | 'iptables';
+const SECTIONS: readonly Section[] = ['servicePorts', 'sysctls', 'routes', 'iptables'];
+const key = (section: Section, netns: string) => `${section} ${netns}`;
+
+/** A digest of each section of each namespace (`section netns` → items), to tell what a pass changes. */
 export function namespaceDigests(plan: HostPlan): Map<string, string> {
-  const items = new Map<string, unknown[]>(plan.namespaces.map((n) => [n.name, []]));
-  for (const section of [plan.servicePorts, plan.sysctls, plan.routes, plan.iptables] as const) {
-    for (const item of section as readonly { netns: string | null }[]) if (item.netns) items.get(item.netns)?.push(item);
+  const items = new Map<string, unknown[]>();
+  for (const ns of plan.namespaces) for (const s of SECTIONS) items.set(key(s, ns.name), []);
+  for (const s of SECTIONS) {
+    for (const item of plan[s] as readonly { netns: string | null }[]) if (item.netns) items.get(key(s, item.netns))?.push(item);
   }
-  return new Map([...items].map(([ns, list]) => [ns, JSON.stringify(list)]));
+  return new Map([...items].map(([k, list]) => [k, JSON.stringify(list)]));
 }
 
-const changing = <T extends { netns: string | null }>(items: readonly T[], unchanged: ReadonlySet<string>) =>
-  unchanged.size === 0 ? items : items.filter((i) => i.netns === null || !unchanged.has(i.netns));
+/** Forgets every section of a namespace (it was created, or devices in it were). */
+function forget(unchanged: Set<string>, netns: string): void {
+  for (const s of SECTIONS) unchanged.delete(key(s, netns));
+}
+
+const changing = <T extends { netns: string | null }>(items: readonly T[], section: Section, unchanged: ReadonlySet<string>) =>
+  unchanged.size === 0 ? items : items.filter((i) => i.netns === null || !unchanged.has(key(section, i.netns)));
+
+const visiting = (plan: HostPlan, section: Section, unchanged: ReadonlySet<string>) =>
+  plan.namespaces.map((n) => n.name).filter((n) => !unchanged.has(key(section, n)));
 
 /**
- * `unchanged` is updated: namespaces this pass had to create are no longer unchanged.
- * Gratuitous ARP runs in the background: arping takes a second and must not hold up the pass.
+ * `unchanged` is updated: namespaces where this pass had to create the namespace or a device
+ * are visited whole (a recreated device lost its routes). Gratuitous ARP runs in the
+ * background: arping takes a second and must not hold up the pass.
  */
 export async function applyBeforeOvs(
   plan: HostPlan,
@@ -55,17 +71,13 @@ export async function applyBeforeOvs(
   unchanged: Set<string> = new Set(),
 ): Promise<number> {
   const { added } = await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, false);
-  for (const ns of added) unchanged.delete(ns);
-  const ports = await applyServicePorts(changing(plan.servicePorts, unchanged), {
+  for (const ns of added) forget(unchanged, ns);
+  const ports = await applyServicePorts(changing(plan.servicePorts, 'servicePorts', unchanged), {
     txOffloadOff: settings.datapathType === 'netdev',
   });
-  let changes = added.length + ports.changes + (await applySysctls(changing(plan.sysctls, unchanged)));
-  if (prune)
-    changes += await pruneServicePorts(
-      plan.servicePorts,
-      plan.namespaces.map((n) => n.name).filter((n) => !unchanged.has(n)),
-      OWNED_DEVICES,
-    );
+  for (const ns of ports.created) forget(unchanged, ns);
+  let changes = added.length + ports.changes + (await applySysctls(changing(plan.sysctls, 'sysctls', unchanged)));
+  if (prune) changes += await pruneServicePorts(plan.servicePorts, visiting(plan, 'servicePorts', unchanged), OWNED_DEVICES);
   for (const a of ports.announced) void announce(a.netns, a.device, a.address);
   return changes;
 }
@@ -84,8 +96,8 @@ function iptablesGroups(
   // The host's own tables (the firewall) and every owned namespace are always visited, so
   // chains that are no longer wanted get removed.
   if (settings.roles.includes('l2')) for (const f of [4, 6] as const) group(null, f);
-  for (const ns of plan.namespaces) if (!unchanged.has(ns.name)) for (const f of [4, 6] as const) group(ns.name, f);
-  for (const c of changing(plan.iptables, unchanged)) group(c.netns, c.family).items.push(c);
+  for (const ns of visiting(plan, 'iptables', unchanged)) for (const f of [4, 6] as const) group(ns, f);
+  for (const c of changing(plan.iptables, 'iptables', unchanged)) group(c.netns, c.family).items.push(c);
   return groups;
 }
 
@@ -95,10 +107,7 @@ export async function applyAfterOvs(
   prune: boolean,
   unchanged: ReadonlySet<string> = new Set(),
 ): Promise<number> {
-  let changes = await applyRoutes(
-    changing(plan.routes, unchanged),
-    plan.namespaces.map((n) => n.name).filter((n) => !unchanged.has(n)),
-  );
+  let changes = await applyRoutes(changing(plan.routes, 'routes', unchanged), visiting(plan, 'routes', unchanged));
   const byNetns = new Map<string | null, typeof plan.ipsets>();
   for (const s of plan.ipsets) byNetns.set(s.netns, [...(byNetns.get(s.netns) ?? []), s]);
   if (settings.roles.includes('l2') && !byNetns.has(null)) byNetns.set(null, []);

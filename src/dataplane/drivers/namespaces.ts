@@ -44,6 +44,8 @@ export interface ServicePortResult {
   readonly announced: { netns: string; device: string; address: string }[];
   /** Commands run to change the host (0 when everything was in place). */
   readonly changes: number;
+  /** Namespaces in which a device had to be created (anything routed through it must be redone). */
+  readonly created: string[];
 }
 
 /**
@@ -56,6 +58,8 @@ export async function applyServicePorts(
 ): Promise<ServicePortResult> {
   const announced: { netns: string; device: string; address: string }[] = [];
   let changes = 0;
+  const created: string[] = [];
+  if (items.length === 0) return { announced, changes, created };
   const rootLinks = new Set((await listLinks(null)).map((l) => l.ifname));
   const byNetns = new Map<string, ServicePortItem[]>();
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
@@ -87,6 +91,7 @@ export async function applyServicePorts(
       for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
     }
     if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
+    if (fresh.length > 0) created.push(netns);
     await ipBatch(null, root);
     await ipBatch(netns, ns);
     changes += root.length + ns.length;
@@ -94,7 +99,7 @@ export async function applyServicePorts(
       for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
     }
   }
-  return { announced, changes };
+  return { announced, changes, created };
 }
 
 /** Deletes devices in the owned namespaces that no service port wants (the veth peer goes too); returns how many. */

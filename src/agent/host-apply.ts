@@ -17,14 +17,8 @@ import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
 import { applyDnsmasq } from '../dataplane/drivers/dnsmasq.js';
 import { applyIpsets } from '../dataplane/drivers/ipset.js';
 import { applyIptables } from '../dataplane/drivers/iptables.js';
-import {
-  announce,
-  applyNamespaces,
-  applyRoutes,
-  applyServicePorts,
-  applySysctls,
-  pruneServicePorts,
-} from '../dataplane/drivers/namespaces.js';
+import { NAMESPACE_CONCURRENCY, eachLimit } from '../dataplane/drivers/limit.js';
+import { announce, applyNamespaces, applyRoutes, applyServicePorts, applySysctls } from '../dataplane/drivers/namespaces.js';
 
 /** Namespaces the agent owns; anything else on the host is left alone. */
 export const OWNED_NAMESPACES = ['qdhcp-', 'qrouter-'];
@@ -74,10 +68,10 @@ export async function applyBeforeOvs(
   for (const ns of added) forget(unchanged, ns);
   const ports = await applyServicePorts(changing(plan.servicePorts, 'servicePorts', unchanged), {
     txOffloadOff: settings.datapathType === 'netdev',
+    prune: prune ? { namespaces: visiting(plan, 'servicePorts', unchanged), devicePrefixes: OWNED_DEVICES } : undefined,
   });
   for (const ns of ports.created) forget(unchanged, ns);
-  let changes = added.length + ports.changes + (await applySysctls(changing(plan.sysctls, 'sysctls', unchanged)));
-  if (prune) changes += await pruneServicePorts(plan.servicePorts, visiting(plan, 'servicePorts', unchanged), OWNED_DEVICES);
+  const changes = added.length + ports.changes + (await applySysctls(changing(plan.sysctls, 'sysctls', unchanged)));
   for (const a of ports.announced) void announce(a.netns, a.device, a.address);
   return changes;
 }
@@ -113,9 +107,9 @@ export async function applyAfterOvs(
   if (settings.roles.includes('l2') && !byNetns.has(null)) byNetns.set(null, []);
   const destroyStale: (() => Promise<void>)[] = [];
   for (const [netns, sets] of byNetns) destroyStale.push(await applyIpsets(netns, sets, OWNED_SETS));
-  for (const g of iptablesGroups(plan, settings, unchanged).values()) {
+  await eachLimit(iptablesGroups(plan, settings, unchanged).values(), NAMESPACE_CONCURRENCY, async (g) => {
     if (await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS)) changes++;
-  }
+  });
   for (const destroy of destroyStale) await destroy();
   await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
   if (prune) changes += (await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true)).deleted.length;

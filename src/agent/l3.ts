@@ -19,6 +19,7 @@ import type { QuarkClient } from '../client/client.js';
 import type { ReplicaView } from '../dataplane/compile/inputs.js';
 import type { FloatingIpItem, HostPlan } from '../dataplane/compile/plan.js';
 import { type NatMapping, flushMappings, listConnections, staleMappings } from '../dataplane/drivers/conntrack.js';
+import { NAMESPACE_CONCURRENCY, eachLimit } from '../dataplane/drivers/limit.js';
 import { announce } from '../dataplane/drivers/namespaces.js';
 import { DEAD_VLAN } from '../dataplane/compile/tables.js';
 import { FloatingIpStatusReporter, changedMappings, floatingIpStatuses } from './floating-ips.js';
@@ -89,7 +90,7 @@ export class L3Role {
 
   private async sweep(plan: HostPlan, routers: ReadonlySet<string>): Promise<Map<string, NatMapping[]>> {
     const out = new Map<string, NatMapping[]>();
-    for (const netns of routers) {
+    await eachLimit(routers, NAMESPACE_CONCURRENCY, async (netns) => {
       const wanted = plan.floatingIps
         .filter((f) => f.netns === netns)
         .map((f) => ({ floating: f.floatingIpAddress, fixed: f.fixedIpAddress }));
@@ -98,7 +99,7 @@ export class L3Role {
       );
       const stale = staleMappings(await listConnections(netns), wanted, addresses);
       if (stale.length > 0) out.set(netns, stale);
-    }
+    });
     return out;
   }
 }

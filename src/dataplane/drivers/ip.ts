@@ -85,6 +85,30 @@ export async function listAddresses(netns: string | null): Promise<AddressInfo[]
   );
 }
 
+/**
+ * `ip -j -d addr show`: links and their addresses from one process (what listLinks and
+ * listAddresses return, for callers that need both).
+ */
+export async function listInterfaces(netns: string | null): Promise<{ links: LinkInfo[]; addresses: AddressInfo[] }> {
+  const argv = netns ? ['ip', '-n', netns, '-j', '-d', 'addr', 'show'] : ['ip', '-j', '-d', 'addr', 'show'];
+  const { stdout } = await run(argv);
+  const raw = JSON.parse(stdout || '[]') as (LinkInfo & {
+    linkinfo?: { info_kind?: string };
+    addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+  })[];
+  return {
+    links: raw.map((l) => ({ ...l, linkKind: l.linkinfo?.info_kind })),
+    addresses: raw.flatMap((l) =>
+      (l.addr_info ?? []).map((a) => ({
+        ifname: l.ifname,
+        cidr: `${a.local}/${a.prefixlen}`,
+        family: a.family as 'inet' | 'inet6',
+        scope: a.scope,
+      })),
+    ),
+  };
+}
+
 export interface RouteInfo {
   readonly dst: string;
   readonly gateway?: string;

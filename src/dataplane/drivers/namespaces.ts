@@ -5,7 +5,8 @@
  */
 import type { NetnsItem, RouteItem, ServicePortItem, SysctlItem } from '../compile/plan.js';
 import { inNetns, run } from './exec.js';
-import { addNetns, deleteNetns, ipBatch, listAddresses, listLinks, listNetns, listRoutes } from './ip.js';
+import { addNetns, deleteNetns, ipBatch, listInterfaces, listLinks, listNetns, listRoutes } from './ip.js';
+import { NAMESPACE_CONCURRENCY, eachLimit } from './limit.js';
 
 /**
  * `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted.
@@ -37,6 +38,8 @@ export async function applyNamespaces(
 export interface ServicePortOptions {
   /** Userspace datapath: the inner end must not leave checksums to offload. */
   readonly txOffloadOff: boolean;
+  /** Also delete devices with these prefixes that no item wants, in these namespaces (the veth peer goes too). */
+  readonly prune?: { readonly namespaces: readonly string[]; readonly devicePrefixes: readonly string[] };
 }
 
 export interface ServicePortResult {
@@ -49,8 +52,9 @@ export interface ServicePortResult {
 }
 
 /**
- * Creates missing veth pairs, sets MAC/MTU/state, and makes each inner device's global
- * addresses exactly the wanted ones.
+ * Creates missing veth pairs, sets MAC/MTU/state, makes each inner device's global addresses
+ * exactly the wanted ones, and (with `prune`) deletes unwanted devices: per namespace one
+ * `ip -d addr show` to observe and at most one `ip -batch` in it and one in the root namespace.
  */
 export async function applyServicePorts(
   items: readonly ServicePortItem[],
@@ -59,16 +63,28 @@ export async function applyServicePorts(
   const announced: { netns: string; device: string; address: string }[] = [];
   let changes = 0;
   const created: string[] = [];
-  if (items.length === 0) return { announced, changes, created };
-  const rootLinks = new Set((await listLinks(null)).map((l) => l.ifname));
   const byNetns = new Map<string, ServicePortItem[]>();
+  for (const ns of options.prune?.namespaces ?? []) byNetns.set(ns, []);
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
-  for (const [netns, ports] of byNetns) {
-    const inner = new Map((await listLinks(netns)).map((l) => [l.ifname, l]));
-    const addrs = await listAddresses(netns);
+  if (byNetns.size === 0) return { announced, changes, created };
+  const rootLinks = items.length > 0 ? new Set((await listLinks(null)).map((l) => l.ifname)) : new Set<string>();
+  const prefixes = options.prune?.devicePrefixes ?? [];
+  await eachLimit(byNetns, NAMESPACE_CONCURRENCY, async ([netns, ports]) => {
+    let observed: Awaited<ReturnType<typeof listInterfaces>>;
+    try {
+      observed = await listInterfaces(netns);
+    } catch (e) {
+      if (ports.length === 0) return; // only visited to prune, and gone meanwhile
+      throw e;
+    }
+    const inner = new Map(observed.links.map((l) => [l.ifname, l]));
     const root: string[] = [];
     const ns: string[] = [];
     const fresh: string[] = [];
+    const wanted = new Set(ports.map((p) => p.device));
+    for (const l of observed.links) {
+      if (!wanted.has(l.ifname) && prefixes.some((p) => l.ifname.startsWith(p))) ns.push(`link del ${l.ifname}`);
+    }
     for (const p of ports) {
       const link = inner.get(p.device);
       if (!link) {
@@ -82,7 +98,7 @@ export async function applyServicePorts(
       if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
         ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
       }
-      const have = new Set(addrs.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
+      const have = new Set(observed.addresses.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
       for (const a of p.addresses) {
         if (have.has(a)) continue;
         ns.push(`addr add ${a} dev ${p.device}`);
@@ -98,33 +114,8 @@ export async function applyServicePorts(
     if (options.txOffloadOff) {
       for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
     }
-  }
+  });
   return { announced, changes, created };
-}
-
-/** Deletes devices in the owned namespaces that no service port wants (the veth peer goes too); returns how many. */
-export async function pruneServicePorts(
-  items: readonly ServicePortItem[],
-  namespaces: readonly string[],
-  devicePrefixes: readonly string[],
-): Promise<number> {
-  let deleted = 0;
-  for (const netns of namespaces) {
-    const wanted = new Set(items.filter((i) => i.netns === netns).map((i) => i.device));
-    let links: { ifname: string }[];
-    try {
-      links = await listLinks(netns);
-    } catch {
-      continue;
-    }
-    const stale = links.filter((l) => !wanted.has(l.ifname) && devicePrefixes.some((p) => l.ifname.startsWith(p)));
-    await ipBatch(
-      netns,
-      stale.map((l) => `link del ${l.ifname}`),
-    );
-    deleted += stale.length;
-  }
-  return deleted;
 }
 
 const routeKey = (r: { destination: string; via: string | null; device: string | null }) =>
@@ -136,7 +127,7 @@ const routeKey = (r: { destination: string; via: string | null; device: string |
  */
 export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<number> {
   let changes = 0;
-  for (const netns of namespaces) {
+  await eachLimit(namespaces, NAMESPACE_CONCURRENCY, async (netns) => {
     const want = items.filter((r) => r.netns === netns);
     const have = [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))].filter((r) => r.protocol === 'static');
     const haveKeys = new Set(have.map((r) => routeKey({ destination: r.dst, via: r.gateway ?? null, device: r.dev ?? null })));
@@ -156,7 +147,7 @@ export async function applyRoutes(items: readonly RouteItem[], namespaces: reado
     }
     await ipBatch(netns, cmds);
     changes += cmds.length;
-  }
+  });
   return changes;
 }
 
@@ -165,13 +156,13 @@ export async function applySysctls(items: readonly SysctlItem[]): Promise<number
   let set = 0;
   const byNetns = new Map<string, SysctlItem[]>();
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
-  for (const [netns, list] of byNetns) {
+  await eachLimit(byNetns, NAMESPACE_CONCURRENCY, async ([netns, list]) => {
     const { stdout } = await run(inNetns(netns, ['sysctl', '-n', ...list.map((i) => i.key)]));
     const current = stdout.split('\n');
     const changes = list.filter((i, n) => current[n]?.trim() !== i.value);
     if (changes.length > 0) await run(inNetns(netns, ['sysctl', '-qw', ...changes.map((i) => `${i.key}=${i.value}`)]));
     set += changes.length;
-  }
+  });
   return set;
 }
 

@@ -332,3 +332,65 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
     assert.ok(netns.includes(routerNamespace(routerA.id)), 'the other router stays');
   });
 });
+
+describe('L3: a router moves to the other network node when its L3 agent is disabled', () => {
+  let t: TestLab;
+  after(() => t?.close());
+
+  it('unbinds the ports on the old host, binds and wires them on the new one, and traffic follows', async () => {
+    t = await testLab({
+      nodes: [
+        { name: 'network', roles: ['l2', 'l3'], external: true },
+        { name: 'network2', roles: ['l2', 'l3'], external: true },
+        { name: 'compute1', roles: ['l2'] },
+      ],
+      tunnelType: 'vxlan',
+    });
+    const ext = (
+      await t.api.post<{ network: Network }>('/v2.0/networks', {
+        network: { 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' },
+      })
+    ).network;
+    await t.api.post('/v2.0/subnets', {
+      subnet: { network_id: ext.id, ip_version: 4, cidr: '203.0.113.0/24', gateway_ip: '203.0.113.1', enable_dhcp: false },
+    });
+    const net = (await t.api.post<{ network: Network }>('/v2.0/networks', { network: { project_id: 'alpha' } })).network;
+    const subnet = (
+      await t.api.post<{ subnet: { id: string } }>('/v2.0/subnets', {
+        subnet: { network_id: net.id, ip_version: 4, cidr: '10.0.0.0/24', project_id: 'alpha', enable_dhcp: false },
+      })
+    ).subnet;
+    await t.until('both L3 agents', () => t.store.view.all('agent').filter((a) => a.agent_type === 'L3 agent').length === 2);
+    const router = (
+      await t.api.post<{ router: Router }>('/v2.0/routers', {
+        router: { project_id: 'alpha', external_gateway_info: { network_id: ext.id } },
+      })
+    ).router;
+    await t.api.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id });
+    const vm = await t.instance('compute1', 'vm1', { network_id: net.id, project_id: 'alpha', port_security_enabled: false });
+    await t.lab.exec('compute1', ['ip', 'route', 'add', 'default', 'via', '10.0.0.1'], 'vm1');
+    const hostOf = async () => (await t.api.get<{ agents: Agent[] }>(`/v2.0/routers/${router.id}/l3-agents`)).agents[0]!;
+    const first = await hostOf();
+    const other = first.host === 'network' ? 'network2' : 'network';
+    const boundTo = (host: string) => () => {
+      const ports = t.store.view.by('port', 'device', router.id);
+      return ports.length === 2 && ports.every((p) => p['binding:host_id'] === host && p.status === 'ACTIVE');
+    };
+    await t.until(`the router ports wired on ${first.host}`, boundTo(first.host), 20_000);
+    const ping = () =>
+      t.lab.exec('compute1', ['ping', '-c', '1', '-W', '1', '203.0.113.1'], 'vm1').then(
+        () => true,
+        () => false,
+      );
+    await t.until('vm1 to reach the internet host', ping, 20_000);
+
+    await t.api.put(`/v2.0/agents/${first.id}`, { agent: { admin_state_up: false } });
+    await t.until(`the router ports wired on ${other}`, boundTo(other), 20_000);
+    await t.until(
+      `the namespace to leave ${first.host}`,
+      async () => !(await t.lab.exec(first.host, ['ip', 'netns', 'list'])).stdout.includes(routerNamespace(router.id)),
+    );
+    await t.until('vm1 to reach the internet host through the new node', ping, 20_000);
+    assert.equal(t.store.view.get('port', vm.id)?.status, 'ACTIVE');
+  });
+});

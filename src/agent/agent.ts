@@ -21,9 +21,11 @@ import {
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
+import { type DnsmasqReport, dnsmasqReportChanged, emptyDnsmasqReport } from '../dataplane/drivers/dnsmasq.js';
 import type { FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
+import { DhcpPortKeeper } from './dhcp-ports.js';
 import { applyFlows } from './flows.js';
 import { applyAfterOvs, applyBeforeOvs, namespaceDigests } from './host-apply.js';
 import { L3Role } from './l3.js';
@@ -41,6 +43,8 @@ export interface ReconcileStats {
    * changes to namespaces, devices, addresses, routes, sysctls and iptables.
    */
   readonly changed: Changed;
+  /** What the DHCP role did: dnsmasq starts, reloads, releases, stops; DHCP port API calls. */
+  readonly dhcp: { readonly dnsmasq: DnsmasqReport; readonly portChanges: number };
   readonly error: string | null;
 }
 
@@ -67,6 +71,8 @@ export class HostAgent {
   private watch: InterfaceWatch | null = null;
   private feed: FeedClient | null = null;
   private readonly ports: PortStatusReporter;
+  /** The DHCP role's ports (null without the role). */
+  private readonly dhcpPorts: DhcpPortKeeper | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
   private dirty = false;
@@ -91,6 +97,7 @@ export class HostAgent {
     private readonly log: Logger,
   ) {
     this.ports = new PortStatusReporter(client, settings.host, log);
+    this.dhcpPorts = settings.roles.includes('dhcp') ? new DhcpPortKeeper(client, settings.host, log) : null;
     this.l3 = settings.roles.includes('l3') ? new L3Role(client, settings.host, log) : null;
   }
 
@@ -155,8 +162,9 @@ export class HostAgent {
       const started = performance.now();
       let error: string | null = null;
       let changed: Changed = { ovsdb: false, flowBridges: 0, linux: 0 };
+      let dhcp = { dnsmasq: emptyDnsmasqReport(), portChanges: 0 };
       try {
-        changed = await this.reconcile(full);
+        ({ dhcp, ...changed } = await this.reconcile(full));
       } catch (e) {
         error = (e as Error).message;
         this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), 5000);
@@ -175,12 +183,13 @@ export class HostAgent {
         full,
         revision: this.replica.revision,
         changed,
+        dhcp,
         error,
       };
     }
   }
 
-  private async reconcile(full: boolean): Promise<Changed> {
+  private async reconcile(full: boolean): Promise<Changed & { dhcp: { dnsmasq: DnsmasqReport; portChanges: number } }> {
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
     const facts = factsFrom(state, 'br-int');
@@ -195,7 +204,7 @@ export class HostAgent {
       };
       const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
       await ensureUnderlayAddress(this.settings);
-      return { ovsdb: r.changed, flowBridges: 0, linux: 0 };
+      return { ovsdb: r.changed, flowBridges: 0, linux: 0, dhcp: { dnsmasq: emptyDnsmasqReport(), portChanges: 0 } };
     }
     // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
     const binding = this.l3?.bindPorts(this.replica);
@@ -208,17 +217,36 @@ export class HostAgent {
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
-    linux += await applyAfterOvs(plan, this.settings, true, unchanged);
+    const after = await applyAfterOvs(plan, this.settings, true, full, unchanged);
+    linux += after.changes;
     this.appliedNamespaces = digests;
+    this.logDnsmasq(after.dnsmasq);
     const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
     this.knownTunnels = tunnels;
     if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
     await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
     this.lastPlan = plan;
+    const portChanges = await this.syncDhcpPorts(full);
     await binding;
     await this.l3?.afterApply(plan, this.replica);
-    return { ovsdb: ovsResult.changed, flowBridges, linux };
+    return { ovsdb: ovsResult.changed, flowBridges, linux, dhcp: { dnsmasq: after.dnsmasq, portChanges } };
+  }
+
+  /** Creates, updates and deletes this host's DHCP ports; failures retry on a later pass. */
+  private async syncDhcpPorts(full: boolean): Promise<number> {
+    if (!this.dhcpPorts) return 0;
+    if (full) this.dhcpPorts.reset();
+    const { done, failed } = await this.dhcpPorts.sync(this.replica);
+    if (failed > 0) setTimeout(() => this.schedule(false), 5000).unref();
+    return done;
+  }
+
+  private logDnsmasq(r: DnsmasqReport): void {
+    if (!dnsmasqReportChanged(r)) return;
+    for (const network of r.revived) this.log.warn({ network }, 'dnsmasq had died; started it again');
+    const { started, restarted, reloaded, released, stopped } = r;
+    this.log.info({ started, restarted, reloaded, released, stopped }, 'dnsmasq changed');
   }
 
   status(): AgentStatus {
@@ -237,12 +265,13 @@ export class HostAgent {
   private onFeed(message: FeedMessage): void {
     if (message.type === 'heartbeat') return;
     if (message.type === 'snapshot') {
-      this.replica.replace(message.records, message.revision);
+      this.replica.replace(message.records, message.revision, message.dhcpNetworks);
       this.ports.reset();
+      this.dhcpPorts?.reset();
       this.l3?.reset();
       this.schedule(true);
     } else {
-      this.replica.apply(message.changes, message.revision);
+      this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
       this.schedule(false);
     }
   }
@@ -262,9 +291,19 @@ export class HostAgent {
     const plan = this.lastPlan;
     return {
       l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size },
-      dhcp: { networks: 0, ports: 0 },
+      dhcp: this.dhcpCounters(plan),
       l3: l3Counters(plan),
     };
+  }
+
+  /** Neutron's DHCP agent reports how many networks, subnets and ports it serves. */
+  private dhcpCounters(plan: HostPlan | null): Record<string, number> {
+    const served = new Set(plan?.dnsmasq.map((d) => d.networkId) ?? []);
+    let subnets = 0;
+    let ports = 0;
+    for (const s of this.replica.subnets.values()) if (served.has(s.network_id) && s.enable_dhcp) subnets++;
+    for (const p of this.replica.ports.values()) if (served.has(p.network_id)) ports++;
+    return { networks: served.size, subnets, ports };
   }
 
   /** Connects to OVSDB (waiting for it) and keeps the VIF watch running. */

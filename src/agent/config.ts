@@ -43,6 +43,20 @@ export const AgentConfigSchema = Type.Object(
       default: '/var/lib/quark/agent',
       description: 'Where the agent keeps dnsmasq files, pid files and its status socket.',
     }),
+    dhcpLeaseDuration: Type.Integer({
+      default: 86400,
+      minimum: -1,
+      description: 'DHCP role: lease time in seconds handed to instances; -1 for infinite (Neutron dhcp_lease_duration).',
+    }),
+    dnsDomain: Type.String({
+      default: 'openstacklocal',
+      description: 'DHCP role: domain of the host names dnsmasq hands out and resolves (Neutron dns_domain).',
+    }),
+    dnsmasqDnsServers: Type.Array(Type.String(), {
+      default: [],
+      description:
+        'DHCP role: upstream DNS servers dnsmasq forwards to; empty: it answers only the names of the network (Neutron dnsmasq_dns_servers).',
+    }),
     ovsRundir: Type.String({
       default: '',
       description: 'OVS run directory (db.sock, bridge .mgmt sockets); empty: OVS default.',

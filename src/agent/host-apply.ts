@@ -14,7 +14,7 @@
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan, IptablesChainItem } from '../dataplane/compile/plan.js';
-import { applyDnsmasq } from '../dataplane/drivers/dnsmasq.js';
+import { type DnsmasqReport, applyDnsmasq } from '../dataplane/drivers/dnsmasq.js';
 import { applyIpsets } from '../dataplane/drivers/ipset.js';
 import { applyIptables } from '../dataplane/drivers/iptables.js';
 import { NAMESPACE_CONCURRENCY, eachLimit } from '../dataplane/drivers/limit.js';
@@ -95,12 +95,18 @@ function iptablesGroups(
   return groups;
 }
 
+/**
+ * Returns the number of changes and what the dnsmasq driver did (the agent logs restarts and
+ * deaths). `full` (a full resync) makes the dnsmasq driver re-read its files instead of
+ * trusting what it wrote.
+ */
 export async function applyAfterOvs(
   plan: HostPlan,
   settings: HostSettings,
   prune: boolean,
+  full = true,
   unchanged: ReadonlySet<string> = new Set(),
-): Promise<number> {
+): Promise<{ changes: number; dnsmasq: DnsmasqReport }> {
   let changes = await applyRoutes(changing(plan.routes, 'routes', unchanged), visiting(plan, 'routes', unchanged));
   const byNetns = new Map<string | null, typeof plan.ipsets>();
   for (const s of plan.ipsets) byNetns.set(s.netns, [...(byNetns.get(s.netns) ?? []), s]);
@@ -111,7 +117,7 @@ export async function applyAfterOvs(
     if (await applyIptables(g.netns, g.family, g.items, OWNED_CHAINS)) changes++;
   });
   for (const destroy of destroyStale) await destroy();
-  await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune });
+  const dnsmasq = await applyDnsmasq(plan.dnsmasq, { stateDir: settings.stateDir, prune, full });
   if (prune) changes += (await applyNamespaces(plan.namespaces, OWNED_NAMESPACES, true)).deleted.length;
-  return changes;
+  return { changes, dnsmasq };
 }

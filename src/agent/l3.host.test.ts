@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { run } from '../dataplane/drivers/exec.js';
 import { inNodeNetns } from '../lab/node.js';
+import { parseLeaseFile, udhcpcArgv, writeUdhcpcHook } from '../lab/udhcpc-script.js';
 import { routerNamespace, tapDevice } from '../model/names.js';
 import type { Agent, FloatingIp, Network, Port, Router } from '../model/resources.js';
 import { type TestLab, testLab } from '../testing/lab-harness.js';
@@ -58,6 +60,7 @@ class Proc {
 
 describe('L3: routers, SNAT and floating IPs on an emulated network node', () => {
   let t: TestLab;
+  let hook: string;
   const procs: Proc[] = [];
   let ext: Network;
   let netA: Network;
@@ -104,7 +107,7 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
       network: { name, project_id: project },
     });
     const { subnet } = await t.api.post<{ subnet: { id: string } }>('/v2.0/subnets', {
-      subnet: { network_id: net.id, ip_version: 4, cidr, project_id: project, enable_dhcp: false },
+      subnet: { network_id: net.id, ip_version: 4, cidr, project_id: project },
     });
     return { net, subnet: subnet.id };
   }
@@ -126,7 +129,20 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
     extra: Record<string, unknown> = {},
   ): Promise<Port> {
     const p = await t.instance(node, netns, { network_id: net.id, project_id: project, port_security_enabled: false, ...extra });
-    await t.lab.exec(node, ['ip', 'route', 'add', 'default', 'via', gateway], netns);
+    // The instance takes its address, MTU and default route (the router) from DHCP.
+    const leaseFile = join(t.lab.options.dir, `${netns}.lease`);
+    await t.until(
+      `a DHCP lease for ${netns}`,
+      () =>
+        t.lab.exec(node, udhcpcArgv({ hook, leaseFile, tries: 3 }), netns).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
+    const lease = parseLeaseFile(readFileSync(leaseFile, 'utf8'));
+    assert.equal(lease.ip, p.fixed_ips[0]!.ip_address);
+    assert.equal(lease.router, gateway);
     return p;
   }
 
@@ -144,11 +160,13 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
   before(async () => {
     t = await testLab({
       nodes: [
-        { name: 'network', roles: ['l2', 'l3'], external: true },
+        { name: 'network', roles: ['l2', 'dhcp', 'l3'], external: true },
         { name: 'compute1', roles: ['l2'] },
       ],
       tunnelType: 'gre',
+      staticAddresses: false,
     });
+    hook = writeUdhcpcHook(join(t.lab.options.dir, 'udhcpc-hook.sh'));
     ext = (
       await t.api.post<{ network: Network }>('/v2.0/networks', {
         network: {

@@ -16,6 +16,8 @@ export class Replica implements ReplicaView {
   revision = 0;
   /** Set once the first snapshot arrived: before that the agent must not prune anything. */
   synced = false;
+  /** Networks scheduled to this host's DHCP agent, as the feed last said. */
+  dhcpNetworks: ReadonlySet<string> = new Set();
 
   get networks() {
     return this.tables.network;
@@ -42,20 +44,23 @@ export class Replica implements ReplicaView {
     return this.tables.security_group_rule;
   }
 
-  replace(records: readonly FeedRecord[], revision: number): void {
+  replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();
     for (const r of records) (tables[r.kind] as Map<string, unknown>).set((r.record as { id: string }).id, r.record);
     this.tables = tables;
     this.revision = revision;
+    this.dhcpNetworks = new Set(dhcpNetworks);
     this.synced = true;
   }
 
-  apply(changes: readonly FeedChange[], revision: number): void {
+  /** `dhcpNetworks` is the new whole set when the feed says it changed, undefined otherwise. */
+  apply(changes: readonly FeedChange[], revision: number, dhcpNetworks?: readonly string[]): void {
     for (const c of changes) {
       const table = this.tables[c.kind] as Map<string, unknown>;
       if (c.op === 'delete') table.delete(c.id);
       else table.set(c.id, c.record);
     }
+    if (dhcpNetworks) this.dhcpNetworks = new Set(dhcpNetworks);
     this.revision = revision;
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
-import type { HostSettings } from '../dataplane/compile/inputs.js';
+import { DEFAULT_DHCP_SETTINGS, type HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { AgentReport } from '../model/feed.js';
 
@@ -41,7 +41,7 @@ export function agentReports(ctx: ReportContext, startFlag: boolean): AgentRepor
             firewall_driver: 'iptables_hybrid',
           }
         : role === 'dhcp'
-          ? { dhcp_driver: 'quark.dnsmasq', dhcp_lease_duration: 86400 }
+          ? { dhcp_driver: 'quark.dnsmasq', dhcp_lease_duration: (s.dhcp ?? DEFAULT_DHCP_SETTINGS).leaseSeconds }
           : { agent_mode: 'legacy', ex_gw_ports: 0, external_network_bridge: '', handle_internal_only_routers: true };
     return {
       host: s.host,

@@ -38,5 +38,6 @@ export function hostSettings(config: AgentConfig): HostSettings {
       datapathType === 'netdev' && config.underlayInterface
         ? { bridge: config.underlayBridge, interface: config.underlayInterface }
         : null,
+    dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
   };
 }

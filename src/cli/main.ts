@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { QuarkError } from '../model/errors.js';
 import { registerAdminCommand } from './admin-command.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerLabCommand } from './lab-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerVifCommand } from './vif-command.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerAdminCommand(program);
   registerAgentCommand(program);
   registerVifCommand(program);
+  registerLabCommand(program);
   return program;
 }
 

@@ -5,7 +5,7 @@
  * finds them by prefix and namespace identity, never by process name.
  */
 import { readdirSync } from 'node:fs';
-import { ipBatch, listLinks, listNetns } from '../dataplane/drivers/ip.js';
+import { deleteLinks, listLinks, listNetns } from '../dataplane/drivers/ip.js';
 import { deleteNetns } from '../dataplane/drivers/ip.js';
 import { netnsInode, processesInNetns, stopPid } from './processes.js';
 
@@ -40,10 +40,10 @@ export async function forceDown(prefix: string): Promise<string[]> {
     removed.push(`netns ${n}`);
   }
   const links = (await listLinks(null)).filter((l) => l.ifname.startsWith(prefix));
-  await ipBatch(
+  await deleteLinks(
     null,
-    links.map((l) => `link del ${l.ifname}`),
-  ).catch(() => undefined);
+    links.map((l) => l.ifname),
+  );
   for (const l of links) removed.push(`link ${l.ifname}`);
   return removed;
 }

@@ -6,7 +6,7 @@
  * their own, `<prefix>-fabric`, so nothing of them is visible from the root namespace.
  */
 import { run } from '../dataplane/drivers/exec.js';
-import { addNetns, deleteNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
+import { addNetns, deleteLinks, deleteNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
 import type { NodeHandle } from './node.js';
 import { nodeRun } from './node.js';
 
@@ -130,11 +130,12 @@ export async function connectNode(
 
 export async function destroyFabric(fabric: Pick<Fabric, 'netns' | 'mgmtBridge' | 'internetNetns' | 'prefix'>): Promise<void> {
   const rootLinks = await listLinks(null);
-  // Management veths of nodes go with their node namespaces, maybe while we look: each is
-  // deleted on its own, and one already gone is fine. The bridge must go.
-  const peers = rootLinks.filter((l) => new RegExp(`^${fabric.prefix}m\\d+$`).test(l.ifname));
-  for (const l of peers) await ipBatch(null, [`link del ${l.ifname}`]).catch(() => undefined);
-  if (rootLinks.some((l) => l.ifname === fabric.mgmtBridge)) await ipBatch(null, [`link del ${fabric.mgmtBridge}`]);
+  // Management veths of nodes go with their node namespaces; the bridge is removed explicitly.
+  const ours = rootLinks.filter((l) => l.ifname === fabric.mgmtBridge || new RegExp(`^${fabric.prefix}m\\d+$`).test(l.ifname));
+  await deleteLinks(
+    null,
+    ours.map((l) => l.ifname),
+  );
   await deleteNetns(fabric.internetNetns);
   await deleteNetns(fabric.netns);
 }

@@ -4,7 +4,7 @@
  * node on the management network. Everything the lab makes carries its prefix and is recorded
  * in its state file, so `down` (also after a crash) removes exactly that.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TunnelType } from '../model/names.js';
@@ -45,8 +45,33 @@ export interface LabNode {
 /** The `quark` entry point, to run agents and vif plug inside nodes. */
 export const QUARK_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
+/** Who agents and `quark vif plug` log in as; null for a noauth server. */
+export interface LabLogin {
+  readonly username: string;
+  readonly password: string;
+  readonly project: string;
+}
+
+/** What `lab.json` holds, so later commands (status, exec, down) find the running lab. */
+export interface LabState {
+  readonly options: LabOptions;
+  readonly fabric: Fabric;
+  readonly nodes: readonly { spec: LabNodeSpec; handle: NodeHandle; links: NodeLinks; agentPid: number | null }[];
+  readonly login: LabLogin | null;
+  /** Anything the layers above keep with the lab (controller, instances, scenario). */
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+export function labStateFile(dir: string): string {
+  return join(dir, 'lab.json');
+}
+
 export class Lab {
   readonly nodes = new Map<string, LabNode>();
+  /** Set once the controller has a service user; passed to agents in their environment. */
+  login: LabLogin | null = null;
+  /** Saved with the lab's state for the layers above (controller, instances…). */
+  extra: Record<string, unknown> = {};
 
   private constructor(
     readonly options: LabOptions,
@@ -60,6 +85,8 @@ export class Lab {
   /** Creates the fabric and the nodes with OVS running; agents start with startAgents(). */
   static async create(options: LabOptions): Promise<Lab> {
     mkdirSync(options.dir, { recursive: true });
+    // dnsmasq drops to `nobody` and re-reads its files under the nodes' state directories.
+    chmodSync(options.dir, statSync(options.dir).mode | 0o011);
     const fabric = await createFabric(options.prefix, options.addresses);
     const lab = new Lab(options, fabric);
     lab.saveState();
@@ -138,9 +165,15 @@ export class Lab {
     ]);
   }
 
+  /** Credentials travel in the environment, never on a command line. */
+  private loginEnv(): Record<string, string> | undefined {
+    if (!this.login) return undefined;
+    return { QUARK_USERNAME: this.login.username, QUARK_PASSWORD: this.login.password, QUARK_PROJECT_NAME: this.login.project };
+  }
+
   startAgent(name: string): number {
     const n = this.node(name);
-    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'));
+    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'), this.loginEnv());
     this.saveState();
     return n.agentPid;
   }
@@ -167,42 +200,18 @@ export class Lab {
   /** Plugs a port into an instance namespace on a node, with the real `quark vif plug`. */
   async plug(node: string, portId: string, netns: string): Promise<void> {
     const n = this.node(node);
-    await run(
-      inNode(n.handle, [
-        process.execPath,
-        QUARK_MAIN,
-        'vif',
-        'plug',
-        '--port',
-        portId,
-        '--netns',
-        netns,
-        '--host',
-        node,
-        '--server',
-        this.serverUrl,
-        '--ovs-rundir',
-        ovsRundir(n.handle),
-      ]),
-    );
+    const argv = ['vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrl];
+    await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
+      env: this.loginEnv(),
+    });
   }
 
   async unplug(node: string, portId: string): Promise<void> {
     const n = this.node(node);
-    await run(
-      inNode(n.handle, [
-        process.execPath,
-        QUARK_MAIN,
-        'vif',
-        'unplug',
-        '--port',
-        portId,
-        '--server',
-        this.serverUrl,
-        '--ovs-rundir',
-        ovsRundir(n.handle),
-      ]),
-    );
+    const argv = ['vif', 'unplug', '--port', portId, '--server', this.serverUrl];
+    await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
+      env: this.loginEnv(),
+    });
   }
 
   async down(): Promise<void> {
@@ -213,15 +222,28 @@ export class Lab {
     await destroyFabric(this.fabric);
     // Anything a crash left behind (a dnsmasq of a killed agent…) still carries the prefix.
     await forceDown(this.options.prefix);
-    rmSync(join(this.options.dir, 'lab.json'), { force: true });
+    // The lab owns its directory: databases, logs and state go with it.
+    rmSync(this.options.dir, { recursive: true, force: true });
   }
 
   saveState(): void {
-    const state = {
-      prefix: this.options.prefix,
+    const state: LabState = {
+      options: this.options,
       fabric: this.fabric,
       nodes: [...this.nodes.values()].map((n) => ({ spec: n.spec, handle: n.handle, links: n.links, agentPid: n.agentPid })),
+      login: this.login,
+      extra: this.extra,
     };
-    writeFileSync(join(this.options.dir, 'lab.json'), `${JSON.stringify(state, null, 2)}\n`);
+    writeFileSync(labStateFile(this.options.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  /** The lab whose state is in `dir`, as a previous command left it. */
+  static load(dir: string): Lab {
+    const state = JSON.parse(readFileSync(labStateFile(dir), 'utf8')) as LabState;
+    const lab = new Lab(state.options, state.fabric);
+    for (const n of state.nodes) lab.nodes.set(n.spec.name, { ...n });
+    lab.login = state.login;
+    lab.extra = { ...state.extra };
+    return lab;
   }
 }

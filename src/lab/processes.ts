@@ -3,7 +3,7 @@
  * kills a process by name. Processes left inside the lab's network namespaces (a dnsmasq of a
  * crashed agent) are found by their namespace, which only the lab's processes can be in.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 
 /** Starts a long-lived process detached from this one; its output goes to `logFile`. */
@@ -67,4 +67,10 @@ export function processesInNetns(inodes: ReadonlySet<number>): number[] {
     if (ino !== null && inodes.has(ino) && alive(Number(name))) out.push(Number(name));
   }
   return out;
+}
+
+/** Runs a command attached to this terminal (`quark lab exec`); returns its exit status. */
+export function runInteractive(argv: readonly string[]): number {
+  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+  return r.status ?? 1;
 }

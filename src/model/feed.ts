@@ -42,10 +42,28 @@ export interface FeedChange {
 }
 
 export type FeedMessage =
-  /** Everything in scope at `revision`: the agent replaces its replica with it. */
-  | { readonly type: 'snapshot'; readonly revision: number; readonly records: readonly FeedRecord[] }
-  /** What changed in scope up to `revision` (records entering scope come as puts, leaving as deletes). */
-  | { readonly type: 'changes'; readonly revision: number; readonly changes: readonly FeedChange[] }
+  /**
+   * Everything in scope at `revision`: the agent replaces its replica with it. `dhcpNetworks`
+   * (agents with the dhcp role) lists the networks scheduled to the host's DHCP agent: other
+   * roles bring networks into scope too, so being in the replica does not mean being served.
+   */
+  | {
+      readonly type: 'snapshot';
+      readonly revision: number;
+      readonly records: readonly FeedRecord[];
+      readonly dhcpNetworks?: readonly string[];
+    }
+  /**
+   * What changed in scope up to `revision` (records entering scope come as puts, leaving as
+   * deletes). `dhcpNetworks` is present when the set scheduled to the host's DHCP agent changed,
+   * and then holds the whole new set.
+   */
+  | {
+      readonly type: 'changes';
+      readonly revision: number;
+      readonly changes: readonly FeedChange[];
+      readonly dhcpNetworks?: readonly string[];
+    }
   /** Nothing changed; the server is alive at `revision`. */
   | { readonly type: 'heartbeat'; readonly revision: number };
 

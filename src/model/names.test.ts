@@ -13,7 +13,15 @@ describe('names', () => {
   });
 
   it('no interface name exceeds the kernel limit of 15 characters', () => {
-    const makers = [names.tapDevice, names.qbrBridge, names.qvbDevice, names.qvoDevice, names.qrDevice, names.qgDevice];
+    const makers = [
+      names.tapDevice,
+      names.qbrBridge,
+      names.qvbDevice,
+      names.qvoDevice,
+      names.qrDevice,
+      names.qgDevice,
+      names.nsDevice,
+    ];
     for (let i = 0; i < 2000; i++) {
       const id = randomUUID();
       for (const make of makers) assert.ok(make(id).length <= names.MAX_DEVICE_NAME, make(id));
@@ -28,5 +36,11 @@ describe('names', () => {
     assert.ok(names.remoteGroupSet('IPv6', id).length <= 31);
     for (const c of ['PREROUTING', 'OUTPUT', 'POSTROUTING', 'snat', 'float-snat', 'mark'] as const)
       assert.ok(names.l3Chain(c).length <= 28, names.l3Chain(c));
+  });
+
+  it("dhcp port device_id is Neutron's dhcp<uuid5(NAMESPACE_DNS, host)>-<network id>", () => {
+    const net = '3c9b4a1e-2f5d-4c1a-9e0b-123456789abc';
+    assert.equal(names.dhcpPortDeviceId('network', net), `dhcp7b60c1d9-602e-5110-8c89-a9475b89732c-${net}`);
+    assert.equal(names.dhcpStateDir('/var/lib/quark/agent/', net), `/var/lib/quark/agent/dhcp/${net}`);
   });
 });

@@ -4,6 +4,7 @@
  * is checked in one place. Device names are a 3-character prefix plus the first 11 characters of
  * the port id, as Neutron and os-vif do (`tap3c9b4a1e-2f`).
  */
+import { NAMESPACE_DNS, uuid5 } from './uuid5.js';
 
 /** Linux refuses longer interface names. */
 export const MAX_DEVICE_NAME = 15;
@@ -27,6 +28,8 @@ export const qvoDevice = (portId: string): string => device('qvo', portId);
 export const qrDevice = (portId: string): string => device('qr-', portId);
 /** A router's interface on the external network. */
 export const qgDevice = (portId: string): string => device('qg-', portId);
+/** A DHCP server's interface inside its qdhcp namespace (the veth peer of its `tap…` on br-int). */
+export const nsDevice = (portId: string): string => device('ns-', portId);
 
 export const dhcpNamespace = (networkId: string): string => `qdhcp-${networkId}`;
 export const routerNamespace = (routerId: string): string => `qrouter-${routerId}`;
@@ -87,6 +90,15 @@ export function remoteGroupSet(ethertype: 'IPv4' | 'IPv6', securityGroupId: stri
 export function dhcpDeviceId(hostUuid: string, networkId: string): string {
   return `dhcp${hostUuid}-${networkId}`;
 }
+
+/** Neutron's host uuid: `uuid5(NAMESPACE_DNS, hostname)`. */
+export const dhcpHostUuid = (host: string): string => uuid5(NAMESPACE_DNS, host);
+
+/** The device_id of the DHCP port that `host`'s DHCP agent keeps on a network. */
+export const dhcpPortDeviceId = (host: string, networkId: string): string => dhcpDeviceId(dhcpHostUuid(host), networkId);
+
+/** Per-network directory of dnsmasq's files under the agent's state directory: `<stateDir>/dhcp/<network id>`. */
+export const dhcpStateDir = (stateDir: string, networkId: string): string => `${stateDir.replace(/\/+$/, '')}/dhcp/${networkId}`;
 
 /**
  * Names of things a lab or a test makes on the machine all start with a prefix such as `qk3f`.

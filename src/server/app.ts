@@ -81,6 +81,9 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024 * 1024,
     return503OnClosing: true,
+    // Fastify's default (72 s) keeps idle client connections, and a stopping process, alive for
+    // over a minute; Node's own default is 5 s.
+    keepAliveTimeout: 5000,
   });
 
   // Every body is JSON, whatever Content-Type a client sends (curl's default is form data).

@@ -13,7 +13,10 @@ const quota = (resource: string, neutronDefault: number) =>
 
 export const ServerConfigSchema = Type.Object(
   {
-    host: Type.String({ default: '127.0.0.1', description: 'Address the API listens on.' }),
+    host: Type.String({
+      default: '127.0.0.1',
+      description: 'Address the API listens on; several, comma-separated, are allowed.',
+    }),
     port: Type.Integer({ default: 9696, minimum: 0, maximum: 65535, description: 'TCP port of the API (Neutron uses 9696).' }),
     db: Type.String({
       default: '/var/lib/quark/quark.db',

@@ -3,6 +3,7 @@
  * SIGINT (stop accepting, finish requests in flight, close the store).
  */
 import { mkdirSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Store } from '../store/store.js';
@@ -26,17 +27,28 @@ export async function startServer(
   if (config.db !== ':memory:' && !config.db.includes('://')) mkdirSync(dirname(config.db), { recursive: true });
   const store = await Store.open({ url: config.db, changeLogRetention: config.changeLogRetention });
   const { app } = await buildApp({ config, store, logger, processMetrics: true });
-  await app.listen({ host: config.host, port: config.port });
+  const [first, ...more] = config.host.split(',').map((h) => h.trim());
+  await app.listen({ host: first!, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info({ url, db: config.db, auth: config.auth, revision: store.revision }, 'quark server listening');
+  // Further addresses (the lab's controller listens on loopback and on its management address)
+  // get plain HTTP servers that hand every request to the same application.
+  const extra: Server[] = [];
+  for (const host of more) {
+    const server = createServer((req, res) => app.routing(req, res));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+    extra.push(server);
+  }
+  const url = `http://${first!.includes(':') ? `[${first}]` : first}:${port}`;
+  logger.info({ url, also: more, db: config.db, auth: config.auth, revision: store.revision }, 'quark server listening');
   let closing: Promise<void> | null = null;
   return {
     url,
     store,
     close: () => {
       closing ??= (async () => {
+        for (const server of extra) server.closeAllConnections();
+        await Promise.all(extra.map((server) => new Promise((resolve) => server.close(resolve))));
         await app.close();
         await store.close();
         logger.info('quark server stopped');

@@ -54,6 +54,8 @@ export interface OpenedDatabase {
   readonly dialect: DialectName;
   /** Runs `fn` inside a transaction that holds the store-wide write lock. */
   writeTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** SQLite only: the connection itself, for the synchronous write path (sqlite-writer.ts). */
+  readonly sqlite?: SQLite.Database;
 }
 
 /** A fixed key for PostgreSQL's advisory lock: every writer of every server takes the same one. */
@@ -86,6 +88,7 @@ function openSqlite(path: string): OpenedDatabase {
   return {
     db,
     dialect: 'sqlite',
+    sqlite: database,
     // BEGIN IMMEDIATE takes SQLite's write lock up front, so a second process on the same
     // file waits instead of failing at commit.
     writeTransaction: (fn) =>

@@ -9,6 +9,7 @@ import { QuarkError } from '../model/errors.js';
 import { type OpenedDatabase, type Tx, openDatabase } from './database.js';
 import { KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
 import { Mutex } from './mutex.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { loadChangesSince, loadRecord, loadRecords, persistChanges, pruneChanges, readRevision } from './persist.js';
 import { type Change, MemoryView, Overlay, type ReadView } from './view.js';
 
@@ -51,12 +52,15 @@ export class Store {
   private readonly mutex = new Mutex();
   private readonly listeners = new Set<(commit: Commit) => void>();
   private oldestRevision = 0;
+  private readonly sqliteWriter: SqliteWriter | null;
   private writesSincePrune = 0;
 
   private constructor(
     private readonly database: OpenedDatabase,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.sqliteWriter = database.sqlite ? new SqliteWriter(database.sqlite) : null;
+  }
 
   static async open(options: StoreOptions): Promise<Store> {
     const database = await openDatabase(options.url);
@@ -89,6 +93,8 @@ export class Store {
    * nothing else can interleave. If it throws, nothing is written and the error propagates.
    */
   async write<T>(rules: (tx: WriteTx) => T): Promise<T> {
+    const sqlite = this.sqliteWriter;
+    if (sqlite) return this.mutex.run(async () => this.writeSqlite(sqlite, rules));
     return this.mutex.run(async () => {
       let commit: Commit | null = null;
       const result = await this.database.writeTransaction(async (sqlTx) => {
@@ -108,6 +114,56 @@ export class Store {
       if (commit) this.publish(commit);
       return result;
     });
+  }
+
+  /**
+   * SQLite: the whole transaction runs synchronously (see sqlite-writer.ts). When another
+   * process wrote since this view's revision, the catch-up needs the async path: take it.
+   */
+  private async writeSqlite<T>(writer: SqliteWriter, rules: (tx: WriteTx) => T): Promise<T> {
+    // Entirely synchronous from BEGIN to COMMIT: nothing in this process can interleave, and
+    // another process waits on SQLite's lock (busy_timeout) instead of on this thread.
+    writer.begin();
+    let commit: Commit | null = null;
+    let out: T;
+    try {
+      const latest = writer.revision();
+      if (latest !== this.memory.revision && !this.catchUpSync(writer)) {
+        writer.rollback();
+        await this.database.writeTransaction((sqlTx) => this.reload(sqlTx));
+        return this.writeSqlite(writer, rules);
+      }
+      const overlay = new Overlay(this.memory);
+      out = rules(new StoreTx(overlay, this.memory, timestamp(this.options.clock?.() ?? new Date())));
+      if (out instanceof Promise) throw new QuarkError('StoreFailure', 'store rules must be synchronous');
+      const changes = overlay.netChanges();
+      if (changes.length > 0) {
+        const logged = changes.some((c) => KINDS[c.kind].feed);
+        const revision = logged ? this.memory.revision + 1 : null;
+        writer.persist(changes, revision);
+        commit = { revision: revision ?? this.memory.revision, changes };
+      }
+      writer.commit();
+    } catch (e) {
+      writer.rollback();
+      throw e;
+    }
+    if (commit) this.publish(commit);
+    return out;
+  }
+
+  /** Applies other processes' writes from the change log; false when it no longer reaches back. */
+  private catchUpSync(writer: SqliteWriter): boolean {
+    const changes = writer.changesSince(this.memory.revision);
+    if (changes.length === 0 || changes[0]!.revision !== this.memory.revision + 1) return false;
+    let i = 0;
+    while (i < changes.length) {
+      const revision = changes[i]!.revision;
+      const batch: Change[] = [];
+      for (; i < changes.length && changes[i]!.revision === revision; i++) batch.push(changes[i]!);
+      this.publish({ revision, changes: batch });
+    }
+    return true;
   }
 
   /** Changes after `revision`, or null when the log no longer reaches back that far. */

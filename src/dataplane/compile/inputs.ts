@@ -25,6 +25,11 @@ export interface ReplicaView {
   readonly floatingips: ReadonlyMap<string, FloatingIp>;
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly securityGroupRules: ReadonlyMap<string, SecurityGroupRule>;
+  /**
+   * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
+   * bring other networks into the replica too). Empty without the dhcp role.
+   */
+  readonly dhcpNetworks: ReadonlySet<string>;
 }
 
 /** An OVS interface that carries `external_ids:iface-id`: something plugged a port here. */
@@ -61,6 +66,20 @@ export interface HostSettings {
   /** Physical network → OVS bridge carrying it (`physnet1: br-ex`). */
   readonly bridgeMappings: Readonly<Record<string, string>>;
   readonly underlay: UnderlaySettings | null;
+  /** The DHCP role's settings; DEFAULT_DHCP_SETTINGS when absent. */
+  readonly dhcp?: DhcpSettings;
 }
+
+/** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */
+export interface DhcpSettings {
+  /** Lease time in seconds handed to clients; -1 for infinite (`dhcp_lease_duration`). */
+  readonly leaseSeconds: number;
+  /** Domain of the host names in the hosts file and of DHCP option 15 (`dns_domain`). */
+  readonly domain: string;
+  /** Upstream DNS servers dnsmasq forwards to (`dnsmasq_dns_servers`); none: local names only. */
+  readonly dnsServers: readonly string[];
+}
+
+export const DEFAULT_DHCP_SETTINGS: DhcpSettings = { leaseSeconds: 86400, domain: 'openstacklocal', dnsServers: [] };
 
 export const EMPTY_FACTS: HostFacts = { vifs: [], localVlans: new Map() };

@@ -147,8 +147,9 @@ export interface IpsetItem {
 
 /**
  * One dnsmasq serving one network inside its qdhcp namespace: its command line and the
- * contents of its files (hosts, options). The driver writes the files, starts dnsmasq when it
- * is not running or its command line changed, and sends SIGHUP when only the files changed.
+ * contents of the files it reads (hosts, addn_hosts, opts). The driver writes the files,
+ * starts dnsmasq when it is not running or its command line changed, and sends SIGHUP when
+ * only the files changed. dnsmasq itself writes `pid`, `leases` and `log` in the same directory.
  */
 export interface DnsmasqItem {
   readonly kind: 'dnsmasq';
@@ -156,9 +157,11 @@ export interface DnsmasqItem {
   readonly networkId: string;
   /** The interface dnsmasq serves (inside netns). */
   readonly device: string;
-  /** Arguments after `dnsmasq`; file paths are relative to the network's state directory. */
+  /** The network's state directory (`<stateDir>/dhcp/<network id>`); the args name files in it. */
+  readonly dir: string;
+  /** Arguments after `dnsmasq`, with absolute paths: exactly what runs. */
   readonly args: readonly string[];
-  /** File name → content, written to the network's state directory. */
+  /** File name (in `dir`) → content. */
   readonly files: Readonly<Record<string, string>>;
   readonly origin: Origin;
 }

@@ -5,7 +5,7 @@
  * from.
  */
 import type { FlowItem, HostPlan, Origin } from './plan.js';
-import { renderLinux } from './render-linux.js';
+import { renderNamespaces } from './render-netns.js';
 import { type BridgeRole, tableName } from './tables.js';
 
 function roleOf(bridge: string): BridgeRole {
@@ -42,10 +42,10 @@ export function renderPlan(plan: HostPlan): string {
     }
     for (const f of plan.flows.filter((x) => x.bridge === b.name).sort(compareFlows)) lines.push(`  ${renderFlow(f)}`);
   }
+  lines.push(...renderNamespaces(plan));
   const vlans = [...plan.localVlans].sort(([, a], [, b]) => a - b);
   lines.push(`local vlans: ${vlans.map(([n, v]) => `${v}=network:${n.slice(0, 8)}`).join(' ') || 'none'}`);
   const states = [...plan.portStates].sort(([a], [b]) => (a < b ? -1 : 1));
   lines.push(`port states: ${states.map(([p, s]) => `${p.slice(0, 8)}=${s}`).join(' ') || 'none'}`);
-  lines.push(...renderLinux(plan, originLabel));
   return `${lines.join('\n')}\n`;
 }

@@ -5,6 +5,7 @@
  *   ip -n qdhcp-… -batch - <<< 'link set tap3c9b4a1e-2f up'
  */
 import { readdirSync } from 'node:fs';
+import { QuarkError } from '../../model/errors.js';
 import { run } from './exec.js';
 
 /** Where `ip netns add` mounts named namespaces (iproute2's NETNS_RUN_DIR). */
@@ -39,6 +40,19 @@ export async function ipBatch(netns: string | null, commands: readonly string[])
   if (commands.length === 0) return;
   const argv = netns ? ['ip', '-n', netns, '-batch', '-'] : ['ip', '-batch', '-'];
   await run(argv, { input: `${commands.join('\n')}\n` });
+}
+
+/**
+ * Deletes links (`ip -force -batch`: every line runs even if one fails), for removals where a
+ * device may already be gone — a veth whose peer's namespace was just deleted. Deleting what is
+ * already gone succeeds; anything still present afterwards is an error.
+ */
+export async function deleteLinks(netns: string | null, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const argv = netns ? ['ip', '-n', netns, '-force', '-batch', '-'] : ['ip', '-force', '-batch', '-'];
+  await run(argv, { input: `${names.map((n) => `link del ${n}`).join('\n')}\n`, okStatuses: [1] });
+  const left = (await listLinks(netns)).filter((l) => names.includes(l.ifname)).map((l) => l.ifname);
+  if (left.length > 0) throw new QuarkError('HostCommandFailed', `could not delete ${left.join(', ')}`);
 }
 
 export interface LinkInfo {

@@ -71,12 +71,12 @@ export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolea
       }
     }
   }
-  // A VIF is re-tagged only while it exists: the agent never creates a port someone else plugs,
-  // and does not tag one of its own ports it is removing (a router or DHCP port that went away).
-  const removing = new Set(removePorts);
+  // A VIF is re-tagged only while it exists: the agent never creates a port someone else plugs.
+  // The outer end of a service port the plan dropped is still a VIF until it is removed.
+  const removed = new Set(removePorts);
   for (const v of plan.vifBindings) {
     const existing = existingPorts.get(v.portName);
-    if (!existing || existing.bridge !== v.bridge || removing.has(v.portName)) continue;
+    if (!existing || existing.bridge !== v.bridge || removed.has(v.portName)) continue;
     const index = ports.findIndex((p) => p.name === v.portName);
     const spec: PortSpec = { bridge: v.bridge, name: v.portName, tag: v.tag, otherConfig: v.otherConfig };
     if (index >= 0) ports[index] = { ...ports[index]!, tag: v.tag, otherConfig: v.otherConfig };

@@ -150,6 +150,8 @@ export interface ReplicaRecords {
   floatingips?: FloatingIp[];
   securityGroups?: SecurityGroup[];
   securityGroupRules?: SecurityGroupRule[];
+  /** Networks scheduled to the host's DHCP agent. */
+  dhcpNetworks?: string[];
 }
 
 export function replicaOf(records: ReplicaRecords): ReplicaView {
@@ -163,6 +165,7 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     floatingips: map(records.floatingips),
     securityGroups: map(records.securityGroups),
     securityGroupRules: map(records.securityGroupRules),
+    dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }
 

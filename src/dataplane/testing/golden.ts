@@ -1,10 +1,11 @@
 /**
- * Golden files for compiler tests: the expected text lives in src/dataplane/compile/__golden__/
- * (tests run from dist/, so the path points back at src/). `UPDATE_GOLDEN=1` rewrites them.
+ * Golden files of compiler tests: the expected rendering lives in the source tree beside the
+ * compiler (`src/dataplane/compile/__golden__/<name>.txt`); `UPDATE_GOLDEN=1` rewrites it.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 
+// Tests run from dist/, so point back at src/.
 const GOLDEN = new URL('../../../src/dataplane/compile/__golden__/', import.meta.url);
 
 export function golden(name: string, text: string): void {

@@ -39,11 +39,14 @@ export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, 
   const base = `/v2.0/${h.declaration.path}`;
   const { collection } = h.declaration;
 
-  app.get(base, async (request) => {
+  app.get(base, async (request, reply) => {
     const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
     await op.prepareList(h, deps, deps.callerOf(request), q);
     const result = op.list(h, deps, deps.callerOf(request), q);
-    return { [collection]: result.items, ...links(request, collection, result.next, result.previous) };
+    const linked = links(request, collection, result.next, result.previous);
+    const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
+    reply.type('application/json');
+    return `{"${collection}":[${result.items.join(',')}]${tail}}`;
   });
 
   app.post(base, async (request, reply) => {

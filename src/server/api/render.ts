@@ -6,8 +6,26 @@ import type { ResourceDeclaration } from '../../model/api/attribute.js';
 import type { Caller } from '../caller.js';
 import { POLICY, allowed } from '../policy.js';
 
+/** Attribute read rules depend only on the caller's roles, so the answer is kept per role set. */
+const readable = new WeakMap<ResourceDeclaration, Map<string, string[]>>();
+
 /** The attribute names of `decl` that `caller` may read, in declaration order. */
 export function readableAttributes(decl: ResourceDeclaration, caller: Caller): string[] {
+  let byRoles = readable.get(decl);
+  if (!byRoles) {
+    byRoles = new Map();
+    readable.set(decl, byRoles);
+  }
+  const key = `${caller.isAdmin} ${caller.roles.join(',')}`;
+  let names = byRoles.get(key);
+  if (!names) {
+    names = computeReadable(decl, caller);
+    byRoles.set(key, names);
+  }
+  return names;
+}
+
+function computeReadable(decl: ResourceDeclaration, caller: Caller): string[] {
   const names: string[] = [];
   for (const [name, attr] of Object.entries(decl.attributes)) {
     if (attr.visible === false) continue;

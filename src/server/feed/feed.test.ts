@@ -177,4 +177,32 @@ describe('agent feed', () => {
     await report('compute6');
     assert.equal((await s.get(`/v2.0/ports/${port.id}`)).port['binding:vif_type'], 'ovs');
   });
+
+  it('tells a DHCP agent which networks are scheduled to it, also when the network stays in scope for its L2 role', async () => {
+    await report('netnode');
+    await s.request('POST', '/v2.0/quark/agents/report', {
+      agent: { host: 'netnode', agent_type: 'DHCP agent', binary: 'quark-dhcp-agent', topic: 'dhcp_agent', start_flag: true },
+    });
+    const net = (await s.post('/v2.0/networks', { network: { name: 'served' } })).network;
+    const sub = (await s.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.7.0.0/24' } })).subnet;
+    // A port of the L2 role keeps the network in scope after DHCP is disabled.
+    await s.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'netnode' } });
+    const feed = new FeedReader(url, 'host=netnode&roles=l2,dhcp&since=0');
+    await feed.until((ms) => ms.length > 0);
+    const snap = feed.messages[0]!;
+    assert.ok(snap.type === 'snapshot' && snap.dhcpNetworks?.includes(net.id), 'the snapshot names the served network');
+    await s.request('PUT', `/v2.0/subnets/${sub.id}`, { subnet: { enable_dhcp: false } });
+    await feed.until((ms) =>
+      ms.some((m) => m.type === 'changes' && m.dhcpNetworks !== undefined && !m.dhcpNetworks.includes(net.id)),
+    );
+    const l2Only = new FeedReader(url, 'host=compute1&roles=l2&since=0');
+    await l2Only.until((ms) => ms.length > 0);
+    assert.equal(
+      l2Only.messages[0]!.type === 'snapshot' && l2Only.messages[0]!.dhcpNetworks,
+      undefined,
+      'only for the dhcp role',
+    );
+    l2Only.close();
+    feed.close();
+  });
 });

@@ -59,11 +59,24 @@ class Session {
       records.push({ kind, record: record as FeedRecord['record'] });
     }
     this.revision = view.revision;
-    return { type: 'snapshot', revision: view.revision, records };
+    return { type: 'snapshot', revision: view.revision, records, ...this.dhcpField(this.roots) };
+  }
+
+  private dhcpField(roots: ScopeRoots): { dhcpNetworks?: string[] } {
+    return this.roles.has('dhcp') ? { dhcpNetworks: [...roots.dhcpNetworks].sort() } : {};
+  }
+
+  /** What a commit changes in this session's scope, as a message; null when nothing. */
+  message(view: ReadView, commit: Commit): FeedMessage | null {
+    const before = this.roots;
+    const changes = this.changes(view, commit);
+    const dhcpMoved = !sameSet(before.dhcpNetworks, this.roots.dhcpNetworks);
+    if (changes.length === 0 && !dhcpMoved) return null;
+    return { type: 'changes', revision: commit.revision, changes, ...(dhcpMoved ? this.dhcpField(this.roots) : {}) };
   }
 
   /** The changes a commit makes to this session's scope. */
-  changes(view: ReadView, commit: Commit): FeedChange[] {
+  private changes(view: ReadView, commit: Commit): FeedChange[] {
     const roots = scopeRoots(view, this.request(view));
     const out: FeedChange[] = [];
     const put = (kind: FeedKind, record: { id: string }) => {
@@ -181,8 +194,8 @@ export class FeedHub {
     const view = this.store.view;
     for (const s of this.sessions.values()) {
       if (!s.writer && !s.queue) continue;
-      const changes = s.changes(view, commit);
-      if (changes.length > 0) s.send({ type: 'changes', revision: commit.revision, changes }, this.options.maxQueued);
+      const message = s.message(view, commit);
+      if (message) s.send(message, this.options.maxQueued);
     }
   }
 

@@ -79,7 +79,9 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const detach = deps.hub.attach(host, roles, since, write);
     const end = () => {
       detach();
-      raw.end();
+      // A hijacked stream is not an idle keep-alive connection: close the socket itself, or the
+      // server waits for the agent to hang up before it can stop.
+      raw.end(() => raw.socket?.destroy());
     };
     open.add(end);
     raw.on('close', () => {

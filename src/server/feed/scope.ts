@@ -23,6 +23,8 @@ export interface ScopeRoots {
   readonly routers: ReadonlySet<string>;
   /** Ports in scope beyond those of the networks (remote group members). */
   readonly extraPorts: ReadonlySet<string>;
+  /** Networks the host's DHCP agent serves (empty without the dhcp role); the feed tells the agent. */
+  readonly dhcpNetworks: ReadonlySet<string>;
 }
 
 export interface ScopeRequest {
@@ -43,7 +45,8 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
       for (const g of p.security_groups) securityGroups.add(g);
     }
   }
-  if (req.roles.has('dhcp')) for (const n of req.dhcpNetworks) networks.add(n);
+  const dhcpNetworks = new Set<string>(req.roles.has('dhcp') ? req.dhcpNetworks : []);
+  for (const n of dhcpNetworks) networks.add(n);
   const routers = new Set<string>(req.roles.has('l3') ? req.routers : []);
   for (const r of routers) {
     for (const p of view.by('port', 'device', r)) networks.add(p.network_id);
@@ -57,7 +60,7 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   }
   const extraPorts = new Set<string>();
   for (const g of remoteGroups) for (const p of view.by('port', 'securityGroup', g)) extraPorts.add(p.id);
-  return { networks, securityGroups, remoteGroups, routers, extraPorts };
+  return { networks, securityGroups, remoteGroups, routers, extraPorts, dhcpNetworks };
 }
 
 export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
@@ -67,7 +70,8 @@ export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
     eq(a.securityGroups, b.securityGroups) &&
     eq(a.remoteGroups, b.remoteGroups) &&
     eq(a.routers, b.routers) &&
-    eq(a.extraPorts, b.extraPorts)
+    eq(a.extraPorts, b.extraPorts) &&
+    eq(a.dhcpNetworks, b.dhcpNetworks)
   );
 }
 

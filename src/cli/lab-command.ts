@@ -1,0 +1,191 @@
+/**
+ * `quark lab`: the article's data centre on this machine. `up` builds a scenario and checks it
+ * with real traffic; `status`, `exec` and `instance` work on the running lab; `down` removes
+ * everything it made (`--force` also without its state file).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { forceDown } from '../lab/cleanup.js';
+import { passwordClient } from '../lab/controller.js';
+import { renderReport } from '../lab/expect.js';
+import { createInstance, deleteInstance, lease, writeDhcpScript } from '../lab/instances.js';
+import { Lab, labStateFile } from '../lab/lab.js';
+import { inNode, inNodeNetns } from '../lab/node.js';
+import { alive, runInteractive, stopPid } from '../lab/processes.js';
+import { parseScenario } from '../lab/scenario.js';
+import { labExtra, labUp } from '../lab/up.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEFAULT_SCENARIO = join(ROOT, 'scenarios', 'havana.yaml');
+const labDir = (name: string) => join('/run/quark/lab', name);
+
+function requireRoot(): void {
+  if (process.platform !== 'linux')
+    throw new Error('the lab needs Linux: it builds network namespaces, veth pairs and Open vSwitch bridges');
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      'the lab needs root: it creates network namespaces, bridges and iptables rules (run it with sudo, or as root in a VM or container with CAP_NET_ADMIN and CAP_SYS_ADMIN)',
+    );
+  }
+}
+
+function loadLab(name: string): Lab {
+  const dir = labDir(name);
+  if (!existsSync(labStateFile(dir))) throw new Error(`no lab '${name}' is up (quark lab up)`);
+  return Lab.load(dir);
+}
+
+export function registerLabCommand(program: Command): void {
+  const lab = program.command('lab').description("Run the article's data centre on this machine");
+
+  lab
+    .command('up')
+    .argument('[scenario]', 'scenario file', DEFAULT_SCENARIO)
+    .option('--name <name>', 'lab name and prefix of everything it makes', 'qlab')
+    .option('--port <port>', "the server's port", (v) => Number(v), 9696)
+    .description('Build a scenario (nodes, server, agents, tenants, instances) and check its reachability')
+    .action(async (file: string, opts: { name: string; port: number }) => {
+      requireRoot();
+      const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+      const say = (line: string) => process.stdout.write(`  ${line}\n`);
+      process.stdout.write(`quark lab up: ${scenario.name} (${file}), lab '${opts.name}'\n`);
+      let result: Awaited<ReturnType<typeof labUp>>;
+      try {
+        result = await labUp(scenario, { name: opts.name, dir: labDir(opts.name), port: opts.port, say });
+      } catch (e) {
+        process.stderr.write(
+          `quark lab up failed: ${(e as Error).message}\nthe lab is left for inspection: quark lab status ${opts.name}; quark lab down ${opts.name}\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      const failed = result.results.filter((r) => !r.ok).length;
+      process.stdout.write(
+        `\nreachability (${result.results.length} checks, ${failed} failed):\n${renderReport(result.results)}\n`,
+      );
+      process.stdout.write(`\nup in ${(result.ms / 1000).toFixed(1)} s. Try:\n`);
+      const extra = labExtra(result.lab);
+      const first = extra.instances[0]?.name ?? 'vm1';
+      process.stdout.write(`  quark lab status ${opts.name}\n  quark lab exec ${first} -- ip addr\n`);
+      process.stdout.write(
+        `  OS_CLOUD=${opts.name} OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml} openstack network list\n`,
+      );
+      process.stdout.write(`  quark lab down ${opts.name}\n`);
+      if (failed > 0) process.exitCode = 1;
+    });
+
+  lab
+    .command('down')
+    .argument('[name]', 'lab name', 'qlab')
+    .option('--force', 'remove everything with the prefix even without the state file')
+    .description('Remove the lab: processes, namespaces, links, files')
+    .action(async (name: string, opts: { force?: boolean }) => {
+      requireRoot();
+      const dir = labDir(name);
+      if (existsSync(labStateFile(dir))) {
+        const l = Lab.load(dir);
+        const server = labExtra(l).controller?.pid;
+        if (server) await stopPid(server);
+        await l.down();
+      } else if (!opts.force) {
+        throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);
+      }
+      const removed = await forceDown(name);
+      process.stdout.write(`lab '${name}' is down${removed.length ? ` (also removed: ${removed.join(', ')})` : ''}\n`);
+    });
+
+  lab
+    .command('status')
+    .argument('[name]', 'lab name', 'qlab')
+    .description('Nodes, agents and instances of the running lab')
+    .action(async (name: string) => {
+      const l = loadLab(name);
+      const extra = labExtra(l);
+      const out: string[] = [
+        `lab '${name}': server ${extra.controller.url} (pid ${extra.controller.pid}, ${alive(extra.controller.pid) ? 'running' : 'DEAD'})`,
+      ];
+      const admin = passwordClient(extra.controller.url, extra.controller.admin);
+      const { agents } = await admin.get<{ agents: { host: string; agent_type: string; alive: boolean }[] }>('/v2.0/agents');
+      for (const n of l.nodes.values()) {
+        const own = agents.filter((a) => a.host === n.spec.name).map((a) => `${a.agent_type}${a.alive ? '' : ' (DEAD)'}`);
+        out.push(
+          `node ${n.spec.name}: roles ${n.spec.roles.join(',')}, agent pid ${n.agentPid ?? '-'}, ${own.join(', ') || 'no agent reports'}`,
+        );
+      }
+      const { ports } = await admin.get<{ ports: { id: string; status: string }[] }>('/v2.0/ports');
+      const status = new Map(ports.map((p) => [p.id, p.status]));
+      for (const i of extra.instances) {
+        out.push(
+          `instance ${i.name} (${i.project}) on ${i.node}: ${i.address}${i.floatingIp ? `, floating ${i.floatingIp}` : ''}, port ${status.get(i.portId) ?? 'gone'}`,
+        );
+      }
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+
+  lab
+    .command('exec')
+    .argument('<target>', 'an instance, a node, or "internet"')
+    .argument('<command...>', 'command to run (after --)')
+    .option('--lab <name>', 'lab name', process.env.QUARK_LAB ?? 'qlab')
+    .description('Run a command inside an instance, a node or the internet host')
+    .action((target: string, command: string[], opts: { lab: string }) => {
+      requireRoot();
+      const l = loadLab(opts.lab);
+      const instance = labExtra(l).instances.find((i) => i.name === target);
+      let argv: string[];
+      if (target === 'internet') argv = ['ip', 'netns', 'exec', l.fabric.internetNetns, ...command];
+      else if (instance) argv = inNodeNetns(l.node(instance.node).handle, instance.netns, command);
+      else argv = inNode(l.node(target).handle, command);
+      process.exitCode = runInteractive(argv);
+    });
+
+  const instance = lab.command('instance').description('Add or remove instances of the running lab');
+  instance
+    .command('create')
+    .requiredOption('--name <name>', 'instance name (and its namespace)')
+    .requiredOption('--project <project>', 'project of the scenario')
+    .requiredOption('--network <network>', 'network name in that project')
+    .requiredOption('--node <node>', 'node to run it on')
+    .option('--lab <name>', 'lab name', 'qlab')
+    .action(async (opts: { name: string; project: string; network: string; node: string; lab: string }) => {
+      requireRoot();
+      const l = loadLab(opts.lab);
+      const extra = labExtra(l);
+      const project = extra.projects[opts.project];
+      if (!project) throw new Error(`no project '${opts.project}' in the lab`);
+      const admin = passwordClient(extra.controller.url, extra.controller.admin);
+      const user = passwordClient(extra.controller.url, project.login);
+      const net = (await user.get<{ networks: { id: string }[] }>(`/v2.0/networks?name=${encodeURIComponent(opts.network)}`))
+        .networks[0];
+      if (!net) throw new Error(`no network '${opts.network}' in project ${opts.project}`);
+      const r = await createInstance(l, user, admin, {
+        name: opts.name,
+        project: opts.project,
+        node: opts.node,
+        networkId: net.id,
+        securityGroups: null,
+      });
+      extra.instances.push(r);
+      l.saveState();
+      r.lease = await lease(l, r, writeDhcpScript(l.options.dir));
+      l.saveState();
+      process.stdout.write(`instance ${r.name} on ${r.node}: ${r.address} (${r.lease})\n`);
+    });
+  instance
+    .command('delete')
+    .argument('<name>', 'instance name')
+    .option('--lab <name>', 'lab name', 'qlab')
+    .action(async (name: string, opts: { lab: string }) => {
+      requireRoot();
+      const l = loadLab(opts.lab);
+      const extra = labExtra(l);
+      const r = extra.instances.find((i) => i.name === name);
+      if (!r) throw new Error(`no instance '${name}' in the lab`);
+      await deleteInstance(l, passwordClient(extra.controller.url, extra.controller.admin), r);
+      extra.instances.splice(extra.instances.indexOf(r), 1);
+      l.saveState();
+      process.stdout.write(`instance ${name} deleted\n`);
+    });
+}

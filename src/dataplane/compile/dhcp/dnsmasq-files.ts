@@ -1,0 +1,100 @@
+/**
+ * The files one dnsmasq reads, written as Neutron's dnsmasq driver writes them:
+ *
+ *   host        `<mac>,host-10-0-0-5.openstacklocal,10.0.0.5` for every address dnsmasq hands out
+ *               (IPv4 and stateful DHCPv6; IPv6 in brackets): the static reservations.
+ *   addn_hosts  `10.0.0.5<TAB>host-10-0-0-5.openstacklocal host-10-0-0-5`: DNS names of every
+ *               address on a DHCP-enabled subnet, lease or not.
+ *   opts        per subnet, tagged `tag:subnet-<id>`: router, dns-server, classless static
+ *               routes (121, and 249 for Windows); IPv6: dns-server and domain-search.
+ *
+ * dnsmasq re-reads all three on SIGHUP, so port and subnet option changes need no restart.
+ */
+import { mustParseIp } from '../../../model/ipam.js';
+import { type IpAddress, compareIp } from '../../../model/ip/address.js';
+import type { Port, Subnet } from '../../../model/resources.js';
+import { assignsAddresses, subnetTag } from './ranges.js';
+
+interface Address {
+  readonly mac: string;
+  readonly ip: string;
+  readonly value: IpAddress;
+  readonly subnet: Subnet;
+}
+
+/** `host-10-0-0-5` (Neutron replaces the dots and colons of the address). */
+export const dhcpHostname = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;
+
+const literal = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
+
+/** Every address of the network's ports on one of `subnets`, by family and address. */
+function addressesOn(ports: readonly Port[], subnets: readonly Subnet[]): Address[] {
+  const byId = new Map(subnets.map((s) => [s.id, s]));
+  const out: Address[] = [];
+  for (const p of ports) {
+    for (const f of p.fixed_ips) {
+      const subnet = byId.get(f.subnet_id);
+      if (subnet) out.push({ mac: p.mac_address, ip: f.ip_address, value: mustParseIp(f.ip_address), subnet });
+    }
+  }
+  return out.sort((a, b) => compareIp(a.value, b.value) || (a.mac < b.mac ? -1 : 1));
+}
+
+/** The hosts file (`--dhcp-hostsfile`): reservations on the subnets dnsmasq serves. */
+export function hostsFile(ports: readonly Port[], served: readonly Subnet[], domain: string): string {
+  return addressesOn(ports, served.filter(assignsAddresses))
+    .map((a) => `${a.mac},${dhcpHostname(a.ip)}.${domain},${literal(a.ip)}\n`)
+    .join('');
+}
+
+/** The extra hosts file (`--addn-hosts`): names for every address on a DHCP-enabled subnet. */
+export function addnHostsFile(ports: readonly Port[], dhcpSubnets: readonly Subnet[], domain: string): string {
+  return addressesOn(ports, dhcpSubnets)
+    .map((a) => `${a.ip}\t${dhcpHostname(a.ip)}.${domain} ${dhcpHostname(a.ip)}\n`)
+    .join('');
+}
+
+function option(subnet: Subnet, name: string, values: readonly string[]): string {
+  const key = /^\d+$/.test(name) ? name : `${subnet.ip_version === 4 ? 'option' : 'option6'}:${name}`;
+  return [`tag:${subnetTag(subnet)}`, key, ...values].join(',');
+}
+
+/**
+ * Routes for option 121: on-link routes to the network's other IPv4 subnets, then the subnet's
+ * host_routes; a host route to 0.0.0.0/0 stands in for a missing gateway. When any route is
+ * sent the default route goes with it, since RFC 3442 clients ignore the router option then.
+ */
+function classlessRoutes(subnet: Subnet, all: readonly Subnet[]): { routes: string[]; gateway: string | null } {
+  let gateway = subnet.gateway_ip;
+  const routes: string[] = [];
+  for (const other of all) {
+    if (other.ip_version === 4 && other.cidr !== subnet.cidr && other.segment_id === subnet.segment_id)
+      routes.push(`${other.cidr},0.0.0.0`);
+  }
+  for (const r of subnet.host_routes) {
+    if (r.destination === '0.0.0.0/0') gateway ??= r.nexthop;
+    else routes.push(`${r.destination},${r.nexthop}`);
+  }
+  if (routes.length > 0 && gateway) routes.push(`0.0.0.0/0,${gateway}`);
+  return { routes, gateway };
+}
+
+/** The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves. */
+export function optsFile(served: readonly Subnet[], all: readonly Subnet[], domain: string): string {
+  const lines: string[] = [];
+  for (const s of served) {
+    // No dns_nameservers: dnsmasq offers itself. ['0.0.0.0'] (or ['::']) means "announce none".
+    if (s.dns_nameservers.length > 0) {
+      const none = s.dns_nameservers.length === 1 && ['0.0.0.0', '::'].includes(s.dns_nameservers[0]!);
+      lines.push(option(s, 'dns-server', none ? [] : s.dns_nameservers.map(literal)));
+    }
+    if (s.ip_version === 6) {
+      lines.push(option(s, 'domain-search', [domain]));
+      continue;
+    }
+    const { routes, gateway } = classlessRoutes(s, all);
+    if (routes.length > 0) lines.push(option(s, 'classless-static-route', routes), option(s, '249', routes));
+    lines.push(option(s, 'router', gateway ? [gateway] : []));
+  }
+  return lines.map((l) => `${l}\n`).join('');
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { QuarkError } from '../model/errors.js';
+import { parseScenario } from './scenario.js';
+
+const SCENARIOS = new URL('../../scenarios/', import.meta.url);
+
+function error(text: string): string {
+  try {
+    parseScenario(text, 'bad.yaml');
+  } catch (e) {
+    assert.ok(e instanceof QuarkError);
+    assert.equal(e.code, 'ScenarioInvalid');
+    return e.message;
+  }
+  throw new Error('expected a ScenarioInvalid error');
+}
+
+describe('parseScenario()', () => {
+  it('reads the shipped scenarios', () => {
+    for (const name of ['havana.yaml', 'two-computes-vxlan.yaml']) {
+      const s = parseScenario(readFileSync(new URL(name, SCENARIOS), 'utf8'), name);
+      assert.ok(s.nodes.length >= 2);
+      assert.ok(s.expect.length > 0);
+    }
+    const havana = parseScenario(readFileSync(new URL('havana.yaml', SCENARIOS), 'utf8'), 'havana.yaml');
+    assert.equal(havana.tunnelType, 'gre');
+    assert.deepEqual(
+      havana.projects.map((p) => p.networks[0]!.subnets[0]!.cidr),
+      ['10.0.0.0/24', '10.0.0.0/24'],
+    );
+  });
+
+  it('names the file and line of the first problem', () => {
+    assert.equal(error('nodes:\n  - name: a\n    roles: [l2, l4]\n'), "bad.yaml:3: unknown role 'l4' (l2, dhcp, l3)");
+    assert.equal(
+      error('nodes:\n  - name: a\n    colour: red\n'),
+      "bad.yaml:3: unknown key 'colour' (expected one of: name, roles, external)",
+    );
+    assert.match(error('nodes: [\n'), /^bad\.yaml:\d+: /);
+    assert.equal(
+      error('nodes:\n  - name: a\nprojects:\n  - name: p\n    instances:\n      - {name: vm, node: b, network: x}\n'),
+      "bad.yaml:6: no node 'b' in the scenario",
+    );
+    assert.equal(
+      error(
+        'nodes:\n  - name: a\nprojects:\n  - name: p\n    networks:\n      - name: n\n        subnets: [{cidr: 10.0.0.1/24}]\n',
+      ),
+      "bad.yaml:7: '10.0.0.1/24' is not a subnet cidr",
+    );
+    assert.match(
+      error('nodes:\n  - name: a\nexpect:\n  - {from: nobody, to: internet, result: allowed}\n'),
+      /^bad\.yaml:4: 'nobody'/,
+    );
+    assert.match(error('nodes: []\n'), /at least one node/);
+  });
+});

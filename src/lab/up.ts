@@ -1,0 +1,173 @@
+/**
+ * `quark lab up`: from nothing to the scenario running and checked. Each step reports as it
+ * goes; the result is the reachability report. Every failure leaves the lab in place for
+ * inspection (`quark lab status`, `quark lab exec`) until `quark lab down`.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { QuarkClient } from '../client/client.js';
+import type { Agent, FloatingIp, Port } from '../model/resources.js';
+import { createExternalNetwork, createProject, type ProjectHandle } from './apply.js';
+import { type Controller, passwordClient, startController } from './controller.js';
+import { type CheckResult, checkExpectations } from './expect.js';
+import { DEFAULT_ADDRESSES, type FabricAddresses } from './fabric.js';
+import { type InstanceRecord, createInstance, lease, staticAddress, writeDhcpScript } from './instances.js';
+import { Lab, labStateFile } from './lab.js';
+import type { Scenario } from './scenario.js';
+
+export interface UpOptions {
+  readonly name: string;
+  readonly dir: string;
+  readonly port: number;
+  readonly addresses?: FabricAddresses;
+  readonly logLevel?: string;
+  /** Progress lines. */
+  readonly say: (line: string) => void;
+}
+
+export interface UpResult {
+  readonly lab: Lab;
+  readonly results: readonly CheckResult[];
+  readonly ms: number;
+}
+
+/** What the layers above keep in the lab's state. */
+export interface LabExtra {
+  readonly controller: Controller;
+  readonly scenario: string;
+  readonly instances: InstanceRecord[];
+  readonly projects: Record<string, { login: Controller['admin']; id: string }>;
+}
+
+export function labExtra(lab: Lab): LabExtra {
+  return lab.extra as unknown as LabExtra;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function expectedAgents(scenario: Scenario): number {
+  return scenario.nodes.reduce((n, node) => n + node.roles.length, 0);
+}
+
+async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
+  const started = performance.now();
+  const say = options.say;
+  if (existsSync(labStateFile(options.dir)))
+    throw new Error(`lab '${options.name}' is already up (quark lab down ${options.name})`);
+  mkdirSync(options.dir, { recursive: true });
+  const lab = await Lab.create({
+    prefix: options.name,
+    dir: options.dir,
+    addresses: options.addresses ?? DEFAULT_ADDRESSES,
+    tunnelType: scenario.tunnelType,
+    serverPort: options.port,
+    nodes: scenario.nodes,
+    logLevel: options.logLevel ?? 'info',
+  });
+  for (const n of lab.nodes.values()) say(`node ${n.spec.name}: namespaces and Open vSwitch up (${n.spec.roles.join(', ')})`);
+  const controller = await startController({
+    dir: options.dir,
+    name: options.name,
+    ip: lab.fabric.controllerIp,
+    port: options.port,
+    tunnelType: scenario.tunnelType,
+  });
+  say(`controller: quark server at ${controller.url} (pid ${controller.pid}), identity bootstrapped`);
+  lab.login = controller.agent;
+  const extra: LabExtra = { controller, scenario: scenario.file, instances: [], projects: {} };
+  lab.extra = extra as unknown as Record<string, unknown>;
+  lab.saveState();
+  lab.startAgents();
+  const admin = passwordClient(controller.url, controller.admin);
+  await until('the agents to report', async () => {
+    const { agents } = await admin.get<{ agents: (Agent & { alive: boolean })[] }>('/v2.0/agents');
+    return agents.filter((a) => a.alive).length >= expectedAgents(scenario);
+  });
+  say(`agents: ${expectedAgents(scenario)} alive`);
+  const external = await createExternalNetwork(admin, scenario);
+  say(`external network ${scenario.external.cidr} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
+  const projects = new Map<string, ProjectHandle>();
+  for (const p of scenario.projects) {
+    const handle = await createProject(admin, controller.url, p, external);
+    projects.set(p.name, handle);
+    extra.projects[p.name] = { login: handle.login, id: handle.id };
+    const subnets = [...handle.subnets.values()].map((s) => s.cidr).join(', ');
+    say(
+      `project ${p.name}: networks ${[...handle.networks.keys()].join(', ')} (${subnets}), routers ${[...handle.routers.keys()].join(', ') || 'none'}`,
+    );
+  }
+  lab.saveState();
+  const dhcp = scenario.nodes.some((n) => n.roles.includes('dhcp'));
+  const script = writeDhcpScript(options.dir);
+  const wanted = scenario.projects.flatMap((p) => p.instances.map((i) => ({ p, i })));
+  await pool(wanted, 4, async ({ p, i }) => {
+    const handle = projects.get(p.name)!;
+    const groups = i.securityGroups?.map((g) => handle.groups.get(g)!.id) ?? null;
+    const record = await createInstance(lab, handle.api, admin, {
+      name: i.name,
+      project: p.name,
+      node: i.node,
+      networkId: handle.networks.get(i.network)!.id,
+      securityGroups: groups,
+    });
+    extra.instances.push(record);
+    lab.saveState();
+  });
+  await until('every instance port ACTIVE', async () => {
+    const { ports } = await admin.get<{ ports: Port[] }>('/v2.0/ports?device_owner=compute:nova');
+    const active = new Set(ports.filter((x) => x.status === 'ACTIVE').map((x) => x.id));
+    return extra.instances.every((r) => active.has(r.portId));
+  });
+  await pool(extra.instances, 4, async (r) => {
+    if (dhcp) r.lease = await lease(lab, r, script);
+    else {
+      const subnet = [...projects.get(r.project)!.subnets.values()].find((s) => s.network_id === r.networkId)!;
+      await staticAddress(lab, r, Number(subnet.cidr.split('/')[1]), subnet.gateway_ip);
+    }
+    say(`instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}`);
+  });
+  for (const p of scenario.projects) {
+    for (const i of p.instances.filter((x) => x.floatingIp)) {
+      const r = extra.instances.find((x) => x.name === i.name)!;
+      const { floatingip } = await projects.get(p.name)!.api.post<{ floatingip: FloatingIp }>('/v2.0/floatingips', {
+        floatingip: { floating_network_id: external.id, port_id: r.portId },
+      });
+      r.floatingIp = floatingip.floating_ip_address;
+      say(`floating IP ${floatingip.floating_ip_address} → ${r.name} (${r.address})`);
+    }
+  }
+  lab.saveState();
+  const routerAddresses = await routerGateways(admin);
+  say(`checking ${scenario.expect.length} expectations with real traffic…`);
+  await new Promise((r) => setTimeout(r, 500));
+  const results = await checkExpectations(
+    { lab, instances: new Map(extra.instances.map((r) => [r.name, r])), routerAddresses },
+    scenario.expect,
+  );
+  return { lab, results, ms: performance.now() - started };
+}
+
+async function routerGateways(admin: QuarkClient): Promise<Map<string, string>> {
+  const { routers } = await admin.get<{
+    routers: { name: string; external_gateway_info: { external_fixed_ips: { ip_address: string }[] } | null }[];
+  }>('/v2.0/routers');
+  return new Map(
+    routers
+      .filter((r) => r.external_gateway_info)
+      .map((r) => [r.name, r.external_gateway_info!.external_fixed_ips[0]?.ip_address ?? '']),
+  );
+}

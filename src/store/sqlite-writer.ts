@@ -1,0 +1,96 @@
+/**
+ * The write path for SQLite, synchronous from BEGIN to COMMIT with prepared statements kept
+ * across writes. better-sqlite3 is synchronous anyway; going through Kysely's async driver cost
+ * a statement compilation, a prepare and several promise hops per statement, which dominated
+ * a port create. Same tables, same rows, same change log as persist.ts.
+ */
+import type SQLite from 'better-sqlite3';
+import type { Port } from '../model/resources.js';
+import { type AnyRecord, KINDS, type Kind } from './kinds.js';
+import type { Change } from './view.js';
+
+export class SqliteWriter {
+  private readonly statements = new Map<string, SQLite.Statement>();
+
+  constructor(private readonly db: SQLite.Database) {}
+
+  private stmt(sql: string): SQLite.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  revision(): number {
+    const row = this.stmt("select value from meta where key = 'revision'").get() as { value: string } | undefined;
+    return Number(row?.value ?? 0);
+  }
+
+  begin(): void {
+    // IMMEDIATE takes the write lock now, so another process on the file waits (busy_timeout).
+    this.stmt('begin immediate').run();
+  }
+
+  commit(): void {
+    this.stmt('commit').run();
+  }
+
+  rollback(): void {
+    if (this.db.inTransaction) this.stmt('rollback').run();
+  }
+
+  /** Writes one transaction's net changes and, when `revision` is not null, its change log. */
+  persist(changes: readonly Change[], revision: number | null): void {
+    for (const c of changes) {
+      const table = KINDS[c.kind].table;
+      if (c.op === 'delete') this.stmt(`delete from ${table} where id = ?`).run(c.id);
+      else {
+        this.stmt(
+          `insert into ${table} (id, project_id, body) values (?, ?, ?) on conflict(id) do update set project_id = excluded.project_id, body = excluded.body`,
+        ).run(c.id, projectOf(c.record), JSON.stringify(c.record));
+      }
+      if (c.kind === 'port') this.allocations(c);
+    }
+    if (revision === null) return;
+    let seq = 0;
+    const insert = this.stmt('insert into changes (revision, seq, kind, id, op, body) values (?, ?, ?, ?, ?, ?)');
+    for (const c of changes) {
+      if (KINDS[c.kind as Kind].feed) insert.run(revision, seq++, c.kind, c.id, c.op, JSON.stringify(c.record));
+    }
+    this.stmt("update meta set value = ? where key = 'revision'").run(String(revision));
+  }
+
+  /** Change log entries after `revision`, in order (the catch-up of the synchronous path). */
+  changesSince(revision: number): { revision: number; kind: Kind; id: string; op: 'put' | 'delete'; record: AnyRecord }[] {
+    const rows = this.stmt('select revision, kind, id, op, body from changes where revision > ? order by revision, seq').all(
+      revision,
+    ) as {
+      revision: number;
+      kind: Kind;
+      id: string;
+      op: 'put' | 'delete';
+      body: string;
+    }[];
+    return rows.map((r) => ({
+      revision: Number(r.revision),
+      kind: r.kind,
+      id: r.id,
+      op: r.op,
+      record: JSON.parse(r.body) as AnyRecord,
+    }));
+  }
+
+  private allocations(c: Change): void {
+    this.stmt('delete from ip_allocations where port_id = ?').run(c.id);
+    if (c.op !== 'put') return;
+    const port = c.record as Port;
+    const insert = this.stmt('insert into ip_allocations (network_id, ip_address, subnet_id, port_id) values (?, ?, ?, ?)');
+    for (const f of port.fixed_ips) insert.run(port.network_id, f.ip_address, f.subnet_id, port.id);
+  }
+}
+
+function projectOf(record: AnyRecord | null): string {
+  return (record as { project_id?: string } | null)?.project_id ?? '';
+}

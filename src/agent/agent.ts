@@ -28,9 +28,10 @@ import { FeedClient } from './feed-client.js';
 import { DhcpPortKeeper } from './dhcp-ports.js';
 import { applyFlows } from './flows.js';
 import { HostFirewall } from './firewall.js';
-import { applyAfterOvs, applyBeforeOvs } from './host-apply.js';
+import { applyAfterOvs, applyBeforeOvs, namespaceDigests } from './host-apply.js';
+import { L3Role } from './l3.js';
 import { Replica } from './replica.js';
-import { PortStatusReporter, type Role, agentReports, sendReports } from './reporter.js';
+import { PortStatusReporter, type Role, agentReports, l3Counters, sendReports } from './reporter.js';
 import { ensureUnderlayAddress, refreshNeighbours } from './underlay.js';
 
 export interface ReconcileStats {
@@ -40,7 +41,8 @@ export interface ReconcileStats {
   readonly revision: number;
   /**
    * What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced,
-   * the firewall's iptables or ipsets.
+   * the firewall's iptables or ipsets, and the number of changes to namespaces, devices,
+   * addresses, routes, sysctls and iptables of the agent's namespaces.
    */
   readonly changed: PassChanges;
   /** What the DHCP role did: dnsmasq starts, reloads, releases, stops; DHCP port API calls. */
@@ -52,6 +54,7 @@ export interface PassChanges {
   readonly ovsdb: boolean;
   readonly flowBridges: number;
   readonly firewall: boolean;
+  readonly linux: number;
 }
 
 export interface AgentStatus {
@@ -82,6 +85,9 @@ export class HostAgent {
   private retryAt = 0;
   private backoffMs = 0;
   private readonly appliedFlows = new Map<string, string>();
+  /** Digest of each namespace's items as last applied (see host-apply.ts). */
+  private appliedNamespaces = new Map<string, string>();
+  private readonly l3: L3Role | null;
   private knownTunnels = new Set<string>();
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
@@ -98,6 +104,7 @@ export class HostAgent {
     this.ports = new PortStatusReporter(client, settings.host, log);
     this.dhcpPorts = settings.roles.includes('dhcp') ? new DhcpPortKeeper(client, settings.host, log) : null;
     this.firewall = settings.roles.includes('l2') ? new HostFirewall(log) : null;
+    this.l3 = settings.roles.includes('l3') ? new L3Role(client, settings.host, log) : null;
   }
 
   get roles(): Role[] {
@@ -160,7 +167,7 @@ export class HostAgent {
       this.fullPending = false;
       const started = performance.now();
       let error: string | null = null;
-      let changed: PassChanges = { ovsdb: false, flowBridges: 0, firewall: false };
+      let changed: PassChanges = { ovsdb: false, flowBridges: 0, firewall: false, linux: 0 };
       let dhcp = { dnsmasq: emptyDnsmasqReport(), portChanges: 0 };
       try {
         ({ dhcp, ...changed } = await this.reconcile(full));
@@ -174,6 +181,7 @@ export class HostAgent {
         this.dirty = false;
       }
       if (error === null) this.backoffMs = 0;
+      this.log.debug({ ms: Math.round(performance.now() - started), full, changed, revision: this.replica.revision }, 'pass');
       this.reconciles++;
       this.lastReconcile = {
         at: new Date().toISOString(),
@@ -202,16 +210,30 @@ export class HostAgent {
       };
       const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
       await ensureUnderlayAddress(this.settings);
-      return { ovsdb: r.changed, flowBridges: 0, firewall: false, dhcp: { dnsmasq: emptyDnsmasqReport(), portChanges: 0 } };
+      return {
+        ovsdb: r.changed,
+        flowBridges: 0,
+        firewall: false,
+        linux: 0,
+        dhcp: { dnsmasq: emptyDnsmasqReport(), portChanges: 0 },
+      };
     }
     // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
-    await applyBeforeOvs(plan, this.settings, true);
+    const binding = this.l3?.bindPorts(this.replica);
+    const digests = namespaceDigests(plan);
+    const unchanged = new Set(
+      full ? [] : [...digests].filter(([ns, d]) => this.appliedNamespaces.get(ns) === d).map(([ns]) => ns),
+    );
+    this.appliedNamespaces = new Map();
+    let linux = await applyBeforeOvs(plan, this.settings, true, unchanged);
     // Before OVS wires a new VIF, so its traffic never flows unfiltered.
     const firewall = (await this.firewall?.apply(plan, full)) ?? { changed: false };
     const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
-    const after = await applyAfterOvs(plan, this.settings, true, full);
+    const after = await applyAfterOvs(plan, this.settings, true, full, unchanged);
+    linux += after.changes;
+    this.appliedNamespaces = digests;
     this.logDnsmasq(after.dnsmasq);
     const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
@@ -220,7 +242,15 @@ export class HostAgent {
     await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
     this.lastPlan = plan;
     const portChanges = await this.syncDhcpPorts(full);
-    return { ovsdb: ovsResult.changed, flowBridges, firewall: firewall.changed, dhcp: { dnsmasq: after.dnsmasq, portChanges } };
+    await binding;
+    await this.l3?.afterApply(plan, this.replica);
+    return {
+      ovsdb: ovsResult.changed,
+      flowBridges,
+      firewall: firewall.changed,
+      linux,
+      dhcp: { dnsmasq: after.dnsmasq, portChanges },
+    };
   }
 
   /** Creates, updates and deletes this host's DHCP ports; failures retry on a later pass. */
@@ -258,6 +288,7 @@ export class HostAgent {
       this.replica.replace(message.records, message.revision, message.dhcpNetworks);
       this.ports.reset();
       this.dhcpPorts?.reset();
+      this.l3?.reset();
       this.schedule(true);
     } else {
       this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
@@ -281,7 +312,7 @@ export class HostAgent {
     return {
       l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size },
       dhcp: this.dhcpCounters(plan),
-      l3: { routers: 0, floating_ips: 0 },
+      l3: l3Counters(plan),
     };
   }
 

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
 import { DEFAULT_DHCP_SETTINGS, type HostSettings } from '../dataplane/compile/inputs.js';
+import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { AgentReport } from '../model/feed.js';
 
 export type Role = 'l2' | 'dhcp' | 'l3';
@@ -51,6 +52,17 @@ export function agentReports(ctx: ReportContext, startFlag: boolean): AgentRepor
       start_flag: startFlag,
     };
   });
+}
+
+/** The L3 agent's counters, as Neutron's L3 agent reports them in `configurations`. */
+export function l3Counters(plan: HostPlan | null): Record<string, number> {
+  const ports = plan?.servicePorts ?? [];
+  return {
+    routers: plan?.namespaces.filter((n) => n.origin.kind === 'router').length ?? 0,
+    ex_gw_ports: ports.filter((p) => p.device.startsWith('qg-')).length,
+    interfaces: ports.filter((p) => p.device.startsWith('qr-')).length,
+    floating_ips: plan?.floatingIps.length ?? 0,
+  };
 }
 
 export async function sendReports(client: QuarkClient, reports: readonly AgentReport[]): Promise<void> {

@@ -253,7 +253,7 @@ describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
       subnet: { network_id: dual.id, ip_version: 6, cidr: '2001:db8:1::/64', project_id: 'alpha' },
     });
     const v6 = (p: Port) => p.fixed_ips.find((f) => f.ip_address.includes(':'))!.ip_address;
-    const vm5 = await t.instance('compute1', 'vm5', { network_id: dual.id, project_id: 'alpha' });
+    await t.instance('compute1', 'vm5', { network_id: dual.id, project_id: 'alpha' });
     const vm6 = await t.instance('compute2', 'vm6', { network_id: dual.id, project_id: 'alpha' });
     const vm7 = await t.instance('compute2', 'vm7', { network_id: dual.id, project_id: 'alpha', security_groups: [web.id] });
     const ping6 = (node: string, vm: string, ip: string) => canPing(node, vm, ip, ['-6']);

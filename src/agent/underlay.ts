@@ -23,8 +23,10 @@ export async function ensureUnderlayAddress(settings: HostSettings): Promise<voi
   const u = settings.underlay;
   const ip = settings.tunnelIp;
   if (!u || !ip) return;
-  for (let i = 0; i < 100 && !(await listLinks(null)).some((l) => l.ifname === u.bridge); i++) {
+  let links = await listLinks(null);
+  for (let i = 0; i < 100 && !links.some((l) => l.ifname === u.bridge); i++) {
     await new Promise((r) => setTimeout(r, 20));
+    links = await listLinks(null);
   }
   const addrs = await listAddresses(null);
   const has = (dev: string) => addrs.find((a) => a.ifname === dev && a.cidr.split('/')[0] === ip);
@@ -36,7 +38,10 @@ export async function ensureUnderlayAddress(settings: HostSettings): Promise<voi
   const cmds: string[] = [];
   if (!onBridge && onNic) cmds.push(`addr add ${onNic.cidr} dev ${u.bridge}`);
   if (onNic) cmds.push(`addr del ${onNic.cidr} dev ${u.interface}`);
-  cmds.push(`link set ${u.bridge} up`, `link set ${u.interface} up`);
+  for (const dev of [u.bridge, u.interface]) {
+    if (!links.find((l) => l.ifname === dev)?.flags.includes('UP')) cmds.push(`link set ${dev} up`);
+  }
+  // Every pass calls this: in the usual case everything is in place and no process runs.
   await ipBatch(null, cmds);
 }
 

@@ -84,3 +84,13 @@ export interface PortStatusReport {
   readonly up: readonly string[];
   readonly down: readonly string[];
 }
+
+/**
+ * Floating IP status an L3 agent reports for the routers it serves, as Neutron's
+ * `update_floatingip_statuses`: ACTIVE once its NAT is in place, DOWN when the router cannot
+ * serve it (no gateway), ERROR when applying failed.
+ */
+export interface FloatingIpStatusReport {
+  readonly host: string;
+  readonly statuses: Readonly<Record<string, 'ACTIVE' | 'DOWN' | 'ERROR'>>;
+}

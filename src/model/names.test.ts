@@ -34,6 +34,8 @@ describe('names', () => {
     const id = randomUUID();
     assert.ok(names.portChain('i', id).length <= 28);
     assert.ok(names.remoteGroupSet('IPv6', id).length <= 31);
+    for (const c of ['PREROUTING', 'OUTPUT', 'POSTROUTING', 'snat', 'float-snat', 'mark'] as const)
+      assert.ok(names.l3Chain(c).length <= 28, names.l3Chain(c));
     for (const c of [names.FIREWALL_FALLBACK_CHAIN, names.FIREWALL_ZONE_CHAIN, names.groupRulesChain('o', [id, randomUUID()])])
       assert.ok(c.length <= 28, c);
   });

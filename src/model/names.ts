@@ -65,6 +65,15 @@ export const FIREWALL_CHAIN_PREFIX = 'quark-fw-';
 export const L3_CHAIN_PREFIX = 'quark-l3-';
 
 /**
+ * The L3 agent's chains in a qrouter namespace, as Neutron's wrapped `neutron-l3-agent-<name>`:
+ * nat PREROUTING/OUTPUT (DNAT of floating IPs), POSTROUTING (no NAT east-west, then `snat`),
+ * `snat` (default and hairpin SNAT), `float-snat` (SNAT of fixed IPs to their floating IPs),
+ * and mangle `mark` (marks what enters from the external network). See docs/l3.md.
+ */
+export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark';
+export const l3Chain = (name: L3ChainName): string => `${L3_CHAIN_PREFIX}${name}`;
+
+/**
  * Per-port firewall chains: `i` (ingress), `o` (egress), `s` (anti-spoofing) + 10 characters of
  * the port id, as Neutron names `neutron-openvswi-i3c9b4a1e-2`.
  */

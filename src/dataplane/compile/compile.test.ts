@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { qvoDevice, tapDevice } from '../../model/names.js';
 import { id, network, ovsAgent, port, replicaOf, settings, vif } from '../testing/fixtures.js';
+import { golden } from '../testing/golden.js';
 import { compile } from './compile.js';
 import type { HostFacts } from './inputs.js';
 import { decodeCookie } from './cookies.js';
 import { renderPlan } from './render.js';
-
-// Goldens live in the source tree; tests run from dist/, so point back at src/.
-const GOLDEN = new URL('../../../src/dataplane/compile/__golden__/', import.meta.url);
-
-function golden(name: string, text: string): void {
-  const file = new URL(`${name}.txt`, GOLDEN);
-  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
-  assert.equal(text, readFileSync(file, 'utf8'), `golden ${name} differs (UPDATE_GOLDEN=1 rewrites it)`);
-}
 
 // The article's layout: compute1 hosts vm1 (network A) and vm2 (network B, same cidr, other
 // project); the network node hosts the DHCP ports of both networks.

@@ -219,9 +219,26 @@ export interface FirewallGroupItem {
   readonly origin: Origin;
 }
 
+/**
+ * A floating IP as a router serves it here: the mapping that the router's NAT rules and the
+ * /32 on its qg- device implement (those are iptables and service port items). The agent
+ * compares these between passes to flush the conntrack entries of a mapping that went away or
+ * changed, and reports the floating IPs it serves as ACTIVE.
+ */
+export interface FloatingIpItem {
+  readonly kind: 'floatingIp';
+  readonly netns: string;
+  /** The qg- device that holds the floating address. */
+  readonly device: string;
+  readonly floatingIpAddress: string;
+  readonly fixedIpAddress: string;
+  readonly origin: Origin;
+}
+
 export type PlanItem =
   | FirewallPortItem
   | FirewallGroupItem
+  | FloatingIpItem
   | DnsmasqItem
   | BridgeItem
   | OvsPortItem
@@ -249,6 +266,7 @@ export interface HostPlan {
   readonly dnsmasq: readonly DnsmasqItem[];
   readonly firewallPorts: readonly FirewallPortItem[];
   readonly firewallGroups: readonly FirewallGroupItem[];
+  readonly floatingIps: readonly FloatingIpItem[];
   /** Local VLAN of every network present on the host (kept across restarts). */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
@@ -272,4 +290,5 @@ export const PLAN_SECTIONS = [
   'dnsmasq',
   'firewallPorts',
   'firewallGroups',
+  'floatingIps',
 ] as const satisfies readonly (keyof PlanPart)[];

@@ -1,10 +1,12 @@
 /**
  * The namespace sections of a plan in the operators' own syntax: per namespace its veth
  * service ports and addresses as `ip` would set them, its routes as `ip route` lines, its
- * sysctls, and the dnsmasq serving in it with its command line and files as written.
+ * sysctls, the dnsmasq serving in it with its command line and files as written, the floating
+ * IPs a router serves and its iptables as an `iptables-save` fragment.
  */
 import type { HostPlan } from './plan.js';
 import { originLabel } from './render.js';
+import { renderIptables } from './render-iptables.js';
 
 function indent(text: string, prefix: string): string[] {
   return text === ''
@@ -35,6 +37,10 @@ export function renderNamespaces(plan: HostPlan): string[] {
         lines.push(`  file ${d.dir}/${name}`, ...indent(content, '    '));
       }
     }
+    for (const f of plan.floatingIps.filter((x) => x.netns === ns.name)) {
+      lines.push(`  floating ip ${f.floatingIpAddress} <-> ${f.fixedIpAddress} on ${f.device}  [${originLabel(f.origin)}]`);
+    }
+    lines.push(...renderIptables(plan.iptables, ns.name, '  '));
   }
   return lines;
 }

@@ -4,14 +4,23 @@
  *
  *   ip -n qdhcp-… -batch - <<< 'link set tap3c9b4a1e-2f up'
  */
+import { readdirSync } from 'node:fs';
 import { QuarkError } from '../../model/errors.js';
 import { run } from './exec.js';
 
-/** `ip netns list` */
+/** Where `ip netns add` mounts named namespaces (iproute2's NETNS_RUN_DIR). */
+const NETNS_RUN_DIR = '/run/netns';
+
+/**
+ * `ip netns list`, read the way ip reads it (the names in /run/netns), without a process: the
+ * agent asks twice per pass, and `ip netns list` costs about 10 ms as it also resolves ids.
+ */
 export async function listNetns(): Promise<string[]> {
-  const { stdout } = await run(['ip', '-j', 'netns', 'list']);
-  if (!stdout.trim()) return [];
-  return (JSON.parse(stdout) as { name: string }[]).map((n) => n.name);
+  try {
+    return readdirSync(NETNS_RUN_DIR).sort();
+  } catch {
+    return [];
+  }
 }
 
 /** `ip netns add NAME` (no error if it exists). */
@@ -88,6 +97,30 @@ export async function listAddresses(netns: string | null): Promise<AddressInfo[]
       scope: a.scope,
     })),
   );
+}
+
+/**
+ * `ip -j -d addr show`: links and their addresses from one process (what listLinks and
+ * listAddresses return, for callers that need both).
+ */
+export async function listInterfaces(netns: string | null): Promise<{ links: LinkInfo[]; addresses: AddressInfo[] }> {
+  const argv = netns ? ['ip', '-n', netns, '-j', '-d', 'addr', 'show'] : ['ip', '-j', '-d', 'addr', 'show'];
+  const { stdout } = await run(argv);
+  const raw = JSON.parse(stdout || '[]') as (LinkInfo & {
+    linkinfo?: { info_kind?: string };
+    addr_info?: { family: string; local: string; prefixlen: number; scope: string }[];
+  })[];
+  return {
+    links: raw.map((l) => ({ ...l, linkKind: l.linkinfo?.info_kind })),
+    addresses: raw.flatMap((l) =>
+      (l.addr_info ?? []).map((a) => ({
+        ifname: l.ifname,
+        cidr: `${a.local}/${a.prefixlen}`,
+        family: a.family as 'inet' | 'inet6',
+        scope: a.scope,
+      })),
+    ),
+  };
 }
 
 export interface RouteInfo {

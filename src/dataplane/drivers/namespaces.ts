@@ -5,47 +5,86 @@
  */
 import type { NetnsItem, RouteItem, ServicePortItem, SysctlItem } from '../compile/plan.js';
 import { inNetns, run } from './exec.js';
-import { addNetns, deleteNetns, ipBatch, listAddresses, listLinks, listNetns, listRoutes } from './ip.js';
+import { addNetns, deleteNetns, ipBatch, listInterfaces, listLinks, listNetns, listRoutes } from './ip.js';
+import { NAMESPACE_CONCURRENCY, eachLimit } from './limit.js';
 
-/** `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted. */
+/**
+ * `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted.
+ * Returns the namespaces it added and deleted.
+ */
 export async function applyNamespaces(
   desired: readonly NetnsItem[],
   ownedPrefixes: readonly string[],
   prune: boolean,
-): Promise<void> {
+): Promise<{ added: string[]; deleted: string[] }> {
   const existing = new Set(await listNetns());
-  for (const ns of desired) if (!existing.has(ns.name)) await addNetns(ns.name);
-  if (!prune) return;
+  const added: string[] = [];
+  const deleted: string[] = [];
+  for (const ns of desired) {
+    if (existing.has(ns.name)) continue;
+    await addNetns(ns.name);
+    added.push(ns.name);
+  }
+  if (!prune) return { added, deleted };
   const wanted = new Set(desired.map((n) => n.name));
   for (const name of existing) {
-    if (!wanted.has(name) && ownedPrefixes.some((p) => name.startsWith(p))) await deleteNetns(name);
+    if (wanted.has(name) || !ownedPrefixes.some((p) => name.startsWith(p))) continue;
+    await deleteNetns(name);
+    deleted.push(name);
   }
+  return { added, deleted };
 }
 
 export interface ServicePortOptions {
   /** Userspace datapath: the inner end must not leave checksums to offload. */
   readonly txOffloadOff: boolean;
+  /** Also delete devices with these prefixes that no item wants, in these namespaces (the veth peer goes too). */
+  readonly prune?: { readonly namespaces: readonly string[]; readonly devicePrefixes: readonly string[] };
+}
+
+export interface ServicePortResult {
+  /** IPv4 addresses newly added to devices that announce (the caller sends gratuitous ARP). */
+  readonly announced: { netns: string; device: string; address: string }[];
+  /** Commands run to change the host (0 when everything was in place). */
+  readonly changes: number;
+  /** Namespaces in which a device had to be created (anything routed through it must be redone). */
+  readonly created: string[];
 }
 
 /**
- * Creates missing veth pairs, sets MAC/MTU/state, and makes each inner device's global
- * addresses exactly the wanted ones. Returns the IPv4 addresses newly added to devices that
- * announce (the caller sends gratuitous ARP for them).
+ * Creates missing veth pairs, sets MAC/MTU/state, makes each inner device's global addresses
+ * exactly the wanted ones, and (with `prune`) deletes unwanted devices: per namespace one
+ * `ip -d addr show` to observe and at most one `ip -batch` in it and one in the root namespace.
  */
 export async function applyServicePorts(
   items: readonly ServicePortItem[],
   options: ServicePortOptions,
-): Promise<{ netns: string; device: string; address: string }[]> {
+): Promise<ServicePortResult> {
   const announced: { netns: string; device: string; address: string }[] = [];
-  const rootLinks = new Set((await listLinks(null)).map((l) => l.ifname));
+  let changes = 0;
+  const created: string[] = [];
   const byNetns = new Map<string, ServicePortItem[]>();
+  for (const ns of options.prune?.namespaces ?? []) byNetns.set(ns, []);
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
-  for (const [netns, ports] of byNetns) {
-    const inner = new Map((await listLinks(netns)).map((l) => [l.ifname, l]));
-    const addrs = await listAddresses(netns);
+  if (byNetns.size === 0) return { announced, changes, created };
+  const rootLinks = items.length > 0 ? new Set((await listLinks(null)).map((l) => l.ifname)) : new Set<string>();
+  const prefixes = options.prune?.devicePrefixes ?? [];
+  await eachLimit(byNetns, NAMESPACE_CONCURRENCY, async ([netns, ports]) => {
+    let observed: Awaited<ReturnType<typeof listInterfaces>>;
+    try {
+      observed = await listInterfaces(netns);
+    } catch (e) {
+      if (ports.length === 0) return; // only visited to prune, and gone meanwhile
+      throw e;
+    }
+    const inner = new Map(observed.links.map((l) => [l.ifname, l]));
     const root: string[] = [];
     const ns: string[] = [];
     const fresh: string[] = [];
+    const wanted = new Set(ports.map((p) => p.device));
+    for (const l of observed.links) {
+      if (!wanted.has(l.ifname) && prefixes.some((p) => l.ifname.startsWith(p))) ns.push(`link del ${l.ifname}`);
+    }
     for (const p of ports) {
       const link = inner.get(p.device);
       if (!link) {
@@ -59,7 +98,7 @@ export async function applyServicePorts(
       if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
         ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
       }
-      const have = new Set(addrs.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
+      const have = new Set(observed.addresses.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
       for (const a of p.addresses) {
         if (have.has(a)) continue;
         ns.push(`addr add ${a} dev ${p.device}`);
@@ -67,35 +106,16 @@ export async function applyServicePorts(
       }
       for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
     }
+    if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
+    if (fresh.length > 0) created.push(netns);
     await ipBatch(null, root);
-    await ipBatch(netns, ['link set lo up', ...ns]);
+    await ipBatch(netns, ns);
+    changes += root.length + ns.length;
     if (options.txOffloadOff) {
       for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
     }
-  }
-  return announced;
-}
-
-/** Deletes devices in the owned namespaces that no service port wants (the veth peer goes too). */
-export async function pruneServicePorts(
-  items: readonly ServicePortItem[],
-  namespaces: readonly string[],
-  devicePrefixes: readonly string[],
-): Promise<void> {
-  for (const netns of namespaces) {
-    const wanted = new Set(items.filter((i) => i.netns === netns).map((i) => i.device));
-    let links: { ifname: string }[];
-    try {
-      links = await listLinks(netns);
-    } catch {
-      continue;
-    }
-    const stale = links.filter((l) => !wanted.has(l.ifname) && devicePrefixes.some((p) => l.ifname.startsWith(p)));
-    await ipBatch(
-      netns,
-      stale.map((l) => `link del ${l.ifname}`),
-    );
-  }
+  });
+  return { announced, changes, created };
 }
 
 const routeKey = (r: { destination: string; via: string | null; device: string | null }) =>
@@ -103,10 +123,11 @@ const routeKey = (r: { destination: string; via: string | null; device: string |
 
 /**
  * Makes the static routes of each namespace exactly the wanted ones (`proto static` marks the
- * ones the agent owns; connected routes are the kernel's).
+ * ones the agent owns; connected routes are the kernel's). Returns the number of changes.
  */
-export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<void> {
-  for (const netns of namespaces) {
+export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<number> {
+  let changes = 0;
+  await eachLimit(namespaces, NAMESPACE_CONCURRENCY, async (netns) => {
     const want = items.filter((r) => r.netns === netns);
     const have = [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))].filter((r) => r.protocol === 'static');
     const haveKeys = new Set(have.map((r) => routeKey({ destination: r.dst, via: r.gateway ?? null, device: r.dev ?? null })));
@@ -125,19 +146,24 @@ export async function applyRoutes(items: readonly RouteItem[], namespaces: reado
       );
     }
     await ipBatch(netns, cmds);
-  }
+    changes += cmds.length;
+  });
+  return changes;
 }
 
-/** Sets sysctls that differ, one `sysctl` call per namespace. */
-export async function applySysctls(items: readonly SysctlItem[]): Promise<void> {
+/** Sets sysctls that differ, one `sysctl` call per namespace; returns how many it set. */
+export async function applySysctls(items: readonly SysctlItem[]): Promise<number> {
+  let set = 0;
   const byNetns = new Map<string, SysctlItem[]>();
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
-  for (const [netns, list] of byNetns) {
+  await eachLimit(byNetns, NAMESPACE_CONCURRENCY, async ([netns, list]) => {
     const { stdout } = await run(inNetns(netns, ['sysctl', '-n', ...list.map((i) => i.key)]));
     const current = stdout.split('\n');
     const changes = list.filter((i, n) => current[n]?.trim() !== i.value);
     if (changes.length > 0) await run(inNetns(netns, ['sysctl', '-qw', ...changes.map((i) => `${i.key}=${i.value}`)]));
-  }
+    set += changes.length;
+  });
+  return set;
 }
 
 /** Gratuitous ARP for an address just added (`arping -A -U -c 1 -I DEV ADDR`); failures are ignored. */

@@ -93,6 +93,36 @@ export function port(over: Partial<Port> & { id: string; network_id: string; hos
   };
 }
 
+export function router(over: Partial<Router> & { id: string }): Router {
+  return {
+    ...STD,
+    project_id: 'p1',
+    name: over.id,
+    admin_state_up: true,
+    status: 'ACTIVE',
+    external_gateway_info: null,
+    routes: [],
+    gw_port_id: null,
+    ...over,
+  };
+}
+
+export function floatingIp(
+  over: Partial<FloatingIp> & { id: string; floating_network_id: string; floating_ip_address: string },
+): FloatingIp {
+  return {
+    ...STD,
+    project_id: 'p1',
+    subnet_id: null,
+    port_id: null,
+    fixed_ip_address: null,
+    router_id: null,
+    status: 'DOWN',
+    floating_port_id: id(`f${over.id.slice(0, 4)}`),
+    ...over,
+  };
+}
+
 export function ovsAgent(host: string, tunnelIp: string, tunnelTypes = ['gre']): Agent {
   return {
     id: id(`a${host}`),

@@ -3,13 +3,14 @@
  *   GET  /v2.0/quark/feed?host=H&roles=l2,dhcp&since=R   newline-delimited JSON stream
  *   POST /v2.0/quark/agents/report                        heartbeat: {agent: AgentReport}
  *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids]}
+ *   POST /v2.0/quark/floatingips/status                   {host, statuses: {id: ACTIVE|DOWN|ERROR}}
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AgentReport, FeedMessage, PortStatusReport } from '../../model/feed.js';
+import type { AgentReport, FeedMessage, FloatingIpStatusReport, PortStatusReport } from '../../model/feed.js';
 import { QuarkError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
-import { recordAgentReport, recordPortStatus } from '../plugin/agent-reports.js';
+import { recordAgentReport, recordFloatingIpStatus, recordPortStatus } from '../plugin/agent-reports.js';
 import type { Services } from '../plugin/context.js';
 import type { FeedHub } from './hub.js';
 
@@ -24,6 +25,19 @@ function text(v: unknown, name: string): string {
   if (typeof v !== 'string' || v === '')
     throw new QuarkError('HTTPBadRequest', `Invalid input for ${name}. Reason: a non-empty string is required.`);
   return v;
+}
+
+const FIP_STATUSES = new Set(['ACTIVE', 'DOWN', 'ERROR']);
+
+function statuses(v: unknown): FloatingIpStatusReport['statuses'] {
+  const ok =
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((s) => FIP_STATUSES.has(s as string));
+  if (!ok)
+    throw new QuarkError(
+      'HTTPBadRequest',
+      'Invalid input for statuses. Reason: a map of ids to ACTIVE, DOWN or ERROR is required.',
+    );
+  return v as FloatingIpStatusReport['statuses'];
 }
 
 function ids(v: unknown, name: string): string[] {
@@ -100,6 +114,14 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const body = (request.body ?? {}) as Record<string, unknown>;
     const report: PortStatusReport = { host: text(body.host, 'host'), up: ids(body.up, 'up'), down: ids(body.down, 'down') };
     const changed = await deps.store.write((tx) => recordPortStatus(tx, report));
+    return { changed };
+  });
+
+  app.post('/v2.0/quark/floatingips/status', async (request) => {
+    requireAdmin(deps.callerOf(request));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const report: FloatingIpStatusReport = { host: text(body.host, 'host'), statuses: statuses(body.statuses) };
+    const changed = await deps.store.write((tx) => recordFloatingIpStatus(tx, deps.services, report));
     return { changed };
   });
 }

@@ -2,14 +2,15 @@
  * What agents tell the server: heartbeats that create or refresh their record in
  * `/v2.0/agents`, and batches of ports they wired (ACTIVE) or lost (DOWN). An Open vSwitch agent
  * that (re)starts also gets another try at binding the ports of its host that could not be bound
- * while it was away.
+ * while it was away. L3 agents report the status of the floating IPs of their routers.
  */
-import type { AgentReport, PortStatusReport } from '../../model/feed.js';
+import type { AgentReport, FloatingIpStatusReport, PortStatusReport } from '../../model/feed.js';
 import type { Agent } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
-import { reportAgentState } from './agents.js';
+import { reportAgentState, schedulable } from './agents.js';
 import type { Services } from './context.js';
 import { bindingFor } from './port-binding.js';
+import { L3_AGENT, l3AgentsFor } from './scheduler.js';
 
 export function recordAgentReport(tx: WriteTx, services: Services, report: AgentReport): Agent {
   const { agent, status } = reportAgentState(
@@ -40,5 +41,24 @@ export function recordPortStatus(tx: WriteTx, report: PortStatusReport): number 
   };
   apply(report.up, 'ACTIVE');
   apply(report.down, 'DOWN');
+  return changed;
+}
+
+/**
+ * Sets the reported status on floating IPs whose router is scheduled to the reporting host's
+ * L3 agent now; reports about other floating IPs (a router that moved meanwhile, an unhooked
+ * floating IP, whose status the API already set DOWN) are ignored.
+ */
+export function recordFloatingIpStatus(tx: WriteTx, services: Services, report: FloatingIpStatusReport): number {
+  const l3 = tx.by('agent', 'typeHost', `${L3_AGENT} ${report.host}`)[0];
+  if (!l3) return 0;
+  let changed = 0;
+  for (const [id, status] of Object.entries(report.statuses)) {
+    const fip = tx.get('floatingip', id);
+    if (!fip?.router_id || fip.status === status) continue;
+    if (!l3AgentsFor(fip.router_id, schedulable(tx.all('agent'), services)).includes(l3.id)) continue;
+    tx.put('floatingip', { ...fip, status });
+    changed++;
+  }
   return changed;
 }

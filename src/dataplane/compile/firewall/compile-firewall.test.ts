@@ -18,7 +18,8 @@ function golden(name: string, text: string): void {
   assert.equal(text, readFileSync(file, 'utf8'), `golden ${name} differs (UPDATE_GOLDEN=1 rewrites it)`);
 }
 
-const render = (part: PlanPart) => `${[...renderIpsets(part.ipsets ?? []), ...renderIptables(part.iptables ?? [])].join('\n')}\n`;
+const render = (part: PlanPart) =>
+  `${[...renderIpsets(part.ipsets ?? []), ...renderIptables(part.iptables ?? [], null, '')].join('\n')}\n`;
 
 const net = network({ id: id('aaaa1') });
 const dflt = securityGroup({ id: id('5e0de1'), name: 'default' });

@@ -1,7 +1,29 @@
-/** The L3 part of the plan: qrouter namespaces, their ports, routes and NAT rules (issue 7). */
+/**
+ * The L3 part of the plan: for every router scheduled to this host's L3 agent (the feed sends
+ * exactly those), its qrouter namespace, devices, routes and NAT rules. A router that is
+ * administratively down gets nothing, as Neutron's server syncs only routers that are up; its
+ * namespace goes at the next pass.
+ */
 import type { HostSettings, ReplicaView } from '../inputs.js';
 import type { PlanPart } from '../plan.js';
+import { natChains } from './nat.js';
+import { qrouterItems } from './qrouter.js';
+import { indexRouters, routerView } from './router-view.js';
 
-export function compileL3(_replica: ReplicaView, _settings: HostSettings): PlanPart {
-  return {};
+export function compileL3(replica: ReplicaView, _settings: HostSettings): PlanPart {
+  const index = indexRouters(replica);
+  const routers = [...replica.routers.values()].filter((r) => r.admin_state_up).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const each = routers.map((router) => {
+    const view = routerView(replica, index, router);
+    const items = qrouterItems(view);
+    return { ...items, iptables: natChains(view, items.namespace.name) };
+  });
+  return {
+    namespaces: each.map((r) => r.namespace),
+    sysctls: each.flatMap((r) => r.sysctls),
+    servicePorts: each.flatMap((r) => r.servicePorts),
+    routes: each.flatMap((r) => r.routes),
+    iptables: each.flatMap((r) => r.iptables),
+    floatingIps: each.flatMap((r) => r.floatingIps),
+  };
 }

@@ -1,0 +1,16 @@
+/**
+ * Runs `fn` for every item with at most `limit` running at once. Drivers use it for work per
+ * namespace: each is a few short processes, mostly waiting, so a handful in flight makes a full
+ * pass over a hundred routers several times faster without loading the host.
+ */
+export async function eachLimit<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const list = [...items];
+  let next = 0;
+  const worker = async () => {
+    while (next < list.length) await fn(list[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
+}
+
+/** How many namespaces drivers work on at once. */
+export const NAMESPACE_CONCURRENCY = 4;

@@ -314,7 +314,7 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
       const status = await agentStatus(t, node, '/resync', 'POST');
       assert.equal(status.last?.full, true);
       assert.equal(status.last?.error, null);
-      assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0, linux: 0 }, node);
+      assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0, firewall: false, linux: 0 }, node);
     }
   });
 

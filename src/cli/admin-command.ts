@@ -16,7 +16,7 @@ import { ServerConfigSchema, type ServerConfig } from '../server/config.js';
 import { bootstrapIdentity } from '../server/identity/bootstrap.js';
 import { IDENTITY_PATH } from '../server/identity/catalog.js';
 import { verifyPassword } from '../server/identity/passwords.js';
-import { type CloudEntry, defaultCloudsYamlPath, osEnvironment, storedPassword, writeCloudEntry } from './clouds-yaml.js';
+import { type CloudEntry, defaultCloudsYamlPath, osEnvironment, storedPassword, writeCloudEntry } from '../client/clouds-yaml.js';
 import { readConfigFile } from './config-file.js';
 
 interface BootstrapFlags {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { TunnelType } from '../model/names.js';
 import { type Fabric, type FabricAddresses, type NodeLinks, connectNode, createFabric, destroyFabric } from './fabric.js';
 import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, startOvs, stopNode } from './node.js';
-import { alive, spawnDetached, stopPid } from './processes.js';
+import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
 
@@ -181,8 +181,8 @@ export class Lab {
   async stopAgent(name: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const n = this.node(name);
     if (n.agentPid === null) return;
-    if (signal === 'SIGKILL' && alive(n.agentPid)) process.kill(n.agentPid, 'SIGKILL');
-    await stopPid(n.agentPid);
+    if (signal === 'SIGKILL' && ownedByLab(n.agentPid, n.handle.dir)) process.kill(n.agentPid, 'SIGKILL');
+    await stopLabPid(n.agentPid, n.handle.dir);
     n.agentPid = null;
     this.saveState();
   }

@@ -72,7 +72,8 @@ export function registerLabCommand(program: Command): void {
       const project = Object.keys(extra.projects).at(-1);
       process.stdout.write(`  export OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml}\n`);
       process.stdout.write(`  OS_CLOUD=${opts.name} openstack network list          # as admin\n`);
-      if (project) process.stdout.write(`  OS_CLOUD=${opts.name}-${project} openstack port list     # as project ${project}'s user\n`);
+      if (project)
+        process.stdout.write(`  OS_CLOUD=${opts.name}-${project} openstack port list     # as project ${project}'s user\n`);
       process.stdout.write(`  quark lab down ${opts.name}\n`);
       if (failed > 0) process.exitCode = 1;
     });

@@ -111,7 +111,8 @@ try {
         network_id: networks[(c * 100 + i) % networks.length].id,
         project_id: PROJECT,
       }));
-      portCount += (await call('POST', '/v2.0/ports', { ports: body })).ports.length;
+      const { ports } = await call('POST', '/v2.0/ports', { ports: body });
+      portCount += ports.length;
     });
     return portCount;
   });
@@ -147,7 +148,8 @@ try {
         port_range_max: 1000 + i,
         project_id: PROJECT,
       }));
-      rules += (await call('POST', '/v2.0/security-group-rules', { security_group_rules: body })).security_group_rules.length;
+      const created = await call('POST', '/v2.0/security-group-rules', { security_group_rules: body });
+      rules += created.security_group_rules.length;
     });
     return rules;
   });

@@ -68,12 +68,12 @@ export function registerLabCommand(program: Command): void {
       process.stdout.write(`\nup in ${(result.ms / 1000).toFixed(1)} s. Try:\n`);
       const extra = labExtra(result.lab);
       const first = extra.instances[0]?.name ?? 'vm1';
-      process.stdout.write(`  quark lab status ${opts.name}\n  quark lab exec ${first} -- ip addr\n`);
+      process.stdout.write(`  quark lab status ${opts.name}\n  quark lab exec ${first} --lab ${opts.name} -- ip addr\n`);
       const project = Object.keys(extra.projects).at(-1);
       process.stdout.write(`  export OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml}\n`);
-      process.stdout.write(`  OS_CLOUD=${opts.name} openstack network list          # as admin\n`);
+      process.stdout.write(`  OS_CLOUD=${opts.name} openstack network list      # as admin\n`);
       if (project)
-        process.stdout.write(`  OS_CLOUD=${opts.name}-${project} openstack port list     # as project ${project}'s user\n`);
+        process.stdout.write(`  OS_CLOUD=${opts.name}-${project} openstack port list   # as project ${project}'s user\n`);
       process.stdout.write(`  quark lab down ${opts.name}\n`);
       if (failed > 0) process.exitCode = 1;
     });

@@ -84,7 +84,8 @@ function scenarioAddresses(scenario: Scenario): FabricAddresses {
 
 export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
   const started = performance.now();
-  const say = options.say;
+  // Each line carries the seconds since the start, so a slow step shows where it is.
+  const say = (line: string) => options.say(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
   if (existsSync(labStateFile(options.dir)))
     throw new Error(`lab '${options.name}' is already up (quark lab down ${options.name})`);
   mkdirSync(options.dir, { recursive: true });

@@ -12,8 +12,9 @@ describe('ownedByLab()', () => {
       assert.equal(ownedByLab(ours.pid!, '/run/quark/lab/qtest'), false);
       await stopLabPid(ours.pid!, '/run/quark/lab/qtest');
       assert.equal(ours.exitCode === null && ours.signalCode === null, true, 'a stranger is not signalled');
+      const exited = new Promise((r) => marked.once('exit', r));
       await stopLabPid(marked.pid!, '/run/quark/lab/qtest');
-      await new Promise((r) => marked.once('exit', r));
+      await exited;
       assert.equal(marked.signalCode, 'SIGTERM');
     } finally {
       ours.kill();

@@ -22,7 +22,7 @@ import {
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
 import { type DnsmasqReport, dnsmasqReportChanged, emptyDnsmasqReport } from '../dataplane/drivers/dnsmasq.js';
-import type { FeedMessage } from '../model/feed.js';
+import type { AgentQuery, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { DhcpPortKeeper } from './dhcp-ports.js';
@@ -92,6 +92,8 @@ export class HostAgent {
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
   lastPlan: HostPlan | null = null;
+  /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
+  onQuery: ((id: string, query: AgentQuery) => void) | null = null;
   lastReconcile: ReconcileStats | null = null;
   reconciles = 0;
 
@@ -284,6 +286,10 @@ export class HostAgent {
 
   private onFeed(message: FeedMessage): void {
     if (message.type === 'heartbeat') return;
+    if (message.type === 'query') {
+      this.onQuery?.(message.id, message.query);
+      return;
+    }
     if (message.type === 'snapshot') {
       this.replica.replace(message.records, message.revision, message.dhcpNetworks);
       this.ports.reset();

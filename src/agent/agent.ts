@@ -16,6 +16,7 @@ import type { HostPlan } from '../dataplane/compile/plan.js';
 import {
   type InterfaceWatch,
   OvsdbClient,
+  type SwitchState,
   applySwitchChange,
   readSwitch,
   watchInterfaces,
@@ -113,8 +114,13 @@ export class HostAgent {
     return this.config.roles as Role[];
   }
 
-  private get ovsEnv() {
+  get ovsEnv() {
     return { rundir: this.config.ovsRundir || null };
+  }
+
+  /** What OVSDB holds now (bridges, ports, interfaces): for explain and trace queries. */
+  async switchState(): Promise<SwitchState> {
+    return readSwitch(await this.connectOvs());
   }
 
   async start(): Promise<void> {

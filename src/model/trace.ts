@@ -147,6 +147,8 @@ export interface TraceResult {
   readonly packet: TracePacket;
   readonly hops: readonly TraceHop[];
   readonly verdict: Verdict;
+  /** The packet as it was delivered or left the cloud (after NAT); null when it stopped. */
+  readonly final: TracePacket | null;
   readonly probe: ProbeResult | null;
   /** Labels of every object the hops and verdict refer to (`port:<id>` → `port vm2 (270c41a8)`). */
   readonly names: Readonly<Record<string, string>>;

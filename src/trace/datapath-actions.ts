@@ -9,8 +9,11 @@
  */
 
 export type DatapathOutput =
-  | { readonly kind: 'port'; readonly port: number }
-  | { readonly kind: 'tunnel'; readonly remoteIp: string; readonly key: number };
+  /** A datapath port: its number, or its name when ofproto/trace ran with `--names`. */
+  { readonly kind: 'port'; readonly port: string } | { readonly kind: 'tunnel'; readonly remoteIp: string; readonly key: number };
+
+/** Datapath actions without arguments: everything else bare is an output port. */
+const KEYWORDS = new Set(['drop', 'pop_vlan', 'pop_eth', 'pop_mpls', 'ct_clear', 'pop_nsh', 'userspace', 'trunc']);
 
 /** Splits at top-level commas (not inside parentheses). */
 export function splitTopLevel(text: string): string[] {
@@ -72,9 +75,9 @@ export function datapathOutputs(actions: string): DatapathOutput[] {
       pendingTunnel = tunnelOfSet(tunnel);
       continue;
     }
-    if (/^\d+$/.test(action)) {
+    if (/^[\w.:-]+$/.test(action) && !KEYWORDS.has(action)) {
       // After set(tunnel(…)) the output port is the tunnel's vport (kernel datapath).
-      if (!carrier) out.push(pendingTunnel ?? { kind: 'port', port: Number(action) });
+      if (!carrier) out.push(pendingTunnel ?? { kind: 'port', port: action });
       pendingTunnel = null;
     }
     carrier = false;

@@ -88,6 +88,20 @@ function genericWords(args: readonly string[]): string {
   return `${what}: ${target === 'RETURN' ? 'allowed (RETURN)' : (target ?? 'counted')}`;
 }
 
+/** The floating IP (and its port) a NAT rule maps, found by address. */
+function floatingRefs(labels: Labels, args: readonly string[]): ObjectRef[] {
+  const addresses = [option(args, '-d'), option(args, '-s'), option(args, '--to-source'), option(args, '--to-destination')]
+    .filter((a): a is string => a !== null)
+    .map((a) => a.replace(/\/32$/, ''));
+  const out: ObjectRef[] = [];
+  for (const f of labels.replica.floatingips.values()) {
+    if (!addresses.includes(f.floating_ip_address)) continue;
+    out.push({ kind: 'floatingip', id: f.id });
+    if (f.port_id) out.push({ kind: 'port', id: f.port_id });
+  }
+  return out;
+}
+
 /** Words and objects for one rule (`text` as iptables-save prints it after `-A <chain>`). */
 export function describeRule(labels: Labels, text: string): RuleWords {
   const args = splitArgs(text);
@@ -111,7 +125,7 @@ export function describeRule(labels: Labels, text: string): RuleWords {
       refs,
     };
   const nat = natWords(args, labels);
-  if (nat) return { says: nat, refs };
+  if (nat) return { says: nat, refs: [...refs, ...floatingRefs(labels, args)] };
   if (comment) {
     const who = refs[0] ? ` (${labels.label(refs[0])})` : '';
     return { says: `${comment.replace(/\.$/, '')}${who}`, refs };

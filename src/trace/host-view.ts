@@ -5,6 +5,7 @@
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
+import type { AddressInfo, LinkInfo, RouteInfo } from '../dataplane/drivers/ip.js';
 import type { DumpedFlow } from '../dataplane/drivers/ovs-ofctl.js';
 import type { SavedTables } from './iptables-save.js';
 import type { Labels } from './labels.js';
@@ -53,10 +54,26 @@ export interface HostView {
   datapathPorts(): Promise<ReadonlyMap<number, string>>;
   /** `ovs-ofctl dump-flows --names BRIDGE`, with counters. */
   flows(bridge: string): Promise<readonly DumpedFlow[]>;
-  /** `iptables-save -c` in a namespace (null: the host's own). */
-  iptables(netns: string | null): Promise<SavedTables>;
+  /** `iptables-save -c` (or ip6tables-save) in a namespace (null: the host's own). */
+  iptables(netns: string | null, family?: 4 | 6): Promise<SavedTables>;
   /** `ipset save`: set → members. */
   ipsets(netns: string | null): Promise<ReadonlyMap<string, readonly string[]>>;
   routeGet(netns: string, dst: string, src: string, iif: string): Promise<RouteAnswer>;
   neighbours(netns: string): Promise<readonly Neighbour[]>;
+}
+
+/** What explain reads besides what trace reads. */
+export interface ExplainView extends HostView {
+  /** `ip netns list`. */
+  namespaces(): Promise<readonly string[]>;
+  /** `ip -j -d addr show` in a namespace (null: the host's own). */
+  interfaces(netns: string | null): Promise<{ readonly links: readonly LinkInfo[]; readonly addresses: readonly AddressInfo[] }>;
+  /** `ip -j route show` (IPv4 and IPv6) in a namespace. */
+  routes(netns: string): Promise<readonly RouteInfo[]>;
+  /** `ovs-ofctl diff-flows` between the plan's flows of `bridge` and the bridge. */
+  flowDiff(bridge: string): Promise<string>;
+  /** A file's content, or null when it does not exist. */
+  file(path: string): Promise<string | null>;
+  /** The dnsmasq serving from a state directory (by its pid file), if it runs. */
+  dnsmasq(dir: string): Promise<{ readonly pid: number; readonly args: readonly string[] } | null>;
 }

@@ -40,9 +40,23 @@ export class Labels {
   /** `port vm2 (270c41a8)`, `network test1-net (b4c355d9)`, `host compute`. */
   label(ref: ObjectRef): string {
     if (ref.kind === 'host') return `host ${ref.id}`;
+    if (ref.kind === 'port') {
+      const p = this.replica.ports.get(ref.id);
+      if (p && !p.name) return this.unnamedPort(p);
+    }
     const name = this.record(ref)?.name;
     const kind = ref.kind.replaceAll('_', ' ');
     return name ? `${kind} ${name} (${short(ref.id)})` : `${kind} ${short(ref.id)}`;
+  }
+
+  /** DHCP and router ports have no names: say what they are. */
+  private unnamedPort(p: Port): string {
+    const router = this.replica.routers.get(p.device_id)?.name ?? short(p.device_id);
+    const network = this.replica.networks.get(p.network_id)?.name ?? short(p.network_id);
+    if (p.device_owner === 'network:router_interface') return `interface ${short(p.id)} of router ${router} on ${network}`;
+    if (p.device_owner === 'network:router_gateway') return `gateway port ${short(p.id)} of router ${router}`;
+    if (p.device_owner === 'network:dhcp') return `DHCP port ${short(p.id)} of network ${network}`;
+    return `port ${short(p.id)}`;
   }
 
   private record(ref: ObjectRef): { name?: string } | undefined {

@@ -47,7 +47,8 @@ describe('datapathOutputs', () => {
     assert.deepEqual(datapathOutputs(parseOfprotoTrace(fixture('ofproto-to-tunnel.txt')).datapathActions), [
       { kind: 'tunnel', remoteIp: '198.18.1.11', key: 2 },
     ]);
-    assert.deepEqual(datapathOutputs('9'), [{ kind: 'port', port: 9 }]);
+    assert.deepEqual(datapathOutputs('9'), [{ kind: 'port', port: '9' }]);
+    assert.deepEqual(datapathOutputs('tap4524cb97-80'), [{ kind: 'port', port: 'tap4524cb97-80' }]);
     assert.deepEqual(datapathOutputs('drop'), []);
   });
 
@@ -55,8 +56,8 @@ describe('datapathOutputs', () => {
     const outputs = datapathOutputs(parseOfprotoTrace(fixture('ofproto-flood.txt')).datapathActions);
     assert.deepEqual(outputs, [
       { kind: 'tunnel', remoteIp: '198.18.1.11', key: 2 },
-      { kind: 'port', port: 2 },
-      { kind: 'port', port: 6 },
+      { kind: 'port', port: '2' },
+      { kind: 'port', port: '6' },
     ]);
   });
 
@@ -67,7 +68,7 @@ describe('datapathOutputs', () => {
     const kernel = 'set(tunnel(tun_id=0x2,dst=198.18.1.11,ttl=64,tp_dst=4789,flags(df|key))),3,5';
     assert.deepEqual(datapathOutputs(kernel), [
       { kind: 'tunnel', remoteIp: '198.18.1.11', key: 2 },
-      { kind: 'port', port: 5 },
+      { kind: 'port', port: '5' },
     ]);
   });
 

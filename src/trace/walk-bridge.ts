@@ -74,7 +74,7 @@ export async function passBridges(view: HostView, bridge: string, entry: BridgeE
       outputs.push(o);
       continue;
     }
-    const name = dp.get(o.port);
+    const name = /^\d+$/.test(o.port) ? dp.get(Number(o.port)) : o.port;
     const port = ports.find((p) => p.name === name);
     if (!name || !port || port.name === port.bridge || name === view.settings.underlay?.interface) continue;
     if (providerBridges.has(port.bridge) && (port.type === '' || port.type === 'system')) {

@@ -12,7 +12,7 @@ import { type NeighbourEntry, listInterfaces, listNeighbours, listNetns, listRou
 import { observeIpsets } from '../dataplane/drivers/ipset.js';
 import { saveWithCounters } from '../dataplane/drivers/iptables.js';
 import { dpctlShow, ofprotoTrace } from '../dataplane/drivers/ovs-appctl.js';
-import { type DumpedFlow, type OvsEnvironment, diffFlows, dumpFlows } from '../dataplane/drivers/ovs-ofctl.js';
+import { type DumpedFlow, type OvsEnvironment, dumpFlows } from '../dataplane/drivers/ovs-ofctl.js';
 import type { SwitchState } from '../dataplane/drivers/ovsdb/index.js';
 import { parseDpctlShow } from '../trace/datapath-actions.js';
 import type { ExplainView, OvsPortView, RouteAnswer } from '../trace/host-view.js';
@@ -88,14 +88,6 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
     namespaces: () => listNetns(),
     interfaces: (netns) => interfaces(netns ?? '', () => listInterfaces(netns)),
     routes: async (netns) => [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))],
-    flowDiff: (bridge) =>
-      text(`diff ${bridge}`, () =>
-        diffFlows(
-          source.ovs,
-          bridge,
-          source.plan.flows.filter((f) => f.bridge === bridge),
-        ),
-      ),
     file: (path) => readFile(path, 'utf8').catch(() => null),
     dnsmasq: async (dir) => runningDnsmasq(dir),
   };

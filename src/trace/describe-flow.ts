@@ -41,13 +41,14 @@ function matchWords(labels: Labels, match: string): string[] {
     if (k === 'in_port') out.push(`from ${portWords(labels, value)}`);
     else if (k === 'dl_vlan') out.push(`on ${vlanWords(labels, Number(value))}`);
     else if (k === 'vlan_tci' && value === '0x0000/0x1fff') out.push('untagged');
+    else if (k === 'vlan_tci' && /\/0x0fff$/.test(value)) out.push(`on ${vlanWords(labels, Number(value.split('/')[0]))}`);
     else if (k === 'tun_id') out.push(`with tunnel key ${value} (${network(labels, labels.networkOfKey(Number(value))?.id)})`);
     else if (k === 'dl_dst' && value === '00:00:00:00:00:00/01:00:00:00:00:00') out.push('unicast');
     else if (k === 'dl_dst' && value === '01:00:00:00:00:00/01:00:00:00:00:00') out.push('broadcast and multicast');
     else if (k === 'dl_dst') {
       const p = labels.portsByMac(value)[0];
       out.push(
-        `to ${value}${p ? ` (${labels.label({ kind: 'port', id: p.id })}${p['binding:host_id'] ? ` on ${p['binding:host_id']}` : ''})` : ''}`,
+        `to ${value}${p ? ` (${labels.label({ kind: 'port', id: p.id })}${p['binding:host_id'] ? ` on host ${p['binding:host_id']}` : ''})` : ''}`,
       );
     } else out.push(field);
   }
@@ -60,7 +61,9 @@ function actionWords(labels: Labels, role: BridgeRole, action: string): string |
   const vid = /^set_field:(\d+)->vlan_vid$/.exec(action) ?? /^mod_vlan_vid:(\d+)$/.exec(action);
   if (vid) return `tag ${vlanWords(labels, Number(vid[1]) & 0xfff)}`;
   if (action.startsWith('push_vlan')) return null;
-  if (action === 'pop_vlan' || action === 'strip_vlan') return 'untag';
+  if (action === 'pop_vlan' || action === 'strip_vlan' || action === 'load:0->NXM_OF_VLAN_TCI[]') return 'untag';
+  const loaded = /^load:(0x[0-9a-f]+)->NXM_NX_TUN_ID\[\]$/.exec(action);
+  if (loaded) return `set tunnel key ${loaded[1]}`;
   const key = /^set_field:(0x[0-9a-f]+)->tun_id$/.exec(action) ?? /^set_tunnel:(0x[0-9a-f]+)$/.exec(action);
   if (key) return `set tunnel key ${key[1]}`;
   const output = /^output:(.+)$/.exec(action);

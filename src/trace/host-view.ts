@@ -70,8 +70,6 @@ export interface ExplainView extends HostView {
   interfaces(netns: string | null): Promise<{ readonly links: readonly LinkInfo[]; readonly addresses: readonly AddressInfo[] }>;
   /** `ip -j route show` (IPv4 and IPv6) in a namespace. */
   routes(netns: string): Promise<readonly RouteInfo[]>;
-  /** `ovs-ofctl diff-flows` between the plan's flows of `bridge` and the bridge. */
-  flowDiff(bridge: string): Promise<string>;
   /** A file's content, or null when it does not exist. */
   file(path: string): Promise<string | null>;
   /** The dnsmasq serving from a state directory (by its pid file), if it runs. */

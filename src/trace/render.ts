@@ -76,6 +76,9 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
   dnsmasq: 'DHCP reservations',
 };
 
+/** Sections whose items are listed under where they live (bridge, table, namespace). */
+const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'iptables', 'route', 'address', 'dnsmasq']);
+
 function itemLines(i: HostItem): string[] {
   const status = i.status === 'ok' ? '  ok   ' : `  ${i.status.toUpperCase().padEnd(7)}`;
   return [`${status} ${i.text}${counters(i)}`, `           ↳ ${i.says}`];
@@ -90,9 +93,13 @@ export function renderExplanation(x: Explanation): string {
     for (const section of SECTION_ORDER) {
       const items = h.items.filter((i) => i.section === section);
       if (items.length === 0) continue;
-      const wheres = [...new Set(items.map((i) => i.where))];
-      lines.push(`  ${SECTION_TITLE[section]}${section === 'flow' ? ` (${wheres.join(', ')})` : ''}`);
-      for (const i of items) lines.push(...itemLines(i));
+      lines.push(`  ${SECTION_TITLE[section]}`);
+      let where = '';
+      for (const i of items) {
+        if (GROUPED.has(section) && i.where !== where) lines.push(`   [${i.where}]`);
+        where = i.where;
+        lines.push(...itemLines(i));
+      }
     }
   }
   for (const u of x.unanswered) lines.push('', `host ${u.host}: NO ANSWER — ${u.reason}`);

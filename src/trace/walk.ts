@@ -91,29 +91,36 @@ function bridgeSays(hop: TraceHop): string {
 function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Position | null {
   const v = w.view;
   let next: Position | null = null;
+  const went: string[] = [];
   const copies: string[] = [];
+  const portWords = (name: string, id: string) => `${name} (${v.labels.label({ kind: 'port', id })})`;
   for (const o of outputs) {
     if (o.kind === 'tunnel') {
-      const type = v.plan.ovsPorts.find((x) => x.options.remote_ip === o.remoteIp)?.type === 'vxlan' ? 'vxlan' : 'gre';
+      const port = v.plan.ovsPorts.find((x) => x.options.remote_ip === o.remoteIp);
+      const type = port?.type === 'vxlan' ? 'vxlan' : 'gre';
       w.exits.push({ kind: 'tunnel', remoteIp: o.remoteIp, key: o.key, type, packet: p });
+      went.push(`into tunnel ${port?.name ?? o.remoteIp} to ${v.labels.tunnelHost(port?.name ?? '')?.host ?? o.remoteIp} with key 0x${o.key.toString(16)}`);
     } else if (o.kind === 'external') {
       w.exits.push({ kind: 'external', bridge: o.bridge, device: o.device, packet: p });
+      went.push(`out of ${o.device} to the physical network`);
     } else {
       const portId = o.port.ifaceId;
       const owner = portId ? v.labels.replica.ports.get(portId) : undefined;
       const wanted = owner && p.dstMac !== null && owner.mac_address.toLowerCase() === p.dstMac.toLowerCase();
       if (!portId || !wanted || next) {
-        copies.push(`${o.port.name}${owner ? ` (${v.labels.label({ kind: 'port', id: owner.id })})` : ''}`);
+        copies.push(owner ? portWords(o.port.name, owner.id) : o.port.name);
         continue;
       }
+      went.push(`to ${portWords(o.port.name, portId)}`);
       if (v.plan.servicePorts.some((s) => s.portId === portId)) next = { at: 'netns', portId };
       else if (v.plan.firewallPorts.some((f) => f.portId === portId)) next = { at: 'ingress', portId };
       else w.exits.push({ kind: 'delivered', portId, packet: p });
     }
   }
   const last = w.hops[w.hops.length - 1];
-  if (copies.length > 0 && last) {
-    w.hops[w.hops.length - 1] = { ...last, says: `${last.says}; flooded copies also went to ${copies.join(', ')}` };
+  if (last) {
+    const flooded = copies.length > 0 ? `; flooded copies also went to ${copies.join(', ')}` : '';
+    w.hops[w.hops.length - 1] = { ...last, says: `${last.says}${went.length > 0 ? ` → ${went.join(', ')}` : ''}${flooded}` };
   }
   return next;
 }

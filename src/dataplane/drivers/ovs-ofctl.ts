@@ -51,24 +51,6 @@ export async function dumpFlows(ovs: OvsEnvironment, bridge: string): Promise<Du
     .map(parseFlowLine);
 }
 
-/**
- * The difference between `flows` and what `bridge` holds, as OVS itself compares them (it
- * parses both, so OpenFlow version spellings do not matter): lines starting with `-` are in
- * `flows` but not on the bridge, `+` on the bridge but not in `flows`; a flow whose actions
- * differ appears once with each sign.
- *
- *   ovs-ofctl -O OpenFlow14 --names diff-flows /dev/stdin br-tun < flows.txt
- */
-export async function diffFlows(ovs: OvsEnvironment, bridge: string, flows: readonly FlowItem[]): Promise<string> {
-  const text = `${flows.map(flowLine).join('\n')}\n`;
-  const { stdout } = await run(['ovs-ofctl', '-O', 'OpenFlow14', '--names', 'diff-flows', '/dev/stdin', bridge], {
-    input: text,
-    env: env(ovs),
-    okStatuses: [2],
-  });
-  return stdout;
-}
-
 function field(line: string, name: string): string | undefined {
   return new RegExp(`(?:^|[ ,])${name}=([^ ,]+)`).exec(line)?.[1];
 }

@@ -1,55 +1,56 @@
 /**
  * Explain's OpenFlow section: every flow of every bridge the plan owns, as dump-flows shows it
  * with its counters, tied to the object its cookie names, in plain words, and compared with
- * the plan by OVS itself (`ovs-ofctl diff-flows`, which parses both sides, so OpenFlow
- * spellings never count as drift): a planned flow the bridge lacks is missing, a flow the plan
- * does not have is extra (or learnt, for br-tun's learned flows), a flow with other actions
- * differs.
+ * the plan flow by flow (table, priority and match identify a flow, as in OpenFlow): a planned
+ * flow the bridge lacks is missing, a flow the plan does not have is extra (or learnt, for
+ * br-tun's learned flows), a flow with other actions differs. The plan's OpenFlow 1.0
+ * spellings are translated to what OVS prints, so spelling never counts as drift.
  */
 import type { HostItem, ItemStatus } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
+import { formatCookie } from '../../dataplane/compile/cookies.js';
+import type { FlowItem } from '../../dataplane/compile/plan.js';
+import { splitTopLevel } from '../datapath-actions.js';
 import { describeFlow, splitDumpedFlow } from '../describe-flow.js';
 import type { ExplainView } from '../host-view.js';
 
-interface DiffLine {
-  readonly sign: '+' | '-';
-  readonly table: number;
-  readonly priority: number;
-  readonly match: string;
-  readonly cookie: bigint;
-  readonly actions: string;
-  readonly text: string;
-}
-
+/** A flow's identity: table, priority and match (fields sorted, quotes gone). */
 const key = (table: number, priority: number, match: string) =>
   `${table} ${priority} ${match.replaceAll('"', '').split(',').filter(Boolean).sort().join(',')}`;
 
-/** `+table=3 priority=1,tun_id=0x2 cookie=0x5155… actions=…` (table 0 is not printed). */
-export function parseFlowDiff(text: string): DiffLine[] {
-  const out: DiffLine[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([+-])(?:table=(\d+) )?priority=(\d+)(?:,(\S*))?(?: cookie=(0x[0-9a-f]+))?(?: \S+)*? actions=(.*)$/.exec(
-      line.trim(),
-    );
-    if (!m) continue;
-    const [, sign, table, priority, match, cookie, actions] = m;
-    out.push({
-      sign: sign as '+' | '-',
-      table: Number(table ?? 0),
-      priority: Number(priority),
-      match: match ?? '',
-      cookie: BigInt(cookie ?? '0'),
-      actions: actions!,
-      text: line.trim().slice(1),
-    });
-  }
-  return out;
+/**
+ * Actions as OVS prints them at OpenFlow 1.4, from the plan's spelling (OpenFlow 1.0 names, as
+ * the compiler writes them and ovs-ofctl translates on install): mod_vlan_vid pushes a tag on
+ * untagged traffic and sets it on tagged, strip_vlan pops, set_tunnel sets tun_id; learn()
+ * arguments are compared as a set (OVS reorders them).
+ */
+export function canonicalActions(actions: string, match: string): string {
+  const tagged = /(^|,)dl_vlan=/.test(match);
+  return splitTopLevel(actions.replaceAll('"', ''))
+    .flatMap((a) => {
+      const vid = /^mod_vlan_vid:(\d+)$/.exec(a);
+      if (vid) {
+        const set = `set_field:${Number(vid[1]) + 4096}->vlan_vid`;
+        return tagged ? [set] : ['push_vlan:0x8100', set];
+      }
+      if (a === 'strip_vlan') return ['pop_vlan'];
+      const tunnel = /^set_tunnel:(0x[0-9a-f]+)$/.exec(a);
+      if (tunnel) return [`set_field:${tunnel[1]}->tun_id`];
+      const learn = /^learn\((.*)\)$/.exec(a);
+      if (learn) return [`learn(${splitTopLevel(learn[1]!).sort().join(',')})`];
+      return [a];
+    })
+    .join(',');
 }
 
 function owners(view: ExplainView, cookie: bigint): ObjectRef[] {
   const o = view.labels.cookieOwner(cookie);
   return o ? [o] : [];
 }
+
+/** A planned flow as dump-flows would print it (minus counters). */
+const planLine = (f: FlowItem) =>
+  `cookie=${formatCookie(f.cookie)}, table=${f.table}, priority=${f.priority}${f.match ? `,${f.match}` : ''} actions=${f.actions}`;
 
 /** The dump line without the parts that change every second. */
 const steady = (text: string) =>
@@ -62,42 +63,43 @@ const steady = (text: string) =>
 export async function flowItems(view: ExplainView): Promise<HostItem[]> {
   const out: HostItem[] = [];
   for (const bridge of view.plan.bridges.map((b) => b.name)) {
-    const [dumped, diffText] = await Promise.all([view.flows(bridge), view.flowDiff(bridge)]);
-    const diff = parseFlowDiff(diffText);
-    const plus = new Set(diff.filter((d) => d.sign === '+').map((d) => key(d.table, d.priority, d.match)));
-    const minus = new Map(diff.filter((d) => d.sign === '-').map((d) => [key(d.table, d.priority, d.match), d]));
-    for (const f of dumped) {
+    const planned = new Map(
+      view.plan.flows.filter((f) => f.bridge === bridge).map((f) => [key(f.table, f.priority, f.match), f]),
+    );
+    for (const f of await view.flows(bridge)) {
       const { match, actions } = splitDumpedFlow(f.text);
       const k = key(f.table, f.priority, match);
+      const want = planned.get(k);
+      planned.delete(k);
       const learnt = f.cookie === 0n && /hard_timeout=/.test(f.text);
-      let status: ItemStatus = 'ok';
-      if (plus.has(k)) status = minus.has(k) ? 'differs' : learnt ? 'learnt' : 'extra';
+      const same = want && canonicalActions(want.actions, want.match) === canonicalActions(actions, match);
+      const status: ItemStatus = want ? (same ? 'ok' : 'differs') : learnt ? 'learnt' : 'extra';
       const says = describeFlow(view.labels, bridge, f.table, match, [actions]);
-      const wanted = minus.get(k);
       out.push({
         section: 'flow',
         where: bridge,
         text: steady(f.text),
         says:
-          status === 'differs' && wanted
-            ? `${says}; the plan wants actions=${wanted.actions}`
+          status === 'differs' && want
+            ? `${says}; the plan wants actions=${want.actions}`
             : learnt
               ? `${says} (learnt from traffic, expires)`
-              : says,
+              : status === 'extra'
+                ? `${says} (not in the plan)`
+                : says,
         owners: owners(view, f.cookie),
         status,
         packets: f.packets,
         bytes: f.bytes,
       });
     }
-    for (const [k, d] of minus) {
-      if (plus.has(k)) continue;
+    for (const f of planned.values()) {
       out.push({
         section: 'flow',
         where: bridge,
-        text: d.text,
-        says: describeFlow(view.labels, bridge, d.table, d.match, [d.actions]),
-        owners: owners(view, d.cookie),
+        text: planLine(f),
+        says: describeFlow(view.labels, bridge, f.table, f.match, [f.actions]),
+        owners: owners(view, f.cookie),
         status: 'missing',
       });
     }

@@ -195,7 +195,7 @@ async function dnsmasqItems(view: ExplainView): Promise<HostItem[]> {
     for (const line of (d.files.host ?? '').split('\n').filter(Boolean)) {
       const [mac, name, ip] = line.split(',');
       const ports = view.labels.portsByMac(mac ?? '').filter((p) => p.network_id === d.networkId);
-      const owners: ObjectRef[] = [net, ...ports.map((p) => ({ kind: 'port', id: p.id }) as const)];
+      const owners: ObjectRef[] = ports.length > 0 ? ports.map((p) => ({ kind: 'port', id: p.id }) as const) : [net];
       const who = ports[0] ? view.labels.label({ kind: 'port', id: ports[0].id }) : mac;
       out.push({
         section: 'dnsmasq',

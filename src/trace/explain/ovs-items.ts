@@ -62,7 +62,7 @@ function portItem(view: ExplainView, p: OvsPortView): HostItem {
     return {
       ...base,
       says: `${what} of ${view.labels.label(owners[0]!)}, access port on ${vlan}${wants}`,
-      owners: [...owners, { kind: 'network', id: net }],
+      owners,
       status,
     };
   }

@@ -99,7 +99,9 @@ function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Posi
       const port = v.plan.ovsPorts.find((x) => x.options.remote_ip === o.remoteIp);
       const type = port?.type === 'vxlan' ? 'vxlan' : 'gre';
       w.exits.push({ kind: 'tunnel', remoteIp: o.remoteIp, key: o.key, type, packet: p });
-      went.push(`into tunnel ${port?.name ?? o.remoteIp} to ${v.labels.tunnelHost(port?.name ?? '')?.host ?? o.remoteIp} with key 0x${o.key.toString(16)}`);
+      went.push(
+        `into tunnel ${port?.name ?? o.remoteIp} to ${v.labels.tunnelHost(port?.name ?? '')?.host ?? o.remoteIp} with key 0x${o.key.toString(16)}`,
+      );
     } else if (o.kind === 'external') {
       w.exits.push({ kind: 'external', bridge: o.bridge, device: o.device, packet: p });
       went.push(`out of ${o.device} to the physical network`);

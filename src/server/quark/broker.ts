@@ -16,7 +16,14 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-export class QueryBroker {
+/** What explain and trace need from the relay (tests give them agents in-process). */
+export interface AgentAsker {
+  /** Hosts whose agents can be asked now. */
+  hosts(): string[];
+  ask<T>(host: string, query: AgentQuery): Promise<T>;
+}
+
+export class QueryBroker implements AgentAsker {
   private readonly pending = new Map<string, Pending>();
 
   constructor(

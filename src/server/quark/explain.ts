@@ -9,7 +9,7 @@ import type { Explanation, HostExplanation, HostItem } from '../../model/explain
 import { type ErrorCode, QuarkError } from '../../model/errors.js';
 import { type ObjectRef, refKey } from '../../model/trace.js';
 import type { ReadView } from '../../store/view.js';
-import type { QueryBroker } from './broker.js';
+import type { AgentAsker } from './broker.js';
 import { Names } from './names.js';
 
 export type ExplainKind = 'port' | 'network' | 'router' | 'floatingip' | 'security_group';
@@ -86,44 +86,50 @@ export function relatedRefs(view: ReadView, kind: ExplainKind, id: string): Obje
 
 const DRIFT = new Set(['missing', 'extra', 'differs', 'stale']);
 
-/** Asks hosts, keeps their answers and why others gave none, and names every owner. */
-async function gather(
-  broker: QueryBroker,
-  view: ReadView,
-  hosts: readonly string[],
-  refs: readonly string[] | null,
-  subject: Explanation['subject'],
-  started: number,
-): Promise<Explanation> {
-  const answers = await Promise.allSettled(hosts.map((h) => broker.ask<HostExplanation>(h, { kind: 'explain', refs })));
+interface Answers {
+  readonly answered: readonly HostExplanation[];
+  readonly unanswered: readonly { readonly host: string; readonly reason: string }[];
+}
+
+/** Names every owner (resolving cookie prefixes) and counts the drift. */
+function assemble(view: ReadView, a: Answers, keepEmpty: boolean, subject: Explanation['subject'], started: number): Explanation {
   const names = new Names(view);
   const owners: ObjectRef[] = [];
-  const out: HostExplanation[] = [];
-  const unanswered: { host: string; reason: string }[] = [];
-  answers.forEach((a, i) => {
-    if (a.status === 'rejected') {
-      unanswered.push({ host: hosts[i]!, reason: (a.reason as Error).message });
-      return;
-    }
-    const items: HostItem[] = a.value.items.map((item) => ({ ...item, owners: item.owners.map((o) => names.resolve(o)) }));
+  const hosts: HostExplanation[] = [];
+  for (const h of a.answered) {
+    const items: HostItem[] = h.items.map((item) => ({ ...item, owners: item.owners.map((o) => names.resolve(o)) }));
     for (const item of items) owners.push(...item.owners);
-    if (items.length > 0 || refs === null) out.push({ ...a.value, items });
-  });
-  const drift = out.reduce((n, h) => n + h.items.filter((i) => DRIFT.has(i.status)).length, 0);
-  const table = names.table(owners);
-  return { subject, hosts: out, unanswered, drift, names: table, ms: Math.round(performance.now() - started) };
+    if (items.length > 0 || keepEmpty) hosts.push({ ...h, items });
+  }
+  const drift = hosts.reduce((n, h) => n + h.items.filter((i) => DRIFT.has(i.status)).length, 0);
+  return {
+    subject,
+    hosts,
+    unanswered: a.unanswered,
+    drift,
+    names: names.table(owners),
+    ms: Math.round(performance.now() - started),
+  };
 }
 
-export async function explainObject(broker: QueryBroker, view: ReadView, kind: ExplainKind, key: string): Promise<Explanation> {
+export async function explainObject(broker: AgentAsker, view: ReadView, kind: ExplainKind, key: string): Promise<Explanation> {
   const started = performance.now();
   const found = findObject(view, kind, key);
-  const names = new Names(view);
-  const subject = { kind, id: found.id, label: names.label({ kind, id: found.id }) };
+  const subject = { kind, id: found.id, label: new Names(view).label({ kind, id: found.id }) };
   const refs = relatedRefs(view, kind, found.id).map(refKey);
-  return gather(broker, view, broker.hosts(), refs, subject, started);
+  const hosts = broker.hosts();
+  // Every connected agent is asked; one that fails leaves a gap, named, not an error.
+  const settled = await Promise.allSettled(hosts.map((h) => broker.ask<HostExplanation>(h, { kind: 'explain', refs })));
+  const answered: HostExplanation[] = [];
+  const unanswered: { host: string; reason: string }[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') answered.push(r.value);
+    else unanswered.push({ host: hosts[i]!, reason: (r.reason as Error).message });
+  });
+  return assemble(view, { answered, unanswered }, false, subject, started);
 }
 
-export async function explainHost(broker: QueryBroker, view: ReadView, host: string): Promise<Explanation> {
+export async function explainHost(broker: AgentAsker, view: ReadView, host: string): Promise<Explanation> {
   const started = performance.now();
   if (!broker.hosts().includes(host)) {
     const known = view.by('agent', 'host', host).length > 0;
@@ -132,5 +138,7 @@ export async function explainHost(broker: QueryBroker, view: ReadView, host: str
       known ? `The agent of host ${host} is not connected to this server.` : `No agent has reported from a host named ${host}.`,
     );
   }
-  return gather(broker, view, [host], null, { kind: 'host', id: host, label: `host ${host}` }, started);
+  // One host asked: its failure is the answer (AgentUnavailable, AgentQueryFailed).
+  const answer = await broker.ask<HostExplanation>(host, { kind: 'explain', refs: null });
+  return assemble(view, { answered: [answer], unanswered: [] }, true, { kind: 'host', id: host, label: `host ${host}` }, started);
 }

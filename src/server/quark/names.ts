@@ -72,6 +72,13 @@ export class Names {
     return `port ${short}${of}`;
   }
 
+  /** A security group as a verdict names it: `` `default` (project test1) ``. */
+  group(id: string): string {
+    const g = this.view.get('security_group', id);
+    if (!g) return `\`${id.slice(0, 8)}\` (gone)`;
+    return `\`${g.name}\` (project ${this.view.get('project', g.project_id)?.name ?? g.project_id})`;
+  }
+
   /** Labels for every ref, keyed `kind:id`. */
   table(refs: Iterable<ObjectRef>): Record<string, string> {
     const out: Record<string, string> = {};

@@ -22,7 +22,7 @@ import type {
 } from '../../model/trace.js';
 import { macKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
-import type { QueryBroker } from './broker.js';
+import type { AgentAsker } from './broker.js';
 import { type Endpoint, resolveEndpoint } from './endpoints.js';
 import { firstHop } from './first-hop.js';
 import { Names } from './names.js';
@@ -76,7 +76,7 @@ interface Leg {
   readonly packet: TracePacket;
 }
 
-async function follow(broker: QueryBroker, view: ReadView, names: Names, first: Leg, to: Endpoint) {
+async function follow(broker: AgentAsker, view: ReadView, names: Names, first: Leg, to: Endpoint) {
   const hops: TraceHop[] = [];
   let leg: Leg | null = first;
   for (let visits = 0; leg && visits < MAX_HOSTS; visits++) {
@@ -124,7 +124,7 @@ async function follow(broker: QueryBroker, view: ReadView, names: Names, first: 
   };
 }
 
-async function probe(broker: QueryBroker, names: Names, from: Endpoint, to: Endpoint, p: TracePacket): Promise<ProbeResult> {
+async function probe(broker: AgentAsker, names: Names, from: Endpoint, to: Endpoint, p: TracePacket): Promise<ProbeResult> {
   if (from.kind !== 'port') {
     return {
       sent: false,
@@ -145,7 +145,7 @@ async function probe(broker: QueryBroker, names: Names, from: Endpoint, to: Endp
   return { ...r, says: `${r.says}${who}` };
 }
 
-export async function trace(broker: QueryBroker, view: ReadView, req: TraceRequest): Promise<TraceResult> {
+export async function trace(broker: AgentAsker, view: ReadView, req: TraceRequest): Promise<TraceResult> {
   const started = performance.now();
   if (req.protocol !== 'icmp' && (req.port === null || req.port < 1 || req.port > 65535)) {
     throw new QuarkError('HTTPBadRequest', `Invalid input for port. Reason: ${req.protocol} needs a destination port (1-65535).`);

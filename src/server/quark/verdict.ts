@@ -11,7 +11,7 @@ import type { Names } from './names.js';
 const traffic = (p: TracePacket) => (p.protocol === 'icmp' ? 'icmp' : `${p.protocol}/${p.dport}`);
 
 function groupsWords(names: Names, refs: readonly ObjectRef[]): string {
-  const groups = refs.filter((r) => r.kind === 'security_group').map((r) => `\`${names.label(r)}\``);
+  const groups = refs.filter((r) => r.kind === 'security_group').map((r) => names.group(r.id));
   return groups.length === 0
     ? 'no security group'
     : groups.length === 1

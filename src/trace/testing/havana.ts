@@ -20,8 +20,9 @@ import {
   vif,
 } from '../../dataplane/testing/fixtures.js';
 import { parseIpsetSave } from '../../dataplane/drivers/ipset.js';
+import { type DumpedFlow, parseFlowLine } from '../../dataplane/drivers/ovs-ofctl.js';
 import { tapDevice, qvoDevice } from '../../model/names.js';
-import type { HostView, OvsPortView, RouteAnswer } from '../host-view.js';
+import type { ExplainView, HostView, OvsPortView, RouteAnswer } from '../host-view.js';
 import { parseDpctlShow } from '../datapath-actions.js';
 import { parseIptablesSave } from '../iptables-save.js';
 import { Labels } from '../labels.js';
@@ -49,7 +50,18 @@ const publicSubnet = subnet({
   enable_dhcp: false,
 });
 const group = securityGroup({ id: '190a44a2-ca5b-4f83-98a6-7c6c6052dc3a', name: 'default', project_id: 'test1' });
+const testGroup = securityGroup({ id: '7a411948-cdcb-462d-b902-2f4431caff68', name: 'default', project_id: 'test' });
 const rules = [
+  sgRule({
+    id: '1c496112-7591-416e-b077-86dccc6032b3',
+    security_group_id: testGroup.id,
+    protocol: 'tcp',
+    port_range_min: 22,
+    port_range_max: 22,
+  }),
+  sgRule({ id: '7e09fb7b-09e8-48e0-92ee-4976a3daea65', security_group_id: testGroup.id, remote_group_id: testGroup.id }),
+  sgRule({ id: 'c76b64f3-f105-4ee0-a6ea-cfc0ca19ba09', security_group_id: testGroup.id, protocol: 'icmp' }),
+  sgRule({ id: '791c17b1-fd17-4527-b550-2daf3c31cdb6', security_group_id: testGroup.id, direction: 'egress' }),
   sgRule({ id: '356923d5-7997-4e3b-984f-4a490605d3fa', security_group_id: group.id, remote_group_id: group.id }),
   sgRule({ id: '84e7e899-c14b-4611-b3c1-8ee9deb3c255', security_group_id: group.id, direction: 'egress' }),
   sgRule({ id: '0664f495-55a2-4350-87ca-44b08901119f', security_group_id: group.id, protocol: 'icmp' }),
@@ -72,6 +84,7 @@ export const HAVANA_PORTS = {
     host: 'compute',
     mac_address: 'fa:16:3e:51:8b:89',
     fixed_ips: at('10.0.0.3', testSubnet),
+    security_groups: [testGroup.id],
     project_id: 'test',
   }),
   vm2: port({
@@ -154,7 +167,7 @@ export const HAVANA_REPLICA: ReplicaView = replicaOf({
   agents: [ovsAgent('compute', '198.18.1.12'), ovsAgent('network', '198.18.1.11')],
   routers: [testRouter],
   floatingips: [fip],
-  securityGroups: [group],
+  securityGroups: [group, testGroup],
   securityGroupRules: rules,
   dhcpNetworks: [testNet.id, test1Net.id],
 });
@@ -173,9 +186,16 @@ const networkVifs = [HAVANA_PORTS.dhcpTest, HAVANA_PORTS.dhcpTest1, HAVANA_PORTS
   vif(p.id, tapDevice(p.id)),
 );
 
+/** The conntrack zones the lab's compute node had given its ports. */
+const ZONES = new Map([
+  ['tape25e6b51-29', 4097],
+  ['tap270c41a8-db', 4098],
+  ['tap5c87b7a3-3a', 4099],
+]);
+
 export function havanaPlan(host: 'compute' | 'network'): HostPlan {
   const vifs = host === 'compute' ? computeVifs : networkVifs;
-  return compile(HAVANA_REPLICA, { vifs, localVlans: new Map() }, host === 'compute' ? COMPUTE : NETWORK);
+  return compile(HAVANA_REPLICA, { vifs, localVlans: new Map(), conntrackZones: ZONES }, host === 'compute' ? COMPUTE : NETWORK);
 }
 
 /** The OVS ports a host has: its plan's ports and VIFs, and the interfaces the lab adds. */
@@ -232,3 +252,42 @@ export function havanaView(host: 'compute' | 'network', routes: (dst: string) =>
 }
 
 const noRoute: RouteAnswer = { type: 'unreachable', dev: null, gateway: null, error: 'Network is unreachable' };
+
+/** The compute node for explain: its flows, rules and sets as saved, and `edit` to drift them. */
+export function havanaExplainView(
+  edit: { flows?: (bridge: string, flows: DumpedFlow[]) => DumpedFlow[]; iptables?: (text: string) => string } = {},
+): ExplainView {
+  const view = havanaView('compute');
+  const dumps: Record<string, string> = {
+    'br-int': 'dump-flows-compute-br-int.txt',
+    'br-tun': 'dump-flows-compute-br-tun.txt',
+    'br-phy': 'dump-flows-compute-br-phy.txt',
+  };
+  const flows = (bridge: string) => {
+    const file = dumps[bridge];
+    const parsed = file
+      ? fixture(file)
+          .split('\n')
+          .filter((l) => l.includes('cookie='))
+          .map((l) => parseFlowLine(l.trim()))
+      : [];
+    return edit.flows ? edit.flows(bridge, parsed) : parsed;
+  };
+  return {
+    ...view,
+    flows: async (bridge) => flows(bridge),
+    iptables: async (netns, family = 4) =>
+      parseIptablesSave(netns === null && family === 4 ? (edit.iptables ?? ((t) => t))(fixture('iptables-compute.txt')) : ''),
+    namespaces: async () => ['vm1', 'vm2', 'vm3'],
+    interfaces: async (netns) => {
+      const mac = { vm1: HAVANA_PORTS.vm1.mac_address, vm2: HAVANA_PORTS.vm2.mac_address, vm3: HAVANA_PORTS.vm3.mac_address }[
+        netns ?? ''
+      ];
+      const links = mac ? [{ ifname: 'eth0', mtu: 1458, address: mac, operstate: 'UP', flags: [], ifindex: 2 }] : [];
+      return { links, addresses: [] };
+    },
+    routes: async () => [],
+    file: async () => null,
+    dnsmasq: async () => null,
+  };
+}

@@ -45,7 +45,8 @@ async function stepEvidence(view: HostView, step: TraceStep): Promise<Evidence> 
   const head = `${tableName(bridgeRole(step.bridge), step.table)} priority=${step.priority ?? '-'}${match ? ` ${match}` : ''}`;
   const c = counters(await view.flows(step.bridge), step);
   const says = describeFlow(view.labels, step.bridge, step.table, step.match ?? '', step.actions);
-  const notes = step.notes.filter((n) => !n.startsWith('suppressing'));
+  // The tunnel remarks repeat what the hop says; learning is suppressed in every trace.
+  const notes = step.notes.filter((n) => !/^(suppressing|output to native tunnel|tunneling )/.test(n));
   return {
     text: `${head} actions=${step.actions.join(',')}${step.cookie === null ? '' : ` cookie=0x${step.cookie.toString(16)}`}`,
     says: notes.length > 0 ? `${says} (${notes.join('; ')})` : says,

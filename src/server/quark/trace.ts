@@ -124,7 +124,19 @@ async function follow(broker: AgentAsker, view: ReadView, names: Names, first: L
   };
 }
 
-async function probe(broker: AgentAsker, names: Names, from: Endpoint, to: Endpoint, p: TracePacket): Promise<ProbeResult> {
+/**
+ * Sends the real packet from the source's namespace. The MAC that answered says who did: on the
+ * source's own network it must be the destination's (two tenants may share the address), when
+ * routed it is the first hop's (the router's interface).
+ */
+async function probe(
+  broker: AgentAsker,
+  view: ReadView,
+  names: Names,
+  from: Endpoint,
+  to: Endpoint,
+  p: TracePacket,
+): Promise<ProbeResult> {
   if (from.kind !== 'port') {
     return {
       sent: false,
@@ -133,16 +145,17 @@ async function probe(broker: AgentAsker, names: Names, from: Endpoint, to: Endpo
       says: 'not sent: the source is outside the cloud, where no agent runs',
     };
   }
-  const host = from.port['binding:host_id'];
-  const r = await broker.ask<ProbeResult>(host, { kind: 'probe', portId: from.port.id, packet: p });
-  if (!r.answeredBy || to.kind !== 'port' || !r.answered) return r;
-  const meant = to.floating ? null : to.port.mac_address.toLowerCase();
-  const by = names.label({ kind: 'port', id: to.port.id });
-  const who =
-    meant === null || r.answeredBy.toLowerCase() === meant
-      ? `, answered by ${by}`
-      : `, but answered by MAC ${r.answeredBy}, not by ${by}`;
-  return { ...r, says: `${r.says}${who}` };
+  const r = await broker.ask<ProbeResult>(from.port['binding:host_id'], { kind: 'probe', portId: from.port.id, packet: p });
+  if (!r.answered || !r.answeredBy) return r;
+  const hop = p.dstMac ? view.by('port', 'mac', macKey(from.port.network_id, p.dstMac.toLowerCase()))[0] : undefined;
+  const onLink = hop?.fixed_ips.some((f) => f.ip_address === p.dst) === true;
+  const expected = onLink && to.kind === 'port' && !to.floating ? to.port.mac_address : p.dstMac;
+  const by = view.by('port', 'mac', macKey(from.port.network_id, r.answeredBy.toLowerCase()))[0];
+  const who = by ? names.label({ kind: 'port', id: by.id }) : `MAC ${r.answeredBy}`;
+  if (expected && r.answeredBy.toLowerCase() === expected.toLowerCase())
+    return { ...r, says: `${r.says}, answered through ${who}` };
+  const meant = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : p.dst;
+  return { ...r, says: `${r.says}, but answered by ${who}, not by ${meant}` };
 }
 
 export async function trace(broker: AgentAsker, view: ReadView, req: TraceRequest): Promise<TraceResult> {
@@ -169,7 +182,7 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
       ? await follow(broker, view, names, hop, to)
       : { hops: [], verdict: { result: 'unreachable', says: hop.says, refs: hop.refs } as Verdict, final: null };
   const sent = hop.kind === 'walk' ? hop.packet : packet;
-  const probed = req.probe ? await probe(broker, names, from, to, sent) : null;
+  const probed = req.probe ? await probe(broker, view, names, from, to, sent) : null;
   const refs: ObjectRef[] = [
     ...walked.hops.flatMap((h) => [...h.refs, ...h.evidence.flatMap((e) => e.refs)]),
     ...walked.verdict.refs,

@@ -11,11 +11,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../model/config.js';
 import { DEFAULT_DOMAIN_ID, DEFAULT_DOMAIN_NAME } from '../model/identity.js';
 import { nameKey } from '../store/kinds.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { ServerConfigSchema, type ServerConfig } from '../server/config.js';
-import { bootstrapIdentity } from '../server/identity/bootstrap.js';
 import { IDENTITY_PATH } from '../server/identity/catalog.js';
-import { verifyPassword } from '../server/identity/passwords.js';
 import { type CloudEntry, defaultCloudsYamlPath, osEnvironment, storedPassword, writeCloudEntry } from './clouds-yaml.js';
 import { readConfigFile } from './config-file.js';
 
@@ -42,6 +40,7 @@ async function choosePassword(store: Store, flags: BootstrapFlags, cloudsPath: s
   if (flags.password) return { password: flags.password, set: true };
   const admin = store.view.by('user', 'name', nameKey(DEFAULT_DOMAIN_ID, 'admin'))[0];
   const known = cloudsPath ? storedPassword(cloudsPath, flags.cloud) : null;
+  const { verifyPassword } = await import('../server/identity/passwords.js');
   if (admin && known && (await verifyPassword(known, admin.password_hash))) return { password: known, set: false };
   return { password: randomBytes(18).toString('base64url'), set: true };
 }
@@ -68,6 +67,9 @@ export function registerAdminCommand(program: Command): void {
       const password = flags.password ?? process.env.QUARK_ADMIN_PASSWORD;
       // Like the server, create the database's directory: bootstrap may run before the first start.
       if (config.db !== ':memory:' && !config.db.includes('://')) mkdirSync(dirname(config.db), { recursive: true });
+      // The store and identity modules load here, so other quark commands start without them.
+      const { Store } = await import('../store/store.js');
+      const { bootstrapIdentity } = await import('../server/identity/bootstrap.js');
       const store = await Store.open({ url: config.db, changeLogRetention: config.changeLogRetention });
       try {
         const chosen = await choosePassword(store, { ...flags, ...(password ? { password } : {}) }, cloudsPath);

@@ -1,7 +1,6 @@
 /** `quark agent`: the host agent (L2, DHCP and L3 roles). */
 import type { Command } from 'commander';
 import { AgentConfigSchema } from '../agent/config.js';
-import { startAgent, stopOnSignals } from '../agent/main.js';
 import { loadConfig } from '../model/config.js';
 import { readConfigFile } from './config-file.js';
 
@@ -34,6 +33,8 @@ export function registerAgentCommand(program: Command): void {
         env: process.env,
         flags: opts,
       });
+      // Loaded here, not at the top, so other quark commands start without the agent's modules.
+      const { startAgent, stopOnSignals } = await import('../agent/main.js');
       stopOnSignals(await startAgent(config));
     });
 }

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../model/config.js';
 import { ServerConfigSchema } from '../server/config.js';
-import { closeOnSignals, startServer } from '../server/main.js';
 import { readConfigFile } from './config-file.js';
 
 interface ServerFlags {
@@ -39,6 +38,9 @@ export function registerServerCommand(program: Command): void {
           logLevel: opts.logLevel,
         },
       });
+      // Loaded here, not at the top: the server's modules take about a second to load, which
+      // every other quark command (trace, explain, lab…) would otherwise pay at start.
+      const { closeOnSignals, startServer } = await import('../server/main.js');
       const server = await startServer(config);
       closeOnSignals(server);
     });

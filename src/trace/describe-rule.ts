@@ -85,7 +85,17 @@ function genericWords(args: readonly string[]): string {
   say('--match-set', 'address in set');
   const target = option(args, '-j') ?? option(args, '-g');
   const what = parts.length > 0 ? parts.join(', ') : 'everything';
-  return `${what}: ${target === 'RETURN' ? 'allowed (RETURN)' : (target ?? 'counted')}`;
+  const does: Readonly<Record<string, string>> = {
+    RETURN: 'allowed (RETURN)',
+    ACCEPT: 'accepted',
+    DROP: 'dropped',
+    REJECT: 'rejected',
+  };
+  const goes =
+    target === null
+      ? 'counted'
+      : (does[target] ?? `on to chain ${target}${args.includes('-g') ? ' (goto: its RETURN skips back past this chain)' : ''}`);
+  return `${what}: ${goes}`;
 }
 
 /** The floating IP (and its port) a NAT rule maps, found by address. */

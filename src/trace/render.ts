@@ -39,9 +39,8 @@ export function renderTrace(t: TraceResult, options: RenderOptions = { evidence:
     if (options.evidence) for (const e of h.evidence) lines.push(...evidenceLines(e, `${last ? '   ' : '│  '}   `));
   });
   lines.push(`verdict: ${VERDICT_WORD[t.verdict.result]} — ${t.verdict.says}`);
-  if (t.final && t.final.src !== p.src) lines.push(`as sent on: ${t.final.src} → ${t.final.dst}`);
-  if (t.probe)
-    lines.push(`probe: ${t.probe.sent ? (t.probe.answered ? 'ANSWERED' : 'NO ANSWER') : 'NOT SENT'} — ${t.probe.says}`);
+  if (t.final && (t.final.src !== p.src || t.final.dst !== p.dst)) lines.push(`after NAT: ${t.final.src} → ${t.final.dst}`);
+  if (t.probe) lines.push(`probe: ${t.probe.sent ? `${t.probe.answered ? 'ANSWERED' : 'NO ANSWER'} — ` : ''}${t.probe.says}`);
   lines.push(`(${t.ms} ms)`);
   return `${lines.join('\n')}\n`;
 }

@@ -4,13 +4,14 @@
  * tap as physdev-in (egress: the instance sends) or physdev-out (ingress: it receives). The real
  * iptables-save and ipset contents decide, read by the evaluator; the verdict names the rule.
  */
-import { FIREWALL_FALLBACK_CHAIN, portChain, qbrBridge, qvbDevice, tapDevice } from '../model/names.js';
+import { FIREWALL_CHAIN_PREFIX, FIREWALL_FALLBACK_CHAIN, portChain, qbrBridge, qvbDevice, tapDevice } from '../model/names.js';
 import type { DropCause, Evidence, ObjectRef, TraceHop, TracePacket } from '../model/trace.js';
 import { memberTest } from '../dataplane/compile/firewall/verdict.js';
 import { describeRule } from './describe-rule.js';
 import type { HostView } from './host-view.js';
 import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SetLookup } from './iptables-match.js';
+import type { SavedTables } from './iptables-save.js';
 import { netfilterPacket, trafficLabel } from './packet.js';
 
 export interface FilterResult {
@@ -41,6 +42,24 @@ export function ruleEvidence(view: HostView, v: ChainVerdict, netns: string | nu
       bytes: h.rule.bytes,
     };
   });
+}
+
+/** The security group rules of the group chain the packet fell out of, which none matched. */
+function unmatched(view: HostView, v: ChainVerdict, tables: SavedTables): Evidence[] {
+  const chain = [...v.hits].reverse().find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`))?.chain;
+  const rules = chain ? (tables.get('filter')?.get(chain)?.rules ?? []) : [];
+  return rules
+    .filter((r) => r.text.includes('--comment "rule ') || r.text.includes('--comment rule '))
+    .map((r) => {
+      const words = describeRule(view.labels, r.text);
+      return {
+        text: `-A ${chain} ${r.text}`,
+        says: `${words.says} — does not match`,
+        refs: words.refs,
+        packets: r.packets,
+        bytes: r.bytes,
+      };
+    });
 }
 
 function dropCause(view: HostView, portId: string, direction: 'ingress' | 'egress', v: ChainVerdict, p: TracePacket): DropCause {
@@ -80,14 +99,9 @@ export async function filterPort(
   const qbr = qbrBridge(portId);
   const where = { inIf: qbr, outIf: qbr, bridged: true } as const;
   const ends = direction === 'egress' ? { physIn: tap, physOut: qvb } : { physIn: qvb, physOut: tap };
-  const v = evaluateChain(
-    await view.iptables(null),
-    'filter',
-    'FORWARD',
-    netfilterPacket(p, { ...where, ...ends }),
-    await setLookup(view, null),
-  );
-  const evidence = ruleEvidence(view, v, null);
+  const tables = await view.iptables(null);
+  const v = evaluateChain(tables, 'filter', 'FORWARD', netfilterPacket(p, { ...where, ...ends }), await setLookup(view, null));
+  const evidence = [...ruleEvidence(view, v, null), ...(v.verdict === 'ACCEPT' ? [] : unmatched(view, v, tables))];
   const port: ObjectRef = { kind: 'port', id: portId };
   const unreadable = v.unreadable.length > 0 ? ` (rules it could not read: ${v.unreadable.join('; ')})` : '';
   const dropped = v.verdict === 'ACCEPT' ? null : dropCause(view, portId, direction, v, p);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { TracePacket } from '../model/trace.js';
 import { HAVANA_PORTS, havanaView } from './testing/havana.js';
 import { walkHost } from './walk.js';
+import { filterPort } from './walk-firewall.js';
 
 const { vm2, vm3, qr, qg } = HAVANA_PORTS;
 const icmp = (over: Partial<TracePacket> = {}): TracePacket => ({
@@ -94,5 +95,23 @@ describe('walkHost', () => {
       t.exits.map((e) => e.kind === 'dropped' && e.cause.code),
       ['not-plugged'],
     );
+  });
+});
+
+describe('filterPort', () => {
+  it('names the groups when no ingress rule matches, and lists the rules that did not match', async () => {
+    const p = icmp({ protocol: 'tcp', src: '203.0.113.1', srcMac: null, sport: 40000, dport: 80 });
+    const f = await filterPort(havanaView('compute'), vm3.id, 'ingress', p);
+    assert.equal(f.dropped?.code, 'ingress-rules');
+    assert.deepEqual(f.dropped?.refs, [
+      { kind: 'security_group', id: '190a44a2-ca5b-4f83-98a6-7c6c6052dc3a' },
+      { kind: 'port', id: vm3.id },
+    ]);
+    const misses = f.hop.evidence.filter((e) => e.says.endsWith('does not match')).map((e) => e.says.split(' allows ')[1]);
+    assert.deepEqual(misses, [
+      'ingress IPv4 icmp from anywhere (rule 0664f495) — does not match',
+      'ingress IPv4 any protocol from members of security group default (190a44a2) (rule 356923d5) — does not match',
+      'ingress IPv4 tcp/22 from anywhere (rule 9183198e) — does not match',
+    ]);
   });
 });

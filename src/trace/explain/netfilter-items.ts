@@ -188,8 +188,10 @@ export async function ipsetItems(view: ExplainView): Promise<HostItem[]> {
   if (planned.length === 0) return [];
   const observed = await view.ipsets(null);
   const out: HostItem[] = [];
-  const holders = (ip: string): ObjectRef[] =>
+  // Members of the group holding the address (tenants may reuse addresses: only the group's own count).
+  const holders = (groupId: string, ip: string): ObjectRef[] =>
     [...view.labels.replica.ports.values()]
+      .filter((p) => p.security_groups.includes(groupId))
       .filter((p) => p.fixed_ips.some((f) => f.ip_address === ip) || p.allowed_address_pairs.some((a) => a.ip_address === ip))
       .map((p) => ({ kind: 'port', id: p.id }));
   for (const s of planned) {
@@ -210,7 +212,7 @@ export async function ipsetItems(view: ExplainView): Promise<HostItem[]> {
         where: 'ipset',
         text: `add ${s.name} ${m}`,
         says: `${m} is a member of ${view.labels.label(group)}`,
-        owners: [group, ...holders(m)],
+        owners: [group, ...holders(s.origin.id, m)],
         status: members.has(m) ? 'ok' : 'missing',
       });
       members.delete(m);
@@ -221,7 +223,7 @@ export async function ipsetItems(view: ExplainView): Promise<HostItem[]> {
         where: 'ipset',
         text: `add ${s.name} ${m}`,
         says: `${m} is in the set but not a member of ${view.labels.label(group)}`,
-        owners: [group, ...holders(m)],
+        owners: [group, ...holders(s.origin.id, m)],
         status: 'extra',
       });
     }

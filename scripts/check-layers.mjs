@@ -27,7 +27,7 @@ const EXCEPTIONS = {
   'src/cli/server-command.ts': ['server'],
   'src/cli/agent-command.ts': ['agent'],
   'src/cli/vif-command.ts': ['agent'],
-  'src/cli/admin-command.ts': ['server', 'store'],
+  'src/cli/admin-bootstrap.ts': ['server', 'store'],
   'src/cli/config-schemas.ts': ['server', 'agent'],
 };
 

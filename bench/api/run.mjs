@@ -7,10 +7,10 @@
 // The server runs with --auth noauth (as the anchor's Neutron does) and quotas off (the workload
 // creates 1000 ports in one project). Run it on an otherwise idle machine, one side after the other.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, peakRssMiB, startQuarkServer } from '../lib/quark-server.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const anchor = join(root, '..', 'shared', 'reference', 'neutron-anchor', 'bench.mjs');
@@ -22,41 +22,12 @@ const opt = (name, fallback) => {
 const concurrency = opt('--concurrency', '1,8');
 const date = new Date().toISOString().slice(0, 10);
 const out = opt('--out', join(root, 'bench', 'results', `api-${date}.json`));
-const dir = mkdtempSync(join(tmpdir(), 'quark-bench-'));
-const db = opt('--db', 'sqlite') === 'memory' ? ':memory:' : join(dir, 'quark.db');
-const port = 19000 + Math.floor(Math.random() * 1000);
-
-const env = { ...process.env };
-for (const q of ['NETWORK', 'SUBNET', 'PORT', 'ROUTER', 'FLOATINGIP', 'SECURITY_GROUP', 'SECURITY_GROUP_RULE'])
-  env[`QUARK_QUOTA_${q}`] = '-1';
-const server = spawn(
-  process.execPath,
-  [join(root, 'dist', 'cli', 'main.js'), 'server', '--db', db, '--port', String(port), '--auth', 'noauth', '--log-level', 'warn'],
-  {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
-
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-function peakRssMiB(pid) {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : null;
-}
+const server = await startQuarkServer({ db: opt('--db', 'sqlite') });
+const pid = server.process.pid;
 
 try {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const started = Date.now();
-  const bench = spawn(process.execPath, [anchor, `http://127.0.0.1:${port}`, '--concurrency', concurrency, '--quiet'], {
+  const bench = spawn(process.execPath, [anchor, server.url, '--concurrency', concurrency, '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let text = '';
@@ -65,9 +36,9 @@ try {
   const result = JSON.parse(text);
   result.server = {
     implementation: 'quark',
-    db: db === ':memory:' ? 'memory' : 'sqlite (WAL, file)',
-    peak_rss_mib: peakRssMiB(server.pid),
-    cpu_s: cpuSeconds(server.pid),
+    db: server.db,
+    peak_rss_mib: peakRssMiB(pid),
+    cpu_s: cpuSeconds(pid),
     wall_s: (Date.now() - started) / 1000,
   };
   mkdirSync(dirname(out), { recursive: true });
@@ -79,7 +50,5 @@ try {
   }
   console.log(`server peak RSS ${result.server.peak_rss_mib?.toFixed(1)} MiB, CPU ${result.server.cpu_s} s; written to ${out}`);
 } finally {
-  server.kill('SIGTERM');
-  await new Promise((r) => server.on('close', r));
-  rmSync(dir, { recursive: true, force: true });
+  await server.close();
 }

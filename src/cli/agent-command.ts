@@ -33,7 +33,6 @@ export function registerAgentCommand(program: Command): void {
         env: process.env,
         flags: opts,
       });
-      // Loaded here, not at the top, so other quark commands start without the agent's modules.
       const { startAgent, stopOnSignals } = await import('../agent/main.js');
       stopOnSignals(await startAgent(config));
     });

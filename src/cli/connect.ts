@@ -13,7 +13,7 @@ import { QuarkError } from '../model/errors.js';
 import { passwordClient } from '../lab/controller.js';
 import { Lab, labStateFile } from '../lab/lab.js';
 import { labExtra } from '../lab/up.js';
-import { defaultCloudsYamlPath } from './clouds-yaml.js';
+import { defaultCloudsYamlPath } from '../client/clouds-yaml.js';
 
 export interface ConnectFlags {
   readonly url?: string;

@@ -13,7 +13,7 @@ import { renderReport } from '../lab/expect.js';
 import { createInstance, deleteInstance, lease, writeDhcpScript } from '../lab/instances.js';
 import { Lab, labStateFile } from '../lab/lab.js';
 import { inNode, inNodeNetns } from '../lab/node.js';
-import { alive, runInteractive, stopPid } from '../lab/processes.js';
+import { alive, runInteractive, stopLabPid } from '../lab/processes.js';
 import { parseScenario } from '../lab/scenario.js';
 import { labExtra, labUp } from '../lab/up.js';
 
@@ -68,10 +68,12 @@ export function registerLabCommand(program: Command): void {
       process.stdout.write(`\nup in ${(result.ms / 1000).toFixed(1)} s. Try:\n`);
       const extra = labExtra(result.lab);
       const first = extra.instances[0]?.name ?? 'vm1';
-      process.stdout.write(`  quark lab status ${opts.name}\n  quark lab exec ${first} -- ip addr\n`);
-      process.stdout.write(
-        `  OS_CLOUD=${opts.name} OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml} openstack network list\n`,
-      );
+      process.stdout.write(`  quark lab status ${opts.name}\n  quark lab exec ${first} --lab ${opts.name} -- ip addr\n`);
+      const project = Object.keys(extra.projects).at(-1);
+      process.stdout.write(`  export OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml}\n`);
+      process.stdout.write(`  OS_CLOUD=${opts.name} openstack network list      # as admin\n`);
+      if (project)
+        process.stdout.write(`  OS_CLOUD=${opts.name}-${project} openstack port list   # as project ${project}'s user\n`);
       process.stdout.write(`  quark lab down ${opts.name}\n`);
       if (failed > 0) process.exitCode = 1;
     });
@@ -87,7 +89,7 @@ export function registerLabCommand(program: Command): void {
       if (existsSync(labStateFile(dir))) {
         const l = Lab.load(dir);
         const server = labExtra(l).controller?.pid;
-        if (server) await stopPid(server);
+        if (server) await stopLabPid(server, dir);
         await l.down();
       } else if (!opts.force) {
         throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);

@@ -38,8 +38,7 @@ export function registerServerCommand(program: Command): void {
           logLevel: opts.logLevel,
         },
       });
-      // Loaded here, not at the top: the server's modules take about a second to load, which
-      // every other quark command (trace, explain, lab…) would otherwise pay at start.
+      // Loaded here, not at the top: every other `quark` command starts without the server's modules.
       const { closeOnSignals, startServer } = await import('../server/main.js');
       const server = await startServer(config);
       closeOnSignals(server);

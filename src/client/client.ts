@@ -39,6 +39,15 @@ export class QuarkClient {
   private readonly login: PasswordAuth | null;
   private tokenExpires = 0;
 
+  /** A client that logs in to the server's own identity API (`<url>/identity/v3`) in the Default domain. */
+  static withPassword(url: string, login: { username: string; password: string; project: string }): QuarkClient {
+    const authUrl = `${url.replace(/\/+$/, '')}/identity/v3`;
+    return new QuarkClient({
+      url,
+      credentials: { password: { authUrl, username: login.username, password: login.password, projectName: login.project } },
+    });
+  }
+
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -48,6 +57,12 @@ export class QuarkClient {
     if (c.project) this.headers['x-project-id'] = c.project;
     if (c.roles) this.headers['x-roles'] = c.roles.join(',');
     this.login = c.password ?? null;
+  }
+
+  /** The token this client sends (logging in first with password credentials), or null under noauth. */
+  async token(): Promise<string | null> {
+    await this.authenticate();
+    return this.headers['x-auth-token'] ?? null;
   }
 
   /** With password credentials: a token valid for at least another minute. */

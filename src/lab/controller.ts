@@ -29,12 +29,7 @@ export interface Controller {
 export const secret = () => randomBytes(12).toString('base64url');
 
 export function passwordClient(url: string, c: Credentials): QuarkClient {
-  return new QuarkClient({
-    url,
-    credentials: {
-      password: { authUrl: `${url}/identity/v3`, username: c.username, password: c.password, projectName: c.project },
-    },
-  });
+  return QuarkClient.withPassword(url, c);
 }
 
 async function waitHealthy(url: string, timeoutMs = 15_000): Promise<void> {

@@ -15,8 +15,10 @@ export interface FabricAddresses {
   readonly management: string;
   /** Underlay network (tunnel endpoints). */
   readonly underlay: string;
-  /** External network; the internet host takes the first host address (the upstream gateway). */
+  /** External network. */
   readonly external: string;
+  /** The internet host's address on the external network (the upstream gateway); default its first host address. */
+  readonly internet?: string;
 }
 
 export const DEFAULT_ADDRESSES: FabricAddresses = {
@@ -24,6 +26,20 @@ export const DEFAULT_ADDRESSES: FabricAddresses = {
   underlay: '198.18.1.0/24',
   external: '203.0.113.0/24',
 };
+
+/**
+ * The first /24 from `first` upward, skipping `skip`, that no route of the root namespace
+ * (`ip -4 route show` output) names: the management network is the one network of a lab in the
+ * root namespace, so two labs (or a lab and a test) must not share it.
+ */
+export function freeManagementNetwork(routes: string, first: string, skip: readonly string[] = []): string {
+  const [a, b, c] = first.split('/')[0]!.split('.').map(Number) as [number, number, number];
+  for (let n = b * 256 + c; n < (b + 1) * 256; n++) {
+    const cidr = `${a}.${Math.floor(n / 256)}.${n % 256}.0/24`;
+    if (!skip.includes(cidr) && !routes.split('\n').some((r) => r.startsWith(`${cidr} `))) return cidr;
+  }
+  throw new Error(`no free management network from ${first} (every /24 up to ${a}.${b}.255.0 is routed here)`);
+}
 
 /** The `index`-th host address of a /24-or-larger IPv4 network ("198.18.0.0/24", 1 → 198.18.0.1). */
 export function hostAddress(cidr: string, index: number): string {
@@ -52,7 +68,7 @@ export async function createFabric(prefix: string, addresses: FabricAddresses): 
     internetNetns: `${prefix}-internet`,
     addresses,
     controllerIp: address(addresses.management, 1),
-    internetIp: address(addresses.external, 1),
+    internetIp: addresses.internet ?? address(addresses.external, 1),
   };
   await addNetns(fabric.netns);
   await addNetns(fabric.internetNetns);
@@ -75,7 +91,7 @@ export async function createFabric(prefix: string, addresses: FabricAddresses): 
   await ipBatch(fabric.netns, ['link set inet master ext', 'link set inet up']);
   await ipBatch(fabric.internetNetns, [
     'link set lo up',
-    `addr add ${hostAddress(addresses.external, 1)} dev eth0`,
+    `addr add ${addresses.internet ? `${addresses.internet}/${addresses.external.split('/')[1]}` : hostAddress(addresses.external, 1)} dev eth0`,
     'link set eth0 up',
   ]);
   // The internet host's kernel sends towards br-ex, a userspace OVS port: its checksums must be complete.

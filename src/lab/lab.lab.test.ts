@@ -161,6 +161,24 @@ for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
       });
     }
 
+    it('runs commands in an instance, and lets each project use the openstack CLI as itself', () => {
+      const first = scenario === 'havana.yaml' ? 'vm1' : 'web1';
+      const addr = quark(['lab', 'exec', first, '--lab', name, '--', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+      assert.equal(addr.status, 0, addr.out);
+      assert.match(addr.out, /inet (10\.0\.0|192\.168\.10)\.\d+\//);
+      const project = scenario === 'havana.yaml' ? 'test1' : 'web';
+      const cli = spawnSync('openstack', ['network', 'list', '-f', 'value', '-c', 'Name'], {
+        encoding: 'utf8',
+        env: { ...process.env, OS_CLIENT_CONFIG_FILE: `/run/quark/lab/${name}/clouds.yaml`, OS_CLOUD: `${name}-${project}` },
+      });
+      assert.equal(cli.status, 0, cli.stderr);
+      // The project's own network and the shared external one; never the other project's.
+      assert.deepEqual(
+        cli.stdout.trim().split('\n').sort(),
+        scenario === 'havana.yaml' ? ['public', 'test1-net'] : ['back', 'front', 'public'],
+      );
+    });
+
     it('lab status shows every instance ACTIVE, and lab down leaves nothing behind', () => {
       const status = quark(['lab', 'status', name]);
       assert.equal(status.status, 0, status.out);

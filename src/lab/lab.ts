@@ -4,13 +4,14 @@
  * node on the management network. Everything the lab makes carries its prefix and is recorded
  * in its state file, so `down` (also after a crash) removes exactly that.
  */
+import { QuarkClient } from '../client/client.js';
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TunnelType } from '../model/names.js';
 import { type Fabric, type FabricAddresses, type NodeLinks, connectNode, createFabric, destroyFabric } from './fabric.js';
 import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, startOvs, stopNode } from './node.js';
-import { alive, spawnDetached, stopPid } from './processes.js';
+import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
 
@@ -165,6 +166,19 @@ export class Lab {
     ]);
   }
 
+  private client: QuarkClient | null = null;
+
+  /**
+   * For short-lived commands (`quark vif plug`): a token of the lab's login instead of its
+   * password, so each command skips the password check (scrypt, deliberately slow) on the server.
+   */
+  private async tokenEnv(): Promise<Record<string, string> | undefined> {
+    if (!this.login) return undefined;
+    this.client ??= QuarkClient.withPassword(this.serverUrl, this.login);
+    const token = await this.client.token();
+    return token ? { QUARK_TOKEN: token, QUARK_USERNAME: '', OS_USERNAME: '' } : this.loginEnv();
+  }
+
   /** Credentials travel in the environment, never on a command line. */
   private loginEnv(): Record<string, string> | undefined {
     if (!this.login) return undefined;
@@ -181,8 +195,8 @@ export class Lab {
   async stopAgent(name: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const n = this.node(name);
     if (n.agentPid === null) return;
-    if (signal === 'SIGKILL' && alive(n.agentPid)) process.kill(n.agentPid, 'SIGKILL');
-    await stopPid(n.agentPid);
+    if (signal === 'SIGKILL' && ownedByLab(n.agentPid, n.handle.dir)) process.kill(n.agentPid, 'SIGKILL');
+    await stopLabPid(n.agentPid, n.handle.dir);
     n.agentPid = null;
     this.saveState();
   }
@@ -202,7 +216,7 @@ export class Lab {
     const n = this.node(node);
     const argv = ['vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrl];
     await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
-      env: this.loginEnv(),
+      env: await this.tokenEnv(),
     });
   }
 
@@ -210,7 +224,7 @@ export class Lab {
     const n = this.node(node);
     const argv = ['vif', 'unplug', '--port', portId, '--server', this.serverUrl];
     await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
-      env: this.loginEnv(),
+      env: await this.tokenEnv(),
     });
   }
 

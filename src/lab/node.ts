@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../dataplane/drivers/exec.js';
 import { addNetns, deleteNetns } from '../dataplane/drivers/ip.js';
-import { netnsInode, processesInNetns, spawnDetached, stopPid } from './processes.js';
+import { netnsInode, processesInNetns, spawnDetached, stopLabPid, stopPid } from './processes.js';
 
 export interface NodeHandle {
   readonly name: string;
@@ -146,9 +146,8 @@ export async function nodeNetnsInodes(node: NodeHandle): Promise<Set<number>> {
  */
 export async function stopNode(node: NodeHandle, pids: readonly number[] = []): Promise<void> {
   const inodes = await nodeNetnsInodes(node);
-  for (const pid of pids) await stopPid(pid);
-  for (const pid of ovsPids(node)) await stopPid(pid);
+  for (const pid of [...pids, ...ovsPids(node)]) await stopLabPid(pid, node.dir, inodes);
   for (const pid of processesInNetns(inodes)) if (pid !== node.keeperPid) await stopPid(pid);
-  await stopPid(node.keeperPid);
+  await stopLabPid(node.keeperPid, node.dir, inodes);
   await deleteNetns(node.netns);
 }

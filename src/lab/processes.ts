@@ -69,6 +69,30 @@ export function processesInNetns(inodes: ReadonlySet<number>): number[] {
   return out;
 }
 
+/**
+ * True if `pid` is still a process of the lab: its command line names `dir` (the lab's or the
+ * node's directory, which every long-lived lab process carries), or it lives in one of the
+ * network namespaces `inodes`. A pid read back from a state file may belong to an unrelated
+ * process after a crash or a reboot; the lab never signals such a process.
+ */
+export function ownedByLab(pid: number, dir: string, inodes: ReadonlySet<number> = new Set()): boolean {
+  if (!alive(pid)) return false;
+  const ino = netnsInode(`/proc/${pid}/ns/net`);
+  if (ino !== null && inodes.has(ino)) return true;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .some((arg) => arg.includes(dir));
+  } catch {
+    return false;
+  }
+}
+
+/** `stopPid` for a pid from the lab's state, only if it is still the lab's own (`ownedByLab`). */
+export async function stopLabPid(pid: number, dir: string, inodes?: ReadonlySet<number>): Promise<void> {
+  if (ownedByLab(pid, dir, inodes)) await stopPid(pid);
+}
+
 /** Runs a command attached to this terminal (`quark lab exec`); returns its exit status. */
 export function runInteractive(argv: readonly string[]): number {
   const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });

@@ -5,6 +5,7 @@ import { QuarkError } from '../model/errors.js';
 import { parseScenario } from './scenario.js';
 
 const SCENARIOS = new URL('../../scenarios/', import.meta.url);
+const FIFTY = new URL('../../bench/lab/fifty.yaml', import.meta.url);
 
 function error(text: string): string {
   try {
@@ -19,8 +20,8 @@ function error(text: string): string {
 
 describe('parseScenario()', () => {
   it('reads the shipped scenarios', () => {
-    for (const name of ['havana.yaml', 'two-computes-vxlan.yaml']) {
-      const s = parseScenario(readFileSync(new URL(name, SCENARIOS), 'utf8'), name);
+    for (const url of [new URL('havana.yaml', SCENARIOS), new URL('two-computes-vxlan.yaml', SCENARIOS), FIFTY]) {
+      const s = parseScenario(readFileSync(url, 'utf8'), url.pathname);
       assert.ok(s.nodes.length >= 2);
       assert.ok(s.expect.length > 0);
     }
@@ -54,5 +55,23 @@ describe('parseScenario()', () => {
       /^bad\.yaml:4: 'nobody'/,
     );
     assert.match(error('nodes: []\n'), /at least one node/);
+  });
+
+  it('takes the lab networks from the scenario, or leaves the management network to the lab', () => {
+    const nodes = 'nodes:\n  - name: a\n';
+    const chosen = parseScenario(
+      `${nodes}management_network: {cidr: 198.18.7.0/24}\nunderlay_network: {cidr: 198.18.8.0/24}\nexternal_network: {cidr: 192.0.2.0/24, gateway: 192.0.2.254}\n`,
+      'x.yaml',
+    );
+    assert.deepEqual(
+      [chosen.management, chosen.underlay, chosen.external.gateway],
+      ['198.18.7.0/24', '198.18.8.0/24', '192.0.2.254'],
+    );
+    const defaults = parseScenario(nodes, 'x.yaml');
+    assert.deepEqual([defaults.management, defaults.underlay], [null, '198.18.1.0/24']);
+    assert.equal(
+      error(`${nodes}management_network: {cidr: 10.1.0.0/16}\n`),
+      'bad.yaml:3: management_network must be an IPv4 /24 such as 198.18.0.0/24',
+    );
   });
 });

@@ -86,6 +86,10 @@ export interface Scenario {
   readonly tunnelType: 'gre' | 'vxlan';
   readonly nodes: readonly ScenarioNode[];
   readonly external: { readonly cidr: string; readonly gateway: string; readonly poolStart: string; readonly poolEnd: string };
+  /** The management network (root namespace); null: the first free /24 from 198.18.0.0. */
+  readonly management: string | null;
+  /** The underlay network (tunnel endpoints), inside the lab's fabric namespace. */
+  readonly underlay: string;
   readonly projects: readonly ScenarioProject[];
   readonly expect: readonly ScenarioExpectation[];
 }
@@ -293,7 +297,10 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new QuarkError('ScenarioInvalid', `${file}:${e.linePos?.[0]?.line ?? 1}: ${e.message.split('\n')[0]}`);
   }
   const r = new Reader(file, doc, lines);
-  r.keys([], ['name', 'tunnel_type', 'nodes', 'external_network', 'projects', 'expect']);
+  r.keys(
+    [],
+    ['name', 'tunnel_type', 'nodes', 'management_network', 'underlay_network', 'external_network', 'projects', 'expect'],
+  );
   const tunnelType = r.str(['tunnel_type'], 'gre');
   if (tunnelType !== 'gre' && tunnelType !== 'vxlan') r.fail(['tunnel_type'], "tunnel_type must be 'gre' or 'vxlan'");
   const nodes: ScenarioNode[] = [];
@@ -335,6 +342,12 @@ export function parseScenario(text: string, file: string): Scenario {
   for (let i = 0; i < r.list(['expect']); i++) expect.push(readExpectation(r, ['expect', i], targets));
   const ext = ['external_network'];
   if (r.get(ext) !== undefined) r.keys(ext, ['cidr', 'gateway', 'pool_start', 'pool_end']);
+  for (const key of ['management_network', 'underlay_network']) {
+    if (r.get([key]) === undefined) continue;
+    r.keys([key], ['cidr']);
+    if (!/^\d+\.\d+\.\d+\.0\/24$/.test(r.str([key, 'cidr'])))
+      r.fail([key, 'cidr'], `${key} must be an IPv4 /24 such as 198.18.0.0/24`);
+  }
   return {
     name: r.str(['name'], 'lab'),
     file,
@@ -346,6 +359,8 @@ export function parseScenario(text: string, file: string): Scenario {
       poolStart: r.str([...ext, 'pool_start'], '203.0.113.10'),
       poolEnd: r.str([...ext, 'pool_end'], '203.0.113.200'),
     },
+    management: (r.get(['management_network', 'cidr']) as string | undefined) ?? null,
+    underlay: r.str(['underlay_network', 'cidr'], '198.18.1.0/24'),
     projects,
     expect,
   };

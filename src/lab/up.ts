@@ -3,13 +3,17 @@
  * goes; the result is the reachability report. Every failure leaves the lab in place for
  * inspection (`quark lab status`, `quark lab exec`) until `quark lab down`.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { QuarkClient } from '../client/client.js';
+import { writeCloudEntry } from '../client/clouds-yaml.js';
+import { QuarkError } from '../model/errors.js';
+import { DEFAULT_DOMAIN_NAME } from '../model/identity.js';
 import type { Agent, FloatingIp, Port } from '../model/resources.js';
 import { createExternalNetwork, createProject, type ProjectHandle } from './apply.js';
 import { type Controller, passwordClient, startController } from './controller.js';
 import { type CheckResult, checkExpectations } from './expect.js';
-import { DEFAULT_ADDRESSES, type FabricAddresses } from './fabric.js';
+import { type FabricAddresses, freeManagementNetwork } from './fabric.js';
 import { type InstanceRecord, createInstance, lease, staticAddress, writeDhcpScript } from './instances.js';
 import { Lab, labStateFile } from './lab.js';
 import type { Scenario } from './scenario.js';
@@ -63,16 +67,32 @@ async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Prom
   );
 }
 
+/**
+ * The scenario's networks. The management network is the only one in the root namespace: one the
+ * scenario names must be free, otherwise the lab takes the first free /24 from 198.18.0.0.
+ */
+function scenarioAddresses(scenario: Scenario): FabricAddresses {
+  const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
+  const management = scenario.management ?? freeManagementNetwork(routes, '198.18.0.0/24', [scenario.underlay]);
+  if (scenario.management && freeManagementNetwork(routes, management) !== management)
+    throw new QuarkError(
+      'ScenarioInvalid',
+      `${scenario.file}: management network ${management} is already routed on this machine (another lab?)`,
+    );
+  return { management, underlay: scenario.underlay, external: scenario.external.cidr, internet: scenario.external.gateway };
+}
+
 export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
   const started = performance.now();
-  const say = options.say;
+  // Each line carries the seconds since the start, so a slow step shows where it is.
+  const say = (line: string) => options.say(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
   if (existsSync(labStateFile(options.dir)))
     throw new Error(`lab '${options.name}' is already up (quark lab down ${options.name})`);
   mkdirSync(options.dir, { recursive: true });
   const lab = await Lab.create({
     prefix: options.name,
     dir: options.dir,
-    addresses: options.addresses ?? DEFAULT_ADDRESSES,
+    addresses: options.addresses ?? scenarioAddresses(scenario),
     tunnelType: scenario.tunnelType,
     serverPort: options.port,
     nodes: scenario.nodes,
@@ -105,6 +125,16 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
     const handle = await createProject(admin, controller.url, p, external);
     projects.set(p.name, handle);
     extra.projects[p.name] = { login: handle.login, id: handle.id };
+    // The project's own user, so `OS_CLOUD=<lab>-<project> openstack …` acts as that tenant.
+    writeCloudEntry(controller.cloudsYaml, `${options.name}-${p.name}`, {
+      serverUrl: controller.url,
+      authUrl: controller.authUrl,
+      username: handle.login.username,
+      password: handle.login.password,
+      projectName: handle.login.project,
+      domainName: DEFAULT_DOMAIN_NAME,
+      region: 'RegionOne', // the server's default region; the lab does not change it
+    });
     const subnets = [...handle.subnets.values()].map((s) => s.cidr).join(', ');
     say(
       `project ${p.name}: networks ${[...handle.networks.keys()].join(', ')} (${subnets}), routers ${[...handle.routers.keys()].join(', ') || 'none'}`,

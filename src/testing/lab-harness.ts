@@ -15,7 +15,7 @@ import type { Port } from '../model/resources.js';
 import { type QuarkApp, buildApp } from '../server/app.js';
 import { type ServerConfig, ServerConfigSchema } from '../server/config.js';
 import { Store } from '../store/store.js';
-import { DEFAULT_ADDRESSES } from '../lab/fabric.js';
+import { DEFAULT_ADDRESSES, freeManagementNetwork } from '../lab/fabric.js';
 import { Lab, type LabNodeSpec } from '../lab/lab.js';
 import { leftovers, uniquePrefix } from './host.js';
 
@@ -49,14 +49,10 @@ export interface TestLabOptions {
  * the root namespace, so two labs (tests of several engineers at once) on the same /24 would
  * steal each other's replies. Picks a free 198.19.N.0/24 (the other half of the benchmarking range).
  */
-function freeManagementNetwork(): string {
+/** A management network of its own, in 198.19.0.0/16 so tests never meet a lab a user brought up; a random start keeps parallel test files apart. */
+function testManagementNetwork(): string {
   const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
-  const start = Math.floor(Math.random() * 256);
-  for (let i = 0; i < 256; i++) {
-    const n = (start + i) % 256;
-    if (!routes.includes(`198.19.${n}.0/24`)) return `198.19.${n}.0/24`;
-  }
-  throw new Error('no free management network in 198.19.0.0/16');
+  return freeManagementNetwork(routes, `198.19.${Math.floor(Math.random() * 200)}.0/24`);
 }
 
 export async function testLab(options: TestLabOptions): Promise<TestLab> {
@@ -83,7 +79,7 @@ export async function testLab(options: TestLabOptions): Promise<TestLab> {
     lab = await Lab.create({
       prefix,
       dir,
-      addresses: { ...DEFAULT_ADDRESSES, management: freeManagementNetwork() },
+      addresses: { ...DEFAULT_ADDRESSES, management: testManagementNetwork() },
       tunnelType,
       serverPort: port,
       nodes: options.nodes,

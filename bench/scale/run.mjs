@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// bench/scale: the server at the size of DESIGN.md §7 — 1,000 networks with a subnet each,
+// 10,000 ports, 100 routers (gateway + one interface each), 5,000 security group rules — built
+// over HTTP with bulk creates (8 requests in flight), then:
+//   - list latency (p50/p99 over --lists runs) of the big collections, whole and filtered,
+//   - one port create and one rule create at that size (p50/p99 over 100),
+//   - server RSS, and the time a restart takes to answer /healthz again (it loads the state).
+//
+//   node bench/scale/run.mjs [--networks 1000] [--ports 10000] [--routers 100] [--rules 5000]
+//                            [--lists 20] [--db sqlite|memory] [--out FILE]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { peakRssMiB, rssMiB, startQuarkServer } from '../lib/quark-server.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const N = {
+  networks: Number(opt('--networks', '1000')),
+  ports: Number(opt('--ports', '10000')),
+  routers: Number(opt('--routers', '100')),
+  rules: Number(opt('--rules', '5000')),
+  lists: Number(opt('--lists', '20')),
+};
+const out = opt('--out', join(root, 'bench', 'results', `scale-${new Date().toISOString().slice(0, 10)}.json`));
+const PROJECT = 'scale';
+const HEADERS = { 'content-type': 'application/json', 'x-project-id': PROJECT, 'x-roles': 'admin,member' };
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return +s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))].toFixed(2);
+};
+
+const server = await startQuarkServer({ db: opt('--db', 'sqlite') });
+
+async function call(method, path, body) {
+  const res = await fetch(`${server.url}${path}`, { method, headers: HEADERS, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Runs `fn` over `items` with `width` in flight. */
+async function pool(items, width, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
+}
+
+const chunks = (n, size) => Array.from({ length: Math.ceil(n / size) }, (_, i) => Math.min(size, n - i * size));
+const build = {};
+async function phase(name, fn) {
+  const t0 = performance.now();
+  const count = await fn();
+  const s = (performance.now() - t0) / 1000;
+  build[name] = { count, wall_s: +s.toFixed(2), per_s: Math.round(count / s) };
+  process.stderr.write(`${name}: ${count} in ${s.toFixed(1)} s\n`);
+}
+
+async function timeMany(n, fn) {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    ms.push(performance.now() - t0);
+  }
+  return { p50_ms: pct(ms, 50), p99_ms: pct(ms, 99) };
+}
+
+try {
+  const ext = (await call('POST', '/v2.0/networks', { network: { name: 'ext', 'router:external': true, project_id: PROJECT } }))
+    .network;
+  await call('POST', '/v2.0/subnets', {
+    subnet: { network_id: ext.id, ip_version: 4, cidr: '198.18.0.0/16', enable_dhcp: false, project_id: PROJECT },
+  });
+  const networks = [];
+  await phase('networks', async () => {
+    await pool(chunks(N.networks, 100), 8, async (size, c) => {
+      const body = Array.from({ length: size }, (_, i) => ({ name: `net-${c * 100 + i}`, project_id: PROJECT }));
+      networks.push(...(await call('POST', '/v2.0/networks', { networks: body })).networks);
+    });
+    return networks.length;
+  });
+  const subnets = [];
+  await phase('subnets', async () => {
+    await pool(chunks(networks.length, 100), 8, async (size, c) => {
+      const body = Array.from({ length: size }, (_, i) => {
+        const k = c * 100 + i;
+        return {
+          network_id: networks[k].id,
+          ip_version: 4,
+          cidr: `10.${Math.floor(k / 256)}.${k % 256}.0/24`,
+          project_id: PROJECT,
+        };
+      });
+      subnets.push(...(await call('POST', '/v2.0/subnets', { subnets: body })).subnets);
+    });
+    return subnets.length;
+  });
+  let portCount = 0;
+  await phase('ports', async () => {
+    await pool(chunks(N.ports, 100), 8, async (size, c) => {
+      const body = Array.from({ length: size }, (_, i) => ({
+        network_id: networks[(c * 100 + i) % networks.length].id,
+        project_id: PROJECT,
+      }));
+      const { ports } = await call('POST', '/v2.0/ports', { ports: body });
+      portCount += ports.length;
+    });
+    return portCount;
+  });
+  await phase('routers', async () => {
+    await pool(
+      Array.from({ length: N.routers }, (_, i) => i),
+      8,
+      async (i) => {
+        const { router } = await call('POST', '/v2.0/routers', {
+          router: { name: `r-${i}`, project_id: PROJECT, external_gateway_info: { network_id: ext.id } },
+        });
+        await call('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnets[i].id });
+      },
+    );
+    return N.routers;
+  });
+  const groups = Math.ceil(N.rules / 100);
+  const sgs = [];
+  await phase('security_group_rules', async () => {
+    for (let g = 0; g < groups; g++)
+      sgs.push(
+        (await call('POST', '/v2.0/security-groups', { security_group: { name: `sg-${g}`, project_id: PROJECT } }))
+          .security_group,
+      );
+    let rules = 0;
+    await pool(sgs, 8, async (sg, g) => {
+      const size = Math.min(100, N.rules - g * 100);
+      const body = Array.from({ length: size }, (_, i) => ({
+        security_group_id: sg.id,
+        direction: 'ingress',
+        protocol: 'tcp',
+        port_range_min: 1000 + i,
+        port_range_max: 1000 + i,
+        project_id: PROJECT,
+      }));
+      const created = await call('POST', '/v2.0/security-group-rules', { security_group_rules: body });
+      rules += created.security_group_rules.length;
+    });
+    return rules;
+  });
+
+  const lists = {};
+  const list = async (name, path) => {
+    let items = 0;
+    lists[name] = await timeMany(N.lists, async () => {
+      const body = await call('GET', path);
+      items = Object.values(body)[0].length;
+    });
+    lists[name].items = items;
+    process.stderr.write(`GET ${path}: ${items} items, p50 ${lists[name].p50_ms} ms\n`);
+  };
+  await list('ports', '/v2.0/ports');
+  await list('ports_of_one_network', `/v2.0/ports?network_id=${networks[7].id}`);
+  await list('ports_fields_id', '/v2.0/ports?fields=id');
+  await list('ports_page_100', '/v2.0/ports?limit=100');
+  await list('networks', '/v2.0/networks');
+  await list('subnets', '/v2.0/subnets');
+  await list('routers', '/v2.0/routers');
+  await list('security_group_rules', '/v2.0/security-group-rules');
+
+  const single = {
+    port_create: await timeMany(100, (i) =>
+      call('POST', '/v2.0/ports', { port: { network_id: networks[i].id, project_id: PROJECT } }),
+    ),
+    rule_create: await timeMany(100, (i) =>
+      call('POST', '/v2.0/security-group-rules', {
+        security_group_rule: {
+          security_group_id: sgs[0].id,
+          direction: 'egress',
+          protocol: 'udp',
+          port_range_min: 2000 + i,
+          port_range_max: 2000 + i,
+          project_id: PROJECT,
+        },
+      }),
+    ),
+    network_show: await timeMany(100, () => call('GET', `/v2.0/networks/${networks[3].id}`)),
+  };
+  const pid = server.process.pid;
+  const memory = { rss_mib: +rssMiB(pid).toFixed(1), peak_rss_mib: +peakRssMiB(pid).toFixed(1) };
+  const restartMs = server.db === 'memory' ? null : +(await server.restart()).toFixed(0);
+  const afterRestart = { rss_mib: +rssMiB(server.process.pid).toFixed(1) };
+  const result = {
+    date: new Date().toISOString(),
+    db: server.db,
+    sizes: N,
+    build,
+    lists,
+    single,
+    memory,
+    restart_ms: restartMs,
+    after_restart: afterRestart,
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await server.close();
+}

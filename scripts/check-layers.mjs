@@ -13,7 +13,8 @@ const LAYERS = {
   // Drivers apply plans, so they know the plan's types (never the other way round).
   'dataplane/drivers': ['model', 'dataplane/compile'],
   // The agent talks to the server through the typed client; it never imports the server.
-  agent: ['model', 'dataplane/compile', 'dataplane/drivers', 'client'],
+  // The agent answers explain and trace queries with the pure trace code.
+  agent: ['model', 'dataplane/compile', 'dataplane/drivers', 'client', 'trace'],
   client: ['model'],
   lab: ['model', 'client', 'agent', 'dataplane/drivers'],
   trace: ['model', 'client', 'dataplane/compile', 'dataplane/drivers'],

@@ -16,13 +16,14 @@ import type { HostPlan } from '../dataplane/compile/plan.js';
 import {
   type InterfaceWatch,
   OvsdbClient,
+  type SwitchState,
   applySwitchChange,
   readSwitch,
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
 import { type DnsmasqReport, dnsmasqReportChanged, emptyDnsmasqReport } from '../dataplane/drivers/dnsmasq.js';
-import type { FeedMessage } from '../model/feed.js';
+import type { AgentQuery, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { DhcpPortKeeper } from './dhcp-ports.js';
@@ -92,6 +93,8 @@ export class HostAgent {
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
   lastPlan: HostPlan | null = null;
+  /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
+  onQuery: ((id: string, query: AgentQuery) => void) | null = null;
   lastReconcile: ReconcileStats | null = null;
   reconciles = 0;
 
@@ -111,8 +114,13 @@ export class HostAgent {
     return this.config.roles as Role[];
   }
 
-  private get ovsEnv() {
+  get ovsEnv() {
     return { rundir: this.config.ovsRundir || null };
+  }
+
+  /** What OVSDB holds now (bridges, ports, interfaces): for explain and trace queries. */
+  async switchState(): Promise<SwitchState> {
+    return readSwitch(await this.connectOvs());
   }
 
   async start(): Promise<void> {
@@ -284,6 +292,10 @@ export class HostAgent {
 
   private onFeed(message: FeedMessage): void {
     if (message.type === 'heartbeat') return;
+    if (message.type === 'query') {
+      this.onQuery?.(message.id, message.query);
+      return;
+    }
     if (message.type === 'snapshot') {
       this.replica.replace(message.records, message.revision, message.dhcpNetworks);
       this.ports.reset();

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { type Credentials, QuarkClient } from '../client/client.js';
 import { HostAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
+import { QueryResponder } from './queries.js';
 import { hostSettings } from './settings.js';
 import { serveStatus, statusSocket } from './status-server.js';
 
@@ -29,6 +30,8 @@ export async function startAgent(config: AgentConfig): Promise<HostAgent> {
   );
   const client = new QuarkClient({ url: config.server, credentials: agentCredentials(config) });
   const agent = new HostAgent(config, settings, client, log);
+  const queries = new QueryResponder(agent, client, log);
+  agent.onQuery = (id, query) => queries.handle(id, query);
   await agent.start();
   serveStatus(agent, statusSocket(config.stateDir));
   return agent;

@@ -6,8 +6,10 @@ import { Command } from 'commander';
 import { QuarkError } from '../model/errors.js';
 import { registerAdminCommand } from './admin-command.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerExplainCommand } from './explain-command.js';
 import { registerLabCommand } from './lab-command.js';
 import { registerServerCommand } from './server-command.js';
+import { registerTraceCommand } from './trace-command.js';
 import { registerVifCommand } from './vif-command.js';
 
 export function buildProgram(): Command {
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerVifCommand(program);
   registerLabCommand(program);
+  registerExplainCommand(program);
+  registerTraceCommand(program);
   return program;
 }
 

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import type { Explanation } from '../model/explain.js';
+import type { TraceResult } from '../model/trace.js';
 import { leftovers, uniquePrefix } from '../testing/host.js';
+import { passwordClient } from './controller.js';
+import { Lab } from './lab.js';
+import { type ScenarioExpectation, parseScenario } from './scenario.js';
+import { labExtra } from './up.js';
 
 const QUARK = fileURLToPath(new URL('../../bin/quark', import.meta.url));
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
@@ -12,9 +19,67 @@ function quark(args: readonly string[]): { status: number; out: string } {
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
+/** The running lab's admin API, and its names for the scenario's targets. */
+function labApi(name: string) {
+  const lab = Lab.load(`/run/quark/lab/${name}`);
+  const extra = labExtra(lab);
+  const instance = (n: string) => extra.instances.find((i) => i.name === n)!;
+  const address = (target: string) =>
+    target === 'internet'
+      ? lab.fabric.internetIp
+      : target.endsWith('.floating')
+        ? instance(target.slice(0, -'.floating'.length)).floatingIp!
+        : target;
+  return { lab, api: passwordClient(extra.controller.url, extra.controller.admin), instance, address };
+}
+
+/** Runs `fn` over `items`, `width` at a time (the agents answer up to four queries at once). */
+async function pool<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+    }),
+  );
+  return out;
+}
+
+/** Checks one trace against what real traffic showed (`quark lab up` asserted it equals the expectation). */
+function agrees(e: ScenarioExpectation, t: TraceResult, want: { floating: string | null }): string | null {
+  const what = `${e.from} → ${e.to} ${e.protocol}${e.port ? `/${e.port}` : ''}: ${t.verdict.result} (${t.verdict.says})`;
+  const passed = t.verdict.result === 'delivered' || t.verdict.result === 'left';
+  if (passed !== (e.result === 'allowed')) return `trace disagrees with real traffic (${e.result}): ${what}`;
+  if (e.result === 'blocked' && !/security group|router|no port|floating IP|instead of/.test(t.verdict.says))
+    return `a blocked pair without a cause in API terms: ${what}`;
+  if (e.source === 'floating' && t.final?.src !== want.floating) return `expected the floating IP as source: ${what}`;
+  if (e.source?.startsWith('router:') && !t.verdict.says.includes('SNAT')) return `expected SNAT to the router: ${what}`;
+  if (t.probe?.sent) {
+    const reached = t.probe.answered && !t.probe.says.includes('but answered by');
+    if (reached !== (e.result === 'allowed')) return `the probe disagrees (${t.probe.says}): ${what}`;
+  }
+  return null;
+}
+
+async function traceMatrix(name: string, expectations: readonly ScenarioExpectation[]): Promise<TraceResult[]> {
+  const { api, address, instance } = labApi(name);
+  const results = await pool(expectations, 3, async (e) => {
+    const q = new URLSearchParams({ from: address(e.from), to: address(e.to), protocol: e.protocol, probe: 'true' });
+    if (e.port) q.set('port', String(e.port));
+    return (await api.get<{ trace: TraceResult }>(`/v2.0/quark/trace?${q}`)).trace;
+  });
+  const problems = expectations.flatMap((e, i) => {
+    const floating = e.from === 'internet' ? null : instance(e.from).floatingIp;
+    return agrees(e, results[i]!, { floating }) ?? [];
+  });
+  assert.deepEqual(problems, []);
+  return results;
+}
+
 for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
   describe(`quark lab up ${scenario}`, () => {
     const name = uniquePrefix('ql');
+    const expectations = parseScenario(readFileSync(`${SCENARIOS}${scenario}`, 'utf8'), scenario).expect;
     after(() => {
       quark(['lab', 'down', name, '--force']);
       assert.deepEqual(leftovers(name), []);
@@ -26,6 +91,75 @@ for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
       assert.equal(up.status, 0, up.out);
       assert.match(up.out, /checks, 0 failed\)/);
     });
+
+    it('trace gives the verdict real traffic gives for every pair, with the cause of each block in API terms', async () => {
+      const results = await traceMatrix(name, expectations);
+      const blockedBySg = expectations.findIndex((e) => e.result === 'blocked' && e.protocol === 'tcp');
+      assert.match(
+        results[blockedBySg]!.verdict.says,
+        /^no ingress rule of security group `default` \(project \w+\) allows tcp\/\d+ from 203\.0\.113\.1/,
+      );
+    });
+
+    if (scenario === 'havana.yaml') {
+      it('quark trace draws the tree and exits non-zero for a blocked pair', () => {
+        const ok = quark(['trace', '--lab', name, '--from', 'vm2', '--to', 'internet', '--no-evidence']);
+        assert.equal(ok.status, 0, ok.out);
+        assert.match(ok.out, /qrouter-.* routes 203\.0\.113\.1 out of qg-/);
+        assert.match(ok.out, /verdict: LEFT THE CLOUD/);
+        const blocked = quark(['trace', '--lab', name, '--from', 'vm1', '--to', 'internet']);
+        assert.equal(blocked.status, 3, blocked.out);
+        assert.match(blocked.out, /verdict: UNREACHABLE — no router: subnet test-subnet/);
+      });
+
+      it('explain port lists the devices and flows the hosts really have, and hand-made drift as drift', async () => {
+        const { lab, api, instance } = labApi(name);
+        const vm3 = instance('vm3');
+        const explain = async () =>
+          (await api.get<{ explanation: Explanation }>(`/v2.0/quark/explain/ports/${vm3.portId}`)).explanation;
+        const before = await explain();
+        assert.equal(before.drift, 0, JSON.stringify(before.hosts.flatMap((h) => h.items.filter((i) => i.status !== 'ok'))));
+        const compute = before.hosts.find((h) => h.host === 'compute')!;
+        const links = (await lab.exec('compute', ['ip', '-br', 'link'])).stdout;
+        const devices = compute.items.filter((i) => i.section === 'device').map((i) => i.text.split(' ')[0]!);
+        assert.deepEqual(devices.map((d) => d.slice(0, 3)).sort(), ['qbr', 'qvb', 'qvo', 'tap']);
+        for (const d of devices) assert.ok(links.includes(d), `${d} is not on compute`);
+        const network = before.hosts.find((h) => h.host === 'network')!;
+        const ucast = network.items.find((i) => i.section === 'flow' && i.text.includes(`dl_dst=${vm3.mac}`))!;
+        const dumped = (await lab.exec('network', ['ovs-ofctl', '-O', 'OpenFlow14', 'dump-flows', 'br-tun'])).stdout;
+        assert.ok(dumped.includes(`dl_dst=${vm3.mac}`) && ucast.status === 'ok', ucast.text);
+        const rule = compute.items.find(
+          (i) => i.section === 'iptables' && i.text.includes('-p icmp -m comment --comment "rule '),
+        )!;
+        // By hand, behind the agent's back: its next full resync would put both back.
+        await lab.exec('network', [
+          'ovs-ofctl',
+          '-O',
+          'OpenFlow14',
+          'del-flows',
+          '--strict',
+          'br-tun',
+          `table=20,priority=2,dl_vlan=${/dl_vlan=(\d+)/.exec(ucast.text)![1]},dl_dst=${vm3.mac}`,
+        ]);
+        await lab.exec('compute', [
+          'iptables',
+          ...rule.text
+            .replace(/^-A /, '-D ')
+            .match(/"[^"]*"|\S+/g)!
+            .map((a) => a.replaceAll('"', '')),
+        ]);
+        const after = await explain();
+        const drifted = after.hosts.flatMap((h) =>
+          h.items
+            .filter((i) => ['missing', 'extra', 'differs', 'stale'].includes(i.status))
+            .map((i) => `${h.host} ${i.status} ${i.section}`),
+        );
+        assert.deepEqual(drifted.sort(), ['compute missing iptables', 'network missing flow']);
+        const cli = quark(['explain', '--lab', name, 'port', 'vm3']);
+        assert.equal(cli.status, 4, cli.out);
+        assert.match(cli.out, /DRIFT: 2 item\(s\) differ from the plan/);
+      });
+    }
 
     it('runs commands in an instance, and lets each project use the openstack CLI as itself', () => {
       const first = scenario === 'havana.yaml' ? 'vm1' : 'web1';

@@ -108,6 +108,9 @@ export const ERROR_CODES = {
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
+  // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
+  AgentQueryFailed: { status: 502 },
+  AgentUnavailable: { status: 503 },
   // 500 — ours. The message a client sees is generic; the cause goes to the log.
   InternalError: { status: 500 },
   // Internal codes: they describe failures inside Quark processes (a host command, a bad config

@@ -4,6 +4,7 @@
  * changes to that scope in revision order, and heartbeats while nothing changes.
  */
 import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from './resources.js';
+import type { TracePacket, TraceStart } from './trace.js';
 
 export interface FeedRecords {
   network: Network;
@@ -65,7 +66,31 @@ export type FeedMessage =
       readonly dhcpNetworks?: readonly string[];
     }
   /** Nothing changed; the server is alive at `revision`. */
-  | { readonly type: 'heartbeat'; readonly revision: number };
+  | { readonly type: 'heartbeat'; readonly revision: number }
+  /**
+   * A question about the host (explain, trace, probe), relayed from an API client. The agent
+   * answers with `POST /v2.0/quark/queries/{id}/answer`; `revision` is the session's current one.
+   */
+  | { readonly type: 'query'; readonly revision: number; readonly id: string; readonly query: AgentQuery };
+
+/**
+ * What the server asks an agent about its host (docs/explain-trace.md). Queries only read the
+ * host, except `probe`, which sends one real packet from an instance's namespace.
+ */
+export type AgentQuery =
+  /** Every item on the host tied to one of `refs` (`kind:id`), or all items when `refs` is null. */
+  | { readonly kind: 'explain'; readonly refs: readonly string[] | null }
+  /** Walk `packet` from `start` through this host until it leaves it or stops. */
+  | { readonly kind: 'trace'; readonly start: TraceStart; readonly packet: TracePacket }
+  /** Send `packet` for real from the namespace of the instance behind `portId`. */
+  | { readonly kind: 'probe'; readonly portId: string; readonly packet: TracePacket };
+
+/** The body of `POST /v2.0/quark/queries/{id}/answer`: the answer, or why there is none. */
+export interface QueryAnswer {
+  readonly host: string;
+  readonly answer?: unknown;
+  readonly error?: string;
+}
 
 /** What an agent tells the server about itself (heartbeat). */
 export interface AgentReport {

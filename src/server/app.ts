@@ -32,6 +32,8 @@ import { TokenService } from './identity/tokens.js';
 import { FeedHub, type Scheduling } from './feed/hub.js';
 import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
+import { QueryBroker } from './quark/broker.js';
+import { registerQuarkQueryRoutes } from './quark/routes.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -165,6 +167,9 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   });
   app.addHook('onClose', async () => feed.close());
   registerFeedRoutes(app, { store, services, hub: feed, callerOf });
+  const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
+  app.addHook('onClose', async () => broker.close());
+  registerQuarkQueryRoutes(app, { store, broker, callerOf });
 
   app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
   app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));

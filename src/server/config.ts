@@ -113,6 +113,12 @@ export const ServerConfigSchema = Type.Object(
       description: 'Revisions of change log kept for agents that resume; older agents get a snapshot.',
     }),
     feedHeartbeat: Type.Integer({ default: 5, minimum: 1, description: 'Seconds between heartbeats on idle agent feeds.' }),
+    queryTimeout: Type.Number({
+      default: 10,
+      minimum: 0.1,
+      description:
+        'Seconds the server waits for an agent to answer an explain or trace query before the request fails with AgentUnavailable.',
+    }),
     quotaNetwork: quota('networks', 100),
     quotaSubnet: quota('subnets', 100),
     quotaPort: quota('ports', 500),

@@ -112,6 +112,10 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'get_dhcp-agents': admin,
 
   get_network_ip_availability: admin,
+  // Quark's own: explain and trace read every host's state; agents answer their queries.
+  'quark:explain': admin,
+  'quark:trace': admin,
+  'quark:answer_query': admin,
 
   get_quota: readerOfOwner,
   update_quota: admin,

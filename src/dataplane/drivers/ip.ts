@@ -137,3 +137,40 @@ export async function listRoutes(netns: string | null, family: 4 | 6 = 4): Promi
   const { stdout } = await run([...base, `-${family}`, '-j', 'route', 'show']);
   return JSON.parse(stdout || '[]') as RouteInfo[];
 }
+
+/** What `ip -j route get` answers: the route the kernel picks for one packet, or why there is none. */
+export interface RouteLookup {
+  readonly type: string;
+  readonly dev: string | null;
+  readonly gateway: string | null;
+  readonly error: string | null;
+}
+
+/**
+ * `ip -n NS -j route get DST from SRC iif DEV`: the kernel's own routing decision for a packet
+ * arriving on DEV (policy rules, connected and static routes, local addresses).
+ */
+export async function routeGet(netns: string, dst: string, src: string, iif: string): Promise<RouteLookup> {
+  const argv = ['ip', '-n', netns, '-j', 'route', 'get', dst, 'from', src, 'iif', iif];
+  const r = await run(argv, { okStatuses: [1, 2] });
+  if (r.status !== 0) {
+    const why = r.stderr.trim().replace(/^RTNETLINK answers: /, '') || `ip exited with ${r.status}`;
+    return { type: 'unreachable', dev: null, gateway: null, error: why };
+  }
+  const [route] = JSON.parse(r.stdout || '[]') as { type?: string; dev?: string; gateway?: string }[];
+  return { type: route?.type ?? 'unicast', dev: route?.dev ?? null, gateway: route?.gateway ?? null, error: null };
+}
+
+export interface NeighbourEntry {
+  readonly ip: string;
+  readonly mac: string;
+  readonly dev: string;
+}
+
+/** `ip -n NS -j neigh show`: entries with a link-layer address. */
+export async function listNeighbours(netns: string | null): Promise<NeighbourEntry[]> {
+  const argv = netns ? ['ip', '-n', netns, '-j', 'neigh', 'show'] : ['ip', '-j', 'neigh', 'show'];
+  const { stdout } = await run(argv);
+  const raw = JSON.parse(stdout || '[]') as { dst: string; dev: string; lladdr?: string }[];
+  return raw.filter((n) => n.lladdr).map((n) => ({ ip: n.dst, mac: n.lladdr!, dev: n.dev }));
+}

@@ -64,6 +64,12 @@ export async function observeIptables(netns: string | null, family: 4 | 6, prefi
   return parseSave(stdout, prefixes);
 }
 
+/** Everything `iptables-save -c` prints in a namespace: all tables, with counters (explain and trace read it). */
+export async function saveWithCounters(netns: string | null, family: 4 | 6 = 4): Promise<string> {
+  const { stdout } = await run(inNetns(netns, [bin(family, 'save'), '-c']));
+  return stdout;
+}
+
 /**
  * The iptables-restore input that turns `observed` into `desired`, or null when they already
  * agree. Desired chains with unchanged rules are not rewritten.

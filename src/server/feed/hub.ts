@@ -5,7 +5,7 @@
  * what it would have sent, so an agent that reconnects with the revision it had resumes without
  * a snapshot; otherwise it gets one.
  */
-import type { FeedChange, FeedKind, FeedMessage, FeedRecord } from '../../model/feed.js';
+import type { AgentQuery, FeedChange, FeedKind, FeedMessage, FeedRecord } from '../../model/feed.js';
 import { FEED_KINDS } from '../../model/feed.js';
 import type { Commit, Store } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
@@ -176,6 +176,17 @@ export class FeedHub {
       session.detachedAt = Date.now();
       session.detachedRevision = session.revision;
     };
+  }
+
+  /**
+   * Writes a query to the host's stream if it is connected (queries are never queued for a
+   * later resume: a stale question is worse than a clear "not connected"). Returns whether it was sent.
+   */
+  sendQuery(host: string, id: string, query: AgentQuery): boolean {
+    const s = this.sessions.get(host);
+    if (!s?.writer) return false;
+    s.writer({ type: 'query', revision: s.revision, id, query });
+    return true;
   }
 
   /** Hosts with a connected feed. */

@@ -1,0 +1,156 @@
+/**
+ * The wire format of `quark trace` and `quark explain` (docs/explain-trace.md): what the server
+ * asks an agent about its host, what the agent answers, and what the API returns. Shared by the
+ * server, the agents, the client and the CLI; plain data only.
+ */
+import type { TunnelType } from './names.js';
+
+/** The kinds of API object a flow, rule, device or hop can be tied to (`host`: the host itself). */
+export type RefKind = 'host' | 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+
+/** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
+export interface ObjectRef {
+  readonly kind: RefKind;
+  readonly id: string;
+}
+
+/** `port:3c9b…`: how refs are keyed in `names` maps and query filters. */
+export const refKey = (r: ObjectRef): string => `${r.kind}:${r.id}`;
+
+export type TraceProtocol = 'icmp' | 'tcp' | 'udp';
+
+/**
+ * The first packet of a connection, as it looks at one point of its path (NAT rewrites the
+ * addresses, routers the MACs). IPv4 only. ICMP is an echo request; TCP a SYN.
+ */
+export interface TracePacket {
+  readonly protocol: TraceProtocol;
+  readonly src: string;
+  readonly dst: string;
+  /** Unknown (null) where the sender is outside the cloud: the agent fills it from neighbour tables. */
+  readonly srcMac: string | null;
+  readonly dstMac: string | null;
+  readonly sport: number | null;
+  readonly dport: number | null;
+  readonly ttl: number;
+}
+
+/** Where an agent starts walking a packet on its host. */
+export type TraceStart =
+  /** Sent by the instance (or namespace) behind a port bound here. */
+  | { readonly at: 'port'; readonly portId: string }
+  /** Arrives through the tunnel from `fromIp` with key `key`. */
+  | { readonly at: 'tunnel'; readonly fromIp: string; readonly key: number; readonly type: TunnelType }
+  /** Arrives from outside the cloud on the provider bridge of `physnet`. */
+  | { readonly at: 'external'; readonly physnet: string };
+
+/** A flow, rule or route that decided a hop, as the host shows it, with its counters. */
+export interface Evidence {
+  readonly text: string;
+  readonly says: string;
+  readonly refs: readonly ObjectRef[];
+  readonly packets?: number;
+  readonly bytes?: number;
+}
+
+/** One step of the path on one host. */
+export interface TraceHop {
+  readonly host: string;
+  /** `br-int`, `iptables (qbr3c9b4a1e-2f)`, `qrouter-…`. */
+  readonly where: string;
+  /** What happened there, in plain words. */
+  readonly says: string;
+  readonly result: 'pass' | 'drop';
+  readonly evidence: readonly Evidence[];
+  readonly refs: readonly ObjectRef[];
+}
+
+/** Why a packet stopped, in terms an agent can state; the server names the objects. */
+export type DropCode =
+  | 'egress-rules'
+  | 'ingress-rules'
+  | 'anti-spoofing'
+  | 'firewall'
+  | 'not-plugged'
+  | 'not-wired'
+  | 'flow-drop'
+  | 'no-route'
+  | 'no-neighbour'
+  | 'unknown';
+
+export interface DropCause {
+  readonly code: DropCode;
+  /** The objects responsible: security groups, the port, the router… */
+  readonly refs: readonly ObjectRef[];
+  readonly says: string;
+}
+
+/** How a walk on one host ended (a flooded packet may leave several ways). */
+export type HostExit =
+  | {
+      readonly kind: 'tunnel';
+      readonly remoteIp: string;
+      readonly key: number;
+      readonly type: TunnelType;
+      readonly packet: TracePacket;
+    }
+  /** Reached a port's owner: an instance, a DHCP server, a router itself. */
+  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket }
+  /** Left the cloud through a provider bridge's physical interface. */
+  | { readonly kind: 'external'; readonly bridge: string; readonly device: string; readonly packet: TracePacket }
+  | { readonly kind: 'dropped'; readonly cause: DropCause };
+
+/** An agent's answer to a trace query. */
+export interface HostTrace {
+  readonly host: string;
+  readonly hops: readonly TraceHop[];
+  readonly exits: readonly HostExit[];
+}
+
+/** A real packet sent from the source's namespace. */
+export interface ProbeResult {
+  readonly sent: boolean;
+  /** An answer came back (an echo reply, a TCP SYN-ACK or RST, a UDP reply or port unreachable). */
+  readonly answered: boolean;
+  /** The MAC that answered, when the destination is on the source's own subnet (tells overlapping addresses apart). */
+  readonly answeredBy: string | null;
+  readonly says: string;
+}
+
+export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered';
+
+export interface Verdict {
+  /**
+   * delivered: reached the destination; left: left the cloud towards an external destination;
+   * dropped: a flow or rule dropped it; unreachable: the intent has no path (no router, no route,
+   * nobody holds the address); misdelivered: another port with the same address got it.
+   */
+  readonly result: VerdictResult;
+  /** The cause in API terms (names, projects, rules). */
+  readonly says: string;
+  readonly refs: readonly ObjectRef[];
+}
+
+/** One end of a trace as the server resolved it. */
+export interface TraceEndpoint {
+  readonly label: string;
+  readonly ip: string;
+  /** The port, when the end is a port (instance, router, DHCP). */
+  readonly portId: string | null;
+  readonly host: string | null;
+}
+
+/** `GET /v2.0/quark/trace`. */
+export interface TraceResult {
+  readonly from: TraceEndpoint;
+  readonly to: TraceEndpoint;
+  readonly packet: TracePacket;
+  readonly hops: readonly TraceHop[];
+  readonly verdict: Verdict;
+  /** The packet as it was delivered or left the cloud (after NAT); null when it stopped. */
+  readonly final: TracePacket | null;
+  readonly probe: ProbeResult | null;
+  /** Labels of every object the hops and verdict refer to (`port:<id>` → `port vm2 (270c41a8)`). */
+  readonly names: Readonly<Record<string, string>>;
+  readonly ms: number;
+}

@@ -1,0 +1,144 @@
+/**
+ * `GET /v2.0/quark/explain/{kind}/{id|name}` and `/explain/hosts/{host}`: asks the agents what
+ * their hosts have for an API object (or everything a host has), and names what they found.
+ * The object decides which objects' items count: a port brings its network (local VLAN,
+ * tunnels) and its security groups; a network its subnets and ports; a router its ports and
+ * floating IPs. Every connected agent is asked; hosts with nothing to show are left out.
+ */
+import type { Explanation, HostExplanation, HostItem } from '../../model/explain.js';
+import { type ErrorCode, QuarkError } from '../../model/errors.js';
+import { type ObjectRef, refKey } from '../../model/trace.js';
+import type { ReadView } from '../../store/view.js';
+import type { AgentAsker } from './broker.js';
+import { Names } from './names.js';
+
+export type ExplainKind = 'port' | 'network' | 'router' | 'floatingip' | 'security_group';
+
+/** URL spellings of the kinds (collection paths, singular, CLI words). */
+export const EXPLAIN_KINDS: Readonly<Record<string, ExplainKind>> = {
+  ports: 'port',
+  port: 'port',
+  networks: 'network',
+  network: 'network',
+  routers: 'router',
+  router: 'router',
+  floatingips: 'floatingip',
+  floatingip: 'floatingip',
+  'floating-ips': 'floatingip',
+  'floating-ip': 'floatingip',
+  'security-groups': 'security_group',
+  'security-group': 'security_group',
+  security_groups: 'security_group',
+  security_group: 'security_group',
+};
+
+const NOT_FOUND: Readonly<Record<ExplainKind, ErrorCode>> = {
+  port: 'PortNotFound',
+  network: 'NetworkNotFound',
+  router: 'RouterNotFound',
+  floatingip: 'FloatingIPNotFound',
+  security_group: 'SecurityGroupNotFound',
+};
+
+interface Named {
+  readonly id: string;
+  readonly name?: string;
+  readonly floating_ip_address?: string;
+}
+
+/** The object by id, or by name (or address, for floating IPs) when exactly one has it. */
+export function findObject(view: ReadView, kind: ExplainKind, key: string): Named {
+  const byId = view.get(kind, key) as Named | undefined;
+  if (byId) return byId;
+  const all = view.all(kind) as readonly Named[];
+  const hits = all.filter((r) => r.name === key || r.floating_ip_address === key);
+  const words = kind.replaceAll('_', ' ');
+  if (hits.length === 1) return hits[0]!;
+  if (hits.length > 1) {
+    throw new QuarkError(
+      'InvalidInput',
+      `Invalid input for operation: ${hits.length} ${words}s are named ${key}; give the id (${hits.map((h) => h.id).join(', ')}).`,
+    );
+  }
+  throw new QuarkError(NOT_FOUND[kind], `${words[0]!.toUpperCase()}${words.slice(1)} ${key} could not be found.`);
+}
+
+/** The objects whose items belong in the explanation of one object. */
+export function relatedRefs(view: ReadView, kind: ExplainKind, id: string): ObjectRef[] {
+  const refs: ObjectRef[] = [{ kind, id }];
+  if (kind === 'port') {
+    const p = view.get('port', id)!;
+    refs.push(
+      { kind: 'network', id: p.network_id },
+      ...p.security_groups.map((g): ObjectRef => ({ kind: 'security_group', id: g })),
+    );
+  } else if (kind === 'network') {
+    for (const s of view.by('subnet', 'network', id)) refs.push({ kind: 'subnet', id: s.id });
+    for (const p of view.by('port', 'network', id)) refs.push({ kind: 'port', id: p.id });
+  } else if (kind === 'router') {
+    for (const p of view.by('port', 'device', id)) refs.push({ kind: 'port', id: p.id });
+    for (const f of view.by('floatingip', 'router', id)) refs.push({ kind: 'floatingip', id: f.id });
+  } else if (kind === 'security_group') {
+    for (const r of view.by('security_group_rule', 'group', id)) refs.push({ kind: 'security_group_rule', id: r.id });
+  }
+  return refs;
+}
+
+const DRIFT = new Set(['missing', 'extra', 'differs', 'stale']);
+
+interface Answers {
+  readonly answered: readonly HostExplanation[];
+  readonly unanswered: readonly { readonly host: string; readonly reason: string }[];
+}
+
+/** Names every owner (resolving cookie prefixes) and counts the drift. */
+function assemble(view: ReadView, a: Answers, keepEmpty: boolean, subject: Explanation['subject'], started: number): Explanation {
+  const names = new Names(view);
+  const owners: ObjectRef[] = [];
+  const hosts: HostExplanation[] = [];
+  for (const h of a.answered) {
+    const items: HostItem[] = h.items.map((item) => ({ ...item, owners: item.owners.map((o) => names.resolve(o)) }));
+    for (const item of items) owners.push(...item.owners);
+    if (items.length > 0 || keepEmpty) hosts.push({ ...h, items });
+  }
+  const drift = hosts.reduce((n, h) => n + h.items.filter((i) => DRIFT.has(i.status)).length, 0);
+  return {
+    subject,
+    hosts,
+    unanswered: a.unanswered,
+    drift,
+    names: names.table(owners),
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+export async function explainObject(broker: AgentAsker, view: ReadView, kind: ExplainKind, key: string): Promise<Explanation> {
+  const started = performance.now();
+  const found = findObject(view, kind, key);
+  const subject = { kind, id: found.id, label: new Names(view).label({ kind, id: found.id }) };
+  const refs = relatedRefs(view, kind, found.id).map(refKey);
+  const hosts = broker.hosts();
+  // Every connected agent is asked; one that fails leaves a gap, named, not an error.
+  const settled = await Promise.allSettled(hosts.map((h) => broker.ask<HostExplanation>(h, { kind: 'explain', refs })));
+  const answered: HostExplanation[] = [];
+  const unanswered: { host: string; reason: string }[] = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') answered.push(r.value);
+    else unanswered.push({ host: hosts[i]!, reason: (r.reason as Error).message });
+  });
+  return assemble(view, { answered, unanswered }, false, subject, started);
+}
+
+export async function explainHost(broker: AgentAsker, view: ReadView, host: string): Promise<Explanation> {
+  const started = performance.now();
+  if (!broker.hosts().includes(host)) {
+    const known = view.by('agent', 'host', host).length > 0;
+    throw new QuarkError(
+      'AgentUnavailable',
+      known ? `The agent of host ${host} is not connected to this server.` : `No agent has reported from a host named ${host}.`,
+    );
+  }
+  // One host asked: its failure is the answer (AgentUnavailable, AgentQueryFailed).
+  const answer = await broker.ask<HostExplanation>(host, { kind: 'explain', refs: null });
+  return assemble(view, { answered: [answer], unanswered: [] }, true, { kind: 'host', id: host, label: `host ${host}` }, started);
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentQuery } from '../../model/feed.js';
+import type { ProbeResult } from '../../model/trace.js';
+import type { Kind } from '../../store/kinds.js';
+import { MemoryView } from '../../store/view.js';
+import { HAVANA_PORTS, HAVANA_REPLICA, havanaView } from '../../trace/testing/havana.js';
+import { walkHost } from '../../trace/walk.js';
+import type { AgentAsker } from './broker.js';
+import { Names } from './names.js';
+import { trace } from './trace.js';
+import { dropVerdict } from './verdict.js';
+
+/** The store as the havana lab run had it. */
+function havanaStore(): MemoryView {
+  const view = new MemoryView();
+  const r = HAVANA_REPLICA;
+  const tables: [Kind, ReadonlyMap<string, unknown>][] = [
+    ['network', r.networks],
+    ['subnet', r.subnets],
+    ['port', r.ports],
+    ['router', r.routers],
+    ['floatingip', r.floatingips],
+    ['security_group', r.securityGroups],
+    ['security_group_rule', r.securityGroupRules],
+    ['agent', r.agents],
+  ];
+  view.apply(
+    tables.flatMap(([kind, m]) => [...m].map(([id, record]) => ({ kind, id, op: 'put' as const, record: record as never }))),
+    1,
+  );
+  return view;
+}
+
+/** Agents answering in-process from the saved host outputs; the router routes everything out of its gateway. */
+function agents(asked: string[] = []): AgentAsker {
+  const routes = () => ({ type: 'unicast', dev: 'qg-d8aaac23-67', gateway: null, error: null });
+  return {
+    hosts: () => ['compute', 'network'],
+    async ask<T>(host: string, q: AgentQuery): Promise<T> {
+      asked.push(`${host} ${q.kind}`);
+      if (q.kind === 'trace') return (await walkHost(havanaView(host as 'compute', routes), q.start, q.packet)) as T;
+      if (q.kind === 'probe') return { sent: true, answered: true, answeredBy: null, says: 'echo reply' } as ProbeResult as T;
+      throw new Error('not in this test');
+    },
+  };
+}
+
+const icmp = { protocol: 'icmp' as const, port: null, probe: false };
+
+describe('trace (server)', () => {
+  it('follows vm2 to the internet across the tunnel to the network node, through the router and out, SNATed', async () => {
+    const asked: string[] = [];
+    const t = await trace(agents(asked), havanaStore(), { ...icmp, from: 'vm2', to: '203.0.113.1' });
+    assert.deepEqual(asked, ['compute trace', 'network trace']);
+    assert.equal(t.verdict.result, 'left');
+    assert.match(
+      t.verdict.says,
+      /through eth2 of br-ex on host network with source 203\.0\.113\.10 \(SNAT; sent as 10\.0\.0\.2\)/,
+    );
+    assert.equal(t.final?.src, '203.0.113.10');
+    assert.deepEqual(
+      t.hops.map((h) => `${h.host} ${h.where}`),
+      [
+        'compute iptables filter FORWARD on qbr270c41a8-db',
+        'compute br-int',
+        'compute br-tun',
+        'network br-tun',
+        'network br-int',
+        'network qrouter-3a9566e2-2fa2-4e22-b92c-0fd29db53bfe',
+        'network br-int',
+        'network br-ex',
+      ],
+    );
+    assert.equal(t.names[`router:${HAVANA_PORTS.qr.device_id}`], 'router test1-router (3a9566e2) of project test1');
+  });
+
+  it('delivers vm2 → vm3 on their host, and sends the probe from vm2 when asked', async () => {
+    const t = await trace(agents(), havanaStore(), { ...icmp, from: HAVANA_PORTS.vm2.id, to: 'vm3', probe: true });
+    assert.equal(t.verdict.result, 'delivered');
+    assert.deepEqual(t.verdict.refs, [{ kind: 'port', id: HAVANA_PORTS.vm3.id }]);
+    assert.equal(t.probe?.answered, true);
+  });
+
+  it('says why without asking any host when the intent has no path', async () => {
+    const asked: string[] = [];
+    const noRouter = await trace(agents(asked), havanaStore(), { ...icmp, from: 'vm1', to: '203.0.113.1' });
+    assert.equal(noRouter.verdict.result, 'unreachable');
+    assert.match(
+      noRouter.verdict.says,
+      /^no router: subnet test-subnet \(b92ae354\) of project p1 has gateway 10\.0\.0\.1, but no router has an interface on it/,
+    );
+    const outside = await trace(agents(asked), havanaStore(), { ...icmp, from: '203.0.113.1', to: 'vm2' });
+    assert.equal(outside.verdict.result, 'unreachable');
+    assert.match(outside.verdict.says, /only through a floating IP, and it has none/);
+    assert.deepEqual(asked, []);
+  });
+
+  it('resolves a fixed IP that two tenants share on the source’s network, and refuses it without a source to tell', async () => {
+    const t = await trace(agents(), havanaStore(), { ...icmp, from: 'vm2', to: '10.0.0.3' });
+    assert.equal(t.to.portId, HAVANA_PORTS.vm3.id);
+    await assert.rejects(trace(agents(), havanaStore(), { ...icmp, from: '10.0.0.3', to: 'vm2' }), /matches several ports/);
+  });
+
+  it('needs a destination port for TCP and UDP', async () => {
+    await assert.rejects(
+      trace(agents(), havanaStore(), { ...icmp, protocol: 'tcp', from: 'vm2', to: 'vm3' }),
+      /needs a destination port/,
+    );
+  });
+});
+
+describe('dropVerdict', () => {
+  it('names the security group and its project when no ingress rule allows the traffic', () => {
+    const names = new Names(havanaStore());
+    const cause = {
+      code: 'ingress-rules' as const,
+      refs: [
+        { kind: 'security_group' as const, id: '190a44a2-ca5b-4f83-98a6-7c6c6052dc3a' },
+        { kind: 'port' as const, id: HAVANA_PORTS.vm3.id },
+      ],
+      says: '',
+    };
+    const packet = {
+      protocol: 'tcp' as const,
+      src: '203.0.113.1',
+      dst: '10.0.0.3',
+      srcMac: null,
+      dstMac: null,
+      sport: 40000,
+      dport: 80,
+      ttl: 63,
+    };
+    const v = dropVerdict(names, cause, packet, 'compute');
+    assert.equal(
+      v.says,
+      'no ingress rule of security group `default` (project test1) allows tcp/80 from 203.0.113.1 to port vm3 (5c87b7a3) of project test1 (on host compute)',
+    );
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * An OpenFlow flow in plain words, from its match and actions as OVS prints them (dump-flows or
+ * ofproto/trace, OpenFlow 1.4 names): which table it sits in by Neutron's name, what traffic it
+ * takes (from which port, on which local VLAN or tunnel key, to which port's MAC) and what it
+ * does (tag, untag, set the tunnel key, send into a tunnel to a host, switch, drop).
+ */
+import { type BridgeRole, tableName } from '../dataplane/compile/tables.js';
+import { splitTopLevel } from './datapath-actions.js';
+import type { Labels } from './labels.js';
+
+export function bridgeRole(bridge: string): BridgeRole {
+  return bridge === 'br-int' ? 'int' : bridge === 'br-tun' ? 'tun' : 'phys';
+}
+
+const unquote = (s: string) => s.replaceAll('"', '');
+
+function network(labels: Labels, id: string | undefined): string {
+  return id ? labels.label({ kind: 'network', id }) : 'no network known here';
+}
+
+function vlanWords(labels: Labels, vlan: number): string {
+  return `local VLAN ${vlan} (${network(labels, labels.networkOfVlan(vlan)?.id)})`;
+}
+
+function portWords(labels: Labels, port: string): string {
+  if (port === 'patch-int') return 'br-int';
+  if (port === 'patch-tun') return 'br-tun';
+  if (port.startsWith('int-')) return port.slice(4);
+  if (port.startsWith('phy-')) return 'br-int';
+  const tunnel = labels.tunnelHost(port);
+  if (tunnel) return `tunnel ${port} to host ${tunnel.host} (${tunnel.ip})`;
+  const owner = labels.portOfDevice(port);
+  return owner ? `${port} (${labels.label({ kind: 'port', id: owner.id })})` : port;
+}
+
+function matchWords(labels: Labels, match: string): string[] {
+  const out: string[] = [];
+  for (const field of match.split(',').filter(Boolean)) {
+    const [k, v = ''] = field.split('=') as [string, string | undefined];
+    const value = unquote(v);
+    if (k === 'in_port') out.push(`from ${portWords(labels, value)}`);
+    else if (k === 'dl_vlan') out.push(`on ${vlanWords(labels, Number(value))}`);
+    else if (k === 'vlan_tci' && value === '0x0000/0x1fff') out.push('untagged');
+    else if (k === 'vlan_tci' && /\/0x0fff$/.test(value)) out.push(`on ${vlanWords(labels, Number(value.split('/')[0]))}`);
+    else if (k === 'tun_id') out.push(`with tunnel key ${value} (${network(labels, labels.networkOfKey(Number(value))?.id)})`);
+    else if (k === 'dl_dst' && value === '00:00:00:00:00:00/01:00:00:00:00:00') out.push('unicast');
+    else if (k === 'dl_dst' && value === '01:00:00:00:00:00/01:00:00:00:00:00') out.push('broadcast and multicast');
+    else if (k === 'dl_dst') {
+      const p = labels.portsByMac(value)[0];
+      out.push(
+        `to ${value}${p ? ` (${labels.label({ kind: 'port', id: p.id })}${p['binding:host_id'] ? ` on host ${p['binding:host_id']}` : ''})` : ''}`,
+      );
+    } else out.push(field);
+  }
+  return out;
+}
+
+function actionWords(labels: Labels, role: BridgeRole, action: string): string | null {
+  const resubmit = /^resubmit\(,(\d+)\)$/.exec(action);
+  if (resubmit) return `on to ${tableName(role, Number(resubmit[1]))}`;
+  const vid = /^set_field:(\d+)->vlan_vid$/.exec(action) ?? /^mod_vlan_vid:(\d+)$/.exec(action);
+  if (vid) return `tag ${vlanWords(labels, Number(vid[1]) & 0xfff)}`;
+  if (action.startsWith('push_vlan')) return null;
+  if (action === 'pop_vlan' || action === 'strip_vlan' || action === 'load:0->NXM_OF_VLAN_TCI[]') return 'untag';
+  const loaded = /^load:(0x[0-9a-f]+)->NXM_NX_TUN_ID\[\]$/.exec(action);
+  if (loaded) return `set tunnel key ${loaded[1]}`;
+  const key = /^set_field:(0x[0-9a-f]+)->tun_id$/.exec(action) ?? /^set_tunnel:(0x[0-9a-f]+)$/.exec(action);
+  if (key) return `set tunnel key ${key[1]}`;
+  const output = /^output:(.+)$/.exec(action);
+  if (output) return `out to ${portWords(labels, unquote(output[1]!))}`;
+  if (action === 'NORMAL') return 'switch normally (MAC learning)';
+  if (action.startsWith('learn(')) return 'learn which tunnel the sender is behind';
+  if (action === 'drop') return 'drop';
+  return action;
+}
+
+/** Plain words for one flow of `bridge`. */
+export function describeFlow(labels: Labels, bridge: string, table: number, match: string, actions: readonly string[]): string {
+  const role = bridgeRole(bridge);
+  const what = matchWords(labels, match);
+  const does = actions.flatMap((a) => splitTopLevel(a)).map((a) => actionWords(labels, role, a));
+  const list = does.filter((d): d is string => d !== null);
+  const head = what.length > 0 ? `${what.join(', ')}: ` : 'everything else: ';
+  return `${tableName(role, table)} ${head}${list.length > 0 ? list.join(', ') : 'drop'}`;
+}
+
+/** `priority=2,dl_vlan=1 actions=…` parts of a dump-flows line: the match and the action list. */
+export function splitDumpedFlow(text: string): { match: string; actions: string } {
+  const i = text.indexOf(' actions=');
+  const head = i < 0 ? text : text.slice(0, i);
+  const fields = head
+    .replace(/^.*?\s(?=\S*priority=)/, '')
+    .split(',')
+    .filter(
+      (f) =>
+        !/^(cookie|duration|table|n_packets|n_bytes|idle_age|hard_age|priority|hard_timeout|idle_timeout|reset_counts)=/.test(
+          f.trim(),
+        ),
+    )
+    .map((f) => f.trim());
+  return { match: fields.join(','), actions: i < 0 ? '' : text.slice(i + ' actions='.length) };
+}

@@ -1,0 +1,144 @@
+/**
+ * An iptables rule of Quark's chains in plain words: a security group rule by its API meaning
+ * (the rule id is in its comment), Neutron's own comments where the rule has one, NAT rules of
+ * routers as floating IP and SNAT mappings, and a generic reading of the matches otherwise.
+ */
+import type { SecurityGroupRule } from '../model/resources.js';
+import type { ObjectRef } from '../model/trace.js';
+import { splitArgs } from './iptables-save.js';
+import type { Labels } from './labels.js';
+
+export interface RuleWords {
+  readonly says: string;
+  readonly refs: readonly ObjectRef[];
+}
+
+function option(args: readonly string[], name: string): string | null {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? null) : null;
+}
+
+function negated(args: readonly string[], name: string): boolean {
+  return args[args.indexOf(name) - 1] === '!';
+}
+
+/** `ingress tcp/22 from 10.0.0.0/24`, as a security group rule reads in the API. */
+export function sgRuleWords(r: SecurityGroupRule, groupLabel: (id: string) => string): string {
+  const proto = r.protocol ?? 'any protocol';
+  const ports =
+    r.port_range_min === null
+      ? ''
+      : r.protocol === 'icmp' || r.protocol === 'ipv6-icmp' || r.protocol === '1' || r.protocol === '58'
+        ? ` type ${r.port_range_min}${r.port_range_max === null ? '' : ` code ${r.port_range_max}`}`
+        : `/${r.port_range_min}${r.port_range_max !== null && r.port_range_max !== r.port_range_min ? `-${r.port_range_max}` : ''}`;
+  const peer = r.remote_ip_prefix ?? (r.remote_group_id ? `members of ${groupLabel(r.remote_group_id)}` : 'anywhere');
+  return `${r.direction} ${r.ethertype} ${proto}${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${peer}`;
+}
+
+function portRefs(labels: Labels, args: readonly string[]): ObjectRef[] {
+  const out: ObjectRef[] = [];
+  for (const name of ['--physdev-in', '--physdev-out', '-i', '-o']) {
+    const device = option(args, name);
+    const port = device ? labels.portOfDevice(device) : null;
+    if (port) out.push({ kind: 'port', id: port.id });
+  }
+  return out;
+}
+
+function natWords(args: readonly string[], labels: Labels): string | null {
+  const target = option(args, '-j');
+  const to = option(args, '--to-destination') ?? option(args, '--to-source');
+  if (target === 'DNAT') return `floating IP ${option(args, '-d')?.replace('/32', '')} is forwarded to fixed IP ${to} (DNAT)`;
+  if (target === 'SNAT' && option(args, '-s'))
+    return `fixed IP ${option(args, '-s')?.replace('/32', '')} leaves with its floating IP ${to} (SNAT)`;
+  if (target === 'SNAT' && option(args, '--ctstate') === 'DNAT')
+    return `traffic to a floating IP from inside the cloud leaves with the gateway address ${to}, so replies come back through the router (hairpin SNAT)`;
+  if (target === 'SNAT') {
+    const dev = option(args, '-o');
+    const port = dev ? labels.portOfDevice(dev) : null;
+    return `everything else leaving through ${dev}${port ? ` (${labels.label({ kind: 'port', id: port.id })})` : ''} takes the gateway address ${to} (SNAT)`;
+  }
+  if (target === 'ACCEPT' && negated(args, '-o') && negated(args, '--ctstate'))
+    return `traffic that does not leave through the gateway ${option(args, '-o')} is not NATed (between the router's own subnets)`;
+  if (target === 'MARK')
+    return `marks packets arriving from the external network on ${option(args, '-i')} (${option(args, '--set-xmark')})`;
+  return null;
+}
+
+function genericWords(args: readonly string[]): string {
+  const parts: string[] = [];
+  const not = (name: string) => (negated(args, name) ? 'not ' : '');
+  const say = (name: string, words: string) => {
+    const v = option(args, name);
+    if (v !== null) parts.push(`${not(name)}${words} ${v}`);
+  };
+  say('-s', 'from');
+  say('-d', 'to');
+  say('-p', 'protocol');
+  say('-i', 'in on');
+  say('-o', 'out on');
+  say('--physdev-in', 'entering the bridge from');
+  say('--physdev-out', 'leaving the bridge to');
+  say('--dport', 'to port');
+  say('--state', 'in state');
+  say('--ctstate', 'in conntrack state');
+  say('--match-set', 'address in set');
+  const target = option(args, '-j') ?? option(args, '-g');
+  const what = parts.length > 0 ? parts.join(', ') : 'everything';
+  const does: Readonly<Record<string, string>> = {
+    RETURN: 'allowed (RETURN)',
+    ACCEPT: 'accepted',
+    DROP: 'dropped',
+    REJECT: 'rejected',
+  };
+  const goes =
+    target === null
+      ? 'counted'
+      : (does[target] ?? `on to chain ${target}${args.includes('-g') ? ' (goto: its RETURN skips back past this chain)' : ''}`);
+  return `${what}: ${goes}`;
+}
+
+/** The floating IP (and its port) a NAT rule maps, found by address. */
+function floatingRefs(labels: Labels, args: readonly string[]): ObjectRef[] {
+  const addresses = [option(args, '-d'), option(args, '-s'), option(args, '--to-source'), option(args, '--to-destination')]
+    .filter((a): a is string => a !== null)
+    .map((a) => a.replace(/\/32$/, ''));
+  const out: ObjectRef[] = [];
+  for (const f of labels.replica.floatingips.values()) {
+    if (!addresses.includes(f.floating_ip_address)) continue;
+    out.push({ kind: 'floatingip', id: f.id });
+    if (f.port_id) out.push({ kind: 'port', id: f.port_id });
+  }
+  return out;
+}
+
+/** Words and objects for one rule (`text` as iptables-save prints it after `-A <chain>`). */
+export function describeRule(labels: Labels, text: string): RuleWords {
+  const args = splitArgs(text);
+  const comment = option(args, '--comment');
+  const refs = portRefs(labels, args);
+  const ruleId = comment?.startsWith('rule ') ? comment.slice(5) : null;
+  if (ruleId) {
+    const r = labels.replica.securityGroupRules.get(ruleId);
+    const group = (id: string) => labels.label({ kind: 'security_group', id });
+    const says = r
+      ? `${group(r.security_group_id)} allows ${sgRuleWords(r, group)} (rule ${ruleId.slice(0, 8)})`
+      : `allows what rule ${ruleId} allows (a rule this host no longer knows)`;
+    const ruleRefs: ObjectRef[] = [{ kind: 'security_group_rule', id: ruleId }];
+    if (r) ruleRefs.push({ kind: 'security_group', id: r.security_group_id });
+    return { says, refs: [...ruleRefs, ...refs] };
+  }
+  const zone = option(args, '--zone');
+  if (zone)
+    return {
+      says: `connections of ${refs[0] ? labels.label(refs[0]) : 'this device'} are tracked in conntrack zone ${zone}`,
+      refs,
+    };
+  const nat = natWords(args, labels);
+  if (nat) return { says: nat, refs: [...refs, ...floatingRefs(labels, args)] };
+  if (comment) {
+    const who = refs[0] ? ` (${labels.label(refs[0])})` : '';
+    return { says: `${comment.replace(/\.$/, '')}${who}`, refs };
+  }
+  return { says: genericWords(args), refs };
+}

@@ -1,0 +1,133 @@
+/**
+ * Explain's Open vSwitch section: the host's bridges and their ports from OVSDB, each tied to
+ * what caused it (a VIF to its port, a tunnel to the remote host and the networks it carries,
+ * the outer end of a DHCP or router device to its port), with the local VLAN a VIF is tagged
+ * with compared against the plan, and the local VLAN ↔ network ↔ tunnel key table.
+ */
+import type { HostItem } from '../../model/explain.js';
+import type { ObjectRef } from '../../model/trace.js';
+import type { ExplainView, OvsPortView } from '../host-view.js';
+
+const BRIDGE_WORDS: Readonly<Record<string, string>> = {
+  'br-int': 'integration bridge: every port of the host, one local VLAN per network',
+  'br-tun': 'tunnel bridge: local VLANs ↔ tunnel keys, one tunnel per host that shares a network',
+};
+
+function networkWords(view: ExplainView, networkId: string): string {
+  const n = view.labels.replica.networks.get(networkId);
+  const type = n?.['provider:network_type'];
+  const seg = n?.['provider:segmentation_id'];
+  const carried =
+    type === 'gre' || type === 'vxlan'
+      ? `${type.toUpperCase()} key ${seg}`
+      : `${type ?? '?'}${n?.['provider:physical_network'] ? ` on ${n['provider:physical_network']}` : ''}`;
+  return `${view.labels.label({ kind: 'network', id: networkId })}, ${carried}`;
+}
+
+/** Networks whose flood flows send into tunnel `name`. */
+function tunnelNetworks(view: ExplainView, name: string): ObjectRef[] {
+  const ids = view.plan.flows
+    .filter((f) => f.origin.kind === 'network' && f.actions.includes(`output:${name}`))
+    .map((f) => f.origin.id);
+  return [...new Set(ids)].map((id) => ({ kind: 'network', id }));
+}
+
+function portItem(view: ExplainView, p: OvsPortView): HostItem {
+  const planned = view.plan.ovsPorts.find((x) => x.name === p.name && x.bridge === p.bridge);
+  const service = view.plan.servicePorts.find((s) => s.bridgePort === p.name);
+  const binding = view.plan.vifBindings.find((v) => v.portName === p.name);
+  const text = `${p.bridge} port ${p.name}${p.type ? ` type=${p.type}` : ''}${p.tag !== null ? ` tag=${p.tag}` : ''}`;
+  const base = { section: 'ovs-port' as const, where: p.bridge, text };
+  if (p.type === 'gre' || p.type === 'vxlan') {
+    const remote = p.externalIds['quark-remote-host'] ?? p.options.remote_ip ?? '?';
+    const nets = tunnelNetworks(view, p.name);
+    const carries = nets.map((n) => networkWords(view, n.id)).join('; ');
+    return {
+      ...base,
+      says: `${p.type.toUpperCase()} tunnel to host ${remote} (${p.options.remote_ip ?? '?'})${carries ? ` carrying ${carries}` : ''}`,
+      owners: [{ kind: 'host', id: remote }, ...nets],
+      status: planned ? 'ok' : 'stale',
+    };
+  }
+  if (p.ifaceId) {
+    const port = view.labels.replica.ports.get(p.ifaceId);
+    const owners: ObjectRef[] = [{ kind: 'port', id: p.ifaceId }];
+    const what = service ? `outer end of ${service.device} in ${service.netns}` : 'VIF';
+    if (!port || !binding)
+      return { ...base, says: `${what} of port ${p.ifaceId}, which this host does not serve`, owners, status: 'stale' };
+    const net = port.network_id;
+    const vlan = p.tag === 4095 ? 'the dead VLAN 4095 (not wired)' : `local VLAN ${p.tag} = ${networkWords(view, net)}`;
+    const status = p.tag === binding.tag ? 'ok' : 'differs';
+    const wants = status === 'differs' ? `; the plan wants tag ${binding.tag}` : '';
+    return {
+      ...base,
+      says: `${what} of ${view.labels.label(owners[0]!)}, access port on ${vlan}${wants}`,
+      owners,
+      status,
+    };
+  }
+  if (p.type === 'patch')
+    return {
+      ...base,
+      says: `patch to ${p.options.peer ?? '?'}`,
+      owners: [{ kind: 'host', id: view.host }],
+      status: planned ? 'ok' : 'extra',
+    };
+  if (p.name === p.bridge)
+    return { ...base, says: 'the bridge’s own internal port', owners: [{ kind: 'host', id: view.host }], status: 'ok' };
+  if (p.bridge === view.settings.underlay?.bridge)
+    return {
+      ...base,
+      says: 'underlay interface: tunnels leave through it',
+      owners: [{ kind: 'host', id: view.host }],
+      status: 'ok',
+    };
+  const physnet = Object.entries(view.settings.bridgeMappings).find(([, b]) => b === p.bridge)?.[0];
+  if (physnet)
+    return { ...base, says: `physical interface of ${physnet}`, owners: [{ kind: 'host', id: view.host }], status: 'ok' };
+  return { ...base, says: 'not made or wired by Quark', owners: [], status: 'foreign' };
+}
+
+export async function ovsItems(view: ExplainView): Promise<HostItem[]> {
+  const ports = await view.ovsPorts();
+  const bridges = [...new Set(ports.map((p) => p.bridge))];
+  const out: HostItem[] = [];
+  const physnets = Object.entries(view.settings.bridgeMappings);
+  for (const b of new Set([...bridges, ...view.plan.bridges.map((x) => x.name)])) {
+    const planned = view.plan.bridges.some((x) => x.name === b);
+    const physnet = physnets.find(([, x]) => x === b)?.[0];
+    const says =
+      BRIDGE_WORDS[b] ??
+      (physnet
+        ? `provider bridge of ${physnet}`
+        : b === view.settings.underlay?.bridge
+          ? 'underlay bridge: owns the tunnel address'
+          : 'not Quark’s');
+    const status = !bridges.includes(b) ? 'missing' : planned ? 'ok' : physnet ? 'ok' : 'foreign';
+    out.push({ section: 'bridge', where: 'ovs', text: `bridge ${b}`, says, owners: [{ kind: 'host', id: view.host }], status });
+  }
+  for (const p of ports) out.push(portItem(view, p));
+  for (const p of view.plan.ovsPorts) {
+    if (!ports.some((x) => x.name === p.name)) {
+      out.push({
+        section: 'ovs-port',
+        where: p.bridge,
+        text: `${p.bridge} port ${p.name} type=${p.type}`,
+        says: 'planned, not on the bridge',
+        owners: p.origin.kind === 'host' ? [{ kind: 'host', id: p.origin.id }] : [p.origin],
+        status: 'missing',
+      });
+    }
+  }
+  for (const [net, vlan] of [...view.plan.localVlans].sort(([, a], [, b]) => a - b)) {
+    out.push({
+      section: 'local-vlan',
+      where: 'br-int',
+      text: `local VLAN ${vlan}`,
+      says: `local VLAN ${vlan} ↔ ${networkWords(view, net)}`,
+      owners: [{ kind: 'network', id: net }],
+      status: 'ok',
+    });
+  }
+  return out;
+}

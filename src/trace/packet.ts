@@ -1,0 +1,58 @@
+/**
+ * One traced packet in the forms the tools take: an OpenFlow flow for ofproto/trace, and the
+ * packet netfilter sees at a hook. ICMP is an echo request (type 8), TCP a SYN.
+ */
+import type { TracePacket, TraceProtocol } from '../model/trace.js';
+import { type NetfilterPacket, ipOf } from './iptables-match.js';
+
+export const PROTOCOL_NUMBERS: Readonly<Record<TraceProtocol, number>> = { icmp: 1, tcp: 6, udp: 17 };
+
+/** Where a packet enters a bridge: a port name, plus the tunnel metadata when it comes from a tunnel. */
+export interface BridgeEntry {
+  readonly inPort: string;
+  readonly tunnel?: { readonly key: number; readonly src: string; readonly dst: string };
+}
+
+/** A MAC for a sender outside the cloud whose real MAC the host does not know (locally administered). */
+export const UNKNOWN_MAC = '02:00:00:00:00:01';
+
+/** The flow argument of `ovs-appctl ofproto/trace BRIDGE FLOW`. */
+export function ofprotoFlow(p: TracePacket, entry: BridgeEntry): string {
+  const fields = [`in_port=${entry.inPort}`];
+  if (entry.tunnel) {
+    fields.push(`tun_id=0x${entry.tunnel.key.toString(16)}`, `tun_src=${entry.tunnel.src}`, `tun_dst=${entry.tunnel.dst}`);
+  }
+  fields.push(p.protocol, `dl_src=${p.srcMac ?? UNKNOWN_MAC}`, `dl_dst=${p.dstMac ?? 'ff:ff:ff:ff:ff:ff'}`);
+  fields.push(`nw_src=${p.src}`, `nw_dst=${p.dst}`, `nw_ttl=${p.ttl}`);
+  if (p.protocol === 'icmp') fields.push('icmp_type=8', 'icmp_code=0');
+  else fields.push(`tp_src=${p.sport ?? 0}`, `tp_dst=${p.dport ?? 0}`);
+  if (p.protocol === 'tcp') fields.push('tcp_flags=syn');
+  return fields.join(',');
+}
+
+/** The packet at a netfilter hook: new connection, no mark unless given. */
+export function netfilterPacket(
+  p: TracePacket,
+  where: Pick<NetfilterPacket, 'inIf' | 'outIf' | 'physIn' | 'physOut' | 'bridged'>,
+  extra: { readonly ctstate?: readonly string[]; readonly mark?: number } = {},
+): NetfilterPacket {
+  return {
+    protocol: PROTOCOL_NUMBERS[p.protocol],
+    src: ipOf(p.src),
+    dst: ipOf(p.dst),
+    sport: p.protocol === 'icmp' ? null : p.sport,
+    dport: p.protocol === 'icmp' ? null : p.dport,
+    icmpType: p.protocol === 'icmp' ? 8 : null,
+    icmpCode: p.protocol === 'icmp' ? 0 : null,
+    tcpFlags: new Set(p.protocol === 'tcp' ? ['SYN'] : []),
+    srcMac: p.srcMac,
+    ctstate: new Set(['NEW', ...(extra.ctstate ?? [])]),
+    mark: extra.mark ?? 0,
+    ...where,
+  };
+}
+
+/** `tcp/22`, `udp/53`, `icmp`: how verdicts name the traffic. */
+export function trafficLabel(p: Pick<TracePacket, 'protocol' | 'dport'>): string {
+  return p.protocol === 'icmp' ? 'icmp' : `${p.protocol}/${p.dport ?? 0}`;
+}

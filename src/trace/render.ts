@@ -1,0 +1,107 @@
+/**
+ * `quark trace` and `quark explain` in the terminal: a trace as a tree of hops, host by host,
+ * each with the flows, rules and routes that decided it and their counters, ending in the
+ * verdict; an explanation as each host's items by section, status first, each with its
+ * operator syntax and what it does in plain words. Pure: the CLI prints what this returns.
+ */
+import type { Explanation, HostItem, ItemSection } from '../model/explain.js';
+import type { Evidence, TraceResult } from '../model/trace.js';
+
+export interface RenderOptions {
+  /** Show the evidence under each hop (flows, rules, routes). */
+  readonly evidence: boolean;
+}
+
+function counters(e: { packets?: number; bytes?: number }): string {
+  return e.packets === undefined ? '' : `  [${e.packets} pkts, ${e.bytes ?? 0} bytes]`;
+}
+
+function evidenceLines(e: Evidence, indent: string): string[] {
+  return [`${indent}${e.text}${counters(e)}`, `${indent}    ↳ ${e.says}`];
+}
+
+const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> = {
+  delivered: 'DELIVERED',
+  left: 'LEFT THE CLOUD',
+  dropped: 'DROPPED',
+  unreachable: 'UNREACHABLE',
+  misdelivered: 'NOT DELIVERED',
+};
+
+export function renderTrace(t: TraceResult, options: RenderOptions = { evidence: true }): string {
+  const p = t.packet;
+  const what = p.protocol === 'icmp' ? 'icmp echo' : `${p.protocol} ${p.sport} → ${p.dport}`;
+  const lines = [`trace ${what} from ${t.from.label} (${t.from.ip}) to ${t.to.label} (${t.to.ip})`];
+  t.hops.forEach((h, i) => {
+    const last = i === t.hops.length - 1;
+    const mark = h.result === 'drop' ? '✗' : '✓';
+    lines.push(`${last ? '└─' : '├─'} ${h.host}  ${h.where}  ${mark} ${h.says}`);
+    if (options.evidence) for (const e of h.evidence) lines.push(...evidenceLines(e, `${last ? '   ' : '│  '}   `));
+  });
+  lines.push(`verdict: ${VERDICT_WORD[t.verdict.result]} — ${t.verdict.says}`);
+  if (t.final && (t.final.src !== p.src || t.final.dst !== p.dst)) lines.push(`after NAT: ${t.final.src} → ${t.final.dst}`);
+  if (t.probe) lines.push(`probe: ${t.probe.sent ? `${t.probe.answered ? 'ANSWERED' : 'NO ANSWER'} — ` : ''}${t.probe.says}`);
+  lines.push(`(${t.ms} ms)`);
+  return `${lines.join('\n')}\n`;
+}
+
+const SECTION_ORDER: readonly ItemSection[] = [
+  'namespace',
+  'bridge',
+  'ovs-port',
+  'local-vlan',
+  'device',
+  'address',
+  'route',
+  'flow',
+  'iptables',
+  'ipset',
+  'process',
+  'dnsmasq',
+];
+
+const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
+  namespace: 'namespaces',
+  bridge: 'bridges',
+  'ovs-port': 'OVS ports',
+  'local-vlan': 'local VLANs',
+  device: 'devices',
+  address: 'addresses',
+  route: 'routes',
+  flow: 'OpenFlow flows',
+  iptables: 'iptables',
+  ipset: 'ipsets',
+  process: 'processes',
+  dnsmasq: 'DHCP reservations',
+};
+
+/** Sections whose items are listed under where they live (bridge, table, namespace). */
+const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'iptables', 'route', 'address', 'dnsmasq']);
+
+function itemLines(i: HostItem): string[] {
+  const status = i.status === 'ok' ? '  ok   ' : `  ${i.status.toUpperCase().padEnd(7)}`;
+  return [`${status} ${i.text}${counters(i)}`, `           ↳ ${i.says}`];
+}
+
+export function renderExplanation(x: Explanation): string {
+  const lines = [
+    `explain ${x.subject.label}: ${x.hosts.length} host(s), ${x.drift === 0 ? 'no drift' : `DRIFT: ${x.drift} item(s) differ from the plan`}`,
+  ];
+  for (const h of x.hosts) {
+    lines.push('', `host ${h.host} (${h.roles.join(', ')})`);
+    for (const section of SECTION_ORDER) {
+      const items = h.items.filter((i) => i.section === section);
+      if (items.length === 0) continue;
+      lines.push(`  ${SECTION_TITLE[section]}`);
+      let where = '';
+      for (const i of items) {
+        if (GROUPED.has(section) && i.where !== where) lines.push(`   [${i.where}]`);
+        where = i.where;
+        lines.push(...itemLines(i));
+      }
+    }
+  }
+  for (const u of x.unanswered) lines.push('', `host ${u.host}: NO ANSWER — ${u.reason}`);
+  lines.push(`(${x.ms} ms)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { TracePacket } from '../model/trace.js';
+import { HAVANA_PORTS, havanaView } from './testing/havana.js';
+import { walkHost } from './walk.js';
+import { filterPort } from './walk-firewall.js';
+
+const { vm2, vm3, qr, qg } = HAVANA_PORTS;
+const icmp = (over: Partial<TracePacket> = {}): TracePacket => ({
+  protocol: 'icmp',
+  src: '10.0.0.2',
+  dst: '10.0.0.3',
+  srcMac: vm2.mac_address,
+  dstMac: vm3.mac_address,
+  sport: null,
+  dport: null,
+  ttl: 64,
+  ...over,
+});
+
+describe('walkHost', () => {
+  it('vm2 → vm3 on one host: egress rules, br-int, ingress rules, delivered', async () => {
+    const t = await walkHost(havanaView('compute'), { at: 'port', portId: vm2.id }, icmp());
+    assert.deepEqual(
+      t.hops.map((h) => [h.where, h.result]),
+      [
+        ['iptables filter FORWARD on qbr270c41a8-db', 'pass'],
+        ['br-int', 'pass'],
+        ['iptables filter FORWARD on qbr5c87b7a3-3a', 'pass'],
+      ],
+    );
+    assert.deepEqual(t.exits, [{ kind: 'delivered', portId: vm3.id, packet: icmp() }]);
+    assert.match(t.hops[0]!.says, /egress of port vm2 .*allows egress IPv4 any protocol to anywhere/);
+    assert.match(t.hops[2]!.says, /ingress of port vm3 .*allows ingress IPv4 icmp from anywhere \(rule 0664f495\)/);
+  });
+
+  it('vm2 → the internet: leaves compute through the GRE tunnel to the network node with key 2', async () => {
+    const p = icmp({ dst: '203.0.113.1', dstMac: qr.mac_address });
+    const t = await walkHost(havanaView('compute'), { at: 'port', portId: vm2.id }, p);
+    assert.deepEqual(
+      t.hops.map((h) => h.where),
+      ['iptables filter FORWARD on qbr270c41a8-db', 'br-int', 'br-tun'],
+    );
+    assert.deepEqual(t.exits, [{ kind: 'tunnel', remoteIp: '198.18.1.11', key: 2, type: 'gre', packet: p }]);
+    const ucast = t.hops[2]!.evidence.find((e) => e.text.startsWith('UCAST_TO_TUN(20)'));
+    assert.deepEqual(ucast?.refs, [{ kind: 'port', id: qr.id }], 'the l2population flow names the router port it exists for');
+  });
+
+  it('on the network node: out of the tunnel into the router, SNAT to the gateway, out on the external network', async () => {
+    const routes = (dst: string) => ({ type: 'unicast', dev: 'qg-d8aaac23-67', gateway: null, error: null, dst });
+    const p = icmp({ dst: '203.0.113.1', dstMac: qr.mac_address });
+    const t = await walkHost(havanaView('network', routes), { at: 'tunnel', fromIp: '198.18.1.12', key: 2, type: 'gre' }, p);
+    assert.deepEqual(
+      t.hops.map((h) => h.where),
+      ['br-tun', 'br-int', 'qrouter-3a9566e2-2fa2-4e22-b92c-0fd29db53bfe', 'br-int', 'br-ex'],
+    );
+    assert.match(
+      t.hops[2]!.says,
+      /router test1-router .* routes 203\.0\.113\.1 out of qg-d8aaac23-67 \(SNAT 10\.0\.0\.2 → 203\.0\.113\.10\)/,
+    );
+    assert.equal(t.exits.length, 1);
+    const exit = t.exits[0]!;
+    assert.equal(exit.kind, 'external');
+    if (exit.kind === 'external') {
+      assert.deepEqual(
+        [exit.bridge, exit.device, exit.packet.src, exit.packet.srcMac],
+        ['br-ex', 'eth2', '203.0.113.10', qg.mac_address],
+      );
+      assert.equal(exit.packet.ttl, 63);
+    }
+  });
+
+  it('drops a spoofed source in vm2’s anti-spoofing chain and says so', async () => {
+    const t = await walkHost(havanaView('compute'), { at: 'port', portId: vm2.id }, icmp({ src: '10.0.0.77' }));
+    assert.equal(t.hops.length, 1);
+    assert.deepEqual(
+      t.exits.map((e) => e.kind === 'dropped' && e.cause.code),
+      ['anti-spoofing'],
+    );
+  });
+
+  it('stops at a router without a route, naming the router', async () => {
+    const p = icmp({ dst: '203.0.113.1', dstMac: qr.mac_address });
+    const t = await walkHost(havanaView('network'), { at: 'tunnel', fromIp: '198.18.1.12', key: 2, type: 'gre' }, p);
+    const exit = t.exits[0]!;
+    assert.equal(exit.kind === 'dropped' && exit.cause.code, 'no-route');
+    assert.deepEqual(exit.kind === 'dropped' && exit.cause.refs, [
+      { kind: 'router', id: '3a9566e2-2fa2-4e22-b92c-0fd29db53bfe' },
+    ]);
+  });
+
+  it('says a port that is not plugged on the host is not', async () => {
+    const t = await walkHost(havanaView('network'), { at: 'port', portId: vm2.id }, icmp());
+    assert.deepEqual(
+      t.exits.map((e) => e.kind === 'dropped' && e.cause.code),
+      ['not-plugged'],
+    );
+  });
+});
+
+describe('filterPort', () => {
+  it('names the groups when no ingress rule matches, and lists the rules that did not match', async () => {
+    const p = icmp({ protocol: 'tcp', src: '203.0.113.1', srcMac: null, sport: 40000, dport: 80 });
+    const f = await filterPort(havanaView('compute'), vm3.id, 'ingress', p);
+    assert.equal(f.dropped?.code, 'ingress-rules');
+    assert.deepEqual(f.dropped?.refs, [
+      { kind: 'security_group', id: '190a44a2-ca5b-4f83-98a6-7c6c6052dc3a' },
+      { kind: 'port', id: vm3.id },
+    ]);
+    const misses = f.hop.evidence.filter((e) => e.says.endsWith('does not match')).map((e) => e.says.split(' allows ')[1]);
+    assert.deepEqual(misses, [
+      'ingress IPv4 icmp from anywhere (rule 0664f495) — does not match',
+      'ingress IPv4 any protocol from members of security group default (190a44a2) (rule 356923d5) — does not match',
+      'ingress IPv4 tcp/22 from anywhere (rule 9183198e) — does not match',
+    ]);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Walks a packet through one host with the host's real state, from where it appears (sent by an
+ * instance, out of a tunnel, in from the external network) until it leaves the host (a tunnel,
+ * the external network), reaches a port's owner (an instance, a DHCP server, a router) or
+ * stops. Each stage is a hop with its evidence: the instance's egress filter, the bridges
+ * (ofproto/trace), a router namespace, the destination's ingress filter. Copies a flooding
+ * bridge sends to other local ports are noted and not followed: only the port that holds the
+ * packet's destination MAC is. Called by the agent for one trace query; the server strings
+ * the hosts together by the tunnels they exit through.
+ */
+import { INTEGRATION_BRIDGE, TUNNEL_BRIDGE, physToIntPatch, tunnelPort } from '../model/names.js';
+import type { DropCause, HostExit, HostTrace, ObjectRef, TraceHop, TracePacket, TraceStart } from '../model/trace.js';
+import type { HostView, OvsPortView } from './host-view.js';
+import type { BridgeEntry } from './packet.js';
+import { type BridgeOutput, passBridges } from './walk-bridge.js';
+import { filterPort } from './walk-firewall.js';
+import { enterNamespace } from './walk-router.js';
+
+type Position =
+  | { readonly at: 'egress'; readonly portId: string; readonly device: OvsPortView }
+  | { readonly at: 'bridge'; readonly bridge: string; readonly entry: BridgeEntry }
+  | { readonly at: 'ingress'; readonly portId: string }
+  | { readonly at: 'netns'; readonly portId: string };
+
+/** Enough for any path through one host (egress, bridges, router, bridges, ingress…). */
+const MAX_STAGES = 16;
+
+class Walk {
+  readonly hops: TraceHop[] = [];
+  readonly exits: HostExit[] = [];
+  constructor(readonly view: HostView) {}
+
+  drop(code: DropCause['code'], says: string, refs: ObjectRef[]): void {
+    this.exits.push({ kind: 'dropped', cause: { code, says, refs } });
+  }
+}
+
+async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
+  const v = w.view;
+  const ports = await v.ovsPorts();
+  if (start.at === 'port') {
+    const ref: ObjectRef = { kind: 'port', id: start.portId };
+    const service = v.plan.servicePorts.find((s) => s.portId === start.portId);
+    if (service) return { at: 'bridge', bridge: service.bridge, entry: { inPort: service.bridgePort } };
+    const device = ports.find((p) => p.ifaceId === start.portId && p.bridge === INTEGRATION_BRIDGE);
+    if (!device) {
+      w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
+      return null;
+    }
+    if (device.tag === null || device.tag === 4095) {
+      w.drop(
+        'not-wired',
+        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN 4095 (port or network down, or not bound here)`,
+        [ref],
+      );
+      return null;
+    }
+    if (v.plan.firewallPorts.some((f) => f.portId === start.portId)) return { at: 'egress', portId: start.portId, device };
+    return { at: 'bridge', bridge: INTEGRATION_BRIDGE, entry: { inPort: device.name } };
+  }
+  if (start.at === 'tunnel') {
+    const name = tunnelPort(start.type, start.fromIp);
+    if (!ports.some((p) => p.name === name)) {
+      w.drop('flow-drop', `host ${v.host} has no tunnel ${name} from ${start.fromIp}: it shares no network with that host`, []);
+      return null;
+    }
+    const tunnel = { key: start.key, src: start.fromIp, dst: v.settings.tunnelIp ?? '' };
+    return { at: 'bridge', bridge: TUNNEL_BRIDGE, entry: { inPort: name, tunnel } };
+  }
+  const bridge = v.settings.bridgeMappings[start.physnet];
+  const nic = ports.find(
+    (p) =>
+      p.bridge === bridge &&
+      p.name !== bridge &&
+      p.name !== physToIntPatch(bridge ?? '') &&
+      (p.type === '' || p.type === 'system'),
+  );
+  if (!bridge || !nic) {
+    w.drop('flow-drop', `host ${v.host} has no interface on physical network ${start.physnet}`, []);
+    return null;
+  }
+  return { at: 'bridge', bridge, entry: { inPort: nic.name } };
+}
+
+function bridgeSays(hop: TraceHop): string {
+  const telling = hop.evidence.map((e) => e.says).filter((s) => /tag|untag|tunnel key|out to|switch|drop/.test(s));
+  return (telling.length > 0 ? telling : hop.evidence.map((e) => e.says)).join('; ');
+}
+
+/** Where one bridge pass leads: the next local position, exits, and copies not followed. */
+function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Position | null {
+  const v = w.view;
+  let next: Position | null = null;
+  const went: string[] = [];
+  const copies: string[] = [];
+  const portWords = (name: string, id: string) => `${name} (${v.labels.label({ kind: 'port', id })})`;
+  for (const o of outputs) {
+    if (o.kind === 'tunnel') {
+      const port = v.plan.ovsPorts.find((x) => x.options.remote_ip === o.remoteIp);
+      const type = port?.type === 'vxlan' ? 'vxlan' : 'gre';
+      w.exits.push({ kind: 'tunnel', remoteIp: o.remoteIp, key: o.key, type, packet: p });
+      went.push(
+        `into tunnel ${port?.name ?? o.remoteIp} to ${v.labels.tunnelHost(port?.name ?? '')?.host ?? o.remoteIp} with key 0x${o.key.toString(16)}`,
+      );
+    } else if (o.kind === 'external') {
+      w.exits.push({ kind: 'external', bridge: o.bridge, device: o.device, packet: p });
+      went.push(`out of ${o.device} to the physical network`);
+    } else {
+      const portId = o.port.ifaceId;
+      const owner = portId ? v.labels.replica.ports.get(portId) : undefined;
+      const wanted = owner && p.dstMac !== null && owner.mac_address.toLowerCase() === p.dstMac.toLowerCase();
+      if (!portId || !wanted || next) {
+        copies.push(owner ? portWords(o.port.name, owner.id) : o.port.name);
+        continue;
+      }
+      went.push(`to ${portWords(o.port.name, portId)}`);
+      if (v.plan.servicePorts.some((s) => s.portId === portId)) next = { at: 'netns', portId };
+      else if (v.plan.firewallPorts.some((f) => f.portId === portId)) next = { at: 'ingress', portId };
+      else w.exits.push({ kind: 'delivered', portId, packet: p });
+    }
+  }
+  const last = w.hops[w.hops.length - 1];
+  if (last) {
+    const flooded = copies.length > 0 ? `; flooded copies also went to ${copies.join(', ')}` : '';
+    w.hops[w.hops.length - 1] = { ...last, says: `${last.says}${went.length > 0 ? ` → ${went.join(', ')}` : ''}${flooded}` };
+  }
+  return next;
+}
+
+export async function walkHost(view: HostView, start: TraceStart, packet: TracePacket): Promise<HostTrace> {
+  const w = new Walk(view);
+  let p = packet;
+  let at = await startAt(w, start);
+  for (let stage = 0; at && stage < MAX_STAGES; stage++) {
+    const pos: Position = at;
+    at = null;
+    if (pos.at === 'egress' || pos.at === 'ingress') {
+      const direction = pos.at === 'egress' ? 'egress' : 'ingress';
+      const f = await filterPort(view, pos.portId, direction, p);
+      w.hops.push(f.hop);
+      if (f.dropped) w.exits.push({ kind: 'dropped', cause: f.dropped });
+      else if (pos.at === 'egress') at = { at: 'bridge', bridge: INTEGRATION_BRIDGE, entry: { inPort: pos.device.name } };
+      else w.exits.push({ kind: 'delivered', portId: pos.portId, packet: p });
+    } else if (pos.at === 'bridge') {
+      const pass = await passBridges(view, pos.bridge, pos.entry, p);
+      for (const hop of pass.hops) w.hops.push({ ...hop, says: bridgeSays(hop) });
+      if (pass.droppedBy) {
+        const owner = pass.droppedBy.owner;
+        const last = w.hops[w.hops.length - 1];
+        if (last) w.hops[w.hops.length - 1] = { ...last, result: 'drop' };
+        w.drop(
+          'flow-drop',
+          `dropped by a flow of ${pass.droppedBy.step.bridge}: ${last?.evidence.at(-1)?.says ?? 'drop'}`,
+          owner && owner.kind !== 'host' ? [owner] : [],
+        );
+      } else at = follow(w, pass.outputs, p);
+    } else {
+      const into = view.plan.servicePorts.find((s) => s.portId === pos.portId)!;
+      const r = await enterNamespace(view, into, p);
+      w.hops.push(r.hop);
+      if (r.kind === 'delivered') w.exits.push({ kind: 'delivered', portId: r.portId, packet: p });
+      else if (r.kind === 'dropped') w.exits.push({ kind: 'dropped', cause: r.cause });
+      else {
+        p = r.packet;
+        at = { at: 'bridge', bridge: r.out.bridge, entry: { inPort: r.out.bridgePort } };
+      }
+    }
+  }
+  if (w.exits.length === 0) w.drop('unknown', `the packet goes nowhere on host ${view.host} that the trace can follow`, []);
+  return { host: view.host, hops: w.hops, exits: w.exits };
+}

@@ -73,6 +73,10 @@ export function background(argv) {
   const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   return {
     pid: child.pid,
+    /** Calls `f` with each chunk of stdout as it arrives. */
+    onData(f) {
+      child.stdout.on('data', (d) => f(String(d)));
+    },
     /** Resolves once stdout contains `text`; rejects after timeoutMs or if the process ends first. */
     waitFor(text, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {

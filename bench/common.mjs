@@ -1,6 +1,6 @@
 // Helpers the lab benchmarks share: options, percentiles, how busy the machine was, background
 // processes inside lab namespaces, the agent's status socket and the result file.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -34,12 +34,41 @@ function cpuTimes() {
 }
 
 /**
+ * The five busiest processes over half a second (`top`), as "CPU% command", with the first
+ * argument under /work/ when there is one (which project's tests or servers); nothing else of
+ * the command lines, which may hold other people's settings.
+ */
+function topProcesses() {
+  const workArg = (pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args.find((a) => a.startsWith('/work/')) ?? '';
+    } catch {
+      return '';
+    }
+  };
+  try {
+    const text = execFileSync('top', ['-b', '-n', '2', '-d', '0.5', '-w', '200'], { encoding: 'utf8' });
+    const last = text.slice(text.lastIndexOf('PID USER'));
+    return last
+      .split('\n')
+      .slice(1, 6)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 12)
+      .map((f) => `${f[8]}% ${f[11]} ${workArg(f[0])}`.trim());
+  } catch {
+    return null;
+  }
+}
+
+/**
  * How busy the machine was: load averages at start and end, and the share of CPU time not idle
  * over the run (all processes, this benchmark's included), plus the other heavy processes seen
  * at the start.
  */
 export function machineLoad() {
   const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim();
+  const busiest = topProcesses();
   const before = { loadavg: loadavg(), cpu: cpuTimes(), at: new Date().toISOString() };
   return () => {
     const cpu = cpuTimes();
@@ -49,10 +78,31 @@ export function machineLoad() {
       loadavg_before: before.loadavg,
       loadavg_after: loadavg(),
       cpu_busy_percent: round(100 * (1 - (cpu.idle - before.cpu.idle) / (cpu.total - before.cpu.total)) || 0),
+      busiest_processes_at_start: busiest,
       cpus: readFileSync('/proc/cpuinfo', 'utf8')
         .split('\n')
         .filter((l) => l.startsWith('processor')).length,
     };
+  };
+}
+
+/** Versions of what the lab benchmarks exercise (kernel, OVS, iptables, iperf3, Node). */
+export function environment() {
+  const first = (argv) => {
+    try {
+      return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        .split('\n')[0]
+        .trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    kernel: first(['uname', '-r']),
+    ovs: first(['ovs-vswitchd', '--version']),
+    iptables: first(['iptables', '--version']),
+    iperf3: first(['iperf3', '--version']),
+    node: process.version,
   };
 }
 

@@ -15,7 +15,19 @@
 // the cross-host path with port security on, the offload variants docs/flows.md discusses.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { background, machineLoad, median, options, pct, pingReplies, root, round, stamp, writeResult } from '../common.mjs';
+import {
+  background,
+  environment,
+  machineLoad,
+  median,
+  options,
+  pct,
+  pingReplies,
+  root,
+  round,
+  stamp,
+  writeResult,
+} from '../common.mjs';
 
 const { testLab } = await import(join(root, 'dist', 'testing', 'lab-harness.js'));
 const { inNodeNetns } = await import(join(root, 'dist', 'lab', 'node.js'));
@@ -279,6 +291,7 @@ const result = {
   iperf3: `iperf3 -c <ip> -t ${seconds} -J (1 TCP stream; receiver rate; median of ${reps})`,
   ping: `ping -c ${pings} -i 0.01`,
   machine: load(),
+  environment: environment(),
   results,
 };
 writeResult(out, result);

@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import {
   agentStatus,
   background,
+  environment,
   machineLoad,
   options,
   pingReplies,
@@ -416,6 +417,7 @@ try {
   await t.close();
 }
 result.machine = load();
+result.environment = environment();
 writeResult(out, result);
 if (result.wiring) {
   for (const [name, w] of Object.entries(result.wiring.by_peer)) {

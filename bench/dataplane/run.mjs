@@ -216,6 +216,9 @@ async function measureTunnel(tunnelType) {
   }
 }
 
+/** A tuning variant this host cannot run (the reason goes into the result instead of a figure). */
+class Unavailable extends Error {}
+
 /**
  * Offload variants on the cross-host path a1 → b1 (port security on), each measured --reps
  * times and restored afterwards. The plug's own setting is eth0 (instance side) tx off.
@@ -278,8 +281,15 @@ async function tuningVariants(t, made, vethGbps) {
       // instead of AF_PACKET, still from its main thread (no busy-polling PMD thread).
       name: 'AF_XDP: qvo… and eth1 of both hosts as type=afxdp-nonpmd (xdp-mode=generic)',
       set: async () => {
+        // Debian's OVS is built with libxdp, but a build without it, or a kernel without XDP on
+        // veths, must make this variant report why it is missing rather than fail the whole run.
+        const types = (await vsctl('compute1', ['get', 'Open_vSwitch', '.', 'iface_types'])).stdout;
+        if (!types.includes('afxdp-nonpmd'))
+          throw new Unavailable(`this ovs-vswitchd has no afxdp interface types (iface_types ${types.trim()})`);
         for (const [node, dev] of xdpPorts) {
           await vsctl(node, ['set', 'Interface', dev, 'type=afxdp-nonpmd', 'options:xdp-mode=generic']);
+          const error = (await vsctl(node, ['get', 'Interface', dev, 'error'])).stdout.trim();
+          if (error !== '[]' && error !== '') throw new Unavailable(`${node} ${dev}: ${error}`);
         }
         await settle();
       },
@@ -297,13 +307,19 @@ async function tuningVariants(t, made, vethGbps) {
     },
   ];
   const runs = Object.fromEntries(variants.map((v) => [v.name, []]));
+  const unavailable = {};
   for (let r = 0; r < reps; r++) {
     for (const v of variants) {
-      await v.set();
+      if (unavailable[v.name]) continue;
       try {
+        await v.set();
         const m = await iperf(t, a1, b1, b1.ip);
         runs[v.name].push(m);
         process.stderr.write(`tuning rep ${r + 1}/${reps} ${v.name}: ${m.gbps} Gbit/s (${m.retransmits} retransmits)\n`);
+      } catch (e) {
+        if (!(e instanceof Unavailable)) throw e;
+        unavailable[v.name] = e.message;
+        process.stderr.write(`tuning ${v.name}: unavailable: ${e.message}\n`);
       } finally {
         await v.reset();
       }
@@ -311,6 +327,7 @@ async function tuningVariants(t, made, vethGbps) {
   }
   return Object.fromEntries(
     Object.entries(runs).map(([name, ms]) => {
+      if (unavailable[name]) return [name, { unavailable: unavailable[name] }];
       const gbps = median(ms.map((m) => m.gbps));
       return [
         name,
@@ -346,6 +363,10 @@ for (const r of results) {
     );
   }
   for (const [name, v] of Object.entries(r.tuning ?? {}))
-    console.log(`  tuning: ${name}: ${v.gbps_median} Gbit/s (ratio ${v.ratio_to_veth})`);
+    console.log(
+      v.unavailable
+        ? `  tuning: ${name}: unavailable (${v.unavailable})`
+        : `  tuning: ${name}: ${v.gbps_median} Gbit/s (ratio ${v.ratio_to_veth})`,
+    );
 }
 console.log(`machine: ${JSON.stringify(result.machine)}`);

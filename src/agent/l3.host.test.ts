@@ -196,7 +196,9 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
     netA = a.net;
     routerA = await routerWithGateway('alpha', 'router-a');
     await t.api.put(`/v2.0/routers/${routerA.id}/add_router_interface`, { subnet_id: a.subnet });
-    vm1 = await instance('compute1', 'vm1', netA, 'alpha', '10.0.0.1');
+    // A fixed address well above the pool's start: the DHCP agent takes the first free address of each
+    // network whenever it gets there, and the overlapping-cidr test below reuses this one in another project.
+    vm1 = await instance('compute1', 'vm1', netA, 'alpha', '10.0.0.1', { fixed_ips: [{ ip_address: '10.0.0.50' }] });
     await routerPortsReady(routerA);
     const gw = await gatewayIp(routerA);
     await answers('vm1 to reach the internet host', () => askFrom('compute1', 'vm1', '203.0.113.1'), `internet ${gw}`);

@@ -19,6 +19,7 @@ import {
   type SwitchState,
   applySwitchChange,
   readSwitch,
+  waitForCurCfg,
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
@@ -34,6 +35,9 @@ import { L3Role } from './l3.js';
 import { Replica } from './replica.js';
 import { PortStatusReporter, type Role, agentReports, l3Counters, sendReports } from './reporter.js';
 import { ensureUnderlayAddress, refreshNeighbours } from './underlay.js';
+
+/** How long a pass waits for ovs-vswitchd to apply its switch change before reporting ports. */
+const VSWITCHD_WAIT_MS = 10_000;
 
 export interface ReconcileStats {
   readonly at: string;
@@ -236,7 +240,7 @@ export class HostAgent {
     let linux = await applyBeforeOvs(plan, this.settings, true, unchanged);
     // Before OVS wires a new VIF, so its traffic never flows unfiltered.
     const firewall = (await this.firewall?.apply(plan, full)) ?? { changed: false };
-    const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true));
+    const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true), { waitForVswitchd: 'later' });
     await ensureUnderlayAddress(this.settings);
     const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
     const after = await applyAfterOvs(plan, this.settings, true, full, unchanged);
@@ -247,6 +251,7 @@ export class HostAgent {
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
     this.knownTunnels = tunnels;
     if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
+    await this.vswitchdApplied(ovs, ovsResult.nextCfg);
     await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
     this.lastPlan = plan;
     const portChanges = await this.syncDhcpPorts(full);
@@ -259,6 +264,19 @@ export class HostAgent {
       linux,
       dhcp: { dnsmasq: after.dnsmasq, portChanges },
     };
+  }
+
+  /**
+   * A VIF is wired only once ovs-vswitchd has applied its tag: until then br-int's NORMAL drops
+   * or misplaces its frames, and an instance booted on ACTIVE loses its first ARP (a 1-s retry).
+   * With a hundred ports on the userspace datapath that reconfiguration takes a second, so the
+   * wait comes after the flows and the rest of the pass, not right after the transaction.
+   */
+  private async vswitchdApplied(ovs: OvsdbClient, nextCfg: number | undefined): Promise<void> {
+    if (nextCfg === undefined) return;
+    await waitForCurCfg(ovs, nextCfg, VSWITCHD_WAIT_MS).catch((e: unknown) => {
+      this.log.warn({ err: e }, 'ovs-vswitchd has not applied the switch change yet; reporting port states anyway');
+    });
   }
 
   /** Creates, updates and deletes this host's DHCP ports; failures retry on a later pass. */

@@ -15,8 +15,12 @@ import { waitForCurCfg } from './vswitchd-sync.js';
 import { integerOf, optionalIntegerOf, optionalStringOf, stringOf } from './values.js';
 
 export interface ApplyOptions {
-  /** Wait until ovs-vswitchd has applied the change (ovs-vsctl's default; `false` is `--no-wait`). */
-  readonly waitForVswitchd?: boolean;
+  /**
+   * Wait until ovs-vswitchd has applied the change (ovs-vsctl's default; `false` is `--no-wait`).
+   * `'later'` raises `next_cfg` and returns it without waiting, for a caller with other work to
+   * do first that then waits with `waitForCurCfg`.
+   */
+  readonly waitForVswitchd?: boolean | 'later';
   /** How long to wait for ovs-vswitchd; 10 s by default. */
   readonly timeoutMs?: number;
   /** How many times to re-plan after losing a race with another writer; 5 by default. */
@@ -36,7 +40,7 @@ export interface InterfaceProblem {
 export interface ApplyResult {
   /** False when the database already matched: nothing was sent. */
   readonly changed: boolean;
-  /** `next_cfg` of the transaction, when waited for. */
+  /** `next_cfg` of the transaction, when waited for (now or later). */
   readonly nextCfg: number | undefined;
   /**
    * Interfaces of this change that ovs-vswitchd could not create (its `error` column, ofport -1),
@@ -61,10 +65,11 @@ export async function applySwitchChange(
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const wait = options.waitForVswitchd ?? false;
+  const bump = wait !== false;
   for (let attempt = 0; ; attempt++) {
     const mirror = attempt === 0 && options.mirror && !options.mirror.ended ? options.mirror : undefined;
     const state = mirror ? mirror.state : await readSwitch(client);
-    const { ops, nextCfgIndex } = planSwitchChange(state, change, wait);
+    const { ops, nextCfgIndex } = planSwitchChange(state, change, bump);
     if (ops.length === 0) return { changed: false, nextCfg: undefined, interfaceProblems: [], attempts: attempt };
     let results: readonly unknown[];
     try {
@@ -76,6 +81,7 @@ export async function applySwitchChange(
     }
     if (nextCfgIndex === undefined) return { changed: true, nextCfg: undefined, interfaceProblems: [], attempts: attempt + 1 };
     const nextCfg = integerOf((results[nextCfgIndex] as { rows: { next_cfg: number }[] }).rows[0]?.next_cfg);
+    if (wait === 'later') return { changed: true, nextCfg, interfaceProblems: [], attempts: attempt + 1 };
     await waitForCurCfg(client, nextCfg, options.timeoutMs ?? 10_000);
     return { changed: true, nextCfg, interfaceProblems: await interfaceProblems(client, change), attempts: attempt + 1 };
   }

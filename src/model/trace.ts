@@ -76,6 +76,7 @@ export type DropCode =
   | 'flow-drop'
   | 'no-route'
   | 'no-neighbour'
+  | 'missing-nat'
   | 'unknown';
 
 export interface DropCause {

@@ -31,7 +31,9 @@ const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> =
 export function renderTrace(t: TraceResult, options: RenderOptions = { evidence: true }): string {
   const p = t.packet;
   const what = p.protocol === 'icmp' ? 'icmp echo' : `${p.protocol} ${p.sport} → ${p.dport}`;
-  const lines = [`trace ${what} from ${t.from.label} (${t.from.ip}) to ${t.to.label} (${t.to.ip})`];
+  // A label that already names the address (a host outside the cloud, a floating IP) is not followed by it again.
+  const end = (e: { label: string; ip: string }) => (e.label.includes(e.ip) ? e.label : `${e.label} (${e.ip})`);
+  const lines = [`trace ${what} from ${end(t.from)} to ${end(t.to)}`];
   t.hops.forEach((h, i) => {
     const last = i === t.hops.length - 1;
     const mark = h.result === 'drop' ? '✗' : '✓';

@@ -77,6 +77,23 @@ export async function enterNamespace(view: HostView, into: ServicePortItem, p: T
     return { kind: 'dropped', hop: hop(cause.says, 'drop', evidence), cause };
   }
   if (route.type === 'local') {
+    const floating =
+      dnat.nat?.kind === 'DNAT'
+        ? undefined
+        : [...view.labels.replica.floatingips.values()].find(
+            (f) => f.floating_ip_address === dst && f.port_id && f.router_id === owner.id,
+          );
+    if (floating) {
+      // The intent forwards this address to a port, the namespace keeps it: its DNAT rule is gone.
+      evidence.push({ text: `${routeText}: local`, says: `${dst} is an address of the router itself`, refs: [owner] });
+      const fip = `floating IP ${dst} (${floating.id.slice(0, 8)})`;
+      const cause: DropCause = {
+        code: 'missing-nat',
+        refs: [owner, { kind: 'floatingip', id: floating.id }],
+        says: `${who} has no DNAT rule for ${fip} (to ${floating.fixed_ip_address}): the router answers it itself; the agent's plan has the rule, so the host has drifted (quark explain floatingip ${dst})`,
+      };
+      return { kind: 'dropped', hop: hop(cause.says, 'drop', evidence), cause };
+    }
     const own = holder(view, netns, dst);
     evidence.push({ text: `${routeText}: local`, says: `${dst} is an address of the router itself`, refs: [owner] });
     return {

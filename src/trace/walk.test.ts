@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { TracePacket } from '../model/trace.js';
 import { HAVANA_PORTS, havanaView } from './testing/havana.js';
+import { parseIptablesSave } from './iptables-save.js';
+import { fixture } from './testing/fixtures.js';
 import { walkHost } from './walk.js';
+import { enterNamespace } from './walk-router.js';
 import { filterPort } from './walk-firewall.js';
 
 const { vm2, vm3, qr, qg } = HAVANA_PORTS;
@@ -95,6 +98,36 @@ describe('walkHost', () => {
       t.exits.map((e) => e.kind === 'dropped' && e.cause.code),
       ['not-plugged'],
     );
+  });
+});
+
+describe('enterNamespace', () => {
+  const fromOutside = (dst: string) => icmp({ src: '203.0.113.1', dst, srcMac: 'd6:5d:d2:8b:52:93', dstMac: qg.mac_address });
+  const local = (dst: string) => ({ type: 'local', dev: 'lo', gateway: null, error: null, dst });
+
+  it('forwards a floating IP to its fixed IP by the DNAT rule', async () => {
+    const qrDevice = havanaView('network').plan.servicePorts.find((s) => s.portId === qr.id)!.device;
+    const view = havanaView('network', (dst) => ({ type: 'unicast', dev: qrDevice, gateway: null, error: null, dst }));
+    const into = view.plan.servicePorts.find((s) => s.portId === qg.id)!;
+    const r = await enterNamespace(view, into, fromOutside('203.0.113.11'));
+    assert.notEqual(r.kind, 'dropped');
+    assert.match(r.hop.says, /DNAT 203\.0\.113\.11 → 10\.0\.0\.3/);
+  });
+
+  it('names the floating IP whose DNAT rule is missing from the router (drift) instead of calling it the router’s own', async () => {
+    const view = havanaView('network', local);
+    const text = fixture('iptables-router.txt')
+      .split('\n')
+      .filter((l) => !l.includes('-A quark-l3-PREROUTING -d 203.0.113.11/32'))
+      .join('\n');
+    const into = view.plan.servicePorts.find((s) => s.portId === qg.id)!;
+    const r = await enterNamespace({ ...view, iptables: async () => parseIptablesSave(text) }, into, fromOutside('203.0.113.11'));
+    assert.equal(r.kind, 'dropped');
+    if (r.kind === 'dropped') {
+      assert.equal(r.cause.code, 'missing-nat');
+      assert.match(r.cause.says, /no DNAT rule for floating IP 203\.0\.113\.11/);
+      assert.deepEqual(r.cause.refs[1], { kind: 'floatingip', id: '32080075-9cbb-4b2b-b0d6-b10486bafb0e' });
+    }
   });
 });
 

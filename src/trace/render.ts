@@ -32,7 +32,8 @@ export function renderTrace(t: TraceResult, options: RenderOptions = { evidence:
   const p = t.packet;
   const what = p.protocol === 'icmp' ? 'icmp echo' : `${p.protocol} ${p.sport} → ${p.dport}`;
   // A label that already names the address (a host outside the cloud, a floating IP) is not followed by it again.
-  const end = (e: { label: string; ip: string }) => (e.label.includes(e.ip) ? e.label : `${e.label} (${e.ip})`);
+  const end = (e: { label: string; ip: string }) =>
+    e.label.split(/[^0-9a-f.:]+/i).includes(e.ip) ? e.label : `${e.label} (${e.ip})`;
   const lines = [`trace ${what} from ${end(t.from)} to ${end(t.to)}`];
   t.hops.forEach((h, i) => {
     const last = i === t.hops.length - 1;

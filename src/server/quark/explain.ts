@@ -3,7 +3,9 @@
  * their hosts have for an API object (or everything a host has), and names what they found.
  * The object decides which objects' items count: a port brings its network (local VLAN,
  * tunnels) and its security groups; a network its subnets and ports; a router its ports and
- * floating IPs. Every connected agent is asked; hosts with nothing to show are left out.
+ * floating IPs. The agents whose feed scope holds one of those objects are asked (the others
+ * have nothing of it to show but leftovers, which `explain host` lists); hosts with nothing to
+ * show are left out.
  */
 import type { Explanation, HostExplanation, HostItem } from '../../model/explain.js';
 import { type ErrorCode, QuarkError } from '../../model/errors.js';
@@ -116,9 +118,10 @@ export async function explainObject(broker: AgentAsker, view: ReadView, kind: Ex
   const started = performance.now();
   const found = findObject(view, kind, key);
   const subject = { kind, id: found.id, label: new Names(view).label({ kind, id: found.id }) };
-  const refs = relatedRefs(view, kind, found.id).map(refKey);
-  const hosts = broker.hosts();
-  // Every connected agent is asked; one that fails leaves a gap, named, not an error.
+  const related = relatedRefs(view, kind, found.id);
+  const refs = related.map(refKey);
+  const hosts = broker.hosts(related);
+  // Every agent whose scope holds the object is asked; one that fails leaves a gap, named, not an error.
   const settled = await Promise.allSettled(hosts.map((h) => broker.ask<HostExplanation>(h, { kind: 'explain', refs })));
   const answered: HostExplanation[] = [];
   const unanswered: { host: string; reason: string }[] = [];

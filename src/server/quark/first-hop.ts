@@ -67,13 +67,21 @@ function fromPort(
   let target: Port | undefined;
   if (local) {
     target = holder(view, port.network_id, p.dst);
+    // The destination port, when it is on another network than the source (tenants reuse addresses).
+    const other =
+      to.kind === 'port' && to.port.network_id !== port.network_id
+        ? `${names.label({ kind: 'port', id: to.port.id })} is on ${names.label({ kind: 'network', id: to.port.network_id })}`
+        : null;
+    if (target?.id === port.id) {
+      const why = other ? `; ${other}, another network with the same addresses, which no router can join to this one` : '';
+      return unreachable(`${names.label(me)} holds ${p.dst} itself on ${names.label(net)}, so the packet never leaves it${why}`, [
+        me,
+        net,
+      ]);
+    }
     if (!target) {
-      const elsewhere =
-        to.kind === 'port' && to.port.network_id !== port.network_id
-          ? `; ${names.label({ kind: 'port', id: to.port.id })} is on ${names.label({ kind: 'network', id: to.port.network_id })}, which is another network`
-          : '';
       return unreachable(
-        `${p.dst} is on ${names.label(net)} (on-link for ${names.label(me)}), but no port of that network holds it, so nothing answers its ARP${elsewhere}`,
+        `${p.dst} is on ${names.label(net)} (on-link for ${names.label(me)}), but no port of that network holds it, so nothing answers its ARP${other ? `; ${other}, which is another network` : ''}`,
         [net, me],
       );
     }

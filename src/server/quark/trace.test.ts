@@ -96,6 +96,19 @@ describe('trace (server)', () => {
     assert.deepEqual(asked, []);
   });
 
+  it('says so when the destination’s address is the source’s own on its network (tenants reuse addresses)', async () => {
+    const asked: string[] = [];
+    const t = await trace(agents(asked), havanaStore(), { ...icmp, from: 'vm1', to: 'vm3' });
+    assert.equal(t.verdict.result, 'unreachable');
+    assert.match(
+      t.verdict.says,
+      /^port vm1 .* holds 10\.0\.0\.3 itself on network test-net .*so the packet never leaves it; port vm3 .* is on network test1-net .*no router can join/,
+    );
+    assert.deepEqual(asked, []);
+    const probed = await trace(agents(), havanaStore(), { ...icmp, from: 'vm1', to: 'vm3', probe: true });
+    assert.match(probed.probe?.says ?? '', /echo reply, but answered by port vm1 .* itself, not by port vm3/);
+  });
+
   it('resolves a fixed IP that two tenants share on the source’s network, and refuses it without a source to tell', async () => {
     const t = await trace(agents(), havanaStore(), { ...icmp, from: 'vm2', to: '10.0.0.3' });
     assert.equal(t.to.portId, HAVANA_PORTS.vm3.id);

@@ -146,6 +146,15 @@ async function probe(
     };
   }
   const r = await broker.ask<ProbeResult>(from.port['binding:host_id'], { kind: 'probe', portId: from.port.id, packet: p });
+  const meant = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : p.dst;
+  const itself = from.port.fixed_ips.some((f) => f.ip_address === p.dst) && !(to.kind === 'port' && to.port.id === from.port.id);
+  if (r.answered && itself) {
+    // The instance answers its own address without sending anything (tenants reuse addresses).
+    return {
+      ...r,
+      says: `${r.says}, but answered by ${names.label({ kind: 'port', id: from.port.id })} itself, not by ${meant}`,
+    };
+  }
   if (!r.answered || !r.answeredBy) return r;
   const hop = p.dstMac ? view.by('port', 'mac', macKey(from.port.network_id, p.dstMac.toLowerCase()))[0] : undefined;
   const onLink = hop?.fixed_ips.some((f) => f.ip_address === p.dst) === true;
@@ -154,7 +163,6 @@ async function probe(
   const who = by ? names.label({ kind: 'port', id: by.id }) : `MAC ${r.answeredBy}`;
   if (expected && r.answeredBy.toLowerCase() === expected.toLowerCase())
     return { ...r, says: `${r.says}, answered through ${who}` };
-  const meant = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : p.dst;
   return { ...r, says: `${r.says}, but answered by ${who}, not by ${meant}` };
 }
 

@@ -14,6 +14,7 @@ import { compile } from '../dataplane/compile/compile.js';
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import {
+  type InterfaceEvent,
   type InterfaceWatch,
   OvsdbClient,
   type SwitchState,
@@ -79,6 +80,7 @@ export class HostAgent {
   private watch: InterfaceWatch | null = null;
   private feed: FeedClient | null = null;
   private readonly ports: PortStatusReporter;
+  private readonly vifSeen = new Map<string, number>();
   /** The DHCP role's ports (null without the role). */
   private readonly dhcpPorts: DhcpPortKeeper | null;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -252,7 +254,7 @@ export class HostAgent {
     this.knownTunnels = tunnels;
     if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
     await this.vswitchdApplied(ovs, ovsResult.nextCfg);
-    await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status);
+    await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status, this.vifSeen);
     this.lastPlan = plan;
     const portChanges = await this.syncDhcpPorts(full);
     await binding;
@@ -277,6 +279,14 @@ export class HostAgent {
     await waitForCurCfg(ovs, nextCfg, VSWITCHD_WAIT_MS).catch((e: unknown) => {
       this.log.warn({ err: e }, 'ovs-vswitchd has not applied the switch change yet; reporting port states anyway');
     });
+  }
+
+  /** When each newly plugged VIF appeared (by port id), until its port is reported ACTIVE. */
+  private noteVif(e: InterfaceEvent): void {
+    const port = e.interface.externalIds['iface-id'];
+    if (!port) return;
+    if (e.kind === 'removed') this.vifSeen.delete(port);
+    else if (e.kind === 'added' || !e.previous.externalIds['iface-id']) this.vifSeen.set(port, performance.now());
   }
 
   /** Creates, updates and deletes this host's DHCP ports; failures retry on a later pass. */
@@ -387,6 +397,7 @@ export class HostAgent {
       for await (const events of watch) {
         // A new VIF, a VIF gone, or ovs-vswitchd (re)assigning ofports after a restart.
         const restart = events.filter((e) => e.kind === 'changed' && e.previous.ofport !== e.interface.ofport).length > 1;
+        for (const e of events) this.noteVif(e);
         if (events.some((e) => e.interface.externalIds['iface-id'] || e.kind !== 'changed') || restart) this.schedule(restart);
       }
     } catch {

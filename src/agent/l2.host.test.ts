@@ -64,6 +64,13 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
       );
       const ping = await t.lab.exec('compute1', ['ping', '-c', '3', '-i', '0.2', '-W', '2', ipOf(vm2)], 'vm1');
       assert.equal(loss(ping.stdout).received, 3);
+      const metrics = await (await fetch(`${t.lab.serverUrl}/metrics`)).text();
+      for (const host of ['compute1', 'compute2'])
+        assert.match(
+          metrics,
+          new RegExp(`^quark_port_wiring_seconds_count\\{host="${host}"\\} 1$`, 'm'),
+          `plug → ACTIVE on ${host}`,
+        );
       const mtu = await t.lab.exec('compute1', ['cat', '/sys/class/net/eth0/mtu'], 'vm1');
       assert.equal(Number(mtu.stdout), tunnelType === 'gre' ? 1458 : 1450);
     });

@@ -84,20 +84,35 @@ export class PortStatusReporter {
     this.reported.clear();
   }
 
-  async report(states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>, serverStatus: (id: string) => string | undefined): Promise<void> {
+  /**
+   * Reports what changed. `plugged` holds when newly plugged VIFs appeared (performance.now());
+   * the ones reported ACTIVE now are sent as `wired_ms` (the server's plug-to-ACTIVE metric) and
+   * taken out of it.
+   */
+  async report(
+    states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,
+    serverStatus: (id: string) => string | undefined,
+    plugged: Map<string, number> = new Map(),
+  ): Promise<void> {
     const up: string[] = [];
     const down: string[] = [];
     for (const [id, state] of states) {
-      if (this.reported.get(id) === state && serverStatus(id) === state) continue;
       if (serverStatus(id) === state) {
+        // Nothing to report (a VIF plugged again for a port still ACTIVE gives no figure).
         this.reported.set(id, state);
+        if (state === 'ACTIVE') plugged.delete(id);
         continue;
       }
       (state === 'ACTIVE' ? up : down).push(id);
     }
     if (up.length === 0 && down.length === 0) return;
-    await this.client.post('/v2.0/quark/ports/status', { host: this.host, up, down });
-    for (const id of up) this.reported.set(id, 'ACTIVE');
+    const now = performance.now();
+    const wired = Object.fromEntries(up.filter((id) => plugged.has(id)).map((id) => [id, Math.round(now - plugged.get(id)!)]));
+    await this.client.post('/v2.0/quark/ports/status', { host: this.host, up, down, wired_ms: wired });
+    for (const id of up) {
+      this.reported.set(id, 'ACTIVE');
+      plugged.delete(id);
+    }
     for (const id of down) this.reported.set(id, 'DOWN');
     this.log.info({ up: up.length, down: down.length }, 'reported port status');
   }

@@ -166,7 +166,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     maxQueued: 10_000,
   });
   app.addHook('onClose', async () => feed.close());
-  registerFeedRoutes(app, { store, services, hub: feed, callerOf });
+  registerFeedRoutes(app, { store, services, hub: feed, callerOf, metrics });
   const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });

@@ -1,6 +1,6 @@
 /**
- * Prometheus metrics of one server: requests and their latency per route, plus the store's
- * revision. Each server has its own registry so several can run in one process (tests).
+ * Prometheus metrics of one server: requests and their latency per route, the store's
+ * revision, and how long agents took to wire ports (they say so in their status reports). Each server has its own registry so several can run in one process (tests).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -17,6 +17,13 @@ export class ServerMetrics {
     help: 'Time from request to response, by method and route.',
     labelNames: ['method', 'route'] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly portWiring = new Histogram({
+    name: 'quark_port_wiring_seconds',
+    help: "Time from an instance's VIF appearing in its host's OVSDB to the agent reporting the port ACTIVE, by host.",
+    labelNames: ['host'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
   readonly revision = new Gauge({

@@ -170,6 +170,23 @@ describe('agent feed', () => {
     assert.equal(member.status, 403);
   });
 
+  it('records how long the agent took from plug to ACTIVE as a metric, and refuses a malformed figure', async () => {
+    await report('compute7');
+    const net = (await s.post('/v2.0/networks', { network: { name: 'w' } })).network;
+    const port = (await s.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'compute7' } })).port;
+    const bad = await s.request('POST', '/v2.0/quark/ports/status', {
+      host: 'compute7',
+      up: [port.id],
+      wired_ms: { [port.id]: -1 },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal((await s.get(`/v2.0/ports/${port.id}`)).port.status, 'DOWN', 'a refused report changes nothing');
+    await s.request('POST', '/v2.0/quark/ports/status', { host: 'compute7', up: [port.id], wired_ms: { [port.id]: 42 } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^quark_port_wiring_seconds_count\{host="compute7"\} 1$/m);
+    assert.match(metrics, /^quark_port_wiring_seconds_bucket\{le="0\.05",host="compute7"\} 1$/m);
+  });
+
   it('fails the binding of a host without a live agent, and binds it once the agent appears', async () => {
     const net = (await s.post('/v2.0/networks', { network: { name: 'b' } })).network;
     const port = (await s.post('/v2.0/ports', { port: { network_id: net.id, 'binding:host_id': 'compute6' } })).port;

@@ -2,7 +2,7 @@
  * Quark's agent endpoints (docs/feed.md), all admin-only:
  *   GET  /v2.0/quark/feed?host=H&roles=l2,dhcp&since=R   newline-delimited JSON stream
  *   POST /v2.0/quark/agents/report                        heartbeat: {agent: AgentReport}
- *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids]}
+ *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids], wired_ms?: {id: ms}}
  *   POST /v2.0/quark/floatingips/status                   {host, statuses: {id: ACTIVE|DOWN|ERROR}}
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -10,6 +10,7 @@ import type { AgentReport, FeedMessage, FloatingIpStatusReport, PortStatusReport
 import { QuarkError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
+import type { ServerMetrics } from '../metrics.js';
 import { recordAgentReport, recordFloatingIpStatus, recordPortStatus } from '../plugin/agent-reports.js';
 import type { Services } from '../plugin/context.js';
 import type { FeedHub } from './hub.js';
@@ -47,11 +48,23 @@ function ids(v: unknown, name: string): string[] {
   return v as string[];
 }
 
+/** `wired_ms` of a port status report: port id → milliseconds from its VIF appearing to ACTIVE. */
+function wiredMs(v: unknown): Record<string, number> {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'number' || !(x >= 0)))
+    throw new QuarkError(
+      'HTTPBadRequest',
+      'Invalid input for wired_ms. Reason: a map of port ids to milliseconds (>= 0) is required.',
+    );
+  return v as Record<string, number>;
+}
+
 export interface FeedRouteDeps {
   readonly store: Store;
   readonly services: Services;
   readonly hub: FeedHub;
   readonly callerOf: (request: FastifyRequest) => Caller;
+  readonly metrics: ServerMetrics;
 }
 
 export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): void {
@@ -113,7 +126,12 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     requireAdmin(deps.callerOf(request));
     const body = (request.body ?? {}) as Record<string, unknown>;
     const report: PortStatusReport = { host: text(body.host, 'host'), up: ids(body.up, 'up'), down: ids(body.down, 'down') };
+    const wired = wiredMs(body.wired_ms);
     const changed = await deps.store.write((tx) => recordPortStatus(tx, report));
+    for (const id of report.up) {
+      const ms = wired[id];
+      if (ms !== undefined) deps.metrics.portWiring.observe({ host: report.host }, ms / 1000);
+    }
     return { changed };
   });
 

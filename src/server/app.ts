@@ -21,6 +21,7 @@ import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocum
 import { type Authenticator, type Caller, noauth } from './caller.js';
 import type { ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
+import { RouteTable } from './route-table.js';
 import { AddressAllocator } from './plugin/address-allocator.js';
 import type { Services } from './plugin/context.js';
 import { neutronApi } from './neutron-api.js';
@@ -88,6 +89,9 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     keepAliveTimeout: 5000,
   });
 
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+
   // Every body is JSON, whatever Content-Type a client sends (curl's default is form data).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
@@ -124,14 +128,15 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     reply.code(rendered.status).type('application/json').send(rendered.body);
   });
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .type('application/json')
-      .send(
-        renderError(
-          new QuarkError('HTTPNotFound', `The resource could not be found: ${request.method} ${request.url.split('?')[0]}`),
-        ).body,
-      );
+    const path = request.url.split('?')[0]!;
+    const allowed = routes.methodsFor(path);
+    if (allowed.length > 0) {
+      const error = new QuarkError('HTTPMethodNotAllowed', `The method ${request.method} is not allowed for ${path}.`);
+      reply.code(405).header('allow', allowed.join(', ')).type('application/json').send(renderError(error).body);
+      return;
+    }
+    const error = new QuarkError('HTTPNotFound', `The resource could not be found: ${request.method} ${path}`);
+    reply.code(404).type('application/json').send(renderError(error).body);
   });
 
   // Every /v2.0 route has a caller once the onRequest hook ran; refuse rather than trust a gap.

@@ -38,7 +38,7 @@ export function agentReports(ctx: ReportContext, startFlag: boolean): AgentRepor
             l2_population: true,
             arp_responder_enabled: false,
             enable_distributed_routing: false,
-            firewall_driver: 'iptables_hybrid',
+            firewall_driver: s.firewallDriver ?? 'iptables_hybrid',
           }
         : role === 'dhcp'
           ? { dhcp_driver: 'quark.dnsmasq', dhcp_lease_duration: (s.dhcp ?? DEFAULT_DHCP_SETTINGS).leaseSeconds }

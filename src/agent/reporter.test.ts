@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { COMPUTE } from '../trace/testing/havana.js';
+import { agentReports } from './reporter.js';
+
+describe('agentReports', () => {
+  const counters = () => ({ l2: { devices: 3 }, dhcp: {}, l3: {} });
+
+  it('reports the L2 agent as Neutron’s Open vSwitch agent, with its tunnels and the firewall driver it runs', () => {
+    const [l2] = agentReports({ settings: COMPUTE, roles: ['l2'], counters }, true);
+    assert.equal(l2?.agent_type, 'Open vSwitch agent');
+    assert.equal(l2?.start_flag, true);
+    assert.deepEqual(
+      [l2?.configurations.tunneling_ip, l2?.configurations.tunnel_types, l2?.configurations.devices],
+      ['198.18.1.12', ['gre'], 3],
+    );
+    assert.equal(l2?.configurations.firewall_driver, 'iptables_hybrid');
+    const [noop] = agentReports({ settings: { ...COMPUTE, firewallDriver: 'noop' }, roles: ['l2'], counters }, false);
+    assert.equal(noop?.configurations.firewall_driver, 'noop');
+  });
+});

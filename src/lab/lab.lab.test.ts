@@ -112,6 +112,31 @@ for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
         assert.match(blocked.out, /verdict: UNREACHABLE — no router: subnet test-subnet/);
       });
 
+      it('explains each kind of object without drift, and answers scripts in JSON', async () => {
+        const { api, instance } = labApi(name);
+        const vm3 = instance('vm3');
+        const port = (await api.get<{ port: { security_groups: string[] } }>(`/v2.0/ports/${vm3.portId}`)).port;
+        const objects: [string, string, string][] = [
+          ['network', 'test1-net', 'compute'],
+          ['router', 'test1-router', 'network'],
+          ['floatingip', vm3.floatingIp!, 'network'],
+          ['security-group', port.security_groups[0]!, 'compute'],
+        ];
+        for (const [kind, key, host] of objects) {
+          const r = spawnSync(QUARK, ['explain', '--lab', name, kind, key, '-f', 'json'], { encoding: 'utf8' });
+          assert.equal(r.status, 0, `${kind} ${key}: ${r.stdout}${r.stderr}`);
+          const e = JSON.parse(r.stdout) as Explanation;
+          assert.equal(e.drift, 0, `${kind} ${key}`);
+          assert.ok(
+            e.hosts.some((h) => h.host === host && h.items.length > 0),
+            `${kind} ${key} on ${host}: ${e.hosts.map((h) => h.host)}`,
+          );
+        }
+        const t = spawnSync(QUARK, ['trace', '--lab', name, '--from', 'vm2', '--to', 'vm3', '-f', 'json'], { encoding: 'utf8' });
+        assert.equal(t.status, 0, t.stderr);
+        assert.equal((JSON.parse(t.stdout) as TraceResult).verdict.result, 'delivered');
+      });
+
       it('explain port lists the devices and flows the hosts really have, and hand-made drift as drift', async () => {
         const { lab, api, instance } = labApi(name);
         const vm3 = instance('vm3');

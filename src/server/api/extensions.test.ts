@@ -78,4 +78,26 @@ describe('extensions and network IP availability', () => {
     assert.equal((await s.request('GET', `/v2.0/network-ip-availabilities/${n.network}`, undefined, ALICE)).status, 404);
     assert.equal((await s.request('GET', '/v2.0/network-ip-availabilities?bogus=1', undefined, ADMIN)).status, 400);
   });
+
+  it('lists the provider, binding, port security, address pair and standard attribute extensions, and paging and sorting', async () => {
+    const { extensions } = await s.get('/v2.0/extensions', ALICE);
+    const aliases = extensions.map((e: any) => e.alias);
+    for (const alias of [
+      'provider',
+      'binding',
+      'allowed-address-pairs',
+      'port-security',
+      'standard-attr-revisions',
+      'standard-attr-timestamp',
+      'standard-attr-description',
+      'pagination',
+      'sorting',
+    ]) {
+      assert.ok(aliases.includes(alias), alias);
+      const { extension } = await s.get(`/v2.0/extensions/${alias}`, ALICE);
+      assert.equal(extension.alias, alias);
+      assert.equal(typeof extension.name, 'string', alias);
+      assert.equal(typeof extension.description, 'string', alias);
+    }
+  });
 });

@@ -202,4 +202,72 @@ describe('networks API', () => {
     assert.equal((await s.request('DELETE', `/v2.0/networks/${network.id}/tags/blue`)).status, 204);
     assert.equal((await s.request('GET', `/v2.0/networks/${network.id}/tags/blue`)).status, 404);
   });
+
+  it('counts every request in /metrics by method, route and status, and answers /healthz with the store revision', async () => {
+    const fresh = await testServer();
+    const sample = async (line: string) => {
+      const res = await fresh.quark.app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(res.statusCode, 200);
+      assert.match(res.headers['content-type'] as string, /^text\/plain/);
+      const found = res.body.split('\n').find((l) => l.startsWith(`${line} `));
+      return found === undefined ? undefined : Number(found.slice(line.length + 1));
+    };
+    const health = async () => {
+      const res = await fresh.quark.app.inject({ method: 'GET', url: '/healthz' });
+      assert.equal(res.statusCode, 200);
+      return JSON.parse(res.body);
+    };
+    assert.deepEqual(await health(), { status: 'ok', revision: fresh.store.revision });
+    const { network } = await fresh.post('/v2.0/networks', { network: { name: 'counted' } }, ALICE);
+    await fresh.post('/v2.0/networks', { network: { name: 'counted-too' } }, ALICE);
+    await fresh.get(`/v2.0/networks/${network.id}`, ALICE);
+    assert.equal((await fresh.request('GET', `/v2.0/networks/${network.id}`, undefined, BOB)).status, 404);
+    assert.equal((await fresh.request('GET', '/v2.0/widgets/1')).status, 404);
+    const requests = 'quark_api_requests_total';
+    assert.equal(await sample(`${requests}{method="POST",route="/v2.0/networks",status="201"}`), 2);
+    assert.equal(await sample(`${requests}{method="GET",route="/v2.0/networks/:id",status="200"}`), 1);
+    assert.equal(await sample(`${requests}{method="GET",route="/v2.0/networks/:id",status="404"}`), 1);
+    assert.equal(await sample(`${requests}{method="GET",route="unmatched",status="404"}`), 1, 'by route, never by raw URL');
+    const latency = 'quark_api_request_duration_seconds';
+    assert.equal(await sample(`${latency}_count{method="POST",route="/v2.0/networks"}`), 2);
+    assert.equal(await sample(`${latency}_count{method="GET",route="/v2.0/networks/:id"}`), 2);
+    assert.ok(((await sample(`${latency}_sum{method="POST",route="/v2.0/networks"}`)) ?? -1) >= 0);
+    const later = await health();
+    assert.ok(later.revision >= 2, 'each create is a committed write');
+    assert.equal(later.revision, fresh.store.revision);
+    assert.equal(await sample('quark_store_revision'), later.revision);
+    await fresh.close();
+  });
+
+  it('takes the project from X-Tenant-Id when there is no X-Project-Id', async () => {
+    const create = (headers: Record<string, string>) =>
+      s.quark.app.inject({
+        method: 'POST',
+        url: '/v2.0/networks',
+        headers: { 'content-type': 'application/json', 'x-roles': 'member', ...headers },
+        payload: JSON.stringify({ network: { name: 'by-tenant-header' } }),
+      });
+    const tenant = await create({ 'x-tenant-id': 'carol' });
+    assert.equal(tenant.statusCode, 201);
+    const { network } = JSON.parse(tenant.body);
+    assert.equal(network.project_id, 'carol');
+    assert.equal(network.tenant_id, 'carol');
+    const seen = await s.get(`/v2.0/networks/${network.id}`, { project: 'carol', roles: 'member' });
+    assert.equal(seen.network.id, network.id);
+    assert.equal((await s.request('GET', `/v2.0/networks/${network.id}`, undefined, BOB)).status, 404);
+    const both = await create({ 'x-tenant-id': 'carol', 'x-project-id': 'dave' });
+    assert.equal(JSON.parse(both.body).network.project_id, 'dave', 'X-Project-Id wins over X-Tenant-Id');
+  });
+
+  it('refuses an unknown attribute in a network body with a 400 that names it', async () => {
+    const created = await s.request('POST', '/v2.0/networks', { network: { name: 'x', bogus: 1 } }, ALICE);
+    assert.equal(created.status, 400);
+    assert.equal(created.body.NeutronError.type, 'HTTPBadRequest');
+    assert.equal(created.body.NeutronError.message, "Unrecognized attribute(s) 'bogus'");
+    const { network } = await s.post('/v2.0/networks', { network: { name: 'y' } }, ALICE);
+    const updated = await s.request('PUT', `/v2.0/networks/${network.id}`, { network: { bogus: 1, other: 2 } }, ALICE);
+    assert.equal(updated.status, 400);
+    assert.match(updated.body.NeutronError.message, /^Unrecognized attribute\(s\) '(bogus, other|other, bogus)'$/);
+    assert.equal((await s.get(`/v2.0/networks/${network.id}`, ALICE)).network.revision_number, 1);
+  });
 });

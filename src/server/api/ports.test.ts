@@ -171,4 +171,87 @@ describe('ports API', () => {
     const after = (await s.post('/v2.0/ports', { port: { network_id: n } }, ALICE)).port;
     assert.equal(after.fixed_ips.length, 2);
   });
+
+  it('refuses an unknown attribute in a port body with a 400 that names it', async () => {
+    const created = await port({ fixed_ips: [], bogus: 1 });
+    assert.equal(created.status, 400);
+    assert.equal(created.body.NeutronError.type, 'HTTPBadRequest');
+    assert.equal(created.body.NeutronError.message, "Unrecognized attribute(s) 'bogus'");
+    const p = (await port({ fixed_ips: [] })).body.port;
+    const updated = await s.request('PUT', `/v2.0/ports/${p.id}`, { port: { name: 'x', bogus: 1 } }, ALICE);
+    assert.equal(updated.status, 400);
+    assert.equal(updated.body.NeutronError.message, "Unrecognized attribute(s) 'bogus'");
+    assert.equal((await s.get(`/v2.0/ports/${p.id}`, ALICE)).port.name, '', 'nothing of the refused update is kept');
+  });
+
+  it('gives ports on a network without port security no port security and no groups, unless they ask', async () => {
+    const open = (await s.post('/v2.0/networks', { network: { name: 'open', port_security_enabled: false } }, ALICE)).network;
+    assert.equal(open.port_security_enabled, false);
+    await s.post('/v2.0/subnets', { subnet: { network_id: open.id, ip_version: 4, cidr: '10.4.0.0/24' } }, ALICE);
+    const inherited = (await s.post('/v2.0/ports', { port: { network_id: open.id } }, ALICE)).port;
+    assert.equal(inherited.port_security_enabled, false);
+    assert.deepEqual(inherited.security_groups, []);
+    const pairs = await s.request(
+      'POST',
+      '/v2.0/ports',
+      { port: { network_id: open.id, allowed_address_pairs: [{ ip_address: '10.4.0.100' }] } },
+      ALICE,
+    );
+    assert.equal(pairs.status, 409);
+    assert.equal(pairs.body.NeutronError.type, 'AddressPairAndPortSecurityRequired');
+    const secured = (await s.post('/v2.0/ports', { port: { network_id: open.id, port_security_enabled: true } }, ALICE)).port;
+    assert.equal(secured.port_security_enabled, true);
+    assert.equal(secured.security_groups.length, 1, 'the default group');
+  });
+
+  it('tags a port: add, list, check, remove one or all, and filter with not-tags and not-tags-any', async () => {
+    const ids: Record<string, string> = {};
+    for (const [name, tags] of [
+      ['t-a', ['red', 'blue']],
+      ['t-b', ['red']],
+      ['t-c', []],
+    ] as const) {
+      const p = (await port({ name, fixed_ips: [] })).body.port;
+      ids[name] = p.id;
+      for (const tag of tags)
+        assert.equal((await s.request('PUT', `/v2.0/ports/${p.id}/tags/${tag}`, undefined, ALICE)).status, 201);
+    }
+    const a = ids['t-a']!;
+    assert.equal(
+      (await s.request('PUT', `/v2.0/ports/${a}/tags/red`, undefined, ALICE)).status,
+      201,
+      'adding a tag twice is fine',
+    );
+    assert.deepEqual((await s.get(`/v2.0/ports/${a}/tags`, ALICE)).tags, ['red', 'blue']);
+    assert.deepEqual((await s.get(`/v2.0/ports/${a}`, ALICE)).port.tags, ['red', 'blue']);
+    assert.equal((await s.request('GET', `/v2.0/ports/${a}/tags/blue`, undefined, ALICE)).status, 204);
+    const names = async (query: string) =>
+      (await s.get(`/v2.0/ports?name=t-a&name=t-b&name=t-c&sort_key=name&${query}`, ALICE)).ports.map(
+        (p: { name: string }) => p.name,
+      );
+    assert.deepEqual(await names('tags=red,blue'), ['t-a']);
+    assert.deepEqual(await names('tags-any=blue,green'), ['t-a']);
+    assert.deepEqual(await names('not-tags=red,blue'), ['t-b', 't-c'], 'leaves out ports with all the tags');
+    assert.deepEqual(await names('not-tags=red'), ['t-c']);
+    assert.deepEqual(await names('not-tags-any=blue,green'), ['t-b', 't-c'], 'leaves out ports with any of the tags');
+    assert.deepEqual(await names('not-tags-any=red'), ['t-c']);
+    assert.equal((await s.request('DELETE', `/v2.0/ports/${a}/tags/blue`, undefined, ALICE)).status, 204);
+    assert.deepEqual((await s.get(`/v2.0/ports/${a}/tags`, ALICE)).tags, ['red']);
+    assert.equal((await s.request('DELETE', `/v2.0/ports/${a}/tags`, undefined, ALICE)).status, 204);
+    assert.deepEqual((await s.get(`/v2.0/ports/${a}/tags`, ALICE)).tags, []);
+    assert.deepEqual(await names('tags-any=red'), ['t-b']);
+  });
+
+  it('answers 404 PortNotFound for an unknown port and TagNotFound for a tag the port does not carry', async () => {
+    const missing = await s.request('GET', '/v2.0/ports/00000000-0000-4000-8000-000000000000', undefined, ALICE);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.NeutronError.type, 'PortNotFound');
+    assert.equal(missing.body.NeutronError.message, 'Port 00000000-0000-4000-8000-000000000000 could not be found.');
+    const p = (await port({ fixed_ips: [] })).body.port;
+    for (const method of ['GET', 'DELETE']) {
+      const r = await s.request(method, `/v2.0/ports/${p.id}/tags/absent`, undefined, ALICE);
+      assert.equal(r.status, 404, method);
+      assert.equal(r.body.NeutronError.type, 'TagNotFound', method);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { errorType } from '../testing/fixtures.js';
+import { errorType, externalNetwork, projectNetwork } from '../testing/fixtures.js';
 import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
 
 const DEFAULTS = {
@@ -57,5 +57,30 @@ describe('quotas API', () => {
     assert.equal((await s.request('PUT', '/v2.0/quotas/bob', {}, ADMIN)).status, 400);
     const unlimited = await s.put('/v2.0/quotas/bob', { quota: { security_group: -1 } }, ADMIN);
     assert.equal(unlimited.quota.security_group, -1);
+  });
+
+  it('enforces the subnet, port, floating IP and security group quotas with OverQuota', async () => {
+    const carol = { project: 'carol', roles: 'member' };
+    const ext = await externalNetwork(s);
+    const n = await projectNetwork(s, carol, '10.0.0.0/24');
+    await s.put('/v2.0/quotas/carol', { quota: { subnet: 1, port: 1, floatingip: 1, security_group: 2 } }, ADMIN);
+    const over = async (path: string, body: unknown, resource: string) => {
+      const r = await s.request('POST', path, body, carol);
+      assert.equal(r.status, 409, resource);
+      assert.equal(errorType(r), 'OverQuota', resource);
+      assert.equal(r.body.NeutronError.message, `Quota exceeded for resources: ['${resource}'].`);
+    };
+    await over('/v2.0/subnets', { subnet: { network_id: n.network, ip_version: 4, cidr: '10.1.0.0/24' } }, 'subnet');
+    await s.post('/v2.0/ports', { port: { network_id: n.network } }, carol);
+    await over('/v2.0/ports', { port: { network_id: n.network } }, 'port');
+    await s.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network } }, carol);
+    await over('/v2.0/floatingips', { floatingip: { floating_network_id: ext.network } }, 'floatingip');
+    await s.post('/v2.0/security-groups', { security_group: { name: 'web' } }, carol);
+    await over('/v2.0/security-groups', { security_group: { name: 'db' } }, 'security_group');
+    const { quota } = await s.get('/v2.0/quotas/carol/details', carol);
+    assert.deepEqual(quota.subnet, { used: 1, limit: 1, reserved: 0 });
+    assert.deepEqual(quota.port, { used: 1, limit: 1, reserved: 0 });
+    assert.deepEqual(quota.floatingip, { used: 1, limit: 1, reserved: 0 });
+    assert.deepEqual(quota.security_group, { used: 2, limit: 2, reserved: 0 }, 'the default group counts');
   });
 });

@@ -241,4 +241,19 @@ describe('security groups API', () => {
     assert.notEqual(again.id, first.id);
     assert.equal(again.name, 'default');
   });
+
+  it('answers 404 SecurityGroupRuleNotFound and SecurityGroupNotFound for unknown rules and groups', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const unknownRule = await s.request('GET', `/v2.0/security-group-rules/${id}`, undefined, ALICE);
+    assert.equal(unknownRule.status, 404);
+    assert.equal(errorType(unknownRule), 'SecurityGroupRuleNotFound');
+    assert.equal(unknownRule.body.NeutronError.message, `Security group rule ${id} does not exist`);
+    const group = await s.request('GET', `/v2.0/security-groups/${id}`, undefined, ALICE);
+    assert.equal(group.status, 404);
+    assert.equal(errorType(group), 'SecurityGroupNotFound');
+    assert.equal(group.body.NeutronError.message, `Security group ${id} does not exist`);
+    const def = (await groups(ALICE)).find((g) => g.name === 'default')!;
+    const hidden = await s.request('GET', `/v2.0/security-group-rules/${def.security_group_rules[0].id}`, undefined, BOB);
+    assert.equal(errorType(hidden), 'SecurityGroupRuleNotFound', 'another project’s rule is not found either');
+  });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { addInterface, removeInterface, router } from '../testing/fixtures.js';
 import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
 
 describe('subnets API', () => {
@@ -177,5 +178,90 @@ describe('subnets API', () => {
     assert.ok(list.subnets.every((x: { project_id: string }) => x.project_id === 'bob'));
     const all = await s.get('/v2.0/subnets', ADMIN);
     assert.ok(all.subnets.length > list.subnets.length);
+  });
+
+  it('refuses to move a gateway a router port holds, but lets it move onto a port’s address outside the pools', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'gw' } }, ALICE)).network.id;
+    const sn = (
+      await s.post(
+        '/v2.0/subnets',
+        {
+          subnet: {
+            network_id: n,
+            ip_version: 4,
+            cidr: '10.8.0.0/24',
+            allocation_pools: [{ start: '10.8.0.100', end: '10.8.0.200' }],
+          },
+        },
+        ALICE,
+      )
+    ).subnet;
+    const gateway = (ip: string) => s.request('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { gateway_ip: ip } }, ALICE);
+    await s.post('/v2.0/ports', { port: { network_id: n, fixed_ips: [{ ip_address: '10.8.0.10' }] } }, ALICE);
+    const ontoPort = await gateway('10.8.0.10');
+    assert.equal(ontoPort.status, 200, 'Neutron does not check that the new gateway is free');
+    assert.equal(ontoPort.body.subnet.gateway_ip, '10.8.0.10');
+    assert.equal((await gateway('10.8.0.150')).body.NeutronError.type, 'GatewayConflictWithAllocationPools');
+    assert.equal((await gateway('10.8.0.1')).status, 200);
+    const r = await router(s, ALICE);
+    const { port_id } = (await addInterface(s, ALICE, r.id, { subnet_id: sn.id })).body;
+    const moved = await gateway('10.8.0.2');
+    assert.equal(moved.status, 409);
+    assert.equal(moved.body.NeutronError.type, 'GatewayIpInUse');
+    assert.equal(
+      moved.body.NeutronError.message,
+      `Current gateway ip 10.8.0.1 already in use by port ${port_id}. Unable to update.`,
+    );
+    assert.equal((await gateway('10.8.0.1')).status, 200, 'naming the current gateway is no change');
+    assert.equal((await s.get(`/v2.0/subnets/${sn.id}`, ALICE)).subnet.gateway_ip, '10.8.0.1');
+    assert.equal((await removeInterface(s, ALICE, r.id, { subnet_id: sn.id })).status, 200);
+    assert.equal((await gateway('10.8.0.2')).body.subnet.gateway_ip, '10.8.0.2');
+  });
+
+  it('tags a subnet: add, list, check, remove one or all, and filter with not-tags and not-tags-any', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'tagged' } }, ALICE)).network.id;
+    const ids: Record<string, string> = {};
+    for (const [name, cidr, tags] of [
+      ['t-a', '10.20.0.0/24', ['red', 'blue']],
+      ['t-b', '10.21.0.0/24', ['red']],
+      ['t-c', '10.22.0.0/24', []],
+    ] as const) {
+      const sn = (await s.post('/v2.0/subnets', { subnet: { network_id: n, name, ip_version: 4, cidr } }, ALICE)).subnet;
+      ids[name] = sn.id;
+      for (const tag of tags) {
+        assert.equal((await s.request('PUT', `/v2.0/subnets/${sn.id}/tags/${tag}`, undefined, ALICE)).status, 201);
+      }
+    }
+    const a = ids['t-a']!;
+    assert.equal((await s.request('PUT', `/v2.0/subnets/${a}/tags/red`, undefined, ALICE)).status, 201);
+    assert.deepEqual((await s.get(`/v2.0/subnets/${a}/tags`, ALICE)).tags, ['red', 'blue']);
+    assert.deepEqual((await s.get(`/v2.0/subnets/${a}`, ALICE)).subnet.tags, ['red', 'blue']);
+    assert.equal((await s.request('GET', `/v2.0/subnets/${a}/tags/red`, undefined, ALICE)).status, 204);
+    const names = async (query: string) =>
+      (await s.get(`/v2.0/subnets?network_id=${n}&sort_key=name&${query}`, ALICE)).subnets.map((x: { name: string }) => x.name);
+    assert.deepEqual(await names('tags=red,blue'), ['t-a']);
+    assert.deepEqual(await names('not-tags=red,blue'), ['t-b', 't-c'], 'leaves out subnets with all the tags');
+    assert.deepEqual(await names('not-tags=red'), ['t-c']);
+    assert.deepEqual(await names('not-tags-any=blue,green'), ['t-b', 't-c'], 'leaves out subnets with any of the tags');
+    assert.deepEqual(await names('not-tags-any=red'), ['t-c']);
+    assert.deepEqual(await names('tags=red&not-tags=blue'), ['t-b']);
+    assert.equal((await s.request('DELETE', `/v2.0/subnets/${a}/tags/red`, undefined, ALICE)).status, 204);
+    assert.deepEqual((await s.get(`/v2.0/subnets/${a}/tags`, ALICE)).tags, ['blue']);
+    assert.equal((await s.request('DELETE', `/v2.0/subnets/${a}/tags`, undefined, ALICE)).status, 204);
+    assert.deepEqual((await s.get(`/v2.0/subnets/${a}/tags`, ALICE)).tags, []);
+    assert.deepEqual(await names('tags-any=red,blue'), ['t-b']);
+  });
+
+  it('answers 404 SubnetNotFound for an unknown subnet and TagNotFound for a tag the subnet does not carry', async () => {
+    const missing = await s.request('GET', '/v2.0/subnets/00000000-0000-4000-8000-000000000000', undefined, ALICE);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.NeutronError.type, 'SubnetNotFound');
+    assert.equal(missing.body.NeutronError.message, 'Subnet 00000000-0000-4000-8000-000000000000 could not be found.');
+    const sn = (await create({ ip_version: 4, cidr: '10.9.0.0/24' })).body.subnet;
+    for (const method of ['GET', 'DELETE']) {
+      const r = await s.request(method, `/v2.0/subnets/${sn.id}/tags/absent`, undefined, ALICE);
+      assert.equal(r.status, 404, method);
+      assert.equal(r.body.NeutronError.type, 'TagNotFound', method);
+    }
   });
 });

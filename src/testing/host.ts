@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** A short prefix no other run uses: `qt` + 4 hex digits (fits 15-character device names). */
 export function uniquePrefix(tag = 'qt'): string {
@@ -15,7 +16,11 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-/** What a run with this prefix left on the machine: namespaces, root-namespace links. */
+/**
+ * What a run with this prefix left on the machine: namespaces, root-namespace links, and
+ * processes whose command line names a path of the run (`/run/quark/lab/<prefix>/…`,
+ * `/tmp/<prefix>-…`), such as OVS daemons, dnsmasq, agents and the lab's server.
+ */
 export function leftovers(prefix: string): string[] {
   const out: string[] = [];
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
@@ -24,6 +29,16 @@ export function leftovers(prefix: string): string[] {
   for (const line of links.split('\n')) {
     const name = line.split(':')[1]?.trim().split('@')[0];
     if (name?.startsWith(prefix)) out.push(`link ${name}`);
+  }
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (cmdline.includes(`/${prefix}/`) || cmdline.includes(`/${prefix}-`)) out.push(`process ${pid} ${cmdline.slice(0, 120)}`);
   }
   return out;
 }

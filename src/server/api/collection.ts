@@ -224,6 +224,8 @@ export async function remove(h: AnyResourceHandler, deps: CollectionDeps, caller
 
 // Tags: every change is an update of the resource (its revision_number moves).
 
+const tagNotFound = (tag: string) => new QuarkError('TagNotFound', `Tag ${tag} could not be found.`);
+
 function writeTags(
   h: AnyResourceHandler,
   deps: CollectionDeps,
@@ -234,7 +236,10 @@ function writeTags(
   return deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
     enforce(`update_${h.declaration.member}`, caller, h.target(tx, record));
-    const tags = change([...(record.tags ?? [])]);
+    const before = record.tags ?? [];
+    const tags = change([...before]);
+    // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.
+    if (tags.length === before.length && tags.every((t) => before.includes(t))) return before;
     return (tx.put(h.kind, { ...record, tags } as never) as AnyRecord).tags ?? [];
   });
 }
@@ -245,8 +250,7 @@ export function getTags(h: AnyResourceHandler, deps: CollectionDeps, caller: Cal
 
 export function checkTag(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, tag: string): void {
   const tags = findVisible(h, deps.store.view, caller, id).tags ?? [];
-  if (!tags.includes(tag))
-    throw new QuarkError('TagNotFound', `Tag ${tag} could not be found for ${h.declaration.member} ${id}.`);
+  if (!tags.includes(tag)) throw tagNotFound(tag);
 }
 
 export async function addTag(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, tag: string) {
@@ -255,17 +259,19 @@ export async function addTag(h: AnyResourceHandler, deps: CollectionDeps, caller
 }
 
 export async function replaceTags(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, body: unknown) {
-  const raw = (body as { tags?: unknown } | null)?.tags;
-  if (raw === undefined) throw new QuarkError('HTTPBadRequest', "Invalid tags body: 'tags' is missing");
-  const tags = [...new Set(listOf(tagConvert)(raw, 'tags'))];
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('tags' in body))
+    throw new QuarkError('InvalidInput', 'Invalid input for operation: Invalid tags body.');
+  const tags = listOf(tagConvert)((body as { tags: unknown }).tags, 'tags');
+  const duplicates = [...new Set(tags.filter((t, i) => tags.indexOf(t) !== i))];
+  if (duplicates.length > 0)
+    throw new QuarkError('InvalidInput', `Invalid input for operation: Duplicate items in the list: '${duplicates.join(', ')}'.`);
   return { tags: await writeTags(h, deps, caller, id, () => tags) };
 }
 
 export async function removeTag(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, tag: string | null) {
   await writeTags(h, deps, caller, id, (tags) => {
     if (tag === null) return [];
-    if (!tags.includes(tag))
-      throw new QuarkError('TagNotFound', `Tag ${tag} could not be found for ${h.declaration.member} ${id}.`);
+    if (!tags.includes(tag)) throw tagNotFound(tag);
     return tags.filter((t) => t !== tag);
   });
 }

@@ -252,6 +252,22 @@ describe('ports API', () => {
       const r = await s.request(method, `/v2.0/ports/${p.id}/tags/absent`, undefined, ALICE);
       assert.equal(r.status, 404, method);
       assert.equal(r.body.NeutronError.type, 'TagNotFound', method);
+      assert.equal(r.body.NeutronError.message, 'Tag absent could not be found.', method);
     }
+  });
+
+  it('replaces tags as Neutron validates them, and a tag change that changes nothing keeps the revision', async () => {
+    const p = (await port({ fixed_ips: [] })).body.port;
+    const put = (body: unknown) => s.request('PUT', `/v2.0/ports/${p.id}/tags`, body, ALICE);
+    const dup = await put({ tags: ['a', 'b', 'a'] });
+    assert.deepEqual([dup.status, dup.body.NeutronError.type], [400, 'InvalidInput']);
+    assert.equal(dup.body.NeutronError.message, "Invalid input for operation: Duplicate items in the list: 'a'.");
+    const noTags = await put({ labels: ['a'] });
+    assert.deepEqual([noTags.status, noTags.body.NeutronError.message], [400, 'Invalid input for operation: Invalid tags body.']);
+    assert.deepEqual((await put({ tags: ['a', 'b'] })).body.tags, ['a', 'b']);
+    const revision = (await s.get(`/v2.0/ports/${p.id}`, ALICE)).port.revision_number;
+    assert.equal((await s.request('PUT', `/v2.0/ports/${p.id}/tags/a`, undefined, ALICE)).status, 201);
+    await put({ tags: ['b', 'a'] });
+    assert.equal((await s.get(`/v2.0/ports/${p.id}`, ALICE)).port.revision_number, revision);
   });
 });

@@ -214,6 +214,9 @@ describe('subnets API', () => {
     );
     assert.equal((await gateway('10.8.0.1')).status, 200, 'naming the current gateway is no change');
     assert.equal((await s.get(`/v2.0/subnets/${sn.id}`, ALICE)).subnet.gateway_ip, '10.8.0.1');
+    const none = await s.request('PUT', `/v2.0/subnets/${sn.id}`, { subnet: { gateway_ip: null } }, ALICE);
+    assert.deepEqual([none.status, none.body.subnet?.gateway_ip], [200, null], 'Neutron checks only a new address');
+    assert.equal((await gateway('10.8.0.1')).status, 200);
     assert.equal((await removeInterface(s, ALICE, r.id, { subnet_id: sn.id })).status, 200);
     assert.equal((await gateway('10.8.0.2')).body.subnet.gateway_ip, '10.8.0.2');
   });

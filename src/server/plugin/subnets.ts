@@ -166,8 +166,9 @@ function addAutoAddresses(tx: WriteTx, subnet: Subnet): void {
 export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v: AttributeValues): Subnet {
   const version = subnet.ip_version;
   const gateway = v.gateway_ip === undefined ? subnet.gateway_ip : (v.gateway_ip as string | null);
-  if (v.gateway_ip !== undefined && gateway !== subnet.gateway_ip) {
-    if (gateway !== null) checkGateway(subnet.cidr, version, gateway);
+  // Like Neutron, only a new gateway address is checked: `null` (no gateway) is always accepted.
+  if (v.gateway_ip !== undefined && gateway !== subnet.gateway_ip && gateway !== null) {
+    checkGateway(subnet.cidr, version, gateway);
     const holder = subnet.gateway_ip
       ? tx
           .by('port', 'subnet', subnet.id)

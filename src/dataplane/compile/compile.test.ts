@@ -74,6 +74,32 @@ describe('compile() for L2', () => {
     golden('network-flat-gre', renderPlan(plan));
   });
 
+  it('compute node with a VLAN provider network on br-ex: segment and local VLAN swapped at the patch ports (golden)', () => {
+    const provider = network({
+      id: id('7a7a1'),
+      'provider:network_type': 'vlan',
+      'provider:physical_network': 'physnet1',
+      'provider:segmentation_id': 1042,
+      mtu: 1500,
+    });
+    const vm = port({ id: id('c0de7'), network_id: provider.id, host: 'compute1', mac_address: 'fa:16:3e:00:00:07' });
+    const r = replicaOf({ networks: [provider], ports: [vm], agents: [ovsAgent('compute1', '198.18.1.1')] });
+    const facts: HostFacts = { vifs: [vif(vm.id, qvoDevice(vm.id))], localVlans: new Map() };
+    const plan = compile(r, facts, settings('compute1', { tunnelIp: '198.18.1.1', bridgeMappings: { physnet1: 'br-ex' } }));
+    golden('compute-vlan-provider', renderPlan(plan));
+    const local = [...plan.localVlans.values()][0]!;
+    const lines = renderPlan(plan).split('\n');
+    assert.ok(
+      lines.some((l) => l.includes(`dl_vlan=${local}`) && l.includes('mod_vlan_vid:1042')),
+      'br-ex rewrites the local VLAN to the segment on the way out',
+    );
+    assert.ok(
+      lines.some((l) => l.includes('dl_vlan=1042') && l.includes(`mod_vlan_vid:${local}`)),
+      'br-int rewrites the segment to the local VLAN on the way in',
+    );
+    assert.equal(plan.portStates.get(vm.id), 'ACTIVE');
+  });
+
   it('keeps local VLANs across restarts and frees them when the network leaves', () => {
     const facts: HostFacts = {
       vifs: [vif(vm2.id, qvoDevice(vm2.id))],

@@ -74,4 +74,6 @@ export interface ExplainView extends HostView {
   file(path: string): Promise<string | null>;
   /** The dnsmasq serving from a state directory (by its pid file), if it runs. */
   dnsmasq(dir: string): Promise<{ readonly pid: number; readonly args: readonly string[] } | null>;
+  /** The DHCP state directories on the host (`<stateDir>/dhcp/<network id>`), planned or not. */
+  dnsmasqDirs(): Promise<readonly string[]>;
 }

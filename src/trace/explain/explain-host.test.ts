@@ -33,6 +33,23 @@ describe('explainHost', () => {
     assert.ok(x.items.every((i) => i.owners.some((o) => o.id === vm2.id)));
   });
 
+  it('flags a DHCP server still running for a network the host no longer serves as stale', async () => {
+    const view = havanaExplainView();
+    const stray = '/var/lib/quark/dhcp/0b7c4f8e-5a47-4d6b-9a2c-1f3e5d7c9b11';
+    const x = await explainHost(
+      {
+        ...view,
+        dnsmasqDirs: async () => [stray],
+        dnsmasq: async (dir) => (dir === stray ? { pid: 4242, args: ['dnsmasq'] } : null),
+      },
+      null,
+      ['l2', 'dhcp'],
+    );
+    const item = x.items.find((i) => i.section === 'process' && i.status === 'stale');
+    assert.equal(item?.text, 'dnsmasq pid 4242 for network 0b7c4f8e-5a47-4d6b-9a2c-1f3e5d7c9b11');
+    assert.deepEqual(item?.owners, [{ kind: 'network', id: '0b7c4f8e-5a47-4d6b-9a2c-1f3e5d7c9b11' }]);
+  });
+
   it('reports a flow and a rule deleted by hand as missing, a flow added by hand as extra', async () => {
     const view = havanaExplainView({
       flows: (bridge, flows) =>

@@ -4,6 +4,7 @@
  * addresses and static routes inside the agent's namespaces, its floating IPs and the dnsmasq
  * of each network it serves (process and host reservations), each against the plan.
  */
+import { basename } from 'node:path';
 import type { HostItem, ItemStatus } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { ExplainView } from '../host-view.js';
@@ -180,6 +181,21 @@ async function routeItems(view: ExplainView): Promise<HostItem[]> {
 
 async function dnsmasqItems(view: ExplainView): Promise<HostItem[]> {
   const out: HostItem[] = [];
+  const planned = new Set(view.plan.dnsmasq.map((d) => d.dir));
+  for (const dir of await view.dnsmasqDirs()) {
+    const running = planned.has(dir) ? null : await view.dnsmasq(dir);
+    if (!running) continue;
+    // A DHCP server still running for a network the host no longer serves (the next full resync stops it).
+    const net: ObjectRef = { kind: 'network', id: basename(dir) };
+    out.push({
+      section: 'process',
+      where: `dhcp state ${dir}`,
+      text: `dnsmasq pid ${running.pid} for network ${basename(dir)}`,
+      says: `DHCP server of ${view.labels.label(net)}, which this host no longer serves`,
+      owners: [net],
+      status: 'stale',
+    });
+  }
   for (const d of view.plan.dnsmasq) {
     const net: ObjectRef = { kind: 'network', id: d.networkId };
     const running = await view.dnsmasq(d.dir);

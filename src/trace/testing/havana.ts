@@ -289,5 +289,6 @@ export function havanaExplainView(
     routes: async () => [],
     file: async () => null,
     dnsmasq: async () => null,
+    dnsmasqDirs: async () => [],
   };
 }

@@ -204,6 +204,34 @@ for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
       );
     });
 
+    if (scenario === 'havana.yaml') {
+      it('adds an instance that gets its lease and reaches its peer, removes it, and runs commands on a node', () => {
+        const made = quark([
+          'lab',
+          'instance',
+          'create',
+          '--lab',
+          name,
+          '--name',
+          'vm9',
+          '--project',
+          'test1',
+          '--network',
+          'test1-net',
+          '--node',
+          'compute',
+        ]);
+        assert.equal(made.status, 0, made.out);
+        assert.match(made.out, /instance vm9 on compute: 10\.0\.0\.\d+ \(lease ip=/);
+        const ping = quark(['lab', 'exec', 'vm9', '--lab', name, '--', 'ping', '-c', '1', '-W', '2', '10.0.0.1']);
+        assert.equal(ping.status, 0, ping.out);
+        assert.equal(quark(['lab', 'instance', 'delete', '--lab', name, 'vm9']).status, 0);
+        const node = quark(['lab', 'exec', 'compute', '--lab', name, '--', 'ip', 'netns', 'list']);
+        assert.equal(node.status, 0, node.out);
+        assert.ok(!node.out.includes('vm9') && node.out.includes('vm2'), node.out);
+      });
+    }
+
     it('lab status shows every instance ACTIVE, and lab down leaves nothing behind', () => {
       const status = quark(['lab', 'status', name]);
       assert.equal(status.status, 0, status.out);

@@ -94,7 +94,7 @@ export function registerLabCommand(program: Command): void {
       } else if (!opts.force) {
         throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);
       }
-      const removed = await forceDown(name);
+      const removed = await forceDown(name, dir);
       process.stdout.write(`lab '${name}' is down${removed.length ? ` (also removed: ${removed.join(', ')})` : ''}\n`);
     });
 

@@ -7,7 +7,6 @@
  */
 import type { AgentQuery, FeedChange, FeedKind, FeedMessage, FeedRecord } from '../../model/feed.js';
 import { FEED_KINDS } from '../../model/feed.js';
-import type { ObjectRef } from '../../model/trace.js';
 import type { Commit, Store } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import { type ScopeRequest, type ScopeRoots, inScope, sameRoots, scopeRecords, scopeRoots } from './scope.js';
@@ -190,15 +189,9 @@ export class FeedHub {
     return true;
   }
 
-  /**
-   * Hosts with a connected feed; with `holding`, only those whose scope holds one of these
-   * objects (an agent builds everything on its host from its scope, so the others have nothing
-   * of them but leftovers, which `explain host` shows).
-   */
-  connectedHosts(holding?: readonly ObjectRef[]): string[] {
-    return [...this.sessions.values()]
-      .filter((s) => s.writer !== null && (!holding || holding.some((r) => s.sent.has(`${r.kind} ${r.id}`))))
-      .map((s) => s.host);
+  /** Hosts with a connected feed. */
+  connectedHosts(): string[] {
+    return [...this.sessions.values()].filter((s) => s.writer !== null).map((s) => s.host);
   }
 
   close(): void {

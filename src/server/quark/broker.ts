@@ -7,7 +7,6 @@
  */
 import type { AgentQuery, QueryAnswer } from '../../model/feed.js';
 import { QuarkError } from '../../model/errors.js';
-import type { ObjectRef } from '../../model/trace.js';
 import type { FeedHub } from '../feed/hub.js';
 
 interface Pending {
@@ -19,8 +18,8 @@ interface Pending {
 
 /** What explain and trace need from the relay (tests give them agents in-process). */
 export interface AgentAsker {
-  /** Hosts whose agents can be asked now; with `holding`, those whose feed scope holds one of these objects. */
-  hosts(holding?: readonly ObjectRef[]): string[];
+  /** Hosts whose agents can be asked now. */
+  hosts(): string[];
   ask<T>(host: string, query: AgentQuery): Promise<T>;
 }
 
@@ -33,8 +32,9 @@ export class QueryBroker implements AgentAsker {
     private readonly timeoutMs: number,
   ) {}
 
-  hosts(holding?: readonly ObjectRef[]): string[] {
-    return this.hub.connectedHosts(holding).sort();
+  /** Hosts whose agents can be asked now. */
+  hosts(): string[] {
+    return this.hub.connectedHosts().sort();
   }
 
   ask<T>(host: string, query: AgentQuery): Promise<T> {

@@ -3,9 +3,7 @@
  * their hosts have for an API object (or everything a host has), and names what they found.
  * The object decides which objects' items count: a port brings its network (local VLAN,
  * tunnels) and its security groups; a network its subnets and ports; a router its ports and
- * floating IPs. The agents whose feed scope holds one of those objects are asked (the others
- * have nothing of it to show but leftovers, which `explain host` lists); hosts with nothing to
- * show are left out.
+ * floating IPs. Every connected agent is asked; hosts with nothing to show are left out.
  */
 import type { Explanation, HostExplanation, HostItem } from '../../model/explain.js';
 import { type ErrorCode, QuarkError } from '../../model/errors.js';
@@ -118,10 +116,10 @@ export async function explainObject(broker: AgentAsker, view: ReadView, kind: Ex
   const started = performance.now();
   const found = findObject(view, kind, key);
   const subject = { kind, id: found.id, label: new Names(view).label({ kind, id: found.id }) };
-  const related = relatedRefs(view, kind, found.id);
-  const refs = related.map(refKey);
-  const hosts = broker.hosts(related);
-  // Every agent whose scope holds the object is asked; one that fails leaves a gap, named, not an error.
+  const refs = relatedRefs(view, kind, found.id).map(refKey);
+  // Every connected agent is asked, also those whose scope no longer holds the object: a host it
+  // left (a router moved, a port unbound) is where leftovers are. One that fails leaves a gap, named.
+  const hosts = broker.hosts();
   const settled = await Promise.allSettled(hosts.map((h) => broker.ask<HostExplanation>(h, { kind: 'explain', refs })));
   const answered: HostExplanation[] = [];
   const unanswered: { host: string; reason: string }[] = [];

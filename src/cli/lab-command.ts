@@ -19,7 +19,15 @@ import { labExtra, labUp } from '../lab/up.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEFAULT_SCENARIO = join(ROOT, 'scenarios', 'havana.yaml');
-const labDir = (name: string) => join('/run/quark/lab', name);
+/**
+ * A lab's directory. The name prefixes every namespace, link and process path the lab makes, and
+ * `lab down --force` removes by it, so it must be a plain word (and short enough for device names).
+ */
+function labDir(name: string): string {
+  if (!/^[a-z][a-z0-9]{0,9}$/.test(name))
+    throw new Error(`lab name '${name}': a lower-case letter, then up to 9 lower-case letters or digits`);
+  return join('/run/quark/lab', name);
+}
 
 function requireRoot(): void {
   if (process.platform !== 'linux')

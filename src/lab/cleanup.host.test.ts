@@ -15,7 +15,8 @@ describe('forceDown()', { skip: !isRoot() && 'needs root' }, () => {
     mkdirSync(dir);
     // Stands for the controller's `quark server --db <dir>/quark.db`, in the root namespace.
     const server = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', `${dir}/quark.db`], { stdio: 'ignore' });
-    const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
+    // Only mentions the directory (as `grep`, `tail` or an editor might): left alone.
+    const stranger = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', `see ${dir}/server.log`], { stdio: 'ignore' });
     try {
       const exited = new Promise((r) => server.once('exit', r));
       const removed = await forceDown(prefix, dir);

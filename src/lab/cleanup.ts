@@ -5,10 +5,10 @@
  * root namespace and its directory. It finds them by prefix, directory and namespace identity,
  * never by process name.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { deleteLinks, listLinks, listNetns } from '../dataplane/drivers/ip.js';
 import { deleteNetns } from '../dataplane/drivers/ip.js';
-import { netnsInode, ownedByLab, processesInNetns, stopPid } from './processes.js';
+import { netnsInode, processesInNetns, stopPid } from './processes.js';
 
 function mountInode(pid: number): number | null {
   return netnsInode(`/proc/${pid}/ns/mnt`);
@@ -24,11 +24,38 @@ function processesInMountNs(inodes: ReadonlySet<number>): number[] {
   return out;
 }
 
-/** Processes of the root namespace whose command line names a path in the lab's directory (its server). */
+/** This process and its ancestors (the shell that ran `quark lab down`…): never stopped. */
+function ownLineage(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid); ) {
+    out.add(pid);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Processes with an argument that is a path in the lab's directory (`--db <dir>/quark.db`,
+ * `--pidfile=<dir>/…`): the controller's server, in the root namespace. An argument merely
+ * mentioning it (`grep <dir>`) is not enough.
+ */
 function processesUsing(dir: string): number[] {
+  const root = `${dir.replace(/\/+$/, '')}/`;
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
-    if (/^\d+$/.test(name) && ownedByLab(Number(name), `${dir.replace(/\/+$/, '')}/`)) out.push(Number(name));
+    if (!/^\d+$/.test(name)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.some((a) => a.startsWith(root) || a.slice(a.indexOf('=') + 1).startsWith(root))) out.push(Number(name));
   }
   return out;
 }
@@ -46,7 +73,7 @@ export async function forceDown(prefix: string, dir?: string): Promise<string[]>
   const ownMount = mountInode(process.pid);
   const mountInodes = new Set(inNet.map(mountInode).filter((i): i is number => i !== null && i !== ownMount));
   const pids = new Set([...inNet, ...processesInMountNs(mountInodes), ...(dir ? processesUsing(dir) : [])]);
-  pids.delete(process.pid);
+  for (const own of ownLineage()) pids.delete(own);
   await Promise.all([...pids].map((p) => stopPid(p, 2000)));
   for (const p of pids) removed.push(`process ${p}`);
   for (const n of namespaces) {

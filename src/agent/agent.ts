@@ -23,7 +23,7 @@ import {
   waitForCurCfg,
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
-import { factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
+import { OWNED, factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
 import { type DnsmasqReport, dnsmasqReportChanged, emptyDnsmasqReport } from '../dataplane/drivers/dnsmasq.js';
 import type { AgentQuery, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
@@ -253,12 +253,13 @@ export class HostAgent {
     const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
     this.knownTunnels = tunnels;
     if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
-    await this.vswitchdApplied(ovs, ovsResult.nextCfg);
-    await this.ports.report(plan.portStates, (id) => this.replica.ports.get(id)?.status, this.vifSeen);
     this.lastPlan = plan;
     const portChanges = await this.syncDhcpPorts(full);
     await binding;
     await this.l3?.afterApply(plan, this.replica);
+    const statusChanges = this.ports.changes(plan.portStates, (id) => this.replica.ports.get(id)?.status, this.vifSeen);
+    if (statusChanges.up.length > 0) await this.vswitchdApplied(ovs, ovsResult.nextCfg);
+    await this.ports.send(statusChanges, this.vifSeen);
     return {
       ovsdb: ovsResult.changed,
       flowBridges,
@@ -281,10 +282,11 @@ export class HostAgent {
     });
   }
 
-  /** When each newly plugged VIF appeared (by port id), until its port is reported ACTIVE. */
+  /** When each newly plugged instance VIF appeared (by port id), until its port is reported ACTIVE. */
   private noteVif(e: InterfaceEvent): void {
     const port = e.interface.externalIds['iface-id'];
-    if (!port) return;
+    // The agent's own router and DHCP ports are not instances' VIFs.
+    if (!port || e.interface.externalIds[OWNED] === 'true') return;
     if (e.kind === 'removed') this.vifSeen.delete(port);
     else if (e.kind === 'added' || !e.previous.externalIds['iface-id']) this.vifSeen.set(port, performance.now());
   }
@@ -326,7 +328,6 @@ export class HostAgent {
     }
     if (message.type === 'snapshot') {
       this.replica.replace(message.records, message.revision, message.dhcpNetworks);
-      this.ports.reset();
       this.dhcpPorts?.reset();
       this.l3?.reset();
       this.schedule(true);

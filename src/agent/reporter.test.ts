@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COMPUTE } from '../trace/testing/havana.js';
-import { agentReports } from './reporter.js';
+import type { QuarkClient } from '../client/client.js';
+import { PortStatusReporter, agentReports } from './reporter.js';
 
 describe('agentReports', () => {
   const counters = () => ({ l2: { devices: 3 }, dhcp: {}, l3: {} });
@@ -17,5 +18,28 @@ describe('agentReports', () => {
     assert.equal(l2?.configurations.firewall_driver, 'iptables_hybrid');
     const [noop] = agentReports({ settings: { ...COMPUTE, firewallDriver: 'noop' }, roles: ['l2'], counters }, false);
     assert.equal(noop?.configurations.firewall_driver, 'noop');
+  });
+});
+
+describe('PortStatusReporter.changes', () => {
+  it('reports what differs from the server, and keeps plug times only for ports about to go ACTIVE', () => {
+    const reporter = new PortStatusReporter({} as QuarkClient, 'compute1', { info: () => undefined } as never);
+    const plugged = new Map([
+      ['new', 1],
+      ['admin-down', 2],
+      ['already-active', 3],
+    ]);
+    const states = new Map<string, 'ACTIVE' | 'DOWN'>([
+      ['new', 'ACTIVE'],
+      ['admin-down', 'DOWN'],
+      ['already-active', 'ACTIVE'],
+      ['lost', 'DOWN'],
+    ]);
+    const server: Record<string, string> = { new: 'DOWN', 'admin-down': 'DOWN', 'already-active': 'ACTIVE', lost: 'ACTIVE' };
+    assert.deepEqual(
+      reporter.changes(states, (id) => server[id], plugged),
+      { up: ['new'], down: ['lost'] },
+    );
+    assert.deepEqual([...plugged.keys()], ['new']);
   });
 });

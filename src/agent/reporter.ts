@@ -69,51 +69,51 @@ export async function sendReports(client: QuarkClient, reports: readonly AgentRe
   for (const agent of reports) await client.post('/v2.0/quark/agents/report', { agent });
 }
 
-/** Remembers what was reported and sends only changes in port status. */
-export class PortStatusReporter {
-  private reported = new Map<string, 'ACTIVE' | 'DOWN'>();
+/** The ports whose status the server has otherwise than the host. */
+export interface PortStatusChanges {
+  readonly up: readonly string[];
+  readonly down: readonly string[];
+}
 
+/** Sends the changes in port status, judged against the server's status in the agent's replica. */
+export class PortStatusReporter {
   constructor(
     private readonly client: QuarkClient,
     private readonly host: string,
     private readonly log: Logger,
   ) {}
 
-  /** Forget what was reported (after a snapshot: the server may have changed things meanwhile). */
-  reset(): void {
-    this.reported.clear();
-  }
-
   /**
-   * Reports what changed. `plugged` holds when newly plugged VIFs appeared (performance.now());
-   * the ones reported ACTIVE now are sent as `wired_ms` (the server's plug-to-ACTIVE metric) and
-   * taken out of it.
+   * What to report. `plugged` holds when newly plugged VIFs appeared (performance.now()); a port
+   * the server already has ACTIVE, or that the host holds DOWN with its VIF there (admin down),
+   * gives no plug-to-ACTIVE figure, so its entry goes.
    */
-  async report(
+  changes(
     states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,
     serverStatus: (id: string) => string | undefined,
-    plugged: Map<string, number> = new Map(),
-  ): Promise<void> {
+    plugged: Map<string, number>,
+  ): PortStatusChanges {
     const up: string[] = [];
     const down: string[] = [];
     for (const [id, state] of states) {
+      if (state === 'DOWN') plugged.delete(id);
       if (serverStatus(id) === state) {
-        // Nothing to report (a VIF plugged again for a port still ACTIVE gives no figure).
-        this.reported.set(id, state);
-        if (state === 'ACTIVE') plugged.delete(id);
+        plugged.delete(id);
         continue;
       }
       (state === 'ACTIVE' ? up : down).push(id);
     }
+    return { up, down };
+  }
+
+  /** Sends them; the ports going ACTIVE carry `wired_ms` (the server's plug-to-ACTIVE metric). */
+  async send(changes: PortStatusChanges, plugged: Map<string, number>): Promise<void> {
+    const { up, down } = changes;
     if (up.length === 0 && down.length === 0) return;
     const now = performance.now();
     const wired = Object.fromEntries(up.filter((id) => plugged.has(id)).map((id) => [id, Math.round(now - plugged.get(id)!)]));
     await this.client.post('/v2.0/quark/ports/status', { host: this.host, up, down, wired_ms: wired });
-    for (const id of up) {
-      this.reported.set(id, 'ACTIVE');
-      plugged.delete(id);
-    }
-    for (const id of down) this.reported.set(id, 'DOWN');
+    for (const id of up) plugged.delete(id);
     this.log.info({ up: up.length, down: down.length }, 'reported port status');
   }
 }

@@ -182,6 +182,8 @@ describe('agent feed', () => {
     assert.equal(bad.status, 400);
     assert.equal((await s.get(`/v2.0/ports/${port.id}`)).port.status, 'DOWN', 'a refused report changes nothing');
     await s.request('POST', '/v2.0/quark/ports/status', { host: 'compute7', up: [port.id], wired_ms: { [port.id]: 42 } });
+    // A retried report changes no status and counts nothing more.
+    await s.request('POST', '/v2.0/quark/ports/status', { host: 'compute7', up: [port.id], wired_ms: { [port.id]: 43 } });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     assert.match(metrics, /^quark_port_wiring_seconds_count\{host="compute7"\} 1$/m);
     assert.match(metrics, /^quark_port_wiring_seconds_bucket\{le="0\.05",host="compute7"\} 1$/m);

@@ -127,12 +127,13 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const body = (request.body ?? {}) as Record<string, unknown>;
     const report: PortStatusReport = { host: text(body.host, 'host'), up: ids(body.up, 'up'), down: ids(body.down, 'down') };
     const wired = wiredMs(body.wired_ms);
-    const changed = await deps.store.write((tx) => recordPortStatus(tx, report));
-    for (const id of report.up) {
+    const { activated, deactivated } = await deps.store.write((tx) => recordPortStatus(tx, report));
+    // Only ports this report turned ACTIVE: a retried report, or one about another host's port, counts nothing.
+    for (const id of activated) {
       const ms = wired[id];
       if (ms !== undefined) deps.metrics.portWiring.observe({ host: report.host }, ms / 1000);
     }
-    return { changed };
+    return { changed: activated.length + deactivated.length };
   });
 
   app.post('/v2.0/quark/floatingips/status', async (request) => {

@@ -29,19 +29,15 @@ export function recordAgentReport(tx: WriteTx, services: Services, report: Agent
 }
 
 /** Sets ACTIVE/DOWN on the reported ports of the host; others' ports and unknown ids are ignored. */
-export function recordPortStatus(tx: WriteTx, report: PortStatusReport): number {
-  let changed = 0;
-  const apply = (ids: readonly string[], status: 'ACTIVE' | 'DOWN') => {
-    for (const id of ids) {
+export function recordPortStatus(tx: WriteTx, report: PortStatusReport): { activated: string[]; deactivated: string[] } {
+  const apply = (ids: readonly string[], status: 'ACTIVE' | 'DOWN') =>
+    ids.filter((id) => {
       const port = tx.get('port', id);
-      if (!port || port['binding:host_id'] !== report.host || port.status === status) continue;
+      if (!port || port['binding:host_id'] !== report.host || port.status === status) return false;
       tx.put('port', { ...port, status });
-      changed++;
-    }
-  };
-  apply(report.up, 'ACTIVE');
-  apply(report.down, 'DOWN');
-  return changed;
+      return true;
+    });
+  return { activated: apply(report.up, 'ACTIVE'), deactivated: apply(report.down, 'DOWN') };
 }
 
 /**

@@ -44,7 +44,8 @@ export interface ApplyResult {
   readonly nextCfg: number | undefined;
   /**
    * Interfaces of this change that ovs-vswitchd could not create (its `error` column, ofport -1),
-   * known only after a wait. ovs-vsctl prints these as "Error detected while setting up …".
+   * known only after a wait (always empty with `'later'`). ovs-vsctl prints these as "Error
+   * detected while setting up …".
    */
   readonly interfaceProblems: readonly InterfaceProblem[];
   /** Transactions sent: more than one when another writer won a race and the change was re-planned. */

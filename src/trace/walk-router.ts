@@ -87,10 +87,14 @@ export async function enterNamespace(view: HostView, into: ServicePortItem, p: T
       // The intent forwards this address to a port, the namespace keeps it: its DNAT rule is gone.
       evidence.push({ text: `${routeText}: local`, says: `${dst} is an address of the router itself`, refs: [owner] });
       const fip = `floating IP ${dst} (${floating.id.slice(0, 8)})`;
+      const planned = view.plan.floatingIps.some((f) => f.netns === netns && f.floatingIpAddress === dst);
+      const why = planned
+        ? "the agent's plan has the rule, so the host has drifted"
+        : "the agent's plan does not have it yet (the association is newer than its last pass)";
       const cause: DropCause = {
         code: 'missing-nat',
         refs: [owner, { kind: 'floatingip', id: floating.id }],
-        says: `${who} has no DNAT rule for ${fip} (to ${floating.fixed_ip_address}): the router answers it itself; the agent's plan has the rule, so the host has drifted (quark explain floatingip ${dst})`,
+        says: `${who} has no DNAT rule for ${fip} (to ${floating.fixed_ip_address}): the router answers it itself; ${why} (quark explain floatingip ${dst})`,
       };
       return { kind: 'dropped', hop: hop(cause.says, 'drop', evidence), cause };
     }

@@ -239,7 +239,7 @@ function writeTags(
     const before = record.tags ?? [];
     const tags = change([...before]);
     // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.
-    if (tags.length === before.length && tags.every((t) => before.includes(t))) return before;
+    if (tags.length === before.length && tags.every((t) => before.includes(t))) return tags;
     return (tx.put(h.kind, { ...record, tags } as never) as AnyRecord).tags ?? [];
   });
 }

@@ -147,7 +147,7 @@ async function probe(
   }
   const r = await broker.ask<ProbeResult>(from.port['binding:host_id'], { kind: 'probe', portId: from.port.id, packet: p });
   const meant = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : p.dst;
-  const itself = from.port.fixed_ips.some((f) => f.ip_address === p.dst) && !(to.kind === 'port' && to.port.id === from.port.id);
+  const itself = from.port.fixed_ips.some((f) => f.ip_address === p.dst);
   if (r.answered && itself) {
     // The instance answers its own address without sending anything (tenants reuse addresses).
     return {

@@ -297,13 +297,18 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
   });
 
   it('keeps forwarding while the network node agent is killed and restarted', async () => {
-    const ping = t.lab.exec('compute1', ['ping', '-c', '300', '-i', '0.01', '-W', '1', '203.0.113.1'], 'vm1');
+    // 5 s of pings: the restarted agent's first full pass ends well before the last one, so a
+    // reply is never cut off by ping's own final wait.
+    const ping = t.lab.exec('compute1', ['ping', '-c', '500', '-i', '0.01', '-W', '1', '203.0.113.1'], 'vm1');
     await new Promise((r) => setTimeout(r, 300));
     await t.lab.stopAgent('network', 'SIGKILL');
     t.lab.startAgent('network');
-    const result = received((await ping).stdout);
-    assert.equal(result.sent, 300);
-    assert.equal(result.received, 300, `lost ${result.sent - result.received} of ${result.sent}`);
+    const out = (await ping).stdout;
+    const result = received(out);
+    const answered = new Set([...out.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1])));
+    const missing = Array.from({ length: result.sent }, (_, i) => i + 1).filter((seq) => !answered.has(seq));
+    assert.equal(result.sent, 500);
+    assert.equal(result.received, 500, `lost ${result.sent - result.received} of ${result.sent}: icmp_seq ${missing.join(', ')}`);
     await t.until(
       'the network node agent synced again',
       async () => (await agentStatus(t, 'network').catch(() => null))?.synced === true,

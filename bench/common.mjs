@@ -1,9 +1,8 @@
 // Helpers the lab benchmarks share: options, percentiles, how busy the machine was, background
-// processes inside lab namespaces, the agent's status socket and the result file.
+// processes inside lab namespaces and the result file.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../', import.meta.url));
@@ -157,26 +156,6 @@ export function background(argv) {
       return { ...r, stdout, stderr };
     },
   };
-}
-
-/** A request to the agent's status socket on a lab node (GET /status, POST /resync). */
-export function agentStatus(t, node, method = 'GET', path = '/status') {
-  const socketPath = join(t.lab.node(node).handle.dir, 'state', 'agent.sock');
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** Per-reply RTTs and the sequence numbers that never got a reply (up to the last one answered). */

@@ -15,12 +15,11 @@
 //   node bench/l3/l3-bench.mjs latency [--changes 20]
 //   node bench/l3/l3-bench.mjs converge [--routers 100] [--fips 10]
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { inNodeNetns } from '../../dist/lab/node.js';
-import { testLab } from '../../dist/testing/lab-harness.js';
+import { agentStatus, testLab } from '../../dist/testing/lab-harness.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -44,19 +43,6 @@ const t = await testLab({
   tunnelType: 'gre',
   server: unlimited,
 });
-
-function agentStatus(node, path = '/status', method = 'GET') {
-  const socketPath = join(t.lab.node(node).handle.dir, 'state', 'agent.sock');
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(JSON.parse(body)));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** `ping -D` until stopped; resolves with the epoch ms of the first reply. */
 function firstReply(argv) {
@@ -193,7 +179,7 @@ async function converge(routers, fips) {
   console.log(`created ${routers} routers with ${fips} floating IPs each in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const all = routers * fips;
   const converged = async () => {
-    const s = await agentStatus('network').catch(() => null);
+    const s = await agentStatus(t, 'network').catch(() => null);
     return (
       s?.synced && s.last && !s.last.error && t.store.view.all('floatingip').filter((f) => f.status === 'ACTIVE').length === all
     );
@@ -217,7 +203,7 @@ async function converge(routers, fips) {
     await t.until(
       'the restarted agent to finish its first full pass',
       async () => {
-        const s = await agentStatus('network').catch(() => null);
+        const s = await agentStatus(t, 'network').catch(() => null);
         return s !== null && Object.keys(s.ports).length > 0 && !s.last?.error;
       },
       600_000,

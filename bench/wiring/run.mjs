@@ -35,7 +35,6 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  agentStatus,
   background,
   environment,
   machineLoad,
@@ -49,7 +48,7 @@ import {
   writeResult,
 } from '../common.mjs';
 
-const { testLab } = await import(join(root, 'dist', 'testing', 'lab-harness.js'));
+const { agentStatus, testLab } = await import(join(root, 'dist', 'testing', 'lab-harness.js'));
 const { inNode, inNodeNetns, nodeRun } = await import(join(root, 'dist', 'lab', 'node.js'));
 const { run } = await import(join(root, 'dist', 'dataplane', 'drivers', 'exec.js'));
 const { qvbDevice, qvoDevice } = await import(join(root, 'dist', 'model', 'names.js'));
@@ -171,7 +170,7 @@ async function wiringBench(t, network) {
   }
   await ovsdb.stop();
   const since = Date.now();
-  await agentStatus(t, 'compute1', 'POST', '/resync');
+  await agentStatus(t, 'compute1', '/resync', 'POST');
   const resync = await fullPassSince(t, 'compute1', since);
   const all = Object.values(samples).flat();
   const figures = (xs) => ({
@@ -308,7 +307,7 @@ async function resyncBench(t, network, n) {
   );
   process.stderr.write(`vm-a reaches vm-b after ${round(performance.now() - reach)} ms\n`);
   // Let the passes the plugging caused finish, so the resyncs below run on a quiet agent.
-  await agentStatus(t, 'compute1', 'POST', '/resync');
+  await agentStatus(t, 'compute1', '/resync', 'POST');
   const ping = background(
     inNodeNetns(t.lab.node('compute1').handle, 'vm-a', ['ping', '-i', '0.01', '-W', '1', b.fixed_ips[0].ip_address]),
   );
@@ -324,7 +323,7 @@ async function resyncBench(t, network, n) {
       mark('POST /resync');
       const since = Date.now();
       const posted = performance.now();
-      await agentStatus(t, 'compute1', 'POST', '/resync');
+      await agentStatus(t, 'compute1', '/resync', 'POST');
       const wall = performance.now() - posted;
       const pass = await fullPassSince(t, 'compute1', since);
       mark('resync settled', { full_pass_ms: pass.ms });
@@ -343,7 +342,7 @@ async function resyncBench(t, network, n) {
     const settled = performance.now() - started;
     await sleep(500);
     const since = Date.now();
-    await agentStatus(t, 'compute1', 'POST', '/resync');
+    await agentStatus(t, 'compute1', '/resync', 'POST');
     const after = await fullPassSince(t, 'compute1', since);
     mark('resync after restart done', { ms: after.ms });
     await sleep(1000);

@@ -1,30 +1,7 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Network, Port } from '../model/resources.js';
-import { type TestLab, testLab } from '../testing/lab-harness.js';
-import type { AgentStatus } from './agent.js';
-
-/** POSTs to or GETs from an agent's status socket. */
-function agentStatus(t: TestLab, node: string, path = '/status', method = 'GET'): Promise<AgentStatus> {
-  const socketPath = join(t.lab.node(node).handle.dir, 'state', 'agent.sock');
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(JSON.parse(body) as AgentStatus));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Packet loss of `ping` output: transmitted and received counts. */
-function loss(stdout: string): { sent: number; received: number } {
-  const m = /(\d+) packets transmitted, (\d+) received/.exec(stdout);
-  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
-}
+import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
 
 async function network(t: TestLab, project: string, cidr = '10.0.0.0/24'): Promise<Network> {
   const { network: net } = await t.api.post<{ network: Network }>('/v2.0/networks', {
@@ -63,7 +40,7 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
         () => t.store.view.get('port', vm1.id)?.status === 'ACTIVE' && t.store.view.get('port', vm2.id)?.status === 'ACTIVE',
       );
       const ping = await t.lab.exec('compute1', ['ping', '-c', '3', '-i', '0.2', '-W', '2', ipOf(vm2)], 'vm1');
-      assert.equal(loss(ping.stdout).received, 3);
+      assert.equal(pingCounts(ping.stdout).received, 3);
       const metrics = await (await fetch(`${t.lab.serverUrl}/metrics`)).text();
       for (const host of ['compute1', 'compute2'])
         assert.match(
@@ -96,7 +73,7 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
       });
       await t.until('vm4 ACTIVE', () => t.store.view.get('port', peer.id)?.status === 'ACTIVE');
       const ping = await t.lab.exec('compute2', ['ping', '-c', '3', '-i', '0.2', '-W', '2', '10.0.0.50'], 'vm4');
-      assert.equal(loss(ping.stdout).received, 3);
+      assert.equal(pingCounts(ping.stdout).received, 3);
     });
 
     it('loses no packet while the agent is killed and restarted, or while the server restarts', async () => {
@@ -106,7 +83,7 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
       t.lab.startAgent('compute1');
       await new Promise((r) => setTimeout(r, 1500));
       await t.restartServer();
-      const result = loss((await ping).stdout);
+      const result = pingCounts((await ping).stdout);
       assert.equal(result.sent, 500);
       assert.equal(result.received, 500, `lost ${result.sent - result.received} of ${result.sent}`);
       await t.until(

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -10,29 +9,10 @@ import { inNodeNetns } from '../lab/node.js';
 import { parseLeaseFile, udhcpcArgv, writeUdhcpcHook } from '../lab/udhcpc-script.js';
 import { routerNamespace, tapDevice } from '../model/names.js';
 import type { Agent, FloatingIp, Network, Port, Router } from '../model/resources.js';
-import { type TestLab, testLab } from '../testing/lab-harness.js';
-import type { AgentStatus } from './agent.js';
+import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
 
 const PROBE = fileURLToPath(new URL('../testing/tcp-probe.js', import.meta.url));
 const PORT = '7777';
-
-function agentStatus(t: TestLab, node: string, path = '/status', method = 'GET'): Promise<AgentStatus> {
-  const socketPath = join(t.lab.node(node).handle.dir, 'state', 'agent.sock');
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(JSON.parse(body) as AgentStatus));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function received(stdout: string): { sent: number; received: number } {
-  const m = /(\d+) packets transmitted, (\d+) received/.exec(stdout);
-  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
-}
 
 /** A process the test started; its output lines are collected; stopped by pid. */
 class Proc {
@@ -304,7 +284,7 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
     await t.lab.stopAgent('network', 'SIGKILL');
     t.lab.startAgent('network');
     const out = (await ping).stdout;
-    const result = received(out);
+    const result = pingCounts(out);
     const answered = new Set([...out.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1])));
     const missing = Array.from({ length: result.sent }, (_, i) => i + 1).filter((seq) => !answered.has(seq));
     assert.equal(result.sent, 500);

@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inNodeNetns } from '../lab/node.js';
 import { spawnDetached, stopPid } from '../lab/processes.js';
 import type { Network, Port, SecurityGroup, SecurityGroupRule } from '../model/resources.js';
-import { type TestLab, testLab } from '../testing/lab-harness.js';
-import type { AgentStatus } from './agent.js';
+import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
 
 // Security groups between instances on two emulated compute nodes, with real traffic through
 // the hybrid plug's qbr, iptables, ipsets and conntrack.
 
-function agentStatus(t: TestLab, node: string, path = '/status', method = 'GET'): Promise<AgentStatus> {
-  const socketPath = join(t.lab.node(node).handle.dir, 'state', 'agent.sock');
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(JSON.parse(body) as AgentStatus));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
-
-function received(stdout: string): { sent: number; received: number } {
-  const m = /(\d+) packets transmitted, (\d+) received/.exec(stdout);
-  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
-}
 
 describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
   let t: TestLab;
@@ -270,7 +250,7 @@ describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
     t.lab.startAgent('compute1');
     await t.lab.stopAgent('compute2');
     t.lab.startAgent('compute2');
-    const result = received((await ping).stdout);
+    const result = pingCounts((await ping).stdout);
     assert.equal(result.sent, 400);
     assert.equal(result.received, 400, `lost ${result.sent - result.received} of ${result.sent}`);
     for (const node of ['compute1', 'compute2']) {

@@ -7,7 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
+import type { AgentStatus } from '../agent/agent.js';
+import { statusSocket } from '../agent/status-server.js';
 import { QuarkClient } from '../client/client.js';
 import { loadConfig } from '../model/config.js';
 import type { TunnelType } from '../model/names.js';
@@ -34,6 +37,32 @@ export interface TestLab {
   /** Restarts the in-process server on the same address and store file. */
   restartServer(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A request to the status socket of a lab node's agent (`GET /status`, `POST /resync`). */
+export function agentStatus(t: TestLab, node: string, path = '/status', method = 'GET'): Promise<AgentStatus> {
+  const socketPath = statusSocket(join(t.lab.node(node).handle.dir, 'state'));
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as AgentStatus);
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The summary line of `ping` output: packets transmitted and received. */
+export function pingCounts(stdout: string): { sent: number; received: number } {
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(stdout);
+  return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0) };
 }
 
 export interface TestLabOptions {

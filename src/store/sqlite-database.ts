@@ -3,15 +3,41 @@
  * the feed's change log reads) and by the synchronous session (sqlite-writer.ts) that every
  * write transaction runs on.
  */
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { QuarkError } from '../model/errors.js';
 import type { OpenedDatabase, StoreTimeouts, Tables } from './database.js';
 import { SqliteWriter } from './sqlite-writer.js';
 
+/**
+ * The file opened in WAL mode, or an error that names it and says why: SQLite itself only says
+ * "unable to open database file", so a directory that cannot be written (a read-only disk, its
+ * permissions) is named as the reason.
+ */
+function open(file: string): SQLite.Database {
+  try {
+    const database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    return database;
+  } catch (e) {
+    const error = e as Error & { code?: string };
+    let why = `${error.message}${error.code ? ` (${error.code})` : ''}`;
+    if (file !== ':memory:') {
+      try {
+        accessSync(dirname(file), constants.W_OK);
+      } catch (access) {
+        why += `; its directory cannot be written: ${(access as Error).message}`;
+      }
+    }
+    throw new QuarkError('StoreFailure', `cannot open the SQLite database ${file}: ${why}`, { cause: e });
+  }
+}
+
 export function openSqlite(path: string, timeouts: StoreTimeouts): OpenedDatabase {
   const file = path.startsWith('sqlite:') ? path.slice('sqlite:'.length) : path;
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
+  const database = open(file);
   // WAL + NORMAL: a commit survives a process crash; only an OS crash can lose the last ones.
   database.pragma('synchronous = NORMAL');
   // better-sqlite3 waits for a lock held by another process on the event loop's thread: keep

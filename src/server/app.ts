@@ -166,6 +166,9 @@ export function httpServerOptions(config: ServerConfig): ServerOptions {
     keepAliveTimeout: config.keepAliveTimeout * 1000,
     // How often Node looks for requests past these timeouts (its default is 30 s).
     connectionsCheckingInterval: 1000,
+    // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; identifyCallers
+    // refuses it with a NeutronError instead.
+    requireHostHeader: false,
   };
 }
 
@@ -192,6 +195,9 @@ function identifyCallers(app: FastifyInstance, store: Store, authenticator: Auth
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request, reply) => {
     const url = request.routeOptions.url;
+    if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+      throw new QuarkError('HTTPBadRequest', 'An HTTP/1.1 request needs a Host header.');
+    }
     if (closing) {
       reply.header('connection', 'close');
       throw serviceUnavailable();

@@ -120,6 +120,7 @@ describe('limits and malformed requests', () => {
   it("what Node's parser refuses gets a NeutronError body too: a malformed request line, headers too large, a request too slow", async () => {
     const cases = [
       { request: 'GARBAGE\r\n\r\n', status: 400, type: 'HTTPBadRequest' },
+      { request: 'GET /v2.0/networks HTTP/1.1\r\n\r\n', status: 400, type: 'HTTPBadRequest' },
       { request: 'G@T /v2.0/networks HTTP/1.1\r\nHost: x\r\n\r\n', status: 400, type: 'HTTPBadRequest' },
       {
         request: `GET /v2.0/networks?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,

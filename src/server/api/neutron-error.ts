@@ -96,8 +96,12 @@ export function logFailure(
   }
 }
 
-/** Sets the headers an error answer needs besides its body (Retry-After on a store outage). */
+/**
+ * Sets the headers an error answer needs besides its body: Retry-After on a store outage; on a
+ * body over the limit, Connection: close, so that the rest of it is not read only to be dropped.
+ */
 export function errorHeaders(reply: FastifyReply, error: unknown): void {
-  if (error instanceof QuarkError && error.code === 'ServiceUnavailable')
-    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  if (!(error instanceof QuarkError)) return;
+  if (error.code === 'ServiceUnavailable') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  if (error.code === 'HTTPRequestEntityTooLarge') reply.header('connection', 'close');
 }

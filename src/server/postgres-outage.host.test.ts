@@ -90,6 +90,14 @@ async function assertUnavailable(url: string, label: string): Promise<number[]> 
     assert.equal(a.body.NeutronError?.type, 'ServiceUnavailable', label);
     assert.ok(a.retryAfter && Number(a.retryAfter) > 0, `${label}: Retry-After`);
   }
+  const login = await call(`${url}/v3/auth/tokens`, 'POST', {
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'x' } } },
+    },
+  });
+  assert.equal(login.status, 503, `${label}: login ${JSON.stringify(login.body)}`);
+  assert.equal(login.body.error?.code, 503, `${label}: Keystone's body on the identity API`);
+  assert.ok(login.retryAfter, `${label}: Retry-After on the identity API`);
   const live = await call(`${url}/livez`);
   assert.equal(live.status, 200, `${label}: /livez answers while the store is away`);
   return answers.map((a) => Math.round(a.ms));

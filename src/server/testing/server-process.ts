@@ -38,6 +38,7 @@ export interface ServerProcessOptions {
 }
 
 function launch(options: ServerProcessOptions): { child: ChildProcess; log: () => string } {
+  // At info whatever `args` say: the listening line tells the URL.
   const argv = [
     process.execPath,
     QUARK,
@@ -46,9 +47,9 @@ function launch(options: ServerProcessOptions): { child: ChildProcess; log: () =
     '127.0.0.1',
     '--port',
     '0',
+    ...(options.args ?? []),
     '--log-level',
     'info',
-    ...(options.args ?? []),
   ];
   const [command, ...rest] = [...(options.wrap ?? []), ...argv];
   const child = spawn(command!, rest, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -8,7 +8,7 @@
 //     objects, which grow most when parsed), the server's RSS before and after (VmRSS, VmHWM)
 //     and /healthz's latency meanwhile, timed from another process.
 //
-//   node bench/fuzz/run.mjs [--runs 20000] [--seeds 1,2,3,4,5] [--raw 3000] [--phases api,raw,big]
+//   node --expose-gc bench/fuzz/run.mjs [--runs 20000] [--seeds 1,2,3,4,5] [--raw 3000] [--phases api,raw,big]
 //                           [--server-root DIR] [--out FILE]
 //
 // --server-root runs the big-body attack against another build (e.g. a checkout from before the
@@ -79,6 +79,7 @@ async function apiFuzz() {
   let requests = 0;
   let maxRssMiB = 0;
   let agentUnavailable = 0;
+  const heapAfterSeeds = [];
   const t0 = performance.now();
   for (const seed of seeds) {
     const report = await fuzzApi({ seed, numRuns: Math.ceil(runs / seeds.length) });
@@ -86,7 +87,12 @@ async function apiFuzz() {
     maxRssMiB = Math.max(maxRssMiB, report.maxRssMiB);
     agentUnavailable += report.agentUnavailable;
     for (const [s, n] of report.byStatus) byStatus[s] = (byStatus[s] ?? 0) + n;
-    console.log(`seed ${seed}: ${report.requests} requests, RSS ≤ ${Math.round(report.maxRssMiB)} MiB`);
+    // With --expose-gc: what stays allocated once a seed's server is closed (a leak would grow it).
+    globalThis.gc?.();
+    heapAfterSeeds.push(round(process.memoryUsage().heapUsed / 2 ** 20));
+    console.log(
+      `seed ${seed}: ${report.requests} requests, RSS ≤ ${Math.round(report.maxRssMiB)} MiB, heap after ${heapAfterSeeds.at(-1)} MiB`,
+    );
   }
   const answers5xx = Object.entries(byStatus)
     .filter(([s]) => Number(s) >= 500)
@@ -99,6 +105,7 @@ async function apiFuzz() {
     agent_unavailable_503: agentUnavailable,
     other_5xx: answers5xx - agentUnavailable,
     max_rss_mib_server_and_fuzzer: round(maxRssMiB),
+    heap_mib_after_each_seed: heapAfterSeeds,
   };
 }
 

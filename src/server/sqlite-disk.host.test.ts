@@ -31,6 +31,21 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   throw new Error(`${what}: not within 10 s`);
 }
 
+/** Runs the server in a mount namespace of its own where `mount` is a fresh tmpfs with these options. */
+function onTmpfs(mount: string, tmpfsOptions: string): string[] {
+  return [
+    'unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    'sh',
+    '-c',
+    `mount -t tmpfs -o ${tmpfsOptions} quark-test ${mount} && exec "$@"`,
+    'sh',
+  ];
+}
+
 describe('SQLite on a full or read-only disk', () => {
   const mount = `/tmp/${uniquePrefix()}-db`;
   let server: ServerProcess;
@@ -39,17 +54,7 @@ describe('SQLite on a full or read-only disk', () => {
   before(async () => {
     execFileSync('mkdir', ['-p', mount]);
     server = await startServerProcess({
-      wrap: [
-        'unshare',
-        '--mount',
-        '--propagation',
-        'private',
-        '--',
-        'sh',
-        '-c',
-        `mount -t tmpfs -o size=4m quark-test ${mount} && exec "$@"`,
-        'sh',
-      ],
+      wrap: onTmpfs(mount, 'size=4m'),
       env: { QUARK_QUOTA_NETWORK: '-1' },
       args: ['--db', `${mount}/quark.db`, '--auth', 'noauth'],
     });
@@ -89,17 +94,7 @@ describe('SQLite on a full or read-only disk', () => {
     // A running server's disk cannot be made read-only here (Linux refuses while files are open
     // for writing); the store's classification of SQLITE_READONLY is in store-errors.test.ts.
     const exit = await serverExit({
-      wrap: [
-        'unshare',
-        '--mount',
-        '--propagation',
-        'private',
-        '--',
-        'sh',
-        '-c',
-        `mount -t tmpfs -o size=1m,ro quark-test ${mount} && exec "$@"`,
-        'sh',
-      ],
+      wrap: onTmpfs(mount, 'size=1m,ro'),
       args: ['--db', `${mount}/quark.db`],
     });
     assert.notEqual(exit.code, 0);

@@ -1,30 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Network } from '../model/resources.js';
+import { testNetwork } from './testing/records.js';
 import { MemoryView, Overlay } from './view.js';
 
-function network(id: string, name = id): Network {
-  return {
-    id,
-    project_id: 'p',
-    name,
-    description: '',
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
-    admin_state_up: true,
-    status: 'ACTIVE',
-    shared: false,
-    'router:external': false,
-    mtu: 1458,
-    port_security_enabled: true,
-    'provider:network_type': 'gre',
-    'provider:physical_network': null,
-    'provider:segmentation_id': 1,
-    availability_zone_hints: [],
-  };
-}
+const network = (id: string, name = id) => testNetwork(id, name);
 
 describe('Overlay', () => {
   const committed = () => {

@@ -28,6 +28,7 @@ import { type DnsmasqReport, dnsmasqReportChanged, emptyDnsmasqReport } from '..
 import type { AgentQuery, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
+import { AgentHealth } from './health.js';
 import { DhcpPortKeeper } from './dhcp-ports.js';
 import { applyFlows } from './flows.js';
 import { HostFirewall } from './firewall.js';
@@ -98,6 +99,8 @@ export class HostAgent {
   private knownTunnels = new Set<string>();
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
+  /** Whether OVS and the server answer, for the log and the heartbeats. */
+  private readonly health: AgentHealth;
   lastPlan: HostPlan | null = null;
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
   onQuery: ((id: string, query: AgentQuery) => void) | null = null;
@@ -111,6 +114,7 @@ export class HostAgent {
     private readonly log: Logger,
   ) {
     this.ports = new PortStatusReporter(client, settings.host, log);
+    this.health = new AgentHealth(log);
     this.dhcpPorts = settings.roles.includes('dhcp') ? new DhcpPortKeeper(client, settings.host, log) : null;
     this.firewall = settings.roles.includes('l2') ? new HostFirewall(log) : null;
     this.l3 = settings.roles.includes('l3') ? new L3Role(client, settings.host, log) : null;
@@ -130,6 +134,9 @@ export class HostAgent {
   }
 
   async start(): Promise<void> {
+    // Heartbeats begin before OVS answers: an agent waiting for its switch shows in GET /v2.0/agents (configurations.ovsdb).
+    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
+    this.timers[0]!.unref();
     await this.connectOvs();
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
@@ -144,7 +151,6 @@ export class HostAgent {
       this.log,
     );
     this.feed.start();
-    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
     for (const t of this.timers) t.unref();
     this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
@@ -343,17 +349,19 @@ export class HostAgent {
         this.client,
         agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
       );
+      this.health.serverReachable(this.config.server);
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+      this.health.serverUnreachable(this.config.server, e, this.config.username || null);
     }
   }
 
   private counters(): Record<Role, Record<string, unknown>> {
     const plan = this.lastPlan;
+    const ovs = this.health.configurations();
     return {
-      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size },
-      dhcp: this.dhcpCounters(plan),
-      l3: l3Counters(plan),
+      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size, ...ovs },
+      dhcp: { ...this.dhcpCounters(plan), ...ovs },
+      l3: { ...l3Counters(plan), ...ovs },
     };
   }
 
@@ -374,10 +382,11 @@ export class HostAgent {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       try {
         this.ovs = await OvsdbClient.connect(socket);
+        this.health.ovsConnected(socket);
         break;
       } catch (e) {
         if (this.stopped) throw e;
-        this.log.warn({ socket, err: (e as Error).message }, 'waiting for ovsdb-server');
+        this.health.ovsUnreachable(socket, e);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

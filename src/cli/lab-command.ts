@@ -154,6 +154,7 @@ export function registerLabCommand(program: Command): void {
   const instance = lab.command('instance').description('Add or remove instances of the running lab');
   instance
     .command('create')
+    .description('Create an instance on a node: a port through the API, plugged as Nova does, an address from DHCP')
     .requiredOption('--name <name>', 'instance name (and its namespace)')
     .requiredOption('--project <project>', 'project of the scenario')
     .requiredOption('--network <network>', 'network name in that project')
@@ -185,6 +186,7 @@ export function registerLabCommand(program: Command): void {
     });
   instance
     .command('delete')
+    .description('Unplug an instance, remove its namespace and delete its port')
     .argument('<name>', 'instance name')
     .option('--lab <name>', 'lab name', 'qlab')
     .action(async (name: string, opts: { lab: string }) => {

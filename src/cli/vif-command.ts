@@ -34,6 +34,7 @@ export function registerVifCommand(program: Command): void {
       .option('--ovs-rundir <dir>', 'OVS run directory (default: OVS default)')
       .option('--token <token>', 'Keystone token (default: OS_USERNAME/OS_PASSWORD login, or $OS_TOKEN)');
   common(vif.command('plug'))
+    .description('Plug a port into a network namespace: tap, qbr bridge, qvb/qvo veth into br-int, iface-id set')
     .requiredOption('--netns <name>', 'network namespace of the instance (created if missing)')
     .option('--host <name>', "this host's name, set as binding:host_id when the port has none")
     .option('--ifname <name>', 'interface name inside the instance', 'eth0')
@@ -56,8 +57,10 @@ export function registerVifCommand(program: Command): void {
       });
       process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
     });
-  common(vif.command('unplug')).action(async (opts: VifOptions) => {
-    await unplugHybrid(opts.port, { rundir: opts.ovsRundir ?? null });
-    process.stdout.write(`unplugged port ${opts.port}\n`);
-  });
+  common(vif.command('unplug').description('Remove what plug made for a port (its OVS port, veths and qbr bridge)')).action(
+    async (opts: VifOptions) => {
+      await unplugHybrid(opts.port, { rundir: opts.ovsRundir ?? null });
+      process.stdout.write(`unplugged port ${opts.port}\n`);
+    },
+  );
 }

@@ -11,11 +11,12 @@
 #
 #   bash packaging/deb/build.sh [--out DIR] [--compress xz|gzip|none]
 #
-# Needs dpkg-deb and the repository's node_modules (npm ci); no network.
+# The package goes to DIR (default: the current directory); QUARK_DEB_COMPRESS sets the
+# compression too (xz by default: smallest; none: fastest, for tests). Needs dpkg-deb and the
+# repository's node_modules (npm ci); no network.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-out=.
-compress=xz
+out=$PWD
+compress=${QUARK_DEB_COMPRESS:-xz}
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift 2 ;;
@@ -23,6 +24,9 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--out DIR] [--compress xz|gzip|none]" >&2; exit 2 ;;
   esac
 done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+cd "$(dirname "$0")/../.."
 
 node_bin=$(readlink -f "$(command -v node)")
 major=$("$node_bin" -p 'process.versions.node.split(".")[0]')
@@ -85,6 +89,5 @@ Description: software-defined networking for Linux hosts (Neutron API on Open vS
  quark-agent.service the agent on every host; docs/deploy.md says how.
 CONTROL
 
-mkdir -p "$out"
 dpkg-deb --root-owner-group -Z"$compress" --build "$root" "$deb" >/dev/null
 echo "$deb"

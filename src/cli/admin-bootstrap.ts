@@ -7,7 +7,7 @@
  * exists, and keeps passwords unless one is given or none is known.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type CloudEntry, defaultCloudsYamlPath, osEnvironment, storedPassword, writeCloudEntry } from '../client/clouds-yaml.js';
 import { loadConfig, originOf } from '../model/config.js';
@@ -66,10 +66,13 @@ function chooseAgentPassword(
   return { password: randomBytes(18).toString('base64url'), made: true };
 }
 
-/** A SQLite file that is not there is refused unless --create-db: a typo must not bootstrap an empty database. */
-function checkDatabase(config: ServerConfig, flags: BootstrapFlags, origin: string): void {
-  if (config.db === ':memory:' || config.db.includes('://')) return;
-  if (existsSync(config.db)) return;
+/**
+ * A SQLite file that is not there is refused unless --create-db: a typo must not bootstrap an
+ * empty database. Returns whether this run creates it.
+ */
+function checkDatabase(config: ServerConfig, flags: BootstrapFlags, origin: string): boolean {
+  if (config.db === ':memory:' || config.db.includes('://')) return false;
+  if (existsSync(config.db)) return false;
   if (!flags.createDb)
     throw new QuarkError(
       'InvalidConfig',
@@ -77,6 +80,18 @@ function checkDatabase(config: ServerConfig, flags: BootstrapFlags, origin: stri
     );
   // Like the server, create the database's directory: bootstrap may run before the first start.
   mkdirSync(dirname(config.db), { recursive: true });
+  return true;
+}
+
+/**
+ * A database root created for the server belongs to whoever owns its directory (the package's
+ * `quark` user owns /var/lib/quark), readable by that owner and group only: it holds password
+ * hashes, and the server must be able to write it.
+ */
+function handOver(db: string): void {
+  const dir = statSync(dirname(db));
+  if (process.getuid?.() === 0) chownSync(db, dir.uid, dir.gid);
+  chmodSync(db, 0o640);
 }
 
 /** A value for an environment file that both systemd (EnvironmentFile) and sh read the same way. */
@@ -91,8 +106,9 @@ export async function bootstrap(flags: BootstrapFlags): Promise<void> {
   const config = loadConfig(ServerConfigSchema, sources);
   const cloudsPath = flags.cloudsYaml === false ? null : (flags.cloudsYaml ?? defaultCloudsYamlPath());
   const password = flags.password ?? process.env.QUARK_ADMIN_PASSWORD;
-  checkDatabase(config, flags, originOf(config, 'db'));
+  const creating = checkDatabase(config, flags, originOf(config, 'db'));
   const store = await Store.open({ url: config.db, changeLogRetention: config.changeLogRetention });
+  if (creating) handOver(config.db);
   try {
     const chosen = await choosePassword(store, { ...flags, ...(password ? { password } : {}) }, cloudsPath);
     const agentUser = flags.agentUser === false ? null : flags.agentUser;

@@ -34,10 +34,17 @@ export function addAgentOptions(c: Command): Command {
     .option('--ovs-rundir <dir>', 'OVS run directory (default /run/openvswitch)');
 }
 
-/** The agent's configuration from its file, QUARK_* variables and these flags (validated, not yet against the host). */
-export function agentConfig(opts: Record<string, unknown>): AgentConfig {
+/**
+ * The agent's configuration from its file, QUARK_* variables and these flags (validated, not yet
+ * against the host). `env` is the environment to read; commands run by hand on an agent host
+ * pass agentEnvironment(), which adds /etc/quark/agent.env.
+ */
+export function agentConfig(
+  opts: Record<string, unknown>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AgentConfig {
   const { config: file, ...flags } = opts;
-  return loadConfig(AgentConfigSchema, configSources(file as string | undefined, 'agent', flags));
+  return loadConfig(AgentConfigSchema, configSources(file as string | undefined, 'agent', flags, env));
 }
 
 export function registerAgentCommand(program: Command): void {

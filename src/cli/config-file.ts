@@ -38,12 +38,39 @@ export function readConfigFile(path: string | undefined): Record<string, unknown
   return data as Record<string, unknown>;
 }
 
+/**
+ * `KEY=value` lines as systemd's EnvironmentFile reads them (comments, blank lines, values in
+ * single or double quotes); a missing file is empty.
+ */
+export function readEnvFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  const out: Record<string, string> = {};
+  for (const raw of readFileSync(path, 'utf8').split('\n')) {
+    const line = raw.trim();
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m || line.startsWith('#')) continue;
+    const value = m[2]!;
+    out[m[1]!] = /^'.*'$|^".*"$/.test(value) ? value.slice(1, -1) : value;
+  }
+  return out;
+}
+
+/**
+ * The environment of a command run by hand on an agent host: /etc/quark/agent.env (the agent
+ * unit's credentials) under the variables of this shell, so `quark host check` and `quark vif
+ * plug` log in as the agent does without the operator exporting its password.
+ */
+export function agentEnvironment(): Record<string, string | undefined> {
+  return { ...readEnvFile(`${CONFIG_DIR}/agent.env`), ...process.env };
+}
+
 /** The sources of one process's settings: its file (see configPath), QUARK_* variables, flags. */
 export function configSources(
   flag: string | undefined,
   name: 'server' | 'agent',
   flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): ConfigSources {
   const path = configPath(flag, name);
-  return { file: readConfigFile(path), ...(path ? { fileName: path } : {}), env: process.env, flags };
+  return { file: readConfigFile(path), ...(path ? { fileName: path } : {}), env, flags };
 }

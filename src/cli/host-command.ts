@@ -2,12 +2,14 @@
  * `quark host check`: the preflight of a host before (or while) its agent runs — Open vSwitch and
  * its datapath, kernel modules, the tunnel address, the tools of each role, the server and the
  * agent's credentials, the clock — one line each, every problem with its fix. It reads the
- * agent's own settings (/etc/quark/agent.yaml, QUARK_*, flags). Exits 1 when anything fails.
+ * agent's own settings (/etc/quark/agent.yaml, /etc/quark/agent.env, QUARK_*, flags). Exits 1
+ * when anything fails.
  */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { Check } from '../agent/host-check/checks.js';
 import { addAgentOptions, agentConfig } from './agent-command.js';
+import { agentEnvironment } from './config-file.js';
 
 const MARK: Readonly<Record<Check['status'], string>> = { ok: 'ok  ', info: 'info', warn: 'WARN', fail: 'FAIL' };
 
@@ -40,7 +42,7 @@ export function registerHostCommand(program: Command): void {
       const { server: useServer, format, ...agentOpts } = opts;
       // commander's --no-server and the agent's --server share the key `server`: a string is the URL.
       const flags = typeof useServer === 'string' ? { ...agentOpts, server: useServer } : agentOpts;
-      const config = agentConfig(flags);
+      const config = agentConfig(flags, agentEnvironment());
       const { hostChecks } = await import('../agent/host-check/checks.js');
       const { readHostFacts } = await import('../agent/host-check/facts.js');
       const { reachServer } = await import('../agent/host-check/server-reach.js');

@@ -110,7 +110,8 @@ export function renderExplanation(x: Explanation): string {
     }
   }
   for (const u of x.unanswered) lines.push('', `host ${u.host}: NO ANSWER — ${u.reason}`);
-  for (const m of missing) lines.push('', `MISSING the ${m.role} agent${m.host ? ` of host ${m.host}` : ''}, for ${m.for}: ${m.reason}`);
+  for (const m of missing)
+    lines.push('', `MISSING the ${m.role} agent${m.host ? ` of host ${m.host}` : ''}, for ${m.for}: ${m.reason}`);
   if (missing.length > 0 && x.intent.length > 0) lines.push('', 'what the API says meanwhile:', ...x.intent.map((l) => `  ${l}`));
   lines.push(`(${x.ms} ms)`);
   return `${lines.join('\n')}\n`;

@@ -72,7 +72,11 @@ function openVswitch(input: CheckInput, datapath: 'system' | 'netdev'): Check[] 
         'systemctl restart openvswitch-switch, then journalctl -u ovs-vswitchd',
       ),
     );
-  else out.push(ok(`Open vSwitch ${o.system?.ovsVersion ?? '?'}: ovsdb-server at ${o.socket} and ovs-vswitchd answer`));
+  else {
+    // Debian's ovs-ctl records ovs_version in OVSDB; an OVS started otherwise has only the daemon's own answer.
+    const version = o.system?.ovsVersion ?? /\d+\.\d+\.\d+/.exec(facts.vswitchd.version ?? '')?.[0] ?? '(version unknown)';
+    out.push(ok(`Open vSwitch ${version}: ovsdb-server at ${o.socket} and ovs-vswitchd answer`));
+  }
   const types = o.system?.datapathTypes ?? [];
   if (datapath === 'system') {
     if (facts.modules.openvswitch !== 'loaded')

@@ -19,10 +19,15 @@ interface Outage {
 }
 
 /** Why a request to the server failed, in an operator's words, with what to check. */
+/** The innermost cause of an error (fetch wraps the socket's error, the client wraps fetch's). */
+function rootCause(e: unknown): { code: string; message: string; name: string } {
+  let err = e as { cause?: unknown; code?: unknown; message?: string; name?: string };
+  for (let depth = 0; depth < 5 && err.cause && typeof err.cause === 'object'; depth++) err = err.cause as typeof err;
+  return { code: typeof err.code === 'string' ? err.code : '', message: err.message ?? String(e), name: err.name ?? '' };
+}
+
 export function serverProblem(url: string, e: unknown, user: string | null): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  const code = err.cause?.code ?? '';
-  const message = err.cause?.message ?? err.message;
+  const { code, message, name } = rootCause(e);
   if (e instanceof QuarkError && e.code === 'NotAuthenticated')
     return `the server at ${url} refused the agent's credentials${user ? ` (user ${user})` : ''}: check username/password (QUARK_USERNAME, QUARK_PASSWORD in /etc/quark/agent.env; quark admin bootstrap --agent-env writes them)`;
   if (e instanceof QuarkError && (e.code === 'PolicyNotAuthorized' || e.code === 'ForbiddenAction'))
@@ -33,7 +38,12 @@ export function serverProblem(url: string, e: unknown, user: string | null): str
     return `the name in ${url} does not resolve (${code}): check the server setting`;
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
     return `no route to ${url} (${code}): check this host's management address and routes`;
-  if (err.name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || /timeout|aborted/i.test(message))
+  if (
+    name === 'TimeoutError' ||
+    (e as Error).name === 'TimeoutError' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    /timeout|aborted/i.test(message)
+  )
     return `${url} did not answer in time: a firewall dropping the port, or the server overloaded`;
   return `cannot talk to the server at ${url}: ${message}`;
 }

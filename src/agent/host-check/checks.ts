@@ -279,6 +279,12 @@ export function hostChecks(input: CheckInput): Check[] {
       : fail('not running as root: the agent needs root (namespaces, OVS, iptables), and so do these checks', 'run it as root'),
   );
   out.push(...openVswitch(input, datapath), ...tunnels(input, datapath), ...bridgeMappings(input), ...firewall(input));
+  if (config.roles.includes('l3'))
+    out.push(
+      info(
+        "ip_forward: routers forward inside their qrouter namespaces, where the agent turns it on; the host's own setting does not matter",
+      ),
+    );
   out.push(...tools(input, datapath));
   if (facts.stateDir.problem)
     out.push(

@@ -230,7 +230,7 @@ try {
           .slice(-40)
           .map((l) => {
             const j = JSON.parse(l);
-            return `${j.time % 100000} ${j.msg} ${j.ms ?? ''} ${JSON.stringify(j.changed ?? '')} ${j.revision ?? ''}`;
+            return `${j.time % 100000} ${j.msg} ${j.ms ?? ''} ${JSON.stringify(j.steps ?? '')} ${j.revision ?? ''}`;
           })
           .join('\n'),
       );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { AgentMetrics } from '../metrics.js';
 import { type PassInput, Reconciler } from './reconciler.js';
 import { HOST, type Pass, type ReconcileStep, type StepResult } from './step.js';
 
@@ -154,6 +155,18 @@ describe('Reconciler', () => {
       pass.steps.map((s) => s.step),
       ['switch'],
     );
+  });
+
+  it('counts passes of each step, its failures and its objects by state in the metrics', async () => {
+    const metrics = new AgentMetrics();
+    const routes = new FakeStep('routes', ['qrouter-a', 'qrouter-b']);
+    routes.failing.add('qrouter-b');
+    await new Reconciler([routes], metrics).run(input());
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^quark_agent_step_seconds_count\{step="routes"\} 1$/m);
+    assert.match(text, /^quark_agent_step_changes_total\{step="routes"\} 1$/m);
+    assert.match(text, /^quark_agent_step_failures_total\{step="routes"\} 1$/m);
+    assert.match(text, /^quark_agent_objects\{step="routes",state="error"\} 1$/m);
   });
 
   it('refuses a step that requires one running after it', () => {

@@ -107,10 +107,11 @@ describe('Overlay', () => {
     );
     assert.equal((tx.changes[3]?.record as { id: string } | null)?.id, p2.id, 'a delete carries the last record');
     const net = new Map(tx.netChanges().map((c) => [`${c.kind} ${c.id}`, c]));
+    const name = (key: string) => (net.get(key)?.record as { name: string } | undefined)?.name;
     assert.equal(net.size, 3);
-    assert.equal((net.get(`port ${p1.id}`)?.record as { name: string }).name, 'second');
+    assert.equal(name(`port ${p1.id}`), 'second');
     assert.equal(net.get(`port ${p2.id}`)?.op, 'delete');
-    assert.equal((net.get(`network ${netB.id}`)?.record as { name: string }).name, 'b');
+    assert.equal(name(`network ${netB.id}`), 'b');
   });
 
   it('merges into the committed view only when applied', () => {

@@ -4,9 +4,9 @@ import { compile } from '../../dataplane/compile/compile.js';
 import type { HostPlan } from '../../dataplane/compile/plan.js';
 import { floatingIp, id, network, port, replicaOf, router, settings, subnet } from '../../dataplane/testing/fixtures.js';
 import { NamespaceIptablesStep } from '../steps/namespace-iptables.js';
-import { RoutesStep } from '../steps/routes.js';
+import { routesStep } from '../steps/routes.js';
 import { ServicePortsStep } from '../steps/service-ports.js';
-import { SysctlsStep } from '../steps/sysctls.js';
+import { sysctlsStep } from '../steps/sysctls.js';
 import type { NamespaceStep } from './namespace-step.js';
 import type { Pass } from './step.js';
 
@@ -60,8 +60,8 @@ const qrouter = `qrouter-${r.id}`;
 function appliedAll(plan: HostPlan) {
   const steps: NamespaceStep<{ netns: string | null }>[] = [
     new ServicePortsStep(),
-    new SysctlsStep(),
-    new RoutesStep(),
+    sysctlsStep(),
+    routesStep(),
     new NamespaceIptablesStep(),
   ];
   for (const step of steps) {

@@ -75,3 +75,25 @@ export abstract class NamespaceStep<T extends { readonly netns: string | null }>
 export function visited<T>(visit: ReadonlyMap<string, readonly T[]>): T[] {
   return [...visit.values()].flat();
 }
+
+/** A namespace step whose driver takes the visited namespaces' items in one call. */
+export interface BatchNamespaceStep<T> {
+  readonly name: string;
+  readonly requires: readonly string[];
+  items(plan: HostPlan): readonly T[];
+  /** The driver: the items of the namespaces to visit, and those namespaces (each visited, empty or not). */
+  apply(items: T[], namespaces: string[]): Promise<StepResult>;
+}
+
+export function batchNamespaceStep<T extends { readonly netns: string | null }>(spec: BatchNamespaceStep<T>): NamespaceStep<T> {
+  return new (class extends NamespaceStep<T> {
+    readonly name = spec.name;
+    override readonly requires = spec.requires;
+    protected items(plan: HostPlan): readonly T[] {
+      return spec.items(plan);
+    }
+    protected applyTo(visit: ReadonlyMap<string, readonly T[]>): Promise<StepResult> {
+      return spec.apply(visited(visit), [...visit.keys()]);
+    }
+  })();
+}

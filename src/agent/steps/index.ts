@@ -25,10 +25,10 @@ import { NamespaceIptablesStep } from './namespace-iptables.js';
 import { NamespacesStep, StaleNamespacesStep } from './namespaces.js';
 import { PortStatusStep } from './port-status.js';
 import { RouterBindingsStep } from './router-bindings.js';
-import { RoutesStep } from './routes.js';
+import { routesStep } from './routes.js';
 import { ServicePortsStep } from './service-ports.js';
 import { SwitchStep } from './switch.js';
-import { SysctlsStep } from './sysctls.js';
+import { sysctlsStep } from './sysctls.js';
 import { TunnelNeighboursStep } from './tunnel-neighbours.js';
 
 export interface StepContext {
@@ -58,12 +58,12 @@ export function agentSteps(c: StepContext): AgentSteps {
     roles.has('l3') ? new RouterBindingsStep(new RouterPortBinder(c.client, c.log)) : null,
     new NamespacesStep(),
     new ServicePortsStep(),
-    new SysctlsStep(),
+    sysctlsStep(),
     firewall ? new FirewallStep(firewall) : null,
     switchStep,
     new FlowsStep(c.ovs),
     new TunnelNeighboursStep(),
-    new RoutesStep(),
+    routesStep(),
     new NamespaceIptablesStep(),
     new DnsmasqStep(c.log),
     new StaleNamespacesStep(),

@@ -10,20 +10,12 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 export class AgentMetrics {
   readonly registry = new Registry();
-  private readonly passes = new Histogram({
-    name: 'quark_agent_pass_seconds',
-    help: 'Duration of reconcile passes, full resyncs and incremental passes.',
-    labelNames: ['full'] as const,
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
-  private readonly stepSeconds = new Histogram({
-    name: 'quark_agent_step_seconds',
-    help: 'Duration of each reconcile step in a pass.',
-    labelNames: ['step'] as const,
-    buckets: SECONDS,
-    registers: [this.registry],
-  });
+  private readonly passes = this.histogram(
+    'quark_agent_pass_seconds',
+    'Duration of reconcile passes, full resyncs and incremental passes.',
+    'full',
+  );
+  private readonly stepSeconds = this.histogram('quark_agent_step_seconds', 'Duration of each reconcile step in a pass.', 'step');
   private readonly changes = new Counter({
     name: 'quark_agent_step_changes_total',
     help: 'Changes a reconcile step made to the host (commands that changed something, API requests).',
@@ -42,6 +34,10 @@ export class AgentMetrics {
     labelNames: ['step', 'state'] as const,
     registers: [this.registry],
   });
+
+  private histogram<L extends string>(name: string, help: string, label: L): Histogram<L> {
+    return new Histogram({ name, help, labelNames: [label], buckets: SECONDS, registers: [this.registry] });
+  }
 
   observePass(full: boolean, seconds: number): void {
     this.passes.observe({ full: String(full) }, seconds);

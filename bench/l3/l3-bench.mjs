@@ -213,6 +213,14 @@ async function converge(routers, fips) {
       `restart ${wipe ? 'after deleting the qrouter namespaces' : 'with the host intact'}: converged ${took} s after the start`,
     );
   }
+  // Forced full resyncs with nothing to change: the pass and (where the agent reports them) its steps.
+  for (let i = 0; i < 3; i++) {
+    const { last } = await agentStatus(t, 'network', '/resync', 'POST');
+    const steps = (last.steps ?? []).filter((s) => s.ms >= 1).map((s) => `${s.step} ${s.ms}`);
+    console.log(
+      `forced full resync: ${last.ms} ms, ${last.changes ?? '-'} changes${steps.length ? `; ms by step: ${steps.join(', ')}` : ''}`,
+    );
+  }
 }
 
 try {

@@ -38,6 +38,8 @@ export interface ReconcileStats {
   readonly ms: number;
   readonly full: boolean;
   readonly revision: number;
+  /** Of `ms`: reading the switch and compiling the plan, before the steps ran. */
+  readonly planMs: number;
   /** Changes of all steps: 0 when the host already held the plan (a forced full resync after any change must find 0). */
   readonly changes: number;
   /** Each step's time, changes and failures in this pass, in the order they ran. */
@@ -163,7 +165,7 @@ export class HostAgent {
       const full = this.fullPending;
       this.fullPending = false;
       const started = performance.now();
-      let result: PassResult = { steps: [], changes: 0 };
+      let result: PassResult & { planMs: number } = { steps: [], changes: 0, planMs: 0 };
       let error: string | null = null;
       try {
         result = await this.pass(full);
@@ -183,22 +185,28 @@ export class HostAgent {
         ms,
         full,
         revision: this.replica.revision,
+        planMs: result.planMs,
         changes: result.changes,
         steps: result.steps,
         error: error ?? (failures.length > 0 ? failures.join('; ') : null),
       };
       const steps = Object.fromEntries(result.steps.map((r) => [r.step, r.ms]));
-      this.log.debug({ ms, full, changes: result.changes, steps, revision: this.replica.revision }, 'pass');
+      this.log.debug(
+        { ms, full, planMs: result.planMs, changes: result.changes, steps, revision: this.replica.revision },
+        'pass',
+      );
     }
   }
 
   /** One pass: read the switch, compile the whole plan, run every step. */
-  private async pass(full: boolean): Promise<PassResult> {
+  private async pass(full: boolean): Promise<PassResult & { planMs: number }> {
+    const started = performance.now();
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
     const facts = { ...factsFrom(state, 'br-int'), conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
+    const planMs = Math.round((performance.now() - started) * 10) / 10;
     const result = await this.reconciler.run({
       plan,
       full,
@@ -210,7 +218,7 @@ export class HostAgent {
     });
     // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
     if (synced) this.lastPlan = plan;
-    return result;
+    return { ...result, planMs };
   }
 
   /** A pass that failed as a whole (OVSDB away, the plan could not be made): a full resync after a backoff. */

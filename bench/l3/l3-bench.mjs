@@ -215,7 +215,9 @@ async function converge(routers, fips) {
   }
   // Forced full resyncs with nothing to change: the pass and (where the agent reports them) its steps.
   for (let i = 0; i < 3; i++) {
-    const { last } = await agentStatus(t, 'network', '/resync', 'POST');
+    let { last } = await agentStatus(t, 'network', '/resync', 'POST');
+    // A pass the feed or OVSDB asked for may have followed the full one: ask again.
+    while (!last.full) ({ last } = await agentStatus(t, 'network', '/resync', 'POST'));
     const steps = (last.steps ?? []).filter((s) => s.ms >= 1).map((s) => `${s.step} ${s.ms}`);
     console.log(
       `forced full resync: ${last.ms} ms, ${last.changes ?? '-'} changes${steps.length ? `; ms by step: ${steps.join(', ')}` : ''}`,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type As, type TestServer, testServer } from './testing/harness.js';
 import { attributeRule } from './api/render.js';
@@ -237,6 +238,15 @@ describe('policy table', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('is documented: docs/identity.md names every rule with the Neutron rule it mirrors', () => {
+    const doc = readFileSync(new URL('../../docs/identity.md', import.meta.url), 'utf8');
+    const rows = doc.slice(doc.indexOf('### Every rule and the Neutron rule it mirrors'));
+    const missing = Object.keys(POLICY).filter((action) =>
+      action.startsWith('identity:') ? !rows.includes('`identity:*`') : !rows.includes(`\`${action}\``),
+    );
+    assert.deepEqual(missing, [], 'rules without a row in docs/identity.md');
   });
 
   it('gives readers reads and no writes, and a role-less caller nothing of its project', () => {

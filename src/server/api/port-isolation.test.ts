@@ -74,6 +74,15 @@ describe('ports between projects', () => {
     );
   });
 
+  it('refuses the owner of a shared network attaching another project’s port on it to its router', async () => {
+    const p = (await create({ network_id: shared })).body.port;
+    const r = await s.request('PUT', `/v2.0/routers/${router}/add_router_interface`, { port_id: p.id }, VICTIM);
+    assert.equal(r.status, 409);
+    assert.equal(type(r), 'DeviceIDNotOwnedByTenant');
+    const after = (await s.get(`/v2.0/ports/${p.id}`, ATTACKER)).port;
+    assert.deepEqual([after.device_owner, after.device_id], ['', '']);
+  });
+
   it('refuses a port that names another project’s floating IP or a DHCP agent as its device', async () => {
     const f = await create({ network_id: own, device_owner: 'network:floatingip', device_id: fip });
     assert.equal(type(f), 'DeviceIDNotOwnedByTenant');

@@ -130,9 +130,11 @@ export class DhcpPortKeeper {
   private async carryOut(action: DhcpPortAction): Promise<void> {
     if (action.op === 'create') {
       // The replica may lag behind an earlier create of ours (or of a previous run): ask the server.
+      // Only an admin (this agent) can give a port this device id (DeviceIDNotOwnedByTenant), so
+      // what is found is ours; the owner is matched too, as the replica's dhcpPortsOf does.
       const deviceId = action.port.device_id as string;
       const found = await this.client.get<{ ports: Port[] }>(
-        `/v2.0/ports?network_id=${action.networkId}&device_id=${encodeURIComponent(deviceId)}`,
+        `/v2.0/ports?network_id=${action.networkId}&device_id=${encodeURIComponent(deviceId)}&device_owner=${encodeURIComponent(DeviceOwner.dhcp)}`,
       );
       if (found.ports.length === 0) {
         const { port } = await this.client.post<{ port: Port }>('/v2.0/ports', { port: action.port });

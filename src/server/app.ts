@@ -55,6 +55,8 @@ export interface QuarkApp {
   readonly services: Services;
   readonly tokens: TokenService;
   readonly feed: FeedHub;
+  /** Every route the app serves (the authorization matrix test walks them). */
+  readonly routes: RouteTable;
 }
 
 declare module 'fastify' {
@@ -192,5 +194,5 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     return metrics.registry.metrics();
   });
 
-  return { app, registry: api.registry, handlers, metrics, services, tokens, feed };
+  return { app, registry: api.registry, handlers, metrics, services, tokens, feed, routes };
 }

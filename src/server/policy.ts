@@ -138,6 +138,8 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'quark:explain': admin,
   'quark:trace': admin,
   'quark:answer_query': admin,
+  // The web view's event stream: anyone with a token; each change is filtered by get_<resource>.
+  'quark:events': anyone,
 
   get_quota: readerOfOwner,
   update_quota: admin,

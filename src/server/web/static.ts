@@ -1,6 +1,6 @@
 /**
  * The web view's files (docs/web.md): `GET /ui/` serves the page `npm run build` bundled into
- * dist/web/ (scripts/build-web.mjs), with everything it needs in the bundle: no CDN, works
+ * dist/ui/ (scripts/build-web.mjs), with everything it needs in the bundle: no CDN, works
  * offline. The files are public; what the page shows comes from the API with the user's token.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { QuarkError } from '../../model/errors.js';
 
-/** dist/web, beside dist/server (this file runs as dist/server/web/static.js). */
-const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+/** dist/ui, beside dist/server (this file runs as dist/server/web/static.js). */
+const WEB_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 
 const TYPES: Readonly<Record<string, string>> = {
   html: 'text/html; charset=utf-8',

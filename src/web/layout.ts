@@ -89,7 +89,11 @@ export async function layout(root: SceneNode): Promise<Placement> {
   const grids = new Map<string, Map<string, Box>>();
   const graph = toElk(root, grids);
   if (!root.arrange) {
-    graph.layoutOptions = { 'elk.algorithm': 'rectpacking', 'elk.spacing.nodeNode': '24', 'elk.padding': '[top=12,left=12,bottom=12,right=12]' };
+    graph.layoutOptions = {
+      'elk.algorithm': 'rectpacking',
+      'elk.spacing.nodeNode': '24',
+      'elk.padding': '[top=12,left=12,bottom=12,right=12]',
+    };
   } else {
     graph.layoutOptions = { ...graph.layoutOptions, 'elk.padding': '[top=12,left=12,bottom=12,right=12]' };
   }
@@ -105,7 +109,10 @@ export async function layout(root: SceneNode): Promise<Placement> {
     for (const e of n.edges ?? []) {
       const s = (e as ElkExtendedEdge).sections?.[0];
       if (!s) continue;
-      wires.set(e.id, [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => ({ x: x + p.x, y: y + p.y })));
+      wires.set(
+        e.id,
+        [s.startPoint, ...(s.bendPoints ?? []), s.endPoint].map((p) => ({ x: x + p.x, y: y + p.y })),
+      );
     }
     for (const c of n.children ?? []) visit(c, x, y);
   };

@@ -80,7 +80,16 @@ export function logicalScene(cloud: Cloud): SceneNode {
   for (const projectId of [...projects].sort((a, b) => cloud.projectName(a).localeCompare(cloud.projectName(b)))) {
     byProject.push(projectScene(cloud, projectId));
   }
-  return { id: 'logical', kind: 'group', title: 'logical view', lines: [], label: 'logical view', refs: [], tone: 'plain', children: byProject };
+  return {
+    id: 'logical',
+    kind: 'group',
+    title: 'logical view',
+    lines: [],
+    label: 'logical view',
+    refs: [],
+    tone: 'plain',
+    children: byProject,
+  };
 }
 
 function projectScene(cloud: Cloud, projectId: string): SceneNode {
@@ -165,7 +174,11 @@ function projectScene(cloud: Cloud, projectId: string): SceneNode {
     label: `project ${name}: ${networks.length} network${networks.length === 1 ? '' : 's'}, ${routerNodes.length} router${routerNodes.length === 1 ? '' : 's'}, ${instances} instance port${instances === 1 ? '' : 's'}`,
     refs: [`project:${projectId}`],
     tone: 'plain',
-    children: [...networks.filter((n) => n.kind === 'external'), ...routerNodes, ...networks.filter((n) => n.kind !== 'external')],
+    children: [
+      ...networks.filter((n) => n.kind === 'external'),
+      ...routerNodes,
+      ...networks.filter((n) => n.kind !== 'external'),
+    ],
     arrange: 'layered-down',
     edges: wires,
   };

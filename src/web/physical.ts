@@ -80,10 +80,11 @@ function sortItems(h: HostExplanation): HostParts {
   }
   for (const i of h.items) {
     const port = portOwner(i);
-    if (i.section === 'device' && i.where === 'host' && port && HYBRID.some((p) => i.text.startsWith(p))) add(parts.vifs, port, i);
+    if (i.section === 'device' && i.where === 'host' && port && HYBRID.some((p) => i.text.startsWith(p)))
+      add(parts.vifs, port, i);
     if (i.section === 'ovs-port') {
       const p = parseOvsPort(i.text);
-      if (p && p.name.startsWith('qvo') && port) add(parts.vifs, port, i);
+      if (p?.name.startsWith('qvo') && port) add(parts.vifs, port, i);
     }
   }
   for (const i of h.items) {
@@ -94,7 +95,7 @@ function sortItems(h: HostExplanation): HostParts {
     if (i.section === 'ovs-port') {
       const p = parseOvsPort(i.text);
       if (p?.name.startsWith('qvo') && port && parts.vifs.has(port)) continue;
-      if (p && p.type && TUNNEL_TYPES.has(p.type)) add(parts.tunnels, p.name, i);
+      if (p?.type && TUNNEL_TYPES.has(p.type)) add(parts.tunnels, p.name, i);
       else if (port && servicePorts.has(port)) add(parts.namespaces, servicePorts.get(port)!, i);
       else if (p && !p.type && !port && p.name !== p.bridge) add(parts.nics, `${p.bridge}/${p.name}`, i);
       else if (p) add(parts.bridges, p.bridge, i);
@@ -152,7 +153,9 @@ function vifNode(cloud: Cloud, host: string, portId: string, items: readonly Hos
   const lines = [
     `${dev('tap')} → ${dev('qbr')}`,
     `${dev('qvb')} ⇄ ${dev('qvo')}`,
-    qvo ? `br-int port, local VLAN ${tag ?? 'none'}${qvo.status === 'ok' ? '' : ` ${qvo.status.toUpperCase()}`}` : 'not on br-int',
+    qvo
+      ? `br-int port, local VLAN ${tag ?? 'none'}${qvo.status === 'ok' ? '' : ` ${qvo.status.toUpperCase()}`}`
+      : 'not on br-int',
   ];
   const rules = items.filter((x) => x.section === 'iptables').length;
   if (rules > 0) lines.push(`${rules} iptables rules on the qbr`);
@@ -169,7 +172,13 @@ function vifNode(cloud: Cloud, host: string, portId: string, items: readonly Hos
   };
 }
 
-function namespaceNode(cloud: Cloud, host: string, name: string, items: readonly HostItem[], vlans: Map<string, number>): SceneNode {
+function namespaceNode(
+  cloud: Cloud,
+  host: string,
+  name: string,
+  items: readonly HostItem[],
+  vlans: Map<string, number>,
+): SceneNode {
   const own = items.find((i) => i.section === 'namespace');
   const routerId = name.startsWith('qrouter-') ? name.slice(8) : null;
   const networkId = name.startsWith('qdhcp-') ? name.slice(6) : null;
@@ -186,9 +195,12 @@ function namespaceNode(cloud: Cloud, host: string, name: string, items: readonly
       .map((a) => /inet6? (\S+)/.exec(a.text)?.[1] ?? '?');
     const port = d.owners.find((o) => o.kind === 'port')?.id;
     const vlan = port ? vlans.get(port) : undefined;
-    lines.push(`${dev} ${addrs.join(' ') || 'no address'}${vlan !== undefined ? ` · VLAN ${vlan}` : ''}${d.status === 'ok' ? '' : ` ${d.status.toUpperCase()}`}`);
+    lines.push(
+      `${dev} ${addrs.join(' ') || 'no address'}${vlan !== undefined ? ` · VLAN ${vlan}` : ''}${d.status === 'ok' ? '' : ` ${d.status.toUpperCase()}`}`,
+    );
   }
-  for (const r of items.filter((i) => i.section === 'route')) lines.push(r.text.replace(/^\[[^\]]+\] /, '').replace(/ dev \S+$/, ''));
+  for (const r of items.filter((i) => i.section === 'route'))
+    lines.push(r.text.replace(/^\[[^\]]+\] /, '').replace(/ dev \S+$/, ''));
   for (const p of items.filter((i) => i.section === 'process'))
     lines.push(`${p.text.split(' ').slice(0, 3).join(' ')}${p.status === 'ok' ? '' : ` ${p.status.toUpperCase()}`}`);
   const nat = items.filter((i) => i.section === 'iptables').length;
@@ -214,13 +226,20 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
   for (const a of cloud.agents.values()) agentsByHost.set(a.host, [...(agentsByHost.get(a.host) ?? []), a]);
   const hostNames = [...new Set([...agentsByHost.keys(), ...cloud.hosts.keys()])].sort();
   const tunnelIp = (host: string) =>
-    (agentsByHost.get(host) ?? []).map((a) => a.configurations.tunneling_ip).find((x) => typeof x === 'string') as string | undefined;
+    (agentsByHost.get(host) ?? []).map((a) => a.configurations.tunneling_ip).find((x) => typeof x === 'string') as
+      | string
+      | undefined;
   const hosts: SceneNode[] = [];
   const tunnels = new Map<string, SceneEdge>();
   for (const host of hostNames) {
     const agents = agentsByHost.get(host) ?? [];
     const dead = agents.filter((a) => !a.alive);
-    const liveness = agents.length === 0 ? 'no agent' : dead.length === 0 ? `${agents.length} agent${agents.length === 1 ? '' : 's'} alive` : `DOWN: ${dead.map((a) => a.agent_type).join(', ')}`;
+    const liveness =
+      agents.length === 0
+        ? 'no agent'
+        : dead.length === 0
+          ? `${agents.length} agent${agents.length === 1 ? '' : 's'} alive`
+          : `DOWN: ${dead.map((a) => a.agent_type).join(', ')}`;
     const reading = cloud.hosts.get(host);
     const hostId = `host:${host}`;
     if (!reading) {
@@ -277,7 +296,13 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
         children: vifs,
         arrange: 'grid',
       });
-      if (parts.bridges.has('br-int')) wire(id, bridgeId('br-int'), 'qvo… access ports', `the instances' qvo devices are access ports of br-int on host ${host}`);
+      if (parts.bridges.has('br-int'))
+        wire(
+          id,
+          bridgeId('br-int'),
+          'qvo… access ports',
+          `the instances' qvo devices are access ports of br-int on host ${host}`,
+        );
     }
     if (namespaces.length > 0) {
       const id = `${host}/namespaces`;
@@ -292,7 +317,8 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
         children: namespaces,
         arrange: 'grid',
       });
-      if (parts.bridges.has('br-int')) wire(id, bridgeId('br-int'), 'tap… / qr-… / qg-…', `the namespaces' devices are access ports of br-int on host ${host}`);
+      if (parts.bridges.has('br-int'))
+        wire(id, bridgeId('br-int'), 'tap… / qr-… / qg-…', `the namespaces' devices are access ports of br-int on host ${host}`);
     }
     const agentConfig = agents.find((a) => a.agent_type === 'Open vSwitch agent')?.configurations ?? {};
     const mappings = (agentConfig.bridge_mappings ?? {}) as Record<string, string>;
@@ -300,10 +326,12 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
       const own = list.find((i) => i.section === 'bridge');
       const flows = list.filter((i) => i.section === 'flow').length;
       const lines: string[] = [];
-      for (const v of list.filter((i) => i.section === 'local-vlan')) lines.push(v.says.replace(/^local VLAN (\d+) ↔ network /, 'VLAN $1 ↔ '));
+      for (const v of list.filter((i) => i.section === 'local-vlan'))
+        lines.push(v.says.replace(/^local VLAN (\d+) ↔ network /, 'VLAN $1 ↔ '));
       const physnet = Object.entries(mappings).find(([, b]) => b === bridge)?.[0];
       if (physnet) lines.push(`provider bridge of ${physnet}`);
-      if (bridge !== 'br-int' && bridge !== 'br-tun' && !physnet && own?.says.startsWith('underlay')) lines.push(`underlay, tunnel address ${tunnelIp(host) ?? '?'}`);
+      if (bridge !== 'br-int' && bridge !== 'br-tun' && !physnet && own?.says.startsWith('underlay'))
+        lines.push(`underlay, tunnel address ${tunnelIp(host) ?? '?'}`);
       lines.push(`${flows} flow${flows === 1 ? '' : 's'}${own && own.status !== 'ok' ? ` · ${own.status.toUpperCase()}` : ''}`);
       const id = bridgeId(bridge);
       record(id, list);
@@ -320,11 +348,14 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
       });
     }
     const patch = (a: string, b: string, label: string) => {
-      if (parts.bridges.has(a) && parts.bridges.has(b)) wire(bridgeId(a), bridgeId(b), label, `patch ports join ${a} and ${b} on host ${host}`, 'patch');
+      if (parts.bridges.has(a) && parts.bridges.has(b))
+        wire(bridgeId(a), bridgeId(b), label, `patch ports join ${a} and ${b} on host ${host}`, 'patch');
     };
     patch('br-int', 'br-tun', 'patch-tun ⇄ patch-int');
     for (const b of Object.values(mappings)) patch('br-int', b, `int-${b} ⇄ phy-${b}`);
-    const underlay = [...parts.bridges.keys()].find((b) => parts.bridges.get(b)!.some((i) => i.section === 'bridge' && i.says.startsWith('underlay')));
+    const underlay = [...parts.bridges.keys()].find((b) =>
+      parts.bridges.get(b)!.some((i) => i.section === 'bridge' && i.says.startsWith('underlay')),
+    );
     for (const [name, list] of parts.tunnels) {
       const p = parseOvsPort(list[0]!.text)!;
       const remoteHost = list[0]!.owners.find((o) => o.kind === 'host')?.id ?? '?';
@@ -334,7 +365,11 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
       const id = `${host}/tun/${name}`;
       record(id, list);
       const type = (p.type ?? '?').toUpperCase();
-      const lines = [`${type} ${localIp} → ${remoteIp}`, `to host ${remoteHost}`, ...(nets.length > 0 ? [`carries ${nets.join(', ')}`] : [])];
+      const lines = [
+        `${type} ${localIp} → ${remoteIp}`,
+        `to host ${remoteHost}`,
+        ...(nets.length > 0 ? [`carries ${nets.join(', ')}`] : []),
+      ];
       children.push({
         id,
         kind: 'tunnel',

@@ -77,9 +77,7 @@ function wireSvg(e: SceneEdge, placement: Placement, marks: Marks): string {
   const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
   const on = marks.wires.has(e.id);
   const at = labelAt(points);
-  const label = e.label
-    ? `<text class="wire-label" x="${at.x + 4}" y="${at.y - 4}">${esc(e.label)}</text>`
-    : '';
+  const label = e.label ? `<text class="wire-label" x="${at.x + 4}" y="${at.y - 4}">${esc(e.label)}</text>` : '';
   return `<g class="wire w-${e.kind}${on ? ' on-path' : ''}" role="img" aria-label="${esc(e.description)}"><title>${esc(e.description)}</title><path d="${d}"/>${label}</g>`;
 }
 

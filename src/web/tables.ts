@@ -11,7 +11,9 @@ import { isDrift } from './physical.js';
 
 function table(caption: string, id: string, head: readonly string[], rows: readonly (readonly unknown[])[]): string {
   const th = head.map((h) => `<th scope="col">${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`);
+  const body = rows.map(
+    (r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`,
+  );
   return `<table id="${id}"><caption>${esc(caption)} (${rows.length})</caption><thead><tr>${th}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
@@ -38,18 +40,40 @@ export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
       'Subnets',
       'table-subnets',
       ['name', 'network', 'cidr', 'gateway', 'DHCP', 'id'],
-      [...cloud.subnets.values()].map((s) => [s.name || s.id.slice(0, 8), netName(s.network_id), s.cidr, s.gateway_ip ?? '', s.enable_dhcp ? 'yes' : 'no', s.id]),
+      [...cloud.subnets.values()].map((s) => [
+        s.name || s.id.slice(0, 8),
+        netName(s.network_id),
+        s.cidr,
+        s.gateway_ip ?? '',
+        s.enable_dhcp ? 'yes' : 'no',
+        s.id,
+      ]),
     ),
     table(
       'Ports',
       'table-ports',
-      ['name', 'project', 'network', 'fixed IPs', 'floating IPs', 'status', 'security groups', 'owner', ...(isAdmin ? ['host'] : []), 'MAC', 'id'],
+      [
+        'name',
+        'project',
+        'network',
+        'fixed IPs',
+        'floating IPs',
+        'status',
+        'security groups',
+        'owner',
+        ...(isAdmin ? ['host'] : []),
+        'MAC',
+        'id',
+      ],
       [...cloud.ports.values()].map((p) => [
         cloud.portName(p),
         cloud.projectName(p.project_id),
         netName(p.network_id),
         p.fixed_ips.map((f) => f.ip_address).join(' '),
-        cloud.floatingOf(p.id).map((f) => f.floating_ip_address).join(' '),
+        cloud
+          .floatingOf(p.id)
+          .map((f) => f.floating_ip_address)
+          .join(' '),
         p.status,
         p.security_groups.map((g) => cloud.securityGroupName(g)).join(' '),
         p.device_owner,
@@ -82,7 +106,14 @@ export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
       ['address', 'project', 'fixed IP', 'port', 'status', 'id'],
       [...cloud.floatingips.values()].map((f) => {
         const port = f.port_id ? cloud.ports.get(f.port_id) : undefined;
-        return [f.floating_ip_address, cloud.projectName(f.project_id), f.fixed_ip_address ?? '', port ? cloud.portName(port) : (f.port_id ?? ''), f.status, f.id];
+        return [
+          f.floating_ip_address,
+          cloud.projectName(f.project_id),
+          f.fixed_ip_address ?? '',
+          port ? cloud.portName(port) : (f.port_id ?? ''),
+          f.status,
+          f.id,
+        ];
       }),
     ),
     table(
@@ -95,7 +126,11 @@ export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
         r.direction,
         r.ethertype,
         r.protocol ?? 'any',
-        r.port_range_min === null ? 'any' : r.port_range_min === r.port_range_max ? String(r.port_range_min) : `${r.port_range_min}-${r.port_range_max}`,
+        r.port_range_min === null
+          ? 'any'
+          : r.port_range_min === r.port_range_max
+            ? String(r.port_range_min)
+            : `${r.port_range_min}-${r.port_range_max}`,
         r.remote_ip_prefix ?? (r.remote_group_id ? `group ${cloud.securityGroupName(r.remote_group_id)}` : 'any'),
         r.id,
       ]),

@@ -28,7 +28,8 @@ function mark(path: PathMarks, id: string, step: number, drop: boolean, says: st
 export function logicalTraceMarks(root: SceneNode, t: TraceResult, selected: string | null): Marks {
   const path: PathMarks = new Map();
   const dropped = t.verdict.result === 'dropped' || t.verdict.result === 'unreachable';
-  if (t.from.portId) for (const id of elementsOf(root, `port:${t.from.portId}`)) mark(path, id, 0, false, `source ${t.from.label}`);
+  if (t.from.portId)
+    for (const id of elementsOf(root, `port:${t.from.portId}`)) mark(path, id, 0, false, `source ${t.from.label}`);
   t.hops.forEach((hop, i) => {
     for (const r of hop.refs) {
       if (r.kind !== 'port' && r.kind !== 'router' && r.kind !== 'network') continue;

@@ -3,7 +3,7 @@
  * dist/ui/ (scripts/build-web.mjs), with everything it needs in the bundle: no CDN, works
  * offline. The files are public; what the page shows comes from the API with the user's token.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { QuarkError } from '../../model/errors.js';
@@ -31,33 +31,25 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-interface WebFile {
-  readonly body: Buffer;
-  readonly type: string;
-}
-
-/** The built files, read once at start; an unbuilt tree serves none and says so. */
-function loadFiles(): Map<string, WebFile> {
-  const files = new Map<string, WebFile>();
-  let names: string[] = [];
+/**
+ * A built file by name, read when asked: the page loads a handful once per visit, and a
+ * rebuilt tree is served without a restart. Only names in the build directory are served.
+ */
+function readWebFile(name: string): { body: Buffer; type: string } | null {
+  const type = TYPES[name.split('.').pop() ?? ''];
+  if (!type || !/^[\w.-]+$/.test(name) || name.startsWith('.')) return null;
   try {
-    names = readdirSync(WEB_DIR);
+    return { body: readFileSync(`${WEB_DIR}${name}`), type };
   } catch {
-    return files;
+    return null;
   }
-  for (const name of names) {
-    const type = TYPES[name.split('.').pop() ?? ''];
-    if (type) files.set(name, { body: readFileSync(`${WEB_DIR}${name}`), type });
-  }
-  return files;
 }
 
 export function registerWebFiles(app: FastifyInstance): void {
-  const files = loadFiles();
   const send = (name: string) => {
-    const file = files.get(name);
+    const file = readWebFile(name);
     if (!file) {
-      const why = files.size === 0 ? ' (the web view is not built: npm run build)' : '';
+      const why = existsSync(WEB_DIR) ? '' : ' (the web view is not built: npm run build)';
       throw new QuarkError('HTTPNotFound', `The resource could not be found: /ui/${name}${why}`);
     }
     return file;

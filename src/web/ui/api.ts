@@ -65,7 +65,9 @@ export class Api {
 
   /** Checks a kept token; null when it is no longer valid. */
   async identity(): Promise<Identity | null> {
-    const res = await fetch('/identity/v3/auth/tokens', { headers: { 'x-auth-token': this.token, 'x-subject-token': this.token } });
+    const res = await fetch('/identity/v3/auth/tokens', {
+      headers: { 'x-auth-token': this.token, 'x-subject-token': this.token },
+    });
     if (!res.ok) return null;
     return identityOf((await res.json()) as TokenBody);
   }
@@ -77,9 +79,10 @@ export class Api {
   }
 
   async logout(): Promise<void> {
-    await fetch('/identity/v3/auth/tokens', { method: 'DELETE', headers: { 'x-auth-token': this.token, 'x-subject-token': this.token } }).catch(
-      () => undefined,
-    );
+    await fetch('/identity/v3/auth/tokens', {
+      method: 'DELETE',
+      headers: { 'x-auth-token': this.token, 'x-subject-token': this.token },
+    }).catch(() => undefined);
   }
 
   /** Opens the event stream; resolves with its body reader, or throws (401 when the token is gone). */

@@ -32,7 +32,10 @@ function portDetails(cloud: Cloud, id: string, trace: TraceButtons): string {
   );
   const buttons = trace.enabled
     ? `<p class="actions"><button type="button" data-trace-from="${esc(p.id)}">Trace from here</button> <button type="button" data-trace-to="${esc(p.id)}">Trace to here</button>${floating
-        .map((f) => ` <button type="button" data-trace-to="${esc(f.floating_ip_address)}">Trace to floating IP ${esc(f.floating_ip_address)}</button>`)
+        .map(
+          (f) =>
+            ` <button type="button" data-trace-to="${esc(f.floating_ip_address)}">Trace to floating IP ${esc(f.floating_ip_address)}</button>`,
+        )
         .join('')}</p>`
     : '';
   return `<h2>port ${esc(cloud.portName(p))}</h2>${dl([
@@ -63,7 +66,15 @@ function routerDetails(cloud: Cloud, id: string): string {
         ? `${cloud.networks.get(r.external_gateway_info.network_id)?.name ?? r.external_gateway_info.network_id} ${r.external_gateway_info.external_fixed_ips.map((f) => f.ip_address).join(', ')}${r.external_gateway_info.enable_snat ? ' (SNAT)' : ''}`
         : 'none',
     ],
-    ['interfaces', legs.map((l) => `${l.fixed_ips.map((f) => f.ip_address).join(', ')} on ${cloud.networks.get(l.network_id)?.name ?? l.network_id}`).join('; ') || 'none'],
+    [
+      'interfaces',
+      legs
+        .map(
+          (l) =>
+            `${l.fixed_ips.map((f) => f.ip_address).join(', ')} on ${cloud.networks.get(l.network_id)?.name ?? l.network_id}`,
+        )
+        .join('; ') || 'none',
+    ],
     ['routes', r.routes.map((x) => `${x.destination} via ${x.nexthop}`).join('; ') || 'none'],
     ['id', r.id],
   ])}`;
@@ -76,12 +87,20 @@ function networkDetails(cloud: Cloud, id: string): string {
   return `<h2>network ${esc(n.name || n.id.slice(0, 8))}</h2>${dl([
     ['status', n.status],
     ['project', cloud.projectName(n.project_id)],
-    ['subnets', subnets.map((s) => `${s.cidr} gateway ${s.gateway_ip ?? 'none'}${s.enable_dhcp ? ', DHCP' : ''}`).join('; ') || 'none'],
+    [
+      'subnets',
+      subnets.map((s) => `${s.cidr} gateway ${s.gateway_ip ?? 'none'}${s.enable_dhcp ? ', DHCP' : ''}`).join('; ') || 'none',
+    ],
     ['shared', n.shared ? 'yes' : 'no'],
     ['external', n['router:external'] ? 'yes' : 'no'],
     ['MTU', n.mtu],
     ...(n['provider:network_type'] !== undefined
-      ? ([['segment', `${n['provider:network_type']} ${n['provider:physical_network'] ?? ''} ${n['provider:segmentation_id'] ?? ''}`]] as const)
+      ? ([
+          [
+            'segment',
+            `${n['provider:network_type']} ${n['provider:physical_network'] ?? ''} ${n['provider:segmentation_id'] ?? ''}`,
+          ],
+        ] as const)
       : []),
     ['id', n.id],
   ])}`;
@@ -104,8 +123,10 @@ export function detailsHtml(cloud: Cloud, node: SceneNode, items: readonly HostI
   if (node.kind === 'port' && id) body = portDetails(cloud, id, trace);
   else if (node.kind === 'router' && id) body = routerDetails(cloud, id);
   else if ((node.kind === 'network' || node.kind === 'external') && id) body = networkDetails(cloud, id);
-  else body = `<h2>${esc(node.title)}</h2><p>${esc(node.label)}</p>${node.lines.length > 0 ? `<ul>${node.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}`;
-  if (node.kind === 'vif' && kind === 'port' && id) body += portDetails(cloud, id, trace).replace(/^<h2>[^<]*<\/h2>/, '<h3>The API port</h3>');
+  else
+    body = `<h2>${esc(node.title)}</h2><p>${esc(node.label)}</p>${node.lines.length > 0 ? `<ul>${node.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}`;
+  if (node.kind === 'vif' && kind === 'port' && id)
+    body += portDetails(cloud, id, trace).replace(/^<h2>[^<]*<\/h2>/, '<h3>The API port</h3>');
   if (items && items.length > 0) body += itemsList(items);
   return body;
 }

@@ -57,6 +57,8 @@ class App {
   private physical: PhysicalScene | null = null;
   private logical: SceneNode | null = null;
   private readonly layouts = { logical: new LayoutCache(), physical: new LayoutCache() };
+  /** Scale of each picture; null: fit to the panel's width. */
+  private readonly zoom: Record<'logical' | 'physical', number | null> = { logical: 1, physical: 1 };
   private loaded = false;
   private buffered: CloudChange[] = [];
   private renderQueued = false;
@@ -72,7 +74,8 @@ class App {
   ) {}
 
   async start(): Promise<void> {
-    $('who').textContent = `${this.me.userName} · project ${this.me.projectName}${this.me.isAdmin ? ' (admin: every project and the hosts)' : ''}`;
+    $('who').textContent =
+      `${this.me.userName} · project ${this.me.projectName}${this.me.isAdmin ? ' (admin: every project and the hosts)' : ''}`;
     this.cloud.projects.set(this.me.projectId, this.me.projectName);
     $('trace-form').hidden = !this.me.isAdmin;
     $('tab-physical').hidden = !this.me.isAdmin;
@@ -170,7 +173,9 @@ class App {
       await Promise.all(
         hosts.map(async (host) => {
           try {
-            const { explanation } = await this.api.get<{ explanation: Explanation }>(`/v2.0/quark/explain/hosts/${encodeURIComponent(host)}`);
+            const { explanation } = await this.api.get<{ explanation: Explanation }>(
+              `/v2.0/quark/explain/hosts/${encodeURIComponent(host)}`,
+            );
             const reading = explanation.hosts[0];
             if (reading) this.cloud.hosts.set(host, reading);
             this.cloud.unanswered.delete(host);
@@ -206,9 +211,14 @@ class App {
       this.logical = logicalScene(this.cloud);
       this.physical = this.me.isAdmin ? physicalScene(this.cloud) : null;
       this.renderDrift();
-      if (this.view === 'logical') await this.draw('logical', this.logical, 'Logical view: each project’s networks, routers and ports');
+      if (this.view === 'logical')
+        await this.draw('logical', this.logical, 'Logical view: each project’s networks, routers and ports');
       else if (this.view === 'physical' && this.physical)
-        await this.draw('physical', this.physical.scene, 'Physical view: each host’s bridges, instance plugs, namespaces and tunnels');
+        await this.draw(
+          'physical',
+          this.physical.scene,
+          'Physical view: each host’s bridges, instance plugs, namespaces and tunnels',
+        );
       else if (this.view === 'tables') $('view-tables').innerHTML = tablesHtml(this.cloud, this.me.isAdmin);
       this.renderDetails();
       if (this.firstPaint === null && this.loaded) {
@@ -231,8 +241,26 @@ class App {
     const container = $(`view-${which}`);
     const focused = (document.activeElement as Element | null)?.closest<SVGGElement>('g.el')?.dataset.id ?? null;
     container.innerHTML = sceneSvg(scene, placement, marks, name);
+    this.applyZoom(which);
     rove(container, focused ?? this.selected);
     if (focused) container.querySelector<SVGGElement>(`g.el[data-id="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
+  }
+
+  private applyZoom(which: 'logical' | 'physical'): void {
+    const svg = $(`view-${which}`).querySelector('svg');
+    if (!svg) return;
+    const [w, h] = (svg.getAttribute('viewBox') ?? '0 0 0 0').split(' ').slice(2).map(Number) as [number, number];
+    const fit = Math.min(1, ($(`view-${which}`).parentElement!.clientWidth - 4) / w);
+    const z = this.zoom[which] ?? fit;
+    svg.setAttribute('width', String(Math.round(w * z)));
+    svg.setAttribute('height', String(Math.round(h * z)));
+  }
+
+  private zoomBy(factor: number | null): void {
+    if (this.view === 'tables') return;
+    const which = this.view;
+    this.zoom[which] = factor === null ? null : Math.min(3, Math.max(0.2, (this.zoom[which] ?? 1) * factor));
+    this.applyZoom(which);
   }
 
   private renderDrift(): void {
@@ -243,12 +271,16 @@ class App {
     banner.hidden = total === 0 && dead.length === 0;
     if (banner.hidden) return;
     const lines = drift.flatMap(([host, list]) =>
-      list.slice(0, 8).map(
-        ({ element, item }) =>
-          `<li>${esc(host)}: <strong>${esc(item.status.toUpperCase())}</strong> ${esc(item.text)} <button type="button" data-show="${esc(element)}">show</button></li>`,
-      ),
+      list
+        .slice(0, 8)
+        .map(
+          ({ element, item }) =>
+            `<li>${esc(host)}: <strong>${esc(item.status.toUpperCase())}</strong> ${esc(item.text)} <button type="button" data-show="${esc(element)}">show</button></li>`,
+        ),
     );
-    const deadLines = dead.map((a) => `<li>${esc(a.host)}: ${esc(a.agent_type)} is DOWN (last heartbeat ${esc(a.heartbeat_timestamp)})</li>`);
+    const deadLines = dead.map(
+      (a) => `<li>${esc(a.host)}: ${esc(a.agent_type)} is DOWN (last heartbeat ${esc(a.heartbeat_timestamp)})</li>`,
+    );
     banner.innerHTML = `${total > 0 ? `DRIFT: ${total} item${total === 1 ? '' : 's'} on the hosts differ${total === 1 ? 's' : ''} from what the agents planned` : ''}${dead.length > 0 ? `${total > 0 ? ' · ' : ''}${dead.length} agent${dead.length === 1 ? '' : 's'} down` : ''}<ul>${lines.join('')}${deadLines.join('')}</ul>`;
   }
 
@@ -266,7 +298,8 @@ class App {
 
   select(id: string | null): void {
     this.selected = id;
-    if (!id) $('details').innerHTML = '<p class="hint">Select an element (click, or arrow keys and Enter) to see its details.</p>';
+    if (!id)
+      $('details').innerHTML = '<p class="hint">Select an element (click, or arrow keys and Enter) to see its details.</p>';
     this.queueRender();
   }
 
@@ -281,19 +314,28 @@ class App {
 
   private refreshDatalist(): void {
     if (!this.me.isAdmin) return;
-    const options: string[] = ['<option value="internet">outside the cloud (the lab’s internet host)</option>'];
+    const options: string[] = [];
     for (const p of this.cloud.ports.values()) {
       if (!p.device_owner.startsWith('compute:')) continue;
       const ips = p.fixed_ips.map((f) => f.ip_address).join(', ');
-      options.push(`<option value="${esc(p.id)}">${esc(this.cloud.portName(p))} · ${esc(ips)} · project ${esc(this.cloud.projectName(p.project_id))}</option>`);
+      options.push(
+        `<option value="${esc(p.id)}">${esc(this.cloud.portName(p))} · ${esc(ips)} · project ${esc(this.cloud.projectName(p.project_id))}</option>`,
+      );
     }
-    for (const f of this.cloud.floatingips.values()) options.push(`<option value="${esc(f.floating_ip_address)}">floating IP of ${esc(f.fixed_ip_address ?? 'nothing')}</option>`);
+    for (const f of this.cloud.floatingips.values())
+      options.push(
+        `<option value="${esc(f.floating_ip_address)}">floating IP of ${esc(f.fixed_ip_address ?? 'nothing')}</option>`,
+      );
     $('endpoints').innerHTML = options.join('');
   }
 
   async runTrace(form: HTMLFormElement): Promise<void> {
     const data = new FormData(form);
-    const q = new URLSearchParams({ from: String(data.get('from')), to: String(data.get('to')), protocol: String(data.get('protocol')) });
+    const q = new URLSearchParams({
+      from: String(data.get('from')),
+      to: String(data.get('to')),
+      protocol: String(data.get('protocol')),
+    });
     const port = String(data.get('port') ?? '');
     if (port) q.set('port', port);
     const out = $('trace-result');
@@ -311,6 +353,9 @@ class App {
 
   private wire(): void {
     for (const v of ['logical', 'physical', 'tables'] as const) $(`tab-${v}`).onclick = () => this.show(v);
+    $('zoom-in').onclick = () => this.zoomBy(1.25);
+    $('zoom-out').onclick = () => this.zoomBy(0.8);
+    $('zoom-fit').onclick = () => this.zoomBy(null);
     for (const v of ['logical', 'physical'] as const)
       attachKeys($(`view-${v}`), { select: (id) => this.select(id), clear: () => this.select(null) });
     const form = $<HTMLFormElement>('trace-form');
@@ -382,7 +427,11 @@ async function boot(): Promise<void> {
     ev.preventDefault();
     const data = new FormData(form);
     try {
-      const { api, identity } = await Api.login(String(data.get('user')), String(data.get('password')), String(data.get('project')));
+      const { api, identity } = await Api.login(
+        String(data.get('user')),
+        String(data.get('password')),
+        String(data.get('project')),
+      );
       await enter(api, identity);
     } catch (e) {
       $('login-error').textContent = `Sign-in failed: ${(e as Error).message}`;

@@ -84,9 +84,13 @@ export const PAD = 8;
 /** The band at the top of a container where its title goes. */
 export const HEADER = 26;
 
+/** Characters kept free beside a title for its badge (`ACTIVE`, `DRIFT 12`). */
+const BADGE_ROOM = 11;
+
 /** The size of a leaf: its longest line and its number of lines. */
 export function leafSize(n: SceneNode): { width: number; height: number } {
-  const longest = Math.max(n.title.length + (n.badge ? n.badge.length + 3 : 0), ...n.lines.map((l) => l.length));
+  // The badge's room does not depend on its text, so a status change never moves anything.
+  const longest = Math.max(n.title.length + (n.badge ? BADGE_ROOM : 0), ...n.lines.map((l) => l.length));
   return {
     width: Math.max(n.minWidth ?? 0, Math.ceil(longest * CHAR_WIDTH + 2 * PAD)),
     height: PAD * 2 + LINE_HEIGHT * (1 + n.lines.length),

@@ -45,7 +45,7 @@ function nodeSvg(n: SceneNode, placement: Placement, marks: Marks, container: bo
   const suffix = on ? `; trace hop ${on.steps.join(', ')}: ${on.says}` : '';
   const label = `${n.label}${n.badge && !n.label.includes(n.badge) ? ` (${n.badge})` : ''}${suffix}`;
   const parts = [
-    `<g class="${classes.join(' ')}" data-id="${esc(n.id)}" tabindex="-1" role="button" aria-label="${esc(label)}">`,
+    `<g class="${classes.join(' ')}" data-id="${esc(n.id)}" data-key="el ${esc(n.id)}" tabindex="-1" role="button" aria-label="${esc(label)}">`,
     `<title>${esc(label)}</title>`,
     `<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="${container ? 8 : 5}"/>`,
     `<text class="title" x="${box.x + PAD}" y="${box.y + (container ? HEADER - 9 : PAD + 12)}">${esc(n.title)}</text>`,
@@ -78,21 +78,36 @@ function wireSvg(e: SceneEdge, placement: Placement, marks: Marks): string {
   const on = marks.wires.has(e.id);
   const at = labelAt(points);
   const label = e.label ? `<text class="wire-label" x="${at.x + 4}" y="${at.y - 4}">${esc(e.label)}</text>` : '';
-  return `<g class="wire w-${e.kind}${on ? ' on-path' : ''}" role="img" aria-label="${esc(e.description)}"><title>${esc(e.description)}</title><path d="${d}"/>${label}</g>`;
+  return `<g class="wire w-${e.kind}${on ? ' on-path' : ''}" data-key="wire ${esc(e.id)}" role="img" aria-label="${esc(e.description)}"><title>${esc(e.description)}</title><path d="${d}"/>${label}</g>`;
 }
 
-/** The SVG of a placed scene; `name` is the picture's own text alternative. */
-export function sceneSvg(root: SceneNode, placement: Placement, marks: Marks, name: string): string {
+/** A drawing in pieces: each element and wire by key, so a redraw on the same layout replaces only what changed. */
+export interface SceneDrawing {
+  readonly open: string;
+  readonly items: readonly { readonly key: string; readonly markup: string }[];
+  readonly close: string;
+}
+
+/** The SVG of a placed scene, in pieces; `name` is the picture's own text alternative. */
+export function sceneDrawing(root: SceneNode, placement: Placement, marks: Marks, name: string): SceneDrawing {
   const nodes = [...walk(root)].filter((n) => n.id !== root.id);
   const containers = nodes.filter((n) => (n.children?.length ?? 0) > 0);
   const leaves = nodes.filter((n) => (n.children?.length ?? 0) === 0);
   const w = Math.ceil(placement.width);
   const h = Math.ceil(placement.height);
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="scene" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="group" aria-label="${esc(name)}">`,
-    ...containers.map((n) => nodeSvg(n, placement, marks, true)),
-    ...allEdges(root).map((e) => wireSvg(e, placement, marks)),
-    ...leaves.map((n) => nodeSvg(n, placement, marks, false)),
-    '</svg>',
-  ].join('');
+  return {
+    open: `<svg xmlns="http://www.w3.org/2000/svg" class="scene" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="group" aria-label="${esc(name)}">`,
+    items: [
+      ...containers.map((n) => ({ key: `el ${n.id}`, markup: nodeSvg(n, placement, marks, true) })),
+      ...allEdges(root).map((e) => ({ key: `wire ${e.id}`, markup: wireSvg(e, placement, marks) })),
+      ...leaves.map((n) => ({ key: `el ${n.id}`, markup: nodeSvg(n, placement, marks, false) })),
+    ],
+    close: '</svg>',
+  };
+}
+
+/** The SVG of a placed scene as one text. */
+export function sceneSvg(root: SceneNode, placement: Placement, marks: Marks, name: string): string {
+  const d = sceneDrawing(root, placement, marks, name);
+  return `${d.open}${d.items.map((i) => i.markup).join('')}${d.close}`;
 }

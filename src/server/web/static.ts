@@ -3,9 +3,10 @@
  * dist/ui/ (scripts/build-web.mjs), with everything it needs in the bundle: no CDN, works
  * offline. The files are public; what the page shows comes from the API with the user's token.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QuarkError } from '../../model/errors.js';
 
 /** dist/ui, beside dist/server (this file runs as dist/server/web/static.js). */
@@ -31,15 +32,32 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+interface WebFile {
+  readonly body: Buffer;
+  readonly type: string;
+  /** Lets a browser revalidate instead of downloading (and keep its compiled code for the script). */
+  readonly etag: string;
+  readonly mtimeMs: number;
+}
+
+const files = new Map<string, WebFile>();
+
 /**
- * A built file by name, read when asked: the page loads a handful once per visit, and a
- * rebuilt tree is served without a restart. Only names in the build directory are served.
+ * A built file by name, kept until the file changes: a rebuilt tree is served without a
+ * restart. Only plain names of the build directory are served.
  */
-function readWebFile(name: string): { body: Buffer; type: string } | null {
+function readWebFile(name: string): WebFile | null {
   const type = TYPES[name.split('.').pop() ?? ''];
   if (!type || !/^[\w.-]+$/.test(name) || name.startsWith('.')) return null;
   try {
-    return { body: readFileSync(`${WEB_DIR}${name}`), type };
+    const path = `${WEB_DIR}${name}`;
+    const { mtimeMs } = statSync(path);
+    const kept = files.get(name);
+    if (kept?.mtimeMs === mtimeMs) return kept;
+    const body = readFileSync(path);
+    const file = { body, type, etag: `"${createHash('sha1').update(body).digest('base64url')}"`, mtimeMs };
+    files.set(name, file);
+    return file;
   } catch {
     return null;
   }
@@ -54,20 +72,13 @@ export function registerWebFiles(app: FastifyInstance): void {
     }
     return file;
   };
+  const serve = (request: FastifyRequest, reply: FastifyReply, name: string) => {
+    const file = send(name);
+    reply.headers({ ...SECURITY_HEADERS, 'cache-control': 'no-cache', etag: file.etag });
+    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+    return reply.type(file.type).send(file.body);
+  };
   // The page names its files by absolute path, so it is the same page at /ui and /ui/.
-  for (const path of ['/ui', '/ui/'])
-    app.get(path, async (_request, reply) => {
-      const file = send('index.html');
-      reply
-        .headers({ ...SECURITY_HEADERS, 'cache-control': 'no-cache' })
-        .type(file.type)
-        .send(file.body);
-    });
-  app.get<{ Params: { file: string } }>('/ui/:file', async (request, reply) => {
-    const file = send(request.params.file);
-    reply
-      .headers({ ...SECURITY_HEADERS, 'cache-control': 'no-cache' })
-      .type(file.type)
-      .send(file.body);
-  });
+  for (const path of ['/ui', '/ui/']) app.get(path, async (request, reply) => serve(request, reply, 'index.html'));
+  app.get<{ Params: { file: string } }>('/ui/:file', async (request, reply) => serve(request, reply, request.params.file));
 }

@@ -159,7 +159,10 @@ async function measure(ports) {
       const marks = await page.evaluate(
         `(() => { const m = {}; for (const e of performance.getEntriesByType('mark')) if (!(e.name in m)) m[e.name] = e.startTime; const nav = performance.getEntriesByType('navigation')[0]; m['dom-content-loaded'] = nav.domContentLoadedEventEnd; m['response-end'] = nav.responseEnd; return m; })()`,
       );
-      for (const [k, v] of Object.entries(marks)) (phases[k] ??= []).push(v);
+      for (const [k, v] of Object.entries(marks)) {
+        phases[k] ??= [];
+        phases[k].push(v);
+      }
     }
     // Cold: a browser never used before (no cached files, no compiled code), token already kept.
     const cold = [];

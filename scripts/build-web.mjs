@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the web view (docs/web.md) into dist/ui/: one bundle of src/web/ui/main.ts with its
-// libraries (elkjs) inside, and the page and style beside it. Nothing is fetched at run time.
+// libraries (elkjs) inside, and the page and style beside it. Nothing is fetched from elsewhere.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
 

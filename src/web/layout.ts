@@ -6,15 +6,25 @@
  * ports, a host's many VIFs) are rows of equal cells computed here, so a thousand ports cost
  * ELK one box each, not a thousand.
  */
-import elkBundled from 'elkjs/lib/elk.bundled.js';
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import { type Box, HEADER, PAD, type Placement, type Point, type SceneNode, leafSize } from './scene.js';
 
-type ElkConstructor = new () => ELK;
-// elkjs is CommonJS whose module is the constructor; type declarations and bundlers disagree on
-// whether it arrives as the default import or as its `default`.
-const ElkClass = ((elkBundled as unknown as { default?: ElkConstructor }).default ?? elkBundled) as unknown as ElkConstructor;
-const elk = new ElkClass();
+let engine: ELK | null = null;
+
+/** The ELK that lays out (the page's, ui/main.ts; Node's, testing/elk.ts). */
+export function useElk(elk: ELK): void {
+  engine = elk;
+}
+
+function elk(): ELK {
+  if (!engine) throw new Error('no ELK: call useElk() first');
+  return engine;
+}
+
+/** elkjs is CommonJS whose module is the constructor; type declarations and bundlers disagree on whether it arrives as the default import or as its `default`. */
+export function elkConstructor<T>(imported: unknown): T {
+  return ((imported as { default?: T }).default ?? imported) as T;
+}
 
 const GAP = 10;
 
@@ -86,7 +96,7 @@ function toElk(node: SceneNode, grids: Map<string, Map<string, Box>>): ElkNode {
  * milliseconds on a busy machine, whatever the size), which the page pays while its lists load.
  */
 export async function warmUp(): Promise<void> {
-  await elk.layout({
+  await elk().layout({
     id: 'warm-up',
     layoutOptions: { 'elk.algorithm': 'layered', 'elk.edgeRouting': 'ORTHOGONAL' },
     children: [
@@ -117,7 +127,7 @@ export async function layout(root: SceneNode): Promise<Placement> {
   } else {
     graph.layoutOptions = { ...graph.layoutOptions, 'elk.padding': '[top=12,left=12,bottom=12,right=12]' };
   }
-  const placed = await elk.layout(graph);
+  const placed = await elk().layout(graph);
   const boxes = new Map<string, Box>();
   const wires = new Map<string, Point[]>();
   const visit = (n: ElkNode, ox: number, oy: number) => {

@@ -8,7 +8,9 @@ import type { Explanation } from '../../model/explain.js';
 import type { TraceResult } from '../../model/trace.js';
 import { COLLECTIONS, Cloud, type CloudChange, type Collection, type Identity, LIST_KEY } from '../cloud.js';
 import { esc } from '../html.js';
-import { layout, warmUp } from '../layout.js';
+import elkBundled from 'elkjs/lib/elk.bundled.js';
+import type { ELK } from 'elkjs/lib/elk-api.js';
+import { elkConstructor, layout, useElk, warmUp } from '../layout.js';
 import { logicalScene } from '../logical.js';
 import { type PhysicalScene, physicalScene } from '../physical.js';
 import { type Placement, type SceneNode, leafSize, walk } from '../scene.js';
@@ -22,6 +24,10 @@ import { attachKeys, rove } from './keyboard.js';
 import { traceHtml } from './trace-panel.js';
 
 const HOST_REFRESH_MS = 4000;
+
+// ELK in the page's own thread: measured (bench/ui), a Web Worker made reloads slower, since the
+// worker compiles ELK's 1.4 MB again on every load while the page's script keeps its compiled code.
+useElk(new (elkConstructor<new () => ELK>(elkBundled))());
 const TOKEN_KEY = 'quark.token';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -148,7 +148,8 @@ describe('layout and drawing', () => {
     const svg = sceneSvg(scene, await layout(scene), NO_MARKS, 'logical view');
     assert.equal(svg.includes('<img'), false);
     assert.ok(svg.includes('&lt;img src=x onerror=alert(1)&gt;'));
-    const groups = svg.match(/<g class="el [^"]*" data-id="[^"]+" data-key="[^"]+" tabindex="-1" role="button" aria-label="[^"]+">/g) ?? [];
+    const groups =
+      svg.match(/<g class="el [^"]*" data-id="[^"]+" data-key="[^"]+" tabindex="-1" role="button" aria-label="[^"]+">/g) ?? [];
     assert.equal(groups.length, [...walk(scene)].length - 1);
     const wires = svg.match(/<g class="wire [^"]*" data-key="[^"]+" role="img" aria-label="[^"]+">/g) ?? [];
     assert.equal(wires.length, 2);

@@ -90,6 +90,11 @@ describe('the web view in Chromium, on the havana lab', () => {
     await page.locator('#view-physical g.el.drop.k-vif[aria-label*="trace hop"]').waitFor();
     await page.locator('#view-physical g.wire.on-path[aria-label^="GRE tunnel"]').waitFor();
     await shot('trace-physical.png');
+    // The blocked hop, clicked: the details say what stopped the packet there.
+    await page.locator('#view-physical g.el.drop.k-vif').click();
+    await page
+      .locator('#details p.dropped', { hasText: /^Trace, hop \d+: iptables filter FORWARD on qbr\S+: no ingress rule/ })
+      .waitFor();
   });
 
   it('shows a change the moment the event stream brings it, without a reload', async () => {

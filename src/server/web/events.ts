@@ -1,7 +1,7 @@
 /**
  * `GET /v2.0/quark/events`: the changes of the store as server-sent events, for the web view
  * (docs/web.md) and any client that wants to follow the cloud without polling. Every caller
- * may open the stream (`quark:events`); each change is rendered exactly as `GET
+ * may open the stream (`get_quark_events`); each change is rendered exactly as `GET
  * /v2.0/{collection}/{id}` would answer that caller (the same `get_<resource>` rules and
  * attribute rules), and a record the caller may not read is never mentioned: a delete, or a
  * record leaving the caller's sight, is sent only for ids the stream had shown or the caller
@@ -153,7 +153,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: EventRouteDeps):
 
   app.get('/v2.0/quark/events', async (request, reply) => {
     const caller = deps.callerOf(request);
-    enforce('quark:events', caller, { projectId: caller.projectId ?? '' });
+    enforce('get_quark_events', caller, { projectId: caller.projectId ?? '' });
     const once = (request.query as Record<string, string | undefined>).once === 'true';
     const headers = { ...request.headers } as HeaderBag;
     if (once) {

@@ -15,7 +15,7 @@ import { logicalScene } from '../logical.js';
 import { type PhysicalScene, physicalScene } from '../physical.js';
 import { type Placement, type SceneNode, leafSize, walk } from '../scene.js';
 import { EventReader } from '../sse.js';
-import { NO_MARKS, sceneDrawing } from '../svg.js';
+import { type Marks, NO_MARKS, sceneDrawing } from '../svg.js';
 import { tablesHtml } from '../tables.js';
 import { logicalTraceMarks, physicalTraceMarks } from '../trace-marks.js';
 import { Api, ApiError } from './api.js';
@@ -68,6 +68,8 @@ class App {
     logical: null,
     physical: null,
   };
+  /** The marks each picture was last drawn with (the details panel tells a selected hop's story). */
+  private readonly marks: Record<'logical' | 'physical', Marks> = { logical: NO_MARKS, physical: NO_MARKS };
   /** Scale of each picture; null: fit to the panel's width. */
   private readonly zoom: Record<'logical' | 'physical', number | null> = { logical: 1, physical: 1 };
   private loaded = false;
@@ -260,6 +262,7 @@ class App {
         ? logicalTraceMarks(scene, this.trace, this.selected)
         : physicalTraceMarks(scene, this.trace, this.selected)
       : { ...NO_MARKS, selected: this.selected };
+    this.marks[which] = marks;
     const container = $(`view-${which}`);
     const focused = (document.activeElement as Element | null)?.closest<SVGGElement>('g.el')?.dataset.id ?? null;
     const drawing = sceneDrawing(scene, placement, marks, name);
@@ -332,7 +335,11 @@ class App {
       panel.innerHTML = '<p class="hint">The selected element is gone.</p>';
       return;
     }
-    panel.innerHTML = detailsHtml(this.cloud, node, this.physical?.items.get(node.id), { enabled: this.me.isAdmin });
+    const hop = this.marks.logical.path.get(node.id) ?? this.marks.physical.path.get(node.id);
+    const onPath = hop
+      ? `<p class="${hop.drop ? 'verdict dropped' : ''}">Trace, hop ${esc(hop.steps.join(', '))}: ${esc(hop.says)}</p>`
+      : '';
+    panel.innerHTML = onPath + detailsHtml(this.cloud, node, this.physical?.items.get(node.id), { enabled: this.me.isAdmin });
   }
 
   select(id: string | null): void {
@@ -404,6 +411,8 @@ class App {
     };
     $('trace-clear').onclick = () => {
       this.trace = null;
+      this.marks.logical = NO_MARKS;
+      this.marks.physical = NO_MARKS;
       $('trace-result').innerHTML = '';
       this.queueRender();
     };

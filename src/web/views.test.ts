@@ -8,7 +8,8 @@ import { type SceneNode, walk } from './scene.js';
 import { EventReader } from './sse.js';
 import { NO_MARKS, sceneSvg } from './svg.js';
 import { tablesHtml } from './tables.js';
-import { havanaCloud, havanaTrace } from './testing/havana.js';
+import { evidenceText } from './evidence.js';
+import { havanaCloud, havanaSgTrace, havanaTrace } from './testing/havana.js';
 import { logicalTraceMarks, physicalTraceMarks } from './trace-marks.js';
 
 const byTitle = (root: SceneNode, re: RegExp) => [...walk(root)].filter((n) => re.test(n.title));
@@ -35,17 +36,18 @@ describe('logical view', () => {
       ['external network public 203.0.113.0/24 of admin', 'router test1-router', 'network test1-net 10.0.0.0/24'],
     );
     const vm3 = one(test1!, /^vm3$/);
-    assert.deepEqual(vm3.lines, ['10.0.0.4', 'floating 203.0.113.11', 'sg default', 'on compute']);
+    assert.deepEqual(vm3.lines, ['10.0.0.3', 'floating 203.0.113.11', 'sg default', 'on compute']);
     assert.equal(vm3.tone, 'up');
     assert.match(
       vm3.label,
-      /^port vm3, status ACTIVE, fixed IP 10\.0\.0\.4, floating IP 203\.0\.113\.11, security groups default/,
+      /^port vm3, status ACTIVE, fixed IP 10\.0\.0\.3, floating IP 203\.0\.113\.11, security groups default/,
     );
     // Wires: the external network over the router, the router over its network, labelled with the addresses.
     const wires = test1!.edges!.map((e) => `${e.kind} ${e.label}`).sort();
     assert.deepEqual(wires, ['gateway 203.0.113.10', 'interface 10.0.0.1']);
-    // Both tenants use 10.0.0.3: each in its own network.
-    assert.equal(byTitle(scene, /^vm[12]$/).filter((n) => n.lines[0] === '10.0.0.3').length, 2);
+    // Both tenants use 10.0.0.0/24: vm1 of test has an address a port of test1 has too, each in its own network.
+    const vm1 = one(test!, /^vm1$/);
+    assert.equal(byTitle(test1!, /^vm[23]$/).filter((n) => n.lines[0] === vm1.lines[0]).length, 1);
   });
 });
 
@@ -62,7 +64,7 @@ describe('physical view', () => {
         .sort();
     assert.deepEqual(bridges(compute!), ['br-int', 'br-phy', 'br-tun']);
     assert.deepEqual(bridges(network!), ['br-ex', 'br-int', 'br-phy', 'br-tun']);
-    const vm3 = one(compute!, /^vm3 · 10\.0\.0\.4 · test1-net$/);
+    const vm3 = one(compute!, /^vm3 · 10\.0\.0\.3 · test1-net$/);
     assert.match(vm3.lines[0]!, /^tap[0-9a-f]{8}-[0-9a-f]{2} → qbr[0-9a-f]{8}-[0-9a-f]{2}$/);
     assert.match(vm3.lines[1]!, /^qvb[0-9a-f]{8}-[0-9a-f]{2} ⇄ qvo[0-9a-f]{8}-[0-9a-f]{2}$/);
     assert.match(vm3.lines[2]!, /^br-int port, local VLAN \d+$/);
@@ -92,7 +94,7 @@ describe('physical view', () => {
     const missing = items.get(router.id)!.filter((i) => i.status === 'missing');
     assert.deepEqual(
       missing.map((i) => i.text),
-      ['-A quark-l3-PREROUTING -d 203.0.113.11/32 -j DNAT --to-destination 10.0.0.4'],
+      ['-A quark-l3-PREROUTING -d 203.0.113.11/32 -j DNAT --to-destination 10.0.0.3'],
     );
     assert.deepEqual([...drift.keys()], ['network']);
     assert.equal(one(scene, /^host network/).badge, 'DRIFT 1');
@@ -169,6 +171,24 @@ describe('trace on the pictures', () => {
     assert.equal(t.hops[last - 1]!.result, 'drop');
     assert.deepEqual(marks.path.get(router.id), { steps: [last], drop: true, says: marks.path.get(router.id)!.says });
     assert.match(marks.path.get(router.id)!.says, /has no DNAT rule for floating IP 203\.0\.113\.11/);
+  });
+
+  it('writes each hop’s evidence in the hosts’ own syntax: the security group rules that did not allow the packet', () => {
+    const t = havanaSgTrace();
+    const drop = t.hops.at(-1)!;
+    assert.equal(drop.result, 'drop');
+    const lines = drop.evidence.map(evidenceText);
+    assert.ok(
+      lines.some((l) => /^-t filter -A quark-fw-\S+ -p tcp -m tcp --dport 22 .*-j RETURN {2}\(not matched\)/.test(l)),
+      lines.join('\n'),
+    );
+    const flows = t.hops[0]!.evidence.map(evidenceText);
+    assert.match(flows[0]!, /^br-ex LOCAL_SWITCHING\(0\) priority=\d+ /);
+    const router = t.hops.find((h) => h.where.startsWith('qrouter-'))!.evidence.map(evidenceText);
+    assert.ok(
+      router.some((l) => /^\[qrouter-\S+\] ip route get 10\.0\.0\.\d+ from 203\.0\.113\.1 iif qg-\S+: unicast dev qr-/.test(l)),
+      router.join('\n'),
+    );
   });
 
   it('marks the objects the hops name on the logical view', () => {

@@ -85,6 +85,10 @@ describe('the web view in Chromium, on the havana lab', () => {
       /^verdict: DROPPED — no ingress rule of security group `default` \(project test1\) allows tcp\/80 from 203\.0\.113\.1/,
     );
     await page.locator('#view-logical g.el.drop[aria-label^="port vm3"]').waitFor();
+    // The blocked hop's evidence is open: the security group rules the packet did not match.
+    await page
+      .locator('#trace-result li.drop details[open] code', { hasText: /--dport 22 .*-j RETURN {2}\(not matched\)/ })
+      .waitFor();
     await shot('trace-logical.png');
     await page.click('#tab-physical');
     await page.locator('#view-physical g.el.drop.k-vif[aria-label*="trace hop"]').waitFor();

@@ -24,3 +24,8 @@ export function havanaCloud(): Cloud {
 export function havanaTrace(): TraceResult {
   return fixture('havana-trace-missing-dnat.json');
 }
+
+/** The same trace before the rule was deleted: DROPPED by vm3's security group. */
+export function havanaSgTrace(): TraceResult {
+  return fixture('havana-trace-sg-drop.json');
+}

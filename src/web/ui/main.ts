@@ -21,7 +21,7 @@ import { logicalTraceMarks, physicalTraceMarks } from '../trace-marks.js';
 import { Api, ApiError } from './api.js';
 import { detailsHtml } from './details.js';
 import { attachKeys, rove } from './keyboard.js';
-import { traceHtml } from './trace-panel.js';
+import { evidenceHtml, traceHtml } from './trace-panel.js';
 
 const HOST_REFRESH_MS = 4000;
 
@@ -336,8 +336,9 @@ class App {
       return;
     }
     const hop = this.marks.logical.path.get(node.id) ?? this.marks.physical.path.get(node.id);
+    const hopEvidence = hop && this.trace ? hop.steps.map((n) => this.trace!.hops[n - 1]).filter((h) => h !== undefined) : [];
     const onPath = hop
-      ? `<p class="${hop.drop ? 'verdict dropped' : ''}">Trace, hop ${esc(hop.steps.join(', '))}: ${esc(hop.says)}</p>`
+      ? `<p class="${hop.drop ? 'verdict dropped' : ''}">Trace, hop ${esc(hop.steps.join(', '))}: ${esc(hop.says)}</p>${hopEvidence.map((h) => evidenceHtml(h, true)).join('')}`
       : '';
     panel.innerHTML = onPath + detailsHtml(this.cloud, node, this.physical?.items.get(node.id), { enabled: this.me.isAdmin });
   }

@@ -9,7 +9,7 @@ import type { QuarkClient } from '../client/client.js';
 import { writeCloudEntry } from '../client/clouds-yaml.js';
 import { QuarkError } from '../model/errors.js';
 import { DEFAULT_DOMAIN_NAME } from '../model/identity.js';
-import type { Agent, FloatingIp, Port } from '../model/resources.js';
+import type { Agent, FloatingIp, Network, Port } from '../model/resources.js';
 import { createExternalNetwork, createProject, type ProjectHandle } from './apply.js';
 import { type Controller, passwordClient, startController } from './controller.js';
 import { type CheckResult, checkExpectations } from './expect.js';
@@ -82,10 +82,20 @@ function scenarioAddresses(scenario: Scenario): FabricAddresses {
   return { management, underlay: scenario.underlay, external: scenario.external.cidr, internet: scenario.external.gateway };
 }
 
-export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
-  const started = performance.now();
-  // Each line carries the seconds since the start, so a slow step shows where it is.
-  const say = (line: string) => options.say(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+/** What the steps of `lab up` share once the controller runs. */
+interface Up {
+  readonly lab: Lab;
+  readonly scenario: Scenario;
+  readonly options: UpOptions;
+  readonly controller: Controller;
+  readonly admin: QuarkClient;
+  readonly extra: LabExtra;
+  /** A progress line, with the seconds since the start. */
+  readonly say: (line: string) => void;
+}
+
+/** The nodes' namespaces, Open vSwitch and state directory. */
+async function startNodes(scenario: Scenario, options: UpOptions, say: (line: string) => void): Promise<Lab> {
   if (existsSync(labStateFile(options.dir)))
     throw new Error(`lab '${options.name}' is already up (quark lab down ${options.name})`);
   mkdirSync(options.dir, { recursive: true });
@@ -99,6 +109,11 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
     logLevel: options.logLevel ?? 'info',
   });
   for (const n of lab.nodes.values()) say(`node ${n.spec.name}: namespaces and Open vSwitch up (${n.spec.roles.join(', ')})`);
+  return lab;
+}
+
+/** The server on the controller, identity bootstrapped, then every node's agents until they all report. */
+async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOptions, say: (line: string) => void): Promise<Up> {
   const controller = await startController({
     dir: options.dir,
     name: options.name,
@@ -118,17 +133,20 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
     return agents.filter((a) => a.alive).length >= expectedAgents(scenario);
   });
   say(`agents: ${expectedAgents(scenario)} alive`);
-  const external = await createExternalNetwork(admin, scenario);
-  say(`external network ${scenario.external.cidr} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
+  return { lab, scenario, options, controller, admin, extra, say };
+}
+
+/** The scenario's projects (users, networks, routers, groups), each with a clouds.yaml entry for its user. */
+async function createProjects(u: Up, external: Network): Promise<Map<string, ProjectHandle>> {
   const projects = new Map<string, ProjectHandle>();
-  for (const p of scenario.projects) {
-    const handle = await createProject(admin, controller.url, p, external);
+  for (const p of u.scenario.projects) {
+    const handle = await createProject(u.admin, u.controller.url, p, external);
     projects.set(p.name, handle);
-    extra.projects[p.name] = { login: handle.login, id: handle.id };
+    u.extra.projects[p.name] = { login: handle.login, id: handle.id };
     // The project's own user, so `OS_CLOUD=<lab>-<project> openstack …` acts as that tenant.
-    writeCloudEntry(controller.cloudsYaml, `${options.name}-${p.name}`, {
-      serverUrl: controller.url,
-      authUrl: controller.authUrl,
+    writeCloudEntry(u.controller.cloudsYaml, `${u.options.name}-${p.name}`, {
+      serverUrl: u.controller.url,
+      authUrl: u.controller.authUrl,
       username: handle.login.username,
       password: handle.login.password,
       projectName: handle.login.project,
@@ -136,58 +154,90 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
       region: 'RegionOne', // the server's default region; the lab does not change it
     });
     const subnets = [...handle.subnets.values()].map((s) => s.cidr).join(', ');
-    say(
+    u.say(
       `project ${p.name}: networks ${[...handle.networks.keys()].join(', ')} (${subnets}), routers ${[...handle.routers.keys()].join(', ') || 'none'}`,
     );
   }
-  lab.saveState();
-  const dhcp = scenario.nodes.some((n) => n.roles.includes('dhcp'));
-  const script = writeDhcpScript(options.dir);
-  const wanted = scenario.projects.flatMap((p) => p.instances.map((i) => ({ p, i })));
+  u.lab.saveState();
+  return projects;
+}
+
+/** Every instance plugged on its node (four at a time), until all their ports are ACTIVE. */
+async function createInstances(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  const wanted = u.scenario.projects.flatMap((p) => p.instances.map((i) => ({ p, i })));
   await pool(wanted, 4, async ({ p, i }) => {
     const handle = projects.get(p.name)!;
     const groups = i.securityGroups?.map((g) => handle.groups.get(g)!.id) ?? null;
-    const record = await createInstance(lab, handle.api, admin, {
+    const record = await createInstance(u.lab, handle.api, u.admin, {
       name: i.name,
       project: p.name,
       node: i.node,
       networkId: handle.networks.get(i.network)!.id,
       securityGroups: groups,
     });
-    extra.instances.push(record);
-    lab.saveState();
+    u.extra.instances.push(record);
+    u.lab.saveState();
   });
   await until('every instance port ACTIVE', async () => {
-    const { ports } = await admin.get<{ ports: Port[] }>('/v2.0/ports?device_owner=compute:nova');
+    const { ports } = await u.admin.get<{ ports: Port[] }>('/v2.0/ports?device_owner=compute:nova');
     const active = new Set(ports.filter((x) => x.status === 'ACTIVE').map((x) => x.id));
-    return extra.instances.every((r) => active.has(r.portId));
+    return u.extra.instances.every((r) => active.has(r.portId));
   });
-  await pool(extra.instances, 4, async (r) => {
-    if (dhcp) r.lease = await lease(lab, r, script);
+}
+
+/** Each instance takes its address: from DHCP when a node serves it, else statically with the subnet's gateway. */
+async function addressInstances(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  const dhcp = u.scenario.nodes.some((n) => n.roles.includes('dhcp'));
+  const script = writeDhcpScript(u.options.dir);
+  await pool(u.extra.instances, 4, async (r) => {
+    if (dhcp) r.lease = await lease(u.lab, r, script);
     else {
       const subnet = [...projects.get(r.project)!.subnets.values()].find((s) => s.network_id === r.networkId)!;
-      await staticAddress(lab, r, Number(subnet.cidr.split('/')[1]), subnet.gateway_ip);
+      await staticAddress(u.lab, r, Number(subnet.cidr.split('/')[1]), subnet.gateway_ip);
     }
-    say(`instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}`);
+    u.say(`instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}`);
   });
-  for (const p of scenario.projects) {
+}
+
+/** The floating IPs the scenario gives instances, each created by the instance's project. */
+async function associateFloatingIps(u: Up, projects: ReadonlyMap<string, ProjectHandle>, external: Network): Promise<void> {
+  for (const p of u.scenario.projects) {
     for (const i of p.instances.filter((x) => x.floatingIp)) {
-      const r = extra.instances.find((x) => x.name === i.name)!;
+      const r = u.extra.instances.find((x) => x.name === i.name)!;
       const { floatingip } = await projects.get(p.name)!.api.post<{ floatingip: FloatingIp }>('/v2.0/floatingips', {
         floatingip: { floating_network_id: external.id, port_id: r.portId },
       });
       r.floatingIp = floatingip.floating_ip_address;
-      say(`floating IP ${floatingip.floating_ip_address} → ${r.name} (${r.address})`);
+      u.say(`floating IP ${floatingip.floating_ip_address} → ${r.name} (${r.address})`);
     }
   }
-  lab.saveState();
-  const routerAddresses = await routerGateways(admin);
-  say(`checking ${scenario.expect.length} expectations with real traffic…`);
+  u.lab.saveState();
+}
+
+/** The scenario's expected reachability, with real traffic. */
+async function checkReachability(u: Up): Promise<CheckResult[]> {
+  const routerAddresses = await routerGateways(u.admin);
+  u.say(`checking ${u.scenario.expect.length} expectations with real traffic…`);
   await new Promise((r) => setTimeout(r, 500));
-  const results = await checkExpectations(
-    { lab, instances: new Map(extra.instances.map((r) => [r.name, r])), routerAddresses },
-    scenario.expect,
+  return checkExpectations(
+    { lab: u.lab, instances: new Map(u.extra.instances.map((r) => [r.name, r])), routerAddresses },
+    u.scenario.expect,
   );
+}
+
+export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
+  const started = performance.now();
+  // Each line carries the seconds since the start, so a slow step shows where it is.
+  const say = (line: string) => options.say(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+  const lab = await startNodes(scenario, options, say);
+  const u = await startControlPlane(lab, scenario, options, say);
+  const external = await createExternalNetwork(u.admin, scenario);
+  say(`external network ${scenario.external.cidr} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
+  const projects = await createProjects(u, external);
+  await createInstances(u, projects);
+  await addressInstances(u, projects);
+  await associateFloatingIps(u, projects, external);
+  const results = await checkReachability(u);
   return { lab, results, ms: performance.now() - started };
 }
 

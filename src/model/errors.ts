@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   SecurityGroupCannotUpdateDefault: { status: 409 },
   SecurityGroupDefaultAlreadyExists: { status: 409 },
   ExternalNetworkInUse: { status: 409 },
+  DeviceIDNotOwnedByTenant: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 503 — a pool is exhausted.

@@ -35,6 +35,7 @@ import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
 import { QueryBroker } from './quark/broker.js';
 import { registerQuarkQueryRoutes } from './quark/routes.js';
+import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -55,6 +56,8 @@ export interface QuarkApp {
   readonly services: Services;
   readonly tokens: TokenService;
   readonly feed: FeedHub;
+  /** Every route the app serves (the authorization matrix test walks them). */
+  readonly routes: RouteTable;
 }
 
 declare module 'fastify' {
@@ -175,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });
+  registerWeb(app, { store, services, handlers, authenticator, callerOf });
 
   app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
   app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));
@@ -192,5 +196,5 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     return metrics.registry.metrics();
   });
 
-  return { app, registry: api.registry, handlers, metrics, services, tokens, feed };
+  return { app, registry: api.registry, handlers, metrics, services, tokens, feed, routes };
 }

@@ -16,8 +16,35 @@ function counters(e: { packets?: number; bytes?: number }): string {
   return e.packets === undefined ? '' : `  [${e.packets} pkts, ${e.bytes ?? 0} bytes]`;
 }
 
+/** Evidence in the host's own syntax: a flow as ofproto/trace names it, a rule as iptables-save prints it, the route and neighbour lookups. */
+export function evidenceText(e: Evidence): string {
+  switch (e.kind) {
+    case 'flow': {
+      const match = e.match === null ? ' (no flow matched)' : e.match ? ` ${e.match}` : '';
+      const cookie = e.cookie === null ? '' : ` cookie=${e.cookie}`;
+      return `${e.tableName} priority=${e.priority ?? '-'}${match} actions=${e.actions.join(',')}${cookie}`;
+    }
+    case 'rule':
+      return `${e.netns ? `[${e.netns}] ` : ''}${e.table === 'filter' ? '' : `-t ${e.table} `}-A ${e.chain} ${e.rule}`;
+    case 'route': {
+      const lookup = `ip route get ${e.dst} from ${e.src} iif ${e.iif}`;
+      if (e.type === 'local' && !e.error) return `${lookup}: local`;
+      if (e.type === 'unicast' && !e.error) return `${lookup}: ${e.gateway ? `via ${e.gateway} ` : ''}dev ${e.dev}`;
+      return lookup;
+    }
+    case 'neighbour':
+      return `neighbour ${e.ip} dev ${e.dev}`;
+  }
+}
+
+/** What the evidence means; a security group rule the packet did not match says so. */
+export function evidenceWords(e: Evidence): string {
+  return e.kind === 'rule' && !e.matched ? `${e.says} — does not match` : e.says;
+}
+
 function evidenceLines(e: Evidence, indent: string): string[] {
-  return [`${indent}${e.text}${counters(e)}`, `${indent}    ↳ ${e.says}`];
+  const c = 'counters' in e && e.counters ? counters(e.counters) : '';
+  return [`${indent}${evidenceText(e)}${c}`, `${indent}    ↳ ${evidenceWords(e)}`];
 }
 
 const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> = {

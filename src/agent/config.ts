@@ -62,6 +62,16 @@ export const AgentConfigSchema = Type.Object(
       description:
         'DHCP role: upstream DNS servers dnsmasq forwards to; empty: it answers only the names of the network (Neutron dnsmasq_dns_servers).',
     }),
+    minRtrAdvInterval: Type.Integer({
+      default: 30,
+      minimum: 3,
+      description: 'L3 role: seconds at least between router advertisements radvd sends (Neutron min_rtr_adv_interval).',
+    }),
+    maxRtrAdvInterval: Type.Integer({
+      default: 100,
+      minimum: 4,
+      description: 'L3 role: seconds at most between router advertisements radvd sends (Neutron max_rtr_adv_interval).',
+    }),
     ovsRundir: Type.String({
       default: '',
       description: 'OVS run directory (db.sock, bridge .mgmt sockets); empty: OVS default.',

@@ -40,5 +40,6 @@ export function hostSettings(config: AgentConfig): HostSettings {
         : null,
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
     firewallDriver: config.firewallDriver,
+    ra: { minInterval: config.minRtrAdvInterval, maxInterval: config.maxRtrAdvInterval },
   };
 }

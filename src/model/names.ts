@@ -129,6 +129,16 @@ export const dhcpPortDeviceId = (host: string, networkId: string): string => dhc
 /** Per-network directory of dnsmasq's files under the agent's state directory: `<stateDir>/dhcp/<network id>`. */
 export const dhcpStateDir = (stateDir: string, networkId: string): string => `${stateDir.replace(/\/+$/, '')}/dhcp/${networkId}`;
 
+/** Per-router directory of radvd's files (Neutron's `ra_confs`): `<stateDir>/ra/<router id>`. */
+export const radvdStateDir = (stateDir: string, routerId: string): string => `${stateDir.replace(/\/+$/, '')}/ra/${routerId}`;
+
+/**
+ * Per-router or per-network directory of a metadata proxy's files (Neutron's
+ * `<state_path>/external/pids` and `ns-metadata-proxy` configs): `<stateDir>/metadata-proxy/<id>`.
+ */
+export const metadataProxyStateDir = (stateDir: string, id: string): string =>
+  `${stateDir.replace(/\/+$/, '')}/metadata-proxy/${id}`;
+
 /**
  * Names of things a lab or a test makes on the machine all start with a prefix such as `qk3f`.
  * The prefix keeps them apart from the host's own devices and from other runs, and lets

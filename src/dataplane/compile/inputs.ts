@@ -78,7 +78,19 @@ export interface HostSettings {
   readonly dhcp?: DhcpSettings;
   /** Default: iptables_hybrid. */
   readonly firewallDriver?: FirewallDriverName;
+  /** The L3 role's router advertisements; DEFAULT_RA_SETTINGS when absent. */
+  readonly ra?: RouterAdvertisementSettings;
 }
+
+/** How radvd advertises routers (Neutron's L3 agent options of the same names). */
+export interface RouterAdvertisementSettings {
+  /** Seconds, at least (`min_rtr_adv_interval`). */
+  readonly minInterval: number;
+  /** Seconds, at most (`max_rtr_adv_interval`). */
+  readonly maxInterval: number;
+}
+
+export const DEFAULT_RA_SETTINGS: RouterAdvertisementSettings = { minInterval: 30, maxInterval: 100 };
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */
 export interface DhcpSettings {

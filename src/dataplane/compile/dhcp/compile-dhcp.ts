@@ -2,15 +2,16 @@
  * The DHCP part of the plan, as Neutron's DHCP agent builds it for each network this host
  * serves (see served.ts): a namespace `qdhcp-<network id>`; the DHCP port plugged into it as a
  * veth pair (`tap…` on br-int, `ns-…` inside, with the port's MAC, the network's MTU and the
- * port's addresses); a default route via the first DHCP-enabled IPv4 subnet's gateway; and one
- * dnsmasq with its files. A network is plumbed only once its DHCP port exists, and a subnet is
+ * port's addresses); a default route via the first DHCP-enabled IPv4 subnet's gateway; router
+ * advertisements ignored, as Neutron's DHCP agent sets `accept_ra=0` (the port's IPv6 addresses
+ * are the API's, not autoconfigured); and one dnsmasq with its files. A network is plumbed only once its DHCP port exists, and a subnet is
  * served only once the port has an address on it, so dnsmasq never offers a range it cannot reach.
  */
 import { mustParseCidr } from '../../../model/ipam.js';
 import { INTEGRATION_BRIDGE, dhcpNamespace, dhcpStateDir, nsDevice, tapDevice } from '../../../model/names.js';
 import type { Port, Subnet } from '../../../model/resources.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings, type HostSettings, type ReplicaView } from '../inputs.js';
-import type { DnsmasqItem, NetnsItem, PlanPart, RouteItem, ServicePortItem } from '../plan.js';
+import type { DnsmasqItem, NetnsItem, PlanPart, RouteItem, ServicePortItem, SysctlItem } from '../plan.js';
 import { addnHostsFile, hostsFile, optsFile } from './dnsmasq-files.js';
 import { hasRange, leaseMax, rangeArg } from './ranges.js';
 import { type ServedNetwork, servedNetworks } from './served.js';
@@ -83,6 +84,13 @@ function servePart(net: ServedNetwork, port: Port, ports: readonly Port[], setti
     origin: { kind: 'port', id: port.id },
   };
   const routes: RouteItem[] = gateway ? [{ kind: 'route', netns, destination: 'default', via: gateway, device, origin }] : [];
+  const sysctls: SysctlItem[] = ['default', device].map((d) => ({
+    kind: 'sysctl',
+    netns,
+    key: `net.ipv6.conf.${d}.accept_ra`,
+    value: '0',
+    origin,
+  }));
   const dnsmasq: DnsmasqItem = {
     kind: 'dnsmasq',
     netns,
@@ -97,7 +105,7 @@ function servePart(net: ServedNetwork, port: Port, ports: readonly Port[], setti
     },
     origin,
   };
-  return { namespaces: [namespace], servicePorts: [servicePort], routes, dnsmasq: served.length > 0 ? [dnsmasq] : [] };
+  return { namespaces: [namespace], servicePorts: [servicePort], routes, sysctls, dnsmasq: served.length > 0 ? [dnsmasq] : [] };
 }
 
 export function compileDhcp(replica: ReplicaView, settings: HostSettings): PlanPart {
@@ -109,6 +117,7 @@ export function compileDhcp(replica: ReplicaView, settings: HostSettings): PlanP
     namespaces: parts.flatMap((p) => p.namespaces ?? []),
     servicePorts: parts.flatMap((p) => p.servicePorts ?? []),
     routes: parts.flatMap((p) => p.routes ?? []),
+    sysctls: parts.flatMap((p) => p.sysctls ?? []),
     dnsmasq: parts.flatMap((p) => p.dnsmasq ?? []),
   };
 }

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { leftovers, uniquePrefix } from '../testing/host.js';
+import { Lab } from './lab.js';
+import { labExtra } from './up.js';
+
+const QUARK = fileURLToPath(new URL('../../bin/quark', import.meta.url));
+const SCENARIO = fileURLToPath(new URL('../../scenarios/dual-stack.yaml', import.meta.url));
+
+function quark(args: readonly string[]): { status: number; out: string } {
+  const r = spawnSync(QUARK, args, { encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('quark lab up dual-stack.yaml', () => {
+  const name = uniquePrefix('ql');
+  const dir = `/run/quark/lab/${name}`;
+  after(() => {
+    quark(['lab', 'down', name, '--force']);
+    assert.deepEqual(leftovers(name), []);
+  });
+  const inVm = (vm: string, argv: readonly string[]) => quark(['lab', 'exec', vm, '--lab', name, '--', ...argv]);
+
+  it('gives instances their IPv6 addresses by SLAAC and by DHCPv6, and every reachability check passes', () => {
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const up = quark(['lab', 'up', SCENARIO, '--name', name, '--port', port]);
+    assert.equal(up.status, 0, up.out);
+    assert.match(up.out, /checks, 0 failed\)/);
+    assert.match(up.out, /instance vm1 on compute: 10\.10\.0\.\d+ .*IPv6 2001:db8:10:\S+ by SLAAC, router fe80::/);
+    assert.match(up.out, /instance vm2 on compute: 10\.20\.0\.\d+ .*IPv6 2001:db8:20:\S+ by DHCPv6, router fe80::/);
+    const extra = labExtra(Lab.load(dir));
+    for (const i of extra.instances) {
+      const addr = inVm(i.name, ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global']);
+      assert.ok(addr.out.includes(` ${i.address6}/`), `${i.name} holds the API's address ${i.address6}: ${addr.out}`);
+    }
+  });
+
+  it('an instance that sends router advertisements changes nobody’s routes', () => {
+    const before = ['vm1', 'vm2'].map((vm) => inVm(vm, ['ip', '-6', 'route', 'show']).out);
+    const conf = join(dir, 'rogue-radvd.conf');
+    writeFileSync(
+      conf,
+      'interface eth0 {\n AdvSendAdvert on;\n MinRtrAdvInterval 3;\n MaxRtrAdvInterval 4;\n AdvDefaultPreference high;\n prefix 2001:db8:bad::/64 { AdvOnLink on; AdvAutonomous on; };\n};\n',
+      { mode: 0o644 },
+    );
+    const rogue = inVm('vm3', [
+      'radvd',
+      '-C',
+      conf,
+      '-p',
+      join(dir, 'rogue-radvd.pid'),
+      '-m',
+      'logfile',
+      '-l',
+      join(dir, 'rogue.log'),
+    ]);
+    assert.equal(rogue.status, 0, rogue.out);
+    // Its advertisements go out every 3-4 s, and to every solicitation: vm1 solicits twice.
+    for (let i = 0; i < 2; i++) inVm('vm1', ['rdisc6', '-1', '-w', '2500', 'eth0']);
+    const saved = quark(['lab', 'exec', 'compute', '--lab', name, '--', 'ip6tables-save', '-c', '-t', 'filter']).out;
+    const vm3 = labExtra(Lab.load(dir)).instances.find((i) => i.name === 'vm3')!;
+    const drop = saved
+      .split('\n')
+      .find((l) => l.includes(`-A quark-fw-o${vm3.portId.slice(0, 10)} `) && l.includes('--icmpv6-type 134'));
+    assert.ok(Number(/^\[(\d+):/.exec(drop ?? '')?.[1] ?? 0) > 0, `vm3's advertisements were sent and dropped: ${drop}`);
+    ['vm1', 'vm2'].forEach((vm, i) => {
+      const now = inVm(vm, ['ip', '-6', 'route', 'show']).out;
+      assert.ok(!now.includes('2001:db8:bad'), `${vm} took the rogue prefix:\n${now}`);
+      const routers = (text: string) => [...text.matchAll(/default via (\S+)/g)].map((m) => m[1]);
+      assert.deepEqual(routers(now), routers(before[i]!), `${vm}'s default routers changed`);
+    });
+  });
+
+  it('lab down leaves nothing behind', () => {
+    const down = quark(['lab', 'down', name]);
+    assert.equal(down.status, 0, down.out);
+    assert.deepEqual(leftovers(name), []);
+  });
+});

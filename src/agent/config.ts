@@ -72,6 +72,37 @@ export const AgentConfigSchema = Type.Object(
       minimum: 4,
       description: 'L3 role: seconds at most between router advertisements radvd sends (Neutron max_rtr_adv_interval).',
     }),
+    enableMetadataProxy: Type.Boolean({
+      default: true,
+      description:
+        'L3 role: a metadata proxy (haproxy) in every router, behind a redirect of 169.254.169.254:80 (Neutron enable_metadata_proxy).',
+    }),
+    metadataPort: Type.Integer({
+      default: 9697,
+      minimum: 1,
+      maximum: 65535,
+      description: "L3 role: the port a router's metadata proxy listens on inside its namespace (Neutron metadata_port).",
+    }),
+    enableIsolatedMetadata: Type.Boolean({
+      default: false,
+      description:
+        'DHCP role: a metadata proxy on 169.254.169.254 in the qdhcp namespace of networks with a subnet no router serves (Neutron enable_isolated_metadata).',
+    }),
+    forceMetadata: Type.Boolean({
+      default: false,
+      description:
+        'DHCP role: a metadata proxy in every qdhcp namespace, routed to by every IPv4 subnet (Neutron force_metadata).',
+    }),
+    novaMetadataUrl: Type.String({
+      default: 'http://127.0.0.1:8775',
+      description:
+        "Where the metadata agent forwards instances' requests: Nova's metadata API or `quark metadata-api` (Neutron nova_metadata_protocol, host and port).",
+    }),
+    metadataProxySharedSecret: Type.String({
+      default: '',
+      description:
+        'Secret shared with the metadata backend, which signs the instance id of each request (Neutron metadata_proxy_shared_secret); config file or environment only.',
+    }),
     ovsRundir: Type.String({
       default: '',
       description: 'OVS run directory (db.sock, bridge .mgmt sockets); empty: OVS default.',

@@ -68,9 +68,11 @@ export const L3_CHAIN_PREFIX = 'quark-l3-';
  * The L3 agent's chains in a qrouter namespace, as Neutron's wrapped `neutron-l3-agent-<name>`:
  * nat PREROUTING/OUTPUT (DNAT of floating IPs), POSTROUTING (no NAT east-west, then `snat`),
  * `snat` (default and hairpin SNAT), `float-snat` (SNAT of fixed IPs to their floating IPs),
- * and mangle `mark` (marks what enters from the external network). See docs/l3.md.
+ * and mangle `mark` (marks what enters from the external network); with a metadata proxy, filter
+ * INPUT (only redirected metadata requests reach the proxy) and FORWARD (nor are they routed on).
+ * See docs/l3.md and docs/metadata.md.
  */
-export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark';
+export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark' | 'INPUT' | 'FORWARD';
 export const l3Chain = (name: L3ChainName): string => `${L3_CHAIN_PREFIX}${name}`;
 
 /**

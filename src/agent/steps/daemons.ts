@@ -47,3 +47,7 @@ export class DaemonStep implements ReconcileStep {
 
 /** radvd in each qrouter namespace with IPv6 interfaces, reloaded by SIGHUP when its subnets change. */
 export const radvdStep = (log: Logger) => new DaemonStep('radvd', 'radvd', 'ra', ['namespaces', 'service-ports', 'sysctls'], log);
+
+/** haproxy as the metadata proxy of each router (and of isolated networks' qdhcp namespaces), restarted when its configuration changes. */
+export const metadataProxyStep = (log: Logger) =>
+  new DaemonStep('metadata-proxy', 'haproxy', 'metadata-proxy', ['namespaces', 'service-ports'], log);

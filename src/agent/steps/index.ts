@@ -17,7 +17,7 @@ import type { ReconcileStep } from '../reconcile/step.js';
 import { PortStatusReporter } from '../reporter.js';
 import { RouterPortBinder } from '../router-bindings.js';
 import { DhcpPortsStep } from './dhcp-ports.js';
-import { radvdStep } from './daemons.js';
+import { metadataProxyStep, radvdStep } from './daemons.js';
 import { DnsmasqStep } from './dnsmasq.js';
 import { FirewallStep } from './firewall.js';
 import { FloatingIpsStep } from './floating-ips.js';
@@ -68,6 +68,7 @@ export function agentSteps(c: StepContext): AgentSteps {
     new NamespaceIptablesStep(),
     roles.has('l3') ? radvdStep(c.log) : null,
     new DnsmasqStep(c.log),
+    roles.has('l3') || roles.has('dhcp') ? metadataProxyStep(c.log) : null,
     new StaleNamespacesStep(),
     roles.has('dhcp') ? new DhcpPortsStep(new DhcpPortKeeper(c.client, c.settings.host, c.log)) : null,
     roles.has('l3') ? new FloatingIpsStep(c.client, c.settings.host, c.log) : null,

@@ -80,6 +80,22 @@ export interface HostSettings {
   readonly firewallDriver?: FirewallDriverName;
   /** The L3 role's router advertisements; DEFAULT_RA_SETTINGS when absent. */
   readonly ra?: RouterAdvertisementSettings;
+  /** Metadata proxies in the agent's namespaces; none when absent. */
+  readonly metadata?: MetadataSettings;
+}
+
+/** How the L3 and DHCP roles proxy 169.254.169.254 (Neutron's options of the same names). */
+export interface MetadataSettings {
+  /** A proxy in every router (`enable_metadata_proxy`). */
+  readonly enabled: boolean;
+  /** The host's metadata agent, which the proxies hand requests to (`metadata_proxy_socket`). */
+  readonly socket: string;
+  /** Where a router's proxy listens, behind the redirect of port 80 (`metadata_port`). */
+  readonly port: number;
+  /** A proxy in the qdhcp namespace of networks with a subnet no router serves (`enable_isolated_metadata`). */
+  readonly enableIsolatedMetadata: boolean;
+  /** A proxy in every qdhcp namespace, and the route to it for every IPv4 subnet (`force_metadata`). */
+  readonly forceMetadata: boolean;
 }
 
 /** How radvd advertises routers (Neutron's L3 agent options of the same names). */

@@ -37,6 +37,19 @@ describe('metadata: proxies in qrouter and qdhcp namespaces, the metadata agent 
   let vm2: Port;
   let vm3: Port;
 
+  /** Asks until the answer has `status`; returns that answer. */
+  const fetchUntil = async (what: string, vm: string, path: string, status: number) => {
+    let r = { body: '', status: 0 };
+    await t.until(
+      what,
+      async () => {
+        r = await fetchIn(vm, path);
+        return r.status === status;
+      },
+      30_000,
+    );
+    return r;
+  };
   const fetchIn = async (vm: string, path: string, extra: readonly string[] = []) => {
     const r = await t.lab
       .exec('compute', ['curl', '-s', '-m', '4', '-w', '\\n%{http_code}', ...extra, `http://169.254.169.254${path}`], vm)
@@ -125,12 +138,7 @@ describe('metadata: proxies in qrouter and qdhcp namespaces, the metadata agent 
   });
 
   it('an instance behind a router gets its own data: the agent found its port and signed its instance id', async () => {
-    let r = { body: '', status: 0 };
-    await t.until(
-      'the router proxy to answer',
-      async () => (r = await fetchIn('vm1', '/openstack/latest/meta_data.json')).status === 200,
-      30_000,
-    );
+    const r = await fetchUntil('the router proxy to answer', 'vm1', '/openstack/latest/meta_data.json', 200);
     const s = JSON.parse(r.body) as Seen;
     assert.deepEqual(s, {
       path: '/openstack/latest/meta_data.json',
@@ -149,12 +157,7 @@ describe('metadata: proxies in qrouter and qdhcp namespaces, the metadata agent 
   it('an isolated network (no router) is served from its qdhcp namespace, routed there by DHCP option 121', async () => {
     const lease = parseLeaseFile(readFileSync(join(t.lab.options.dir, 'vm2.lease'), 'utf8'));
     assert.match(lease.staticroutes ?? '', /169\.254\.169\.254\/32 10\.9\.0\.\d+/);
-    let r = { body: '', status: 0 };
-    await t.until(
-      'the qdhcp proxy to answer',
-      async () => (r = await fetchIn('vm2', '/latest/meta-data/instance-id')).status === 200,
-      30_000,
-    );
+    const r = await fetchUntil('the qdhcp proxy to answer', 'vm2', '/latest/meta-data/instance-id', 200);
     const s = JSON.parse(r.body) as Seen;
     assert.equal(s.instance, 'instance-2');
     assert.equal(s.forwardedFor, vm2.fixed_ips[0]!.ip_address);
@@ -193,8 +196,7 @@ describe('metadata: proxies in qrouter and qdhcp namespaces, the metadata agent 
     t.lab.agentEnv = { ...t.lab.agentEnv, QUARK_METADATA_PROXY_SHARED_SECRET: 'not the secret' };
     await t.lab.stopAgent('network');
     t.lab.startAgent('network');
-    let r = { body: '', status: 0 };
-    await t.until('the restarted agent to answer', async () => (r = await fetchIn('vm1', '/openstack/')).status === 403, 30_000);
+    const r = await fetchUntil('the restarted agent to answer', 'vm1', '/openstack/', 403);
     assert.equal((JSON.parse(r.body) as Seen).signed, false);
   });
 

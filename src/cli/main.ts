@@ -8,6 +8,7 @@ import { registerAdminCommand } from './admin-command.js';
 import { registerAgentCommand } from './agent-command.js';
 import { registerExplainCommand } from './explain-command.js';
 import { registerLabCommand } from './lab-command.js';
+import { registerMetadataCommand } from './metadata-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerTraceCommand } from './trace-command.js';
 import { registerVifCommand } from './vif-command.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerAdminCommand(program);
   registerAgentCommand(program);
   registerVifCommand(program);
+  registerMetadataCommand(program);
   registerLabCommand(program);
   registerExplainCommand(program);
   registerTraceCommand(program);

@@ -75,6 +75,55 @@ describe('quark lab up dual-stack.yaml', () => {
     });
   });
 
+  it("an instance fetches its own meta_data.json and network_data.json from 169.254.169.254, through its router's proxy", () => {
+    const extra = labExtra(Lab.load(dir));
+    const vm1 = extra.instances.find((i) => i.name === 'vm1')!;
+    const meta = inVm('vm1', ['curl', '-s', '-m', '5', 'http://169.254.169.254/openstack/latest/meta_data.json']);
+    assert.equal(meta.status, 0, meta.out);
+    const m = JSON.parse(meta.out) as Record<string, any>;
+    assert.equal(m.uuid, vm1.instanceId, "uuid is the port's device_id");
+    assert.equal(m.name, 'vm1');
+    assert.equal(m.hostname, 'vm1');
+    assert.equal(m.availability_zone, 'nova');
+    assert.deepEqual(Object.keys(m.public_keys), ['lab']);
+    const net = JSON.parse(
+      inVm('vm1', ['curl', '-s', '-m', '5', 'http://169.254.169.254/openstack/latest/network_data.json']).out,
+    );
+    assert.equal(net.links[0].vif_id, vm1.portId);
+    assert.equal(net.links[0].ethernet_mac_address, vm1.mac);
+    assert.deepEqual(
+      net.networks.map((n: { type: string }) => n.type),
+      ['ipv4_dhcp', 'ipv6_slaac'],
+    );
+    assert.equal(net.networks[1].ip_address, vm1.address6);
+    const userData = inVm('vm1', ['curl', '-s', '-m', '5', 'http://169.254.169.254/latest/user-data']);
+    assert.equal(userData.out, '#cloud-config\nhostname: vm1\n');
+    assert.equal(
+      inVm('vm1', ['curl', '-s', '-m', '5', 'http://169.254.169.254/latest/meta-data/instance-id']).out,
+      vm1.instanceId,
+    );
+  });
+
+  it("another instance cannot obtain vm1's data by taking its address: anti-spoofing drops it", () => {
+    const extra = labExtra(Lab.load(dir));
+    const vm1 = extra.instances.find((i) => i.name === 'vm1')!;
+    const vm3 = extra.instances.find((i) => i.name === 'vm3')!;
+    const own = JSON.parse(inVm('vm3', ['curl', '-s', '-m', '5', 'http://169.254.169.254/openstack/latest/meta_data.json']).out);
+    assert.equal(own.uuid, vm3.instanceId, 'vm3 gets its own data');
+    assert.equal(inVm('vm3', ['ip', 'addr', 'add', `${vm1.address}/32`, 'dev', 'eth0']).status, 0);
+    const spoofed = inVm('vm3', [
+      'curl',
+      '-s',
+      '-m',
+      '4',
+      '--interface',
+      vm1.address,
+      'http://169.254.169.254/openstack/latest/meta_data.json',
+    ]);
+    assert.notEqual(spoofed.status, 0, `vm3 got an answer as vm1: ${spoofed.out}`);
+    assert.ok(!spoofed.out.includes(vm1.instanceId!), spoofed.out);
+  });
+
   it('lab down leaves nothing behind', () => {
     const down = quark(['lab', 'down', name]);
     assert.equal(down.status, 0, down.out);

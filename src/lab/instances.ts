@@ -19,6 +19,8 @@ export interface InstanceRecord {
   /** The instance's network namespace on its node (named like the instance). */
   readonly netns: string;
   readonly portId: string;
+  /** Its instance id: the port's device_id (what the metadata service calls its uuid). */
+  readonly instanceId?: string;
   readonly networkId: string;
   readonly address: string;
   /** Its IPv6 address from the API (SLAAC, DHCPv6), or null on an IPv4-only network. */
@@ -58,8 +60,9 @@ export async function createInstance(
   const attrs: Record<string, unknown> = { network_id: req.networkId, name: req.name };
   if (req.securityGroups) attrs.security_groups = req.securityGroups;
   const { port } = await user.post<{ port: Port }>('/v2.0/ports', { port: attrs });
+  const instanceId = randomUUID();
   await admin.put(`/v2.0/ports/${port.id}`, {
-    port: { 'binding:host_id': req.node, device_id: randomUUID(), device_owner: 'compute:nova' },
+    port: { 'binding:host_id': req.node, device_id: instanceId, device_owner: 'compute:nova' },
   });
   await lab.plug(req.node, port.id, req.name);
   return {
@@ -68,6 +71,7 @@ export async function createInstance(
     node: req.node,
     netns: req.name,
     portId: port.id,
+    instanceId,
     networkId: port.network_id,
     address: port.fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address ?? '',
     address6: port.fixed_ips.find((f) => f.ip_address.includes(':'))?.ip_address ?? null,

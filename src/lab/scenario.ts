@@ -65,6 +65,9 @@ export interface ScenarioInstance {
   readonly network: string;
   readonly securityGroups: readonly string[] | null;
   readonly floatingIp: boolean;
+  /** What the metadata service tells it (its SSH keys by name, its user data), as Nova would. */
+  readonly publicKeys: Readonly<Record<string, string>>;
+  readonly userData: string | null;
 }
 
 export interface ScenarioProject {
@@ -285,7 +288,17 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
   const instances: ScenarioInstance[] = [];
   for (let i = 0; i < r.list([...p, 'instances']); i++) {
     const ip = [...p, 'instances', i];
-    r.keys(ip, ['name', 'node', 'network', 'security_groups', 'floating_ip']);
+    r.keys(ip, ['name', 'node', 'network', 'security_groups', 'floating_ip', 'public_keys', 'user_data']);
+    const keys = r.get([...ip, 'public_keys']) ?? {};
+    if (
+      typeof keys !== 'object' ||
+      keys === null ||
+      Array.isArray(keys) ||
+      Object.values(keys).some((k) => typeof k !== 'string')
+    )
+      r.fail([...ip, 'public_keys'], 'public_keys maps key names to public keys');
+    const userData = r.get([...ip, 'user_data']);
+    if (userData !== undefined && typeof userData !== 'string') r.fail([...ip, 'user_data'], 'user_data must be text');
     const node = r.str([...ip, 'node']);
     if (!nodes.has(node)) r.fail([...ip, 'node'], `no node '${node}' in the scenario`);
     const network = r.str([...ip, 'network']);
@@ -300,6 +313,8 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
       network,
       securityGroups: groups ?? null,
       floatingIp: r.bool([...ip, 'floating_ip'], false),
+      publicKeys: keys as Record<string, string>,
+      userData: (userData as string | undefined) ?? null,
     });
   }
   return { name: r.str([...p, 'name']), networks, routers, securityGroups, instances };

@@ -25,6 +25,7 @@ import {
   writeDhcpScript,
 } from './instances.js';
 import { Lab, labStateFile } from './lab.js';
+import { type LabMetadata, recordInstanceMetadata, startLabMetadata } from './metadata.js';
 import type { Scenario } from './scenario.js';
 
 export interface UpOptions {
@@ -46,6 +47,8 @@ export interface UpResult {
 /** What the layers above keep in the lab's state. */
 export interface LabExtra {
   readonly controller: Controller;
+  /** The metadata backend (`quark metadata-api`) on the controller. */
+  readonly metadata?: LabMetadata;
   readonly scenario: string;
   readonly instances: InstanceRecord[];
   readonly projects: Record<string, { login: Controller['admin']; id: string }>;
@@ -139,8 +142,11 @@ async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOption
   });
   say(`controller: quark server at ${controller.url} (pid ${controller.pid}), identity bootstrapped`);
   lab.login = controller.agent;
-  const extra: LabExtra = { controller, scenario: scenario.file, instances: [], projects: {} };
+  const { metadata, agentEnv } = await startLabMetadata(options.dir, lab.fabric.controllerIp, controller.url, controller.agent);
+  say(`controller: metadata API at ${metadata.url} (pid ${metadata.pid}), behind the agents' metadata proxies`);
+  const extra: LabExtra = { controller, metadata, scenario: scenario.file, instances: [], projects: {} };
   lab.extra = extra as unknown as Record<string, unknown>;
+  lab.agentEnv = agentEnv;
   lab.saveState();
   lab.startAgents();
   const admin = passwordClient(controller.url, controller.admin);
@@ -192,6 +198,13 @@ async function createInstances(u: Up, projects: ReadonlyMap<string, ProjectHandl
       securityGroups: groups,
     });
     u.extra.instances.push(record);
+    if (u.extra.metadata && record.instanceId) {
+      recordInstanceMetadata(u.extra.metadata.instances, record.instanceId, {
+        name: i.name,
+        publicKeys: i.publicKeys,
+        userData: i.userData,
+      });
+    }
     u.lab.saveState();
   });
   await until('every instance port ACTIVE', async () => {

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import type { TraceResult } from '../model/trace.js';
 import { leftovers, uniquePrefix } from '../testing/host.js';
 import { Lab } from './lab.js';
 import { labExtra } from './up.js';
@@ -122,6 +123,48 @@ describe('quark lab up dual-stack.yaml', () => {
     ]);
     assert.notEqual(spoofed.status, 0, `vm3 got an answer as vm1: ${spoofed.out}`);
     assert.ok(!spoofed.out.includes(vm1.instanceId!), spoofed.out);
+  });
+
+  it('trace follows IPv6 across the router, to the internet without NAT, and from the internet to a security group', () => {
+    const trace = (args: readonly string[]) => {
+      const r = quark(['trace', '--lab', name, ...args, '-f', 'json']);
+      return { status: r.status, t: JSON.parse(r.out.slice(r.out.indexOf('{'))) as TraceResult };
+    };
+    const extra = labExtra(Lab.load(dir));
+    const vm = (n: string) => extra.instances.find((i) => i.name === n)!;
+    const across = trace(['--from', 'vm1', '--to', 'vm2', '--ipv6']);
+    assert.equal(across.t.verdict.result, 'delivered', across.t.verdict.says);
+    assert.equal(across.t.packet.src, vm('vm1').address6);
+    assert.ok(across.t.hops.some((h) => h.where.startsWith('qrouter-') && h.says.includes('no SNAT')));
+    const out = trace(['--from', 'vm2', '--to', 'internet', '--ipv6']);
+    assert.equal(out.t.verdict.result, 'left', out.t.verdict.says);
+    assert.equal(out.t.final?.src, vm('vm2').address6, 'IPv6 leaves with its own address');
+    const blocked = trace(['--from', 'internet', '--to', 'vm2', '--ipv6', '--proto', 'tcp', '--dport', '80']);
+    assert.equal(blocked.status, 3);
+    assert.match(
+      blocked.t.verdict.says,
+      /no ingress rule of security group `default` \(project six\) allows tcp\/80 from 2001:db8:ffff::1/,
+    );
+  });
+
+  it("trace follows a request to 169.254.169.254 into the router's metadata proxy", () => {
+    const r = quark([
+      'trace',
+      '--lab',
+      name,
+      '--from',
+      'vm1',
+      '--to',
+      '169.254.169.254',
+      '--proto',
+      'tcp',
+      '--dport',
+      '80',
+      '--no-evidence',
+    ]);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /qrouter-\S+ .*redirects 169\.254\.169\.254:80 to port 9697/);
+    assert.match(r.out, /verdict: DELIVERED — delivered to the metadata proxy of router six-router/);
   });
 
   it('lab down leaves nothing behind', () => {

@@ -90,7 +90,9 @@ async function pingInstance(ctx: ExpectContext, from: string, to: string, dst: s
   const own = await attempt(argvIn(ctx, from, ['ip', '-o', dst.includes(':') ? '-6' : '-4', 'addr', 'show']));
   if (own.stdout.includes(` ${dst}/`)) return false;
   // IPv6 resolves the next hop by neighbour discovery first (up to three solicitations, one a second).
-  const ping = dst.includes(':') ? ['ping', '-c', '3', '-i', '0.5', '-W', '3', dst] : ['ping', '-c', '2', '-i', '0.2', '-W', '1', dst];
+  const ping = dst.includes(':')
+    ? ['ping', '-c', '3', '-i', '0.5', '-W', '3', dst]
+    : ['ping', '-c', '2', '-i', '0.2', '-W', '1', dst];
   if (!(await attempt(argvIn(ctx, from, ping))).ok) return false;
   const target = ctx.instances.get(to);
   if (from === 'internet' || !target) return true;

@@ -21,7 +21,8 @@ export type TraceProtocol = 'icmp' | 'tcp' | 'udp';
 
 /**
  * The first packet of a connection, as it looks at one point of its path (NAT rewrites the
- * addresses, routers the MACs). IPv4 only. ICMP is an echo request; TCP a SYN.
+ * addresses, routers the MACs). IPv4 or IPv6, by its addresses. ICMP is an echo request (ICMPv6
+ * for IPv6); TCP a SYN.
  */
 export interface TracePacket {
   readonly protocol: TraceProtocol;
@@ -171,8 +172,11 @@ export type HostExit =
       readonly type: TunnelType;
       readonly packet: TracePacket;
     }
-  /** Reached a port's owner: an instance, a DHCP server, a router itself. */
-  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket }
+  /**
+   * Reached a port's owner: an instance, a DHCP server, a router itself; `service` names the
+   * process of the namespace that takes it (the metadata proxy behind a router's redirect).
+   */
+  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket; readonly service?: string }
   /** Left the cloud through a provider bridge's physical interface. */
   | { readonly kind: 'external'; readonly bridge: string; readonly device: string; readonly packet: TracePacket }
   | { readonly kind: 'dropped'; readonly cause: DropCause };

@@ -12,7 +12,7 @@ import type { HostView } from './host-view.js';
 import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SetLookup } from './iptables-match.js';
 import type { SavedRule, SavedTables } from './iptables-save.js';
-import { netfilterPacket, trafficLabel } from './packet.js';
+import { familyOf, netfilterPacket, trafficLabel } from './packet.js';
 
 export interface FilterResult {
   readonly hop: TraceHop;
@@ -104,7 +104,7 @@ export async function filterPort(
   const qbr = qbrBridge(portId);
   const where = { inIf: qbr, outIf: qbr, bridged: true } as const;
   const ends = direction === 'egress' ? { physIn: tap, physOut: qvb } : { physIn: qvb, physOut: tap };
-  const tables = await view.iptables(null);
+  const tables = await view.iptables(null, familyOf(p));
   const v = evaluateChain(tables, 'filter', 'FORWARD', netfilterPacket(p, { ...where, ...ends }), await setLookup(view, null));
   const evidence = [...ruleEvidence(view, v, null), ...(v.verdict === 'ACCEPT' ? [] : unmatched(view, v, tables))];
   const port: ObjectRef = { kind: 'port', id: portId };

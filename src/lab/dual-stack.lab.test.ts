@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import type { Explanation } from '../model/explain.js';
 import type { TraceResult } from '../model/trace.js';
 import { leftovers, uniquePrefix } from '../testing/host.js';
 import { Lab } from './lab.js';
@@ -145,6 +146,19 @@ describe('quark lab up dual-stack.yaml', () => {
       blocked.t.verdict.says,
       /no ingress rule of security group `default` \(project six\) allows tcp\/80 from 2001:db8:ffff::1/,
     );
+  });
+
+  it("explain finds the router's IPv6 addresses and IPv6 default route as planned, without drift", () => {
+    const r = quark(['explain', '--lab', name, 'router', 'six-router', '-f', 'json']);
+    assert.equal(r.status, 0, r.out);
+    const e = JSON.parse(r.out) as Explanation;
+    assert.equal(e.drift, 0);
+    const texts = e.hosts.flatMap((h) => h.items.map((i) => `${i.status} ${i.text}`));
+    assert.ok(
+      texts.some((t) => /^ok .*default via 2001:db8:ffff::1 dev qg-/.test(t)),
+      texts.filter((t) => t.includes('default')).join('\n'),
+    );
+    assert.ok(texts.some((t) => /^ok .*inet 2001:db8:10::\/64 dev qr-/.test(t)));
   });
 
   it("trace follows a request to 169.254.169.254 into the router's metadata proxy", () => {

@@ -32,7 +32,7 @@ describe('trace over IPv6', () => {
   it('asks ofproto/trace for an ICMPv6 echo request by ipv6_src and ipv6_dst', () => {
     assert.equal(
       ofprotoFlow(v6, { inPort: 'qvo1' }),
-      'in_port=qvo1,icmp6,dl_src=fa:16:3e:00:00:01,dl_dst=fa:16:3e:00:00:ff,ipv6_src=2001:db8:1::f816:3eff:fe00:1,ipv6_dst=2001:db8:2::5,nw_ttl=64,icmp_type=128,icmp_code=0',
+      'in_port=qvo1,icmp6,dl_src=fa:16:3e:00:00:01,dl_dst=fa:16:3e:00:00:ff,ipv6_src=2001:db8:1::f816:3eff:fe00:1,ipv6_dst=2001:db8:2::5,nw_ttl=64,icmpv6_type=128,icmpv6_code=0',
     );
     assert.match(
       ofprotoFlow({ ...v6, protocol: 'tcp', sport: 40000, dport: 22 }, { inPort: 'qvo1' }),

@@ -33,7 +33,8 @@ export function ofprotoFlow(p: TracePacket, entry: BridgeEntry): string {
   fields.push(v6 ? `${p.protocol === 'icmp' ? 'icmp6' : `${p.protocol}6`}` : p.protocol);
   fields.push(`dl_src=${p.srcMac ?? UNKNOWN_MAC}`, `dl_dst=${p.dstMac ?? 'ff:ff:ff:ff:ff:ff'}`);
   fields.push(v6 ? `ipv6_src=${p.src}` : `nw_src=${p.src}`, v6 ? `ipv6_dst=${p.dst}` : `nw_dst=${p.dst}`, `nw_ttl=${p.ttl}`);
-  if (p.protocol === 'icmp') fields.push(`icmp_type=${echoRequest(familyOf(p))}`, 'icmp_code=0');
+  // ovs-ofctl names ICMPv6 fields icmpv6_type/code (it prints them back as icmp_type).
+  if (p.protocol === 'icmp') fields.push(v6 ? 'icmpv6_type=128,icmpv6_code=0' : 'icmp_type=8,icmp_code=0');
   else fields.push(`tp_src=${p.sport ?? 0}`, `tp_dst=${p.dport ?? 0}`);
   if (p.protocol === 'tcp') fields.push('tcp_flags=syn');
   return fields.join(',');

@@ -171,9 +171,9 @@ export async function applyRoutes(items: readonly RouteItem[], namespaces: reado
     }
     for (const r of want) {
       if (haveKeys.has(routeKey(r))) continue;
-      const family = r.destination.includes(':') || r.via?.includes(':') ? '-6 ' : '';
+      // No `-6` (a batch line takes no global options): ip takes the family from the gateway or prefix.
       cmds.push(
-        `${family}route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
+        `route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
       );
     }
     await ipBatch(netns, cmds);

@@ -34,7 +34,7 @@ function ambiguous(what: string, ports: readonly Port[]): QuarkError {
   return new QuarkError('InvalidInput', `Invalid input for operation: ${what} matches several ports: ${list}; give a port id.`);
 }
 
-function byAddress(view: ReadView, ip: string, role: 'from' | 'to', source: Endpoint | null, family: 4 | 6): Endpoint {
+function byAddress(view: ReadView, ip: string, role: 'from' | 'to', source: Endpoint | null): Endpoint {
   const fip = view.all('floatingip').find((f) => f.floating_ip_address === ip);
   if (fip) {
     const port = fip.port_id ? view.get('port', fip.port_id) : undefined;
@@ -61,7 +61,7 @@ export function resolveEndpoint(
   family: 4 | 6 = 4,
 ): Endpoint {
   const ip = parseIp(text);
-  if (ip) return byAddress(view, formatIp(ip), role, source, family);
+  if (ip) return byAddress(view, formatIp(ip), role, source);
   const byId = view.get('port', text);
   if (byId) return portEndpoint(byId, family);
   const devices = view.by('port', 'device', text).filter((p) => p.device_owner.startsWith('compute:'));

@@ -35,6 +35,7 @@ import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
 import { QueryBroker } from './quark/broker.js';
 import { registerQuarkQueryRoutes } from './quark/routes.js';
+import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -177,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });
+  registerWeb(app, { store, services, handlers, authenticator, callerOf });
 
   app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
   app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));

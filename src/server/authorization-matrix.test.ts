@@ -455,6 +455,12 @@ describe('authorization matrix: every route × caller × object', () => {
     add('GET /v2.0/quark/trace', { P: adminOnly('authorized', 403), Q: adminOnly('authorized', 403) }, async (slot) => ({
       path: `/v2.0/quark/trace?from=${world.ids.port![slot]}&to=${world.ids.port![slot]}`,
     }));
+    // The web view: its files are public; its event stream is every caller's, each change filtered
+    // by the caller's read rules (src/server/web/events.test.ts follows a stream).
+    add('GET /ui', { none: all(200) }, fixed('/ui'));
+    add('GET /ui/', { none: all(200) }, fixed('/ui/'));
+    add('GET /ui/:file', { none: all(200) }, fixed('/ui/index.html'));
+    add('GET /v2.0/quark/events', { none: all(200) }, fixed('/v2.0/quark/events?once=true'));
     return out;
   }
 

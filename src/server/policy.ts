@@ -138,6 +138,9 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'quark:explain': admin,
   'quark:trace': admin,
   'quark:answer_query': admin,
+  // Quark's own read: the web view's event stream, for anyone with a token; each change in it is
+  // filtered by get_<resource> and the attribute rules.
+  get_quark_events: anyone,
 
   get_quota: readerOfOwner,
   update_quota: admin,

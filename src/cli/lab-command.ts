@@ -182,6 +182,7 @@ async function deleteLabInstance(name: string, opts: { lab: string }): Promise<v
   const r = extra.instances.find((i) => i.name === name);
   if (!r) throw new Error(`no instance '${name}' in the lab`);
   await deleteInstance(l, passwordClient(extra.controller.url, extra.controller.admin), r);
+  if (extra.metadata && r.instanceId) recordInstanceMetadata(extra.metadata.instances, r.instanceId, null);
   extra.instances.splice(extra.instances.indexOf(r), 1);
   l.saveState();
   process.stdout.write(`instance ${name} deleted\n`);

@@ -159,6 +159,18 @@ describe('quark lab up dual-stack.yaml', () => {
       texts.filter((t) => t.includes('default')).join('\n'),
     );
     assert.ok(texts.some((t) => /^ok .*inet 2001:db8:10::\/64 dev qr-/.test(t)));
+    assert.ok(
+      texts.some((t) => /^ok radvd pid \d+ in qrouter-/.test(t)),
+      'radvd runs as planned',
+    );
+    assert.ok(
+      texts.some((t) => /^ok haproxy pid \d+ in qrouter-/.test(t)),
+      'the metadata proxy runs as planned',
+    );
+    assert.ok(
+      texts.some((t) => /^ok .*\/ra\/.*\/radvd\.conf$/.test(t)),
+      "radvd's configuration is the planned one",
+    );
   });
 
   it("trace follows a request to 169.254.169.254 into the router's metadata proxy", () => {

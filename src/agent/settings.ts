@@ -40,5 +40,10 @@ export function hostSettings(config: AgentConfig): HostSettings {
         : null,
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
     firewallDriver: config.firewallDriver,
+    securityGroupLog: {
+      nflogGroup: config.networkLogNflogGroup,
+      rateLimit: config.networkLogRateLimit,
+      burstLimit: config.networkLogBurstLimit,
+    },
   };
 }

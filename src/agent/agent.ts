@@ -96,7 +96,14 @@ export class HostAgent {
     private readonly client: QuarkClient,
     private readonly log: Logger,
   ) {
-    const ctx = { settings, client, log, connect: () => this.connectOvs(), ovs: this.ovsEnv, networkLogFile: config.networkLogFile };
+    const ctx = {
+      settings,
+      client,
+      log,
+      connect: () => this.connectOvs(),
+      ovs: this.ovsEnv,
+      networkLogFile: config.networkLogFile,
+    };
     const { steps, firewall, portStatus, securityGroupLog } = agentSteps(ctx);
     this.securityGroupLog = securityGroupLog;
     this.reconciler = new Reconciler(steps, this.metrics);

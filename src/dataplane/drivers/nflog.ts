@@ -2,7 +2,7 @@
  * Listens to one NFLOG group with tcpdump, which reads NFLOG through libpcap (no daemon of
  * its own, nothing to configure), and hands each logged packet to a callback:
  *
- *   ip netns exec NS tcpdump -i nflog:13 -U -w - -s 256 -q
+ *   ip netns exec NS tcpdump -i nflog:13 --immediate-mode -U -w - -s 256 -q
  *
  * `-U -w -` writes each packet to the pipe as it comes (no buffering), as pcap; nflog-pcap.ts
  * reads the records, the rule's prefix included (tcpdump's own text output leaves it out).
@@ -29,7 +29,18 @@ export class NflogListener {
   /** Starts tcpdump and resolves once it listens (it says so on stderr); idempotent. */
   start(timeoutMs = 5000): Promise<void> {
     if (this.child) return Promise.resolve();
-    const [cmd, ...args] = inNetns(this.netns, ['tcpdump', '-i', `nflog:${this.group}`, '-U', '-w', '-', '-s', '256', '-q']);
+    const [cmd, ...args] = inNetns(this.netns, [
+      'tcpdump',
+      '-i',
+      `nflog:${this.group}`,
+      '--immediate-mode',
+      '-U',
+      '-w',
+      '-',
+      '-s',
+      '256',
+      '-q',
+    ]);
     const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     const reader = new NflogPcapReader();

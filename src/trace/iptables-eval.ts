@@ -108,6 +108,7 @@ export function evaluateChain(
         continue;
       case 'CT':
       case 'LOG':
+      case 'NFLOG':
       case 'NOTRACK':
       case '':
         continue;

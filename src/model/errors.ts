@@ -106,6 +106,7 @@ export const ERROR_CODES = {
   DeviceIDNotOwnedByTenant: { status: 409 },
   // Security group extensions: address groups, stateless groups, logging (docs/security-groups.md).
   AddressesAlreadyExist: { status: 400 },
+  AddrFormatError: { status: 400 },
   SecurityGroupMultipleRemoteEntites: { status: 400 },
   InvalidLogResourceType: { status: 400 },
   InvalidResourceConstraint: { status: 400 },

@@ -6,8 +6,8 @@
  * which GET does not show (measured on Neutron 21); Quark answers the same.
  */
 import type { FastifyInstance } from 'fastify';
-import { prefixList } from '../../model/api/extensions/address-group.js';
-import { invalidField } from '../../model/errors.js';
+import { QuarkError, invalidField } from '../../model/errors.js';
+import { formatCidr, parseCidr } from '../../model/ip/cidr.js';
 import type { AddressGroup } from '../../model/resources.js';
 import { enforce } from '../policy.js';
 import { addAddresses, removeAddresses } from '../plugin/address-groups.js';
@@ -17,11 +17,25 @@ import type { AnyResourceHandler } from './resource.js';
 
 type IdParams = { id: string };
 
+/**
+ * The actions' addresses are not validated as the attribute is on create: Neutron reads each
+ * with netaddr, so an address without a length is a host (/32, /128), duplicates collapse, and
+ * what is not an address is AddrFormatError (measured on Neutron 21).
+ */
 function requestedAddresses(body: unknown): string[] {
   const addresses = typeof body === 'object' && body !== null ? (body as { addresses?: unknown }).addresses : undefined;
   // Neutron answers a body without `addresses` with a 500; Quark with a 400.
   if (addresses === undefined) throw invalidField('addresses', 'the request body has no addresses');
-  return prefixList(addresses, 'addresses');
+  if (!Array.isArray(addresses)) throw new QuarkError('AddrFormatError', `invalid IPNetwork ${JSON.stringify(addresses)}`);
+  return [
+    ...new Set(
+      addresses.map((a) => {
+        const c = typeof a === 'string' ? parseCidr(a.trim()) : null;
+        if (!c) throw new QuarkError('AddrFormatError', `invalid IPNetwork ${String(a)}`);
+        return formatCidr(c);
+      }),
+    ),
+  ];
 }
 
 export function registerAddressGroupActions(app: FastifyInstance, groups: AnyResourceHandler, deps: RouteDeps): void {

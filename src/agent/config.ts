@@ -107,6 +107,27 @@ export const AgentConfigSchema = Type.Object(
       default: '',
       description: 'OVS run directory (db.sock, bridge .mgmt sockets); empty: OVS default.',
     }),
+    networkLogFile: Type.String({
+      default: '',
+      description:
+        "l2 role: the file security group log events are appended to (Neutron's [network_log] local_output_log_base); empty: <stateDir>/log/security-groups.log.",
+    }),
+    networkLogRateLimit: Type.Integer({
+      default: 100,
+      minimum: 1,
+      description: "l2 role: log events per second per logging rule (Neutron's [network_log] rate_limit).",
+    }),
+    networkLogBurstLimit: Type.Integer({
+      default: 25,
+      minimum: 1,
+      description: "l2 role: events allowed above the rate in a burst (Neutron's [network_log] burst_limit).",
+    }),
+    networkLogNflogGroup: Type.Integer({
+      default: 13,
+      minimum: 1,
+      maximum: 65535,
+      description: 'l2 role: the NFLOG group the firewall sends log events to (one per host namespace).',
+    }),
     reportInterval: Type.Number({ default: 10, minimum: 1, description: 'Seconds between heartbeats to the server.' }),
     resyncInterval: Type.Number({
       default: 60,

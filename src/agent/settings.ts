@@ -60,5 +60,10 @@ export function hostSettings(config: AgentConfig): HostSettings {
       enableIsolatedMetadata: config.enableIsolatedMetadata,
       forceMetadata: config.forceMetadata,
     },
+    securityGroupLog: {
+      nflogGroup: config.networkLogNflogGroup,
+      rateLimit: config.networkLogRateLimit,
+      burstLimit: config.networkLogBurstLimit,
+    },
   };
 }

@@ -117,6 +117,24 @@ export function remoteGroupSet(ethertype: 'IPv4' | 'IPv6', securityGroupId: stri
   return `Q${ethertype}${securityGroupId}`.slice(0, 29);
 }
 
+/**
+ * The ipset of an address group's addresses of one family (`security-groups-remote-address-group`):
+ * `QA` + `IPv4`/`IPv6` + the group id, cut to 29 characters like remoteGroupSet's, from which the
+ * `QA` keeps it apart (those start `QIPv`).
+ */
+export function addressGroupSet(ethertype: 'IPv4' | 'IPv6', addressGroupId: string): string {
+  return `QA${ethertype}${addressGroupId}`.slice(0, 29);
+}
+
+/**
+ * The chain holding a logged port's security group rules for one direction (`li` ingress, `lo`
+ * egress): a port that a network log covers gets its own copy of its groups' rules with NFLOG
+ * rules beside them, since the log records name the port (docs/security-group-logging.md).
+ */
+export function loggedRulesChain(direction: 'i' | 'o', portId: string): string {
+  return `${FIREWALL_CHAIN_PREFIX}l${direction}${portId.slice(0, 10)}`;
+}
+
 /** DHCP port device_id, as Neutron derives it from the agent host and the network. */
 export function dhcpDeviceId(hostUuid: string, networkId: string): string {
   return `dhcp${hostUuid}-${networkId}`;

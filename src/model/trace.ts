@@ -6,7 +6,17 @@
 import type { TunnelType } from './names.js';
 
 /** The kinds of API object a flow, rule, device or hop can be tied to (`host`: the host itself). */
-export type RefKind = 'host' | 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+export type RefKind =
+  | 'host'
+  | 'network'
+  | 'subnet'
+  | 'port'
+  | 'router'
+  | 'floatingip'
+  | 'security_group'
+  | 'security_group_rule'
+  | 'address_group'
+  | 'log';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {

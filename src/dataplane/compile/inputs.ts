@@ -4,9 +4,11 @@
  * in use), and the host's settings. All plain data.
  */
 import type {
+  AddressGroup,
   Agent,
   FloatingIp,
   Network,
+  NetworkLog,
   Port,
   Router,
   SecurityGroup,
@@ -25,6 +27,10 @@ export interface ReplicaView {
   readonly floatingips: ReadonlyMap<string, FloatingIp>;
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly securityGroupRules: ReadonlyMap<string, SecurityGroupRule>;
+  /** Address groups named by the host's rules (absent in replicas made before address groups). */
+  readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
+  /** Network logs of the host's ports. */
+  readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.
@@ -82,6 +88,8 @@ export interface HostSettings {
   readonly ra?: RouterAdvertisementSettings;
   /** Metadata proxies in the agent's namespaces; none when absent. */
   readonly metadata?: MetadataSettings;
+  /** How security group events are logged; DEFAULT_SECURITY_GROUP_LOG_SETTINGS when absent. */
+  readonly securityGroupLog?: SecurityGroupLogSettings;
 }
 
 /** How the L3 and DHCP roles proxy 169.254.169.254 (Neutron's options of the same names). */
@@ -107,6 +115,19 @@ export interface RouterAdvertisementSettings {
 }
 
 export const DEFAULT_RA_SETTINGS: RouterAdvertisementSettings = { minInterval: 30, maxInterval: 100 };
+
+/**
+ * Security group logging (docs/security-group-logging.md): the NFLOG group the firewall sends
+ * events to, and Neutron's `[network_log] rate_limit` / `burst_limit` (packets per second per
+ * log rule, and the burst allowed above it).
+ */
+export interface SecurityGroupLogSettings {
+  readonly nflogGroup: number;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export const DEFAULT_SECURITY_GROUP_LOG_SETTINGS: SecurityGroupLogSettings = { nflogGroup: 13, rateLimit: 100, burstLimit: 25 };
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */
 export interface DhcpSettings {

@@ -76,8 +76,8 @@ Version: $version
 Architecture: $arch
 Maintainer: Quark developers <quark@localhost>
 Installed-Size: $size
-Depends: openvswitch-switch, iproute2, iptables, ipset, dnsmasq-base, conntrack, iputils-arping, iputils-ping, ethtool, procps, kmod, adduser
-Recommends: python3-openstackclient
+Depends: openvswitch-switch, iproute2, iptables, ipset, dnsmasq-base, conntrack, radvd, haproxy, iputils-arping, iputils-ping, ethtool, procps, kmod, adduser
+Recommends: python3-openstackclient, tcpdump
 Suggests: postgresql, busybox
 Section: net
 Priority: optional

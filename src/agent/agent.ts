@@ -26,6 +26,7 @@ import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
+import type { SecurityGroupLogWriter } from './security-group-log.js';
 import { AgentMetrics } from './metrics.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
@@ -79,6 +80,8 @@ export class HostAgent {
   /** The pass that retries objects that failed, at the earliest one's backoff. */
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly reconciler: Reconciler;
+  /** Security group logging (its tcpdump is stopped with the agent); null without the l2 role. */
+  private readonly securityGroupLog: SecurityGroupLogWriter | null;
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
   /** Whether OVS and the server answer, for the log and the heartbeats. */
@@ -97,8 +100,16 @@ export class HostAgent {
     private readonly log: Logger,
   ) {
     this.health = new AgentHealth(log);
-    const ctx = { settings, client, log, connect: () => this.connectOvs(), ovs: this.ovsEnv };
-    const { steps, firewall, portStatus } = agentSteps(ctx);
+    const ctx = {
+      settings,
+      client,
+      log,
+      connect: () => this.connectOvs(),
+      ovs: this.ovsEnv,
+      networkLogFile: config.networkLogFile,
+    };
+    const { steps, firewall, portStatus, securityGroupLog } = agentSteps(ctx);
+    this.securityGroupLog = securityGroupLog;
     this.reconciler = new Reconciler(steps, this.metrics);
     this.firewall = firewall;
     this.portStatus = portStatus;
@@ -147,6 +158,7 @@ export class HostAgent {
     this.feed?.stop();
     await this.watch?.cancel().catch(() => undefined);
     await this.running?.catch(() => undefined);
+    await this.securityGroupLog?.close();
     this.ovs?.close();
   }
 

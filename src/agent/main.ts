@@ -5,7 +5,8 @@ import { formatLogLine, wantsText } from '../model/log-format.js';
 import { HostAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { QueryResponder } from './queries.js';
-import { hostSettings } from './settings.js';
+import { MetadataAgent } from './metadata/metadata-agent.js';
+import { hostSettings, metadataProxySocket, runsMetadataAgent } from './settings.js';
 import { serveStatus, statusSocket } from './status-server.js';
 
 /** Password login when configured, else a fixed token, else noauth headers (development servers). */
@@ -34,6 +35,19 @@ export async function startAgent(config: AgentConfig): Promise<HostAgent> {
   const agent = new HostAgent(config, settings, client, log);
   const queries = new QueryResponder(agent, client, log);
   agent.onQuery = (id, query) => queries.handle(id, query);
+  if (runsMetadataAgent(config)) {
+    // Before the first pass starts the proxies that hand it requests.
+    const metadata = new MetadataAgent(
+      agent.replica,
+      {
+        socket: metadataProxySocket(config.stateDir),
+        backendUrl: config.novaMetadataUrl,
+        sharedSecret: config.metadataProxySharedSecret,
+      },
+      log.child({ part: 'metadata' }),
+    );
+    await metadata.start();
+  }
   await agent.start();
   serveStatus(agent, statusSocket(config.stateDir));
   return agent;

@@ -92,6 +92,18 @@ export function parseBridgeMappings(specs: readonly string[]): Record<string, st
   return out;
 }
 
+/** The metadata agent's socket, which the namespace proxies connect to (Neutron's `$state_path/metadata_proxy`). */
+export const metadataProxySocket = (stateDir: string): string => `${stateDir.replace(/\/+$/, '')}/metadata_proxy`;
+
+/** Whether this host runs the metadata agent: its routers or its isolated networks have proxies that need it. */
+export function runsMetadataAgent(config: AgentConfig): boolean {
+  const roles = new Set(config.roles);
+  return (
+    (roles.has('l3') && config.enableMetadataProxy) ||
+    (roles.has('dhcp') && (config.enableIsolatedMetadata || config.forceMetadata))
+  );
+}
+
 export function hostSettings(config: AgentConfig): HostSettings {
   validateAgentConfig(config);
   const datapathType = config.datapath === 'auto' ? detectDatapath() : config.datapath;
@@ -109,5 +121,18 @@ export function hostSettings(config: AgentConfig): HostSettings {
         : null,
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
     firewallDriver: config.firewallDriver,
+    ra: { minInterval: config.minRtrAdvInterval, maxInterval: config.maxRtrAdvInterval },
+    metadata: {
+      enabled: config.enableMetadataProxy,
+      socket: metadataProxySocket(config.stateDir),
+      port: config.metadataPort,
+      enableIsolatedMetadata: config.enableIsolatedMetadata,
+      forceMetadata: config.forceMetadata,
+    },
+    securityGroupLog: {
+      nflogGroup: config.networkLogNflogGroup,
+      rateLimit: config.networkLogRateLimit,
+      burstLimit: config.networkLogBurstLimit,
+    },
   };
 }

@@ -9,6 +9,7 @@ import { registerAgentCommand } from './agent-command.js';
 import { registerExplainCommand } from './explain-command.js';
 import { registerHostCommand } from './host-command.js';
 import { registerLabCommand } from './lab-command.js';
+import { registerMetadataCommand } from './metadata-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerTraceCommand } from './trace-command.js';
 import { registerVifCommand } from './vif-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerHostCommand(program);
   registerVifCommand(program);
+  registerMetadataCommand(program);
   registerLabCommand(program);
   registerExplainCommand(program);
   registerTraceCommand(program);

@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import { QuarkError } from '../model/errors.js';
 import type { ApiRegistry } from '../model/api/registry.js';
 import type { Store } from '../store/store.js';
+import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
+import { registerLoggableResources } from './api/loggable-resources.js';
 import { renderError } from './api/neutron-error.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
@@ -160,6 +162,8 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     registerCollection(app, h, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
+  registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
+  registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(

@@ -29,7 +29,9 @@ const healthy: HostFacts = {
     dnsmasq: 'Dnsmasq version 2.90',
     arping: 'arping from iputils 20221126',
     ethtool: 'ethtool version 6.1',
-    radvd: null,
+    radvd: 'Version: 2.19',
+    haproxy: 'HAProxy version 2.6.12',
+    tcpdump: 'tcpdump version 4.99.3',
     keepalived: null,
   },
   addresses: [

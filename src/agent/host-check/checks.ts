@@ -27,6 +27,8 @@ const PACKAGE: Readonly<Record<Tool, string>> = {
   arping: 'iputils-arping',
   ethtool: 'ethtool',
   radvd: 'radvd',
+  haproxy: 'haproxy',
+  tcpdump: 'tcpdump',
   keepalived: 'keepalived',
 };
 
@@ -214,8 +216,10 @@ function tools(input: CheckInput, datapath: 'system' | 'netdev'): Check[] {
     ['ip6tables', 'IPv6 security groups'],
     ['ipset', 'remote security groups'],
   ];
-  if (roles.has('l3')) needed.push(['conntrack', 'flushing connections of moved floating IPs']);
+  if (roles.has('l3'))
+    needed.push(['conntrack', 'flushing connections of moved floating IPs'], ['radvd', 'IPv6 router advertisements']);
   if (roles.has('dhcp')) needed.push(['dnsmasq', 'DHCP']);
+  if (roles.has('l3') || roles.has('dhcp')) needed.push(['haproxy', 'the metadata proxy']);
   if (datapath === 'netdev')
     needed.push(
       ['arping', 'tunnel neighbours on the userspace datapath'],
@@ -229,10 +233,11 @@ function tools(input: CheckInput, datapath: 'system' | 'netdev'): Check[] {
   }
   if (facts.tools.iptables && !/nf_tables|legacy/.test(facts.tools.iptables))
     out.push(info('iptables backend unknown; Quark is tested with the nf_tables backend (Debian 12 default)'));
-  for (const tool of ['radvd', 'keepalived'] as const) {
-    const what = tool === 'radvd' ? 'IPv6 router advertisements' : 'HA routers';
-    out.push(info(`${tool}: ${facts.tools[tool] ?? 'not installed'} (not used: Quark has no ${what} yet)`));
-  }
+  if (roles.has('l2'))
+    out.push(
+      info(`tcpdump: ${facts.tools.tcpdump ?? 'not installed (apt-get install tcpdump)'} (only for security group logging)`),
+    );
+  out.push(info(`keepalived: ${facts.tools.keepalived ?? 'not installed'} (not used: Quark has no HA routers yet)`));
   return out;
 }
 

@@ -24,6 +24,8 @@ export const TOOLS = {
   arping: ['arping', '-V'],
   ethtool: ['ethtool', '--version'],
   radvd: ['radvd', '--version'],
+  haproxy: ['haproxy', '-v'],
+  tcpdump: ['tcpdump', '--version'],
   keepalived: ['keepalived', '--version'],
 } as const;
 export type Tool = keyof typeof TOOLS;

@@ -35,6 +35,8 @@ export interface TraceRequest {
   readonly protocol: TraceProtocol;
   readonly port: number | null;
   readonly probe: boolean;
+  /** Which of the ends' addresses (4 by default; an IPv6 address given as either end makes it 6). */
+  readonly ipVersion?: 4 | 6;
 }
 
 /** A path crosses few hosts (instance host, network node, instance host); this bounds loops. */
@@ -116,7 +118,7 @@ async function follow(broker: AgentAsker, view: ReadView, names: Names, first: L
     if (delivered)
       return {
         hops,
-        verdict: deliveredVerdict(names, delivered.portId, to, delivered.packet, leg.host),
+        verdict: deliveredVerdict(names, delivered.portId, to, delivered.packet, leg.host, delivered.service),
         final: delivered.packet,
       };
     const external = exits.find((e): e is Extract<HostExit, { kind: 'external' }> => e.kind === 'external');
@@ -210,8 +212,9 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
     throw new QuarkError('HTTPBadRequest', `Invalid input for port. Reason: ${req.protocol} needs a destination port (1-65535).`);
   }
   const names = new Names(view);
-  const from = resolveEndpoint(view, req.from, 'from', null);
-  const to = resolveEndpoint(view, req.to, 'to', from);
+  const family = req.from.includes(':') || req.to.includes(':') ? 6 : (req.ipVersion ?? 4);
+  const from = resolveEndpoint(view, req.from, 'from', null, family);
+  const to = resolveEndpoint(view, req.to, 'to', from, family);
   const packet: TracePacket = {
     protocol: req.protocol,
     src: from.ip,

@@ -103,6 +103,21 @@ export const ERROR_CODES = {
   SecurityGroupCannotUpdateDefault: { status: 409 },
   SecurityGroupDefaultAlreadyExists: { status: 409 },
   ExternalNetworkInUse: { status: 409 },
+  DeviceIDNotOwnedByTenant: { status: 409 },
+  // Security group extensions: address groups, stateless groups, logging (docs/security-groups.md).
+  AddressesAlreadyExist: { status: 400 },
+  AddrFormatError: { status: 400 },
+  SecurityGroupMultipleRemoteEntites: { status: 400 },
+  InvalidLogResourceType: { status: 400 },
+  InvalidResourceConstraint: { status: 400 },
+  AddressGroupNotFound: { status: 404 },
+  AddressesNotFound: { status: 404 },
+  LogResourceNotFound: { status: 404 },
+  ResourceNotFound: { status: 404 },
+  TargetResourceNotFound: { status: 404 },
+  AddressGroupInUse: { status: 409 },
+  SecurityGroupConflict: { status: 409 },
+  LoggingTypeNotSupported: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.

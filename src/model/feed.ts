@@ -3,7 +3,18 @@
  * messages to each agent: first a snapshot of every record in the agent's scope, then the
  * changes to that scope in revision order, and heartbeats while nothing changes.
  */
-import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from './resources.js';
+import type {
+  AddressGroup,
+  Agent,
+  FloatingIp,
+  Network,
+  NetworkLog,
+  Port,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+} from './resources.js';
 import type { TracePacket, TraceStart } from './trace.js';
 
 export interface FeedRecords {
@@ -15,6 +26,8 @@ export interface FeedRecords {
   security_group: SecurityGroup;
   security_group_rule: SecurityGroupRule;
   agent: Agent;
+  address_group: AddressGroup;
+  log: NetworkLog;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -27,6 +40,8 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'security_group',
   'security_group_rule',
   'agent',
+  'address_group',
+  'log',
 ];
 
 export interface FeedRecord {

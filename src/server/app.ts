@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import { QuarkError } from '../model/errors.js';
 import type { ApiRegistry } from '../model/api/registry.js';
 import { type Store, serviceUnavailable } from '../store/store.js';
+import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
+import { registerLoggableResources } from './api/loggable-resources.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
@@ -38,6 +40,7 @@ import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
 import { QueryBroker } from './quark/broker.js';
 import { registerQuarkQueryRoutes } from './quark/routes.js';
+import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -52,14 +55,14 @@ export interface AppOptions {
 
 export interface QuarkApp {
   readonly app: FastifyInstance;
-  /** Every route's URL pattern and methods (the fuzz test walks them). */
-  readonly routes: RouteTable;
   readonly registry: ApiRegistry;
   readonly handlers: ReadonlyMap<string, AnyResourceHandler>;
   readonly metrics: ServerMetrics;
   readonly services: Services;
   readonly tokens: TokenService;
   readonly feed: FeedHub;
+  /** Every route the app serves (the authorization matrix test and the fuzz test walk them). */
+  readonly routes: RouteTable;
 }
 
 declare module 'fastify' {
@@ -68,7 +71,7 @@ declare module 'fastify' {
   }
 }
 
-/** URL patterns that answer without the store: documents, health, metrics, identity version documents. */
+/** URL patterns that answer without the store: documents, health, metrics, the web view's files, identity version documents. */
 const STORELESS_ROUTES: ReadonlySet<string> = new Set([
   '/',
   '/v2.0',
@@ -78,6 +81,9 @@ const STORELESS_ROUTES: ReadonlySet<string> = new Set([
   '/healthz',
   '/livez',
   '/metrics',
+  '/ui',
+  '/ui/',
+  '/ui/:file',
   IDENTITY_PATH,
   `${IDENTITY_PATH}/`,
   ...IDENTITY_PREFIXES.flatMap((p) => [p, `${p}/`]),
@@ -98,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   answerErrors(app, routes, (request) => `${serverRoot(request, config)}${IDENTITY_PATH}/v3`);
   const neutron = registerNeutronApi(app, store, services, config);
   const feed = registerAgentApi(app, options, services, metrics);
+  registerWeb(app, { store, services, handlers: neutron.handlers, authenticator: identity.authenticator, callerOf });
   registerDocuments(app, neutron.registry, config);
   registerIdentityApi(app, { store, tokens: identity.tokens, authenticator: identity.keystone, config, services });
   registerHealth(app, store, metrics);
@@ -217,6 +224,8 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
     registerCollection(app, h, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
+  registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
+  registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(

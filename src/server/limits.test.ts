@@ -62,8 +62,9 @@ describe('limits and malformed requests', () => {
     const deep = `{"x": ${'['.repeat(6000)}${']'.repeat(6000)}}`;
     const revision = s.store.revision;
     let checked = 0;
-    for (const { url, methods } of s.quark.routes.entries()) {
-      for (const method of methods.filter((m) => m === 'POST' || m === 'PUT' || m === 'PATCH')) {
+    for (const route of s.quark.routes.entries()) {
+      const [method, url] = route.split(' ') as [string, string];
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') {
         const path = url.replace(/:[a-z_]+/g, '00000000-0000-0000-0000-000000000000');
         const r = await inject(method, path, deep);
         if (url.startsWith('/v2.0')) {

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { type LogFormat, formatLogLine, wantsText } from '../model/log-format.js';
 import { Store, hasPassword } from '../store/store.js';
 import { buildApp, httpServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -18,13 +19,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function makeLogger(level: string, name: string): Logger {
+/** pino on stderr: JSON lines, or readable text on a terminal or with `logFormat: text` (model/log-format.ts). */
+export function makeLogger(level: string, name: string, format: LogFormat = 'auto'): Logger {
+  if (wantsText(format, process.stderr.isTTY === true))
+    return pino({ name, level }, { write: (line: string) => process.stderr.write(formatLogLine(line)) });
   return pino({ name, level }, pino.destination({ fd: 2, sync: false }));
 }
 
 export async function startServer(
   config: ServerConfig,
-  logger = makeLogger(config.logLevel, 'quark-server'),
+  logger = makeLogger(config.logLevel, 'quark-server', config.logFormat),
 ): Promise<RunningServer> {
   if (process.argv.some(hasPassword)) {
     logger.warn(

@@ -15,9 +15,11 @@ export class RouteTable {
     for (const m of typeof method === 'string' ? [method] : method) route.methods.add(m.toUpperCase());
   }
 
-  /** Every route's URL pattern with its methods, in the order they were added (tests walk them). */
-  entries(): { readonly url: string; readonly methods: readonly string[] }[] {
-    return [...this.routes].map(([url, r]) => ({ url, methods: [...r.methods].sort() }));
+  /** Every route as `METHOD url` (fastify's URL syntax), sorted: what the authorization tests cover. */
+  entries(): string[] {
+    const out: string[] = [];
+    for (const [url, r] of this.routes) for (const m of r.methods) out.push(`${m} ${url}`);
+    return out.sort();
   }
 
   /** The methods some route serves `path` with (none: no route has this URL). */

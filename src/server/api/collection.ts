@@ -10,7 +10,7 @@ import type { Store, WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
-import { allowed, enforce } from '../policy.js';
+import { POLICY, type Target, allowed, enforce } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
 import { type ListQuery, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
@@ -57,8 +57,29 @@ export function render(
   return renderRecord(record, h.derived?.(view, record, services), readableAttributes(h.declaration, caller), fields);
 }
 
+/**
+ * Filtering or sorting by an attribute the caller may not read would reveal its values by what
+ * matches (`?provider:segmentation_id=5330` answers with the network that has it), so for that
+ * caller such a parameter is refused as for an attribute that does not exist. Neutron 21
+ * filters by them (measured: a member's `GET /v2.0/networks?provider:segmentation_id=N` lists
+ * exactly its network with that VNI); Quark deliberately does not.
+ */
+export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQuery): void {
+  if (caller.isAdmin) return;
+  const readable = new Set(readableAttributes(h.declaration, caller));
+  for (const f of q.filters) {
+    if (!readable.has(f.name)) {
+      throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
+    }
+  }
+  for (const s of q.sort) {
+    if (!readable.has(s.key)) throw new QuarkError('HTTPBadRequest', `${s.key} is an invalid attribute for sort_key`);
+  }
+}
+
 /** Runs the writes a list needs first, if any (see ResourceHandler.beforeList). */
 export async function prepareList(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, q: ListQuery): Promise<void> {
+  refuseUnreadable(h, caller, q);
   if (!h.beforeList) return;
   const filters = new Map(q.filters.map((f) => [f.name, f.values]));
   const ctx = context(deps, caller);
@@ -136,21 +157,29 @@ export function show(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
 }
 
 /**
- * Refuses attributes the caller's role may not set (`create_network:shared` …). As in Neutron,
- * an attribute only counts as set when its value differs from the declared default.
+ * Refuses attributes the caller's role may not set (`create_network:shared` …), as Neutron's
+ * policy engine builds its match rule (neutron/policy.py `_build_match_rule`): on create an
+ * attribute counts as set when its value differs from the declared default, on update whenever
+ * the body names it; a list of dictionaries also checks `<action>:<attribute>:<key>` for each
+ * key its items give (`create_port:fixed_ips:ip_address`) where such a rule exists.
  */
 function enforceAttributes(
   h: AnyResourceHandler,
   verb: 'create' | 'update',
   caller: Caller,
   values: AttributeValues,
-  target: { projectId: string; networkProjectId?: string },
+  target: Target,
 ) {
+  const action = `${verb}_${h.declaration.member}`;
   for (const [name, value] of Object.entries(values)) {
     const fallback = h.declaration.attributes[name]?.default;
-    if (fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
-    const rule = attributeRule(`${verb}_${h.declaration.member}`, name);
-    if (rule) enforce(rule, caller, target);
+    if (verb === 'create' && fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
+    const rule = attributeRule(action, name);
+    if (!rule) continue;
+    enforce(rule, caller, target);
+    if (!Array.isArray(value)) continue;
+    const keys = new Set(value.flatMap((item) => (typeof item === 'object' && item !== null ? Object.keys(item) : [])));
+    for (const key of keys) if (`${rule}:${key}` in POLICY) enforce(`${rule}:${key}`, caller, target);
   }
 }
 
@@ -203,7 +232,7 @@ export async function update(
   const updated = await deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
-    const target = h.target(tx, record);
+    const target = h.target(tx, record, values);
     enforce(`update_${h.declaration.member}`, caller, target);
     enforceAttributes(h, 'update', caller, values, target);
     return h.update(tx, ctx, record, values) as AnyRecord;

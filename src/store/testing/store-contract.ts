@@ -6,7 +6,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Store } from '../store.js';
-import { testNetwork as network } from './records.js';
+import { network as networkRecord } from '../../dataplane/testing/fixtures.js';
+
+let segment = 0;
+const network = (id: string, name = 'n') =>
+  networkRecord({
+    id,
+    name,
+    project_id: 'p',
+    'provider:segmentation_id': ++segment,
+    created_at: '',
+    updated_at: '',
+    revision_number: 0,
+  });
 
 export interface Backend {
   readonly name: string;

@@ -172,8 +172,7 @@ export class Store {
         if (commit) this.publish(commit);
         return out;
       };
-      // Without an await on SQLite's synchronous path: a port create is a few hundred µs, and
-      // each promise hop here showed in bench/api.
+      // On SQLite the outcome is ready at once: published in the same turn, no promise to wait for.
       let outcome: MaybePromise<Outcome<T>>;
       try {
         outcome = this.database.writeTransaction((session) => this.transact(session, rules));

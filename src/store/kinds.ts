@@ -70,9 +70,14 @@ export const segmentKey = (type: string, physnet: string | null, id: number | nu
 
 /** Index key of a project or user name: names are unique per domain. */
 export const nameKey = (domainId: string, name: string): string => `${domainId} ${name}`;
-/** Index key of the scope of a role assignment. */
+/** Index key of the scope of a role assignment: `project <id>` or `domain <id>`. */
+export const projectScopeKey = (projectId: string): string => `project ${projectId}`;
+export const domainScopeKey = (domainId: string): string => `domain ${domainId}`;
 export const scopeKey = (scope: { project_id: string | null; domain_id: string | null }): string =>
-  scope.project_id !== null ? `project ${scope.project_id}` : `domain ${scope.domain_id}`;
+  scope.project_id !== null ? projectScopeKey(scope.project_id) : domainScopeKey(scope.domain_id!);
+/** Index key of a user's role assignments on one scope. */
+export const userScopeKey = (userId: string, scope: { project_id: string | null; domain_id: string | null }): string =>
+  `${userId} ${scopeKey(scope)}`;
 
 export const KINDS: Specs = {
   network: {
@@ -161,7 +166,11 @@ export const KINDS: Specs = {
     table: 'users',
     standard: false,
     feed: true,
-    indexes: { domain: (u) => [u.domain_id], name: (u) => [nameKey(u.domain_id, u.name)] },
+    indexes: {
+      domain: (u) => [u.domain_id],
+      name: (u) => [nameKey(u.domain_id, u.name)],
+      defaultProject: (u) => (u.default_project_id ? [u.default_project_id] : []),
+    },
   },
   role: { table: 'roles', standard: false, feed: true, indexes: { name: (r) => [r.name] } },
   role_assignment: {
@@ -172,7 +181,7 @@ export const KINDS: Specs = {
       user: (a) => [a.user_id],
       role: (a) => [a.role_id],
       scope: (a) => [scopeKey(a)],
-      userScope: (a) => [`${a.user_id} ${scopeKey(a)}`],
+      userScope: (a) => [userScopeKey(a.user_id, a)],
     },
   },
   token: { table: 'tokens', standard: false, feed: false, indexes: {} },

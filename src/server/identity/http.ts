@@ -66,55 +66,6 @@ export function matches<T>(record: T, filters: readonly [unknown, (r: T) => unkn
   return filters.every(([want, get]) => want === undefined || get(record) === want);
 }
 
-const invalid = (field: string, reason: string) =>
-  new QuarkError('ValidationError', `Invalid input for field '${field}': ${reason}`);
-
-export type Fields = Record<string, unknown>;
-
-/** The `{"<member>": {...}}` object of a POST or PATCH body. */
-export function memberOf(body: unknown, member: string): Fields {
-  const outer = body as Fields | null | undefined;
-  const inner = outer && typeof outer === 'object' ? outer[member] : undefined;
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
-    throw new QuarkError('ValidationError', `Expecting to find ${member} in request body.`);
-  }
-  return inner as Fields;
-}
-
-export function optionalString(fields: Fields, key: string, max = 255): string | undefined {
-  const v = fields[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw invalid(key, `${JSON.stringify(v)} is not of type 'string'`);
-  if (v.length > max) throw invalid(key, `'${v.slice(0, 20)}…' is too long`);
-  return v;
-}
-
-export function requiredString(fields: Fields, key: string): string {
-  const v = optionalString(fields, key);
-  if (v === undefined || v.trim() === '') throw invalid(key, `'${key}' is a required property and may not be empty`);
-  return v;
-}
-
-export function optionalNullableString(fields: Fields, key: string, max = 255): string | null | undefined {
-  return fields[key] === null ? null : optionalString(fields, key, max);
-}
-
-export function optionalBool(fields: Fields, key: string): boolean | undefined {
-  const v = fields[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw invalid(key, `${JSON.stringify(v)} is not of type 'boolean'`);
-  return v;
-}
-
-export function optionalTags(fields: Fields): string[] | undefined {
-  const v = fields.tags;
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((t) => typeof t === 'string' && t.length <= 255 && !t.includes('/') && !t.includes(','))) {
-    throw invalid('tags', 'must be a list of strings without "/" or ","');
-  }
-  return [...new Set(v as string[])];
-}
-
 /** Keystone ids: 32 hex characters. */
 export function newIdentityId(services: Services): string {
   return services.newId().replace(/-/g, '');

@@ -26,7 +26,7 @@ export interface ListFilter<R> {
 export interface IdentityCollection<K extends IdentityKind, C extends TObject, U extends TObject> {
   readonly kind: K;
   /** The URL segment and list key: `domains`. */
-  readonly collection: string;
+  readonly collection: `${K}s`;
   readonly createSchema: C;
   readonly updateSchema: U;
   readonly filters: Readonly<Record<string, ListFilter<KindRecords[K]>>>;
@@ -90,7 +90,7 @@ export function registerIdentityCollection<K extends IdentityKind, C extends TOb
   c: IdentityCollection<K, C, U>,
 ): void {
   const base = (request: FastifyRequest) => apiBase(request, deps.config, prefix);
-  const action = (verb: string) => `identity:${verb}_${c.kind}`;
+  const action = <V extends 'get' | 'create' | 'update' | 'delete'>(verb: V) => `identity:${verb}_${c.kind}` as const;
   const path = `/${c.collection}`;
 
   app.get(path, async (request) => {

@@ -7,7 +7,7 @@ import { QuarkError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
 import type { ServerConfig } from '../config.js';
-import { allowed, type Target } from '../policy.js';
+import { type PolicyAction, type Target, allowed } from '../policy.js';
 import type { Services } from '../plugin/context.js';
 import type { KeystoneAuthenticator } from './authenticator.js';
 import type { TokenService } from './tokens.js';
@@ -37,7 +37,7 @@ export function callerOf(request: FastifyRequest): Caller {
 }
 
 /** Refuses with Keystone's 403 unless the identity policy allows `action`. */
-export function enforceIdentity(action: string, caller: Caller, target: Target = { projectId: '' }): void {
+export function enforceIdentity(action: PolicyAction, caller: Caller, target: Target = { projectId: '' }): void {
   if (!allowed(action, caller, target)) {
     throw new QuarkError('ForbiddenAction', `You are not authorized to perform the requested action: ${action}.`);
   }

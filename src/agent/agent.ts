@@ -34,6 +34,7 @@ import { type Role, agentReports, l3Counters, sendReports } from './reporter.js'
 import { agentSteps } from './steps/index.js';
 import type { PortStatusStep } from './steps/port-status.js';
 import { tunnelEndpoints } from './steps/tunnel-neighbours.js';
+import { INTEGRATION_BRIDGE } from '../model/names.js';
 
 export interface ReconcileStats {
   readonly at: string;
@@ -221,7 +222,7 @@ export class HostAgent {
     const started = performance.now();
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
-    const facts = { ...factsFrom(state, 'br-int'), conntrackZones: await this.firewall?.zones() };
+    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
     const planMs = Math.round((performance.now() - started) * 10) / 10;

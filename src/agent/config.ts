@@ -3,6 +3,7 @@
  * docs/config.md is generated from it.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { UNDERLAY_BRIDGE } from '../model/names.js';
 
 export const AgentConfigSchema = Type.Object(
   {
@@ -36,7 +37,7 @@ export const AgentConfigSchema = Type.Object(
         'Userspace datapath only: the interface that carries tunnels; the agent puts it on the underlay bridge, which takes over its address.',
     }),
     underlayBridge: Type.String({
-      default: 'br-phy',
+      default: UNDERLAY_BRIDGE,
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
     firewallDriver: Type.Union([Type.Literal('iptables_hybrid'), Type.Literal('noop')], {

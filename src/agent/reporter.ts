@@ -7,6 +7,7 @@ import type { QuarkClient } from '../client/client.js';
 import { DEFAULT_DHCP_SETTINGS, type HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { AgentReport } from '../model/feed.js';
+import { INTEGRATION_BRIDGE, isDevice } from '../model/names.js';
 
 export type Role = 'l2' | 'dhcp' | 'l3';
 
@@ -34,7 +35,7 @@ export function agentReports(ctx: ReportContext, startFlag: boolean): AgentRepor
             tunnel_types: s.tunnelTypes,
             bridge_mappings: s.bridgeMappings,
             datapath_type: s.datapathType,
-            integration_bridge: 'br-int',
+            integration_bridge: INTEGRATION_BRIDGE,
             l2_population: true,
             arp_responder_enabled: false,
             enable_distributed_routing: false,
@@ -59,8 +60,8 @@ export function l3Counters(plan: HostPlan | null): Record<string, number> {
   const ports = plan?.servicePorts ?? [];
   return {
     routers: plan?.namespaces.filter((n) => n.origin.kind === 'router').length ?? 0,
-    ex_gw_ports: ports.filter((p) => p.device.startsWith('qg-')).length,
-    interfaces: ports.filter((p) => p.device.startsWith('qr-')).length,
+    ex_gw_ports: ports.filter((p) => isDevice('qg-', p.device)).length,
+    interfaces: ports.filter((p) => isDevice('qr-', p.device)).length,
     floating_ips: plan?.floatingIps.length ?? 0,
   };
 }

@@ -14,6 +14,7 @@ import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, st
 import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
+import { EXTERNAL_BRIDGE } from '../model/names.js';
 
 export type Role = 'l2' | 'dhcp' | 'l3';
 
@@ -121,17 +122,17 @@ export class Lab {
           'ovs-vsctl',
           '--may-exist',
           'add-br',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           '--',
           'set',
           'bridge',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           'datapath_type=netdev',
           'fail_mode=secure',
           '--',
           '--may-exist',
           'add-port',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           n.links.externalInterface,
         ]);
       }

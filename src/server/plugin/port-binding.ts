@@ -7,6 +7,7 @@
 import type { Agent, Network, Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { isAlive } from './agents.js';
+import { INTEGRATION_BRIDGE } from '../../model/names.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
 
@@ -46,7 +47,7 @@ export function bindingFor(
     'binding:vif_details': {
       port_filter: true,
       ovs_hybrid_plug: true,
-      bridge_name: 'br-int',
+      bridge_name: INTEGRATION_BRIDGE,
       datapath_type: (agent.configurations as { datapath_type?: string }).datapath_type ?? 'system',
       connectivity: 'l2',
     },

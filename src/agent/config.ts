@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { UNDERLAY_BRIDGE } from '../model/names.js';
+import { AgentRoleSchema } from '../model/feed.js';
 
 export const AgentConfigSchema = Type.Object(
   {
@@ -12,7 +13,7 @@ export const AgentConfigSchema = Type.Object(
       description: "This host's name as ports' binding:host_id use it (default: the system hostname).",
     }),
     server: Type.String({ default: 'http://127.0.0.1:9696', description: 'URL of the Quark server.' }),
-    roles: Type.Array(Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]), {
+    roles: Type.Array(AgentRoleSchema, {
       default: ['l2'],
       description:
         'What this agent does: l2 (Open vSwitch, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',

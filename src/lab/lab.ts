@@ -15,12 +15,11 @@ import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
 import { EXTERNAL_BRIDGE } from '../model/names.js';
-
-export type Role = 'l2' | 'dhcp' | 'l3';
+import type { AgentRole } from '../model/feed.js';
 
 export interface LabNodeSpec {
   readonly name: string;
-  readonly roles: readonly Role[];
+  readonly roles: readonly AgentRole[];
   /** Carries the external network on br-ex (the article's network node). */
   readonly external?: boolean;
 }

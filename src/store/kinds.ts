@@ -51,13 +51,13 @@ export interface KindSpec<K extends Kind> {
   /**
    * Whether writes of this kind enter the change log. The change log is what the agents' feed
    * is made from and how other servers sharing the database learn about writes. A kind with
-   * `feed: false` (tokens: one per CLI call, of no interest to agents) is persisted in its table
+   * `inChangeLog: false` (tokens: one per CLI call, of no interest to agents) is persisted in its table
    * in the same transaction and applied to the writing server's view, but takes no revision, is
    * not passed to `onCommit` listeners, and reaches other servers only through `Store.fetch`
    * (or their next start). Read such records with `Store.fetch` when another server may have
    * written them.
    */
-  readonly feed: boolean;
+  readonly inChangeLog: boolean;
 }
 
 type Specs = { readonly [K in Kind]: KindSpec<K> };
@@ -83,7 +83,7 @@ export const KINDS: Specs = {
   network: {
     table: 'networks',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       project: (n) => [n.project_id],
       segment: (n) => [segmentKey(n['provider:network_type'], n['provider:physical_network'], n['provider:segmentation_id'])],
@@ -92,13 +92,13 @@ export const KINDS: Specs = {
   subnet: {
     table: 'subnets',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: { network: (s) => [s.network_id], project: (s) => [s.project_id] },
   },
   port: {
     table: 'ports',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       network: (p) => [p.network_id],
       project: (p) => [p.project_id],
@@ -113,7 +113,7 @@ export const KINDS: Specs = {
   router: {
     table: 'routers',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       project: (r) => [r.project_id],
       externalNetwork: (r) => (r.external_gateway_info ? [r.external_gateway_info.network_id] : []),
@@ -122,7 +122,7 @@ export const KINDS: Specs = {
   floatingip: {
     table: 'floatingips',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       project: (f) => [f.project_id],
       port: (f) => (f.port_id ? [f.port_id] : []),
@@ -133,13 +133,13 @@ export const KINDS: Specs = {
   security_group: {
     table: 'security_groups',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: { project: (g) => [g.project_id], projectName: (g) => [`${g.project_id} ${g.name}`] },
   },
   security_group_rule: {
     table: 'security_group_rules',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       group: (r) => [r.security_group_id],
       remoteGroup: (r) => (r.remote_group_id ? [r.remote_group_id] : []),
@@ -149,34 +149,34 @@ export const KINDS: Specs = {
   agent: {
     table: 'agents',
     standard: false,
-    feed: true,
+    inChangeLog: true,
     indexes: { host: (a) => [a.host], typeHost: (a) => [`${a.agent_type} ${a.host}`] },
   },
-  quota: { table: 'quotas', standard: false, feed: true, indexes: {} },
+  quota: { table: 'quotas', standard: false, inChangeLog: true, indexes: {} },
   // Identity. In the change log so that servers sharing a database see them; the agents' feed
   // sends only FEED_KINDS (model/feed.ts), so these (users carry password hashes) never leave.
-  domain: { table: 'domains', standard: false, feed: true, indexes: { name: (d) => [d.name] } },
+  domain: { table: 'domains', standard: false, inChangeLog: true, indexes: { name: (d) => [d.name] } },
   project: {
     table: 'projects',
     standard: false,
-    feed: true,
+    inChangeLog: true,
     indexes: { domain: (p) => [p.domain_id], name: (p) => [nameKey(p.domain_id, p.name)] },
   },
   user: {
     table: 'users',
     standard: false,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       domain: (u) => [u.domain_id],
       name: (u) => [nameKey(u.domain_id, u.name)],
       defaultProject: (u) => (u.default_project_id ? [u.default_project_id] : []),
     },
   },
-  role: { table: 'roles', standard: false, feed: true, indexes: { name: (r) => [r.name] } },
+  role: { table: 'roles', standard: false, inChangeLog: true, indexes: { name: (r) => [r.name] } },
   role_assignment: {
     table: 'role_assignments',
     standard: false,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       user: (a) => [a.user_id],
       role: (a) => [a.role_id],
@@ -184,13 +184,13 @@ export const KINDS: Specs = {
       userScope: (a) => [userScopeKey(a.user_id, a)],
     },
   },
-  token: { table: 'tokens', standard: false, feed: false, indexes: {} },
+  token: { table: 'tokens', standard: false, inChangeLog: false, indexes: {} },
   // Security group extensions (migration 0003_security_group_extensions).
-  address_group: { table: 'address_groups', standard: true, feed: true, indexes: { project: (g) => [g.project_id] } },
+  address_group: { table: 'address_groups', standard: true, inChangeLog: true, indexes: { project: (g) => [g.project_id] } },
   log: {
     table: 'logs',
     standard: true,
-    feed: true,
+    inChangeLog: true,
     indexes: {
       resource: (l) => (l.resource_id ? [l.resource_id] : []),
       target: (l) => (l.target_id ? [l.target_id] : []),

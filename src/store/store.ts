@@ -104,7 +104,7 @@ export class Store {
         if (out instanceof Promise) throw new QuarkError('StoreFailure', 'store rules must be synchronous');
         const changes = overlay.netChanges();
         if (changes.length > 0) {
-          const logged = changes.filter((c) => KINDS[c.kind].feed);
+          const logged = changes.filter((c) => KINDS[c.kind].inChangeLog);
           const revision = logged.length > 0 ? this.memory.revision + 1 : null;
           await persistChanges(sqlTx, changes, revision);
           commit = { revision: revision ?? this.memory.revision, changes };
@@ -138,7 +138,7 @@ export class Store {
       if (out instanceof Promise) throw new QuarkError('StoreFailure', 'store rules must be synchronous');
       const changes = overlay.netChanges();
       if (changes.length > 0) {
-        const logged = changes.some((c) => KINDS[c.kind].feed);
+        const logged = changes.some((c) => KINDS[c.kind].inChangeLog);
         const revision = logged ? this.memory.revision + 1 : null;
         writer.persist(changes, revision);
         commit = { revision: revision ?? this.memory.revision, changes };
@@ -178,7 +178,7 @@ export class Store {
 
   /**
    * The committed record as the database holds it now, bypassing the view: for kinds outside
-   * the feed (see KindSpec.feed), whose writes by other servers this view never hears about.
+   * the change log (see KindSpec.inChangeLog), whose writes by other servers this view never hears about.
    */
   async fetch<K extends Kind>(kind: K, id: string): Promise<KindRecords[K] | undefined> {
     return (await loadRecord(this.database.db, KINDS[kind].table, id)) as KindRecords[K] | undefined;
@@ -195,7 +195,7 @@ export class Store {
 
   private publish(commit: Commit): void {
     this.memory.apply(commit.changes, commit.revision);
-    const published = commit.changes.filter((c) => KINDS[c.kind].feed);
+    const published = commit.changes.filter((c) => KINDS[c.kind].inChangeLog);
     if (published.length === 0) return;
     const visible = published.length === commit.changes.length ? commit : { revision: commit.revision, changes: published };
     for (const listener of this.listeners) listener(visible);

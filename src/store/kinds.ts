@@ -68,6 +68,11 @@ export const macKey = (networkId: string, mac: string): string => `${networkId} 
 export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
   `${type} ${physnet ?? ''} ${id ?? ''}`;
 
+/** Index key of an agent by its type and host: one agent of each type per host. */
+export const agentKey = (agentType: string, host: string): string => `${agentType} ${host}`;
+/** Index key of a security group by its project and name (the project's `default` group). */
+export const projectNameKey = (projectId: string, name: string): string => `${projectId} ${name}`;
+
 /** Index key of a project or user name: names are unique per domain. */
 export const nameKey = (domainId: string, name: string): string => `${domainId} ${name}`;
 /** Index key of the scope of a role assignment: `project <id>` or `domain <id>`. */
@@ -79,7 +84,7 @@ export const scopeKey = (scope: { project_id: string | null; domain_id: string |
 export const userScopeKey = (userId: string, scope: { project_id: string | null; domain_id: string | null }): string =>
   `${userId} ${scopeKey(scope)}`;
 
-export const KINDS: Specs = {
+export const KINDS = {
   network: {
     table: 'networks',
     standard: true,
@@ -134,7 +139,7 @@ export const KINDS: Specs = {
     table: 'security_groups',
     standard: true,
     inChangeLog: true,
-    indexes: { project: (g) => [g.project_id], projectName: (g) => [`${g.project_id} ${g.name}`] },
+    indexes: { project: (g) => [g.project_id], projectName: (g) => [projectNameKey(g.project_id, g.name)] },
   },
   security_group_rule: {
     table: 'security_group_rules',
@@ -150,7 +155,7 @@ export const KINDS: Specs = {
     table: 'agents',
     standard: false,
     inChangeLog: true,
-    indexes: { host: (a) => [a.host], typeHost: (a) => [`${a.agent_type} ${a.host}`] },
+    indexes: { host: (a) => [a.host], typeHost: (a) => [agentKey(a.agent_type, a.host)] },
   },
   quota: { table: 'quotas', standard: false, inChangeLog: true, indexes: {} },
   // Identity. In the change log so that servers sharing a database see them; the agents' feed
@@ -196,7 +201,10 @@ export const KINDS: Specs = {
       target: (l) => (l.target_id ? [l.target_id] : []),
     },
   },
-};
+} as const satisfies Specs;
+
+/** The index names of a kind, from its declaration above: `by('port', 'netwrok', …)` does not compile. */
+export type IndexName<K extends Kind> = keyof (typeof KINDS)[K]['indexes'] & string;
 
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];
 

@@ -7,7 +7,7 @@
  */
 import { QuarkError } from '../model/errors.js';
 import { type OpenedDatabase, type Tx, openDatabase } from './database.js';
-import { KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
 import { Mutex } from './mutex.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import { loadChangesSince, loadRecord, loadRecords, persistChanges, pruneChanges, readRevision } from './persist.js';
@@ -257,7 +257,7 @@ class StoreTx implements WriteTx {
     return this.overlay.all(kind);
   }
 
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     return this.overlay.by(kind, index, key);
   }
 

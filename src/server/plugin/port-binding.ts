@@ -8,11 +8,12 @@ import type { Agent, Network, Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { isAlive } from './agents.js';
 import { INTEGRATION_BRIDGE } from '../../model/names.js';
+import { agentKey } from '../../store/kinds.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
 
 export function ovsAgentOf(view: ReadView, host: string): Agent | undefined {
-  return view.by('agent', 'typeHost', `Open vSwitch agent ${host}`)[0];
+  return view.by('agent', 'typeHost', agentKey('Open vSwitch agent', host))[0];
 }
 
 function carries(agent: Agent, net: Network): boolean {

@@ -121,6 +121,11 @@ export interface Change {
   readonly record: AnyRecord | null;
 }
 
+/** A change as the change log keeps it: under the revision of the transaction that made it. */
+export interface CommittedChange extends Change {
+  readonly revision: number;
+}
+
 /**
  * A transaction's private changes over the committed view. Reads see the changes; the change
  * list keeps the order of the writes, which is the order agents will apply them in.
@@ -202,7 +207,13 @@ export class Overlay implements ReadView {
     this.log.push({ kind, id, op: 'delete', record: last });
   }
 
-  /** The net effect per record, in first-touch order: what must be persisted. */
+  /**
+   * The net effect per record, what must be persisted: one change per record touched, placed at
+   * its last write (a record written, then others, then again appears after the others). The
+   * list is thus the order in which records reached their final state. Its consumers (the
+   * view, the change log, agents' replicas) apply one revision's changes as a whole, so the
+   * order decides nothing but how the change log reads.
+   */
   netChanges(): Change[] {
     const seen = new Map<string, Change>();
     for (const c of this.log) {

@@ -7,6 +7,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QuarkError } from '../../model/errors.js';
+import { errorHeaders, fromFrameworkError, logFailure } from '../api/neutron-error.js';
 import { registerAuthRoutes, registerTokenIssue } from './auth-routes.js';
 import { IDENTITY_PATH } from './catalog.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
@@ -33,12 +34,10 @@ function versionDocument(href: string) {
 
 /** Keystone's rendering of any failure; 401s carry the auth URL as keystonemiddleware's do. */
 export function sendKeystoneError(request: FastifyRequest, reply: FastifyReply, error: unknown, authUrl: string): void {
-  const clientError =
-    !(error instanceof QuarkError) &&
-    typeof (error as { statusCode?: number }).statusCode === 'number' &&
-    (error as { statusCode: number }).statusCode < 500;
-  const rendered = renderKeystoneError(clientError ? new QuarkError('ValidationError', (error as Error).message) : error);
-  if (rendered.internal) request.log.error({ err: error, url: request.url }, 'request failed');
+  const failure = fromFrameworkError(error, 'ValidationError');
+  const rendered = renderKeystoneError(failure);
+  logFailure(request.log, request, rendered.status, failure);
+  errorHeaders(reply, failure);
   if (rendered.status === 401) reply.header('www-authenticate', `Keystone uri="${authUrl}"`);
   reply.code(rendered.status).type('application/json').send(rendered.body);
 }

@@ -5,6 +5,9 @@
  * names the lab's internet host and `vm3.floating` an instance's floating IP.
  */
 import type { Command } from 'commander';
+import type { QuarkClient } from '../client/client.js';
+import { QuarkError } from '../model/errors.js';
+import type { FloatingIp } from '../model/resources.js';
 import type { TraceResult } from '../model/trace.js';
 import { renderTrace } from '../trace/render.js';
 import { labExtra } from '../lab/up.js';
@@ -21,16 +24,21 @@ interface TraceFlags extends ConnectFlags {
   readonly ipv6?: boolean;
 }
 
-/** Lab shorthands: `internet` (its IPv6 address with --ipv6), `<instance>.floating`. */
-function labAddress(lab: string | undefined, name: string, ipv6 = false): string {
+/**
+ * Lab shorthands: `internet` (its IPv6 address with --ipv6), `<instance>.floating` (the
+ * floating IP the instance has now, read from the API: it may have moved since `lab up`).
+ */
+async function labAddress(client: QuarkClient, lab: string | undefined, name: string, ipv6 = false): Promise<string> {
   if (!lab) return name;
   const l = loadLab(lab);
   if (name === 'internet') return (ipv6 ? l.fabric.internetIp6 : null) ?? l.fabric.internetIp;
-  if (name.endsWith('.floating')) {
-    const i = labExtra(l).instances.find((x) => x.name === name.slice(0, -'.floating'.length));
-    if (i?.floatingIp) return i.floatingIp;
-  }
-  return name;
+  if (!name.endsWith('.floating')) return name;
+  const instance = name.slice(0, -'.floating'.length);
+  const i = labExtra(l).instances.find((x) => x.name === instance);
+  if (!i) throw new QuarkError('InvalidInput', `Invalid input: no instance ${instance} in lab ${lab}.`);
+  const { floatingips } = await client.get<{ floatingips: FloatingIp[] }>(`/v2.0/floatingips?port_id=${i.portId}`);
+  if (!floatingips[0]) throw new QuarkError('InvalidInput', `Invalid input: ${instance} has no floating IP now.`);
+  return floatingips[0].floating_ip_address;
 }
 
 export function registerTraceCommand(program: Command): void {
@@ -48,8 +56,8 @@ export function registerTraceCommand(program: Command): void {
   addConnectOptions(c).action(async (flags: TraceFlags) => {
     const client = connect(flags);
     const q = new URLSearchParams({
-      from: labAddress(flags.lab, flags.from, flags.ipv6),
-      to: labAddress(flags.lab, flags.to, flags.ipv6),
+      from: await labAddress(client, flags.lab, flags.from, flags.ipv6),
+      to: await labAddress(client, flags.lab, flags.to, flags.ipv6),
       protocol: flags.proto,
     });
     if (flags.ipv6) q.set('ip_version', '6');

@@ -1,8 +1,11 @@
 /**
  * A tiny network probe for reachability checks, run inside instances and the internet host:
  *
- *   node probe.js listen NAME tcp:22 udp:53  answer every connection/datagram with "NAME PEER-ADDRESS" (IPv4 and IPv6)
- *   node probe.js connect tcp 10.0.0.3 22   print that answer; exit 1 if unreachable
+ *   node probe.js listen NAME [--lab DIR] tcp:22 udp:53  answer every connection/datagram with "NAME PEER-ADDRESS" (IPv4 and IPv6)
+ *   node probe.js connect tcp 10.0.0.3 22 [TIMEOUT_MS]   print that answer and when the probe was sent (ms since the epoch); exit 1 if unreachable (default 2 s)
+ *
+ * `--lab DIR` only marks the listener as the lab's (in its command line), so `lab down` stops it
+ * by pid knowing it is its own.
  *
  * Reporting the peer address is what lets the lab check NAT: the internet host sees a floating
  * IP or a router's gateway address, not the instance's own.
@@ -10,54 +13,64 @@
 import { createSocket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 
-const TIMEOUT_MS = 2000;
+let timeoutMs = 2000;
+
+/** A port another process holds is reported and skipped; the other listeners keep serving. */
+const busy = (spec: string) => (e: Error) => process.stderr.write(`probe: cannot listen on ${spec}: ${e.message}\n`);
 
 function listen(name: string, specs: readonly string[]): void {
   for (const spec of specs) {
+    if (!/^(tcp|udp):\d+$/.test(spec)) continue;
     const [proto, port] = spec.split(':') as [string, string];
     if (proto === 'tcp') {
       createServer((s) => {
         s.on('error', () => undefined);
         s.end(`${name} ${s.remoteAddress?.replace(/^::ffff:/, '')}\n`);
-      }).listen(Number(port), '::');
+      })
+        .on('error', busy(spec))
+        .listen(Number(port), '::');
     } else {
       // '::' without ipv6Only takes IPv4 too (as ::ffff:a.b.c.d).
       const sock = createSocket('udp6');
       sock.on('message', (_m, r) => sock.send(`${name} ${r.address.replace(/^::ffff:/, '')}\n`, r.port, r.address));
+      sock.on('error', busy(spec));
       sock.bind(Number(port), '::');
     }
   }
 }
 
 function connectTcp(host: string, port: number): void {
+  const sent = Date.now();
   const s = connect({ host, port });
   const timer = setTimeout(() => {
     s.destroy();
     process.exit(1);
-  }, TIMEOUT_MS);
+  }, timeoutMs);
   let data = '';
   s.on('data', (d) => (data += d));
   s.on('error', () => process.exit(1));
   s.on('end', () => {
     clearTimeout(timer);
-    process.stdout.write(data);
+    process.stdout.write(`${data.trim()} ${sent}\n`);
     process.exit(data ? 0 : 1);
   });
 }
 
 function connectUdp(host: string, port: number): void {
   const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  const timer = setTimeout(() => process.exit(1), TIMEOUT_MS);
+  const timer = setTimeout(() => process.exit(1), timeoutMs);
   sock.on('message', (m) => {
     clearTimeout(timer);
-    process.stdout.write(m.toString());
+    process.stdout.write(`${m.toString().trim()} ${sent}\n`);
     process.exit(0);
   });
+  const sent = Date.now();
   sock.send('probe', port, host);
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === 'listen') listen(args[0]!, args.slice(1));
+if (mode === 'connect' && args[3]) timeoutMs = Number(args[3]);
+if (mode === 'listen') listen(args[0]!, args.slice(args[1] === '--lab' ? 3 : 1));
 else if (mode === 'connect' && args[0] === 'tcp') connectTcp(args[1]!, Number(args[2]));
 else if (mode === 'connect' && args[0] === 'udp') connectUdp(args[1]!, Number(args[2]));
 else {

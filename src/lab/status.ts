@@ -3,6 +3,7 @@
  * recorded: the server listening on the lab's port (after a restart by hand it has another
  * pid), each node's keeper and agent. `lab status` reports from it; restarts stop what it finds.
  */
+import { run } from '../dataplane/drivers/exec.js';
 import { QUARK_MAIN, type Lab } from './lab.js';
 import { alive, listeningPid, netnsInode, processesWith } from './processes.js';
 
@@ -34,3 +35,14 @@ export function agentPid(lab: Lab, node: string): number | null {
 
 /** Whether the node's keeper (which holds its namespaces) lives. */
 export const nodeAlive = (lab: Lab, node: string): boolean => alive(lab.node(node).handle.keeperPid);
+
+/** Where the lab's internet host sends `dst` (`ip route get`): the next hop, `direct` when on-link, or null (no route). */
+export async function internetRoute(lab: Lab, dst: string): Promise<string | null> {
+  try {
+    const { stdout } = await run(['ip', 'netns', 'exec', lab.fabric.internetNetns, 'ip', '-j', 'route', 'get', dst]);
+    const route = (JSON.parse(stdout) as { gateway?: string }[])[0];
+    return route ? (route.gateway ?? 'direct') : null;
+  } catch {
+    return null;
+  }
+}

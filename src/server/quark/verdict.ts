@@ -87,6 +87,11 @@ export function leftVerdict(
   const p = exit.packet;
   const nat = p.src !== sent.src ? ` with source ${p.src} (SNAT; sent as ${sent.src})` : '';
   const where = `left the cloud through ${exit.device} of ${exit.bridge} on host ${host}${nat}`;
+  if (to.kind === 'external' && to.floating) {
+    const fip: ObjectRef = { kind: 'floatingip', id: to.floating.id };
+    const says = `${where}, towards ${names.label(fip)}, which is not associated with any port: nothing answers for it`;
+    return { result: 'unreachable', says, refs: [fip] };
+  }
   if (to.kind === 'external') return { result: 'left', says: `${where}, towards ${p.dst}`, refs: [] };
   return {
     result: 'misdelivered',

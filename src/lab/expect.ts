@@ -107,11 +107,12 @@ function argvIn(ctx: ExpectContext, where: string, argv: readonly string[]): str
   return i && node ? inNodeNetns(node.handle, i.netns, argv) : null;
 }
 
+/** Runs a check's command; exit status 1 (no answer) still gives its output. */
 async function attempt(argv: string[] | null): Promise<{ ok: boolean; stdout: string }> {
   if (!argv) return { ok: false, stdout: '' };
   try {
-    const { stdout } = await run(argv, { timeoutMs: 10_000 });
-    return { ok: true, stdout };
+    const { stdout, status } = await run(argv, { timeoutMs: 10_000, okStatuses: [1] });
+    return { ok: status === 0, stdout };
   } catch {
     return { ok: false, stdout: '' };
   }
@@ -168,7 +169,11 @@ async function ping(
   return neigh.stdout.includes(target.port.mac_address) ? { ok: true, at } : no;
 }
 
-/** One check's outcome, and when (ms since the epoch) it was seen: when the answered packet left, else when the attempt began. */
+/**
+ * One check's outcome, and when (ms since the epoch) it was seen: when the probe that was (or
+ * was not) answered left, by the probe's and ping's own clocks; for an unanswered ping, when
+ * the attempt began.
+ */
 export interface Observation extends CheckResult {
   readonly at: number;
 }
@@ -195,11 +200,12 @@ export async function checkOne(ctx: ExpectContext, e: ScenarioExpectation, effor
       const [name, peer, sent] = r.stdout.trim().split(' ');
       reached = r.ok && d.listeners.includes(name ?? '');
       seen = reached ? (peer ?? null) : null;
-      at = reached ? Number(sent) || Date.now() : null;
+      at = Number(sent) || null;
     }
     if (want && e.protocol === 'icmp' && e.target.kind === 'internet' && reached) {
       const probe = [process.execPath, PROBE, 'connect', 'tcp', d.address, String(SOURCE_PORT)];
-      seen = (await attempt(argvIn(ctx, e.from, probe))).stdout.trim().split(' ')[1] ?? null;
+      const source = await attempt(argvIn(ctx, e.from, probe));
+      seen = source.ok ? (source.stdout.trim().split(' ')[1] ?? null) : null;
     }
   }
   const observed = reached ? 'allowed' : 'blocked';

@@ -2,7 +2,8 @@
  * A tiny network probe for reachability checks, run inside instances and the internet host:
  *
  *   node probe.js listen NAME [--lab DIR] tcp:22 udp:53  answer every connection/datagram with "NAME PEER-ADDRESS" (IPv4 and IPv6)
- *   node probe.js connect tcp 10.0.0.3 22 [TIMEOUT_MS]   print that answer and when the probe was sent (ms since the epoch); exit 1 if unreachable (default 2 s)
+ *   node probe.js connect tcp 10.0.0.3 22 [TIMEOUT_MS]   print that answer and when the probe was sent (ms since the epoch);
+ *                                                        unanswered: print "- - SENT" and exit 1 (default timeout 2 s)
  *
  * `--lab DIR` only marks the listener as the lab's (in its command line), so `lab down` stops it
  * by pid knowing it is its own.
@@ -39,32 +40,39 @@ function listen(name: string, specs: readonly string[]): void {
   }
 }
 
+/** No answer: says when the probe was sent (`- - SENT`), and exits 1. */
+function unanswered(sent: number): never {
+  process.stdout.write(`- - ${sent}\n`);
+  process.exit(1);
+}
+
 function connectTcp(host: string, port: number): void {
   const sent = Date.now();
   const s = connect({ host, port });
   const timer = setTimeout(() => {
     s.destroy();
-    process.exit(1);
+    unanswered(sent);
   }, timeoutMs);
   let data = '';
   s.on('data', (d) => (data += d));
-  s.on('error', () => process.exit(1));
+  s.on('error', () => unanswered(sent));
   s.on('end', () => {
     clearTimeout(timer);
+    if (!data) unanswered(sent);
     process.stdout.write(`${data.trim()} ${sent}\n`);
-    process.exit(data ? 0 : 1);
+    process.exit(0);
   });
 }
 
 function connectUdp(host: string, port: number): void {
   const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  const timer = setTimeout(() => process.exit(1), timeoutMs);
+  const sent = Date.now();
+  const timer = setTimeout(() => unanswered(sent), timeoutMs);
   sock.on('message', (m) => {
     clearTimeout(timer);
     process.stdout.write(`${m.toString().trim()} ${sent}\n`);
     process.exit(0);
   });
-  const sent = Date.now();
   sock.send('probe', port, host);
 }
 

@@ -44,7 +44,7 @@ class IntentWalk {
   ) {}
 
   hop(where: string, says: string, result: 'pass' | 'drop', refs: readonly ObjectRef[]): void {
-    this.hops.push({ host: this.host, where: `${where} (intent)`, says, result, evidence: [], refs, intent: true });
+    this.hops.push({ host: this.host, where, says, result, evidence: [], refs, intent: true });
   }
 
   drop(where: string, cause: DropCause): void {

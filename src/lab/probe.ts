@@ -4,6 +4,8 @@
  *   node probe.js listen NAME [--lab DIR] tcp:22 udp:53  answer every connection/datagram with "NAME PEER-ADDRESS" (IPv4 and IPv6)
  *   node probe.js connect tcp 10.0.0.3 22 [TIMEOUT_MS]   print that answer and when the probe was sent (ms since the epoch);
  *                                                        unanswered: print "- - SENT" and exit 1 (default timeout 2 s)
+ *   node probe.js reach tcp 10.0.0.3 22   exit 0 if the host answered at all: a SYN-ACK or a reset, a UDP
+ *                                          reply or port unreachable (with or without a listener)
  *
  * `--lab DIR` only marks the listener as the lab's (in its command line), so `lab down` stops it
  * by pid knowing it is its own.
@@ -76,12 +78,34 @@ function connectUdp(host: string, port: number): void {
   sock.send('probe', port, host);
 }
 
+/** Whether the host answers at all (a reset or port unreachable is an answer): exit 0 or 1. */
+function reach(protocol: string, host: string, port: number): void {
+  const done = (ok: boolean, says: string) => {
+    process.stdout.write(`${says}\n`);
+    process.exit(ok ? 0 : 1);
+  };
+  setTimeout(() => done(false, 'no answer'), timeoutMs);
+  const refused = (e: NodeJS.ErrnoException) =>
+    done(e.code === 'ECONNREFUSED', e.code === 'ECONNREFUSED' ? 'refused: answered' : String(e.code));
+  if (protocol === 'tcp')
+    connect({ host, port })
+      .on('connect', () => done(true, 'connected'))
+      .on('error', refused);
+  else {
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    sock.on('message', () => done(true, 'reply'));
+    sock.on('error', refused);
+    sock.connect(port, host, () => sock.send('probe'));
+  }
+}
+
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'connect' && args[3]) timeoutMs = Number(args[3]);
-if (mode === 'listen') listen(args[0]!, args.slice(args[1] === '--lab' ? 3 : 1));
+if (mode === 'reach') reach(args[0]!, args[1]!, Number(args[2]));
+else if (mode === 'listen') listen(args[0]!, args.slice(args[1] === '--lab' ? 3 : 1));
 else if (mode === 'connect' && args[0] === 'tcp') connectTcp(args[1]!, Number(args[2]));
 else if (mode === 'connect' && args[0] === 'udp') connectUdp(args[1]!, Number(args[2]));
 else {
-  process.stderr.write('usage: probe listen NAME tcp:PORT|udp:PORT… | probe connect tcp|udp HOST PORT\n');
+  process.stderr.write('usage: probe listen NAME tcp:PORT|udp:PORT… | probe connect|reach tcp|udp HOST PORT\n');
   process.exit(2);
 }

@@ -37,7 +37,8 @@ export function ofprotoFlow(p: TracePacket, entry: BridgeEntry): string {
   // ovs-ofctl names ICMPv6 fields icmpv6_type/code (it prints them back as icmp_type).
   const type = echoType(v6 ? 6 : 4, p.reply !== undefined);
   if (p.protocol === 'icmp') fields.push(v6 ? `icmpv6_type=${type},icmpv6_code=0` : `icmp_type=${type},icmp_code=0`);
-  else fields.push(`tp_src=${p.sport ?? 0}`, `tp_dst=${p.dport ?? 0}`);
+  // OVS takes tp_src/tp_dst for TCP only; udp_src/udp_dst (and tcp_src/tcp_dst) name the protocol.
+  else fields.push(`${p.protocol}_src=${p.sport ?? 0}`, `${p.protocol}_dst=${p.dport ?? 0}`);
   // SYN (0x002), or SYN-ACK (0x012) for a reply.
   if (p.protocol === 'tcp') fields.push(p.reply ? 'tcp_flags=0x012' : 'tcp_flags=syn');
   return fields.join(',');

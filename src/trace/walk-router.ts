@@ -132,11 +132,32 @@ function local(c: Inside, pre: Prerouting): NamespaceResult {
   return dropped(c, { code: 'missing-nat', refs: [c.owner, { kind: 'floatingip', id: floating.id }], says }, evidence);
 }
 
-/** The MAC of `ip` on the network behind `out`: the API's port first, then the namespace's neighbours. */
+/**
+ * The MAC of `ip` on the network behind `out`: a floating IP's router (its gateway answers ARP
+ * for it), else the API's port that holds it, else the namespace's neighbours.
+ */
 async function nextHop(c: Inside, out: ServicePortItem, ip: string): Promise<NeighbourEvidence> {
   const base = { kind: 'neighbour', netns: c.netns, ip, dev: out.device } as const;
-  const network = c.view.labels.replica.ports.get(out.portId)?.network_id;
-  for (const p of c.view.labels.replica.ports.values()) {
+  const replica = c.view.labels.replica;
+  const network = replica.ports.get(out.portId)?.network_id;
+  const fip = [...replica.floatingips.values()].find((f) => f.floating_network_id === network && f.floating_ip_address === ip);
+  if (fip) {
+    const ref: ObjectRef = { kind: 'floatingip', id: fip.id };
+    const router = fip.port_id && fip.router_id ? replica.routers.get(fip.router_id) : undefined;
+    const gateway = router?.gw_port_id ? replica.ports.get(router.gw_port_id) : undefined;
+    if (!gateway)
+      return {
+        ...base,
+        mac: null,
+        source: 'none',
+        says: `${c.view.labels.label(ref)} points nowhere: nothing answers its ARP`,
+        refs: [ref],
+      };
+    const says = `${c.view.labels.label(ref)} is answered by the gateway of ${c.view.labels.label({ kind: 'router', id: router!.id })}`;
+    return { ...base, mac: gateway.mac_address, source: 'port', says, refs: [ref] };
+  }
+  for (const p of replica.ports.values()) {
+    if (p.device_owner === 'network:floatingip') continue;
     if (p.network_id === network && p.fixed_ips.some((f) => f.ip_address === ip)) {
       const port: ObjectRef = { kind: 'port', id: p.id };
       return { ...base, mac: p.mac_address, source: 'port', says: `${c.view.labels.label(port)} holds ${ip}`, refs: [] };

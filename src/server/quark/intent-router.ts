@@ -79,8 +79,34 @@ function route(view: ReadView, router: Router, ports: readonly Port[], dst: stri
   return gw && subnet?.gateway_ip ? { out: gw, via: subnet.gateway_ip } : null;
 }
 
-/** A packet entering `router` (on `host`), by the intent. */
-export function routeByIntent(view: ReadView, names: Names, host: string, router: Router, p: TracePacket): RouterStep {
+/**
+ * The source nat POSTROUTING gives a new connection, as the router's chains (compile/l3/nat.ts)
+ * do: with a gateway, traffic between the router's subnets is left alone unless it was DNATed;
+ * the rest takes the floating IP of its source, else the gateway address when it leaves through
+ * the gateway with SNAT on, or when it was DNATed from inside (hairpin). IPv4 only.
+ */
+function snatOf(
+  view: ReadView,
+  router: Router,
+  c: { src: string; dnatted: boolean; outOfGateway: boolean; fromOutside: boolean },
+): string | null {
+  const gw = router.external_gateway_info?.external_fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address;
+  if (!gw || c.src.includes(':') || (!c.outOfGateway && !c.dnatted)) return null;
+  const fip = view.by('floatingip', 'router', router.id).find((f) => f.fixed_ip_address === c.src && f.port_id);
+  if (fip) return fip.floating_ip_address;
+  if (c.outOfGateway && router.external_gateway_info?.enable_snat !== false) return gw;
+  return c.dnatted && !c.fromOutside ? gw : null;
+}
+
+/** A packet entering `router` (on `host`) through its port `into`, by the intent. */
+export function routeByIntent(
+  view: ReadView,
+  names: Names,
+  host: string,
+  router: Router,
+  into: Port,
+  p: TracePacket,
+): RouterStep {
   const me: ObjectRef = { kind: 'router', id: router.id };
   const who = names.label(me);
   const netns = `qrouter-${router.id}`;
@@ -109,25 +135,12 @@ export function routeByIntent(view: ReadView, names: Names, host: string, router
   const way = route(view, router, ports, dst);
   if (!way) return drop('no-route', `${who} has no route to ${dst}`);
   const gateway = way.out.id === router.gw_port_id;
-  if (gateway && !p.reply && !entry && dst.includes(':') === false) {
-    const fip = view.by('floatingip', 'router', router.id).find((f) => f.fixed_ip_address === src && f.port_id);
-    const snat =
-      fip?.floating_ip_address ??
-      (router.external_gateway_info?.enable_snat
-        ? router.external_gateway_info.external_fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address
-        : undefined);
-    const inside = ports.some(
-      (x) =>
-        x.id !== router.gw_port_id &&
-        x.fixed_ips.some((f) => {
-          const s = view.get('subnet', f.subnet_id);
-          return s && on(s, src);
-        }),
-    );
-    if (snat && (fip || inside)) {
-      nat.push(`SNAT ${src} → ${snat}`);
-      src = snat;
-    }
+  const snat = p.reply
+    ? null
+    : snatOf(view, router, { src, dnatted: dst !== p.dst, outOfGateway: gateway, fromOutside: into.id === router.gw_port_id });
+  if (snat) {
+    nat.push(`SNAT ${src} → ${snat}`);
+    src = snat;
   }
   const says = `${who} routes ${dst} out of ${names.label({ kind: 'port', id: way.out.id })}${way.via !== dst ? ` via ${way.via}` : ''} (${nat.join(', ') || 'no NAT'})`;
   const packet: TracePacket = { ...p, src, dst, srcMac: way.out.mac_address, dstMac: null, ttl: p.ttl - 1 };

@@ -114,7 +114,7 @@ function arrive(w: IntentWalk, port: Port, p: TracePacket): { next: Position | n
       w.drop('qrouter', { code: 'no-route', refs: [ref], says: `${w.names.label(ref)} belongs to no router` });
       return { next: null, packet: p };
     }
-    const r = routeByIntent(w.view, w.names, w.host, router, p);
+    const r = routeByIntent(w.view, w.names, w.host, router, port, p);
     const where = `qrouter-${router.id}`;
     if (r.kind === 'dropped') w.drop(where, r.cause);
     else if (r.kind === 'delivered') {

@@ -147,7 +147,10 @@ describe('trace (server) by the intent, for hosts whose agent cannot be asked', 
       /^router test1-router \(3a9566e2\) of project test1 routes 203\.0\.113\.1 out of .*d8aaac23.* \(SNAT 10\.0\.0\.2 → 203\.0\.113\.10\)$/,
     );
     assert.equal(t.reply?.verdict.result, 'delivered');
-    assert.match(t.reply?.verdict.says ?? '', /^the reply: delivered to port vm2 .* \(203\.0\.113\.1 → 10\.0\.0\.2, icmp echo reply\)/);
+    assert.match(
+      t.reply?.verdict.says ?? '',
+      /^the reply: delivered to port vm2 .* \(203\.0\.113\.1 → 10\.0\.0\.2, icmp echo reply\)/,
+    );
     assert.ok(
       t.reply?.hops.some((h) => /conntrack: 203\.0\.113\.1 → 203\.0\.113\.10 back to 203\.0\.113\.1 → 10\.0\.0\.2/.test(h.says)),
     );

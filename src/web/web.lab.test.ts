@@ -115,24 +115,14 @@ describe('the web view in Chromium, on the havana lab', () => {
     const namespaces = quark(['lab', 'exec', 'network', '--lab', name, '--', 'ip', 'netns', 'list']);
     const router = /qrouter-[0-9a-f-]+/.exec(namespaces.out)?.[0];
     assert.ok(router, namespaces.out);
-    const removed = quark([
-      'lab',
-      'exec',
-      'network',
-      '--lab',
-      name,
-      '--',
-      'ip',
-      'netns',
-      'exec',
-      router,
-      'iptables',
-      '-t',
-      'nat',
-      '-D',
-      'quark-l3-PREROUTING',
-      '1',
-    ]);
+    const inRouter = (...argv: string[]) =>
+      quark(['lab', 'exec', 'network', '--lab', name, '--', 'ip', 'netns', 'exec', router, 'iptables', '-t', 'nat', ...argv]);
+    // The floating IP's DNAT rule (the chain also holds the metadata redirect).
+    const dnat = inRouter('-S', 'quark-l3-PREROUTING')
+      .out.split('\n')
+      .find((l) => l.includes('-j DNAT'));
+    assert.ok(dnat, 'the router has a DNAT rule');
+    const removed = inRouter(...dnat.replace(/^-A /, '-D ').split(' '));
     assert.equal(removed.status, 0, removed.out);
     const banner = page.locator('#drift-banner');
     await banner.waitFor({ state: 'visible', timeout: 15_000 });

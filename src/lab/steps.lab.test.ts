@@ -62,7 +62,21 @@ describe('quark lab up scenarios/floating-ip-move.yaml: a story in steps', () =>
     const lab = load();
     await new Actions(lab).perform({ do: 'move_floating_ip', floatingIp: 'public-ip', to: 'vm2' });
     const fip = labExtra(lab).floatingIps!.find((f) => f.key === 'public-ip')!.address;
-    const t = quark(['trace', '--lab', name, '--from', 'internet', '--to', 'vm2.floating', '--proto', 'tcp', '--dport', '22', '-f', 'json']);
+    const t = quark([
+      'trace',
+      '--lab',
+      name,
+      '--from',
+      'internet',
+      '--to',
+      'vm2.floating',
+      '--proto',
+      'tcp',
+      '--dport',
+      '22',
+      '-f',
+      'json',
+    ]);
     assert.equal(t.status, 0, t.out);
     const trace = JSON.parse(t.stdout) as TraceResult;
     assert.equal(trace.to.ip, fip);
@@ -84,7 +98,12 @@ describe('quark lab up scenarios/floating-ip-move.yaml: a story in steps', () =>
     const fip = labExtra(lab).floatingIps!.find((f) => f.key === 'public-ip')!.address;
     const t = quark(['trace', '--lab', name, '--from', 'internet', '--to', fip, '--no-evidence']);
     assert.equal(t.status, 3, t.out);
-    assert.match(t.out, new RegExp(`verdict: UNREACHABLE — floatingip ${fip.replaceAll('.', '\\.')} \\(\\w+\\) of project test1 is not associated with any port`));
+    assert.match(
+      t.out,
+      new RegExp(
+        `verdict: UNREACHABLE — floatingip ${fip.replaceAll('.', '\\.')} \\(\\w+\\) of project test1 is not associated with any port`,
+      ),
+    );
     const inside = quark(['trace', '--lab', name, '--from', 'vm2', '--to', fip, '--no-evidence']);
     assert.equal(inside.status, 3, inside.out);
     assert.match(inside.out, /verdict: UNREACHABLE — left the cloud .* which is not associated with any port/);
@@ -92,7 +111,10 @@ describe('quark lab up scenarios/floating-ip-move.yaml: a story in steps', () =>
     const fixed = quark(['trace', '--lab', name, '--from', 'internet', '--to', 'vm2', '--no-evidence']);
     assert.equal(fixed.status, 3, fixed.out);
     assert.match(fixed.out, /verdict: DELIVERED — delivered to port vm2 /);
-    assert.match(fixed.out, /assuming: the sender routes 10\.0\.0\.0\/24 via 203\.0\.113\.\d+, the gateway of router test1-router/);
+    assert.match(
+      fixed.out,
+      /assuming: the sender routes 10\.0\.0\.0\/24 via 203\.0\.113\.\d+, the gateway of router test1-router/,
+    );
     assert.match(fixed.out, /lab: the internet host has no route to it, not via 203\.0\.113\.\d+/);
   });
 

@@ -21,17 +21,20 @@ import {
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom } from '../dataplane/drivers/ovs-switch.js';
-import type { AgentQuery, FeedMessage } from '../model/feed.js';
+import type { AgentQuery, AgentRole, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
+import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
+import type { SecurityGroupLogWriter } from './security-group-log.js';
 import { AgentMetrics } from './metrics.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
-import { type Role, agentReports, l3Counters, sendReports } from './reporter.js';
+import { agentReports, l3Counters, sendReports } from './reporter.js';
 import { agentSteps } from './steps/index.js';
 import type { PortStatusStep } from './steps/port-status.js';
 import { tunnelEndpoints } from './steps/tunnel-neighbours.js';
+import { INTEGRATION_BRIDGE } from '../model/names.js';
 
 export interface ReconcileStats {
   readonly at: string;
@@ -78,8 +81,12 @@ export class HostAgent {
   /** The pass that retries objects that failed, at the earliest one's backoff. */
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly reconciler: Reconciler;
+  /** Security group logging (its tcpdump is stopped with the agent); null without the l2 role. */
+  private readonly securityGroupLog: SecurityGroupLogWriter | null;
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
+  /** Whether OVS and the server answer, for the log and the heartbeats. */
+  private readonly health: AgentHealth;
   private readonly portStatus: PortStatusStep;
   lastPlan: HostPlan | null = null;
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
@@ -93,15 +100,24 @@ export class HostAgent {
     private readonly client: QuarkClient,
     private readonly log: Logger,
   ) {
-    const ctx = { settings, client, log, connect: () => this.connectOvs(), ovs: this.ovsEnv };
-    const { steps, firewall, portStatus } = agentSteps(ctx);
+    this.health = new AgentHealth(log);
+    const ctx = {
+      settings,
+      client,
+      log,
+      connect: () => this.connectOvs(),
+      ovs: this.ovsEnv,
+      networkLogFile: config.networkLogFile,
+    };
+    const { steps, firewall, portStatus, securityGroupLog } = agentSteps(ctx);
+    this.securityGroupLog = securityGroupLog;
     this.reconciler = new Reconciler(steps, this.metrics);
     this.firewall = firewall;
     this.portStatus = portStatus;
   }
 
-  get roles(): Role[] {
-    return this.config.roles as Role[];
+  get roles(): readonly AgentRole[] {
+    return this.config.roles;
   }
 
   get ovsEnv() {
@@ -114,6 +130,9 @@ export class HostAgent {
   }
 
   async start(): Promise<void> {
+    // Heartbeats begin before OVS answers: an agent waiting for its switch shows in GET /v2.0/agents (configurations.ovsdb).
+    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
+    this.timers[0]!.unref();
     await this.connectOvs();
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
@@ -128,7 +147,6 @@ export class HostAgent {
       this.log,
     );
     this.feed.start();
-    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
     for (const t of this.timers) t.unref();
     this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
@@ -141,6 +159,7 @@ export class HostAgent {
     this.feed?.stop();
     await this.watch?.cancel().catch(() => undefined);
     await this.running?.catch(() => undefined);
+    await this.securityGroupLog?.close();
     this.ovs?.close();
   }
 
@@ -203,7 +222,7 @@ export class HostAgent {
     const started = performance.now();
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
-    const facts = { ...factsFrom(state, 'br-int'), conntrackZones: await this.firewall?.zones() };
+    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
     const planMs = Math.round((performance.now() - started) * 10) / 10;
@@ -277,17 +296,19 @@ export class HostAgent {
         this.client,
         agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
       );
+      this.health.serverReachable(this.config.server);
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+      this.health.serverUnreachable(this.config.server, e, this.config.username || null);
     }
   }
 
-  private counters(): Record<Role, Record<string, unknown>> {
+  private counters(): Record<AgentRole, Record<string, unknown>> {
     const plan = this.lastPlan;
+    const ovs = this.health.configurations();
     return {
-      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: tunnelEndpoints(plan).size },
-      dhcp: this.dhcpCounters(plan),
-      l3: l3Counters(plan),
+      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: tunnelEndpoints(plan).size, ...ovs },
+      dhcp: { ...this.dhcpCounters(plan), ...ovs },
+      l3: { ...l3Counters(plan), ...ovs },
     };
   }
 
@@ -308,10 +329,11 @@ export class HostAgent {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       try {
         this.ovs = await OvsdbClient.connect(socket);
+        this.health.ovsConnected(socket);
         break;
       } catch (e) {
         if (this.stopped) throw e;
-        this.log.warn({ socket, err: (e as Error).message }, 'waiting for ovsdb-server');
+        this.health.ovsUnreachable(socket, e);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

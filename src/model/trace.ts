@@ -6,7 +6,17 @@
 import type { TunnelType } from './names.js';
 
 /** The kinds of API object a flow, rule, device or hop can be tied to (`host`: the host itself). */
-export type RefKind = 'host' | 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+export type RefKind =
+  | 'host'
+  | 'network'
+  | 'subnet'
+  | 'port'
+  | 'router'
+  | 'floatingip'
+  | 'security_group'
+  | 'security_group_rule'
+  | 'address_group'
+  | 'log';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {
@@ -227,13 +237,14 @@ export interface RouteAssumption {
   readonly via: string;
 }
 
-export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered';
+export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered' | 'incomplete';
 
 export interface Verdict {
   /**
    * delivered: reached the destination; left: left the cloud towards an external destination;
    * dropped: a flow or rule dropped it; unreachable: the intent has no path (no router, no route,
-   * nobody holds the address); misdelivered: another port with the same address got it.
+   * nobody holds the address); misdelivered: another port with the same address got it;
+   * incomplete: the walk stopped at a host whose agent could not be asked (the verdict names it).
    */
   readonly result: VerdictResult;
   /** The cause in API terms (names, projects, rules). */

@@ -111,6 +111,7 @@ export function evaluateChain(
         continue;
       case 'CT':
       case 'LOG':
+      case 'NFLOG':
       case 'NOTRACK':
       case '':
         continue;

@@ -191,6 +191,11 @@ export function matchRule(args: readonly string[], p: NetfilterPacket, sets: Set
       case '--mark':
         ok = mark(v, p.mark);
         break;
+      // A rate limit (security group logging) lets a single traced packet through.
+      case '--limit':
+      case '--limit-burst':
+        ok = true;
+        break;
       default:
         return { unknown: `option ${opt}` };
     }

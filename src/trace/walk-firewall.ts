@@ -60,7 +60,10 @@ function savedRule(
 
 /** The security group rules of the group chain the packet fell out of, which none matched. */
 function unmatched(view: HostView, v: ChainVerdict, tables: SavedTables): RuleEvidence[] {
-  const chain = [...v.hits].reverse().find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`))?.chain;
+  // The group chain, or a logged port's own copy of it (quark-fw-l…).
+  const chain = [...v.hits]
+    .reverse()
+    .find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`) || h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}l`))?.chain;
   const rules = chain ? (tables.get('filter')?.get(chain)?.rules ?? []) : [];
   return rules
     .filter((r) => r.text.includes('--comment "rule ') || r.text.includes('--comment rule '))

@@ -25,6 +25,7 @@ import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SavedTables } from './iptables-save.js';
 import { familyOf, netfilterPacket } from './packet.js';
 import { ruleEvidence } from './walk-firewall.js';
+import { isDevice, namespaceOwner } from '../model/names.js';
 
 export type NamespaceResult =
   | { readonly kind: 'delivered'; readonly hop: TraceHop; readonly portId: string; readonly service?: string }
@@ -191,7 +192,7 @@ async function forward(c: Inside, tables: SavedTables, pre: Prerouting, route: R
     snat.nat?.kind === 'SNAT' ? `SNAT ${c.packet.src} → ${src}` : 'no SNAT',
   ];
   const says = `${c.who} routes ${dst} out of ${dev}${route.gateway ? ` via ${route.gateway}` : ''} (${nat.filter(Boolean).join(', ')})`;
-  if (!mac.mac && !out.device.startsWith('qg-')) {
+  if (!mac.mac && !isDevice('qg-', out.device)) {
     const network = c.view.labels.replica.ports.get(out.portId)?.network_id;
     const on = network ? ` on ${c.view.labels.label({ kind: 'network', id: network })}` : '';
     const cause: DropCause = {
@@ -272,7 +273,7 @@ async function replied(c: Inside, tables: SavedTables, entry: ConntrackEntry): P
  */
 export async function enterNamespace(view: HostView, into: ServicePortItem, p: TracePacket): Promise<NamespaceResult> {
   const c = inside(view, into, p);
-  if (!c.netns.startsWith('qrouter-')) return notARouter(c);
+  if (namespaceOwner(c.netns)?.kind !== 'router') return notARouter(c);
   const tables = await view.iptables(c.netns, familyOf(p));
   const entry = p.reply?.conntrack.find((e) => e.host === view.host && e.netns === c.netns);
   if (entry) return replied(c, tables, entry);

@@ -17,11 +17,10 @@
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../../client/client.js';
 import type { FloatingIpItem, HostPlan } from '../../dataplane/compile/plan.js';
-import { DEAD_VLAN } from '../../dataplane/compile/tables.js';
+import { DEAD_VLAN, routerNamespace } from '../../model/names.js';
 import { type NatMapping, flushMappings, listConnections, staleMappings } from '../../dataplane/drivers/conntrack-nat.js';
 import { NAMESPACE_CONCURRENCY, eachSettled } from '../../dataplane/drivers/limit.js';
 import { announce } from '../../dataplane/drivers/namespaces.js';
-import { routerNamespace } from '../../model/names.js';
 import { FloatingIpStatusReporter, changedMappings, floatingIpStatuses } from '../floating-ips.js';
 import type { Pass, ReconcileStep, StepResult } from '../reconcile/step.js';
 

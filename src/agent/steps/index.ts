@@ -8,11 +8,12 @@
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../../client/client.js';
-import type { HostSettings } from '../../dataplane/compile/inputs.js';
+import { DEFAULT_SECURITY_GROUP_LOG_SETTINGS, type HostSettings } from '../../dataplane/compile/inputs.js';
 import type { OvsEnvironment } from '../../dataplane/drivers/ovs-ofctl.js';
 import type { OvsdbClient } from '../../dataplane/drivers/ovsdb/index.js';
 import { DhcpPortKeeper } from '../dhcp-ports.js';
 import { HostFirewall } from '../firewall.js';
+import { SecurityGroupLogWriter } from '../security-group-log.js';
 import type { ReconcileStep } from '../reconcile/step.js';
 import { PortStatusReporter } from '../reporter.js';
 import { RouterPortBinder } from '../router-bindings.js';
@@ -27,6 +28,7 @@ import { NamespacesStep, StaleNamespacesStep } from './namespaces.js';
 import { PortStatusStep } from './port-status.js';
 import { RouterBindingsStep } from './router-bindings.js';
 import { routesStep } from './routes.js';
+import { SecurityGroupLogStep } from './security-group-log.js';
 import { ServicePortsStep } from './service-ports.js';
 import { SwitchStep } from './switch.js';
 import { sysctlsStep } from './sysctls.js';
@@ -40,6 +42,8 @@ export interface StepContext {
   readonly connect: () => Promise<OvsdbClient>;
   /** Where ovs-ofctl finds the switch. */
   readonly ovs: OvsEnvironment;
+  /** The security group log file (default: <stateDir>/log/security-groups.log). */
+  readonly networkLogFile?: string;
 }
 
 export interface AgentSteps {
@@ -48,11 +52,20 @@ export interface AgentSteps {
   readonly firewall: HostFirewall | null;
   /** Told of every OVSDB interface event, for the plug-to-ACTIVE time. */
   readonly portStatus: PortStatusStep;
+  /** Security group logging (l2 role); closed when the agent stops. */
+  readonly securityGroupLog: SecurityGroupLogWriter | null;
 }
 
 export function agentSteps(c: StepContext): AgentSteps {
   const roles = new Set(c.settings.roles);
   const firewall = roles.has('l2') ? new HostFirewall(c.log) : null;
+  const sgLog = firewall
+    ? new SecurityGroupLogWriter(
+        c.log,
+        c.networkLogFile || `${c.settings.stateDir}/log/security-groups.log`,
+        c.settings.securityGroupLog ?? DEFAULT_SECURITY_GROUP_LOG_SETTINGS,
+      )
+    : null;
   const switchStep = new SwitchStep(c.connect);
   const portStatus = new PortStatusStep(new PortStatusReporter(c.client, c.settings.host, c.log), switchStep, c.connect, c.log);
   const steps: (ReconcileStep | null)[] = [
@@ -61,6 +74,7 @@ export function agentSteps(c: StepContext): AgentSteps {
     new ServicePortsStep(),
     sysctlsStep(),
     firewall ? new FirewallStep(firewall) : null,
+    sgLog ? new SecurityGroupLogStep(sgLog) : null,
     switchStep,
     new FlowsStep(c.ovs),
     new TunnelNeighboursStep(),
@@ -74,5 +88,5 @@ export function agentSteps(c: StepContext): AgentSteps {
     roles.has('l3') ? new FloatingIpsStep(c.client, c.settings.host, c.log) : null,
     portStatus,
   ];
-  return { steps: steps.filter((s): s is ReconcileStep => s !== null), firewall, portStatus };
+  return { steps: steps.filter((s): s is ReconcileStep => s !== null), firewall, portStatus, securityGroupLog: sgLog };
 }

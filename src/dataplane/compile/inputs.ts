@@ -4,9 +4,11 @@
  * in use), and the host's settings. All plain data.
  */
 import type {
+  AddressGroup,
   Agent,
   FloatingIp,
   Network,
+  NetworkLog,
   Port,
   Router,
   SecurityGroup,
@@ -15,6 +17,7 @@ import type {
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
 import type { DatapathType } from './plan.js';
+import type { AgentRole } from '../../model/feed.js';
 
 export interface ReplicaView {
   readonly networks: ReadonlyMap<string, Network>;
@@ -25,6 +28,10 @@ export interface ReplicaView {
   readonly floatingips: ReadonlyMap<string, FloatingIp>;
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly securityGroupRules: ReadonlyMap<string, SecurityGroupRule>;
+  /** Address groups named by the host's rules (absent in replicas made before address groups). */
+  readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
+  /** Network logs of the host's ports. */
+  readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.
@@ -57,15 +64,13 @@ export interface UnderlaySettings {
   readonly interface: string;
 }
 
-export type HostRole = 'l2' | 'dhcp' | 'l3';
-
 /** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
 export type FirewallDriverName = 'iptables_hybrid' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
   /** What this host's agent does; each role adds its part of the plan. */
-  readonly roles: readonly HostRole[];
+  readonly roles: readonly AgentRole[];
   /** Where the agent keeps per-network and per-router files (dnsmasq hosts and options…). */
   readonly stateDir: string;
   readonly datapathType: DatapathType;
@@ -82,6 +87,8 @@ export interface HostSettings {
   readonly ra?: RouterAdvertisementSettings;
   /** Metadata proxies in the agent's namespaces; none when absent. */
   readonly metadata?: MetadataSettings;
+  /** How security group events are logged; DEFAULT_SECURITY_GROUP_LOG_SETTINGS when absent. */
+  readonly securityGroupLog?: SecurityGroupLogSettings;
 }
 
 /** How the L3 and DHCP roles proxy 169.254.169.254 (Neutron's options of the same names). */
@@ -107,6 +114,19 @@ export interface RouterAdvertisementSettings {
 }
 
 export const DEFAULT_RA_SETTINGS: RouterAdvertisementSettings = { minInterval: 30, maxInterval: 100 };
+
+/**
+ * Security group logging (docs/security-group-logging.md): the NFLOG group the firewall sends
+ * events to, and Neutron's `[network_log] rate_limit` / `burst_limit` (packets per second per
+ * log rule, and the burst allowed above it).
+ */
+export interface SecurityGroupLogSettings {
+  readonly nflogGroup: number;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export const DEFAULT_SECURITY_GROUP_LOG_SETTINGS: SecurityGroupLogSettings = { nflogGroup: 13, rateLimit: 100, burstLimit: 25 };
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */
 export interface DhcpSettings {

@@ -8,7 +8,7 @@
 
 /** The API object an item exists for. `host` items serve the host itself (bridges, patches). */
 export interface Origin {
-  readonly kind: 'host' | 'network' | 'port' | 'router' | 'floatingip' | 'security_group' | 'subnet';
+  readonly kind: 'host' | 'network' | 'port' | 'router' | 'floatingip' | 'security_group' | 'subnet' | 'address_group';
   readonly id: string;
 }
 
@@ -208,6 +208,18 @@ export interface FirewallRule {
   readonly remotePrefix: string | null;
   /** Members of this security group (the ipset of the rule's family). */
   readonly remoteGroup: string | null;
+  /** Addresses of this address group (its ipset of the rule's family); absent: none. */
+  readonly remoteAddressGroup?: string | null;
+}
+
+/** What a network log records for one port (docs/security-group-logging.md). */
+export interface FirewallPortLog {
+  /** The first packet of every connection a rule allows (every allowed packet if stateless). */
+  readonly accept: boolean;
+  /** Every packet no rule allows. */
+  readonly drop: boolean;
+  /** The network logs that ask for it, sorted. */
+  readonly logIds: readonly string[];
 }
 
 /**
@@ -233,6 +245,12 @@ export interface FirewallPortItem {
   readonly sources: readonly { readonly cidr: string; readonly mac: string }[];
   /** Its security groups, sorted. */
   readonly groups: readonly string[];
+  /** False when its groups are stateless (`stateful: false`): no conntrack, every packet judged by the rules. Absent: true. */
+  readonly stateful?: boolean;
+  /** The project's network logs that cover the port and are enabled; absent or null: not logged. */
+  readonly log?: FirewallPortLog | null;
+  /** The port's project, which its log records name. */
+  readonly projectId?: string;
   readonly origin: Origin;
 }
 

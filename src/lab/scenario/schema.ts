@@ -5,16 +5,15 @@
  * does not fit; `{value}` stands for the value found.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { AgentRoleSchema } from '../../model/feed.js';
 
 const closed = { additionalProperties: false } as const;
 
 const Name = Type.String({ minLength: 1, message: 'must be a non-empty name' });
 const Names = Type.Array(Name);
 
-/** `l2`, `dhcp`, `l3`: which agents run on a node. */
-export const ROLE = Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')], {
-  message: "unknown role '{value}' (l2, dhcp, l3)",
-});
+/** `l2`, `dhcp`, `l3`: which agents run on a node (the agents' own role type). */
+export const ROLE = Type.Union([...AgentRoleSchema.anyOf], { message: "unknown role '{value}' (l2, dhcp, l3)" });
 
 export const NODE = Type.Object(
   {

@@ -152,6 +152,9 @@ function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket)
   const routed = network ? null : routedVia(view, names, dst, to);
   if (routed && 'ambiguous' in routed) return unreachable(routed.ambiguous, []);
   if (routed && physnetOf(routed.gateway.network_id)) {
+    const router: ObjectRef = { kind: 'router', id: routed.gateway.device_id };
+    if (!routed.gateway['binding:host_id'])
+      return unreachable(`${names.label(router)} is hosted nowhere: its gateway port is bound to no host`, [router]);
     return {
       kind: 'walk',
       host: routed.gateway['binding:host_id'],
@@ -179,6 +182,14 @@ function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket)
       ? `floating IP ${p.dst} has no router with a gateway to answer for it`
       : `no port of ${names.label({ kind: 'network', id: network.id })} holds ${p.dst}`;
     return unreachable(what, [{ kind: 'network', id: network.id }]);
+  }
+  if (!answering['binding:host_id']) {
+    // Nothing answers for the address: the router's gateway port is on no host (no live L3 agent took the router).
+    const owner = router ? names.label({ kind: 'router', id: router.id }) : names.label({ kind: 'port', id: answering.id });
+    return unreachable(
+      `${owner} is hosted nowhere: its gateway port is bound to no host, so no L3 agent answers for ${p.dst} (is one alive? GET /v2.0/agents)`,
+      [router ? { kind: 'router', id: router.id } : { kind: 'port', id: answering.id }],
+    );
   }
   return {
     kind: 'walk',

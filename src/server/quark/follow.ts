@@ -3,17 +3,29 @@
  * it leaves the host, and a tunnel exit leads to the host behind the tunnel's remote address —
  * the one that holds the packet's destination MAC when the bridge flooded it into several
  * tunnels. A host whose agent cannot be asked (not connected, or not answering) is walked by
- * the server's intent instead (intent-walk.ts), and the trace says so. The walk ends delivered,
- * left the cloud, or dropped; the verdict names the cause in API terms.
+ * the server's intent instead (intent-walk.ts), and the trace says so: traffic keeps flowing
+ * through what the host last applied. Only a host no agent ever reported from, where nothing
+ * was ever applied, ends the walk INCOMPLETE. The walk ends delivered, left the cloud, dropped
+ * or incomplete; the verdict names the cause in API terms.
  */
 import { QuarkError } from '../../model/errors.js';
-import type { ConntrackEntry, HostExit, HostTrace, TraceHop, TracePacket, TraceStart, Verdict } from '../../model/trace.js';
-import { macKey } from '../../store/kinds.js';
+import type {
+  ConntrackEntry,
+  HostExit,
+  HostTrace,
+  ObjectRef,
+  TraceHop,
+  TracePacket,
+  TraceStart,
+  Verdict,
+} from '../../model/trace.js';
+import { agentKey, macKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
 import type { AgentAsker } from './broker.js';
 import type { Endpoint } from './endpoints.js';
 import { intentHost } from './intent-walk.js';
 import type { Names } from './names.js';
+import { AGENT_TYPE, missingAgent } from './needed-agents.js';
 import { tunnelHost, tunnelIpOf } from './tunnels.js';
 import { deliveredVerdict, dropVerdict, leftVerdict } from './verdict.js';
 
@@ -57,13 +69,47 @@ function expectedHost(view: ReadView, key: number, p: TracePacket): string | nul
   return port?.['binding:host_id'] || null;
 }
 
-/** The host's walk: by its agent, or by the intent when the agent cannot be asked. */
-async function walkOn(ctx: TraceContext, leg: Leg): Promise<HostTrace> {
+/**
+ * The verdict when the walk reaches a host no agent ever reported from: where it stopped, why,
+ * and what the API says lies beyond.
+ */
+function incomplete(ctx: TraceContext, leg: Leg, to: Endpoint, why: string): Verdict {
+  const { names } = ctx;
+  const at: ObjectRef = leg.start.at === 'port' ? { kind: 'port', id: leg.start.portId } : { kind: 'host', id: leg.host };
+  const entering =
+    leg.start.at === 'port'
+      ? `where ${names.label(at)} sends it`
+      : leg.start.at === 'tunnel'
+        ? `which it enters through the tunnel from ${leg.start.fromIp} (key ${leg.start.key})`
+        : `which answers for ${leg.packet.dst} on physical network ${leg.start.physnet}`;
+  const beyond =
+    to.kind === 'port'
+      ? `${names.label({ kind: 'port', id: to.port.id })} is bound to ${to.port['binding:host_id'] ? `host ${to.port['binding:host_id']}` : 'no host'}`
+      : `${to.ip} is outside the cloud`;
+  return {
+    result: 'incomplete',
+    says: `the packet cannot be followed on host ${leg.host}, ${entering}: ${why}. From the API alone: ${beyond}`,
+    refs: at.kind === 'host' ? [] : [at],
+  };
+}
+
+/**
+ * The host's walk: by its agent; by the intent when the agent cannot be asked now; or, on a
+ * host no L2 agent ever reported from, the reason it cannot be followed at all.
+ */
+async function walkOn(ctx: TraceContext, leg: Leg): Promise<HostTrace | { readonly never: string }> {
   const byIntent = (why: string) => {
     ctx.notLive.add(leg.host);
     return intentHost(ctx.view, ctx.names, leg.host, leg.start, leg.packet, why);
   };
-  if (!ctx.broker.hosts().includes(leg.host)) return byIntent(`no agent of host ${leg.host} is connected`);
+  const connected = new Set(ctx.broker.hosts());
+  if (!connected.has(leg.host)) {
+    const at: ObjectRef = leg.start.at === 'port' ? { kind: 'port', id: leg.start.portId } : { kind: 'host', id: leg.host };
+    const gap = missingAgent(ctx.view, ctx.names, { host: leg.host, role: 'l2', for: at }, connected);
+    const known = ctx.view.by('agent', 'typeHost', agentKey(AGENT_TYPE.l2, leg.host)).length > 0;
+    const why = gap?.reason ?? `no agent of host ${leg.host} is connected`;
+    return known ? byIntent(why) : { never: why };
+  }
   try {
     return await ctx.broker.ask<HostTrace>(leg.host, { kind: 'trace', start: leg.start, packet: leg.packet });
   } catch (e) {
@@ -86,6 +132,7 @@ export async function follow(ctx: TraceContext, first: Leg, to: Endpoint): Promi
   let leg: Leg | null = first;
   for (let visits = 0; leg && visits < MAX_HOSTS; visits++) {
     const answer = await walkOn(ctx, leg);
+    if ('never' in answer) return end(incomplete(ctx, leg, to, answer.never));
     hops.push(...answer.hops);
     conntrack.push(...(answer.conntrack ?? []));
     const exits = answer.exits;

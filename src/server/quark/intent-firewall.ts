@@ -4,7 +4,9 @@
  * with port security are filtered; DHCP and router ports are trusted (as Neutron trusts them).
  * A port may send only from its own addresses (anti-spoofing); DHCP and ICMPv6 neighbour
  * discovery pass before any rule; a reply of a connection the port's conntrack saw passes as
- * ESTABLISHED; otherwise the first rule of its groups that matches lets the packet through.
+ * ESTABLISHED (unless its groups are stateless: untracked, a reply needs a rule too); otherwise
+ * the first rule of its groups that matches lets the packet through (remote prefix, remote
+ * group, remote address group).
  */
 import { type IpAddress, parseIp } from '../../model/ip/address.js';
 import { cidrContains, parseCidr } from '../../model/ip/cidr.js';
@@ -67,6 +69,8 @@ function matches(view: ReadView, r: SecurityGroupRule, p: TracePacket, peer: IpA
   }
   if (r.remote_ip_prefix !== null && !within(r.remote_ip_prefix, peer)) return false;
   if (r.remote_group_id !== null && !isMember(view, r.remote_group_id, peer)) return false;
+  const addresses = r.remote_address_group_id ? view.get('address_group', r.remote_address_group_id)?.addresses : null;
+  if (r.remote_address_group_id && !(addresses ?? []).some((a) => within(a, peer))) return false;
   return true;
 }
 
@@ -86,7 +90,10 @@ export function judgePort(
     const says = `anti-spoofing of ${who}: it may not send from ${p.src}`;
     return { allowed: false, says, code: 'anti-spoofing', refs: [me] };
   }
-  if (p.reply) return pass(`${direction} of ${who}: the reply of a connection its conntrack saw (ESTABLISHED)`);
+  // A stateless port (its groups are stateless) is not tracked: its replies need rules of their own.
+  const stateful =
+    port.security_groups.length === 0 || port.security_groups.some((g) => view.get('security_group', g)?.stateful !== false);
+  if (p.reply && stateful) return pass(`${direction} of ${who}: the reply of a connection its conntrack saw (ESTABLISHED)`);
   const protocol = protocolOf(p);
   if (protocol === ICMPV6 && (direction === 'egress' || ICMPV6_INGRESS.has(icmpType(p))))
     return pass(`${direction} of ${who}: ICMPv6 neighbour discovery is always allowed`);

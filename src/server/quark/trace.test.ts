@@ -215,6 +215,33 @@ describe('trace (server) by the intent, for hosts whose agent cannot be asked', 
     );
   });
 
+  it('walks a stateless group’s reply by its rules: without an egress rule the request arrives and its reply does not', async () => {
+    const view = havanaStore();
+    const group = view.get('security_group', '190a44a2-ca5b-4f83-98a6-7c6c6052dc3a')!;
+    const egress = view.get('security_group_rule', '84e7e899-c14b-4611-b3c1-8ee9deb3c255')!;
+    view.apply(
+      [
+        { kind: 'security_group', id: group.id, op: 'put', record: { ...group, stateful: false } },
+        { kind: 'security_group_rule', id: egress.id, op: 'delete', record: egress },
+      ],
+      2,
+    );
+    const t = await trace(noAgents(), view, {
+      ...icmp,
+      reply: true,
+      protocol: 'tcp',
+      port: 22,
+      from: '203.0.113.1',
+      to: '203.0.113.11',
+    });
+    assert.equal(t.verdict.result, 'delivered');
+    assert.equal(t.reply?.verdict.result, 'dropped');
+    assert.match(
+      t.reply?.verdict.says ?? '',
+      /^the reply: no egress rule of security group `default` \(project test1\) allows tcp\/22 reply to 203\.0\.113\.1 from port vm3/,
+    );
+  });
+
   it('says a floating IP that points nowhere is unreachable, naming it, from outside and from inside', async () => {
     const view = havanaStore();
     const spare = {

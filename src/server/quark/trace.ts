@@ -74,7 +74,12 @@ async function probe(
   }
   const host = from.port['binding:host_id'];
   if (!broker.hosts().includes(host)) {
-    return { sent: false, answered: false, answeredBy: null, says: `not sent: no agent of host ${host} is connected` };
+    return {
+      sent: false,
+      answered: false,
+      answeredBy: null,
+      says: `not sent: no agent of host ${host} is connected to this server`,
+    };
   }
   let r: ProbeResult;
   try {

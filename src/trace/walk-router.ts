@@ -6,10 +6,20 @@
  * POSTROUTING (SNAT), then the next hop's MAC (the API's port, else the neighbour table). A
  * request to 169.254.169.254:80 that nat PREROUTING redirects is delivered to the router's
  * metadata proxy, if filter INPUT lets it in and the agent runs one there. IPv6 goes through
- * ip6tables and is routed the same way (without NAT rules of Quark's).
+ * ip6tables and is routed the same way (without NAT rules of Quark's). The reply of a
+ * connection the router saw has its NAT undone by conntrack (`replied`).
  */
 import type { ServicePortItem } from '../dataplane/compile/plan.js';
-import type { DropCause, Evidence, NeighbourEvidence, ObjectRef, RouteEvidence, TraceHop, TracePacket } from '../model/trace.js';
+import type {
+  ConntrackEntry,
+  DropCause,
+  Evidence,
+  NeighbourEvidence,
+  ObjectRef,
+  RouteEvidence,
+  TraceHop,
+  TracePacket,
+} from '../model/trace.js';
 import type { HostView, RouteAnswer } from './host-view.js';
 import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SavedTables } from './iptables-save.js';
@@ -123,11 +133,32 @@ function local(c: Inside, pre: Prerouting): NamespaceResult {
   return dropped(c, { code: 'missing-nat', refs: [c.owner, { kind: 'floatingip', id: floating.id }], says }, evidence);
 }
 
-/** The MAC of `ip` on the network behind `out`: the API's port first, then the namespace's neighbours. */
+/**
+ * The MAC of `ip` on the network behind `out`: a floating IP's router (its gateway answers ARP
+ * for it), else the API's port that holds it, else the namespace's neighbours.
+ */
 async function nextHop(c: Inside, out: ServicePortItem, ip: string): Promise<NeighbourEvidence> {
   const base = { kind: 'neighbour', netns: c.netns, ip, dev: out.device } as const;
-  const network = c.view.labels.replica.ports.get(out.portId)?.network_id;
-  for (const p of c.view.labels.replica.ports.values()) {
+  const replica = c.view.labels.replica;
+  const network = replica.ports.get(out.portId)?.network_id;
+  const fip = [...replica.floatingips.values()].find((f) => f.floating_network_id === network && f.floating_ip_address === ip);
+  if (fip) {
+    const ref: ObjectRef = { kind: 'floatingip', id: fip.id };
+    const router = fip.port_id && fip.router_id ? replica.routers.get(fip.router_id) : undefined;
+    const gateway = router?.gw_port_id ? replica.ports.get(router.gw_port_id) : undefined;
+    if (!gateway)
+      return {
+        ...base,
+        mac: null,
+        source: 'none',
+        says: `${c.view.labels.label(ref)} points nowhere: nothing answers its ARP`,
+        refs: [ref],
+      };
+    const says = `${c.view.labels.label(ref)} is answered by the gateway of ${c.view.labels.label({ kind: 'router', id: router!.id })}`;
+    return { ...base, mac: gateway.mac_address, source: 'port', says, refs: [ref] };
+  }
+  for (const p of replica.ports.values()) {
+    if (p.device_owner === 'network:floatingip') continue;
     if (p.network_id === network && p.fixed_ips.some((f) => f.ip_address === ip)) {
       const port: ObjectRef = { kind: 'port', id: p.id };
       return { ...base, mac: p.mac_address, source: 'port', says: `${c.view.labels.label(port)} holds ${ip}`, refs: [] };
@@ -199,6 +230,44 @@ function redirected(c: Inside, tables: SavedTables, pre: Prerouting): NamespaceR
 }
 
 /**
+ * The reply of a connection whose first packet crossed this router: conntrack undoes what the
+ * router's NAT did to the first packet (the nat table is not read again, NAT is decided once),
+ * and filter FORWARD sees it ESTABLISHED. The route is looked up for the untranslated
+ * destination, as the kernel does after conntrack's reverse NAT in PREROUTING.
+ */
+async function replied(c: Inside, tables: SavedTables, entry: ConntrackEntry): Promise<NamespaceResult> {
+  const p = c.packet;
+  const src = p.src === entry.after.dst ? entry.before.dst : p.src;
+  const dst = p.dst === entry.after.src ? entry.before.src : p.dst;
+  const route = await c.view.routeGet(c.netns, dst, p.src, c.into.device);
+  const out =
+    route.type === 'unicast' ? c.view.plan.servicePorts.find((s) => s.netns === c.netns && s.device === route.dev) : undefined;
+  const evidence: Evidence[] = [routeEvidence(c, dst, route, out)];
+  if (route.error || route.type !== 'unicast' || !out) {
+    const says = `${c.who} has no route for the reply to ${dst} (${route.error ?? route.type})`;
+    return dropped(c, { code: 'no-route', refs: [c.owner], says }, evidence);
+  }
+  const filter = evaluateChain(tables, 'filter', 'FORWARD', at(c, out.device), noSets);
+  evidence.push(...ruleEvidence(c.view, filter, c.netns));
+  if (filter.verdict !== 'ACCEPT') {
+    const says = `${c.who}: its filter FORWARD chain dropped the reply`;
+    return dropped(c, { code: 'firewall', refs: [c.owner], says }, evidence);
+  }
+  const mac = await nextHop(c, out, route.gateway ?? dst);
+  evidence.push(mac);
+  const nat = [src !== p.src ? `source ${p.src} → ${src}` : '', dst !== p.dst ? `destination ${p.dst} → ${dst}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const says = `${c.who} routes the reply to ${dst} out of ${out.device} (conntrack: ${nat || 'no NAT to undo'})`;
+  if (!mac.mac && !out.device.startsWith('qg-')) {
+    const cause: DropCause = { code: 'no-neighbour', refs: [c.owner], says: `${c.who}: nothing answers the ARP for ${dst}` };
+    return dropped(c, cause, evidence, `${says}; ${cause.says}`);
+  }
+  const packet: TracePacket = { ...p, src, dst, srcMac: out.mac, dstMac: mac.mac, ttl: p.ttl - 1 };
+  return { kind: 'forward', hop: hop(c, says, 'pass', evidence), out, packet };
+}
+
+/**
  * A packet entering one of the agent's namespaces through `into`: delivered to the namespace's
  * own address, dropped (with why), or routed on out of another of its ports.
  */
@@ -206,6 +275,8 @@ export async function enterNamespace(view: HostView, into: ServicePortItem, p: T
   const c = inside(view, into, p);
   if (namespaceOwner(c.netns)?.kind !== 'router') return notARouter(c);
   const tables = await view.iptables(c.netns, familyOf(p));
+  const entry = p.reply?.conntrack.find((e) => e.host === view.host && e.netns === c.netns);
+  if (entry) return replied(c, tables, entry);
   const pre = prerouting(c, tables);
   if (pre.dnat.nat?.kind === 'REDIRECT') return redirected(c, tables, pre);
   const route = await view.routeGet(c.netns, pre.dst, p.src, into.device);

@@ -12,7 +12,8 @@ import type { ReadView } from '../../store/view.js';
 
 export type Endpoint =
   | { readonly kind: 'port'; readonly port: Port; readonly ip: string; readonly floating: FloatingIp | null }
-  | { readonly kind: 'external'; readonly ip: string };
+  /** An address no port holds; `floating` when it is a floating IP that points nowhere now. */
+  | { readonly kind: 'external'; readonly ip: string; readonly floating?: FloatingIp };
 
 export const addressOf = (p: Port, family: 4 | 6): string | null =>
   p.fixed_ips.find((f) => parseIp(f.ip_address)?.version === family)?.ip_address ?? null;
@@ -38,6 +39,8 @@ function byAddress(view: ReadView, ip: string, role: 'from' | 'to', source: Endp
   const fip = view.all('floatingip').find((f) => f.floating_ip_address === ip);
   if (fip) {
     const port = fip.port_id ? view.get('port', fip.port_id) : undefined;
+    // A packet may well be sent to a floating IP that points nowhere (the trace says what becomes of it); nothing sends from one.
+    if (!port && role === 'to') return { kind: 'external', ip, floating: fip };
     if (!port)
       throw new QuarkError('InvalidInput', `Invalid input for operation: floating IP ${ip} is not associated with a port.`);
     // A floating IP as source stands for its instance, which sends from its fixed IP.

@@ -49,6 +49,18 @@ export class Replica implements ReplicaView {
   get networkLogs() {
     return this.tables.log;
   }
+  get portForwardings() {
+    return this.tables.port_forwarding;
+  }
+  get conntrackHelpers() {
+    return this.tables.conntrack_helper;
+  }
+  get meteringLabels() {
+    return this.tables.metering_label;
+  }
+  get meteringLabelRules() {
+    return this.tables.metering_label_rule;
+  }
 
   replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();

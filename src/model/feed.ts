@@ -6,10 +6,14 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -28,6 +32,10 @@ export interface FeedRecords {
   agent: Agent;
   address_group: AddressGroup;
   log: NetworkLog;
+  port_forwarding: PortForwarding;
+  conntrack_helper: ConntrackHelper;
+  metering_label: MeteringLabel;
+  metering_label_rule: MeteringLabelRule;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -42,6 +50,10 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'agent',
   'address_group',
   'log',
+  'port_forwarding',
+  'conntrack_helper',
+  'metering_label',
+  'metering_label_rule',
 ];
 
 export interface FeedRecord {

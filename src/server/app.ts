@@ -12,6 +12,7 @@ import type { ApiRegistry } from '../model/api/registry.js';
 import type { Store } from '../store/store.js';
 import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
+import { registerSubCollection } from './api/sub-collection-routes.js';
 import { registerLoggableResources } from './api/loggable-resources.js';
 import { renderError } from './api/neutron-error.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
@@ -159,7 +160,12 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   };
   for (const h of api.handlers(api.registry)) {
     handlers.set(h.declaration.path, h);
-    registerCollection(app, h, deps);
+    if (!h.declaration.parent) registerCollection(app, h, deps);
+  }
+  for (const h of handlers.values()) {
+    const parent =
+      h.declaration.parent && [...handlers.values()].find((p) => p.declaration.member === h.declaration.parent!.member);
+    if (parent) registerSubCollection(app, h, parent, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);

@@ -6,10 +6,15 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  MeteringCounter,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -37,6 +42,12 @@ export interface KindRecords {
   // Security group extensions (address groups, network logs).
   address_group: AddressGroup;
   log: NetworkLog;
+  // Router extensions (port forwarding, metering, conntrack helpers).
+  port_forwarding: PortForwarding;
+  conntrack_helper: ConntrackHelper;
+  metering_label: MeteringLabel;
+  metering_label_rule: MeteringLabelRule;
+  metering_counter: MeteringCounter;
 }
 
 export type Kind = keyof KindRecords;
@@ -186,6 +197,34 @@ export const KINDS: Specs = {
       resource: (l) => (l.resource_id ? [l.resource_id] : []),
       target: (l) => (l.target_id ? [l.target_id] : []),
     },
+  },
+  // Router extensions (migration 0010_l3_extensions).
+  port_forwarding: {
+    table: 'port_forwardings',
+    standard: false,
+    feed: true,
+    indexes: { floatingip: (f) => [f.floatingip_id], internalPort: (f) => [f.internal_port_id] },
+  },
+  conntrack_helper: { table: 'conntrack_helpers', standard: false, feed: true, indexes: { router: (c) => [c.router_id] } },
+  metering_label: {
+    table: 'metering_labels',
+    standard: false,
+    feed: true,
+    indexes: { project: (l) => [l.project_id], shared: (l) => (l.shared ? ['shared'] : []) },
+  },
+  metering_label_rule: {
+    table: 'metering_label_rules',
+    standard: false,
+    feed: true,
+    indexes: { label: (r) => [r.metering_label_id] },
+  },
+  // Traffic counted per label and router, as the L3 agents report it (docs/metering.md). In the
+  // change log so every server sharing the database reads the same totals; never sent to agents.
+  metering_counter: {
+    table: 'metering_counters',
+    standard: false,
+    feed: true,
+    indexes: { label: (c) => [c.label_id], router: (c) => [c.router_id] },
   },
 };
 

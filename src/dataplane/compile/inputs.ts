@@ -6,10 +6,14 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -31,6 +35,13 @@ export interface ReplicaView {
   readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
   /** Network logs of the host's ports. */
   readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
+  /** Port forwardings of the floating IPs of the host's routers (absent in replicas made before them). */
+  readonly portForwardings?: ReadonlyMap<string, PortForwarding>;
+  /** Conntrack helpers of the host's routers. */
+  readonly conntrackHelpers?: ReadonlyMap<string, ConntrackHelper>;
+  /** Metering labels that count on the host's routers (their projects' and the shared ones), with their rules. */
+  readonly meteringLabels?: ReadonlyMap<string, MeteringLabel>;
+  readonly meteringLabelRules?: ReadonlyMap<string, MeteringLabelRule>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.

@@ -16,7 +16,7 @@ export interface RouteDeps extends op.CollectionDeps {
 type IdParams = { id: string };
 type TagParams = { id: string; tag: string };
 
-function links(request: FastifyRequest, collection: string, next: string | null, previous: string | null) {
+export function links(request: FastifyRequest, collection: string, next: string | null, previous: string | null) {
   const base = `${request.protocol}://${request.host}${request.url.split('?')[0]}`;
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(request.query as Record<string, string | string[]>)) {

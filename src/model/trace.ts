@@ -16,7 +16,10 @@ export type RefKind =
   | 'security_group'
   | 'security_group_rule'
   | 'address_group'
-  | 'log';
+  | 'log'
+  | 'port_forwarding'
+  | 'conntrack_helper'
+  | 'metering_label';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {

@@ -4,6 +4,10 @@
  */
 import type {
   AddressGroup,
+  ConntrackHelper,
+  MeteringLabel,
+  MeteringLabelRule,
+  PortForwarding,
   Agent,
   FloatingIp,
   Network,
@@ -154,6 +158,10 @@ export interface ReplicaRecords {
   securityGroupRules?: SecurityGroupRule[];
   addressGroups?: AddressGroup[];
   networkLogs?: NetworkLog[];
+  portForwardings?: PortForwarding[];
+  conntrackHelpers?: ConntrackHelper[];
+  meteringLabels?: MeteringLabel[];
+  meteringLabelRules?: MeteringLabelRule[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -171,6 +179,10 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     securityGroupRules: map(records.securityGroupRules),
     addressGroups: map(records.addressGroups),
     networkLogs: map(records.networkLogs),
+    portForwardings: map(records.portForwardings),
+    conntrackHelpers: map(records.conntrackHelpers),
+    meteringLabels: map(records.meteringLabels),
+    meteringLabelRules: map(records.meteringLabelRules),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

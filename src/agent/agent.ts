@@ -26,6 +26,7 @@ import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import type { HostFirewall } from './firewall.js';
 import type { SecurityGroupLogWriter } from './security-group-log.js';
+import { MeteringReporter } from './metering.js';
 import { AgentMetrics } from './metrics.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
@@ -84,6 +85,9 @@ export class HostAgent {
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
   private readonly portStatus: PortStatusStep;
+  /** The L3 role's metering counts (docs/metering.md); null without the role. */
+  private readonly metering: MeteringReporter | null;
+  private meteringRun: Promise<void> | null = null;
   lastPlan: HostPlan | null = null;
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
   onQuery: ((id: string, query: AgentQuery) => void) | null = null;
@@ -109,6 +113,7 @@ export class HostAgent {
     this.reconciler = new Reconciler(steps, this.metrics);
     this.firewall = firewall;
     this.portStatus = portStatus;
+    this.metering = config.roles.includes('l3') ? new MeteringReporter(client, settings.host, settings.stateDir, log) : null;
   }
 
   get roles(): Role[] {
@@ -141,6 +146,7 @@ export class HostAgent {
     this.feed.start();
     this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
+    if (this.metering) this.timers.push(setInterval(() => void this.reportMetering(), this.config.meteringInterval * 1000));
     for (const t of this.timers) t.unref();
     this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
   }
@@ -148,6 +154,7 @@ export class HostAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    await this.meteringRun?.catch(() => undefined);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
     await this.watch?.cancel().catch(() => undefined);
@@ -281,6 +288,20 @@ export class HostAgent {
       this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
       this.schedule(false);
     }
+  }
+
+  /** Reads the routers' metering counters and reports them; one at a time, and only with a whole plan. */
+  async reportMetering(): Promise<void> {
+    if (!this.metering || !this.lastPlan || this.meteringRun) return;
+    const plan = this.lastPlan;
+    this.meteringRun = this.metering
+      .report(plan)
+      .then(() => undefined)
+      .catch((e) => this.log.warn({ err: (e as Error).message }, 'metering report failed; its counts go with the next one'))
+      .finally(() => {
+        this.meteringRun = null;
+      });
+    await this.meteringRun;
   }
 
   private async heartbeat(startFlag: boolean): Promise<void> {

@@ -146,3 +146,17 @@ export interface FloatingIpStatusReport {
   readonly host: string;
   readonly statuses: Readonly<Record<string, 'ACTIVE' | 'DOWN' | 'ERROR'>>;
 }
+
+/**
+ * Traffic an L3 agent's routers counted for metering labels since its last accepted report
+ * (docs/metering.md), as `POST /v2.0/quark/metering/report`; the server adds it up.
+ */
+export interface MeteringReport {
+  readonly host: string;
+  readonly counters: readonly {
+    readonly label_id: string;
+    readonly router_id: string;
+    readonly pkts: number;
+    readonly bytes: number;
+  }[];
+}

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
 import { registerSubCollection } from './api/sub-collection-routes.js';
+import { registerMeteringCounters } from './api/metering-counters.js';
 import { registerLoggableResources } from './api/loggable-resources.js';
 import { renderError } from './api/neutron-error.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
@@ -171,6 +172,8 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
   registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);
+  registerMeteringCounters(app, deps);
+  metrics.watchMetering(() => store.view.all('metering_counter'));
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(
     app,

@@ -4,14 +4,16 @@
  *   POST /v2.0/quark/agents/report                        heartbeat: {agent: AgentReport}
  *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids], wired_ms?: {id: ms}}
  *   POST /v2.0/quark/floatingips/status                   {host, statuses: {id: ACTIVE|DOWN|ERROR}}
+ *   POST /v2.0/quark/metering/report                      {host, counters: [{label_id, router_id, pkts, bytes}]}
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AgentReport, FeedMessage, FloatingIpStatusReport, PortStatusReport } from '../../model/feed.js';
+import type { AgentReport, FeedMessage, FloatingIpStatusReport, MeteringReport, PortStatusReport } from '../../model/feed.js';
 import { QuarkError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
 import type { ServerMetrics } from '../metrics.js';
 import { recordAgentReport, recordFloatingIpStatus, recordPortStatus } from '../plugin/agent-reports.js';
+import { recordMeteringReport } from '../plugin/metering-counters.js';
 import type { Services } from '../plugin/context.js';
 import type { FeedHub } from './hub.js';
 
@@ -57,6 +59,29 @@ function wiredMs(v: unknown): Record<string, number> {
       'Invalid input for wired_ms. Reason: a map of port ids to milliseconds (>= 0) is required.',
     );
   return v as Record<string, number>;
+}
+
+/** The counts of a metering report: label and router ids, packets and bytes as integers ≥ 0. */
+function meteringCounts(v: unknown): MeteringReport['counters'] {
+  const count = (c: unknown) => {
+    const x = c as Record<string, unknown>;
+    return (
+      typeof c === 'object' &&
+      c !== null &&
+      typeof x.label_id === 'string' &&
+      typeof x.router_id === 'string' &&
+      Number.isSafeInteger(x.pkts) &&
+      (x.pkts as number) >= 0 &&
+      Number.isSafeInteger(x.bytes) &&
+      (x.bytes as number) >= 0
+    );
+  };
+  if (!Array.isArray(v) || !v.every(count))
+    throw new QuarkError(
+      'HTTPBadRequest',
+      'Invalid input for counters. Reason: a list of {label_id, router_id, pkts, bytes} with counts >= 0 is required.',
+    );
+  return v as MeteringReport['counters'];
 }
 
 export interface FeedRouteDeps {
@@ -142,5 +167,13 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const report: FloatingIpStatusReport = { host: text(body.host, 'host'), statuses: statuses(body.statuses) };
     const changed = await deps.store.write((tx) => recordFloatingIpStatus(tx, deps.services, report));
     return { changed };
+  });
+
+  app.post('/v2.0/quark/metering/report', async (request) => {
+    requireAdmin(deps.callerOf(request));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const report: MeteringReport = { host: text(body.host, 'host'), counters: meteringCounts(body.counters) };
+    const recorded = await deps.store.write((tx) => recordMeteringReport(tx, deps.services, report));
+    return { recorded };
   });
 }

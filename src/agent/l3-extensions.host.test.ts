@@ -170,6 +170,23 @@ describe('router extensions on an emulated network node: port forwarding, conntr
     await answers('vm2c on 3001, the second', () => askFromInternet(address, 3001), `vm2c ${INTERNET}`);
     await t.until('the floating IP ACTIVE', () => t.store.view.get('floatingip', fip.id)?.status === 'ACTIVE');
     await assert.rejects(askFromInternet(address, 2203), 'a port nobody forwards is the router’s own, and closed');
+    // trace walks the real hosts and names the forwarding that takes the packet, or says none does.
+    type Traced = { verdict: { result: string; says: string }; hops: { says: string }[]; names: Record<string, string> };
+    const traced = async (port: number) =>
+      (await t.api.get<{ trace: Traced }>(`/v2.0/quark/trace?from=${INTERNET}&to=${address}&protocol=tcp&port=${port}`)).trace;
+    const through = await traced(2202);
+    assert.equal(through.verdict.result, 'delivered', through.verdict.says);
+    assert.ok(through.names[`port_forwarding:${forwardings.vm2!.id}`], JSON.stringify(through.names));
+    assert.ok(
+      through.hops.some((h) => h.says.includes(`DNAT ${address}:2202 → ${ipOf(vm2)}:7777 by port forwarding tcp`)),
+      through.hops.map((h) => h.says).join('\n'),
+    );
+    const refused = await traced(2203);
+    assert.equal(refused.verdict.result, 'dropped');
+    assert.match(
+      refused.verdict.says,
+      /answers tcp\/2203 to floating IP .* itself: its port forwardings take tcp\/2201, tcp\/2202, tcp\/3000-3001/,
+    );
     // From inside the cloud through the router: the hairpin SNAT of every floating IP.
     const gw = t.store.view.get('router', router.id)!.external_gateway_info!.external_fixed_ips[0]!.ip_address;
     await answers('vm1 reaches vm2 by the forwarded port', () => askFrom('vm1', address, 2202), `vm2 ${gw}`);

@@ -167,6 +167,8 @@ export type DropCode =
   | 'no-route'
   | 'no-neighbour'
   | 'missing-nat'
+  /** A connection to a floating IP of port forwardings on a port none of them forwards: the router answers it. */
+  | 'not-forwarded'
   | 'unknown';
 
 export interface DropCause {

@@ -28,6 +28,7 @@ const LAYERS = {
 const EXCEPTIONS = {
   'src/cli/server-command.ts': ['server'],
   'src/cli/agent-command.ts': ['agent'],
+  'src/cli/host-command.ts': ['agent'],
   'src/cli/vif-command.ts': ['agent'],
   'src/cli/admin-bootstrap.ts': ['server', 'store'],
   'src/cli/config-schemas.ts': ['server', 'agent', 'metadata'],

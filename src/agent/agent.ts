@@ -24,6 +24,7 @@ import { factsFrom } from '../dataplane/drivers/ovs-switch.js';
 import type { AgentQuery, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
+import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
 import type { SecurityGroupLogWriter } from './security-group-log.js';
 import { MeteringReporter } from './metering.js';
@@ -84,6 +85,8 @@ export class HostAgent {
   private readonly securityGroupLog: SecurityGroupLogWriter | null;
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
+  /** Whether OVS and the server answer, for the log and the heartbeats. */
+  private readonly health: AgentHealth;
   private readonly portStatus: PortStatusStep;
   /** The L3 role's metering counts (docs/metering.md); null without the role. */
   private readonly metering: MeteringReporter | null;
@@ -100,6 +103,7 @@ export class HostAgent {
     private readonly client: QuarkClient,
     private readonly log: Logger,
   ) {
+    this.health = new AgentHealth(log);
     const ctx = {
       settings,
       client,
@@ -130,6 +134,9 @@ export class HostAgent {
   }
 
   async start(): Promise<void> {
+    // Heartbeats begin before OVS answers: an agent waiting for its switch shows in GET /v2.0/agents (configurations.ovsdb).
+    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
+    this.timers[0]!.unref();
     await this.connectOvs();
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
@@ -144,7 +151,6 @@ export class HostAgent {
       this.log,
     );
     this.feed.start();
-    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
     if (this.metering) this.timers.push(setInterval(() => void this.reportMetering(), this.config.meteringInterval * 1000));
     for (const t of this.timers) t.unref();
@@ -310,17 +316,19 @@ export class HostAgent {
         this.client,
         agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
       );
+      this.health.serverReachable(this.config.server);
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+      this.health.serverUnreachable(this.config.server, e, this.config.username || null);
     }
   }
 
   private counters(): Record<Role, Record<string, unknown>> {
     const plan = this.lastPlan;
+    const ovs = this.health.configurations();
     return {
-      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: tunnelEndpoints(plan).size },
-      dhcp: this.dhcpCounters(plan),
-      l3: l3Counters(plan),
+      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: tunnelEndpoints(plan).size, ...ovs },
+      dhcp: { ...this.dhcpCounters(plan), ...ovs },
+      l3: { ...l3Counters(plan), ...ovs },
     };
   }
 
@@ -341,10 +349,11 @@ export class HostAgent {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       try {
         this.ovs = await OvsdbClient.connect(socket);
+        this.health.ovsConnected(socket);
         break;
       } catch (e) {
         if (this.stopped) throw e;
-        this.log.warn({ socket, err: (e as Error).message }, 'waiting for ovsdb-server');
+        this.health.ovsUnreachable(socket, e);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

@@ -21,7 +21,7 @@ export const AgentConfigSchema = Type.Object(
       default: ['gre'],
       description: 'Tunnel types this host terminates.',
     }),
-    bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$' }), {
+    bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$', expected: 'physnet:bridge, e.g. physnet1:br-ex' }), {
       default: [],
       description: 'Physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
     }),
@@ -157,8 +157,13 @@ export const AgentConfigSchema = Type.Object(
     project: Type.String({ default: 'service', description: 'noauth only: the project the agent claims.' }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info', description: 'Log level of the JSON log on stderr.' },
+      { default: 'info', description: 'Least severe level that is logged.' },
     ),
+    logFormat: Type.Union([Type.Literal('auto'), Type.Literal('text'), Type.Literal('json')], {
+      default: 'auto',
+      description:
+        "Log lines on stderr: 'json' (one JSON object a line, for log collectors), 'text' (one readable line each), or 'auto' (text on a terminal, JSON otherwise).",
+    }),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 /** Runs `quark agent`: builds the host agent from its configuration and stops it on SIGTERM/SIGINT. */
 import pino from 'pino';
 import { type Credentials, QuarkClient } from '../client/client.js';
+import { formatLogLine, wantsText } from '../model/log-format.js';
 import { HostAgent } from './agent.js';
 import type { AgentConfig } from './config.js';
 import { QueryResponder } from './queries.js';
@@ -25,9 +26,10 @@ export function agentCredentials(config: AgentConfig): Credentials {
 
 export async function startAgent(config: AgentConfig): Promise<HostAgent> {
   const settings = hostSettings(config);
+  const text = wantsText(config.logFormat, process.stderr.isTTY === true);
   const log = pino(
     { name: 'quark-agent', level: config.logLevel, base: { host: settings.host } },
-    pino.destination({ fd: 2, sync: false }),
+    text ? { write: (line: string) => process.stderr.write(formatLogLine(line)) } : pino.destination({ fd: 2, sync: false }),
   );
   const client = new QuarkClient({ url: config.server, credentials: agentCredentials(config) });
   const agent = new HostAgent(config, settings, client, log);

@@ -192,6 +192,7 @@ function registerInstanceCommands(lab: Command): void {
   const instance = lab.command('instance').description('Add or remove instances of the running lab');
   instance
     .command('create')
+    .description('Create an instance on a node: a port through the API, plugged as Nova does, an address from DHCP')
     .requiredOption('--name <name>', 'instance name (and its namespace)')
     .requiredOption('--project <project>', 'project of the scenario')
     .requiredOption('--network <network>', 'network name in that project')
@@ -200,6 +201,7 @@ function registerInstanceCommands(lab: Command): void {
     .action(createLabInstance);
   instance
     .command('delete')
+    .description('Unplug an instance, remove its namespace and delete its port')
     .argument('<name>', 'instance name')
     .option('--lab <name>', 'lab name', 'qlab')
     .action(deleteLabInstance);

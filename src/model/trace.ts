@@ -213,13 +213,14 @@ export interface ProbeResult {
   readonly says: string;
 }
 
-export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered';
+export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered' | 'incomplete';
 
 export interface Verdict {
   /**
    * delivered: reached the destination; left: left the cloud towards an external destination;
    * dropped: a flow or rule dropped it; unreachable: the intent has no path (no router, no route,
-   * nobody holds the address); misdelivered: another port with the same address got it.
+   * nobody holds the address); misdelivered: another port with the same address got it;
+   * incomplete: the walk stopped at a host whose agent could not be asked (the verdict names it).
    */
   readonly result: VerdictResult;
   /** The cause in API terms (names, projects, rules). */

@@ -115,24 +115,13 @@ describe('the web view in Chromium, on the havana lab', () => {
     const namespaces = quark(['lab', 'exec', 'network', '--lab', name, '--', 'ip', 'netns', 'list']);
     const router = /qrouter-[0-9a-f-]+/.exec(namespaces.out)?.[0];
     assert.ok(router, namespaces.out);
-    const removed = quark([
-      'lab',
-      'exec',
-      'network',
-      '--lab',
-      name,
-      '--',
-      'ip',
-      'netns',
-      'exec',
-      router,
-      'iptables',
-      '-t',
-      'nat',
-      '-D',
-      'quark-l3-PREROUTING',
-      '1',
-    ]);
+    // By its text, not its position: the metadata proxy's REDIRECT comes first in the chain.
+    const inRouter = (args: string[]) =>
+      quark(['lab', 'exec', 'network', '--lab', name, '--', 'ip', 'netns', 'exec', router, ...args]);
+    const rules = inRouter(['iptables', '-t', 'nat', '-S', 'quark-l3-PREROUTING']);
+    const dnat = rules.out.split('\n').find((l) => l.startsWith('-A quark-l3-PREROUTING -d 203.0.113.11/32 -j DNAT'));
+    assert.ok(dnat, rules.out);
+    const removed = inRouter(['iptables', '-t', 'nat', '-D', ...dnat.trim().split(/\s+/).slice(1)]);
     assert.equal(removed.status, 0, removed.out);
     const banner = page.locator('#drift-banner');
     await banner.waitFor({ state: 'visible', timeout: 15_000 });

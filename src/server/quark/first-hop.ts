@@ -157,6 +157,14 @@ function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket)
       : `no port of ${names.label({ kind: 'network', id: network.id })} holds ${p.dst}`;
     return unreachable(what, [{ kind: 'network', id: network.id }]);
   }
+  if (!answering['binding:host_id']) {
+    // Nothing answers for the address: the router's gateway port is on no host (no live L3 agent took the router).
+    const owner = router ? names.label({ kind: 'router', id: router.id }) : names.label({ kind: 'port', id: answering.id });
+    return unreachable(
+      `${owner} is hosted nowhere: its gateway port is bound to no host, so no L3 agent answers for ${p.dst} (is one alive? GET /v2.0/agents)`,
+      [router ? { kind: 'router', id: router.id } : { kind: 'port', id: answering.id }],
+    );
+  }
   return {
     kind: 'walk',
     host: answering['binding:host_id'],

@@ -68,4 +68,10 @@ describe('metering counters', () => {
     assert.equal((await report(host, [{ label_id: own, router_id: r, pkts: -1, bytes: 1 }])).status, 400);
     assert.equal((await s.request('POST', '/v2.0/quark/metering/report', { host, counters: [] }, BOB)).status, 403);
   });
+
+  it('forgets a label’s counts with the label', async () => {
+    await report(await servingHost(), [{ label_id: shared, router_id: r, pkts: 1, bytes: 1 }]);
+    await s.del(`/v2.0/metering/metering-labels/${shared}`, ADMIN);
+    assert.deepEqual((await s.get(`/v2.0/quark/metering/counters?label_id=${shared}`, ADMIN)).metering_counters, []);
+  });
 });

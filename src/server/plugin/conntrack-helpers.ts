@@ -72,9 +72,10 @@ export function createConntrackHelper(tx: WriteTx, ctx: PluginContext, v: Attrib
   });
 }
 
-/** Deletes the helpers of a router that is going away. */
+/** Deletes what a router that is going away has of the router extensions: its helpers, and its metering counts. */
 export function deleteConntrackHelpersOf(tx: WriteTx, router: Router): void {
   for (const c of tx.by('conntrack_helper', 'router', router.id)) tx.delete('conntrack_helper', c.id);
+  for (const c of tx.by('metering_counter', 'router', router.id)) tx.delete('metering_counter', c.id);
 }
 
 /** The helpers a router shows (`expose-l3-conntrack-helper`), without their ids, as Neutron. */

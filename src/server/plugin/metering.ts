@@ -79,6 +79,8 @@ export const meteringLabelHandler: HandlerSpec<'metering_label'> = {
   update: noUpdate,
   delete: (tx, _ctx, label) => {
     for (const r of tx.by('metering_label_rule', 'label', label.id)) tx.delete('metering_label_rule', r.id);
+    // Its counts go with it (a label made again is a new label).
+    for (const c of tx.by('metering_counter', 'label', label.id)) tx.delete('metering_counter', c.id);
     tx.delete('metering_label', label.id);
   },
 };

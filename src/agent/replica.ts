@@ -61,6 +61,12 @@ export class Replica implements ReplicaView {
   get meteringLabelRules() {
     return this.tables.metering_label_rule;
   }
+  get localIps() {
+    return this.tables.local_ip;
+  }
+  get localIpAssociations() {
+    return this.tables.local_ip_association;
+  }
 
   replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();

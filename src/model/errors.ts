@@ -124,6 +124,14 @@ export const ERROR_CODES = {
   // Neutron's metering plugin raises its bare `Invalid`, which Neutron 21 answers with 500 (measured);
   // the request is at fault, so Quark answers 400 with the same type and message.
   Invalid: { status: 400 },
+  LocalIPNoIP: { status: 400 },
+  LocalIPRequestedIPNotFound: { status: 400 },
+  LocalIPNoRequestedIP: { status: 400 },
+  LocalIPPortOrNetworkRequired: { status: 400 },
+  LocalIPNotFound: { status: 404 },
+  LocalIPAssociationNotFound: { status: 404 },
+  LocalIPInUse: { status: 409 },
+  ServicePortInUse: { status: 409 },
   PortForwardingNotFound: { status: 404 },
   MeteringLabelNotFound: { status: 404 },
   MeteringLabelRuleNotFound: { status: 404 },

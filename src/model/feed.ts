@@ -8,6 +8,8 @@ import type {
   Agent,
   ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
   MeteringLabel,
   MeteringLabelRule,
   Network,
@@ -36,6 +38,8 @@ export interface FeedRecords {
   conntrack_helper: ConntrackHelper;
   metering_label: MeteringLabel;
   metering_label_rule: MeteringLabelRule;
+  local_ip: LocalIp;
+  local_ip_association: LocalIpAssociation;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -54,6 +58,8 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'conntrack_helper',
   'metering_label',
   'metering_label_rule',
+  'local_ip',
+  'local_ip_association',
 ];
 
 export interface FeedRecord {

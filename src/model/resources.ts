@@ -262,6 +262,38 @@ export interface ConntrackHelper {
 }
 
 /**
+ * A local IP (`local_ip`): an address every host answers, for the instances on it, with a port of
+ * its own (a node-local cache, say). The address is held by `local_port_id` (a port made for it,
+ * device_owner `network:local_ip`, or an existing one).
+ */
+export interface LocalIp {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly local_port_id: string;
+  readonly network_id: string;
+  readonly local_ip_address: string;
+  readonly ip_mode: 'translate' | 'passthrough';
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly revision_number: number;
+}
+
+/**
+ * A local IP's association with a port: on the host of `fixed_port_id`, instances reaching the
+ * local IP reach `fixed_ip` of that port (docs/l3.md). Stored as `<local ip id>:<fixed port id>`.
+ */
+export interface LocalIpAssociation {
+  readonly id: string;
+  readonly local_ip_id: string;
+  /** The local IP's project. */
+  readonly project_id: string;
+  readonly fixed_port_id: string;
+  readonly fixed_ip: string;
+}
+
+/**
  * Traffic counted for one metering label on one router, summed over the L3 agents' reports
  * (docs/metering.md). Not a Neutron resource: Neutron's metering agent sends its counts to the
  * notification bus; Quark keeps them and shows them at /v2.0/quark/metering and in /metrics.
@@ -306,6 +338,7 @@ export const DeviceOwner = {
   routerInterface: 'network:router_interface',
   routerGateway: 'network:router_gateway',
   floatingIp: 'network:floatingip',
+  localIp: 'network:local_ip',
 } as const;
 
 /** True for ports that Neutron's own services own (`network:*`), which anti-spoofing skips. */

@@ -19,7 +19,8 @@ export type RefKind =
   | 'log'
   | 'port_forwarding'
   | 'conntrack_helper'
-  | 'metering_label';
+  | 'metering_label'
+  | 'local_ip';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {

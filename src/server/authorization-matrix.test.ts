@@ -199,6 +199,22 @@ describe('authorization matrix: every route × caller × object', () => {
       });
       return see(metering_label_rule.id, ['admin']);
     },
+    // A local IP on the slot's network (its address holder is a port of the slot's project) and
+    // an association with a new port of the slot; associations are named by their port.
+    local_ip: async (slot: Slot) => {
+      const { local_ip } = await ok('POST', '/v2.0/local-ips', {
+        local_ip: { network_id: world.ids.network![slot], project_id: projectOf(slot) },
+      });
+      see(local_ip.local_port_id, side(slot));
+      return see(local_ip.id, side(slot));
+    },
+    local_ip_association: async (slot: Slot) => {
+      const lip = await make.local_ip(slot);
+      const port = await make.port(slot);
+      await ok('POST', `/v2.0/local_ips/${lip}/port_associations`, { port_association: { fixed_port_id: port } });
+      parentOf.set(port, lip);
+      return port;
+    },
     agent: async () => {
       const { agent } = await ok('POST', '/v2.0/quark/agents/report', {
         agent: { host: `host-${++cidr}`, agent_type: 'L3 agent', binary: 'quark-agent' },
@@ -288,6 +304,8 @@ describe('authorization matrix: every route × caller × object', () => {
       'conntrack_helper',
       'metering_label',
       'metering_label_rule',
+      'local_ip',
+      'local_ip_association',
     ] as const) {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
@@ -333,9 +351,12 @@ describe('authorization matrix: every route × caller × object', () => {
       'security-groups': { kind: 'security_group', member: 'security_group', put: { description: 'x' } },
       'security-group-rules': { kind: 'security_group_rule', member: 'security_group_rule', put: {} },
       'address-groups': { kind: 'address_group', member: 'address_group', put: { description: 'x' } },
+      local_ips: { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+      // Neutron's other spelling of the same collection.
+      'local-ips': { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
     };
   /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
-  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group']);
+  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group', 'local_ip']);
 
   function rows(): Map<string, Row> {
     const out = new Map<string, Row>();
@@ -533,6 +554,39 @@ describe('authorization matrix: every route × caller × object', () => {
     add('POST /v2.0/routers/:router_id/conntrack_helpers', own404(201), async (slot) => ({
       path: `/v2.0/routers/${world.ids.router![slot]}/conntrack_helpers`,
       body: { conntrack_helper: { protocol: 'udp', port: ++cidr, helper: 'tftp' } },
+    }));
+
+    // Local IPs: their project's, as its other records; associations its too (others: empty list, 404).
+    // On another project's network: 404 (the reader is refused by policy before any lookup, 403).
+    for (const path of ['/v2.0/local_ips', '/v2.0/local-ips']) {
+      add(`POST ${path}`, { P: by(201, 201, 403, 404), Q: by(201, 404, 403, 201) }, async (slot) => ({
+        path,
+        body: { local_ip: { network_id: world.ids.network![slot] } },
+      }));
+    }
+    const association = async (slot: Slot, fresh: boolean) => {
+      const port = await idOf('local_ip_association', slot, fresh);
+      return `/v2.0/local_ips/${parentOf.get(port)}/port_associations/${port}`;
+    };
+    const associations = async (slot: Slot) =>
+      `/v2.0/local_ips/${parentOf.get(world.ids.local_ip_association![slot]!)}/port_associations`;
+    add('GET /v2.0/local_ips/:local_ip_id/port_associations', { P: all(200), Q: all(200) }, async (slot) => ({
+      path: await associations(slot),
+    }));
+    add('POST /v2.0/local_ips/:local_ip_id/port_associations', own404(201), async (slot) => ({
+      path: await associations(slot),
+      body: { port_association: { fixed_port_id: await make.port(slot) } },
+    }));
+    add('GET /v2.0/local_ips/:local_ip_id/port_associations/:id', read404, async (slot) => ({
+      path: await association(slot, false),
+    }));
+    // Nothing of an association changes: an empty update is Neutron's 501.
+    add('PUT /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(501), async (slot) => ({
+      path: await association(slot, false),
+      body: { port_association: {} },
+    }));
+    add('DELETE /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(204), async (slot, fresh) => ({
+      path: await association(slot, fresh),
     }));
 
     // Metering: admins only; to others a label or rule does not exist and the lists are empty.

@@ -25,6 +25,7 @@ import { logging } from '../model/api/extensions/logging.js';
 import { statefulSecurityGroup } from '../model/api/extensions/stateful-security-group.js';
 import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensions/conntrack-helper.js';
 import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
+import { localIp } from '../model/api/extensions/local-ip.js';
 import {
   exposePortForwardingInFip,
   floatingIpPortForwarding,
@@ -47,6 +48,7 @@ import { subnetHandler } from './plugin/subnets.js';
 import { withRouterExtensions } from './plugin/l3-extensions.js';
 import { conntrackHelperHandler } from './plugin/conntrack-helpers.js';
 import { meteringLabelHandler, meteringLabelRuleHandler } from './plugin/metering.js';
+import { localIpAssociationHandler, localIpHandler } from './plugin/local-ips.js';
 import { portForwardingHandler } from './plugin/port-forwardings.js';
 
 export interface NeutronApi {
@@ -91,6 +93,7 @@ export function neutronApi(): NeutronApi {
       exposeL3ConntrackHelper,
       metering,
       meteringSourceAndDestinationFields,
+      localIp,
     ],
   );
   const specs = [
@@ -108,6 +111,8 @@ export function neutronApi(): NeutronApi {
     conntrackHelperHandler,
     meteringLabelHandler,
     meteringLabelRuleHandler,
+    localIpHandler,
+    localIpAssociationHandler,
   ].map(withRouterExtensions);
   return {
     registry,

@@ -163,6 +163,17 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   update_metering_label_rule: admin,
   delete_metering_label_rule: admin,
 
+  // Local IPs: neutron/conf/policies/local_ip.py (PROJECT_READER / PROJECT_MEMBER) and
+  // local_ip_association.py (the same, or the parent local IP's owner); role-aware as above.
+  get_local_ip: readerOfOwner,
+  create_local_ip: memberOfOwner,
+  update_local_ip: memberOfOwner,
+  delete_local_ip: memberOfOwner,
+  get_local_ip_port_association: readerOfOwner,
+  create_local_ip_port_association: memberOfOwner,
+  update_local_ip_port_association: memberOfOwner,
+  delete_local_ip_port_association: memberOfOwner,
+
   get_agent: admin,
   create_agent: admin,
   update_agent: admin,

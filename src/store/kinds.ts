@@ -8,6 +8,8 @@ import type {
   Agent,
   ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
   MeteringCounter,
   MeteringLabel,
   MeteringLabelRule,
@@ -48,6 +50,8 @@ export interface KindRecords {
   metering_label: MeteringLabel;
   metering_label_rule: MeteringLabelRule;
   metering_counter: MeteringCounter;
+  local_ip: LocalIp;
+  local_ip_association: LocalIpAssociation;
 }
 
 export type Kind = keyof KindRecords;
@@ -225,6 +229,18 @@ export const KINDS: Specs = {
     standard: false,
     feed: true,
     indexes: { label: (c) => [c.label_id], router: (c) => [c.router_id] },
+  },
+  local_ip: {
+    table: 'local_ips',
+    standard: true,
+    feed: true,
+    indexes: { project: (l) => [l.project_id], port: (l) => [l.local_port_id] },
+  },
+  local_ip_association: {
+    table: 'local_ip_associations',
+    standard: false,
+    feed: true,
+    indexes: { localIp: (a) => [a.local_ip_id], fixedPort: (a) => [a.fixed_port_id] },
   },
 };
 

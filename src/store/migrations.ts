@@ -69,14 +69,16 @@ const securityGroupExtensions: Migration = {
   },
 };
 
-// Port forwardings, conntrack helpers, metering labels, rules and counters (docs/port-forwarding.md,
-// docs/metering.md); 0001 makes them on a fresh database.
+// Port forwardings, conntrack helpers, metering labels, rules and counters, local IPs and their
+// associations (docs/port-forwarding.md, docs/metering.md, docs/l3.md); 0001 makes them on a fresh database.
 const L3_EXTENSION_TABLES = [
   'port_forwardings',
   'conntrack_helpers',
   'metering_labels',
   'metering_label_rules',
   'metering_counters',
+  'local_ips',
+  'local_ip_associations',
 ];
 
 const l3Extensions: Migration = {

@@ -109,6 +109,7 @@ export class Labels {
       port_forwarding: this.replica.portForwardings,
       conntrack_helper: this.replica.conntrackHelpers,
       metering_label: this.replica.meteringLabels,
+      local_ip: this.replica.localIps,
       host: undefined,
     }[kind];
     for (const id of table?.keys() ?? []) if (id.replaceAll('-', '').startsWith(prefix)) return id;

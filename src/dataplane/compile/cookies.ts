@@ -19,6 +19,7 @@ const KIND_CODES: Readonly<Record<Origin['kind'], bigint>> = {
   port_forwarding: 8n,
   conntrack_helper: 9n,
   metering_label: 10n,
+  local_ip: 11n,
 };
 const KIND_BY_CODE = new Map([...Object.entries(KIND_CODES)].map(([k, v]) => [v, k as Origin['kind']]));
 

@@ -8,6 +8,8 @@ import type {
   Agent,
   ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
   MeteringLabel,
   MeteringLabelRule,
   Network,
@@ -42,6 +44,9 @@ export interface ReplicaView {
   /** Metering labels that count on the host's routers (their projects' and the shared ones), with their rules. */
   readonly meteringLabels?: ReadonlyMap<string, MeteringLabel>;
   readonly meteringLabelRules?: ReadonlyMap<string, MeteringLabelRule>;
+  /** Local IPs associated with the host's ports, and those associations (l2). */
+  readonly localIps?: ReadonlyMap<string, LocalIp>;
+  readonly localIpAssociations?: ReadonlyMap<string, LocalIpAssociation>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.

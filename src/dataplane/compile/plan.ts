@@ -19,7 +19,8 @@ export interface Origin {
     | 'address_group'
     | 'port_forwarding'
     | 'conntrack_helper'
-    | 'metering_label';
+    | 'metering_label'
+    | 'local_ip';
   readonly id: string;
 }
 

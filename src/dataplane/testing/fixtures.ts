@@ -5,6 +5,8 @@
 import type {
   AddressGroup,
   ConntrackHelper,
+  LocalIp,
+  LocalIpAssociation,
   MeteringLabel,
   MeteringLabelRule,
   PortForwarding,
@@ -162,6 +164,8 @@ export interface ReplicaRecords {
   conntrackHelpers?: ConntrackHelper[];
   meteringLabels?: MeteringLabel[];
   meteringLabelRules?: MeteringLabelRule[];
+  localIps?: LocalIp[];
+  localIpAssociations?: LocalIpAssociation[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -183,6 +187,8 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     conntrackHelpers: map(records.conntrackHelpers),
     meteringLabels: map(records.meteringLabels),
     meteringLabelRules: map(records.meteringLabelRules),
+    localIps: map(records.localIps),
+    localIpAssociations: map(records.localIpAssociations),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

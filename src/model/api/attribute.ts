@@ -43,6 +43,8 @@ export interface ResourceDeclaration {
    * (`floatingips/:floatingip_id/port_forwardings`).
    */
   readonly parent?: { readonly member: string; readonly param: string };
+  /** Other paths the collection is served at too (Neutron answers `/local-ips` as `/local_ips`). */
+  readonly aliases?: readonly string[];
 }
 
 export interface ExtensionDeclaration {

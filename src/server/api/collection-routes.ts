@@ -36,7 +36,10 @@ export function links(request: FastifyRequest, collection: string, next: string 
 }
 
 export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
-  const base = `/v2.0/${h.declaration.path}`;
+  for (const path of [h.declaration.path, ...(h.declaration.aliases ?? [])]) registerAt(app, h, deps, `/v2.0/${path}`);
+}
+
+function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
   const { collection } = h.declaration;
 
   app.get(base, async (request, reply) => {

@@ -72,6 +72,8 @@ export interface ParentSpec<K extends Kind> {
   readonly list: 'not-found' | 'empty';
   /** Show, update or delete under a parent the caller cannot see: the parent's 404 or the record's own. */
   readonly member: 'parent' | 'record';
+  /** The record id of a member URL's id, when members are named otherwise (an association by its port). */
+  key?(parentId: string, id: string): string;
 }
 
 /**

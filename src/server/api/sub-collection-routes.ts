@@ -62,9 +62,14 @@ export function registerSubCollection(
     const seen = parentVisible(parentHandler, deps.store.view, caller(request), parentId, strict);
     return seen ? under(h, param, parentId) : null;
   };
+  /** The record id a member URL names. */
+  const idOf = (request: FastifyRequest) => {
+    const params = request.params as Params;
+    return spec.key ? spec.key(params[param]!, params.id!) : params.id!;
+  };
   const member = (request: FastifyRequest) => {
     const b = bound(request, spec.member === 'parent');
-    if (!b) throw h.notFound((request.params as Params).id!);
+    if (!b) throw h.notFound(idOf(request));
     return b;
   };
 
@@ -89,16 +94,15 @@ export function registerSubCollection(
 
   app.get(`${base}/:id`, async (request) => {
     const q = parseListQuery(decl, { fields: (request.query as QueryBag).fields }, -1);
-    const id = (request.params as Params).id!;
-    return { [decl.member]: op.show(member(request), deps, caller(request), id, q.fields) };
+    return { [decl.member]: op.show(member(request), deps, caller(request), idOf(request), q.fields) };
   });
 
   app.put(`${base}/:id`, async (request) =>
-    op.update(member(request), deps, caller(request), (request.params as Params).id!, request.body, request.headers['if-match']),
+    op.update(member(request), deps, caller(request), idOf(request), request.body, request.headers['if-match']),
   );
 
   app.delete(`${base}/:id`, async (request, reply) => {
-    await op.remove(member(request), deps, caller(request), (request.params as Params).id!, request.headers['if-match']);
+    await op.remove(member(request), deps, caller(request), idOf(request), request.headers['if-match']);
     reply.code(204).send();
   });
 }

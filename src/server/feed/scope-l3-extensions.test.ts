@@ -96,3 +96,43 @@ describe('feed scope: port forwardings, conntrack helpers, metering', () => {
     );
   });
 });
+
+describe('feed scope: local IPs', () => {
+  let s: TestServer;
+  let lip: string;
+  let association: string;
+  before(async () => {
+    s = await testServer();
+    const net = await projectNetwork(s, ALICE, '10.0.0.0/24');
+    lip = (await s.post('/v2.0/local-ips', { local_ip: { network_id: net.network } }, ALICE)).local_ip.id;
+    const port = (
+      await s.post(
+        '/v2.0/ports',
+        { port: { network_id: net.network, project_id: 'alice', 'binding:host_id': 'compute1' } },
+        ADMIN,
+      )
+    ).port;
+    await s.post(`/v2.0/local_ips/${lip}/port_associations`, { port_association: { fixed_port_id: port.id } }, ALICE);
+    association = `${lip}:${port.id}`;
+  });
+  after(() => s.close());
+
+  it('sends the L2 host of an associated port the association and its local IP, and no other host', () => {
+    const roots = (host: string) =>
+      scopeRoots(s.store.view, { host, roles: new Set(['l2']), dhcpNetworks: new Set(), routers: new Set() });
+    const here = scopeRecords(s.store.view, roots('compute1'));
+    assert.deepEqual(
+      here.filter((r) => r.kind === 'local_ip' || r.kind === 'local_ip_association').map((r) => r.record.id),
+      [lip, association],
+    );
+    const there = scopeRecords(s.store.view, roots('compute2'));
+    assert.equal(
+      there.some((r) => r.kind === 'local_ip' || r.kind === 'local_ip_association'),
+      false,
+    );
+    assert.equal(
+      inScope(roots('compute2'), 'local_ip_association', s.store.view.get('local_ip_association', association)),
+      false,
+    );
+  });
+});

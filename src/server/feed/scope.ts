@@ -8,7 +8,8 @@
  *       unicast endpoints, anti-spoofing, DHCP options); their security groups, those groups'
  *       rules, the groups those rules name as remote groups and the member ports of those; the
  *       address groups those rules name; the network logs of the host's ports (by port, by
- *       one of their groups, or every port of their project).
+ *       one of their groups, or every port of their project); the local IP associations of the
+ *       host's ports, and their local IPs.
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
  * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, their
  *       floating IPs and those floating IPs' port forwardings, their conntrack helpers, and the
@@ -38,6 +39,8 @@ export interface ScopeRoots {
   readonly floatingIps: ReadonlySet<string>;
   /** Metering labels that count on the host's routers: the routers' projects' and the shared ones. */
   readonly meteringLabels: ReadonlySet<string>;
+  /** Local IPs associated with the host's ports. */
+  readonly localIps: ReadonlySet<string>;
 }
 
 export interface ScopeRequest {
@@ -81,6 +84,8 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   const extraPorts = new Set<string>();
   for (const g of remoteGroups) for (const p of view.by('port', 'securityGroup', g)) extraPorts.add(p.id);
   const { floatingIps, meteringLabels } = routerExtensionRoots(view, routers);
+  const localIps = new Set<string>();
+  for (const p of hostPorts) for (const a of view.by('local_ip_association', 'fixedPort', p)) localIps.add(a.local_ip_id);
   return {
     networks,
     securityGroups,
@@ -93,6 +98,7 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
     hostProjects,
     floatingIps,
     meteringLabels,
+    localIps,
   };
 }
 
@@ -125,7 +131,8 @@ export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
     eq(a.hostPorts, b.hostPorts) &&
     eq(a.hostProjects, b.hostProjects) &&
     eq(a.floatingIps, b.floatingIps) &&
-    eq(a.meteringLabels, b.meteringLabels)
+    eq(a.meteringLabels, b.meteringLabels) &&
+    eq(a.localIps, b.localIps)
   );
 }
 
@@ -161,6 +168,10 @@ export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boo
       return roots.meteringLabels.has(r.id as string);
     case 'metering_label_rule':
       return roots.meteringLabels.has(r.metering_label_id as string);
+    case 'local_ip':
+      return roots.localIps.has(r.id as string);
+    case 'local_ip_association':
+      return roots.hostPorts.has(r.fixed_port_id as string);
   }
 }
 
@@ -202,5 +213,8 @@ export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKin
   }
   for (const g of roots.addressGroups) add('address_group', view.get('address_group', g));
   if (roots.hostPorts.size > 0) for (const l of view.all('log')) if (logInScope(roots, l as never)) add('log', l);
+  for (const l of roots.localIps) add('local_ip', view.get('local_ip', l));
+  for (const p of roots.hostPorts)
+    for (const a of view.by('local_ip_association', 'fixedPort', p)) add('local_ip_association', a);
   return out;
 }

@@ -23,6 +23,7 @@ const STORE_KIND: Readonly<Record<ObjectRef['kind'], Kind | null>> = {
   port_forwarding: 'port_forwarding',
   conntrack_helper: 'conntrack_helper',
   metering_label: 'metering_label',
+  local_ip: 'local_ip',
 };
 
 export class Names {

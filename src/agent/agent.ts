@@ -21,7 +21,7 @@ import {
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom } from '../dataplane/drivers/ovs-switch.js';
-import type { AgentQuery, FeedMessage } from '../model/feed.js';
+import type { AgentQuery, AgentRole, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { AgentHealth } from './health.js';
@@ -31,10 +31,11 @@ import { MeteringReporter } from './metering.js';
 import { AgentMetrics } from './metrics.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
-import { type Role, agentReports, l3Counters, sendReports } from './reporter.js';
+import { agentReports, l3Counters, sendReports } from './reporter.js';
 import { agentSteps } from './steps/index.js';
 import type { PortStatusStep } from './steps/port-status.js';
 import { tunnelEndpoints } from './steps/tunnel-neighbours.js';
+import { INTEGRATION_BRIDGE } from '../model/names.js';
 
 export interface ReconcileStats {
   readonly at: string;
@@ -120,8 +121,8 @@ export class HostAgent {
     this.metering = config.roles.includes('l3') ? new MeteringReporter(client, settings.host, settings.stateDir, log) : null;
   }
 
-  get roles(): Role[] {
-    return this.config.roles as Role[];
+  get roles(): readonly AgentRole[] {
+    return this.config.roles;
   }
 
   get ovsEnv() {
@@ -228,7 +229,7 @@ export class HostAgent {
     const started = performance.now();
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
-    const facts = { ...factsFrom(state, 'br-int'), conntrackZones: await this.firewall?.zones() };
+    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
     const planMs = Math.round((performance.now() - started) * 10) / 10;
@@ -322,7 +323,7 @@ export class HostAgent {
     }
   }
 
-  private counters(): Record<Role, Record<string, unknown>> {
+  private counters(): Record<AgentRole, Record<string, unknown>> {
     const plan = this.lastPlan;
     const ovs = this.health.configurations();
     return {

@@ -3,6 +3,8 @@
  * docs/config.md is generated from it.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { UNDERLAY_BRIDGE } from '../model/names.js';
+import { AgentRoleSchema } from '../model/feed.js';
 
 export const AgentConfigSchema = Type.Object(
   {
@@ -11,7 +13,7 @@ export const AgentConfigSchema = Type.Object(
       description: "This host's name as ports' binding:host_id use it (default: the system hostname).",
     }),
     server: Type.String({ default: 'http://127.0.0.1:9696', description: 'URL of the Quark server.' }),
-    roles: Type.Array(Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]), {
+    roles: Type.Array(AgentRoleSchema, {
       default: ['l2'],
       description:
         'What this agent does: l2 (Open vSwitch, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
@@ -36,7 +38,7 @@ export const AgentConfigSchema = Type.Object(
         'Userspace datapath only: the interface that carries tunnels; the agent puts it on the underlay bridge, which takes over its address.',
     }),
     underlayBridge: Type.String({
-      default: 'br-phy',
+      default: UNDERLAY_BRIDGE,
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
     firewallDriver: Type.Union([Type.Literal('iptables_hybrid'), Type.Literal('noop')], {

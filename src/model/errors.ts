@@ -141,9 +141,16 @@ export const ERROR_CODES = {
   MeteringLabelRuleOverlaps: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
+  // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.
+  HTTPRequestTimeout: { status: 408 },
+  HTTPRequestEntityTooLarge: { status: 413 },
+  HTTPRequestURITooLong: { status: 414 },
+  HTTPRequestHeaderFieldsTooLarge: { status: 431 },
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
+  // 503 — the store's database cannot be reached or cannot take writes now; Retry-After says when to try again.
+  ServiceUnavailable: { status: 503 },
   // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
   AgentQueryFailed: { status: 502 },
   AgentUnavailable: { status: 503 },

@@ -365,6 +365,7 @@ describe('authorization matrix: every route × caller × object', () => {
 
     add('GET /', { none: all(200) }, fixed('/'));
     add('GET /healthz', { none: all(200) }, fixed('/healthz'));
+    add('GET /livez', { none: all(200) }, fixed('/livez'));
     add('GET /metrics', { none: all(200) }, fixed('/metrics'));
     for (const path of ['/v2.0', '/v2.0/', '/v2.0/extensions', '/v2.0/extensions/router'])
       add(`GET ${path.replace('/router', '/:alias')}`, { none: all(200) }, fixed(path));

@@ -38,7 +38,12 @@ function session(control: Socket, content: string): void {
           break;
         case 'PASV': {
           const data = createServer();
-          pending = new Promise((resolve) => data.once('connection', (s) => (data.close(), resolve(s))));
+          pending = new Promise((resolve) =>
+            data.once('connection', (s) => {
+              data.close();
+              resolve(s);
+            }),
+          );
           data.listen(0, control.localAddress, () => {
             const port = (data.address() as { port: number }).port;
             const host = (control.localAddress ?? '').replace(/^::ffff:/, '').replaceAll('.', ',');

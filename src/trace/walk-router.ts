@@ -16,6 +16,7 @@ import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SavedTables } from './iptables-save.js';
 import { familyOf, netfilterPacket } from './packet.js';
 import { ruleEvidence } from './walk-firewall.js';
+import { isDevice, namespaceOwner } from '../model/names.js';
 
 export type NamespaceResult =
   | { readonly kind: 'delivered'; readonly hop: TraceHop; readonly portId: string; readonly service?: string }
@@ -219,7 +220,7 @@ async function forward(c: Inside, tables: SavedTables, pre: Prerouting, route: R
       : `DNAT ${c.packet.dst} → ${dst}`;
   const nat = [dnatted.length > 0 ? dnat : '', snat.nat?.kind === 'SNAT' ? `SNAT ${c.packet.src} → ${src}` : 'no SNAT'];
   const says = `${c.who} routes ${dst} out of ${dev}${route.gateway ? ` via ${route.gateway}` : ''} (${nat.filter(Boolean).join(', ')})`;
-  if (!mac.mac && !out.device.startsWith('qg-')) {
+  if (!mac.mac && !isDevice('qg-', out.device)) {
     const network = c.view.labels.replica.ports.get(out.portId)?.network_id;
     const on = network ? ` on ${c.view.labels.label({ kind: 'network', id: network })}` : '';
     const cause: DropCause = {
@@ -262,7 +263,7 @@ function redirected(c: Inside, tables: SavedTables, pre: Prerouting): NamespaceR
  */
 export async function enterNamespace(view: HostView, into: ServicePortItem, p: TracePacket): Promise<NamespaceResult> {
   const c = inside(view, into, p);
-  if (!c.netns.startsWith('qrouter-')) return notARouter(c);
+  if (namespaceOwner(c.netns)?.kind !== 'router') return notARouter(c);
   const tables = await view.iptables(c.netns, familyOf(p));
   const pre = prerouting(c, tables);
   if (pre.dnat.nat?.kind === 'REDIRECT') return redirected(c, tables, pre);

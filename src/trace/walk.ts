@@ -8,7 +8,7 @@
  * packet's destination MAC is. Called by the agent for one trace query; the server strings
  * the hosts together by the tunnels they exit through.
  */
-import { INTEGRATION_BRIDGE, TUNNEL_BRIDGE, physToIntPatch, tunnelPort } from '../model/names.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE, physToIntPatch, TUNNEL_BRIDGE, tunnelPort } from '../model/names.js';
 import type { DropCause, FlowEffect, HostExit, HostTrace, ObjectRef, TraceHop, TracePacket, TraceStart } from '../model/trace.js';
 import type { HostView, OvsPortView } from './host-view.js';
 import type { BridgeEntry } from './packet.js';
@@ -47,10 +47,10 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
       w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
       return null;
     }
-    if (device.tag === null || device.tag === 4095) {
+    if (device.tag === null || device.tag === DEAD_VLAN) {
       w.drop(
         'not-wired',
-        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN 4095 (port or network down, or not bound here)`,
+        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN ${DEAD_VLAN} (port or network down, or not bound here)`,
         [ref],
       );
       return null;

@@ -18,7 +18,6 @@
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../../client/client.js';
 import type { FloatingIpItem, HostPlan, PortForwardingItem } from '../../dataplane/compile/plan.js';
-import { DEAD_VLAN } from '../../dataplane/compile/tables.js';
 import {
   type NatMapping,
   flushForwardings,
@@ -28,7 +27,7 @@ import {
 } from '../../dataplane/drivers/conntrack-nat.js';
 import { NAMESPACE_CONCURRENCY, eachSettled } from '../../dataplane/drivers/limit.js';
 import { announce } from '../../dataplane/drivers/namespaces.js';
-import { routerNamespace } from '../../model/names.js';
+import { DEAD_VLAN, routerNamespace } from '../../model/names.js';
 import {
   FloatingIpStatusReporter,
   changedForwardings,

@@ -23,6 +23,7 @@ import type {
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
 import type { DatapathType } from './plan.js';
+import type { AgentRole } from '../../model/feed.js';
 
 export interface ReplicaView {
   readonly networks: ReadonlyMap<string, Network>;
@@ -79,15 +80,13 @@ export interface UnderlaySettings {
   readonly interface: string;
 }
 
-export type HostRole = 'l2' | 'dhcp' | 'l3';
-
 /** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
 export type FirewallDriverName = 'iptables_hybrid' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
   /** What this host's agent does; each role adds its part of the plan. */
-  readonly roles: readonly HostRole[];
+  readonly roles: readonly AgentRole[];
   /** Where the agent keeps per-network and per-router files (dnsmasq hosts and options…). */
   readonly stateDir: string;
   readonly datapathType: DatapathType;

@@ -12,6 +12,7 @@ import type { Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import type { ExplainKind } from './explain.js';
 import type { Names } from './names.js';
+import { agentKey } from '../../store/kinds.js';
 
 export type AgentRole = MissingAgent['role'];
 
@@ -94,7 +95,7 @@ export function missingAgent(view: ReadView, names: Names, need: Need, connected
     return { host: '', role: need.role, for: what, reason };
   }
   if (connected.has(need.host)) return null;
-  const record = view.by('agent', 'typeHost', `${type} ${need.host}`)[0];
+  const record = view.by('agent', 'typeHost', agentKey(type, need.host))[0];
   const last = record
     ? `its ${type} last reported at ${record.heartbeat_timestamp} UTC`
     : `no ${type} has ever reported from host ${need.host}`;

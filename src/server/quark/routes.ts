@@ -12,7 +12,7 @@ import type { QueryAnswer } from '../../model/feed.js';
 import type { TraceProtocol } from '../../model/trace.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
-import { enforce } from '../policy.js';
+import { type PolicyAction, enforce } from '../policy.js';
 import type { QueryBroker } from './broker.js';
 import { EXPLAIN_KINDS, explainHost, explainObject } from './explain.js';
 import { trace } from './trace.js';
@@ -32,7 +32,7 @@ function required(q: Record<string, string | undefined>, name: string): string {
 }
 
 export function registerQuarkQueryRoutes(app: FastifyInstance, deps: QuarkQueryDeps): void {
-  const admin = (request: FastifyRequest, action: string) => enforce(action, deps.callerOf(request), { projectId: '' });
+  const admin = (request: FastifyRequest, action: PolicyAction) => enforce(action, deps.callerOf(request), { projectId: '' });
 
   app.get<{ Params: { host: string } }>('/v2.0/quark/explain/hosts/:host', async (request) => {
     admin(request, 'quark:explain');

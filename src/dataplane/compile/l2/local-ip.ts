@@ -21,11 +21,11 @@
  * loaded. This is Neutron's `static_nat = False` (conntrack NAT); the learnt static NAT it needs
  * with its openvswitch firewall is not needed with the hybrid iptables firewall.
  */
-import { INTEGRATION_BRIDGE } from '../../../model/names.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE } from '../../../model/names.js';
 import type { LocalIpAssociation, Port } from '../../../model/resources.js';
 import type { ReplicaView } from '../inputs.js';
 import type { FlowItem, VifBindingItem } from '../plan.js';
-import { BrInt, DEAD_VLAN } from '../tables.js';
+import { BrInt } from '../tables.js';
 import { flow, hostOrigin } from './flow.js';
 
 const B = INTEGRATION_BRIDGE;

@@ -16,7 +16,11 @@ export type RefKind =
   | 'security_group'
   | 'security_group_rule'
   | 'address_group'
-  | 'log';
+  | 'log'
+  | 'port_forwarding'
+  | 'conntrack_helper'
+  | 'metering_label'
+  | 'local_ip';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {
@@ -184,6 +188,8 @@ export type DropCode =
   | 'no-route'
   | 'no-neighbour'
   | 'missing-nat'
+  /** A connection to a floating IP of port forwardings on a port none of them forwards: the router answers it. */
+  | 'not-forwarded'
   | 'unknown';
 
 export interface DropCause {

@@ -185,6 +185,24 @@ export const ServerConfigSchema = Type.Object(
       description:
         'Seconds the server waits for an agent to answer an explain or trace query before the request fails with AgentUnavailable.',
     }),
+    allowedConntrackHelpers: Type.Array(Type.String({ pattern: '^[a-z0-9_-]+:(tcp|udp|sctp|dccp)$' }), {
+      default: [
+        'amanda:tcp',
+        'ftp:tcp',
+        'h323:udp',
+        'h323:tcp',
+        'irc:tcp',
+        'netbios-ns:udp',
+        'pptp:tcp',
+        'sane:tcp',
+        'sip:udp',
+        'sip:tcp',
+        'snmp:udp',
+        'tftp:udp',
+      ],
+      description:
+        "Conntrack helpers a router's conntrack_helpers may name, each with a protocol it speaks, as helper:protocol (Neutron's allowed_conntrack_helpers, same default).",
+    }),
     quotaNetwork: quota('networks', 100),
     quotaSubnet: quota('subnets', 100),
     quotaPort: quota('ports', 500),

@@ -140,6 +140,40 @@ export const POLICY = {
   update_log: admin,
   delete_log: admin,
 
+  // Port forwardings: neutron/conf/policies/floatingip_port_forwarding.py (PROJECT_MEMBER or
+  // PROJECT_READER, or the parent floating IP's owner); conntrack helpers: l3_conntrack_helper.py,
+  // the same of the router. The target is the parent's project; role-aware as the rules above.
+  get_floatingip_port_forwarding: readerOfOwner,
+  create_floatingip_port_forwarding: memberOfOwner,
+  update_floatingip_port_forwarding: memberOfOwner,
+  delete_floatingip_port_forwarding: memberOfOwner,
+  get_router_conntrack_helper: readerOfOwner,
+  create_router_conntrack_helper: memberOfOwner,
+  update_router_conntrack_helper: memberOfOwner,
+  delete_router_conntrack_helper: memberOfOwner,
+  // Metering: neutron/conf/policies/metering.py, every rule admin only. Neutron defines no update
+  // rules (nothing is updatable); Quark's PUT answers 400 or 501 behind these.
+  get_metering_label: admin,
+  create_metering_label: admin,
+  'create_metering_label:shared': admin,
+  update_metering_label: admin,
+  delete_metering_label: admin,
+  get_metering_label_rule: admin,
+  create_metering_label_rule: admin,
+  update_metering_label_rule: admin,
+  delete_metering_label_rule: admin,
+
+  // Local IPs: neutron/conf/policies/local_ip.py (PROJECT_READER / PROJECT_MEMBER) and
+  // local_ip_association.py (the same, or the parent local IP's owner); role-aware as above.
+  get_local_ip: readerOfOwner,
+  create_local_ip: memberOfOwner,
+  update_local_ip: memberOfOwner,
+  delete_local_ip: memberOfOwner,
+  get_local_ip_port_association: readerOfOwner,
+  create_local_ip_port_association: memberOfOwner,
+  update_local_ip_port_association: memberOfOwner,
+  delete_local_ip_port_association: memberOfOwner,
+
   get_agent: admin,
   create_agent: admin,
   update_agent: admin,

@@ -6,10 +6,17 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringCounter,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -37,6 +44,14 @@ export interface KindRecords {
   // Security group extensions (address groups, network logs).
   address_group: AddressGroup;
   log: NetworkLog;
+  // Router extensions (port forwarding, metering, conntrack helpers).
+  port_forwarding: PortForwarding;
+  conntrack_helper: ConntrackHelper;
+  metering_label: MeteringLabel;
+  metering_label_rule: MeteringLabelRule;
+  metering_counter: MeteringCounter;
+  local_ip: LocalIp;
+  local_ip_association: LocalIpAssociation;
 }
 
 export type Kind = keyof KindRecords;
@@ -200,6 +215,46 @@ export const KINDS = {
       resource: (l) => (l.resource_id ? [l.resource_id] : []),
       target: (l) => (l.target_id ? [l.target_id] : []),
     },
+  },
+  // Router extensions (migration 0010_l3_extensions).
+  port_forwarding: {
+    table: 'port_forwardings',
+    standard: false,
+    inChangeLog: true,
+    indexes: { floatingip: (f) => [f.floatingip_id], internalPort: (f) => [f.internal_port_id] },
+  },
+  conntrack_helper: { table: 'conntrack_helpers', standard: false, inChangeLog: true, indexes: { router: (c) => [c.router_id] } },
+  metering_label: {
+    table: 'metering_labels',
+    standard: false,
+    inChangeLog: true,
+    indexes: { project: (l) => [l.project_id], shared: (l) => (l.shared ? ['shared'] : []) },
+  },
+  metering_label_rule: {
+    table: 'metering_label_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { label: (r) => [r.metering_label_id] },
+  },
+  // Traffic counted per label and router, as the L3 agents report it (docs/metering.md). In the
+  // change log so every server sharing the database reads the same totals; never sent to agents.
+  metering_counter: {
+    table: 'metering_counters',
+    standard: false,
+    inChangeLog: true,
+    indexes: { label: (c) => [c.label_id], router: (c) => [c.router_id] },
+  },
+  local_ip: {
+    table: 'local_ips',
+    standard: true,
+    inChangeLog: true,
+    indexes: { project: (l) => [l.project_id], port: (l) => [l.local_port_id] },
+  },
+  local_ip_association: {
+    table: 'local_ip_associations',
+    standard: false,
+    inChangeLog: true,
+    indexes: { localIp: (a) => [a.local_ip_id], fixedPort: (a) => [a.fixed_port_id] },
   },
 } as const satisfies Specs;
 

@@ -88,6 +88,9 @@ describe('trace over IPv6', () => {
       interfaces: [],
       gateway: null,
       floatingIps: [],
+      portForwardings: [],
+      conntrackHelpers: [],
+      meteringLabels: [],
     };
     const chains = natChains(view, 'qrouter-r1', 9697);
     const text = (table: string) =>

@@ -15,6 +15,7 @@ import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
 import { checkRoutes } from './router-routes.js';
+import { deleteConntrackHelpersOf } from './conntrack-helpers.js';
 
 /**
  * Neutron guards some keys inside external_gateway_info (external_fixed_ips, enable_snat) with
@@ -79,6 +80,7 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
     throw new QuarkError('RouterInUse', `Router ${router.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
   }
   if (router.gw_port_id) updateGateway(tx, ctx, router, null);
+  deleteConntrackHelpersOf(tx, router);
   tx.delete('router', router.id);
 }
 

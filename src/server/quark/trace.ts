@@ -116,7 +116,7 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
   const names = new Names(view);
   const family = req.from.includes(':') || req.to.includes(':') ? 6 : (req.ipVersion ?? 4);
   const from = resolveEndpoint(view, req.from, 'from', null, family);
-  const to = resolveEndpoint(view, req.to, 'to', from, family);
+  const to = resolveEndpoint(view, req.to, 'to', from, family, { protocol: req.protocol, port: req.port });
   const packet: TracePacket = {
     protocol: req.protocol,
     src: from.ip,

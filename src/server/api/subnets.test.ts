@@ -33,11 +33,13 @@ describe('subnets API', () => {
     assert.deepEqual(n.network.subnets, [sn.id]);
   });
 
-  it("applies Neutron's IPv6 defaults", async () => {
+  it("applies Neutron's IPv6 defaults: the gateway is the subnet-router anycast address", async () => {
     const r = await create({ ip_version: 6, cidr: '2001:db8:1::/64' });
     assert.equal(r.status, 201);
-    assert.equal(r.body.subnet.gateway_ip, '2001:db8:1::1');
-    assert.deepEqual(r.body.subnet.allocation_pools, [{ start: '2001:db8:1::2', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
+    assert.equal(r.body.subnet.gateway_ip, '2001:db8:1::');
+    assert.deepEqual(r.body.subnet.allocation_pools, [{ start: '2001:db8:1::1', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
+    const slaac = await create({ ip_version: 6, cidr: '2001:db8:2::/64', ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' });
+    assert.equal(slaac.body.subnet.gateway_ip, '2001:db8:2::');
   });
 
   it('normalises and validates the cidr', async () => {

@@ -97,6 +97,20 @@ describe('floating IPs API', () => {
     await s.del(`/v2.0/floatingips/${fip.id}`, ALICE);
   });
 
+  it('disassociates on an empty update and keeps the port on any other update, as Neutron', async () => {
+    const fip = (await create({ port_id: vm.id })).body.floatingip;
+    const described = await update(fip.id, { description: 'kept' });
+    assert.equal(described.body.floatingip.port_id, vm.id);
+    const emptied = await update(fip.id, {});
+    assert.equal(emptied.status, 200);
+    assert.deepEqual(
+      [emptied.body.floatingip.port_id, emptied.body.floatingip.fixed_ip_address, emptied.body.floatingip.router_id],
+      [null, null, null],
+    );
+    assert.equal(emptied.body.floatingip.description, 'kept');
+    await s.del(`/v2.0/floatingips/${fip.id}`, ALICE);
+  });
+
   it('needs a router that connects the port’s subnet to the external network', async () => {
     const island = await projectNetwork(s, ALICE, '10.5.0.0/24', 'island');
     const port = (await s.post('/v2.0/ports', { port: { network_id: island.network } }, ALICE)).port;

@@ -158,7 +158,10 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
 }
 
 export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingIp, v: AttributeValues): FloatingIp {
-  const association = associate(tx, ctx, fip, v as AssociationRequest);
+  // An empty update disassociates; any other update without port_id keeps the association
+  // (neutron/db/l3_db.py _check_and_get_fip_assoc: `if fip and 'port_id' not in fip`).
+  const request: AssociationRequest = Object.keys(v).length === 0 ? { port_id: null } : (v as AssociationRequest);
+  const association = associate(tx, ctx, fip, request);
   const unhooked = association.port_id === null && fip.port_id !== null;
   return tx.put('floatingip', {
     ...fip,

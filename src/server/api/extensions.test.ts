@@ -66,7 +66,7 @@ describe('extensions and network IP availability', () => {
       total_ips: 13,
       used_ips: 3,
     });
-    assert.equal(a.total_ips, 13 + 254, 'IPv6 pools leave out the subnet-router anycast and the gateway');
+    assert.equal(a.total_ips, 13 + 255, 'IPv6 pools leave out the subnet-router anycast address, the default gateway');
     assert.equal(a.used_ips, 6, 'each port holds one address per family');
     const onlyV4 = await s.get('/v2.0/network-ip-availabilities?ip_version=4', ADMIN);
     assert.equal(onlyV4.network_ip_availabilities.length, 2);
@@ -77,6 +77,18 @@ describe('extensions and network IP availability', () => {
     assert.deepEqual((await s.get('/v2.0/network-ip-availabilities', ALICE)).network_ip_availabilities, []);
     assert.equal((await s.request('GET', `/v2.0/network-ip-availabilities/${n.network}`, undefined, ALICE)).status, 404);
     assert.equal((await s.request('GET', '/v2.0/network-ip-availabilities?bogus=1', undefined, ADMIN)).status, 400);
+  });
+
+  it('gives the size of an IPv6 /64 pool exactly, digit for digit', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'big' } }, ALICE)).network.id;
+    await s.post('/v2.0/subnets', { subnet: { network_id: n, ip_version: 6, cidr: '2001:db8:64::/64' } }, ALICE);
+    const headers = { 'x-project-id': 'admin-project', 'x-roles': 'admin' };
+    for (const url of [`/v2.0/network-ip-availabilities/${n}`, `/v2.0/network-ip-availabilities?network_id=${n}`]) {
+      const raw = (await s.quark.app.inject({ method: 'GET', url, headers })).body;
+      // 2001:db8:64::1 to 2001:db8:64:0:ffff:ffff:ffff:ffff: 2^64 - 1 addresses
+      assert.match(raw, /"total_ips":18446744073709551615,"used_ips":0,"subnet_ip_availability"/, url);
+      assert.match(raw, /"ip_version":6,"total_ips":18446744073709551615,"used_ips":0\}/, url);
+    }
   });
 
   it('lists the provider, binding, port security, address pair and standard attribute extensions, and paging and sorting', async () => {

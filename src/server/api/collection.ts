@@ -12,7 +12,7 @@ import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
 import { allowed, enforce } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
-import { type ListQuery, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
+import { type ListQuery, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
 import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
 import type { AnyResourceHandler } from './resource.js';
@@ -27,8 +27,8 @@ export interface CollectionDeps {
 export interface ListResult {
   /** Each item already serialised as JSON (records without computed attributes come from a cache). */
   readonly items: string[];
-  readonly next: string | null;
-  readonly previous: string | null;
+  readonly next: PageLink | null;
+  readonly previous: PageLink | null;
 }
 
 function context(deps: CollectionDeps, caller: Caller): PluginContext {

@@ -17,6 +17,7 @@ import { resolveFixedIps } from './fixed-ips.js';
 import { portNotFound, subnetNotFound } from './not-found.js';
 import { checkAddressMode, checkRouterSubnets, interfacePorts, subnetsOfPort } from './router-ports.js';
 import { createServicePort } from './service-ports.js';
+import { revise } from './revisions.js';
 
 export interface InterfaceRequest {
   readonly port_id?: string;
@@ -166,5 +167,9 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
 }
 
 export function addRouterInterface(tx: WriteTx, ctx: PluginContext, router: Router, req: InterfaceRequest): InterfaceInfo {
-  return req.port_id !== undefined ? addByPort(tx, ctx, router, req.port_id) : addBySubnet(tx, ctx, router, req.subnet_id!);
+  const added =
+    req.port_id !== undefined ? addByPort(tx, ctx, router, req.port_id) : addBySubnet(tx, ctx, router, req.subnet_id!);
+  // A router's ports are part of it (Neutron's RouterPort revises_on_change).
+  revise(tx, 'router', router.id);
+  return added;
 }

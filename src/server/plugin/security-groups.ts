@@ -12,6 +12,7 @@ import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 import { securityGroupNotFound } from './not-found.js';
+import { revise } from './revisions.js';
 import { putRule } from './security-group-rules.js';
 
 export const DEFAULT_GROUP_NAME = 'default';
@@ -88,7 +89,10 @@ export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: Secu
   }
   for (const r of tx.by('security_group_rule', 'group', group.id)) tx.delete('security_group_rule', r.id);
   // Rules of other groups that name this one as their remote group go with it (Neutron's cascade).
-  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) tx.delete('security_group_rule', r.id);
+  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) {
+    revise(tx, 'security_group', r.security_group_id);
+    tx.delete('security_group_rule', r.id);
+  }
   tx.delete('security_group', group.id);
 }
 

@@ -32,6 +32,7 @@ import type { AttributeValues } from '../api/request-body.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext } from './context.js';
 import { networkNotFound, subnetNotFound } from './not-found.js';
+import { revise } from './revisions.js';
 
 const isRouterOwner = (owner: string) => owner.startsWith('network:router');
 
@@ -150,6 +151,7 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     service_types: [],
   });
   if (isAutoAddressSubnet(subnet)) addAutoAddresses(tx, subnet);
+  revise(tx, 'network', net.id);
   return subnet;
 }
 
@@ -193,6 +195,7 @@ export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v:
     throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
   }
   if (v.allocation_pools !== undefined) ctx.addresses.forget(subnet.id);
+  revise(tx, 'network', subnet.network_id);
   return tx.put('subnet', { ...subnet, ...(v as Partial<Subnet>), gateway_ip: gateway, allocation_pools: pools });
 }
 
@@ -201,6 +204,7 @@ export function deleteSubnetRecord(tx: WriteTx, subnet: Subnet): void {
   for (const port of tx.by('port', 'subnet', subnet.id)) {
     tx.put('port', { ...port, fixed_ips: port.fixed_ips.filter((f) => f.subnet_id !== subnet.id) });
   }
+  revise(tx, 'network', subnet.network_id);
   tx.delete('subnet', subnet.id);
 }
 

@@ -28,12 +28,13 @@ FIXTURE = re.compile(r'^(setUpClass|tearDownClass|setUpModule|tearDownModule) \(
 
 
 def bare(test_id):
-    """The id without tempest's attributes: `...test_x[id-…,smoke]` -> `...test_x`."""
-    return test_id.split('[', 1)[0]
+    """The id without tempest's attributes, scenario kept: `...test_x[id-…,smoke](ipv6)` ->
+    `...test_x(ipv6)`."""
+    return re.sub(r'\[[^\]]*\]', '', test_id)
 
 
 def module_of(test_id):
-    return bare(test_id).rsplit('.', 2)[0]
+    return re.sub(r'\(.*\)$', '', bare(test_id)).rsplit('.', 2)[0]
 
 
 def read_stream(path):
@@ -79,7 +80,7 @@ def summarize(stream, tests_file, outdir):
     rows = []
     for tid in listed:
         b = bare(tid)
-        cls = b.rsplit('.', 1)[0]
+        cls = re.sub(r'\(.*\)$', '', b).rsplit('.', 1)[0]
         if b in tests:
             status, text = tests[b]
         elif cls in fixtures or cls.rsplit('.', 1)[0] in fixtures:

@@ -150,7 +150,7 @@ export function isQuarkError(e: unknown): e is QuarkError {
 
 /** Neutron's wording for a field that failed validation: "Invalid input for cidr. Reason: …". */
 export function invalidField(field: string, reason: string): QuarkError {
-  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}`);
+  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}.`);
 }
 
 /**

@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   AgentNotFound: { status: 404 },
   ExtensionNotFound: { status: 404 },
   TagNotFound: { status: 404 },
+  TenantQuotaNotFound: { status: 404 },
   ExternalGatewayForFloatingIPNotFound: { status: 404 },
   RouterInterfaceNotFound: { status: 404 },
   RouterInterfaceNotFoundForSubnet: { status: 404 },

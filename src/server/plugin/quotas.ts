@@ -98,7 +98,10 @@ export function setQuota(tx: WriteTx, projectId: string, limits: Partial<QuotaSe
   tx.put('quota', { project_id: projectId, limits: { ...current, ...limits } });
 }
 
-/** Back to the defaults. */
+/** Back to the defaults; a project without quotas of its own is a 404, as in Neutron. */
 export function resetQuota(tx: WriteTx, projectId: string): void {
+  if (!tx.get('quota', projectId)) {
+    throw new QuarkError('TenantQuotaNotFound', `Quota for tenant ${projectId} could not be found.`);
+  }
   tx.delete('quota', projectId);
 }

@@ -13,6 +13,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 import { securityGroupNotFound } from './not-found.js';
 import { revise } from './revisions.js';
+import { enforceQuota } from './quotas.js';
 import { putRule } from './security-group-rules.js';
 
 export const DEFAULT_GROUP_NAME = 'default';
@@ -110,6 +111,9 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   },
   create: (tx, ctx, v, projectId) => {
     ensureDefaultSecurityGroup(tx, ctx, projectId);
+    // The group's two egress rules count against the rule quota (securitygroups_db.py
+    // create_security_group: quota_limit_check(security_group_rule=2)).
+    enforceQuota(tx, ctx, 'security_group_rule', projectId, initialRules('', false).length);
     return createGroup(tx, ctx, projectId, { name: v.name as string, description: v.description as string }, false);
   },
   update: (tx, _ctx, group, v) => {

@@ -214,4 +214,19 @@ describe('floating IPs API', () => {
       true,
     );
   });
+
+  it('deletes an external network with its unassociated floating IPs, not with associated ones', async () => {
+    const other = await externalNetwork(s, '198.51.100.0/24');
+    const idle = (await s.post('/v2.0/floatingips', { floatingip: { floating_network_id: other.network } }, ADMIN)).floatingip;
+    await s.del(`/v2.0/networks/${other.network}`, ADMIN);
+    assert.equal((await s.request('GET', `/v2.0/floatingips/${idle.id}`, undefined, ADMIN)).status, 404);
+    assert.equal((await s.request('GET', `/v2.0/subnets/${other.subnet}`, undefined, ADMIN)).status, 404);
+    const vm2 = (await s.post('/v2.0/ports', { port: { network_id: net.network, name: 'vm2' } }, ALICE)).port;
+    const used = (await create({ port_id: vm2.id })).body.floatingip;
+    const refused = await s.request('DELETE', `/v2.0/networks/${ext.network}`, undefined, ADMIN);
+    assert.equal(refused.status, 409);
+    assert.equal(errorType(refused), 'NetworkInUse');
+    assert.equal((await s.get(`/v2.0/floatingips/${used.id}`, ALICE)).floatingip.port_id, vm2.id, 'nothing changed');
+    await s.del(`/v2.0/floatingips/${used.id}`, ALICE);
+  });
 });

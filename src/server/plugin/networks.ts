@@ -1,6 +1,7 @@
 /**
  * Rules of the `network` resource: segment and MTU on create, sharing, external and provider
- * attributes, and delete with its DHCP ports and subnets (any other port makes it NetworkInUse).
+ * attributes, and delete with its DHCP ports, subnets and unassociated floating IPs (any other
+ * port makes it NetworkInUse).
  */
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { DeviceOwner, type Network, type NetworkType } from '../../model/resources.js';
@@ -9,6 +10,7 @@ import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
+import { deleteFloatingIp } from './floating-ips.js';
 import { networkNotFound } from './not-found.js';
 import { ensureDefaultSecurityGroup } from './security-groups.js';
 import { allocateTenantSegment, maxMtu, providerSegment } from './segments.js';
@@ -89,7 +91,10 @@ function checkNoLongerExternal(view: ReadView, net: Network): void {
 /** Ports that do not keep a network alive: Neutron deletes them with it. */
 const AUTO_DELETE_OWNERS: readonly string[] = [DeviceOwner.dhcp];
 
-export function deleteNetwork(tx: WriteTx, _ctx: PluginContext, net: Network): void {
+export function deleteNetwork(tx: WriteTx, ctx: PluginContext, net: Network): void {
+  // Floating IPs that point nowhere go with their network; associated ones keep it in use
+  // (Neutron's _process_l3_delete: delete_disassociated_floatingips).
+  for (const fip of tx.by('floatingip', 'network', net.id)) if (fip.port_id === null) deleteFloatingIp(tx, ctx, fip);
   const ports = tx.by('port', 'network', net.id);
   if (ports.some((p) => !AUTO_DELETE_OWNERS.includes(p.device_owner))) {
     throw new QuarkError(

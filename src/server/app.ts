@@ -11,6 +11,7 @@ import { QuarkError } from '../model/errors.js';
 import type { ApiRegistry } from '../model/api/registry.js';
 import type { Store } from '../store/store.js';
 import { registerCollection } from './api/collection-routes.js';
+import { dropJsonSuffix } from './api/format-suffix.js';
 import { renderError } from './api/neutron-error.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
@@ -87,6 +88,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     // Fastify's default (72 s) keeps idle client connections, and a stopping process, alive for
     // over a minute; Node's own default is 5 s.
     keepAliveTimeout: 5000,
+    rewriteUrl: (req) => dropJsonSuffix(req.url ?? '/'),
   });
 
   const routes = new RouteTable();

@@ -204,6 +204,13 @@ describe('networks API', () => {
     assert.equal(unlimited.networks_links, undefined);
   });
 
+  it('takes a .json suffix on a path, as Neutron', async () => {
+    const net = (await s.post('/v2.0/networks.json', { network: { name: 'suffixed' } }, BOB)).network;
+    assert.equal((await s.get(`/v2.0/networks/${net.id}.json`, BOB)).network.name, 'suffixed');
+    assert.ok((await s.get('/v2.0/networks.json?name=suffixed', BOB)).networks.length === 1);
+    assert.ok((await s.get('/v2.0/quotas/bob/details.json', BOB)).quota.network);
+  });
+
   it('creates in bulk all or nothing', async () => {
     const before = s.store.view.size('network');
     const ok = await s.post('/v2.0/networks', { networks: [{ name: 'x1' }, { name: 'x2' }] });

@@ -104,6 +104,7 @@ describe('extensions and network IP availability', () => {
       'standard-attr-description',
       'pagination',
       'sorting',
+      'ip-substring-filtering',
     ]) {
       assert.ok(aliases.includes(alias), alias);
       const { extension } = await s.get(`/v2.0/extensions/${alias}`, ALICE);

@@ -139,5 +139,9 @@ export const behaviourExtensions: readonly ExtensionDeclaration[] = [
   marker('sorting', 'Sorting support', 'Extension that indicates that sorting is enabled.'),
   marker('filter-validation', 'Filter parameters validation', 'Provides validation on filter parameters.'),
   marker('empty-string-filtering', 'Empty String Filtering Extension', 'Allow filtering by attributes with empty string value'),
-  marker('ip-substring-filtering', 'IP address substring filtering', 'Provides IP address substring filtering when listing ports'),
+  marker(
+    'ip-substring-filtering',
+    'IP address substring filtering',
+    'Provides IP address substring filtering when listing ports',
+  ),
 ];

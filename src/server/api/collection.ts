@@ -78,7 +78,7 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
     let ok = true;
     for (const f of q.filters) {
       if (f.kind === 'custom') {
-        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values) ?? true);
+        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values, view, caller) ?? true);
       } else {
         const source = record as unknown as Record<string, unknown>;
         const value =

@@ -10,6 +10,7 @@ import type { Kind, KindRecords } from '../../store/kinds.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { PluginContext, Services } from '../plugin/context.js';
+import type { Caller } from '../caller.js';
 import type { Target } from '../policy.js';
 import type { AttributeValues } from './request-body.js';
 
@@ -46,8 +47,8 @@ export interface ResourceHandler<K extends Kind> {
     ctx: PluginContext,
     filters: ReadonlyMap<string, readonly string[]>,
   ): ((tx: WriteTx) => void) | null;
-  /** Handles filters declared 'custom' (fixed_ips on ports). */
-  filter?(record: KindRecords[K], name: string, values: readonly string[]): boolean;
+  /** Handles filters declared 'custom' (fixed_ips on ports, shared on subnets). */
+  filter?(record: KindRecords[K], name: string, values: readonly string[], view: ReadView, caller: Caller): boolean;
 }
 
 /** Handlers of any kind, as the route table holds them. */

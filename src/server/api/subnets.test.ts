@@ -42,6 +42,22 @@ describe('subnets API', () => {
     assert.equal(slaac.body.subnet.gateway_ip, '2001:db8:2::');
   });
 
+  it('filters on shared, the hidden attribute of whether the network is shared', async () => {
+    const pub = (await s.post('/v2.0/networks', { network: { name: 'pub', shared: true } }, ADMIN)).network.id;
+    const shared = (await s.post('/v2.0/subnets', { subnet: { network_id: pub, ip_version: 4, cidr: '10.77.0.0/24' } }, ADMIN))
+      .subnet;
+    const mine = (await create({ ip_version: 4, cidr: '10.78.0.0/24' })).body.subnet;
+    const ids = async (q: string) => (await s.get(`/v2.0/subnets?${q}`, ALICE)).subnets.map((x: any) => x.id);
+    assert.ok((await ids('shared=true')).includes(shared.id));
+    assert.ok(!(await ids('shared=true')).includes(mine.id));
+    assert.ok((await ids('shared=False')).includes(mine.id));
+    assert.ok(!(await ids('shared=false')).includes(shared.id));
+    assert.equal(shared.shared, undefined, 'not shown');
+    assert.equal((await s.request('GET', '/v2.0/subnets?shared=maybe', undefined, ALICE)).status, 400);
+    await s.del(`/v2.0/networks/${pub}`, ADMIN);
+    await s.del(`/v2.0/subnets/${mine.id}`, ALICE);
+  });
+
   it('normalises and validates the cidr', async () => {
     await error({ ip_version: 4, cidr: '10.9.0.0/33' }, 400, 'HTTPBadRequest');
     await error({ ip_version: 4, cidr: 'banana' }, 400, 'HTTPBadRequest');

@@ -3,6 +3,7 @@
  * checks on cidr, gateway, pools, DNS servers, host routes and IPv6 modes, no overlap within a
  * network, updates that keep allocated addresses valid, and delete refused while ports use it.
  */
+import { bool } from '../../model/api/validators.js';
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { ipVersionOf } from '../../model/ip/address.js';
 import { cidrsOverlap, formatCidr } from '../../model/ip/cidr.js';
@@ -239,4 +240,10 @@ export const subnetHandler: HandlerSpec<'subnet'> = {
   create: createSubnet,
   update: updateSubnet,
   delete: deleteSubnet,
+  // `?shared=true|false`: the subnet's network is shared (Neutron's hidden subnet attribute).
+  filter: (s, name, values, view) => {
+    if (name !== 'shared') return true;
+    const shared = view.get('network', s.network_id)?.shared ?? false;
+    return values.some((v) => bool(v, name) === shared);
+  },
 };

@@ -41,5 +41,7 @@ export const subnets: ResourceDeclaration = {
     subnetpool_id: { filter: 'string' },
     segment_id: { filter: 'string' },
     service_types: {},
+    // Not shown, only filtered on: whether the subnet's network is shared with the caller.
+    shared: { visible: false, filter: 'custom' },
   },
 };

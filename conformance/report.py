@@ -4,8 +4,13 @@
   report.py summarize STREAM TESTS OUTDIR    subunit v2 stream + the listed test ids ->
                                              results.tsv, per-module.txt, failures.txt, skips.txt;
                                              prints 'N passed, N failed, N skipped'
-  report.py compare RESULTS REFERENCE OUT    per module Quark vs the reference, and every test
-                                             the reference passed that Quark does not
+  report.py compare RESULTS REFERENCE OUT [KNOWN_GAPS]
+                                             per module Quark vs the reference, and every test
+                                             the reference passed that Quark does not; with
+                                             KNOWN_GAPS, only a test missing from it fails the run
+  report.py gaps RESULTS FAILURES REFERENCE  the known-gaps file for a run: every test the
+                                             reference passed and this run did not, grouped by
+                                             the error it failed with
   report.py public-network IDENTITY USER PASSWORD PROJECT NAME CIDR
                                              finds or makes an external network, prints its id
 
@@ -126,8 +131,16 @@ def read_results(path):
     return out
 
 
-def compare(results_file, reference_file, out_file):
-    """Only the tests of this run are compared (a subset run compares a subset)."""
+def read_gaps(path):
+    """Test ids of a known-gaps file: one per line, `#` starts a comment."""
+    if not path or not os.path.exists(path):
+        return set()
+    return {line.split('#', 1)[0].strip() for line in open(path)} - {''}
+
+
+def compare(results_file, reference_file, out_file, gaps_file=None):
+    """Only the tests of this run are compared (a subset run compares a subset). Exit status 1
+    when a test the reference passed did not pass here and is not a known gap."""
     quark = read_results(results_file)
     reference = read_results(reference_file)
     modules = collections.defaultdict(lambda: (collections.Counter(), collections.Counter()))
@@ -156,11 +169,60 @@ def compare(results_file, reference_file, out_file):
     lines.append('')
     lines.append('passed on Quark, not on Neutron: %d' % len(gained))
     lines.extend('  %-7s %s' % (reference.get(t, 'absent'), t) for t in gained)
+    gaps = read_gaps(gaps_file)
+    new = [t for t in lost if t not in gaps]
+    closed = sorted(t for t in gaps if quark.get(t) == 'passed')
+    if gaps_file:
+        lines.append('')
+        lines.append('not passing and not a known gap (regressions): %d' % len(new))
+        lines.extend('  %-7s %s' % (quark[t], t) for t in new)
+        lines.append('known gaps that pass now (remove them from %s): %d' % (gaps_file, len(closed)))
+        lines.extend('  %s' % t for t in closed)
     with open(out_file, 'w') as f:
         f.write('\n'.join(lines) + '\n')
     print('\n'.join(lines[:len(modules) + 2]))
     print('passed on Neutron, not on Quark: %d (listed in %s)' % (len(lost), out_file))
-    return 1 if lost else 0
+    if not gaps_file:
+        return 1 if lost else 0
+    print('known gaps that pass now: %d%s' % (len(closed), ''.join('\n  ' + t for t in closed)))
+    print('regressions (not passing, not a known gap): %d%s' % (len(new), ''.join('\n  ' + t for t in new)))
+    return 1 if new else 0
+
+
+def cause_of(text):
+    """A short cause for a failure: the error line and the server's message, ids masked."""
+    wanted = []
+    for line in text.splitlines():
+        line = line.strip()
+        if re.match(r'^[\w.]+(Error|Exception|NotFound|BadRequest|Conflict|Forbidden|'
+                    r'Failure|Unauthorized|InvalidConfiguration|ServerFault)\b', line) \
+                or line.startswith('Details:'):
+            wanted.append(line)
+    cause = ' | '.join(wanted) or (text.strip().splitlines() or ['no result'])[-1]
+    cause = re.sub(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}',
+                   '<id>', cause)
+    cause = re.sub(r'<bound method [^>]*>', '<call>', cause)
+    return cause[:200]
+
+
+def gaps(results_file, failures_file, reference_file):
+    quark = read_results(results_file)
+    reference = read_results(reference_file)
+    causes = {}
+    for block in open(failures_file).read().split('=' * 72 + '\n')[1:]:
+        head, _, text = block.partition('\n')
+        causes[bare(head.split(' ', 1)[1])] = cause_of(text)
+    lost = [t for t, r in quark.items() if reference.get(t) == 'passed' and r != 'passed']
+    groups = collections.defaultdict(list)
+    for t in lost:
+        groups[causes.get(t, 'skipped here' if quark[t] == 'skipped' else 'no failure text')].append(t)
+    print('# Tests that passed on the reference Neutron and do not pass on Quark yet, grouped by the')
+    print('# error they fail with (scripts/conformance.sh: a failing test missing from this list is a')
+    print('# regression). Made by `report.py gaps`; remove a test when it passes.')
+    for cause, tests in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        print('\n# %d: %s' % (len(tests), cause))
+        for t in sorted(tests):
+            print(t)
 
 
 def call(method, url, body=None, token=None):
@@ -210,9 +272,9 @@ def public_network(identity, user, password, project, name, cidr):
 
 
 def main(argv):
-    commands = {'summarize': (summarize, 3), 'compare': (compare, 3),
-                'public-network': (public_network, 6)}
-    if len(argv) < 2 or argv[1] not in commands or len(argv) - 2 != commands[argv[1]][1]:
+    commands = {'summarize': (summarize, (3,)), 'compare': (compare, (3, 4)),
+                'gaps': (gaps, (3,)), 'public-network': (public_network, (6,))}
+    if len(argv) < 2 or argv[1] not in commands or len(argv) - 2 not in commands[argv[1]][1]:
         sys.exit(__doc__)
     fn, _ = commands[argv[1]]
     return fn(*argv[2:]) or 0

@@ -180,3 +180,48 @@ export const DeviceOwner = {
 export function isNetworkOwned(port: Pick<Port, 'device_owner'>): boolean {
   return port.device_owner.startsWith('network:');
 }
+
+/**
+ * An address scope: the subnet pools in it never overlap, so its addresses are unique across
+ * the projects that use it. Neutron gives it no standard attributes (no description, tags,
+ * timestamps or revision). `shared` is stored as "shared with every project" (a wildcard RBAC
+ * policy exists); sharing with one project is an RBAC policy only.
+ */
+export interface AddressScope {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly ip_version: 4 | 6;
+  readonly shared: boolean;
+}
+
+/** A subnet pool: prefixes that subnets are carved from, by size or by a cidr inside them. */
+export interface SubnetPool extends StandardAttributes {
+  readonly ip_version: 4 | 6;
+  /** Compacted, in address order. */
+  readonly prefixes: readonly string[];
+  readonly min_prefixlen: number;
+  readonly max_prefixlen: number;
+  readonly default_prefixlen: number;
+  /** Addresses (in units of /32 or /64) one project may take from the pool; null: no limit. */
+  readonly default_quota: number | null;
+  readonly is_default: boolean;
+  readonly address_scope_id: string | null;
+  /** Shared with every project (a wildcard RBAC policy exists). */
+  readonly shared: boolean;
+}
+
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool';
+export type RbacAction = 'access_as_shared' | 'access_as_external';
+
+/** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */
+export interface RbacPolicy {
+  readonly id: string;
+  /** Who made the policy: the object's owner, or an admin. */
+  readonly project_id: string;
+  readonly object_type: RbacObjectType;
+  readonly object_id: string;
+  readonly action: RbacAction;
+  /** A project id, or '*' for every project. */
+  readonly target_project: string;
+}

@@ -16,6 +16,7 @@ import { renderError } from './api/neutron-error.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
+import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
@@ -159,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     registerCollection(app, h, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
+  registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
   registerQuotaRoutes(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(

@@ -126,6 +126,8 @@ export const ServerConfigSchema = Type.Object(
     quotaFloatingip: quota('floating IPs', 50),
     quotaSecurityGroup: quota('security groups', 10),
     quotaSecurityGroupRule: quota('security group rules', 100),
+    quotaSubnetpool: quota('subnet pools', -1),
+    quotaRbacPolicy: quota('RBAC policies', 10),
   },
   { additionalProperties: false },
 );

@@ -20,6 +20,9 @@ import { extGwMode, extraRoute, router } from '../model/api/extensions/l3.js';
 import { networkIpAvailability } from '../model/api/extensions/network-ip-availability.js';
 import { quotaDetails, quotas } from '../model/api/extensions/quotas.js';
 import { securityGroup } from '../model/api/extensions/security-group.js';
+import { addressScope } from '../model/api/extensions/address-scope.js';
+import { rbacObjectTypeExtensions, rbacPoliciesExtension, securityGroupsSharedFiltering } from '../model/api/extensions/rbac.js';
+import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from '../model/api/extensions/subnetpool.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -30,6 +33,9 @@ import { routerHandler } from './plugin/routers.js';
 import { securityGroupRuleHandler } from './plugin/security-group-rules.js';
 import { securityGroupHandler } from './plugin/security-groups.js';
 import { subnetHandler } from './plugin/subnets.js';
+import { addressScopeHandler } from './plugin/address-scopes.js';
+import { rbacPolicyHandler } from './plugin/rbac-policies.js';
+import { subnetPoolHandler } from './plugin/subnetpools.js';
 
 export interface NeutronApi {
   readonly registry: ApiRegistry;
@@ -58,6 +64,13 @@ export function neutronApi(): NeutronApi {
       dhcpAgentScheduler,
       networkIpAvailability,
       ...behaviourExtensions,
+      subnetAllocation,
+      defaultSubnetpools,
+      subnetpoolPrefixOps,
+      addressScope,
+      rbacPoliciesExtension,
+      ...rbacObjectTypeExtensions,
+      securityGroupsSharedFiltering,
     ],
   );
   const specs = [
@@ -69,6 +82,9 @@ export function neutronApi(): NeutronApi {
     securityGroupHandler,
     securityGroupRuleHandler,
     agentHandler,
+    subnetPoolHandler,
+    addressScopeHandler,
+    rbacPolicyHandler,
   ];
   return {
     registry,

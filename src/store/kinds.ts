@@ -3,7 +3,19 @@
  * server's rules need to stay O(1) (addresses in use on a network, ports of a device…).
  * Adding a kind: add it to KindRecords and to KINDS, then a migration that creates its table.
  */
-import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from '../model/resources.js';
+import type {
+  AddressScope,
+  Agent,
+  FloatingIp,
+  Network,
+  Port,
+  RbacPolicy,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+  SubnetPool,
+} from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
 
@@ -23,6 +35,9 @@ export interface KindRecords {
   role: Role;
   role_assignment: RoleAssignment;
   token: Token;
+  address_scope: AddressScope;
+  subnetpool: SubnetPool;
+  rbac_policy: RbacPolicy;
 }
 
 export type Kind = keyof KindRecords;
@@ -54,6 +69,9 @@ export const macKey = (networkId: string, mac: string): string => `${networkId} 
 export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
   `${type} ${physnet ?? ''} ${id ?? ''}`;
 
+/** Index key of the object an RBAC policy is about. */
+export const rbacObjectKey = (type: string, id: string): string => `${type} ${id}`;
+
 /** Index key of a project or user name: names are unique per domain. */
 export const nameKey = (domainId: string, name: string): string => `${domainId} ${name}`;
 /** Index key of the scope of a role assignment. */
@@ -74,7 +92,11 @@ export const KINDS: Specs = {
     table: 'subnets',
     standard: true,
     feed: true,
-    indexes: { network: (s) => [s.network_id], project: (s) => [s.project_id] },
+    indexes: {
+      network: (s) => [s.network_id],
+      project: (s) => [s.project_id],
+      subnetpool: (s) => (s.subnetpool_id ? [s.subnetpool_id] : []),
+    },
   },
   port: {
     table: 'ports',
@@ -161,6 +183,20 @@ export const KINDS: Specs = {
     },
   },
   token: { table: 'tokens', standard: false, feed: false, indexes: {} },
+  // Sharing and IPAM (issue 15). Not in the agents' feed: agents need only what they make real.
+  address_scope: { table: 'address_scopes', standard: false, feed: true, indexes: { project: (a) => [a.project_id] } },
+  subnetpool: {
+    table: 'subnetpools',
+    standard: true,
+    feed: true,
+    indexes: { project: (p) => [p.project_id], addressScope: (p) => (p.address_scope_id ? [p.address_scope_id] : []) },
+  },
+  rbac_policy: {
+    table: 'rbac_policies',
+    standard: false,
+    feed: true,
+    indexes: { object: (r) => [rbacObjectKey(r.object_type, r.object_id)], project: (r) => [r.project_id] },
+  },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];

@@ -72,15 +72,16 @@ export const ip: Convert<string> = (v, field) => {
   return n;
 };
 
-/** A subnet: host bits must be zero ("10.0.0.1/24" is refused). */
+/**
+ * A subnet, as neutron-lib's validate_subnet and Neutron's create_subnet take it: host bits are
+ * dropped ("10.0.0.5/24" is 10.0.0.0/24, measured on Neutron 21); an address without a prefix
+ * length is refused with the prefix Neutron recommends.
+ */
 export const subnetCidr: Convert<string> = (v, field) => {
   const c = typeof v === 'string' ? parseCidr(v) : null;
-  if (!c || typeof v !== 'string' || !v.includes('/')) throw invalidField(field, `'${show(v)}' is not a valid IP subnet`);
-  const normal = formatCidr(c);
-  if (parseCidr(v, { strict: true }) === null) {
-    throw invalidField(field, `'${v}' isn't a recognized IP subnet cidr, '${normal}' is recommended`);
-  }
-  return normal;
+  if (!c || typeof v !== 'string') throw invalidField(field, `'${show(v)}' is not a valid IP subnet`);
+  if (!v.includes('/')) throw invalidField(field, `'${v}' isn't a recognized IP subnet cidr, '${formatCidr(c)}' is recommended`);
+  return formatCidr(c);
 };
 
 /** A prefix as used in routes and rules: host bits are dropped, as Neutron normalises them. */

@@ -54,7 +54,9 @@ export function render(
   record: object,
   fields: readonly string[] | null = null,
 ) {
-  return renderRecord(record, h.derived?.(view, record, services), readableAttributes(h.declaration, caller), fields);
+  const own = h.forCaller?.(view, record, caller) ?? null;
+  const derived = own ? { ...h.derived?.(view, record, services), ...own } : h.derived?.(view, record, services);
+  return renderRecord(record, derived, readableAttributes(h.declaration, caller), fields);
 }
 
 /** Runs the writes a list needs first, if any (see ResourceHandler.beforeList). */
@@ -72,9 +74,12 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const attributes = readableAttributes(h.declaration, caller);
   const needsDerived = h.derived !== undefined;
   const matched: AnyRecord[] = [];
+  // Per-caller attributes of the matched records (see ResourceHandler.forCaller).
+  const own = new Map<AnyRecord, Record<string, unknown>>();
   for (const record of view.all(h.kind) as AnyRecord[]) {
     if (!visible(h, view, caller, record)) continue;
     if (!matchesTags(record.tags ?? [], q.tags)) continue;
+    const mine = h.forCaller?.(view, record, caller) ?? null;
     let ok = true;
     for (const f of q.filters) {
       if (f.kind === 'custom') {
@@ -84,14 +89,18 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
         const value =
           f.name === 'tenant_id'
             ? record.project_id
-            : f.name in source
-              ? source[f.name]
-              : h.derived?.(view, record, services)[f.name];
+            : mine && f.name in mine
+              ? mine[f.name]
+              : f.name in source
+                ? source[f.name]
+                : h.derived?.(view, record, services)[f.name];
         ok = matchesFilter(value, f);
       }
       if (!ok) break;
     }
-    if (ok) matched.push(record);
+    if (!ok) continue;
+    matched.push(record);
+    if (mine) own.set(record, mine);
   }
   const attributeOf = (r: AnyRecord, key: string) =>
     key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
@@ -99,11 +108,14 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const page = paginate(sorted, q, (r) => r.id);
   const signature = attributes.join(',');
   return {
-    items: page.items.map((r) =>
-      !needsDerived && q.fields === null
-        ? cachedJson(r, signature, () => renderRecord(r, undefined, attributes, null))
-        : JSON.stringify(renderRecord(r, needsDerived ? h.derived!(view, r, services) : undefined, attributes, q.fields)),
-    ),
+    items: page.items.map((r) => {
+      const mine = own.get(r);
+      if (!needsDerived && !mine && q.fields === null) {
+        return cachedJson(r, signature, () => renderRecord(r, undefined, attributes, null));
+      }
+      const derived = needsDerived ? h.derived!(view, r, services) : undefined;
+      return JSON.stringify(renderRecord(r, mine ? { ...derived, ...mine } : derived, attributes, q.fields));
+    }),
     next: page.next,
     previous: page.previous,
   };
@@ -136,8 +148,9 @@ export function show(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
 }
 
 /**
- * Refuses attributes the caller's role may not set (`create_network:shared` …). As in Neutron,
- * an attribute only counts as set when its value differs from the declared default.
+ * Refuses attributes the caller's role may not set (`create_network:shared` …). As Neutron's
+ * _is_attribute_explicitly_set: on create an attribute counts only when its value differs from
+ * the declared default; on update every attribute the request names counts.
  */
 function enforceAttributes(
   h: AnyResourceHandler,
@@ -148,7 +161,7 @@ function enforceAttributes(
 ) {
   for (const [name, value] of Object.entries(values)) {
     const fallback = h.declaration.attributes[name]?.default;
-    if (fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
+    if (verb === 'create' && fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
     const rule = attributeRule(`${verb}_${h.declaration.member}`, name);
     if (rule) enforce(rule, caller, target);
   }

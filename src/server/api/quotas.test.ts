@@ -11,6 +11,8 @@ const DEFAULTS = {
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  subnetpool: -1,
+  rbac_policy: 10,
 };
 
 describe('quotas API', () => {

@@ -26,6 +26,12 @@ export interface ResourceHandler<K extends Kind> {
   target(view: ReadView, record: KindRecords[K]): Target;
   /** Attributes computed at read time (a network's subnets, an agent's liveness). */
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
+  /**
+   * Attributes whose value depends on who asks: `shared` is true for the projects an RBAC
+   * policy names. Null when the stored record is already right for this caller, so the common
+   * case keeps the list's render cache.
+   */
+  forCaller?(view: ReadView, record: KindRecords[K], caller: Caller): Record<string, unknown> | null;
   /** Quota counted against the owner on create. */
   readonly quota?: QuotaResource;
   /**

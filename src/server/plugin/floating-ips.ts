@@ -15,6 +15,7 @@ import type { PluginContext } from './context.js';
 import type { FixedIpRequest } from './fixed-ips.js';
 import { floatingIpNotFound, networkNotFound, portNotFound } from './not-found.js';
 import { createServicePort } from './service-ports.js';
+import { canSeeNetwork } from './rbac-access.js';
 
 type Association = Pick<FloatingIp, 'port_id' | 'fixed_ip_address' | 'router_id'>;
 
@@ -111,7 +112,7 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
   const networkId = v.floating_network_id as string;
   const net = tx.get('network', networkId);
   const { caller } = ctx;
-  if (!net || !(caller.isAdmin || net.project_id === caller.projectId || net.shared || net['router:external'])) {
+  if (!net || !canSeeNetwork(tx, net, caller)) {
     throw networkNotFound(networkId);
   }
   if (!net['router:external']) throw badRequest('floatingip', `Network ${networkId} is not a valid external network`);

@@ -22,14 +22,15 @@ import { checkMac, generateMac } from './macs.js';
 import { networkNotFound, portNotFound } from './not-found.js';
 import { bindingFor } from './port-binding.js';
 import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-groups.js';
+import { canSeeNetwork, canUseNetwork } from './rbac-access.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
   const net = view.get('network', networkId);
   if (!net) throw networkNotFound(networkId);
   const { caller } = ctx;
-  if (caller.isAdmin || net.project_id === caller.projectId || net.shared) return net;
-  if (net['router:external']) throw new QuarkError('PolicyNotAuthorized', '(rule:create_port) is disallowed by policy');
+  if (canUseNetwork(view, net, caller)) return net;
+  if (canSeeNetwork(view, net, caller)) throw new QuarkError('PolicyNotAuthorized', '(rule:create_port) is disallowed by policy');
   throw networkNotFound(networkId);
 }
 

@@ -19,6 +19,8 @@ export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
   floatingip: 'floatingip',
   security_group: 'security_group',
   security_group_rule: 'security_group_rule',
+  subnetpool: 'subnetpool',
+  rbac_policy: 'rbac_policy',
 };
 
 const CONFIG_KEY: Readonly<Record<QuotaResource, keyof ServerConfig>> = {
@@ -29,6 +31,8 @@ const CONFIG_KEY: Readonly<Record<QuotaResource, keyof ServerConfig>> = {
   floatingip: 'quotaFloatingip',
   security_group: 'quotaSecurityGroup',
   security_group_rule: 'quotaSecurityGroupRule',
+  subnetpool: 'quotaSubnetpool',
+  rbac_policy: 'quotaRbacPolicy',
 };
 
 export function defaultLimit(config: ServerConfig, resource: QuotaResource): number {

@@ -18,6 +18,7 @@ import { portNotFound, subnetNotFound } from './not-found.js';
 import { checkAddressMode, checkRouterSubnets, interfacePorts, subnetsOfPort } from './router-ports.js';
 import { createServicePort } from './service-ports.js';
 import { revise } from './revisions.js';
+import { networkAccess } from './rbac-access.js';
 
 export interface InterfaceRequest {
   readonly port_id?: string;
@@ -66,7 +67,12 @@ export function parseInterfaceRequest(body: unknown, forRemoval: boolean): Inter
 export function visibleSubnet(view: ReadView, caller: Caller, id: string): Subnet {
   const s = view.get('subnet', id);
   const net = s && view.get('network', s.network_id);
-  const target = { projectId: s?.project_id ?? '', networkProjectId: net?.project_id ?? '', shared: net?.shared ?? false };
+  const target = {
+    projectId: s?.project_id ?? '',
+    networkProjectId: net?.project_id ?? '',
+    shared: net?.shared ?? false,
+    sharedWith: net ? networkAccess(view, net).sharedWith : undefined,
+  };
   if (!s || !allowed('get_subnet', caller, target)) throw subnetNotFound(id);
   return s;
 }

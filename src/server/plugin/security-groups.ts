@@ -12,6 +12,8 @@ import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 import { securityGroupNotFound } from './not-found.js';
+import { hasWildcard, sharedWith, targetsOf } from './rbac-access.js';
+import { deletePoliciesOf } from './rbac-policies.js';
 import { revise } from './revisions.js';
 import { enforceQuota } from './quotas.js';
 import { putRule } from './security-group-rules.js';
@@ -94,6 +96,7 @@ export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: Secu
     revise(tx, 'security_group', r.security_group_id);
     tx.delete('security_group_rule', r.id);
   }
+  deletePoliciesOf(tx, 'security_group', group.id);
   tx.delete('security_group', group.id);
 }
 
@@ -102,7 +105,13 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   path: 'security-groups',
   quota: 'security_group',
   notFound: securityGroupNotFound,
-  target: (_view, g) => ({ projectId: g.project_id }),
+  target: (view, g) => ({
+    projectId: g.project_id,
+    shared: hasWildcard(view, 'security_group', g.id, 'access_as_shared'),
+    sharedWith: targetsOf(view, 'security_group', g.id, 'access_as_shared'),
+  }),
+  // Shown (security-groups-shared-filtering): shared with the caller's project or with every one.
+  forCaller: (view, g, caller) => ({ shared: sharedWith(view, 'security_group', g.id, caller.projectId) }),
   derived: (view, g) => ({ security_group_rules: view.by('security_group_rule', 'group', g.id).map(ruleView) }),
   beforeList: (view, ctx, filters) => {
     const project = listedProject(ctx, filters);

@@ -13,7 +13,8 @@ export const subnets: ResourceDeclaration = {
     ...standardAttributes,
     network_id: { post: true, required: true, convert: uuid, filter: 'string', sort: true },
     ip_version: { post: true, required: true, convert: intIn([4, 6]), filter: 'integer', sort: true },
-    cidr: { post: true, required: true, convert: subnetCidr, filter: 'string', sort: true },
+    // Not required: a subnet pool can choose it (subnet_allocation).
+    cidr: { post: true, convert: subnetCidr, filter: 'string', sort: true },
     gateway_ip: { post: true, put: true, convert: nullable(ip), filter: 'string', sort: true },
     allocation_pools: {
       post: true,

@@ -110,6 +110,9 @@ export interface Router extends StandardAttributes {
   readonly routes: readonly HostRoute[];
   /** The id of the gateway port (`device_owner` network:router_gateway), not shown by the API. */
   readonly gw_port_id: string | null;
+  /** `dvr` and `l3-ha` flags; absent on routers stored before they existed (read as false). */
+  readonly distributed?: boolean;
+  readonly ha?: boolean;
 }
 
 /** Floating IPs have no name in Neutron; every other standard attribute applies. */

@@ -96,6 +96,13 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'update_router:external_gateway_info:external_fixed_ips': admin,
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
+  // dvr and l3-ha (neutron/conf/policies/router.py): admins only.
+  'get_router:distributed': admin,
+  'create_router:distributed': admin,
+  'update_router:distributed': admin,
+  'get_router:ha': admin,
+  'create_router:ha': admin,
+  'update_router:ha': admin,
 
   get_floatingip: readerOfOwner,
   create_floatingip: memberOfOwner,

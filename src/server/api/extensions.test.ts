@@ -31,7 +31,7 @@ describe('extensions and network IP availability', () => {
       assert.equal((await s.get(`/v2.0/extensions/${alias}`, ALICE)).extension.alias, alias);
     }
     assert.equal(new Set(aliases).size, aliases.length);
-    assert.equal((await s.request('GET', '/v2.0/extensions/dvr', undefined, ALICE)).status, 404);
+    assert.equal((await s.request('GET', '/v2.0/extensions/metering', undefined, ALICE)).status, 404);
     const { resources } = await s.get('/v2.0', ALICE);
     const collections = resources.map((r: any) => r.collection);
     for (const c of [

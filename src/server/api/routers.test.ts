@@ -44,6 +44,26 @@ describe('routers API', () => {
     assert.equal(details.quota.router.used, 1);
   });
 
+  it('keeps distributed and ha for admins, false unless asked, changed only while the router is down', async () => {
+    const plain = (await s.post('/v2.0/routers', { router: { name: 'flags' } }, ALICE)).router;
+    assert.equal(plain.distributed, undefined, 'members do not see the flags');
+    const seen = (await s.get(`/v2.0/routers/${plain.id}`, ADMIN)).router;
+    assert.deepEqual([seen.distributed, seen.ha], [false, false]);
+    const asked = await s.request('POST', '/v2.0/routers', { router: { name: 'd', distributed: true } }, ALICE);
+    assert.equal(asked.status, 403);
+    const dvr = (await s.post('/v2.0/routers', { router: { name: 'd', distributed: true } }, ADMIN)).router;
+    assert.equal(dvr.distributed, true);
+    const up = await s.request('PUT', `/v2.0/routers/${plain.id}`, { router: { ha: true } }, ADMIN);
+    assert.equal(up.status, 400);
+    assert.match(up.body.NeutronError.message, /Cannot change HA attribute of active routers/);
+    const down = await s.put(`/v2.0/routers/${plain.id}`, { router: { ha: true, admin_state_up: false } }, ADMIN);
+    assert.equal(down.router.ha, true);
+    const toDvr = await s.request('PUT', `/v2.0/routers/${dvr.id}`, { router: { distributed: false, admin_state_up: false } }, ADMIN);
+    assert.equal(toDvr.status, 400, 'distributed changes need the router down before too');
+    await s.del(`/v2.0/routers/${plain.id}`, ALICE);
+    await s.del(`/v2.0/routers/${dvr.id}`, ADMIN);
+  });
+
   it('refuses gateways Neutron refuses', async () => {
     const notExternal = await s.request(
       'POST',

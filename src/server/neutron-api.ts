@@ -16,7 +16,15 @@ import {
   portSecurity,
   provider,
 } from '../model/api/extensions/core-extensions.js';
-import { dvr, extGwMode, extraRoute, l3Ha, router, routerAdminStateDownBeforeUpdate } from '../model/api/extensions/l3.js';
+import {
+  dvr,
+  extGwMode,
+  extraRoute,
+  extraRouteAtomic,
+  l3Ha,
+  router,
+  routerAdminStateDownBeforeUpdate,
+} from '../model/api/extensions/l3.js';
 import { networkIpAvailability } from '../model/api/extensions/network-ip-availability.js';
 import { quotaDetails, quotas } from '../model/api/extensions/quotas.js';
 import { securityGroup } from '../model/api/extensions/security-group.js';
@@ -56,6 +64,7 @@ export function neutronApi(): NeutronApi {
       router,
       extGwMode,
       extraRoute,
+      extraRouteAtomic,
       dvr,
       l3Ha,
       routerAdminStateDownBeforeUpdate,

@@ -97,6 +97,8 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
   // dvr and l3-ha (neutron/conf/policies/router.py): admins only.
+  add_extraroutes: memberOfOwner,
+  remove_extraroutes: memberOfOwner,
   'get_router:distributed': admin,
   'create_router:distributed': admin,
   'update_router:distributed': admin,

@@ -70,7 +70,10 @@ function checkMigration(router: Router, v: AttributeValues): void {
     );
   }
   if (changes('ha') && adminUp) {
-    throw badRequest('router', 'Cannot change HA attribute of active routers. Please set router admin_state_up to False prior to upgrade');
+    throw badRequest(
+      'router',
+      'Cannot change HA attribute of active routers. Please set router admin_state_up to False prior to upgrade',
+    );
   }
 }
 

@@ -133,3 +133,10 @@ export const routerAdminStateDownBeforeUpdate: ExtensionDeclaration = {
   description: 'Ensure that the admin state of a router is DOWN (admin_state_up=False) before updating the distributed attribute',
   updated: UPDATED,
 };
+
+export const extraRouteAtomic: ExtensionDeclaration = {
+  alias: 'extraroute-atomic',
+  name: 'Atomically add/remove extra routes',
+  description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
+  updated: UPDATED,
+};

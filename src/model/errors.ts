@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   RbacPolicyNotFound: { status: 404 },
   AddressScopeNotFound: { status: 404 },
   SubnetPoolNotFound: { status: 404 },
+  AvailabilityZoneNotFound: { status: 404 },
   ExternalGatewayForFloatingIPNotFound: { status: 404 },
   RouterInterfaceNotFound: { status: 404 },
   RouterInterfaceNotFoundForSubnet: { status: 404 },

@@ -113,6 +113,8 @@ export interface Router extends StandardAttributes {
   /** `dvr` and `l3-ha` flags; absent on routers stored before they existed (read as false). */
   readonly distributed?: boolean;
   readonly ha?: boolean;
+  /** router_availability_zone hints; absent on routers stored before they existed. */
+  readonly availability_zone_hints?: readonly string[];
 }
 
 /** Floating IPs have no name in Neutron; every other standard attribute applies. */

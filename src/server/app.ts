@@ -17,6 +17,7 @@ import { registerNetworkIpAvailability } from './api/network-ip-availability.js'
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
 import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
+import { registerReadOnlyLists } from './api/read-only-lists.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
   registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
+  registerReadOnlyLists(app, api.registry.resources, deps);
   registerQuotaRoutes(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(

@@ -31,6 +31,14 @@ import { securityGroup } from '../model/api/extensions/security-group.js';
 import { addressScope } from '../model/api/extensions/address-scope.js';
 import { rbacObjectTypeExtensions, rbacPoliciesExtension, securityGroupsSharedFiltering } from '../model/api/extensions/rbac.js';
 import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from '../model/api/extensions/subnetpool.js';
+import {
+  availabilityZone,
+  fipPortDetails,
+  floatingIpPoolsExtension,
+  networkAvailabilityZone,
+  routerAvailabilityZone,
+  serviceType,
+} from '../model/api/extensions/read-only-lists.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -83,6 +91,12 @@ export function neutronApi(): NeutronApi {
       rbacPoliciesExtension,
       ...rbacObjectTypeExtensions,
       securityGroupsSharedFiltering,
+      availabilityZone,
+      networkAvailabilityZone,
+      routerAvailabilityZone,
+      floatingIpPoolsExtension,
+      fipPortDetails,
+      serviceType,
     ],
   );
   const specs = [

@@ -183,6 +183,23 @@ export const floatingIpHandler: HandlerSpec<'floatingip'> = {
   quota: 'floatingip',
   notFound: floatingIpNotFound,
   target: (_view, f) => ({ projectId: f.project_id }),
+  // fip-port-details: the associated port, as Neutron's _make_floatingip_dict shows it.
+  derived: (view, f) => {
+    const port = f.port_id ? view.get('port', f.port_id) : undefined;
+    return {
+      port_details: port
+        ? {
+            name: port.name,
+            network_id: port.network_id,
+            mac_address: port.mac_address,
+            admin_state_up: port.admin_state_up,
+            status: port.status,
+            device_id: port.device_id,
+            device_owner: port.device_owner,
+          }
+        : null,
+    };
+  },
   create: createFloatingIp,
   update: updateFloatingIp,
   delete: deleteFloatingIp,

@@ -11,6 +11,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 import { deleteFloatingIp } from './floating-ips.js';
+import { checkZoneHints, networkZones } from './availability-zones.js';
 import { networkNotFound } from './not-found.js';
 import { hasWildcard, networkAccess, policiesOf, sharedWith } from './rbac-access.js';
 import { deletePoliciesOf, setWildcardPolicy } from './rbac-policies.js';
@@ -38,6 +39,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
   const type = segment['provider:network_type'];
   const mtu = (v.mtu as number | undefined) ?? maxMtu(ctx.config, type);
   checkMtu(ctx, type, mtu);
+  if (v.availability_zone_hints) checkZoneHints(tx, 'network', v.availability_zone_hints as string[]);
   // ML2 makes the project's default security group with its first network.
   ensureDefaultSecurityGroup(tx, ctx, projectId);
   const id = ctx.newId();
@@ -60,7 +62,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
     mtu,
     port_security_enabled: v.port_security_enabled as boolean,
     ...segment,
-    availability_zone_hints: [],
+    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
   });
 }
 
@@ -132,7 +134,11 @@ export const networkHandler: HandlerSpec<'network'> = {
     const access = networkAccess(view, n);
     return { projectId: n.project_id, shared: n.shared, ...access };
   },
-  derived: (view, n) => ({ subnets: subnetIdsOf(view, n.id), ...addressScopesOf(view, n.id) }),
+  derived: (view, n, services) => ({
+    subnets: subnetIdsOf(view, n.id),
+    ...addressScopesOf(view, n.id),
+    availability_zones: networkZones(view, services, n),
+  }),
   // Shared with the caller's project by a policy, though not with every project.
   forCaller: (view, n, caller) => (!n.shared && sharedWith(view, 'network', n.id, caller.projectId) ? { shared: true } : null),
   create: createNetwork,

@@ -11,6 +11,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import { POLICY, enforce } from '../policy.js';
 import type { PluginContext } from './context.js';
+import { checkZoneHints, routerZones } from './availability-zones.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
@@ -35,6 +36,7 @@ function enforceGatewayPolicy(
 export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Router {
   const gateway = v.external_gateway_info as GatewayInfoRequest | null;
   enforceGatewayPolicy(ctx, 'create', gateway, projectId);
+  if (v.availability_zone_hints) checkZoneHints(tx, 'router', v.availability_zone_hints as string[]);
   const router = tx.put('router', {
     id: ctx.newId(),
     project_id: projectId,
@@ -51,6 +53,7 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     gw_port_id: null,
     distributed: (v.distributed as boolean | null | undefined) ?? false,
     ha: (v.ha as boolean | null | undefined) ?? false,
+    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
   });
   return gateway ? updateGateway(tx, ctx, router, gateway) : router;
 }
@@ -115,7 +118,12 @@ export const routerHandler: HandlerSpec<'router'> = {
   quota: 'router',
   notFound: routerNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
-  derived: (_view, r) => ({ distributed: r.distributed ?? false, ha: r.ha ?? false }),
+  derived: (view, r, services) => ({
+    distributed: r.distributed ?? false,
+    ha: r.ha ?? false,
+    availability_zone_hints: r.availability_zone_hints ?? [],
+    availability_zones: routerZones(view, services, r.id),
+  }),
   create: createRouter,
   update: updateRouter,
   delete: deleteRouter,

@@ -49,7 +49,11 @@ function floatingIpPoolList(view: ReadView, caller: Caller): Item[] {
 /** What implements each service: Quark's own L3 (legacy routers in qrouter namespaces). */
 const SERVICE_PROVIDERS: Item[] = [{ id: 'L3_ROUTER_NAT quark', service_type: 'L3_ROUTER_NAT', name: 'quark', default: true }];
 
-export function registerReadOnlyLists(app: FastifyInstance, decls: ReadonlyMap<string, ResourceDeclaration>, deps: RouteDeps): void {
+export function registerReadOnlyLists(
+  app: FastifyInstance,
+  decls: ReadonlyMap<string, ResourceDeclaration>,
+  deps: RouteDeps,
+): void {
   const lists: [string, (view: ReadView, caller: Caller) => Item[]][] = [
     ['availability_zones', (view) => availabilityZoneList(view)],
     ['floatingip-pools', floatingIpPoolList],

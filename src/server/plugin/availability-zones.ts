@@ -15,7 +15,12 @@ import { dhcpAgentsFor, l3AgentsFor } from './scheduler.js';
 
 export function checkZoneHints(view: ReadView, resource: 'network' | 'router', hints: readonly string[]): void {
   const type = resource === 'network' ? 'DHCP agent' : 'L3 agent';
-  const known = new Set(view.all('agent').filter((a) => a.agent_type === type && a.availability_zone).map((a) => a.availability_zone));
+  const known = new Set(
+    view
+      .all('agent')
+      .filter((a) => a.agent_type === type && a.availability_zone)
+      .map((a) => a.availability_zone),
+  );
   const missing = hints.filter((h) => !known.has(h));
   if (missing.length > 0) {
     throw new QuarkError('AvailabilityZoneNotFound', `AvailabilityZone ${missing.join(', ')} could not be found.`);

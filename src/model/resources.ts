@@ -74,6 +74,13 @@ export interface AddressPair {
 
 export type VifType = 'unbound' | 'ovs' | 'binding_failed';
 
+/** A DHCP option given to one port (extra_dhcp_opt): by name (`domain-name`) or number (`15`). */
+export interface ExtraDhcpOpt {
+  readonly opt_name: string;
+  readonly opt_value: string;
+  readonly ip_version: 4 | 6;
+}
+
 export interface Port extends StandardAttributes {
   readonly network_id: string;
   readonly admin_state_up: boolean;
@@ -90,6 +97,8 @@ export interface Port extends StandardAttributes {
   readonly 'binding:vif_details': Readonly<Record<string, unknown>>;
   readonly 'binding:vnic_type': string;
   readonly 'binding:profile': Readonly<Record<string, unknown>>;
+  /** Absent on ports stored before extra_dhcp_opt existed (none). */
+  readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
 }
 
 export interface ExternalFixedIp {

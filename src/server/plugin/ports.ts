@@ -23,6 +23,8 @@ import { networkNotFound, portNotFound } from './not-found.js';
 import { bindingFor } from './port-binding.js';
 import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-groups.js';
 import { canSeeNetwork, canUseNetwork } from './rbac-access.js';
+import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
+import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
@@ -63,7 +65,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
   const net = networkForPort(tx, ctx, v.network_id as string);
   const requested = v.fixed_ips as FixedIpRequest[] | undefined;
   enforceSpecificAddresses(ctx, 'create', net, requested, projectId);
-  const mac = (v.mac_address as string | undefined) ?? generateMac(tx, ctx, net.id);
+  const mac = (v.mac_address as string | null | undefined) ?? generateMac(tx, ctx, net.id);
   checkMac(tx, net.id, mac, null);
   const owner = v.device_owner as string;
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: null }, requested);
@@ -103,6 +105,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     ),
     'binding:vnic_type': v['binding:vnic_type'] as string,
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
+    extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
   };
   return tx.put('port', port);
 }
@@ -111,7 +114,8 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
   const net = tx.get('network', port.network_id)!;
   const requested = v.fixed_ips as FixedIpRequest[] | undefined;
   enforceSpecificAddresses(ctx, 'update', net, requested, port.project_id);
-  const mac = (v.mac_address as string | undefined) ?? port.mac_address;
+  // mac_address: null regenerates the address (port-mac-address-regenerate).
+  const mac = v.mac_address === null ? generateMac(tx, ctx, net.id) : ((v.mac_address as string | undefined) ?? port.mac_address);
   if (mac !== port.mac_address) checkMac(tx, net.id, mac, port.id);
   const owner = (v.device_owner as string | undefined) ?? port.device_owner;
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: port }, requested);
@@ -128,6 +132,7 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     mac_address: mac,
     fixed_ips: fixedIps,
     allowed_address_pairs: pairs,
+    extra_dhcp_opts: extraDhcpOptsOnUpdate(port.extra_dhcp_opts ?? [], v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
     ...(rebind ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id }, tx.now, ctx.config.agentDownTime) : {}),
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,

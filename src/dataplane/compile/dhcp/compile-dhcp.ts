@@ -93,7 +93,7 @@ function servePart(net: ServedNetwork, port: Port, ports: readonly Port[], setti
     files: {
       host: hostsFile(ports, served, dhcp.domain),
       addn_hosts: addnHostsFile(ports, net.dhcpSubnets, dhcp.domain),
-      opts: optsFile(served, net.subnets, dhcp.domain),
+      opts: optsFile(served, net.subnets, dhcp.domain, ports),
     },
     origin,
   };

@@ -6,7 +6,9 @@
  *   addn_hosts  `10.0.0.5<TAB>host-10-0-0-5.openstacklocal host-10-0-0-5`: DNS names of every
  *               address on a DHCP-enabled subnet, lease or not.
  *   opts        per subnet, tagged `tag:subnet-<id>`: router, dns-server, classless static
- *               routes (121, and 249 for Windows); IPv6: dns-server and domain-search.
+ *               routes (121, and 249 for Windows); IPv6: dns-server and domain-search. Per port
+ *               with extra_dhcp_opts, tagged `tag:port-<id>` (its host lines `set:` that tag):
+ *               each option of an IP version the port has an address of.
  *
  * dnsmasq re-reads all three on SIGHUP, so port and subnet option changes need no restart.
  */
@@ -16,6 +18,7 @@ import type { Port, Subnet } from '../../../model/resources.js';
 import { assignsAddresses, subnetTag } from './ranges.js';
 
 interface Address {
+  readonly port: Port;
   readonly mac: string;
   readonly ip: string;
   readonly value: IpAddress;
@@ -34,16 +37,24 @@ function addressesOn(ports: readonly Port[], subnets: readonly Subnet[]): Addres
   for (const p of ports) {
     for (const f of p.fixed_ips) {
       const subnet = byId.get(f.subnet_id);
-      if (subnet) out.push({ mac: p.mac_address, ip: f.ip_address, value: mustParseIp(f.ip_address), subnet });
+      if (subnet) out.push({ port: p, mac: p.mac_address, ip: f.ip_address, value: mustParseIp(f.ip_address), subnet });
     }
   }
   return out.sort((a, b) => compareIp(a.value, b.value) || (a.mac < b.mac ? -1 : 1));
 }
 
+/** The tag of a port's own options: Neutron's `port-<id>`. */
+export const portTag = (port: Port): string => `port-${port.id}`;
+
+const hasExtraOptions = (port: Port): boolean => (port.extra_dhcp_opts ?? []).length > 0;
+
 /** The hosts file (`--dhcp-hostsfile`): reservations on the subnets dnsmasq serves. */
 export function hostsFile(ports: readonly Port[], served: readonly Subnet[], domain: string): string {
   return addressesOn(ports, served.filter(assignsAddresses))
-    .map((a) => `${a.mac},${dhcpHostname(a.ip)}.${domain},${literal(a.ip)}\n`)
+    .map((a) => {
+      const tag = hasExtraOptions(a.port) ? `,set:${portTag(a.port)}` : '';
+      return `${a.mac},${dhcpHostname(a.ip)}.${domain},${literal(a.ip)}${tag}\n`;
+    })
     .join('');
 }
 
@@ -79,8 +90,24 @@ function classlessRoutes(subnet: Subnet, all: readonly Subnet[]): { routes: stri
   return { routes, gateway };
 }
 
-/** The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves. */
-export function optsFile(served: readonly Subnet[], all: readonly Subnet[], domain: string): string {
+/**
+ * A port's own options, as Neutron's _generate_opts_per_port and _format_option write them: IPv4
+ * options by number or `option:<name>`, IPv6 as `option6:<name>`, only for the IP versions the
+ * port has an address of. Client-id options are left out (Neutron puts them in the hosts file).
+ */
+function portOptions(port: Port): string[] {
+  const versions = new Set(port.fixed_ips.map((f) => (f.ip_address.includes(':') ? 6 : 4)));
+  return (port.extra_dhcp_opts ?? [])
+    .filter((o) => versions.has(o.ip_version) && !['client-id', '61'].includes(o.opt_name))
+    .map((o) => {
+      const value = o.opt_value.split('\n')[0]!;
+      const key = o.ip_version === 6 ? `option6:${o.opt_name}` : /^\d+$/.test(o.opt_name) ? o.opt_name : `option:${o.opt_name}`;
+      return [`tag:${portTag(port)}`, key, value].join(',');
+    });
+}
+
+/** The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves and the network's ports. */
+export function optsFile(served: readonly Subnet[], all: readonly Subnet[], domain: string, ports: readonly Port[] = []): string {
   const lines: string[] = [];
   for (const s of served) {
     // No dns_nameservers: dnsmasq offers itself. ['0.0.0.0'] (or ['::']) means "announce none".
@@ -96,5 +123,6 @@ export function optsFile(served: readonly Subnet[], all: readonly Subnet[], doma
     if (routes.length > 0) lines.push(option(s, 'classless-static-route', routes), option(s, '249', routes));
     lines.push(option(s, 'router', gateway ? [gateway] : []));
   }
+  for (const p of ports) lines.push(...portOptions(p));
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   SecurityGroupEthertypeConflictWithProtocol: { status: 400 },
   SecurityGroupRuleInvalidProtocol: { status: 400 },
   InvalidActionForType: { status: 400 },
+  InvalidServiceType: { status: 400 },
+  ServiceProfileEmpty: { status: 400 },
   AddressScopeUpdateError: { status: 400 },
   NetworkAddressScopeAffinityError: { status: 400 },
   NetworkSubnetPoolAffinityError: { status: 400 },
@@ -77,6 +79,10 @@ export const ERROR_CODES = {
   AddressScopeNotFound: { status: 404 },
   SubnetPoolNotFound: { status: 404 },
   AvailabilityZoneNotFound: { status: 404 },
+  FlavorNotFound: { status: 404 },
+  ServiceProfileNotFound: { status: 404 },
+  ServiceProfileDriverNotFound: { status: 404 },
+  FlavorServiceProfileBindingNotFound: { status: 404 },
   ExternalGatewayForFloatingIPNotFound: { status: 404 },
   RouterInterfaceNotFound: { status: 404 },
   RouterInterfaceNotFoundForSubnet: { status: 404 },
@@ -124,6 +130,9 @@ export const ERROR_CODES = {
   SecurityGroupDefaultAlreadyExists: { status: 409 },
   ExternalNetworkInUse: { status: 409 },
   RbacPolicyInUse: { status: 409 },
+  FlavorInUse: { status: 409 },
+  ServiceProfileInUse: { status: 409 },
+  FlavorServiceProfileBindingExists: { status: 409 },
   DuplicateRbacPolicy: { status: 409 },
   AddressScopeInUse: { status: 409 },
   AddressScopePrefixConflict: { status: 409 },
@@ -134,6 +143,8 @@ export const ERROR_CODES = {
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
+  // Neutron's ServiceUnavailable: a router asked for a disabled flavor.
+  FlavorDisabled: { status: 503 },
   // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
   AgentQueryFailed: { status: 502 },
   AgentUnavailable: { status: 503 },

@@ -122,6 +122,8 @@ export interface Router extends StandardAttributes {
   /** `dvr` and `l3-ha` flags; absent on routers stored before they existed (read as false). */
   readonly distributed?: boolean;
   readonly ha?: boolean;
+  /** l3-flavors: the flavor the router was made with (null: none). */
+  readonly flavor_id?: string | null;
   /** router_availability_zone hints; absent on routers stored before they existed. */
   readonly availability_zone_hints?: readonly string[];
 }
@@ -238,4 +240,26 @@ export interface RbacPolicy {
   readonly action: RbacAction;
   /** A project id, or '*' for every project. */
   readonly target_project: string;
+}
+
+/** A service flavor (`flavors`): a named choice among service profiles for one service type. */
+export interface Flavor {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  /** A service plugin type: L3_ROUTER_NAT (routers) or FLAVORS. */
+  readonly service_type: string;
+  readonly enabled: boolean;
+  readonly service_profiles: readonly string[];
+}
+
+/** A service profile: which driver implements a flavor, or free metadata for it. */
+export interface ServiceProfile {
+  readonly id: string;
+  readonly project_id: string;
+  readonly description: string;
+  readonly driver: string;
+  readonly metainfo: string;
+  readonly enabled: boolean;
 }

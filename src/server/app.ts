@@ -18,6 +18,7 @@ import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
 import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
 import { registerReadOnlyLists } from './api/read-only-lists.js';
+import { registerFlavorProfiles } from './api/flavor-profiles.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
@@ -163,6 +164,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   registerRouterActions(app, handlers.get('routers')!, deps);
   registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
   registerReadOnlyLists(app, api.registry.resources, deps);
+  registerFlavorProfiles(app, deps);
   registerQuotaRoutes(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(

@@ -41,6 +41,7 @@ import {
   routerAvailabilityZone,
   serviceType,
 } from '../model/api/extensions/read-only-lists.js';
+import { flavors, l3Flavors } from '../model/api/extensions/flavors.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -54,6 +55,7 @@ import { subnetHandler } from './plugin/subnets.js';
 import { addressScopeHandler } from './plugin/address-scopes.js';
 import { rbacPolicyHandler } from './plugin/rbac-policies.js';
 import { subnetPoolHandler } from './plugin/subnetpools.js';
+import { flavorHandler, serviceProfileHandler } from './plugin/flavors.js';
 
 export interface NeutronApi {
   readonly registry: ApiRegistry;
@@ -101,6 +103,8 @@ export function neutronApi(): NeutronApi {
       floatingIpPoolsExtension,
       fipPortDetails,
       serviceType,
+      flavors,
+      l3Flavors,
     ],
   );
   const specs = [
@@ -115,6 +119,8 @@ export function neutronApi(): NeutronApi {
     subnetPoolHandler,
     addressScopeHandler,
     rbacPolicyHandler,
+    flavorHandler,
+    serviceProfileHandler,
   ];
   return {
     registry,

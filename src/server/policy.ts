@@ -164,6 +164,18 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'update_subnetpool:is_default': admin,
   add_prefixes: memberOfOwner,
   remove_prefixes: memberOfOwner,
+  // neutron/conf/policies/flavor.py: admins manage flavors and profiles, anyone reads flavors.
+  get_flavor: anyone,
+  create_flavor: admin,
+  update_flavor: admin,
+  delete_flavor: admin,
+  get_service_profile: admin,
+  create_service_profile: admin,
+  update_service_profile: admin,
+  delete_service_profile: admin,
+  get_flavor_service_profile: anyone,
+  create_flavor_service_profile: admin,
+  delete_flavor_service_profile: admin,
 
   // Keystone (its pre-system-scope defaults: admin_required, or the caller's own records).
   'identity:get_domain': (c, t) => c.isAdmin || c.domainId === t.domainId || c.projectDomainId === t.domainId,

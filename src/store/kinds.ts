@@ -6,6 +6,7 @@
 import type {
   AddressScope,
   Agent,
+  Flavor,
   FloatingIp,
   Network,
   Port,
@@ -13,6 +14,7 @@ import type {
   Router,
   SecurityGroup,
   SecurityGroupRule,
+  ServiceProfile,
   Subnet,
   SubnetPool,
 } from '../model/resources.js';
@@ -38,6 +40,8 @@ export interface KindRecords {
   address_scope: AddressScope;
   subnetpool: SubnetPool;
   rbac_policy: RbacPolicy;
+  flavor: Flavor;
+  service_profile: ServiceProfile;
 }
 
 export type Kind = keyof KindRecords;
@@ -197,6 +201,8 @@ export const KINDS: Specs = {
     feed: true,
     indexes: { object: (r) => [rbacObjectKey(r.object_type, r.object_id)], project: (r) => [r.project_id] },
   },
+  flavor: { table: 'flavors', standard: false, feed: true, indexes: { profile: (f) => f.service_profiles } },
+  service_profile: { table: 'service_profiles', standard: false, feed: true, indexes: {} },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];

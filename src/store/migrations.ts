@@ -97,10 +97,18 @@ const sharing: Migration = {
   },
 };
 
+/** Service flavors and profiles (issue 15). */
+const flavors: Migration = {
+  async up(db: AnyDb) {
+    for (const table of ['flavors', 'service_profiles']) await createRecordTable(db, table);
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
   '0003_sharing': sharing,
+  '0004_flavors': flavors,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,7 @@ import type { AttributeValues } from '../api/request-body.js';
 import { POLICY, enforce } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { checkZoneHints, routerZones } from './availability-zones.js';
+import { routerFlavor } from './flavors.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
@@ -37,6 +38,8 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
   const gateway = v.external_gateway_info as GatewayInfoRequest | null;
   enforceGatewayPolicy(ctx, 'create', gateway, projectId);
   if (v.availability_zone_hints) checkZoneHints(tx, 'router', v.availability_zone_hints as string[]);
+  const flavorId = (v.flavor_id as string | null | undefined) ?? null;
+  if (flavorId !== null) routerFlavor(tx, flavorId, { distributed: v.distributed, ha: v.ha });
   const router = tx.put('router', {
     id: ctx.newId(),
     project_id: projectId,
@@ -54,6 +57,7 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     distributed: (v.distributed as boolean | null | undefined) ?? false,
     ha: (v.ha as boolean | null | undefined) ?? false,
     availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
+    flavor_id: flavorId,
   });
   return gateway ? updateGateway(tx, ctx, router, gateway) : router;
 }
@@ -122,6 +126,7 @@ export const routerHandler: HandlerSpec<'router'> = {
     distributed: r.distributed ?? false,
     ha: r.ha ?? false,
     availability_zone_hints: r.availability_zone_hints ?? [],
+    flavor_id: r.flavor_id ?? null,
     availability_zones: routerZones(view, services, r.id),
   }),
   create: createRouter,

@@ -58,6 +58,34 @@ describe('subnets API', () => {
     await s.del(`/v2.0/subnets/${mine.id}`, ALICE);
   });
 
+  it('gives addresses of subnets with service types only to ports of those device owners', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'st' } }, ALICE)).network.id;
+    const sub = (cidr: string, types: string[]) =>
+      s.post('/v2.0/subnets', { subnet: { network_id: n, ip_version: 4, cidr, service_types: types } }, ALICE);
+    const one = (await sub('192.168.1.0/24', ['test:type_1', 'network:distributed'])).subnet;
+    const two = (await sub('192.168.2.0/24', ['test:type_2'])).subnet;
+    assert.deepEqual(one.service_types, ['test:type_1', 'network:distributed']);
+    const port = async (owner: string) =>
+      (await s.post('/v2.0/ports', { port: { network_id: n, device_owner: owner } }, ALICE)).port.fixed_ips;
+    assert.deepEqual(
+      (await port('test:type_1')).map((f: any) => f.subnet_id),
+      [one.id],
+    );
+    assert.deepEqual(
+      (await port('test:type_2')).map((f: any) => f.subnet_id),
+      [two.id],
+    );
+    const bad = await s.request(
+      'POST',
+      '/v2.0/subnets',
+      { subnet: { network_id: n, ip_version: 4, cidr: '192.168.3.0/24', service_types: ['xyz'] } },
+      ALICE,
+    );
+    assert.equal(bad.body.NeutronError.type, 'InvalidInput');
+    const changed = await s.put(`/v2.0/subnets/${two.id}`, { subnet: { service_types: [] } }, ALICE);
+    assert.deepEqual(changed.subnet.service_types, []);
+  });
+
   it('normalises and validates the cidr', async () => {
     await error({ ip_version: 4, cidr: '10.9.0.0/33' }, 400, 'HTTPBadRequest');
     await error({ ip_version: 4, cidr: 'banana' }, 400, 'HTTPBadRequest');

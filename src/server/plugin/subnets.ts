@@ -200,7 +200,7 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     ipv6_address_mode: addrMode,
     subnetpool_id: pool?.id ?? null,
     segment_id: null,
-    service_types: [],
+    service_types: v.service_types as string[],
   });
   if (isAutoAddressSubnet(subnet)) addAutoAddresses(tx, subnet);
   revise(tx, 'network', net.id);

@@ -199,6 +199,7 @@ export const behaviourExtensions: readonly ExtensionDeclaration[] = [
   marker('sorting', 'Sorting support', 'Extension that indicates that sorting is enabled.'),
   marker('filter-validation', 'Filter parameters validation', 'Provides validation on filter parameters.'),
   marker('empty-string-filtering', 'Empty String Filtering Extension', 'Allow filtering by attributes with empty string value'),
+  marker('subnet-service-types', 'Subnet service types', 'Provides ability to set the subnet service_types field'),
   marker(
     'ip-substring-filtering',
     'IP address substring filtering',

@@ -32,6 +32,8 @@ export interface Network extends StandardAttributes {
   readonly 'provider:physical_network': string | null;
   readonly 'provider:segmentation_id': number | null;
   readonly availability_zone_hints: readonly string[];
+  /** dns-integration: the network's DNS domain ('' or absent: none). */
+  readonly dns_domain?: string;
 }
 
 export interface AllocationPool {
@@ -99,6 +101,8 @@ export interface Port extends StandardAttributes {
   readonly 'binding:profile': Readonly<Record<string, unknown>>;
   /** Absent on ports stored before extra_dhcp_opt existed (none). */
   readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
+  /** dns-integration: the port's host name ('' or absent: host-<address>). */
+  readonly dns_name?: string;
 }
 
 export interface ExternalFixedIp {

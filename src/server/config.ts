@@ -83,6 +83,11 @@ export const ServerConfigSchema = Type.Object(
       minimum: 68,
       description: 'MTU of the underlay and physical networks; tunnel networks get this minus the encapsulation overhead.',
     }),
+    dnsDomain: Type.String({
+      default: 'openstacklocal',
+      description:
+        "Domain of the ports' DNS names (Neutron's dns_domain). With the default, ports are named host-<address>, as Neutron does; with another domain, a port's dns_name names it (set the DHCP agents' dnsDomain to the same).",
+    }),
     maxDnsNameservers: Type.Integer({ default: 5, minimum: 0, description: 'Most DNS servers one subnet may list.' }),
     maxSubnetHostRoutes: Type.Integer({ default: 20, minimum: 0, description: 'Most host routes one subnet may list.' }),
     paginationMaxLimit: Type.Integer({

@@ -55,7 +55,9 @@ export function render(
   fields: readonly string[] | null = null,
 ) {
   const own = h.forCaller?.(view, record, caller) ?? null;
-  const derived = own ? { ...h.derived?.(view, record, services), ...own } : h.derived?.(view, record, services);
+  const fromRecord = h.recordDerived?.(record, services);
+  const base = fromRecord || h.derived ? { ...fromRecord, ...h.derived?.(view, record, services) } : undefined;
+  const derived = own ? { ...base, ...own } : base;
   return renderRecord(record, derived, readableAttributes(h.declaration, caller), fields);
 }
 
@@ -110,10 +112,11 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   return {
     items: page.items.map((r) => {
       const mine = own.get(r);
+      const fromRecord = h.recordDerived?.(r as never, services);
       if (!needsDerived && !mine && q.fields === null) {
-        return cachedJson(r, signature, () => renderRecord(r, undefined, attributes, null));
+        return cachedJson(r, signature, () => renderRecord(r, fromRecord, attributes, null));
       }
-      const derived = needsDerived ? h.derived!(view, r, services) : undefined;
+      const derived = needsDerived ? { ...fromRecord, ...h.derived!(view, r, services) } : fromRecord;
       return JSON.stringify(renderRecord(r, mine ? { ...derived, ...mine } : derived, attributes, q.fields));
     }),
     next: page.next,

@@ -27,6 +27,11 @@ export interface ResourceHandler<K extends Kind> {
   /** Attributes computed at read time (a network's subnets, an agent's liveness). */
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
   /**
+   * Attributes computed from the record alone (and the server's configuration), so a list keeps
+   * caching the record's JSON: a port's dns_assignment.
+   */
+  recordDerived?(record: KindRecords[K], services: Services): Record<string, unknown>;
+  /**
    * Attributes whose value depends on who asks: `shared` is true for the projects an RBAC
    * policy names. Null when the stored record is already right for this caller, so the common
    * case keeps the list's render cache.

@@ -63,6 +63,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
     port_security_enabled: v.port_security_enabled as boolean,
     ...segment,
     availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
+    dns_domain: v.dns_domain as string,
   });
 }
 

@@ -25,6 +25,7 @@ import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-
 import { canSeeNetwork, canUseNetwork } from './rbac-access.js';
 import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
 import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
+import { dnsAssignment } from '../../model/dns.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
@@ -106,6 +107,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     'binding:vnic_type': v['binding:vnic_type'] as string,
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
     extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
+    dns_name: v.dns_name as string,
   };
   return tx.put('port', port);
 }
@@ -176,6 +178,8 @@ export const portHandler: HandlerSpec<'port'> = {
     projectId,
     networkProjectId: networkForPort(view, ctx, v.network_id as string).project_id,
   }),
+  // dns-integration: names of the port's addresses in the deployment's DNS domain.
+  recordDerived: (p, services) => ({ dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain) }),
   create: createPort,
   update: updatePort,
   delete: deletePort,

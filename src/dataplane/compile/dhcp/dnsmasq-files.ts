@@ -2,7 +2,8 @@
  * The files one dnsmasq reads, written as Neutron's dnsmasq driver writes them:
  *
  *   host        `<mac>,host-10-0-0-5.openstacklocal,10.0.0.5` for every address dnsmasq hands out
- *               (IPv4 and stateful DHCPv6; IPv6 in brackets): the static reservations.
+ *               (IPv4 and stateful DHCPv6; IPv6 in brackets): the static reservations. With a
+ *               DNS domain other than `openstacklocal`, a port's dns_name replaces host-<address>.
  *   addn_hosts  `10.0.0.5<TAB>host-10-0-0-5.openstacklocal host-10-0-0-5`: DNS names of every
  *               address on a DHCP-enabled subnet, lease or not.
  *   opts        per subnet, tagged `tag:subnet-<id>`: router, dns-server, classless static
@@ -12,6 +13,7 @@
  *
  * dnsmasq re-reads all three on SIGHUP, so port and subnet option changes need no restart.
  */
+import { DEFAULT_DNS_DOMAIN } from '../../../model/dns.js';
 import { mustParseIp } from '../../../model/ipam.js';
 import { type IpAddress, compareIp } from '../../../model/ip/address.js';
 import type { Port, Subnet } from '../../../model/resources.js';
@@ -27,6 +29,17 @@ interface Address {
 
 /** `host-10-0-0-5` (Neutron replaces the dots and colons of the address). */
 export const dhcpHostname = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;
+
+/**
+ * The name an address goes by: the port's dns_name when the domain is not the default one
+ * (Neutron's dns_assignment), else `host-<address>`; with its fully qualified form.
+ */
+function namesOf(a: Address, domain: string): { hostname: string; fqdn: string } {
+  const dnsName = domain !== DEFAULT_DNS_DOMAIN ? (a.port.dns_name ?? '') : '';
+  if (dnsName.endsWith('.')) return { hostname: dnsName.split('.')[0]!, fqdn: dnsName.slice(0, -1) };
+  const hostname = dnsName || dhcpHostname(a.ip);
+  return { hostname, fqdn: `${hostname}.${domain}` };
+}
 
 const literal = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 
@@ -53,7 +66,7 @@ export function hostsFile(ports: readonly Port[], served: readonly Subnet[], dom
   return addressesOn(ports, served.filter(assignsAddresses))
     .map((a) => {
       const tag = hasExtraOptions(a.port) ? `,set:${portTag(a.port)}` : '';
-      return `${a.mac},${dhcpHostname(a.ip)}.${domain},${literal(a.ip)}${tag}\n`;
+      return `${a.mac},${namesOf(a, domain).fqdn},${literal(a.ip)}${tag}\n`;
     })
     .join('');
 }
@@ -61,7 +74,10 @@ export function hostsFile(ports: readonly Port[], served: readonly Subnet[], dom
 /** The extra hosts file (`--addn-hosts`): names for every address on a DHCP-enabled subnet. */
 export function addnHostsFile(ports: readonly Port[], dhcpSubnets: readonly Subnet[], domain: string): string {
   return addressesOn(ports, dhcpSubnets)
-    .map((a) => `${a.ip}\t${dhcpHostname(a.ip)}.${domain} ${dhcpHostname(a.ip)}\n`)
+    .map((a) => {
+      const { hostname, fqdn } = namesOf(a, domain);
+      return `${a.ip}\t${fqdn} ${hostname}\n`;
+    })
     .join('');
 }
 

@@ -3,6 +3,7 @@
  * declaration is what `GET /v2.0/extensions` shows and what the attributes become.
  */
 import type { ExtensionDeclaration } from '../attribute.js';
+import { dnsNameProblem } from '../../dns.js';
 import { QuarkError, invalidField } from '../../errors.js';
 import { anyDict, bool, dict, int, intIn, ip, listOf, mac, nullable, oneOf, str } from '../validators.js';
 import { cidr } from '../validators.js';
@@ -170,6 +171,25 @@ export const portMacAddressRegenerate: ExtensionDeclaration = {
   updated: UPDATED,
   // mac_address: null on update asks for a new generated address.
   attributes: { ports: { mac_address: { post: true, put: true, convert: nullable(mac), filter: 'string', sort: true } } },
+};
+
+/** A DNS name or domain (neutron-lib's type:dns_host_name, dns_domain_name), lower-cased. */
+const dnsName: Convert<string> = (v, field) => {
+  const s = str(255)(v, field).toLowerCase();
+  const problem = dnsNameProblem(s);
+  if (problem) throw invalidField(field, `'${s}' not a valid PQDN or FQDN. Reason: ${problem}`);
+  return s;
+};
+
+export const dnsIntegration: ExtensionDeclaration = {
+  alias: 'dns-integration',
+  name: 'DNS Integration',
+  description: 'Provides integration with DNS.',
+  updated: UPDATED,
+  attributes: {
+    ports: { dns_name: { post: true, put: true, convert: dnsName, default: '' }, dns_assignment: {} },
+    networks: { dns_domain: { post: true, put: true, convert: dnsName, default: '' } },
+  },
 };
 
 /** Extensions that only name behaviour the server has; they add no attributes. */

@@ -11,6 +11,9 @@
   report.py gaps RESULTS FAILURES REFERENCE  the known-gaps file for a run: every test the
                                              reference passed and this run did not, grouped by
                                              the error it failed with
+  report.py table BEFORE AFTER REFERENCE     the Markdown table of docs/conformance.md: per
+                                             module, passed/failed/skipped before, after and on
+                                             the reference
   report.py public-network IDENTITY USER PASSWORD PROJECT NAME CIDR
                                              finds or makes an external network, prints its id
 
@@ -225,6 +228,26 @@ def gaps(results_file, failures_file, reference_file):
             print(t)
 
 
+def table(before_file, after_file, reference_file):
+    runs = [read_results(f) for f in (before_file, after_file, reference_file)]
+    modules = sorted({module_of(t) for run in runs for t in run})
+    counts = [collections.defaultdict(collections.Counter) for _ in runs]
+    for run, per in zip(runs, counts):
+        for t, result in run.items():
+            per[module_of(t)][result] += 1
+    cell = lambda c: '%d / %d / %d' % (c['passed'], c['failed'], c['skipped'])
+    print('| module | before | now | Neutron 21 |')
+    print('|---|---:|---:|---:|')
+    for mod in modules:
+        print('| `%s` | %s |' % (mod.replace('neutron_tempest_plugin.api.', 'ntp.'),
+                              ' | '.join(cell(per[mod]) for per in counts)))
+    totals = [collections.Counter() for _ in runs]
+    for per, total in zip(counts, totals):
+        for c in per.values():
+            total.update(c)
+    print('| **total** | %s |' % ' | '.join('**%s**' % cell(t) for t in totals))
+
+
 def call(method, url, body=None, token=None):
     headers = {'Accept': 'application/json'}
     data = None
@@ -273,7 +296,8 @@ def public_network(identity, user, password, project, name, cidr):
 
 def main(argv):
     commands = {'summarize': (summarize, (3,)), 'compare': (compare, (3, 4)),
-                'gaps': (gaps, (3,)), 'public-network': (public_network, (6,))}
+                'gaps': (gaps, (3,)), 'table': (table, (3,)),
+                'public-network': (public_network, (6,))}
     if len(argv) < 2 or argv[1] not in commands or len(argv) - 2 not in commands[argv[1]][1]:
         sys.exit(__doc__)
     fn, _ = commands[argv[1]]

@@ -213,6 +213,16 @@ async function converge(routers, fips) {
       `restart ${wipe ? 'after deleting the qrouter namespaces' : 'with the host intact'}: converged ${took} s after the start`,
     );
   }
+  // Forced full resyncs with nothing to change: the pass and (where the agent reports them) its steps.
+  for (let i = 0; i < 3; i++) {
+    let { last } = await agentStatus(t, 'network', '/resync', 'POST');
+    // A pass the feed or OVSDB asked for may have followed the full one: ask again.
+    while (!last.full) ({ last } = await agentStatus(t, 'network', '/resync', 'POST'));
+    const steps = (last.steps ?? []).filter((s) => s.ms >= 1).map((s) => `${s.step} ${s.ms}`);
+    console.log(
+      `forced full resync: ${last.ms} ms, ${last.changes ?? '-'} changes${steps.length ? `; ms by step: ${steps.join(', ')}` : ''}`,
+    );
+  }
 }
 
 try {
@@ -230,7 +240,7 @@ try {
           .slice(-40)
           .map((l) => {
             const j = JSON.parse(l);
-            return `${j.time % 100000} ${j.msg} ${j.ms ?? ''} ${JSON.stringify(j.changed ?? '')} ${j.revision ?? ''}`;
+            return `${j.time % 100000} ${j.msg} ${j.ms ?? ''} ${JSON.stringify(j.steps ?? '')} ${j.revision ?? ''}`;
           })
           .join('\n'),
       );

@@ -248,7 +248,7 @@ async function manyVifs(t, network, n) {
   };
 }
 
-/** The agent's pass records (debug log): end time (epoch ms), duration, full or not, what changed, the firewall's share. */
+/** The agent's pass records (debug log): end time (epoch ms), duration, full or not, changes, each step's ms, the firewall's share. */
 function agentPasses(t, node) {
   const log = readFileSync(join(t.lab.node(node).handle.dir, 'log', 'agent.log'), 'utf8');
   const out = [];
@@ -259,7 +259,16 @@ function agentPasses(t, node) {
     if (r.msg === 'firewall applied') firewall = { tablesMs: r.tablesMs, conntrackMs: r.conntrackMs };
     if (r.msg === 'agent started') out.push({ end: r.time, event: 'agent started' });
     if (r.msg !== 'pass') continue;
-    out.push({ end: r.time, ms: r.ms, full: r.full, revision: r.revision, changed: r.changed, firewall });
+    out.push({
+      end: r.time,
+      ms: r.ms,
+      full: r.full,
+      revision: r.revision,
+      planMs: r.planMs,
+      changes: r.changes,
+      steps: r.steps,
+      firewall,
+    });
     firewall = null;
   }
   return out;
@@ -286,7 +295,7 @@ async function syncedPass(t, node, ports, timeoutMs = 120_000) {
   }
 }
 
-const passFigures = (p) => ({ ms: p.ms, changed: p.changed, firewall: p.firewall });
+const passFigures = (p) => ({ ms: p.ms, plan_ms: p.planMs, changes: p.changes, steps: p.steps, firewall: p.firewall });
 
 async function resyncBench(t, network, n) {
   const a = await t.instance('compute1', 'vm-a', { network_id: network.id, project_id: 'bench' });

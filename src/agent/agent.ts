@@ -14,53 +14,41 @@ import { compile } from '../dataplane/compile/compile.js';
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import {
-  type InterfaceEvent,
   type InterfaceWatch,
   OvsdbClient,
   type SwitchState,
-  applySwitchChange,
   readSwitch,
-  waitForCurCfg,
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
-import { OWNED, factsFrom, switchChangeFor } from '../dataplane/drivers/ovs-switch.js';
-import { type DnsmasqReport, dnsmasqReportChanged, emptyDnsmasqReport } from '../dataplane/drivers/dnsmasq.js';
-import type { AgentQuery, FeedMessage } from '../model/feed.js';
+import { factsFrom } from '../dataplane/drivers/ovs-switch.js';
+import type { AgentQuery, AgentRole, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
-import { DhcpPortKeeper } from './dhcp-ports.js';
-import { applyFlows } from './flows.js';
-import { HostFirewall } from './firewall.js';
-import { applyAfterOvs, applyBeforeOvs, namespaceDigests } from './host-apply.js';
-import { L3Role } from './l3.js';
+import { AgentHealth } from './health.js';
+import type { HostFirewall } from './firewall.js';
+import type { SecurityGroupLogWriter } from './security-group-log.js';
+import { AgentMetrics } from './metrics.js';
+import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
-import { PortStatusReporter, type Role, agentReports, l3Counters, sendReports } from './reporter.js';
-import { ensureUnderlayAddress, refreshNeighbours } from './underlay.js';
-
-/** How long a pass waits for ovs-vswitchd to apply its switch change before reporting ports. */
-const VSWITCHD_WAIT_MS = 10_000;
+import { agentReports, l3Counters, sendReports } from './reporter.js';
+import { agentSteps } from './steps/index.js';
+import type { PortStatusStep } from './steps/port-status.js';
+import { tunnelEndpoints } from './steps/tunnel-neighbours.js';
+import { INTEGRATION_BRIDGE } from '../model/names.js';
 
 export interface ReconcileStats {
   readonly at: string;
   readonly ms: number;
   readonly full: boolean;
   readonly revision: number;
-  /**
-   * What the pass changed on the host: OVSDB transaction, bridges whose flows were replaced,
-   * the firewall's iptables or ipsets, and the number of changes to namespaces, devices,
-   * addresses, routes, sysctls and iptables of the agent's namespaces.
-   */
-  readonly changed: PassChanges;
-  /** What the DHCP role did: dnsmasq starts, reloads, releases, stops; DHCP port API calls. */
-  readonly dhcp: { readonly dnsmasq: DnsmasqReport; readonly portChanges: number };
+  /** Of `ms`: reading the switch and compiling the plan, before the steps ran. */
+  readonly planMs: number;
+  /** Changes of all steps: 0 when the host already held the plan (a forced full resync after any change must find 0). */
+  readonly changes: number;
+  /** Each step's time, changes and failures in this pass, in the order they ran. */
+  readonly steps: readonly StepRun[];
+  /** Why the pass failed as a whole, or the objects in error after it (`step object: error`); null when none. */
   readonly error: string | null;
-}
-
-export interface PassChanges {
-  readonly ovsdb: boolean;
-  readonly flowBridges: number;
-  readonly firewall: boolean;
-  readonly linux: number;
 }
 
 export interface AgentStatus {
@@ -71,33 +59,35 @@ export interface AgentStatus {
   readonly records: number;
   readonly reconciles: number;
   readonly last: ReconcileStats | null;
+  /** Each step's objects: state (pending, applied, error), revision, last error, next retry. */
+  readonly steps: Readonly<Record<string, StepStatus>>;
   readonly ports: Readonly<Record<string, 'ACTIVE' | 'DOWN'>>;
 }
 
 export class HostAgent {
   readonly replica = new Replica();
+  readonly metrics = new AgentMetrics();
   private ovs: OvsdbClient | null = null;
   private watch: InterfaceWatch | null = null;
   private feed: FeedClient | null = null;
-  private readonly ports: PortStatusReporter;
-  private readonly vifSeen = new Map<string, number>();
-  /** The DHCP role's ports (null without the role). */
-  private readonly dhcpPorts: DhcpPortKeeper | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
   private dirty = false;
   private fullPending = true;
   private stopped = false;
-  /** After a failed pass, passes wait until this time (backoff doubling up to 5 s). */
+  /** After a pass failed as a whole, passes wait until this time (backoff doubling up to 5 s). */
   private retryAt = 0;
   private backoffMs = 0;
-  private readonly appliedFlows = new Map<string, string>();
-  /** Digest of each namespace's items as last applied (see host-apply.ts). */
-  private appliedNamespaces = new Map<string, string>();
-  private readonly l3: L3Role | null;
-  private knownTunnels = new Set<string>();
+  /** The pass that retries objects that failed, at the earliest one's backoff. */
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reconciler: Reconciler;
+  /** Security group logging (its tcpdump is stopped with the agent); null without the l2 role. */
+  private readonly securityGroupLog: SecurityGroupLogWriter | null;
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
+  /** Whether OVS and the server answer, for the log and the heartbeats. */
+  private readonly health: AgentHealth;
+  private readonly portStatus: PortStatusStep;
   lastPlan: HostPlan | null = null;
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
   onQuery: ((id: string, query: AgentQuery) => void) | null = null;
@@ -110,14 +100,24 @@ export class HostAgent {
     private readonly client: QuarkClient,
     private readonly log: Logger,
   ) {
-    this.ports = new PortStatusReporter(client, settings.host, log);
-    this.dhcpPorts = settings.roles.includes('dhcp') ? new DhcpPortKeeper(client, settings.host, log) : null;
-    this.firewall = settings.roles.includes('l2') ? new HostFirewall(log) : null;
-    this.l3 = settings.roles.includes('l3') ? new L3Role(client, settings.host, log) : null;
+    this.health = new AgentHealth(log);
+    const ctx = {
+      settings,
+      client,
+      log,
+      connect: () => this.connectOvs(),
+      ovs: this.ovsEnv,
+      networkLogFile: config.networkLogFile,
+    };
+    const { steps, firewall, portStatus, securityGroupLog } = agentSteps(ctx);
+    this.securityGroupLog = securityGroupLog;
+    this.reconciler = new Reconciler(steps, this.metrics);
+    this.firewall = firewall;
+    this.portStatus = portStatus;
   }
 
-  get roles(): Role[] {
-    return this.config.roles as Role[];
+  get roles(): readonly AgentRole[] {
+    return this.config.roles;
   }
 
   get ovsEnv() {
@@ -130,6 +130,9 @@ export class HostAgent {
   }
 
   async start(): Promise<void> {
+    // Heartbeats begin before OVS answers: an agent waiting for its switch shows in GET /v2.0/agents (configurations.ovsdb).
+    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
+    this.timers[0]!.unref();
     await this.connectOvs();
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
@@ -144,7 +147,6 @@ export class HostAgent {
       this.log,
     );
     this.feed.start();
-    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
     for (const t of this.timers) t.unref();
     this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
@@ -153,9 +155,11 @@ export class HostAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
     await this.watch?.cancel().catch(() => undefined);
     await this.running?.catch(() => undefined);
+    await this.securityGroupLog?.close();
     this.ovs?.close();
   }
 
@@ -180,131 +184,80 @@ export class HostAgent {
       const full = this.fullPending;
       this.fullPending = false;
       const started = performance.now();
+      let result: PassResult & { planMs: number } = { steps: [], changes: 0, planMs: 0 };
       let error: string | null = null;
-      let changed: PassChanges = { ovsdb: false, flowBridges: 0, firewall: false, linux: 0 };
-      let dhcp = { dnsmasq: emptyDnsmasqReport(), portChanges: 0 };
       try {
-        ({ dhcp, ...changed } = await this.reconcile(full));
+        result = await this.pass(full);
+        this.backoffMs = 0;
       } catch (e) {
         error = (e as Error).message;
-        this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), 5000);
-        this.log.error({ err: e, retryInMs: this.backoffMs }, 'reconcile failed; retrying');
-        this.fullPending = true;
-        this.retryAt = Date.now() + this.backoffMs;
-        setTimeout(() => this.schedule(true), this.backoffMs).unref();
-        this.dirty = false;
+        this.failed(e);
       }
-      if (error === null) this.backoffMs = 0;
-      this.log.debug({ ms: Math.round(performance.now() - started), full, changed, revision: this.replica.revision }, 'pass');
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const failures = this.reconciler.errors();
+      if (result.steps.some((r) => r.failed > 0)) this.log.warn({ failures }, 'objects failed; retrying them with backoff');
+      this.retryFailedObjects();
       this.reconciles++;
+      this.metrics.observePass(full, ms / 1000);
       this.lastReconcile = {
         at: new Date().toISOString(),
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms,
         full,
         revision: this.replica.revision,
-        changed,
-        dhcp,
-        error,
+        planMs: result.planMs,
+        changes: result.changes,
+        steps: result.steps,
+        error: error ?? (failures.length > 0 ? failures.join('; ') : null),
       };
+      const steps = Object.fromEntries(result.steps.map((r) => [r.step, r.ms]));
+      this.log.debug(
+        { ms, full, planMs: result.planMs, changes: result.changes, steps, revision: this.replica.revision },
+        'pass',
+      );
     }
   }
 
-  private async reconcile(full: boolean): Promise<PassChanges & { dhcp: { dnsmasq: DnsmasqReport; portChanges: number } }> {
+  /** One pass: read the switch, compile the whole plan, run every step. */
+  private async pass(full: boolean): Promise<PassResult & { planMs: number }> {
+    const started = performance.now();
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
-    const facts = { ...factsFrom(state, 'br-int'), conntrackZones: await this.firewall?.zones() };
+    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
-    if (!this.replica.synced) {
-      // Before the first snapshot the agent knows nothing: keep every flow and tag as it is.
-      const base = {
-        ...plan,
-        ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system'),
-        vifBindings: [],
-        servicePorts: [],
-      };
-      const r = await applySwitchChange(ovs, switchChangeFor(base, state, false));
-      await ensureUnderlayAddress(this.settings);
-      return {
-        ovsdb: r.changed,
-        flowBridges: 0,
-        firewall: false,
-        linux: 0,
-        dhcp: { dnsmasq: emptyDnsmasqReport(), portChanges: 0 },
-      };
-    }
-    // With the replica synced the plan is the whole truth, so whatever it lacks is stale.
-    const binding = this.l3?.bindPorts(this.replica);
-    const digests = namespaceDigests(plan);
-    const unchanged = new Set(
-      full ? [] : [...digests].filter(([ns, d]) => this.appliedNamespaces.get(ns) === d).map(([ns]) => ns),
-    );
-    this.appliedNamespaces = new Map();
-    let linux = await applyBeforeOvs(plan, this.settings, true, unchanged);
-    // Before OVS wires a new VIF, so its traffic never flows unfiltered.
-    const firewall = (await this.firewall?.apply(plan, full)) ?? { changed: false };
-    const ovsResult = await applySwitchChange(ovs, switchChangeFor(plan, state, true), { waitForVswitchd: 'later' });
-    await ensureUnderlayAddress(this.settings);
-    const flowBridges = await applyFlows(this.ovsEnv, plan, this.appliedFlows, full);
-    const after = await applyAfterOvs(plan, this.settings, true, full, unchanged);
-    linux += after.changes;
-    this.appliedNamespaces = digests;
-    this.logDnsmasq(after.dnsmasq);
-    const tunnels = new Set(plan.ovsPorts.filter((p) => p.type === 'gre' || p.type === 'vxlan').map((p) => p.options.remote_ip!));
-    const fresh = [...tunnels].filter((t) => full || !this.knownTunnels.has(t));
-    this.knownTunnels = tunnels;
-    if (fresh.length > 0) await refreshNeighbours(this.settings, fresh);
-    this.lastPlan = plan;
-    const portChanges = await this.syncDhcpPorts(full);
-    await binding;
-    await this.l3?.afterApply(plan, this.replica);
-    const statusChanges = this.ports.changes(plan.portStates, (id) => this.replica.ports.get(id)?.status, this.vifSeen);
-    if (statusChanges.up.length > 0) await this.vswitchdApplied(ovs, ovsResult.nextCfg);
-    await this.ports.send(statusChanges, this.vifSeen);
-    return {
-      ovsdb: ovsResult.changed,
-      flowBridges,
-      firewall: firewall.changed,
-      linux,
-      dhcp: { dnsmasq: after.dnsmasq, portChanges },
-    };
-  }
-
-  /**
-   * A VIF is wired only once ovs-vswitchd has applied its tag: until then br-int's NORMAL drops
-   * or misplaces its frames, and an instance booted on ACTIVE loses its first ARP (a 1-s retry).
-   * With a hundred ports on the userspace datapath that reconfiguration takes a second, so the
-   * wait comes after the flows and the rest of the pass, not right after the transaction.
-   */
-  private async vswitchdApplied(ovs: OvsdbClient, nextCfg: number | undefined): Promise<void> {
-    if (nextCfg === undefined) return;
-    await waitForCurCfg(ovs, nextCfg, VSWITCHD_WAIT_MS).catch((e: unknown) => {
-      this.log.warn({ err: e }, 'ovs-vswitchd has not applied the switch change yet; reporting port states anyway');
+    const synced = this.replica.synced;
+    const planMs = Math.round((performance.now() - started) * 10) / 10;
+    const result = await this.reconciler.run({
+      plan,
+      full,
+      synced,
+      revision: this.replica.revision,
+      replica: this.replica,
+      settings: this.settings,
+      observed: { switch: state },
     });
+    // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
+    if (synced) this.lastPlan = plan;
+    return { ...result, planMs };
   }
 
-  /** When each newly plugged instance VIF appeared (by port id), until its port is reported ACTIVE. */
-  private noteVif(e: InterfaceEvent): void {
-    const port = e.interface.externalIds['iface-id'];
-    // The agent's own router and DHCP ports are not instances' VIFs.
-    if (!port || e.interface.externalIds[OWNED] === 'true') return;
-    if (e.kind === 'removed') this.vifSeen.delete(port);
-    else if (e.kind === 'added' || !e.previous.externalIds['iface-id']) this.vifSeen.set(port, performance.now());
+  /** A pass that failed as a whole (OVSDB away, the plan could not be made): a full resync after a backoff. */
+  private failed(e: unknown): void {
+    this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), 5000);
+    this.log.error({ err: e, retryInMs: this.backoffMs }, 'reconcile failed; retrying');
+    this.fullPending = true;
+    this.retryAt = Date.now() + this.backoffMs;
+    setTimeout(() => this.schedule(true), this.backoffMs).unref();
+    this.dirty = false;
   }
 
-  /** Creates, updates and deletes this host's DHCP ports; failures retry on a later pass. */
-  private async syncDhcpPorts(full: boolean): Promise<number> {
-    if (!this.dhcpPorts) return 0;
-    if (full) this.dhcpPorts.reset();
-    const { done, failed } = await this.dhcpPorts.sync(this.replica);
-    if (failed > 0) setTimeout(() => this.schedule(false), 5000).unref();
-    return done;
-  }
-
-  private logDnsmasq(r: DnsmasqReport): void {
-    if (!dnsmasqReportChanged(r)) return;
-    for (const network of r.revived) this.log.warn({ network }, 'dnsmasq had died; started it again');
-    const { started, restarted, reloaded, released, stopped } = r;
-    this.log.info({ started, restarted, reloaded, released, stopped }, 'dnsmasq changed');
+  /** An incremental pass when the first failed object's backoff ends. */
+  private retryFailedObjects(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const at = this.reconciler.nextRetry();
+    if (at === null || this.stopped) return;
+    this.retryTimer = setTimeout(() => this.schedule(false), Math.max(0, at - Date.now()));
+    this.retryTimer.unref();
   }
 
   status(): AgentStatus {
@@ -316,6 +269,7 @@ export class HostAgent {
       records: this.replica.size(),
       reconciles: this.reconciles,
       last: this.lastReconcile,
+      steps: this.reconciler.status(),
       ports: Object.fromEntries(this.lastPlan?.portStates ?? []),
     };
   }
@@ -328,8 +282,7 @@ export class HostAgent {
     }
     if (message.type === 'snapshot') {
       this.replica.replace(message.records, message.revision, message.dhcpNetworks);
-      this.dhcpPorts?.reset();
-      this.l3?.reset();
+      this.reconciler.reset();
       this.schedule(true);
     } else {
       this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
@@ -343,17 +296,19 @@ export class HostAgent {
         this.client,
         agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
       );
+      this.health.serverReachable(this.config.server);
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+      this.health.serverUnreachable(this.config.server, e, this.config.username || null);
     }
   }
 
-  private counters(): Record<Role, Record<string, unknown>> {
+  private counters(): Record<AgentRole, Record<string, unknown>> {
     const plan = this.lastPlan;
+    const ovs = this.health.configurations();
     return {
-      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: this.knownTunnels.size },
-      dhcp: this.dhcpCounters(plan),
-      l3: l3Counters(plan),
+      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: tunnelEndpoints(plan).size, ...ovs },
+      dhcp: { ...this.dhcpCounters(plan), ...ovs },
+      l3: { ...l3Counters(plan), ...ovs },
     };
   }
 
@@ -374,10 +329,11 @@ export class HostAgent {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       try {
         this.ovs = await OvsdbClient.connect(socket);
+        this.health.ovsConnected(socket);
         break;
       } catch (e) {
         if (this.stopped) throw e;
-        this.log.warn({ socket, err: (e as Error).message }, 'waiting for ovsdb-server');
+        this.health.ovsUnreachable(socket, e);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -398,7 +354,7 @@ export class HostAgent {
       for await (const events of watch) {
         // A new VIF, a VIF gone, or ovs-vswitchd (re)assigning ofports after a restart.
         const restart = events.filter((e) => e.kind === 'changed' && e.previous.ofport !== e.interface.ofport).length > 1;
-        for (const e of events) this.noteVif(e);
+        for (const e of events) this.portStatus.noteVif(e);
         if (events.some((e) => e.interface.externalIds['iface-id'] || e.kind !== 'changed') || restart) this.schedule(restart);
       }
     } catch {

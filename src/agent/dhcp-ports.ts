@@ -98,29 +98,30 @@ export class DhcpPortKeeper {
   }
 
   /**
-   * Carries out the plan for the replica. Call only with a synced replica (before the first
-   * snapshot it would delete what it cannot see). Returns how many actions failed; each is
-   * logged and retried on a later pass.
+   * Carries out the plan for the replica, for the networks `due` lets it touch now. Call only
+   * with a synced replica (before the first snapshot it would delete what it cannot see).
+   * Returns how many actions were carried out and the networks whose action failed (each is
+   * tried again on a later pass).
    */
-  async sync(replica: ReplicaView): Promise<{ done: number; failed: number }> {
+  async sync(
+    replica: ReplicaView,
+    due: (networkId: string) => boolean = () => true,
+  ): Promise<{ done: number; failed: Map<string, unknown> }> {
     const mine = dhcpPortsOf(replica, this.host);
     for (const net of [...this.pending]) if (mine.has(net)) this.pending.delete(net);
     for (const id of [...this.acted.keys()])
       if (![...mine.values()].some((ps) => ps.some((p) => p.id === id))) this.acted.delete(id);
     let done = 0;
-    let failed = 0;
+    const failed = new Map<string, unknown>();
     for (const action of planDhcpPorts(replica, this.host)) {
       if (action.op === 'create' ? this.pending.has(action.networkId) : this.acted.get(action.portId) === action.revision)
         continue;
+      if (!due(action.networkId)) continue;
       try {
         await this.carryOut(action);
         done++;
       } catch (e) {
-        failed++;
-        this.log.warn(
-          { network: action.networkId, op: action.op, err: (e as Error).message },
-          'DHCP port change failed; will retry',
-        );
+        failed.set(action.networkId, e);
       }
     }
     return { done, failed };
@@ -129,9 +130,11 @@ export class DhcpPortKeeper {
   private async carryOut(action: DhcpPortAction): Promise<void> {
     if (action.op === 'create') {
       // The replica may lag behind an earlier create of ours (or of a previous run): ask the server.
+      // Only an admin (this agent) can give a port this device id (DeviceIDNotOwnedByTenant), so
+      // what is found is ours; the owner is matched too, as the replica's dhcpPortsOf does.
       const deviceId = action.port.device_id as string;
       const found = await this.client.get<{ ports: Port[] }>(
-        `/v2.0/ports?network_id=${action.networkId}&device_id=${encodeURIComponent(deviceId)}`,
+        `/v2.0/ports?network_id=${action.networkId}&device_id=${encodeURIComponent(deviceId)}&device_owner=${encodeURIComponent(DeviceOwner.dhcp)}`,
       );
       if (found.ports.length === 0) {
         const { port } = await this.client.post<{ port: Port }>('/v2.0/ports', { port: action.port });

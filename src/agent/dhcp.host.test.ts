@@ -202,12 +202,7 @@ describe('DHCP role: qdhcp namespaces with dnsmasq on the network node, instance
     assert.equal(status.last?.full, true);
     const last = JSON.stringify(status.last);
     assert.equal(status.last?.error, null, last);
-    assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0, firewall: false, linux: 0 }, last);
-    assert.deepEqual(
-      status.last?.dhcp,
-      { dnsmasq: { started: [], restarted: [], revived: [], reloaded: [], released: 0, stopped: [] }, portChanges: 0 },
-      last,
-    );
+    assert.equal(status.last?.changes, 0, `no step changed anything (dnsmasq and DHCP ports included): ${last}`);
     const agent = t.store.view.all('agent').find((a) => a.agent_type === 'DHCP agent' && a.host === 'network');
     assert.ok(agent, 'the DHCP agent reports');
   });

@@ -60,7 +60,8 @@ export class FloatingIpStatusReporter {
     this.sent.clear();
   }
 
-  async report(statuses: ReadonlyMap<string, FloatingIpStatus>, replica: ReplicaView): Promise<void> {
+  /** Returns how many statuses it sent. */
+  async report(statuses: ReadonlyMap<string, FloatingIpStatus>, replica: ReplicaView): Promise<number> {
     const send: Record<string, FloatingIpStatus> = {};
     const next = new Map<string, string>();
     for (const [id, status] of statuses) {
@@ -72,7 +73,7 @@ export class FloatingIpStatusReporter {
     }
     this.sent = next;
     const ids = Object.keys(send);
-    if (ids.length === 0) return;
+    if (ids.length === 0) return 0;
     try {
       await this.client.post('/v2.0/quark/floatingips/status', { host: this.host, statuses: send });
       this.log.info({ floatingips: ids.length }, 'reported floating IP status');
@@ -80,5 +81,6 @@ export class FloatingIpStatusReporter {
       for (const id of ids) this.sent.delete(id);
       throw e;
     }
+    return ids.length;
   }
 }

@@ -48,6 +48,8 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
   let vm1: Port;
   let vm2: Port;
   let fip: FloatingIp;
+  let routerB: Router;
+  let vmB: Port;
 
   const inInternet = (argv: readonly string[]) => ['ip', 'netns', 'exec', t.lab.fabric.internetNetns, ...argv];
   const start = async (argv: readonly string[]) => {
@@ -263,9 +265,9 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
 
   it('two projects using the same cidr behind different routers both reach the internet host', async () => {
     const b = await tenantNetwork('beta', '10.0.0.0/24', 'beta-b');
-    const routerB = await routerWithGateway('beta', 'router-b');
+    routerB = await routerWithGateway('beta', 'router-b');
     await t.api.put(`/v2.0/routers/${routerB.id}/add_router_interface`, { subnet_id: b.subnet });
-    const vmB = await instance('compute1', 'vmb', b.net, 'beta', '10.0.0.1', { fixed_ips: [{ ip_address: ipOf(vm1) }] });
+    vmB = await instance('compute1', 'vmb', b.net, 'beta', '10.0.0.1', { fixed_ips: [{ ip_address: ipOf(vm1) }] });
     assert.equal(ipOf(vmB), ipOf(vm1), 'the same address in both projects');
     await routerPortsReady(routerB);
     await answers(
@@ -274,6 +276,48 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
       `internet ${await gatewayIp(routerB)}`,
     );
     await answers('vm1 still', () => askFrom('compute1', 'vm1', '203.0.113.1'), `internet ${await gatewayIp(routerA)}`);
+  });
+
+  it('retries a router whose iptables cannot be applied, with backoff, while the other router converges', async () => {
+    const nsA = routerNamespace(routerA.id);
+    const nsB = routerNamespace(routerB.id);
+    const objects = async (step: string) => (await agentStatus(t, 'network')).steps[step]?.objects ?? {};
+    // Someone else's rule jumps to a chain with the agent's prefix: the agent deletes the chain as
+    // stale, and iptables-restore fails in that namespace while the rule uses it.
+    const foreign = ['FORWARD', '-s', '192.0.2.1/32', '-j', 'quark-l3-stale'];
+    await t.lab.exec('network', ['iptables', '-N', 'quark-l3-stale'], nsA);
+    await t.lab.exec('network', ['iptables', '-A', ...foreign], nsA);
+    let fipB: FloatingIp | null = null;
+    try {
+      const status = await agentStatus(t, 'network', '/resync', 'POST');
+      const iptables = status.steps.iptables?.objects ?? {};
+      assert.equal(iptables[nsA]?.state, 'error', JSON.stringify(iptables));
+      assert.equal(iptables[nsB]?.state, 'applied');
+      assert.equal(status.steps['floating-ips']?.objects[nsA]?.error, 'waiting for iptables');
+      assert.match(status.last?.error ?? '', new RegExp(`^iptables ${nsA}: `));
+      fipB = (
+        await t.api.post<{ floatingip: FloatingIp }>('/v2.0/floatingips', {
+          floatingip: { floating_network_id: ext.id, port_id: vmB.id, project_id: 'beta' },
+        })
+      ).floatingip;
+      const address = fipB.floating_ip_address;
+      await t.until('router B to serve its new floating IP', () => t.store.view.get('floatingip', fipB!.id)?.status === 'ACTIVE');
+      assert.match((await t.lab.exec('network', ['iptables-save', '-t', 'nat'], nsB)).stdout, new RegExp(`-d ${address}/32 `));
+      await t.until(
+        'router A tried again, later each time',
+        async () => ((await objects('iptables'))[nsA]?.failures ?? 0) >= 3,
+        10_000,
+      );
+    } finally {
+      await t.lab.exec('network', ['iptables', '-D', ...foreign], nsA);
+      if (fipB) await t.api.delete(`/v2.0/floatingips/${fipB.id}`);
+    }
+    await t.until(
+      'router A applied at its next retry',
+      async () => (await objects('iptables'))[nsA]?.state === 'applied',
+      10_000,
+    );
+    assert.doesNotMatch((await t.lab.exec('network', ['iptables-save'], nsA)).stdout, /quark-l3-stale/);
   });
 
   it('keeps forwarding while the network node agent is killed and restarted', async () => {
@@ -301,7 +345,7 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
       const status = await agentStatus(t, node, '/resync', 'POST');
       assert.equal(status.last?.full, true);
       assert.equal(status.last?.error, null);
-      assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0, firewall: false, linux: 0 }, node);
+      assert.equal(status.last?.changes, 0, `${node}: ${JSON.stringify(status.last)}`);
     }
   });
 

@@ -14,7 +14,7 @@ import type { ProbeResult } from '../model/trace.js';
 import { explainHost } from '../trace/explain/explain-host.js';
 import { walkHost } from '../trace/walk.js';
 import type { HostAgent } from './agent.js';
-import { OWNED_NAMESPACES } from './host-apply.js';
+import { OWNED_NAMESPACES } from './owned.js';
 import { hostReader } from './host-reader.js';
 
 /** At most this many queries run at once; more wait their turn. */

@@ -6,11 +6,10 @@ import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
 import { DEFAULT_DHCP_SETTINGS, type HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
-import type { AgentReport } from '../model/feed.js';
+import type { AgentReport, AgentRole } from '../model/feed.js';
+import { INTEGRATION_BRIDGE, isDevice } from '../model/names.js';
 
-export type Role = 'l2' | 'dhcp' | 'l3';
-
-const TYPES: Readonly<Record<Role, { type: AgentReport['agent_type']; binary: string; topic: string }>> = {
+const TYPES: Readonly<Record<AgentRole, { type: AgentReport['agent_type']; binary: string; topic: string }>> = {
   l2: { type: 'Open vSwitch agent', binary: 'quark-openvswitch-agent', topic: 'N/A' },
   dhcp: { type: 'DHCP agent', binary: 'quark-dhcp-agent', topic: 'dhcp_agent' },
   l3: { type: 'L3 agent', binary: 'quark-l3-agent', topic: 'l3_agent' },
@@ -18,9 +17,9 @@ const TYPES: Readonly<Record<Role, { type: AgentReport['agent_type']; binary: st
 
 export interface ReportContext {
   readonly settings: HostSettings;
-  readonly roles: readonly Role[];
+  readonly roles: readonly AgentRole[];
   /** Role-specific counters for `configurations` (devices, networks, routers…). */
-  readonly counters: () => Readonly<Record<Role, Record<string, unknown>>>;
+  readonly counters: () => Readonly<Record<AgentRole, Record<string, unknown>>>;
 }
 
 export function agentReports(ctx: ReportContext, startFlag: boolean): AgentReport[] {
@@ -34,7 +33,7 @@ export function agentReports(ctx: ReportContext, startFlag: boolean): AgentRepor
             tunnel_types: s.tunnelTypes,
             bridge_mappings: s.bridgeMappings,
             datapath_type: s.datapathType,
-            integration_bridge: 'br-int',
+            integration_bridge: INTEGRATION_BRIDGE,
             l2_population: true,
             arp_responder_enabled: false,
             enable_distributed_routing: false,
@@ -59,8 +58,8 @@ export function l3Counters(plan: HostPlan | null): Record<string, number> {
   const ports = plan?.servicePorts ?? [];
   return {
     routers: plan?.namespaces.filter((n) => n.origin.kind === 'router').length ?? 0,
-    ex_gw_ports: ports.filter((p) => p.device.startsWith('qg-')).length,
-    interfaces: ports.filter((p) => p.device.startsWith('qr-')).length,
+    ex_gw_ports: ports.filter((p) => isDevice('qg-', p.device)).length,
+    interfaces: ports.filter((p) => isDevice('qr-', p.device)).length,
     floating_ips: plan?.floatingIps.length ?? 0,
   };
 }

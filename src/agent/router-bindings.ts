@@ -45,25 +45,33 @@ export class RouterPortBinder {
     private readonly log: Logger,
   ) {}
 
-  async apply(changes: readonly BindingChange[]): Promise<void> {
-    const todo = changes.filter((c) => this.sent.get(c.portId) !== `${c.revision} ${c.host}`);
+  /**
+   * Sends the changes `due` lets it send now; returns how many were sent and the ports whose
+   * request failed (gone meanwhile, or the server is away: a later pass decides again).
+   */
+  async apply(
+    changes: readonly BindingChange[],
+    due: (portId: string) => boolean = () => true,
+  ): Promise<{ sent: number; failed: Map<string, unknown> }> {
+    const todo = changes.filter((c) => this.sent.get(c.portId) !== `${c.revision} ${c.host}` && due(c.portId));
+    const failed = new Map<string, unknown>();
     for (let i = 0; i < todo.length; i += 8) {
-      await Promise.all(todo.slice(i, i + 8).map((c) => this.send(c)));
+      await Promise.all(todo.slice(i, i + 8).map((c) => this.send(c).catch((e: unknown) => failed.set(c.portId, e))));
     }
     // Forget ports that need nothing anymore, so a later unbind/rebind of the same revision is sent.
     const pending = new Set(changes.map((c) => c.portId));
     for (const id of this.sent.keys()) if (!pending.has(id)) this.sent.delete(id);
+    return { sent: todo.length - failed.size, failed };
   }
 
   private async send(c: BindingChange): Promise<void> {
     this.sent.set(c.portId, `${c.revision} ${c.host}`);
     try {
       await this.client.put(`/v2.0/ports/${c.portId}`, { port: { 'binding:host_id': c.host } });
-      this.log.info({ port: c.portId, host: c.host }, c.host ? 'bound router port' : 'unbound router port');
     } catch (e) {
-      // Gone meanwhile (router deleted) or the server is away: the next pass decides again.
       this.sent.delete(c.portId);
-      this.log.warn({ port: c.portId, err: (e as Error).message }, 'router port binding failed');
+      throw e;
     }
+    this.log.info({ port: c.portId, host: c.host }, c.host ? 'bound router port' : 'unbound router port');
   }
 }

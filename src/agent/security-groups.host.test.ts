@@ -264,7 +264,7 @@ describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
       const status = await agentStatus(t, node, '/resync', 'POST');
       assert.equal(status.last?.full, true);
       assert.equal(status.last?.error, null);
-      assert.deepEqual(status.last?.changed, { ovsdb: false, flowBridges: 0, firewall: false, linux: 0 }, node);
+      assert.equal(status.last?.changes, 0, `${node}: ${JSON.stringify(status.last)}`);
     }
   });
 });

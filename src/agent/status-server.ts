@@ -1,7 +1,8 @@
 /**
  * The agent's local window (a unix socket in its state directory, root only): what it wants
- * (the plan), how its last passes went, and a way to force a full resync. `quark agent show`
- * and tests read it; nothing here changes the host except `POST /resync`.
+ * (the plan), how its last passes went and the status of each step's objects, its Prometheus
+ * metrics, and a way to force a full resync. Tests and operators read it; nothing here changes
+ * the host except `POST /resync`.
  *
  *   curl --unix-socket /var/lib/quark/agent/agent.sock http://agent/status
  */
@@ -27,6 +28,11 @@ export function serveStatus(agent: HostAgent, path: string): Server {
       send(200, agent.status());
     } else if (req.method === 'GET' && req.url === '/plan') {
       send(200, agent.lastPlan ? renderPlan(agent.lastPlan) : 'no plan yet\n', 'text/plain');
+    } else if (req.method === 'GET' && req.url === '/metrics') {
+      agent.metrics.registry.metrics().then(
+        (text) => send(200, text, agent.metrics.registry.contentType),
+        (e) => send(500, { error: String(e) }),
+      );
     } else if (req.method === 'POST' && req.url === '/resync') {
       agent.schedule(true);
       agent.settled().then(

@@ -11,11 +11,12 @@ import { forceDown } from '../lab/cleanup.js';
 import { passwordClient } from '../lab/controller.js';
 import { renderReport } from '../lab/expect.js';
 import { createInstance, deleteInstance, lease, writeDhcpScript } from '../lab/instances.js';
+import { recordInstanceMetadata } from '../lab/metadata.js';
 import { Lab, labStateFile } from '../lab/lab.js';
 import { inNode, inNodeNetns } from '../lab/node.js';
 import { alive, runInteractive, stopLabPid } from '../lab/processes.js';
 import { parseScenario } from '../lab/scenario.js';
-import { labExtra, labUp } from '../lab/up.js';
+import { type LabExtra, type UpResult, labExtra, labUp } from '../lab/up.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEFAULT_SCENARIO = join(ROOT, 'scenarios', 'havana.yaml');
@@ -45,157 +46,193 @@ function loadLab(name: string): Lab {
   return Lab.load(dir);
 }
 
+/** `lab up`: builds the scenario, prints the reachability report and how to go on. */
+async function up(file: string, opts: { name: string; port: number }): Promise<void> {
+  requireRoot();
+  const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+  const say = (line: string) => process.stdout.write(`  ${line}\n`);
+  process.stdout.write(`quark lab up: ${scenario.name} (${file}), lab '${opts.name}'\n`);
+  let result: UpResult;
+  try {
+    result = await labUp(scenario, { name: opts.name, dir: labDir(opts.name), port: opts.port, say });
+  } catch (e) {
+    process.stderr.write(
+      `quark lab up failed: ${(e as Error).message}\nthe lab is left for inspection: quark lab status ${opts.name}; quark lab down ${opts.name}\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const failed = result.results.filter((r) => !r.ok).length;
+  process.stdout.write(`\nreachability (${result.results.length} checks, ${failed} failed):\n${renderReport(result.results)}\n`);
+  process.stdout.write(`\nup in ${(result.ms / 1000).toFixed(1)} s. Try:\n${nextSteps(opts.name, labExtra(result.lab))}`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+/** What to try on a lab that is up. */
+function nextSteps(name: string, extra: LabExtra): string {
+  const first = extra.instances[0]?.name ?? 'vm1';
+  const project = Object.keys(extra.projects).at(-1);
+  const lines = [
+    `quark lab status ${name}`,
+    `quark lab exec ${first} --lab ${name} -- ip addr`,
+    `export OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml}`,
+    `OS_CLOUD=${name} openstack network list      # as admin`,
+    ...(project ? [`OS_CLOUD=${name}-${project} openstack port list   # as project ${project}'s user`] : []),
+    `quark lab down ${name}`,
+  ];
+  return lines.map((l) => `  ${l}\n`).join('');
+}
+
+/** `lab down`: the server, the nodes, then anything left with the lab's prefix. */
+async function down(name: string, opts: { force?: boolean }): Promise<void> {
+  requireRoot();
+  const dir = labDir(name);
+  if (existsSync(labStateFile(dir))) {
+    const l = Lab.load(dir);
+    const server = labExtra(l).controller?.pid;
+    if (server) await stopLabPid(server, dir);
+    const metadata = labExtra(l).metadata?.pid;
+    if (metadata) await stopLabPid(metadata, dir);
+    await l.down();
+  } else if (!opts.force) {
+    throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);
+  }
+  const removed = await forceDown(name, dir);
+  process.stdout.write(`lab '${name}' is down${removed.length ? ` (also removed: ${removed.join(', ')})` : ''}\n`);
+}
+
+/** `lab status`: the server, each node's agents as the server sees them, each instance's port. */
+async function status(name: string): Promise<void> {
+  const l = loadLab(name);
+  const extra = labExtra(l);
+  const out: string[] = [
+    `lab '${name}': server ${extra.controller.url} (pid ${extra.controller.pid}, ${alive(extra.controller.pid) ? 'running' : 'DEAD'})`,
+  ];
+  const admin = passwordClient(extra.controller.url, extra.controller.admin);
+  const { agents } = await admin.get<{ agents: { host: string; agent_type: string; alive: boolean }[] }>('/v2.0/agents');
+  for (const n of l.nodes.values()) {
+    const own = agents.filter((a) => a.host === n.spec.name).map((a) => `${a.agent_type}${a.alive ? '' : ' (DEAD)'}`);
+    out.push(
+      `node ${n.spec.name}: roles ${n.spec.roles.join(',')}, agent pid ${n.agentPid ?? '-'}, ${own.join(', ') || 'no agent reports'}`,
+    );
+  }
+  const { ports } = await admin.get<{ ports: { id: string; status: string }[] }>('/v2.0/ports');
+  const portStatus = new Map(ports.map((p) => [p.id, p.status]));
+  for (const i of extra.instances) {
+    out.push(
+      `instance ${i.name} (${i.project}) on ${i.node}: ${i.address}${i.floatingIp ? `, floating ${i.floatingIp}` : ''}, port ${portStatus.get(i.portId) ?? 'gone'}`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** `lab exec`: a command in an instance's namespace, on a node, or on the internet host. */
+function exec(target: string, command: string[], opts: { lab: string }): void {
+  requireRoot();
+  const l = loadLab(opts.lab);
+  const instance = labExtra(l).instances.find((i) => i.name === target);
+  let argv: string[];
+  if (target === 'internet') argv = ['ip', 'netns', 'exec', l.fabric.internetNetns, ...command];
+  else if (instance) argv = inNodeNetns(l.node(instance.node).handle, instance.netns, command);
+  else argv = inNode(l.node(target).handle, command);
+  process.exitCode = runInteractive(argv);
+}
+
+interface InstanceFlags {
+  readonly name: string;
+  readonly project: string;
+  readonly network: string;
+  readonly node: string;
+  readonly lab: string;
+}
+
+/** `lab instance create`: an instance of a scenario project on a node, with its address. */
+async function createLabInstance(opts: InstanceFlags): Promise<void> {
+  requireRoot();
+  const l = loadLab(opts.lab);
+  const extra = labExtra(l);
+  const project = extra.projects[opts.project];
+  if (!project) throw new Error(`no project '${opts.project}' in the lab`);
+  const admin = passwordClient(extra.controller.url, extra.controller.admin);
+  const user = passwordClient(extra.controller.url, project.login);
+  const net = (await user.get<{ networks: { id: string }[] }>(`/v2.0/networks?name=${encodeURIComponent(opts.network)}`))
+    .networks[0];
+  if (!net) throw new Error(`no network '${opts.network}' in project ${opts.project}`);
+  const r = await createInstance(l, user, admin, {
+    name: opts.name,
+    project: opts.project,
+    node: opts.node,
+    networkId: net.id,
+    securityGroups: null,
+  });
+  extra.instances.push(r);
+  if (extra.metadata && r.instanceId)
+    recordInstanceMetadata(extra.metadata.instances, r.instanceId, { name: r.name, publicKeys: {}, userData: null });
+  l.saveState();
+  r.lease = await lease(l, r, writeDhcpScript(l.options.dir));
+  l.saveState();
+  process.stdout.write(`instance ${r.name} on ${r.node}: ${r.address} (${r.lease})\n`);
+}
+
+/** `lab instance delete`. */
+async function deleteLabInstance(name: string, opts: { lab: string }): Promise<void> {
+  requireRoot();
+  const l = loadLab(opts.lab);
+  const extra = labExtra(l);
+  const r = extra.instances.find((i) => i.name === name);
+  if (!r) throw new Error(`no instance '${name}' in the lab`);
+  await deleteInstance(l, passwordClient(extra.controller.url, extra.controller.admin), r);
+  if (extra.metadata && r.instanceId) recordInstanceMetadata(extra.metadata.instances, r.instanceId, null);
+  extra.instances.splice(extra.instances.indexOf(r), 1);
+  l.saveState();
+  process.stdout.write(`instance ${name} deleted\n`);
+}
+
+function registerInstanceCommands(lab: Command): void {
+  const instance = lab.command('instance').description('Add or remove instances of the running lab');
+  instance
+    .command('create')
+    .description('Create an instance on a node: a port through the API, plugged as Nova does, an address from DHCP')
+    .requiredOption('--name <name>', 'instance name (and its namespace)')
+    .requiredOption('--project <project>', 'project of the scenario')
+    .requiredOption('--network <network>', 'network name in that project')
+    .requiredOption('--node <node>', 'node to run it on')
+    .option('--lab <name>', 'lab name', 'qlab')
+    .action(createLabInstance);
+  instance
+    .command('delete')
+    .description('Unplug an instance, remove its namespace and delete its port')
+    .argument('<name>', 'instance name')
+    .option('--lab <name>', 'lab name', 'qlab')
+    .action(deleteLabInstance);
+}
+
 export function registerLabCommand(program: Command): void {
   const lab = program.command('lab').description("Run the article's data centre on this machine");
-
   lab
     .command('up')
     .argument('[scenario]', 'scenario file', DEFAULT_SCENARIO)
     .option('--name <name>', 'lab name and prefix of everything it makes', 'qlab')
     .option('--port <port>', "the server's port", (v) => Number(v), 9696)
     .description('Build a scenario (nodes, server, agents, tenants, instances) and check its reachability')
-    .action(async (file: string, opts: { name: string; port: number }) => {
-      requireRoot();
-      const scenario = parseScenario(readFileSync(file, 'utf8'), file);
-      const say = (line: string) => process.stdout.write(`  ${line}\n`);
-      process.stdout.write(`quark lab up: ${scenario.name} (${file}), lab '${opts.name}'\n`);
-      let result: Awaited<ReturnType<typeof labUp>>;
-      try {
-        result = await labUp(scenario, { name: opts.name, dir: labDir(opts.name), port: opts.port, say });
-      } catch (e) {
-        process.stderr.write(
-          `quark lab up failed: ${(e as Error).message}\nthe lab is left for inspection: quark lab status ${opts.name}; quark lab down ${opts.name}\n`,
-        );
-        process.exitCode = 1;
-        return;
-      }
-      const failed = result.results.filter((r) => !r.ok).length;
-      process.stdout.write(
-        `\nreachability (${result.results.length} checks, ${failed} failed):\n${renderReport(result.results)}\n`,
-      );
-      process.stdout.write(`\nup in ${(result.ms / 1000).toFixed(1)} s. Try:\n`);
-      const extra = labExtra(result.lab);
-      const first = extra.instances[0]?.name ?? 'vm1';
-      process.stdout.write(`  quark lab status ${opts.name}\n  quark lab exec ${first} --lab ${opts.name} -- ip addr\n`);
-      const project = Object.keys(extra.projects).at(-1);
-      process.stdout.write(`  export OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml}\n`);
-      process.stdout.write(`  OS_CLOUD=${opts.name} openstack network list      # as admin\n`);
-      if (project)
-        process.stdout.write(`  OS_CLOUD=${opts.name}-${project} openstack port list   # as project ${project}'s user\n`);
-      process.stdout.write(`  quark lab down ${opts.name}\n`);
-      if (failed > 0) process.exitCode = 1;
-    });
-
+    .action(up);
   lab
     .command('down')
     .argument('[name]', 'lab name', 'qlab')
     .option('--force', 'remove everything with the prefix even without the state file')
     .description('Remove the lab: processes, namespaces, links, files')
-    .action(async (name: string, opts: { force?: boolean }) => {
-      requireRoot();
-      const dir = labDir(name);
-      if (existsSync(labStateFile(dir))) {
-        const l = Lab.load(dir);
-        const server = labExtra(l).controller?.pid;
-        if (server) await stopLabPid(server, dir);
-        await l.down();
-      } else if (!opts.force) {
-        throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);
-      }
-      const removed = await forceDown(name, dir);
-      process.stdout.write(`lab '${name}' is down${removed.length ? ` (also removed: ${removed.join(', ')})` : ''}\n`);
-    });
-
+    .action(down);
   lab
     .command('status')
     .argument('[name]', 'lab name', 'qlab')
     .description('Nodes, agents and instances of the running lab')
-    .action(async (name: string) => {
-      const l = loadLab(name);
-      const extra = labExtra(l);
-      const out: string[] = [
-        `lab '${name}': server ${extra.controller.url} (pid ${extra.controller.pid}, ${alive(extra.controller.pid) ? 'running' : 'DEAD'})`,
-      ];
-      const admin = passwordClient(extra.controller.url, extra.controller.admin);
-      const { agents } = await admin.get<{ agents: { host: string; agent_type: string; alive: boolean }[] }>('/v2.0/agents');
-      for (const n of l.nodes.values()) {
-        const own = agents.filter((a) => a.host === n.spec.name).map((a) => `${a.agent_type}${a.alive ? '' : ' (DEAD)'}`);
-        out.push(
-          `node ${n.spec.name}: roles ${n.spec.roles.join(',')}, agent pid ${n.agentPid ?? '-'}, ${own.join(', ') || 'no agent reports'}`,
-        );
-      }
-      const { ports } = await admin.get<{ ports: { id: string; status: string }[] }>('/v2.0/ports');
-      const status = new Map(ports.map((p) => [p.id, p.status]));
-      for (const i of extra.instances) {
-        out.push(
-          `instance ${i.name} (${i.project}) on ${i.node}: ${i.address}${i.floatingIp ? `, floating ${i.floatingIp}` : ''}, port ${status.get(i.portId) ?? 'gone'}`,
-        );
-      }
-      process.stdout.write(`${out.join('\n')}\n`);
-    });
-
+    .action(status);
   lab
     .command('exec')
     .argument('<target>', 'an instance, a node, or "internet"')
     .argument('<command...>', 'command to run (after --)')
     .option('--lab <name>', 'lab name', process.env.QUARK_LAB ?? 'qlab')
     .description('Run a command inside an instance, a node or the internet host')
-    .action((target: string, command: string[], opts: { lab: string }) => {
-      requireRoot();
-      const l = loadLab(opts.lab);
-      const instance = labExtra(l).instances.find((i) => i.name === target);
-      let argv: string[];
-      if (target === 'internet') argv = ['ip', 'netns', 'exec', l.fabric.internetNetns, ...command];
-      else if (instance) argv = inNodeNetns(l.node(instance.node).handle, instance.netns, command);
-      else argv = inNode(l.node(target).handle, command);
-      process.exitCode = runInteractive(argv);
-    });
-
-  const instance = lab.command('instance').description('Add or remove instances of the running lab');
-  instance
-    .command('create')
-    .requiredOption('--name <name>', 'instance name (and its namespace)')
-    .requiredOption('--project <project>', 'project of the scenario')
-    .requiredOption('--network <network>', 'network name in that project')
-    .requiredOption('--node <node>', 'node to run it on')
-    .option('--lab <name>', 'lab name', 'qlab')
-    .action(async (opts: { name: string; project: string; network: string; node: string; lab: string }) => {
-      requireRoot();
-      const l = loadLab(opts.lab);
-      const extra = labExtra(l);
-      const project = extra.projects[opts.project];
-      if (!project) throw new Error(`no project '${opts.project}' in the lab`);
-      const admin = passwordClient(extra.controller.url, extra.controller.admin);
-      const user = passwordClient(extra.controller.url, project.login);
-      const net = (await user.get<{ networks: { id: string }[] }>(`/v2.0/networks?name=${encodeURIComponent(opts.network)}`))
-        .networks[0];
-      if (!net) throw new Error(`no network '${opts.network}' in project ${opts.project}`);
-      const r = await createInstance(l, user, admin, {
-        name: opts.name,
-        project: opts.project,
-        node: opts.node,
-        networkId: net.id,
-        securityGroups: null,
-      });
-      extra.instances.push(r);
-      l.saveState();
-      r.lease = await lease(l, r, writeDhcpScript(l.options.dir));
-      l.saveState();
-      process.stdout.write(`instance ${r.name} on ${r.node}: ${r.address} (${r.lease})\n`);
-    });
-  instance
-    .command('delete')
-    .argument('<name>', 'instance name')
-    .option('--lab <name>', 'lab name', 'qlab')
-    .action(async (name: string, opts: { lab: string }) => {
-      requireRoot();
-      const l = loadLab(opts.lab);
-      const extra = labExtra(l);
-      const r = extra.instances.find((i) => i.name === name);
-      if (!r) throw new Error(`no instance '${name}' in the lab`);
-      await deleteInstance(l, passwordClient(extra.controller.url, extra.controller.admin), r);
-      extra.instances.splice(extra.instances.indexOf(r), 1);
-      l.saveState();
-      process.stdout.write(`instance ${name} deleted\n`);
-    });
+    .action(exec);
+  registerInstanceCommands(lab);
 }

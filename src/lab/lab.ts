@@ -14,12 +14,12 @@ import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, st
 import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
-
-export type Role = 'l2' | 'dhcp' | 'l3';
+import { EXTERNAL_BRIDGE } from '../model/names.js';
+import type { AgentRole } from '../model/feed.js';
 
 export interface LabNodeSpec {
   readonly name: string;
-  readonly roles: readonly Role[];
+  readonly roles: readonly AgentRole[];
   /** Carries the external network on br-ex (the article's network node). */
   readonly external?: boolean;
 }
@@ -35,6 +35,12 @@ export interface LabOptions {
   /** Agent log level. */
   readonly logLevel?: string;
 }
+
+/**
+ * Settings every node's agent gets through its environment (`QUARK_*` keys of docs/config.md),
+ * such as where the metadata backend is and the secret shared with it: never on a command line.
+ */
+export type AgentEnvironment = Readonly<Record<string, string>>;
 
 export interface LabNode {
   readonly spec: LabNodeSpec;
@@ -59,6 +65,7 @@ export interface LabState {
   readonly fabric: Fabric;
   readonly nodes: readonly { spec: LabNodeSpec; handle: NodeHandle; links: NodeLinks; agentPid: number | null }[];
   readonly login: LabLogin | null;
+  readonly agentEnv?: AgentEnvironment;
   /** Anything the layers above keep with the lab (controller, instances, scenario). */
   readonly extra: Readonly<Record<string, unknown>>;
 }
@@ -73,6 +80,8 @@ export class Lab {
   login: LabLogin | null = null;
   /** Saved with the lab's state for the layers above (controller, instances…). */
   extra: Record<string, unknown> = {};
+  /** Extra environment of the agents (metadata backend and secret); saved with the state (mode 0600). */
+  agentEnv: AgentEnvironment = {};
 
   private constructor(
     readonly options: LabOptions,
@@ -112,17 +121,17 @@ export class Lab {
           'ovs-vsctl',
           '--may-exist',
           'add-br',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           '--',
           'set',
           'bridge',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           'datapath_type=netdev',
           'fail_mode=secure',
           '--',
           '--may-exist',
           'add-port',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           n.links.externalInterface,
         ]);
       }
@@ -187,7 +196,10 @@ export class Lab {
 
   startAgent(name: string): number {
     const n = this.node(name);
-    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'), this.loginEnv());
+    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'), {
+      ...this.agentEnv,
+      ...this.loginEnv(),
+    });
     this.saveState();
     return n.agentPid;
   }
@@ -246,6 +258,7 @@ export class Lab {
       fabric: this.fabric,
       nodes: [...this.nodes.values()].map((n) => ({ spec: n.spec, handle: n.handle, links: n.links, agentPid: n.agentPid })),
       login: this.login,
+      agentEnv: this.agentEnv,
       extra: this.extra,
     };
     writeFileSync(labStateFile(this.options.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
@@ -257,6 +270,7 @@ export class Lab {
     const lab = new Lab(state.options, state.fabric);
     for (const n of state.nodes) lab.nodes.set(n.spec.name, { ...n });
     lab.login = state.login;
+    lab.agentEnv = { ...state.agentEnv };
     lab.extra = { ...state.extra };
     return lab;
   }

@@ -9,13 +9,23 @@ import type { QuarkClient } from '../client/client.js';
 import { writeCloudEntry } from '../client/clouds-yaml.js';
 import { QuarkError } from '../model/errors.js';
 import { DEFAULT_DOMAIN_NAME } from '../model/identity.js';
-import type { Agent, FloatingIp, Port } from '../model/resources.js';
+import type { Agent, FloatingIp, Network, Port, Router } from '../model/resources.js';
+import { run } from '../dataplane/drivers/exec.js';
 import { createExternalNetwork, createProject, type ProjectHandle } from './apply.js';
 import { type Controller, passwordClient, startController } from './controller.js';
 import { type CheckResult, checkExpectations } from './expect.js';
 import { type FabricAddresses, freeManagementNetwork } from './fabric.js';
-import { type InstanceRecord, createInstance, lease, staticAddress, writeDhcpScript } from './instances.js';
+import {
+  type InstanceRecord,
+  createInstance,
+  lease,
+  leaseIpv6,
+  staticAddress,
+  writeDhcp6Script,
+  writeDhcpScript,
+} from './instances.js';
 import { Lab, labStateFile } from './lab.js';
+import { type LabMetadata, recordInstanceMetadata, startLabMetadata } from './metadata.js';
 import type { Scenario } from './scenario.js';
 
 export interface UpOptions {
@@ -37,6 +47,8 @@ export interface UpResult {
 /** What the layers above keep in the lab's state. */
 export interface LabExtra {
   readonly controller: Controller;
+  /** The metadata backend (`quark metadata-api`) on the controller. */
+  readonly metadata?: LabMetadata;
   readonly scenario: string;
   readonly instances: InstanceRecord[];
   readonly projects: Record<string, { login: Controller['admin']; id: string }>;
@@ -79,13 +91,30 @@ function scenarioAddresses(scenario: Scenario): FabricAddresses {
       'ScenarioInvalid',
       `${scenario.file}: management network ${management} is already routed on this machine (another lab?)`,
     );
-  return { management, underlay: scenario.underlay, external: scenario.external.cidr, internet: scenario.external.gateway };
+  const e = scenario.external;
+  return {
+    management,
+    underlay: scenario.underlay,
+    external: e.cidr,
+    internet: e.gateway,
+    ...(e.ipv6Cidr && e.ipv6Gateway ? { internet6: `${e.ipv6Gateway}/${e.ipv6Cidr.split('/')[1]}` } : {}),
+  };
 }
 
-export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
-  const started = performance.now();
-  // Each line carries the seconds since the start, so a slow step shows where it is.
-  const say = (line: string) => options.say(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+/** What the steps of `lab up` share once the controller runs. */
+interface Up {
+  readonly lab: Lab;
+  readonly scenario: Scenario;
+  readonly options: UpOptions;
+  readonly controller: Controller;
+  readonly admin: QuarkClient;
+  readonly extra: LabExtra;
+  /** A progress line, with the seconds since the start. */
+  readonly say: (line: string) => void;
+}
+
+/** The nodes' namespaces, Open vSwitch and state directory. */
+async function startNodes(scenario: Scenario, options: UpOptions, say: (line: string) => void): Promise<Lab> {
   if (existsSync(labStateFile(options.dir)))
     throw new Error(`lab '${options.name}' is already up (quark lab down ${options.name})`);
   mkdirSync(options.dir, { recursive: true });
@@ -99,6 +128,11 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
     logLevel: options.logLevel ?? 'info',
   });
   for (const n of lab.nodes.values()) say(`node ${n.spec.name}: namespaces and Open vSwitch up (${n.spec.roles.join(', ')})`);
+  return lab;
+}
+
+/** The server on the controller, identity bootstrapped, then every node's agents until they all report. */
+async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOptions, say: (line: string) => void): Promise<Up> {
   const controller = await startController({
     dir: options.dir,
     name: options.name,
@@ -108,8 +142,11 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
   });
   say(`controller: quark server at ${controller.url} (pid ${controller.pid}), identity bootstrapped`);
   lab.login = controller.agent;
-  const extra: LabExtra = { controller, scenario: scenario.file, instances: [], projects: {} };
+  const { metadata, agentEnv } = await startLabMetadata(options.dir, lab.fabric.controllerIp, controller.url, controller.agent);
+  say(`controller: metadata API at ${metadata.url} (pid ${metadata.pid}), behind the agents' metadata proxies`);
+  const extra: LabExtra = { controller, metadata, scenario: scenario.file, instances: [], projects: {} };
   lab.extra = extra as unknown as Record<string, unknown>;
+  lab.agentEnv = agentEnv;
   lab.saveState();
   lab.startAgents();
   const admin = passwordClient(controller.url, controller.admin);
@@ -118,17 +155,20 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
     return agents.filter((a) => a.alive).length >= expectedAgents(scenario);
   });
   say(`agents: ${expectedAgents(scenario)} alive`);
-  const external = await createExternalNetwork(admin, scenario);
-  say(`external network ${scenario.external.cidr} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
+  return { lab, scenario, options, controller, admin, extra, say };
+}
+
+/** The scenario's projects (users, networks, routers, groups), each with a clouds.yaml entry for its user. */
+async function createProjects(u: Up, external: Network): Promise<Map<string, ProjectHandle>> {
   const projects = new Map<string, ProjectHandle>();
-  for (const p of scenario.projects) {
-    const handle = await createProject(admin, controller.url, p, external);
+  for (const p of u.scenario.projects) {
+    const handle = await createProject(u.admin, u.controller.url, p, external);
     projects.set(p.name, handle);
-    extra.projects[p.name] = { login: handle.login, id: handle.id };
+    u.extra.projects[p.name] = { login: handle.login, id: handle.id };
     // The project's own user, so `OS_CLOUD=<lab>-<project> openstack …` acts as that tenant.
-    writeCloudEntry(controller.cloudsYaml, `${options.name}-${p.name}`, {
-      serverUrl: controller.url,
-      authUrl: controller.authUrl,
+    writeCloudEntry(u.controller.cloudsYaml, `${u.options.name}-${p.name}`, {
+      serverUrl: u.controller.url,
+      authUrl: u.controller.authUrl,
       username: handle.login.username,
       password: handle.login.password,
       projectName: handle.login.project,
@@ -136,58 +176,131 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
       region: 'RegionOne', // the server's default region; the lab does not change it
     });
     const subnets = [...handle.subnets.values()].map((s) => s.cidr).join(', ');
-    say(
+    u.say(
       `project ${p.name}: networks ${[...handle.networks.keys()].join(', ')} (${subnets}), routers ${[...handle.routers.keys()].join(', ') || 'none'}`,
     );
   }
-  lab.saveState();
-  const dhcp = scenario.nodes.some((n) => n.roles.includes('dhcp'));
-  const script = writeDhcpScript(options.dir);
-  const wanted = scenario.projects.flatMap((p) => p.instances.map((i) => ({ p, i })));
+  u.lab.saveState();
+  return projects;
+}
+
+/** Every instance plugged on its node (four at a time), until all their ports are ACTIVE. */
+async function createInstances(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  const wanted = u.scenario.projects.flatMap((p) => p.instances.map((i) => ({ p, i })));
   await pool(wanted, 4, async ({ p, i }) => {
     const handle = projects.get(p.name)!;
     const groups = i.securityGroups?.map((g) => handle.groups.get(g)!.id) ?? null;
-    const record = await createInstance(lab, handle.api, admin, {
+    const record = await createInstance(u.lab, handle.api, u.admin, {
       name: i.name,
       project: p.name,
       node: i.node,
       networkId: handle.networks.get(i.network)!.id,
       securityGroups: groups,
     });
-    extra.instances.push(record);
-    lab.saveState();
+    u.extra.instances.push(record);
+    if (u.extra.metadata && record.instanceId) {
+      recordInstanceMetadata(u.extra.metadata.instances, record.instanceId, {
+        name: i.name,
+        publicKeys: i.publicKeys,
+        userData: i.userData,
+      });
+    }
+    u.lab.saveState();
   });
   await until('every instance port ACTIVE', async () => {
-    const { ports } = await admin.get<{ ports: Port[] }>('/v2.0/ports?device_owner=compute:nova');
+    const { ports } = await u.admin.get<{ ports: Port[] }>('/v2.0/ports?device_owner=compute:nova');
     const active = new Set(ports.filter((x) => x.status === 'ACTIVE').map((x) => x.id));
-    return extra.instances.every((r) => active.has(r.portId));
+    return u.extra.instances.every((r) => active.has(r.portId));
   });
-  await pool(extra.instances, 4, async (r) => {
-    if (dhcp) r.lease = await lease(lab, r, script);
+}
+
+/**
+ * Each instance takes its address: from DHCP when a node serves it, else statically with the
+ * subnet's gateway; and on a dual-stack network its IPv6 address, by SLAAC or DHCPv6.
+ */
+async function addressInstances(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  const dhcp = u.scenario.nodes.some((n) => n.roles.includes('dhcp'));
+  const script = writeDhcpScript(u.options.dir);
+  writeDhcp6Script(u.options.dir);
+  await pool(u.extra.instances, 4, async (r) => {
+    const subnets = [...projects.get(r.project)!.subnets.values()].filter((s) => s.network_id === r.networkId);
+    if (dhcp) r.lease = await lease(u.lab, r, script);
     else {
-      const subnet = [...projects.get(r.project)!.subnets.values()].find((s) => s.network_id === r.networkId)!;
-      await staticAddress(lab, r, Number(subnet.cidr.split('/')[1]), subnet.gateway_ip);
+      const subnet = subnets.find((s) => s.ip_version === 4)!;
+      await staticAddress(u.lab, r, Number(subnet.cidr.split('/')[1]), subnet.gateway_ip);
     }
-    say(`instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}`);
+    const v6 = subnets.find((s) => s.ip_version === 6 && s.ipv6_address_mode !== null);
+    if (r.address6 && v6) r.lease6 = await leaseIpv6(u.lab, r, v6, u.options.dir);
+    u.say(
+      `instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}${r.lease6 ? `; IPv6 ${r.lease6}` : ''}`,
+    );
   });
-  for (const p of scenario.projects) {
+}
+
+/**
+ * IPv6 is routed, not NATed: the internet host (the upstream router) routes each project
+ * prefix behind a router back to that router's IPv6 gateway address, as an operator (or a
+ * routing protocol) would configure the real upstream.
+ */
+async function routeIpv6FromInternet(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  if (!u.lab.fabric.internetIp6) return;
+  for (const p of u.scenario.projects) {
+    const handle = projects.get(p.name)!;
+    for (const r of p.routers.filter((x) => x.externalGateway)) {
+      const { router } = await u.admin.get<{ router: Router }>(`/v2.0/routers/${handle.routers.get(r.name)!.id}`);
+      const via = router.external_gateway_info?.external_fixed_ips.find((f) => f.ip_address.includes(':'))?.ip_address;
+      if (!via) continue;
+      for (const name of r.interfaces) {
+        const subnet = handle.subnets.get(name)!;
+        if (subnet.ip_version !== 6) continue;
+        await run(['ip', 'netns', 'exec', u.lab.fabric.internetNetns, 'ip', '-6', 'route', 'replace', subnet.cidr, 'via', via]);
+        u.say(`internet: ${subnet.cidr} routed via ${r.name} (${via}), no NAT`);
+      }
+    }
+  }
+}
+
+/** The floating IPs the scenario gives instances, each created by the instance's project. */
+async function associateFloatingIps(u: Up, projects: ReadonlyMap<string, ProjectHandle>, external: Network): Promise<void> {
+  for (const p of u.scenario.projects) {
     for (const i of p.instances.filter((x) => x.floatingIp)) {
-      const r = extra.instances.find((x) => x.name === i.name)!;
+      const r = u.extra.instances.find((x) => x.name === i.name)!;
       const { floatingip } = await projects.get(p.name)!.api.post<{ floatingip: FloatingIp }>('/v2.0/floatingips', {
         floatingip: { floating_network_id: external.id, port_id: r.portId },
       });
       r.floatingIp = floatingip.floating_ip_address;
-      say(`floating IP ${floatingip.floating_ip_address} → ${r.name} (${r.address})`);
+      u.say(`floating IP ${floatingip.floating_ip_address} → ${r.name} (${r.address})`);
     }
   }
-  lab.saveState();
-  const routerAddresses = await routerGateways(admin);
-  say(`checking ${scenario.expect.length} expectations with real traffic…`);
+  u.lab.saveState();
+}
+
+/** The scenario's expected reachability, with real traffic. */
+async function checkReachability(u: Up): Promise<CheckResult[]> {
+  const routerAddresses = await routerGateways(u.admin);
+  u.say(`checking ${u.scenario.expect.length} expectations with real traffic…`);
   await new Promise((r) => setTimeout(r, 500));
-  const results = await checkExpectations(
-    { lab, instances: new Map(extra.instances.map((r) => [r.name, r])), routerAddresses },
-    scenario.expect,
+  return checkExpectations(
+    { lab: u.lab, instances: new Map(u.extra.instances.map((r) => [r.name, r])), routerAddresses },
+    u.scenario.expect,
   );
+}
+
+export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
+  const started = performance.now();
+  // Each line carries the seconds since the start, so a slow step shows where it is.
+  const say = (line: string) => options.say(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}`);
+  const lab = await startNodes(scenario, options, say);
+  const u = await startControlPlane(lab, scenario, options, say);
+  const external = await createExternalNetwork(u.admin, scenario);
+  const v6 = lab.fabric.internetIp6 ? ` and ${scenario.external.ipv6Cidr} (internet host ${lab.fabric.internetIp6})` : '';
+  say(`external network ${scenario.external.cidr}${v6} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
+  const projects = await createProjects(u, external);
+  await routeIpv6FromInternet(u, projects);
+  await createInstances(u, projects);
+  await addressInstances(u, projects);
+  await associateFloatingIps(u, projects, external);
+  const results = await checkReachability(u);
   return { lab, results, ms: performance.now() - started };
 }
 
@@ -198,6 +311,9 @@ async function routerGateways(admin: QuarkClient): Promise<Map<string, string>> 
   return new Map(
     routers
       .filter((r) => r.external_gateway_info)
-      .map((r) => [r.name, r.external_gateway_info!.external_fixed_ips[0]?.ip_address ?? '']),
+      .map((r) => [
+        r.name,
+        r.external_gateway_info!.external_fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address ?? '',
+      ]),
   );
 }

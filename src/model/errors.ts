@@ -138,13 +138,35 @@ export const ERROR_CODES = {
   AddressScopePrefixConflict: { status: 409 },
   SubnetPoolQuotaExceeded: { status: 409 },
   SubnetAllocationError: { status: 409 },
+  DeviceIDNotOwnedByTenant: { status: 409 },
+  // Security group extensions: address groups, stateless groups, logging (docs/security-groups.md).
+  AddressesAlreadyExist: { status: 400 },
+  AddrFormatError: { status: 400 },
+  SecurityGroupMultipleRemoteEntites: { status: 400 },
+  InvalidLogResourceType: { status: 400 },
+  InvalidResourceConstraint: { status: 400 },
+  AddressGroupNotFound: { status: 404 },
+  AddressesNotFound: { status: 404 },
+  LogResourceNotFound: { status: 404 },
+  ResourceNotFound: { status: 404 },
+  TargetResourceNotFound: { status: 404 },
+  AddressGroupInUse: { status: 409 },
+  SecurityGroupConflict: { status: 409 },
+  LoggingTypeNotSupported: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
+  // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.
+  HTTPRequestTimeout: { status: 408 },
+  HTTPRequestEntityTooLarge: { status: 413 },
+  HTTPRequestURITooLong: { status: 414 },
+  HTTPRequestHeaderFieldsTooLarge: { status: 431 },
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
   // Neutron's ServiceUnavailable: a router asked for a disabled flavor.
   FlavorDisabled: { status: 503 },
+  // 503 — the store's database cannot be reached or cannot take writes now; Retry-After says when to try again.
+  ServiceUnavailable: { status: 503 },
   // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
   AgentQueryFailed: { status: 502 },
   AgentUnavailable: { status: 503 },

@@ -3,7 +3,19 @@
  * messages to each agent: first a snapshot of every record in the agent's scope, then the
  * changes to that scope in revision order, and heartbeats while nothing changes.
  */
-import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from './resources.js';
+import type {
+  AddressGroup,
+  Agent,
+  FloatingIp,
+  Network,
+  NetworkLog,
+  Port,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+} from './resources.js';
+import { type Static, Type } from '@sinclair/typebox';
 import type { TracePacket, TraceStart } from './trace.js';
 
 export interface FeedRecords {
@@ -15,6 +27,8 @@ export interface FeedRecords {
   security_group: SecurityGroup;
   security_group_rule: SecurityGroupRule;
   agent: Agent;
+  address_group: AddressGroup;
+  log: NetworkLog;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -27,6 +41,8 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'security_group',
   'security_group_rule',
   'agent',
+  'address_group',
+  'log',
 ];
 
 export interface FeedRecord {
@@ -92,30 +108,43 @@ export interface QueryAnswer {
   readonly error?: string;
 }
 
-/** What an agent tells the server about itself (heartbeat). */
-export interface AgentReport {
-  readonly host: string;
-  readonly agent_type: 'Open vSwitch agent' | 'DHCP agent' | 'L3 agent';
-  readonly binary: string;
-  readonly topic: string;
-  readonly configurations: Readonly<Record<string, unknown>>;
-  /** True on the first report after the agent started. */
-  readonly start_flag: boolean;
-}
+/** What an agent does on its host (docs/agent.md): the one type of an agent's, a lab node's and a host plan's roles. */
+export const AgentRoleSchema = Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]);
+export type AgentRole = Static<typeof AgentRoleSchema>;
+export const AGENT_ROLES: readonly AgentRole[] = ['l2', 'dhcp', 'l3'];
 
-/** Port status changes an agent reports in one batch. */
-export interface PortStatusReport {
-  readonly host: string;
-  readonly up: readonly string[];
-  readonly down: readonly string[];
-}
+// The agents' reports: one schema each, checked by the server when they arrive; the types are
+// derived from them. Optional keys carry their default (Value.Default fills them).
+const Id = Type.String({ minLength: 1 });
+
+/** What an agent tells the server about itself (heartbeat): the body's `agent`. */
+export const AgentReportSchema = Type.Object({
+  host: Id,
+  agent_type: Type.Union([Type.Literal('Open vSwitch agent'), Type.Literal('DHCP agent'), Type.Literal('L3 agent')]),
+  binary: Id,
+  topic: Type.String({ default: 'N/A' }),
+  configurations: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  /** True on the first report after the agent started. */
+  start_flag: Type.Boolean({ default: false }),
+});
+export type AgentReport = Readonly<Static<typeof AgentReportSchema>>;
+
+/** Port status changes an agent reports in one batch; `wired_ms`: port id → ms from its VIF appearing to ACTIVE. */
+export const PortStatusReportSchema = Type.Object({
+  host: Id,
+  up: Type.Array(Type.String(), { default: [] }),
+  down: Type.Array(Type.String(), { default: [] }),
+  wired_ms: Type.Record(Type.String(), Type.Number({ minimum: 0 }), { default: {} }),
+});
+export type PortStatusReport = Readonly<Static<typeof PortStatusReportSchema>>;
 
 /**
  * Floating IP status an L3 agent reports for the routers it serves, as Neutron's
  * `update_floatingip_statuses`: ACTIVE once its NAT is in place, DOWN when the router cannot
  * serve it (no gateway), ERROR when applying failed.
  */
-export interface FloatingIpStatusReport {
-  readonly host: string;
-  readonly statuses: Readonly<Record<string, 'ACTIVE' | 'DOWN' | 'ERROR'>>;
-}
+export const FloatingIpStatusReportSchema = Type.Object({
+  host: Id,
+  statuses: Type.Record(Type.String(), Type.Union([Type.Literal('ACTIVE'), Type.Literal('DOWN'), Type.Literal('ERROR')])),
+});
+export type FloatingIpStatusReport = Readonly<Static<typeof FloatingIpStatusReportSchema>>;

@@ -21,10 +21,10 @@ export function mustParseIp(text: string): IpAddress {
 }
 
 /**
- * Neutron's default gateway: IPv4 the first address after the network address, IPv6 the
- * network address itself (the subnet-router anycast address, RFC 4291 §2.6.1), as
- * neutron/db/ipam_backend_mixin.py `_gateway_ip_str` does. Measured on Neutron 21:
- * 2001:db8:77::/64 gets gateway 2001:db8:77:: and the pool ::1 to the last address.
+ * Neutron's default gateway: IPv4, the first address after the network address; IPv6, the
+ * subnet-router anycast address (the network address itself, RFC 4291 2.6.1). Measured on
+ * Neutron 21: a /64 without gateway_ip gets `2001:db8:77::` and the pool `2001:db8:77::1` to the
+ * last address.
  */
 export function defaultGateway(cidr: Cidr): string {
   return formatIp({ version: cidr.version, value: cidr.version === 6 ? cidr.network : cidr.network + 1n });

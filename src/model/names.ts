@@ -16,6 +16,9 @@ function device(prefix: DevicePrefix, portId: string): string {
   return prefix + portId.slice(0, PORT_ID_CHARS);
 }
 
+/** Whether `name` is a device of the kind `prefix` names (`isDevice('qg-', 'qg-3c9b4a1e-2f')`). */
+export const isDevice = (prefix: DevicePrefix, name: string): boolean => name.startsWith(prefix);
+
 /** The instance's (or DHCP server's) interface: `tap` + 11 characters of the port id. */
 export const tapDevice = (portId: string): string => device('tap', portId);
 /** The per-port Linux bridge of the hybrid plug, where iptables sees the port's traffic. */
@@ -31,11 +34,27 @@ export const qgDevice = (portId: string): string => device('qg-', portId);
 /** A DHCP server's interface inside its qdhcp namespace (the veth peer of its `tap…` on br-int). */
 export const nsDevice = (portId: string): string => device('ns-', portId);
 
-export const dhcpNamespace = (networkId: string): string => `qdhcp-${networkId}`;
-export const routerNamespace = (routerId: string): string => `qrouter-${routerId}`;
+export const DHCP_NAMESPACE_PREFIX = 'qdhcp-';
+export const ROUTER_NAMESPACE_PREFIX = 'qrouter-';
+export const dhcpNamespace = (networkId: string): string => `${DHCP_NAMESPACE_PREFIX}${networkId}`;
+export const routerNamespace = (routerId: string): string => `${ROUTER_NAMESPACE_PREFIX}${routerId}`;
+
+/** The network or router a namespace serves, from its name; null for a namespace Quark does not make. */
+export function namespaceOwner(name: string): { readonly kind: 'network' | 'router'; readonly id: string } | null {
+  if (name.startsWith(DHCP_NAMESPACE_PREFIX)) return { kind: 'network', id: name.slice(DHCP_NAMESPACE_PREFIX.length) };
+  if (name.startsWith(ROUTER_NAMESPACE_PREFIX)) return { kind: 'router', id: name.slice(ROUTER_NAMESPACE_PREFIX.length) };
+  return null;
+}
 
 export const INTEGRATION_BRIDGE = 'br-int';
 export const TUNNEL_BRIDGE = 'br-tun';
+/** The provider bridge of the external network, as Neutron's deployments and the lab name it. */
+export const EXTERNAL_BRIDGE = 'br-ex';
+/**
+ * The VLAN tag of a br-int port that is not wired (port or network down, or not bound here):
+ * br-int drops its traffic (Neutron's DEAD_VLAN_TAG, the largest 12-bit VLAN id).
+ */
+export const DEAD_VLAN = 4095;
 /** Userspace datapath only: the bridge that owns the underlay address so OVS can tunnel. */
 export const UNDERLAY_BRIDGE = 'br-phy';
 export const PATCH_INT_TO_TUN = 'patch-tun';
@@ -44,6 +63,11 @@ export const PATCH_TUN_TO_INT = 'patch-int';
 /** Patch ports between br-int and a provider bridge such as br-ex: `int-br-ex` / `phy-br-ex`. */
 export const intToPhysPatch = (bridge: string): string => `int-${bridge}`;
 export const physToIntPatch = (bridge: string): string => `phy-${bridge}`;
+/** The provider bridge a patch port of either side leads to or comes from (`int-br-ex` → `br-ex`), else null. */
+export function patchedBridge(port: string): string | null {
+  const m = /^(int|phy)-(.+)$/.exec(port);
+  return m ? m[2]! : null;
+}
 
 export type TunnelType = 'gre' | 'vxlan';
 
@@ -68,9 +92,11 @@ export const L3_CHAIN_PREFIX = 'quark-l3-';
  * The L3 agent's chains in a qrouter namespace, as Neutron's wrapped `neutron-l3-agent-<name>`:
  * nat PREROUTING/OUTPUT (DNAT of floating IPs), POSTROUTING (no NAT east-west, then `snat`),
  * `snat` (default and hairpin SNAT), `float-snat` (SNAT of fixed IPs to their floating IPs),
- * and mangle `mark` (marks what enters from the external network). See docs/l3.md.
+ * and mangle `mark` (marks what enters from the external network); with a metadata proxy, filter
+ * INPUT (only redirected metadata requests reach the proxy) and FORWARD (nor are they routed on).
+ * See docs/l3.md and docs/metadata.md.
  */
-export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark';
+export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark' | 'INPUT' | 'FORWARD';
 export const l3Chain = (name: L3ChainName): string => `${L3_CHAIN_PREFIX}${name}`;
 
 /**
@@ -115,6 +141,24 @@ export function remoteGroupSet(ethertype: 'IPv4' | 'IPv6', securityGroupId: stri
   return `Q${ethertype}${securityGroupId}`.slice(0, 29);
 }
 
+/**
+ * The ipset of an address group's addresses of one family (`security-groups-remote-address-group`):
+ * `QA` + `IPv4`/`IPv6` + the group id, cut to 29 characters like remoteGroupSet's, from which the
+ * `QA` keeps it apart (those start `QIPv`).
+ */
+export function addressGroupSet(ethertype: 'IPv4' | 'IPv6', addressGroupId: string): string {
+  return `QA${ethertype}${addressGroupId}`.slice(0, 29);
+}
+
+/**
+ * The chain holding a logged port's security group rules for one direction (`li` ingress, `lo`
+ * egress): a port that a network log covers gets its own copy of its groups' rules with NFLOG
+ * rules beside them, since the log records name the port (docs/security-group-logging.md).
+ */
+export function loggedRulesChain(direction: 'i' | 'o', portId: string): string {
+  return `${FIREWALL_CHAIN_PREFIX}l${direction}${portId.slice(0, 10)}`;
+}
+
 /** DHCP port device_id, as Neutron derives it from the agent host and the network. */
 export function dhcpDeviceId(hostUuid: string, networkId: string): string {
   return `dhcp${hostUuid}-${networkId}`;
@@ -128,6 +172,16 @@ export const dhcpPortDeviceId = (host: string, networkId: string): string => dhc
 
 /** Per-network directory of dnsmasq's files under the agent's state directory: `<stateDir>/dhcp/<network id>`. */
 export const dhcpStateDir = (stateDir: string, networkId: string): string => `${stateDir.replace(/\/+$/, '')}/dhcp/${networkId}`;
+
+/** Per-router directory of radvd's files (Neutron's `ra_confs`): `<stateDir>/ra/<router id>`. */
+export const radvdStateDir = (stateDir: string, routerId: string): string => `${stateDir.replace(/\/+$/, '')}/ra/${routerId}`;
+
+/**
+ * Per-router or per-network directory of a metadata proxy's files (Neutron's
+ * `<state_path>/external/pids` and `ns-metadata-proxy` configs): `<stateDir>/metadata-proxy/<id>`.
+ */
+export const metadataProxyStateDir = (stateDir: string, id: string): string =>
+  `${stateDir.replace(/\/+$/, '')}/metadata-proxy/${id}`;
 
 /**
  * Names of things a lab or a test makes on the machine all start with a prefix such as `qk3f`.

@@ -6,7 +6,17 @@
 import type { TunnelType } from './names.js';
 
 /** The kinds of API object a flow, rule, device or hop can be tied to (`host`: the host itself). */
-export type RefKind = 'host' | 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+export type RefKind =
+  | 'host'
+  | 'network'
+  | 'subnet'
+  | 'port'
+  | 'router'
+  | 'floatingip'
+  | 'security_group'
+  | 'security_group_rule'
+  | 'address_group'
+  | 'log';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {
@@ -21,7 +31,8 @@ export type TraceProtocol = 'icmp' | 'tcp' | 'udp';
 
 /**
  * The first packet of a connection, as it looks at one point of its path (NAT rewrites the
- * addresses, routers the MACs). IPv4 only. ICMP is an echo request; TCP a SYN.
+ * addresses, routers the MACs). IPv4 or IPv6, by its addresses. ICMP is an echo request (ICMPv6
+ * for IPv6); TCP a SYN.
  */
 export interface TracePacket {
   readonly protocol: TraceProtocol;
@@ -44,14 +55,90 @@ export type TraceStart =
   /** Arrives from outside the cloud on the provider bridge of `physnet`. */
   | { readonly at: 'external'; readonly physnet: string };
 
-/** A flow, rule or route that decided a hop, as the host shows it, with its counters. */
-export interface Evidence {
-  readonly text: string;
-  readonly says: string;
-  readonly refs: readonly ObjectRef[];
-  readonly packets?: number;
-  readonly bytes?: number;
+/** The packets and bytes a host counted for a flow or rule. */
+export interface Counters {
+  readonly packets: number;
+  readonly bytes: number;
 }
+
+/**
+ * What an OpenFlow action does to the packet's way: its VLAN tag, its tunnel key, where it goes
+ * out. `resubmit` and `learn` only move it on in the pipeline, `other` is anything else.
+ */
+export type FlowEffect = 'tag' | 'untag' | 'set-tunnel-key' | 'output' | 'switch' | 'drop' | 'resubmit' | 'learn' | 'other';
+
+interface EvidenceWords {
+  /** What it means, in plain words with the names of the objects (the agent knows them). */
+  readonly says: string;
+  /** The API objects it exists for or names. */
+  readonly refs: readonly ObjectRef[];
+}
+
+/** An OpenFlow flow the packet matched, as ofproto/trace shows it. */
+export interface FlowEvidence extends EvidenceWords {
+  readonly kind: 'flow';
+  readonly bridge: string;
+  readonly table: number;
+  /** Neutron's name of the table with its number: `UCAST_TO_TUN(20)`. */
+  readonly tableName: string;
+  readonly priority: number | null;
+  /** The match as OVS prints it ('' matches everything); null when no flow matched (the table's miss). */
+  readonly match: string | null;
+  readonly actions: readonly string[];
+  /** The flow's cookie in hex (`0x5155…`): it encodes the object the flow exists for. */
+  readonly cookie: string | null;
+  /** What the flow's actions do to the packet's way, in order. */
+  readonly effects: readonly FlowEffect[];
+  /** Remarks of ofproto/trace that the words do not repeat. */
+  readonly notes: readonly string[];
+  readonly counters: Counters | null;
+}
+
+/** An iptables rule the packet met, as `iptables-save -c` prints it. */
+export interface RuleEvidence extends EvidenceWords {
+  readonly kind: 'rule';
+  /** The namespace whose tables hold it; null for the host's own. */
+  readonly netns: string | null;
+  readonly table: string;
+  readonly chain: string;
+  /** The rule after `-A <chain> `, exactly as iptables-save prints it. */
+  readonly rule: string;
+  /** True for a rule the packet matched; false for a security group rule it did not match (listed when none allowed it). */
+  readonly matched: boolean;
+  readonly counters: Counters | null;
+}
+
+/** The kernel's route for the packet in a namespace (`ip route get DST from SRC iif IIF`). */
+export interface RouteEvidence extends EvidenceWords {
+  readonly kind: 'route';
+  readonly netns: string;
+  readonly dst: string;
+  readonly src: string;
+  readonly iif: string;
+  /** `unicast`, `local`, `unreachable`…; null when the lookup failed. */
+  readonly type: string | null;
+  readonly dev: string | null;
+  readonly gateway: string | null;
+  /** What `ip route get` answered when it found no route. */
+  readonly error: string | null;
+}
+
+/** The next hop's MAC: from the API's port that holds the address, else the namespace's neighbour table. */
+export interface NeighbourEvidence extends EvidenceWords {
+  readonly kind: 'neighbour';
+  readonly netns: string;
+  readonly ip: string;
+  readonly dev: string;
+  readonly mac: string | null;
+  readonly source: 'port' | 'neighbour-table' | 'none';
+}
+
+/**
+ * A flow, rule, route or neighbour that decided a hop, as data: where it is, its fields and
+ * counters, the objects it refers to, and what it means. Clients render it (the CLI as the
+ * host's own syntax, docs/explain-trace.md).
+ */
+export type Evidence = FlowEvidence | RuleEvidence | RouteEvidence | NeighbourEvidence;
 
 /** One step of the path on one host. */
 export interface TraceHop {
@@ -95,8 +182,11 @@ export type HostExit =
       readonly type: TunnelType;
       readonly packet: TracePacket;
     }
-  /** Reached a port's owner: an instance, a DHCP server, a router itself. */
-  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket }
+  /**
+   * Reached a port's owner: an instance, a DHCP server, a router itself; `service` names the
+   * process of the namespace that takes it (the metadata proxy behind a router's redirect).
+   */
+  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket; readonly service?: string }
   /** Left the cloud through a provider bridge's physical interface. */
   | { readonly kind: 'external'; readonly bridge: string; readonly device: string; readonly packet: TracePacket }
   | { readonly kind: 'dropped'; readonly cause: DropCause };
@@ -118,13 +208,14 @@ export interface ProbeResult {
   readonly says: string;
 }
 
-export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered';
+export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered' | 'incomplete';
 
 export interface Verdict {
   /**
    * delivered: reached the destination; left: left the cloud towards an external destination;
    * dropped: a flow or rule dropped it; unreachable: the intent has no path (no router, no route,
-   * nobody holds the address); misdelivered: another port with the same address got it.
+   * nobody holds the address); misdelivered: another port with the same address got it;
+   * incomplete: the walk stopped at a host whose agent could not be asked (the verdict names it).
    */
   readonly result: VerdictResult;
   /** The cause in API terms (names, projects, rules). */

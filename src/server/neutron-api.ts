@@ -43,6 +43,9 @@ import {
   serviceType,
 } from '../model/api/extensions/read-only-lists.js';
 import { flavors, l3Flavors } from '../model/api/extensions/flavors.js';
+import { addressGroup, securityGroupsRemoteAddressGroup } from '../model/api/extensions/address-group.js';
+import { logging } from '../model/api/extensions/logging.js';
+import { statefulSecurityGroup } from '../model/api/extensions/stateful-security-group.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -52,6 +55,8 @@ import { portHandler } from './plugin/ports.js';
 import { routerHandler } from './plugin/routers.js';
 import { securityGroupRuleHandler } from './plugin/security-group-rules.js';
 import { securityGroupHandler } from './plugin/security-groups.js';
+import { addressGroupHandler } from './plugin/address-groups.js';
+import { networkLogHandler } from './plugin/network-logs.js';
 import { subnetHandler } from './plugin/subnets.js';
 import { addressScopeHandler } from './plugin/address-scopes.js';
 import { rbacPolicyHandler } from './plugin/rbac-policies.js';
@@ -107,6 +112,11 @@ export function neutronApi(): NeutronApi {
       serviceType,
       flavors,
       l3Flavors,
+      // Security group extensions (docs/security-groups.md, docs/security-group-logging.md).
+      statefulSecurityGroup,
+      addressGroup,
+      securityGroupsRemoteAddressGroup,
+      logging,
     ],
   );
   const specs = [
@@ -123,6 +133,8 @@ export function neutronApi(): NeutronApi {
     rbacPolicyHandler,
     flavorHandler,
     serviceProfileHandler,
+    addressGroupHandler,
+    networkLogHandler,
   ];
   return {
     registry,

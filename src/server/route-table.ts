@@ -15,6 +15,13 @@ export class RouteTable {
     for (const m of typeof method === 'string' ? [method] : method) route.methods.add(m.toUpperCase());
   }
 
+  /** Every route as `METHOD url` (fastify's URL syntax), sorted: what the authorization tests cover. */
+  entries(): string[] {
+    const out: string[] = [];
+    for (const [url, r] of this.routes) for (const m of r.methods) out.push(`${m} ${url}`);
+    return out.sort();
+  }
+
   /** The methods some route serves `path` with (none: no route has this URL). */
   methodsFor(path: string): string[] {
     const methods = new Set<string>();

@@ -63,6 +63,13 @@ const identity: Migration = {
   },
 };
 
+// Address groups and network logs (docs/security-groups.md); 0001 makes them on a fresh database.
+const securityGroupExtensions: Migration = {
+  async up(db: AnyDb) {
+    for (const table of ['address_groups', 'logs']) await createRecordTable(db, table);
+  },
+};
+
 const SHARING_TABLES = ['address_scopes', 'subnetpools', 'rbac_policies'];
 
 /**
@@ -107,8 +114,9 @@ const flavors: Migration = {
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
-  '0003_sharing': sharing,
-  '0004_flavors': flavors,
+  '0003_security_group_extensions': securityGroupExtensions,
+  '0004_sharing': sharing,
+  '0005_flavors': flavors,
 };
 
 export const migrationProvider: MigrationProvider = {

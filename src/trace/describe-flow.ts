@@ -6,10 +6,19 @@
  */
 import { type BridgeRole, tableName } from '../dataplane/compile/tables.js';
 import { splitTopLevel } from './datapath-actions.js';
+import type { FlowEffect } from '../model/trace.js';
 import type { Labels } from './labels.js';
+import {
+  INTEGRATION_BRIDGE,
+  intToPhysPatch,
+  PATCH_INT_TO_TUN,
+  PATCH_TUN_TO_INT,
+  patchedBridge,
+  TUNNEL_BRIDGE,
+} from '../model/names.js';
 
 export function bridgeRole(bridge: string): BridgeRole {
-  return bridge === 'br-int' ? 'int' : bridge === 'br-tun' ? 'tun' : 'phys';
+  return bridge === INTEGRATION_BRIDGE ? 'int' : bridge === TUNNEL_BRIDGE ? 'tun' : 'phys';
 }
 
 const unquote = (s: string) => s.replaceAll('"', '');
@@ -23,10 +32,10 @@ function vlanWords(labels: Labels, vlan: number): string {
 }
 
 function portWords(labels: Labels, port: string): string {
-  if (port === 'patch-int') return 'br-int';
-  if (port === 'patch-tun') return 'br-tun';
-  if (port.startsWith('int-')) return port.slice(4);
-  if (port.startsWith('phy-')) return 'br-int';
+  if (port === PATCH_TUN_TO_INT) return INTEGRATION_BRIDGE;
+  if (port === PATCH_INT_TO_TUN) return TUNNEL_BRIDGE;
+  const provider = patchedBridge(port);
+  if (provider) return port === intToPhysPatch(provider) ? provider : INTEGRATION_BRIDGE;
   const tunnel = labels.tunnelHost(port);
   if (tunnel) return `tunnel ${port} to host ${tunnel.host} (${tunnel.ip})`;
   const owner = labels.portOfDevice(port);
@@ -55,33 +64,55 @@ function matchWords(labels: Labels, match: string): string[] {
   return out;
 }
 
-function actionWords(labels: Labels, role: BridgeRole, action: string): string | null {
+interface ActionMeaning {
+  readonly effect: FlowEffect;
+  /** null: said by the action next to it (push_vlan before the VLAN id). */
+  readonly words: string | null;
+}
+
+function actionMeaning(labels: Labels, role: BridgeRole, action: string): ActionMeaning {
   const resubmit = /^resubmit\(,(\d+)\)$/.exec(action);
-  if (resubmit) return `on to ${tableName(role, Number(resubmit[1]))}`;
+  if (resubmit) return { effect: 'resubmit', words: `on to ${tableName(role, Number(resubmit[1]))}` };
   const vid = /^set_field:(\d+)->vlan_vid$/.exec(action) ?? /^mod_vlan_vid:(\d+)$/.exec(action);
-  if (vid) return `tag ${vlanWords(labels, Number(vid[1]) & 0xfff)}`;
-  if (action.startsWith('push_vlan')) return null;
-  if (action === 'pop_vlan' || action === 'strip_vlan' || action === 'load:0->NXM_OF_VLAN_TCI[]') return 'untag';
-  const loaded = /^load:(0x[0-9a-f]+)->NXM_NX_TUN_ID\[\]$/.exec(action);
-  if (loaded) return `set tunnel key ${loaded[1]}`;
-  const key = /^set_field:(0x[0-9a-f]+)->tun_id$/.exec(action) ?? /^set_tunnel:(0x[0-9a-f]+)$/.exec(action);
-  if (key) return `set tunnel key ${key[1]}`;
+  if (vid) return { effect: 'tag', words: `tag ${vlanWords(labels, Number(vid[1]) & 0xfff)}` };
+  if (action.startsWith('push_vlan')) return { effect: 'tag', words: null };
+  if (action === 'pop_vlan' || action === 'strip_vlan' || action === 'load:0->NXM_OF_VLAN_TCI[]')
+    return { effect: 'untag', words: 'untag' };
+  const key =
+    /^load:(0x[0-9a-f]+)->NXM_NX_TUN_ID\[\]$/.exec(action) ??
+    /^set_field:(0x[0-9a-f]+)->tun_id$/.exec(action) ??
+    /^set_tunnel:(0x[0-9a-f]+)$/.exec(action);
+  if (key) return { effect: 'set-tunnel-key', words: `set tunnel key ${key[1]}` };
   const output = /^output:(.+)$/.exec(action);
-  if (output) return `out to ${portWords(labels, unquote(output[1]!))}`;
-  if (action === 'NORMAL') return 'switch normally (MAC learning)';
-  if (action.startsWith('learn(')) return 'learn which tunnel the sender is behind';
-  if (action === 'drop') return 'drop';
-  return action;
+  if (output) return { effect: 'output', words: `out to ${portWords(labels, unquote(output[1]!))}` };
+  if (action === 'NORMAL') return { effect: 'switch', words: 'switch normally (MAC learning)' };
+  if (action.startsWith('learn(')) return { effect: 'learn', words: 'learn which tunnel the sender is behind' };
+  if (action === 'drop') return { effect: 'drop', words: 'drop' };
+  return { effect: 'other', words: action };
+}
+
+/** A flow of `bridge` in plain words, and what its actions do to the packet's way (no action: drop). */
+export function flowMeaning(
+  labels: Labels,
+  bridge: string,
+  table: number,
+  match: string,
+  actions: readonly string[],
+): { says: string; effects: FlowEffect[] } {
+  const role = bridgeRole(bridge);
+  const what = matchWords(labels, match);
+  const does = actions.flatMap((a) => splitTopLevel(a)).map((a) => actionMeaning(labels, role, a));
+  const list = does.map((d) => d.words).filter((d): d is string => d !== null);
+  const head = what.length > 0 ? `${what.join(', ')}: ` : 'everything else: ';
+  return {
+    says: `${tableName(role, table)} ${head}${list.length > 0 ? list.join(', ') : 'drop'}`,
+    effects: does.length > 0 ? does.map((d) => d.effect) : ['drop'],
+  };
 }
 
 /** Plain words for one flow of `bridge`. */
 export function describeFlow(labels: Labels, bridge: string, table: number, match: string, actions: readonly string[]): string {
-  const role = bridgeRole(bridge);
-  const what = matchWords(labels, match);
-  const does = actions.flatMap((a) => splitTopLevel(a)).map((a) => actionWords(labels, role, a));
-  const list = does.filter((d): d is string => d !== null);
-  const head = what.length > 0 ? `${what.join(', ')}: ` : 'everything else: ';
-  return `${tableName(role, table)} ${head}${list.length > 0 ? list.join(', ') : 'drop'}`;
+  return flowMeaning(labels, bridge, table, match, actions).says;
 }
 
 /** `priority=2,dl_vlan=1 actions=…` parts of a dump-flows line: the match and the action list. */

@@ -16,8 +16,35 @@ function counters(e: { packets?: number; bytes?: number }): string {
   return e.packets === undefined ? '' : `  [${e.packets} pkts, ${e.bytes ?? 0} bytes]`;
 }
 
+/** Evidence in the host's own syntax: a flow as ofproto/trace names it, a rule as iptables-save prints it, the route and neighbour lookups. */
+export function evidenceText(e: Evidence): string {
+  switch (e.kind) {
+    case 'flow': {
+      const match = e.match === null ? ' (no flow matched)' : e.match ? ` ${e.match}` : '';
+      const cookie = e.cookie === null ? '' : ` cookie=${e.cookie}`;
+      return `${e.tableName} priority=${e.priority ?? '-'}${match} actions=${e.actions.join(',')}${cookie}`;
+    }
+    case 'rule':
+      return `${e.netns ? `[${e.netns}] ` : ''}${e.table === 'filter' ? '' : `-t ${e.table} `}-A ${e.chain} ${e.rule}`;
+    case 'route': {
+      const lookup = `ip route get ${e.dst} from ${e.src} iif ${e.iif}`;
+      if (e.type === 'local' && !e.error) return `${lookup}: local`;
+      if (e.type === 'unicast' && !e.error) return `${lookup}: ${e.gateway ? `via ${e.gateway} ` : ''}dev ${e.dev}`;
+      return lookup;
+    }
+    case 'neighbour':
+      return `neighbour ${e.ip} dev ${e.dev}`;
+  }
+}
+
+/** What the evidence means; a security group rule the packet did not match says so. */
+export function evidenceWords(e: Evidence): string {
+  return e.kind === 'rule' && !e.matched ? `${e.says} — does not match` : e.says;
+}
+
 function evidenceLines(e: Evidence, indent: string): string[] {
-  return [`${indent}${e.text}${counters(e)}`, `${indent}    ↳ ${e.says}`];
+  const c = 'counters' in e && e.counters ? counters(e.counters) : '';
+  return [`${indent}${evidenceText(e)}${c}`, `${indent}    ↳ ${evidenceWords(e)}`];
 }
 
 const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> = {
@@ -26,6 +53,7 @@ const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> =
   dropped: 'DROPPED',
   unreachable: 'UNREACHABLE',
   misdelivered: 'NOT DELIVERED',
+  incomplete: 'INCOMPLETE',
 };
 
 export function renderTrace(t: TraceResult, options: RenderOptions = { evidence: true }): string {
@@ -87,9 +115,13 @@ function itemLines(i: HostItem): string[] {
 }
 
 export function renderExplanation(x: Explanation): string {
-  const lines = [
-    `explain ${x.subject.label}: ${x.hosts.length} host(s), ${x.drift === 0 ? 'no drift' : `DRIFT: ${x.drift} item(s) differ from the plan`}`,
-  ];
+  const drift = x.drift === 0 ? 'no drift' : `DRIFT: ${x.drift} item(s) differ from the plan`;
+  const missing = x.missing;
+  const head =
+    missing.length === 0
+      ? `${x.hosts.length} host(s), ${drift}`
+      : `INCOMPLETE: ${missing.length} agent(s) it needs could not be asked; ${x.hosts.length} host(s) answered, ${drift}`;
+  const lines = [`explain ${x.subject.label}: ${head}`];
   for (const h of x.hosts) {
     lines.push('', `host ${h.host} (${h.roles.join(', ')})`);
     for (const section of SECTION_ORDER) {
@@ -105,6 +137,9 @@ export function renderExplanation(x: Explanation): string {
     }
   }
   for (const u of x.unanswered) lines.push('', `host ${u.host}: NO ANSWER — ${u.reason}`);
+  for (const m of missing)
+    lines.push('', `MISSING the ${m.role} agent${m.host ? ` of host ${m.host}` : ''}, for ${m.for}: ${m.reason}`);
+  if (missing.length > 0 && x.intent.length > 0) lines.push('', 'what the API says meanwhile:', ...x.intent.map((l) => `  ${l}`));
   lines.push(`(${x.ms} ms)`);
   return `${lines.join('\n')}\n`;
 }

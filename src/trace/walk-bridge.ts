@@ -5,9 +5,9 @@
  * sends it: a local port, a tunnel to another host, a physical interface, or nowhere.
  */
 import type { DumpedFlow } from '../dataplane/drivers/ovs-ofctl.js';
-import type { Evidence, ObjectRef, TraceHop, TracePacket } from '../model/trace.js';
+import type { FlowEvidence, ObjectRef, TraceHop, TracePacket } from '../model/trace.js';
 import { datapathOutputs } from './datapath-actions.js';
-import { bridgeRole, describeFlow } from './describe-flow.js';
+import { bridgeRole, flowMeaning } from './describe-flow.js';
 import type { HostView, OvsPortView } from './host-view.js';
 import { type OfprotoTrace, type TraceStep, parseOfprotoTrace } from './ofproto-trace.js';
 import { type BridgeEntry, ofprotoFlow } from './packet.js';
@@ -39,19 +39,26 @@ function counters(flows: readonly DumpedFlow[], step: TraceStep): DumpedFlow | u
   });
 }
 
-async function stepEvidence(view: HostView, step: TraceStep): Promise<Evidence> {
+async function stepEvidence(view: HostView, step: TraceStep): Promise<FlowEvidence> {
   const owner = view.labels.cookieOwner(step.cookie);
-  const match = step.match ?? '(no flow matched)';
-  const head = `${tableName(bridgeRole(step.bridge), step.table)} priority=${step.priority ?? '-'}${match ? ` ${match}` : ''}`;
   const c = counters(await view.flows(step.bridge), step);
-  const says = describeFlow(view.labels, step.bridge, step.table, step.match ?? '', step.actions);
+  const meaning = flowMeaning(view.labels, step.bridge, step.table, step.match ?? '', step.actions);
   // The tunnel remarks repeat what the hop says; learning is suppressed in every trace.
   const notes = step.notes.filter((n) => !/^(suppressing|output to native tunnel|tunneling )/.test(n));
   return {
-    text: `${head} actions=${step.actions.join(',')}${step.cookie === null ? '' : ` cookie=0x${step.cookie.toString(16)}`}`,
-    says: notes.length > 0 ? `${says} (${notes.join('; ')})` : says,
+    kind: 'flow',
+    bridge: step.bridge,
+    table: step.table,
+    tableName: tableName(bridgeRole(step.bridge), step.table),
+    priority: step.priority,
+    match: step.match,
+    actions: step.actions,
+    cookie: step.cookie === null ? null : `0x${step.cookie.toString(16)}`,
+    effects: meaning.effects,
+    notes,
+    says: notes.length > 0 ? `${meaning.says} (${notes.join('; ')})` : meaning.says,
     refs: owner && owner.kind !== 'host' ? [owner] : [],
-    ...(c ? { packets: c.packets, bytes: c.bytes } : {}),
+    counters: c ? { packets: c.packets, bytes: c.bytes } : null,
   };
 }
 

@@ -5,14 +5,14 @@
  * iptables-save and ipset contents decide, read by the evaluator; the verdict names the rule.
  */
 import { FIREWALL_CHAIN_PREFIX, FIREWALL_FALLBACK_CHAIN, portChain, qbrBridge, qvbDevice, tapDevice } from '../model/names.js';
-import type { DropCause, Evidence, ObjectRef, TraceHop, TracePacket } from '../model/trace.js';
+import type { DropCause, ObjectRef, RuleEvidence, TraceHop, TracePacket } from '../model/trace.js';
 import { memberTest } from '../dataplane/compile/firewall/verdict.js';
 import { describeRule } from './describe-rule.js';
 import type { HostView } from './host-view.js';
 import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SetLookup } from './iptables-match.js';
-import type { SavedTables } from './iptables-save.js';
-import { netfilterPacket, trafficLabel } from './packet.js';
+import type { SavedRule, SavedTables } from './iptables-save.js';
+import { familyOf, netfilterPacket, trafficLabel } from './packet.js';
 
 export interface FilterResult {
   readonly hop: TraceHop;
@@ -31,35 +31,43 @@ export async function setLookup(view: HostView, netns: string | null): Promise<S
   };
 }
 
-export function ruleEvidence(view: HostView, v: ChainVerdict, netns: string | null): Evidence[] {
-  return v.hits.map((h) => {
-    const words = describeRule(view.labels, h.rule.text);
-    return {
-      text: `${netns ? `[${netns}] ` : ''}${h.table === 'filter' ? '' : `-t ${h.table} `}-A ${h.chain} ${h.rule.text}`,
-      says: words.says,
-      refs: words.refs,
-      packets: h.rule.packets,
-      bytes: h.rule.bytes,
-    };
-  });
+/** The rules of a chain verdict that the packet matched, as evidence. */
+export function ruleEvidence(view: HostView, v: ChainVerdict, netns: string | null): RuleEvidence[] {
+  return v.hits.map((h) => savedRule(view, netns, h.table, h.chain, h.rule, true));
+}
+
+function savedRule(
+  view: HostView,
+  netns: string | null,
+  table: string,
+  chain: string,
+  rule: SavedRule,
+  matched: boolean,
+): RuleEvidence {
+  const words = describeRule(view.labels, rule.text);
+  return {
+    kind: 'rule',
+    netns,
+    table,
+    chain,
+    rule: rule.text,
+    matched,
+    says: words.says,
+    refs: words.refs,
+    counters: { packets: rule.packets, bytes: rule.bytes },
+  };
 }
 
 /** The security group rules of the group chain the packet fell out of, which none matched. */
-function unmatched(view: HostView, v: ChainVerdict, tables: SavedTables): Evidence[] {
-  const chain = [...v.hits].reverse().find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`))?.chain;
+function unmatched(view: HostView, v: ChainVerdict, tables: SavedTables): RuleEvidence[] {
+  // The group chain, or a logged port's own copy of it (quark-fw-l…).
+  const chain = [...v.hits]
+    .reverse()
+    .find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`) || h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}l`))?.chain;
   const rules = chain ? (tables.get('filter')?.get(chain)?.rules ?? []) : [];
   return rules
     .filter((r) => r.text.includes('--comment "rule ') || r.text.includes('--comment rule '))
-    .map((r) => {
-      const words = describeRule(view.labels, r.text);
-      return {
-        text: `-A ${chain} ${r.text}`,
-        says: `${words.says} — does not match`,
-        refs: words.refs,
-        packets: r.packets,
-        bytes: r.bytes,
-      };
-    });
+    .map((r) => savedRule(view, null, 'filter', chain!, r, false));
 }
 
 function dropCause(view: HostView, portId: string, direction: 'ingress' | 'egress', v: ChainVerdict, p: TracePacket): DropCause {
@@ -99,7 +107,7 @@ export async function filterPort(
   const qbr = qbrBridge(portId);
   const where = { inIf: qbr, outIf: qbr, bridged: true } as const;
   const ends = direction === 'egress' ? { physIn: tap, physOut: qvb } : { physIn: qvb, physOut: tap };
-  const tables = await view.iptables(null);
+  const tables = await view.iptables(null, familyOf(p));
   const v = evaluateChain(tables, 'filter', 'FORWARD', netfilterPacket(p, { ...where, ...ends }), await setLookup(view, null));
   const evidence = [...ruleEvidence(view, v, null), ...(v.verdict === 'ACCEPT' ? [] : unmatched(view, v, tables))];
   const port: ObjectRef = { kind: 'port', id: portId };

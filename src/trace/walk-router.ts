@@ -3,144 +3,219 @@
  * end: the DHCP port answers for its own addresses and forwards nothing. A qrouter namespace
  * routes as the kernel does, read from the host: mangle and nat PREROUTING (marks, DNAT of
  * floating IPs) evaluated on its real rules, `ip route get` for the route, filter FORWARD, nat
- * POSTROUTING (SNAT), then the next hop's MAC (the API's port, else the neighbour table).
+ * POSTROUTING (SNAT), then the next hop's MAC (the API's port, else the neighbour table). A
+ * request to 169.254.169.254:80 that nat PREROUTING redirects is delivered to the router's
+ * metadata proxy, if filter INPUT lets it in and the agent runs one there. IPv6 goes through
+ * ip6tables and is routed the same way (without NAT rules of Quark's).
  */
 import type { ServicePortItem } from '../dataplane/compile/plan.js';
-import type { DropCause, Evidence, ObjectRef, TraceHop, TracePacket } from '../model/trace.js';
-import type { HostView } from './host-view.js';
-import { evaluateChain } from './iptables-eval.js';
-import { netfilterPacket } from './packet.js';
+import type { DropCause, Evidence, NeighbourEvidence, ObjectRef, RouteEvidence, TraceHop, TracePacket } from '../model/trace.js';
+import type { HostView, RouteAnswer } from './host-view.js';
+import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
+import type { SavedTables } from './iptables-save.js';
+import { familyOf, netfilterPacket } from './packet.js';
 import { ruleEvidence } from './walk-firewall.js';
+import { isDevice, namespaceOwner } from '../model/names.js';
 
 export type NamespaceResult =
-  | { readonly kind: 'delivered'; readonly hop: TraceHop; readonly portId: string }
+  | { readonly kind: 'delivered'; readonly hop: TraceHop; readonly portId: string; readonly service?: string }
   | { readonly kind: 'dropped'; readonly hop: TraceHop; readonly cause: DropCause }
   | { readonly kind: 'forward'; readonly hop: TraceHop; readonly out: ServicePortItem; readonly packet: TracePacket };
 
 const hostPart = (cidr: string) => cidr.split('/')[0]!;
 const noSets = () => null;
 
+/** The packet inside one namespace, entered through `into`, and whose namespace it is. */
+interface Inside {
+  readonly view: HostView;
+  readonly into: ServicePortItem;
+  readonly netns: string;
+  readonly owner: ObjectRef;
+  /** The owner's label: `router test1-router (3a9566e2)`. */
+  readonly who: string;
+  readonly packet: TracePacket;
+}
+
+/** What the router's tables did before its routing decision: marks (mangle) and DNAT of floating IPs. */
+interface Prerouting {
+  readonly dnat: ChainVerdict;
+  /** The destination after DNAT. */
+  readonly dst: string;
+  readonly evidence: Evidence[];
+}
+
+function inside(view: HostView, into: ServicePortItem, packet: TracePacket): Inside {
+  const origin = view.plan.namespaces.find((n) => n.name === into.netns)?.origin;
+  const owner: ObjectRef =
+    origin && origin.kind !== 'host' ? { kind: origin.kind, id: origin.id } : { kind: 'port', id: into.portId };
+  return { view, into, netns: into.netns, owner, who: view.labels.label(owner), packet };
+}
+
+function hop(c: Inside, says: string, result: 'pass' | 'drop', evidence: readonly Evidence[]): TraceHop {
+  return { host: c.view.host, where: c.netns, says, result, evidence, refs: [c.owner, ...evidence.flatMap((e) => e.refs)] };
+}
+
+function dropped(c: Inside, cause: DropCause, evidence: readonly Evidence[], says = cause.says): NamespaceResult {
+  return { kind: 'dropped', hop: hop(c, says, 'drop', evidence), cause };
+}
+
 function holder(view: HostView, netns: string, ip: string): ServicePortItem | undefined {
   return view.plan.servicePorts.find((s) => s.netns === netns && s.addresses.some((a) => hostPart(a) === ip));
 }
 
-/** The MAC of `ip` on the network behind `out`: the API's port first, then the namespace's neighbours. */
-async function nextHopMac(view: HostView, out: ServicePortItem, ip: string): Promise<{ mac: string | null; from: string }> {
-  const network = view.labels.replica.ports.get(out.portId)?.network_id;
-  for (const p of view.labels.replica.ports.values()) {
-    if (p.network_id === network && p.fixed_ips.some((f) => f.ip_address === ip)) {
-      return { mac: p.mac_address, from: `${view.labels.label({ kind: 'port', id: p.id })} holds ${ip}` };
-    }
-  }
-  const n = (await view.neighbours(out.netns)).find((x) => x.ip === ip && x.dev === out.device);
-  return n
-    ? { mac: n.mac, from: `neighbour table: ${ip} lladdr ${n.mac}` }
-    : { mac: null, from: `no port and no neighbour entry for ${ip}` };
+/** The netfilter packet at this point of the namespace's path. */
+function at(c: Inside, outIf: string | null, extra: { ctstate?: string[]; mark?: number } = {}) {
+  return netfilterPacket(c.packet, { inIf: c.into.device, outIf, physIn: null, physOut: null, bridged: false }, extra);
 }
 
-export async function enterNamespace(view: HostView, into: ServicePortItem, p: TracePacket): Promise<NamespaceResult> {
-  const netns = into.netns;
-  const origin = view.plan.namespaces.find((n) => n.name === netns)?.origin;
-  const owner: ObjectRef =
-    origin && origin.kind !== 'host' ? { kind: origin.kind, id: origin.id } : { kind: 'port', id: into.portId };
-  const hop = (says: string, result: 'pass' | 'drop', evidence: Evidence[]): TraceHop => ({
-    host: view.host,
-    where: netns,
-    says,
-    result,
-    evidence,
-    refs: [owner, ...evidence.flatMap((e) => e.refs)],
-  });
-  const who = view.labels.label(owner);
-  if (!netns.startsWith('qrouter-')) {
-    const own = holder(view, netns, p.dst);
-    if (own) return { kind: 'delivered', hop: hop(`${who}: ${p.dst} is its own address`, 'pass', []), portId: own.portId };
-    const cause: DropCause = { code: 'no-route', refs: [owner], says: `${who} does not route: ${p.dst} is not its address` };
-    return { kind: 'dropped', hop: hop(cause.says, 'drop', []), cause };
-  }
-  const tables = await view.iptables(netns);
-  const at = (outIf: string | null, extra: { ctstate?: string[]; mark?: number } = {}) =>
-    netfilterPacket(p, { inIf: into.device, outIf, physIn: null, physOut: null, bridged: false }, extra);
-  const mangle = evaluateChain(tables, 'mangle', 'PREROUTING', at(null), noSets);
-  const dnat = evaluateChain(tables, 'nat', 'PREROUTING', at(null, { mark: mangle.mark }), noSets);
-  const evidence = [...ruleEvidence(view, mangle, netns), ...ruleEvidence(view, dnat, netns)];
-  const dst = dnat.nat?.kind === 'DNAT' ? dnat.nat.to : p.dst;
-  const route = await view.routeGet(netns, dst, p.src, into.device);
-  const routeText = `ip route get ${dst} from ${p.src} iif ${into.device}`;
-  if (route.error || (route.type !== 'unicast' && route.type !== 'local')) {
-    evidence.push({ text: routeText, says: route.error ?? route.type, refs: [owner] });
-    const cause: DropCause = {
-      code: 'no-route',
-      refs: [owner],
-      says: `${who} has no route to ${dst} (${route.error ?? route.type})`,
-    };
-    return { kind: 'dropped', hop: hop(cause.says, 'drop', evidence), cause };
-  }
-  if (route.type === 'local') {
-    const floating =
-      dnat.nat?.kind === 'DNAT'
-        ? undefined
-        : [...view.labels.replica.floatingips.values()].find(
-            (f) => f.floating_ip_address === dst && f.port_id && f.router_id === owner.id,
-          );
-    if (floating) {
-      // The intent forwards this address to a port, the namespace keeps it: its DNAT rule is gone.
-      evidence.push({ text: `${routeText}: local`, says: `${dst} is an address of the router itself`, refs: [owner] });
-      const fip = `floating IP ${dst} (${floating.id.slice(0, 8)})`;
-      const planned = view.plan.floatingIps.some((f) => f.netns === netns && f.floatingIpAddress === dst);
-      const why = planned
-        ? "the agent's plan has the rule, so the host has drifted"
-        : "the agent's plan does not have it yet (the association is newer than its last pass)";
-      const cause: DropCause = {
-        code: 'missing-nat',
-        refs: [owner, { kind: 'floatingip', id: floating.id }],
-        says: `${who} has no DNAT rule for ${fip} (to ${floating.fixed_ip_address}): the router answers it itself; ${why} (quark explain floatingip ${dst})`,
-      };
-      return { kind: 'dropped', hop: hop(cause.says, 'drop', evidence), cause };
-    }
-    const own = holder(view, netns, dst);
-    evidence.push({ text: `${routeText}: local`, says: `${dst} is an address of the router itself`, refs: [owner] });
+/** A qdhcp namespace is an end: the DHCP port answers for its own addresses and forwards nothing. */
+function notARouter(c: Inside): NamespaceResult {
+  const dst = c.packet.dst;
+  const own = holder(c.view, c.netns, dst);
+  if (own) return { kind: 'delivered', hop: hop(c, `${c.who}: ${dst} is its own address`, 'pass', []), portId: own.portId };
+  return dropped(c, { code: 'no-route', refs: [c.owner], says: `${c.who} does not route: ${dst} is not its address` }, []);
+}
+
+function prerouting(c: Inside, tables: SavedTables): Prerouting {
+  const mangle = evaluateChain(tables, 'mangle', 'PREROUTING', at(c, null), noSets);
+  const dnat = evaluateChain(tables, 'nat', 'PREROUTING', at(c, null, { mark: mangle.mark }), noSets);
+  const evidence = [...ruleEvidence(c.view, mangle, c.netns), ...ruleEvidence(c.view, dnat, c.netns)];
+  return { dnat, dst: dnat.nat?.kind === 'DNAT' ? dnat.nat.to : c.packet.dst, evidence };
+}
+
+/** `ip route get DST from SRC iif DEV`, and what it means. */
+function routeEvidence(c: Inside, dst: string, route: RouteAnswer, out: ServicePortItem | undefined): RouteEvidence {
+  const { type, dev, gateway, error } = route;
+  const base = { kind: 'route', netns: c.netns, dst, src: c.packet.src, iif: c.into.device, type, dev, gateway, error } as const;
+  if (route.error || (route.type !== 'unicast' && route.type !== 'local'))
+    return { ...base, says: route.error ?? route.type, refs: [c.owner] };
+  if (route.type === 'local') return { ...base, says: `${dst} is an address of the router itself`, refs: [c.owner] };
+  const port = out ? ` (${c.view.labels.label({ kind: 'port', id: out.portId })})` : '';
+  return { ...base, says: `routed out of ${route.dev}${port}`, refs: out ? [{ kind: 'port', id: out.portId }] : [] };
+}
+
+/**
+ * The router keeps the packet (a local route). When the intent forwards this address to a port
+ * as a floating IP, its DNAT rule is missing: the router answers the floating IP itself.
+ */
+function local(c: Inside, pre: Prerouting): NamespaceResult {
+  const { dst, evidence } = pre;
+  const floating =
+    pre.dnat.nat?.kind === 'DNAT'
+      ? undefined
+      : [...c.view.labels.replica.floatingips.values()].find(
+          (f) => f.floating_ip_address === dst && f.port_id && f.router_id === c.owner.id,
+        );
+  if (!floating) {
+    const own = holder(c.view, c.netns, dst);
     return {
       kind: 'delivered',
-      hop: hop(`${who}: ${dst} is its own address`, 'pass', evidence),
-      portId: own?.portId ?? into.portId,
+      hop: hop(c, `${c.who}: ${dst} is its own address`, 'pass', evidence),
+      portId: own?.portId ?? c.into.portId,
     };
   }
-  const out = view.plan.servicePorts.find((s) => s.netns === netns && s.device === route.dev);
-  evidence.push({
-    text: `${routeText}: ${route.gateway ? `via ${route.gateway} ` : ''}dev ${route.dev}`,
-    says: `routed out of ${route.dev}${out ? ` (${view.labels.label({ kind: 'port', id: out.portId })})` : ''}`,
-    refs: out ? [{ kind: 'port', id: out.portId }] : [],
-  });
-  const dnatted = dnat.nat?.kind === 'DNAT' ? ['DNAT'] : [];
-  const forward = evaluateChain(tables, 'filter', 'FORWARD', at(route.dev, { ctstate: dnatted, mark: dnat.mark }), noSets);
-  evidence.push(...ruleEvidence(view, forward, netns));
-  if (forward.verdict !== 'ACCEPT' || !out) {
-    const why = out ? `its filter FORWARD chain dropped it` : `${route.dev} is not one of its ports`;
-    const cause: DropCause = { code: out ? 'firewall' : 'no-route', refs: [owner], says: `${who}: ${why}` };
-    return { kind: 'dropped', hop: hop(cause.says, 'drop', evidence), cause };
+  const fip = `floating IP ${dst} (${floating.id.slice(0, 8)})`;
+  const planned = c.view.plan.floatingIps.some((f) => f.netns === c.netns && f.floatingIpAddress === dst);
+  const why = planned
+    ? "the agent's plan has the rule, so the host has drifted"
+    : "the agent's plan does not have it yet (the association is newer than its last pass)";
+  const says = `${c.who} has no DNAT rule for ${fip} (to ${floating.fixed_ip_address}): the router answers it itself; ${why} (quark explain floatingip ${dst})`;
+  return dropped(c, { code: 'missing-nat', refs: [c.owner, { kind: 'floatingip', id: floating.id }], says }, evidence);
+}
+
+/** The MAC of `ip` on the network behind `out`: the API's port first, then the namespace's neighbours. */
+async function nextHop(c: Inside, out: ServicePortItem, ip: string): Promise<NeighbourEvidence> {
+  const base = { kind: 'neighbour', netns: c.netns, ip, dev: out.device } as const;
+  const network = c.view.labels.replica.ports.get(out.portId)?.network_id;
+  for (const p of c.view.labels.replica.ports.values()) {
+    if (p.network_id === network && p.fixed_ips.some((f) => f.ip_address === ip)) {
+      const port: ObjectRef = { kind: 'port', id: p.id };
+      return { ...base, mac: p.mac_address, source: 'port', says: `${c.view.labels.label(port)} holds ${ip}`, refs: [] };
+    }
   }
-  const snat = evaluateChain(tables, 'nat', 'POSTROUTING', at(route.dev, { ctstate: dnatted, mark: forward.mark }), noSets);
-  evidence.push(...ruleEvidence(view, snat, netns));
-  const src = snat.nat?.kind === 'SNAT' ? snat.nat.to : p.src;
+  const n = (await c.view.neighbours(out.netns)).find((x) => x.ip === ip && x.dev === out.device);
+  return n
+    ? { ...base, mac: n.mac, source: 'neighbour-table', says: `neighbour table: ${ip} lladdr ${n.mac}`, refs: [] }
+    : { ...base, mac: null, source: 'none', says: `no port and no neighbour entry for ${ip}`, refs: [] };
+}
+
+/** Routed on: filter FORWARD, nat POSTROUTING (SNAT), then the next hop's MAC. */
+async function forward(c: Inside, tables: SavedTables, pre: Prerouting, route: RouteAnswer, out: ServicePortItem | undefined) {
+  const { dst, evidence } = pre;
+  const dev = route.dev!;
+  const dnatted = pre.dnat.nat?.kind === 'DNAT' ? ['DNAT'] : [];
+  const filter = evaluateChain(tables, 'filter', 'FORWARD', at(c, dev, { ctstate: dnatted, mark: pre.dnat.mark }), noSets);
+  evidence.push(...ruleEvidence(c.view, filter, c.netns));
+  if (filter.verdict !== 'ACCEPT' || !out) {
+    const why = out ? `its filter FORWARD chain dropped it` : `${dev} is not one of its ports`;
+    return dropped(c, { code: out ? 'firewall' : 'no-route', refs: [c.owner], says: `${c.who}: ${why}` }, evidence);
+  }
+  const snat = evaluateChain(tables, 'nat', 'POSTROUTING', at(c, dev, { ctstate: dnatted, mark: filter.mark }), noSets);
+  evidence.push(...ruleEvidence(c.view, snat, c.netns));
+  const src = snat.nat?.kind === 'SNAT' ? snat.nat.to : c.packet.src;
   const hopIp = route.gateway ?? dst;
-  const mac = await nextHopMac(view, out, hopIp);
-  evidence.push({ text: `neighbour ${hopIp} dev ${route.dev}`, says: mac.from, refs: [] });
+  const mac = await nextHop(c, out, hopIp);
+  evidence.push(mac);
   const nat = [
-    dnat.nat?.kind === 'DNAT' ? `DNAT ${p.dst} → ${dst}` : '',
-    snat.nat?.kind === 'SNAT' ? `SNAT ${p.src} → ${src}` : 'no SNAT',
-  ].filter(Boolean);
-  const says = `${who} routes ${dst} out of ${route.dev}${route.gateway ? ` via ${route.gateway}` : ''} (${nat.join(', ')})`;
-  if (!mac.mac && !out.device.startsWith('qg-')) {
-    const network = view.labels.replica.ports.get(out.portId)?.network_id;
-    const on = network ? ` on ${view.labels.label({ kind: 'network', id: network })}` : '';
+    dnatted.length > 0 ? `DNAT ${c.packet.dst} → ${dst}` : '',
+    snat.nat?.kind === 'SNAT' ? `SNAT ${c.packet.src} → ${src}` : 'no SNAT',
+  ];
+  const says = `${c.who} routes ${dst} out of ${dev}${route.gateway ? ` via ${route.gateway}` : ''} (${nat.filter(Boolean).join(', ')})`;
+  if (!mac.mac && !isDevice('qg-', out.device)) {
+    const network = c.view.labels.replica.ports.get(out.portId)?.network_id;
+    const on = network ? ` on ${c.view.labels.label({ kind: 'network', id: network })}` : '';
     const cause: DropCause = {
       code: 'no-neighbour',
-      refs: [owner, ...(network ? [{ kind: 'network', id: network } as const] : [])],
-      says: `${who}: no port${on} holds ${hopIp}, so its ARP goes unanswered`,
+      refs: [c.owner, ...(network ? [{ kind: 'network', id: network } as const] : [])],
+      says: `${c.who}: no port${on} holds ${hopIp}, so its ARP goes unanswered`,
     };
-    return { kind: 'dropped', hop: hop(`${says}; ${cause.says}`, 'drop', evidence), cause };
+    return dropped(c, cause, evidence, `${says}; ${cause.says}`);
   }
-  const packet: TracePacket = { ...p, src, dst, srcMac: out.mac, dstMac: mac.mac, ttl: p.ttl - 1 };
-  return { kind: 'forward', hop: hop(says, 'pass', evidence), out, packet };
+  const packet: TracePacket = { ...c.packet, src, dst, srcMac: out.mac, dstMac: mac.mac, ttl: c.packet.ttl - 1 };
+  return { kind: 'forward', hop: hop(c, says, 'pass', evidence), out, packet } as const;
+}
+
+/**
+ * Redirected to a port of the router itself (Neutron's metadata REDIRECT): filter INPUT decides,
+ * and the agent's metadata proxy listening there (haproxy) takes it, to hand it to the host's
+ * metadata agent.
+ */
+function redirected(c: Inside, tables: SavedTables, pre: Prerouting): NamespaceResult {
+  const port = pre.dnat.nat!.to;
+  const input = evaluateChain(tables, 'filter', 'INPUT', at(c, null, { mark: pre.dnat.mark }), noSets);
+  const evidence = [...pre.evidence, ...ruleEvidence(c.view, input, c.netns)];
+  if (input.verdict !== 'ACCEPT') {
+    const says = `${c.who}: its filter INPUT chain dropped the request redirected to port ${port}`;
+    return dropped(c, { code: 'firewall', refs: [c.owner], says }, evidence);
+  }
+  const proxy = c.view.plan.daemons.find((d) => d.netns === c.netns && d.service === 'haproxy');
+  if (!proxy) {
+    const says = `${c.who} redirects ${c.packet.dst} to port ${port}, but the agent runs no metadata proxy there`;
+    return dropped(c, { code: 'no-route', refs: [c.owner], says }, evidence);
+  }
+  const service = `the metadata proxy of ${c.who} (haproxy on port ${port} in ${c.netns}), which hands it to the host's metadata agent`;
+  const says = `${c.who} redirects ${c.packet.dst}:${c.packet.dport} to port ${port}: ${service}`;
+  return { kind: 'delivered', hop: hop(c, says, 'pass', evidence), portId: c.into.portId, service };
+}
+
+/**
+ * A packet entering one of the agent's namespaces through `into`: delivered to the namespace's
+ * own address, dropped (with why), or routed on out of another of its ports.
+ */
+export async function enterNamespace(view: HostView, into: ServicePortItem, p: TracePacket): Promise<NamespaceResult> {
+  const c = inside(view, into, p);
+  if (namespaceOwner(c.netns)?.kind !== 'router') return notARouter(c);
+  const tables = await view.iptables(c.netns, familyOf(p));
+  const pre = prerouting(c, tables);
+  if (pre.dnat.nat?.kind === 'REDIRECT') return redirected(c, tables, pre);
+  const route = await view.routeGet(c.netns, pre.dst, p.src, into.device);
+  const out =
+    route.type === 'unicast' ? view.plan.servicePorts.find((s) => s.netns === c.netns && s.device === route.dev) : undefined;
+  pre.evidence.push(routeEvidence(c, pre.dst, route, out));
+  if (route.error || (route.type !== 'unicast' && route.type !== 'local')) {
+    const says = `${c.who} has no route to ${pre.dst} (${route.error ?? route.type})`;
+    return dropped(c, { code: 'no-route', refs: [c.owner], says }, pre.evidence);
+  }
+  if (route.type === 'local') return local(c, pre);
+  return forward(c, tables, pre, route, out);
 }

@@ -45,7 +45,7 @@ describe('walkHost', () => {
       ['iptables filter FORWARD on qbr270c41a8-db', 'br-int', 'br-tun'],
     );
     assert.deepEqual(t.exits, [{ kind: 'tunnel', remoteIp: '198.18.1.11', key: 2, type: 'gre', packet: p }]);
-    const ucast = t.hops[2]!.evidence.find((e) => e.text.startsWith('UCAST_TO_TUN(20)'));
+    const ucast = t.hops[2]!.evidence.find((e) => e.kind === 'flow' && e.tableName === 'UCAST_TO_TUN(20)');
     assert.deepEqual(ucast?.refs, [{ kind: 'port', id: qr.id }], 'the l2population flow names the router port it exists for');
   });
 
@@ -143,11 +143,22 @@ describe('filterPort', () => {
       { kind: 'security_group', id: '190a44a2-ca5b-4f83-98a6-7c6c6052dc3a' },
       { kind: 'port', id: vm3.id },
     ]);
-    const misses = f.hop.evidence.filter((e) => e.says.endsWith('does not match')).map((e) => e.says.split(' allows ')[1]);
-    assert.deepEqual(misses, [
-      'ingress IPv4 icmp from anywhere (rule 0664f495) — does not match',
-      'ingress IPv4 any protocol from members of security group default (190a44a2) (rule 356923d5) — does not match',
-      'ingress IPv4 tcp/22 from anywhere (rule 9183198e) — does not match',
-    ]);
+    const misses = f.hop.evidence.filter((e) => e.kind === 'rule' && !e.matched);
+    assert.deepEqual(
+      misses.map((e) => e.kind === 'rule' && [e.chain, e.refs[0]?.kind, e.refs[0]?.id.slice(0, 8)]),
+      [
+        ['quark-fw-gi190a44a2-c', 'security_group_rule', '0664f495'],
+        ['quark-fw-gi190a44a2-c', 'security_group_rule', '356923d5'],
+        ['quark-fw-gi190a44a2-c', 'security_group_rule', '9183198e'],
+      ],
+    );
+    assert.deepEqual(
+      misses.map((e) => e.says),
+      [
+        'security group default (190a44a2) allows ingress IPv4 icmp from anywhere (rule 0664f495)',
+        'security group default (190a44a2) allows ingress IPv4 any protocol from members of security group default (190a44a2) (rule 356923d5)',
+        'security group default (190a44a2) allows ingress IPv4 tcp/22 from anywhere (rule 9183198e)',
+      ],
+    );
   });
 });

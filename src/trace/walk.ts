@@ -8,8 +8,8 @@
  * packet's destination MAC is. Called by the agent for one trace query; the server strings
  * the hosts together by the tunnels they exit through.
  */
-import { INTEGRATION_BRIDGE, TUNNEL_BRIDGE, physToIntPatch, tunnelPort } from '../model/names.js';
-import type { DropCause, HostExit, HostTrace, ObjectRef, TraceHop, TracePacket, TraceStart } from '../model/trace.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE, physToIntPatch, TUNNEL_BRIDGE, tunnelPort } from '../model/names.js';
+import type { DropCause, FlowEffect, HostExit, HostTrace, ObjectRef, TraceHop, TracePacket, TraceStart } from '../model/trace.js';
 import type { HostView, OvsPortView } from './host-view.js';
 import type { BridgeEntry } from './packet.js';
 import { type BridgeOutput, passBridges } from './walk-bridge.js';
@@ -47,10 +47,10 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
       w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
       return null;
     }
-    if (device.tag === null || device.tag === 4095) {
+    if (device.tag === null || device.tag === DEAD_VLAN) {
       w.drop(
         'not-wired',
-        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN 4095 (port or network down, or not bound here)`,
+        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN ${DEAD_VLAN} (port or network down, or not bound here)`,
         [ref],
       );
       return null;
@@ -82,9 +82,13 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
   return { at: 'bridge', bridge, entry: { inPort: nic.name } };
 }
 
+/** What a flow can do to the packet's way that a bridge hop's summary names (not resubmits, not learning). */
+const WAY: ReadonlySet<FlowEffect> = new Set(['tag', 'untag', 'set-tunnel-key', 'output', 'switch', 'drop']);
+
+/** A bridge hop in words: the flows that changed the packet's tag, tunnel key or way; all of them if none did. */
 function bridgeSays(hop: TraceHop): string {
-  const telling = hop.evidence.map((e) => e.says).filter((s) => /tag|untag|tunnel key|out to|switch|drop/.test(s));
-  return (telling.length > 0 ? telling : hop.evidence.map((e) => e.says)).join('; ');
+  const telling = hop.evidence.filter((e) => e.kind === 'flow' && e.effects.some((x) => WAY.has(x)));
+  return (telling.length > 0 ? telling : hop.evidence).map((e) => e.says).join('; ');
 }
 
 /** Where one bridge pass leads: the next local position, exits, and copies not followed. */
@@ -158,7 +162,8 @@ export async function walkHost(view: HostView, start: TraceStart, packet: TraceP
       const into = view.plan.servicePorts.find((s) => s.portId === pos.portId)!;
       const r = await enterNamespace(view, into, p);
       w.hops.push(r.hop);
-      if (r.kind === 'delivered') w.exits.push({ kind: 'delivered', portId: r.portId, packet: p });
+      if (r.kind === 'delivered')
+        w.exits.push({ kind: 'delivered', portId: r.portId, packet: p, ...(r.service ? { service: r.service } : {}) });
       else if (r.kind === 'dropped') w.exits.push({ kind: 'dropped', cause: r.cause });
       else {
         p = r.packet;

@@ -4,9 +4,11 @@
  * in use), and the host's settings. All plain data.
  */
 import type {
+  AddressGroup,
   Agent,
   FloatingIp,
   Network,
+  NetworkLog,
   Port,
   Router,
   SecurityGroup,
@@ -15,6 +17,7 @@ import type {
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
 import type { DatapathType } from './plan.js';
+import type { AgentRole } from '../../model/feed.js';
 
 export interface ReplicaView {
   readonly networks: ReadonlyMap<string, Network>;
@@ -25,6 +28,10 @@ export interface ReplicaView {
   readonly floatingips: ReadonlyMap<string, FloatingIp>;
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly securityGroupRules: ReadonlyMap<string, SecurityGroupRule>;
+  /** Address groups named by the host's rules (absent in replicas made before address groups). */
+  readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
+  /** Network logs of the host's ports. */
+  readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.
@@ -57,15 +64,13 @@ export interface UnderlaySettings {
   readonly interface: string;
 }
 
-export type HostRole = 'l2' | 'dhcp' | 'l3';
-
 /** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
 export type FirewallDriverName = 'iptables_hybrid' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
   /** What this host's agent does; each role adds its part of the plan. */
-  readonly roles: readonly HostRole[];
+  readonly roles: readonly AgentRole[];
   /** Where the agent keeps per-network and per-router files (dnsmasq hosts and options…). */
   readonly stateDir: string;
   readonly datapathType: DatapathType;
@@ -78,7 +83,50 @@ export interface HostSettings {
   readonly dhcp?: DhcpSettings;
   /** Default: iptables_hybrid. */
   readonly firewallDriver?: FirewallDriverName;
+  /** The L3 role's router advertisements; DEFAULT_RA_SETTINGS when absent. */
+  readonly ra?: RouterAdvertisementSettings;
+  /** Metadata proxies in the agent's namespaces; none when absent. */
+  readonly metadata?: MetadataSettings;
+  /** How security group events are logged; DEFAULT_SECURITY_GROUP_LOG_SETTINGS when absent. */
+  readonly securityGroupLog?: SecurityGroupLogSettings;
 }
+
+/** How the L3 and DHCP roles proxy 169.254.169.254 (Neutron's options of the same names). */
+export interface MetadataSettings {
+  /** A proxy in every router (`enable_metadata_proxy`). */
+  readonly enabled: boolean;
+  /** The host's metadata agent, which the proxies hand requests to (`metadata_proxy_socket`). */
+  readonly socket: string;
+  /** Where a router's proxy listens, behind the redirect of port 80 (`metadata_port`). */
+  readonly port: number;
+  /** A proxy in the qdhcp namespace of networks with a subnet no router serves (`enable_isolated_metadata`). */
+  readonly enableIsolatedMetadata: boolean;
+  /** A proxy in every qdhcp namespace, and the route to it for every IPv4 subnet (`force_metadata`). */
+  readonly forceMetadata: boolean;
+}
+
+/** How radvd advertises routers (Neutron's L3 agent options of the same names). */
+export interface RouterAdvertisementSettings {
+  /** Seconds, at least (`min_rtr_adv_interval`). */
+  readonly minInterval: number;
+  /** Seconds, at most (`max_rtr_adv_interval`). */
+  readonly maxInterval: number;
+}
+
+export const DEFAULT_RA_SETTINGS: RouterAdvertisementSettings = { minInterval: 30, maxInterval: 100 };
+
+/**
+ * Security group logging (docs/security-group-logging.md): the NFLOG group the firewall sends
+ * events to, and Neutron's `[network_log] rate_limit` / `burst_limit` (packets per second per
+ * log rule, and the burst allowed above it).
+ */
+export interface SecurityGroupLogSettings {
+  readonly nflogGroup: number;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export const DEFAULT_SECURITY_GROUP_LOG_SETTINGS: SecurityGroupLogSettings = { nflogGroup: 13, rateLimit: 100, burstLimit: 25 };
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */
 export interface DhcpSettings {

@@ -26,8 +26,6 @@ export const BrPhys = {
   LOCAL_SWITCHING: 0,
 } as const;
 
-/** Ports that are not wired yet sit on this VLAN, which br-int drops (Neutron's DEAD_VLAN_TAG). */
-export const DEAD_VLAN = 4095;
 export const MAX_LOCAL_VLAN = 4094;
 
 const NAMES: Readonly<Record<'int' | 'tun' | 'phys', Readonly<Record<number, string>>>> = {

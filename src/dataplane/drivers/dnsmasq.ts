@@ -36,6 +36,14 @@ export interface DnsmasqOptions {
    * process wrote before and only check that each dnsmasq is alive, which costs a few reads.
    */
   readonly full?: boolean;
+  /**
+   * What this process knows to be on the disk (file path → content, and directories made), so
+   * that incremental passes need not read it back. Its owner clears it to forget; by default
+   * one cache per process.
+   */
+  readonly known?: Map<string, string>;
+  /** Items to leave as they are in this call (kept, not pruned): by default every item is applied. */
+  readonly due?: (item: DnsmasqItem) => boolean;
 }
 
 /** What a pass did, by network id (the agent logs it and tests read it). */
@@ -66,13 +74,13 @@ function readText(path: string): string | null {
 }
 
 /**
- * What this process knows to be on the disk: file path → content, and directories made. A full
- * pass checks the disk again, so whatever changed behind the agent's back is healed then.
+ * The default of DnsmasqOptions.known. A full pass checks the disk again, so whatever changed
+ * behind the agent's back is healed then.
  */
-const known = new Map<string, string>();
+const processKnown = new Map<string, string>();
 
 /** Writes a file readable by dnsmasq's user, atomically, unless it already has this content. */
-function writeIfChanged(path: string, content: string, full: boolean): boolean {
+function writeIfChanged(known: Map<string, string>, path: string, content: string, full: boolean): boolean {
   if (!full && known.get(path) === content) return false;
   if (readText(path) === content) {
     known.set(path, content);
@@ -86,7 +94,7 @@ function writeIfChanged(path: string, content: string, full: boolean): boolean {
   return true;
 }
 
-function ensureDir(path: string, full: boolean): void {
+function ensureDir(known: Map<string, string>, path: string, full: boolean): void {
   if (!full && known.has(path)) return;
   mkdirSync(path, { recursive: true });
   if ((statSync(path).mode & 0o755) !== 0o755) chmodSync(path, 0o755);
@@ -117,13 +125,13 @@ async function start(item: DnsmasqItem): Promise<void> {
 /** A hosts file that tags hosts (`,set:port-…`, for a port's extra DHCP options). */
 const tagsHosts = (content: string | null | undefined): boolean => (content ?? '').includes(',set:');
 
-async function applyOne(item: DnsmasqItem, report: DnsmasqReport, full: boolean): Promise<void> {
-  ensureDir(item.dir, full);
+async function applyOne(item: DnsmasqItem, report: DnsmasqReport, full: boolean, known: Map<string, string>): Promise<void> {
+  ensureDir(known, item.dir, full);
   let filesChanged = false;
   const hostsPath = `${item.dir}/host`;
   const taggedBefore = tagsHosts(known.get(hostsPath) ?? readText(hostsPath));
   for (const [name, content] of Object.entries(item.files)) {
-    if (writeIfChanged(`${item.dir}/${name}`, content, full)) filesChanged = true;
+    if (writeIfChanged(known, `${item.dir}/${name}`, content, full)) filesChanged = true;
   }
   // SIGHUP would kill a dnsmasq that serves tagged hosts (see above): such changes restart it.
   const reloadUnsafe = filesChanged && (taggedBefore || tagsHosts(item.files.host));
@@ -151,7 +159,7 @@ async function applyOne(item: DnsmasqItem, report: DnsmasqReport, full: boolean)
 }
 
 /** Stops the dnsmasq of a directory no item wants and removes the directory. */
-async function pruneDir(dir: string, report: DnsmasqReport, networkId: string): Promise<void> {
+async function pruneDir(dir: string, report: DnsmasqReport, networkId: string, known: Map<string, string>): Promise<void> {
   const running = runningDnsmasq(dir);
   if (running) await stopDnsmasq(running.pid, dir);
   rmSync(dir, { recursive: true, force: true });
@@ -161,23 +169,24 @@ async function pruneDir(dir: string, report: DnsmasqReport, networkId: string): 
 
 /**
  * Brings every network's dnsmasq to its item. Errors of one network do not stop the others;
- * the first is thrown at the end so the pass is retried.
+ * they are returned by network id.
  */
-export async function applyDnsmasq(items: readonly DnsmasqItem[], options: DnsmasqOptions): Promise<DnsmasqReport> {
+export async function reconcileDnsmasq(
+  items: readonly DnsmasqItem[],
+  options: DnsmasqOptions,
+): Promise<{ report: DnsmasqReport; failed: Map<string, unknown> }> {
   const report = emptyDnsmasqReport();
   const full = options.full ?? true;
+  const known = options.known ?? processKnown;
   const root = `${options.stateDir.replace(/\/+$/, '')}/dhcp`;
   if (items.length > 0 && (full || !known.has(root))) {
-    ensureDir(root, full);
+    ensureDir(known, root, full);
     checkTraversable(root);
   }
-  const errors: unknown[] = [];
+  const failed = new Map<string, unknown>();
   for (const item of items) {
-    try {
-      await applyOne(item, report, full);
-    } catch (e) {
-      errors.push(e);
-    }
+    if (options.due && !options.due(item)) continue;
+    await applyOne(item, report, full, known).catch((e: unknown) => failed.set(item.networkId, e));
   }
   if (options.prune) {
     const wanted = new Set(items.map((i) => i.dir));
@@ -189,9 +198,15 @@ export async function applyDnsmasq(items: readonly DnsmasqItem[], options: Dnsma
     }
     for (const name of entries) {
       const dir = `${root}/${name}`;
-      if (!wanted.has(dir)) await pruneDir(dir, report, name).catch((e: unknown) => errors.push(e));
+      if (!wanted.has(dir)) await pruneDir(dir, report, name, known).catch((e: unknown) => failed.set(name, e));
     }
   }
-  if (errors.length > 0) throw errors[0];
+  return { report, failed };
+}
+
+/** reconcileDnsmasq that throws the first failure, once every network was tried. */
+export async function applyDnsmasq(items: readonly DnsmasqItem[], options: DnsmasqOptions): Promise<DnsmasqReport> {
+  const { report, failed } = await reconcileDnsmasq(items, options);
+  for (const e of failed.values()) throw e;
   return report;
 }

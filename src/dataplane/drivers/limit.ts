@@ -14,3 +14,24 @@ export async function eachLimit<T>(items: Iterable<T>, limit: number, fn: (item:
 
 /** How many namespaces drivers work on at once. */
 export const NAMESPACE_CONCURRENCY = 4;
+
+/**
+ * Like eachLimit, but one item's failure does not stop the others: returns the failures by
+ * `key` (a namespace), so the caller retries only those.
+ */
+export async function eachSettled<T>(
+  items: Iterable<T>,
+  limit: number,
+  key: (item: T) => string,
+  fn: (item: T) => Promise<void>,
+): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  await eachLimit(items, limit, async (item) => {
+    try {
+      await fn(item);
+    } catch (e) {
+      failed.set(key(item), e);
+    }
+  });
+  return failed;
+}

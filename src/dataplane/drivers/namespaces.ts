@@ -1,38 +1,51 @@
 /**
  * The Linux side of the agent's namespaces: the namespaces themselves, the veth pairs that join
  * them to br-int (service ports), their addresses, routes and sysctls. Each function reads what
- * the namespace has and changes only the difference, with one `ip -batch` per namespace.
+ * the namespace has and changes only the difference, with one `ip -batch` per namespace. A
+ * namespace that fails does not stop the others: each function returns the ones that failed.
  */
 import type { NetnsItem, RouteItem, ServicePortItem, SysctlItem } from '../compile/plan.js';
 import { inNetns, run } from './exec.js';
-import { addNetns, deleteNetns, ipBatch, listInterfaces, listLinks, listNetns, listRoutes } from './ip.js';
-import { NAMESPACE_CONCURRENCY, eachLimit } from './limit.js';
+import { addNetns, deleteNetns, disableIpv6, ipBatch, listInterfaces, listLinks, listNetns, listRoutes } from './ip.js';
+import { NAMESPACE_CONCURRENCY, eachSettled } from './limit.js';
 
-/**
- * `ip netns add` for missing ones; with `prune`, `ip netns delete` for owned ones not wanted.
- * Returns the namespaces it added and deleted.
- */
-export async function applyNamespaces(
-  desired: readonly NetnsItem[],
-  ownedPrefixes: readonly string[],
-  prune: boolean,
-): Promise<{ added: string[]; deleted: string[] }> {
+/** Namespaces of one batch that could not be changed, with why. */
+export type NamespaceFailures = Map<string, unknown>;
+
+/** `ip netns add` for missing ones. Returns the namespaces it added and those it could not. */
+export async function addNamespaces(desired: readonly NetnsItem[]): Promise<{ added: string[]; failed: NamespaceFailures }> {
   const existing = new Set(await listNetns());
   const added: string[] = [];
-  const deleted: string[] = [];
+  const failed: NamespaceFailures = new Map();
   for (const ns of desired) {
     if (existing.has(ns.name)) continue;
-    await addNetns(ns.name);
-    added.push(ns.name);
+    await addNetns(ns.name).then(
+      () => added.push(ns.name),
+      (e: unknown) => failed.set(ns.name, e),
+    );
   }
-  if (!prune) return { added, deleted };
+  return { added, failed };
+}
+
+/**
+ * `ip netns delete` for namespaces with one of `ownedPrefixes` that no item wants. Returns the
+ * namespaces it deleted and those it could not.
+ */
+export async function deleteStaleNamespaces(
+  desired: readonly NetnsItem[],
+  ownedPrefixes: readonly string[],
+): Promise<{ deleted: string[]; failed: NamespaceFailures }> {
   const wanted = new Set(desired.map((n) => n.name));
-  for (const name of existing) {
+  const deleted: string[] = [];
+  const failed: NamespaceFailures = new Map();
+  for (const name of await listNetns()) {
     if (wanted.has(name) || !ownedPrefixes.some((p) => name.startsWith(p))) continue;
-    await deleteNetns(name);
-    deleted.push(name);
+    await deleteNetns(name).then(
+      () => deleted.push(name),
+      (e: unknown) => failed.set(name, e),
+    );
   }
-  return { added, deleted };
+  return { deleted, failed };
 }
 
 export interface ServicePortOptions {
@@ -49,6 +62,8 @@ export interface ServicePortResult {
   readonly changes: number;
   /** Namespaces in which a device had to be created (anything routed through it must be redone). */
   readonly created: string[];
+  /** Namespaces whose devices could not be observed or changed; the others were. */
+  readonly failed: NamespaceFailures;
 }
 
 /**
@@ -66,68 +81,84 @@ export async function applyServicePorts(
   const byNetns = new Map<string, ServicePortItem[]>();
   for (const ns of options.prune?.namespaces ?? []) byNetns.set(ns, []);
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
-  if (byNetns.size === 0) return { announced, changes, created };
+  if (byNetns.size === 0) return { announced, changes, created, failed: new Map() };
   const rootLinks = items.length > 0 ? new Set((await listLinks(null)).map((l) => l.ifname)) : new Set<string>();
   const prefixes = options.prune?.devicePrefixes ?? [];
-  await eachLimit(byNetns, NAMESPACE_CONCURRENCY, async ([netns, ports]) => {
-    let observed: Awaited<ReturnType<typeof listInterfaces>>;
-    try {
-      observed = await listInterfaces(netns);
-    } catch (e) {
-      if (ports.length === 0) return; // only visited to prune, and gone meanwhile
-      throw e;
-    }
-    const inner = new Map(observed.links.map((l) => [l.ifname, l]));
-    const root: string[] = [];
-    const ns: string[] = [];
-    const fresh: string[] = [];
-    const wanted = new Set(ports.map((p) => p.device));
-    for (const l of observed.links) {
-      if (!wanted.has(l.ifname) && prefixes.some((p) => l.ifname.startsWith(p))) ns.push(`link del ${l.ifname}`);
-    }
-    for (const p of ports) {
-      const link = inner.get(p.device);
-      if (!link) {
-        if (rootLinks.has(p.bridgePort)) root.push(`link del ${p.bridgePort}`);
-        root.push(`link add ${p.bridgePort} mtu ${p.mtu} type veth peer name ${p.device} netns ${netns}`);
-        root.push(`link set ${p.bridgePort} up`);
-        fresh.push(p.device);
-      } else if (link.mtu !== p.mtu) {
-        root.push(`link set ${p.bridgePort} mtu ${p.mtu}`);
+  const failed = await eachSettled(
+    byNetns,
+    NAMESPACE_CONCURRENCY,
+    ([netns]) => netns,
+    async ([netns, ports]) => {
+      let observed: Awaited<ReturnType<typeof listInterfaces>>;
+      try {
+        observed = await listInterfaces(netns);
+      } catch (e) {
+        if (ports.length === 0) return; // only visited to prune, and gone meanwhile
+        throw e;
       }
-      if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
-        ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
+      const inner = new Map(observed.links.map((l) => [l.ifname, l]));
+      const root: string[] = [];
+      const ns: string[] = [];
+      const fresh: string[] = [];
+      const wanted = new Set(ports.map((p) => p.device));
+      for (const l of observed.links) {
+        if (!wanted.has(l.ifname) && prefixes.some((p) => l.ifname.startsWith(p))) ns.push(`link del ${l.ifname}`);
       }
-      const have = new Set(observed.addresses.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
-      for (const a of p.addresses) {
-        if (have.has(a)) continue;
-        ns.push(`addr add ${a} dev ${p.device}`);
-        if (p.announce && !a.includes(':')) announced.push({ netns, device: p.device, address: a.split('/')[0]! });
+      for (const p of ports) {
+        const link = inner.get(p.device);
+        if (!link) {
+          if (rootLinks.has(p.bridgePort)) root.push(`link del ${p.bridgePort}`);
+          root.push(`link add ${p.bridgePort} mtu ${p.mtu} type veth peer name ${p.device} netns ${netns}`);
+          fresh.push(p.device);
+        } else if (link.mtu !== p.mtu) {
+          root.push(`link set ${p.bridgePort} mtu ${p.mtu}`);
+        }
+        if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
+          ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
+        }
+        const have = new Set(observed.addresses.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
+        for (const a of p.addresses) {
+          if (have.has(a)) continue;
+          ns.push(`addr add ${a} dev ${p.device}`);
+          if (p.announce && !a.includes(':')) announced.push({ netns, device: p.device, address: a.split('/')[0]! });
+        }
+        for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
       }
-      for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
-    }
-    if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
-    if (fresh.length > 0) created.push(netns);
-    await ipBatch(null, root);
-    await ipBatch(netns, ns);
-    changes += root.length + ns.length;
-    if (options.txOffloadOff) {
-      for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
-    }
-  });
-  return { announced, changes, created };
+      if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
+      if (fresh.length > 0) created.push(netns);
+      await ipBatch(null, root);
+      // The outer end only carries the namespace's frames: no IPv6 of the host's own on it (up afterwards, so it never solicits).
+      changes += disableIpv6(ports.map((p) => p.bridgePort));
+      await ipBatch(
+        null,
+        ports.filter((p) => fresh.includes(p.device)).map((p) => `link set ${p.bridgePort} up`),
+      );
+      await ipBatch(netns, ns);
+      changes += root.length + ns.length;
+      if (options.txOffloadOff) {
+        for (const device of fresh) await run(inNetns(netns, ['ethtool', '-K', device, 'tx', 'off']), { okStatuses: [1] });
+      }
+    },
+  );
+  return { announced, changes, created, failed };
 }
 
 const routeKey = (r: { destination: string; via: string | null; device: string | null }) =>
   `${r.destination} via ${r.via ?? '-'} dev ${r.device ?? '-'}`;
 
+/** The changes a batch over several namespaces made, and the namespaces it failed in. */
+export interface NamespaceBatchResult {
+  readonly changes: number;
+  readonly failed: NamespaceFailures;
+}
+
 /**
  * Makes the static routes of each namespace exactly the wanted ones (`proto static` marks the
- * ones the agent owns; connected routes are the kernel's). Returns the number of changes.
+ * ones the agent owns; connected routes are the kernel's).
  */
-export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<number> {
+export async function applyRoutes(items: readonly RouteItem[], namespaces: readonly string[]): Promise<NamespaceBatchResult> {
   let changes = 0;
-  await eachLimit(namespaces, NAMESPACE_CONCURRENCY, async (netns) => {
+  const failed = await eachSettled(namespaces, NAMESPACE_CONCURRENCY, String, async (netns) => {
     const want = items.filter((r) => r.netns === netns);
     const have = [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))].filter((r) => r.protocol === 'static');
     const haveKeys = new Set(have.map((r) => routeKey({ destination: r.dst, via: r.gateway ?? null, device: r.dev ?? null })));
@@ -140,30 +171,35 @@ export async function applyRoutes(items: readonly RouteItem[], namespaces: reado
     }
     for (const r of want) {
       if (haveKeys.has(routeKey(r))) continue;
-      const family = r.destination.includes(':') || r.via?.includes(':') ? '-6 ' : '';
+      // No `-6` (a batch line takes no global options): ip takes the family from the gateway or prefix.
       cmds.push(
-        `${family}route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
+        `route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
       );
     }
     await ipBatch(netns, cmds);
     changes += cmds.length;
   });
-  return changes;
+  return { changes, failed };
 }
 
-/** Sets sysctls that differ, one `sysctl` call per namespace; returns how many it set. */
-export async function applySysctls(items: readonly SysctlItem[]): Promise<number> {
+/** Sets sysctls that differ, one `sysctl` call per namespace; `changes` is how many it set. */
+export async function applySysctls(items: readonly SysctlItem[]): Promise<NamespaceBatchResult> {
   let set = 0;
   const byNetns = new Map<string, SysctlItem[]>();
   for (const i of items) byNetns.set(i.netns, [...(byNetns.get(i.netns) ?? []), i]);
-  await eachLimit(byNetns, NAMESPACE_CONCURRENCY, async ([netns, list]) => {
-    const { stdout } = await run(inNetns(netns, ['sysctl', '-n', ...list.map((i) => i.key)]));
-    const current = stdout.split('\n');
-    const changes = list.filter((i, n) => current[n]?.trim() !== i.value);
-    if (changes.length > 0) await run(inNetns(netns, ['sysctl', '-qw', ...changes.map((i) => `${i.key}=${i.value}`)]));
-    set += changes.length;
-  });
-  return set;
+  const failed = await eachSettled(
+    byNetns,
+    NAMESPACE_CONCURRENCY,
+    ([netns]) => netns,
+    async ([netns, list]) => {
+      const { stdout } = await run(inNetns(netns, ['sysctl', '-n', ...list.map((i) => i.key)]));
+      const current = stdout.split('\n');
+      const changes = list.filter((i, n) => current[n]?.trim() !== i.value);
+      if (changes.length > 0) await run(inNetns(netns, ['sysctl', '-qw', ...changes.map((i) => `${i.key}=${i.value}`)]));
+      set += changes.length;
+    },
+  );
+  return { changes: set, failed };
 }
 
 /** Gratuitous ARP for an address just added (`arping -A -U -c 1 -I DEV ADDR`); failures are ignored. */

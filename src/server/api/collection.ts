@@ -10,7 +10,7 @@ import type { Store, WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
-import { allowed, enforce } from '../policy.js';
+import { type Target, allowed, enforce, hasRule, policyAction } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
 import { type ListQuery, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
@@ -36,7 +36,7 @@ function context(deps: CollectionDeps, caller: Caller): PluginContext {
 }
 
 function visible(h: AnyResourceHandler, view: ReadView, caller: Caller, record: AnyRecord): boolean {
-  return caller.isAdmin || allowed(`get_${h.declaration.member}`, caller, h.target(view, record));
+  return caller.isAdmin || allowed(policyAction(`get_${h.declaration.member}`), caller, h.target(view, record));
 }
 
 /** The record if it exists and the caller may see it; otherwise the resource's 404. */
@@ -61,8 +61,31 @@ export function render(
   return renderRecord(record, derived, readableAttributes(h.declaration, caller), fields);
 }
 
+/**
+ * Filtering or sorting by an attribute the caller may not read would reveal its values by what
+ * matches (`?provider:segmentation_id=5330` answers with the network that has it), so for that
+ * caller such a parameter is refused as for an attribute that does not exist. Neutron 21
+ * filters by them (measured: a member's `GET /v2.0/networks?provider:segmentation_id=N` lists
+ * exactly its network with that VNI); Quark deliberately does not.
+ */
+export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQuery): void {
+  if (caller.isAdmin) return;
+  const readable = new Set(readableAttributes(h.declaration, caller));
+  for (const f of q.filters) {
+    // A hidden filter-only attribute (a subnet's `shared`) shows nothing the caller cannot read.
+    const filterOnly = h.declaration.attributes[f.name]?.visible === false;
+    if (!readable.has(f.name) && !filterOnly) {
+      throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
+    }
+  }
+  for (const s of q.sort) {
+    if (!readable.has(s.key)) throw new QuarkError('HTTPBadRequest', `${s.key} is an invalid attribute for sort_key`);
+  }
+}
+
 /** Runs the writes a list needs first, if any (see ResourceHandler.beforeList). */
 export async function prepareList(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, q: ListQuery): Promise<void> {
+  refuseUnreadable(h, caller, q);
   if (!h.beforeList) return;
   const filters = new Map(q.filters.map((f) => [f.name, f.values]));
   const ctx = context(deps, caller);
@@ -151,22 +174,32 @@ export function show(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
 }
 
 /**
- * Refuses attributes the caller's role may not set (`create_network:shared` …). As Neutron's
- * _is_attribute_explicitly_set: on create an attribute counts only when its value differs from
- * the declared default; on update every attribute the request names counts.
+ * Refuses attributes the caller's role may not set (`create_network:shared` …), as Neutron's
+ * policy engine builds its match rule (neutron/policy.py `_build_match_rule`): on create an
+ * attribute counts as set when its value differs from the declared default, on update whenever
+ * the body names it; a list of dictionaries also checks `<action>:<attribute>:<key>` for each
+ * key its items give (`create_port:fixed_ips:ip_address`) where such a rule exists.
  */
 function enforceAttributes(
   h: AnyResourceHandler,
   verb: 'create' | 'update',
   caller: Caller,
   values: AttributeValues,
-  target: { projectId: string; networkProjectId?: string },
+  target: Target,
 ) {
+  const action = `${verb}_${h.declaration.member}`;
   for (const [name, value] of Object.entries(values)) {
     const fallback = h.declaration.attributes[name]?.default;
     if (verb === 'create' && fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
-    const rule = attributeRule(`${verb}_${h.declaration.member}`, name);
-    if (rule) enforce(rule, caller, target);
+    const rule = attributeRule(action, name);
+    if (!rule) continue;
+    enforce(rule, caller, target);
+    if (!Array.isArray(value)) continue;
+    const keys = new Set(value.flatMap((item) => (typeof item === 'object' && item !== null ? Object.keys(item) : [])));
+    for (const key of keys) {
+      const keyRule = `${rule}:${key}`;
+      if (hasRule(keyRule)) enforce(keyRule, caller, target);
+    }
   }
 }
 
@@ -179,7 +212,7 @@ function enforceAttributes(
 function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, values: AttributeValues): AnyRecord {
   const requested = resolveProject(values, ctx.caller);
   const target = h.createTarget?.(tx, ctx, values, requested) ?? { projectId: requested };
-  enforce(`create_${h.declaration.member}`, ctx.caller, target);
+  enforce(policyAction(`create_${h.declaration.member}`), ctx.caller, target);
   enforceAttributes(h, 'create', ctx.caller, values, target);
   if (h.quota) enforceQuota(tx, ctx, h.quota, target.projectId, 1);
   return h.create(tx, ctx, values, target.projectId) as AnyRecord;
@@ -219,8 +252,8 @@ export async function update(
   const updated = await deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
-    const target = h.target(tx, record);
-    enforce(`update_${h.declaration.member}`, caller, target);
+    const target = h.target(tx, record, values);
+    enforce(policyAction(`update_${h.declaration.member}`), caller, target);
     enforceAttributes(h, 'update', caller, values, target);
     return h.update(tx, ctx, record, values) as AnyRecord;
   });
@@ -233,7 +266,7 @@ export async function remove(h: AnyResourceHandler, deps: CollectionDeps, caller
   await deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
-    enforce(`delete_${h.declaration.member}`, caller, h.target(tx, record));
+    enforce(policyAction(`delete_${h.declaration.member}`), caller, h.target(tx, record));
     h.delete(tx, ctx, record);
   });
 }
@@ -251,7 +284,7 @@ function writeTags(
 ) {
   return deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
-    enforce(`update_${h.declaration.member}`, caller, h.target(tx, record));
+    enforce(policyAction(`update_${h.declaration.member}`), caller, h.target(tx, record));
     const before = record.tags ?? [];
     const tags = change([...before]);
     // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.

@@ -22,8 +22,11 @@ export interface ResourceHandler<K extends Kind> {
   readonly declaration: ResourceDeclaration;
   /** The error for an id that does not exist or that the caller may not see. */
   notFound(id: string): QuarkError;
-  /** Ownership facts policy needs about a record. */
-  target(view: ReadView, record: KindRecords[K]): Target;
+  /**
+   * Ownership facts policy needs about a record; with `changes` (an update's values), about the
+   * record as the update would leave it, as Neutron's policy target is the record merged with the body.
+   */
+  target(view: ReadView, record: KindRecords[K], changes?: AttributeValues): Target;
   /** Attributes computed at read time (a network's subnets, an agent's liveness). */
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
   /**

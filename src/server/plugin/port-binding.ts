@@ -7,11 +7,13 @@
 import type { Agent, Network, Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { isAlive } from './agents.js';
+import { INTEGRATION_BRIDGE } from '../../model/names.js';
+import { agentKey } from '../../store/kinds.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
 
 export function ovsAgentOf(view: ReadView, host: string): Agent | undefined {
-  return view.by('agent', 'typeHost', `Open vSwitch agent ${host}`)[0];
+  return view.by('agent', 'typeHost', agentKey('Open vSwitch agent', host))[0];
 }
 
 function carries(agent: Agent, net: Network): boolean {
@@ -46,7 +48,7 @@ export function bindingFor(
     'binding:vif_details': {
       port_filter: true,
       ovs_hybrid_plug: true,
-      bridge_name: 'br-int',
+      bridge_name: INTEGRATION_BRIDGE,
       datapath_type: (agent.configurations as { datapath_type?: string }).datapath_type ?? 'system',
       connectivity: 'l2',
     },

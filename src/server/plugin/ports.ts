@@ -3,13 +3,13 @@
  * security with security groups and allowed address pairs, the binding attributes an agent acts
  * on, and the protections of ports that routers and floating IPs stand on.
  */
+import { deleteLogsOf } from './network-logs.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressPair, Network, Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
-import { enforce } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
 import {
@@ -21,8 +21,9 @@ import {
 import { checkMac, generateMac } from './macs.js';
 import { networkNotFound, portNotFound } from './not-found.js';
 import { bindingFor } from './port-binding.js';
+import { enforceDeviceOwnership } from './port-device.js';
 import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-groups.js';
-import { canSeeNetwork, canUseNetwork } from './rbac-access.js';
+import { canSeeNetwork, canUseNetwork, sharedWith } from './rbac-access.js';
 import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
 import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
 import { dnsAssignment } from '../../model/dns.js';
@@ -37,6 +38,14 @@ function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): 
   throw networkNotFound(networkId);
 }
 
+/**
+ * Neutron's `rule:shared` for a port: whether its network is shared as the port's project sees
+ * it, by every project or by an RBAC policy naming the project (neutron/policy.py FieldCheck on
+ * `networks:shared`).
+ */
+const networkSharedWith = (view: ReadView, net: Network, projectId: string): boolean =>
+  net.shared || sharedWith(view, 'network', net.id, projectId);
+
 function addressPairs(requested: readonly { ip_address: string; mac_address?: string }[], mac: string): AddressPair[] {
   const pairs = requested.map((p) => ({ ip_address: p.ip_address, mac_address: p.mac_address ?? mac }));
   const keys = new Set(pairs.map((p) => `${p.ip_address} ${p.mac_address}`));
@@ -49,26 +58,13 @@ function addressPairs(requested: readonly { ip_address: string; mac_address?: st
   return pairs;
 }
 
-/** Naming a specific address is for the network's owner (or an admin), as Neutron's policy says. */
-function enforceSpecificAddresses(
-  ctx: PluginContext,
-  verb: 'create' | 'update',
-  net: Network,
-  requested: readonly FixedIpRequest[] | undefined,
-  projectId: string,
-): void {
-  if (requested?.some((r) => r.ip_address !== undefined)) {
-    enforce(`${verb}_port:fixed_ips:ip_address`, ctx.caller, { projectId, networkProjectId: net.project_id });
-  }
-}
-
 export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Port {
   const net = networkForPort(tx, ctx, v.network_id as string);
   const requested = v.fixed_ips as FixedIpRequest[] | undefined;
-  enforceSpecificAddresses(ctx, 'create', net, requested, projectId);
+  const owner = v.device_owner as string;
+  enforceDeviceOwnership(tx, ctx.caller, { projectId, networkId: net.id, deviceOwner: owner, deviceId: v.device_id as string });
   const mac = (v.mac_address as string | null | undefined) ?? generateMac(tx, ctx, net.id);
   checkMac(tx, net.id, mac, null);
-  const owner = v.device_owner as string;
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: null }, requested);
   const portSecurity = (v.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
   const pairs = addressPairs((v.allowed_address_pairs as AddressPair[] | undefined) ?? [], mac);
@@ -115,11 +111,14 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
 export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: AttributeValues): Port {
   const net = tx.get('network', port.network_id)!;
   const requested = v.fixed_ips as FixedIpRequest[] | undefined;
-  enforceSpecificAddresses(ctx, 'update', net, requested, port.project_id);
+  const owner = (v.device_owner as string | undefined) ?? port.device_owner;
+  const deviceId = (v.device_id as string | undefined) ?? port.device_id;
+  if (owner !== port.device_owner || deviceId !== port.device_id) {
+    enforceDeviceOwnership(tx, ctx.caller, { projectId: port.project_id, networkId: net.id, deviceOwner: owner, deviceId });
+  }
   // mac_address: null regenerates the address (port-mac-address-regenerate).
   const mac = v.mac_address === null ? generateMac(tx, ctx, net.id) : ((v.mac_address as string | undefined) ?? port.mac_address);
   if (mac !== port.mac_address) checkMac(tx, net.id, mac, port.id);
-  const owner = (v.device_owner as string | undefined) ?? port.device_owner;
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: port }, requested);
   const pairs =
     v.allowed_address_pairs === undefined
@@ -149,6 +148,7 @@ export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
   preventL3PortDeletion(tx, port);
   disassociateFloatingIps(tx, port.id);
   tx.delete('port', port.id);
+  deleteLogsOf(tx, { port: port.id });
 }
 
 /** `fixed_ips=ip_address=10.0.0.3`, `fixed_ips=subnet_id=…` and `ip_address_substr=…`, as Neutron. */
@@ -173,11 +173,24 @@ export const portHandler: HandlerSpec<'port'> = {
   path: 'ports',
   quota: 'port',
   notFound: portNotFound,
-  target: (view, p) => ({ projectId: p.project_id, networkProjectId: view.get('network', p.network_id)?.project_id ?? '' }),
-  createTarget: (view, ctx, v, projectId) => ({
-    projectId,
-    networkProjectId: networkForPort(view, ctx, v.network_id as string).project_id,
-  }),
+  target: (view, p, changes) => {
+    const net = view.get('network', p.network_id);
+    return {
+      projectId: p.project_id,
+      networkProjectId: net?.project_id ?? '',
+      networkShared: net ? networkSharedWith(view, net, p.project_id) : false,
+      deviceOwner: (changes?.device_owner as string | undefined) ?? p.device_owner,
+    };
+  },
+  createTarget: (view, ctx, v, projectId) => {
+    const net = networkForPort(view, ctx, v.network_id as string);
+    return {
+      projectId,
+      networkProjectId: net.project_id,
+      networkShared: networkSharedWith(view, net, projectId),
+      deviceOwner: v.device_owner as string,
+    };
+  },
   // dns-integration: names of the port's addresses in the deployment's DNS domain.
   recordDerived: (p, services) => ({ dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain) }),
   create: createPort,

@@ -11,7 +11,7 @@ import type { ReadView } from '../../store/view.js';
 import type { ServerConfig } from '../config.js';
 import type { PluginContext } from './context.js';
 
-export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
+export const QUOTA_KIND = {
   network: 'network',
   subnet: 'subnet',
   port: 'port',
@@ -21,7 +21,7 @@ export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
   security_group_rule: 'security_group_rule',
   subnetpool: 'subnetpool',
   rbac_policy: 'rbac_policy',
-};
+} as const satisfies Readonly<Record<QuotaResource, Kind>>;
 
 const CONFIG_KEY: Readonly<Record<QuotaResource, keyof ServerConfig>> = {
   network: 'quotaNetwork',

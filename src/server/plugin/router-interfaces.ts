@@ -16,6 +16,7 @@ import type { PluginContext } from './context.js';
 import { resolveFixedIps } from './fixed-ips.js';
 import { portNotFound, subnetNotFound } from './not-found.js';
 import { checkAddressMode, checkRouterSubnets, interfacePorts, subnetsOfPort } from './router-ports.js';
+import { enforceDeviceOwnership } from './port-device.js';
 import { createServicePort } from './service-ports.js';
 import { revise } from './revisions.js';
 import { networkAccess } from './rbac-access.js';
@@ -130,6 +131,15 @@ function addBySubnet(tx: WriteTx, ctx: PluginContext, router: Router, subnetId: 
 
 function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: string): InterfaceInfo {
   const port = visiblePort(tx, ctx.caller, portId);
+  // The port becomes an interface of the router: as Neutron's update_port in
+  // _add_interface_by_port, refused when the router is not the port's project's (a shared
+  // network's owner sees other projects' ports on it, but may not make them its router's).
+  enforceDeviceOwnership(tx, ctx.caller, {
+    projectId: port.project_id,
+    networkId: port.network_id,
+    deviceOwner: DeviceOwner.routerInterface,
+    deviceId: router.id,
+  });
   if (port.device_id !== '') {
     throw new QuarkError(
       'PortInUse',

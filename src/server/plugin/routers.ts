@@ -9,7 +9,7 @@ import type { HostRoute, Router } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
-import { POLICY, enforce } from '../policy.js';
+import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { checkZoneHints, routerZones } from './availability-zones.js';
 import { routerFlavor } from './flavors.js';
@@ -30,7 +30,7 @@ function enforceGatewayPolicy(
 ) {
   for (const key of Object.keys(request ?? {})) {
     const rule = `${verb}_router:external_gateway_info:${key}`;
-    if (rule in POLICY) enforce(rule, ctx.caller, { projectId });
+    if (hasRule(rule)) enforce(rule, ctx.caller, { projectId });
   }
 }
 

@@ -6,13 +6,13 @@
  * rule the plan does not have is extra, an owned chain the plan no longer has is stale. The
  * jumps from built-in chains and the members of the remote-group ipsets are compared too.
  */
-import { groupRulesChain } from '../../model/names.js';
+import { groupRulesChain, namespaceOwner } from '../../model/names.js';
 import type { HostItem, ItemStatus } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { IptablesChainItem } from '../../dataplane/compile/plan.js';
 import { describeRule } from '../describe-rule.js';
 import type { ExplainView } from '../host-view.js';
-import type { SavedChain, SavedTables } from '../iptables-save.js';
+import type { SavedChain, SavedRule, SavedTables } from '../iptables-save.js';
 
 const OWNED = 'quark-';
 
@@ -72,18 +72,32 @@ function tableItems(view: ExplainView, netns: string | null, family: 4 | 6, tabl
     if (seen.has(chainKey(c.table, c.chain))) continue;
     const owners = chainOwners(view, c.chain, c);
     for (const rule of c.rules) {
-      const w = describeRule(view.labels, rule);
-      out.push({
-        section: 'iptables',
-        where: `${where} ${c.table}`,
-        text: `-A ${c.chain} ${rule}`,
-        says: `${w.says} (its chain is missing)`,
-        owners: dedupe([...owners, ...w.refs]),
-        status: 'missing',
-      });
+      out.push(ruleItem(view, `${where} ${c.table}`, c.chain, rule, 'missing', owners, { note: 'its chain is missing' }));
     }
   }
   return out;
+}
+
+/** One rule of an owned chain, tied to the chain's owners and the objects the rule names. */
+function ruleItem(
+  view: ExplainView,
+  where: string,
+  chain: string,
+  rule: string,
+  status: ItemStatus,
+  owners: readonly ObjectRef[],
+  extra: { note?: string; saved?: SavedRule } = {},
+): HostItem {
+  const w = describeRule(view.labels, rule);
+  return {
+    section: 'iptables',
+    where,
+    text: `-A ${chain} ${rule}`,
+    says: extra.note ? `${w.says} (${extra.note})` : w.says,
+    owners: dedupe([...owners, ...w.refs]),
+    status,
+    ...(extra.saved ? { packets: extra.saved.packets, bytes: extra.saved.bytes } : {}),
+  };
 }
 
 function chainItems(
@@ -100,30 +114,11 @@ function chainItems(
     const left = wanted.get(r.text) ?? 0;
     const status: ItemStatus = !planned ? 'stale' : left > 0 ? 'ok' : 'extra';
     if (left > 0) wanted.set(r.text, left - 1);
-    const w = describeRule(view.labels, r.text);
-    out.push({
-      section: 'iptables',
-      where: `${where} ${table}`,
-      text: `-A ${chain.name} ${r.text}`,
-      says: status === 'stale' ? `${w.says} (a chain the plan no longer has)` : w.says,
-      owners: dedupe([...owners, ...w.refs]),
-      status,
-      packets: r.packets,
-      bytes: r.bytes,
-    });
+    const note = status === 'stale' ? 'a chain the plan no longer has' : undefined;
+    out.push(ruleItem(view, `${where} ${table}`, chain.name, r.text, status, owners, { note, saved: r }));
   }
   for (const [text, n] of wanted) {
-    const w = describeRule(view.labels, text);
-    for (let i = 0; i < n; i++) {
-      out.push({
-        section: 'iptables',
-        where: `${where} ${table}`,
-        text: `-A ${chain.name} ${text}`,
-        says: w.says,
-        owners: dedupe([...owners, ...w.refs]),
-        status: 'missing',
-      });
-    }
+    for (let i = 0; i < n; i++) out.push(ruleItem(view, `${where} ${table}`, chain.name, text, 'missing', owners));
   }
   return out;
 }
@@ -175,7 +170,7 @@ export async function iptablesItems(view: ExplainView): Promise<HostItem[]> {
   const hostFamilies = [...new Set(view.plan.iptables.filter((c) => c.netns === null).map((c) => c.family))];
   for (const f of hostFamilies.length > 0 ? hostFamilies : ([4] as const))
     out.push(...tableItems(view, null, f, await view.iptables(null, f)));
-  for (const ns of view.plan.namespaces.filter((n) => n.name.startsWith('qrouter-'))) {
+  for (const ns of view.plan.namespaces.filter((n) => namespaceOwner(n.name)?.kind === 'router')) {
     const tables = await view.iptables(ns.name, 4).catch(() => null);
     if (tables) out.push(...tableItems(view, ns.name, 4, tables));
   }

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { HostItem, ItemStatus } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { ExplainView } from '../host-view.js';
+import { namespaceOwner } from '../../model/names.js';
 
 const HYBRID: Readonly<Record<string, string>> = {
   tap: 'the instance’s interface, in its qbr bridge',
@@ -16,19 +17,13 @@ const HYBRID: Readonly<Record<string, string>> = {
   qvo: 'veth end on br-int',
 };
 
-function namespaceOwner(name: string): ObjectRef | null {
-  if (name.startsWith('qdhcp-')) return { kind: 'network', id: name.slice(6) };
-  if (name.startsWith('qrouter-')) return { kind: 'router', id: name.slice(8) };
-  return null;
-}
-
 async function namespaceItems(view: ExplainView): Promise<HostItem[]> {
   const have = new Set(await view.namespaces());
   const out: HostItem[] = [];
   for (const ns of view.plan.namespaces) {
     const o = ns.origin;
     const owner: ObjectRef = o.kind === 'host' ? { kind: 'host', id: view.host } : { kind: o.kind, id: o.id };
-    const what = ns.name.startsWith('qdhcp-') ? 'DHCP server namespace of' : 'namespace of';
+    const what = namespaceOwner(ns.name)?.kind === 'network' ? 'DHCP server namespace of' : 'namespace of';
     out.push({
       section: 'namespace',
       where: 'netns',
@@ -236,6 +231,40 @@ async function dnsmasqItems(view: ExplainView): Promise<HostItem[]> {
   return out;
 }
 
+const DAEMON_WORDS = { radvd: 'router advertisements', haproxy: 'metadata proxy' } as const;
+
+/** Each planned radvd and metadata proxy: running with the planned command line and configuration. */
+async function daemonItems(view: ExplainView): Promise<HostItem[]> {
+  const out: HostItem[] = [];
+  for (const d of view.plan.daemons) {
+    const owner: ObjectRef =
+      d.origin.kind === 'host' ? { kind: 'host', id: view.host } : { kind: d.origin.kind, id: d.origin.id };
+    const what = `${DAEMON_WORDS[d.service]} of ${view.labels.label(owner)}`;
+    const running = await view.daemon(d.dir);
+    const sameArgv = running !== null && running.argv.join(' ') === d.argv.join(' ');
+    out.push({
+      section: 'process',
+      where: `netns ${d.netns}`,
+      text: running ? `${d.service} pid ${running.pid} in ${d.netns}` : `${d.service} in ${d.netns}`,
+      says: !running ? `${what}: not running` : `${what}${sameArgv ? '' : ' (runs with another command line than planned)'}`,
+      owners: [owner],
+      status: !running ? 'missing' : sameArgv ? 'ok' : 'differs',
+    });
+    for (const [name, content] of Object.entries(d.files)) {
+      const have = await view.file(`${d.dir}/${name}`);
+      out.push({
+        section: 'process',
+        where: `${d.dir}/${name}`,
+        text: `${d.dir}/${name}`,
+        says: `the configuration of the ${what}`,
+        owners: [owner],
+        status: have === null ? 'missing' : have === content ? 'ok' : 'differs',
+      });
+    }
+  }
+  return out;
+}
+
 export async function netnsItems(view: ExplainView): Promise<HostItem[]> {
   const parts = await Promise.all([
     namespaceItems(view),
@@ -243,6 +272,7 @@ export async function netnsItems(view: ExplainView): Promise<HostItem[]> {
     servicePortItems(view),
     routeItems(view),
     dnsmasqItems(view),
+    daemonItems(view),
   ]);
   return parts.flat();
 }

@@ -12,6 +12,6 @@ import { firewallModel } from './model.js';
 export function compileFirewall(replica: ReplicaView, facts: HostFacts, settings: HostSettings): PlanPart {
   const driver = FIREWALL_DRIVERS[settings.firewallDriver ?? 'iptables_hybrid'];
   if (driver.name === 'noop') return {};
-  const model = firewallModel(replica, settings.host, facts.conntrackZones ?? new Map());
+  const model = firewallModel(replica, settings.host, facts.conntrackZones ?? new Map(), settings.securityGroupLog);
   return { firewallPorts: model.ports, firewallGroups: model.groups, ...driver.enforce(model) };
 }

@@ -108,7 +108,7 @@ export const allowedAddressPairs: ExtensionDeclaration = {
             mac_address: { convert: mac },
           }),
         ),
-        default: [],
+        // No default, as in Neutron: an explicit `[]` counts as set for policy (create_port:allowed_address_pairs).
       },
     },
   },

@@ -532,7 +532,7 @@ describe('authorization matrix: every route × caller × object', () => {
       body: { service_profile: { id: await idOf('service_profile', 'none', fresh) } },
     }));
     add('GET /v2.0/flavors/:id/service_profiles/:profile', { none: all(200) }, async () => ({ path: await bound(true) }));
-    add('DELETE /v2.0/flavors/:id/service_profiles/:profile', { none: adminOnly(204, 403) }, async (_s, fresh) => ({
+    add('DELETE /v2.0/flavors/:id/service_profiles/:profile', { none: adminOnly(204, 403) }, async () => ({
       path: await bound(true),
     }));
     // Read-only lists anyone may read: availability zones, floating IP pools, service providers.

@@ -7,7 +7,7 @@
 import type { Agent, Network, Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { isAlive } from './agents.js';
-import { INTEGRATION_BRIDGE } from '../../model/names.js';
+import { INTEGRATION_BRIDGE, trunkBridge } from '../../model/names.js';
 import { agentKey } from '../../store/kinds.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
@@ -32,7 +32,7 @@ function carries(agent: Agent, net: Network): boolean {
 
 export function bindingFor(
   view: ReadView,
-  port: Pick<Port, 'binding:host_id' | 'network_id'>,
+  port: Pick<Port, 'binding:host_id' | 'network_id'> & { readonly id?: string },
   nowIso: string,
   downTime: number,
 ): Binding {
@@ -43,12 +43,15 @@ export function bindingFor(
   if (!agent || !net || !agent.admin_state_up || !isAlive(agent, new Date(nowIso), downTime) || !carries(agent, net)) {
     return { 'binding:vif_type': 'binding_failed', 'binding:vif_details': {} };
   }
+  // A trunk's parent is plugged into its trunk bridge (Neutron's OVS trunk driver,
+  // vif_details_bridge_name_handler), which the agent patches to br-int (docs/trunks.md).
+  const trunk = port.id === undefined ? undefined : view.by('trunk', 'port', port.id)[0];
   return {
     'binding:vif_type': 'ovs',
     'binding:vif_details': {
       port_filter: true,
       ovs_hybrid_plug: true,
-      bridge_name: INTEGRATION_BRIDGE,
+      bridge_name: trunk ? trunkBridge(trunk.id) : INTEGRATION_BRIDGE,
       datapath_type: (agent.configurations as { datapath_type?: string }).datapath_type ?? 'system',
       connectivity: 'l2',
     },

@@ -88,6 +88,7 @@ export function registerVifCommand(program: Command): void {
         deviceId: port.device_id,
         ovs: { rundir: config.ovsRundir || null },
         userspaceDatapath: datapath === 'netdev',
+        bridge: (port['binding:vif_details'] as { bridge_name?: string }).bridge_name,
       });
       process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
     });

@@ -110,6 +110,7 @@ export class Labels {
       conntrack_helper: this.replica.conntrackHelpers,
       metering_label: this.replica.meteringLabels,
       local_ip: this.replica.localIps,
+      trunk: this.replica.trunks,
       host: undefined,
     }[kind];
     for (const id of table?.keys() ?? []) if (id.replaceAll('-', '').startsWith(prefix)) return id;

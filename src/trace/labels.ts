@@ -75,6 +75,7 @@ export class Labels {
       security_group: r.securityGroups,
       ...(r.addressGroups ? { address_group: r.addressGroups } : {}),
       ...(r.networkLogs ? { log: r.networkLogs } : {}),
+      ...(r.trunks ? { trunk: r.trunks } : {}),
     };
     return tables[ref.kind]?.get(ref.id);
   }

@@ -8,7 +8,17 @@
  * packet's destination MAC is. Called by the agent for one trace query; the server strings
  * the hosts together by the tunnels they exit through.
  */
-import { DEAD_VLAN, INTEGRATION_BRIDGE, physToIntPatch, TUNNEL_BRIDGE, tunnelPort } from '../model/names.js';
+import {
+  DEAD_VLAN,
+  INTEGRATION_BRIDGE,
+  isTrunkBridge,
+  physToIntPatch,
+  TUNNEL_BRIDGE,
+  trunkBridge,
+  tunnelPort,
+} from '../model/names.js';
+import type { Trunk } from '../model/trunk.js';
+import { hostTrunks } from '../dataplane/compile/l2/trunks.js';
 import type {
   ConntrackEntry,
   DropCause,
@@ -53,6 +63,8 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
     const ref: ObjectRef = { kind: 'port', id: start.portId };
     const service = v.plan.servicePorts.find((s) => s.portId === start.portId);
     if (service) return { at: 'bridge', bridge: service.bridge, entry: { inPort: service.bridgePort } };
+    const trunk = trunkOf(v, start.portId);
+    if (trunk) return startOnTrunk(w, ports, start.portId, trunk);
     const device = ports.find((p) => p.ifaceId === start.portId && p.bridge === INTEGRATION_BRIDGE);
     if (!device) {
       w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
@@ -93,6 +105,34 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
   return { at: 'bridge', bridge, entry: { inPort: nic.name } };
 }
 
+/** The trunk a port is the parent or a subport of, when its parent is bound here. */
+function trunkOf(v: HostView, portId: string): Trunk | undefined {
+  return hostTrunks(v.labels.replica, v.host).find((t) => t.port_id === portId || t.sub_ports.some((s) => s.port_id === portId));
+}
+
+/**
+ * A trunk's instance sends from its VIF on the trunk bridge: a parent's frames untagged, after
+ * its egress filter; a subport's tagged with the segmentation id, which the hybrid firewall does
+ * not see (docs/trunks.md).
+ */
+function startOnTrunk(w: Walk, ports: readonly OvsPortView[], portId: string, trunk: Trunk): Position | null {
+  const v = w.view;
+  const ref: ObjectRef = { kind: 'port', id: portId };
+  const bridge = trunkBridge(trunk.id);
+  const device = ports.find((p) => p.ifaceId === trunk.port_id && p.bridge === bridge && p.type !== 'patch');
+  if (!device) {
+    w.drop('not-plugged', `${v.labels.label(ref)} is on a trunk whose instance is not plugged into ${bridge} on host ${v.host}`, [
+      ref,
+      { kind: 'trunk', id: trunk.id },
+    ]);
+    return null;
+  }
+  const sub = trunk.sub_ports.find((s) => s.port_id === portId);
+  if (sub) return { at: 'bridge', bridge, entry: { inPort: device.name, vlan: sub.segmentation_id } };
+  if (v.plan.firewallPorts.some((f) => f.portId === portId)) return { at: 'egress', portId, device };
+  return { at: 'bridge', bridge, entry: { inPort: device.name } };
+}
+
 /** What a flow can do to the packet's way that a bridge hop's summary names (not resubmits, not learning). */
 const WAY: ReadonlySet<FlowEffect> = new Set(['tag', 'untag', 'set-tunnel-key', 'output', 'switch', 'drop']);
 
@@ -100,6 +140,16 @@ const WAY: ReadonlySet<FlowEffect> = new Set(['tag', 'untag', 'set-tunnel-key', 
 function bridgeSays(hop: TraceHop): string {
   const telling = hop.evidence.filter((e) => e.kind === 'flow' && e.effects.some((x) => WAY.has(x)));
   return (telling.length > 0 ? telling : hop.evidence).map((e) => e.says).join('; ');
+}
+
+/** The port a frame out of `out` is for: a subport of the trunk when `out` is its instance's VIF and the MAC is the subport's. */
+function subportByMac(v: HostView, out: OvsPortView, dstMac: string | null): string | undefined {
+  const id = out.ifaceId ?? undefined;
+  if (!id || !isTrunkBridge(out.bridge) || dstMac === null) return id;
+  const trunk = hostTrunks(v.labels.replica, v.host).find((t) => t.port_id === id);
+  const mac = dstMac.toLowerCase();
+  const sub = trunk?.sub_ports.find((s) => v.labels.replica.ports.get(s.port_id)?.mac_address.toLowerCase() === mac);
+  return sub?.port_id ?? id;
 }
 
 /** Where one bridge pass leads: the next local position, exits, and copies not followed. */
@@ -121,7 +171,8 @@ function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Posi
       w.exits.push({ kind: 'external', bridge: o.bridge, device: o.device, packet: p });
       went.push(`out of ${o.device} to the physical network`);
     } else {
-      const portId = o.port.ifaceId;
+      // On a trunk bridge, the instance's VIF also receives for the trunk's subports (tagged).
+      const portId = subportByMac(v, o.port, p.dstMac);
       const owner = portId ? v.labels.replica.ports.get(portId) : undefined;
       const wanted = owner && p.dstMac !== null && owner.mac_address.toLowerCase() === p.dstMac.toLowerCase();
       if (!portId || !wanted || next) {
@@ -154,7 +205,7 @@ export async function walkHost(view: HostView, start: TraceStart, packet: TraceP
       const f = await filterPort(view, pos.portId, direction, p);
       w.hops.push(f.hop);
       if (f.dropped) w.exits.push({ kind: 'dropped', cause: f.dropped });
-      else if (pos.at === 'egress') at = { at: 'bridge', bridge: INTEGRATION_BRIDGE, entry: { inPort: pos.device.name } };
+      else if (pos.at === 'egress') at = { at: 'bridge', bridge: pos.device.bridge, entry: { inPort: pos.device.name } };
       else w.exits.push({ kind: 'delivered', portId: pos.portId, packet: p });
     } else if (pos.at === 'bridge') {
       const pass = await passBridges(view, pos.bridge, pos.entry, p);

@@ -157,6 +157,8 @@ describe('trunks API', () => {
     await action(trunk.id, 'add_subports', { sub_ports: [vlan(b.id, 8)] });
     assert.equal((await s.get(`/v2.0/ports/${b.id}`, ADMIN)).port['binding:host_id'], 'compute1');
     assert.equal(errorType(await s.request('DELETE', `/v2.0/trunks/${trunk.id}`, undefined, ALICE)), 'TrunkInUse');
+    // Bound, its ports not yet wired by the host's agent.
+    assert.equal((await s.get(`/v2.0/trunks/${trunk.id}`, ALICE)).trunk.status, 'BUILD');
     await action(trunk.id, 'remove_subports', { sub_ports: [{ port_id: b.id }] });
     const left = (await s.get(`/v2.0/ports/${b.id}`, ADMIN)).port;
     assert.deepEqual([left['binding:host_id'], left.device_owner], ['', '']);

@@ -163,8 +163,6 @@ export function followParentBinding(tx: WriteTx, ctx: PluginContext, parent: Por
   if (!trunk) return;
   const host = parent['binding:host_id'];
   for (const s of trunk.sub_ports) bindSubport(tx, ctx, s.port_id, host, host === '' ? '' : TRUNK_SUBPORT_OWNER);
-  // Neutron's _trigger_trunk_status_change: an unbound parent leaves its trunk DOWN.
-  if (host === '' && trunk.status !== 'DOWN') tx.put('trunk', { ...trunk, status: 'DOWN' });
 }
 
 /** enforce_port_deletion_rules: a port in a trunk is not deleted. */
@@ -264,11 +262,26 @@ export function trunkDetailsOf(view: ReadView, portId: string): Record<string, u
   };
 }
 
+/**
+ * The trunk's status as its host's wiring shows it. Neutron's OVS agent reports BUILD, then
+ * ACTIVE once it wired the parent and the subports (rpc/server.py update_trunk_status); Quark's
+ * agent reports the ports it wired ACTIVE (the br-int ends of the patch pairs carry their
+ * iface-ids), so a trunk whose parent is bound is ACTIVE when its parent and every subport are,
+ * BUILD until then; a trunk whose parent is not bound is DOWN, as Neutron leaves it.
+ */
+export function trunkStatus(view: ReadView, trunk: Trunk): Trunk['status'] {
+  const parent = view.get('port', trunk.port_id);
+  if (!parent || parent['binding:host_id'] === '') return 'DOWN';
+  const ports = [parent, ...trunk.sub_ports.map((s) => view.get('port', s.port_id))];
+  return ports.every((p) => p?.status === 'ACTIVE') ? 'ACTIVE' : 'BUILD';
+}
+
 export const trunkHandler: HandlerSpec<'trunk'> = {
   kind: 'trunk',
   path: 'trunks',
   notFound: trunkNotFound,
   target: (_view, t) => ({ projectId: t.project_id }),
+  derived: (view, t) => ({ status: trunkStatus(view, t) }),
   create: createTrunk,
   update: (tx, _ctx, trunk, v) => tx.put('trunk', { ...trunk, ...(v as Partial<Trunk>) }),
   delete: deleteTrunk,

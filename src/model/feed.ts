@@ -3,7 +3,17 @@
  * messages to each agent: first a snapshot of every record in the agent's scope, then the
  * changes to that scope in revision order, and heartbeats while nothing changes.
  */
-import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from './resources.js';
+import type {
+  Agent,
+  AgentType,
+  FloatingIp,
+  Network,
+  Port,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+} from './resources.js';
 import type { TracePacket, TraceStart } from './trace.js';
 
 export interface FeedRecords {
@@ -95,7 +105,7 @@ export interface QueryAnswer {
 /** What an agent tells the server about itself (heartbeat). */
 export interface AgentReport {
   readonly host: string;
-  readonly agent_type: 'Open vSwitch agent' | 'DHCP agent' | 'L3 agent';
+  readonly agent_type: AgentType;
   readonly binary: string;
   readonly topic: string;
   readonly configurations: Readonly<Record<string, unknown>>;

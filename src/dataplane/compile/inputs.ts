@@ -49,6 +49,11 @@ export interface HostFacts {
    * restarts (read from the raw table) and never change under a live connection.
    */
   readonly conntrackZones?: ReadonlyMap<string, number>;
+  /**
+   * Linux bridge mechanism: the tap devices on the host (instances' and the outer ends of DHCP
+   * and router ports), which is how that agent finds plugged ports.
+   */
+  readonly taps?: readonly string[];
 }
 
 /** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
@@ -59,8 +64,17 @@ export interface UnderlaySettings {
 
 export type HostRole = 'l2' | 'dhcp' | 'l3';
 
-/** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
-export type FirewallDriverName = 'iptables_hybrid' | 'noop';
+/**
+ * The host's L2 mechanism (ML2's mechanism drivers): `openvswitch` (br-int, br-tun, the hybrid
+ * plug) or `linuxbridge` (a Linux bridge per network, VXLAN devices, taps in the bridges).
+ */
+export type L2MechanismName = 'openvswitch' | 'linuxbridge';
+
+/**
+ * How the L2 role enforces security groups (Neutron's `firewall_driver`): `iptables_hybrid` on
+ * the hybrid plug's qbr (Open vSwitch), `iptables` on the network's bridge (Linux bridge).
+ */
+export type FirewallDriverName = 'iptables_hybrid' | 'iptables' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
@@ -76,8 +90,20 @@ export interface HostSettings {
   readonly underlay: UnderlaySettings | null;
   /** The DHCP role's settings; DEFAULT_DHCP_SETTINGS when absent. */
   readonly dhcp?: DhcpSettings;
-  /** Default: iptables_hybrid. */
+  /** Default: iptables_hybrid with Open vSwitch, iptables with Linux bridge. */
   readonly firewallDriver?: FirewallDriverName;
+  /** Default: openvswitch. */
+  readonly mechanism?: L2MechanismName;
+  /**
+   * Linux bridge only: physical network → the host interface that carries it
+   * (`physnet1: eth2`, Neutron's physical_interface_mappings).
+   */
+  readonly interfaceMappings?: Readonly<Record<string, string>>;
+}
+
+/** The vif_type the server gives ports bound to a host of this mechanism. */
+export function vifTypeOf(settings: Pick<HostSettings, 'mechanism'>): 'ovs' | 'bridge' {
+  return settings.mechanism === 'linuxbridge' ? 'bridge' : 'ovs';
 }
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */

@@ -16,7 +16,7 @@ import type { Services } from '../plugin/context.js';
 import type { FeedHub } from './hub.js';
 
 const ROLES = new Set(['l2', 'dhcp', 'l3']);
-const AGENT_TYPES = new Set(['Open vSwitch agent', 'DHCP agent', 'L3 agent']);
+const AGENT_TYPES = new Set(['Open vSwitch agent', 'Linux bridge agent', 'DHCP agent', 'L3 agent']);
 
 function requireAdmin(caller: Caller): void {
   if (!caller.isAdmin) throw new QuarkError('PolicyNotAuthorized', '(rule:quark_agent) is disallowed by policy');

@@ -13,7 +13,7 @@ import type { Services } from './context.js';
 import { agentNotFound } from './not-found.js';
 import type { SchedulableAgent } from './scheduler.js';
 
-const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'DHCP agent', 'L3 agent'];
+const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'Linux bridge agent', 'DHCP agent', 'L3 agent'];
 
 /** What an agent sends with every heartbeat (Neutron's agent_state). */
 export interface AgentStateReport {

@@ -56,8 +56,9 @@ function fromPort(
   const port = from.port;
   const me: ObjectRef = { kind: 'port', id: port.id };
   const host = port['binding:host_id'];
-  if (!host || port['binding:vif_type'] !== 'ovs') {
-    return unreachable(`${names.label(me)} is not bound to a host with an Open vSwitch agent, so it sends nothing`, [me]);
+  if (!host || (port['binding:vif_type'] !== 'ovs' && port['binding:vif_type'] !== 'bridge')) {
+    const failed = port['binding:vif_type'] === 'binding_failed' ? ` (binding failed on host ${host})` : '';
+    return unreachable(`${names.label(me)} is not bound to a host with an L2 agent${failed}, so it sends nothing`, [me]);
   }
   const dst = parseIp(p.dst)!;
   const subnets = view.by('subnet', 'network', port.network_id);

@@ -7,6 +7,7 @@
  * the cause in API terms. With `probe`, the source's agent then sends the real packet.
  */
 import { QuarkError } from '../../model/errors.js';
+import { L2_AGENT_TYPES } from '../../model/resources.js';
 import type {
   HostExit,
   HostTrace,
@@ -42,7 +43,7 @@ const MAX_HOSTS = 8;
 const SOURCE_PORT = 40000;
 
 function tunnelHost(view: ReadView, ip: string): string | null {
-  const agent = view.all('agent').find((a) => a.agent_type === 'Open vSwitch agent' && a.configurations.tunneling_ip === ip);
+  const agent = view.all('agent').find((a) => L2_AGENT_TYPES.includes(a.agent_type) && a.configurations.tunneling_ip === ip);
   return agent?.host ?? null;
 }
 
@@ -97,7 +98,7 @@ async function follow(broker: AgentAsker, view: ReadView, names: Names, first: L
       (tunnels.length === 1 ? tunnels[0] : undefined);
     if (wanted) {
       const next = tunnelHost(view, wanted.remoteIp);
-      const fromIp = view.all('agent').find((a) => a.host === leg!.host && a.agent_type === 'Open vSwitch agent')
+      const fromIp = view.all('agent').find((a) => a.host === leg!.host && L2_AGENT_TYPES.includes(a.agent_type))
         ?.configurations.tunneling_ip;
       if (!next || typeof fromIp !== 'string') {
         const verdict: Verdict = {

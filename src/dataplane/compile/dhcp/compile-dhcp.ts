@@ -7,9 +7,10 @@
  * served only once the port has an address on it, so dnsmasq never offers a range it cannot reach.
  */
 import { mustParseCidr } from '../../../model/ipam.js';
-import { INTEGRATION_BRIDGE, dhcpNamespace, dhcpStateDir, nsDevice, tapDevice } from '../../../model/names.js';
+import { dhcpNamespace, dhcpStateDir, nsDevice, tapDevice } from '../../../model/names.js';
 import type { Port, Subnet } from '../../../model/resources.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings, type HostSettings, type ReplicaView } from '../inputs.js';
+import { portBridge } from '../mechanisms.js';
 import type { DnsmasqItem, NetnsItem, PlanPart, RouteItem, ServicePortItem } from '../plan.js';
 import { addnHostsFile, hostsFile, optsFile } from './dnsmasq-files.js';
 import { hasRange, leaseMax, rangeArg } from './ranges.js';
@@ -74,7 +75,7 @@ function servePart(net: ServedNetwork, port: Port, ports: readonly Port[], setti
     netns,
     device,
     bridgePort: tapDevice(port.id),
-    bridge: INTEGRATION_BRIDGE,
+    bridge: portBridge(settings, port.network_id),
     portId: port.id,
     mac: port.mac_address,
     mtu: net.network.mtu,

@@ -6,16 +6,17 @@
  */
 import type { HostSettings, ReplicaView } from '../inputs.js';
 import type { PlanPart } from '../plan.js';
+import { portBridge } from '../mechanisms.js';
 import { natChains } from './nat.js';
 import { qrouterItems } from './qrouter.js';
 import { indexRouters, routerView } from './router-view.js';
 
-export function compileL3(replica: ReplicaView, _settings: HostSettings): PlanPart {
+export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPart {
   const index = indexRouters(replica);
   const routers = [...replica.routers.values()].filter((r) => r.admin_state_up).sort((a, b) => (a.id < b.id ? -1 : 1));
   const each = routers.map((router) => {
     const view = routerView(replica, index, router);
-    const items = qrouterItems(view);
+    const items = qrouterItems(view, (network) => portBridge(settings, network));
     return { ...items, iptables: natChains(view, items.namespace.name) };
   });
   return {

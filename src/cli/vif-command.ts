@@ -1,10 +1,12 @@
 /**
- * `quark vif plug|unplug`: plugs a Neutron port into this host the way Nova and os-vif do
- * (hybrid plug into br-int), for VMs, containers or lab instances in a network namespace.
+ * `quark vif plug|unplug`: plugs a Neutron port into this host the way Nova and os-vif do, by
+ * the port's binding:vif_type: `ovs` (hybrid plug into br-int) or `bridge` (a tap in the
+ * network's Linux bridge), for VMs, containers or lab instances in a network namespace. A port
+ * that could not be bound (`binding_failed`) is not plugged, as Nova refuses it.
  */
 import type { Command } from 'commander';
 import { detectDatapath } from '../agent/settings.js';
-import { plugHybrid, unplugHybrid } from '../agent/vif-plug.js';
+import { hasHybridPlug, plugBridge, plugHybrid, unplugBridge, unplugHybrid } from '../agent/vif-plug.js';
 import { QuarkClient, credentialsFromEnv } from '../client/client.js';
 import { getNetwork, getPort, updatePort } from '../client/resources.js';
 import { hostname } from 'node:os';
@@ -43,6 +45,25 @@ export function registerVifCommand(program: Command): void {
       let port = await getPort(client, opts.port);
       if (!port['binding:host_id']) port = await updatePort(client, port.id, { 'binding:host_id': opts.host ?? hostname() });
       const net = await getNetwork(client, port.network_id);
+      const vifType = port['binding:vif_type'];
+      if (vifType === 'binding_failed') {
+        throw new Error(
+          `port ${port.id} could not be bound to host ${port['binding:host_id']} (binding:vif_type binding_failed): its L2 agent is down or cannot carry network ${net.name || net.id} (${net['provider:network_type']}); not plugged`,
+        );
+      }
+      if (vifType === 'bridge') {
+        const req = {
+          portId: port.id,
+          networkId: net.id,
+          mac: port.mac_address,
+          mtu: net.mtu,
+          netns: opts.netns!,
+          ifname: opts.ifname,
+        };
+        await plugBridge(req);
+        process.stdout.write(`plugged port ${port.id} into ${opts.netns} (bridge, mtu ${net.mtu})\n`);
+        return;
+      }
       const datapath = opts.datapath === 'auto' || !opts.datapath ? detectDatapath() : opts.datapath;
       await plugHybrid({
         portId: port.id,
@@ -57,7 +78,9 @@ export function registerVifCommand(program: Command): void {
       process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
     });
   common(vif.command('unplug')).action(async (opts: VifOptions) => {
-    await unplugHybrid(opts.port, { rundir: opts.ovsRundir ?? null });
+    // Whatever the host has of the port: the hybrid plug (its qbr is there), or a tap in a Linux bridge.
+    if (await hasHybridPlug(opts.port)) await unplugHybrid(opts.port, { rundir: opts.ovsRundir ?? null });
+    else await unplugBridge(opts.port);
     process.stdout.write(`unplugged port ${opts.port}\n`);
   });
 }

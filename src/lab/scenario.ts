@@ -15,6 +15,8 @@ export interface ScenarioNode {
   readonly name: string;
   readonly roles: readonly Role[];
   readonly external: boolean;
+  /** The node's L2 mechanism (openvswitch unless the scenario says linuxbridge). */
+  readonly mechanism: 'openvswitch' | 'linuxbridge';
 }
 
 export interface ScenarioSubnet {
@@ -305,7 +307,7 @@ export function parseScenario(text: string, file: string): Scenario {
   if (tunnelType !== 'gre' && tunnelType !== 'vxlan') r.fail(['tunnel_type'], "tunnel_type must be 'gre' or 'vxlan'");
   const nodes: ScenarioNode[] = [];
   for (let i = 0; i < r.list(['nodes']); i++) {
-    r.keys(['nodes', i], ['name', 'roles', 'external']);
+    r.keys(['nodes', i], ['name', 'roles', 'external', 'mechanism']);
     const roles = (r.get(['nodes', i, 'roles']) as string[] | undefined) ?? ['l2'];
     if (!Array.isArray(roles)) r.fail(['nodes', i, 'roles'], 'roles must be a list');
     roles.forEach((role, k) => {
@@ -314,7 +316,20 @@ export function parseScenario(text: string, file: string): Scenario {
     const name = r.str(['nodes', i, 'name']);
     if (!/^[a-z][a-z0-9]{0,11}$/.test(name))
       r.fail(['nodes', i, 'name'], `node name '${name}': lower-case letters and digits, at most 12`);
-    nodes.push({ name, roles: roles as Role[], external: r.bool(['nodes', i, 'external'], false) });
+    const mechanism = r.str(['nodes', i, 'mechanism'], 'openvswitch');
+    if (mechanism !== 'openvswitch' && mechanism !== 'linuxbridge')
+      r.fail(['nodes', i, 'mechanism'], "mechanism must be 'openvswitch' or 'linuxbridge'");
+    if (mechanism === 'linuxbridge' && tunnelType === 'gre')
+      r.fail(
+        ['nodes', i, 'mechanism'],
+        `node '${name}': a Linux bridge node cannot carry GRE tunnels (GRE needs Open vSwitch); use tunnel_type: vxlan`,
+      );
+    nodes.push({
+      name,
+      roles: roles as Role[],
+      external: r.bool(['nodes', i, 'external'], false),
+      mechanism: mechanism as ScenarioNode['mechanism'],
+    });
   }
   if (nodes.length === 0) r.fail(['nodes'], 'a scenario needs at least one node');
   unique(

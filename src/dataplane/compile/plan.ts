@@ -256,6 +256,8 @@ export type UplinkLink =
       /** The local tunnel address (source of the VXLAN packets). */
       readonly local: string;
       readonly dstport: number;
+      /** Whether it sends an outer UDP checksum (RFC 7348: zero for IPv4, as Open vSwitch). */
+      readonly udpCsum: boolean;
     }
   | { readonly type: 'vlan'; readonly parent: string; readonly vlan: number }
   /** A physical interface of the host (flat provider network): enslaved, never made nor deleted. */

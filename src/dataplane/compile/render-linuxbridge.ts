@@ -10,7 +10,7 @@ import { originLabel } from './render.js';
 export function uplinkDetail(u: BridgeUplinkItem): string {
   switch (u.link.type) {
     case 'vxlan':
-      return `vxlan id ${u.link.vni} local ${u.link.local} dstport ${u.link.dstport}`;
+      return `vxlan id ${u.link.vni} local ${u.link.local} dstport ${u.link.dstport} ${u.link.udpCsum ? 'udpcsum' : 'noudpcsum'}`;
     case 'vlan':
       return `vlan protocol 802.1Q id ${u.link.vlan} link ${u.link.parent}`;
     case 'physical':

@@ -101,7 +101,13 @@ export function firewallModel(
 ): FirewallModel {
   const candidates = firewalledPorts(replica, host, scheme.vifType);
   const filtered = candidates.filter((p) => p.port_security_enabled);
-  const zones = assignZones([...new Set(filtered.map((p) => scheme.zoneKey(p)))], observedZones);
+  // The host tells zones by tap (every driver's raw rules name the tap); a network's zone is its taps' zone.
+  const known = new Map(observedZones);
+  for (const p of filtered) {
+    const z = observedZones.get(tapDevice(p.id));
+    if (!known.has(scheme.zoneKey(p)) && z !== undefined) known.set(scheme.zoneKey(p), z);
+  }
+  const zones = assignZones([...new Set(filtered.map((p) => scheme.zoneKey(p)))], known);
   const ports: FirewallPortItem[] = candidates.map((p) => {
     const device = tapDevice(p.id);
     return {

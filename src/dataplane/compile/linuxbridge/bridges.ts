@@ -4,8 +4,10 @@
  * host, enslaved to it:
  *
  * - vxlan: `vxlan-<vni>` (`ip link add vxlan-1001 type vxlan id 1001 local 198.18.1.11 dstport
- *   4789`), the network's MTU. UDP port 4789 (IANA's) rather than the kernel's default 8472, so
- *   VXLAN between these hosts and Open vSwitch hosts (which use 4789) meets;
+ *   4789 noudpcsum`), the network's MTU. UDP port 4789 (IANA's) rather than the kernel's
+ *   default 8472, so VXLAN between these hosts and Open vSwitch hosts (which use 4789) meets; no
+ *   outer UDP checksum, as RFC 7348 recommends for IPv4 and Open vSwitch sends (recent kernels
+ *   send one by default, which a userspace Open vSwitch drops when a veth left it unfinished);
  * - vlan: a sub-interface of the physical network's interface, `eth2.100`;
  * - flat: the physical network's interface itself;
  * - local: nothing (the network stays on this host); gre: cannot be carried (the server does not
@@ -45,7 +47,7 @@ export function uplinkOf(net: Network, settings: HostSettings): BridgeUplinkItem
         kind: 'bridgeUplink',
         bridge,
         name: vxlanDevice(segment),
-        link: { type: 'vxlan', vni: segment, local: settings.tunnelIp, dstport: VXLAN_UDP_PORT },
+        link: { type: 'vxlan', vni: segment, local: settings.tunnelIp, dstport: VXLAN_UDP_PORT, udpCsum: false },
         mtu: net.mtu,
         origin,
       };

@@ -134,6 +134,17 @@ describe('compile() on a Linux bridge host', () => {
     assert.equal(zones.size, 1);
   });
 
+  it("keeps a network's zone across restarts: the host tells it by the zone rule of any of its taps", () => {
+    const facts = { vifs: [], localVlans: new Map(), taps: [], conntrackZones: new Map([[tapDevice(vm2.id), 5000]]) };
+    const plan = compile(replica, facts, lb('compute1', { tunnelIp: '198.18.1.11' }));
+    assert.deepEqual(
+      plan.firewallPorts.filter((p) => p.networkId === netA.id).map((p) => p.zone),
+      [5000, 5000],
+    );
+    const again = compile(replica, { ...facts, conntrackZones: new Map([[tapDevice(vm1.id), 5000]]) }, lb('compute1'));
+    assert.equal(again.firewallPorts.find((p) => p.portId === vm2.id)?.zone, 5000);
+  });
+
   it('a tap not there yet: the port stays DOWN, its place in the bridge is planned', () => {
     const plan = compile(replica, { vifs: [], localVlans: new Map(), taps: [] }, lb('compute1', { tunnelIp: '198.18.1.11' }));
     assert.equal(plan.portStates.get(vm1.id), 'DOWN');

@@ -59,7 +59,10 @@ describe('parseScenario()', () => {
       error('nodes:\n  - name: a\n    mechanism: linuxbridge\n'),
       "bad.yaml:3: node 'a': a Linux bridge node cannot carry GRE tunnels (GRE needs Open vSwitch); use tunnel_type: vxlan",
     );
-    assert.equal(error('nodes:\n  - name: a\n    mechanism: bridge\n'), "bad.yaml:3: mechanism must be 'openvswitch' or 'linuxbridge'");
+    assert.equal(
+      error('nodes:\n  - name: a\n    mechanism: bridge\n'),
+      "bad.yaml:3: mechanism must be 'openvswitch' or 'linuxbridge'",
+    );
   });
 
   it('takes the lab networks from the scenario, or leaves the management network to the lab', () => {

@@ -169,16 +169,15 @@ export class HostFirewall {
     if (full || !before) await this.checkBridgeNetfilter();
     const known = full ? null : before;
 
-    const observedSets = known ? observedSetsFrom(known.sets) : await observeIpsets(this.netns, [SET_PREFIX]);
-    const { create, destroy } = ipsetScript(sets, observedSets);
-    await restoreIpsets(this.netns, create);
-    let changed = create !== '' || destroy !== '';
-    for (const family of [4, 6] as const) {
-      const desired = chains.filter((c) => c.family === family);
-      const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
-      if (await applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was)) changed = true;
+    let changed: boolean;
+    try {
+      changed = await this.applyTables(chains, sets, known);
+    } catch (e) {
+      // What the tables hold is unknown now: the next pass reads the host (the zones stay those given).
+      if (before) this.hostZones = new Map(before.zones);
+      this.applied = null;
+      throw e;
     }
-    await restoreIpsets(this.netns, destroy);
 
     const tablesDone = performance.now();
     const groups = new Map(plan.firewallGroups.map((g) => [g.groupId, g]));
@@ -204,6 +203,25 @@ export class HostFirewall {
     };
     this.log.debug({ ...result, full, judgedZones: judged.size }, 'firewall applied');
     return result;
+  }
+
+  /** ipsets first (rules name them), one iptables-restore per family (edits against `known`, else the host), stale sets last. */
+  private async applyTables(
+    chains: readonly IptablesChainItem[],
+    sets: readonly IpsetItem[],
+    known: Applied | null,
+  ): Promise<boolean> {
+    const observedSets = known ? observedSetsFrom(known.sets) : await observeIpsets(this.netns, [SET_PREFIX]);
+    const { create, destroy } = ipsetScript(sets, observedSets);
+    await restoreIpsets(this.netns, create);
+    let changed = create !== '' || destroy !== '';
+    for (const family of [4, 6] as const) {
+      const desired = chains.filter((c) => c.family === family);
+      const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
+      if (await applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was)) changed = true;
+    }
+    await restoreIpsets(this.netns, destroy);
+    return changed;
   }
 
   /** A zone whose port left (or lost port security) must not hand its entries to the next port. */

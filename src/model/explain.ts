@@ -22,6 +22,8 @@ export type ItemSection =
   | 'route'
   | 'local-vlan'
   | 'flow'
+  | 'fdb'
+  | 'neighbour'
   | 'iptables'
   | 'ipset'
   | 'dnsmasq'

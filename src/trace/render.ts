@@ -34,6 +34,8 @@ export function evidenceText(e: Evidence): string {
     }
     case 'neighbour':
       return `neighbour ${e.ip} dev ${e.dev}`;
+    case 'fdb':
+      return `bridge fdb ${e.table.startsWith('vxlan-') ? 'dev' : 'br'} ${e.table} ${e.mac}: ${e.entries.join('; ') || 'no entry'}`;
   }
 }
 
@@ -84,6 +86,8 @@ const SECTION_ORDER: readonly ItemSection[] = [
   'address',
   'route',
   'flow',
+  'fdb',
+  'neighbour',
   'iptables',
   'ipset',
   'process',
@@ -99,6 +103,8 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
   address: 'addresses',
   route: 'routes',
   flow: 'OpenFlow flows',
+  fdb: 'forwarding entries (bridge fdb)',
+  neighbour: 'neighbour entries (ip neigh)',
   iptables: 'iptables',
   ipset: 'ipsets',
   process: 'processes',
@@ -106,7 +112,7 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
 };
 
 /** Sections whose items are listed under where they live (bridge, table, namespace). */
-const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'iptables', 'route', 'address', 'dnsmasq']);
+const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'fdb', 'neighbour', 'iptables', 'route', 'address', 'dnsmasq']);
 
 function itemLines(i: HostItem): string[] {
   const status = i.status === 'ok' ? '  ok   ' : `  ${i.status.toUpperCase().padEnd(7)}`;

@@ -29,7 +29,9 @@ export class LinuxBridgesStep implements ReconcileStep {
     const digest = JSON.stringify([part, devices]);
     if (!pass.full && digest === this.applied) return { changes: 0 };
     this.applied = null;
-    const commands = bridgeCommands(part, await observeLinks(), pass.synced).filter((c) => pass.due(c.object));
+    // The links read before the pass are still the host's unless this pass made devices (service ports).
+    const links = pass.full || pass.renewed.size > 0 || !pass.observed.links ? await observeLinks() : pass.observed.links;
+    const commands = bridgeCommands(part, links, pass.synced).filter((c) => pass.due(c.object));
     const failed = await applyBridgeCommands(commands);
     if (failed.size === 0) this.applied = digest;
     return { changes: commands.length, failed };

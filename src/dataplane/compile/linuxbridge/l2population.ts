@@ -50,15 +50,10 @@ export function l2population(
       })
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const hosts = [...new Set(ports.map((p) => p['binding:host_id']))].sort();
-    for (const host of hosts) {
-      fdbEntries.push({
-        kind: 'fdbEntry',
-        device,
-        mac: FLOOD_MAC,
-        dst: endpoints.get(host)!,
-        origin: { kind: 'host', id: host },
-      });
-    }
+    // The flooding entries exist for the network (one per host that has a port on it).
+    const flood = { kind: 'network', id: net.id } as const;
+    for (const host of hosts)
+      fdbEntries.push({ kind: 'fdbEntry', device, mac: FLOOD_MAC, dst: endpoints.get(host)!, origin: flood });
     for (const p of ports) {
       const dst = endpoints.get(p['binding:host_id'])!;
       const mac = p.mac_address.toLowerCase();

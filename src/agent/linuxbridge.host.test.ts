@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { linuxBridge, tapDevice, vxlanDevice } from '../model/names.js';
+import type { Explanation } from '../model/explain.js';
 import type { Agent, Network, Port } from '../model/resources.js';
+import type { TraceResult } from '../model/trace.js';
 import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
 
 async function network(t: TestLab, project: string, cidr = '10.0.0.0/24'): Promise<Network> {
@@ -112,6 +114,43 @@ describe('Linux bridge hosts, and a VXLAN network across Linux bridge and Open v
     );
     const ping = await t.lab.exec('lb2', ['ping', '-c', '3', '-i', '0.2', '-W', '2', ipOf(vm4)], 'vm2');
     assert.equal(pingCounts(ping.stdout).received, 3);
+  });
+
+  it('explain and trace read the Linux bridge hosts; an entry deleted by hand is drift to both', async () => {
+    const vni = t.store.view.get('network', net.id)!['provider:segmentation_id']!;
+    const explain = async () =>
+      (await t.api.get<{ explanation: Explanation }>(`/v2.0/quark/explain/networks/${net.id}`)).explanation;
+    const before = await explain();
+    assert.equal(before.drift, 0, JSON.stringify(before.hosts.map((h) => h.items.filter((i) => i.status !== 'ok'))));
+    const lb1 = before.hosts.find((h) => h.host === 'lb1')!;
+    const entry = `${vm3.mac_address} dev ${vxlanDevice(vni)} dst 198.18.1.13 self permanent`;
+    assert.ok(lb1.items.some((i) => i.section === 'fdb' && i.text === entry && i.status === 'ok'));
+    assert.ok(lb1.items.some((i) => i.section === 'bridge' && i.text.startsWith(`${linuxBridge(net.id)}: bridge`)));
+    const trace = async () =>
+      (await t.api.get<{ trace: TraceResult }>(`/v2.0/quark/trace?from=${ipOf(vm1)}&to=${ipOf(vm3)}`)).trace;
+    const ok = await trace();
+    assert.equal(ok.verdict.result, 'delivered', ok.verdict.says);
+    assert.deepEqual(
+      ok.hops.map((h) => `${h.host} ${h.where}`),
+      [
+        `lb1 iptables filter FORWARD on ${linuxBridge(net.id)}`,
+        `lb1 ${linuxBridge(net.id)}`,
+        'ovs1 br-tun',
+        'ovs1 br-int',
+        `ovs1 iptables filter FORWARD on qbr${vm3.id.slice(0, 11)}`,
+      ],
+    );
+    await t.lab.exec('lb1', ['bridge', 'fdb', 'del', vm3.mac_address, 'dev', vxlanDevice(vni), 'dst', '198.18.1.13']);
+    const after = await explain();
+    assert.deepEqual(
+      after.hosts.flatMap((h) =>
+        h.items.filter((i) => !['ok', 'foreign', 'learnt'].includes(i.status)).map((i) => `${h.host} ${i.status} ${i.text}`),
+      ),
+      [`lb1 missing ${entry}`],
+    );
+    assert.match((await trace()).hops[1]!.says, /the agent's plan has it, so the host has drifted/);
+    await agentStatus(t, 'lb1', '/resync', 'POST');
+    assert.equal((await explain()).drift, 0);
   });
 
   it('loses no packet while a Linux bridge agent is killed and restarted', async () => {

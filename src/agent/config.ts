@@ -50,6 +50,11 @@ export const AgentConfigSchema = Type.Object(
       default: 'br-phy',
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
+    afxdp: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+      default: 'auto',
+      description:
+        "Userspace datapath only: OVS opens the underlay interface through AF_XDP (type afxdp-nonpmd, generic XDP) where ovs-vswitchd offers it ('auto'), or through AF_PACKET ('off'). quark vif plug does the same for VIFs.",
+    }),
     firewallDriver: Type.Union(
       [Type.Literal('auto'), Type.Literal('iptables_hybrid'), Type.Literal('iptables'), Type.Literal('noop')],
       {

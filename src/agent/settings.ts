@@ -72,6 +72,7 @@ export function hostSettings(config: AgentConfig): HostSettings {
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
     firewallDriver: firewallDriverOf(config),
     mechanism: config.mechanism,
+    afxdp: config.afxdp,
     ...(lb ? { interfaceMappings: parseBridgeMappings(config.physicalInterfaceMappings, 'interface') } : {}),
   };
 }

@@ -25,6 +25,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--physical-interface-mappings <list>', 'Linux bridge: physnet:interface,…', list)
     .option('--datapath <type>', 'auto, system or netdev')
     .option('--underlay-interface <dev>', 'userspace datapath: interface that carries tunnels')
+    .option('--afxdp <mode>', 'userspace datapath: auto (AF_XDP where offered) or off')
     .option('--firewall-driver <name>', 'auto, iptables_hybrid, iptables or noop')
     .option('--state-dir <dir>', 'state directory')
     .option('--ovs-rundir <dir>', 'OVS run directory')

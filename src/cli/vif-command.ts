@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { detectDatapath } from '../agent/settings.js';
-import { hasHybridPlug, plugBridge, plugHybrid, unplugBridge, unplugHybrid } from '../agent/vif-plug.js';
+import { hasHybridPlug, ovsInterfaceTypes, plugBridge, plugHybrid, unplugBridge, unplugHybrid } from '../agent/vif-plug.js';
 import { QuarkClient, credentialsFromEnv } from '../client/client.js';
 import { getNetwork, getPort, updatePort } from '../client/resources.js';
 import { hostname } from 'node:os';
@@ -19,6 +19,7 @@ interface VifOptions {
   ifname: string;
   ovsRundir?: string;
   datapath?: string;
+  afxdp?: string;
   token?: string;
 }
 
@@ -40,6 +41,7 @@ export function registerVifCommand(program: Command): void {
     .option('--host <name>', "this host's name, set as binding:host_id when the port has none")
     .option('--ifname <name>', 'interface name inside the instance', 'eth0')
     .option('--datapath <type>', 'auto, system or netdev', 'auto')
+    .option('--afxdp <mode>', 'userspace datapath: auto (AF_XDP where OVS offers it) or off', process.env.QUARK_AFXDP ?? 'auto')
     .action(async (opts: VifOptions) => {
       const client = clientFor(opts);
       let port = await getPort(client, opts.port);
@@ -65,6 +67,8 @@ export function registerVifCommand(program: Command): void {
         return;
       }
       const datapath = opts.datapath === 'auto' || !opts.datapath ? detectDatapath() : opts.datapath;
+      const ovs = { rundir: opts.ovsRundir ?? null };
+      const afxdp = datapath === 'netdev' && opts.afxdp !== 'off' && (await ovsInterfaceTypes(ovs)).includes('afxdp-nonpmd');
       await plugHybrid({
         portId: port.id,
         mac: port.mac_address,
@@ -72,8 +76,9 @@ export function registerVifCommand(program: Command): void {
         netns: opts.netns!,
         ifname: opts.ifname,
         deviceId: port.device_id,
-        ovs: { rundir: opts.ovsRundir ?? null },
+        ovs,
         userspaceDatapath: datapath === 'netdev',
+        afxdp,
       });
       process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
     });

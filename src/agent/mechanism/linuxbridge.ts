@@ -16,7 +16,7 @@ import { LinuxBridgesStep } from '../steps/linux-bridges.js';
 import type { L2Mechanism, MechanismHooks } from './mechanism.js';
 
 const TAP = 'tap';
-const NO_SWITCH: SwitchState = { rootUuid: undefined, nextCfg: 0, curCfg: 0, bridges: [] };
+const NO_SWITCH: SwitchState = { rootUuid: undefined, nextCfg: 0, curCfg: 0, ifaceTypes: [], bridges: [] };
 
 export class LinuxBridgeMechanism implements L2Mechanism {
   readonly name = 'linuxbridge' as const;

@@ -36,6 +36,8 @@ export class OpenVswitchMechanism implements L2Mechanism {
   private watch: InterfaceWatch | null = null;
   private hooks: MechanismHooks | null = null;
   private stopped = false;
+  /** Interface errors already logged, by interface. */
+  private readonly reported = new Map<string, string>();
 
   constructor(
     private readonly env: OvsEnvironment,
@@ -58,7 +60,16 @@ export class OpenVswitchMechanism implements L2Mechanism {
 
   async observe() {
     const state = await readSwitch(await this.connect());
-    return { facts: factsFrom(state, 'br-int'), observed: { switch: state } };
+    const facts = factsFrom(state, 'br-int');
+    for (const [name, error] of facts.ovsInterfaceErrors ?? []) {
+      if (this.reported.get(name) === error) continue;
+      this.reported.set(name, error);
+      this.log.warn(
+        { interface: name, error },
+        'ovs-vswitchd cannot open an interface (an AF_XDP one: --afxdp off uses AF_PACKET)',
+      );
+    }
+    return { facts, observed: { switch: state } };
   }
 
   async datapathApplied(): Promise<void> {

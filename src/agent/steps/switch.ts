@@ -15,7 +15,7 @@ import { ensureUnderlayAddress } from '../underlay.js';
 function bridgesOnly(plan: HostPlan): HostPlan {
   return {
     ...plan,
-    ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system'),
+    ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system' || p.type === 'afxdp-nonpmd'),
     vifBindings: [],
     servicePorts: [],
   };

@@ -54,6 +54,10 @@ export interface HostFacts {
    * and router ports), which is how that agent finds plugged ports.
    */
   readonly taps?: readonly string[];
+  /** Open vSwitch: the interface types ovs-vswitchd can open (its `iface_types`). */
+  readonly ovsIfaceTypes?: readonly string[];
+  /** Open vSwitch: interfaces ovs-vswitchd could not open, with its error, by name. */
+  readonly ovsInterfaceErrors?: ReadonlyMap<string, string>;
 }
 
 /** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
@@ -94,6 +98,12 @@ export interface HostSettings {
   readonly firewallDriver?: FirewallDriverName;
   /** Default: openvswitch. */
   readonly mechanism?: L2MechanismName;
+  /**
+   * Userspace datapath: OVS opens the underlay interface through AF_XDP (`afxdp-nonpmd`, generic
+   * XDP) where ovs-vswitchd offers it and it opens without error (`auto`, the default), or
+   * through AF_PACKET (`off`).
+   */
+  readonly afxdp?: 'auto' | 'off';
   /**
    * Linux bridge only: physical network → the host interface that carries it
    * (`physnet1: eth2`, Neutron's physical_interface_mappings).

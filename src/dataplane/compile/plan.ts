@@ -24,7 +24,7 @@ export interface BridgeItem {
   readonly origin: Origin;
 }
 
-export type OvsPortType = 'internal' | 'patch' | 'gre' | 'vxlan' | 'system';
+export type OvsPortType = 'internal' | 'patch' | 'gre' | 'vxlan' | 'system' | 'afxdp-nonpmd';
 
 /** A port the agent creates on one of its bridges (patches, tunnels, internal ports). */
 export interface OvsPortItem {

@@ -30,7 +30,9 @@ function networkZoneRules(ports: readonly FirewallPortItem[]): string[] {
   for (const p of ports) {
     if (p.zone === null) continue;
     const bridge = linuxBridge(p.networkId);
-    byBridge.set(bridge, [...(byBridge.get(bridge) ?? []), p]);
+    const members = byBridge.get(bridge);
+    if (members) members.push(p);
+    else byBridge.set(bridge, [p]);
   }
   return [...byBridge.keys()].sort().flatMap((bridge) => {
     const members = byBridge.get(bridge)!;

@@ -223,6 +223,8 @@ async function measureTunnel(mechanism, tunnelType) {
   }
 }
 
+const AF_XDP_VARIANT = 'AF_XDP: qvo… and eth1 of both hosts as type=afxdp-nonpmd (xdp-mode=generic)';
+
 /** A tuning variant this host cannot run (the reason goes into the result instead of a figure). */
 class Unavailable extends Error {}
 
@@ -255,9 +257,15 @@ async function tuningVariants(t, made, vethGbps) {
     }
     throw new Error('a1 does not reach b1 after a port type change');
   };
+  // What the plug and the agent made of qvo… and eth1: afxdp-nonpmd where OVS offers it, else system.
+  const plugged = (await vsctl('compute1', ['get', 'Interface', qvoDevice(a1.port.id), 'type'])).stdout.trim().replaceAll('"', '') || 'system';
+  const portType = (node, dev, type) =>
+    type === 'system'
+      ? vsctl(node, ['set', 'Interface', dev, 'type=system', '--', 'remove', 'Interface', dev, 'options', 'xdp-mode'])
+      : vsctl(node, ['set', 'Interface', dev, `type=${type}`, 'options:xdp-mode=generic']);
   const variants = [
     {
-      name: 'as_plugged (instance eth0 tx off)',
+      name: `as_plugged (instance eth0 tx off; qvo… and eth1 ${plugged})`,
       set: async () => undefined,
       reset: async () => undefined,
     },
@@ -284,9 +292,10 @@ async function tuningVariants(t, made, vethGbps) {
       },
     },
     {
-      // OVS reads and writes these ports through AF_XDP sockets (generic XDP on the veths)
-      // instead of AF_PACKET, still from its main thread (no busy-polling PMD thread).
-      name: 'AF_XDP: qvo… and eth1 of both hosts as type=afxdp-nonpmd (xdp-mode=generic)',
+      // The other way of OVS's packet I/O on these ports than the plug and the agent chose: AF_XDP
+      // sockets (generic XDP on the veths, from OVS's main thread: no busy-polling PMD thread) where
+      // they are AF_PACKET, AF_PACKET where they are AF_XDP (the default where OVS offers it).
+      name: plugged === 'afxdp-nonpmd' ? 'AF_PACKET: qvo… and eth1 of both hosts as type=system' : AF_XDP_VARIANT,
       set: async () => {
         // Debian's OVS is built with libxdp, but a build without it, or a kernel without XDP on
         // veths, must make this variant report why it is missing rather than fail the whole run.
@@ -294,16 +303,14 @@ async function tuningVariants(t, made, vethGbps) {
         if (!types.includes('afxdp-nonpmd'))
           throw new Unavailable(`this ovs-vswitchd has no afxdp interface types (iface_types ${types.trim()})`);
         for (const [node, dev] of xdpPorts) {
-          await vsctl(node, ['set', 'Interface', dev, 'type=afxdp-nonpmd', 'options:xdp-mode=generic']);
+          await portType(node, dev, plugged === 'afxdp-nonpmd' ? 'system' : 'afxdp-nonpmd');
           const error = (await vsctl(node, ['get', 'Interface', dev, 'error'])).stdout.trim();
           if (error !== '[]' && error !== '') throw new Unavailable(`${node} ${dev}: ${error}`);
         }
         await settle();
       },
       reset: async () => {
-        for (const [node, dev] of xdpPorts) {
-          await vsctl(node, ['set', 'Interface', dev, 'type=system', '--', 'remove', 'Interface', dev, 'options', 'xdp-mode']);
-        }
+        for (const [node, dev] of xdpPorts) await portType(node, dev, plugged);
         await settle();
       },
     },

@@ -16,13 +16,14 @@ import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { SwitchState } from '../dataplane/drivers/ovsdb/index.js';
 import { tapDevice } from '../model/names.js';
-import type { AgentQuery, FeedMessage } from '../model/feed.js';
+import type { AgentQuery, FeedChange, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import type { HostFirewall } from './firewall.js';
 import { type L2Mechanism, L2_AGENT_MECHANISMS } from './mechanism/index.js';
 import { AgentMetrics } from './metrics.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
+import { changesPlan } from './plan-inputs.js';
 import { Replica } from './replica.js';
 import { type Role, agentReports, l3Counters, sendReports } from './reporter.js';
 import { agentSteps } from './steps/index.js';
@@ -222,6 +223,7 @@ export class HostAgent {
       replica: this.replica,
       settings: this.settings,
       observed: host.observed,
+      readAt: started,
     });
     // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
     if (synced) this.lastPlan = plan;
@@ -273,8 +275,12 @@ export class HostAgent {
       this.reconciler.reset();
       this.schedule(true);
     } else {
+      const states = this.lastPlan?.portStates ?? null;
+      const previous = (c: FeedChange) =>
+        c.kind === 'port' ? this.replica.ports.get(c.id) : c.kind === 'agent' ? this.replica.agents.get(c.id) : undefined;
+      const relevant = message.dhcpNetworks !== undefined || message.changes.some((c) => changesPlan(c, previous(c), states));
       this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
-      this.schedule(false);
+      if (relevant) this.schedule(false);
     }
   }
 

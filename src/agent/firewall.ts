@@ -205,7 +205,7 @@ export class HostFirewall {
     return result;
   }
 
-  /** ipsets first (rules name them), one iptables-restore per family (edits against `known`, else the host), stale sets last. */
+  /** ipsets first (rules name them), one iptables-restore per family at once (edits against `known`, else the host), stale sets last. */
   private async applyTables(
     chains: readonly IptablesChainItem[],
     sets: readonly IpsetItem[],
@@ -214,14 +214,16 @@ export class HostFirewall {
     const observedSets = known ? observedSetsFrom(known.sets) : await observeIpsets(this.netns, [SET_PREFIX]);
     const { create, destroy } = ipsetScript(sets, observedSets);
     await restoreIpsets(this.netns, create);
-    let changed = create !== '' || destroy !== '';
-    for (const family of [4, 6] as const) {
-      const desired = chains.filter((c) => c.family === family);
-      const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
-      if (await applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was)) changed = true;
-    }
+    // The two families are two tables of their own: restored side by side.
+    const families = await Promise.all(
+      ([4, 6] as const).map((family) => {
+        const desired = chains.filter((c) => c.family === family);
+        const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
+        return applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was);
+      }),
+    );
     await restoreIpsets(this.netns, destroy);
-    return changed;
+    return create !== '' || destroy !== '' || families.some(Boolean);
   }
 
   /** A zone whose port left (or lost port security) must not hand its entries to the next port. */

@@ -202,7 +202,7 @@ describe('a GRE network on a Linux bridge host', () => {
   });
   after(() => t?.close());
 
-  it('fails to bind, and the server says why', async () => {
+  it('fails to bind, and the server says why (quark vif plug refuses it, trace names the reason)', async () => {
     const net = await network(t, 'alpha');
     const { port } = await t.api.post<{ port: Port }>('/v2.0/ports', {
       port: { network_id: net.id, project_id: 'alpha', 'binding:host_id': 'lb1' },
@@ -210,5 +210,7 @@ describe('a GRE network on a Linux bridge host', () => {
     assert.equal(port['binding:vif_type'], 'binding_failed');
     const plug = t.lab.plug('lb1', port.id, 'vm1');
     await assert.rejects(plug, /binding_failed/);
+    const { trace } = await t.api.get<{ trace: TraceResult }>(`/v2.0/quark/trace?from=${port.id}&to=10.0.0.200`);
+    assert.match(trace.verdict.says, /cannot carry GRE networks \(GRE needs Open vSwitch/);
   });
 });

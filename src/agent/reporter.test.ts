@@ -41,5 +41,9 @@ describe('PortStatusReporter.changes', () => {
       { up: ['new'], down: ['lost'] },
     );
     assert.deepEqual([...plugged.keys()], ['new']);
+    // Plugged after the pass read the host: DOWN only because the pass did not see it yet.
+    const late = new Map([['new', 50]]);
+    reporter.changes(new Map([['new', 'DOWN']]), () => 'DOWN', late, 40);
+    assert.deepEqual([...late.keys()], ['new']);
   });
 });

@@ -107,19 +107,21 @@ export class PortStatusReporter {
   /**
    * What to report. `plugged` holds when newly plugged VIFs appeared (performance.now()); a port
    * the server already has ACTIVE, or that the host holds DOWN with its VIF there (admin down),
-   * gives no plug-to-ACTIVE figure, so its entry goes.
+   * gives no plug-to-ACTIVE figure, so its entry goes. A VIF plugged after the pass read the host
+   * (`readAt`) is DOWN in this pass's plan only because the pass has not seen it: it stays.
    */
   changes(
     states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,
     serverStatus: (id: string) => string | undefined,
     plugged: Map<string, number>,
+    readAt = Number.POSITIVE_INFINITY,
   ): PortStatusChanges {
     const up: string[] = [];
     const down: string[] = [];
     for (const [id, state] of states) {
-      if (state === 'DOWN') plugged.delete(id);
+      if (state === 'DOWN' && (plugged.get(id) ?? 0) < readAt) plugged.delete(id);
       if (serverStatus(id) === state) {
-        plugged.delete(id);
+        if (state === 'ACTIVE') plugged.delete(id);
         continue;
       }
       (state === 'ACTIVE' ? up : down).push(id);

@@ -39,7 +39,8 @@ export class PortStatusStep implements ReconcileStep {
 
   async apply(pass: Pass): Promise<StepResult> {
     if (!pass.due(HOST)) return { changes: 0 };
-    const changes = this.reporter.changes(pass.plan.portStates, (id) => pass.replica.ports.get(id)?.status, this.vifSeen);
+    const status = (id: string) => pass.replica.ports.get(id)?.status;
+    const changes = this.reporter.changes(pass.plan.portStates, status, this.vifSeen, pass.readAt);
     if (changes.up.length > 0) await this.datapath.datapathApplied();
     await this.reporter.send(changes, this.vifSeen);
     return { changes: changes.up.length + changes.down.length };

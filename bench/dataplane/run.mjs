@@ -183,7 +183,9 @@ async function measureTunnel(mechanism, tunnelType) {
       for (const [name, c] of Object.entries(cases)) {
         const m = await iperf(t, c.from, c.to, c.ip);
         runs[name].push(m);
-        process.stderr.write(`${mechanism} ${tunnelType} rep ${r + 1}/${reps} ${name}: ${m.gbps} Gbit/s (${m.retransmits} retransmits)\n`);
+        process.stderr.write(
+          `${mechanism} ${tunnelType} rep ${r + 1}/${reps} ${name}: ${m.gbps} Gbit/s (${m.retransmits} retransmits)\n`,
+        );
       }
     }
     const rtt = {};
@@ -258,7 +260,8 @@ async function tuningVariants(t, made, vethGbps) {
     throw new Error('a1 does not reach b1 after a port type change');
   };
   // What the plug and the agent made of qvo… and eth1: afxdp-nonpmd where OVS offers it, else system.
-  const plugged = (await vsctl('compute1', ['get', 'Interface', qvoDevice(a1.port.id), 'type'])).stdout.trim().replaceAll('"', '') || 'system';
+  const plugged =
+    (await vsctl('compute1', ['get', 'Interface', qvoDevice(a1.port.id), 'type'])).stdout.trim().replaceAll('"', '') || 'system';
   const portType = (node, dev, type) =>
     type === 'system'
       ? vsctl(node, ['set', 'Interface', dev, 'type=system', '--', 'remove', 'Interface', dev, 'options', 'xdp-mode'])

@@ -213,15 +213,18 @@ export class HostFirewall {
   ): Promise<boolean> {
     const observedSets = known ? observedSetsFrom(known.sets) : await observeIpsets(this.netns, [SET_PREFIX]);
     const { create, destroy } = ipsetScript(sets, observedSets);
-    await restoreIpsets(this.netns, create);
+    // Rules may name a set only once it exists; members of existing sets can change meanwhile.
+    const newSets = /^create /m.test(create);
+    if (newSets) await restoreIpsets(this.netns, create);
     // The two families are two tables of their own: restored side by side.
-    const families = await Promise.all(
-      ([4, 6] as const).map((family) => {
+    const [, ...families] = await Promise.all([
+      newSets ? Promise.resolve() : restoreIpsets(this.netns, create),
+      ...([4, 6] as const).map((family) => {
         const desired = chains.filter((c) => c.family === family);
         const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
         return applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was);
       }),
-    );
+    ]);
     await restoreIpsets(this.netns, destroy);
     return create !== '' || destroy !== '' || families.some(Boolean);
   }

@@ -51,9 +51,9 @@ export const AgentConfigSchema = Type.Object(
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
     afxdp: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
-      default: 'auto',
+      default: 'off',
       description:
-        "Userspace datapath only: OVS opens the underlay interface through AF_XDP (type afxdp-nonpmd, generic XDP) where ovs-vswitchd offers it ('auto'), or through AF_PACKET ('off'). quark vif plug does the same for VIFs.",
+        "Userspace datapath only: OVS opens the underlay interface through AF_XDP (type afxdp-nonpmd, generic XDP) where ovs-vswitchd offers it ('auto'), or through AF_PACKET ('off'); quark vif plug --afxdp (QUARK_AFXDP) does the same for VIFs. AF_XDP carries +85 % TCP but slows ovs-vswitchd's answers (wiring, resyncs): docs/flows.md.",
     }),
     firewallDriver: Type.Union(
       [Type.Literal('auto'), Type.Literal('iptables_hybrid'), Type.Literal('iptables'), Type.Literal('noop')],

@@ -11,9 +11,9 @@
  *   ip link set tapX master qbrX; ip link set qvbX master qbrX (all up, MTU of the network)
  *   ovs-vsctl add-port br-int qvoX -- set Interface qvoX external_ids:iface-id=PORT …
  *
- * On the userspace datapath OVS reads qvo… through AF_XDP where it can (`type=afxdp-nonpmd
- * options:xdp-mode=generic`: +85 % TCP across hosts, BENCHMARKS.md), set in the same
- * transaction so the port is opened once.
+ * With `afxdp` (userspace datapath, `quark vif plug --afxdp auto`) OVS reads qvo… through
+ * AF_XDP (`type=afxdp-nonpmd options:xdp-mode=generic`: +85 % TCP across hosts, and slower
+ * wiring, docs/flows.md), set in the same transaction so the port is opened once.
  */
 import { INTEGRATION_BRIDGE, linuxBridge, qbrBridge, qvbDevice, qvoDevice, tapDevice } from '../model/names.js';
 import { addNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';

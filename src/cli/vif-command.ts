@@ -41,7 +41,7 @@ export function registerVifCommand(program: Command): void {
     .option('--host <name>', "this host's name, set as binding:host_id when the port has none")
     .option('--ifname <name>', 'interface name inside the instance', 'eth0')
     .option('--datapath <type>', 'auto, system or netdev', 'auto')
-    .option('--afxdp <mode>', 'userspace datapath: auto (AF_XDP where OVS offers it) or off', process.env.QUARK_AFXDP ?? 'auto')
+    .option('--afxdp <mode>', 'userspace datapath: auto (AF_XDP where OVS offers it) or off', process.env.QUARK_AFXDP ?? 'off')
     .action(async (opts: VifOptions) => {
       const client = clientFor(opts);
       let port = await getPort(client, opts.port);
@@ -68,7 +68,7 @@ export function registerVifCommand(program: Command): void {
       }
       const datapath = opts.datapath === 'auto' || !opts.datapath ? detectDatapath() : opts.datapath;
       const ovs = { rundir: opts.ovsRundir ?? null };
-      const afxdp = datapath === 'netdev' && opts.afxdp !== 'off' && (await ovsInterfaceTypes(ovs)).includes('afxdp-nonpmd');
+      const afxdp = datapath === 'netdev' && opts.afxdp === 'auto' && (await ovsInterfaceTypes(ovs)).includes('afxdp-nonpmd');
       await plugHybrid({
         portId: port.id,
         mac: port.mac_address,

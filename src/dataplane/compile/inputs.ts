@@ -100,8 +100,8 @@ export interface HostSettings {
   readonly mechanism?: L2MechanismName;
   /**
    * Userspace datapath: OVS opens the underlay interface through AF_XDP (`afxdp-nonpmd`, generic
-   * XDP) where ovs-vswitchd offers it and it opens without error (`auto`, the default), or
-   * through AF_PACKET (`off`).
+   * XDP) where ovs-vswitchd offers it (`auto`), or through AF_PACKET (`off`, the default: see
+   * docs/flows.md for what each costs).
    */
   readonly afxdp?: 'auto' | 'off';
   /**

@@ -2,9 +2,9 @@
  * The host's bridges and the ports that join them: br-int; br-tun with the patch pair
  * patch-tun/patch-int when tunnels are configured; one provider bridge per bridge mapping with
  * int-<bridge>/phy-<bridge> patches; and, for the userspace datapath, the underlay bridge that
- * owns the tunnel address, with the underlay interface opened through AF_XDP where
- * ovs-vswitchd offers it (`afxdp-nonpmd`, generic XDP: +85 % TCP across hosts over AF_PACKET,
- * and no retransmits, measured with `bench/dataplane/run.mjs --tuning`, BENCHMARKS.md).
+ * owns the tunnel address, with the underlay interface opened through AF_XDP when asked
+ * (`afxdp: auto`) and ovs-vswitchd offers it (`afxdp-nonpmd`, generic XDP: +85 % TCP across
+ * hosts, but ovs-vswitchd answers the agent 3-6 times slower; docs/flows.md).
  */
 import {
   INTEGRATION_BRIDGE,
@@ -44,9 +44,9 @@ function patch(settings: HostSettings, bridgeName: string, name: string, peer: s
   };
 }
 
-/** AF_XDP for the userspace datapath's own ports where ovs-vswitchd can open them so, unless turned off. */
+/** AF_XDP for the userspace datapath's own ports where it is asked for and ovs-vswitchd can open them so. */
 export function afxdpPort(settings: Pick<HostSettings, 'afxdp'>, facts: Pick<HostFacts, 'ovsIfaceTypes'>): boolean {
-  return settings.afxdp !== 'off' && (facts.ovsIfaceTypes ?? []).includes('afxdp-nonpmd');
+  return settings.afxdp === 'auto' && (facts.ovsIfaceTypes ?? []).includes('afxdp-nonpmd');
 }
 
 export function bridgesOf(

@@ -19,6 +19,8 @@ const LAYERS = {
   lab: ['model', 'client', 'agent', 'dataplane/drivers'],
   trace: ['model', 'client', 'dataplane/compile', 'dataplane/drivers'],
   cli: ['model', 'client', 'lab', 'trace'],
+  // The built-in metadata backend (`quark metadata-api`): reads the API, serves instances.
+  metadata: ['model', 'client'],
   web: ['model'],
 };
 
@@ -26,9 +28,11 @@ const LAYERS = {
 const EXCEPTIONS = {
   'src/cli/server-command.ts': ['server'],
   'src/cli/agent-command.ts': ['agent'],
+  'src/cli/host-command.ts': ['agent'],
   'src/cli/vif-command.ts': ['agent'],
   'src/cli/admin-bootstrap.ts': ['server', 'store'],
-  'src/cli/config-schemas.ts': ['server', 'agent'],
+  'src/cli/config-schemas.ts': ['server', 'agent', 'metadata'],
+  'src/cli/metadata-command.ts': ['metadata'],
 };
 
 const PACKAGES = {

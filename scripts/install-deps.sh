@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(openvswitch-switch dnsmasq-base dnsmasq-utils iptables ipset iproute2 conntrack iputils-ping iputils-arping
-  busybox ethtool iperf3 tcpdump procps kmod postgresql python3-openstackclient python3-openstacksdk curl)
+  busybox ethtool iperf3 tcpdump procps kmod postgresql python3-openstackclient python3-openstacksdk curl chromium
+  radvd haproxy isc-dhcp-client ndisc6)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -17,7 +18,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "installing Debian packages: ${missing[*]}"
-  # The packages' own services (openvswitch-switch, postgresql) must not start: Quark runs its own.
+  # This is the install of the test and CI machines (and of the lab): the packages' own services
+  # (openvswitch-switch, postgresql) must not start, because the tests and the lab run their own
+  # OVS and PostgreSQL in private directories. A host install does the opposite: the Debian
+  # package's postinst starts and enables Open vSwitch, and docs/deploy.md enables PostgreSQL
+  # on a controller that uses it.
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.quark
   if [ ! -e /usr/sbin/policy-rc.d ]; then cp /usr/sbin/policy-rc.d.quark /usr/sbin/policy-rc.d; trap 'rm -f /usr/sbin/policy-rc.d' EXIT; fi
   rm -f /usr/sbin/policy-rc.d.quark

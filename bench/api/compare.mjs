@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// bench/api/compare: the side-by-side table of BENCHMARKS.md from a Neutron anchor result and a
-// Quark result of the same workload (both written by the anchor's bench.mjs, Quark's through
-// bench/api/run.mjs), with Quark's rate as a multiple of Neutron's per operation and concurrency.
+// bench/api/compare: the side-by-side table of BENCHMARKS.md from a Neutron result and a Quark
+// result of the same workload (both written by bench/api/workload.mjs: Neutron's through
+// bench/api/neutron/run-bench.sh, Quark's through bench/api/run.mjs), with Quark's rate as a
+// multiple of Neutron's per operation and concurrency.
 //
 //   node bench/api/compare.mjs bench/results/neutron-api-DATE.json bench/results/api-DATE.json
 import { readFileSync } from 'node:fs';

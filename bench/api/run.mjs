@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// bench/api: the Neutron anchor's workload (../shared/reference/neutron-anchor/bench.mjs, same
-// operations and counts) against a Quark server started here, plus the server's peak RSS and CPU.
+// bench/api: the Neutron API workload (bench/api/workload.mjs, the same operations and counts that
+// bench/api/neutron/run-bench.sh sends to a real Neutron) against a Quark server started here, plus
+// the server's peak RSS and CPU.
 //
 //   node bench/api/run.mjs [--concurrency 1,8] [--db sqlite|memory] [--out bench/results/api-DATE.json]
 //
-// The server runs with --auth noauth (as the anchor's Neutron does) and quotas off (the workload
+// The server runs with --auth noauth (as the reference Neutron does) and quotas off (the workload
 // creates 1000 ports in one project). Run it on an otherwise idle machine, one side after the other.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuSeconds, peakRssMiB, startQuarkServer } from '../lib/quark-server.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const anchor = join(root, '..', 'shared', 'reference', 'neutron-anchor', 'bench.mjs');
+const workload = join(root, 'bench', 'api', 'workload.mjs');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
   const i = args.indexOf(name);
@@ -27,7 +28,7 @@ const pid = server.process.pid;
 
 try {
   const started = Date.now();
-  const bench = spawn(process.execPath, [anchor, server.url, '--concurrency', concurrency, '--quiet'], {
+  const bench = spawn(process.execPath, [workload, server.url, '--concurrency', concurrency, '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let text = '';

@@ -1,4 +1,4 @@
-// A Quark server started for a benchmark: noauth (as the Neutron anchor runs), quotas off, its
+// A Quark server started for a benchmark: noauth (as the reference Neutron runs), quotas off, its
 // own database in a temporary directory, and the process's peak RSS and CPU read from /proc.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

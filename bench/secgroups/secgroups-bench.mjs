@@ -5,7 +5,8 @@
 //   - the first full apply of 500 ports in one default group with 20 rules (iptables-restore and ipset),
 //   - one rule change, one membership change in the remote group (2,000 member ports),
 //   - a pass with nothing to do, and a forced full resync with nothing to do,
-//   - iptables rules per port, for remote groups of 200 and 2,000 members.
+//   - iptables rules per port, for remote groups of 200 and 2,000 members,
+//   - one address added to and removed from an address group of 1,000 addresses that a rule names.
 // Each figure is compile + apply as the agent does it (compile is pure, measured separately).
 //
 //   node bench/secgroups/secgroups-bench.mjs [--ports 500] [--members 2000] [--rules 20] [--rounds 5]
@@ -82,7 +83,7 @@ function rulesOf(count, extra = 0) {
 }
 
 /** `local` ports bound here and `members - local` elsewhere, all in the default group. */
-function replica({ local = PORTS, members = MEMBERS, rules = rulesOf(RULES), drop = -1 } = {}) {
+function replica({ local = PORTS, members = MEMBERS, rules = rulesOf(RULES), drop = -1, addressGroups = [] } = {}) {
   const ports = [];
   for (let n = 0; n < members; n++) {
     if (n === drop) continue;
@@ -97,8 +98,29 @@ function replica({ local = PORTS, members = MEMBERS, rules = rulesOf(RULES), dro
       }),
     );
   }
-  return replicaOf({ networks: [net], ports, securityGroups: [dflt], securityGroupRules: rules });
+  return replicaOf({ networks: [net], ports, securityGroups: [dflt], securityGroupRules: rules, addressGroups });
 }
+
+/** An address group of `n` /32 addresses (172.16.0.0/12) and a rule of the default group naming it. */
+const OFFICE = id('a90ff1');
+const addressGroup = (n) => ({
+  id: OFFICE,
+  project_id: 'p1',
+  name: 'office',
+  description: '',
+  addresses: Array.from({ length: n }, (_, i) => `172.${16 + ((i >> 16) & 15)}.${(i >> 8) & 255}.${i & 255}/32`),
+  created_at: '',
+  updated_at: '',
+  revision_number: 1,
+});
+const officeRule = sgRule({
+  id: uuid('d', 1),
+  security_group_id: dflt.id,
+  protocol: 'tcp',
+  port_range_min: 22,
+  port_range_max: 22,
+  remote_address_group_id: OFFICE,
+});
 
 const host = settings('bench');
 let fw = new HostFirewall(pino({ level: 'warn' }));
@@ -148,6 +170,9 @@ const memberLeave = [];
 const memberLeaveTables = [];
 const idle = [];
 const resync = [];
+const addressAdd = [];
+const addressRemove = [];
+const addressRemoveTables = [];
 for (let round = 0; round < ROUNDS; round++) {
   execFileSync('iptables', ['-F']);
   for (const t of ['filter', 'raw']) {
@@ -172,6 +197,12 @@ for (let round = 0; round < ROUNDS; round++) {
   memberLeave.push(leave.applyMs);
   memberLeaveTables.push(leave.result.tablesMs);
   resync.push((await timed(left, true)).applyMs);
+  const withOffice = { rules: [...rulesOf(RULES, 1), officeRule], members: MEMBERS + 1, drop: MEMBERS - 1 };
+  await timed(replica({ ...withOffice, addressGroups: [addressGroup(1000)] }), false);
+  addressAdd.push((await timed(replica({ ...withOffice, addressGroups: [addressGroup(1001)] }), false)).applyMs);
+  const removed = await timed(replica({ ...withOffice, addressGroups: [addressGroup(1000)] }), false);
+  addressRemove.push(removed.applyMs);
+  addressRemoveTables.push(removed.result.tablesMs);
 }
 
 const final = planOf(replica(), new Map()).plan;
@@ -192,6 +223,9 @@ row(`one port joins the remote group (${MEMBERS} → ${MEMBERS + 1})`, memberCha
 row('one port leaves the remote group: ipset in place', memberLeaveTables);
 row('one port leaves the remote group: with the conntrack check', memberLeave);
 row('forced full resync, nothing to change', resync);
+row('one address added to an address group (1,000 → 1,001)', addressAdd);
+row('one address removed from it: ipset in place', addressRemoveTables);
+row('one address removed from it: with the conntrack check', addressRemove);
 say('');
 say(
   `iptables rules per port (IPv4 + IPv6, chains and jumps of its own): ${counts.own} with a remote group of ${MEMBERS}, ${smallCounts.own} with 200`,

@@ -15,15 +15,17 @@ import { compile } from '../dataplane/compile/compile.js';
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { SwitchState } from '../dataplane/drivers/ovsdb/index.js';
-import { tapDevice } from '../model/names.js';
 import type { AgentQuery, FeedChange, FeedMessage } from '../model/feed.js';
+import { tapDevice } from '../model/names.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
+import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
+import type { SecurityGroupLogWriter } from './security-group-log.js';
 import { type L2Mechanism, L2_AGENT_MECHANISMS } from './mechanism/index.js';
 import { AgentMetrics } from './metrics.js';
-import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { changesPlan } from './plan-inputs.js';
+import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
 import { type Role, agentReports, l3Counters, sendReports } from './reporter.js';
 import { agentSteps } from './steps/index.js';
@@ -74,8 +76,12 @@ export class HostAgent {
   /** The pass that retries objects that failed, at the earliest one's backoff. */
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly reconciler: Reconciler;
+  /** Security group logging (its tcpdump is stopped with the agent); null without the l2 role. */
+  private readonly securityGroupLog: SecurityGroupLogWriter | null;
   /** The L2 role's firewall (security groups); null without the l2 role. */
   private readonly firewall: HostFirewall | null;
+  /** Whether OVS and the server answer, for the log and the heartbeats. */
+  private readonly health: AgentHealth;
   private readonly portStatus: PortStatusStep;
   lastPlan: HostPlan | null = null;
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
@@ -89,8 +95,11 @@ export class HostAgent {
     private readonly client: QuarkClient,
     private readonly log: Logger,
   ) {
-    this.mechanism = L2_AGENT_MECHANISMS[settings.mechanism ?? 'openvswitch'](this.ovsEnv, log);
-    const { steps, firewall, portStatus } = agentSteps({ settings, client, log, mechanism: this.mechanism });
+    this.health = new AgentHealth(log);
+    this.mechanism = L2_AGENT_MECHANISMS[settings.mechanism ?? 'openvswitch']({ ovs: this.ovsEnv, log, health: this.health });
+    const ctx = { settings, client, log, mechanism: this.mechanism, networkLogFile: config.networkLogFile };
+    const { steps, firewall, portStatus, securityGroupLog } = agentSteps(ctx);
+    this.securityGroupLog = securityGroupLog;
     this.reconciler = new Reconciler(steps, this.metrics);
     this.firewall = firewall;
     this.portStatus = portStatus;
@@ -110,6 +119,9 @@ export class HostAgent {
   }
 
   async start(): Promise<void> {
+    // Heartbeats begin before OVS answers: an agent waiting for its switch shows in GET /v2.0/agents (configurations.ovsdb).
+    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
+    this.timers[0]!.unref();
     await this.mechanism.start({
       changed: (full) => this.schedule(full),
       plugged: (port) => this.portStatus.plugged(port),
@@ -129,7 +141,6 @@ export class HostAgent {
       this.log,
     );
     this.feed.start();
-    this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
     for (const t of this.timers) t.unref();
     const { host, datapathType: datapath, mechanism } = this.settings;
@@ -142,6 +153,7 @@ export class HostAgent {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
     await this.running?.catch(() => undefined);
+    await this.securityGroupLog?.close();
     await this.mechanism.stop();
   }
 
@@ -290,17 +302,20 @@ export class HostAgent {
         this.client,
         agentReports({ settings: this.settings, roles: this.roles, counters: () => this.counters() }, startFlag),
       );
+      this.health.serverReachable(this.config.server);
     } catch (e) {
-      this.log.warn({ err: (e as Error).message }, 'heartbeat failed');
+      this.health.serverUnreachable(this.config.server, e, this.config.username || null);
     }
   }
 
   private counters(): Record<Role, Record<string, unknown>> {
     const plan = this.lastPlan;
+    // How Open vSwitch answers, where the host runs it (configurations.ovsdb).
+    const ovs = this.mechanism.health();
     return {
-      l2: this.mechanism.counters(plan),
-      dhcp: this.dhcpCounters(plan),
-      l3: l3Counters(plan),
+      l2: { ...this.mechanism.counters(plan), ...ovs },
+      dhcp: { ...this.dhcpCounters(plan), ...ovs },
+      l3: { ...l3Counters(plan), ...ovs },
     };
   }
 

@@ -26,7 +26,7 @@ export const AgentConfigSchema = Type.Object(
       default: ['gre'],
       description: 'Tunnel types this host terminates.',
     }),
-    bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$' }), {
+    bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$', expected: 'physnet:bridge, e.g. physnet1:br-ex' }), {
       default: [],
       description:
         'Open vSwitch: physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
@@ -81,9 +81,71 @@ export const AgentConfigSchema = Type.Object(
       description:
         'DHCP role: upstream DNS servers dnsmasq forwards to; empty: it answers only the names of the network (Neutron dnsmasq_dns_servers).',
     }),
+    minRtrAdvInterval: Type.Integer({
+      default: 30,
+      minimum: 3,
+      description: 'L3 role: seconds at least between router advertisements radvd sends (Neutron min_rtr_adv_interval).',
+    }),
+    maxRtrAdvInterval: Type.Integer({
+      default: 100,
+      minimum: 4,
+      description: 'L3 role: seconds at most between router advertisements radvd sends (Neutron max_rtr_adv_interval).',
+    }),
+    enableMetadataProxy: Type.Boolean({
+      default: true,
+      description:
+        'L3 role: a metadata proxy (haproxy) in every router, behind a redirect of 169.254.169.254:80 (Neutron enable_metadata_proxy).',
+    }),
+    metadataPort: Type.Integer({
+      default: 9697,
+      minimum: 1,
+      maximum: 65535,
+      description: "L3 role: the port a router's metadata proxy listens on inside its namespace (Neutron metadata_port).",
+    }),
+    enableIsolatedMetadata: Type.Boolean({
+      default: false,
+      description:
+        'DHCP role: a metadata proxy on 169.254.169.254 in the qdhcp namespace of networks with a subnet no router serves (Neutron enable_isolated_metadata).',
+    }),
+    forceMetadata: Type.Boolean({
+      default: false,
+      description:
+        'DHCP role: a metadata proxy in every qdhcp namespace, routed to by every IPv4 subnet (Neutron force_metadata).',
+    }),
+    novaMetadataUrl: Type.String({
+      default: 'http://127.0.0.1:8775',
+      description:
+        "Where the metadata agent forwards instances' requests: Nova's metadata API or `quark metadata-api` (Neutron nova_metadata_protocol, host and port).",
+    }),
+    metadataProxySharedSecret: Type.String({
+      default: '',
+      description:
+        'Secret shared with the metadata backend, which signs the instance id of each request (Neutron metadata_proxy_shared_secret); config file or environment only.',
+    }),
     ovsRundir: Type.String({
       default: '',
       description: 'OVS run directory (db.sock, bridge .mgmt sockets); empty: OVS default.',
+    }),
+    networkLogFile: Type.String({
+      default: '',
+      description:
+        "l2 role: the file security group log events are appended to (Neutron's [network_log] local_output_log_base); empty: <stateDir>/log/security-groups.log.",
+    }),
+    networkLogRateLimit: Type.Integer({
+      default: 100,
+      minimum: 1,
+      description: "l2 role: log events per second per logging rule (Neutron's [network_log] rate_limit).",
+    }),
+    networkLogBurstLimit: Type.Integer({
+      default: 25,
+      minimum: 1,
+      description: "l2 role: events allowed above the rate in a burst (Neutron's [network_log] burst_limit).",
+    }),
+    networkLogNflogGroup: Type.Integer({
+      default: 13,
+      minimum: 1,
+      maximum: 65535,
+      description: 'l2 role: the NFLOG group the firewall sends log events to (one per host namespace).',
     }),
     reportInterval: Type.Number({ default: 10, minimum: 1, description: 'Seconds between heartbeats to the server.' }),
     resyncInterval: Type.Number({
@@ -108,8 +170,13 @@ export const AgentConfigSchema = Type.Object(
     project: Type.String({ default: 'service', description: 'noauth only: the project the agent claims.' }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info', description: 'Log level of the JSON log on stderr.' },
+      { default: 'info', description: 'Least severe level that is logged.' },
     ),
+    logFormat: Type.Union([Type.Literal('auto'), Type.Literal('text'), Type.Literal('json')], {
+      default: 'auto',
+      description:
+        "Log lines on stderr: 'json' (one JSON object a line, for log collectors), 'text' (one readable line each), or 'auto' (text on a terminal, JSON otherwise).",
+    }),
   },
   { additionalProperties: false },
 );

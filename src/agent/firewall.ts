@@ -24,7 +24,7 @@ import { ensureBridgeNetfilter } from '../dataplane/drivers/bridge-netfilter.js'
 import { deleteEntries, listEntries } from '../dataplane/drivers/conntrack.js';
 import { ipsetScript, observeIpsets, observedSetsFrom, restoreIpsets } from '../dataplane/drivers/ipset.js';
 import { applyIptables, observeIptables, observedFrom } from '../dataplane/drivers/iptables.js';
-import { FIREWALL_CHAIN_PREFIX, FIREWALL_ZONE_CHAIN, remoteGroupSet } from '../model/names.js';
+import { FIREWALL_CHAIN_PREFIX, FIREWALL_ZONE_CHAIN, addressGroupSet, remoteGroupSet } from '../model/names.js';
 
 const SET_PREFIX = 'Q';
 
@@ -88,12 +88,12 @@ function zonesOf(ports: readonly FirewallPortItem[]): Map<string, number> {
   return new Map(ports.filter((p) => p.zone !== null).map((p) => [p.device, p.zone!]));
 }
 
-/** Members of each remote group as the plan's ipsets hold them. */
+/** Members of each remote group (and addresses of each address group) as the plan's ipsets hold them. */
 function memberLookup(sets: readonly IpsetItem[]): MemberLookup {
   const byName = new Map(sets.map((s) => [s.name, s]));
   const cache = new Map<string, ReturnType<typeof memberTest>>();
-  return (groupId, family) => {
-    const name = remoteGroupSet(family === 4 ? 'IPv4' : 'IPv6', groupId);
+  return (groupId, family, kind) => {
+    const name = (kind === 'address_group' ? addressGroupSet : remoteGroupSet)(family === 4 ? 'IPv4' : 'IPv6', groupId);
     const test = cache.get(name) ?? memberTest(byName.get(name)?.members ?? []);
     cache.set(name, test);
     return test;
@@ -123,7 +123,9 @@ export function narrowedZones(
       (g) =>
         narrowedGroups.has(g) ||
         (groups.get(g)?.rules ?? []).some(
-          (r) => r.remoteGroup !== null && shrunk.has(remoteGroupSet(r.family === 4 ? 'IPv4' : 'IPv6', r.remoteGroup)),
+          (r) =>
+            (r.remoteGroup !== null && shrunk.has(remoteGroupSet(r.family === 4 ? 'IPv4' : 'IPv6', r.remoteGroup))) ||
+            (r.remoteAddressGroup && shrunk.has(addressGroupSet(r.family === 4 ? 'IPv4' : 'IPv6', r.remoteAddressGroup))),
         ),
     );
     if (changed || viaGroups) zones.add(p.zone);

@@ -10,6 +10,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { dhcpStateDir } from '../model/names.js';
 import { type FdbEntry, observeFdb } from '../dataplane/drivers/bridge-fdb.js';
+import { runningDaemon } from '../dataplane/drivers/daemons.js';
 import { runningDnsmasq } from '../dataplane/drivers/dnsmasq-process.js';
 import { type BridgeLink, observeLinks } from '../dataplane/drivers/linux-bridge.js';
 import { type NeighbourEntry, listInterfaces, listNeighbours, listNetns, listRoutes, routeGet } from '../dataplane/drivers/ip.js';
@@ -98,6 +99,7 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
     routes: async (netns) => [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))],
     file: (path) => readFile(path, 'utf8').catch(() => null),
     dnsmasq: async (dir) => runningDnsmasq(dir),
+    daemon: async (dir) => runningDaemon(dir),
     dnsmasqDirs: async () => {
       const root = dirname(dhcpStateDir(source.settings.stateDir, 'x'));
       return (await readdir(root).catch(() => [])).map((network) => dhcpStateDir(source.settings.stateDir, network));

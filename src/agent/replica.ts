@@ -43,6 +43,12 @@ export class Replica implements ReplicaView {
   get securityGroupRules() {
     return this.tables.security_group_rule;
   }
+  get addressGroups() {
+    return this.tables.address_group;
+  }
+  get networkLogs() {
+    return this.tables.log;
+  }
 
   replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();

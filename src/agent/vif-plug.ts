@@ -8,6 +8,7 @@
  *   ip link add tapX type veth peer name eth0 netns VM
  *   ip link add qbrX type bridge forward_delay 0 stp_state 0
  *   ip link add qvbX type veth peer name qvoX
+ *   sysctl -w net.ipv6.conf.{qbrX,tapX,qvbX,qvoX}.disable_ipv6=1
  *   ip link set tapX master qbrX; ip link set qvbX master qbrX (all up, MTU of the network)
  *   ovs-vsctl add-port br-int qvoX -- set Interface qvoX external_ids:iface-id=PORT …
  *
@@ -16,7 +17,7 @@
  * wiring, docs/flows.md), set in the same transaction so the port is opened once.
  */
 import { INTEGRATION_BRIDGE, linuxBridge, qbrBridge, qvbDevice, qvoDevice, tapDevice } from '../model/names.js';
-import { addNetns, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
+import { addNetns, disableIpv6, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
 import { run } from '../dataplane/drivers/exec.js';
 import type { OvsEnvironment } from '../dataplane/drivers/ovs-ofctl.js';
 import { vsctl } from '../dataplane/drivers/ovs-vsctl.js';
@@ -48,15 +49,17 @@ export async function plugHybrid(req: PlugRequest): Promise<void> {
   if (!existing.has(qbr)) host.push(`link add ${qbr} type bridge forward_delay 0 stp_state 0 mcast_snooping 0`);
   if (!existing.has(tap)) host.push(`link add ${tap} mtu ${req.mtu} type veth peer name ${req.ifname} netns ${req.netns}`);
   if (!existing.has(qvb)) host.push(`link add ${qvb} mtu ${req.mtu} type veth peer name ${qvo} mtu ${req.mtu}`);
-  host.push(
+  await ipBatch(null, host);
+  // Before any of them is up, so none ever solicits.
+  disableIpv6([qbr, tap, qvb, qvo]);
+  await ipBatch(null, [
     `link set ${tap} master ${qbr}`,
     `link set ${qvb} master ${qbr}`,
     `link set ${qbr} mtu ${req.mtu} up`,
     `link set ${tap} up`,
     `link set ${qvb} up`,
     `link set ${qvo} up`,
-  );
-  await ipBatch(null, host);
+  ]);
   await ipBatch(req.netns, [
     `link set ${req.ifname} address ${req.mac} mtu ${req.mtu}`,
     `link set ${req.ifname} up`,

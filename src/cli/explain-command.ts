@@ -2,7 +2,8 @@
  * `quark explain port|network|router|floatingip|security-group|host ID|NAME [-f json]`: where an
  * API object is realised on each host (or everything one host has), read live through the
  * server (`GET /v2.0/quark/explain/…`), each item in the host's syntax with what it does and
- * whether it matches the agent's plan. Exits 4 when anything drifted.
+ * whether it matches the agent's plan. Exits 4 when anything drifted, 5 when an agent the object
+ * needs could not be asked (the answer is incomplete).
  */
 import type { Command } from 'commander';
 import type { Explanation } from '../model/explain.js';
@@ -29,5 +30,6 @@ export function registerExplainCommand(program: Command): void {
     const { explanation } = await client.get<{ explanation: Explanation }>(`/v2.0/quark/explain/${path}`);
     process.stdout.write(flags.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
     if (explanation.drift > 0) process.exitCode = 4;
+    else if (explanation.missing.length > 0) process.exitCode = 5;
   });
 }

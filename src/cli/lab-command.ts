@@ -11,6 +11,7 @@ import { forceDown } from '../lab/cleanup.js';
 import { passwordClient } from '../lab/controller.js';
 import { renderReport } from '../lab/expect.js';
 import { createInstance, deleteInstance, lease, writeDhcpScript } from '../lab/instances.js';
+import { recordInstanceMetadata } from '../lab/metadata.js';
 import { Lab, labStateFile } from '../lab/lab.js';
 import { inNode, inNodeNetns } from '../lab/node.js';
 import { alive, runInteractive, stopLabPid } from '../lab/processes.js';
@@ -90,6 +91,8 @@ async function down(name: string, opts: { force?: boolean }): Promise<void> {
     const l = Lab.load(dir);
     const server = labExtra(l).controller?.pid;
     if (server) await stopLabPid(server, dir);
+    const metadata = labExtra(l).metadata?.pid;
+    if (metadata) await stopLabPid(metadata, dir);
     await l.down();
   } else if (!opts.force) {
     throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);
@@ -163,6 +166,8 @@ async function createLabInstance(opts: InstanceFlags): Promise<void> {
     securityGroups: null,
   });
   extra.instances.push(r);
+  if (extra.metadata && r.instanceId)
+    recordInstanceMetadata(extra.metadata.instances, r.instanceId, { name: r.name, publicKeys: {}, userData: null });
   l.saveState();
   r.lease = await lease(l, r, writeDhcpScript(l.options.dir));
   l.saveState();
@@ -177,6 +182,7 @@ async function deleteLabInstance(name: string, opts: { lab: string }): Promise<v
   const r = extra.instances.find((i) => i.name === name);
   if (!r) throw new Error(`no instance '${name}' in the lab`);
   await deleteInstance(l, passwordClient(extra.controller.url, extra.controller.admin), r);
+  if (extra.metadata && r.instanceId) recordInstanceMetadata(extra.metadata.instances, r.instanceId, null);
   extra.instances.splice(extra.instances.indexOf(r), 1);
   l.saveState();
   process.stdout.write(`instance ${name} deleted\n`);
@@ -186,6 +192,7 @@ function registerInstanceCommands(lab: Command): void {
   const instance = lab.command('instance').description('Add or remove instances of the running lab');
   instance
     .command('create')
+    .description('Create an instance on a node: a port through the API, plugged as Nova does, an address from DHCP')
     .requiredOption('--name <name>', 'instance name (and its namespace)')
     .requiredOption('--project <project>', 'project of the scenario')
     .requiredOption('--network <network>', 'network name in that project')
@@ -194,6 +201,7 @@ function registerInstanceCommands(lab: Command): void {
     .action(createLabInstance);
   instance
     .command('delete')
+    .description('Unplug an instance, remove its namespace and delete its port')
     .argument('<name>', 'instance name')
     .option('--lab <name>', 'lab name', 'qlab')
     .action(deleteLabInstance);

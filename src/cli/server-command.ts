@@ -2,42 +2,37 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../model/config.js';
 import { ServerConfigSchema } from '../server/config.js';
-import { readConfigFile } from './config-file.js';
+import { configSources } from './config-file.js';
 
 interface ServerFlags {
   config?: string;
   host?: string;
-  port?: number;
+  port?: string;
   db?: string;
   auth?: string;
   publicUrl?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 export function registerServerCommand(program: Command): void {
   program
     .command('server')
     .description('Serve the Neutron v2.0 API (and the identity API) from the store')
-    .option('--config <file>', 'YAML or JSON file with server settings (see docs/config.md)')
+    .option(
+      '--config <file>',
+      'YAML or JSON file with server settings (default /etc/quark/server.yaml if it exists; docs/config.md)',
+    )
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
-    .option('--port <port>', 'TCP port (default 9696)', (v) => Number(v))
-    .option('--db <path|url>', "SQLite file, ':memory:' or postgres:// URL")
+    .option('--port <port>', 'TCP port (default 9696)')
+    .option('--db <path|url>', "SQLite file, ':memory:' or postgres:// URL (a URL with a password: prefer QUARK_DB or the file)")
     .option('--auth <mode>', "'keystone' (default) or 'noauth'")
     .option('--public-url <url>', 'URL clients reach the server at, for the service catalog')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--log-format <format>', 'auto (text on a terminal, else JSON), text or json')
     .action(async (opts: ServerFlags) => {
-      const config = loadConfig(ServerConfigSchema, {
-        file: readConfigFile(opts.config),
-        env: process.env,
-        flags: {
-          host: opts.host,
-          port: opts.port,
-          db: opts.db,
-          auth: opts.auth,
-          publicUrl: opts.publicUrl,
-          logLevel: opts.logLevel,
-        },
-      });
+      const { config: file, ...flags } = opts;
+      const config = loadConfig(ServerConfigSchema, configSources(file, 'server', flags));
       // Loaded here, not at the top: every other `quark` command starts without the server's modules.
       const { closeOnSignals, startServer } = await import('../server/main.js');
       const server = await startServer(config);

@@ -18,13 +18,14 @@ interface TraceFlags extends ConnectFlags {
   readonly probe?: boolean;
   readonly format: string;
   readonly evidence: boolean;
+  readonly ipv6?: boolean;
 }
 
-/** Lab shorthands: `internet`, `<instance>.floating`. */
-function labAddress(lab: string | undefined, name: string): string {
+/** Lab shorthands: `internet` (its IPv6 address with --ipv6), `<instance>.floating`. */
+function labAddress(lab: string | undefined, name: string, ipv6 = false): string {
   if (!lab) return name;
   const l = loadLab(lab);
-  if (name === 'internet') return l.fabric.internetIp;
+  if (name === 'internet') return (ipv6 ? l.fabric.internetIp6 : null) ?? l.fabric.internetIp;
   if (name.endsWith('.floating')) {
     const i = labExtra(l).instances.find((x) => x.name === name.slice(0, -'.floating'.length));
     if (i?.floatingIp) return i.floatingIp;
@@ -40,16 +41,18 @@ export function registerTraceCommand(program: Command): void {
     .requiredOption('--to <destination>', 'instance or IP address (a floating IP to go through it)')
     .option('--proto <protocol>', 'icmp, tcp or udp', 'icmp')
     .option('--dport <port>', 'destination port (tcp, udp)')
+    .option('-6, --ipv6', "trace IPv6: the instances' IPv6 addresses (implied by an IPv6 address)")
     .option('--probe', 'also send the real packet from the source namespace')
     .option('--no-evidence', 'hide the flows and rules under each hop')
     .option('-f, --format <format>', 'table (a tree) or json', 'table');
   addConnectOptions(c).action(async (flags: TraceFlags) => {
     const client = connect(flags);
     const q = new URLSearchParams({
-      from: labAddress(flags.lab, flags.from),
-      to: labAddress(flags.lab, flags.to),
+      from: labAddress(flags.lab, flags.from, flags.ipv6),
+      to: labAddress(flags.lab, flags.to, flags.ipv6),
       protocol: flags.proto,
     });
+    if (flags.ipv6) q.set('ip_version', '6');
     if (flags.dport) q.set('port', flags.dport);
     if (flags.probe) q.set('probe', 'true');
     const { trace } = await client.get<{ trace: TraceResult }>(`/v2.0/quark/trace?${q}`);

@@ -94,13 +94,20 @@ export class QuarkClient {
   /** Sends one request to a path under the server root; returns the parsed JSON body (or null). */
   async request<T = unknown>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
     await this.authenticate();
-    let res: Response;
-    try {
-      res = await fetch(this.url + path, {
+    const send = () =>
+      fetch(this.url + path, {
         method,
         headers: this.headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    let res: Response;
+    try {
+      res = await send().catch((e: unknown) => {
+        // A kept-alive connection the server already closed fails before any answer: an
+        // idempotent request is sent again once, on a new connection.
+        if (!IDEMPOTENT.has(method) || (e as Error).name === 'TimeoutError') throw e;
+        return send();
       });
     } catch (e) {
       throw new QuarkError('InternalError', `cannot reach ${this.url}: ${(e as Error).message}`, { cause: e });
@@ -140,6 +147,8 @@ export class QuarkClient {
     return res;
   }
 }
+
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 function errorFrom(status: number, data: unknown): QuarkError {
   const ne = (data as { NeutronError?: { type?: string; message?: string; detail?: string } } | null)?.NeutronError;

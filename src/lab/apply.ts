@@ -41,6 +41,19 @@ export async function createExternalNetwork(admin: QuarkClient, scenario: Scenar
       allocation_pools: [{ start: e.poolStart, end: e.poolEnd }],
     },
   });
+  if (e.ipv6Cidr && e.ipv6Gateway) {
+    // IPv6 is routed, not NATed: the internet host holds the gateway and routes the projects' prefixes back.
+    await admin.post('/v2.0/subnets', {
+      subnet: {
+        network_id: network.id,
+        name: 'public-subnet6',
+        ip_version: 6,
+        cidr: e.ipv6Cidr,
+        gateway_ip: e.ipv6Gateway,
+        enable_dhcp: false,
+      },
+    });
+  }
   return network;
 }
 
@@ -96,11 +109,13 @@ export async function createProject(
       const body: Record<string, unknown> = {
         network_id: network.id,
         name: s.name,
-        ip_version: 4,
+        ip_version: s.ipVersion,
         cidr: s.cidr,
         enable_dhcp: s.dhcp,
         dns_nameservers: s.dns,
       };
+      if (s.ipv6RaMode) body.ipv6_ra_mode = s.ipv6RaMode;
+      if (s.ipv6AddressMode) body.ipv6_address_mode = s.ipv6AddressMode;
       if (s.gateway !== undefined) body.gateway_ip = s.gateway;
       subnets.set(s.name, (await api.post<{ subnet: Subnet }>('/v2.0/subnets', { subnet: body })).subnet);
     }

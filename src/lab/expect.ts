@@ -36,10 +36,11 @@ function argvIn(ctx: ExpectContext, where: string, argv: readonly string[]): str
   return inNodeNetns(ctx.lab.node(i.node).handle, i.netns, argv);
 }
 
-function addressOf(ctx: ExpectContext, target: string): string {
-  if (target === 'internet') return ctx.lab.fabric.internetIp;
+function addressOf(ctx: ExpectContext, target: string, ipVersion: 4 | 6): string {
+  if (target === 'internet') return (ipVersion === 6 ? ctx.lab.fabric.internetIp6 : ctx.lab.fabric.internetIp) ?? '';
   if (target.endsWith('.floating')) return ctx.instances.get(target.slice(0, -'.floating'.length))!.floatingIp ?? '';
-  return ctx.instances.get(target)!.address;
+  const i = ctx.instances.get(target)!;
+  return (ipVersion === 6 ? i.address6 : i.address) ?? '';
 }
 
 async function attempt(argv: string[]): Promise<{ ok: boolean; stdout: string }> {
@@ -73,6 +74,7 @@ async function startListeners(ctx: ExpectContext, expectations: readonly Scenari
 function expectedSource(ctx: ExpectContext, e: ScenarioExpectation): string | null {
   if (!e.source) return null;
   if (e.source === 'floating') return ctx.instances.get(e.from)?.floatingIp ?? null;
+  if (e.source === 'self') return addressOf(ctx, e.from, e.ipVersion) || null;
   if (e.source.startsWith('router:')) return ctx.routerAddresses.get(e.source.slice('router:'.length)) ?? null;
   return e.source;
 }
@@ -84,9 +86,14 @@ function expectedSource(ctx: ExpectContext, e: ScenarioExpectation): string | nu
  * target's MAC (checked in the neighbour table after the ping).
  */
 async function pingInstance(ctx: ExpectContext, from: string, to: string, dst: string): Promise<boolean> {
-  const own = await attempt(argvIn(ctx, from, ['ip', '-o', '-4', 'addr', 'show']));
+  if (!dst) return false;
+  const own = await attempt(argvIn(ctx, from, ['ip', '-o', dst.includes(':') ? '-6' : '-4', 'addr', 'show']));
   if (own.stdout.includes(` ${dst}/`)) return false;
-  if (!(await attempt(argvIn(ctx, from, ['ping', '-c', '2', '-i', '0.2', '-W', '1', dst]))).ok) return false;
+  // IPv6 resolves the next hop by neighbour discovery first (up to three solicitations, one a second).
+  const ping = dst.includes(':')
+    ? ['ping', '-c', '3', '-i', '0.5', '-W', '3', dst]
+    : ['ping', '-c', '2', '-i', '0.2', '-W', '1', dst];
+  if (!(await attempt(argvIn(ctx, from, ping))).ok) return false;
   const target = ctx.instances.get(to);
   if (from === 'internet' || !target) return true;
   const route = await attempt(argvIn(ctx, from, ['ip', 'route', 'get', dst]));
@@ -96,7 +103,7 @@ async function pingInstance(ctx: ExpectContext, from: string, to: string, dst: s
 }
 
 async function check(ctx: ExpectContext, e: ScenarioExpectation): Promise<CheckResult> {
-  const dst = addressOf(ctx, e.to);
+  const dst = addressOf(ctx, e.to, e.ipVersion);
   const who = e.to.endsWith('.floating') ? e.to.slice(0, -'.floating'.length) : e.to;
   let reached: { ok: boolean; stdout: string };
   if (e.protocol === 'icmp') reached = { ok: await pingInstance(ctx, e.from, e.to, dst), stdout: '' };
@@ -136,7 +143,7 @@ export async function checkExpectations(
 export function renderReport(results: readonly CheckResult[]): string {
   const rows = results.map((r) => {
     const e = r.expectation;
-    const what = e.protocol === 'icmp' ? 'icmp' : `${e.protocol}/${e.port}`;
+    const what = `${e.protocol === 'icmp' ? 'icmp' : `${e.protocol}/${e.port}`}${e.ipVersion === 6 ? ' (v6)' : ''}`;
     const source = r.expectedSource ? `${r.seenSource ?? '-'} (want ${r.expectedSource})` : '';
     return [e.from, e.to, what, e.result, r.observed, source, r.ok ? 'PASS' : 'FAIL'];
   });

@@ -19,6 +19,8 @@ export interface FabricAddresses {
   readonly external: string;
   /** The internet host's address on the external network (the upstream gateway); default its first host address. */
   readonly internet?: string;
+  /** The internet host's IPv6 address and prefix on the external network (`2001:db8:ffff::1/64`), if it has one. */
+  readonly internet6?: string;
 }
 
 export const DEFAULT_ADDRESSES: FabricAddresses = {
@@ -58,6 +60,8 @@ export interface Fabric {
   readonly addresses: FabricAddresses;
   readonly controllerIp: string;
   readonly internetIp: string;
+  /** The internet host's IPv6 address, or null. */
+  readonly internetIp6: string | null;
 }
 
 export async function createFabric(prefix: string, addresses: FabricAddresses): Promise<Fabric> {
@@ -69,6 +73,7 @@ export async function createFabric(prefix: string, addresses: FabricAddresses): 
     addresses,
     controllerIp: address(addresses.management, 1),
     internetIp: addresses.internet ?? address(addresses.external, 1),
+    internetIp6: addresses.internet6?.split('/')[0] ?? null,
   };
   await addNetns(fabric.netns);
   await addNetns(fabric.internetNetns);
@@ -92,6 +97,7 @@ export async function createFabric(prefix: string, addresses: FabricAddresses): 
   await ipBatch(fabric.internetNetns, [
     'link set lo up',
     `addr add ${addresses.internet ? `${addresses.internet}/${addresses.external.split('/')[1]}` : hostAddress(addresses.external, 1)} dev eth0`,
+    ...(addresses.internet6 ? [`addr add ${addresses.internet6} dev eth0 nodad`] : []),
     'link set eth0 up',
   ]);
   // The internet host's kernel sends towards br-ex, a userspace OVS port: its checksums must be complete.

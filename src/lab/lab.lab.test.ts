@@ -205,6 +205,28 @@ for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml', 'linuxbridge-m
     });
 
     if (scenario === 'havana.yaml') {
+      it('instances reach the metadata service: vm3 through its router, vm1 (no router) through its DHCP port', () => {
+        const { instance } = labApi(name);
+        for (const vm of ['vm3', 'vm1']) {
+          const r = quark([
+            'lab',
+            'exec',
+            vm,
+            '--lab',
+            name,
+            '--',
+            'curl',
+            '-s',
+            '-m',
+            '5',
+            'http://169.254.169.254/openstack/latest/meta_data.json',
+          ]);
+          assert.equal(r.status, 0, r.out);
+          const meta = JSON.parse(r.out) as { uuid: string; name: string };
+          assert.deepEqual([meta.uuid, meta.name], [instance(vm).instanceId, vm]);
+        }
+      });
+
       it('adds an instance that gets its lease and reaches its peer, removes it, and runs commands on a node', () => {
         const made = quark([
           'lab',

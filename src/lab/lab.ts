@@ -40,6 +40,12 @@ export interface LabOptions {
   readonly logLevel?: string;
 }
 
+/**
+ * Settings every node's agent gets through its environment (`QUARK_*` keys of docs/config.md),
+ * such as where the metadata backend is and the secret shared with it: never on a command line.
+ */
+export type AgentEnvironment = Readonly<Record<string, string>>;
+
 export interface LabNode {
   readonly spec: LabNodeSpec;
   readonly handle: NodeHandle;
@@ -63,6 +69,7 @@ export interface LabState {
   readonly fabric: Fabric;
   readonly nodes: readonly { spec: LabNodeSpec; handle: NodeHandle; links: NodeLinks; agentPid: number | null }[];
   readonly login: LabLogin | null;
+  readonly agentEnv?: AgentEnvironment;
   /** Anything the layers above keep with the lab (controller, instances, scenario). */
   readonly extra: Readonly<Record<string, unknown>>;
 }
@@ -77,6 +84,8 @@ export class Lab {
   login: LabLogin | null = null;
   /** Saved with the lab's state for the layers above (controller, instances…). */
   extra: Record<string, unknown> = {};
+  /** Extra environment of the agents (metadata backend and secret); saved with the state (mode 0600). */
+  agentEnv: AgentEnvironment = {};
 
   private constructor(
     readonly options: LabOptions,
@@ -227,7 +236,10 @@ export class Lab {
 
   startAgent(name: string): number {
     const n = this.node(name);
-    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'), this.loginEnv());
+    n.agentPid = spawnDetached(this.agentArgv(n), join(n.handle.dir, 'log', 'agent.log'), {
+      ...this.agentEnv,
+      ...this.loginEnv(),
+    });
     this.saveState();
     return n.agentPid;
   }
@@ -286,6 +298,7 @@ export class Lab {
       fabric: this.fabric,
       nodes: [...this.nodes.values()].map((n) => ({ spec: n.spec, handle: n.handle, links: n.links, agentPid: n.agentPid })),
       login: this.login,
+      agentEnv: this.agentEnv,
       extra: this.extra,
     };
     writeFileSync(labStateFile(this.options.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
@@ -297,6 +310,7 @@ export class Lab {
     const lab = new Lab(state.options, state.fabric);
     for (const n of state.nodes) lab.nodes.set(n.spec.name, { ...n });
     lab.login = state.login;
+    lab.agentEnv = { ...state.agentEnv };
     lab.extra = { ...state.extra };
     return lab;
   }

@@ -1,7 +1,7 @@
 /**
  * A tiny network probe for reachability checks, run inside instances and the internet host:
  *
- *   node probe.js listen NAME tcp:22 udp:53  answer every connection/datagram with "NAME PEER-ADDRESS"
+ *   node probe.js listen NAME tcp:22 udp:53  answer every connection/datagram with "NAME PEER-ADDRESS" (IPv4 and IPv6)
  *   node probe.js connect tcp 10.0.0.3 22   print that answer; exit 1 if unreachable
  *
  * Reporting the peer address is what lets the lab check NAT: the internet host sees a floating
@@ -19,11 +19,12 @@ function listen(name: string, specs: readonly string[]): void {
       createServer((s) => {
         s.on('error', () => undefined);
         s.end(`${name} ${s.remoteAddress?.replace(/^::ffff:/, '')}\n`);
-      }).listen(Number(port), '0.0.0.0');
+      }).listen(Number(port), '::');
     } else {
-      const sock = createSocket('udp4');
-      sock.on('message', (_m, r) => sock.send(`${name} ${r.address}\n`, r.port, r.address));
-      sock.bind(Number(port), '0.0.0.0');
+      // '::' without ipv6Only takes IPv4 too (as ::ffff:a.b.c.d).
+      const sock = createSocket('udp6');
+      sock.on('message', (_m, r) => sock.send(`${name} ${r.address.replace(/^::ffff:/, '')}\n`, r.port, r.address));
+      sock.bind(Number(port), '::');
     }
   }
 }
@@ -45,7 +46,7 @@ function connectTcp(host: string, port: number): void {
 }
 
 function connectUdp(host: string, port: number): void {
-  const sock = createSocket('udp4');
+  const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const timer = setTimeout(() => process.exit(1), TIMEOUT_MS);
   sock.on('message', (m) => {
     clearTimeout(timer);

@@ -19,12 +19,19 @@ export interface ScenarioNode {
   readonly mechanism: 'openvswitch' | 'linuxbridge';
 }
 
+export type ScenarioIpv6Mode = 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
+
 export interface ScenarioSubnet {
   readonly name: string;
   readonly cidr: string;
+  /** From the cidr. */
+  readonly ipVersion: 4 | 6;
   readonly gateway?: string | null;
   readonly dhcp: boolean;
   readonly dns: readonly string[];
+  /** IPv6 only: how instances get their address (`ipv6_mode` sets both). */
+  readonly ipv6RaMode: ScenarioIpv6Mode | null;
+  readonly ipv6AddressMode: ScenarioIpv6Mode | null;
 }
 
 export interface ScenarioNetwork {
@@ -60,6 +67,9 @@ export interface ScenarioInstance {
   readonly network: string;
   readonly securityGroups: readonly string[] | null;
   readonly floatingIp: boolean;
+  /** What the metadata service tells it (its SSH keys by name, its user data), as Nova would. */
+  readonly publicKeys: Readonly<Record<string, string>>;
+  readonly userData: string | null;
 }
 
 export interface ScenarioProject {
@@ -76,8 +86,13 @@ export interface ScenarioExpectation {
   readonly to: string;
   readonly protocol: 'icmp' | 'tcp' | 'udp';
   readonly port: number | null;
+  /** Which of the targets' addresses: IPv4 (default) or IPv6. */
+  readonly ipVersion: 4 | 6;
   readonly result: 'allowed' | 'blocked';
-  /** The source the destination must see: `floating` (the sender's floating IP) or `router:<name>` (its gateway address). */
+  /**
+   * The source the destination must see: `floating` (the sender's floating IP), `router:<name>`
+   * (its gateway address), or `self` (the sender's own address: IPv6 is routed, never NATed).
+   */
   readonly source: string | null;
   readonly line: number;
 }
@@ -87,7 +102,16 @@ export interface Scenario {
   readonly file: string;
   readonly tunnelType: 'gre' | 'vxlan';
   readonly nodes: readonly ScenarioNode[];
-  readonly external: { readonly cidr: string; readonly gateway: string; readonly poolStart: string; readonly poolEnd: string };
+  readonly external: {
+    readonly cidr: string;
+    readonly gateway: string;
+    readonly poolStart: string;
+    readonly poolEnd: string;
+    /** An IPv6 subnet of the external network too (routers' gateways get an address on it); null: none. */
+    readonly ipv6Cidr: string | null;
+    /** The internet host's IPv6 address on it, the routers' IPv6 default gateway. */
+    readonly ipv6Gateway: string | null;
+  };
   /** The management network (root namespace); null: the first free /24 from 198.18.0.0. */
   readonly management: string | null;
   /** The underlay network (tunnel endpoints), inside the lab's fabric namespace. */
@@ -202,9 +226,18 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
     const subnets: ScenarioSubnet[] = [];
     for (let j = 0; j < r.list([...np, 'subnets']); j++) {
       const sp = [...np, 'subnets', j];
-      r.keys(sp, ['name', 'cidr', 'gateway', 'dhcp', 'dns']);
+      r.keys(sp, ['name', 'cidr', 'gateway', 'dhcp', 'dns', 'ipv6_mode', 'ipv6_ra_mode', 'ipv6_address_mode']);
       const cidr = r.str([...sp, 'cidr']);
-      if (!parseCidr(cidr, { strict: true }) || !cidr.includes('/')) r.fail([...sp, 'cidr'], `'${cidr}' is not a subnet cidr`);
+      const parsed = parseCidr(cidr, { strict: true });
+      if (!parsed || !cidr.includes('/')) r.fail([...sp, 'cidr'], `'${cidr}' is not a subnet cidr`);
+      const mode = (key: string): ScenarioIpv6Mode | null => {
+        const v = r.get([...sp, key]) ?? r.get([...sp, 'ipv6_mode']);
+        if (v === undefined || v === null) return null;
+        if (parsed.version !== 6) r.fail([...sp, key], `${key} is for IPv6 subnets`);
+        if (v !== 'slaac' && v !== 'dhcpv6-stateful' && v !== 'dhcpv6-stateless')
+          r.fail([...sp, key], `${key} must be slaac, dhcpv6-stateful or dhcpv6-stateless`);
+        return v;
+      };
       const gateway = r.get([...sp, 'gateway']) as string | null | undefined;
       if (gateway !== undefined && gateway !== null && !parseIp(gateway))
         r.fail([...sp, 'gateway'], `'${gateway}' is not an address`);
@@ -212,9 +245,12 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
       subnets.push({
         name: r.str([...sp, 'name'], `${r.str([...np, 'name'])}-subnet`),
         cidr,
+        ipVersion: parsed.version,
         gateway,
         dhcp: r.bool([...sp, 'dhcp'], true),
         dns,
+        ipv6RaMode: mode('ipv6_ra_mode'),
+        ipv6AddressMode: mode('ipv6_address_mode'),
       });
     }
     networks.push({ name: r.str([...np, 'name']), subnets });
@@ -254,7 +290,17 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
   const instances: ScenarioInstance[] = [];
   for (let i = 0; i < r.list([...p, 'instances']); i++) {
     const ip = [...p, 'instances', i];
-    r.keys(ip, ['name', 'node', 'network', 'security_groups', 'floating_ip']);
+    r.keys(ip, ['name', 'node', 'network', 'security_groups', 'floating_ip', 'public_keys', 'user_data']);
+    const keys = r.get([...ip, 'public_keys']) ?? {};
+    if (
+      typeof keys !== 'object' ||
+      keys === null ||
+      Array.isArray(keys) ||
+      Object.values(keys).some((k) => typeof k !== 'string')
+    )
+      r.fail([...ip, 'public_keys'], 'public_keys maps key names to public keys');
+    const userData = r.get([...ip, 'user_data']);
+    if (userData !== undefined && typeof userData !== 'string') r.fail([...ip, 'user_data'], 'user_data must be text');
     const node = r.str([...ip, 'node']);
     if (!nodes.has(node)) r.fail([...ip, 'node'], `no node '${node}' in the scenario`);
     const network = r.str([...ip, 'network']);
@@ -269,13 +315,15 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
       network,
       securityGroups: groups ?? null,
       floatingIp: r.bool([...ip, 'floating_ip'], false),
+      publicKeys: keys as Record<string, string>,
+      userData: (userData as string | undefined) ?? null,
     });
   }
   return { name: r.str([...p, 'name']), networks, routers, securityGroups, instances };
 }
 
 function readExpectation(r: Reader, p: Path, targets: ReadonlySet<string>): ScenarioExpectation {
-  r.keys(p, ['from', 'to', 'protocol', 'port', 'result', 'source']);
+  r.keys(p, ['from', 'to', 'protocol', 'port', 'ip_version', 'result', 'source']);
   const from = r.str([...p, 'from']);
   const to = r.str([...p, 'to']);
   if (!targets.has(from)) r.fail([...p, 'from'], `'${from}' is neither an instance nor 'internet'`);
@@ -286,9 +334,21 @@ function readExpectation(r: Reader, p: Path, targets: ReadonlySet<string>): Scen
     r.fail([...p, 'protocol'], 'protocol must be icmp, tcp or udp');
   const port = (r.get([...p, 'port']) as number | undefined) ?? null;
   if (protocol !== 'icmp' && port === null) r.fail(p, `a ${protocol} expectation needs a port`);
+  const ipVersion = r.get([...p, 'ip_version']) ?? 4;
+  if (ipVersion !== 4 && ipVersion !== 6) r.fail([...p, 'ip_version'], 'ip_version must be 4 or 6');
+  if (ipVersion === 6 && to.endsWith('.floating')) r.fail([...p, 'to'], 'floating IPs are IPv4');
   const result = r.str([...p, 'result']);
   if (result !== 'allowed' && result !== 'blocked') r.fail([...p, 'result'], "result must be 'allowed' or 'blocked'");
-  return { from, to, protocol, port, result, source: (r.get([...p, 'source']) as string | undefined) ?? null, line: r.line(p) };
+  return {
+    from,
+    to,
+    protocol,
+    port,
+    ipVersion,
+    result,
+    source: (r.get([...p, 'source']) as string | undefined) ?? null,
+    line: r.line(p),
+  };
 }
 
 export function parseScenario(text: string, file: string): Scenario {
@@ -356,7 +416,13 @@ export function parseScenario(text: string, file: string): Scenario {
   const expect: ScenarioExpectation[] = [];
   for (let i = 0; i < r.list(['expect']); i++) expect.push(readExpectation(r, ['expect', i], targets));
   const ext = ['external_network'];
-  if (r.get(ext) !== undefined) r.keys(ext, ['cidr', 'gateway', 'pool_start', 'pool_end']);
+  if (r.get(ext) !== undefined) r.keys(ext, ['cidr', 'gateway', 'pool_start', 'pool_end', 'ipv6_cidr', 'ipv6_gateway']);
+  const ipv6Cidr = (r.get([...ext, 'ipv6_cidr']) as string | undefined) ?? null;
+  const ipv6Gateway = (r.get([...ext, 'ipv6_gateway']) as string | undefined) ?? null;
+  if (ipv6Cidr !== null && parseCidr(ipv6Cidr, { strict: true })?.version !== 6)
+    r.fail([...ext, 'ipv6_cidr'], `'${ipv6Cidr}' is not an IPv6 subnet cidr`);
+  if ((ipv6Cidr === null) !== (ipv6Gateway === null) || (ipv6Gateway !== null && parseIp(ipv6Gateway)?.version !== 6))
+    r.fail(ext, 'ipv6_cidr and ipv6_gateway (an IPv6 address) go together');
   for (const key of ['management_network', 'underlay_network']) {
     if (r.get([key]) === undefined) continue;
     r.keys([key], ['cidr']);
@@ -373,6 +439,8 @@ export function parseScenario(text: string, file: string): Scenario {
       gateway: r.str([...ext, 'gateway'], '203.0.113.1'),
       poolStart: r.str([...ext, 'pool_start'], '203.0.113.10'),
       poolEnd: r.str([...ext, 'pool_end'], '203.0.113.200'),
+      ipv6Cidr,
+      ipv6Gateway,
     },
     management: (r.get(['management_network', 'cidr']) as string | undefined) ?? null,
     underlay: r.str(['underlay_network', 'cidr'], '198.18.1.0/24'),

@@ -9,13 +9,23 @@ import type { QuarkClient } from '../client/client.js';
 import { writeCloudEntry } from '../client/clouds-yaml.js';
 import { QuarkError } from '../model/errors.js';
 import { DEFAULT_DOMAIN_NAME } from '../model/identity.js';
-import type { Agent, FloatingIp, Network, Port } from '../model/resources.js';
+import type { Agent, FloatingIp, Network, Port, Router } from '../model/resources.js';
+import { run } from '../dataplane/drivers/exec.js';
 import { createExternalNetwork, createProject, type ProjectHandle } from './apply.js';
 import { type Controller, passwordClient, startController } from './controller.js';
 import { type CheckResult, checkExpectations } from './expect.js';
 import { type FabricAddresses, freeManagementNetwork } from './fabric.js';
-import { type InstanceRecord, createInstance, lease, staticAddress, writeDhcpScript } from './instances.js';
+import {
+  type InstanceRecord,
+  createInstance,
+  lease,
+  leaseIpv6,
+  staticAddress,
+  writeDhcp6Script,
+  writeDhcpScript,
+} from './instances.js';
 import { Lab, labStateFile } from './lab.js';
+import { type LabMetadata, recordInstanceMetadata, startLabMetadata } from './metadata.js';
 import type { Scenario } from './scenario.js';
 
 export interface UpOptions {
@@ -37,6 +47,8 @@ export interface UpResult {
 /** What the layers above keep in the lab's state. */
 export interface LabExtra {
   readonly controller: Controller;
+  /** The metadata backend (`quark metadata-api`) on the controller. */
+  readonly metadata?: LabMetadata;
   readonly scenario: string;
   readonly instances: InstanceRecord[];
   readonly projects: Record<string, { login: Controller['admin']; id: string }>;
@@ -79,7 +91,14 @@ function scenarioAddresses(scenario: Scenario): FabricAddresses {
       'ScenarioInvalid',
       `${scenario.file}: management network ${management} is already routed on this machine (another lab?)`,
     );
-  return { management, underlay: scenario.underlay, external: scenario.external.cidr, internet: scenario.external.gateway };
+  const e = scenario.external;
+  return {
+    management,
+    underlay: scenario.underlay,
+    external: e.cidr,
+    internet: e.gateway,
+    ...(e.ipv6Cidr && e.ipv6Gateway ? { internet6: `${e.ipv6Gateway}/${e.ipv6Cidr.split('/')[1]}` } : {}),
+  };
 }
 
 /** What the steps of `lab up` share once the controller runs. */
@@ -126,8 +145,11 @@ async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOption
   });
   say(`controller: quark server at ${controller.url} (pid ${controller.pid}), identity bootstrapped`);
   lab.login = controller.agent;
-  const extra: LabExtra = { controller, scenario: scenario.file, instances: [], projects: {} };
+  const { metadata, agentEnv } = await startLabMetadata(options.dir, lab.fabric.controllerIp, controller.url, controller.agent);
+  say(`controller: metadata API at ${metadata.url} (pid ${metadata.pid}), behind the agents' metadata proxies`);
+  const extra: LabExtra = { controller, metadata, scenario: scenario.file, instances: [], projects: {} };
   lab.extra = extra as unknown as Record<string, unknown>;
+  lab.agentEnv = agentEnv;
   lab.saveState();
   lab.startAgents();
   const admin = passwordClient(controller.url, controller.admin);
@@ -179,6 +201,13 @@ async function createInstances(u: Up, projects: ReadonlyMap<string, ProjectHandl
       securityGroups: groups,
     });
     u.extra.instances.push(record);
+    if (u.extra.metadata && record.instanceId) {
+      recordInstanceMetadata(u.extra.metadata.instances, record.instanceId, {
+        name: i.name,
+        publicKeys: i.publicKeys,
+        userData: i.userData,
+      });
+    }
     u.lab.saveState();
   });
   await until('every instance port ACTIVE', async () => {
@@ -188,18 +217,50 @@ async function createInstances(u: Up, projects: ReadonlyMap<string, ProjectHandl
   });
 }
 
-/** Each instance takes its address: from DHCP when a node serves it, else statically with the subnet's gateway. */
+/**
+ * Each instance takes its address: from DHCP when a node serves it, else statically with the
+ * subnet's gateway; and on a dual-stack network its IPv6 address, by SLAAC or DHCPv6.
+ */
 async function addressInstances(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
   const dhcp = u.scenario.nodes.some((n) => n.roles.includes('dhcp'));
   const script = writeDhcpScript(u.options.dir);
+  writeDhcp6Script(u.options.dir);
   await pool(u.extra.instances, 4, async (r) => {
+    const subnets = [...projects.get(r.project)!.subnets.values()].filter((s) => s.network_id === r.networkId);
     if (dhcp) r.lease = await lease(u.lab, r, script);
     else {
-      const subnet = [...projects.get(r.project)!.subnets.values()].find((s) => s.network_id === r.networkId)!;
+      const subnet = subnets.find((s) => s.ip_version === 4)!;
       await staticAddress(u.lab, r, Number(subnet.cidr.split('/')[1]), subnet.gateway_ip);
     }
-    u.say(`instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}`);
+    const v6 = subnets.find((s) => s.ip_version === 6 && s.ipv6_address_mode !== null);
+    if (r.address6 && v6) r.lease6 = await leaseIpv6(u.lab, r, v6, u.options.dir);
+    u.say(
+      `instance ${r.name} on ${r.node}: ${r.address}${dhcp ? ` (DHCP: ${r.lease})` : ' (static)'}${r.lease6 ? `; IPv6 ${r.lease6}` : ''}`,
+    );
   });
+}
+
+/**
+ * IPv6 is routed, not NATed: the internet host (the upstream router) routes each project
+ * prefix behind a router back to that router's IPv6 gateway address, as an operator (or a
+ * routing protocol) would configure the real upstream.
+ */
+async function routeIpv6FromInternet(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  if (!u.lab.fabric.internetIp6) return;
+  for (const p of u.scenario.projects) {
+    const handle = projects.get(p.name)!;
+    for (const r of p.routers.filter((x) => x.externalGateway)) {
+      const { router } = await u.admin.get<{ router: Router }>(`/v2.0/routers/${handle.routers.get(r.name)!.id}`);
+      const via = router.external_gateway_info?.external_fixed_ips.find((f) => f.ip_address.includes(':'))?.ip_address;
+      if (!via) continue;
+      for (const name of r.interfaces) {
+        const subnet = handle.subnets.get(name)!;
+        if (subnet.ip_version !== 6) continue;
+        await run(['ip', 'netns', 'exec', u.lab.fabric.internetNetns, 'ip', '-6', 'route', 'replace', subnet.cidr, 'via', via]);
+        u.say(`internet: ${subnet.cidr} routed via ${r.name} (${via}), no NAT`);
+      }
+    }
+  }
 }
 
 /** The floating IPs the scenario gives instances, each created by the instance's project. */
@@ -235,8 +296,10 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
   const lab = await startNodes(scenario, options, say);
   const u = await startControlPlane(lab, scenario, options, say);
   const external = await createExternalNetwork(u.admin, scenario);
-  say(`external network ${scenario.external.cidr} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
+  const v6 = lab.fabric.internetIp6 ? ` and ${scenario.external.ipv6Cidr} (internet host ${lab.fabric.internetIp6})` : '';
+  say(`external network ${scenario.external.cidr}${v6} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
   const projects = await createProjects(u, external);
+  await routeIpv6FromInternet(u, projects);
   await createInstances(u, projects);
   await addressInstances(u, projects);
   await associateFloatingIps(u, projects, external);
@@ -251,6 +314,9 @@ async function routerGateways(admin: QuarkClient): Promise<Map<string, string>> 
   return new Map(
     routers
       .filter((r) => r.external_gateway_info)
-      .map((r) => [r.name, r.external_gateway_info!.external_fixed_ips[0]?.ip_address ?? '']),
+      .map((r) => [
+        r.name,
+        r.external_gateway_info!.external_fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address ?? '',
+      ]),
   );
 }

@@ -104,6 +104,20 @@ export const ERROR_CODES = {
   SecurityGroupDefaultAlreadyExists: { status: 409 },
   ExternalNetworkInUse: { status: 409 },
   DeviceIDNotOwnedByTenant: { status: 409 },
+  // Security group extensions: address groups, stateless groups, logging (docs/security-groups.md).
+  AddressesAlreadyExist: { status: 400 },
+  AddrFormatError: { status: 400 },
+  SecurityGroupMultipleRemoteEntites: { status: 400 },
+  InvalidLogResourceType: { status: 400 },
+  InvalidResourceConstraint: { status: 400 },
+  AddressGroupNotFound: { status: 404 },
+  AddressesNotFound: { status: 404 },
+  LogResourceNotFound: { status: 404 },
+  ResourceNotFound: { status: 404 },
+  TargetResourceNotFound: { status: 404 },
+  AddressGroupInUse: { status: 409 },
+  SecurityGroupConflict: { status: 409 },
+  LoggingTypeNotSupported: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 503 — a pool is exhausted.

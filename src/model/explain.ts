@@ -51,12 +51,28 @@ export interface HostExplanation {
   readonly items: readonly HostItem[];
 }
 
+/**
+ * An agent the object needs that could not be asked: not connected to this server, or no host
+ * has it at all (`host` empty: no L3 agent hosts the router, no DHCP agent serves the network).
+ */
+export interface MissingAgent {
+  readonly host: string;
+  readonly role: 'l2' | 'dhcp' | 'l3';
+  /** The object it is needed for, as a label (`port vm3 (fa156c1c) of project test1`). */
+  readonly for: string;
+  readonly reason: string;
+}
+
 /** `GET /v2.0/quark/explain/{kind}/{id}` and `/explain/hosts/{host}`. */
 export interface Explanation {
   readonly subject: { readonly kind: string; readonly id: string; readonly label: string };
   readonly hosts: readonly HostExplanation[];
-  /** Hosts that should have answered and did not (agent down, timeout). */
+  /** Hosts that were asked and did not answer (timeout, the agent's own error). */
   readonly unanswered: readonly { readonly host: string; readonly reason: string }[];
+  /** Agents the object needs that could not be asked: the answer is incomplete without them. */
+  readonly missing: readonly MissingAgent[];
+  /** What the API says about the object, known without any agent (binding, addresses, hosts). */
+  readonly intent: readonly string[];
   /** Items whose status is missing, extra or differs, over all hosts. */
   readonly drift: number;
   readonly names: Readonly<Record<string, string>>;

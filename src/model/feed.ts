@@ -4,10 +4,12 @@
  * changes to that scope in revision order, and heartbeats while nothing changes.
  */
 import type {
+  AddressGroup,
   Agent,
   AgentType,
   FloatingIp,
   Network,
+  NetworkLog,
   Port,
   Router,
   SecurityGroup,
@@ -25,6 +27,8 @@ export interface FeedRecords {
   security_group: SecurityGroup;
   security_group_rule: SecurityGroupRule;
   agent: Agent;
+  address_group: AddressGroup;
+  log: NetworkLog;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -37,6 +41,8 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'security_group',
   'security_group_rule',
   'agent',
+  'address_group',
+  'log',
 ];
 
 export interface FeedRecord {

@@ -13,8 +13,17 @@ describe('defaultGateway() and defaultPools()', () => {
     assert.deepEqual(defaultPools(cidr('10.0.0.0/24'), '10.0.0.1'), [{ start: '10.0.0.2', end: '10.0.0.254' }]);
   });
 
-  it('IPv6 /64: gateway ::1 and pool ::2 to the last address, as Neutron', () => {
-    assert.equal(defaultGateway(cidr('2001:db8::/64')), '2001:db8::1');
+  it('IPv6: gateway the subnet-router anycast address, pool ::1 to the last address, as Neutron 21 answers', () => {
+    assert.equal(defaultGateway(cidr('2001:db8:77::/64')), '2001:db8:77::');
+    assert.deepEqual(defaultPools(cidr('2001:db8:77::/64'), '2001:db8:77::'), [
+      { start: '2001:db8:77::1', end: '2001:db8:77:0:ffff:ffff:ffff:ffff' },
+    ]);
+    assert.deepEqual(defaultPools(cidr('2001:db8:7b::/120'), defaultGateway(cidr('2001:db8:7b::/120'))), [
+      { start: '2001:db8:7b::1', end: '2001:db8:7b::ff' },
+    ]);
+  });
+
+  it('IPv6 with a gateway given as ::1 leaves it out of the pool', () => {
     assert.deepEqual(defaultPools(cidr('2001:db8::/64'), '2001:db8::1'), [
       { start: '2001:db8::2', end: '2001:db8::ffff:ffff:ffff:ffff' },
     ]);

@@ -20,9 +20,14 @@ export function mustParseIp(text: string): IpAddress {
   return ip;
 }
 
-/** Neutron's default gateway: the first address after the network address, for both families. */
+/**
+ * Neutron's default gateway: IPv4, the first address after the network address; IPv6, the
+ * subnet-router anycast address (the network address itself, RFC 4291 2.6.1). Measured on
+ * Neutron 21: a /64 without gateway_ip gets `2001:db8:77::` and the pool `2001:db8:77::1` to the
+ * last address.
+ */
 export function defaultGateway(cidr: Cidr): string {
-  return formatIp({ version: cidr.version, value: cidr.network + 1n });
+  return formatIp({ version: cidr.version, value: cidr.version === 6 ? cidr.network : cidr.network + 1n });
 }
 
 /** Ranges an address may come from by default: all host addresses, minus the gateway. */

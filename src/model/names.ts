@@ -91,9 +91,11 @@ export const L3_CHAIN_PREFIX = 'quark-l3-';
  * The L3 agent's chains in a qrouter namespace, as Neutron's wrapped `neutron-l3-agent-<name>`:
  * nat PREROUTING/OUTPUT (DNAT of floating IPs), POSTROUTING (no NAT east-west, then `snat`),
  * `snat` (default and hairpin SNAT), `float-snat` (SNAT of fixed IPs to their floating IPs),
- * and mangle `mark` (marks what enters from the external network). See docs/l3.md.
+ * and mangle `mark` (marks what enters from the external network); with a metadata proxy, filter
+ * INPUT (only redirected metadata requests reach the proxy) and FORWARD (nor are they routed on).
+ * See docs/l3.md and docs/metadata.md.
  */
-export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark';
+export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark' | 'INPUT' | 'FORWARD';
 export const l3Chain = (name: L3ChainName): string => `${L3_CHAIN_PREFIX}${name}`;
 
 /**
@@ -138,6 +140,24 @@ export function remoteGroupSet(ethertype: 'IPv4' | 'IPv6', securityGroupId: stri
   return `Q${ethertype}${securityGroupId}`.slice(0, 29);
 }
 
+/**
+ * The ipset of an address group's addresses of one family (`security-groups-remote-address-group`):
+ * `QA` + `IPv4`/`IPv6` + the group id, cut to 29 characters like remoteGroupSet's, from which the
+ * `QA` keeps it apart (those start `QIPv`).
+ */
+export function addressGroupSet(ethertype: 'IPv4' | 'IPv6', addressGroupId: string): string {
+  return `QA${ethertype}${addressGroupId}`.slice(0, 29);
+}
+
+/**
+ * The chain holding a logged port's security group rules for one direction (`li` ingress, `lo`
+ * egress): a port that a network log covers gets its own copy of its groups' rules with NFLOG
+ * rules beside them, since the log records name the port (docs/security-group-logging.md).
+ */
+export function loggedRulesChain(direction: 'i' | 'o', portId: string): string {
+  return `${FIREWALL_CHAIN_PREFIX}l${direction}${portId.slice(0, 10)}`;
+}
+
 /** DHCP port device_id, as Neutron derives it from the agent host and the network. */
 export function dhcpDeviceId(hostUuid: string, networkId: string): string {
   return `dhcp${hostUuid}-${networkId}`;
@@ -151,6 +171,16 @@ export const dhcpPortDeviceId = (host: string, networkId: string): string => dhc
 
 /** Per-network directory of dnsmasq's files under the agent's state directory: `<stateDir>/dhcp/<network id>`. */
 export const dhcpStateDir = (stateDir: string, networkId: string): string => `${stateDir.replace(/\/+$/, '')}/dhcp/${networkId}`;
+
+/** Per-router directory of radvd's files (Neutron's `ra_confs`): `<stateDir>/ra/<router id>`. */
+export const radvdStateDir = (stateDir: string, routerId: string): string => `${stateDir.replace(/\/+$/, '')}/ra/${routerId}`;
+
+/**
+ * Per-router or per-network directory of a metadata proxy's files (Neutron's
+ * `<state_path>/external/pids` and `ns-metadata-proxy` configs): `<stateDir>/metadata-proxy/<id>`.
+ */
+export const metadataProxyStateDir = (stateDir: string, id: string): string =>
+  `${stateDir.replace(/\/+$/, '')}/metadata-proxy/${id}`;
 
 /**
  * Names of things a lab or a test makes on the machine all start with a prefix such as `qk3f`.

@@ -108,6 +108,7 @@ export interface RuleRequest {
   readonly port_range_max: number | null;
   readonly remote_ip_prefix: string | null;
   readonly remote_group_id: string | null;
+  readonly remote_address_group_id?: string | null;
 }
 
 function checkPortRange(rule: RuleRequest): void {
@@ -167,10 +168,12 @@ export function checkRule(rule: RuleRequest): void {
       `Invalid ethertype ${rule.ethertype} for protocol ${rule.protocol}.`,
     );
   }
-  if (rule.remote_ip_prefix !== null && rule.remote_group_id !== null) {
+  // Neutron 21 (securitygroups_db.py _validate_security_group_rule) names all three remotes.
+  const remotes = [rule.remote_ip_prefix, rule.remote_group_id, rule.remote_address_group_id ?? null];
+  if (remotes.filter((r) => r !== null).length > 1) {
     throw new QuarkError(
-      'SecurityGroupRemoteGroupAndRemoteIpPrefix',
-      'Only remote_ip_prefix or remote_group_id may be provided.',
+      'SecurityGroupMultipleRemoteEntites',
+      'Only one of remote_ip_prefix or remote_group_id or remote_address_group_id may be provided.',
     );
   }
 }
@@ -190,6 +193,7 @@ export function ruleKey(rule: RuleRequest & Pick<SecurityGroupRule, 'security_gr
     rule.port_range_min ?? '+',
     protocol === null ? '+' : String(protocolNumber(protocol)),
     rule.remote_group_id ?? '+',
+    rule.remote_address_group_id ?? '+',
     prefix,
     rule.security_group_id,
   ].join('_');

@@ -6,7 +6,17 @@
 import type { TunnelType } from './names.js';
 
 /** The kinds of API object a flow, rule, device or hop can be tied to (`host`: the host itself). */
-export type RefKind = 'host' | 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+export type RefKind =
+  | 'host'
+  | 'network'
+  | 'subnet'
+  | 'port'
+  | 'router'
+  | 'floatingip'
+  | 'security_group'
+  | 'security_group_rule'
+  | 'address_group'
+  | 'log';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {
@@ -21,7 +31,8 @@ export type TraceProtocol = 'icmp' | 'tcp' | 'udp';
 
 /**
  * The first packet of a connection, as it looks at one point of its path (NAT rewrites the
- * addresses, routers the MACs). IPv4 only. ICMP is an echo request; TCP a SYN.
+ * addresses, routers the MACs). IPv4 or IPv6, by its addresses. ICMP is an echo request (ICMPv6
+ * for IPv6); TCP a SYN.
  */
 export interface TracePacket {
   readonly protocol: TraceProtocol;
@@ -186,8 +197,11 @@ export type HostExit =
       readonly type: TunnelType;
       readonly packet: TracePacket;
     }
-  /** Reached a port's owner: an instance, a DHCP server, a router itself. */
-  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket }
+  /**
+   * Reached a port's owner: an instance, a DHCP server, a router itself; `service` names the
+   * process of the namespace that takes it (the metadata proxy behind a router's redirect).
+   */
+  | { readonly kind: 'delivered'; readonly portId: string; readonly packet: TracePacket; readonly service?: string }
   /** Left the cloud through a provider bridge's physical interface. */
   | { readonly kind: 'external'; readonly bridge: string; readonly device: string; readonly packet: TracePacket }
   | { readonly kind: 'dropped'; readonly cause: DropCause };
@@ -209,13 +223,14 @@ export interface ProbeResult {
   readonly says: string;
 }
 
-export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered';
+export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered' | 'incomplete';
 
 export interface Verdict {
   /**
    * delivered: reached the destination; left: left the cloud towards an external destination;
    * dropped: a flow or rule dropped it; unreachable: the intent has no path (no router, no route,
-   * nobody holds the address); misdelivered: another port with the same address got it.
+   * nobody holds the address); misdelivered: another port with the same address got it;
+   * incomplete: the walk stopped at a host whose agent could not be asked (the verdict names it).
    */
   readonly result: VerdictResult;
   /** The cause in API terms (names, projects, rules). */

@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import { QuarkError } from '../model/errors.js';
 import type { ApiRegistry } from '../model/api/registry.js';
 import type { Store } from '../store/store.js';
+import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
+import { registerLoggableResources } from './api/loggable-resources.js';
 import { renderError } from './api/neutron-error.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
@@ -35,6 +37,7 @@ import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
 import { QueryBroker } from './quark/broker.js';
 import { registerQuarkQueryRoutes } from './quark/routes.js';
+import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
   readonly config: ServerConfig;
@@ -159,6 +162,8 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     registerCollection(app, h, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
+  registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
+  registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(
@@ -177,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });
+  registerWeb(app, { store, services, handlers, authenticator, callerOf });
 
   app.get('/', async (request) => versionsDocument(serverRoot(request, config)));
   app.get('/v2.0', async (request) => resourcesDocument(api.registry, serverRoot(request, config)));

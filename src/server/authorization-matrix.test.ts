@@ -146,6 +146,19 @@ describe('authorization matrix: every route × caller × object', () => {
       });
       return see(security_group_rule.id, side(slot));
     },
+    address_group: async (slot: Slot) => {
+      const { address_group } = await ok('POST', '/v2.0/address-groups', {
+        address_group: { name: `ag${++cidr}`, project_id: projectOf(slot), addresses: ['10.50.0.0/16'] },
+      });
+      return see(address_group.id, side(slot));
+    },
+    // Network logs are the admin's business alone (neutron/conf/policies/logging.py), whoever's project they log.
+    log: async (slot: Slot) => {
+      const { log } = await ok('POST', '/v2.0/log/logs', {
+        log: { name: `log${++cidr}`, project_id: projectOf(slot), resource_type: 'security_group' },
+      });
+      return see(log.id, ['admin']);
+    },
     agent: async () => {
       const { agent } = await ok('POST', '/v2.0/quark/agents/report', {
         agent: { host: `host-${++cidr}`, agent_type: 'L3 agent', binary: 'quark-agent' },
@@ -207,7 +220,7 @@ describe('authorization matrix: every route × caller × object', () => {
     for (const slot of ['P', 'Q', 'shared', 'external'] as const) ids.subnet[slot] = await make.subnet(slot, ids.network[slot]);
     ids.port = {};
     for (const slot of ['P', 'Q', 'shared', 'external'] as const) ids.port[slot] = await make.port(slot);
-    for (const kind of ['router', 'floatingip', 'security_group', 'security_group_rule'] as const) {
+    for (const kind of ['router', 'floatingip', 'security_group', 'security_group_rule', 'address_group', 'log'] as const) {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
     }
@@ -251,7 +264,10 @@ describe('authorization matrix: every route × caller × object', () => {
       floatingips: { kind: 'floatingip', member: 'floatingip', put: { description: 'x' } },
       'security-groups': { kind: 'security_group', member: 'security_group', put: { description: 'x' } },
       'security-group-rules': { kind: 'security_group_rule', member: 'security_group_rule', put: {} },
+      'address-groups': { kind: 'address_group', member: 'address_group', put: { description: 'x' } },
     };
+  /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
+  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group']);
 
   function rows(): Map<string, Row> {
     const out = new Map<string, Row>();
@@ -298,7 +314,7 @@ describe('authorization matrix: every route × caller × object', () => {
         body: { [c.member]: c.put },
       }));
       add(`DELETE ${base}/:id`, t.remove, async (slot, fresh) => ({ path: `${base}/${await id(slot, fresh)}` }));
-      if (c.kind === 'security_group_rule') continue;
+      if (UNTAGGED.has(c.kind)) continue;
       add(`GET ${base}/:id/tags`, t.read, async (slot) => ({ path: `${base}/${await id(slot, false)}/tags` }));
       add(`GET ${base}/:id/tags/:tag`, t.tagged, async (slot) => ({ path: `${base}/${await id(slot, false)}/tags/t` }));
       add(`PUT ${base}/:id/tags`, t.write, async (slot, fresh) => ({
@@ -363,6 +379,40 @@ describe('authorization matrix: every route × caller × object', () => {
           port_range_max: cidr,
         },
       },
+    }));
+
+    // Address groups: created by members; their addresses change by two actions (update_* rules of their own).
+    add(
+      'POST /v2.0/address-groups',
+      { none: by(201, 201, 403, 201) },
+      fixed('/v2.0/address-groups', { address_group: { name: 'a' } }),
+    );
+    const ownGroup = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
+    add('PUT /v2.0/address-groups/:id/add_addresses', ownGroup, async (slot, fresh) => ({
+      path: `/v2.0/address-groups/${await idOf('address_group', slot, fresh)}/add_addresses`,
+      body: { addresses: [`10.60.${++cidr & 255}.0/24`] },
+    }));
+    add('PUT /v2.0/address-groups/:id/remove_addresses', ownGroup, async (slot, fresh) => ({
+      path: `/v2.0/address-groups/${await idOf('address_group', slot, fresh)}/remove_addresses`,
+      body: { addresses: ['10.50.0.0/16'] },
+    }));
+
+    // Network logs: admins only; to others a log does not exist and the lists are empty.
+    const adminLog = { P: adminOnly(200, 404), Q: adminOnly(200, 404) };
+    add('GET /v2.0/log/logs', { none: all(200) }, fixed('/v2.0/log/logs'));
+    add('GET /v2.0/log/loggable-resources', { none: all(200) }, fixed('/v2.0/log/loggable-resources'));
+    add(
+      'POST /v2.0/log/logs',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/log/logs', { log: { resource_type: 'security_group' } }),
+    );
+    add('GET /v2.0/log/logs/:id', adminLog, async (slot) => ({ path: `/v2.0/log/logs/${world.ids.log![slot]}` }));
+    add('PUT /v2.0/log/logs/:id', adminLog, async (slot, fresh) => ({
+      path: `/v2.0/log/logs/${await idOf('log', slot, fresh)}`,
+      body: { log: { enabled: false } },
+    }));
+    add('DELETE /v2.0/log/logs/:id', { P: adminOnly(204, 404), Q: adminOnly(204, 404) }, async (slot, fresh) => ({
+      path: `/v2.0/log/logs/${await idOf('log', slot, fresh)}`,
     }));
 
     // Router interfaces: a fresh router and a fresh subnet of the router's project.
@@ -455,6 +505,12 @@ describe('authorization matrix: every route × caller × object', () => {
     add('GET /v2.0/quark/trace', { P: adminOnly('authorized', 403), Q: adminOnly('authorized', 403) }, async (slot) => ({
       path: `/v2.0/quark/trace?from=${world.ids.port![slot]}&to=${world.ids.port![slot]}`,
     }));
+    // The web view: its files are public; its event stream is every caller's, each change filtered
+    // by the caller's read rules (src/server/web/events.test.ts follows a stream).
+    add('GET /ui', { none: all(200) }, fixed('/ui'));
+    add('GET /ui/', { none: all(200) }, fixed('/ui/'));
+    add('GET /ui/:file', { none: all(200) }, fixed('/ui/index.html'));
+    add('GET /v2.0/quark/events', { none: all(200) }, fixed('/v2.0/quark/events?once=true'));
     return out;
   }
 

@@ -30,6 +30,7 @@ export const ServerConfigSchema = Type.Object(
     publicUrl: Type.String({
       default: '',
       pattern: '^(https?://[^/?#]+/?)?$',
+      expected: 'empty, or an http:// or https:// URL with host and port only (e.g. http://192.0.2.10:9696)',
       description:
         "URL clients reach this server at (scheme, host, port), used in the service catalog. Empty: taken from each request's Host header.",
     }),
@@ -51,26 +52,32 @@ export const ServerConfigSchema = Type.Object(
     }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { default: 'info', description: 'Log level of the JSON log on stderr.' },
+      { default: 'info', description: 'Least severe level that is logged.' },
     ),
+    logFormat: Type.Union([Type.Literal('auto'), Type.Literal('text'), Type.Literal('json')], {
+      default: 'auto',
+      description:
+        "Log lines on stderr: 'json' (one JSON object a line, for log collectors), 'text' (one readable line each), or 'auto' (text on a terminal, JSON otherwise).",
+    }),
     baseMac: Type.String({
       default: 'fa:16:3e:00:00:00',
       pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$',
+      expected: 'a MAC address such as fa:16:3e:00:00:00',
       description: 'Generated MAC addresses keep the first three octets of this address.',
     }),
     tenantNetworkTypes: Type.Array(Type.Union([Type.Literal('gre'), Type.Literal('vxlan')]), {
       default: ['gre'],
       description: 'Types given to project networks, in order of preference (the article uses gre).',
     }),
-    greIdRanges: Type.Array(Type.String({ pattern: '^\\d+:\\d+$' }), {
+    greIdRanges: Type.Array(Type.String({ pattern: '^\\d+:\\d+$', expected: 'min:max, e.g. 1:10000' }), {
       default: ['1:10000'],
       description: 'GRE keys handed out to project networks, as min:max ranges.',
     }),
-    vxlanVniRanges: Type.Array(Type.String({ pattern: '^\\d+:\\d+$' }), {
+    vxlanVniRanges: Type.Array(Type.String({ pattern: '^\\d+:\\d+$', expected: 'min:max, e.g. 1:10000' }), {
       default: ['1:10000'],
       description: 'VXLAN VNIs handed out to project networks, as min:max ranges.',
     }),
-    networkVlanRanges: Type.Array(Type.String({ pattern: '^[^:]+(:\\d+:\\d+)?$' }), {
+    networkVlanRanges: Type.Array(Type.String({ pattern: '^[^:]+(:\\d+:\\d+)?$', expected: 'physnet or physnet:min:max' }), {
       default: ['physnet1:1000:2999'],
       description: 'Physical networks that carry VLAN provider networks, as physnet[:min:max].',
     }),

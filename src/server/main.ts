@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { type LogFormat, formatLogLine, wantsText } from '../model/log-format.js';
 import { Store } from '../store/store.js';
 import { buildApp } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -16,13 +17,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function makeLogger(level: string, name: string): Logger {
+/** pino on stderr: JSON lines, or readable text on a terminal or with `logFormat: text` (model/log-format.ts). */
+export function makeLogger(level: string, name: string, format: LogFormat = 'auto'): Logger {
+  if (wantsText(format, process.stderr.isTTY === true))
+    return pino({ name, level }, { write: (line: string) => process.stderr.write(formatLogLine(line)) });
   return pino({ name, level }, pino.destination({ fd: 2, sync: false }));
 }
 
 export async function startServer(
   config: ServerConfig,
-  logger = makeLogger(config.logLevel, 'quark-server'),
+  logger = makeLogger(config.logLevel, 'quark-server', config.logFormat),
 ): Promise<RunningServer> {
   if (config.db !== ':memory:' && !config.db.includes('://')) mkdirSync(dirname(config.db), { recursive: true });
   const store = await Store.open({ url: config.db, changeLogRetention: config.changeLogRetention });

@@ -20,6 +20,9 @@ import { extGwMode, extraRoute, router } from '../model/api/extensions/l3.js';
 import { networkIpAvailability } from '../model/api/extensions/network-ip-availability.js';
 import { quotaDetails, quotas } from '../model/api/extensions/quotas.js';
 import { securityGroup } from '../model/api/extensions/security-group.js';
+import { addressGroup, securityGroupsRemoteAddressGroup } from '../model/api/extensions/address-group.js';
+import { logging } from '../model/api/extensions/logging.js';
+import { statefulSecurityGroup } from '../model/api/extensions/stateful-security-group.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -29,6 +32,8 @@ import { portHandler } from './plugin/ports.js';
 import { routerHandler } from './plugin/routers.js';
 import { securityGroupRuleHandler } from './plugin/security-group-rules.js';
 import { securityGroupHandler } from './plugin/security-groups.js';
+import { addressGroupHandler } from './plugin/address-groups.js';
+import { networkLogHandler } from './plugin/network-logs.js';
 import { subnetHandler } from './plugin/subnets.js';
 
 export interface NeutronApi {
@@ -58,6 +63,11 @@ export function neutronApi(): NeutronApi {
       dhcpAgentScheduler,
       networkIpAvailability,
       ...behaviourExtensions,
+      // Security group extensions (docs/security-groups.md, docs/security-group-logging.md).
+      statefulSecurityGroup,
+      addressGroup,
+      securityGroupsRemoteAddressGroup,
+      logging,
     ],
   );
   const specs = [
@@ -69,6 +79,8 @@ export function neutronApi(): NeutronApi {
     securityGroupHandler,
     securityGroupRuleHandler,
     agentHandler,
+    addressGroupHandler,
+    networkLogHandler,
   ];
   return {
     registry,

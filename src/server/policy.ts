@@ -124,6 +124,22 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   update_security_group_rule: memberOfOwner,
   delete_security_group_rule: memberOfOwner,
 
+  // Address groups: neutron/conf/policies/address_group.py defines only get_address_group
+  // (PROJECT_READER, or shared through RBAC, which Quark does not offer); writes fall to
+  // Neutron's `default` (admin_or_owner), kept role-aware here as the rules above.
+  get_address_group: readerOfOwner,
+  create_address_group: memberOfOwner,
+  update_address_group: memberOfOwner,
+  delete_address_group: memberOfOwner,
+  add_addresses: memberOfOwner,
+  remove_addresses: memberOfOwner,
+  // Network logs: neutron/conf/policies/logging.py, every rule admin only.
+  get_loggable_resource: admin,
+  get_log: admin,
+  create_log: admin,
+  update_log: admin,
+  delete_log: admin,
+
   get_agent: admin,
   create_agent: admin,
   update_agent: admin,
@@ -138,6 +154,9 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'quark:explain': admin,
   'quark:trace': admin,
   'quark:answer_query': admin,
+  // Quark's own read: the web view's event stream, for anyone with a token; each change in it is
+  // filtered by get_<resource> and the attribute rules.
+  get_quark_events: anyone,
 
   get_quota: readerOfOwner,
   update_quota: admin,

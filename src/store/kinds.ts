@@ -3,7 +3,18 @@
  * server's rules need to stay O(1) (addresses in use on a network, ports of a device…).
  * Adding a kind: add it to KindRecords and to KINDS, then a migration that creates its table.
  */
-import type { Agent, FloatingIp, Network, Port, Router, SecurityGroup, SecurityGroupRule, Subnet } from '../model/resources.js';
+import type {
+  AddressGroup,
+  Agent,
+  FloatingIp,
+  Network,
+  NetworkLog,
+  Port,
+  Router,
+  SecurityGroup,
+  SecurityGroupRule,
+  Subnet,
+} from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
 
@@ -23,6 +34,9 @@ export interface KindRecords {
   role: Role;
   role_assignment: RoleAssignment;
   token: Token;
+  // Security group extensions (address groups, network logs).
+  address_group: AddressGroup;
+  log: NetworkLog;
 }
 
 export type Kind = keyof KindRecords;
@@ -124,6 +138,7 @@ export const KINDS: Specs = {
     indexes: {
       group: (r) => [r.security_group_id],
       remoteGroup: (r) => (r.remote_group_id ? [r.remote_group_id] : []),
+      remoteAddressGroup: (r) => (r.remote_address_group_id ? [r.remote_address_group_id] : []),
     },
   },
   agent: {
@@ -161,6 +176,17 @@ export const KINDS: Specs = {
     },
   },
   token: { table: 'tokens', standard: false, feed: false, indexes: {} },
+  // Security group extensions (migration 0003_security_group_extensions).
+  address_group: { table: 'address_groups', standard: true, feed: true, indexes: { project: (g) => [g.project_id] } },
+  log: {
+    table: 'logs',
+    standard: true,
+    feed: true,
+    indexes: {
+      resource: (l) => (l.resource_id ? [l.resource_id] : []),
+      target: (l) => (l.target_id ? [l.target_id] : []),
+    },
+  },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as Kind[];

@@ -62,9 +62,17 @@ const identity: Migration = {
   },
 };
 
+// Address groups and network logs (docs/security-groups.md); 0001 makes them on a fresh database.
+const securityGroupExtensions: Migration = {
+  async up(db: AnyDb) {
+    for (const table of ['address_groups', 'logs']) await createRecordTable(db, table);
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
+  '0003_security_group_extensions': securityGroupExtensions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -71,6 +71,8 @@ export interface TestLabOptions {
   readonly server?: Partial<ServerConfig>;
   /** Give instances their fixed IP statically (true) or leave addressing to the test (false). */
   readonly staticAddresses?: boolean;
+  /** Extra environment of the agents (`QUARK_*` settings). */
+  readonly agentEnv?: Record<string, string>;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function testLab(options: TestLabOptions): Promise<TestLab> {
       await quark.app.listen({ host: lab!.fabric.controllerIp, port });
     };
     await start();
+    lab.agentEnv = options.agentEnv ?? {};
     lab.startAgents();
     const api = new QuarkClient({ url: lab.serverUrl, credentials: { project: 'admin', roles: ['admin'] } });
     const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {

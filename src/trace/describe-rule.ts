@@ -23,7 +23,11 @@ function negated(args: readonly string[], name: string): boolean {
 }
 
 /** `ingress tcp/22 from 10.0.0.0/24`, as a security group rule reads in the API. */
-export function sgRuleWords(r: SecurityGroupRule, groupLabel: (id: string) => string): string {
+export function sgRuleWords(
+  r: SecurityGroupRule,
+  groupLabel: (id: string) => string,
+  addressGroupLabel: (id: string) => string = (id) => `address group ${id.slice(0, 8)}`,
+): string {
   const proto = r.protocol ?? 'any protocol';
   const ports =
     r.port_range_min === null
@@ -31,7 +35,13 @@ export function sgRuleWords(r: SecurityGroupRule, groupLabel: (id: string) => st
       : r.protocol === 'icmp' || r.protocol === 'ipv6-icmp' || r.protocol === '1' || r.protocol === '58'
         ? ` type ${r.port_range_min}${r.port_range_max === null ? '' : ` code ${r.port_range_max}`}`
         : `/${r.port_range_min}${r.port_range_max !== null && r.port_range_max !== r.port_range_min ? `-${r.port_range_max}` : ''}`;
-  const peer = r.remote_ip_prefix ?? (r.remote_group_id ? `members of ${groupLabel(r.remote_group_id)}` : 'anywhere');
+  const peer =
+    r.remote_ip_prefix ??
+    (r.remote_group_id
+      ? `members of ${groupLabel(r.remote_group_id)}`
+      : r.remote_address_group_id
+        ? `the addresses of ${addressGroupLabel(r.remote_address_group_id)}`
+        : 'anywhere');
   return `${r.direction} ${r.ethertype} ${proto}${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${peer}`;
 }
 
@@ -121,12 +131,25 @@ export function describeRule(labels: Labels, text: string): RuleWords {
   if (ruleId) {
     const r = labels.replica.securityGroupRules.get(ruleId);
     const group = (id: string) => labels.label({ kind: 'security_group', id });
+    const addressGroup = (id: string) => labels.label({ kind: 'address_group', id });
     const says = r
-      ? `${group(r.security_group_id)} allows ${sgRuleWords(r, group)} (rule ${ruleId.slice(0, 8)})`
+      ? `${group(r.security_group_id)} allows ${sgRuleWords(r, group, addressGroup)} (rule ${ruleId.slice(0, 8)})`
       : `allows what rule ${ruleId} allows (a rule this host no longer knows)`;
     const ruleRefs: ObjectRef[] = [{ kind: 'security_group_rule', id: ruleId }];
     if (r) ruleRefs.push({ kind: 'security_group', id: r.security_group_id });
+    if (r?.remote_address_group_id) ruleRefs.push({ kind: 'address_group', id: r.remote_address_group_id });
     return { says, refs: [...ruleRefs, ...refs] };
+  }
+  const nflog = option(args, '--nflog-prefix');
+  if (nflog) {
+    const [action, , rule, device] = nflog.split(' ');
+    const port = device ? labels.portOfDevice(device) : null;
+    const logged: ObjectRef[] = port ? [{ kind: 'port', id: port.id }] : [];
+    const what = action === 'A' ? `the connections rule ${rule?.slice(0, 8)} allows` : 'what no rule allows';
+    return { says: `logs ${what} for the network logs of ${logged[0] ? labels.label(logged[0]) : 'this port'}`, refs: logged };
+  }
+  if (args.includes('--notrack')) {
+    return { says: `${refs[0] ? labels.label(refs[0]) : 'this device'} is stateless: its packets are not tracked`, refs };
   }
   const zone = option(args, '--zone');
   if (zone)

@@ -83,4 +83,6 @@ export interface ExplainView extends HostView {
   dnsmasq(dir: string): Promise<{ readonly pid: number; readonly args: readonly string[] } | null>;
   /** The DHCP state directories on the host (`<stateDir>/dhcp/<network id>`), planned or not. */
   dnsmasqDirs(): Promise<readonly string[]>;
+  /** The radvd or metadata proxy of a state directory (by its pid file), if it runs. */
+  daemon(dir: string): Promise<{ readonly pid: number; readonly argv: readonly string[] } | null>;
 }

@@ -2,7 +2,7 @@
  * Runs a packet through one built-in chain of one table, as netfilter would: rules in order,
  * jumps (`-j chain`) and gotos (`-g chain`, whose RETURN goes back to the caller's caller),
  * RETURN, the built-in policy, terminating targets (ACCEPT, DROP, REJECT, DNAT, SNAT,
- * MASQUERADE) and the ones that only change the packet's state (MARK, CT, LOG).
+ * MASQUERADE, REDIRECT) and the ones that only change the packet's state (MARK, CT, LOG).
  *
  * The result names every rule that matched, in order, and the one that decided; a rule the
  * matcher cannot read is skipped and reported, so callers can say the verdict is uncertain.
@@ -26,7 +26,8 @@ export interface ChainVerdict {
   readonly hits: readonly RuleHit[];
   /** The rule that decided; null when the built-in chain's policy did (or the table has no such chain). */
   readonly decidedBy: RuleHit | null;
-  readonly nat: { readonly kind: 'SNAT' | 'DNAT' | 'MASQUERADE'; readonly to: string } | null;
+  /** What a NAT target did: `to` is the address (DNAT, SNAT) or, for REDIRECT, the local port. */
+  readonly nat: { readonly kind: 'SNAT' | 'DNAT' | 'MASQUERADE' | 'REDIRECT'; readonly to: string } | null;
   /** The mark after the chain (MARK targets). */
   readonly mark: number;
   /** Rules skipped because the matcher could not read them. */
@@ -103,11 +104,14 @@ export function evaluateChain(
         return done('ACCEPT', hit, { kind: 'SNAT', to: t.options.get('--to-source') ?? '' });
       case 'MASQUERADE':
         return done('ACCEPT', hit, { kind: 'MASQUERADE', to: '' });
+      case 'REDIRECT':
+        return done('ACCEPT', hit, { kind: 'REDIRECT', to: t.options.get('--to-ports') ?? '' });
       case 'MARK':
         mark = setXmark(mark, t.options.get('--set-xmark') ?? t.options.get('--set-mark') ?? '0');
         continue;
       case 'CT':
       case 'LOG':
+      case 'NFLOG':
       case 'NOTRACK':
       case '':
         continue;

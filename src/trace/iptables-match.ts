@@ -37,8 +37,29 @@ export type SetLookup = (name: string) => ((ip: IpAddress) => boolean) | null;
 
 export type MatchResult = { readonly matched: boolean } | { readonly unknown: string };
 
-const PROTOCOLS: Readonly<Record<string, number>> = { icmp: 1, tcp: 6, udp: 17, sctp: 132, dccp: 33, udplite: 136, gre: 47 };
+const PROTOCOLS: Readonly<Record<string, number>> = {
+  icmp: 1,
+  tcp: 6,
+  udp: 17,
+  sctp: 132,
+  dccp: 33,
+  udplite: 136,
+  gre: 47,
+  'ipv6-icmp': 58,
+  icmpv6: 58,
+};
 const ICMP_TYPES: Readonly<Record<string, number>> = { 'echo-reply': 0, 'destination-unreachable': 3, 'echo-request': 8 };
+const ICMPV6_TYPES: Readonly<Record<string, number>> = {
+  'destination-unreachable': 1,
+  'echo-request': 128,
+  'echo-reply': 129,
+  'router-solicitation': 133,
+  'router-advertisement': 134,
+  'neighbour-solicitation': 135,
+  'neighbor-solicitation': 135,
+  'neighbour-advertisement': 136,
+  'neighbor-advertisement': 136,
+};
 const TCP_FLAGS = ['SYN', 'ACK', 'FIN', 'RST', 'URG', 'PSH'];
 
 function address(spec: string, ip: IpAddress): boolean {
@@ -63,11 +84,11 @@ function flags(list: string): string[] {
   return list === 'ALL' ? TCP_FLAGS : list === 'NONE' ? [] : list.split(',');
 }
 
-function icmpType(spec: string, p: NetfilterPacket): boolean {
-  if (p.protocol !== 1) return false;
+function icmpType(spec: string, p: NetfilterPacket, protocol: 1 | 58): boolean {
+  if (p.protocol !== protocol) return false;
   if (spec === 'any') return true;
   const [type, code] = spec.split('/');
-  const t = ICMP_TYPES[type!] ?? Number(type);
+  const t = (protocol === 1 ? ICMP_TYPES : ICMPV6_TYPES)[type!] ?? Number(type);
   return p.icmpType === t && (code === undefined || p.icmpCode === Number(code));
 }
 
@@ -162,13 +183,18 @@ export function matchRule(args: readonly string[], p: NetfilterPacket, sets: Set
         break;
       }
       case '--icmp-type':
-        ok = icmpType(v, p);
+        ok = icmpType(v, p, 1);
         break;
       case '--icmpv6-type':
-        ok = false;
+        ok = icmpType(v, p, 58);
         break;
       case '--mark':
         ok = mark(v, p.mark);
+        break;
+      // A rate limit (security group logging) lets a single traced packet through.
+      case '--limit':
+      case '--limit-burst':
+        ok = true;
         break;
       default:
         return { unknown: `option ${opt}` };

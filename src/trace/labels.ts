@@ -67,6 +67,8 @@ export class Labels {
       port: r.ports,
       router: r.routers,
       security_group: r.securityGroups,
+      ...(r.addressGroups ? { address_group: r.addressGroups } : {}),
+      ...(r.networkLogs ? { log: r.networkLogs } : {}),
     };
     return tables[ref.kind]?.get(ref.id);
   }
@@ -96,6 +98,8 @@ export class Labels {
       floatingip: this.replica.floatingips,
       security_group: this.replica.securityGroups,
       security_group_rule: this.replica.securityGroupRules,
+      address_group: this.replica.addressGroups,
+      log: this.replica.networkLogs,
       host: undefined,
     }[kind];
     for (const id of table?.keys() ?? []) if (id.replaceAll('-', '').startsWith(prefix)) return id;

@@ -1,11 +1,18 @@
 /**
  * One traced packet in the forms the tools take: an OpenFlow flow for ofproto/trace, and the
- * packet netfilter sees at a hook. ICMP is an echo request (type 8), TCP a SYN.
+ * packet netfilter sees at a hook, for IPv4 and IPv6 (by its addresses). ICMP is an echo request
+ * (type 8, ICMPv6 128), TCP a SYN.
  */
 import type { TracePacket, TraceProtocol } from '../model/trace.js';
 import { type NetfilterPacket, ipOf } from './iptables-match.js';
 
 export const PROTOCOL_NUMBERS: Readonly<Record<TraceProtocol, number>> = { icmp: 1, tcp: 6, udp: 17 };
+
+/** The packet's IP version, from its destination. */
+export const familyOf = (p: Pick<TracePacket, 'dst'>): 4 | 6 => (p.dst.includes(':') ? 6 : 4);
+
+/** ICMP as traced: an echo request, type 8 (IPv4) or 128 (ICMPv6). */
+const echoRequest = (family: 4 | 6) => (family === 4 ? 8 : 128);
 
 /** Where a packet enters a bridge: a port name, plus the tunnel metadata when it comes from a tunnel. */
 export interface BridgeEntry {
@@ -22,9 +29,12 @@ export function ofprotoFlow(p: TracePacket, entry: BridgeEntry): string {
   if (entry.tunnel) {
     fields.push(`tun_id=0x${entry.tunnel.key.toString(16)}`, `tun_src=${entry.tunnel.src}`, `tun_dst=${entry.tunnel.dst}`);
   }
-  fields.push(p.protocol, `dl_src=${p.srcMac ?? UNKNOWN_MAC}`, `dl_dst=${p.dstMac ?? 'ff:ff:ff:ff:ff:ff'}`);
-  fields.push(`nw_src=${p.src}`, `nw_dst=${p.dst}`, `nw_ttl=${p.ttl}`);
-  if (p.protocol === 'icmp') fields.push('icmp_type=8', 'icmp_code=0');
+  const v6 = familyOf(p) === 6;
+  fields.push(v6 ? `${p.protocol === 'icmp' ? 'icmp6' : `${p.protocol}6`}` : p.protocol);
+  fields.push(`dl_src=${p.srcMac ?? UNKNOWN_MAC}`, `dl_dst=${p.dstMac ?? 'ff:ff:ff:ff:ff:ff'}`);
+  fields.push(v6 ? `ipv6_src=${p.src}` : `nw_src=${p.src}`, v6 ? `ipv6_dst=${p.dst}` : `nw_dst=${p.dst}`, `nw_ttl=${p.ttl}`);
+  // ovs-ofctl names ICMPv6 fields icmpv6_type/code (it prints them back as icmp_type).
+  if (p.protocol === 'icmp') fields.push(v6 ? 'icmpv6_type=128,icmpv6_code=0' : 'icmp_type=8,icmp_code=0');
   else fields.push(`tp_src=${p.sport ?? 0}`, `tp_dst=${p.dport ?? 0}`);
   if (p.protocol === 'tcp') fields.push('tcp_flags=syn');
   return fields.join(',');
@@ -36,13 +46,14 @@ export function netfilterPacket(
   where: Pick<NetfilterPacket, 'inIf' | 'outIf' | 'physIn' | 'physOut' | 'bridged'>,
   extra: { readonly ctstate?: readonly string[]; readonly mark?: number } = {},
 ): NetfilterPacket {
+  const family = familyOf(p);
   return {
-    protocol: PROTOCOL_NUMBERS[p.protocol],
+    protocol: p.protocol === 'icmp' && family === 6 ? 58 : PROTOCOL_NUMBERS[p.protocol],
     src: ipOf(p.src),
     dst: ipOf(p.dst),
     sport: p.protocol === 'icmp' ? null : p.sport,
     dport: p.protocol === 'icmp' ? null : p.dport,
-    icmpType: p.protocol === 'icmp' ? 8 : null,
+    icmpType: p.protocol === 'icmp' ? echoRequest(family) : null,
     icmpCode: p.protocol === 'icmp' ? 0 : null,
     tcpFlags: new Set(p.protocol === 'tcp' ? ['SYN'] : []),
     srcMac: p.srcMac,

@@ -55,6 +55,7 @@ const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> =
   dropped: 'DROPPED',
   unreachable: 'UNREACHABLE',
   misdelivered: 'NOT DELIVERED',
+  incomplete: 'INCOMPLETE',
 };
 
 export function renderTrace(t: TraceResult, options: RenderOptions = { evidence: true }): string {
@@ -120,9 +121,13 @@ function itemLines(i: HostItem): string[] {
 }
 
 export function renderExplanation(x: Explanation): string {
-  const lines = [
-    `explain ${x.subject.label}: ${x.hosts.length} host(s), ${x.drift === 0 ? 'no drift' : `DRIFT: ${x.drift} item(s) differ from the plan`}`,
-  ];
+  const drift = x.drift === 0 ? 'no drift' : `DRIFT: ${x.drift} item(s) differ from the plan`;
+  const missing = x.missing;
+  const head =
+    missing.length === 0
+      ? `${x.hosts.length} host(s), ${drift}`
+      : `INCOMPLETE: ${missing.length} agent(s) it needs could not be asked; ${x.hosts.length} host(s) answered, ${drift}`;
+  const lines = [`explain ${x.subject.label}: ${head}`];
   for (const h of x.hosts) {
     lines.push('', `host ${h.host} (${h.roles.join(', ')})`);
     for (const section of SECTION_ORDER) {
@@ -138,6 +143,9 @@ export function renderExplanation(x: Explanation): string {
     }
   }
   for (const u of x.unanswered) lines.push('', `host ${u.host}: NO ANSWER — ${u.reason}`);
+  for (const m of missing)
+    lines.push('', `MISSING the ${m.role} agent${m.host ? ` of host ${m.host}` : ''}, for ${m.for}: ${m.reason}`);
+  if (missing.length > 0 && x.intent.length > 0) lines.push('', 'what the API says meanwhile:', ...x.intent.map((l) => `  ${l}`));
   lines.push(`(${x.ms} ms)`);
   return `${lines.join('\n')}\n`;
 }

@@ -12,7 +12,7 @@ import type { HostView } from './host-view.js';
 import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SetLookup } from './iptables-match.js';
 import type { SavedRule, SavedTables } from './iptables-save.js';
-import { netfilterPacket, trafficLabel } from './packet.js';
+import { familyOf, netfilterPacket, trafficLabel } from './packet.js';
 
 export interface FilterResult {
   readonly hop: TraceHop;
@@ -60,7 +60,10 @@ function savedRule(
 
 /** The security group rules of the group chain the packet fell out of, which none matched. */
 function unmatched(view: HostView, v: ChainVerdict, tables: SavedTables): RuleEvidence[] {
-  const chain = [...v.hits].reverse().find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`))?.chain;
+  // The group chain, or a logged port's own copy of it (quark-fw-l…).
+  const chain = [...v.hits]
+    .reverse()
+    .find((h) => h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}g`) || h.chain.startsWith(`${FIREWALL_CHAIN_PREFIX}l`))?.chain;
   const rules = chain ? (tables.get('filter')?.get(chain)?.rules ?? []) : [];
   return rules
     .filter((r) => r.text.includes('--comment "rule ') || r.text.includes('--comment rule '))
@@ -119,7 +122,7 @@ export async function filterPort(
   const qbr = side?.bridge ?? qbrBridge(portId);
   const where = { inIf: qbr, outIf: qbr, bridged: true } as const;
   const ends = direction === 'egress' ? { physIn: tap, physOut: other } : { physIn: other, physOut: tap };
-  const tables = await view.iptables(null);
+  const tables = await view.iptables(null, familyOf(p));
   const v = evaluateChain(tables, 'filter', 'FORWARD', netfilterPacket(p, { ...where, ...ends }), await setLookup(view, null));
   const evidence = [...ruleEvidence(view, v, null), ...(v.verdict === 'ACCEPT' ? [] : unmatched(view, v, tables))];
   const port: ObjectRef = { kind: 'port', id: portId };

@@ -3,18 +3,21 @@
  * end: the DHCP port answers for its own addresses and forwards nothing. A qrouter namespace
  * routes as the kernel does, read from the host: mangle and nat PREROUTING (marks, DNAT of
  * floating IPs) evaluated on its real rules, `ip route get` for the route, filter FORWARD, nat
- * POSTROUTING (SNAT), then the next hop's MAC (the API's port, else the neighbour table).
+ * POSTROUTING (SNAT), then the next hop's MAC (the API's port, else the neighbour table). A
+ * request to 169.254.169.254:80 that nat PREROUTING redirects is delivered to the router's
+ * metadata proxy, if filter INPUT lets it in and the agent runs one there. IPv6 goes through
+ * ip6tables and is routed the same way (without NAT rules of Quark's).
  */
 import type { ServicePortItem } from '../dataplane/compile/plan.js';
 import type { DropCause, Evidence, NeighbourEvidence, ObjectRef, RouteEvidence, TraceHop, TracePacket } from '../model/trace.js';
 import type { HostView, RouteAnswer } from './host-view.js';
 import { type ChainVerdict, evaluateChain } from './iptables-eval.js';
 import type { SavedTables } from './iptables-save.js';
-import { netfilterPacket } from './packet.js';
+import { familyOf, netfilterPacket } from './packet.js';
 import { ruleEvidence } from './walk-firewall.js';
 
 export type NamespaceResult =
-  | { readonly kind: 'delivered'; readonly hop: TraceHop; readonly portId: string }
+  | { readonly kind: 'delivered'; readonly hop: TraceHop; readonly portId: string; readonly service?: string }
   | { readonly kind: 'dropped'; readonly hop: TraceHop; readonly cause: DropCause }
   | { readonly kind: 'forward'; readonly hop: TraceHop; readonly out: ServicePortItem; readonly packet: TracePacket };
 
@@ -172,14 +175,38 @@ async function forward(c: Inside, tables: SavedTables, pre: Prerouting, route: R
 }
 
 /**
+ * Redirected to a port of the router itself (Neutron's metadata REDIRECT): filter INPUT decides,
+ * and the agent's metadata proxy listening there (haproxy) takes it, to hand it to the host's
+ * metadata agent.
+ */
+function redirected(c: Inside, tables: SavedTables, pre: Prerouting): NamespaceResult {
+  const port = pre.dnat.nat!.to;
+  const input = evaluateChain(tables, 'filter', 'INPUT', at(c, null, { mark: pre.dnat.mark }), noSets);
+  const evidence = [...pre.evidence, ...ruleEvidence(c.view, input, c.netns)];
+  if (input.verdict !== 'ACCEPT') {
+    const says = `${c.who}: its filter INPUT chain dropped the request redirected to port ${port}`;
+    return dropped(c, { code: 'firewall', refs: [c.owner], says }, evidence);
+  }
+  const proxy = c.view.plan.daemons.find((d) => d.netns === c.netns && d.service === 'haproxy');
+  if (!proxy) {
+    const says = `${c.who} redirects ${c.packet.dst} to port ${port}, but the agent runs no metadata proxy there`;
+    return dropped(c, { code: 'no-route', refs: [c.owner], says }, evidence);
+  }
+  const service = `the metadata proxy of ${c.who} (haproxy on port ${port} in ${c.netns}), which hands it to the host's metadata agent`;
+  const says = `${c.who} redirects ${c.packet.dst}:${c.packet.dport} to port ${port}: ${service}`;
+  return { kind: 'delivered', hop: hop(c, says, 'pass', evidence), portId: c.into.portId, service };
+}
+
+/**
  * A packet entering one of the agent's namespaces through `into`: delivered to the namespace's
  * own address, dropped (with why), or routed on out of another of its ports.
  */
 export async function enterNamespace(view: HostView, into: ServicePortItem, p: TracePacket): Promise<NamespaceResult> {
   const c = inside(view, into, p);
   if (!c.netns.startsWith('qrouter-')) return notARouter(c);
-  const tables = await view.iptables(c.netns);
+  const tables = await view.iptables(c.netns, familyOf(p));
   const pre = prerouting(c, tables);
+  if (pre.dnat.nat?.kind === 'REDIRECT') return redirected(c, tables, pre);
   const route = await view.routeGet(c.netns, pre.dst, p.src, into.device);
   const out =
     route.type === 'unicast' ? view.plan.servicePorts.find((s) => s.netns === c.netns && s.device === route.dev) : undefined;

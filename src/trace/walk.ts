@@ -247,7 +247,8 @@ export async function walkHost(view: HostView, start: TraceStart, packet: TraceP
       const into = view.plan.servicePorts.find((s) => s.portId === pos.portId)!;
       const r = await enterNamespace(view, into, p);
       w.hops.push(r.hop);
-      if (r.kind === 'delivered') w.exits.push({ kind: 'delivered', portId: r.portId, packet: p });
+      if (r.kind === 'delivered')
+        w.exits.push({ kind: 'delivered', portId: r.portId, packet: p, ...(r.service ? { service: r.service } : {}) });
       else if (r.kind === 'dropped') w.exits.push({ kind: 'dropped', cause: r.cause });
       else {
         p = r.packet;

@@ -73,4 +73,8 @@ export class LinuxBridgeMechanism implements L2Mechanism {
   async switchState(): Promise<SwitchState> {
     return NO_SWITCH;
   }
+
+  health(): Record<string, string> {
+    return {};
+  }
 }

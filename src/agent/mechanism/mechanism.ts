@@ -36,6 +36,8 @@ export interface L2Mechanism {
   datapathApplied(): Promise<void>;
   /** The L2 agent's counters in its heartbeat (`devices`, `tunnels`). */
   counters(plan: HostPlan | null): Record<string, unknown>;
+  /** How the host's switch answers, for every role's heartbeat (`ovsdb`); nothing without Open vSwitch. */
+  health(): Record<string, string>;
   /** Open vSwitch's database for explain and trace; no bridges on a host without Open vSwitch. */
   switchState(): Promise<SwitchState>;
 }

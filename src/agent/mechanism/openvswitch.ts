@@ -22,6 +22,7 @@ import {
 import { FlowsStep } from '../steps/flows.js';
 import { SwitchStep } from '../steps/switch.js';
 import { TunnelNeighboursStep, tunnelEndpoints } from '../steps/tunnel-neighbours.js';
+import type { AgentHealth } from '../health.js';
 import type { L2Mechanism, MechanismHooks } from './mechanism.js';
 
 /** How long the port report waits for ovs-vswitchd to apply the pass's switch change. */
@@ -42,6 +43,7 @@ export class OpenVswitchMechanism implements L2Mechanism {
   constructor(
     private readonly env: OvsEnvironment,
     private readonly log: Logger,
+    private readonly ovsHealth: AgentHealth,
   ) {
     this.switchStep = new SwitchStep(() => this.connect());
     this.steps = [this.switchStep, new FlowsStep(env), new TunnelNeighboursStep()];
@@ -88,6 +90,10 @@ export class OpenVswitchMechanism implements L2Mechanism {
     return readSwitch(await this.connect());
   }
 
+  health(): Record<string, string> {
+    return this.ovsHealth.configurations();
+  }
+
   /** Connects to OVSDB (waiting for it) and keeps the VIF watch running. */
   private async connect(): Promise<OvsdbClient> {
     if (this.ovs && !this.ovs.isClosed) return this.ovs;
@@ -95,10 +101,11 @@ export class OpenVswitchMechanism implements L2Mechanism {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       try {
         this.ovs = await OvsdbClient.connect(socket);
+        this.ovsHealth.ovsConnected(socket);
         break;
       } catch (e) {
         if (this.stopped) throw e;
-        this.log.warn({ socket, err: (e as Error).message }, 'waiting for ovsdb-server');
+        this.ovsHealth.ovsUnreachable(socket, e);
         await new Promise((r) => setTimeout(r, delay));
       }
     }

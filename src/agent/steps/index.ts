@@ -9,14 +9,16 @@
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../../client/client.js';
-import type { HostSettings } from '../../dataplane/compile/inputs.js';
+import { DEFAULT_SECURITY_GROUP_LOG_SETTINGS, type HostSettings } from '../../dataplane/compile/inputs.js';
 import { DhcpPortKeeper } from '../dhcp-ports.js';
 import { HostFirewall } from '../firewall.js';
 import type { L2Mechanism } from '../mechanism/index.js';
+import { SecurityGroupLogWriter } from '../security-group-log.js';
 import type { ReconcileStep } from '../reconcile/step.js';
 import { PortStatusReporter } from '../reporter.js';
 import { RouterPortBinder } from '../router-bindings.js';
 import { DhcpPortsStep } from './dhcp-ports.js';
+import { metadataProxyStep, radvdStep } from './daemons.js';
 import { DnsmasqStep } from './dnsmasq.js';
 import { FirewallStep } from './firewall.js';
 import { FloatingIpsStep } from './floating-ips.js';
@@ -25,6 +27,7 @@ import { NamespacesStep, StaleNamespacesStep } from './namespaces.js';
 import { PortStatusStep } from './port-status.js';
 import { RouterBindingsStep } from './router-bindings.js';
 import { routesStep } from './routes.js';
+import { SecurityGroupLogStep } from './security-group-log.js';
 import { ServicePortsStep } from './service-ports.js';
 import { sysctlsStep } from './sysctls.js';
 
@@ -34,6 +37,8 @@ export interface StepContext {
   readonly log: Logger;
   /** The host's L2 mechanism: its steps wire the VIFs. */
   readonly mechanism: L2Mechanism;
+  /** The security group log file (default: <stateDir>/log/security-groups.log). */
+  readonly networkLogFile?: string;
 }
 
 export interface AgentSteps {
@@ -42,11 +47,20 @@ export interface AgentSteps {
   readonly firewall: HostFirewall | null;
   /** Told of every plugged VIF, for the plug-to-ACTIVE time. */
   readonly portStatus: PortStatusStep;
+  /** Security group logging (l2 role); closed when the agent stops. */
+  readonly securityGroupLog: SecurityGroupLogWriter | null;
 }
 
 export function agentSteps(c: StepContext): AgentSteps {
   const roles = new Set(c.settings.roles);
   const firewall = roles.has('l2') ? new HostFirewall(c.log) : null;
+  const sgLog = firewall
+    ? new SecurityGroupLogWriter(
+        c.log,
+        c.networkLogFile || `${c.settings.stateDir}/log/security-groups.log`,
+        c.settings.securityGroupLog ?? DEFAULT_SECURITY_GROUP_LOG_SETTINGS,
+      )
+    : null;
   const portStatus = new PortStatusStep(new PortStatusReporter(c.client, c.settings.host, c.log), c.mechanism);
   const steps: (ReconcileStep | null)[] = [
     roles.has('l3') ? new RouterBindingsStep(new RouterPortBinder(c.client, c.log)) : null,
@@ -54,14 +68,17 @@ export function agentSteps(c: StepContext): AgentSteps {
     new ServicePortsStep(),
     sysctlsStep(),
     firewall ? new FirewallStep(firewall) : null,
+    sgLog ? new SecurityGroupLogStep(sgLog) : null,
     ...c.mechanism.steps,
     routesStep(),
     new NamespaceIptablesStep(),
+    roles.has('l3') ? radvdStep(c.log) : null,
     new DnsmasqStep(c.log),
+    roles.has('l3') || roles.has('dhcp') ? metadataProxyStep(c.log) : null,
     new StaleNamespacesStep(),
     roles.has('dhcp') ? new DhcpPortsStep(new DhcpPortKeeper(c.client, c.settings.host, c.log)) : null,
     roles.has('l3') ? new FloatingIpsStep(c.client, c.settings.host, c.log) : null,
     portStatus,
   ];
-  return { steps: steps.filter((s): s is ReconcileStep => s !== null), firewall, portStatus };
+  return { steps: steps.filter((s): s is ReconcileStep => s !== null), firewall, portStatus, securityGroupLog: sgLog };
 }

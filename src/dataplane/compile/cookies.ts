@@ -15,6 +15,7 @@ const KIND_CODES: Readonly<Record<Origin['kind'], bigint>> = {
   floatingip: 4n,
   security_group: 5n,
   subnet: 6n,
+  address_group: 7n,
 };
 const KIND_BY_CODE = new Map([...Object.entries(KIND_CODES)].map(([k, v]) => [v, k as Origin['kind']]));
 

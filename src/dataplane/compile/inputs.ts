@@ -4,9 +4,11 @@
  * in use), and the host's settings. All plain data.
  */
 import type {
+  AddressGroup,
   Agent,
   FloatingIp,
   Network,
+  NetworkLog,
   Port,
   Router,
   SecurityGroup,
@@ -25,6 +27,10 @@ export interface ReplicaView {
   readonly floatingips: ReadonlyMap<string, FloatingIp>;
   readonly securityGroups: ReadonlyMap<string, SecurityGroup>;
   readonly securityGroupRules: ReadonlyMap<string, SecurityGroupRule>;
+  /** Address groups named by the host's rules (absent in replicas made before address groups). */
+  readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
+  /** Network logs of the host's ports. */
+  readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.
@@ -109,12 +115,55 @@ export interface HostSettings {
    * (`physnet1: eth2`, Neutron's physical_interface_mappings).
    */
   readonly interfaceMappings?: Readonly<Record<string, string>>;
+  /** The L3 role's router advertisements; DEFAULT_RA_SETTINGS when absent. */
+  readonly ra?: RouterAdvertisementSettings;
+  /** Metadata proxies in the agent's namespaces; none when absent. */
+  readonly metadata?: MetadataSettings;
+  /** How security group events are logged; DEFAULT_SECURITY_GROUP_LOG_SETTINGS when absent. */
+  readonly securityGroupLog?: SecurityGroupLogSettings;
 }
 
 /** The vif_type the server gives ports bound to a host of this mechanism. */
 export function vifTypeOf(settings: Pick<HostSettings, 'mechanism'>): 'ovs' | 'bridge' {
   return settings.mechanism === 'linuxbridge' ? 'bridge' : 'ovs';
 }
+
+/** How the L3 and DHCP roles proxy 169.254.169.254 (Neutron's options of the same names). */
+export interface MetadataSettings {
+  /** A proxy in every router (`enable_metadata_proxy`). */
+  readonly enabled: boolean;
+  /** The host's metadata agent, which the proxies hand requests to (`metadata_proxy_socket`). */
+  readonly socket: string;
+  /** Where a router's proxy listens, behind the redirect of port 80 (`metadata_port`). */
+  readonly port: number;
+  /** A proxy in the qdhcp namespace of networks with a subnet no router serves (`enable_isolated_metadata`). */
+  readonly enableIsolatedMetadata: boolean;
+  /** A proxy in every qdhcp namespace, and the route to it for every IPv4 subnet (`force_metadata`). */
+  readonly forceMetadata: boolean;
+}
+
+/** How radvd advertises routers (Neutron's L3 agent options of the same names). */
+export interface RouterAdvertisementSettings {
+  /** Seconds, at least (`min_rtr_adv_interval`). */
+  readonly minInterval: number;
+  /** Seconds, at most (`max_rtr_adv_interval`). */
+  readonly maxInterval: number;
+}
+
+export const DEFAULT_RA_SETTINGS: RouterAdvertisementSettings = { minInterval: 30, maxInterval: 100 };
+
+/**
+ * Security group logging (docs/security-group-logging.md): the NFLOG group the firewall sends
+ * events to, and Neutron's `[network_log] rate_limit` / `burst_limit` (packets per second per
+ * log rule, and the burst allowed above it).
+ */
+export interface SecurityGroupLogSettings {
+  readonly nflogGroup: number;
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export const DEFAULT_SECURITY_GROUP_LOG_SETTINGS: SecurityGroupLogSettings = { nflogGroup: 13, rateLimit: 100, burstLimit: 25 };
 
 /** How this host's dnsmasq processes serve their networks (Neutron's DHCP agent options). */
 export interface DhcpSettings {

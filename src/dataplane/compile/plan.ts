@@ -8,7 +8,7 @@
 
 /** The API object an item exists for. `host` items serve the host itself (bridges, patches). */
 export interface Origin {
-  readonly kind: 'host' | 'network' | 'port' | 'router' | 'floatingip' | 'security_group' | 'subnet';
+  readonly kind: 'host' | 'network' | 'port' | 'router' | 'floatingip' | 'security_group' | 'subnet' | 'address_group';
   readonly id: string;
 }
 
@@ -166,6 +166,31 @@ export interface DnsmasqItem {
   readonly origin: Origin;
 }
 
+/** A daemon the agent runs in one of its namespaces, besides dnsmasq. */
+export type DaemonService = 'radvd' | 'haproxy';
+
+/**
+ * One daemon in one namespace: radvd sending a router's advertisements, or haproxy as a
+ * metadata proxy. The driver writes its files into `dir`, starts it when it is not running or
+ * its command line changed, and on a change of its files either sends SIGHUP (radvd re-reads
+ * its configuration) or restarts it. It writes its pid to `<dir>/pid`; the driver knows its
+ * process by that file and by the command line naming `dir`, never by the program's name.
+ */
+export interface DaemonItem {
+  readonly kind: 'daemon';
+  readonly service: DaemonService;
+  readonly netns: string;
+  /** The object's directory under the service's (`<stateDir>/ra/<router id>`): files, pid, log. */
+  readonly dir: string;
+  /** The whole command line (program first), with absolute paths: exactly what runs. */
+  readonly argv: readonly string[];
+  /** File name (in `dir`) → content. */
+  readonly files: Readonly<Record<string, string>>;
+  /** What a change of the files needs: `reload` (SIGHUP) or `restart`. */
+  readonly onChange: 'reload' | 'restart';
+  readonly origin: Origin;
+}
+
 /**
  * A security group rule as every firewall driver reads it: the protocol as a number, the
  * remote prefix with host bits cleared, ICMP type and code in the port fields (as the API).
@@ -183,6 +208,18 @@ export interface FirewallRule {
   readonly remotePrefix: string | null;
   /** Members of this security group (the ipset of the rule's family). */
   readonly remoteGroup: string | null;
+  /** Addresses of this address group (its ipset of the rule's family); absent: none. */
+  readonly remoteAddressGroup?: string | null;
+}
+
+/** What a network log records for one port (docs/security-group-logging.md). */
+export interface FirewallPortLog {
+  /** The first packet of every connection a rule allows (every allowed packet if stateless). */
+  readonly accept: boolean;
+  /** Every packet no rule allows. */
+  readonly drop: boolean;
+  /** The network logs that ask for it, sorted. */
+  readonly logIds: readonly string[];
 }
 
 /**
@@ -209,6 +246,12 @@ export interface FirewallPortItem {
   readonly sources: readonly { readonly cidr: string; readonly mac: string }[];
   /** Its security groups, sorted. */
   readonly groups: readonly string[];
+  /** False when its groups are stateless (`stateful: false`): no conntrack, every packet judged by the rules. Absent: true. */
+  readonly stateful?: boolean;
+  /** The project's network logs that cover the port and are enabled; absent or null: not logged. */
+  readonly log?: FirewallPortLog | null;
+  /** The port's project, which its log records name. */
+  readonly projectId?: string;
   readonly origin: Origin;
 }
 
@@ -319,6 +362,7 @@ export type PlanItem =
   | BridgePortItem
   | FdbEntryItem
   | NeighbourItem
+  | DaemonItem
   | FirewallPortItem
   | FirewallGroupItem
   | FloatingIpItem
@@ -347,6 +391,8 @@ export interface HostPlan {
   readonly iptables: readonly IptablesChainItem[];
   readonly ipsets: readonly IpsetItem[];
   readonly dnsmasq: readonly DnsmasqItem[];
+  /** radvd and metadata proxies in the agent's namespaces. */
+  readonly daemons: readonly DaemonItem[];
   readonly firewallPorts: readonly FirewallPortItem[];
   readonly firewallGroups: readonly FirewallGroupItem[];
   readonly floatingIps: readonly FloatingIpItem[];
@@ -376,6 +422,7 @@ export const PLAN_SECTIONS = [
   'iptables',
   'ipsets',
   'dnsmasq',
+  'daemons',
   'firewallPorts',
   'firewallGroups',
   'floatingIps',

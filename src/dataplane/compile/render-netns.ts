@@ -37,6 +37,12 @@ export function renderNamespaces(plan: HostPlan): string[] {
         lines.push(`  file ${d.dir}/${name}`, ...indent(content, '    '));
       }
     }
+    for (const d of plan.daemons.filter((x) => x.netns === ns.name)) {
+      lines.push(`  ${d.service} (${d.onChange} on change): ${d.argv.join(' ')}  [${originLabel(d.origin)}]`);
+      for (const [name, content] of Object.entries(d.files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+        lines.push(`  file ${d.dir}/${name}`, ...indent(content, '    '));
+      }
+    }
     for (const f of plan.floatingIps.filter((x) => x.netns === ns.name)) {
       lines.push(`  floating ip ${f.floatingIpAddress} <-> ${f.fixedIpAddress} on ${f.device}  [${originLabel(f.origin)}]`);
     }

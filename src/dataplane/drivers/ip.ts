@@ -4,7 +4,7 @@
  *
  *   ip -n qdhcp-… -batch - <<< 'link set tap3c9b4a1e-2f up'
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { QuarkError } from '../../model/errors.js';
 import { run } from './exec.js';
 
@@ -173,4 +173,31 @@ export async function listNeighbours(netns: string | null): Promise<NeighbourEnt
   const { stdout } = await run(argv);
   const raw = JSON.parse(stdout || '[]') as { dst: string; dev: string; lladdr?: string }[];
   return raw.filter((n) => n.lladdr).map((n) => ({ ip: n.dst, mac: n.lladdr!, dev: n.dev }));
+}
+
+/**
+ * Turns IPv6 off on host-side devices that only carry other machines' frames (the hybrid plug's
+ * qbr, tap, qvb and qvo, the outer ends of service ports), so the host sends no router
+ * solicitation, DAD or MLD of its own into tenant networks:
+ *
+ *   sysctl -w net.ipv6.conf.qbr3c9b4a1e-2f.disable_ipv6=1
+ *
+ * Writes /proc/sys of the caller's network namespace (no process), only where the value is not
+ * 1 already; a host without IPv6 (no such file) has nothing to turn off. Returns how many it changed.
+ */
+export function disableIpv6(devices: readonly string[]): number {
+  let changed = 0;
+  for (const device of devices) {
+    const path = `/proc/sys/net/ipv6/conf/${device}/disable_ipv6`;
+    let value: string;
+    try {
+      value = readFileSync(path, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (value === '1') continue;
+    writeFileSync(path, '1');
+    changed++;
+  }
+  return changed;
 }

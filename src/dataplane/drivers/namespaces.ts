@@ -6,7 +6,7 @@
  */
 import type { NetnsItem, RouteItem, ServicePortItem, SysctlItem } from '../compile/plan.js';
 import { inNetns, run } from './exec.js';
-import { addNetns, deleteNetns, ipBatch, listInterfaces, listLinks, listNetns, listRoutes } from './ip.js';
+import { addNetns, deleteNetns, disableIpv6, ipBatch, listInterfaces, listLinks, listNetns, listRoutes } from './ip.js';
 import { NAMESPACE_CONCURRENCY, eachSettled } from './limit.js';
 
 /** Namespaces of one batch that could not be changed, with why. */
@@ -109,7 +109,6 @@ export async function applyServicePorts(
         if (!link) {
           if (rootLinks.has(p.bridgePort)) root.push(`link del ${p.bridgePort}`);
           root.push(`link add ${p.bridgePort} mtu ${p.mtu} type veth peer name ${p.device} netns ${netns}`);
-          root.push(`link set ${p.bridgePort} up`);
           fresh.push(p.device);
         } else if (link.mtu !== p.mtu) {
           root.push(`link set ${p.bridgePort} mtu ${p.mtu}`);
@@ -128,6 +127,12 @@ export async function applyServicePorts(
       if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
       if (fresh.length > 0) created.push(netns);
       await ipBatch(null, root);
+      // The outer end only carries the namespace's frames: no IPv6 of the host's own on it (up afterwards, so it never solicits).
+      changes += disableIpv6(ports.map((p) => p.bridgePort));
+      await ipBatch(
+        null,
+        ports.filter((p) => fresh.includes(p.device)).map((p) => `link set ${p.bridgePort} up`),
+      );
       await ipBatch(netns, ns);
       changes += root.length + ns.length;
       if (options.txOffloadOff) {
@@ -166,9 +171,9 @@ export async function applyRoutes(items: readonly RouteItem[], namespaces: reado
     }
     for (const r of want) {
       if (haveKeys.has(routeKey(r))) continue;
-      const family = r.destination.includes(':') || r.via?.includes(':') ? '-6 ' : '';
+      // No `-6` (a batch line takes no global options): ip takes the family from the gateway or prefix.
       cmds.push(
-        `${family}route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
+        `route replace ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''} proto static`,
       );
     }
     await ipBatch(netns, cmds);

@@ -4,6 +4,7 @@
  *
  *   ovs-appctl ofproto/trace --names br-int in_port=qvo3c9b4a1e-2f,icmp,dl_src=…,nw_dst=10.0.0.3
  *   ovs-appctl dpctl/show
+ *   ovs-appctl -t ovs-vswitchd version
  */
 import { run } from './exec.js';
 import type { OvsEnvironment } from './ovs-ofctl.js';
@@ -21,4 +22,10 @@ export async function ofprotoTrace(ovs: OvsEnvironment, bridge: string, flow: st
 export async function dpctlShow(ovs: OvsEnvironment): Promise<string> {
   const { stdout } = await run(['ovs-appctl', 'dpctl/show'], { env: env(ovs), timeoutMs: 10_000 });
   return stdout;
+}
+
+/** `ovs-appctl -t ovs-vswitchd version`: whether ovs-vswitchd runs and answers its control socket. */
+export async function vswitchdVersion(ovs: OvsEnvironment): Promise<string> {
+  const { stdout } = await run(['ovs-appctl', '-t', 'ovs-vswitchd', 'version'], { env: env(ovs), timeoutMs: 5_000 });
+  return stdout.trim().split('\n')[0] ?? '';
 }

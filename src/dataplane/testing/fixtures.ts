@@ -3,9 +3,11 @@
  * and fills the rest as the server would. Ids are readable and stable so goldens stay stable.
  */
 import type {
+  AddressGroup,
   Agent,
   FloatingIp,
   Network,
+  NetworkLog,
   Port,
   Router,
   SecurityGroup,
@@ -161,6 +163,8 @@ export interface ReplicaRecords {
   floatingips?: FloatingIp[];
   securityGroups?: SecurityGroup[];
   securityGroupRules?: SecurityGroupRule[];
+  addressGroups?: AddressGroup[];
+  networkLogs?: NetworkLog[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -176,6 +180,8 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     floatingips: map(records.floatingips),
     securityGroups: map(records.securityGroups),
     securityGroupRules: map(records.securityGroupRules),
+    addressGroups: map(records.addressGroups),
+    networkLogs: map(records.networkLogs),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

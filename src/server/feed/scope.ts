@@ -6,7 +6,9 @@
  *
  * l2:   ports bound to the host; every port, subnet and network of their networks (tunnel and
  *       unicast endpoints, anti-spoofing, DHCP options); their security groups, those groups'
- *       rules, the groups those rules name as remote groups and the member ports of those.
+ *       rules, the groups those rules name as remote groups and the member ports of those; the
+ *       address groups those rules name; the network logs of the host's ports (by port, by
+ *       one of their groups, or every port of their project).
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
  * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, and
  *       their floating IPs.
@@ -25,6 +27,11 @@ export interface ScopeRoots {
   readonly extraPorts: ReadonlySet<string>;
   /** Networks the host's DHCP agent serves (empty without the dhcp role); the feed tells the agent. */
   readonly dhcpNetworks: ReadonlySet<string>;
+  /** Address groups named by rules of the host's groups. */
+  readonly addressGroups: ReadonlySet<string>;
+  /** Ports bound to the host (l2), and their projects: what network logs are tested against. */
+  readonly hostPorts: ReadonlySet<string>;
+  readonly hostProjects: ReadonlySet<string>;
 }
 
 export interface ScopeRequest {
@@ -39,9 +46,13 @@ export interface ScopeRequest {
 export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   const networks = new Set<string>();
   const securityGroups = new Set<string>();
+  const hostPorts = new Set<string>();
+  const hostProjects = new Set<string>();
   if (req.roles.has('l2')) {
     for (const p of view.by('port', 'host', req.host)) {
       networks.add(p.network_id);
+      hostPorts.add(p.id);
+      hostProjects.add(p.project_id);
       for (const g of p.security_groups) securityGroups.add(g);
     }
   }
@@ -54,13 +65,16 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
     if (gw) networks.add(gw);
   }
   const remoteGroups = new Set<string>();
+  const addressGroups = new Set<string>();
   for (const g of securityGroups) {
-    for (const rule of view.by('security_group_rule', 'group', g))
+    for (const rule of view.by('security_group_rule', 'group', g)) {
       if (rule.remote_group_id) remoteGroups.add(rule.remote_group_id);
+      if (rule.remote_address_group_id) addressGroups.add(rule.remote_address_group_id);
+    }
   }
   const extraPorts = new Set<string>();
   for (const g of remoteGroups) for (const p of view.by('port', 'securityGroup', g)) extraPorts.add(p.id);
-  return { networks, securityGroups, remoteGroups, routers, extraPorts, dhcpNetworks };
+  return { networks, securityGroups, remoteGroups, routers, extraPorts, dhcpNetworks, addressGroups, hostPorts, hostProjects };
 }
 
 export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
@@ -71,7 +85,10 @@ export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
     eq(a.remoteGroups, b.remoteGroups) &&
     eq(a.routers, b.routers) &&
     eq(a.extraPorts, b.extraPorts) &&
-    eq(a.dhcpNetworks, b.dhcpNetworks)
+    eq(a.dhcpNetworks, b.dhcpNetworks) &&
+    eq(a.addressGroups, b.addressGroups) &&
+    eq(a.hostPorts, b.hostPorts) &&
+    eq(a.hostProjects, b.hostProjects)
   );
 }
 
@@ -95,7 +112,20 @@ export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boo
       return roots.routers.has(r.id as string);
     case 'floatingip':
       return roots.routers.has((r.router_id as string | null) ?? '');
+    case 'address_group':
+      return roots.addressGroups.has(r.id as string);
+    case 'log':
+      return logInScope(roots, r);
   }
+}
+
+/** A network log reaches the hosts of the ports it covers (docs/security-group-logging.md). */
+function logInScope(roots: ScopeRoots, log: Record<string, unknown>): boolean {
+  const target = log.target_id as string | null;
+  const group = log.resource_id as string | null;
+  if (target !== null) return roots.hostPorts.has(target);
+  if (group !== null) return roots.securityGroups.has(group);
+  return roots.hostProjects.has(log.project_id as string);
 }
 
 /** Every record in scope, as (kind, record) pairs. */
@@ -119,5 +149,7 @@ export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKin
     add('router', view.get('router', r));
     for (const f of view.by('floatingip', 'router', r)) add('floatingip', f);
   }
+  for (const g of roots.addressGroups) add('address_group', view.get('address_group', g));
+  if (roots.hostPorts.size > 0) for (const l of view.all('log')) if (logInScope(roots, l as never)) add('log', l);
   return out;
 }

@@ -52,4 +52,37 @@ describe('bootstrapIdentity', () => {
       await store.close();
     }
   });
+  it("creates the agents' user with the admin role on project service, keeping its password on a re-run", async () => {
+    const store = await Store.open({ url: ':memory:' });
+    try {
+      const serviceUser = { username: 'quark-agent', projectName: 'service', password: 'agent-1' };
+      const first = await bootstrapIdentity(store, { password: 'one', serviceUser });
+      assert.deepEqual(first.created.slice(-3), ['project service', 'user quark-agent', 'role admin for quark-agent on service']);
+      assert.equal(first.servicePasswordChanged, true);
+      const view = store.view;
+      const project = view.all('project').find((p) => p.name === 'service')!;
+      const user = view.all('user').find((u) => u.name === 'quark-agent')!;
+      assert.equal(user.default_project_id, project.id);
+      const admin = view.all('role').find((r) => r.name === 'admin')!;
+      assert.ok(
+        view.all('role_assignment').some((a) => a.user_id === user.id && a.project_id === project.id && a.role_id === admin.id),
+        'admin role on service',
+      );
+      const revision = store.revision;
+      const again = await bootstrapIdentity(store, { password: null, serviceUser: { ...serviceUser, password: null } });
+      assert.deepEqual(again.created, []);
+      assert.equal(again.servicePasswordChanged, false);
+      assert.equal(store.revision, revision, 'a re-run writes nothing');
+      assert.ok(await verifyPassword('agent-1', store.view.get('user', user.id)!.password_hash), 'password kept');
+      await assert.rejects(
+        bootstrapIdentity(store, {
+          password: null,
+          serviceUser: { username: 'other-agent', projectName: 'service', password: null },
+        }),
+        /password is needed to create the user other-agent/,
+      );
+    } finally {
+      await store.close();
+    }
+  });
 });

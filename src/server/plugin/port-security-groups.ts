@@ -26,6 +26,13 @@ function checkGroups(tx: WriteTx, ctx: PluginContext, projectId: string, ids: re
     return !g || !(ctx.caller.isAdmin || g.project_id === projectId);
   });
   if (missing.length > 0) throw securityGroupNotFound(missing.join(', '));
+  // A port's groups are all stateful or all stateless (Neutron's _validate_sgs_for_port).
+  if (new Set(ids.map((id) => tx.get('security_group', id)!.stateful !== false)).size > 1) {
+    throw new QuarkError(
+      'SecurityGroupConflict',
+      'Error Cannot apply both stateful and stateless security groups on the same port at the same time while attempting the operation.',
+    );
+  }
 }
 
 function checkAddressPairs(port: Pick<Port, 'port_security_enabled' | 'allowed_address_pairs'>): void {

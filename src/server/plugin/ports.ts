@@ -3,6 +3,7 @@
  * security with security groups and allowed address pairs, the binding attributes an agent acts
  * on, and the protections of ports that routers and floating IPs stand on.
  */
+import { deleteLogsOf } from './network-logs.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressPair, Network, Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -131,6 +132,7 @@ export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
   preventL3PortDeletion(tx, port);
   disassociateFloatingIps(tx, port.id);
   tx.delete('port', port.id);
+  deleteLogsOf(tx, { port: port.id });
 }
 
 /** `fixed_ips=ip_address=10.0.0.3`, `fixed_ips=subnet_id=…` and `ip_address_substr=…`, as Neutron. */

@@ -10,6 +10,7 @@ import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { Caller } from '../caller.js';
+import { addressGroupFor } from './address-groups.js';
 import type { PluginContext } from './context.js';
 import { securityGroupNotFound, securityGroupRuleNotFound } from './not-found.js';
 
@@ -35,6 +36,7 @@ export function putRule(
     project_id: projectId,
     security_group_id: groupId,
     ...rule,
+    remote_address_group_id: rule.remote_address_group_id ?? null,
     description,
     created_at: '',
     updated_at: '',
@@ -53,9 +55,11 @@ export function createRule(tx: WriteTx, ctx: PluginContext, v: Record<string, un
     port_range_max: v.port_range_max as number | null,
     remote_ip_prefix: v.remote_ip_prefix as string | null,
     remote_group_id: v.remote_group_id as string | null,
+    remote_address_group_id: (v.remote_address_group_id as string | null | undefined) ?? null,
   };
   checkRule(rule);
   if (rule.remote_group_id !== null) groupFor(tx, ctx.caller, rule.remote_group_id, group.project_id);
+  if (rule.remote_address_group_id) addressGroupFor(tx, ctx.caller, rule.remote_address_group_id, group.project_id);
   const key = ruleKey({ ...rule, security_group_id: group.id });
   const same = tx.by('security_group_rule', 'group', group.id).find((r) => ruleKey(r) === key);
   if (same) throw new QuarkError('SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${same.id}.`);

@@ -11,6 +11,7 @@ import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
+import { deleteLogsOf } from './network-logs.js';
 import { securityGroupNotFound } from './not-found.js';
 import { putRule } from './security-group-rules.js';
 
@@ -25,7 +26,7 @@ function createGroup(
   tx: WriteTx,
   ctx: PluginContext,
   projectId: string,
-  fields: { name: string; description: string },
+  fields: { name: string; description: string; stateful?: boolean },
   isDefault: boolean,
 ): SecurityGroup {
   const group = tx.put('security_group', {
@@ -37,7 +38,7 @@ function createGroup(
     created_at: '',
     updated_at: '',
     revision_number: 0,
-    stateful: true,
+    stateful: fields.stateful ?? true,
   });
   for (const rule of initialRules(group.id, isDefault)) putRule(tx, ctx, projectId, group.id, rule, '');
   return group;
@@ -65,6 +66,7 @@ export function ruleView(r: SecurityGroupRule): Record<string, unknown> {
     port_range_max: r.port_range_max,
     remote_ip_prefix: r.remote_ip_prefix,
     remote_group_id: r.remote_group_id,
+    remote_address_group_id: r.remote_address_group_id ?? null,
     description: r.description,
     created_at: r.created_at,
     updated_at: r.updated_at,
@@ -90,6 +92,7 @@ export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: Secu
   // Rules of other groups that name this one as their remote group go with it (Neutron's cascade).
   for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) tx.delete('security_group_rule', r.id);
   tx.delete('security_group', group.id);
+  deleteLogsOf(tx, { securityGroup: group.id });
 }
 
 export const securityGroupHandler: HandlerSpec<'security_group'> = {
@@ -106,11 +109,17 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   },
   create: (tx, ctx, v, projectId) => {
     ensureDefaultSecurityGroup(tx, ctx, projectId);
-    return createGroup(tx, ctx, projectId, { name: v.name as string, description: v.description as string }, false);
+    const fields = { name: v.name as string, description: v.description as string, stateful: v.stateful as boolean | undefined };
+    return createGroup(tx, ctx, projectId, fields, false);
   },
   update: (tx, _ctx, group, v) => {
     if (group.name === DEFAULT_GROUP_NAME && v.name !== undefined) {
       throw new QuarkError('SecurityGroupCannotUpdateDefault', 'Updating default security group not allowed.');
+    }
+    // Ports with the group would change from tracked to untracked mid-connection (Neutron refuses too).
+    const statefulChanges = v.stateful !== undefined && v.stateful !== group.stateful;
+    if (statefulChanges && tx.by('port', 'securityGroup', group.id).length > 0) {
+      throw new QuarkError('SecurityGroupInUse', `Security Group ${group.id} in use.`);
     }
     return tx.put('security_group', { ...group, ...(v as Partial<SecurityGroup>) });
   },

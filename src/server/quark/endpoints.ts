@@ -1,10 +1,11 @@
 /**
  * The ends of a trace, from what a user types: a port id, an instance id (the port's
- * device_id), a port name, a fixed IP, a floating IP, or any other IPv4 address (a host outside
- * the cloud). Tenants may reuse addresses, so a fixed IP held by several ports is resolved on
- * the source's network first, and otherwise refused with the candidates named.
+ * device_id), a port name, a fixed IP, a floating IP, or any other address (a host outside the
+ * cloud), IPv4 or IPv6: a port stands for its address of the trace's family. Tenants may reuse
+ * addresses, so a fixed IP held by several ports is resolved on the source's network first, and
+ * otherwise refused with the candidates named.
  */
-import { parseIp } from '../../model/ip/address.js';
+import { formatIp, parseIp } from '../../model/ip/address.js';
 import { QuarkError } from '../../model/errors.js';
 import type { FloatingIp, Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
@@ -13,13 +14,18 @@ export type Endpoint =
   | { readonly kind: 'port'; readonly port: Port; readonly ip: string; readonly floating: FloatingIp | null }
   | { readonly kind: 'external'; readonly ip: string };
 
-export const ipv4Of = (p: Port): string | null =>
-  p.fixed_ips.find((f) => parseIp(f.ip_address)?.version === 4)?.ip_address ?? null;
+export const addressOf = (p: Port, family: 4 | 6): string | null =>
+  p.fixed_ips.find((f) => parseIp(f.ip_address)?.version === family)?.ip_address ?? null;
 
-function portEndpoint(port: Port, floating: FloatingIp | null = null): Endpoint {
-  const ip = floating?.floating_ip_address ?? ipv4Of(port);
+export const ipv4Of = (p: Port): string | null => addressOf(p, 4);
+
+function portEndpoint(port: Port, family: 4 | 6, floating: FloatingIp | null = null): Endpoint {
+  const ip = floating?.floating_ip_address ?? addressOf(port, family);
   if (!ip)
-    throw new QuarkError('InvalidInput', `Invalid input for operation: port ${port.id} has no IPv4 address; trace follows IPv4.`);
+    throw new QuarkError(
+      'InvalidInput',
+      `Invalid input for operation: port ${port.id} has no IPv${family} address to trace from or to.`,
+    );
   return { kind: 'port', port, ip, floating };
 }
 
@@ -35,29 +41,34 @@ function byAddress(view: ReadView, ip: string, role: 'from' | 'to', source: Endp
     if (!port)
       throw new QuarkError('InvalidInput', `Invalid input for operation: floating IP ${ip} is not associated with a port.`);
     // A floating IP as source stands for its instance, which sends from its fixed IP.
-    return role === 'from' ? portEndpoint(port) : portEndpoint(port, fip);
+    return role === 'from' ? portEndpoint(port, 4) : portEndpoint(port, 4, fip);
   }
   const holders = view.all('port').filter((p) => p.fixed_ips.some((f) => f.ip_address === ip));
-  if (holders.length === 1) return portEndpoint(holders[0]!);
+  if (holders.length === 1) return { kind: 'port', port: holders[0]!, ip, floating: null };
   if (holders.length > 1) {
     const near = source?.kind === 'port' ? holders.filter((p) => p.network_id === source.port.network_id) : [];
-    if (near.length === 1) return portEndpoint(near[0]!);
+    if (near.length === 1) return { kind: 'port', port: near[0]!, ip, floating: null };
     throw ambiguous(ip, holders);
   }
   return { kind: 'external', ip };
 }
 
-export function resolveEndpoint(view: ReadView, text: string, role: 'from' | 'to', source: Endpoint | null): Endpoint {
+export function resolveEndpoint(
+  view: ReadView,
+  text: string,
+  role: 'from' | 'to',
+  source: Endpoint | null,
+  family: 4 | 6 = 4,
+): Endpoint {
   const ip = parseIp(text);
-  if (ip?.version === 4) return byAddress(view, text, role, source);
-  if (ip) throw new QuarkError('InvalidInput', `Invalid input for operation: ${text} is IPv6; trace follows IPv4.`);
+  if (ip) return byAddress(view, formatIp(ip), role, source);
   const byId = view.get('port', text);
-  if (byId) return portEndpoint(byId);
+  if (byId) return portEndpoint(byId, family);
   const devices = view.by('port', 'device', text).filter((p) => p.device_owner.startsWith('compute:'));
-  if (devices.length === 1) return portEndpoint(devices[0]!);
+  if (devices.length === 1) return portEndpoint(devices[0]!, family);
   if (devices.length > 1) throw ambiguous(`instance ${text}`, devices);
   const named = view.all('port').filter((p) => p.name === text);
-  if (named.length === 1) return portEndpoint(named[0]!);
+  if (named.length === 1) return portEndpoint(named[0]!, family);
   if (named.length > 1) throw ambiguous(`name ${text}`, named);
   throw new QuarkError('PortNotFound', `No port, instance or address matches ${text}.`);
 }

@@ -5,12 +5,13 @@
  * tunnels) and its security groups; a network its subnets and ports; a router its ports and
  * floating IPs. Every connected agent is asked; hosts with nothing to show are left out.
  */
-import type { Explanation, HostExplanation, HostItem } from '../../model/explain.js';
+import type { Explanation, HostExplanation, HostItem, MissingAgent } from '../../model/explain.js';
 import { type ErrorCode, QuarkError } from '../../model/errors.js';
 import { type ObjectRef, refKey } from '../../model/trace.js';
 import type { ReadView } from '../../store/view.js';
 import type { AgentAsker } from './broker.js';
 import { Names } from './names.js';
+import { intentLines, missingAgent, neededAgents } from './needed-agents.js';
 
 export type ExplainKind = 'port' | 'network' | 'router' | 'floatingip' | 'security_group';
 
@@ -91,9 +92,21 @@ interface Answers {
   readonly unanswered: readonly { readonly host: string; readonly reason: string }[];
 }
 
+/** What explain knows without the agents: the ones it could not ask, and the API's own account. */
+interface Gaps {
+  readonly missing: readonly MissingAgent[];
+  readonly intent: readonly string[];
+}
+
 /** Names every owner (resolving cookie prefixes) and counts the drift. */
-function assemble(view: ReadView, a: Answers, keepEmpty: boolean, subject: Explanation['subject'], started: number): Explanation {
-  const names = new Names(view);
+function assemble(
+  names: Names,
+  a: Answers,
+  gaps: Gaps,
+  keepEmpty: boolean,
+  subject: Explanation['subject'],
+  started: number,
+): Explanation {
   const owners: ObjectRef[] = [];
   const hosts: HostExplanation[] = [];
   for (const h of a.answered) {
@@ -106,6 +119,8 @@ function assemble(view: ReadView, a: Answers, keepEmpty: boolean, subject: Expla
     subject,
     hosts,
     unanswered: a.unanswered,
+    missing: gaps.missing,
+    intent: gaps.intent,
     drift,
     names: names.table(owners),
     ms: Math.round(performance.now() - started),
@@ -115,7 +130,8 @@ function assemble(view: ReadView, a: Answers, keepEmpty: boolean, subject: Expla
 export async function explainObject(broker: AgentAsker, view: ReadView, kind: ExplainKind, key: string): Promise<Explanation> {
   const started = performance.now();
   const found = findObject(view, kind, key);
-  const subject = { kind, id: found.id, label: new Names(view).label({ kind, id: found.id }) };
+  const names = new Names(view);
+  const subject = { kind, id: found.id, label: names.label({ kind, id: found.id }) };
   const refs = relatedRefs(view, kind, found.id).map(refKey);
   // Every connected agent is asked, also those whose scope no longer holds the object: a host it
   // left (a router moved, a port unbound) is where leftovers are. One that fails leaves a gap, named.
@@ -127,19 +143,63 @@ export async function explainObject(broker: AgentAsker, view: ReadView, kind: Ex
     if (r.status === 'fulfilled') answered.push(r.value);
     else unanswered.push({ host: hosts[i]!, reason: (r.reason as Error).message });
   });
-  return assemble(view, { answered, unanswered }, false, subject, started);
+  // The agents the object needs that are not connected: without them the answer is not the whole story.
+  const connected = new Set(hosts);
+  const missing = neededAgents(view, kind, found.id)
+    .map((need) => missingAgent(view, names, need, connected))
+    .filter((m): m is MissingAgent => m !== null);
+  const gaps = { missing, intent: intentLines(view, names, kind, found.id) };
+  return assemble(names, { answered, unanswered }, gaps, false, subject, started);
+}
+
+/** What the API knows of a host: its agents and what is bound or hosted there. */
+function hostIntent(view: ReadView, host: string): string[] {
+  const agents = view.by('agent', 'host', host).map((a) => `${a.agent_type} (last report ${a.heartbeat_timestamp} UTC)`);
+  const ports = view.by('port', 'host', host);
+  const routerPorts = ports.filter(
+    (p) => p.device_owner === 'network:router_gateway' || p.device_owner === 'network:router_interface',
+  );
+  const routers = new Set(routerPorts.map((p) => p.device_id)).size;
+  const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp').length;
+  const instances = ports.filter((p) => p.device_owner.startsWith('compute:')).length;
+  return [
+    `host ${host}: agents ${agents.join(', ') || 'none'}`,
+    `bound here: ${instances} instance port(s), ${dhcp} DHCP port(s), ${routerPorts.length} port(s) of ${routers} router(s)`,
+  ];
 }
 
 export async function explainHost(broker: AgentAsker, view: ReadView, host: string): Promise<Explanation> {
   const started = performance.now();
+  const names = new Names(view);
+  const subject = { kind: 'host', id: host, label: `host ${host}` };
+  const agents = view.by('agent', 'host', host);
   if (!broker.hosts().includes(host)) {
-    const known = view.by('agent', 'host', host).length > 0;
-    throw new QuarkError(
-      'AgentUnavailable',
-      known ? `The agent of host ${host} is not connected to this server.` : `No agent has reported from a host named ${host}.`,
+    if (agents.length === 0) {
+      const known = [...new Set(view.all('agent').map((a) => a.host))].sort();
+      throw new QuarkError(
+        'AgentNotFound',
+        `No agent has reported from a host named ${host}${known.length > 0 ? ` (hosts with agents: ${known.join(', ')})` : ''}.`,
+      );
+    }
+    // Known but not connected: say so, with what the API knows of the host.
+    const missing = agents.map(
+      (a): MissingAgent => ({
+        host,
+        role: a.agent_type === 'DHCP agent' ? 'dhcp' : a.agent_type === 'L3 agent' ? 'l3' : 'l2',
+        for: `host ${host}`,
+        reason: `no agent of host ${host} is connected to this server (its ${a.agent_type} last reported at ${a.heartbeat_timestamp} UTC)`,
+      }),
     );
+    return assemble(names, { answered: [], unanswered: [] }, { missing, intent: hostIntent(view, host) }, true, subject, started);
   }
   // One host asked: its failure is the answer (AgentUnavailable, AgentQueryFailed).
   const answer = await broker.ask<HostExplanation>(host, { kind: 'explain', refs: null });
-  return assemble(view, { answered: [answer], unanswered: [] }, true, { kind: 'host', id: host, label: `host ${host}` }, started);
+  return assemble(
+    names,
+    { answered: [answer], unanswered: [] },
+    { missing: [], intent: hostIntent(view, host) },
+    true,
+    subject,
+    started,
+  );
 }

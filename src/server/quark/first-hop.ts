@@ -1,9 +1,10 @@
 /**
  * Where a traced packet starts and which MAC it is sent to, from the API alone, as the sender
  * would decide: an instance sends to the holder of the destination when it is on its own
- * network (on-link), else to its subnet's host route or gateway (what DHCP told it); a host
- * outside the cloud reaches only addresses of external networks (floating IPs, router
- * gateways), answered by the router's gateway port. When the intent has no such next hop the
+ * network (on-link), else to its subnet's host route or gateway (what DHCP or the router's
+ * advertisements told it); a host outside the cloud reaches addresses of external networks
+ * (floating IPs, router gateways) and projects' IPv6 addresses behind a router, answered by the
+ * router's gateway port. When the intent has no such next hop the
  * trace ends here, with the cause in API terms.
  */
 import type { IpAddress } from '../../model/ip/address.js';
@@ -110,9 +111,35 @@ function fromPort(
   return { kind: 'walk', host, start: { at: 'port', portId: port.id }, packet: { ...p, dstMac: target.mac_address } };
 }
 
+/**
+ * IPv6 is routed without NAT: from outside, a project's IPv6 address is reached through the
+ * router that has an interface on its subnet, by that router's gateway port (the upstream routes
+ * the prefix there).
+ */
+function routedIpv6(view: ReadView, dst: IpAddress): Port | undefined {
+  if (dst.version !== 6) return undefined;
+  for (const s of view.all('subnet')) {
+    if (!on(s, dst)) continue;
+    const qr = view.by('port', 'subnet', s.id).find((p) => p.device_owner === 'network:router_interface');
+    const router = qr ? view.get('router', qr.device_id) : undefined;
+    if (router?.gw_port_id) return view.get('port', router.gw_port_id);
+  }
+  return undefined;
+}
+
 function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket): FirstHop {
   const dst = parseIp(p.dst)!;
   const externals = view.all('network').filter((n) => n['router:external']);
+  const gateway = routedIpv6(view, dst);
+  const physnetOf = (id: string) => view.get('network', id)?.['provider:physical_network'];
+  if (gateway && physnetOf(gateway.network_id)) {
+    return {
+      kind: 'walk',
+      host: gateway['binding:host_id'],
+      start: { at: 'external', physnet: physnetOf(gateway.network_id)! },
+      packet: { ...p, srcMac: null, dstMac: gateway.mac_address },
+    };
+  }
   const network = externals.find((n) => view.by('subnet', 'network', n.id).some((s) => on(s, dst)));
   const toPort = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : null;
   if (!network) {
@@ -134,6 +161,14 @@ function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket)
       ? `floating IP ${p.dst} has no router with a gateway to answer for it`
       : `no port of ${names.label({ kind: 'network', id: network.id })} holds ${p.dst}`;
     return unreachable(what, [{ kind: 'network', id: network.id }]);
+  }
+  if (!answering['binding:host_id']) {
+    // Nothing answers for the address: the router's gateway port is on no host (no live L3 agent took the router).
+    const owner = router ? names.label({ kind: 'router', id: router.id }) : names.label({ kind: 'port', id: answering.id });
+    return unreachable(
+      `${owner} is hosted nowhere: its gateway port is bound to no host, so no L3 agent answers for ${p.dst} (is one alive? GET /v2.0/agents)`,
+      [router ? { kind: 'router', id: router.id } : { kind: 'port', id: answering.id }],
+    );
   }
   return {
     kind: 'walk',

@@ -16,6 +16,8 @@ const STORE_KIND: Readonly<Record<ObjectRef['kind'], Kind | null>> = {
   floatingip: 'floatingip',
   security_group: 'security_group',
   security_group_rule: 'security_group_rule',
+  address_group: 'address_group',
+  log: 'log',
 };
 
 export class Names {

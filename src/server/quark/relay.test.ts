@@ -77,10 +77,11 @@ describe('explain and trace relay (server ↔ agents over the feed)', () => {
     }
   });
 
-  it('answers 503 AgentUnavailable for a host without agent and for one that does not answer', async () => {
-    const gone = await s.request('GET', '/v2.0/quark/explain/hosts/h2');
-    assert.equal(gone.status, 503, JSON.stringify(gone.body));
-    assert.equal(gone.body.NeutronError.type, 'AgentUnavailable');
+  it('answers 404 AgentNotFound for a host no agent reported from, 503 AgentUnavailable for one that does not answer', async () => {
+    const unknown = await s.request('GET', '/v2.0/quark/explain/hosts/h2');
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+    assert.equal(unknown.body.NeutronError.type, 'AgentNotFound');
+    assert.match(unknown.body.NeutronError.message, /^No agent has reported from a host named h2/);
     const agent = await fakeAgent(url, 'h3', () => undefined);
     try {
       const silent = await s.request('GET', '/v2.0/quark/explain/hosts/h3');

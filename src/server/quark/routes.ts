@@ -3,7 +3,7 @@
  *
  *   GET  /v2.0/quark/explain/{kind}/{id or name}   kind: ports, networks, routers, floatingips, security-groups
  *   GET  /v2.0/quark/explain/hosts/{host}
- *   GET  /v2.0/quark/trace?from=X&to=Y&protocol=tcp&port=22&probe=true
+ *   GET  /v2.0/quark/trace?from=X&to=Y&protocol=tcp&port=22&probe=true&ip_version=6
  *   POST /v2.0/quark/queries/{id}/answer           an agent's answer to a query it got on its feed
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -60,12 +60,16 @@ export function registerQuarkQueryRoutes(app: FastifyInstance, deps: QuarkQueryD
     const port = q.port === undefined || q.port === '' ? null : Number(q.port);
     if (port !== null && !Number.isInteger(port))
       throw new QuarkError('HTTPBadRequest', 'Invalid input for port. Reason: an integer is required.');
+    const ipVersion = q.ip_version === undefined || q.ip_version === '' ? 4 : Number(q.ip_version);
+    if (ipVersion !== 4 && ipVersion !== 6)
+      throw new QuarkError('HTTPBadRequest', `Invalid input for ip_version. Reason: 4 or 6, not ${q.ip_version}.`);
     const req = {
       from: required(q, 'from'),
       to: required(q, 'to'),
       protocol: protocol as TraceProtocol,
       port,
       probe: q.probe === 'true' || q.probe === '1',
+      ipVersion: ipVersion as 4 | 6,
     };
     return { trace: await trace(deps.broker, deps.store.view, req) };
   });

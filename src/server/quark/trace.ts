@@ -27,6 +27,7 @@ import type { AgentAsker } from './broker.js';
 import { type Endpoint, resolveEndpoint } from './endpoints.js';
 import { firstHop } from './first-hop.js';
 import { Names } from './names.js';
+import { missingAgent } from './needed-agents.js';
 import { deliveredVerdict, dropVerdict, leftVerdict } from './verdict.js';
 
 export interface TraceRequest {
@@ -35,6 +36,8 @@ export interface TraceRequest {
   readonly protocol: TraceProtocol;
   readonly port: number | null;
   readonly probe: boolean;
+  /** Which of the ends' addresses (4 by default; an IPv6 address given as either end makes it 6). */
+  readonly ipVersion?: 4 | 6;
 }
 
 /** A path crosses few hosts (instance host, network node, instance host); this bounds loops. */
@@ -77,10 +80,38 @@ interface Leg {
   readonly packet: TracePacket;
 }
 
+/**
+ * The verdict when the walk reaches a host whose agent is not connected: where it stopped, why,
+ * and what the API says lies beyond.
+ */
+function incomplete(view: ReadView, names: Names, leg: Leg, to: Endpoint, connected: ReadonlySet<string>): Verdict | null {
+  const at: ObjectRef = leg.start.at === 'port' ? { kind: 'port', id: leg.start.portId } : { kind: 'host', id: leg.host };
+  const gap = missingAgent(view, names, { host: leg.host, role: 'l2', for: at }, connected);
+  if (!gap) return null;
+  const entering =
+    leg.start.at === 'port'
+      ? `where ${names.label(at)} sends it`
+      : leg.start.at === 'tunnel'
+        ? `which it enters through the tunnel from ${leg.start.fromIp} (key ${leg.start.key})`
+        : `which answers for ${leg.packet.dst} on physical network ${leg.start.physnet}`;
+  const beyond =
+    to.kind === 'port'
+      ? `${names.label({ kind: 'port', id: to.port.id })} is bound to ${to.port['binding:host_id'] ? `host ${to.port['binding:host_id']}` : 'no host'}`
+      : `${to.ip} is outside the cloud`;
+  return {
+    result: 'incomplete',
+    says: `the packet cannot be followed on host ${leg.host}, ${entering}: ${gap.reason}. From the API alone: ${beyond}`,
+    refs: at.kind === 'host' ? [] : [at],
+  };
+}
+
 async function follow(broker: AgentAsker, view: ReadView, names: Names, first: Leg, to: Endpoint) {
   const hops: TraceHop[] = [];
+  const connected = new Set(broker.hosts());
   let leg: Leg | null = first;
   for (let visits = 0; leg && visits < MAX_HOSTS; visits++) {
+    const gap = incomplete(view, names, leg, to, connected);
+    if (gap) return { hops, verdict: gap, final: null };
     const answer: HostTrace = await broker.ask<HostTrace>(leg.host, { kind: 'trace', start: leg.start, packet: leg.packet });
     hops.push(...answer.hops);
     const exits = answer.exits;
@@ -88,7 +119,7 @@ async function follow(broker: AgentAsker, view: ReadView, names: Names, first: L
     if (delivered)
       return {
         hops,
-        verdict: deliveredVerdict(names, delivered.portId, to, delivered.packet, leg.host),
+        verdict: deliveredVerdict(names, delivered.portId, to, delivered.packet, leg.host, delivered.service),
         final: delivered.packet,
       };
     const external = exits.find((e): e is Extract<HostExit, { kind: 'external' }> => e.kind === 'external');
@@ -146,7 +177,16 @@ async function probe(
       says: 'not sent: the source is outside the cloud, where no agent runs',
     };
   }
-  const r = await broker.ask<ProbeResult>(from.port['binding:host_id'], { kind: 'probe', portId: from.port.id, packet: p });
+  const host = from.port['binding:host_id'];
+  if (!broker.hosts().includes(host)) {
+    return {
+      sent: false,
+      answered: false,
+      answeredBy: null,
+      says: `not sent: no agent of host ${host} is connected to this server`,
+    };
+  }
+  const r = await broker.ask<ProbeResult>(host, { kind: 'probe', portId: from.port.id, packet: p });
   const meant = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : p.dst;
   const itself = from.port.fixed_ips.some((f) => f.ip_address === p.dst);
   if (r.answered && itself) {
@@ -173,8 +213,9 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
     throw new QuarkError('HTTPBadRequest', `Invalid input for port. Reason: ${req.protocol} needs a destination port (1-65535).`);
   }
   const names = new Names(view);
-  const from = resolveEndpoint(view, req.from, 'from', null);
-  const to = resolveEndpoint(view, req.to, 'to', from);
+  const family = req.from.includes(':') || req.to.includes(':') ? 6 : (req.ipVersion ?? 4);
+  const from = resolveEndpoint(view, req.from, 'from', null, family);
+  const to = resolveEndpoint(view, req.to, 'to', from, family);
   const packet: TracePacket = {
     protocol: req.protocol,
     src: from.ip,

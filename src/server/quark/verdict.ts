@@ -46,8 +46,22 @@ export function dropVerdict(names: Names, cause: DropCause, p: TracePacket, host
 }
 
 /** Delivered to the port meant, or to another one with the destination address. */
-export function deliveredVerdict(names: Names, portId: string, to: Endpoint, p: TracePacket, host: string): Verdict {
+export function deliveredVerdict(
+  names: Names,
+  portId: string,
+  to: Endpoint,
+  p: TracePacket,
+  host: string,
+  service?: string,
+): Verdict {
   const reached: ObjectRef = { kind: 'port', id: portId };
+  if (service) {
+    return {
+      result: 'delivered',
+      says: `delivered to ${service}, on host ${host} (${p.src} → ${p.dst}, ${traffic(p)})`,
+      refs: [reached],
+    };
+  }
   if (to.kind === 'external' || to.port.id === portId) {
     return {
       result: 'delivered',

@@ -238,6 +238,40 @@ async function dnsmasqItems(view: ExplainView): Promise<HostItem[]> {
   return out;
 }
 
+const DAEMON_WORDS = { radvd: 'router advertisements', haproxy: 'metadata proxy' } as const;
+
+/** Each planned radvd and metadata proxy: running with the planned command line and configuration. */
+async function daemonItems(view: ExplainView): Promise<HostItem[]> {
+  const out: HostItem[] = [];
+  for (const d of view.plan.daemons) {
+    const owner: ObjectRef =
+      d.origin.kind === 'host' ? { kind: 'host', id: view.host } : { kind: d.origin.kind, id: d.origin.id };
+    const what = `${DAEMON_WORDS[d.service]} of ${view.labels.label(owner)}`;
+    const running = await view.daemon(d.dir);
+    const sameArgv = running !== null && running.argv.join(' ') === d.argv.join(' ');
+    out.push({
+      section: 'process',
+      where: `netns ${d.netns}`,
+      text: running ? `${d.service} pid ${running.pid} in ${d.netns}` : `${d.service} in ${d.netns}`,
+      says: !running ? `${what}: not running` : `${what}${sameArgv ? '' : ' (runs with another command line than planned)'}`,
+      owners: [owner],
+      status: !running ? 'missing' : sameArgv ? 'ok' : 'differs',
+    });
+    for (const [name, content] of Object.entries(d.files)) {
+      const have = await view.file(`${d.dir}/${name}`);
+      out.push({
+        section: 'process',
+        where: `${d.dir}/${name}`,
+        text: `${d.dir}/${name}`,
+        says: `the configuration of the ${what}`,
+        owners: [owner],
+        status: have === null ? 'missing' : have === content ? 'ok' : 'differs',
+      });
+    }
+  }
+  return out;
+}
+
 export async function netnsItems(view: ExplainView): Promise<HostItem[]> {
   const parts = await Promise.all([
     namespaceItems(view),
@@ -245,6 +279,7 @@ export async function netnsItems(view: ExplainView): Promise<HostItem[]> {
     servicePortItems(view),
     routeItems(view),
     dnsmasqItems(view),
+    daemonItems(view),
   ]);
   return parts.flat();
 }

@@ -293,5 +293,6 @@ export function havanaExplainView(
     file: async () => null,
     dnsmasq: async () => null,
     dnsmasqDirs: async () => [],
+    daemon: async () => null,
   };
 }

@@ -6,11 +6,13 @@
  *   addn_hosts  `10.0.0.5<TAB>host-10-0-0-5.openstacklocal host-10-0-0-5`: DNS names of every
  *               address on a DHCP-enabled subnet, lease or not.
  *   opts        per subnet, tagged `tag:subnet-<id>`: router, dns-server, classless static
- *               routes (121, and 249 for Windows); IPv6: dns-server and domain-search.
+ *               routes (121, and 249 for Windows; the metadata route of isolated subnets);
+ *               IPv6: dns-server and domain-search.
  *
  * dnsmasq re-reads all three on SIGHUP, so port and subnet option changes need no restart.
  */
 import { mustParseIp } from '../../../model/ipam.js';
+import { METADATA_ADDRESS } from '../../../model/metadata.js';
 import { type IpAddress, compareIp } from '../../../model/ip/address.js';
 import type { Port, Subnet } from '../../../model/resources.js';
 import { assignsAddresses, subnetTag } from './ranges.js';
@@ -64,7 +66,11 @@ function option(subnet: Subnet, name: string, values: readonly string[]): string
  * host_routes; a host route to 0.0.0.0/0 stands in for a missing gateway. When any route is
  * sent the default route goes with it, since RFC 3442 clients ignore the router option then.
  */
-function classlessRoutes(subnet: Subnet, all: readonly Subnet[]): { routes: string[]; gateway: string | null } {
+function classlessRoutes(
+  subnet: Subnet,
+  all: readonly Subnet[],
+  metadataVia: string | undefined,
+): { routes: string[]; gateway: string | null } {
   let gateway = subnet.gateway_ip;
   const routes: string[] = [];
   for (const other of all) {
@@ -75,12 +81,22 @@ function classlessRoutes(subnet: Subnet, all: readonly Subnet[]): { routes: stri
     if (r.destination === '0.0.0.0/0') gateway ??= r.nexthop;
     else routes.push(`${r.destination},${r.nexthop}`);
   }
+  if (metadataVia) routes.push(`${METADATA_ADDRESS}/32,${metadataVia}`);
   if (routes.length > 0 && gateway) routes.push(`0.0.0.0/0,${gateway}`);
   return { routes, gateway };
 }
 
-/** The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves. */
-export function optsFile(served: readonly Subnet[], all: readonly Subnet[], domain: string): string {
+/**
+ * The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves. `metadataVia` gives the
+ * IPv4 subnets whose instances reach 169.254.169.254 through the DHCP port (isolated metadata,
+ * Neutron's `169.254.169.254/32,<dhcp ip>` host route), by subnet id.
+ */
+export function optsFile(
+  served: readonly Subnet[],
+  all: readonly Subnet[],
+  domain: string,
+  metadataVia: ReadonlyMap<string, string> = new Map(),
+): string {
   const lines: string[] = [];
   for (const s of served) {
     // No dns_nameservers: dnsmasq offers itself. ['0.0.0.0'] (or ['::']) means "announce none".
@@ -92,7 +108,7 @@ export function optsFile(served: readonly Subnet[], all: readonly Subnet[], doma
       lines.push(option(s, 'domain-search', [domain]));
       continue;
     }
-    const { routes, gateway } = classlessRoutes(s, all);
+    const { routes, gateway } = classlessRoutes(s, all, metadataVia.get(s.id));
     if (routes.length > 0) lines.push(option(s, 'classless-static-route', routes), option(s, '249', routes));
     lines.push(option(s, 'router', gateway ? [gateway] : []));
   }

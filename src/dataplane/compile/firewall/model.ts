@@ -6,10 +6,10 @@
  */
 import { type Cidr, formatCidr, parseCidr } from '../../../model/ip/cidr.js';
 import { tapDevice } from '../../../model/names.js';
-import type { Port, SecurityGroupRule, VifType } from '../../../model/resources.js';
-import type { ReplicaView } from '../inputs.js';
+import type { NetworkLog, Port, SecurityGroupRule, VifType } from '../../../model/resources.js';
+import { DEFAULT_SECURITY_GROUP_LOG_SETTINGS, type ReplicaView, type SecurityGroupLogSettings } from '../inputs.js';
 import { boundHere } from '../l2/host-ports.js';
-import type { FirewallGroupItem, FirewallPortItem } from '../plan.js';
+import type { FirewallGroupItem, FirewallPortItem, FirewallPortLog } from '../plan.js';
 import { firewallRule } from './rules.js';
 import { assignZones } from './zones.js';
 
@@ -28,6 +28,10 @@ export interface FirewallModel {
   readonly groups: readonly FirewallGroupItem[];
   /** Every (remote group, family) a rule of those groups names, sorted. */
   readonly remoteGroups: readonly RemoteGroupMembers[];
+  /** Every (address group, family) a rule of those groups names, sorted; `groupId` is the address group's. */
+  readonly addressGroups: readonly RemoteGroupMembers[];
+  /** Where logged ports' events go. */
+  readonly logSettings: SecurityGroupLogSettings;
 }
 
 /**
@@ -83,6 +87,53 @@ function setMembers(c: Cidr): string[] {
   return [formatCidr(c)];
 }
 
+/**
+ * A port's groups are all stateful or all stateless (the API refuses a mix); a port is
+ * stateless when every one of its groups is (Neutron's driver asks the first group).
+ */
+function isStateful(replica: ReplicaView, groups: readonly string[]): boolean {
+  return groups.length === 0 || groups.some((g) => replica.securityGroups.get(g)?.stateful !== false);
+}
+
+/**
+ * The enabled network logs that cover a port, as Neutron's logapi reads them: one naming the
+ * port (`target_id`), one naming a group of the port (`resource_id`), or one naming neither
+ * (every port of the log's project).
+ */
+export function portLog(logs: Iterable<NetworkLog>, port: Port): FirewallPortLog | null {
+  let accept = false;
+  let drop = false;
+  const logIds: string[] = [];
+  for (const l of logs) {
+    if (!l.enabled || l.resource_type !== 'security_group' || l.project_id !== port.project_id) continue;
+    if (l.target_id !== null && l.target_id !== port.id) continue;
+    if (l.resource_id !== null && !port.security_groups.includes(l.resource_id)) continue;
+    accept ||= l.event !== 'DROP';
+    drop ||= l.event !== 'ACCEPT';
+    logIds.push(l.id);
+  }
+  return logIds.length === 0 ? null : { accept, drop, logIds: logIds.sort() };
+}
+
+/** Addresses of the address groups the rules name, per family, in the form ipset prints them. */
+function addressGroupMembers(replica: ReplicaView, groups: readonly FirewallGroupItem[]): RemoteGroupMembers[] {
+  const wanted = new Set(
+    groups.flatMap((g) => g.rules.filter((r) => r.remoteAddressGroup).map((r) => `${r.family} ${r.remoteAddressGroup}`)),
+  );
+  return [...wanted]
+    .map((key) => {
+      const [family, groupId] = key.split(' ') as [string, string];
+      const members = new Map<string, bigint>();
+      for (const a of replica.addressGroups?.get(groupId)?.addresses ?? []) {
+        const c = parseCidr(a);
+        if (c && c.version === Number(family)) for (const m of setMembers(c)) members.set(m, c.network);
+      }
+      const sorted = [...members].sort(([a, x], [b, y]) => (x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0));
+      return { groupId, family: Number(family) as 4 | 6, members: sorted.map(([m]) => m) };
+    })
+    .sort((a, b) => (a.groupId === b.groupId ? a.family - b.family : a.groupId < b.groupId ? -1 : 1));
+}
+
 function rulesByGroup(replica: ReplicaView): Map<string, SecurityGroupRule[]> {
   const out = new Map<string, SecurityGroupRule[]>();
   for (const r of replica.securityGroupRules.values()) {
@@ -97,30 +148,39 @@ export function firewallModel(
   replica: ReplicaView,
   host: string,
   observedZones: ReadonlyMap<string, number>,
+  logSettings: SecurityGroupLogSettings = DEFAULT_SECURITY_GROUP_LOG_SETTINGS,
   scheme: FirewallScheme = HYBRID_SCHEME,
 ): FirewallModel {
   const candidates = firewalledPorts(replica, host, scheme.vifType);
   const filtered = candidates.filter((p) => p.port_security_enabled);
+  // Stateless ports are not tracked, so they need no zone.
+  const tracked = filtered.filter((p) => isStateful(replica, p.security_groups));
   // The host tells zones by tap (every driver's raw rules name the tap); a network's zone is its taps' zone.
   const known = new Map(observedZones);
-  for (const p of filtered) {
+  for (const p of tracked) {
     const z = observedZones.get(tapDevice(p.id));
     if (!known.has(scheme.zoneKey(p)) && z !== undefined) known.set(scheme.zoneKey(p), z);
   }
-  const zones = assignZones([...new Set(filtered.map((p) => scheme.zoneKey(p)))], known);
+  const zones = assignZones([...new Set(tracked.map((p) => scheme.zoneKey(p)))], known);
+  const logs = [...(replica.networkLogs?.values() ?? [])];
   const ports: FirewallPortItem[] = candidates.map((p) => {
     const device = tapDevice(p.id);
+    const groups = p.port_security_enabled ? [...new Set(p.security_groups)].sort() : [];
+    const stateful = isStateful(replica, groups);
+    const log = p.port_security_enabled ? portLog(logs, p) : null;
     return {
       kind: 'firewallPort',
       portId: p.id,
       networkId: p.network_id,
       device,
       filtered: p.port_security_enabled,
-      zone: p.port_security_enabled ? (zones.get(scheme.zoneKey(p)) ?? null) : null,
+      zone: p.port_security_enabled && stateful ? (zones.get(scheme.zoneKey(p)) ?? null) : null,
       mac: p.mac_address.toLowerCase(),
       fixedIps: p.fixed_ips.map((f) => f.ip_address),
       sources: portSources(p).map((s) => ({ cidr: formatCidr(s.cidr), mac: s.mac })),
-      groups: p.port_security_enabled ? [...new Set(p.security_groups)].sort() : [],
+      groups,
+      ...(stateful ? {} : { stateful: false }),
+      ...(log ? { log, projectId: p.project_id } : {}),
       origin: { kind: 'port', id: p.id },
     };
   });
@@ -156,5 +216,5 @@ export function firewallModel(
       return { groupId, family: Number(family) as 4 | 6, members: sorted.map(([m]) => m) };
     })
     .sort((a, b) => (a.groupId === b.groupId ? a.family - b.family : a.groupId < b.groupId ? -1 : 1));
-  return { ports, groups, remoteGroups };
+  return { ports, groups, remoteGroups, addressGroups: addressGroupMembers(replica, groups), logSettings };
 }

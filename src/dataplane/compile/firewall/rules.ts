@@ -32,6 +32,7 @@ export function firewallRule(r: SecurityGroupRule): FirewallRule {
     portMax: r.port_range_max,
     remotePrefix: canonicalPrefix(r.remote_ip_prefix, family),
     remoteGroup: r.remote_group_id,
+    remoteAddressGroup: r.remote_address_group_id ?? null,
   };
 }
 

@@ -60,7 +60,8 @@ export function memberTest(members: readonly string[]): (ip: IpAddress) => boole
   return (ip) => hosts.has(ip.value) || nets.some((c) => c.version === ip.version && cidrContains(c, ip));
 }
 
-export type MemberLookup = (groupId: string, family: 4 | 6) => (ip: IpAddress) => boolean;
+/** Members of a remote security group, or (`address_group`) the addresses of an address group. */
+export type MemberLookup = (groupId: string, family: 4 | 6, kind?: 'address_group') => (ip: IpAddress) => boolean;
 
 const DHCP_PORTS: Readonly<Record<4 | 6, readonly number[]>> = { 4: [67, 68], 6: [546, 547] };
 const ICMPV6_INGRESS = new Set([130, 134, 135, 136]);
@@ -79,6 +80,7 @@ function ruleMatches(r: FirewallRule, c: TrackedConnection, remote: IpAddress, i
     if (!prefix || !cidrContains(prefix, remote)) return false;
   }
   if (r.remoteGroup !== null && !isMember(r.remoteGroup, c.family)(remote)) return false;
+  if (r.remoteAddressGroup && !isMember(r.remoteAddressGroup, c.family, 'address_group')(remote)) return false;
   return true;
 }
 

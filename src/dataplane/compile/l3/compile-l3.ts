@@ -1,14 +1,17 @@
 /**
  * The L3 part of the plan: for every router scheduled to this host's L3 agent (the feed sends
- * exactly those), its qrouter namespace, devices, routes and NAT rules. A router that is
+ * exactly those), its qrouter namespace, devices, routes, NAT rules, router advertisements and
+ * metadata proxy. A router that is
  * administratively down gets nothing, as Neutron's server syncs only routers that are up; its
  * namespace goes at the next pass.
  */
 import type { HostSettings, ReplicaView } from '../inputs.js';
-import type { PlanPart } from '../plan.js';
 import { portBridge } from '../mechanisms.js';
+import type { DaemonItem, PlanPart } from '../plan.js';
 import { natChains } from './nat.js';
+import { metadataProxyItem } from '../metadata-proxy.js';
 import { qrouterItems } from './qrouter.js';
+import { radvdItem } from './radvd.js';
 import { indexRouters, routerView } from './router-view.js';
 
 export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPart {
@@ -17,7 +20,14 @@ export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPar
   const each = routers.map((router) => {
     const view = routerView(replica, index, router);
     const items = qrouterItems(view, (network) => portBridge(settings, network));
-    return { ...items, iptables: natChains(view, items.namespace.name) };
+    const netns = items.namespace.name;
+    const radvd = radvdItem(view, netns, settings);
+    const metadata = settings.metadata?.enabled ? settings.metadata : null;
+    const proxy = metadata
+      ? metadataProxyItem({ kind: 'router', id: router.id, netns, bind: `0.0.0.0:${metadata.port}` }, settings.stateDir, metadata)
+      : null;
+    const daemons = [radvd, proxy].filter((d): d is DaemonItem => d !== null);
+    return { ...items, iptables: natChains(view, netns, metadata?.port ?? null), daemons };
   });
   return {
     namespaces: each.map((r) => r.namespace),
@@ -26,5 +36,6 @@ export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPar
     routes: each.flatMap((r) => r.routes),
     iptables: each.flatMap((r) => r.iptables),
     floatingIps: each.flatMap((r) => r.floatingIps),
+    daemons: each.flatMap((r) => r.daemons),
   };
 }

@@ -22,7 +22,16 @@
  * Neutron's `neutron-postrouting-bottom` (appended to POSTROUTING to reach `snat` last) is the
  * last rule of quark-l3-POSTROUTING here: the driver hooks one chain per built-in chain.
  * The skeleton exists in every router, so setting or clearing a gateway changes rules only.
+ *
+ * With a metadata proxy (Neutron's metadata driver and initialize_metadata_iptables):
+ *
+ *   mangle quark-l3-mark        -d 169.254.169.254/32 -i qr-+ -p tcp --dport 80 -j MARK 0x1/0xffff
+ *   nat    quark-l3-PREROUTING  -d 169.254.169.254/32 -i qr-+ -p tcp --dport 80 -j REDIRECT --to-ports 9697
+ *   filter INPUT -> quark-l3-INPUT      -m mark --mark 0x1/0xffff -j ACCEPT
+ *                                       -p tcp --dport 9697 -j DROP   (nothing else reaches the proxy)
+ *   filter FORWARD -> quark-l3-FORWARD  -m mark --mark 0x1/0xffff -j DROP (a marked request is never routed on)
  */
+import { METADATA_ACCESS_MARK, METADATA_ADDRESS } from '../../../model/metadata.js';
 import { l3Chain, qgDevice } from '../../../model/names.js';
 import type { IptablesChainItem, IptablesTable, Origin } from '../plan.js';
 import { type RouterView, gatewayIpv4 } from './router-view.js';
@@ -41,13 +50,17 @@ function chain(
   return { kind: 'iptablesChain', netns, family: 4, table, chain: l3Chain(name), rules, hooks: hook ? [hook] : [], origin };
 }
 
-export function natChains(view: RouterView, netns: string): IptablesChainItem[] {
+const metadataRequest = `-d ${METADATA_ADDRESS}/32 -i qr-+ -p tcp -m tcp --dport 80`;
+
+/** The router's NAT chains; `metadataPort` (a proxy listens there) adds the metadata redirect and its guards. */
+export function natChains(view: RouterView, netns: string, metadataPort: number | null = null): IptablesChainItem[] {
   const origin: Origin = { kind: 'router', id: view.router.id };
+  const redirect = metadataPort === null ? [] : [`${metadataRequest} -j REDIRECT --to-ports ${metadataPort}`];
   const prerouting: string[] = [];
   const floatSnat: string[] = [];
   const postrouting: string[] = [];
   const snat = [`-j ${l3Chain('float-snat')}`];
-  const mark: string[] = [];
+  const mark = metadataPort === null ? [] : [`${metadataRequest} -j MARK --set-xmark ${METADATA_ACCESS_MARK}`];
   for (const f of view.floatingIps) {
     prerouting.push(`-d ${f.floating_ip_address}/32 -j DNAT --to-destination ${f.fixed_ip_address}`);
     floatSnat.push(`-s ${f.fixed_ip_address}/32 -j SNAT --to-source ${f.floating_ip_address}`);
@@ -61,12 +74,26 @@ export function natChains(view: RouterView, netns: string): IptablesChainItem[] 
     mark.push(`-i ${qg} -j MARK --set-xmark ${EXTERNAL_INGRESS_MARK}`);
   }
   postrouting.push(`-j ${l3Chain('snat')}`);
-  return [
-    chain(netns, 'nat', 'PREROUTING', prerouting, origin, 'PREROUTING'),
+  const chains = [
+    chain(netns, 'nat', 'PREROUTING', [...redirect, ...prerouting], origin, 'PREROUTING'),
     chain(netns, 'nat', 'OUTPUT', prerouting, origin, 'OUTPUT'),
     chain(netns, 'nat', 'POSTROUTING', postrouting, origin, 'POSTROUTING'),
     chain(netns, 'nat', 'snat', snat, origin),
     chain(netns, 'nat', 'float-snat', floatSnat, origin),
     chain(netns, 'mangle', 'mark', mark, origin, 'PREROUTING'),
+  ];
+  if (metadataPort === null) return chains;
+  const accessMark = `-m mark --mark ${METADATA_ACCESS_MARK}`;
+  return [
+    ...chains,
+    chain(
+      netns,
+      'filter',
+      'INPUT',
+      [`${accessMark} -j ACCEPT`, `-p tcp -m tcp --dport ${metadataPort} -j DROP`],
+      origin,
+      'INPUT',
+    ),
+    chain(netns, 'filter', 'FORWARD', [`${accessMark} -j DROP`], origin, 'FORWARD'),
   ];
 }

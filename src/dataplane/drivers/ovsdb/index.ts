@@ -19,3 +19,4 @@ export { applySwitchChange, type ApplyOptions, type ApplyResult, type InterfaceP
 export { waitForCurCfg } from './vswitchd-sync.js';
 export { SwitchMirror } from './switch-mirror.js';
 export { watchInterfaces, vifPortId, type InterfaceEvent, type InterfaceWatch } from './interface-watch.js';
+export { readOvsSystem, type OvsSystem } from './ovs-system.js';

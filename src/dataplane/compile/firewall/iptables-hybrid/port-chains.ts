@@ -17,7 +17,7 @@
  */
 import { normalizeIp } from '../../../../model/ip/address.js';
 import { type Cidr, formatCidr, parseCidr } from '../../../../model/ip/cidr.js';
-import { FIREWALL_FALLBACK_CHAIN, groupRulesChain, portChain } from '../../../../model/names.js';
+import { FIREWALL_FALLBACK_CHAIN, groupRulesChain, loggedRulesChain, portChain } from '../../../../model/names.js';
 import type { FirewallPortItem } from '../../plan.js';
 import { COMMENTS } from './comments.js';
 import { comment } from './rule-args.js';
@@ -56,17 +56,27 @@ function fixedHosts(port: FirewallPortItem, family: 4 | 6): string[] {
     .map(formatCidr);
 }
 
-/** Where the port's traffic goes after the fixed rules: its groups' chain, or straight to the fallback. */
+/**
+ * Where the port's traffic goes after the fixed rules: its groups' chain (its own logged copy
+ * when a network log covers it, see hybrid-driver.ts), or straight to the fallback.
+ */
 function toGroups(port: FirewallPortItem, direction: 'i' | 'o'): string {
+  if (port.log) return `-g ${loggedRulesChain(direction, port.portId)}`;
   if (port.groups.length === 0) return `${comment(COMMENTS.unmatched)} -j ${FIREWALL_FALLBACK_CHAIN}`;
   return `-g ${groupRulesChain(direction, port.groups)}`;
 }
+
+/**
+ * A stateless port's packets are untracked (`-j CT --notrack`), so no conntrack state ever
+ * matches: Quark leaves the RELATED,ESTABLISHED rule out where Neutron keeps one that cannot match.
+ */
+const established = (port: FirewallPortItem): string[] => (port.stateful === false ? [] : [ESTABLISHED]);
 
 export function ingressRules(port: FirewallPortItem, family: 4 | 6): string[] {
   const out: string[] = [];
   const hosts = fixedHosts(port, family);
   if (family === 6) for (const t of [130, 135, 136]) out.push(`${icmp6(t)} -j RETURN`);
-  out.push(ESTABLISHED);
+  out.push(...established(port));
   if (family === 4) {
     for (const h of [...hosts, '255.255.255.255/32']) out.push(`-d ${h} -p udp -m udp --sport 67 --dport 68 -j RETURN`);
   } else if (hosts.length > 0) {
@@ -93,7 +103,7 @@ export function egressRules(port: FirewallPortItem, family: 4 | 6): string[] {
     out.push(`-p udp -m udp --sport 546 --dport 547 ${comment(COMMENTS.dhcpClient)} -j RETURN`);
     out.push(`-p udp -m udp --sport 547 --dport 546 ${comment(COMMENTS.dhcpSpoof)} -j DROP`);
   }
-  out.push(ESTABLISHED);
+  out.push(...established(port));
   out.push(toGroups(port, 'o'));
   return out;
 }

@@ -7,7 +7,7 @@
  *   -p tcp -m set --match-set QIPv4d6f3… src -m tcp --dport 1000:2000 …
  *   -p icmp -m icmp --icmp-type 8/0 …
  */
-import { remoteGroupSet } from '../../../../model/names.js';
+import { addressGroupSet, remoteGroupSet } from '../../../../model/names.js';
 import type { FirewallRule } from '../../plan.js';
 import { ICMP, ICMPV6, PORT_PROTOCOLS } from '../rules.js';
 import { protocolName } from './protocols.js';
@@ -48,6 +48,11 @@ export function ruleArgs(r: FirewallRule): string {
   if (r.remoteGroup !== null) {
     parts.push(
       `-m set --match-set ${remoteGroupSet(r.family === 4 ? 'IPv4' : 'IPv6', r.remoteGroup)} ${ingress ? 'src' : 'dst'}`,
+    );
+  }
+  if (r.remoteAddressGroup) {
+    parts.push(
+      `-m set --match-set ${addressGroupSet(r.family === 4 ? 'IPv4' : 'IPv6', r.remoteAddressGroup)} ${ingress ? 'src' : 'dst'}`,
     );
   }
   parts.push(...matchArgs(r));

@@ -12,7 +12,8 @@
  *   -i brq1a2b3c4d-5e -m comment --comment "Set zone for …" -j CT --zone 4097
  *   -m physdev --physdev-in tap3c9b4a1e-2f -m comment --comment "Set zone for …" -j CT --zone 4097
  *
- * Neutron repeats the bridge's two rules for every port; Quark writes them once per network.
+ * Neutron repeats the bridge's two rules for every port; Quark writes them once per network. A
+ * stateless port's tap is untracked (`-j CT --notrack`) before any zone is set.
  */
 import { linuxBridge, tapDevice } from '../../../../model/names.js';
 import type { FirewallPortItem } from '../../plan.js';
@@ -26,6 +27,10 @@ export const LINUX_BRIDGE_SCHEME: FirewallScheme = { vifType: 'bridge', zoneKey:
 const zone = (match: string, what: string, z: number) => `${match} ${comment(`Set zone for ${what}`)} -j CT --zone ${z}`;
 
 function networkZoneRules(ports: readonly FirewallPortItem[]): string[] {
+  // A stateless port's own frames go untracked (its tap only: the bridge's zone stays the others').
+  const untracked = ports
+    .filter((p) => p.stateful === false)
+    .map((p) => `-m physdev --physdev-in ${tapDevice(p.portId)} ${comment(`Make ${p.portId} stateless`)} -j CT --notrack`);
   const byBridge = new Map<string, FirewallPortItem[]>();
   for (const p of ports) {
     if (p.zone === null) continue;
@@ -34,7 +39,7 @@ function networkZoneRules(ports: readonly FirewallPortItem[]): string[] {
     if (members) members.push(p);
     else byBridge.set(bridge, [p]);
   }
-  return [...byBridge.keys()].sort().flatMap((bridge) => {
+  const zoned = [...byBridge.keys()].sort().flatMap((bridge) => {
     const members = byBridge.get(bridge)!;
     const z = members[0]!.zone!;
     const net = members[0]!.networkId;
@@ -44,6 +49,7 @@ function networkZoneRules(ports: readonly FirewallPortItem[]): string[] {
       ...members.map((p) => zone(`-m physdev --physdev-in ${tapDevice(p.portId)}`, p.portId, z)),
     ];
   });
+  return [...untracked, ...zoned];
 }
 
 export const iptablesLinuxBridge: FirewallDriver = iptablesFirewall('iptables', LINUX_BRIDGE_SCHEME, networkZoneRules);

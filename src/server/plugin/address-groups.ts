@@ -1,0 +1,74 @@
+/**
+ * Rules of the `address_group` resource (Neutron's address_group_db.py): addresses are stored
+ * normalised, deduplicated and sorted; `add_addresses` refuses an address the group already
+ * has (AddressesAlreadyExist), `remove_addresses` one it does not have (AddressesNotFound); a
+ * group that security group rules name cannot be deleted (AddressGroupInUse). A rule may name
+ * its own project's group (any, for an admin), as with remote groups.
+ */
+import { QuarkError } from '../../model/errors.js';
+import type { AddressGroup } from '../../model/resources.js';
+import type { WriteTx } from '../../store/store.js';
+import type { ReadView } from '../../store/view.js';
+import type { HandlerSpec } from '../api/resource.js';
+import type { Caller } from '../caller.js';
+
+export const addressGroupNotFound = (id: string) =>
+  new QuarkError('AddressGroupNotFound', `Address group ${id} could not be found.`);
+
+/** Neutron lists addresses in the order its table returns them: as text, ascending. */
+const sorted = (addresses: Iterable<string>): string[] => [...new Set(addresses)].sort();
+
+/** Python's repr of a list of strings, as Neutron's messages print it. */
+const pyList = (items: readonly string[]) => `[${items.map((a) => `'${a}'`).join(', ')}]`;
+
+/** The group a rule of `projectId` may name as its remote end, or AddressGroupNotFound. */
+export function addressGroupFor(view: ReadView, caller: Caller, id: string, projectId: string): AddressGroup {
+  const group = view.get('address_group', id);
+  if (!group || !(caller.isAdmin || group.project_id === projectId)) throw addressGroupNotFound(id);
+  return group;
+}
+
+export function addAddresses(tx: WriteTx, group: AddressGroup, addresses: readonly string[]): AddressGroup {
+  const present = addresses.filter((a) => group.addresses.includes(a));
+  if (present.length > 0) {
+    throw new QuarkError(
+      'AddressesAlreadyExist',
+      `Addresses ${pyList(sorted(present))} already exist in the address group ${group.id}.`,
+    );
+  }
+  return tx.put('address_group', { ...group, addresses: sorted([...group.addresses, ...addresses]) });
+}
+
+export function removeAddresses(tx: WriteTx, group: AddressGroup, addresses: readonly string[]): AddressGroup {
+  const absent = sorted(addresses.filter((a) => !group.addresses.includes(a)));
+  if (absent.length > 0) {
+    throw new QuarkError('AddressesNotFound', `Addresses ${pyList(absent)} not found in the address group ${group.id}.`);
+  }
+  const gone = new Set(addresses);
+  return tx.put('address_group', { ...group, addresses: group.addresses.filter((a) => !gone.has(a)) });
+}
+
+export const addressGroupHandler: HandlerSpec<'address_group'> = {
+  kind: 'address_group',
+  path: 'address-groups',
+  notFound: addressGroupNotFound,
+  target: (_view, g) => ({ projectId: g.project_id }),
+  create: (tx, ctx, v, projectId) =>
+    tx.put('address_group', {
+      id: ctx.newId(),
+      project_id: projectId,
+      name: v.name as string,
+      description: v.description as string,
+      addresses: sorted(v.addresses as string[]),
+      created_at: '',
+      updated_at: '',
+      revision_number: 0,
+    }),
+  update: (tx, _ctx, group, v) => tx.put('address_group', { ...group, ...(v as Partial<AddressGroup>) }),
+  delete: (tx, _ctx, group) => {
+    if (tx.by('security_group_rule', 'remoteAddressGroup', group.id).length > 0) {
+      throw new QuarkError('AddressGroupInUse', `Address group ${group.id} is in use on one or more security group rules.`);
+    }
+    tx.delete('address_group', group.id);
+  },
+};

@@ -120,14 +120,14 @@ export function registerVifCommand(program: Command): void {
       });
       process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
     });
-  common(vif.command('unplug').description('Remove what plug made for a port (its OVS port, veths and qbr bridge; or its tap)')).action(
-    async (opts: VifOptions) => {
-      const { config, env } = settingsFor(opts);
-      const id = UUID.test(opts.port) ? opts.port : (await findPort(clientFor(opts, config.server, env), opts.port)).id;
-      // Whatever the host has of the port: the hybrid plug (its qbr or qvo is there), or a tap in a Linux bridge.
-      if (await hasHybridPlug(id)) await unplugHybrid(id, { rundir: config.ovsRundir || null });
-      else await unplugBridge(id);
-      process.stdout.write(`unplugged port ${id}\n`);
-    },
-  );
+  common(
+    vif.command('unplug').description('Remove what plug made for a port (its OVS port, veths and qbr bridge; or its tap)'),
+  ).action(async (opts: VifOptions) => {
+    const { config, env } = settingsFor(opts);
+    const id = UUID.test(opts.port) ? opts.port : (await findPort(clientFor(opts, config.server, env), opts.port)).id;
+    // Whatever the host has of the port: the hybrid plug (its qbr or qvo is there), or a tap in a Linux bridge.
+    if (await hasHybridPlug(id)) await unplugHybrid(id, { rundir: config.ovsRundir || null });
+    else await unplugBridge(id);
+    process.stdout.write(`unplugged port ${id}\n`);
+  });
 }

@@ -12,7 +12,13 @@ import { firewallModel } from './model.js';
 export function compileFirewall(replica: ReplicaView, facts: HostFacts, settings: HostSettings): PlanPart {
   const driver = FIREWALL_DRIVERS[settings.firewallDriver ?? defaultFirewallDriver(settings)];
   if (driver.name === 'noop') return {};
-  const model = firewallModel(replica, settings.host, facts.conntrackZones ?? new Map(), settings.securityGroupLog, driver.scheme);
+  const model = firewallModel(
+    replica,
+    settings.host,
+    facts.conntrackZones ?? new Map(),
+    settings.securityGroupLog,
+    driver.scheme,
+  );
   return { firewallPorts: model.ports, firewallGroups: model.groups, ...driver.enforce(model) };
 }
 

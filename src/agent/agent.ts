@@ -15,7 +15,7 @@ import { compile } from '../dataplane/compile/compile.js';
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { SwitchState } from '../dataplane/drivers/ovsdb/index.js';
-import type { AgentQuery, FeedChange, FeedMessage } from '../model/feed.js';
+import type { AgentQuery, AgentRole, FeedChange, FeedMessage } from '../model/feed.js';
 import { tapDevice } from '../model/names.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
@@ -23,11 +23,12 @@ import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
 import type { SecurityGroupLogWriter } from './security-group-log.js';
 import { type L2Mechanism, L2_AGENT_MECHANISMS } from './mechanism/index.js';
+import { MeteringReporter } from './metering.js';
 import { AgentMetrics } from './metrics.js';
 import { changesPlan } from './plan-inputs.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
-import { type Role, agentReports, l3Counters, sendReports } from './reporter.js';
+import { agentReports, l3Counters, sendReports } from './reporter.js';
 import { agentSteps } from './steps/index.js';
 import type { PortStatusStep } from './steps/port-status.js';
 
@@ -83,6 +84,9 @@ export class HostAgent {
   /** Whether OVS and the server answer, for the log and the heartbeats. */
   private readonly health: AgentHealth;
   private readonly portStatus: PortStatusStep;
+  /** The L3 role's metering counts (docs/metering.md); null without the role. */
+  private readonly metering: MeteringReporter | null;
+  private meteringRun: Promise<void> | null = null;
   lastPlan: HostPlan | null = null;
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
   onQuery: ((id: string, query: AgentQuery) => void) | null = null;
@@ -103,10 +107,11 @@ export class HostAgent {
     this.reconciler = new Reconciler(steps, this.metrics);
     this.firewall = firewall;
     this.portStatus = portStatus;
+    this.metering = config.roles.includes('l3') ? new MeteringReporter(client, settings.host, settings.stateDir, log) : null;
   }
 
-  get roles(): Role[] {
-    return this.config.roles as Role[];
+  get roles(): readonly AgentRole[] {
+    return this.config.roles;
   }
 
   get ovsEnv() {
@@ -142,6 +147,7 @@ export class HostAgent {
     );
     this.feed.start();
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
+    if (this.metering) this.timers.push(setInterval(() => void this.reportMetering(), this.config.meteringInterval * 1000));
     for (const t of this.timers) t.unref();
     const { host, datapathType: datapath, mechanism } = this.settings;
     this.log.info({ host, roles: this.roles, mechanism: mechanism ?? 'openvswitch', datapath }, 'agent started');
@@ -150,6 +156,7 @@ export class HostAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    await this.meteringRun?.catch(() => undefined);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
     await this.running?.catch(() => undefined);
@@ -235,7 +242,6 @@ export class HostAgent {
       replica: this.replica,
       settings: this.settings,
       observed: host.observed,
-      readAt: started,
     });
     // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
     if (synced) this.lastPlan = plan;
@@ -296,6 +302,20 @@ export class HostAgent {
     }
   }
 
+  /** Reads the routers' metering counters and reports them; one at a time, and only with a whole plan. */
+  async reportMetering(): Promise<void> {
+    if (!this.metering || !this.lastPlan || this.meteringRun) return;
+    const plan = this.lastPlan;
+    this.meteringRun = this.metering
+      .report(plan)
+      .then(() => undefined)
+      .catch((e) => this.log.warn({ err: (e as Error).message }, 'metering report failed; its counts go with the next one'))
+      .finally(() => {
+        this.meteringRun = null;
+      });
+    await this.meteringRun;
+  }
+
   private async heartbeat(startFlag: boolean): Promise<void> {
     try {
       await sendReports(
@@ -308,7 +328,7 @@ export class HostAgent {
     }
   }
 
-  private counters(): Record<Role, Record<string, unknown>> {
+  private counters(): Record<AgentRole, Record<string, unknown>> {
     const plan = this.lastPlan;
     // How Open vSwitch answers, where the host runs it (configurations.ovsdb).
     const ovs = this.mechanism.health();

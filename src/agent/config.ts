@@ -3,6 +3,8 @@
  * docs/config.md is generated from it.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { UNDERLAY_BRIDGE } from '../model/names.js';
+import { AgentRoleSchema } from '../model/feed.js';
 
 export const AgentConfigSchema = Type.Object(
   {
@@ -11,7 +13,7 @@ export const AgentConfigSchema = Type.Object(
       description: "This host's name as ports' binding:host_id use it (default: the system hostname).",
     }),
     server: Type.String({ default: 'http://127.0.0.1:9696', description: 'URL of the Quark server.' }),
-    roles: Type.Array(Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]), {
+    roles: Type.Array(AgentRoleSchema, {
       default: ['l2'],
       description:
         'What this agent does: l2 (Open vSwitch or Linux bridge, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
@@ -47,7 +49,7 @@ export const AgentConfigSchema = Type.Object(
         'Userspace datapath only: the interface that carries tunnels; the agent puts it on the underlay bridge, which takes over its address.',
     }),
     underlayBridge: Type.String({
-      default: 'br-phy',
+      default: UNDERLAY_BRIDGE,
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
     afxdp: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
@@ -148,6 +150,12 @@ export const AgentConfigSchema = Type.Object(
       description: 'l2 role: the NFLOG group the firewall sends log events to (one per host namespace).',
     }),
     reportInterval: Type.Number({ default: 10, minimum: 1, description: 'Seconds between heartbeats to the server.' }),
+    meteringInterval: Type.Number({
+      default: 30,
+      minimum: 0.1,
+      description:
+        "L3 role: seconds between readings of the routers' metering counters, each sent to the server (Neutron's metering agent measure_interval).",
+    }),
     resyncInterval: Type.Number({
       default: 60,
       minimum: 5,

@@ -6,11 +6,10 @@ import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
 import { DEFAULT_DHCP_SETTINGS, type HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
-import type { AgentReport } from '../model/feed.js';
+import type { AgentReport, AgentRole } from '../model/feed.js';
+import { INTEGRATION_BRIDGE, isDevice } from '../model/names.js';
 
-export type Role = 'l2' | 'dhcp' | 'l3';
-
-const TYPES: Readonly<Record<Role, { type: AgentReport['agent_type']; binary: string; topic: string }>> = {
+const TYPES: Readonly<Record<AgentRole, { type: AgentReport['agent_type']; binary: string; topic: string }>> = {
   l2: { type: 'Open vSwitch agent', binary: 'quark-openvswitch-agent', topic: 'N/A' },
   dhcp: { type: 'DHCP agent', binary: 'quark-dhcp-agent', topic: 'dhcp_agent' },
   l3: { type: 'L3 agent', binary: 'quark-l3-agent', topic: 'l3_agent' },
@@ -18,9 +17,9 @@ const TYPES: Readonly<Record<Role, { type: AgentReport['agent_type']; binary: st
 
 export interface ReportContext {
   readonly settings: HostSettings;
-  readonly roles: readonly Role[];
+  readonly roles: readonly AgentRole[];
   /** Role-specific counters for `configurations` (devices, networks, routers…). */
-  readonly counters: () => Readonly<Record<Role, Record<string, unknown>>>;
+  readonly counters: () => Readonly<Record<AgentRole, Record<string, unknown>>>;
 }
 
 /**
@@ -45,7 +44,7 @@ function l2Configuration(s: HostSettings): Record<string, unknown> {
     tunnel_types: s.tunnelTypes,
     bridge_mappings: s.bridgeMappings,
     datapath_type: s.datapathType,
-    integration_bridge: 'br-int',
+    integration_bridge: INTEGRATION_BRIDGE,
     l2_population: true,
     arp_responder_enabled: false,
     enable_distributed_routing: false,
@@ -80,8 +79,8 @@ export function l3Counters(plan: HostPlan | null): Record<string, number> {
   const ports = plan?.servicePorts ?? [];
   return {
     routers: plan?.namespaces.filter((n) => n.origin.kind === 'router').length ?? 0,
-    ex_gw_ports: ports.filter((p) => p.device.startsWith('qg-')).length,
-    interfaces: ports.filter((p) => p.device.startsWith('qr-')).length,
+    ex_gw_ports: ports.filter((p) => isDevice('qg-', p.device)).length,
+    interfaces: ports.filter((p) => isDevice('qr-', p.device)).length,
     floating_ips: plan?.floatingIps.length ?? 0,
   };
 }
@@ -107,19 +106,19 @@ export class PortStatusReporter {
   /**
    * What to report. `plugged` holds when newly plugged VIFs appeared (performance.now()); a port
    * the server already has ACTIVE, or that the host holds DOWN with its VIF there (admin down),
-   * gives no plug-to-ACTIVE figure, so its entry goes. A VIF plugged after the pass read the host
-   * (`readAt`) is DOWN in this pass's plan only because the pass has not seen it: it stays.
+   * gives no plug-to-ACTIVE figure, so its entry goes. A port DOWN because the pass read the
+   * host before its VIF appeared (`vifPresent`: the pass saw it) keeps its entry: its next pass wires it.
    */
   changes(
     states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,
     serverStatus: (id: string) => string | undefined,
     plugged: Map<string, number>,
-    readAt = Number.POSITIVE_INFINITY,
+    vifPresent: (id: string) => boolean,
   ): PortStatusChanges {
     const up: string[] = [];
     const down: string[] = [];
     for (const [id, state] of states) {
-      if (state === 'DOWN' && (plugged.get(id) ?? 0) < readAt) plugged.delete(id);
+      if (state === 'DOWN' && vifPresent(id)) plugged.delete(id);
       if (serverStatus(id) === state) {
         if (state === 'ACTIVE') plugged.delete(id);
         continue;

@@ -14,12 +14,12 @@ import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, st
 import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
-
-export type Role = 'l2' | 'dhcp' | 'l3';
+import { EXTERNAL_BRIDGE } from '../model/names.js';
+import type { AgentRole } from '../model/feed.js';
 
 export interface LabNodeSpec {
   readonly name: string;
-  readonly roles: readonly Role[];
+  readonly roles: readonly AgentRole[];
   /** Carries the external network (on br-ex, or on eth2 in a Linux bridge: the article's network node). */
   readonly external?: boolean;
   /** The node's L2 mechanism; default openvswitch. A linuxbridge node runs no Open vSwitch at all. */
@@ -134,17 +134,17 @@ export class Lab {
           'ovs-vsctl',
           '--may-exist',
           'add-br',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           '--',
           'set',
           'bridge',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           'datapath_type=netdev',
           'fail_mode=secure',
           '--',
           '--may-exist',
           'add-port',
-          'br-ex',
+          EXTERNAL_BRIDGE,
           n.links.externalInterface,
         ]);
       }

@@ -118,14 +118,44 @@ export const ERROR_CODES = {
   AddressGroupInUse: { status: 409 },
   SecurityGroupConflict: { status: 409 },
   LoggingTypeNotSupported: { status: 409 },
+  // Router extensions: port forwarding, metering, conntrack helpers (docs/port-forwarding.md, docs/metering.md).
+  ConntrackHelperNotAllowed: { status: 400 },
+  InvalidProtocolForHelper: { status: 400 },
+  // Neutron's metering plugin raises its bare `Invalid`, which Neutron 21 answers with 500 (measured);
+  // the request is at fault, so Quark answers 400 with the same type and message.
+  Invalid: { status: 400 },
+  LocalIPNoIP: { status: 400 },
+  LocalIPRequestedIPNotFound: { status: 400 },
+  LocalIPNoRequestedIP: { status: 400 },
+  LocalIPPortOrNetworkRequired: { status: 400 },
+  LocalIPNotFound: { status: 404 },
+  LocalIPAssociationNotFound: { status: 404 },
+  LocalIPInUse: { status: 409 },
+  ServicePortInUse: { status: 409 },
+  PortForwardingNotFound: { status: 404 },
+  MeteringLabelNotFound: { status: 404 },
+  MeteringLabelRuleNotFound: { status: 404 },
+  ConntrackHelperNotFound: { status: 404 },
+  FipInUseByPortForwarding: { status: 409 },
+  PortHasBindingFloatingIP: { status: 409 },
+  MeteringLabelRuleOverlaps: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
+  // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.
+  HTTPRequestTimeout: { status: 408 },
+  HTTPRequestEntityTooLarge: { status: 413 },
+  HTTPRequestURITooLong: { status: 414 },
+  HTTPRequestHeaderFieldsTooLarge: { status: 431 },
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
+  // 503 — the store's database cannot be reached or cannot take writes now; Retry-After says when to try again.
+  ServiceUnavailable: { status: 503 },
   // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
   AgentQueryFailed: { status: 502 },
   AgentUnavailable: { status: 503 },
+  // 501 — the operation does not exist (Neutron 21's answer to an empty update of a metering label).
+  NotImplementedError: { status: 501 },
   // 500 — ours. The message a client sees is generic; the cause goes to the log.
   InternalError: { status: 500 },
   // Internal codes: they describe failures inside Quark processes (a host command, a bad config

@@ -191,6 +191,130 @@ export interface NetworkLog {
   readonly revision_number: number;
 }
 
+/** The protocols a port forwarding or conntrack helper may name (neutron-lib's IPTABLES_PROTOCOL_MAP). */
+export type L3Protocol = 'tcp' | 'udp' | 'sctp' | 'dccp' | 'icmp' | 'ipv6-icmp';
+
+/**
+ * A port forwarding of a floating IP (`floating-ip-port-forwarding` and its `-port-ranges`,
+ * `-description` variants): connections to the floating IP on `external_port_range` of
+ * `protocol` are DNATed to `internal_ip_address` on `internal_port_range`, an address of
+ * `internal_port_id`. Ranges are `first:last` (one port: `22:22`); `external_port` and
+ * `internal_port` are the single port when the range has one, null otherwise.
+ */
+export interface PortForwarding {
+  readonly id: string;
+  readonly floatingip_id: string;
+  /** The floating IP's project: the forwarding belongs to whoever owns its floating IP. */
+  readonly project_id: string;
+  readonly protocol: L3Protocol;
+  readonly internal_port_id: string;
+  readonly internal_ip_address: string;
+  readonly external_port: number | null;
+  readonly internal_port: number | null;
+  readonly external_port_range: string;
+  readonly internal_port_range: string;
+  readonly description: string;
+}
+
+/**
+ * A metering label (`metering`): traffic through the external gateways of routers is counted
+ * against it, by its rules. A label counts on every router of its project, or on every router
+ * when `shared`.
+ */
+export interface MeteringLabel {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly shared: boolean;
+}
+
+/**
+ * A metering label rule: which packets crossing the gateway (`ingress`: arriving from the
+ * external network, `egress`: leaving to it) count for the label, or (`excluded`) never count.
+ * Either the legacy `remote_ip_prefix` or `source_ip_prefix`/`destination_ip_prefix`
+ * (`metering_source_and_destination_fields`), kept as written.
+ */
+export interface MeteringLabelRule {
+  readonly id: string;
+  readonly metering_label_id: string;
+  /** The label's project (rules are admin-only, as their labels). */
+  readonly project_id: string;
+  readonly direction: Direction;
+  readonly excluded: boolean;
+  readonly remote_ip_prefix: string | null;
+  readonly source_ip_prefix: string | null;
+  readonly destination_ip_prefix: string | null;
+}
+
+/**
+ * A conntrack helper of a router (`l3-conntrack-helper`): connections through the router to
+ * `port` of `protocol` are handed to the kernel's `helper` (ftp, tftp, sip…), which opens the
+ * related connections the protocol announces inside its payload.
+ */
+export interface ConntrackHelper {
+  readonly id: string;
+  readonly router_id: string;
+  /** The router's project. */
+  readonly project_id: string;
+  readonly protocol: L3Protocol;
+  readonly port: number;
+  readonly helper: string;
+}
+
+/**
+ * A local IP (`local_ip`): an address every host answers, for the instances on it, with a port of
+ * its own (a node-local cache, say). The address is held by `local_port_id` (a port made for it,
+ * device_owner `network:local_ip`, or an existing one).
+ */
+export interface LocalIp {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly local_port_id: string;
+  readonly network_id: string;
+  readonly local_ip_address: string;
+  readonly ip_mode: 'translate' | 'passthrough';
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly revision_number: number;
+}
+
+/**
+ * A local IP's association with a port: on the host of `fixed_port_id`, instances reaching the
+ * local IP reach `fixed_ip` of that port (docs/l3.md). Stored as `<local ip id>:<fixed port id>`.
+ */
+export interface LocalIpAssociation {
+  readonly id: string;
+  readonly local_ip_id: string;
+  /** The local IP's project. */
+  readonly project_id: string;
+  readonly fixed_port_id: string;
+  readonly fixed_ip: string;
+}
+
+/**
+ * Traffic counted for one metering label on one router, summed over the L3 agents' reports
+ * (docs/metering.md). Not a Neutron resource: Neutron's metering agent sends its counts to the
+ * notification bus; Quark keeps them and shows them at /v2.0/quark/metering and in /metrics.
+ */
+export interface MeteringCounter {
+  /** `<label id>:<router id>`. */
+  readonly id: string;
+  readonly label_id: string;
+  readonly router_id: string;
+  /** The label's project. */
+  readonly project_id: string;
+  /** The host whose agent reported last. */
+  readonly host: string;
+  readonly pkts: number;
+  readonly bytes: number;
+  /** When the first and the last counts arrived (ISO 8601, the server's clock). */
+  readonly first_update: string;
+  readonly last_update: string;
+}
+
 export type AgentType = 'Open vSwitch agent' | 'Linux bridge agent' | 'DHCP agent' | 'L3 agent';
 
 /** The L2 agents, one per host, each Neutron's agent_type of its mechanism. */
@@ -218,6 +342,7 @@ export const DeviceOwner = {
   routerInterface: 'network:router_interface',
   routerGateway: 'network:router_gateway',
   floatingIp: 'network:floatingip',
+  localIp: 'network:local_ip',
 } as const;
 
 /** True for ports that Neutron's own services own (`network:*`), which anti-spoofing skips. */

@@ -159,6 +159,62 @@ describe('authorization matrix: every route × caller × object', () => {
       });
       return see(log.id, ['admin']);
     },
+    // Router extensions: a port forwarding needs a port behind a router with a gateway on E.
+    port_forwarding: async (slot: Slot) => {
+      const base = await forwardingBase(slot);
+      const { port } = await ok('POST', '/v2.0/ports', { port: { network_id: base, project_id: projectOf(slot) } });
+      see(port.id, side(slot));
+      const fip = await make.floatingip(slot);
+      const { port_forwarding } = await ok('POST', `/v2.0/floatingips/${fip}/port_forwardings`, {
+        port_forwarding: {
+          internal_port_id: port.id,
+          internal_ip_address: port.fixed_ips[0].ip_address,
+          protocol: 'tcp',
+          internal_port: ++cidr,
+          external_port: cidr,
+        },
+      });
+      parentOf.set(port_forwarding.id, fip);
+      return see(port_forwarding.id, side(slot));
+    },
+    conntrack_helper: async (slot: Slot) => {
+      const router = world.ids.router![slot]!;
+      const { conntrack_helper } = await ok('POST', `/v2.0/routers/${router}/conntrack_helpers`, {
+        conntrack_helper: { protocol: 'tcp', port: ++cidr, helper: 'ftp' },
+      });
+      parentOf.set(conntrack_helper.id, router);
+      return see(conntrack_helper.id, side(slot));
+    },
+    // Metering is the admin's alone (neutron/conf/policies/metering.py), whoever's project a label counts for.
+    metering_label: async (slot: Slot) => {
+      const { metering_label } = await ok('POST', '/v2.0/metering/metering-labels', {
+        metering_label: { name: `m${++cidr}`, project_id: projectOf(slot) },
+      });
+      return see(metering_label.id, ['admin']);
+    },
+    metering_label_rule: async (slot: Slot) => {
+      const label = await make.metering_label(slot);
+      const { metering_label_rule } = await ok('POST', '/v2.0/metering/metering-label-rules', {
+        metering_label_rule: { metering_label_id: label, direction: 'egress', remote_ip_prefix: '10.70.0.0/16' },
+      });
+      return see(metering_label_rule.id, ['admin']);
+    },
+    // A local IP on the slot's network (its address holder is a port of the slot's project) and
+    // an association with a new port of the slot; associations are named by their port.
+    local_ip: async (slot: Slot) => {
+      const { local_ip } = await ok('POST', '/v2.0/local-ips', {
+        local_ip: { network_id: world.ids.network![slot], project_id: projectOf(slot) },
+      });
+      see(local_ip.local_port_id, side(slot));
+      return see(local_ip.id, side(slot));
+    },
+    local_ip_association: async (slot: Slot) => {
+      const lip = await make.local_ip(slot);
+      const port = await make.port(slot);
+      await ok('POST', `/v2.0/local_ips/${lip}/port_associations`, { port_association: { fixed_port_id: port } });
+      parentOf.set(port, lip);
+      return port;
+    },
     agent: async () => {
       const { agent } = await ok('POST', '/v2.0/quark/agents/report', {
         agent: { host: `host-${++cidr}`, agent_type: 'L3 agent', binary: 'quark-agent' },
@@ -167,6 +223,23 @@ describe('authorization matrix: every route × caller × object', () => {
     },
   };
   type Kind = keyof typeof make;
+  /** The floating IP of each port forwarding and the router of each conntrack helper the test made. */
+  const parentOf = new Map<string, string>();
+  /** Per slot, a network of the slot's project behind a router of its with a gateway on E. */
+  const bases = new Map<Slot, string>();
+  async function forwardingBase(slot: Slot): Promise<string> {
+    const known = bases.get(slot);
+    if (known) return known;
+    const subnet = await make.subnet(slot);
+    const network = (await ok('GET', `/v2.0/subnets/${subnet}`)).subnet.network_id as string;
+    const { router } = await ok('POST', '/v2.0/routers', {
+      router: { project_id: projectOf(slot), external_gateway_info: { network_id: world.ids.network!.external } },
+    });
+    see(router.id, side(slot));
+    await ok('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet });
+    bases.set(slot, network);
+    return network;
+  }
   const idOf = async (kind: Kind, slot: Slot, fresh: boolean): Promise<string> => {
     if (kind === 'agent') return fresh ? make.agent() : world.agent;
     return fresh ? make[kind](slot) : world.ids[kind]![slot]!;
@@ -220,7 +293,20 @@ describe('authorization matrix: every route × caller × object', () => {
     for (const slot of ['P', 'Q', 'shared', 'external'] as const) ids.subnet[slot] = await make.subnet(slot, ids.network[slot]);
     ids.port = {};
     for (const slot of ['P', 'Q', 'shared', 'external'] as const) ids.port[slot] = await make.port(slot);
-    for (const kind of ['router', 'floatingip', 'security_group', 'security_group_rule', 'address_group', 'log'] as const) {
+    for (const kind of [
+      'router',
+      'floatingip',
+      'security_group',
+      'security_group_rule',
+      'address_group',
+      'log',
+      'port_forwarding',
+      'conntrack_helper',
+      'metering_label',
+      'metering_label_rule',
+      'local_ip',
+      'local_ip_association',
+    ] as const) {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
     }
@@ -265,9 +351,12 @@ describe('authorization matrix: every route × caller × object', () => {
       'security-groups': { kind: 'security_group', member: 'security_group', put: { description: 'x' } },
       'security-group-rules': { kind: 'security_group_rule', member: 'security_group_rule', put: {} },
       'address-groups': { kind: 'address_group', member: 'address_group', put: { description: 'x' } },
+      local_ips: { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+      // Neutron's other spelling of the same collection.
+      'local-ips': { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
     };
   /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
-  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group']);
+  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group', 'local_ip']);
 
   function rows(): Map<string, Row> {
     const out = new Map<string, Row>();
@@ -276,6 +365,7 @@ describe('authorization matrix: every route × caller × object', () => {
 
     add('GET /', { none: all(200) }, fixed('/'));
     add('GET /healthz', { none: all(200) }, fixed('/healthz'));
+    add('GET /livez', { none: all(200) }, fixed('/livez'));
     add('GET /metrics', { none: all(200) }, fixed('/metrics'));
     for (const path of ['/v2.0', '/v2.0/', '/v2.0/extensions', '/v2.0/extensions/router'])
       add(`GET ${path.replace('/router', '/:alias')}`, { none: all(200) }, fixed(path));
@@ -415,6 +505,125 @@ describe('authorization matrix: every route × caller × object', () => {
       path: `/v2.0/log/logs/${await idOf('log', slot, fresh)}`,
     }));
 
+    // Port forwardings and conntrack helpers: the parent's project's, as its other records; a
+    // caller who cannot see the parent gets its 404 (a floating IP), or for conntrack helpers an
+    // empty list and the helper's 404 (measured on Neutron 21).
+    const own404 = (ok: number) => ({ P: by(ok, ok, 403, 404), Q: by(ok, 404, 404, ok) });
+    const read404 = { P: by(200, 200, 200, 404), Q: by(200, 404, 404, 200) };
+    const sub = (kind: 'port_forwarding' | 'conntrack_helper', collection: string, member: string, put: () => unknown) => {
+      const parent = kind === 'port_forwarding' ? 'floatingips' : 'routers';
+      const at = async (slot: Slot, fresh: boolean) => {
+        const id = await idOf(kind, slot, fresh);
+        return `/v2.0/${parent}/${parentOf.get(id)}/${collection}/${id}`;
+      };
+      const list = async (slot: Slot) => `/v2.0/${parent}/${parentOf.get(world.ids[kind]![slot]!)}/${collection}`;
+      const param = kind === 'port_forwarding' ? ':floatingip_id' : ':router_id';
+      const base = `/v2.0/${parent}/${param}/${collection}`;
+      add(`GET ${base}`, kind === 'port_forwarding' ? read404 : { P: all(200), Q: all(200) }, async (slot) => ({
+        path: await list(slot),
+      }));
+      add(`GET ${base}/:id`, read404, async (slot) => ({ path: await at(slot, false) }));
+      add(`PUT ${base}/:id`, own404(200), async (slot, fresh) => ({ path: await at(slot, fresh), body: { [member]: put() } }));
+      add(`DELETE ${base}/:id`, own404(204), async (slot, fresh) => ({ path: await at(slot, fresh) }));
+    };
+    sub('port_forwarding', 'port_forwardings', 'port_forwarding', () => ({ description: `d${++cidr}` }));
+    sub('conntrack_helper', 'conntrack_helpers', 'conntrack_helper', () => ({ port: ++cidr }));
+    add(
+      'POST /v2.0/floatingips/:floatingip_id/port_forwardings',
+      { P: by(201, 201, 403, 404), Q: by(201, 404, 404, 201) },
+      async (slot, fresh) => {
+        const fip = parentOf.get(world.ids.port_forwarding![slot]!)!;
+        const network = await forwardingBase(slot);
+        const port = fresh
+          ? (await ok('POST', '/v2.0/ports', { port: { network_id: network, project_id: projectOf(slot) } })).port
+          : { id: world.ids.port![slot], fixed_ips: [{ ip_address: '10.0.0.1' }] };
+        if (fresh) see(port.id, side(slot));
+        return {
+          path: `/v2.0/floatingips/${fip}/port_forwardings`,
+          body: {
+            port_forwarding: {
+              internal_port_id: port.id,
+              internal_ip_address: port.fixed_ips[0].ip_address,
+              protocol: 'udp',
+              internal_port: ++cidr,
+              external_port: cidr,
+            },
+          },
+        };
+      },
+    );
+    add('POST /v2.0/routers/:router_id/conntrack_helpers', own404(201), async (slot) => ({
+      path: `/v2.0/routers/${world.ids.router![slot]}/conntrack_helpers`,
+      body: { conntrack_helper: { protocol: 'udp', port: ++cidr, helper: 'tftp' } },
+    }));
+
+    // Local IPs: their project's, as its other records; associations its too (others: empty list, 404).
+    // On another project's network: 404 (the reader is refused by policy before any lookup, 403).
+    for (const path of ['/v2.0/local_ips', '/v2.0/local-ips']) {
+      add(`POST ${path}`, { P: by(201, 201, 403, 404), Q: by(201, 404, 403, 201) }, async (slot) => ({
+        path,
+        body: { local_ip: { network_id: world.ids.network![slot] } },
+      }));
+    }
+    const association = async (slot: Slot, fresh: boolean) => {
+      const port = await idOf('local_ip_association', slot, fresh);
+      return `/v2.0/local_ips/${parentOf.get(port)}/port_associations/${port}`;
+    };
+    const associations = async (slot: Slot) =>
+      `/v2.0/local_ips/${parentOf.get(world.ids.local_ip_association![slot]!)}/port_associations`;
+    add('GET /v2.0/local_ips/:local_ip_id/port_associations', { P: all(200), Q: all(200) }, async (slot) => ({
+      path: await associations(slot),
+    }));
+    add('POST /v2.0/local_ips/:local_ip_id/port_associations', own404(201), async (slot) => ({
+      path: await associations(slot),
+      body: { port_association: { fixed_port_id: await make.port(slot) } },
+    }));
+    add('GET /v2.0/local_ips/:local_ip_id/port_associations/:id', read404, async (slot) => ({
+      path: await association(slot, false),
+    }));
+    // Nothing of an association changes: an empty update is Neutron's 501.
+    add('PUT /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(501), async (slot) => ({
+      path: await association(slot, false),
+      body: { port_association: {} },
+    }));
+    add('DELETE /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(204), async (slot, fresh) => ({
+      path: await association(slot, fresh),
+    }));
+
+    // Metering: admins only; to others a label or rule does not exist and the lists are empty.
+    // Nothing in them can be updated: a PUT naming no attribute is Neutron's 501.
+    for (const [collection, kind, member] of [
+      ['metering-labels', 'metering_label', 'metering_label'],
+      ['metering-label-rules', 'metering_label_rule', 'metering_label_rule'],
+    ] as const) {
+      const base = `/v2.0/metering/${collection}`;
+      const adminOnlyMember = (ok: number) => ({ P: adminOnly(ok, 404), Q: adminOnly(ok, 404) });
+      add(`GET ${base}`, { none: all(200) }, fixed(base));
+      add(`GET ${base}/:id`, adminOnlyMember(200), async (slot) => ({ path: `${base}/${world.ids[kind]![slot]}` }));
+      add(`PUT ${base}/:id`, adminOnlyMember(501), async (slot) => ({
+        path: `${base}/${world.ids[kind]![slot]}`,
+        body: { [member]: {} },
+      }));
+      add(`DELETE ${base}/:id`, adminOnlyMember(204), async (slot, fresh) => ({
+        path: `${base}/${await idOf(kind, slot, fresh)}`,
+      }));
+    }
+    add(
+      'POST /v2.0/metering/metering-labels',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/metering/metering-labels', { metering_label: { name: 'm' } }),
+    );
+    add('POST /v2.0/metering/metering-label-rules', { P: adminOnly(201, 403), Q: adminOnly(201, 403) }, async (slot) => ({
+      path: '/v2.0/metering/metering-label-rules',
+      body: {
+        metering_label_rule: {
+          metering_label_id: world.ids.metering_label![slot],
+          direction: 'ingress',
+          source_ip_prefix: `10.80.${++cidr & 255}.0/24`,
+        },
+      },
+    }));
+
     // Router interfaces: a fresh router and a fresh subnet of the router's project.
     const own = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
     add('PUT /v2.0/routers/:id/add_router_interface', own, async (slot, fresh) => ({
@@ -495,6 +704,9 @@ describe('authorization matrix: every route × caller × object', () => {
     );
     add('POST /v2.0/quark/ports/status', quark, fixed('/v2.0/quark/ports/status', { host: 'h', up: [], down: [] }));
     add('POST /v2.0/quark/floatingips/status', quark, fixed('/v2.0/quark/floatingips/status', { host: 'h', statuses: {} }));
+    add('POST /v2.0/quark/metering/report', quark, fixed('/v2.0/quark/metering/report', { host: 'h', counters: [] }));
+    // Metering counters: read as metering labels are (admins only; others an empty list).
+    add('GET /v2.0/quark/metering/counters', { none: all(200) }, fixed('/v2.0/quark/metering/counters'));
     add('POST /v2.0/quark/queries/:id/answer', quark, fixed('/v2.0/quark/queries/q/answer', { host: 'h', answer: {} }));
     add('GET /v2.0/quark/explain/hosts/:host', quark, fixed('/v2.0/quark/explain/hosts/nohost'));
     add(

@@ -20,7 +20,20 @@ export const ServerConfigSchema = Type.Object(
     port: Type.Integer({ default: 9696, minimum: 0, maximum: 65535, description: 'TCP port of the API (Neutron uses 9696).' }),
     db: Type.String({
       default: '/var/lib/quark/quark.db',
-      description: "Store: a SQLite file path, ':memory:', or a postgres:// URL shared by several servers.",
+      description:
+        "Store: a SQLite file path, ':memory:', or a postgres:// URL shared by several servers. A URL with a password belongs in the config file or in QUARK_DB, not in `--db` (every user sees a process's arguments in `ps`); or leave it out of the URL and give it to PostgreSQL's client as PGPASSWORD or in ~/.pgpass. Logs and errors show the URL without its password.",
+    }),
+    dbConnectTimeout: Type.Number({
+      default: 3,
+      minimum: 0.1,
+      description:
+        'Seconds to open a PostgreSQL connection, or to wait for a free one of the pool, before the request fails with 503 ServiceUnavailable. Also the longest /healthz waits for the database.',
+    }),
+    dbStatementTimeout: Type.Number({
+      default: 5,
+      minimum: 0.1,
+      description:
+        "Seconds one database statement, or one wait for the write lock, may take before the request fails with 503 ServiceUnavailable: PostgreSQL's statement_timeout and lock_timeout, plus one second on the server's side for a PostgreSQL that answers nothing at all (frozen); SQLite's busy_timeout, during which the server waits for another process's lock and serves nothing else.",
     }),
     auth: Type.Union([Type.Literal('keystone'), Type.Literal('noauth')], {
       default: 'keystone',
@@ -49,6 +62,52 @@ export const ServerConfigSchema = Type.Object(
       minimum: 0,
       description:
         'Seconds the network API trusts a validated token without checking it again; bounds how long a token revoked through another server stays usable here.',
+    }),
+    maxBodyBytes: Type.Integer({
+      default: 1048576,
+      minimum: 1024,
+      description:
+        'Largest request body in bytes; a larger one is refused with 413 before it is read (from its Content-Length) or as soon as it passes the limit.',
+    }),
+    maxIdentityBodyBytes: Type.Integer({
+      default: 114688,
+      minimum: 1024,
+      description:
+        "Largest request body of the identity API in bytes (413 above). Its token route takes bodies before any authentication, so it gets Keystone's own limit ([DEFAULT] max_request_body_size, 112 KiB).",
+    }),
+    maxBodyDepth: Type.Integer({
+      default: 32,
+      minimum: 4,
+      description:
+        'Deepest nesting of arrays and objects in a request body (400 above); checked before the body is parsed. The deepest valid bodies (a Keystone password authentication) nest 6 levels.',
+    }),
+    headersTimeout: Type.Number({
+      default: 10,
+      minimum: 1,
+      description:
+        "Seconds a client has to send a request's line and headers, counted from the connection's first byte or, on a fresh connection, from its opening; after that it gets 408 and the connection is closed. Bounds how long connections that send nothing hold a place.",
+    }),
+    requestTimeout: Type.Number({
+      default: 30,
+      minimum: 0,
+      description: 'Seconds a client has to send a whole request, body included (408 after; 0: no limit).',
+    }),
+    keepAliveTimeout: Type.Number({
+      default: 5,
+      minimum: 0.1,
+      description: 'Seconds an idle keep-alive connection stays open between requests.',
+    }),
+    connectionTimeout: Type.Number({
+      default: 120,
+      minimum: 0,
+      description:
+        'Seconds a connection may pass without a byte in either direction before it is closed (0: never): a client that stops reading its answer. Keep it above queryTimeout and feedHeartbeat.',
+    }),
+    maxConnections: Type.Integer({
+      default: 4096,
+      minimum: 16,
+      description:
+        "Most client connections at once; more are closed as they arrive. The server lowers it below the process's open file limit (ulimit -n) if it must, so that it never runs out of file descriptors.",
     }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -125,6 +184,24 @@ export const ServerConfigSchema = Type.Object(
       minimum: 0.1,
       description:
         'Seconds the server waits for an agent to answer an explain or trace query before the request fails with AgentUnavailable.',
+    }),
+    allowedConntrackHelpers: Type.Array(Type.String({ pattern: '^[a-z0-9_-]+:(tcp|udp|sctp|dccp)$' }), {
+      default: [
+        'amanda:tcp',
+        'ftp:tcp',
+        'h323:udp',
+        'h323:tcp',
+        'irc:tcp',
+        'netbios-ns:udp',
+        'pptp:tcp',
+        'sane:tcp',
+        'sip:udp',
+        'sip:tcp',
+        'snmp:udp',
+        'tftp:udp',
+      ],
+      description:
+        "Conntrack helpers a router's conntrack_helpers may name, each with a protocol it speaks, as helper:protocol (Neutron's allowed_conntrack_helpers, same default).",
     }),
     quotaNetwork: quota('networks', 100),
     quotaSubnet: quota('subnets', 100),

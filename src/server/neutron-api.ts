@@ -23,6 +23,16 @@ import { securityGroup } from '../model/api/extensions/security-group.js';
 import { addressGroup, securityGroupsRemoteAddressGroup } from '../model/api/extensions/address-group.js';
 import { logging } from '../model/api/extensions/logging.js';
 import { statefulSecurityGroup } from '../model/api/extensions/stateful-security-group.js';
+import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensions/conntrack-helper.js';
+import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
+import { localIp } from '../model/api/extensions/local-ip.js';
+import {
+  exposePortForwardingInFip,
+  floatingIpPortForwarding,
+  floatingIpPortForwardingDescription,
+  floatingIpPortForwardingDetail,
+  floatingIpPortForwardingPortRanges,
+} from '../model/api/extensions/port-forwarding.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -35,6 +45,11 @@ import { securityGroupHandler } from './plugin/security-groups.js';
 import { addressGroupHandler } from './plugin/address-groups.js';
 import { networkLogHandler } from './plugin/network-logs.js';
 import { subnetHandler } from './plugin/subnets.js';
+import { withRouterExtensions } from './plugin/l3-extensions.js';
+import { conntrackHelperHandler } from './plugin/conntrack-helpers.js';
+import { meteringLabelHandler, meteringLabelRuleHandler } from './plugin/metering.js';
+import { localIpAssociationHandler, localIpHandler } from './plugin/local-ips.js';
+import { portForwardingHandler } from './plugin/port-forwardings.js';
 
 export interface NeutronApi {
   readonly registry: ApiRegistry;
@@ -68,6 +83,17 @@ export function neutronApi(): NeutronApi {
       addressGroup,
       securityGroupsRemoteAddressGroup,
       logging,
+      // Router extensions (docs/port-forwarding.md, docs/metering.md, docs/l3.md).
+      floatingIpPortForwarding,
+      floatingIpPortForwardingDescription,
+      floatingIpPortForwardingPortRanges,
+      floatingIpPortForwardingDetail,
+      exposePortForwardingInFip,
+      l3ConntrackHelper,
+      exposeL3ConntrackHelper,
+      metering,
+      meteringSourceAndDestinationFields,
+      localIp,
     ],
   );
   const specs = [
@@ -81,7 +107,13 @@ export function neutronApi(): NeutronApi {
     agentHandler,
     addressGroupHandler,
     networkLogHandler,
-  ];
+    portForwardingHandler,
+    conntrackHelperHandler,
+    meteringLabelHandler,
+    meteringLabelRuleHandler,
+    localIpHandler,
+    localIpAssociationHandler,
+  ].map(withRouterExtensions);
   return {
     registry,
     handlers: (r) => specs.map((spec) => bindHandler(spec as never, r.resources) as AnyResourceHandler),

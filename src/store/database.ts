@@ -1,13 +1,18 @@
 /**
  * Opens the SQL database behind the store: SQLite (better-sqlite3, WAL) for one server, or
- * PostgreSQL for several servers sharing one database. Everything above this file is
- * dialect-free except the write lock, which each dialect takes its own way.
+ * PostgreSQL for several servers sharing one database. Each dialect hands the store a Session:
+ * the same few operations on the same tables, synchronous on SQLite, asynchronous on
+ * PostgreSQL, so that the store's one write algorithm (store.ts) runs on both.
  */
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, Migrator, type Transaction, sql } from 'kysely';
 import { QuarkError } from '../model/errors.js';
+import type { AnyRecord } from './kinds.js';
+import type { MaybePromise } from './maybe-async.js';
 import { migrationProvider } from './migrations.js';
+import { openPostgres } from './postgres-database.js';
+import { openSqlite } from './sqlite-database.js';
+import { unavailableCause } from './store-errors.js';
+import type { Change, CommittedChange } from './view.js';
 
 export interface RecordRow {
   id: string;
@@ -49,75 +54,76 @@ export type Db = Kysely<Tables>;
 export type Tx = Transaction<Tables> | Kysely<Tables>;
 export type DialectName = 'sqlite' | 'postgres';
 
+/** What the store reads and writes, on one connection, inside a write transaction or not. */
+export interface Session {
+  /** The global revision of the last committed write (the `meta` table). */
+  revision(): MaybePromise<number>;
+  /** Change log entries after `revision`, in order. */
+  changesSince(revision: number): MaybePromise<CommittedChange[]>;
+  /** Every record of one table. */
+  records(table: string): MaybePromise<AnyRecord[]>;
+  /** Writes one transaction's net changes and, when `revision` is not null, its change log. */
+  persist(changes: readonly Change[], revision: number | null): MaybePromise<void>;
+}
+
+export interface StoreTimeouts {
+  /** Milliseconds to open a PostgreSQL connection or to wait for a free one. */
+  readonly connectMs: number;
+  /**
+   * Milliseconds one statement, or one wait for a lock, may take: PostgreSQL's statement_timeout
+   * and lock_timeout plus a deadline on the client's side (a frozen server answers nothing);
+   * SQLite's busy_timeout.
+   */
+  readonly statementMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: StoreTimeouts = { connectMs: 3000, statementMs: 5000 };
+
 export interface OpenedDatabase {
   readonly db: Db;
   readonly dialect: DialectName;
-  /** Runs `fn` inside a transaction that holds the store-wide write lock. */
-  writeTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** SQLite only: the connection itself, for the synchronous write path (sqlite-writer.ts). */
-  readonly sqlite?: SQLite.Database;
+  /** Reads outside a write transaction: loading the view, catching up. */
+  readonly session: Session;
+  /**
+   * Runs `body` in a transaction that holds the store-wide write lock. On SQLite the session
+   * answers synchronously and so does this (from BEGIN to COMMIT without yielding).
+   */
+  writeTransaction<T>(body: (session: Session) => MaybePromise<T>): MaybePromise<T>;
+  /** One cheap round trip that fails when the database cannot take writes now. */
+  probe(): MaybePromise<void>;
+  /** Where the database is, for messages: a path, or the URL without its password. */
+  readonly target: string;
 }
-
-/** A fixed key for PostgreSQL's advisory lock: every writer of every server takes the same one. */
-const WRITE_LOCK_KEY = 0x717561726b; // "quark"
 
 export function dialectOf(url: string): DialectName {
   return url.startsWith('postgres://') || url.startsWith('postgresql://') ? 'postgres' : 'sqlite';
 }
 
-export async function openDatabase(url: string): Promise<OpenedDatabase> {
-  const dialect = dialectOf(url);
-  const opened = dialect === 'sqlite' ? openSqlite(url) : openPostgres(url);
+/**
+ * Opens the database and brings its schema up to date. A database that cannot be reached says
+ * why and where (refused, authentication failed, no such database), never only that a
+ * migration failed.
+ */
+export async function openDatabase(url: string, timeouts: StoreTimeouts = DEFAULT_TIMEOUTS): Promise<OpenedDatabase> {
+  const opened = dialectOf(url) === 'sqlite' ? openSqlite(url, timeouts) : openPostgres(url, timeouts);
+  try {
+    await sql`select 1`.execute(opened.db);
+  } catch (e) {
+    await opened.db.destroy();
+    throw new QuarkError('StoreFailure', `cannot use the database at ${opened.target}: ${reason(e)}`, { cause: e });
+  }
   const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new QuarkError('StoreFailure', `database migration ${failed} failed`, { cause: error });
+    await opened.db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const step = failed ? `migration ${failed}` : 'reading the migration state';
+    throw new QuarkError('StoreFailure', `database at ${opened.target}: ${step} failed: ${reason(error)}`, { cause: error });
   }
   return opened;
 }
 
-function openSqlite(path: string): OpenedDatabase {
-  const file = path.startsWith('sqlite:') ? path.slice('sqlite:'.length) : path;
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  // WAL + NORMAL: a commit survives a process crash; only an OS crash can lose the last ones.
-  database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
-  return {
-    db,
-    dialect: 'sqlite',
-    sqlite: database,
-    // BEGIN IMMEDIATE takes SQLite's write lock up front, so a second process on the same
-    // file waits instead of failing at commit.
-    writeTransaction: (fn) =>
-      db.connection().execute(async (conn) => {
-        await sql`begin immediate`.execute(conn);
-        try {
-          const out = await fn(conn);
-          await sql`commit`.execute(conn);
-          return out;
-        } catch (e) {
-          await sql`rollback`.execute(conn);
-          throw e;
-        }
-      }),
-  };
-}
-
-function openPostgres(url: string): OpenedDatabase {
-  const pool = new pg.Pool({ connectionString: url, max: 8 });
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    db,
-    dialect: 'postgres',
-    // One advisory lock serialises writers across servers, so revisions commit in order and
-    // the change feed never skips a revision that commits late.
-    writeTransaction: (fn) =>
-      db.transaction().execute(async (trx) => {
-        await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
-        return fn(trx);
-      }),
-  };
+function reason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
+  return unavailableCause(error) ?? (error instanceof Error ? error.message : String(error));
 }

@@ -69,10 +69,29 @@ const securityGroupExtensions: Migration = {
   },
 };
 
+// Port forwardings, conntrack helpers, metering labels, rules and counters, local IPs and their
+// associations (docs/port-forwarding.md, docs/metering.md, docs/l3.md); 0001 makes them on a fresh database.
+const L3_EXTENSION_TABLES = [
+  'port_forwardings',
+  'conntrack_helpers',
+  'metering_labels',
+  'metering_label_rules',
+  'metering_counters',
+  'local_ips',
+  'local_ip_associations',
+];
+
+const l3Extensions: Migration = {
+  async up(db: AnyDb) {
+    for (const table of L3_EXTENSION_TABLES) await createRecordTable(db, table);
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
   '0003_security_group_extensions': securityGroupExtensions,
+  '0010_l3_extensions': l3Extensions,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,14 +1,35 @@
 /**
- * SQL reads and writes of records and the change log. One function per statement shape; the
- * Store decides when they run.
+ * SQL reads and writes of records and the change log through Kysely (PostgreSQL, and SQLite
+ * outside write transactions). One function per statement shape; the Store decides when they
+ * run. sqlite-writer.ts writes the same rows synchronously.
  */
 import { sql } from 'kysely';
 import type { Port } from '../model/resources.js';
 import type { Kysely } from 'kysely';
-import type { Db, RecordTables, Tx } from './database.js';
+import type { Db, RecordTables, Session, Tx } from './database.js';
 import { type AnyRecord, KINDS, type Kind, recordId } from './kinds.js';
-import type { CommittedChange } from './store.js';
-import type { Change } from './view.js';
+import type { Change, CommittedChange } from './view.js';
+
+/** The store's session on a Kysely connection or transaction. */
+export class KyselySession implements Session {
+  constructor(private readonly tx: Tx) {}
+
+  revision(): Promise<number> {
+    return readRevision(this.tx);
+  }
+
+  changesSince(revision: number): Promise<CommittedChange[]> {
+    return loadChangesSince(this.tx, revision, Number.MAX_SAFE_INTEGER);
+  }
+
+  records(table: string): Promise<AnyRecord[]> {
+    return loadRecords(this.tx, table);
+  }
+
+  persist(changes: readonly Change[], revision: number | null): Promise<void> {
+    return persistChanges(this.tx, changes, revision);
+  }
+}
 
 const CHUNK = 200;
 
@@ -64,7 +85,7 @@ export async function persistChanges(tx: Tx, changes: readonly Change[], revisio
   }
   if (revision === null) return;
   const rows = changes
-    .filter((c) => KINDS[c.kind].feed)
+    .filter((c) => KINDS[c.kind].inChangeLog)
     .map((c, seq) => ({
       revision,
       seq,

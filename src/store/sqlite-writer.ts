@@ -1,15 +1,17 @@
 /**
- * The write path for SQLite, synchronous from BEGIN to COMMIT with prepared statements kept
- * across writes. better-sqlite3 is synchronous anyway; going through Kysely's async driver cost
- * a statement compilation, a prepare and several promise hops per statement, which dominated
- * a port create. Same tables, same rows, same change log as persist.ts.
+ * The store's session on SQLite: synchronous, with prepared statements kept across writes.
+ * better-sqlite3 is synchronous anyway; going through Kysely's async driver cost a statement
+ * compilation, a prepare and several promise hops per statement, which dominated a port create.
+ * Because every call answers at once, a write transaction runs from BEGIN to COMMIT without
+ * yielding to the event loop. Same tables, same rows, same change log as persist.ts.
  */
 import type SQLite from 'better-sqlite3';
 import type { Port } from '../model/resources.js';
+import type { Session } from './database.js';
 import { type AnyRecord, KINDS, type Kind } from './kinds.js';
-import type { Change } from './view.js';
+import type { Change, CommittedChange } from './view.js';
 
-export class SqliteWriter {
+export class SqliteWriter implements Session {
   private readonly statements = new Map<string, SQLite.Statement>();
 
   constructor(private readonly db: SQLite.Database) {}
@@ -57,13 +59,13 @@ export class SqliteWriter {
     let seq = 0;
     const insert = this.stmt('insert into changes (revision, seq, kind, id, op, body) values (?, ?, ?, ?, ?, ?)');
     for (const c of changes) {
-      if (KINDS[c.kind as Kind].feed) insert.run(revision, seq++, c.kind, c.id, c.op, JSON.stringify(c.record));
+      if (KINDS[c.kind as Kind].inChangeLog) insert.run(revision, seq++, c.kind, c.id, c.op, JSON.stringify(c.record));
     }
     this.stmt("update meta set value = ? where key = 'revision'").run(String(revision));
   }
 
-  /** Change log entries after `revision`, in order (the catch-up of the synchronous path). */
-  changesSince(revision: number): { revision: number; kind: Kind; id: string; op: 'put' | 'delete'; record: AnyRecord }[] {
+  /** Change log entries after `revision`, in order. */
+  changesSince(revision: number): CommittedChange[] {
     const rows = this.stmt('select revision, kind, id, op, body from changes where revision > ? order by revision, seq').all(
       revision,
     ) as {
@@ -80,6 +82,30 @@ export class SqliteWriter {
       op: r.op,
       record: JSON.parse(r.body) as AnyRecord,
     }));
+  }
+
+  records(table: string): AnyRecord[] {
+    const rows = this.stmt(`select body from ${table}`).all() as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as AnyRecord);
+  }
+
+  /**
+   * Fails now when the database cannot take a write: takes the write lock without waiting and
+   * touches a row, then rolls back (SQLITE_BUSY, SQLITE_READONLY… are thrown).
+   */
+  probe(): void {
+    const wait = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.begin();
+      try {
+        this.stmt("update meta set value = value where key = 'revision'").run();
+      } finally {
+        this.rollback();
+      }
+    } finally {
+      this.db.pragma(`busy_timeout = ${wait}`);
+    }
   }
 
   private allocations(c: Change): void {

@@ -4,14 +4,28 @@
  * other servers, runs the caller's rules against an overlay, persists the net changes together
  * with one new global revision in the change log, commits, and only then updates the view.
  * Reads never touch SQL.
+ *
+ * The write algorithm is written once (`transact`) over a Session; SQLite's session answers
+ * synchronously, so there a whole transaction runs without yielding, PostgreSQL's with promises.
+ *
+ * When the database cannot be reached, every call that needs it fails with ServiceUnavailable
+ * within a bounded time (availability.ts) and the store comes back by itself. Whether the view
+ * may still be read meanwhile is `readable`.
  */
 import { QuarkError } from '../model/errors.js';
-import { type OpenedDatabase, type Tx, openDatabase } from './database.js';
-import { KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { Availability, type StoreHealth } from './availability.js';
+import { DEFAULT_TIMEOUTS, type OpenedDatabase, type Session, type StoreTimeouts, openDatabase } from './database.js';
+import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type MaybePromise, inOrder, then } from './maybe-async.js';
 import { Mutex } from './mutex.js';
-import { SqliteWriter } from './sqlite-writer.js';
-import { loadChangesSince, loadRecord, loadRecords, persistChanges, pruneChanges, readRevision } from './persist.js';
-import { type Change, MemoryView, Overlay, type ReadView } from './view.js';
+import { loadChangesSince, loadRecord, pruneChanges } from './persist.js';
+import { type Change, type CommittedChange, MemoryView, Overlay, type ReadView } from './view.js';
+
+export type { CommittedChange } from './view.js';
+export type { StoreHealth } from './availability.js';
+export { serviceUnavailable } from './availability.js';
+export { hasPassword, redactUrl } from './store-errors.js';
+export type { StoreTimeouts } from './database.js';
 
 export interface WriteTx extends ReadView {
   /** The transaction's timestamp, used for created_at/updated_at of every record it writes. */
@@ -25,10 +39,6 @@ export interface WriteTx extends ReadView {
   delete(kind: Kind, id: string): void;
 }
 
-export interface CommittedChange extends Change {
-  readonly revision: number;
-}
-
 export interface Commit {
   readonly revision: number;
   readonly changes: readonly Change[];
@@ -40,6 +50,9 @@ export interface StoreOptions {
   /** How many revisions of change log to keep for agents that resume (older ones get a snapshot). */
   readonly changeLogRetention?: number;
   readonly clock?: () => Date;
+  readonly timeouts?: Partial<StoreTimeouts>;
+  /** Milliseconds between attempts to reach the database while it is down (default 1000). */
+  readonly retryMs?: number;
 }
 
 /** Neutron's timestamp format: UTC, seconds precision, trailing Z. */
@@ -47,30 +60,58 @@ export function timestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** An exception thrown by the caller's rules, carried through the database layer untouched. */
+class RulesFailed {
+  constructor(readonly error: unknown) {}
+}
+
+interface Outcome<T> {
+  readonly out: T;
+  readonly commit: Commit | null;
+}
+
 export class Store {
   private readonly memory = new MemoryView();
   private readonly mutex = new Mutex();
   private readonly listeners = new Set<(commit: Commit) => void>();
+  private readonly availability: Availability;
   private oldestRevision = 0;
-  private readonly sqliteWriter: SqliteWriter | null;
   private writesSincePrune = 0;
 
   private constructor(
     private readonly database: OpenedDatabase,
     private readonly options: StoreOptions,
+    private readonly timeouts: StoreTimeouts,
   ) {
-    this.sqliteWriter = database.sqlite ? new SqliteWriter(database.sqlite) : null;
+    this.availability = new Availability({
+      probe: () => database.probe(),
+      recover: () => this.mutex.run(async () => this.catchUp(database.session)),
+      retryMs: options.retryMs ?? 1000,
+      checkMs: timeouts.connectMs,
+      ...(options.clock ? { now: options.clock } : {}),
+    });
   }
 
   static async open(options: StoreOptions): Promise<Store> {
-    const database = await openDatabase(options.url);
-    const store = new Store(database, options);
-    await store.reload(database.db);
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const database = await openDatabase(options.url, timeouts);
+    const store = new Store(database, options, timeouts);
+    try {
+      await store.reload(database.session);
+    } catch (e) {
+      await database.db.destroy();
+      throw new QuarkError('StoreFailure', `cannot load the store from ${database.target}`, { cause: e });
+    }
     return store;
   }
 
   get dialect(): 'sqlite' | 'postgres' {
     return this.database.dialect;
+  }
+
+  /** Where the database is, for logs: a path, or the URL without its password. */
+  get target(): string {
+    return this.database.target;
   }
 
   /** The committed state. Callers must not keep references across awaits if they need freshness. */
@@ -82,6 +123,36 @@ export class Store {
     return this.memory.revision;
   }
 
+  /** Up, or down since when and why (as last seen; `check()` asks the database). */
+  get health(): StoreHealth {
+    return this.availability.current;
+  }
+
+  /**
+   * Whether the view may be served now. It holds every write this process committed and what
+   * it caught up with; while the database is down nothing can be committed through this process.
+   * On SQLite one server owns the file, so the view stays current: reads go on during an
+   * outage. On PostgreSQL other servers may commit while this one cannot hear of it, so the
+   * view is only known current while the database is reachable: reads get 503 too.
+   */
+  get readable(): boolean {
+    return this.dialect === 'sqlite' || this.availability.up;
+  }
+
+  /**
+   * Asks the database whether it can be used (within the connect timeout): for /healthz. SQLite
+   * is asked only by writes and, while it is down, by the probes: a health check must not take
+   * its write lock.
+   */
+  check(): Promise<StoreHealth> {
+    return this.dialect === 'sqlite' ? Promise.resolve(this.health) : this.availability.check();
+  }
+
+  /** Called on every change of `health`. */
+  onHealth(listener: (health: StoreHealth) => void): () => void {
+    return this.availability.onChange(listener);
+  }
+
   /** Called after every commit of this process, in revision order. */
   onCommit(listener: (commit: Commit) => void): () => void {
     this.listeners.add(listener);
@@ -90,98 +161,57 @@ export class Store {
 
   /**
    * Runs `rules` as one transaction. `rules` must be synchronous: it sees a consistent view and
-   * nothing else can interleave. If it throws, nothing is written and the error propagates.
+   * nothing else can interleave. If it throws, nothing is written and the error propagates. If
+   * the database fails, nothing is published and the caller gets ServiceUnavailable (the
+   * database is unreachable, or cannot take writes now) or StoreFailure.
    */
-  async write<T>(rules: (tx: WriteTx) => T): Promise<T> {
-    const sqlite = this.sqliteWriter;
-    if (sqlite) return this.mutex.run(async () => this.writeSqlite(sqlite, rules));
-    return this.mutex.run(async () => {
-      let commit: Commit | null = null;
-      const result = await this.database.writeTransaction(async (sqlTx) => {
-        await this.catchUp(sqlTx);
-        const overlay = new Overlay(this.memory);
-        const out = rules(new StoreTx(overlay, this.memory, timestamp(this.options.clock?.() ?? new Date())));
-        if (out instanceof Promise) throw new QuarkError('StoreFailure', 'store rules must be synchronous');
-        const changes = overlay.netChanges();
-        if (changes.length > 0) {
-          const logged = changes.filter((c) => KINDS[c.kind].feed);
-          const revision = logged.length > 0 ? this.memory.revision + 1 : null;
-          await persistChanges(sqlTx, changes, revision);
-          commit = { revision: revision ?? this.memory.revision, changes };
-        }
+  write<T>(rules: (tx: WriteTx) => T): Promise<T> {
+    return this.mutex.run(() => {
+      this.availability.assertUp();
+      const finish = ({ out, commit }: Outcome<T>): T => {
+        if (commit) this.publish(commit);
         return out;
+      };
+      // On SQLite the outcome is ready at once: published in the same turn, no promise to wait for.
+      let outcome: MaybePromise<Outcome<T>>;
+      try {
+        outcome = this.database.writeTransaction((session) => this.transact(session, rules));
+      } catch (e) {
+        throw this.failed(e);
+      }
+      if (!(outcome instanceof Promise)) return finish(outcome);
+      return outcome.then(finish, (e: unknown) => {
+        throw this.failed(e);
       });
-      if (commit) this.publish(commit);
-      return result;
     });
-  }
-
-  /**
-   * SQLite: the whole transaction runs synchronously (see sqlite-writer.ts). When another
-   * process wrote since this view's revision, the catch-up needs the async path: take it.
-   */
-  private async writeSqlite<T>(writer: SqliteWriter, rules: (tx: WriteTx) => T): Promise<T> {
-    // Entirely synchronous from BEGIN to COMMIT: nothing in this process can interleave, and
-    // another process waits on SQLite's lock (busy_timeout) instead of on this thread.
-    writer.begin();
-    let commit: Commit | null = null;
-    let out: T;
-    try {
-      const latest = writer.revision();
-      if (latest !== this.memory.revision && !this.catchUpSync(writer)) {
-        writer.rollback();
-        await this.database.writeTransaction((sqlTx) => this.reload(sqlTx));
-        return this.writeSqlite(writer, rules);
-      }
-      const overlay = new Overlay(this.memory);
-      out = rules(new StoreTx(overlay, this.memory, timestamp(this.options.clock?.() ?? new Date())));
-      if (out instanceof Promise) throw new QuarkError('StoreFailure', 'store rules must be synchronous');
-      const changes = overlay.netChanges();
-      if (changes.length > 0) {
-        const logged = changes.some((c) => KINDS[c.kind].feed);
-        const revision = logged ? this.memory.revision + 1 : null;
-        writer.persist(changes, revision);
-        commit = { revision: revision ?? this.memory.revision, changes };
-      }
-      writer.commit();
-    } catch (e) {
-      writer.rollback();
-      throw e;
-    }
-    if (commit) this.publish(commit);
-    return out;
-  }
-
-  /** Applies other processes' writes from the change log; false when it no longer reaches back. */
-  private catchUpSync(writer: SqliteWriter): boolean {
-    const changes = writer.changesSince(this.memory.revision);
-    if (changes.length === 0 || changes[0]!.revision !== this.memory.revision + 1) return false;
-    let i = 0;
-    while (i < changes.length) {
-      const revision = changes[i]!.revision;
-      const batch: Change[] = [];
-      for (; i < changes.length && changes[i]!.revision === revision; i++) batch.push(changes[i]!);
-      this.publish({ revision, changes: batch });
-    }
-    return true;
   }
 
   /** Changes after `revision`, or null when the log no longer reaches back that far. */
   async changesSince(revision: number, limit = 10_000): Promise<CommittedChange[] | null> {
     if (revision < this.oldestRevision - 1) return null;
-    return loadChangesSince(this.database.db, revision, limit);
+    this.assertReadable();
+    return this.guard(() => loadChangesSince(this.database.db, revision, limit));
   }
 
+  /** Closes the database connections; bounded, so a frozen database cannot hold up a shutdown. */
   async close(): Promise<void> {
-    await this.mutex.run(() => this.database.db.destroy());
+    this.availability.close();
+    const closed = this.mutex.run(() => this.database.db.destroy());
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.timeouts.connectMs);
+    });
+    await Promise.race([closed.catch(() => undefined), late]);
+    clearTimeout(timer);
   }
 
   /**
    * The committed record as the database holds it now, bypassing the view: for kinds outside
-   * the feed (see KindSpec.feed), whose writes by other servers this view never hears about.
+   * the change log (see KindSpec.inChangeLog), whose writes by other servers this view never hears about.
    */
   async fetch<K extends Kind>(kind: K, id: string): Promise<KindRecords[K] | undefined> {
-    return (await loadRecord(this.database.db, KINDS[kind].table, id)) as KindRecords[K] | undefined;
+    this.assertReadable();
+    return (await this.guard(() => loadRecord(this.database.db, KINDS[kind].table, id))) as KindRecords[K] | undefined;
   }
 
   /**
@@ -190,51 +220,115 @@ export class Store {
    * recent write elsewhere (a login) calls it first. Costs one query when nothing changed.
    */
   async sync(): Promise<void> {
-    await this.mutex.run(() => this.catchUp(this.database.db));
+    await this.mutex.run(async () => {
+      this.assertReadable();
+      await this.guard(async () => this.catchUp(this.database.session));
+    });
+  }
+
+  private assertReadable(): void {
+    if (!this.readable) this.availability.assertUp();
+  }
+
+  /** Runs a database call; its failure becomes ServiceUnavailable or StoreFailure, the rules' own errors pass. */
+  private async guard<T>(call: () => MaybePromise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      throw this.failed(e);
+    }
+  }
+
+  private failed(error: unknown): unknown {
+    return error instanceof RulesFailed ? error.error : this.availability.failure(error);
+  }
+
+  /** The write algorithm, on either dialect: catch up, run the rules, persist their net changes. */
+  private transact<T>(session: Session, rules: (tx: WriteTx) => T): MaybePromise<Outcome<T>> {
+    return then(this.catchUp(session), () => {
+      const overlay = new Overlay(this.memory);
+      const out = this.runRules(overlay, rules);
+      const changes = overlay.netChanges();
+      if (changes.length === 0) return { out, commit: null };
+      const logged = changes.some((c) => KINDS[c.kind].inChangeLog);
+      const revision = logged ? this.memory.revision + 1 : null;
+      const commit = { revision: revision ?? this.memory.revision, changes };
+      return then(session.persist(changes, revision), () => ({ out, commit }));
+    });
+  }
+
+  private runRules<T>(overlay: Overlay, rules: (tx: WriteTx) => T): T {
+    let out: T;
+    try {
+      out = rules(new StoreTx(overlay, this.memory, timestamp(this.options.clock?.() ?? new Date())));
+    } catch (e) {
+      throw new RulesFailed(e);
+    }
+    if (out instanceof Promise) throw new RulesFailed(new QuarkError('StoreFailure', 'store rules must be synchronous'));
+    return out;
   }
 
   private publish(commit: Commit): void {
     this.memory.apply(commit.changes, commit.revision);
-    const published = commit.changes.filter((c) => KINDS[c.kind].feed);
+    const published = commit.changes.filter((c) => KINDS[c.kind].inChangeLog);
     if (published.length === 0) return;
     const visible = published.length === commit.changes.length ? commit : { revision: commit.revision, changes: published };
     for (const listener of this.listeners) listener(visible);
     if (++this.writesSincePrune >= 1000) {
       this.writesSincePrune = 0;
       const keep = this.options.changeLogRetention ?? 100_000;
-      void pruneChanges(this.database.db, commit.revision - keep).then((oldest) => {
-        this.oldestRevision = oldest;
-      });
+      pruneChanges(this.database.db, commit.revision - keep).then(
+        (oldest) => {
+          this.oldestRevision = oldest;
+        },
+        // Pruning is housekeeping: the next one retries; a failed write will say what is wrong.
+        () => undefined,
+      );
     }
   }
 
-  /** Applies writes that other servers committed since this view's revision. */
-  private async catchUp(tx: Tx): Promise<void> {
-    const latest = await readRevision(tx);
-    if (latest === this.memory.revision) return;
-    const changes = await loadChangesSince(tx, this.memory.revision, Number.MAX_SAFE_INTEGER);
-    const contiguous = changes.length > 0 && changes[0]!.revision === this.memory.revision + 1;
-    if (!contiguous) {
-      await this.reload(tx);
-      return;
-    }
+  /** Applies writes that other processes committed since this view's revision. */
+  private catchUp(session: Session): MaybePromise<void> {
+    return then(session.revision(), (latest) => {
+      if (latest === this.memory.revision) return;
+      return then(session.changesSince(this.memory.revision), (log) => (this.replay(log) ? undefined : this.reload(session)));
+    });
+  }
+
+  /** Publishes change log entries revision by revision; false when they do not follow the view's revision. */
+  private replay(log: readonly CommittedChange[]): boolean {
+    if (log.length === 0 || log[0]!.revision !== this.memory.revision + 1) return false;
     let i = 0;
-    while (i < changes.length) {
-      const revision = changes[i]!.revision;
+    while (i < log.length) {
+      const revision = log[i]!.revision;
       const batch: Change[] = [];
-      for (; i < changes.length && changes[i]!.revision === revision; i++) batch.push(changes[i]!);
+      for (; i < log.length && log[i]!.revision === revision; i++) batch.push(log[i]!);
       this.publish({ revision, changes: batch });
     }
+    return true;
   }
 
-  private async reload(tx: Tx): Promise<void> {
-    for (const kind of KIND_NAMES) {
-      const table = this.memory.table(kind);
-      for (const record of table.all()) table.delete(recordId(kind, record));
-      for (const record of await loadRecords(tx, KINDS[kind].table)) table.put(record);
-    }
-    this.memory.revision = await readRevision(tx);
-    this.oldestRevision = this.memory.revision;
+  /**
+   * Replaces the view with the database's records. The revision is read first: a write that
+   * commits during the reload is then replayed on top of records that may already hold it,
+   * which ends in the same state, where the other order could miss it.
+   */
+  private reload(session: Session): MaybePromise<void> {
+    return then(session.revision(), (revision) =>
+      then(
+        inOrder(KIND_NAMES, (kind) =>
+          then(session.records(KINDS[kind].table), (records) => {
+            const table = this.memory.table(kind);
+            for (const record of table.all()) table.delete(recordId(kind, record));
+            for (const record of records) table.put(record);
+          }),
+        ),
+        () => {
+          this.memory.revision = revision;
+          this.oldestRevision = revision;
+        },
+      ),
+    );
   }
 }
 
@@ -257,7 +351,7 @@ class StoreTx implements WriteTx {
     return this.overlay.all(kind);
   }
 
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     return this.overlay.by(kind, index, key);
   }
 

@@ -114,6 +114,22 @@ describe('Overlay', () => {
     assert.equal(name(`network ${netB.id}`), 'b');
   });
 
+  it('nets the changes in the order records reached their final state (each at its last write)', () => {
+    const tx = new Overlay(committed());
+    tx.put('port', { ...p1, name: 'first' });
+    tx.put('network', { ...netB, name: 'b' });
+    tx.put('port', { ...p1, name: 'second' });
+    tx.delete('port', p2.id);
+    assert.deepEqual(
+      tx.netChanges().map((c) => [c.kind, c.id, c.op]),
+      [
+        ['network', netB.id, 'put'],
+        ['port', p1.id, 'put'],
+        ['port', p2.id, 'delete'],
+      ],
+    );
+  });
+
   it('merges into the committed view only when applied', () => {
     const view = committed();
     const tx = new Overlay(view);

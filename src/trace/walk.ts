@@ -8,8 +8,26 @@
  * packet's destination MAC is. Called by the agent for one trace query; the server strings
  * the hosts together by the tunnels they exit through.
  */
-import { INTEGRATION_BRIDGE, TUNNEL_BRIDGE, physToIntPatch, tapDevice, tunnelPort, vxlanDevice } from '../model/names.js';
-import type { DropCause, FlowEffect, HostExit, HostTrace, ObjectRef, TraceHop, TracePacket, TraceStart } from '../model/trace.js';
+import {
+  DEAD_VLAN,
+  INTEGRATION_BRIDGE,
+  physToIntPatch,
+  TUNNEL_BRIDGE,
+  tapDevice,
+  tunnelPort,
+  vxlanDevice,
+} from '../model/names.js';
+import type {
+  ConntrackEntry,
+  DropCause,
+  FlowEffect,
+  HostExit,
+  HostTrace,
+  ObjectRef,
+  TraceHop,
+  TracePacket,
+  TraceStart,
+} from '../model/trace.js';
 import type { HostView } from './host-view.js';
 import type { BridgeEntry } from './packet.js';
 import { type BridgeOutput, passBridges } from './walk-bridge.js';
@@ -31,6 +49,7 @@ const MAX_STAGES = 16;
 class Walk {
   readonly hops: TraceHop[] = [];
   readonly exits: HostExit[] = [];
+  readonly conntrack: ConntrackEntry[] = [];
   constructor(readonly view: HostView) {}
 
   drop(code: DropCause['code'], says: string, refs: ObjectRef[]): void {
@@ -50,10 +69,10 @@ async function startOnOvs(w: Walk, start: TraceStart): Promise<Position | null> 
       w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
       return null;
     }
-    if (device.tag === null || device.tag === 4095) {
+    if (device.tag === null || device.tag === DEAD_VLAN) {
       w.drop(
         'not-wired',
-        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN 4095 (port or network down, or not bound here)`,
+        `${v.labels.label(ref)} is not wired on host ${v.host}: ${device.name} sits on the dead VLAN ${DEAD_VLAN} (port or network down, or not bound here)`,
         [ref],
       );
       return null;
@@ -251,11 +270,15 @@ export async function walkHost(view: HostView, start: TraceStart, packet: TraceP
         w.exits.push({ kind: 'delivered', portId: r.portId, packet: p, ...(r.service ? { service: r.service } : {}) });
       else if (r.kind === 'dropped') w.exits.push({ kind: 'dropped', cause: r.cause });
       else {
+        if (!p.reply) {
+          const before = { src: p.src, dst: p.dst };
+          w.conntrack.push({ host: view.host, netns: into.netns, before, after: { src: r.packet.src, dst: r.packet.dst } });
+        }
         p = r.packet;
         at = { at: 'bridge', bridge: r.out.bridge, entry: { inPort: r.out.bridgePort } };
       }
     }
   }
   if (w.exits.length === 0) w.drop('unknown', `the packet goes nowhere on host ${view.host} that the trace can follow`, []);
-  return { host: view.host, hops: w.hops, exits: w.exits };
+  return { host: view.host, hops: w.hops, exits: w.exits, ...(w.conntrack.length > 0 ? { conntrack: w.conntrack } : {}) };
 }

@@ -22,6 +22,7 @@ import {
 import { FlowsStep } from '../steps/flows.js';
 import { SwitchStep } from '../steps/switch.js';
 import { TunnelNeighboursStep, tunnelEndpoints } from '../steps/tunnel-neighbours.js';
+import { INTEGRATION_BRIDGE } from '../../model/names.js';
 import type { AgentHealth } from '../health.js';
 import type { L2Mechanism, MechanismHooks } from './mechanism.js';
 
@@ -62,7 +63,7 @@ export class OpenVswitchMechanism implements L2Mechanism {
 
   async observe() {
     const state = await readSwitch(await this.connect());
-    const facts = factsFrom(state, 'br-int');
+    const facts = factsFrom(state, INTEGRATION_BRIDGE);
     for (const [name, error] of facts.ovsInterfaceErrors ?? []) {
       if (this.reported.get(name) === error) continue;
       this.reported.set(name, error);

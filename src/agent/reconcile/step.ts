@@ -51,8 +51,6 @@ export interface Pass {
    * switch (Open vSwitch hosts), the links (Linux bridge hosts).
    */
   readonly observed: HostObservation;
-  /** When the pass started reading the host (performance.now()); what happened after, it has not seen. */
-  readonly readAt?: number;
   /**
    * Namespaces made, or given a new device, in this pass: steps after the one that made them
    * visit them whole, since a recreated device lost its addresses and routes.

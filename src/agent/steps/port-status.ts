@@ -10,6 +10,7 @@
  * For a VIF plugged while the agent runs, the report carries the time from the VIF's
  * appearance (the mechanism's watch: `plugged`) to this report.
  */
+import { tapDevice } from '../../model/names.js';
 import { HOST, type Pass, type ReconcileStep, type StepResult } from '../reconcile/step.js';
 import type { PortStatusReporter } from '../reporter.js';
 
@@ -40,7 +41,11 @@ export class PortStatusStep implements ReconcileStep {
   async apply(pass: Pass): Promise<StepResult> {
     if (!pass.due(HOST)) return { changes: 0 };
     const status = (id: string) => pass.replica.ports.get(id)?.status;
-    const changes = this.reporter.changes(pass.plan.portStates, status, this.vifSeen, pass.readAt);
+    // The VIFs the pass read: Open vSwitch interfaces with their iface-id, Linux bridge taps.
+    const vifs = new Set(pass.plan.vifBindings.map((b) => b.origin.id));
+    const taps = new Set((pass.observed.links ?? []).map((l) => l.name));
+    const present = (id: string) => vifs.has(id) || taps.has(tapDevice(id));
+    const changes = this.reporter.changes(pass.plan.portStates, status, this.vifSeen, present);
     if (changes.up.length > 0) await this.datapath.datapathApplied();
     await this.reporter.send(changes, this.vifSeen);
     return { changes: changes.up.length + changes.down.length };

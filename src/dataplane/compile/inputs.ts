@@ -6,10 +6,16 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -17,6 +23,7 @@ import type {
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
 import type { DatapathType } from './plan.js';
+import type { AgentRole } from '../../model/feed.js';
 
 export interface ReplicaView {
   readonly networks: ReadonlyMap<string, Network>;
@@ -31,6 +38,16 @@ export interface ReplicaView {
   readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
   /** Network logs of the host's ports. */
   readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
+  /** Port forwardings of the floating IPs of the host's routers (absent in replicas made before them). */
+  readonly portForwardings?: ReadonlyMap<string, PortForwarding>;
+  /** Conntrack helpers of the host's routers. */
+  readonly conntrackHelpers?: ReadonlyMap<string, ConntrackHelper>;
+  /** Metering labels that count on the host's routers (their projects' and the shared ones), with their rules. */
+  readonly meteringLabels?: ReadonlyMap<string, MeteringLabel>;
+  readonly meteringLabelRules?: ReadonlyMap<string, MeteringLabelRule>;
+  /** Local IPs associated with the host's ports, and those associations (l2). */
+  readonly localIps?: ReadonlyMap<string, LocalIp>;
+  readonly localIpAssociations?: ReadonlyMap<string, LocalIpAssociation>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.
@@ -72,8 +89,6 @@ export interface UnderlaySettings {
   readonly interface: string;
 }
 
-export type HostRole = 'l2' | 'dhcp' | 'l3';
-
 /**
  * The host's L2 mechanism (ML2's mechanism drivers): `openvswitch` (br-int, br-tun, the hybrid
  * plug) or `linuxbridge` (a Linux bridge per network, VXLAN devices, taps in the bridges).
@@ -89,7 +104,7 @@ export type FirewallDriverName = 'iptables_hybrid' | 'iptables' | 'noop';
 export interface HostSettings {
   readonly host: string;
   /** What this host's agent does; each role adds its part of the plan. */
-  readonly roles: readonly HostRole[];
+  readonly roles: readonly AgentRole[];
   /** Where the agent keeps per-network and per-router files (dnsmasq hosts and options…). */
   readonly stateDir: string;
   readonly datapathType: DatapathType;

@@ -9,10 +9,11 @@ import { renderLinuxBridges } from './render-linuxbridge.js';
 import { renderNamespaces } from './render-netns.js';
 import { renderIpsets, renderIptables } from './render-iptables.js';
 import { type BridgeRole, tableName } from './tables.js';
+import { INTEGRATION_BRIDGE, TUNNEL_BRIDGE } from '../../model/names.js';
 
 function roleOf(bridge: string): BridgeRole {
-  if (bridge === 'br-int') return 'int';
-  if (bridge === 'br-tun') return 'tun';
+  if (bridge === INTEGRATION_BRIDGE) return 'int';
+  if (bridge === TUNNEL_BRIDGE) return 'tun';
   return 'phys';
 }
 

@@ -140,8 +140,8 @@ export function restoreScript(desired: readonly IptablesChainItem[], observed: O
   // Declare (and so flush) every chain rewritten first, so rules may jump to chains defined later.
   for (const [d, edit] of edits) if (edit === null) emit(d.table, `:${d.chain} - [0:0]`);
   for (const [d, edit] of edits) {
-    if (edit === null) for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`);
-    else for (const line of edit) emit(d.table, line);
+    if (edit === null) for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`.trimEnd());
+    else for (const line of edit) emit(d.table, line.trimEnd());
   }
   for (const d of desired) {
     for (const builtin of d.hooks) {

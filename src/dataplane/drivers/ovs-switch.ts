@@ -13,6 +13,7 @@
 import type { HostFacts, ObservedVif } from '../compile/inputs.js';
 import type { HostPlan } from '../compile/plan.js';
 import type { OpenFlowVersion, PortSpec, SwitchChange, SwitchState } from './ovsdb/index.js';
+import { DEAD_VLAN } from '../../model/names.js';
 
 export const OWNED = 'quark-owned';
 
@@ -32,7 +33,7 @@ export function factsFrom(state: SwitchState, integrationBridge: string): HostFa
         if (ifaceId) vifs.push({ bridge: b.name, portName: p.name, ifaceId, ofport: i.ofport ?? null });
       }
       const net = p.otherConfig.net_uuid;
-      if (b.name === integrationBridge && net && p.tag !== undefined && p.tag < 4095) localVlans.set(net, p.tag);
+      if (b.name === integrationBridge && net && p.tag !== undefined && p.tag < DEAD_VLAN) localVlans.set(net, p.tag);
     }
   }
   return { vifs, localVlans, ovsIfaceTypes: state.ifaceTypes, ovsInterfaceErrors };

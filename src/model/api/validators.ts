@@ -9,7 +9,16 @@ import { formatCidr, parseCidr } from '../ip/cidr.js';
 
 export type Convert<T> = (value: unknown, field: string) => T;
 
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+/**
+ * A value as an error message quotes it: at most `max` characters of it, so that a 1 MB name
+ * does not come back as a 1 MB error.
+ */
+export function quote(v: unknown, max = 64): string {
+  const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+const show = (v: unknown): string => quote(v);
 
 /** "Invalid input for ethertype. Reason: 'ipv5' is not in ['IPv4', 'IPv6']." */
 export function invalidFieldOf(field: string, value: unknown, reason: string) {
@@ -19,7 +28,7 @@ export function invalidFieldOf(field: string, value: unknown, reason: string) {
 export function str(maxLength = 255): Convert<string> {
   return (v, field) => {
     if (typeof v !== 'string') throw invalidField(field, `'${show(v)}' is not a valid string`);
-    if (v.length > maxLength) throw invalidField(field, `'${v}' exceeds maximum length of ${maxLength}`);
+    if (v.length > maxLength) throw invalidField(field, `'${show(v)}' exceeds maximum length of ${maxLength}`);
     return v;
   };
 }
@@ -120,7 +129,10 @@ export function listOf<T>(convert: Convert<T>, options: { unique?: boolean } = {
     if (!Array.isArray(v)) throw invalidField(field, `'${show(v)}' is not a list`);
     const out = v.map((item) => convert(item, field));
     if (options.unique && new Set(out.map((x) => JSON.stringify(x))).size !== out.length) {
-      throw invalidField(field, `Duplicate items in the list: '${v.map(show).join(', ')}'`);
+      throw invalidField(
+        field,
+        `Duplicate items in the list: '${quote(v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', '))}'`,
+      );
     }
     return out;
   };
@@ -133,11 +145,19 @@ export function dict<T>(shape: { [K in keyof T]: { convert: Convert<T[K]>; requi
       throw invalidField(field, `'${show(v)}' is not a dictionary`);
     }
     const input = v as Record<string, unknown>;
-    const unknownKeys = Object.keys(input).filter((k) => !(k in shape));
-    if (unknownKeys.length > 0) throw invalidField(field, `Unrecognized keys in '${show(v)}': ${unknownKeys.join(', ')}`);
+    const unknownKeys = Object.keys(input).filter((k) => !Object.hasOwn(shape, k));
+    if (unknownKeys.length > 0) {
+      throw invalidField(
+        field,
+        `Unrecognized keys in '${show(v)}': ${unknownKeys
+          .slice(0, 10)
+          .map((k) => quote(k, 40))
+          .join(', ')}`,
+      );
+    }
     const out: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(shape) as [string, { convert: Convert<unknown>; required?: boolean }][]) {
-      if (input[key] === undefined) {
+      if (!Object.hasOwn(input, key) || input[key] === undefined) {
         if (spec.required) throw invalidField(field, `Validation of dictionary's keys failed. Expected keys: {'${key}'}`);
         continue;
       }

@@ -16,7 +16,7 @@ export interface RouteDeps extends op.CollectionDeps {
 type IdParams = { id: string };
 type TagParams = { id: string; tag: string };
 
-function links(request: FastifyRequest, collection: string, next: string | null, previous: string | null) {
+export function links(request: FastifyRequest, collection: string, next: string | null, previous: string | null) {
   const base = `${request.protocol}://${request.host}${request.url.split('?')[0]}`;
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(request.query as Record<string, string | string[]>)) {
@@ -36,7 +36,10 @@ function links(request: FastifyRequest, collection: string, next: string | null,
 }
 
 export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
-  const base = `/v2.0/${h.declaration.path}`;
+  for (const path of [h.declaration.path, ...(h.declaration.aliases ?? [])]) registerAt(app, h, deps, `/v2.0/${path}`);
+}
+
+function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
   const { collection } = h.declaration;
 
   app.get(base, async (request, reply) => {

@@ -10,12 +10,12 @@ import type { Store, WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
-import { POLICY, type Target, allowed, enforce } from '../policy.js';
+import { type Target, allowed, enforce, hasRule, policyAction } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
 import { type ListQuery, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
 import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
-import type { AnyResourceHandler } from './resource.js';
+import { type AnyResourceHandler, policyMember } from './resource.js';
 
 type AnyRecord = { id: string; project_id: string; tags?: readonly string[]; revision_number?: number };
 
@@ -36,13 +36,13 @@ function context(deps: CollectionDeps, caller: Caller): PluginContext {
 }
 
 function visible(h: AnyResourceHandler, view: ReadView, caller: Caller, record: AnyRecord): boolean {
-  return caller.isAdmin || allowed(`get_${h.declaration.member}`, caller, h.target(view, record));
+  return caller.isAdmin || allowed(policyAction(`get_${policyMember(h.declaration)}`), caller, h.target(view, record));
 }
 
 /** The record if it exists and the caller may see it; otherwise the resource's 404. */
 export function findVisible(h: AnyResourceHandler, view: ReadView, caller: Caller, id: string): AnyRecord {
   const record = view.get(h.kind, id) as AnyRecord | undefined;
-  if (!record || !visible(h, view, caller, record)) throw h.notFound(id);
+  if (!record || h.belongs?.(record) === false || !visible(h, view, caller, record)) throw h.notFound(id);
   return record;
 }
 
@@ -93,7 +93,7 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const attributes = readableAttributes(h.declaration, caller);
   const needsDerived = h.derived !== undefined;
   const matched: AnyRecord[] = [];
-  for (const record of view.all(h.kind) as AnyRecord[]) {
+  for (const record of (h.records?.(view) ?? view.all(h.kind)) as AnyRecord[]) {
     if (!visible(h, view, caller, record)) continue;
     if (!matchesTags(record.tags ?? [], q.tags)) continue;
     let ok = true;
@@ -170,7 +170,7 @@ function enforceAttributes(
   values: AttributeValues,
   target: Target,
 ) {
-  const action = `${verb}_${h.declaration.member}`;
+  const action = `${verb}_${policyMember(h.declaration)}`;
   for (const [name, value] of Object.entries(values)) {
     const fallback = h.declaration.attributes[name]?.default;
     if (verb === 'create' && fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
@@ -179,7 +179,10 @@ function enforceAttributes(
     enforce(rule, caller, target);
     if (!Array.isArray(value)) continue;
     const keys = new Set(value.flatMap((item) => (typeof item === 'object' && item !== null ? Object.keys(item) : [])));
-    for (const key of keys) if (`${rule}:${key}` in POLICY) enforce(`${rule}:${key}`, caller, target);
+    for (const key of keys) {
+      const keyRule = `${rule}:${key}`;
+      if (hasRule(keyRule)) enforce(keyRule, caller, target);
+    }
   }
 }
 
@@ -192,7 +195,7 @@ function enforceAttributes(
 function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, values: AttributeValues): AnyRecord {
   const requested = resolveProject(values, ctx.caller);
   const target = h.createTarget?.(tx, ctx, values, requested) ?? { projectId: requested };
-  enforce(`create_${h.declaration.member}`, ctx.caller, target);
+  enforce(policyAction(`create_${policyMember(h.declaration)}`), ctx.caller, target);
   enforceAttributes(h, 'create', ctx.caller, values, target);
   if (h.quota) enforceQuota(tx, ctx, h.quota, target.projectId, 1);
   return h.create(tx, ctx, values, target.projectId) as AnyRecord;
@@ -233,7 +236,7 @@ export async function update(
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
     const target = h.target(tx, record, values);
-    enforce(`update_${h.declaration.member}`, caller, target);
+    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, target);
     enforceAttributes(h, 'update', caller, values, target);
     return h.update(tx, ctx, record, values) as AnyRecord;
   });
@@ -246,7 +249,7 @@ export async function remove(h: AnyResourceHandler, deps: CollectionDeps, caller
   await deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
-    enforce(`delete_${h.declaration.member}`, caller, h.target(tx, record));
+    enforce(policyAction(`delete_${policyMember(h.declaration)}`), caller, h.target(tx, record));
     h.delete(tx, ctx, record);
   });
 }
@@ -264,7 +267,7 @@ function writeTags(
 ) {
   return deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
-    enforce(`update_${h.declaration.member}`, caller, h.target(tx, record));
+    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, h.target(tx, record));
     const before = record.tags ?? [];
     const tags = change([...before]);
     // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.

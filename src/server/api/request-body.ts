@@ -5,9 +5,19 @@
  */
 import { QuarkError } from '../../model/errors.js';
 import type { Attribute, ResourceDeclaration } from '../../model/api/attribute.js';
+import { quote } from '../../model/api/validators.js';
 import type { Caller } from '../caller.js';
 
 const badRequest = (message: string) => new QuarkError('HTTPBadRequest', message);
+
+/**
+ * The declaration of attribute `name`, if the resource declares one. Own properties only: a
+ * body's `__proto__`, `constructor` or `toString` is an unknown attribute like any other, not a
+ * property every object inherits.
+ */
+function declared(decl: ResourceDeclaration, name: string): Attribute | undefined {
+  return Object.hasOwn(decl.attributes, name) ? decl.attributes[name] : undefined;
+}
 
 export type AttributeValues = Record<string, unknown>;
 
@@ -23,13 +33,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function memberBody(decl: ResourceDeclaration, body: unknown): unknown {
   if (!isObject(body) || Object.keys(body).length === 0) throw badRequest('Resource body required');
-  if (!(decl.member in body)) throw badRequest(`Unable to find '${decl.member}' in request body`);
+  if (!Object.hasOwn(body, decl.member)) throw badRequest(`Unable to find '${decl.member}' in request body`);
   return body[decl.member];
 }
 
 function checkUnknown(decl: ResourceDeclaration, item: Record<string, unknown>): void {
-  const unknown = Object.keys(item).filter((k) => !(k in decl.attributes));
-  if (unknown.length > 0) throw badRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
+  const unknown = Object.keys(item).filter((k) => declared(decl, k) === undefined);
+  if (unknown.length > 0) {
+    const names = unknown.slice(0, 10).map((k) => quote(k, 40));
+    throw badRequest(`Unrecognized attribute(s) '${names.join(', ')}${unknown.length > 10 ? ', …' : ''}'`);
+  }
 }
 
 function cloneDefault(value: unknown): unknown {
@@ -41,12 +54,11 @@ function convert(name: string, attr: Attribute, value: unknown): unknown {
 }
 
 export function parseCreateItem(decl: ResourceDeclaration, item: unknown): AttributeValues {
-  if (!isObject(item))
-    throw badRequest(`Invalid input for ${decl.member}. Reason: '${JSON.stringify(item)}' is not a dictionary.`);
+  if (!isObject(item)) throw badRequest(`Invalid input for ${decl.member}. Reason: '${quote(item)}' is not a dictionary.`);
   checkUnknown(decl, item);
   const out: AttributeValues = {};
   for (const [name, attr] of Object.entries(decl.attributes)) {
-    const value = item[name];
+    const value = Object.hasOwn(item, name) ? item[name] : undefined;
     if (value === undefined) {
       if (attr.post && attr.required) {
         throw badRequest(`Failed to parse request. Required attribute '${name}' not specified`);
@@ -61,21 +73,21 @@ export function parseCreateItem(decl: ResourceDeclaration, item: unknown): Attri
 }
 
 export function parseCreateBody(decl: ResourceDeclaration, body: unknown): CreateRequest {
-  if (isObject(body) && Array.isArray(body[decl.collection])) {
+  if (isObject(body) && Object.hasOwn(body, decl.collection) && Array.isArray(body[decl.collection])) {
     const list = body[decl.collection] as unknown[];
-    return { bulk: true, items: list.map((item) => parseCreateItem(decl, isObject(item) ? (item[decl.member] ?? item) : item)) };
+    const member = (item: unknown) => (isObject(item) && Object.hasOwn(item, decl.member) ? item[decl.member] : item);
+    return { bulk: true, items: list.map((item) => parseCreateItem(decl, member(item))) };
   }
   return { bulk: false, items: [parseCreateItem(decl, memberBody(decl, body))] };
 }
 
 export function parseUpdateBody(decl: ResourceDeclaration, body: unknown): AttributeValues {
   const item = memberBody(decl, body);
-  if (!isObject(item))
-    throw badRequest(`Invalid input for ${decl.member}. Reason: '${JSON.stringify(item)}' is not a dictionary.`);
+  if (!isObject(item)) throw badRequest(`Invalid input for ${decl.member}. Reason: '${quote(item)}' is not a dictionary.`);
   checkUnknown(decl, item);
   const out: AttributeValues = {};
   for (const [name, value] of Object.entries(item)) {
-    const attr = decl.attributes[name]!;
+    const attr = declared(decl, name)!;
     if (!attr.put) throw badRequest(`Cannot update read-only attribute ${name}`);
     out[name] = convert(name, attr, value);
   }

@@ -51,6 +51,37 @@ export interface ResourceHandler<K extends Kind> {
   ): ((tx: WriteTx) => void) | null;
   /** Handles filters declared 'custom' (fixed_ips on ports). */
   filter?(record: KindRecords[K], name: string, values: readonly string[]): boolean;
+  /**
+   * A sub-resource's parent (a port forwarding's floating IP): the parent's kind, the index of
+   * this kind by parent, the parent id of a record, and what a request under a parent the
+   * caller cannot see answers (Neutron differs per resource, measured on Neutron 21).
+   */
+  readonly parent?: ParentSpec<K>;
+  /** Set on a handler bound to one parent (sub-collection-routes.ts): the records listed. */
+  records?(view: ReadView): readonly KindRecords[K][];
+  /** Set on a handler bound to one parent: whether a record is under it (else it is not found there). */
+  belongs?(record: KindRecords[K]): boolean;
+}
+
+export interface ParentSpec<K extends Kind> {
+  readonly kind: Kind;
+  /** The index of K by parent id (`floatingip` for port forwardings). */
+  readonly index: string;
+  of(record: KindRecords[K]): string;
+  /** Listing under a parent the caller cannot see: its 404 (`not-found`) or an empty list. */
+  readonly list: 'not-found' | 'empty';
+  /** Show, update or delete under a parent the caller cannot see: the parent's 404 or the record's own. */
+  readonly member: 'parent' | 'record';
+  /** The record id of a member URL's id, when members are named otherwise (an association by its port). */
+  key?(parentId: string, id: string): string;
+}
+
+/**
+ * The resource name in policy actions: Neutron names a sub-resource's actions after its parent
+ * too (`create_floatingip_port_forwarding`).
+ */
+export function policyMember(decl: ResourceDeclaration): string {
+  return decl.parent ? `${decl.parent.member}_${decl.member}` : decl.member;
 }
 
 /** Handlers of any kind, as the route table holds them. */

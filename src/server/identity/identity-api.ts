@@ -7,16 +7,18 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QuarkError } from '../../model/errors.js';
+import { errorHeaders, fromFrameworkError, logFailure } from '../api/neutron-error.js';
 import { registerAuthRoutes, registerTokenIssue } from './auth-routes.js';
 import { IDENTITY_PATH } from './catalog.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
-import { registerDomainRoutes } from './domain-routes.js';
+import { registerIdentityCollection } from './collection.js';
+import { domains } from './domains.js';
 import { registerGrantRoutes } from './grant-routes.js';
 import { type IdentityDeps, serverRoot } from './http.js';
 import { renderKeystoneError } from './keystone-error.js';
-import { registerProjectRoutes } from './project-routes.js';
-import { registerRoleRoutes } from './role-routes.js';
-import { registerUserRoutes } from './user-routes.js';
+import { projects, registerUserProjectsRoute } from './projects.js';
+import { roles } from './roles.js';
+import { registerPasswordChangeRoute, users } from './users.js';
 
 export const IDENTITY_PREFIXES = [`${IDENTITY_PATH}/v3`, '/v3'] as const;
 
@@ -32,12 +34,10 @@ function versionDocument(href: string) {
 
 /** Keystone's rendering of any failure; 401s carry the auth URL as keystonemiddleware's do. */
 export function sendKeystoneError(request: FastifyRequest, reply: FastifyReply, error: unknown, authUrl: string): void {
-  const clientError =
-    !(error instanceof QuarkError) &&
-    typeof (error as { statusCode?: number }).statusCode === 'number' &&
-    (error as { statusCode: number }).statusCode < 500;
-  const rendered = renderKeystoneError(clientError ? new QuarkError('ValidationError', (error as Error).message) : error);
-  if (rendered.internal) request.log.error({ err: error, url: request.url }, 'request failed');
+  const failure = fromFrameworkError(error, 'ValidationError');
+  const rendered = renderKeystoneError(failure);
+  logFailure(request.log, request, rendered.status, failure);
+  errorHeaders(reply, failure);
   if (rendered.status === 401) reply.header('www-authenticate', `Keystone uri="${authUrl}"`);
   reply.code(rendered.status).type('application/json').send(rendered.body);
 }
@@ -72,10 +72,12 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityDeps): v
             request.caller = await deps.authenticator.authenticate(request.headers);
           });
           registerAuthRoutes(authenticated, deps, prefix);
-          registerDomainRoutes(authenticated, deps, prefix);
-          registerProjectRoutes(authenticated, deps, prefix);
-          registerUserRoutes(authenticated, deps, prefix);
-          registerRoleRoutes(authenticated, deps, prefix);
+          registerIdentityCollection(authenticated, deps, prefix, domains);
+          registerIdentityCollection(authenticated, deps, prefix, projects);
+          registerIdentityCollection(authenticated, deps, prefix, users);
+          registerIdentityCollection(authenticated, deps, prefix, roles);
+          registerUserProjectsRoute(authenticated, deps, prefix);
+          registerPasswordChangeRoute(authenticated, deps);
           registerGrantRoutes(authenticated, deps, prefix);
           registerCatalogRoutes(authenticated, deps, prefix);
         });

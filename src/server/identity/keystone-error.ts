@@ -15,8 +15,13 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
+  // Keystone's RequestTooLarge (keystone/exception.py) has this title.
+  413: 'Request is too large.',
+  414: 'Request-URI Too Long',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -28,12 +33,17 @@ export function unauthorized(message: string = AUTHENTICATION_REQUIRED): QuarkEr
   return new QuarkError('NotAuthenticated', message);
 }
 
+/** Messages may quote the request; an answer never carries more than a short part of it. */
+function shorten(message: string, max = 1024): string {
+  return message.length <= max ? message : `${message.slice(0, max)}…`;
+}
+
 export function renderKeystoneError(error: unknown): { status: number; body: KeystoneErrorBody; internal: boolean } {
   if (error instanceof QuarkError && !error.internal) {
     const status = error.status;
     return {
       status,
-      body: { error: { code: status, title: TITLES[status] ?? 'Error', message: error.message } },
+      body: { error: { code: status, title: TITLES[status] ?? 'Error', message: shorten(error.message) } },
       internal: status >= 500,
     };
   }

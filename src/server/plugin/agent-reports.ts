@@ -11,6 +11,7 @@ import { reportAgentState, schedulable } from './agents.js';
 import type { Services } from './context.js';
 import { bindingFor, vifTypeOf } from './port-binding.js';
 import { L3_AGENT, l3AgentsFor } from './scheduler.js';
+import { agentKey } from '../../store/kinds.js';
 
 export function recordAgentReport(tx: WriteTx, services: Services, report: AgentReport): Agent {
   const { agent, status } = reportAgentState(
@@ -47,7 +48,7 @@ export function recordPortStatus(tx: WriteTx, report: PortStatusReport): { activ
  * floating IP, whose status the API already set DOWN) are ignored.
  */
 export function recordFloatingIpStatus(tx: WriteTx, services: Services, report: FloatingIpStatusReport): number {
-  const l3 = tx.by('agent', 'typeHost', `${L3_AGENT} ${report.host}`)[0];
+  const l3 = tx.by('agent', 'typeHost', agentKey(L3_AGENT, report.host))[0];
   if (!l3) return 0;
   let changed = 0;
   for (const [id, status] of Object.entries(report.statuses)) {

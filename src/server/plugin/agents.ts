@@ -12,6 +12,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { Services } from './context.js';
 import { agentNotFound } from './not-found.js';
 import type { SchedulableAgent } from './scheduler.js';
+import { agentKey } from '../../store/kinds.js';
 
 const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'Linux bridge agent', 'DHCP agent', 'L3 agent'];
 
@@ -67,7 +68,7 @@ export function reportAgentState(
   }
   const now = new Date(tx.now);
   const stamp = agentTime(now);
-  const existing = tx.by('agent', 'typeHost', `${report.agent_type} ${report.host}`)[0];
+  const existing = tx.by('agent', 'typeHost', agentKey(report.agent_type, report.host))[0];
   const reported = {
     agent_type: report.agent_type,
     binary: report.binary,

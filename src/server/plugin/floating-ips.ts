@@ -14,6 +14,7 @@ import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
 import type { FixedIpRequest } from './fixed-ips.js';
 import { floatingIpNotFound, networkNotFound, portNotFound } from './not-found.js';
+import { checkFloatingIpFree } from './port-forwardings.js';
 import { createServicePort } from './service-ports.js';
 
 type Association = Pick<FloatingIp, 'port_id' | 'fixed_ip_address' | 'router_id'>;
@@ -32,7 +33,7 @@ const isV4 = (f: FixedIp) => !f.ip_address.includes(':');
  * the subnet and its gateway on the network, preferring the one holding the subnet's gateway
  * address (Neutron's get_router_for_floatingip).
  */
-function routerFor(view: ReadView, port: Port, subnet: Subnet, externalNetworkId: string): string {
+export function routerFor(view: ReadView, port: Port, subnet: Subnet, externalNetworkId: string): string {
   let first: string | null = null;
   for (const p of view.by('port', 'subnet', subnet.id)) {
     if (p.device_owner !== DeviceOwner.routerInterface || p.network_id !== port.network_id) continue;
@@ -158,17 +159,22 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
 }
 
 export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingIp, v: AttributeValues): FloatingIp {
+  if (v.port_id) checkFloatingIpFree(tx, fip);
   const association = associate(tx, ctx, fip, v as AssociationRequest);
   const unhooked = association.port_id === null && fip.port_id !== null;
+  // A floating IP of port forwardings keeps their router while it has no port.
+  const forwarded = association.port_id === null && tx.by('port_forwarding', 'floatingip', fip.id).length > 0;
   return tx.put('floatingip', {
     ...fip,
     ...association,
+    ...(forwarded ? { router_id: fip.router_id } : {}),
     description: (v.description as string | undefined) ?? fip.description,
     status: unhooked ? 'DOWN' : fip.status,
   });
 }
 
 export function deleteFloatingIp(tx: WriteTx, _ctx: PluginContext, fip: FloatingIp): void {
+  checkFloatingIpFree(tx, fip);
   tx.delete('floatingip', fip.id);
   tx.delete('port', fip.floating_port_id);
 }

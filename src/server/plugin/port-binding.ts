@@ -18,6 +18,8 @@
 import { type Agent, type AgentType, L2_AGENT_TYPES, type Network, type Port, type VifType } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { isAlive } from './agents.js';
+import { INTEGRATION_BRIDGE } from '../../model/names.js';
+import { agentKey } from '../../store/kinds.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
 
@@ -37,7 +39,7 @@ const MECHANISMS: Readonly<Partial<Record<AgentType, Mechanism>>> = {
     details: (a) => ({
       port_filter: true,
       ovs_hybrid_plug: true,
-      bridge_name: 'br-int',
+      bridge_name: INTEGRATION_BRIDGE,
       datapath_type: (a.configurations as { datapath_type?: string }).datapath_type ?? 'system',
       connectivity: 'l2',
     }),
@@ -54,7 +56,7 @@ const MECHANISMS: Readonly<Partial<Record<AgentType, Mechanism>>> = {
  * and both records are still alive), else the most recent one.
  */
 export function l2AgentOf(view: ReadView, host: string, now?: Date, downTime?: number): Agent | undefined {
-  const agents = L2_AGENT_TYPES.flatMap((t) => view.by('agent', 'typeHost', `${t} ${host}`));
+  const agents = L2_AGENT_TYPES.flatMap((t) => view.by('agent', 'typeHost', agentKey(t, host)));
   const byBeat = agents.sort((a, b) => (a.heartbeat_timestamp < b.heartbeat_timestamp ? 1 : -1));
   if (now && downTime !== undefined) return byBeat.find((a) => isAlive(a, now, downTime)) ?? byBeat[0];
   return byBeat[0];

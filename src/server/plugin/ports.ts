@@ -4,6 +4,8 @@
  * on, and the protections of ports that routers and floating IPs stand on.
  */
 import { deleteLogsOf } from './network-logs.js';
+import { dropPortForwardingsOf } from './port-forwardings.js';
+import { deleteAssociationsOf, preventLocalPortDeletion } from './local-ips.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressPair, Network, Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -125,14 +127,18 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
   const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups as string[] | undefined);
   const updated = tx.put('port', { ...next, security_groups: securityGroups });
   if (requested !== undefined) syncGatewayAddresses(tx, updated);
+  if (requested !== undefined) dropPortForwardingsOf(tx, port.id, updated);
   return updated;
 }
 
 export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
   preventL3PortDeletion(tx, port);
+  preventLocalPortDeletion(tx, port);
   disassociateFloatingIps(tx, port.id);
   tx.delete('port', port.id);
   deleteLogsOf(tx, { port: port.id });
+  dropPortForwardingsOf(tx, port.id, null);
+  deleteAssociationsOf(tx, port.id);
 }
 
 /** `fixed_ips=ip_address=10.0.0.3`, `fixed_ips=subnet_id=…` and `ip_address_substr=…`, as Neutron. */

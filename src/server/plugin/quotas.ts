@@ -11,7 +11,7 @@ import type { ReadView } from '../../store/view.js';
 import type { ServerConfig } from '../config.js';
 import type { PluginContext } from './context.js';
 
-export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
+export const QUOTA_KIND = {
   network: 'network',
   subnet: 'subnet',
   port: 'port',
@@ -19,7 +19,7 @@ export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
   floatingip: 'floatingip',
   security_group: 'security_group',
   security_group_rule: 'security_group_rule',
-};
+} as const satisfies Readonly<Record<QuotaResource, Kind>>;
 
 const CONFIG_KEY: Readonly<Record<QuotaResource, keyof ServerConfig>> = {
   network: 'quotaNetwork',

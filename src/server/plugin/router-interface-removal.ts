@@ -26,6 +26,18 @@ function confirmNotInUse(tx: WriteTx, router: Router, subnet: Subnet): void {
       );
     }
   }
+  // Port forwardings to addresses of the subnet need it too (Neutron's _check_router_interface_not_in_use).
+  for (const fip of tx.by('floatingip', 'router', router.id)) {
+    for (const pf of tx.by('port_forwarding', 'floatingip', fip.id)) {
+      const internal = parseIp(pf.internal_ip_address);
+      if (internal && cidrContains(cidr, internal) && onSubnet.has(pf.internal_port_id)) {
+        throw new QuarkError(
+          'RouterInterfaceInUseByFloatingIP',
+          `Router interface for subnet ${subnet.id} on router ${router.id} cannot be deleted, as it is required by one or more floating IPs.`,
+        );
+      }
+    }
+  }
   for (const route of router.routes) {
     const hop = parseIp(route.nexthop);
     if (hop && cidrContains(cidr, hop)) {

@@ -9,12 +9,13 @@ import type { HostRoute, Router } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
-import { POLICY, enforce } from '../policy.js';
+import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
 import { checkRoutes } from './router-routes.js';
+import { deleteConntrackHelpersOf } from './conntrack-helpers.js';
 
 /**
  * Neutron guards some keys inside external_gateway_info (external_fixed_ips, enable_snat) with
@@ -28,7 +29,7 @@ function enforceGatewayPolicy(
 ) {
   for (const key of Object.keys(request ?? {})) {
     const rule = `${verb}_router:external_gateway_info:${key}`;
-    if (rule in POLICY) enforce(rule, ctx.caller, { projectId });
+    if (hasRule(rule)) enforce(rule, ctx.caller, { projectId });
   }
 }
 
@@ -79,6 +80,7 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
     throw new QuarkError('RouterInUse', `Router ${router.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
   }
   if (router.gw_port_id) updateGateway(tx, ctx, router, null);
+  deleteConntrackHelpersOf(tx, router);
   tx.delete('router', router.id);
 }
 

@@ -14,12 +14,13 @@ import type { PluginContext } from './context.js';
 import { deleteLogsOf } from './network-logs.js';
 import { securityGroupNotFound } from './not-found.js';
 import { putRule } from './security-group-rules.js';
+import { projectNameKey } from '../../store/kinds.js';
 
 export const DEFAULT_GROUP_NAME = 'default';
 
 /** The project's default group. User groups can never be called `default`, so the name is the key. */
 export function defaultSecurityGroup(view: ReadView, projectId: string): SecurityGroup | undefined {
-  return view.by('security_group', 'projectName', `${projectId} ${DEFAULT_GROUP_NAME}`)[0];
+  return view.by('security_group', 'projectName', projectNameKey(projectId, DEFAULT_GROUP_NAME))[0];
 }
 
 function createGroup(

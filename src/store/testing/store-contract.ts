@@ -5,37 +5,25 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Network } from '../../model/resources.js';
 import { Store } from '../store.js';
+import { network as networkRecord } from '../../dataplane/testing/fixtures.js';
+
+let segment = 0;
+const network = (id: string, name = 'n') =>
+  networkRecord({
+    id,
+    name,
+    project_id: 'p',
+    'provider:segmentation_id': ++segment,
+    created_at: '',
+    updated_at: '',
+    revision_number: 0,
+  });
 
 export interface Backend {
   readonly name: string;
   /** A fresh, empty database URL (or path) and a function that drops it. */
   setup(): Promise<{ url: string; drop: () => Promise<void> }>;
-}
-
-let n = 0;
-function network(id: string, name = 'n'): Network {
-  return {
-    id,
-    project_id: 'p',
-    name,
-    description: '',
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
-    admin_state_up: true,
-    status: 'ACTIVE',
-    shared: false,
-    'router:external': false,
-    mtu: 1458,
-    port_security_enabled: true,
-    'provider:network_type': 'gre',
-    'provider:physical_network': null,
-    'provider:segmentation_id': ++n,
-    availability_zone_hints: [],
-  };
 }
 
 export function storeContract(backend: Backend): void {

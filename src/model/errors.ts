@@ -41,6 +41,23 @@ export const ERROR_CODES = {
   SecurityGroupInvalidProtocolForPort: { status: 400 },
   SecurityGroupEthertypeConflictWithProtocol: { status: 400 },
   SecurityGroupRuleInvalidProtocol: { status: 400 },
+  InvalidActionForType: { status: 400 },
+  InvalidServiceType: { status: 400 },
+  ServiceProfileEmpty: { status: 400 },
+  AddressScopeUpdateError: { status: 400 },
+  NetworkAddressScopeAffinityError: { status: 400 },
+  NetworkSubnetPoolAffinityError: { status: 400 },
+  SubnetPoolDeleteError: { status: 400 },
+  IllegalSubnetPoolPrefixBounds: { status: 400 },
+  IllegalSubnetPoolPrefixUpdate: { status: 400 },
+  IllegalSubnetPoolAssociationToAddressScope: { status: 400 },
+  IllegalSubnetPoolIpVersionAssociationToAddressScope: { status: 400 },
+  IllegalSubnetPoolUpdate: { status: 400 },
+  MinPrefixSubnetAllocationError: { status: 400 },
+  MaxPrefixSubnetAllocationError: { status: 400 },
+  EmptySubnetPoolPrefixList: { status: 400 },
+  PrefixVersionMismatch: { status: 400 },
+  UnsupportedMinSubnetPoolPrefix: { status: 400 },
   // 401 / 403 — who is asking.
   NotAuthenticated: { status: 401 },
   PolicyNotAuthorized: { status: 403 },
@@ -57,6 +74,15 @@ export const ERROR_CODES = {
   AgentNotFound: { status: 404 },
   ExtensionNotFound: { status: 404 },
   TagNotFound: { status: 404 },
+  TenantQuotaNotFound: { status: 404 },
+  RbacPolicyNotFound: { status: 404 },
+  AddressScopeNotFound: { status: 404 },
+  SubnetPoolNotFound: { status: 404 },
+  AvailabilityZoneNotFound: { status: 404 },
+  FlavorNotFound: { status: 404 },
+  ServiceProfileNotFound: { status: 404 },
+  ServiceProfileDriverNotFound: { status: 404 },
+  FlavorServiceProfileBindingNotFound: { status: 404 },
   ExternalGatewayForFloatingIPNotFound: { status: 404 },
   RouterInterfaceNotFound: { status: 404 },
   RouterInterfaceNotFoundForSubnet: { status: 404 },
@@ -103,6 +129,15 @@ export const ERROR_CODES = {
   SecurityGroupCannotUpdateDefault: { status: 409 },
   SecurityGroupDefaultAlreadyExists: { status: 409 },
   ExternalNetworkInUse: { status: 409 },
+  RbacPolicyInUse: { status: 409 },
+  FlavorInUse: { status: 409 },
+  ServiceProfileInUse: { status: 409 },
+  FlavorServiceProfileBindingExists: { status: 409 },
+  DuplicateRbacPolicy: { status: 409 },
+  AddressScopeInUse: { status: 409 },
+  AddressScopePrefixConflict: { status: 409 },
+  SubnetPoolQuotaExceeded: { status: 409 },
+  SubnetAllocationError: { status: 409 },
   DeviceIDNotOwnedByTenant: { status: 409 },
   // Security group extensions: address groups, stateless groups, logging (docs/security-groups.md).
   AddressesAlreadyExist: { status: 400 },
@@ -149,6 +184,8 @@ export const ERROR_CODES = {
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
+  // Neutron's ServiceUnavailable: a router asked for a disabled flavor.
+  FlavorDisabled: { status: 503 },
   // 503 — the store's database cannot be reached or cannot take writes now; Retry-After says when to try again.
   ServiceUnavailable: { status: 503 },
   // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
@@ -195,7 +232,7 @@ export function isQuarkError(e: unknown): e is QuarkError {
 
 /** Neutron's wording for a field that failed validation: "Invalid input for cidr. Reason: …". */
 export function invalidField(field: string, reason: string): QuarkError {
-  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}`);
+  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}.`);
 }
 
 /**

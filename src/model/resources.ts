@@ -32,6 +32,8 @@ export interface Network extends StandardAttributes {
   readonly 'provider:physical_network': string | null;
   readonly 'provider:segmentation_id': number | null;
   readonly availability_zone_hints: readonly string[];
+  /** dns-integration: the network's DNS domain ('' or absent: none). */
+  readonly dns_domain?: string;
 }
 
 export interface AllocationPool {
@@ -75,6 +77,13 @@ export interface AddressPair {
 /** `ovs`: plugged into br-int (hybrid plug); `bridge`: a tap in the network's Linux bridge (Linux bridge agent). */
 export type VifType = 'unbound' | 'ovs' | 'bridge' | 'binding_failed';
 
+/** A DHCP option given to one port (extra_dhcp_opt): by name (`domain-name`) or number (`15`). */
+export interface ExtraDhcpOpt {
+  readonly opt_name: string;
+  readonly opt_value: string;
+  readonly ip_version: 4 | 6;
+}
+
 export interface Port extends StandardAttributes {
   readonly network_id: string;
   readonly admin_state_up: boolean;
@@ -91,6 +100,10 @@ export interface Port extends StandardAttributes {
   readonly 'binding:vif_details': Readonly<Record<string, unknown>>;
   readonly 'binding:vnic_type': string;
   readonly 'binding:profile': Readonly<Record<string, unknown>>;
+  /** Absent on ports stored before extra_dhcp_opt existed (none). */
+  readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
+  /** dns-integration: the port's host name ('' or absent: host-<address>). */
+  readonly dns_name?: string;
 }
 
 export interface ExternalFixedIp {
@@ -111,6 +124,13 @@ export interface Router extends StandardAttributes {
   readonly routes: readonly HostRoute[];
   /** The id of the gateway port (`device_owner` network:router_gateway), not shown by the API. */
   readonly gw_port_id: string | null;
+  /** `dvr` and `l3-ha` flags; absent on routers stored before they existed (read as false). */
+  readonly distributed?: boolean;
+  readonly ha?: boolean;
+  /** l3-flavors: the flavor the router was made with (null: none). */
+  readonly flavor_id?: string | null;
+  /** router_availability_zone hints; absent on routers stored before they existed. */
+  readonly availability_zone_hints?: readonly string[];
 }
 
 /** Floating IPs have no name in Neutron; every other standard attribute applies. */
@@ -348,4 +368,71 @@ export const DeviceOwner = {
 /** True for ports that Neutron's own services own (`network:*`), which anti-spoofing skips. */
 export function isNetworkOwned(port: Pick<Port, 'device_owner'>): boolean {
   return port.device_owner.startsWith('network:');
+}
+
+/**
+ * An address scope: the subnet pools in it never overlap, so its addresses are unique across
+ * the projects that use it. Neutron gives it no standard attributes (no description, tags,
+ * timestamps or revision). `shared` is stored as "shared with every project" (a wildcard RBAC
+ * policy exists); sharing with one project is an RBAC policy only.
+ */
+export interface AddressScope {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly ip_version: 4 | 6;
+  readonly shared: boolean;
+}
+
+/** A subnet pool: prefixes that subnets are carved from, by size or by a cidr inside them. */
+export interface SubnetPool extends StandardAttributes {
+  readonly ip_version: 4 | 6;
+  /** Compacted, in address order. */
+  readonly prefixes: readonly string[];
+  readonly min_prefixlen: number;
+  readonly max_prefixlen: number;
+  readonly default_prefixlen: number;
+  /** Addresses (in units of /32 or /64) one project may take from the pool; null: no limit. */
+  readonly default_quota: number | null;
+  readonly is_default: boolean;
+  readonly address_scope_id: string | null;
+  /** Shared with every project (a wildcard RBAC policy exists). */
+  readonly shared: boolean;
+}
+
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool';
+export type RbacAction = 'access_as_shared' | 'access_as_external';
+
+/** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */
+export interface RbacPolicy {
+  readonly id: string;
+  /** Who made the policy: the object's owner, or an admin. */
+  readonly project_id: string;
+  readonly object_type: RbacObjectType;
+  readonly object_id: string;
+  readonly action: RbacAction;
+  /** A project id, or '*' for every project. */
+  readonly target_project: string;
+}
+
+/** A service flavor (`flavors`): a named choice among service profiles for one service type. */
+export interface Flavor {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  /** A service plugin type: L3_ROUTER_NAT (routers) or FLAVORS. */
+  readonly service_type: string;
+  readonly enabled: boolean;
+  readonly service_profiles: readonly string[];
+}
+
+/** A service profile: which driver implements a flavor, or free metadata for it. */
+export interface ServiceProfile {
+  readonly id: string;
+  readonly project_id: string;
+  readonly description: string;
+  readonly driver: string;
+  readonly metainfo: string;
+  readonly enabled: boolean;
 }

@@ -16,10 +16,14 @@ import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
 import { registerSubCollection } from './api/sub-collection-routes.js';
 import { registerMeteringCounters } from './api/metering-counters.js';
+import { dropJsonSuffix } from './api/format-suffix.js';
 import { registerLoggableResources } from './api/loggable-resources.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
+import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
+import { registerReadOnlyLists } from './api/read-only-lists.js';
+import { registerFlavorProfiles } from './api/flavor-profiles.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
@@ -160,6 +164,7 @@ function createFastify(options: AppOptions): FastifyInstance {
     http: httpServerOptions(config),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError(() => app.log),
+    rewriteUrl: (req) => dropJsonSuffix(req.url ?? '/'),
   });
   app.server.maxConnections = config.maxConnections;
   return app;
@@ -231,6 +236,9 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
     if (parent) registerSubCollection(app, h, parent, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
+  registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
+  registerReadOnlyLists(app, api.registry.resources, deps);
+  registerFlavorProfiles(app, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
   registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);

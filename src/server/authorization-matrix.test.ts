@@ -215,6 +215,43 @@ describe('authorization matrix: every route × caller × object', () => {
       parentOf.set(port, lip);
       return port;
     },
+    subnetpool: async (slot: Slot) => {
+      const { subnetpool } = await ok('POST', '/v2.0/subnetpools', {
+        subnetpool: { name: `sp${++cidr}`, project_id: projectOf(slot), prefixes: [`10.${200 + (cidr & 31)}.0.0/16`] },
+      });
+      await ok('PUT', `/v2.0/subnetpools/${subnetpool.id}/tags/t`);
+      return see(subnetpool.id, side(slot));
+    },
+    address_scope: async (slot: Slot) => {
+      const { address_scope } = await ok('POST', '/v2.0/address-scopes', {
+        address_scope: { name: `as${++cidr}`, project_id: projectOf(slot), ip_version: 4 },
+      });
+      return see(address_scope.id, side(slot));
+    },
+    // A policy sharing a fresh network of the slot with a project nobody here belongs to.
+    rbac_policy: async (slot: Slot) => {
+      const { rbac_policy } = await ok('POST', '/v2.0/rbac-policies', {
+        rbac_policy: {
+          object_type: 'network',
+          object_id: await make.network(slot),
+          action: 'access_as_shared',
+          target_tenant: `elsewhere-${++cidr}`,
+          project_id: projectOf(slot),
+        },
+      });
+      return see(rbac_policy.id, side(slot));
+    },
+    // Flavors are everyone's to read and the admin's to manage; service profiles the admin's alone.
+    flavor: async () => {
+      const { flavor } = await ok('POST', '/v2.0/flavors', { flavor: { name: `f${++cidr}`, service_type: 'L3_ROUTER_NAT' } });
+      return see(flavor.id, WHO);
+    },
+    service_profile: async () => {
+      const { service_profile } = await ok('POST', '/v2.0/service_profiles', {
+        service_profile: { description: `sp${++cidr}`, metainfo: '{}' },
+      });
+      return see(service_profile.id, ['admin']);
+    },
     agent: async () => {
       const { agent } = await ok('POST', '/v2.0/quark/agents/report', {
         agent: { host: `host-${++cidr}`, agent_type: 'L3 agent', binary: 'quark-agent' },
@@ -242,12 +279,15 @@ describe('authorization matrix: every route × caller × object', () => {
   }
   const idOf = async (kind: Kind, slot: Slot, fresh: boolean): Promise<string> => {
     if (kind === 'agent') return fresh ? make.agent() : world.agent;
+    if (kind === 'flavor' || kind === 'service_profile') return fresh ? make[kind]() : world.ids[kind]!.none!;
     return fresh ? make[kind](slot) : world.ids[kind]![slot]!;
   };
 
   before(async () => {
     const unlimited = -1;
     s = await identityServer({
+      quotaSubnetpool: unlimited,
+      quotaRbacPolicy: unlimited,
       quotaNetwork: unlimited,
       quotaSubnet: unlimited,
       quotaPort: unlimited,
@@ -306,10 +346,15 @@ describe('authorization matrix: every route × caller × object', () => {
       'metering_label_rule',
       'local_ip',
       'local_ip_association',
+      'subnetpool',
+      'address_scope',
+      'rbac_policy',
     ] as const) {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
     }
+    ids.flavor = { none: await make.flavor() };
+    ids.service_profile = { none: await make.service_profile() };
     (world as { agent: string }).agent = await make.agent();
     // Default security groups appear when a project lists its groups; let them exist before the matrix looks.
     for (const who of WHO) await ok('GET', '/v2.0/security-groups', undefined, tokens[who]);
@@ -354,9 +399,18 @@ describe('authorization matrix: every route × caller × object', () => {
       local_ips: { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
       // Neutron's other spelling of the same collection.
       'local-ips': { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+      subnetpools: { kind: 'subnetpool', member: 'subnetpool', put: { description: 'x' } },
+      'address-scopes': { kind: 'address_scope', member: 'address_scope', put: { name: 'x' } },
+      'rbac-policies': { kind: 'rbac_policy', member: 'rbac_policy', put: { target_tenant: 'elsewhere' } },
     };
   /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
-  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group', 'local_ip']);
+  const UNTAGGED: ReadonlySet<Kind> = new Set([
+    'security_group_rule',
+    'address_group',
+    'local_ip',
+    'address_scope',
+    'rbac_policy',
+  ]);
 
   function rows(): Map<string, Row> {
     const out = new Map<string, Row>();
@@ -486,6 +540,92 @@ describe('authorization matrix: every route × caller × object', () => {
       path: `/v2.0/address-groups/${await idOf('address_group', slot, fresh)}/remove_addresses`,
       body: { addresses: ['10.50.0.0/16'] },
     }));
+
+    // Subnet pools, address scopes and RBAC policies: made by members for their own project; a
+    // policy on another project's object is refused after policy (Neutron's "Only admins can
+    // manipulate policies on objects they do not own", 400).
+    add(
+      'POST /v2.0/subnetpools',
+      { none: by(201, 201, 403, 201) },
+      fixed('/v2.0/subnetpools', { subnetpool: { name: 'sp', prefixes: ['10.250.0.0/16'] } }),
+    );
+    add(
+      'POST /v2.0/address-scopes',
+      { none: by(201, 201, 403, 201) },
+      fixed('/v2.0/address-scopes', { address_scope: { name: 'as', ip_version: 4 } }),
+    );
+    add('POST /v2.0/rbac-policies', { P: by(201, 201, 403, 400), Q: by(201, 400, 403, 201) }, async (slot) => ({
+      path: '/v2.0/rbac-policies',
+      body: {
+        rbac_policy: {
+          object_type: 'network',
+          object_id: await make.network(slot),
+          action: 'access_as_shared',
+          target_tenant: `elsewhere-${++cidr}`,
+        },
+      },
+    }));
+    const ownPool = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
+    add('PUT /v2.0/subnetpools/:id/add_prefixes', ownPool, async (slot, fresh) => ({
+      path: `/v2.0/subnetpools/${await idOf('subnetpool', slot, fresh)}/add_prefixes`,
+      body: { prefixes: [`10.${232 + (++cidr & 15)}.0.0/16`] },
+    }));
+    add('PUT /v2.0/subnetpools/:id/remove_prefixes', ownPool, async (slot, fresh) => {
+      const pool = await idOf('subnetpool', slot, fresh);
+      const { subnetpool } = await ok('GET', `/v2.0/subnetpools/${pool}`);
+      return {
+        path: `/v2.0/subnetpools/${pool}/remove_prefixes`,
+        body: { prefixes: [subnetpool.prefixes[0].replace('/16', '/24')] },
+      };
+    });
+    add('GET /v2.0/flavors', { none: all(200) }, fixed('/v2.0/flavors'));
+    add('GET /v2.0/flavors/:id', { none: all(200) }, async () => ({ path: `/v2.0/flavors/${world.ids.flavor!.none}` }));
+    add(
+      'POST /v2.0/flavors',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/flavors', { flavor: { service_type: 'L3_ROUTER_NAT' } }),
+    );
+    add('PUT /v2.0/flavors/:id', { none: adminOnly(200, 403) }, async (_s, fresh) => ({
+      path: `/v2.0/flavors/${await idOf('flavor', 'none', fresh)}`,
+      body: { flavor: { description: 'x' } },
+    }));
+    add('DELETE /v2.0/flavors/:id', { none: adminOnly(204, 403) }, async (_s, fresh) => ({
+      path: `/v2.0/flavors/${await idOf('flavor', 'none', fresh)}`,
+    }));
+    add('GET /v2.0/service_profiles', { none: all(200) }, fixed('/v2.0/service_profiles'));
+    add('GET /v2.0/service_profiles/:id', { none: adminOnly(200, 404) }, async () => ({
+      path: `/v2.0/service_profiles/${world.ids.service_profile!.none}`,
+    }));
+    add(
+      'POST /v2.0/service_profiles',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/service_profiles', { service_profile: { description: 'p', metainfo: '{}' } }),
+    );
+    add('PUT /v2.0/service_profiles/:id', { none: adminOnly(200, 404) }, async (_s, fresh) => ({
+      path: `/v2.0/service_profiles/${await idOf('service_profile', 'none', fresh)}`,
+      body: { service_profile: { description: 'x' } },
+    }));
+    add('DELETE /v2.0/service_profiles/:id', { none: adminOnly(204, 404) }, async (_s, fresh) => ({
+      path: `/v2.0/service_profiles/${await idOf('service_profile', 'none', fresh)}`,
+    }));
+    // A flavor's profile bindings: managed by admins, readable by anyone (flavor.py).
+    const bound = async (fresh: boolean) => {
+      const flavor = await idOf('flavor', 'none', fresh);
+      const profile = await idOf('service_profile', 'none', fresh);
+      if (fresh) await ok('POST', `/v2.0/flavors/${flavor}/service_profiles`, { service_profile: { id: profile } });
+      return `/v2.0/flavors/${flavor}/service_profiles/${profile}`;
+    };
+    add('POST /v2.0/flavors/:id/service_profiles', { none: adminOnly(201, 403) }, async (_s, fresh) => ({
+      path: `/v2.0/flavors/${await idOf('flavor', 'none', fresh)}/service_profiles`,
+      body: { service_profile: { id: await idOf('service_profile', 'none', fresh) } },
+    }));
+    add('GET /v2.0/flavors/:id/service_profiles/:profile', { none: all(200) }, async () => ({ path: await bound(true) }));
+    add('DELETE /v2.0/flavors/:id/service_profiles/:profile', { none: adminOnly(204, 403) }, async () => ({
+      path: await bound(true),
+    }));
+    // Read-only lists anyone may read: availability zones, floating IP pools, service providers.
+    for (const path of ['/v2.0/availability_zones', '/v2.0/floatingip-pools', '/v2.0/service-providers'])
+      add(`GET ${path}`, { none: all(200) }, fixed(path));
 
     // Network logs: admins only; to others a log does not exist and the lists are empty.
     const adminLog = { P: adminOnly(200, 404), Q: adminOnly(200, 404) };
@@ -629,6 +769,14 @@ describe('authorization matrix: every route × caller × object', () => {
     add('PUT /v2.0/routers/:id/add_router_interface', own, async (slot, fresh) => ({
       path: `/v2.0/routers/${await idOf('router', slot, fresh)}/add_router_interface`,
       body: { subnet_id: fresh ? await make.subnet(slot) : world.ids.subnet![slot] },
+    }));
+    add('PUT /v2.0/routers/:id/add_extraroutes', own, async (slot, fresh) => ({
+      path: `/v2.0/routers/${await idOf('router', slot, fresh)}/add_extraroutes`,
+      body: { router: { routes: [] } },
+    }));
+    add('PUT /v2.0/routers/:id/remove_extraroutes', own, async (slot, fresh) => ({
+      path: `/v2.0/routers/${await idOf('router', slot, fresh)}/remove_extraroutes`,
+      body: { router: { routes: [] } },
     }));
     add('PUT /v2.0/routers/:id/remove_router_interface', own, async (slot, fresh) => {
       const router = await idOf('router', slot, fresh);

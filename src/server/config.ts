@@ -149,6 +149,11 @@ export const ServerConfigSchema = Type.Object(
       minimum: 68,
       description: 'MTU of the underlay and physical networks; tunnel networks get this minus the encapsulation overhead.',
     }),
+    dnsDomain: Type.String({
+      default: 'openstacklocal',
+      description:
+        "Domain of the ports' DNS names (Neutron's dns_domain). With the default, ports are named host-<address>, as Neutron does; with another domain, a port's dns_name names it (set the DHCP agents' dnsDomain to the same).",
+    }),
     maxDnsNameservers: Type.Integer({ default: 5, minimum: 0, description: 'Most DNS servers one subnet may list.' }),
     maxSubnetHostRoutes: Type.Integer({ default: 20, minimum: 0, description: 'Most host routes one subnet may list.' }),
     paginationMaxLimit: Type.Integer({
@@ -210,6 +215,8 @@ export const ServerConfigSchema = Type.Object(
     quotaFloatingip: quota('floating IPs', 50),
     quotaSecurityGroup: quota('security groups', 10),
     quotaSecurityGroupRule: quota('security group rules', 100),
+    quotaSubnetpool: quota('subnet pools', -1),
+    quotaRbacPolicy: quota('RBAC policies', 10),
   },
   { additionalProperties: false },
 );

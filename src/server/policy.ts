@@ -27,6 +27,12 @@ export interface Target {
   readonly userId?: string;
   /** For identity: the domain acted on. */
   readonly domainId?: string;
+  /** For RBAC-shared objects (networks, security groups, address scopes, subnet pools): the projects policies share it with. */
+  readonly sharedWith?: ReadonlySet<string>;
+  /** For networks: the projects an access_as_external policy names. */
+  readonly externalFor?: ReadonlySet<string>;
+  /** For RBAC policies: the target is every project ('*'). */
+  readonly wildcard?: boolean;
 }
 
 type Rule = (caller: Caller, target: Target) => boolean;
@@ -42,8 +48,12 @@ const readerOfOwner: Rule = (c, t) => c.isAdmin || (isReader(c) && owns(c, t));
 const memberOfOwner: Rule = (c, t) => c.isAdmin || (isMember(c) && owns(c, t));
 const readerOfNetworkOwner: Rule = (c, t) => c.isAdmin || (isReader(c) && ownsNetwork(c, t));
 const memberOfNetworkOwner: Rule = (c, t) => c.isAdmin || (isMember(c) && ownsNetwork(c, t));
-const readNetwork: Rule = (c, t) => readerOfOwner(c, t) || t.shared === true || t.external === true;
-const readNetworkChild: Rule = (c, t) => readerOfOwner(c, t) || readerOfNetworkOwner(c, t) || t.shared === true;
+const named = (c: Caller, projects: ReadonlySet<string> | undefined) =>
+  c.projectId !== null && projects?.has(c.projectId) === true;
+/** Shared with the caller: with every project, or by an RBAC policy naming its project. */
+const sharedToCaller: Rule = (c, t) => t.shared === true || named(c, t.sharedWith);
+const readNetwork: Rule = (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t) || t.external === true || named(c, t.externalFor);
+const readNetworkChild: Rule = (c, t) => readerOfOwner(c, t) || readerOfNetworkOwner(c, t) || sharedToCaller(c, t);
 /** Neutron's `network_device`: `field:port:device_owner=~^network:`. */
 const networkDevice = (t: Target) => t.deviceOwner?.startsWith('network:') === true;
 const adminOrSelf: Rule = (c, t) => c.isAdmin || (c.userId !== null && c.userId === t.userId);
@@ -108,6 +118,15 @@ export const POLICY = {
   'update_router:external_gateway_info:external_fixed_ips': admin,
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
+  // dvr and l3-ha (neutron/conf/policies/router.py): admins only.
+  add_extraroutes: memberOfOwner,
+  remove_extraroutes: memberOfOwner,
+  'get_router:distributed': admin,
+  'create_router:distributed': admin,
+  'update_router:distributed': admin,
+  'get_router:ha': admin,
+  'create_router:ha': admin,
+  'update_router:ha': admin,
 
   get_floatingip: readerOfOwner,
   create_floatingip: memberOfOwner,
@@ -115,7 +134,7 @@ export const POLICY = {
   delete_floatingip: memberOfOwner,
   'create_floatingip:floating_ip_address': admin,
 
-  get_security_group: readerOfOwner,
+  get_security_group: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
   create_security_group: memberOfOwner,
   update_security_group: memberOfOwner,
   delete_security_group: memberOfOwner,
@@ -195,6 +214,43 @@ export const POLICY = {
   get_quota: readerOfOwner,
   update_quota: admin,
   delete_quota: admin,
+
+  // Sharing and IPAM (issue 15), from neutron/conf/policies/{rbac,address_scope,subnetpool}.py:
+  // the old and new defaults of Zed combined, as Neutron runs without enforce_new_defaults.
+  get_rbac_policy: readerOfOwner,
+  create_rbac_policy: memberOfOwner,
+  update_rbac_policy: memberOfOwner,
+  delete_rbac_policy: memberOfOwner,
+  // restrict_wildcard: only an admin shares with every project.
+  'create_rbac_policy:target_tenant': (c, t) => c.isAdmin || (isMember(c) && t.wildcard !== true),
+  'update_rbac_policy:target_tenant': (c, t) => c.isAdmin || (isMember(c) && t.wildcard !== true),
+  get_address_scope: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
+  create_address_scope: memberOfOwner,
+  update_address_scope: memberOfOwner,
+  delete_address_scope: memberOfOwner,
+  'create_address_scope:shared': admin,
+  'update_address_scope:shared': admin,
+  get_subnetpool: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
+  create_subnetpool: memberOfOwner,
+  update_subnetpool: memberOfOwner,
+  delete_subnetpool: memberOfOwner,
+  'create_subnetpool:shared': admin,
+  'create_subnetpool:is_default': admin,
+  'update_subnetpool:is_default': admin,
+  add_prefixes: memberOfOwner,
+  remove_prefixes: memberOfOwner,
+  // neutron/conf/policies/flavor.py: admins manage flavors and profiles, anyone reads flavors.
+  get_flavor: anyone,
+  create_flavor: admin,
+  update_flavor: admin,
+  delete_flavor: admin,
+  get_service_profile: admin,
+  create_service_profile: admin,
+  update_service_profile: admin,
+  delete_service_profile: admin,
+  get_flavor_service_profile: anyone,
+  create_flavor_service_profile: admin,
+  delete_flavor_service_profile: admin,
 
   // Keystone (its pre-system-scope defaults: admin_required, or the caller's own records).
   'identity:get_domain': (c, t) => c.isAdmin || c.domainId === t.domainId || c.projectDomainId === t.domainId,

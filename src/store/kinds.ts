@@ -5,8 +5,10 @@
  */
 import type {
   AddressGroup,
+  AddressScope,
   Agent,
   ConntrackHelper,
+  Flavor,
   FloatingIp,
   LocalIp,
   LocalIpAssociation,
@@ -17,10 +19,13 @@ import type {
   NetworkLog,
   Port,
   PortForwarding,
+  RbacPolicy,
   Router,
   SecurityGroup,
   SecurityGroupRule,
+  ServiceProfile,
   Subnet,
+  SubnetPool,
 } from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
@@ -52,6 +57,12 @@ export interface KindRecords {
   metering_counter: MeteringCounter;
   local_ip: LocalIp;
   local_ip_association: LocalIpAssociation;
+  // Sharing and IPAM (issue 15).
+  address_scope: AddressScope;
+  subnetpool: SubnetPool;
+  rbac_policy: RbacPolicy;
+  flavor: Flavor;
+  service_profile: ServiceProfile;
 }
 
 export type Kind = keyof KindRecords;
@@ -83,6 +94,8 @@ export const macKey = (networkId: string, mac: string): string => `${networkId} 
 export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
   `${type} ${physnet ?? ''} ${id ?? ''}`;
 
+/** Index key of the object an RBAC policy is about. */
+export const rbacObjectKey = (type: string, id: string): string => `${type} ${id}`;
 /** Index key of an agent by its type and host: one agent of each type per host. */
 export const agentKey = (agentType: string, host: string): string => `${agentType} ${host}`;
 /** Index key of a security group by its project and name (the project's `default` group). */
@@ -113,7 +126,11 @@ export const KINDS = {
     table: 'subnets',
     standard: true,
     inChangeLog: true,
-    indexes: { network: (s) => [s.network_id], project: (s) => [s.project_id] },
+    indexes: {
+      network: (s) => [s.network_id],
+      project: (s) => [s.project_id],
+      subnetpool: (s) => (s.subnetpool_id ? [s.subnetpool_id] : []),
+    },
   },
   port: {
     table: 'ports',
@@ -256,6 +273,22 @@ export const KINDS = {
     inChangeLog: true,
     indexes: { localIp: (a) => [a.local_ip_id], fixedPort: (a) => [a.fixed_port_id] },
   },
+  // Sharing and IPAM (issue 15, migrations 0004_sharing and 0005_flavors).
+  address_scope: { table: 'address_scopes', standard: false, inChangeLog: true, indexes: { project: (a) => [a.project_id] } },
+  subnetpool: {
+    table: 'subnetpools',
+    standard: true,
+    inChangeLog: true,
+    indexes: { project: (p) => [p.project_id], addressScope: (p) => (p.address_scope_id ? [p.address_scope_id] : []) },
+  },
+  rbac_policy: {
+    table: 'rbac_policies',
+    standard: false,
+    inChangeLog: true,
+    indexes: { object: (r) => [rbacObjectKey(r.object_type, r.object_id)], project: (r) => [r.project_id] },
+  },
+  flavor: { table: 'flavors', standard: false, inChangeLog: true, indexes: { profile: (f) => f.service_profiles } },
+  service_profile: { table: 'service_profiles', standard: false, inChangeLog: true, indexes: {} },
 } as const satisfies Specs;
 
 /** The index names of a kind, from its declaration above: `by('port', 'netwrok', …)` does not compile. */

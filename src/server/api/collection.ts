@@ -12,7 +12,7 @@ import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
 import { type Target, allowed, enforce, hasRule, policyAction } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
-import { type ListQuery, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
+import { type ListQuery, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
 import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
 import { type AnyResourceHandler, policyMember } from './resource.js';
@@ -27,8 +27,8 @@ export interface CollectionDeps {
 export interface ListResult {
   /** Each item already serialised as JSON (records without computed attributes come from a cache). */
   readonly items: string[];
-  readonly next: string | null;
-  readonly previous: string | null;
+  readonly next: PageLink | null;
+  readonly previous: PageLink | null;
 }
 
 function context(deps: CollectionDeps, caller: Caller): PluginContext {
@@ -54,7 +54,11 @@ export function render(
   record: object,
   fields: readonly string[] | null = null,
 ) {
-  return renderRecord(record, h.derived?.(view, record, services), readableAttributes(h.declaration, caller), fields);
+  const own = h.forCaller?.(view, record, caller) ?? null;
+  const fromRecord = h.recordDerived?.(record, services);
+  const base = fromRecord || h.derived ? { ...fromRecord, ...h.derived?.(view, record, services) } : undefined;
+  const derived = own ? { ...base, ...own } : base;
+  return renderRecord(record, derived, readableAttributes(h.declaration, caller), fields);
 }
 
 /**
@@ -68,7 +72,9 @@ export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQ
   if (caller.isAdmin) return;
   const readable = new Set(readableAttributes(h.declaration, caller));
   for (const f of q.filters) {
-    if (!readable.has(f.name)) {
+    // A hidden filter-only attribute (a subnet's `shared`) shows nothing the caller cannot read.
+    const filterOnly = h.declaration.attributes[f.name]?.visible === false;
+    if (!readable.has(f.name) && !filterOnly) {
       throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
     }
   }
@@ -93,26 +99,33 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const attributes = readableAttributes(h.declaration, caller);
   const needsDerived = h.derived !== undefined;
   const matched: AnyRecord[] = [];
+  // Per-caller attributes of the matched records (see ResourceHandler.forCaller).
+  const own = new Map<AnyRecord, Record<string, unknown>>();
   for (const record of (h.records?.(view) ?? view.all(h.kind)) as AnyRecord[]) {
     if (!visible(h, view, caller, record)) continue;
     if (!matchesTags(record.tags ?? [], q.tags)) continue;
+    const mine = h.forCaller?.(view, record, caller) ?? null;
     let ok = true;
     for (const f of q.filters) {
       if (f.kind === 'custom') {
-        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values) ?? true);
+        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values, view, caller) ?? true);
       } else {
         const source = record as unknown as Record<string, unknown>;
         const value =
           f.name === 'tenant_id'
             ? record.project_id
-            : f.name in source
-              ? source[f.name]
-              : h.derived?.(view, record, services)[f.name];
+            : mine && f.name in mine
+              ? mine[f.name]
+              : f.name in source
+                ? source[f.name]
+                : h.derived?.(view, record, services)[f.name];
         ok = matchesFilter(value, f);
       }
       if (!ok) break;
     }
-    if (ok) matched.push(record);
+    if (!ok) continue;
+    matched.push(record);
+    if (mine) own.set(record, mine);
   }
   const attributeOf = (r: AnyRecord, key: string) =>
     key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
@@ -120,11 +133,15 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const page = paginate(sorted, q, (r) => r.id);
   const signature = attributes.join(',');
   return {
-    items: page.items.map((r) =>
-      !needsDerived && q.fields === null
-        ? cachedJson(r, signature, () => renderRecord(r, undefined, attributes, null))
-        : JSON.stringify(renderRecord(r, needsDerived ? h.derived!(view, r, services) : undefined, attributes, q.fields)),
-    ),
+    items: page.items.map((r) => {
+      const mine = own.get(r);
+      const fromRecord = h.recordDerived?.(r as never, services);
+      if (!needsDerived && !mine && q.fields === null) {
+        return cachedJson(r, signature, () => renderRecord(r, fromRecord, attributes, null));
+      }
+      const derived = needsDerived ? { ...fromRecord, ...h.derived!(view, r, services) } : fromRecord;
+      return JSON.stringify(renderRecord(r, mine ? { ...derived, ...mine } : derived, attributes, q.fields));
+    }),
     next: page.next,
     previous: page.previous,
   };

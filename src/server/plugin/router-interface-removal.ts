@@ -12,6 +12,7 @@ import type { WriteTx } from '../../store/store.js';
 import type { PluginContext } from './context.js';
 import { type InterfaceInfo, type InterfaceRequest, info, visibleSubnet } from './router-interfaces.js';
 import { interfacePorts, subnetsOfPort } from './router-ports.js';
+import { revise } from './revisions.js';
 
 /** An interface stays while a floating IP behind the router or an extra route needs it. */
 function confirmNotInUse(tx: WriteTx, router: Router, subnet: Subnet): void {
@@ -80,7 +81,10 @@ function removeBySubnet(tx: WriteTx, ctx: PluginContext, router: Router, subnetI
 }
 
 export function removeRouterInterface(tx: WriteTx, ctx: PluginContext, router: Router, req: InterfaceRequest): InterfaceInfo {
-  return req.port_id !== undefined
-    ? removeByPort(tx, router, req.port_id, req.subnet_id)
-    : removeBySubnet(tx, ctx, router, req.subnet_id!);
+  const removed =
+    req.port_id !== undefined
+      ? removeByPort(tx, router, req.port_id, req.subnet_id)
+      : removeBySubnet(tx, ctx, router, req.subnet_id!);
+  revise(tx, 'router', router.id);
+  return removed;
 }

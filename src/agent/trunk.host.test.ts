@@ -113,6 +113,24 @@ describe('trunks: a VLAN sub-interface of an instance reaches the subport networ
     await t.until('vm1 reaches vm2 on network B through eth0.101', () => ping('vm1', '10.0.1.12', 'eth0.101'), 20_000);
   });
 
+  it('a subport sends only from its own MAC (Neutron’s MAC spoofing table on spi-)', async () => {
+    const mac = async (address: string) => t.lab.exec('compute1', ['ip', 'link', 'set', 'eth0.101', 'address', address], 'vm1');
+    // Both ends forget each other's MAC, so vm2 must learn the new one from vm1's ARP reply.
+    const forget = () =>
+      Promise.all([
+        t.lab.exec('compute1', ['ip', 'neigh', 'flush', 'dev', 'eth0.101'], 'vm1'),
+        t.lab.exec('compute2', ['ip', 'neigh', 'flush', 'dev', 'eth0'], 'vm2'),
+      ]);
+    await mac('fa:16:3e:99:99:99');
+    await forget();
+    await t.until('a spoofed MAC does not reach vm2', async () => !(await ping('vm1', '10.0.1.12', 'eth0.101')), 20_000);
+    await forget();
+    assert.equal(await ping('vm1', '10.0.1.12', 'eth0.101'), false, 'nor after vm2 asked again');
+    await mac(sub.mac_address);
+    await forget();
+    await t.until('its own MAC does again', () => ping('vm1', '10.0.1.12', 'eth0.101'), 20_000);
+  });
+
   it('trace crosses the trunk bridge from VLAN 101 into the subport network; explain shows the trunk', async () => {
     type Traced = { verdict: { result: string; says: string }; hops: { where: string; says: string }[] };
     const traced = (await t.api.get<{ trace: Traced }>(`/v2.0/quark/trace?from=${sub.id}&to=10.0.1.12`)).trace;

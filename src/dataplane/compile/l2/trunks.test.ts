@@ -19,6 +19,7 @@ const sub = port({
   host: 'compute1',
   device_owner: 'trunk:subport',
   mac_address: 'fa:16:3e:00:00:02',
+  fixed_ips: [{ subnet_id: id('5bbb2'), ip_address: '10.0.1.5' }],
 });
 const vm2 = port({ id: id('c0de2'), network_id: netB.id, host: 'compute1', mac_address: 'fa:16:3e:00:00:03' });
 const trunk: Trunk = {
@@ -62,6 +63,14 @@ describe('compile() for trunks', () => {
     assert.deepEqual([byName.get(spi)?.tag, byName.get(trunkPatch('spt-', sub.id))?.tag], [vlanB, 101]);
     assert.equal(plan.portStates.get(parent.id), 'ACTIVE');
     assert.equal(plan.portStates.get(sub.id), 'ACTIVE');
+    // From spi-, only the subport's MAC, and ARP for its own address (Neutron's spoofing tables).
+    const spoof = plan.flows.filter((f) => f.match.includes(`in_port=${spi}`)).map((f) => `${f.table} ${f.match} ${f.actions}`);
+    assert.deepEqual(spoof.sort(), [
+      `0 arp,in_port=${spi} resubmit(,24)`,
+      `0 in_port=${spi} resubmit(,25)`,
+      `24 arp,in_port=${spi},arp_spa=10.0.1.5 resubmit(,25)`,
+      `25 in_port=${spi},dl_src=fa:16:3e:00:00:02 resubmit(,60)`,
+    ]);
     // The subport has no device of its own: no firewall chain names it.
     assert.ok(!plan.iptables.some((c) => c.rules.some((r) => r.includes(sub.id.slice(0, 10)))));
   });

@@ -11,7 +11,14 @@
  *     untagged through spt- and enter br-int in the subport network's local VLAN, and back.
  *
  * Both ends carry the port's iface-id and MAC, as Neutron's get_patch_peer_attrs sets them, so
- * the br-int ends are wired like any VIF (vif-bindings.ts) and make their ports ACTIVE. The
+ * the br-int ends are wired like any VIF (vif-bindings.ts) and make their ports ACTIVE.
+ *
+ * A subport's frames cross the parent's qbr tagged, which iptables does not see; what guards
+ * them is what Neutron's OVS agent installs on every br-int VIF when its firewall driver does not
+ * protect against ARP spoofing itself (ovs_neutron_agent.py setup_arp_spoofing_protection,
+ * openflow/native/br_int.py): from `spi-`, ARP must name one of the subport's addresses
+ * (ARP_SPOOF(24)) and every frame must come from one of its MACs (MAC_SPOOF(25)); the rest is
+ * dropped. Not for subports with port security off. The
  * br-int ends are given their tag here too, so a patch port is never a trunk port of br-int,
  * not even before the agent first sees it. Neutron leaves the trunk bridge to OVS's default
  * NORMAL flow; Quark's bridges are `secure` and hold only the agent's flows, so the trunk
@@ -22,7 +29,7 @@ import type { Port } from '../../../model/resources.js';
 import type { Trunk } from '../../../model/trunk.js';
 import type { HostSettings, ReplicaView } from '../inputs.js';
 import type { BridgeItem, FlowItem, Origin, OvsPortItem } from '../plan.js';
-import { BrPhys } from '../tables.js';
+import { BrInt, BrPhys } from '../tables.js';
 import { flow } from './flow.js';
 import { boundHere } from './host-ports.js';
 
@@ -105,7 +112,45 @@ export function trunkWiring(replica: ReplicaView, settings: HostSettings, localV
       // A subport is wired once the server bound it here with its parent.
       if (!sub || !boundHere(sub, settings.host)) continue;
       ports.push(...patchPair(name, 'sp', sub, s.segmentation_id, vlanOf(sub), { kind: 'port', id: sub.id }));
+      flows.push(...spoofingFlows(sub));
     }
   }
+  if (flows.some((f) => f.table === BrInt.MAC_SPOOF)) {
+    const host: Origin = { kind: 'host', id: settings.host };
+    flows.push(
+      flow(INTEGRATION_BRIDGE, BrInt.ARP_SPOOF, 0, '', 'drop', host),
+      flow(INTEGRATION_BRIDGE, BrInt.MAC_SPOOF, 0, '', 'drop', host),
+    );
+  }
   return { bridges, ports, flows };
+}
+
+/** Neutron's ARP and MAC spoofing protection for a subport's `spi-` port on br-int. */
+function spoofingFlows(sub: Port): FlowItem[] {
+  if (sub.port_security_enabled === false) return [];
+  const spi = trunkPatch('spi-', sub.id);
+  const origin: Origin = { kind: 'port', id: sub.id };
+  const macs = [...new Set([sub.mac_address, ...sub.allowed_address_pairs.map((p) => p.mac_address).filter(Boolean)])]
+    .map((m) => m.toLowerCase())
+    .sort();
+  const ipv4 = [...new Set([...sub.fixed_ips.map((f) => f.ip_address), ...sub.allowed_address_pairs.map((p) => p.ip_address)])]
+    .filter((a) => !a.includes(':'))
+    .sort();
+  const out = [
+    flow(INTEGRATION_BRIDGE, BrInt.LOCAL_SWITCHING, 9, `in_port=${spi}`, `resubmit(,${BrInt.MAC_SPOOF})`, origin),
+    ...macs.map((m) =>
+      flow(INTEGRATION_BRIDGE, BrInt.MAC_SPOOF, 2, `in_port=${spi},dl_src=${m}`, `resubmit(,${BrInt.TRANSIENT})`, origin),
+    ),
+  ];
+  // A /0 pair allows any address: Neutron leaves ARP alone then. Without any IPv4 address, no
+  // ARP of the port passes (as Neutron: the jump is installed with nothing to allow).
+  if (!ipv4.some((a) => a.endsWith('/0'))) {
+    out.push(flow(INTEGRATION_BRIDGE, BrInt.LOCAL_SWITCHING, 10, `arp,in_port=${spi}`, `resubmit(,${BrInt.ARP_SPOOF})`, origin));
+    for (const a of ipv4) {
+      out.push(
+        flow(INTEGRATION_BRIDGE, BrInt.ARP_SPOOF, 2, `arp,in_port=${spi},arp_spa=${a}`, `resubmit(,${BrInt.MAC_SPOOF})`, origin),
+      );
+    }
+  }
+  return out;
 }

@@ -140,6 +140,14 @@ describe('trunks: a VLAN sub-interface of an instance reaches the subport networ
       traced.hops.some((h) => h.where === trunkBridge(trunk.id)),
       path,
     );
+    // The parent's packet leaves untagged, through its egress filter, to network A.
+    const untagged = (await t.api.get<{ trace: Traced }>(`/v2.0/quark/trace?from=${parent.id}&to=10.0.0.13`)).trace;
+    const hops = untagged.hops.map((h) => `${h.where}: ${h.says}`).join('\n');
+    assert.equal(untagged.verdict.result, 'delivered', `${untagged.verdict.says}\n${hops}`);
+    assert.ok(
+      untagged.hops.some((h) => h.where === trunkBridge(trunk.id)),
+      hops,
+    );
     type Explained = { drift: number; hosts: { host: string; items: { text: string; says: string; status: string }[] }[] };
     const explained = (await t.api.get<{ explanation: Explained }>(`/v2.0/quark/explain/trunks/${trunk.id}`)).explanation;
     const items = explained.hosts.flatMap((h) => h.items);

@@ -160,8 +160,7 @@ export class Lab {
   }
 
   agentArgv(n: LabNode): string[] {
-    if (isLinuxBridge(n.spec)) return this.linuxBridgeAgentArgv(n);
-    return inNode(n.handle, [
+    const common = [
       process.execPath,
       QUARK_MAIN,
       'agent',
@@ -173,46 +172,38 @@ export class Lab {
       n.spec.roles.join(','),
       '--tunnel-ip',
       n.links.underlayIp ?? '',
+      '--state-dir',
+      join(n.handle.dir, 'state'),
+      '--log-level',
+      this.options.logLevel ?? 'info',
+    ];
+    return inNode(n.handle, [...common, ...(isLinuxBridge(n.spec) ? this.linuxBridgeArgs(n) : this.openvswitchArgs(n))]);
+  }
+
+  /** An Open vSwitch node's agent: its own OVS, tunnels on eth1, the external network on br-ex. */
+  private openvswitchArgs(n: LabNode): string[] {
+    return [
       '--tunnel-types',
       this.options.tunnelType,
       '--datapath',
       'auto',
       '--underlay-interface',
       'eth1',
-      '--state-dir',
-      join(n.handle.dir, 'state'),
       '--ovs-rundir',
       ovsRundir(n.handle),
-      '--log-level',
-      this.options.logLevel ?? 'info',
       ...(n.links.externalInterface ? ['--bridge-mappings', 'physnet1:br-ex'] : []),
-    ]);
+    ];
   }
 
   /** A Linux bridge node's agent: VXLAN on eth1, the external network on eth2. */
-  private linuxBridgeAgentArgv(n: LabNode): string[] {
-    return inNode(n.handle, [
-      process.execPath,
-      QUARK_MAIN,
-      'agent',
-      '--host',
-      n.spec.name,
-      '--server',
-      this.serverUrl,
-      '--roles',
-      n.spec.roles.join(','),
+  private linuxBridgeArgs(n: LabNode): string[] {
+    return [
       '--mechanism',
       'linuxbridge',
-      '--tunnel-ip',
-      n.links.underlayIp ?? '',
       '--tunnel-types',
       'vxlan',
-      '--state-dir',
-      join(n.handle.dir, 'state'),
-      '--log-level',
-      this.options.logLevel ?? 'info',
       ...(n.links.externalInterface ? ['--physical-interface-mappings', `physnet1:${n.links.externalInterface}`] : []),
-    ]);
+    ];
   }
 
   private client: QuarkClient | null = null;

@@ -37,6 +37,7 @@ import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { portNotFound } from './not-found.js';
 import { bindingFor } from './port-binding.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 export const trunkNotFound = (id: string) => new QuarkError('TrunkNotFound', `Trunk ${id} could not be found.`);
 
@@ -222,18 +223,11 @@ function createTrunk(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projec
   const id = ctx.newId();
   checkUniqueSegmentation(id, [], subPorts);
   return tx.put('trunk', {
-    id,
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
+    ...newStandardAttributes(id, projectId, v),
     admin_state_up: v.admin_state_up as boolean,
     port_id: parentId,
     status: 'DOWN',
     sub_ports: subPorts,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
   });
 }
 

@@ -400,7 +400,7 @@ export interface SubnetPool extends StandardAttributes {
   readonly shared: boolean;
 }
 
-export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool';
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool' | 'address_group';
 export type RbacAction = 'access_as_shared' | 'access_as_external';
 
 /** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */

@@ -146,10 +146,21 @@ describe('authorization matrix: every route × caller × object', () => {
       });
       return see(security_group_rule.id, side(slot));
     },
+    // The shared slot: P's group, shared with Q by an RBAC policy (rbac-address-group).
     address_group: async (slot: Slot) => {
       const { address_group } = await ok('POST', '/v2.0/address-groups', {
         address_group: { name: `ag${++cidr}`, project_id: projectOf(slot), addresses: ['10.50.0.0/16'] },
       });
+      if (slot === 'shared') {
+        await ok('POST', '/v2.0/rbac-policies', {
+          rbac_policy: {
+            object_type: 'address_group',
+            object_id: address_group.id,
+            action: 'access_as_shared',
+            target_tenant: world.projects.Q,
+          },
+        });
+      }
       return see(address_group.id, side(slot));
     },
     // Network logs are the admin's business alone (neutron/conf/policies/logging.py), whoever's project they log.
@@ -369,6 +380,7 @@ describe('authorization matrix: every route × caller × object', () => {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
     }
+    ids.address_group!.shared = await make.address_group('shared');
     ids.flavor = { none: await make.flavor() };
     ids.service_profile = { none: await make.service_profile() };
     (world as { agent: string }).agent = await make.agent();
@@ -402,24 +414,31 @@ describe('authorization matrix: every route × caller × object', () => {
     write: { shared: by(200, 403, 403, 200), external: adminOnly(200, 404) },
     remove: { shared: by(204, 204, 403, 204), external: adminOnly(204, 404) },
   };
-  const COLLECTIONS: Record<string, { kind: Kind; member: string; extra?: typeof NETWORK_EXTRA; put: Record<string, unknown> }> =
-    {
-      networks: { kind: 'network', member: 'network', extra: NETWORK_EXTRA, put: { name: 'x' } },
-      subnets: { kind: 'subnet', member: 'subnet', extra: SUBNET_EXTRA, put: { name: 'x' } },
-      ports: { kind: 'port', member: 'port', extra: PORT_EXTRA, put: { name: 'x' } },
-      routers: { kind: 'router', member: 'router', put: { name: 'x' } },
-      floatingips: { kind: 'floatingip', member: 'floatingip', put: { description: 'x' } },
-      'security-groups': { kind: 'security_group', member: 'security_group', put: { description: 'x' } },
-      'security-group-rules': { kind: 'security_group_rule', member: 'security_group_rule', put: {} },
-      'address-groups': { kind: 'address_group', member: 'address_group', put: { description: 'x' } },
-      local_ips: { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
-      // Neutron's other spelling of the same collection.
-      'local-ips': { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
-      subnetpools: { kind: 'subnetpool', member: 'subnetpool', put: { description: 'x' } },
-      'address-scopes': { kind: 'address_scope', member: 'address_scope', put: { name: 'x' } },
-      'rbac-policies': { kind: 'rbac_policy', member: 'rbac_policy', put: { target_tenant: 'elsewhere' } },
-      trunks: { kind: 'trunk', member: 'trunk', put: { name: 'x' } },
-    };
+  // An address group shared with Q: Q reads it; its update is 404 (Neutron's check leaves `shared`
+  // out), its delete 403.
+  const ADDRESS_GROUP_EXTRA = {
+    read: { shared: all(200) },
+    write: { shared: by(200, 200, 403, 404) },
+    remove: { shared: by(204, 204, 403, 403) },
+  };
+  type Extra = { read: Table; write: Table; remove: Table };
+  const COLLECTIONS: Record<string, { kind: Kind; member: string; extra?: Extra; put: Record<string, unknown> }> = {
+    networks: { kind: 'network', member: 'network', extra: NETWORK_EXTRA, put: { name: 'x' } },
+    subnets: { kind: 'subnet', member: 'subnet', extra: SUBNET_EXTRA, put: { name: 'x' } },
+    ports: { kind: 'port', member: 'port', extra: PORT_EXTRA, put: { name: 'x' } },
+    routers: { kind: 'router', member: 'router', put: { name: 'x' } },
+    floatingips: { kind: 'floatingip', member: 'floatingip', put: { description: 'x' } },
+    'security-groups': { kind: 'security_group', member: 'security_group', put: { description: 'x' } },
+    'security-group-rules': { kind: 'security_group_rule', member: 'security_group_rule', put: {} },
+    'address-groups': { kind: 'address_group', member: 'address_group', extra: ADDRESS_GROUP_EXTRA, put: { description: 'x' } },
+    local_ips: { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+    // Neutron's other spelling of the same collection.
+    'local-ips': { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+    subnetpools: { kind: 'subnetpool', member: 'subnetpool', put: { description: 'x' } },
+    'address-scopes': { kind: 'address_scope', member: 'address_scope', put: { name: 'x' } },
+    'rbac-policies': { kind: 'rbac_policy', member: 'rbac_policy', put: { target_tenant: 'elsewhere' } },
+    trunks: { kind: 'trunk', member: 'trunk', put: { name: 'x' } },
+  };
   /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
   const UNTAGGED: ReadonlySet<Kind> = new Set([
     'security_group_rule',
@@ -454,8 +473,8 @@ describe('authorization matrix: every route × caller × object', () => {
         },
         added: (() => {
           const w = { ...crud(201).write };
-          if (c.extra) {
-            const e = c.extra.write;
+          if (c.extra && !UNTAGGED.has(c.kind)) {
+            const e = c.extra.write as typeof NETWORK_EXTRA.write;
             (w as Record<string, ByWho>).shared = by(
               201,
               e.shared.member === 200 ? 201 : e.shared.member,
@@ -548,7 +567,7 @@ describe('authorization matrix: every route × caller × object', () => {
       { none: by(201, 201, 403, 201) },
       fixed('/v2.0/address-groups', { address_group: { name: 'a' } }),
     );
-    const ownGroup = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
+    const ownGroup = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200), shared: by(200, 200, 403, 403) };
     add('PUT /v2.0/address-groups/:id/add_addresses', ownGroup, async (slot, fresh) => ({
       path: `/v2.0/address-groups/${await idOf('address_group', slot, fresh)}/add_addresses`,
       body: { addresses: [`10.60.${++cidr & 255}.0/24`] },

@@ -27,7 +27,7 @@ export interface Target {
   readonly userId?: string;
   /** For identity: the domain acted on. */
   readonly domainId?: string;
-  /** For RBAC-shared objects (networks, security groups, address scopes, subnet pools): the projects policies share it with. */
+  /** For RBAC-shared objects (networks, security groups, address scopes, subnet pools, address groups): the projects policies share it with. */
   readonly sharedWith?: ReadonlySet<string>;
   /** For networks: the projects an access_as_external policy names. */
   readonly externalFor?: ReadonlySet<string>;
@@ -144,9 +144,9 @@ export const POLICY = {
   delete_security_group_rule: memberOfOwner,
 
   // Address groups: neutron/conf/policies/address_group.py defines only get_address_group
-  // (PROJECT_READER, or shared through RBAC, which Quark does not offer); writes fall to
+  // (PROJECT_READER, or rule:shared_address_groups: shared through RBAC); writes fall to
   // Neutron's `default` (admin_or_owner), kept role-aware here as the rules above.
-  get_address_group: readerOfOwner,
+  get_address_group: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
   create_address_group: memberOfOwner,
   update_address_group: memberOfOwner,
   delete_address_group: memberOfOwner,

@@ -10,7 +10,7 @@ import { QuarkError, invalidField } from '../../model/errors.js';
 import { formatCidr, parseCidr } from '../../model/ip/cidr.js';
 import type { AddressGroup } from '../../model/resources.js';
 import { enforce } from '../policy.js';
-import { addAddresses, removeAddresses } from '../plugin/address-groups.js';
+import { addAddresses, removeAddresses, sharedWithCaller } from '../plugin/address-groups.js';
 import { findVisible, render } from './collection.js';
 import type { RouteDeps } from './collection-routes.js';
 import type { AnyResourceHandler } from './resource.js';
@@ -50,7 +50,8 @@ export function registerAddressGroupActions(app: FastifyInstance, groups: AnyRes
       });
       const shown = render(groups, deps.services, deps.store.view, caller, group);
       const { created_at, updated_at, revision_number } = group;
-      return { address_group: { ...shown, shared: false, created_at, updated_at, revision_number } };
+      const shared = sharedWithCaller(deps.store.view, group, caller);
+      return { address_group: { ...shown, shared, created_at, updated_at, revision_number } };
     });
   }
 }

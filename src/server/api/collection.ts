@@ -253,7 +253,12 @@ export async function update(
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
     const target = h.target(tx, record, values);
-    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, target);
+    const rule = policyAction(`update_${policyMember(h.declaration)}`);
+    if (h.updateReadTarget && !allowed(rule, caller, target)) {
+      const readable = allowed(policyAction(`get_${policyMember(h.declaration)}`), caller, h.updateReadTarget(tx, record));
+      if (!readable) throw h.notFound(id);
+    }
+    enforce(rule, caller, target);
     enforceAttributes(h, 'update', caller, values, target);
     return h.update(tx, ctx, record, values) as AnyRecord;
   });

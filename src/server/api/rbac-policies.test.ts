@@ -120,6 +120,47 @@ describe('RBAC policies API', () => {
     await s.del(`/v2.0/subnetpools/${pool.id}`, BOB);
   });
 
+  it('shares address groups: readable and usable in rules by the target, never writable there', async () => {
+    const ag = (await s.post('/v2.0/address-groups', { address_group: { name: 'lent', addresses: ['10.70.0.0/16'] } }, ALICE))
+      .address_group;
+    assert.equal((await s.request('GET', `/v2.0/address-groups/${ag.id}`, undefined, BOB)).status, 404);
+    const bobs = (await s.post('/v2.0/security-groups', { security_group: { name: 'bg' } }, BOB)).security_group;
+    const rule = (as: As) =>
+      s.request(
+        'POST',
+        '/v2.0/security-group-rules',
+        { security_group_rule: { security_group_id: bobs.id, direction: 'ingress', remote_address_group_id: ag.id } },
+        as,
+      );
+    assert.equal(errorType(await rule(BOB)), 'AddressGroupNotFound', 'not yet shared');
+    assert.equal(errorType(await share('address_group', ag.id, 'bob', BOB)), 'InvalidInput', 'only the owner shares');
+    assert.equal(errorType(await share('address_group', ag.id, 'bob', ALICE, 'access_as_external')), 'InvalidActionForType');
+    const policy = (await share('address_group', ag.id, 'bob')).body.rbac_policy;
+    const seen = (await s.get(`/v2.0/address-groups/${ag.id}`, BOB)).address_group;
+    assert.equal(seen.shared, undefined, '`shared` is no attribute of an address group');
+    assert.ok((await s.get('/v2.0/address-groups', BOB)).address_groups.some((g: { id: string }) => g.id === ag.id));
+    assert.equal((await s.request('GET', `/v2.0/address-groups/${ag.id}`, undefined, CAROL)).status, 404);
+    // Neutron 21: update 404 (its check leaves `shared` out), delete and actions 403.
+    const put = await s.request('PUT', `/v2.0/address-groups/${ag.id}`, { address_group: { name: 'x' } }, BOB);
+    assert.equal(put.status, 404);
+    assert.equal((await s.request('DELETE', `/v2.0/address-groups/${ag.id}`, undefined, BOB)).status, 403);
+    const add = await s.request('PUT', `/v2.0/address-groups/${ag.id}/add_addresses`, { addresses: ['10.71.0.0/16'] }, BOB);
+    assert.equal(add.status, 403);
+    const added = await s.request('PUT', `/v2.0/address-groups/${ag.id}/add_addresses`, { addresses: ['10.72.0.0/16'] }, ALICE);
+    assert.equal(added.body.address_group.shared, false, 'shared with bob, not with alice’s own project');
+    const r = await rule(BOB);
+    assert.equal(r.status, 201, 'a shared group can be the remote end of the target’s rules');
+    const del = await s.request('DELETE', `/v2.0/rbac-policies/${policy.id}`, undefined, ALICE);
+    assert.equal(errorType(del), 'RbacPolicyInUse', 'bob’s rule names the group');
+    assert.equal(del.status, 409);
+    await s.del(`/v2.0/security-group-rules/${r.body.security_group_rule.id}`, BOB);
+    await s.del(`/v2.0/rbac-policies/${policy.id}`, ALICE);
+    assert.equal((await s.request('GET', `/v2.0/address-groups/${ag.id}`, undefined, BOB)).status, 404);
+    await share('address_group', ag.id, 'bob');
+    await s.del(`/v2.0/address-groups/${ag.id}`, ALICE);
+    assert.equal((await s.get(`/v2.0/rbac-policies?object_id=${ag.id}`, ADMIN)).rbac_policies.length, 0, 'policies go with it');
+  });
+
   it('counts policies against the rbac_policy quota (10)', async () => {
     const net = (await s.post('/v2.0/networks', { network: { name: 'many' } }, CAROL)).network;
     for (let i = 0; i < 10; i++) assert.equal((await share('network', net.id, `p${i}`, CAROL)).status, 201);

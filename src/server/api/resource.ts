@@ -27,6 +27,13 @@ export interface ResourceHandler<K extends Kind> {
    * record as the update would leave it, as Neutron's policy target is the record merged with the body.
    */
   target(view: ReadView, record: KindRecords[K], changes?: AttributeValues): Target;
+  /**
+   * When an update is refused: what Neutron's get_<member> check sees before it chooses between
+   * 403 and 404 (the record read with only the attributes policy needs). Set where that differs
+   * from `target`: an address group's `shared` is no attribute, so a project that sees the group
+   * only through sharing is told it does not exist.
+   */
+  updateReadTarget?(view: ReadView, record: KindRecords[K]): Target;
   /** Attributes computed at read time (a network's subnets, an agent's liveness). */
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
   /**

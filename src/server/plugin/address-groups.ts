@@ -3,7 +3,12 @@
  * normalised, deduplicated and sorted; `add_addresses` refuses an address the group already
  * has (AddressesAlreadyExist), `remove_addresses` one it does not have (AddressesNotFound); a
  * group that security group rules name cannot be deleted (AddressGroupInUse). A rule may name
- * its own project's group (any, for an admin), as with remote groups.
+ * its own project's group, one an RBAC policy shares with its project (`rbac-address-group`),
+ * or any, for an admin.
+ *
+ * A group shared with a project is readable there, never writable: Neutron's update checks
+ * get_address_group against the group read with only the attributes policy needs, which leave
+ * out `shared`, so the sharing project's update is 404; its delete and actions are 403.
  */
 import { QuarkError } from '../../model/errors.js';
 import type { AddressGroup } from '../../model/resources.js';
@@ -11,6 +16,8 @@ import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { Caller } from '../caller.js';
+import { deletePoliciesOf } from './rbac-policies.js';
+import { hasWildcard, sharedWith, targetsOf } from './rbac-access.js';
 
 export const addressGroupNotFound = (id: string) =>
   new QuarkError('AddressGroupNotFound', `Address group ${id} could not be found.`);
@@ -24,9 +31,14 @@ const pyList = (items: readonly string[]) => `[${items.map((a) => `'${a}'`).join
 /** The group a rule of `projectId` may name as its remote end, or AddressGroupNotFound. */
 export function addressGroupFor(view: ReadView, caller: Caller, id: string, projectId: string): AddressGroup {
   const group = view.get('address_group', id);
-  if (!group || !(caller.isAdmin || group.project_id === projectId)) throw addressGroupNotFound(id);
+  const usable = group && (caller.isAdmin || group.project_id === projectId || sharedWith(view, 'address_group', id, projectId));
+  if (!usable) throw addressGroupNotFound(id);
   return group;
 }
+
+/** Neutron's `shared` of an address group: shared with the caller's project or with every one. */
+export const sharedWithCaller = (view: ReadView, group: AddressGroup, caller: Caller): boolean =>
+  sharedWith(view, 'address_group', group.id, caller.projectId);
 
 export function addAddresses(tx: WriteTx, group: AddressGroup, addresses: readonly string[]): AddressGroup {
   const present = addresses.filter((a) => group.addresses.includes(a));
@@ -52,7 +64,12 @@ export const addressGroupHandler: HandlerSpec<'address_group'> = {
   kind: 'address_group',
   path: 'address-groups',
   notFound: addressGroupNotFound,
-  target: (_view, g) => ({ projectId: g.project_id }),
+  target: (view, g) => ({
+    projectId: g.project_id,
+    shared: hasWildcard(view, 'address_group', g.id, 'access_as_shared'),
+    sharedWith: targetsOf(view, 'address_group', g.id, 'access_as_shared'),
+  }),
+  updateReadTarget: (_view, g) => ({ projectId: g.project_id }),
   create: (tx, ctx, v, projectId) =>
     tx.put('address_group', {
       id: ctx.newId(),
@@ -69,6 +86,7 @@ export const addressGroupHandler: HandlerSpec<'address_group'> = {
     if (tx.by('security_group_rule', 'remoteAddressGroup', group.id).length > 0) {
       throw new QuarkError('AddressGroupInUse', `Address group ${group.id} is in use on one or more security group rules.`);
     }
+    deletePoliciesOf(tx, 'address_group', group.id);
     tx.delete('address_group', group.id);
   },
 };

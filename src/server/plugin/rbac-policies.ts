@@ -6,7 +6,7 @@
  * - a policy for every project ('*') needs an admin (policy create_rbac_policy:target_tenant);
  * - a target may not lose access while it depends on it (RbacPolicyInUse / InvalidSharedSetting):
  *   its ports on a shared network, its routers on an external one, its ports using a group, its
- *   pools in a scope, its subnets from a pool;
+ *   pools in a scope, its subnets from a pool, its security group rules naming an address group;
  * - an `access_as_external` policy makes its network external; removing the last makes it internal.
  * Every change revises the network it is about, and keeps the object's `shared` flag (the
  * wildcard sharing policy) up to date.
@@ -50,6 +50,12 @@ const OBJECTS: Readonly<Record<RbacObjectType, ObjectRules>> = {
     actions: ['access_as_shared'],
     owner: (view, id) => view.get('subnetpool', id)?.project_id,
     bound: (view, id) => new Set(view.by('subnet', 'subnetpool', id).map((s) => s.project_id)),
+  },
+  address_group: {
+    actions: ['access_as_shared'],
+    owner: (view, id) => view.get('address_group', id)?.project_id,
+    // objects/address_group.py get_bound_project_ids: the projects of the rules naming the group.
+    bound: (view, id) => new Set(view.by('security_group_rule', 'remoteAddressGroup', id).map((r) => r.project_id)),
   },
 };
 
@@ -133,8 +139,8 @@ function afterChange(tx: WriteTx, type: RbacObjectType, id: string): void {
     tx.put('network', { ...net, shared, 'router:external': external });
     return;
   }
-  // Security groups store no flag: their `shared` is computed for each caller.
-  if (type === 'security_group') return;
+  // Security groups and address groups store no flag: their `shared` is computed for each caller.
+  if (type === 'security_group' || type === 'address_group') return;
   const record = tx.get(type, id);
   if (record && record.shared !== shared) tx.put(type, { ...record, shared } as never);
 }

@@ -1,5 +1,5 @@
 /**
- * `rbac-policies`: who else may use a network, security group, address scope or subnet pool,
+ * `rbac-policies`: who else may use a network, security group, address scope, subnet pool or address group,
  * as neutron/extensions/rbac.py declares the resource (no standard attributes), and the
  * extensions that add object types to it. `security-groups-shared-filtering` shows and filters
  * a security group's `shared`.
@@ -10,7 +10,7 @@ import { type Convert, str, uuid } from '../validators.js';
 
 const UPDATED = '2026-12-07T00:00:00-00:00';
 
-export const RBAC_OBJECT_TYPES = ['network', 'security_group', 'address_scope', 'subnetpool'] as const;
+export const RBAC_OBJECT_TYPES = ['network', 'security_group', 'address_scope', 'subnetpool', 'address_group'] as const;
 
 /** Neutron's convert_valid_object_type: trimmed, lower case, known; else InvalidInput. */
 const objectType: Convert<string> = (v) => {
@@ -52,6 +52,7 @@ const marker = (alias: string, name: string, description: string): ExtensionDecl
 });
 
 export const rbacObjectTypeExtensions: readonly ExtensionDeclaration[] = [
+  marker('rbac-address-group', 'Add address_group type to RBAC', 'Add address_group type to network RBAC'),
   marker('rbac-address-scope', 'Add address_scope type to RBAC', 'Add address_scope type to RBAC'),
   marker('rbac-security-groups', 'Add security_group type to network RBAC', 'Add security_group type to network RBAC'),
   marker('rbac-subnetpool', 'Add subnetpool type to RBAC', 'Add subnetpool type to RBAC'),

@@ -100,7 +100,8 @@ if [ "$agents" = yes ]; then
   password=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["extra"]["controller"]["admin"]["password"])' "$labdir/lab.json") || exit 2
   echo "conformance: lab $lab up (server on 127.0.0.1:$port, $(grep -o 'agents: [0-9]* alive' "$WS/lab.log"))"
 else
-  "${QUARK[@]}" server --host 127.0.0.1 --port "$port" --db "$WS/quark.db" --auth keystone --log-level warn \
+  # Project networks are VXLAN, as in the lab (and the reference run's ML2/openvswitch).
+  QUARK_TENANT_NETWORK_TYPES=vxlan "${QUARK[@]}" server --host 127.0.0.1 --port "$port" --db "$WS/quark.db" --auth keystone --log-level warn \
     > "$WS/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do

@@ -186,6 +186,12 @@ export const ERROR_CODES = {
   TrunkInUse: { status: 409 },
   TrunkDisabled: { status: 409 },
   TrunkInErrorState: { status: 409 },
+  // Network segment ranges, as neutron-lib's exceptions/network_segment_range.py.
+  NetworkSegmentRangeNotFound: { status: 404 },
+  NetworkSegmentRangeNetTypeNotSupported: { status: 400 },
+  NetworkSegmentRangeDefaultReadOnly: { status: 400 },
+  NetworkSegmentRangeReferencedByProject: { status: 409 },
+  NetworkSegmentRangeOverlaps: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.

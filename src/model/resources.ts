@@ -400,6 +400,26 @@ export interface SubnetPool extends StandardAttributes {
   readonly shared: boolean;
 }
 
+/** The network types a segment range can be of (neutron-lib's NETWORK_SEGMENT_RANGE_TYPES). */
+export const SEGMENT_RANGE_TYPES = ['vlan', 'vxlan', 'gre', 'geneve'] as const;
+export type SegmentRangeType = (typeof SEGMENT_RANGE_TYPES)[number];
+
+/**
+ * A network segment range (`network-segment-range`): segmentation ids of one type (and physical
+ * network, for VLAN) that project networks are given from. A shared range serves every project
+ * (its project_id is '' and shows as null); one that is not serves its project alone, before any
+ * shared range. The `default` ranges are the configured ones (greIdRanges, vxlanVniRanges,
+ * networkVlanRanges), read-only.
+ */
+export interface NetworkSegmentRange extends StandardAttributes {
+  readonly default: boolean;
+  readonly shared: boolean;
+  readonly network_type: SegmentRangeType;
+  readonly physical_network: string | null;
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
 export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool' | 'address_group';
 export type RbacAction = 'access_as_shared' | 'access_as_external';
 

@@ -272,6 +272,14 @@ describe('authorization matrix: every route × caller × object', () => {
       const { flavor } = await ok('POST', '/v2.0/flavors', { flavor: { name: `f${++cidr}`, service_type: 'L3_ROUTER_NAT' } });
       return see(flavor.id, WHO);
     },
+    // Network segment ranges are the admin's alone (network_segment_range.py); each test range its own ids.
+    network_segment_range: async () => {
+      const base = 3000 + 10 * ++cidr;
+      const { network_segment_range } = await ok('POST', '/v2.0/network-segment-ranges', {
+        network_segment_range: { network_type: 'vxlan', minimum: base, maximum: base + 5 },
+      });
+      return see(network_segment_range.id, ['admin']);
+    },
     service_profile: async () => {
       const { service_profile } = await ok('POST', '/v2.0/service_profiles', {
         service_profile: { description: `sp${++cidr}`, metainfo: '{}' },
@@ -305,7 +313,8 @@ describe('authorization matrix: every route × caller × object', () => {
   }
   const idOf = async (kind: Kind, slot: Slot, fresh: boolean): Promise<string> => {
     if (kind === 'agent') return fresh ? make.agent() : world.agent;
-    if (kind === 'flavor' || kind === 'service_profile') return fresh ? make[kind]() : world.ids[kind]!.none!;
+    if (kind === 'flavor' || kind === 'service_profile' || kind === 'network_segment_range')
+      return fresh ? make[kind]() : world.ids[kind]!.none!;
     return fresh ? make[kind](slot) : world.ids[kind]![slot]!;
   };
 
@@ -383,6 +392,7 @@ describe('authorization matrix: every route × caller × object', () => {
     ids.address_group!.shared = await make.address_group('shared');
     ids.flavor = { none: await make.flavor() };
     ids.service_profile = { none: await make.service_profile() };
+    ids.network_segment_range = { none: await make.network_segment_range() };
     (world as { agent: string }).agent = await make.agent();
     // Default security groups appear when a project lists its groups; let them exist before the matrix looks.
     for (const who of WHO) await ok('GET', '/v2.0/security-groups', undefined, tokens[who]);
@@ -643,6 +653,39 @@ describe('authorization matrix: every route × caller × object', () => {
     }));
     add('DELETE /v2.0/service_profiles/:id', { none: adminOnly(204, 404) }, async (_s, fresh) => ({
       path: `/v2.0/service_profiles/${await idOf('service_profile', 'none', fresh)}`,
+    }));
+    // Network segment ranges and their tags: the admin's alone; others get an empty list, 404 or 403 on create.
+    const ranges = '/v2.0/network-segment-ranges';
+    const range = (fresh: boolean) => idOf('network_segment_range', 'none', fresh);
+    add(`GET ${ranges}`, { none: all(200) }, fixed(ranges));
+    add(`GET ${ranges}/:id`, { none: adminOnly(200, 404) }, async () => ({ path: `${ranges}/${await range(false)}` }));
+    add(`POST ${ranges}`, { none: adminOnly(201, 403) }, async () => ({
+      path: ranges,
+      body: { network_segment_range: { network_type: 'gre', minimum: 5000 + 10 * ++cidr, maximum: 5005 + 10 * cidr } },
+    }));
+    add(`PUT ${ranges}/:id`, { none: adminOnly(200, 404) }, async (_s, fresh) => ({
+      path: `${ranges}/${await range(fresh)}`,
+      body: { network_segment_range: { name: 'x' } },
+    }));
+    add(`DELETE ${ranges}/:id`, { none: adminOnly(204, 404) }, async (_s, fresh) => ({
+      path: `${ranges}/${await range(fresh)}`,
+    }));
+    add(`GET ${ranges}/:id/tags`, { none: adminOnly(200, 404) }, async () => ({ path: `${ranges}/${await range(false)}/tags` }));
+    add(`GET ${ranges}/:id/tags/:tag`, { none: adminOnly(404, 404) }, async () => ({
+      path: `${ranges}/${await range(false)}/tags/t`,
+    }));
+    add(`PUT ${ranges}/:id/tags`, { none: adminOnly(200, 404) }, async (_s, fresh) => ({
+      path: `${ranges}/${await range(fresh)}/tags`,
+      body: { tags: ['t'] },
+    }));
+    add(`PUT ${ranges}/:id/tags/:tag`, { none: adminOnly(201, 404) }, async (_s, fresh) => ({
+      path: `${ranges}/${await range(fresh)}/tags/v`,
+    }));
+    add(`DELETE ${ranges}/:id/tags`, { none: adminOnly(204, 404) }, async (_s, fresh) => ({
+      path: `${ranges}/${await range(fresh)}/tags`,
+    }));
+    add(`DELETE ${ranges}/:id/tags/:tag`, { none: adminOnly(404, 404) }, async (_s, fresh) => ({
+      path: `${ranges}/${await range(fresh)}/tags/t`,
     }));
     // A flavor's profile bindings: managed by admins, readable by anyone (flavor.py).
     const bound = async (fresh: boolean) => {

@@ -50,6 +50,7 @@ import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensi
 import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
 import { localIp } from '../model/api/extensions/local-ip.js';
 import { trunk, trunkDetails } from '../model/api/extensions/trunk.js';
+import { networkSegmentRange } from '../model/api/extensions/network-segment-range.js';
 import {
   exposePortForwardingInFip,
   floatingIpPortForwarding,
@@ -74,6 +75,7 @@ import { conntrackHelperHandler } from './plugin/conntrack-helpers.js';
 import { meteringLabelHandler, meteringLabelRuleHandler } from './plugin/metering.js';
 import { localIpAssociationHandler, localIpHandler } from './plugin/local-ips.js';
 import { trunkHandler } from './plugin/trunks.js';
+import { networkSegmentRangeHandler } from './plugin/network-segment-ranges.js';
 import { portForwardingHandler } from './plugin/port-forwardings.js';
 import { addressScopeHandler } from './plugin/address-scopes.js';
 import { rbacPolicyHandler } from './plugin/rbac-policies.js';
@@ -148,6 +150,8 @@ export function neutronApi(): NeutronApi {
       // Trunks (docs/trunks.md).
       trunk,
       trunkDetails,
+      // Network segment ranges (docs/api.md).
+      networkSegmentRange,
     ],
   );
   const specs = [
@@ -173,6 +177,7 @@ export function neutronApi(): NeutronApi {
     localIpHandler,
     localIpAssociationHandler,
     trunkHandler,
+    networkSegmentRangeHandler,
   ].map(withRouterExtensions);
   return {
     registry,

@@ -203,6 +203,12 @@ export const POLICY = {
   add_subports: memberOfOwner,
   remove_subports: memberOfOwner,
 
+  // Network segment ranges: neutron/conf/policies/network_segment_range.py, every rule ADMIN.
+  get_network_segment_range: admin,
+  create_network_segment_range: admin,
+  update_network_segment_range: admin,
+  delete_network_segment_range: admin,
+
   get_agent: admin,
   create_agent: admin,
   update_agent: admin,

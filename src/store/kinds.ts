@@ -26,6 +26,7 @@ import type {
   ServiceProfile,
   Subnet,
   SubnetPool,
+  NetworkSegmentRange,
 } from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
 import type { Trunk } from '../model/trunk.js';
@@ -66,6 +67,8 @@ export interface KindRecords {
   service_profile: ServiceProfile;
   // Trunks (migration 0021_trunks).
   trunk: Trunk;
+  // Network segment ranges (migration 0024_network_segment_ranges).
+  network_segment_range: NetworkSegmentRange;
 }
 
 export type Kind = keyof KindRecords;
@@ -302,6 +305,12 @@ export const KINDS = {
       port: (t) => [t.port_id],
       subport: (t) => t.sub_ports.map((s) => s.port_id),
     },
+  },
+  network_segment_range: {
+    table: 'network_segment_ranges',
+    standard: true,
+    inChangeLog: true,
+    indexes: { type: (r) => [r.network_type] },
   },
 } as const satisfies Specs;
 

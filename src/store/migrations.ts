@@ -136,6 +136,13 @@ const trunks: Migration = {
   },
 };
 
+/** Network segment ranges (docs/api.md); 0001 makes the table on a fresh database. */
+const networkSegmentRanges: Migration = {
+  async up(db: AnyDb) {
+    await createRecordTable(db, 'network_segment_ranges');
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
@@ -144,6 +151,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
   '0021_trunks': trunks,
+  '0024_network_segment_ranges': networkSegmentRanges,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -31,12 +31,17 @@ function checkMtu(ctx: PluginContext, type: NetworkType, mtu: number): void {
 export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Network {
   const provider = PROVIDER_KEYS.some((k) => v[k] !== undefined && v[k] !== null);
   const segment = provider
-    ? providerSegment(tx, ctx.config, {
-        type: v['provider:network_type'] as NetworkType | undefined,
-        physicalNetwork: v['provider:physical_network'] as string | null | undefined,
-        segmentationId: v['provider:segmentation_id'] as number | null | undefined,
-      })
-    : allocateTenantSegment(tx, ctx.config);
+    ? providerSegment(
+        tx,
+        ctx.config,
+        {
+          type: v['provider:network_type'] as NetworkType | undefined,
+          physicalNetwork: v['provider:physical_network'] as string | null | undefined,
+          segmentationId: v['provider:segmentation_id'] as number | null | undefined,
+        },
+        projectId,
+      )
+    : allocateTenantSegment(tx, ctx.config, projectId);
   const type = segment['provider:network_type'];
   const mtu = (v.mtu as number | undefined) ?? maxMtu(ctx.config, type);
   checkMtu(ctx, type, mtu);

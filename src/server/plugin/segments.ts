@@ -1,6 +1,7 @@
 /**
  * Network segments, as ML2's type drivers: which type, physical network and segmentation id a
- * network gets, and its MTU. Project networks draw ids from the configured GRE/VXLAN ranges;
+ * network gets, and its MTU. Project networks draw ids from the configured GRE/VXLAN ranges
+ * and the network segment ranges (network-segment-ranges.ts);
  * admins may ask for a specific id or a flat/VLAN provider network. Ids are unique per type
  * (per physical network for VLAN and flat) and are free again when the network goes.
  */
@@ -9,6 +10,7 @@ import type { NetworkType } from '../../model/resources.js';
 import { segmentKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
 import type { ServerConfig } from '../config.js';
+import { segmentCandidates } from './network-segment-ranges.js';
 
 export interface Segment {
   readonly 'provider:network_type': NetworkType;
@@ -30,13 +32,6 @@ export function maxMtu(config: ServerConfig, type: NetworkType): number {
   return config.globalPhysnetMtu - OVERHEAD[type];
 }
 
-function parseRanges(specs: readonly string[]): [number, number][] {
-  return specs.map((s) => {
-    const [lo, hi] = s.split(':').map(Number) as [number, number];
-    return [Math.min(lo, hi), Math.max(lo, hi)];
-  });
-}
-
 function vlanRanges(config: ServerConfig): Map<string, [number, number][]> {
   const out = new Map<string, [number, number][]>();
   for (const spec of config.networkVlanRanges) {
@@ -51,28 +46,42 @@ function vlanRanges(config: ServerConfig): Map<string, [number, number][]> {
 const inUse = (view: ReadView, type: NetworkType, physnet: string | null, id: number | null) =>
   view.by('network', 'segment', segmentKey(type, physnet, id)).length > 0;
 
-function firstFree(view: ReadView, type: NetworkType, physnet: string | null, ranges: [number, number][]): number | null {
-  for (const [lo, hi] of ranges) {
-    for (let id = lo; id <= hi; id++) if (!inUse(view, type, physnet, id)) return id;
-  }
-  return null;
-}
-
 const noneAvailable = () =>
   new QuarkError('NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
 
-/** A segment for a project network: the first configured tunnel type that still has a free id. */
-export function allocateTenantSegment(view: ReadView, config: ServerConfig): Segment {
+/**
+ * The first free id for a network of `projectId`: from the project's own segment ranges, else
+ * from the shared ones (the configured ranges among them) outside other projects' ranges.
+ */
+function freeIdFor(
+  view: ReadView,
+  config: ServerConfig,
+  type: 'vlan' | 'vxlan' | 'gre',
+  physnet: string | null,
+  projectId: string,
+): number | null {
+  const { own, shared, excluded } = segmentCandidates(view, config, type, physnet, projectId);
+  const free = (id: number) => !inUse(view, type, physnet, id);
+  for (const [lo, hi] of own) for (let id = lo; id <= hi; id++) if (free(id)) return id;
+  for (const [lo, hi] of shared) for (let id = lo; id <= hi; id++) if (!excluded(id) && free(id)) return id;
+  return null;
+}
+
+/**
+ * A segment for a project network: the first configured tunnel type that still has a free id
+ * for the project (ML2's _allocate_tenant_net_segment: types in order, and within a type the
+ * project's segment ranges before the shared ones).
+ */
+export function allocateTenantSegment(view: ReadView, config: ServerConfig, projectId: string): Segment {
   for (const type of config.tenantNetworkTypes) {
-    const ranges = parseRanges(type === 'gre' ? config.greIdRanges : config.vxlanVniRanges);
-    const id = firstFree(view, type, null, ranges);
+    const id = freeIdFor(view, config, type, null, projectId);
     if (id !== null) return { 'provider:network_type': type, 'provider:physical_network': null, 'provider:segmentation_id': id };
   }
   throw noneAvailable();
 }
 
 /** Validates and reserves the segment an admin asked for with the provider attributes. */
-export function providerSegment(view: ReadView, config: ServerConfig, req: SegmentRequest): Segment {
+export function providerSegment(view: ReadView, config: ServerConfig, req: SegmentRequest, projectId: string): Segment {
   const type = req.type;
   if (!type) throw invalidInput('provider:network_type required');
   const physnet = req.physicalNetwork ?? null;
@@ -97,7 +106,7 @@ export function providerSegment(view: ReadView, config: ServerConfig, req: Segme
       const ranges = vlanRanges(config).get(physnet);
       if (!ranges) throw invalidInput(`physical_network '${physnet}' unknown for VLAN provider network`);
       if (id === null) {
-        id = firstFree(view, 'vlan', physnet, ranges);
+        id = ranges.length > 0 ? freeIdFor(view, config, 'vlan', physnet, projectId) : null;
         if (id === null) throw noneAvailable();
       }
       if (id < 1 || id > MAX_ID.vlan!) throw invalidInput(`provider:segmentation_id out of range (1 through ${MAX_ID.vlan})`);
@@ -113,7 +122,7 @@ export function providerSegment(view: ReadView, config: ServerConfig, req: Segme
     case 'vxlan': {
       if (physnet !== null) throw invalidInput(`provider:physical_network specified for ${type} network`);
       if (id === null) {
-        id = firstFree(view, type, null, parseRanges(type === 'gre' ? config.greIdRanges : config.vxlanVniRanges));
+        id = freeIdFor(view, config, type, null, projectId);
         if (id === null) throw noneAvailable();
       }
       if (id < 1 || id > MAX_ID[type]!) throw invalidInput(`provider:segmentation_id out of range (1 through ${MAX_ID[type]})`);

@@ -88,6 +88,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "conformance: work directory $WS"
+# The DNS domain of the tempest gate's neutron.conf (openstackgate.local), which the DNS tests
+# assume: under the default openstacklocal, ports are named host-<address>. The server and the
+# lab's agents (dnsmasq) read it from the environment.
+export QUARK_DNS_DOMAIN=openstackgate.local.
 if [ "$agents" = yes ]; then
   # A lab whose network node runs l2, dhcp and l3 agents on its own Open vSwitch: the agent
   # management and scheduler tests then see real agents, and routers and networks really land.

@@ -104,6 +104,8 @@ export interface Port extends StandardAttributes {
   readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
   /** dns-integration: the port's host name ('' or absent: host-<address>). */
   readonly dns_name?: string;
+  /** `dns-domain-ports`: the port's own domain, for an external DNS service only. */
+  readonly dns_domain?: string;
 }
 
 export interface ExternalFixedIp {

@@ -3,7 +3,7 @@
  * name and description, tags, timestamps and revision number.
  */
 import type { AttributeMap } from './attribute.js';
-import { str, uuid } from './validators.js';
+import { listOf, str, tag, uuid } from './validators.js';
 
 export const idAttributes: AttributeMap = {
   id: { filter: 'string', sort: true },
@@ -20,7 +20,8 @@ export const timestampAttributes: AttributeMap = {
   created_at: { filter: 'string', sort: true },
   updated_at: { filter: 'string', sort: true },
   revision_number: { filter: 'integer', sort: true },
-  tags: { filter: 'custom' },
+  // Given on create (tag-creation), changed through the tags sub-resource.
+  tags: { post: true, convert: listOf(tag, { unique: true }), filter: 'custom' },
 };
 
 export const standardAttributes: AttributeMap = { ...idAttributes, ...nameAttributes, ...timestampAttributes };

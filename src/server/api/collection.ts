@@ -215,7 +215,10 @@ function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, value
   enforce(policyAction(`create_${policyMember(h.declaration)}`), ctx.caller, target);
   enforceAttributes(h, 'create', ctx.caller, values, target);
   if (h.quota) enforceQuota(tx, ctx, h.quota, target.projectId, 1);
-  return h.create(tx, ctx, values, target.projectId) as AnyRecord;
+  const created = h.create(tx, ctx, values, target.projectId) as AnyRecord;
+  // Tags given on create (tag-creation), in the order given.
+  const tags = values.tags as string[] | undefined;
+  return tags && tags.length > 0 ? (tx.put(h.kind, { ...created, tags } as never) as AnyRecord) : created;
 }
 
 export async function create(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, body: unknown) {

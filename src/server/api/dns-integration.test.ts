@@ -29,4 +29,14 @@ describe('dns-integration: ports’ dns_name and dns_assignment, networks’ dns
     const bad = await s.request('POST', '/v2.0/ports', { port: { network_id: net, dns_name: 'bad_name' } }, ALICE);
     assert.equal(bad.status, 400);
   });
+  it('keeps a port’s own dns_domain (dns-domain-ports) without changing its dns_assignment', async () => {
+    const port = (await s.post('/v2.0/ports', { port: { network_id: net, dns_name: 'd1', dns_domain: 'Test.Org.' } }, ALICE))
+      .port;
+    assert.equal(port.dns_domain, 'test.org.');
+    assert.equal(port.dns_assignment[0].fqdn, 'd1.example.org.', 'the deployment domain still names it');
+    const moved = (await s.put(`/v2.0/ports/${port.id}`, { port: { dns_domain: 'd.org.' } }, ALICE)).port;
+    assert.equal(moved.dns_domain, 'd.org.');
+    const bad = await s.request('POST', '/v2.0/ports', { port: { network_id: net, dns_domain: 'not a domain' } }, ALICE);
+    assert.equal(bad.status, 400);
+  });
 });

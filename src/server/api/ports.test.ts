@@ -204,6 +204,32 @@ describe('ports API', () => {
     assert.equal(secured.security_groups.length, 1, 'the default group');
   });
 
+  it('takes tags on create, bulk creates included (tag-creation), in the order given', async () => {
+    const one = (await port({ name: 'tagged', fixed_ips: [], tags: ['tag-1', 'tag-2', 'tag-3'] })).body.port;
+    assert.deepEqual(one.tags, ['tag-1', 'tag-2', 'tag-3']);
+    assert.equal(one.revision_number, 1, 'one create, one revision');
+    const bulk = await s.post(
+      '/v2.0/ports',
+      {
+        ports: [
+          { network_id: net, fixed_ips: [], tags: ['b'] },
+          { network_id: net, fixed_ips: [] },
+        ],
+      },
+      ALICE,
+    );
+    assert.deepEqual(
+      bulk.ports.map((p: { tags: string[] }) => p.tags),
+      [['b'], []],
+    );
+    assert.equal((await port({ fixed_ips: [], tags: ['x', 'x'] })).status, 400, 'a tag twice');
+    assert.equal((await port({ fixed_ips: [], tags: ['a,b'] })).status, 400, 'not a tag');
+    assert.deepEqual(
+      (await s.get('/v2.0/ports?tags=tag-2', ALICE)).ports.map((p: { id: string }) => p.id),
+      [one.id],
+    );
+  });
+
   it('tags a port: add, list, check, remove one or all, and filter with not-tags and not-tags-any', async () => {
     const ids: Record<string, string> = {};
     for (const [name, tags] of [

@@ -101,6 +101,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
     extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
     dns_name: v.dns_name as string,
+    dns_domain: v.dns_domain as string,
   };
   return tx.put('port', port);
 }

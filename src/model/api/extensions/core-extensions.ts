@@ -192,6 +192,19 @@ export const dnsIntegration: ExtensionDeclaration = {
   },
 };
 
+/**
+ * `dns-domain-ports`: a port's own `dns_domain`. Neutron uses it only to publish the port's name
+ * in an external DNS service (designate); the DHCP answers and `dns_assignment` keep the
+ * configured domain, so Quark stores and shows it.
+ */
+export const dnsDomainPorts: ExtensionDeclaration = {
+  alias: 'dns-domain-ports',
+  name: 'dns_domain for ports',
+  description: 'Allows the DNS domain to be specified for a network port',
+  updated: UPDATED,
+  attributes: { ports: { dns_domain: { post: true, put: true, convert: dnsName, default: '' } } },
+};
+
 /** Extensions that only name behaviour the server has; they add no attributes. */
 function marker(alias: string, name: string, description: string): ExtensionDeclaration {
   return { alias, name, description, updated: UPDATED };
@@ -225,4 +238,7 @@ export const behaviourExtensions: readonly ExtensionDeclaration[] = [
     'IP address substring filtering',
     'Provides IP address substring filtering when listing ports',
   ),
+  // `tags` on POST for every taggable resource (standard.ts), bulk creates included.
+  marker('tag-creation', 'Tag support on creation', 'Enables to set tags on resources during creation.'),
+  marker('tag-ports-during-bulk-creation', 'Tag Ports During Bulk Creation', 'Allow to tag ports during bulk creation'),
 ];

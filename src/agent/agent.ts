@@ -21,6 +21,8 @@ import {
   watchInterfaces,
 } from '../dataplane/drivers/ovsdb/index.js';
 import { factsFrom } from '../dataplane/drivers/ovs-switch.js';
+import { readVrrpStates, watchVrrpStates } from '../dataplane/drivers/keepalived.js';
+import type { VrrpState } from '../dataplane/compile/inputs.js';
 import type { AgentQuery, AgentRole, FeedMessage } from '../model/feed.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
@@ -88,7 +90,11 @@ export class HostAgent {
   /** Whether OVS and the server answer, for the log and the heartbeats. */
   private readonly health: AgentHealth;
   private readonly portStatus: PortStatusStep;
+  /** Stops watching keepalived's state files (l3 role). */
+  private unwatchVrrp: (() => void) | null = null;
   lastPlan: HostPlan | null = null;
+  /** What keepalived said of each HA router here at the last pass (l3 role). */
+  lastVrrp: ReadonlyMap<string, VrrpState> = new Map();
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
   onQuery: ((id: string, query: AgentQuery) => void) | null = null;
   lastReconcile: ReconcileStats | null = null;
@@ -120,6 +126,11 @@ export class HostAgent {
     return this.config.roles;
   }
 
+  /** Where keepalived's directories are (`<stateDir>/ha_confs`, Neutron's ha_confs_path). */
+  get vrrpRoot(): string {
+    return `${this.settings.stateDir.replace(/\/+$/, '')}/ha_confs`;
+  }
+
   get ovsEnv() {
     return { rundir: this.config.ovsRundir || null };
   }
@@ -134,6 +145,8 @@ export class HostAgent {
     this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers[0]!.unref();
     await this.connectOvs();
+    // A VRRP state change (a failover) is reported, and moves the router's bindings, at once.
+    if (this.roles.includes('l3')) this.unwatchVrrp = watchVrrpStates(this.vrrpRoot, () => this.schedule(false));
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
     await this.heartbeat(true);
@@ -157,6 +170,7 @@ export class HostAgent {
     for (const t of this.timers) clearInterval(t);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
+    this.unwatchVrrp?.();
     await this.watch?.cancel().catch(() => undefined);
     await this.running?.catch(() => undefined);
     await this.securityGroupLog?.close();
@@ -222,7 +236,8 @@ export class HostAgent {
     const started = performance.now();
     const ovs = await this.connectOvs();
     const state = await readSwitch(ovs);
-    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones() };
+    const vrrp = this.roles.includes('l3') ? readVrrpStates(this.vrrpRoot) : new Map<string, VrrpState>();
+    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones(), haStates: vrrp };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
     const planMs = Math.round((performance.now() - started) * 10) / 10;
@@ -233,10 +248,11 @@ export class HostAgent {
       revision: this.replica.revision,
       replica: this.replica,
       settings: this.settings,
-      observed: { switch: state },
+      observed: { switch: state, vrrp },
     });
     // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
     if (synced) this.lastPlan = plan;
+    this.lastVrrp = vrrp;
     return { ...result, planMs };
   }
 

@@ -66,6 +66,14 @@ export function validateAgentConfig(config: AgentConfig): void {
     physnets.add(physnet);
     bridges.add(bridge);
   }
+  // keepalived.conf names files in it inside a quoted shell command (docs/l3-ha.md).
+  if (!/^[\w@%+=:,./-]+$/.test(config.stateDir))
+    throw configError(
+      config,
+      'stateDir',
+      config.stateDir,
+      'must be a path of letters, digits and ._-/@%+=:, only (keepalived runs a shell command that names files in it)',
+    );
   if (!/^https?:\/\/[^/?#]+/.test(config.server))
     throw configError(
       config,
@@ -122,6 +130,7 @@ export function hostSettings(config: AgentConfig): HostSettings {
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
     firewallDriver: config.firewallDriver,
     ra: { minInterval: config.minRtrAdvInterval, maxInterval: config.maxRtrAdvInterval },
+    ha: { advertInterval: config.haVrrpAdvertInt },
     metadata: {
       enabled: config.enableMetadataProxy,
       socket: metadataProxySocket(config.stateDir),

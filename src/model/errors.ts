@@ -118,6 +118,8 @@ export const ERROR_CODES = {
   AddressGroupInUse: { status: 409 },
   SecurityGroupConflict: { status: 409 },
   LoggingTypeNotSupported: { status: 409 },
+  // HA routers (docs/l3-ha.md).
+  NoVRIDAvailable: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.

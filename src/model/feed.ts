@@ -148,3 +148,13 @@ export const FloatingIpStatusReportSchema = Type.Object({
   statuses: Type.Record(Type.String(), Type.Union([Type.Literal('ACTIVE'), Type.Literal('DOWN'), Type.Literal('ERROR')])),
 });
 export type FloatingIpStatusReport = Readonly<Static<typeof FloatingIpStatusReportSchema>>;
+
+/**
+ * What an L3 agent's keepalived says about the HA routers it hosts (Neutron's
+ * update_ha_routers_states): by router id, active (VRRP master here) or standby.
+ */
+export const HaStateReportSchema = Type.Object({
+  host: Id,
+  states: Type.Record(Type.String(), Type.Union([Type.Literal('active'), Type.Literal('standby')])),
+});
+export type HaStateReport = Readonly<Static<typeof HaStateReportSchema>>;

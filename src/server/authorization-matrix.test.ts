@@ -496,6 +496,7 @@ describe('authorization matrix: every route × caller × object', () => {
     );
     add('POST /v2.0/quark/ports/status', quark, fixed('/v2.0/quark/ports/status', { host: 'h', up: [], down: [] }));
     add('POST /v2.0/quark/floatingips/status', quark, fixed('/v2.0/quark/floatingips/status', { host: 'h', statuses: {} }));
+    add('POST /v2.0/quark/routers/ha_states', quark, fixed('/v2.0/quark/routers/ha_states', { host: 'h', states: {} }));
     add('POST /v2.0/quark/queries/:id/answer', quark, fixed('/v2.0/quark/queries/q/answer', { host: 'h', answer: {} }));
     add('GET /v2.0/quark/explain/hosts/:host', quark, fixed('/v2.0/quark/explain/hosts/nohost'));
     add(

@@ -16,7 +16,7 @@ import {
   portSecurity,
   provider,
 } from '../model/api/extensions/core-extensions.js';
-import { extGwMode, extraRoute, router } from '../model/api/extensions/l3.js';
+import { extGwMode, extraRoute, l3Ha, router } from '../model/api/extensions/l3.js';
 import { networkIpAvailability } from '../model/api/extensions/network-ip-availability.js';
 import { quotaDetails, quotas } from '../model/api/extensions/quotas.js';
 import { securityGroup } from '../model/api/extensions/security-group.js';
@@ -55,6 +55,7 @@ export function neutronApi(): NeutronApi {
       router,
       extGwMode,
       extraRoute,
+      l3Ha,
       securityGroup,
       quotas,
       quotaDetails,

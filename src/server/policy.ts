@@ -108,6 +108,10 @@ export const POLICY = {
   'update_router:external_gateway_info:external_fixed_ips': admin,
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
+  // neutron/conf/policies/router.py: only an admin chooses or sees whether a router is HA.
+  'create_router:ha': admin,
+  'get_router:ha': admin,
+  'update_router:ha': admin,
 
   get_floatingip: readerOfOwner,
   create_floatingip: memberOfOwner,

@@ -79,6 +79,7 @@ describe('trace over IPv6', () => {
       interfaces: [],
       gateway: null,
       floatingIps: [],
+      ha: null,
     };
     const chains = natChains(view, 'qrouter-r1', 9697);
     const text = (table: string) =>

@@ -9,7 +9,7 @@
  * (`qrouter-…`), a bridge, a port, or the host as a whole (`HOST`) where the tool works in one
  * batch for everything (the host's firewall, the OVSDB transaction).
  */
-import type { HostSettings, ReplicaView } from '../../dataplane/compile/inputs.js';
+import type { HostSettings, ReplicaView, VrrpState } from '../../dataplane/compile/inputs.js';
 import type { HostPlan } from '../../dataplane/compile/plan.js';
 import type { SwitchState } from '../../dataplane/drivers/ovsdb/index.js';
 
@@ -39,8 +39,11 @@ export interface Pass {
   readonly revision: number;
   readonly replica: ReplicaView;
   readonly settings: HostSettings;
-  /** What the pass read from the host before compiling (the plan was compiled against it). */
-  readonly observed: { readonly switch: SwitchState };
+  /**
+   * What the pass read from the host before compiling (the plan was compiled against it): the
+   * switch, and what keepalived says of each HA router here (by router id).
+   */
+  readonly observed: { readonly switch: SwitchState; readonly vrrp?: ReadonlyMap<string, VrrpState> };
   /**
    * Namespaces made, or given a new device, in this pass: steps after the one that made them
    * visit them whole, since a recreated device lost its addresses and routes.

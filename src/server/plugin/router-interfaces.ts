@@ -15,7 +15,7 @@ import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { resolveFixedIps } from './fixed-ips.js';
 import { portNotFound, subnetNotFound } from './not-found.js';
-import { checkAddressMode, checkRouterSubnets, interfacePorts, subnetsOfPort } from './router-ports.js';
+import { checkAddressMode, checkRouterSubnets, interfaceOwner, interfacePorts, subnetsOfPort } from './router-ports.js';
 import { enforceDeviceOwnership } from './port-device.js';
 import { createServicePort } from './service-ports.js';
 
@@ -114,7 +114,7 @@ function addBySubnet(tx: WriteTx, ctx: PluginContext, router: Router, subnetId: 
   const port = createServicePort(tx, ctx, {
     network: net,
     projectId: router.project_id,
-    owner: DeviceOwner.routerInterface,
+    owner: interfaceOwner(router),
     deviceId: router.id,
     status: 'DOWN',
     fixedIps: [gateway],
@@ -130,7 +130,7 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
   enforceDeviceOwnership(tx, ctx.caller, {
     projectId: port.project_id,
     networkId: port.network_id,
-    deviceOwner: DeviceOwner.routerInterface,
+    deviceOwner: interfaceOwner(router),
     deviceId: router.id,
   });
   if (port.device_id !== '') {
@@ -169,7 +169,7 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
   const attached = tx.put('port', {
     ...port,
     device_id: router.id,
-    device_owner: DeviceOwner.routerInterface,
+    device_owner: interfaceOwner(router),
     security_groups: [],
   });
   return info(router, attached, subnets, subnets[subnets.length - 1]!.id);

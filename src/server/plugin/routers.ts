@@ -1,7 +1,7 @@
 /**
  * Rules of the `router` resource: a router is ACTIVE from creation; its gateway (see
- * router-gateway.ts) and extra routes are set on create or update; it can only be deleted once
- * it has no interfaces, and its gateway port goes with it.
+ * router-gateway.ts) and extra routes are set on create or update; it is HA or not (l3-ha.ts);
+ * it can only be deleted once it has no interfaces, and its gateway and HA ports go with it.
  */
 import { QuarkError } from '../../model/errors.js';
 import type { GatewayInfoRequest } from '../../model/api/extensions/l3.js';
@@ -11,6 +11,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
+import { checkHaChange, deleteHaPorts, disableHa, dropUnusedHaNetwork, enableHa } from './l3-ha.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
@@ -49,17 +50,26 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     external_gateway_info: null,
     routes: [],
     gw_port_id: null,
+    ha: false,
+    ha_vr_id: 0,
   });
-  return gateway ? updateGateway(tx, ctx, router, gateway) : router;
+  const ha = (v.ha as boolean | null | undefined) ?? ctx.config.l3Ha;
+  const made = ha ? enableHa(tx, ctx, router) : router;
+  return gateway ? updateGateway(tx, ctx, made, gateway) : made;
 }
 
 export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: AttributeValues): Router {
   let next = router;
+  const ha = v.ha as boolean | null | undefined;
+  if (ha !== undefined && ha !== null && ha !== (router.ha === true)) {
+    checkHaChange(router, ha, (v.admin_state_up as boolean | undefined) ?? router.admin_state_up);
+    next = ha ? enableHa(tx, ctx, next) : disableHa(tx, ctx, next);
+  }
   const gatewayChanged = 'external_gateway_info' in v;
   if (gatewayChanged) {
     const gateway = v.external_gateway_info as GatewayInfoRequest | null;
     enforceGatewayPolicy(ctx, 'update', gateway, router.project_id);
-    next = updateGateway(tx, ctx, router, gateway);
+    next = updateGateway(tx, ctx, next, gateway);
   }
   const routes = (v.routes as HostRoute[] | undefined) ?? next.routes;
   // A gateway change can take away the subnet a route's next hop was on.
@@ -79,7 +89,9 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
     throw new QuarkError('RouterInUse', `Router ${router.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
   }
   if (router.gw_port_id) updateGateway(tx, ctx, router, null);
+  deleteHaPorts(tx, router.id);
   tx.delete('router', router.id);
+  if (router.ha === true) dropUnusedHaNetwork(tx, ctx, router.project_id);
 }
 
 export const routerHandler: HandlerSpec<'router'> = {
@@ -88,6 +100,8 @@ export const routerHandler: HandlerSpec<'router'> = {
   quota: 'router',
   notFound: routerNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
+  // Records made before l3-ha have no `ha`: they are legacy routers.
+  derived: (_view, r) => ({ ha: r.ha === true }),
   create: createRouter,
   update: updateRouter,
   delete: deleteRouter,

@@ -24,6 +24,7 @@ import {
   type Ipv6Mode,
   type Network,
   type Subnet,
+  isRouterOwner,
 } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
@@ -32,8 +33,6 @@ import type { AttributeValues } from '../api/request-body.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext } from './context.js';
 import { networkNotFound, subnetNotFound } from './not-found.js';
-
-const isRouterOwner = (owner: string) => owner.startsWith('network:router');
 
 function checkVersion(name: string, address: string, version: 4 | 6): void {
   if (ipVersionOf(address.split('/')[0]!) !== version) {

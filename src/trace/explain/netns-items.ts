@@ -231,7 +231,7 @@ async function dnsmasqItems(view: ExplainView): Promise<HostItem[]> {
   return out;
 }
 
-const DAEMON_WORDS = { radvd: 'router advertisements', haproxy: 'metadata proxy' } as const;
+const DAEMON_WORDS = { radvd: 'router advertisements', haproxy: 'metadata proxy', keepalived: 'VRRP (keepalived)' } as const;
 
 /** Each planned radvd and metadata proxy: running with the planned command line and configuration. */
 async function daemonItems(view: ExplainView): Promise<HostItem[]> {

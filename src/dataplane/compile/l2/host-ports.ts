@@ -1,41 +1,70 @@
 /**
  * Which ports and networks concern this host: ports bound here (instances, and the DHCP and
- * router ports the agent itself creates), their networks, and the ports of other hosts on those
- * networks (the tunnel and unicast-flow endpoints, as l2population computes them).
+ * router ports the agent itself creates), the ports of the HA routers this host hosts (the same
+ * port is plugged on every node hosting the router, bound to the active one), their networks,
+ * and who else holds ports on those networks: the tunnel and unicast-flow endpoints, as
+ * l2population computes them. As Neutron's l2population, an HA router's ports get no unicast
+ * flow on other hosts (the active node moves; br-tun learns it from keepalived's gratuitous
+ * ARPs), only flooding to every node that hosts the router.
  */
-import type { Network, Port } from '../../../model/resources.js';
+import { DeviceOwner, type Network, type Port, isRouterInterface } from '../../../model/resources.js';
 import type { ReplicaView } from '../inputs.js';
+import { haRoutersHere } from '../l3/router-view.js';
 
 export function boundHere(port: Port, host: string): boolean {
   return port['binding:host_id'] === host && port['binding:vif_type'] === 'ovs';
 }
 
+const isRouterPort = (p: Port) => isRouterInterface(p) || p.device_owner === DeviceOwner.routerGateway;
+
 export interface HostPorts {
-  /** Ports bound to this host. */
+  /** Ports wired here: bound to this host, or ports of an HA router this host hosts. */
   readonly local: readonly Port[];
   /** Networks with at least one local port, by id. */
   readonly networks: ReadonlyMap<string, Network>;
-  /** Ports of other hosts on those networks, by network id. */
+  /** Ports of other hosts on those networks that get unicast flows, by network id. */
   readonly remote: ReadonlyMap<string, readonly Port[]>;
+  /** Other hosts holding ports of those networks that get no unicast flow (HA routers' nodes), by network id. */
+  readonly floodHosts: ReadonlyMap<string, readonly string[]>;
 }
 
 export function hostPorts(replica: ReplicaView, host: string): HostPorts {
+  const haHere = haRoutersHere(replica, host);
+  // Every HA router's nodes, known from its HA ports (on other hosts too: a compute node floods to them).
+  const haHosts = new Map<string, Set<string>>();
+  for (const p of replica.ports.values()) {
+    if (p.device_owner !== DeviceOwner.routerHaInterface || !p['binding:host_id']) continue;
+    const hosts = haHosts.get(p.device_id) ?? new Set<string>();
+    hosts.add(p['binding:host_id']);
+    haHosts.set(p.device_id, hosts);
+  }
+  const replicated = (p: Port) => isRouterPort(p) && (haHere.has(p.device_id) || haHosts.has(p.device_id));
   const local: Port[] = [];
   const networks = new Map<string, Network>();
   for (const p of replica.ports.values()) {
-    if (!boundHere(p, host)) continue;
+    if (!boundHere(p, host) && !(isRouterPort(p) && haHere.has(p.device_id))) continue;
     const net = replica.networks.get(p.network_id);
     if (!net) continue;
     local.push(p);
     networks.set(net.id, net);
   }
+  const localIds = new Set(local.map((p) => p.id));
   const remote = new Map<string, Port[]>();
+  const flood = new Map<string, Set<string>>();
   for (const p of replica.ports.values()) {
-    if (!networks.has(p.network_id) || p['binding:host_id'] === host || p['binding:vif_type'] !== 'ovs') continue;
+    if (!networks.has(p.network_id) || localIds.has(p.id)) continue;
+    if (replicated(p)) {
+      const hosts = flood.get(p.network_id) ?? new Set<string>();
+      for (const h of haHosts.get(p.device_id) ?? []) if (h !== host) hosts.add(h);
+      flood.set(p.network_id, hosts);
+      continue;
+    }
+    if (p['binding:host_id'] === host || p['binding:vif_type'] !== 'ovs') continue;
     const list = remote.get(p.network_id) ?? [];
     list.push(p);
     remote.set(p.network_id, list);
   }
   local.sort((a, b) => (a.id < b.id ? -1 : 1));
-  return { local, networks, remote };
+  const floodHosts = new Map([...flood].map(([n, hosts]) => [n, [...hosts].sort()]));
+  return { local, networks, remote, floodHosts };
 }

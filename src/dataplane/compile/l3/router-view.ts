@@ -6,7 +6,16 @@
  * the next pass after they arrive picks them up.
  */
 import { parseIp } from '../../../model/ip/address.js';
-import { DeviceOwner, type FloatingIp, type Network, type Port, type Router, type Subnet } from '../../../model/resources.js';
+import {
+  DeviceOwner,
+  type FloatingIp,
+  type Network,
+  type Port,
+  type Router,
+  type Subnet,
+  isHaRouter,
+  isRouterInterface,
+} from '../../../model/resources.js';
 import type { ReplicaView } from '../inputs.js';
 
 /** A port of the router with the subnets of its fixed IPs, in the port's order. */
@@ -23,12 +32,24 @@ export interface RouterView {
   readonly gateway: RouterPort | null;
   /** Associated floating IPs on the gateway's network, by floating address. */
   readonly floatingIps: readonly FloatingIp[];
+  /** An HA router's VRRP on this host; null for a legacy router. */
+  readonly ha: HaView | null;
+}
+
+/** What an HA router needs for VRRP here: this host's HA port and the router's VRRP id. */
+export interface HaView {
+  /** This host's HA port (its address on the project's HA network); null until the agent made it. */
+  readonly port: RouterPort | null;
+  /** The router's VRRP router id (1–254); 0 when the server gave none. */
+  readonly vrId: number;
 }
 
 /** The replica's router ports and floating IPs grouped by router, built once per compile. */
 export interface RouterIndex {
   readonly interfaces: ReadonlyMap<string, readonly Port[]>;
   readonly floatingIps: ReadonlyMap<string, readonly FloatingIp[]>;
+  /** HA ports by router id (every host's: the L2 part floods to their hosts). */
+  readonly haPorts: ReadonlyMap<string, readonly Port[]>;
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -40,13 +61,15 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 export function indexRouters(replica: ReplicaView): RouterIndex {
   const interfaces = new Map<string, Port[]>();
   const floatingIps = new Map<string, FloatingIp[]>();
+  const haPorts = new Map<string, Port[]>();
   for (const p of replica.ports.values()) {
-    if (p.device_owner === DeviceOwner.routerInterface) push(interfaces, p.device_id, p);
+    if (isRouterInterface(p)) push(interfaces, p.device_id, p);
+    else if (p.device_owner === DeviceOwner.routerHaInterface) push(haPorts, p.device_id, p);
   }
   for (const f of replica.floatingips.values()) {
     if (f.router_id && f.port_id && f.fixed_ip_address) push(floatingIps, f.router_id, f);
   }
-  return { interfaces, floatingIps };
+  return { interfaces, floatingIps, haPorts };
 }
 
 function routerPort(replica: ReplicaView, port: Port): RouterPort | null {
@@ -67,7 +90,11 @@ function byAddress(a: FloatingIp, b: FloatingIp): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function routerView(replica: ReplicaView, index: RouterIndex, router: Router): RouterView {
+/**
+ * `host` is the host the plan is for: an HA router's view holds that host's HA port. The
+ * router's own ports are the same on every host that hosts it.
+ */
+export function routerView(replica: ReplicaView, index: RouterIndex, router: Router, host: string): RouterView {
   const interfaces = [...(index.interfaces.get(router.id) ?? [])]
     .sort(byId)
     .map((p) => routerPort(replica, p))
@@ -77,10 +104,29 @@ export function routerView(replica: ReplicaView, index: RouterIndex, router: Rou
   const floatingIps = gateway
     ? (index.floatingIps.get(router.id) ?? []).filter((f) => f.floating_network_id === gateway.network.id).sort(byAddress)
     : [];
-  return { router, interfaces, gateway, floatingIps };
+  let ha: HaView | null = null;
+  if (isHaRouter(router)) {
+    const mine = (index.haPorts.get(router.id) ?? []).filter((p) => p['binding:host_id'] === host).sort(byId)[0];
+    ha = { port: mine ? routerPort(replica, mine) : null, vrId: router.ha_vr_id ?? 0 };
+  }
+  return { router, interfaces, gateway, floatingIps, ha };
 }
 
 /** The gateway's first IPv4 address: the router's source address for SNAT (as Neutron picks it). */
 export function gatewayIpv4(view: RouterView): { ip: string; subnet: Subnet } | null {
   return view.gateway?.addresses.find((a) => a.subnet.ip_version === 4) ?? null;
+}
+
+/**
+ * The HA routers this host serves: in the replica (scheduled here), up, with a VRRP id and
+ * with this host's HA port. compileL3 builds their namespaces; the L2 part wires their ports.
+ */
+export function haRoutersHere(replica: ReplicaView, host: string): Set<string> {
+  const withPort = new Set<string>();
+  for (const p of replica.ports.values())
+    if (p.device_owner === DeviceOwner.routerHaInterface && p['binding:host_id'] === host) withPort.add(p.device_id);
+  const out = new Set<string>();
+  for (const r of replica.routers.values())
+    if (isHaRouter(r) && r.admin_state_up && (r.ha_vr_id ?? 0) > 0 && withPort.has(r.id)) out.add(r.id);
+  return out;
 }

@@ -1,7 +1,7 @@
 /**
- * The L3 extensions: routers and floating IPs (`router`), SNAT on the gateway (`ext-gw-mode`)
- * and extra routes (`extraroute`), as neutron-lib's l3, l3_ext_gw_mode and extraroute
- * definitions declare them.
+ * The L3 extensions: routers and floating IPs (`router`), SNAT on the gateway (`ext-gw-mode`),
+ * extra routes (`extraroute`) and highly available routers (`l3-ha`), as neutron-lib's l3,
+ * l3_ext_gw_mode, extraroute and l3_ext_ha_mode definitions declare them.
  */
 import type { Attribute, AttributeMap, ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
 import { idAttributes, nameAttributes, standardAttributes, timestampAttributes } from '../standard.js';
@@ -104,4 +104,17 @@ export const extraRoute: ExtensionDeclaration = {
   description: 'Extra routes configuration for L3 router',
   updated: UPDATED,
   attributes: { routers: { routes: { put: true, convert: routesList } } },
+};
+
+/**
+ * `ha`: the router runs on several L3 agents with keepalived, one active (docs/l3-ha.md). Given
+ * or not, the server decides (absent or null: the `l3Ha` setting); only an admin may give it
+ * or read it (policy), and it changes only while the router is administratively down.
+ */
+export const l3Ha: ExtensionDeclaration = {
+  alias: 'l3-ha',
+  name: 'HA Router extension',
+  description: 'Adds HA capability to routers.',
+  updated: '2014-04-26T00:00:00-00:00',
+  attributes: { routers: { ha: { post: true, put: true, convert: nullable(bool) } } },
 };

@@ -7,7 +7,7 @@ import { QuarkError, badRequest } from '../../model/errors.js';
 import { parseIp } from '../../model/ip/address.js';
 import { poolsContain } from '../../model/ipam.js';
 import { isUuid } from '../../model/api/validators.js';
-import { DeviceOwner, type Port, type Router, type Subnet } from '../../model/resources.js';
+import type { Port, Router, Subnet } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';

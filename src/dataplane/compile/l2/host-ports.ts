@@ -52,14 +52,15 @@ export function hostPorts(replica: ReplicaView, host: string): HostPorts {
   const remote = new Map<string, Port[]>();
   const flood = new Map<string, Set<string>>();
   for (const p of replica.ports.values()) {
-    if (!networks.has(p.network_id) || localIds.has(p.id)) continue;
+    if (!networks.has(p.network_id)) continue;
+    // The other nodes of an HA router hosted here too: whichever is active speaks for it.
     if (replicated(p)) {
       const hosts = flood.get(p.network_id) ?? new Set<string>();
       for (const h of haHosts.get(p.device_id) ?? []) if (h !== host) hosts.add(h);
       flood.set(p.network_id, hosts);
       continue;
     }
-    if (p['binding:host_id'] === host || p['binding:vif_type'] !== 'ovs') continue;
+    if (localIds.has(p.id) || p['binding:host_id'] === host || p['binding:vif_type'] !== 'ovs') continue;
     const list = remote.get(p.network_id) ?? [];
     list.push(p);
     remote.set(p.network_id, list);

@@ -151,3 +151,24 @@ export async function stopNode(node: NodeHandle, pids: readonly number[] = []): 
   await stopLabPid(node.keeperPid, node.dir, inodes);
   await deleteNetns(node.netns);
 }
+
+/**
+ * A power cut: SIGKILL, all at once, to every process of the node but its keeper (its agent,
+ * OVS, keepalived, dnsmasq…), so that none of them says goodbye (keepalived sends no last
+ * advertisement, the agent no last report). The node's namespaces and links stay, as a dead
+ * host's cables do, until `stopNode`. Returns the pids it killed.
+ */
+export async function killNode(node: NodeHandle): Promise<number[]> {
+  const inodes = await nodeNetnsInodes(node);
+  const pids = [...ovsPids(node), ...processesInNetns(inodes)].filter(
+    (p, i, all) => p !== node.keeperPid && all.indexOf(p) === i,
+  );
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}

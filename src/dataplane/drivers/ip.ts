@@ -64,8 +64,6 @@ export interface LinkInfo {
   readonly master?: string;
   readonly linkKind?: string;
   readonly ifindex: number;
-  /** How the kernel makes the IPv6 link-local address (`eui64`, `none`…); from `ip -d`. */
-  readonly inet6_addr_gen_mode?: string;
 }
 
 /** `ip -j -d link show` */

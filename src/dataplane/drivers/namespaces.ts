@@ -117,13 +117,16 @@ export async function applyServicePorts(
           root.push(`link set ${p.bridgePort} mtu ${p.mtu}`);
         }
         const noLinkLocal = p.linkLocal === false;
-        // Before the device is up, or the kernel has made its link-local address already.
-        if (noLinkLocal && link?.inet6_addr_gen_mode !== 'none') ns.push(`link set dev ${p.device} addrgenmode none`);
+        const vips = new Set(p.vips ?? []);
+        const mine = observed.addresses.filter((a) => a.ifname === p.device);
+        const foreignLinkLocal = mine.filter((a) => a.scope === 'link' && a.family === 'inet6' && !vips.has(a.cidr));
+        // Before the device comes up; on an up device, a link-local address of the kernel's shows
+        // the mode is wrong (`ip addr` does not show the mode itself).
+        const down = !link || !link.flags.includes('UP');
+        if (noLinkLocal && (down || foreignLinkLocal.length > 0)) ns.push(`link set dev ${p.device} addrgenmode none`);
         if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
           ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
         }
-        const vips = new Set(p.vips ?? []);
-        const mine = observed.addresses.filter((a) => a.ifname === p.device);
         const have = new Set(mine.filter((a) => a.scope === 'global').map((a) => a.cidr));
         for (const a of p.addresses) {
           if (have.has(a)) continue;
@@ -131,10 +134,7 @@ export async function applyServicePorts(
           if (p.announce && !a.includes(':')) announced.push({ netns, device: p.device, address: a.split('/')[0]! });
         }
         for (const a of have) if (!p.addresses.includes(a) && !vips.has(a)) ns.push(`addr del ${a} dev ${p.device}`);
-        if (noLinkLocal) {
-          for (const a of mine)
-            if (a.scope === 'link' && a.family === 'inet6' && !vips.has(a.cidr)) ns.push(`addr del ${a.cidr} dev ${p.device}`);
-        }
+        if (noLinkLocal) for (const a of foreignLinkLocal) ns.push(`addr del ${a.cidr} dev ${p.device}`);
       }
       if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
       if (fresh.length > 0) created.push(netns);

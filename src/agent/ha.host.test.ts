@@ -18,7 +18,6 @@ describe('HA routers: keepalived on two network nodes', () => {
   let ext: Network;
   let router: Router;
   let vm1: Port;
-  let vm2: Port;
   let fip: FloatingIp;
   const nodes = ['network1', 'network2'];
 
@@ -66,7 +65,7 @@ describe('HA routers: keepalived on two network nodes', () => {
     ).router;
     await t.api.put(`/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id });
     vm1 = await t.instance('compute1', 'vm1', { network_id: net.id, project_id: 'alpha', port_security_enabled: false });
-    vm2 = await t.instance('compute1', 'vm2', { network_id: net.id, project_id: 'alpha', port_security_enabled: false });
+    await t.instance('compute1', 'vm2', { network_id: net.id, project_id: 'alpha', port_security_enabled: false });
     for (const vm of ['vm1', 'vm2']) await t.lab.exec('compute1', ['ip', 'route', 'add', 'default', 'via', '10.0.0.1'], vm);
   });
   after(() => t?.close());

@@ -122,7 +122,7 @@ export async function applyServicePorts(
         const foreignLinkLocal = mine.filter((a) => a.scope === 'link' && a.family === 'inet6' && !vips.has(a.cidr));
         // Before the device comes up; on an up device, a link-local address of the kernel's shows
         // the mode is wrong (`ip addr` does not show the mode itself).
-        const down = !link || !link.flags.includes('UP');
+        const down = !link?.flags.includes('UP');
         if (noLinkLocal && (down || foreignLinkLocal.length > 0)) ns.push(`link set dev ${p.device} addrgenmode none`);
         if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
           ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);

@@ -10,6 +10,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { dhcpStateDir } from '../model/names.js';
 import { runningDaemon } from '../dataplane/drivers/daemons.js';
+import { readVrrpStates } from '../dataplane/drivers/keepalived.js';
 import { runningDnsmasq } from '../dataplane/drivers/dnsmasq-process.js';
 import { type NeighbourEntry, listInterfaces, listNeighbours, listNetns, listRoutes, routeGet } from '../dataplane/drivers/ip.js';
 import { observeIpsets } from '../dataplane/drivers/ipset.js';
@@ -88,6 +89,7 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
       sets(netns ?? '', async () => new Map((await observeIpsets(netns, [''])).map((s) => [s.name, [...s.members]]))),
     routeGet: (netns, dst, src, iif): Promise<RouteAnswer> => routeGet(netns, dst, src, iif),
     neighbours: (netns) => neighbours(netns, () => listNeighbours(netns)),
+    vrrp: async (routerId) => readVrrpStates(`${source.settings.stateDir.replace(/\/+$/, '')}/ha_confs`).get(routerId) ?? null,
     namespaces: () => listNetns(),
     interfaces: (netns) => interfaces(netns ?? '', () => listInterfaces(netns)),
     routes: async (netns) => [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))],

@@ -51,6 +51,8 @@ export async function startController(options: {
   ip: string;
   port: number;
   tunnelType: string;
+  /** The server's dhcpAgentsPerNetwork (default 1). */
+  dhcpAgentsPerNetwork?: number;
 }): Promise<Controller> {
   const db = join(options.dir, 'quark.db');
   const url = `http://${options.ip}:${options.port}`;
@@ -70,7 +72,10 @@ export async function startController(options: {
     ],
     join(options.dir, 'server.log'),
     // Project networks use the scenario's tunnel type, which is what the agents terminate.
-    { QUARK_TENANT_NETWORK_TYPES: options.tunnelType },
+    {
+      QUARK_TENANT_NETWORK_TYPES: options.tunnelType,
+      QUARK_DHCP_AGENTS_PER_NETWORK: String(options.dhcpAgentsPerNetwork ?? 1),
+    },
   );
   await waitHealthy(url);
   const admin: Credentials = { username: 'admin', password: secret(), project: 'admin' };

@@ -41,6 +41,8 @@ export interface ScenarioRouter {
   readonly name: string;
   readonly externalGateway: boolean;
   readonly snat: boolean;
+  /** An HA router (keepalived on every network node, docs/l3-ha.md); made by the admin, as `ha` is an admin attribute. */
+  readonly ha: boolean;
   readonly interfaces: readonly string[];
 }
 
@@ -116,6 +118,8 @@ export interface Scenario {
   readonly underlay: string;
   readonly projects: readonly ScenarioProject[];
   readonly expect: readonly ScenarioExpectation[];
+  /** DHCP agents serving each network (the server's dhcpAgentsPerNetwork). */
+  readonly dhcpAgentsPerNetwork: number;
 }
 
 type Path = readonly (string | number)[];
@@ -263,7 +267,7 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
   const routers: ScenarioRouter[] = [];
   for (let i = 0; i < r.list([...p, 'routers']); i++) {
     const rp = [...p, 'routers', i];
-    r.keys(rp, ['name', 'external_gateway', 'snat', 'interfaces']);
+    r.keys(rp, ['name', 'external_gateway', 'snat', 'ha', 'interfaces']);
     const interfaces = (r.get([...rp, 'interfaces']) as string[] | undefined) ?? [];
     interfaces.forEach((s, k) => {
       if (!subnetNames.has(s)) r.fail([...rp, 'interfaces', k], `no subnet '${s}' in this project`);
@@ -272,6 +276,7 @@ function readProject(r: Reader, p: Path, nodes: ReadonlySet<string>): ScenarioPr
       name: r.str([...rp, 'name']),
       externalGateway: r.bool([...rp, 'external_gateway'], true),
       snat: r.bool([...rp, 'snat'], true),
+      ha: r.bool([...rp, 'ha'], false),
       interfaces,
     });
   }
@@ -359,7 +364,17 @@ export function parseScenario(text: string, file: string): Scenario {
   const r = new Reader(file, doc, lines);
   r.keys(
     [],
-    ['name', 'tunnel_type', 'nodes', 'management_network', 'underlay_network', 'external_network', 'projects', 'expect'],
+    [
+      'name',
+      'tunnel_type',
+      'dhcp_agents_per_network',
+      'nodes',
+      'management_network',
+      'underlay_network',
+      'external_network',
+      'projects',
+      'expect',
+    ],
   );
   const tunnelType = r.str(['tunnel_type'], 'gre');
   if (tunnelType !== 'gre' && tunnelType !== 'vxlan') r.fail(['tunnel_type'], "tunnel_type must be 'gre' or 'vxlan'");
@@ -400,6 +415,9 @@ export function parseScenario(text: string, file: string): Scenario {
   ]);
   const expect: ScenarioExpectation[] = [];
   for (let i = 0; i < r.list(['expect']); i++) expect.push(readExpectation(r, ['expect', i], targets));
+  const dhcpAgents = r.get(['dhcp_agents_per_network']) ?? 1;
+  if (typeof dhcpAgents !== 'number' || !Number.isInteger(dhcpAgents) || dhcpAgents < 1)
+    r.fail(['dhcp_agents_per_network'], 'dhcp_agents_per_network must be a whole number of at least 1');
   const ext = ['external_network'];
   if (r.get(ext) !== undefined) r.keys(ext, ['cidr', 'gateway', 'pool_start', 'pool_end', 'ipv6_cidr', 'ipv6_gateway']);
   const ipv6Cidr = (r.get([...ext, 'ipv6_cidr']) as string | undefined) ?? null;
@@ -431,5 +449,6 @@ export function parseScenario(text: string, file: string): Scenario {
     underlay: r.str(['underlay_network', 'cidr'], '198.18.1.0/24'),
     projects,
     expect,
+    dhcpAgentsPerNetwork: dhcpAgents as number,
   };
 }

@@ -139,6 +139,7 @@ async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOption
     ip: lab.fabric.controllerIp,
     port: options.port,
     tunnelType: scenario.tunnelType,
+    dhcpAgentsPerNetwork: scenario.dhcpAgentsPerNetwork,
   });
   say(`controller: quark server at ${controller.url} (pid ${controller.pid}), identity bootstrapped`);
   lab.login = controller.agent;
@@ -275,6 +276,21 @@ async function associateFloatingIps(u: Up, projects: ReadonlyMap<string, Project
   u.lab.saveState();
 }
 
+/** Each HA router, once keepalived made it active on one of its nodes (VRRP elects within a few advertisements). */
+async function haRoutersActive(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  for (const p of u.scenario.projects) {
+    for (const r of p.routers.filter((x) => x.ha)) {
+      const id = projects.get(p.name)!.routers.get(r.name)!.id;
+      let hosts: { host: string; ha_state: string | null }[] = [];
+      await until(`router ${r.name} active on a node`, async () => {
+        hosts = (await u.admin.get<{ agents: typeof hosts }>(`/v2.0/routers/${id}/l3-agents`)).agents;
+        return hosts.some((h) => h.ha_state === 'active');
+      });
+      u.say(`router ${r.name} (HA): ${hosts.map((h) => `${h.ha_state} on ${h.host}`).join(', ')}`);
+    }
+  }
+}
+
 /** The scenario's expected reachability, with real traffic. */
 async function checkReachability(u: Up): Promise<CheckResult[]> {
   const routerAddresses = await routerGateways(u.admin);
@@ -300,6 +316,7 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
   await createInstances(u, projects);
   await addressInstances(u, projects);
   await associateFloatingIps(u, projects, external);
+  await haRoutersActive(u, projects);
   const results = await checkReachability(u);
   return { lab, results, ms: performance.now() - started };
 }

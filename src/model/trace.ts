@@ -164,6 +164,8 @@ export type DropCode =
   | 'no-route'
   | 'no-neighbour'
   | 'missing-nat'
+  /** An HA router on a node where it is standby: keepalived gives it none of its addresses there. */
+  | 'standby'
   | 'unknown';
 
 export interface DropCause {

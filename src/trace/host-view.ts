@@ -3,7 +3,7 @@
  * driver call each, cached for the duration of one query); tests implement it with outputs saved
  * from the lab. Everything here only reads the host.
  */
-import type { HostSettings } from '../dataplane/compile/inputs.js';
+import type { HostSettings, VrrpState } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { AddressInfo, LinkInfo, RouteInfo } from '../dataplane/drivers/ip.js';
 import type { DumpedFlow } from '../dataplane/drivers/ovs-ofctl.js';
@@ -60,6 +60,8 @@ export interface HostView {
   ipsets(netns: string | null): Promise<ReadonlyMap<string, readonly string[]>>;
   routeGet(netns: string, dst: string, src: string, iif: string): Promise<RouteAnswer>;
   neighbours(netns: string): Promise<readonly Neighbour[]>;
+  /** What keepalived says of an HA router on this host now (MASTER: active here); null: no keepalived runs for it. */
+  vrrp(routerId: string): Promise<VrrpState | null>;
 }
 
 /** What explain reads besides what trace reads. */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AgentType } from '../../model/resources.js';
 import { scopeRoots } from '../feed/scope.js';
+import { Names } from '../quark/names.js';
+import { intentLines } from '../quark/needed-agents.js';
 import { reportAgentState } from '../plugin/agents.js';
 import { hostSchedule } from '../plugin/host-schedule.js';
 import { addInterface, errorType, externalNetwork, projectNetwork, removeInterface } from '../testing/fixtures.js';
@@ -148,6 +150,9 @@ describe('HA routers (l3-ha)', () => {
       [hostA, 'active'],
       [hostB, 'standby'],
     ]);
+    // explain says which node holds the active router.
+    const intent = intentLines(s.store.view, new Names(s.store.view), 'router', r.id);
+    assert.match(intent.join('\n'), new RegExp(`HA router \\(VRRP id 1\\): active on ${hostA}, standby on ${hostB}`));
     // A report about a router the host does not hold is ignored; so is one from a host without an HA port.
     assert.equal((await states('net9', { [r.id]: 'active' })).body.changed, 0);
     assert.equal((await states(hostA, { [r.id]: 'primary' })).status, 400);

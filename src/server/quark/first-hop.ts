@@ -10,7 +10,7 @@
 import type { IpAddress } from '../../model/ip/address.js';
 import { parseIp } from '../../model/ip/address.js';
 import { type Cidr, cidrContains, parseCidr } from '../../model/ip/cidr.js';
-import type { Port, Subnet } from '../../model/resources.js';
+import { type Port, type Subnet, isRouterInterface } from '../../model/resources.js';
 import type { ObjectRef, TracePacket, TraceStart } from '../../model/trace.js';
 import { ipKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
@@ -115,7 +115,7 @@ function routedIpv6(view: ReadView, dst: IpAddress): Port | undefined {
   if (dst.version !== 6) return undefined;
   for (const s of view.all('subnet')) {
     if (!on(s, dst)) continue;
-    const qr = view.by('port', 'subnet', s.id).find((p) => p.device_owner === 'network:router_interface');
+    const qr = view.by('port', 'subnet', s.id).find(isRouterInterface);
     const router = qr ? view.get('router', qr.device_id) : undefined;
     if (router?.gw_port_id) return view.get('port', router.gw_port_id);
   }

@@ -8,6 +8,7 @@
  */
 import { QuarkError } from '../../model/errors.js';
 import type {
+  DropCause,
   HostExit,
   HostTrace,
   ObjectRef,
@@ -24,6 +25,7 @@ import { macKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
 import type { AgentAsker } from './broker.js';
 import { type Endpoint, resolveEndpoint } from './endpoints.js';
+import { haPortsOf } from '../plugin/l3-ha.js';
 import { firstHop } from './first-hop.js';
 import { Names } from './names.js';
 import { missingAgent } from './needed-agents.js';
@@ -71,6 +73,17 @@ function endpointOf(names: Names, e: Endpoint): TraceEndpoint {
     portId: e.port.id,
     host: e.port['binding:host_id'] || null,
   };
+}
+
+/** A packet that reached an HA router where it is standby: the verdict says where it is active. */
+function standbyVerdict(view: ReadView, verdict: Verdict, cause: DropCause): Verdict {
+  const router = cause.code === 'standby' ? cause.refs.find((r) => r.kind === 'router') : undefined;
+  if (!router) return verdict;
+  const active = haPortsOf(view, router.id)
+    .filter((p) => p.ha_state === 'active')
+    .map((p) => p['binding:host_id']);
+  const where = active.length > 0 ? `it is active on host ${active.join(' and ')}` : 'no node has reported it active';
+  return { ...verdict, says: `${verdict.says}; ${where}` };
 }
 
 interface Leg {
@@ -144,7 +157,7 @@ async function follow(broker: AgentAsker, view: ReadView, names: Names, first: L
     if (external) return { hops, verdict: leftVerdict(names, external, to, first.packet, leg.host), final: external.packet };
     const dropped = exits.find((e) => e.kind === 'dropped');
     const verdict: Verdict = dropped
-      ? dropVerdict(names, dropped.cause, leg.packet, leg.host)
+      ? standbyVerdict(view, dropVerdict(names, dropped.cause, leg.packet, leg.host), dropped.cause)
       : { result: 'dropped', says: `flooded on host ${leg.host} into tunnels none of which leads to the destination`, refs: [] };
     return { hops, verdict, final: null };
   }

@@ -29,6 +29,7 @@ import { FeedClient } from './feed-client.js';
 import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
 import type { SecurityGroupLogWriter } from './security-group-log.js';
+import { MeteringReporter } from './metering.js';
 import { AgentMetrics } from './metrics.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
@@ -92,6 +93,9 @@ export class HostAgent {
   private readonly portStatus: PortStatusStep;
   /** Stops watching keepalived's state files (l3 role). */
   private unwatchVrrp: (() => void) | null = null;
+  /** The L3 role's metering counts (docs/metering.md); null without the role. */
+  private readonly metering: MeteringReporter | null;
+  private meteringRun: Promise<void> | null = null;
   lastPlan: HostPlan | null = null;
   /** What keepalived said of each HA router here at the last pass (l3 role). */
   lastVrrp: ReadonlyMap<string, VrrpState> = new Map();
@@ -120,6 +124,7 @@ export class HostAgent {
     this.reconciler = new Reconciler(steps, this.metrics);
     this.firewall = firewall;
     this.portStatus = portStatus;
+    this.metering = config.roles.includes('l3') ? new MeteringReporter(client, settings.host, settings.stateDir, log) : null;
   }
 
   get roles(): readonly AgentRole[] {
@@ -161,6 +166,7 @@ export class HostAgent {
     );
     this.feed.start();
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
+    if (this.metering) this.timers.push(setInterval(() => void this.reportMetering(), this.config.meteringInterval * 1000));
     for (const t of this.timers) t.unref();
     this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
   }
@@ -168,6 +174,7 @@ export class HostAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    await this.meteringRun?.catch(() => undefined);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
     this.unwatchVrrp?.();
@@ -304,6 +311,20 @@ export class HostAgent {
       this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
       this.schedule(false);
     }
+  }
+
+  /** Reads the routers' metering counters and reports them; one at a time, and only with a whole plan. */
+  async reportMetering(): Promise<void> {
+    if (!this.metering || !this.lastPlan || this.meteringRun) return;
+    const plan = this.lastPlan;
+    this.meteringRun = this.metering
+      .report(plan)
+      .then(() => undefined)
+      .catch((e) => this.log.warn({ err: (e as Error).message }, 'metering report failed; its counts go with the next one'))
+      .finally(() => {
+        this.meteringRun = null;
+      });
+    await this.meteringRun;
   }
 
   private async heartbeat(startFlag: boolean): Promise<void> {

@@ -138,6 +138,12 @@ export const AgentConfigSchema = Type.Object(
       description: 'l2 role: the NFLOG group the firewall sends log events to (one per host namespace).',
     }),
     reportInterval: Type.Number({ default: 10, minimum: 1, description: 'Seconds between heartbeats to the server.' }),
+    meteringInterval: Type.Number({
+      default: 30,
+      minimum: 0.1,
+      description:
+        "L3 role: seconds between readings of the routers' metering counters, each sent to the server (Neutron's metering agent measure_interval).",
+    }),
     resyncInterval: Type.Number({
       default: 60,
       minimum: 5,

@@ -85,19 +85,21 @@ export class PortStatusReporter {
   /**
    * What to report. `plugged` holds when newly plugged VIFs appeared (performance.now()); a port
    * the server already has ACTIVE, or that the host holds DOWN with its VIF there (admin down),
-   * gives no plug-to-ACTIVE figure, so its entry goes.
+   * gives no plug-to-ACTIVE figure, so its entry goes. A port DOWN because the pass read the
+   * switch before its VIF appeared keeps its entry: its next pass wires it.
    */
   changes(
     states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,
     serverStatus: (id: string) => string | undefined,
     plugged: Map<string, number>,
+    vifPresent: (id: string) => boolean,
   ): PortStatusChanges {
     const up: string[] = [];
     const down: string[] = [];
     for (const [id, state] of states) {
-      if (state === 'DOWN') plugged.delete(id);
+      if (state === 'DOWN' && vifPresent(id)) plugged.delete(id);
       if (serverStatus(id) === state) {
-        plugged.delete(id);
+        if (state === 'ACTIVE') plugged.delete(id);
         continue;
       }
       (state === 'ACTIVE' ? up : down).push(id);

@@ -31,6 +31,8 @@ export interface LabOptions {
   readonly tunnelType: TunnelType;
   /** Port the server listens on at the controller's management address. */
   readonly serverPort: number;
+  /** The server's dhcpAgentsPerNetwork (the scenario's dhcp_agents_per_network); absent: 1. */
+  readonly dhcpAgentsPerNetwork?: number;
   readonly nodes: readonly LabNodeSpec[];
   /** Agent log level. */
   readonly logLevel?: string;
@@ -214,12 +216,11 @@ export class Lab {
   }
 
   /** Kills every process of a node at once, as a power cut would (node.ts killNode); `quark lab down` removes the rest. */
-  async killNode(name: string): Promise<number[]> {
+  async killNode(name: string): Promise<void> {
     const n = this.node(name);
-    const killed = await killNode(n.handle);
+    await killNode(n.handle);
     n.agentPid = null;
     this.saveState();
-    return killed;
   }
 
   startAgents(): void {

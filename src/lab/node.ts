@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../dataplane/drivers/exec.js';
 import { addNetns, deleteNetns } from '../dataplane/drivers/ip.js';
-import { netnsInode, processesInNetns, spawnDetached, stopLabPid, stopPid } from './processes.js';
+import { alive, netnsInode, ownedByLab, processesInNetns, spawnDetached, stopLabPid, stopPid } from './processes.js';
 
 export interface NodeHandle {
   readonly name: string;
@@ -153,22 +153,15 @@ export async function stopNode(node: NodeHandle, pids: readonly number[] = []): 
 }
 
 /**
- * A power cut: SIGKILL, all at once, to every process of the node but its keeper (its agent,
- * OVS, keepalived, dnsmasq…), so that none of them says goodbye (keepalived sends no last
- * advertisement, the agent no last report). The node's namespaces and links stay, as a dead
- * host's cables do, until `stopNode`. Returns the pids it killed.
+ * The node dies at once, as a host whose power fails: every process in its namespaces gets
+ * SIGKILL (agent, OVS, keepalived, dnsmasq, instances' listeners, then the keeper, which takes the
+ * node's private namespaces with it), so that none of them says goodbye (keepalived sends no last
+ * advertisement, the agent no last report). Its network namespace and links stay until `lab down`.
  */
-export async function killNode(node: NodeHandle): Promise<number[]> {
+export async function killNode(node: NodeHandle): Promise<void> {
   const inodes = await nodeNetnsInodes(node);
-  const pids = [...ovsPids(node), ...processesInNetns(inodes)].filter(
-    (p, i, all) => p !== node.keeperPid && all.indexOf(p) === i,
-  );
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-  return pids;
+  const pids = [...processesInNetns(inodes), ...ovsPids(node)].filter((pid) => pid !== node.keeperPid);
+  for (const pid of new Set(pids)) if (ownedByLab(pid, node.dir, inodes)) process.kill(pid, 'SIGKILL');
+  if (ownedByLab(node.keeperPid, node.dir, inodes)) process.kill(node.keeperPid, 'SIGKILL');
+  await waitFor(() => !alive(node.keeperPid), `node ${node.name}'s keeper to die`);
 }

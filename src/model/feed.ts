@@ -6,10 +6,16 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -29,6 +35,12 @@ export interface FeedRecords {
   agent: Agent;
   address_group: AddressGroup;
   log: NetworkLog;
+  port_forwarding: PortForwarding;
+  conntrack_helper: ConntrackHelper;
+  metering_label: MeteringLabel;
+  metering_label_rule: MeteringLabelRule;
+  local_ip: LocalIp;
+  local_ip_association: LocalIpAssociation;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -43,6 +55,12 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'agent',
   'address_group',
   'log',
+  'port_forwarding',
+  'conntrack_helper',
+  'metering_label',
+  'metering_label_rule',
+  'local_ip',
+  'local_ip_association',
 ];
 
 export interface FeedRecord {
@@ -158,3 +176,20 @@ export const HaStateReportSchema = Type.Object({
   states: Type.Record(Type.String(), Type.Union([Type.Literal('active'), Type.Literal('standby')])),
 });
 export type HaStateReport = Readonly<Static<typeof HaStateReportSchema>>;
+
+/**
+ * Traffic an L3 agent's routers counted for metering labels since its last accepted report
+ * (docs/metering.md), as `POST /v2.0/quark/metering/report`; the server adds it up.
+ */
+export const MeteringReportSchema = Type.Object({
+  host: Id,
+  counters: Type.Array(
+    Type.Object({
+      label_id: Id,
+      router_id: Id,
+      pkts: Type.Integer({ minimum: 0 }),
+      bytes: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+});
+export type MeteringReport = Readonly<Static<typeof MeteringReportSchema>>;

@@ -98,8 +98,43 @@ export const L3_CHAIN_PREFIX = 'quark-l3-';
  * INPUT (only redirected metadata requests reach the proxy) and FORWARD (nor are they routed on).
  * See docs/l3.md and docs/metadata.md.
  */
-export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark' | 'INPUT' | 'FORWARD';
+export type L3ChainName =
+  | 'PREROUTING'
+  | 'OUTPUT'
+  | 'POSTROUTING'
+  | 'snat'
+  | 'float-snat'
+  | 'mark'
+  | 'INPUT'
+  | 'FORWARD'
+  | 'fip-pf'
+  | 'cth';
 export const l3Chain = (name: L3ChainName): string => `${L3_CHAIN_PREFIX}${name}`;
+
+/** iptables keeps chain names below 29 characters. */
+const MAX_CHAIN_NAME = 28;
+
+/**
+ * A port forwarding's nat chain, jumped to from `quark-l3-fip-pf` (Neutron: `neutron-l3-agent-pf-`
+ * + 8 characters of the id); 16 characters of the id here (docs/port-forwarding.md).
+ */
+export const portForwardingChain = (id: string): string => `${L3_CHAIN_PREFIX}pf-${id}`.slice(0, MAX_CHAIN_NAME);
+
+/** A conntrack helper's raw chain, jumped to from `quark-l3-cth` (Neutron: `neutron-l3-agent-cth-`…). */
+export const conntrackHelperChain = (id: string): string => `${L3_CHAIN_PREFIX}cth-${id}`.slice(0, MAX_CHAIN_NAME);
+
+/** Metering chains in a qrouter namespace (Neutron's metering agent: `neutron-meter-`). */
+export const METERING_CHAIN_PREFIX = 'quark-meter-';
+/** filter FORWARD jumps here; it jumps to each label's rules chain. */
+export const METERING_FORWARD_CHAIN = `${METERING_CHAIN_PREFIX}FORWARD`;
+
+/**
+ * A metering label's chains: `r` holds its rules, which jump to `l` (one rule matching
+ * everything, whose counters are the label's traffic), as Neutron's `neutron-meter-r-`/`-l-` +
+ * the label id, cut to iptables' length.
+ */
+export const meteringChain = (kind: 'l' | 'r', labelId: string): string =>
+  `${METERING_CHAIN_PREFIX}${kind}-${labelId}`.slice(0, MAX_CHAIN_NAME);
 
 /**
  * Per-port firewall chains: `i` (ingress), `o` (egress), `s` (anti-spoofing) + 10 characters of

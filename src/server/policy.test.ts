@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type As, type TestServer, testServer } from './testing/harness.js';
 import { attributeRule } from './api/render.js';
+import { policyMember } from './api/resource.js';
 import { makeCaller } from './caller.js';
 import { POLICY, allowed, hasRule, policyAction } from './policy.js';
 
@@ -203,7 +204,8 @@ describe('policy table', () => {
     try {
       for (const h of s.quark.handlers.values()) {
         for (const verb of ['get', 'create', 'update', 'delete']) {
-          assert.ok(`${verb}_${h.declaration.member}` in POLICY, `${verb}_${h.declaration.member}`);
+          const action = `${verb}_${policyMember(h.declaration)}`;
+          assert.ok(action in POLICY, action);
         }
       }
     } finally {

@@ -5,15 +5,27 @@
  */
 import type {
   AddressGroup,
+  AddressScope,
   Agent,
+  ConntrackHelper,
+  Flavor,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringCounter,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
+  RbacPolicy,
   Router,
   SecurityGroup,
   SecurityGroupRule,
+  ServiceProfile,
   Subnet,
+  SubnetPool,
 } from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
@@ -37,6 +49,20 @@ export interface KindRecords {
   // Security group extensions (address groups, network logs).
   address_group: AddressGroup;
   log: NetworkLog;
+  // Router extensions (port forwarding, metering, conntrack helpers).
+  port_forwarding: PortForwarding;
+  conntrack_helper: ConntrackHelper;
+  metering_label: MeteringLabel;
+  metering_label_rule: MeteringLabelRule;
+  metering_counter: MeteringCounter;
+  local_ip: LocalIp;
+  local_ip_association: LocalIpAssociation;
+  // Sharing and IPAM (issue 15).
+  address_scope: AddressScope;
+  subnetpool: SubnetPool;
+  rbac_policy: RbacPolicy;
+  flavor: Flavor;
+  service_profile: ServiceProfile;
 }
 
 export type Kind = keyof KindRecords;
@@ -70,6 +96,8 @@ export const networkOwnerKey = (networkId: string, owner: string): string => `${
 export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
   `${type} ${physnet ?? ''} ${id ?? ''}`;
 
+/** Index key of the object an RBAC policy is about. */
+export const rbacObjectKey = (type: string, id: string): string => `${type} ${id}`;
 /** Index key of an agent by its type and host: one agent of each type per host. */
 export const agentKey = (agentType: string, host: string): string => `${agentType} ${host}`;
 /** Index key of a security group by its project and name (the project's `default` group). */
@@ -100,7 +128,11 @@ export const KINDS = {
     table: 'subnets',
     standard: true,
     inChangeLog: true,
-    indexes: { network: (s) => [s.network_id], project: (s) => [s.project_id] },
+    indexes: {
+      network: (s) => [s.network_id],
+      project: (s) => [s.project_id],
+      subnetpool: (s) => (s.subnetpool_id ? [s.subnetpool_id] : []),
+    },
   },
   port: {
     table: 'ports',
@@ -204,6 +236,62 @@ export const KINDS = {
       target: (l) => (l.target_id ? [l.target_id] : []),
     },
   },
+  // Router extensions (migration 0010_l3_extensions).
+  port_forwarding: {
+    table: 'port_forwardings',
+    standard: false,
+    inChangeLog: true,
+    indexes: { floatingip: (f) => [f.floatingip_id], internalPort: (f) => [f.internal_port_id] },
+  },
+  conntrack_helper: { table: 'conntrack_helpers', standard: false, inChangeLog: true, indexes: { router: (c) => [c.router_id] } },
+  metering_label: {
+    table: 'metering_labels',
+    standard: false,
+    inChangeLog: true,
+    indexes: { project: (l) => [l.project_id], shared: (l) => (l.shared ? ['shared'] : []) },
+  },
+  metering_label_rule: {
+    table: 'metering_label_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { label: (r) => [r.metering_label_id] },
+  },
+  // Traffic counted per label and router, as the L3 agents report it (docs/metering.md). In the
+  // change log so every server sharing the database reads the same totals; never sent to agents.
+  metering_counter: {
+    table: 'metering_counters',
+    standard: false,
+    inChangeLog: true,
+    indexes: { label: (c) => [c.label_id], router: (c) => [c.router_id] },
+  },
+  local_ip: {
+    table: 'local_ips',
+    standard: true,
+    inChangeLog: true,
+    indexes: { project: (l) => [l.project_id], port: (l) => [l.local_port_id] },
+  },
+  local_ip_association: {
+    table: 'local_ip_associations',
+    standard: false,
+    inChangeLog: true,
+    indexes: { localIp: (a) => [a.local_ip_id], fixedPort: (a) => [a.fixed_port_id] },
+  },
+  // Sharing and IPAM (issue 15, migrations 0004_sharing and 0005_flavors).
+  address_scope: { table: 'address_scopes', standard: false, inChangeLog: true, indexes: { project: (a) => [a.project_id] } },
+  subnetpool: {
+    table: 'subnetpools',
+    standard: true,
+    inChangeLog: true,
+    indexes: { project: (p) => [p.project_id], addressScope: (p) => (p.address_scope_id ? [p.address_scope_id] : []) },
+  },
+  rbac_policy: {
+    table: 'rbac_policies',
+    standard: false,
+    inChangeLog: true,
+    indexes: { object: (r) => [rbacObjectKey(r.object_type, r.object_id)], project: (r) => [r.project_id] },
+  },
+  flavor: { table: 'flavors', standard: false, inChangeLog: true, indexes: { profile: (f) => f.service_profiles } },
+  service_profile: { table: 'service_profiles', standard: false, inChangeLog: true, indexes: {} },
 } as const satisfies Specs;
 
 /** The index names of a kind, from its declaration above: `by('port', 'netwrok', …)` does not compile. */

@@ -114,11 +114,14 @@ export async function filterPort(
   const unreadable = v.unreadable.length > 0 ? ` (rules it could not read: ${v.unreadable.join('; ')})` : '';
   const dropped = v.verdict === 'ACCEPT' ? null : dropCause(view, portId, direction, v, p);
   const allowedBy = v.hits.find((h) => h.rule.text.includes('--comment "rule ') || h.rule.text.includes('--comment rule '));
+  const known = v.hits.find((h) => /--(?:ct)?state \S*ESTABLISHED/.test(h.rule.text));
   const says = dropped
     ? dropped.says
     : allowedBy
       ? `${direction} of ${view.labels.label(port)}: ${describeRule(view.labels, allowedBy.rule.text).says}`
-      : `${direction} of ${view.labels.label(port)}: allowed (${v.decidedBy ? describeRule(view.labels, v.decidedBy.rule.text).says : 'chain policy'})`;
+      : known
+        ? `${direction} of ${view.labels.label(port)}: allowed as a packet of a connection conntrack knows (ESTABLISHED)`
+        : `${direction} of ${view.labels.label(port)}: allowed (${v.decidedBy ? describeRule(view.labels, v.decidedBy.rule.text).says : 'chain policy'})`;
   const refs = [port, ...evidence.flatMap((e) => e.refs)];
   const hop: TraceHop = {
     host: view.host,

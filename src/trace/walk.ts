@@ -9,7 +9,17 @@
  * the hosts together by the tunnels they exit through.
  */
 import { DEAD_VLAN, INTEGRATION_BRIDGE, physToIntPatch, TUNNEL_BRIDGE, tunnelPort } from '../model/names.js';
-import type { DropCause, FlowEffect, HostExit, HostTrace, ObjectRef, TraceHop, TracePacket, TraceStart } from '../model/trace.js';
+import type {
+  ConntrackEntry,
+  DropCause,
+  FlowEffect,
+  HostExit,
+  HostTrace,
+  ObjectRef,
+  TraceHop,
+  TracePacket,
+  TraceStart,
+} from '../model/trace.js';
 import type { HostView, OvsPortView } from './host-view.js';
 import type { BridgeEntry } from './packet.js';
 import { type BridgeOutput, passBridges } from './walk-bridge.js';
@@ -28,6 +38,7 @@ const MAX_STAGES = 16;
 class Walk {
   readonly hops: TraceHop[] = [];
   readonly exits: HostExit[] = [];
+  readonly conntrack: ConntrackEntry[] = [];
   constructor(readonly view: HostView) {}
 
   drop(code: DropCause['code'], says: string, refs: ObjectRef[]): void {
@@ -166,11 +177,15 @@ export async function walkHost(view: HostView, start: TraceStart, packet: TraceP
         w.exits.push({ kind: 'delivered', portId: r.portId, packet: p, ...(r.service ? { service: r.service } : {}) });
       else if (r.kind === 'dropped') w.exits.push({ kind: 'dropped', cause: r.cause });
       else {
+        if (!p.reply) {
+          const before = { src: p.src, dst: p.dst };
+          w.conntrack.push({ host: view.host, netns: into.netns, before, after: { src: r.packet.src, dst: r.packet.dst } });
+        }
         p = r.packet;
         at = { at: 'bridge', bridge: r.out.bridge, entry: { inPort: r.out.bridgePort } };
       }
     }
   }
   if (w.exits.length === 0) w.drop('unknown', `the packet goes nowhere on host ${view.host} that the trace can follow`, []);
-  return { host: view.host, hops: w.hops, exits: w.exits };
+  return { host: view.host, hops: w.hops, exits: w.exits, ...(w.conntrack.length > 0 ? { conntrack: w.conntrack } : {}) };
 }

@@ -38,7 +38,13 @@ export class PortStatusStep implements ReconcileStep {
 
   async apply(pass: Pass): Promise<StepResult> {
     if (!pass.due(HOST)) return { changes: 0 };
-    const changes = this.reporter.changes(pass.plan.portStates, (id) => pass.replica.ports.get(id)?.status, this.vifSeen);
+    const present = new Set(pass.plan.vifBindings.map((b) => b.origin.id));
+    const changes = this.reporter.changes(
+      pass.plan.portStates,
+      (id) => pass.replica.ports.get(id)?.status,
+      this.vifSeen,
+      (id) => present.has(id),
+    );
     if (changes.up.length > 0) await this.vswitchdApplied();
     await this.reporter.send(changes, this.vifSeen);
     return { changes: changes.up.length + changes.down.length };

@@ -6,10 +6,16 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
@@ -32,6 +38,16 @@ export interface ReplicaView {
   readonly addressGroups?: ReadonlyMap<string, AddressGroup>;
   /** Network logs of the host's ports. */
   readonly networkLogs?: ReadonlyMap<string, NetworkLog>;
+  /** Port forwardings of the floating IPs of the host's routers (absent in replicas made before them). */
+  readonly portForwardings?: ReadonlyMap<string, PortForwarding>;
+  /** Conntrack helpers of the host's routers. */
+  readonly conntrackHelpers?: ReadonlyMap<string, ConntrackHelper>;
+  /** Metering labels that count on the host's routers (their projects' and the shared ones), with their rules. */
+  readonly meteringLabels?: ReadonlyMap<string, MeteringLabel>;
+  readonly meteringLabelRules?: ReadonlyMap<string, MeteringLabelRule>;
+  /** Local IPs associated with the host's ports, and those associations (l2). */
+  readonly localIps?: ReadonlyMap<string, LocalIp>;
+  readonly localIpAssociations?: ReadonlyMap<string, LocalIpAssociation>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.

@@ -8,7 +8,19 @@
 
 /** The API object an item exists for. `host` items serve the host itself (bridges, patches). */
 export interface Origin {
-  readonly kind: 'host' | 'network' | 'port' | 'router' | 'floatingip' | 'security_group' | 'subnet' | 'address_group';
+  readonly kind:
+    | 'host'
+    | 'network'
+    | 'port'
+    | 'router'
+    | 'floatingip'
+    | 'security_group'
+    | 'subnet'
+    | 'address_group'
+    | 'port_forwarding'
+    | 'conntrack_helper'
+    | 'metering_label'
+    | 'local_ip';
   readonly id: string;
 }
 
@@ -294,8 +306,29 @@ export interface FloatingIpItem {
   readonly origin: Origin;
 }
 
+/**
+ * A port forwarding as a router serves it here: connections to the floating IP on the external
+ * ports of the protocol go to the internal address and ports (its DNAT rule is an iptables
+ * item; the floating IP's /32 is on the qg- device). The agent compares these between passes to
+ * flush the connections of a forwarding that went away or changed, and reports the floating IP
+ * ACTIVE. Ports are `N` or `N:M`, as the DNAT rule's --dport writes them.
+ */
+export interface PortForwardingItem {
+  readonly kind: 'portForwarding';
+  readonly netns: string;
+  readonly device: string;
+  readonly floatingIpId: string;
+  readonly floatingIpAddress: string;
+  readonly protocol: string;
+  readonly externalPorts: string;
+  readonly internalIpAddress: string;
+  readonly internalPorts: string;
+  readonly origin: Origin;
+}
+
 export type PlanItem =
   | DaemonItem
+  | PortForwardingItem
   | FirewallPortItem
   | FirewallGroupItem
   | FloatingIpItem
@@ -329,6 +362,8 @@ export interface HostPlan {
   readonly firewallPorts: readonly FirewallPortItem[];
   readonly firewallGroups: readonly FirewallGroupItem[];
   readonly floatingIps: readonly FloatingIpItem[];
+  /** Port forwardings of floating IPs (docs/port-forwarding.md); absent in plans made before them. */
+  readonly portForwardings?: readonly PortForwardingItem[];
   /** Local VLAN of every network present on the host (kept across restarts). */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
@@ -354,4 +389,5 @@ export const PLAN_SECTIONS = [
   'firewallPorts',
   'firewallGroups',
   'floatingIps',
+  'portForwardings',
 ] as const satisfies readonly (keyof PlanPart)[];

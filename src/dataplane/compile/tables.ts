@@ -9,6 +9,8 @@ export const BrInt = {
   CANARY: 23,
   ARP_SPOOF: 24,
   MAC_SPOOF: 25,
+  LOCAL_EGRESS: 30,
+  LOCAL_IP: 31,
   TRANSIENT: 60,
 } as const;
 

@@ -91,7 +91,7 @@ export function restoreScript(desired: readonly IptablesChainItem[], observed: O
   for (const d of desired) {
     const old = seen.get(`${d.table} ${d.chain}`);
     if (old && old.rules.join('\n') === d.rules.join('\n')) continue;
-    for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`);
+    for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`.trimEnd());
   }
   for (const d of desired) {
     for (const builtin of d.hooks) {

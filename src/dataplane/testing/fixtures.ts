@@ -4,6 +4,12 @@
  */
 import type {
   AddressGroup,
+  ConntrackHelper,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringLabel,
+  MeteringLabelRule,
+  PortForwarding,
   Agent,
   FloatingIp,
   Network,
@@ -154,6 +160,12 @@ export interface ReplicaRecords {
   securityGroupRules?: SecurityGroupRule[];
   addressGroups?: AddressGroup[];
   networkLogs?: NetworkLog[];
+  portForwardings?: PortForwarding[];
+  conntrackHelpers?: ConntrackHelper[];
+  meteringLabels?: MeteringLabel[];
+  meteringLabelRules?: MeteringLabelRule[];
+  localIps?: LocalIp[];
+  localIpAssociations?: LocalIpAssociation[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -171,6 +183,12 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     securityGroupRules: map(records.securityGroupRules),
     addressGroups: map(records.addressGroups),
     networkLogs: map(records.networkLogs),
+    portForwardings: map(records.portForwardings),
+    conntrackHelpers: map(records.conntrackHelpers),
+    meteringLabels: map(records.meteringLabels),
+    meteringLabelRules: map(records.meteringLabelRules),
+    localIps: map(records.localIps),
+    localIpAssociations: map(records.localIpAssociations),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

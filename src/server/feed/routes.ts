@@ -5,6 +5,7 @@
  *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids], wired_ms?: {id: ms}}
  *   POST /v2.0/quark/floatingips/status                   {host, statuses: {id: ACTIVE|DOWN|ERROR}}
  *   POST /v2.0/quark/routers/ha_states                    {host, states: {router id: active|standby}}
+ *   POST /v2.0/quark/metering/report                      {host, counters: [{label_id, router_id, pkts, bytes}]}
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Value } from '@sinclair/typebox/value';
@@ -14,6 +15,7 @@ import {
   type FeedMessage,
   FloatingIpStatusReportSchema,
   HaStateReportSchema,
+  MeteringReportSchema,
   PortStatusReportSchema,
 } from '../../model/feed.js';
 import { QuarkError } from '../../model/errors.js';
@@ -21,6 +23,7 @@ import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
 import type { ServerMetrics } from '../metrics.js';
 import { recordAgentReport, recordFloatingIpStatus, recordHaStates, recordPortStatus } from '../plugin/agent-reports.js';
+import { recordMeteringReport } from '../plugin/metering-counters.js';
 import type { Services } from '../plugin/context.js';
 import type { FeedHub } from './hub.js';
 import { parseReport } from './report-body.js';
@@ -109,5 +112,12 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const report = parseReport(HaStateReportSchema, request.body ?? {});
     const changed = await deps.store.write((tx) => recordHaStates(tx, report));
     return { changed };
+  });
+
+  app.post('/v2.0/quark/metering/report', async (request) => {
+    requireAdmin(deps.callerOf(request));
+    const report = parseReport(MeteringReportSchema, request.body ?? {});
+    const recorded = await deps.store.write((tx) => recordMeteringReport(tx, deps.services, report));
+    return { recorded };
   });
 }

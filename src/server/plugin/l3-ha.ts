@@ -12,7 +12,7 @@
  * as they make their DHCP ports, because Quark computes the scheduling instead of storing it
  * (docs/l3-ha.md).
  */
-import { QuarkError, badRequest } from '../../model/errors.js';
+import { QuarkError } from '../../model/errors.js';
 import { haNetworkName, haSubnetName } from '../../model/names.js';
 import { DeviceOwner, type HaState, type Network, type Port, type Router, isHaRouter } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -112,20 +112,6 @@ export function disableHa(tx: WriteTx, ctx: PluginContext, router: Router): Rout
   const legacy = tx.put('router', { ...router, ha: false, ha_vr_id: 0 });
   dropUnusedHaNetwork(tx, ctx, router.project_id);
   return legacy;
-}
-
-/**
- * Neutron changes `ha` only on a router that is administratively down ("Please set router
- * admin_state_up to False prior to upgrade"); `adminStateUp` is the state the update leaves.
- */
-export function checkHaChange(router: Router, requested: boolean, adminStateUp: boolean): void {
-  if (requested === isHaRouter(router)) return;
-  if (adminStateUp) {
-    throw badRequest(
-      'router',
-      'Cannot change HA attribute of active routers. Please set router admin_state_up to False prior to upgrade',
-    );
-  }
 }
 
 /** Deletes the HA ports of a router that goes away (Neutron deletes them with the router). */

@@ -3,7 +3,7 @@
  * router-gateway.ts) and extra routes are set on create or update; it is HA or not (l3-ha.ts);
  * it can only be deleted once it has no interfaces, and its gateway and HA ports go with it.
  */
-import { QuarkError } from '../../model/errors.js';
+import { QuarkError, badRequest } from '../../model/errors.js';
 import type { GatewayInfoRequest } from '../../model/api/extensions/l3.js';
 import type { HostRoute, Router } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -11,11 +11,14 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
-import { checkHaChange, deleteHaPorts, disableHa, dropUnusedHaNetwork, enableHa } from './l3-ha.js';
+import { checkZoneHints, routerZones } from './availability-zones.js';
+import { routerFlavor } from './flavors.js';
+import { deleteHaPorts, disableHa, dropUnusedHaNetwork, enableHa } from './l3-ha.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
 import { checkRoutes } from './router-routes.js';
+import { deleteConntrackHelpersOf } from './conntrack-helpers.js';
 
 /**
  * Neutron guards some keys inside external_gateway_info (external_fixed_ips, enable_snat) with
@@ -36,6 +39,9 @@ function enforceGatewayPolicy(
 export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Router {
   const gateway = v.external_gateway_info as GatewayInfoRequest | null;
   enforceGatewayPolicy(ctx, 'create', gateway, projectId);
+  if (v.availability_zone_hints) checkZoneHints(tx, 'router', v.availability_zone_hints as string[]);
+  const flavorId = (v.flavor_id as string | null | undefined) ?? null;
+  if (flavorId !== null) routerFlavor(tx, flavorId, { distributed: v.distributed, ha: v.ha });
   const router = tx.put('router', {
     id: ctx.newId(),
     project_id: projectId,
@@ -50,21 +56,46 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     external_gateway_info: null,
     routes: [],
     gw_port_id: null,
+    distributed: (v.distributed as boolean | null | undefined) ?? false,
+    // enableHa below makes it HA, with its VRRP id.
     ha: false,
     ha_vr_id: 0,
+    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
+    flavor_id: flavorId,
   });
   const ha = (v.ha as boolean | null | undefined) ?? ctx.config.l3Ha;
   const made = ha ? enableHa(tx, ctx, router) : router;
   return gateway ? updateGateway(tx, ctx, made, gateway) : made;
 }
 
+/**
+ * `distributed` and `ha` change only on a router that is down, as Neutron's
+ * _validate_router_migration (l3_dvr_db.py: down before and after) and _validate_migration
+ * (l3_hamode_db.py: down after).
+ */
+function checkMigration(router: Router, v: AttributeValues): void {
+  const adminUp = (v.admin_state_up as boolean | undefined) ?? router.admin_state_up;
+  const changes = (key: 'distributed' | 'ha') => v[key] !== undefined && v[key] !== null && v[key] !== (router[key] ?? false);
+  if (changes('distributed') && (router.admin_state_up || adminUp)) {
+    throw badRequest(
+      'router',
+      "Cannot change the 'distributed' attribute of active routers. Please set router admin_state_up to False prior to upgrade",
+    );
+  }
+  if (changes('ha') && adminUp) {
+    throw badRequest(
+      'router',
+      'Cannot change HA attribute of active routers. Please set router admin_state_up to False prior to upgrade',
+    );
+  }
+}
+
 export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: AttributeValues): Router {
+  checkMigration(router, v);
   let next = router;
   const ha = v.ha as boolean | null | undefined;
-  if (ha !== undefined && ha !== null && ha !== (router.ha === true)) {
-    checkHaChange(router, ha, (v.admin_state_up as boolean | undefined) ?? router.admin_state_up);
+  if (ha !== undefined && ha !== null && ha !== (router.ha === true))
     next = ha ? enableHa(tx, ctx, next) : disableHa(tx, ctx, next);
-  }
   const gatewayChanged = 'external_gateway_info' in v;
   if (gatewayChanged) {
     const gateway = v.external_gateway_info as GatewayInfoRequest | null;
@@ -80,6 +111,7 @@ export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v:
     description: (v.description as string | undefined) ?? next.description,
     admin_state_up: (v.admin_state_up as boolean | undefined) ?? next.admin_state_up,
     routes,
+    distributed: (v.distributed as boolean | null | undefined) ?? next.distributed ?? false,
   });
 }
 
@@ -90,6 +122,7 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
   }
   if (router.gw_port_id) updateGateway(tx, ctx, router, null);
   deleteHaPorts(tx, router.id);
+  deleteConntrackHelpersOf(tx, router);
   tx.delete('router', router.id);
   if (router.ha === true) dropUnusedHaNetwork(tx, ctx, router.project_id);
 }
@@ -100,8 +133,14 @@ export const routerHandler: HandlerSpec<'router'> = {
   quota: 'router',
   notFound: routerNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
-  // Records made before l3-ha have no `ha`: they are legacy routers.
-  derived: (_view, r) => ({ ha: r.ha === true }),
+  derived: (view, r, services) => ({
+    distributed: r.distributed ?? false,
+    // Records made before l3-ha have no `ha`: they are legacy routers.
+    ha: r.ha === true,
+    availability_zone_hints: r.availability_zone_hints ?? [],
+    flavor_id: r.flavor_id ?? null,
+    availability_zones: routerZones(view, services, r.id),
+  }),
   create: createRouter,
   update: updateRouter,
   delete: deleteRouter,

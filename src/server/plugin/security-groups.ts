@@ -13,6 +13,10 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 import { deleteLogsOf } from './network-logs.js';
 import { securityGroupNotFound } from './not-found.js';
+import { hasWildcard, sharedWith, targetsOf } from './rbac-access.js';
+import { deletePoliciesOf } from './rbac-policies.js';
+import { revise } from './revisions.js';
+import { enforceQuota } from './quotas.js';
 import { putRule } from './security-group-rules.js';
 import { projectNameKey } from '../../store/kinds.js';
 
@@ -91,7 +95,11 @@ export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: Secu
   }
   for (const r of tx.by('security_group_rule', 'group', group.id)) tx.delete('security_group_rule', r.id);
   // Rules of other groups that name this one as their remote group go with it (Neutron's cascade).
-  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) tx.delete('security_group_rule', r.id);
+  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) {
+    revise(tx, 'security_group', r.security_group_id);
+    tx.delete('security_group_rule', r.id);
+  }
+  deletePoliciesOf(tx, 'security_group', group.id);
   tx.delete('security_group', group.id);
   deleteLogsOf(tx, { securityGroup: group.id });
 }
@@ -101,7 +109,13 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   path: 'security-groups',
   quota: 'security_group',
   notFound: securityGroupNotFound,
-  target: (_view, g) => ({ projectId: g.project_id }),
+  target: (view, g) => ({
+    projectId: g.project_id,
+    shared: hasWildcard(view, 'security_group', g.id, 'access_as_shared'),
+    sharedWith: targetsOf(view, 'security_group', g.id, 'access_as_shared'),
+  }),
+  // Shown (security-groups-shared-filtering): shared with the caller's project or with every one.
+  forCaller: (view, g, caller) => ({ shared: sharedWith(view, 'security_group', g.id, caller.projectId) }),
   derived: (view, g) => ({ security_group_rules: view.by('security_group_rule', 'group', g.id).map(ruleView) }),
   beforeList: (view, ctx, filters) => {
     const project = listedProject(ctx, filters);
@@ -110,6 +124,9 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   },
   create: (tx, ctx, v, projectId) => {
     ensureDefaultSecurityGroup(tx, ctx, projectId);
+    // The group's two egress rules count against the rule quota (securitygroups_db.py
+    // create_security_group: quota_limit_check(security_group_rule=2)).
+    enforceQuota(tx, ctx, 'security_group_rule', projectId, initialRules('', false).length);
     const fields = { name: v.name as string, description: v.description as string, stateful: v.stateful as boolean | undefined };
     return createGroup(tx, ctx, projectId, fields, false);
   },

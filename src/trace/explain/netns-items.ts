@@ -105,12 +105,22 @@ async function servicePortItems(view: ExplainView): Promise<HostItem[]> {
       const have = new Set(observed.addresses.filter((a) => a.ifname === s.device && a.scope === 'global').map((a) => a.cidr));
       for (const a of s.addresses) {
         const fip = view.plan.floatingIps.find((f) => f.netns === ns.name && `${f.floatingIpAddress}/32` === a);
+        const forwarded = fip
+          ? []
+          : (view.plan.portForwardings ?? []).filter((f) => f.netns === ns.name && `${f.floatingIpAddress}/32` === a);
         const fipOwners: ObjectRef[] = fip
           ? [fip.origin.kind === 'floatingip' ? { kind: 'floatingip', id: fip.origin.id } : owners[0]!]
-          : [];
+          : forwarded.length > 0
+            ? [
+                { kind: 'floatingip', id: forwarded[0]!.floatingIpId },
+                ...forwarded.map((f): ObjectRef => ({ kind: 'port_forwarding', id: f.origin.id })),
+              ]
+            : [];
         const says = fip
           ? `floating IP ${fip.floatingIpAddress} of fixed IP ${fip.fixedIpAddress}, answered here`
-          : `address of ${view.labels.label(owners[0]!)}`;
+          : forwarded.length > 0
+            ? `floating IP ${forwarded[0]!.floatingIpAddress} of ${forwarded.length} port forwarding(s), answered here`
+            : `address of ${view.labels.label(owners[0]!)}`;
         out.push({
           section: 'address',
           where: `netns ${ns.name}`,

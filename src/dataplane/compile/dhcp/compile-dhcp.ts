@@ -106,7 +106,7 @@ function servePart(net: ServedNetwork, port: Port, ports: readonly Port[], setti
     files: {
       host: hostsFile(ports, served, dhcp.domain),
       addn_hosts: addnHostsFile(ports, net.dhcpSubnets, dhcp.domain),
-      opts: optsFile(served, net.subnets, dhcp.domain, metadata?.routes),
+      opts: optsFile(served, net.subnets, dhcp.domain, metadata?.routes, ports),
     },
     origin,
   };

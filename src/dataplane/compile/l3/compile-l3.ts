@@ -1,13 +1,17 @@
 /**
  * The L3 part of the plan: for every router scheduled to this host's L3 agent (the feed sends
- * exactly those), its qrouter namespace, devices, routes, NAT rules, router advertisements and
- * metadata proxy, and for an HA router its keepalived (keepalived.ts). A router that is
+ * exactly those), its qrouter namespace, devices, routes, NAT rules, router advertisements,
+ * metadata proxy, port forwardings, conntrack helpers and metering chains, and for an HA router
+ * its keepalived (keepalived.ts). A router that is
  * administratively down gets nothing, as Neutron's server syncs only routers that are up; its
  * namespace goes at the next pass.
  */
 import { EMPTY_FACTS, type HostFacts, type HostSettings, type ReplicaView } from '../inputs.js';
 import type { DaemonItem, PlanPart } from '../plan.js';
+import { conntrackHelperChains } from './conntrack-helpers.js';
+import { meteringChains } from './metering.js';
 import { natChains } from './nat.js';
+import { portForwardingPart } from './port-forwarding.js';
 import { metadataProxyItem } from '../metadata-proxy.js';
 import { keepalivedItem } from './keepalived.js';
 import { qrouterItems, routerRoutes } from './qrouter.js';
@@ -32,7 +36,14 @@ export function compileL3(replica: ReplicaView, settings: HostSettings, facts: H
       ? metadataProxyItem({ kind: 'router', id: router.id, netns, bind: `0.0.0.0:${metadata.port}` }, settings.stateDir, metadata)
       : null;
     const daemons = [keepalived, radvd, proxy].filter((d): d is DaemonItem => d !== null);
-    return [{ ...items, iptables: natChains(view, netns, metadata?.port ?? null), daemons }];
+    const forwarding = portForwardingPart(view, netns);
+    const iptables = [
+      ...natChains(view, netns, metadata?.port ?? null, forwarding.prerouting),
+      ...forwarding.chains,
+      ...conntrackHelperChains(view, netns),
+      ...meteringChains(view, netns),
+    ];
+    return [{ ...items, iptables, daemons, portForwardings: forwarding.items }];
   });
   return {
     namespaces: each.map((r) => r.namespace),
@@ -41,6 +52,7 @@ export function compileL3(replica: ReplicaView, settings: HostSettings, facts: H
     routes: each.flatMap((r) => r.routes),
     iptables: each.flatMap((r) => r.iptables),
     floatingIps: each.flatMap((r) => r.floatingIps),
+    portForwardings: each.flatMap((r) => r.portForwardings),
     daemons: each.flatMap((r) => r.daemons),
   };
 }

@@ -4,7 +4,8 @@
  * device, every node in state BACKUP with priority 50 and `nopreempt`, so the first node to
  * time out becomes master and keeps the role until it stops advertising. The master holds the
  * primary VIP (the VRRP id inside the first free /24 of 169.254.0.0/16) on `ha-`, every address
- * of the router's `qr-` and `qg-` devices and its floating IPs (`virtual_ipaddress_excluded`,
+ * of the router's `qr-` and `qg-` devices and its floating IPs, port forwardings' included
+ * (`virtual_ipaddress_excluded`,
  * IPv6 link-local addresses included) and its default and extra routes (`virtual_routes`,
  * which the kernel shows with `proto keepalived`); a backup holds none of them, so it neither
  * answers ARP nor routes. On becoming master keepalived sends gratuitous ARPs for them, again
@@ -82,7 +83,12 @@ export function keepalivedConfig(view: RouterView, routes: readonly RouteItem[],
   const vips: [string, string][] = [];
   for (const p of view.interfaces) for (const a of deviceVips(p)) vips.push([a, qrDevice(p.port.id)]);
   if (view.gateway) {
-    const fips = view.floatingIps.map((f) => `${f.floating_ip_address}/32`);
+    // Floating IPs of port forwardings too, which a legacy router's qg- holds as well (qrouter.ts).
+    const addresses = [
+      ...view.floatingIps.map((f) => f.floating_ip_address),
+      ...view.portForwardings.map((x) => x.fip.floating_ip_address),
+    ];
+    const fips = [...new Set(addresses)].map((a) => `${a}/32`);
     for (const a of deviceVips(view.gateway, fips)) vips.push([a, qgDevice(view.gateway.port.id)]);
   }
   // Neutron sorts them by address text.

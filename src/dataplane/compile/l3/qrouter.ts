@@ -29,6 +29,12 @@ const SYSCTLS: readonly (readonly [string, string])[] = [
 
 const routerOrigin = (view: RouterView): Origin => ({ kind: 'router', id: view.router.id });
 
+function byAddress(a: string, b: string): number {
+  const x = parseIp(a)?.value ?? 0n;
+  const y = parseIp(b)?.value ?? 0n;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function prefixed(p: RouterPort): string[] {
   return p.addresses.map((a) => `${a.ip}/${a.subnet.cidr.split('/')[1]}`);
 }
@@ -157,12 +163,15 @@ export function qrouterItems(view: RouterView, active = false): QrouterItems {
         origin: { kind: 'floatingip', id: f.id },
       });
     }
+    // Floating IPs of port forwardings are answered here too (Neutron's add_floating_ip for them).
+    const forwarded = view.portForwardings.map((x) => x.fip.floating_ip_address);
+    const addresses = [...new Set([...floatingIps.map((f) => f.floatingIpAddress), ...forwarded])].sort(byAddress);
     ports.push(
       servicePort(
         netns,
         view.gateway,
         qg,
-        floatingIps.map((f) => `${f.floatingIpAddress}/32`),
+        addresses.map((a) => `${a}/32`),
         ha,
       ),
     );

@@ -1,20 +1,26 @@
 /**
  * One router as its L3 agent sees it, gathered from the replica: the interface ports with
  * their subnets, the gateway port on the external network, and the floating IPs associated
- * through the router. This is what Neutron's `sync_routers` hands its agent (`_interfaces`,
- * `gw_port`, `_floatingips`). Records the replica lacks (a port not yet arrived) are left out;
+ * through the router, with what the router extensions add: the port forwardings of its floating
+ * IPs, its conntrack helpers and the metering labels that count on it. This is what Neutron's
+ * `sync_routers` hands its agent (`_interfaces`, `gw_port`, `_floatingips`,
+ * `_pf_floatingips`) and its metering agent (`_metering_labels`). Records the replica lacks (a port not yet arrived) are left out;
  * the next pass after they arrive picks them up.
  */
 import { parseIp } from '../../../model/ip/address.js';
 import {
+  type ConntrackHelper,
   DeviceOwner,
   type FloatingIp,
-  type Network,
-  type Port,
-  type Router,
-  type Subnet,
   isHaRouter,
   isRouterInterface,
+  type MeteringLabel,
+  type MeteringLabelRule,
+  type Network,
+  type Port,
+  type PortForwarding,
+  type Router,
+  type Subnet,
 } from '../../../model/resources.js';
 import type { ReplicaView } from '../inputs.js';
 
@@ -32,6 +38,12 @@ export interface RouterView {
   readonly gateway: RouterPort | null;
   /** Associated floating IPs on the gateway's network, by floating address. */
   readonly floatingIps: readonly FloatingIp[];
+  /** Port forwardings of the router's floating IPs on the gateway's network, by floating address, then id. */
+  readonly portForwardings: readonly { readonly pf: PortForwarding; readonly fip: FloatingIp }[];
+  /** By id. */
+  readonly conntrackHelpers: readonly ConntrackHelper[];
+  /** The labels of the router's project and the shared ones, by id, each with its rules by id. */
+  readonly meteringLabels: readonly MeteringLabelOnRouter[];
   /** An HA router's VRRP on this host; null for a legacy router. */
   readonly ha: HaView | null;
 }
@@ -44,12 +56,21 @@ export interface HaView {
   readonly vrId: number;
 }
 
+export interface MeteringLabelOnRouter {
+  readonly label: MeteringLabel;
+  readonly rules: readonly MeteringLabelRule[];
+}
+
 /** The replica's router ports and floating IPs grouped by router, built once per compile. */
 export interface RouterIndex {
   readonly interfaces: ReadonlyMap<string, readonly Port[]>;
   readonly floatingIps: ReadonlyMap<string, readonly FloatingIp[]>;
   /** HA ports by router id (every host's: the L2 part floods to their hosts). */
   readonly haPorts: ReadonlyMap<string, readonly Port[]>;
+  /** Port forwardings by the router of their floating IP. */
+  readonly portForwardings: ReadonlyMap<string, readonly { pf: PortForwarding; fip: FloatingIp }[]>;
+  readonly conntrackHelpers: ReadonlyMap<string, readonly ConntrackHelper[]>;
+  readonly meteringLabels: readonly MeteringLabelOnRouter[];
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -69,7 +90,19 @@ export function indexRouters(replica: ReplicaView): RouterIndex {
   for (const f of replica.floatingips.values()) {
     if (f.router_id && f.port_id && f.fixed_ip_address) push(floatingIps, f.router_id, f);
   }
-  return { interfaces, floatingIps, haPorts };
+  const portForwardings = new Map<string, { pf: PortForwarding; fip: FloatingIp }[]>();
+  for (const pf of replica.portForwardings?.values() ?? []) {
+    const fip = replica.floatingips.get(pf.floatingip_id);
+    if (fip?.router_id && !fip.port_id) push(portForwardings, fip.router_id, { pf, fip });
+  }
+  const conntrackHelpers = new Map<string, ConntrackHelper[]>();
+  for (const c of replica.conntrackHelpers?.values() ?? []) push(conntrackHelpers, c.router_id, c);
+  const rules = new Map<string, MeteringLabelRule[]>();
+  for (const r of replica.meteringLabelRules?.values() ?? []) push(rules, r.metering_label_id, r);
+  const meteringLabels = [...(replica.meteringLabels?.values() ?? [])]
+    .sort(byId)
+    .map((label) => ({ label, rules: [...(rules.get(label.id) ?? [])].sort(byId) }));
+  return { interfaces, floatingIps, haPorts, portForwardings, conntrackHelpers, meteringLabels };
 }
 
 function routerPort(replica: ReplicaView, port: Port): RouterPort | null {
@@ -109,7 +142,14 @@ export function routerView(replica: ReplicaView, index: RouterIndex, router: Rou
     const mine = (index.haPorts.get(router.id) ?? []).filter((p) => p['binding:host_id'] === host).sort(byId)[0];
     ha = { port: mine ? routerPort(replica, mine) : null, vrId: router.ha_vr_id ?? 0 };
   }
-  return { router, interfaces, gateway, floatingIps, ha };
+  const portForwardings = gateway
+    ? (index.portForwardings.get(router.id) ?? [])
+        .filter((x) => x.fip.floating_network_id === gateway.network.id)
+        .sort((a, b) => byAddress(a.fip, b.fip) || byId(a.pf, b.pf))
+    : [];
+  const conntrackHelpers = [...(index.conntrackHelpers.get(router.id) ?? [])].sort(byId);
+  const meteringLabels = index.meteringLabels.filter((m) => m.label.shared || m.label.project_id === router.project_id);
+  return { router, interfaces, gateway, floatingIps, portForwardings, conntrackHelpers, meteringLabels, ha };
 }
 
 /** The gateway's first IPv4 address: the router's source address for SNAT (as Neutron picks it). */

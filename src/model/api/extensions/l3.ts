@@ -107,7 +107,20 @@ export const extraRoute: ExtensionDeclaration = {
 };
 
 /**
- * `ha`: the router runs on several L3 agents with keepalived, one active (docs/l3-ha.md). Given
+ * `dvr`: a router's `distributed` flag (admins only), false unless asked, as Neutron with
+ * router_distributed off. Quark's L3 agent runs every router as centralized qrouter namespaces,
+ * whatever the flag says (docs/api.md).
+ */
+export const dvr: ExtensionDeclaration = {
+  alias: 'dvr',
+  name: 'Distributed Virtual Router',
+  description: 'Enables configuration of Distributed Virtual Routers.',
+  updated: UPDATED,
+  attributes: { routers: { distributed: { post: true, put: true, convert: nullable(bool) } } },
+};
+
+/**
+ * `ha`: the router runs on several L3 agents with keepalived, one active (docs/l3.md). Given
  * or not, the server decides (absent or null: the `l3Ha` setting); only an admin may give it
  * or read it (policy), and it changes only while the router is administratively down.
  */
@@ -115,6 +128,20 @@ export const l3Ha: ExtensionDeclaration = {
   alias: 'l3-ha',
   name: 'HA Router extension',
   description: 'Adds HA capability to routers.',
-  updated: '2014-04-26T00:00:00-00:00',
+  updated: UPDATED,
   attributes: { routers: { ha: { post: true, put: true, convert: nullable(bool) } } },
+};
+
+export const routerAdminStateDownBeforeUpdate: ExtensionDeclaration = {
+  alias: 'router-admin-state-down-before-update',
+  name: "Enforce Router's Admin State Down Before Update Extension",
+  description: 'Ensure that the admin state of a router is DOWN (admin_state_up=False) before updating the distributed attribute',
+  updated: UPDATED,
+};
+
+export const extraRouteAtomic: ExtensionDeclaration = {
+  alias: 'extraroute-atomic',
+  name: 'Atomically add/remove extra routes',
+  description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
+  updated: UPDATED,
 };

@@ -66,7 +66,7 @@ export function validateAgentConfig(config: AgentConfig): void {
     physnets.add(physnet);
     bridges.add(bridge);
   }
-  // keepalived.conf names files in it inside a quoted shell command (docs/l3-ha.md).
+  // keepalived.conf names files in it inside a quoted shell command (docs/l3.md).
   if (!/^[\w@%+=:,./-]+$/.test(config.stateDir))
     throw configError(
       config,

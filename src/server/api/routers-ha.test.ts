@@ -9,7 +9,7 @@ import { hostSchedule } from '../plugin/host-schedule.js';
 import { addInterface, errorType, externalNetwork, projectNetwork, removeInterface } from '../testing/fixtures.js';
 import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
 
-// What Neutron 21 answers was measured on the reference server (docs/l3-ha.md): the HA
+// What Neutron 21 answers was measured on the reference server (docs/l3.md): the HA
 // network's and port's names and owners, ha_state per agent, the admin-only `ha`.
 describe('HA routers (l3-ha)', () => {
   let s: TestServer;

@@ -10,7 +10,7 @@
  * Differences from Neutron, and why: the VRRP id is the lowest free one, not a random one (the
  * same requests give the same ids); the agents make their HA ports themselves through the API,
  * as they make their DHCP ports, because Quark computes the scheduling instead of storing it
- * (docs/l3-ha.md).
+ * (docs/l3.md).
  */
 import { QuarkError } from '../../model/errors.js';
 import { haNetworkName, haSubnetName } from '../../model/names.js';

@@ -120,7 +120,10 @@ writeResult(out, {
   rounds,
   figures,
   results,
-  environment: { ...environment(), keepalived: spawnSync('keepalived', ['--version'], { encoding: 'utf8' }).stderr.split('\n')[0] },
+  environment: {
+    ...environment(),
+    keepalived: spawnSync('keepalived', ['--version'], { encoding: 'utf8' }).stderr.split('\n')[0],
+  },
   machine: load(),
 });
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

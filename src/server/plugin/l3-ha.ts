@@ -7,8 +7,9 @@
  * reports (active or standby). The router's interfaces are `network:ha_router_replicated_interface`:
  * the same port on every hosting agent, bound to the active one.
  *
- * Differences from Neutron, and why: the VRRP id is the lowest free one, not a random one (the
- * same requests give the same ids); the agents make their HA ports themselves through the API,
+ * Differences from Neutron, and why: the VRRP id is the lowest free one, taken when the router
+ * becomes HA (Neutron: an arbitrary free one, `available_vr_ids.pop()`, taken at scheduling), so
+ * the same requests give the same ids; the agents make their HA ports themselves through the API,
  * as they make their DHCP ports, because Quark computes the scheduling instead of storing it
  * (docs/l3.md).
  */

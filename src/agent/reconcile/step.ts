@@ -11,7 +11,16 @@
  */
 import type { HostSettings, ReplicaView, VrrpState } from '../../dataplane/compile/inputs.js';
 import type { HostPlan } from '../../dataplane/compile/plan.js';
+import type { BridgeLink } from '../../dataplane/drivers/linux-bridge.js';
 import type { SwitchState } from '../../dataplane/drivers/ovsdb/index.js';
+
+/** What a mechanism read from the host before a pass compiled its plan. */
+export interface HostObservation {
+  readonly switch?: SwitchState;
+  readonly links?: readonly BridgeLink[];
+  /** What keepalived says of each HA router here, by router id (the L3 role's, not the mechanism's). */
+  readonly vrrp?: ReadonlyMap<string, VrrpState>;
+}
 
 /** The object of a step that applies everything at once. */
 export const HOST = 'host';
@@ -41,9 +50,10 @@ export interface Pass {
   readonly settings: HostSettings;
   /**
    * What the pass read from the host before compiling (the plan was compiled against it): the
-   * switch, and what keepalived says of each HA router here (by router id).
+   * switch (Open vSwitch hosts), the links (Linux bridge hosts), and what keepalived says of
+   * each HA router here (by router id).
    */
-  readonly observed: { readonly switch: SwitchState; readonly vrrp?: ReadonlyMap<string, VrrpState> };
+  readonly observed: HostObservation;
   /**
    * Namespaces made, or given a new device, in this pass: steps after the one that made them
    * visit them whole, since a recreated device lost its addresses and routes.

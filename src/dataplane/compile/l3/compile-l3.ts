@@ -7,6 +7,7 @@
  * namespace goes at the next pass.
  */
 import { EMPTY_FACTS, type HostFacts, type HostSettings, type ReplicaView } from '../inputs.js';
+import { portBridge } from '../mechanisms.js';
 import type { DaemonItem, PlanPart } from '../plan.js';
 import { conntrackHelperChains } from './conntrack-helpers.js';
 import { meteringChains } from './metering.js';
@@ -26,7 +27,7 @@ export function compileL3(replica: ReplicaView, settings: HostSettings, facts: H
     // An HA router waits for this host's HA port (and the server's VRRP id), as Neutron's agent does.
     if (view.ha && (!view.ha.port || view.ha.vrId === 0)) return [];
     const active = facts.haStates?.get(router.id) === 'MASTER';
-    const items = qrouterItems(view, active);
+    const items = qrouterItems(view, (network) => portBridge(settings, network), active);
     const netns = items.namespace.name;
     // An HA router advertises itself only where it is active (Neutron's HaRouter.enable_radvd).
     const radvd = view.ha && !active ? null : radvdItem(view, netns, settings);

@@ -19,6 +19,9 @@ import type { FloatingIpItem, NetnsItem, Origin, RouteItem, ServicePortItem, Sys
 import { deviceVips, primaryVip } from './keepalived.js';
 import type { RouterPort, RouterView } from './router-view.js';
 
+/** The bridge a router device of a network joins on this host (mechanisms.ts portBridge). */
+export type BridgeOf = (networkId: string) => string;
+
 /** Neutron's namespace sysctls: forward, and answer ARP only for addresses of the asking device. */
 const SYSCTLS: readonly (readonly [string, string])[] = [
   ['net.ipv4.ip_forward', '1'],
@@ -39,13 +42,20 @@ function prefixed(p: RouterPort): string[] {
   return p.addresses.map((a) => `${a.ip}/${a.subnet.cidr.split('/')[1]}`);
 }
 
-function servicePort(netns: string, p: RouterPort, device: string, extra: readonly string[], ha: boolean): ServicePortItem {
+function servicePort(
+  netns: string,
+  p: RouterPort,
+  device: string,
+  extra: readonly string[],
+  bridgeOf: BridgeOf,
+  ha: boolean,
+): ServicePortItem {
   const base = {
     kind: 'servicePort',
     netns,
     device,
     bridgePort: tapDevice(p.port.id),
-    bridge: INTEGRATION_BRIDGE,
+    bridge: bridgeOf(p.port.network_id),
     portId: p.port.id,
     mac: p.port.mac_address,
     mtu: p.network.mtu,
@@ -57,14 +67,14 @@ function servicePort(netns: string, p: RouterPort, device: string, extra: readon
 }
 
 /** The `ha-` device: its own address on the HA network, and the primary VIP while active. */
-function haServicePort(netns: string, p: RouterPort, vrId: number): ServicePortItem {
+function haServicePort(netns: string, p: RouterPort, vrId: number, bridgeOf: BridgeOf): ServicePortItem {
   const cidrs = p.addresses.map((a) => parseCidr(a.subnet.cidr)!);
   return {
     kind: 'servicePort',
     netns,
     device: haDevice(p.port.id),
     bridgePort: tapDevice(p.port.id),
-    bridge: INTEGRATION_BRIDGE,
+    bridge: bridgeOf(p.port.network_id),
     portId: p.port.id,
     mac: p.port.mac_address,
     mtu: p.network.mtu,
@@ -144,12 +154,15 @@ function haSysctls(active: boolean): (readonly [string, string])[] {
   ];
 }
 
-/** `active`: keepalived says this node is the HA router's master (ignored for a legacy router). */
-export function qrouterItems(view: RouterView, active = false): QrouterItems {
+/**
+ * `bridgeOf`: the bridge a port's outer end joins (by network, the host's mechanism); `active`:
+ * keepalived says this node is the HA router's master (ignored for a legacy router).
+ */
+export function qrouterItems(view: RouterView, bridgeOf: BridgeOf = () => INTEGRATION_BRIDGE, active = false): QrouterItems {
   const netns = routerNamespace(view.router.id);
   const origin = routerOrigin(view);
   const ha = view.ha !== null;
-  const ports = view.interfaces.map((p) => servicePort(netns, p, qrDevice(p.port.id), [], ha));
+  const ports = view.interfaces.map((p) => servicePort(netns, p, qrDevice(p.port.id), [], bridgeOf, ha));
   const floatingIps: FloatingIpItem[] = [];
   if (view.gateway) {
     const qg = qgDevice(view.gateway.port.id);
@@ -172,11 +185,12 @@ export function qrouterItems(view: RouterView, active = false): QrouterItems {
         view.gateway,
         qg,
         addresses.map((a) => `${a}/32`),
+        bridgeOf,
         ha,
       ),
     );
   }
-  if (view.ha?.port) ports.push(haServicePort(netns, view.ha.port, view.ha.vrId));
+  if (view.ha?.port) ports.push(haServicePort(netns, view.ha.port, view.ha.vrId, bridgeOf));
   const sysctls = ha ? haSysctls(active) : SYSCTLS;
   return {
     namespace: { kind: 'netns', name: netns, origin },

@@ -213,13 +213,15 @@ describe('HA routers (l3-ha)', () => {
       roles: new Set(roles),
       ...hostSchedule(s.store.view, s.quark.services, host),
     });
-    const l3 = scopeRoots(s.store.view, request('net1', ['l2', 'l3']));
+    // Earlier tests left other L3 agents alive: the router goes to maxL3AgentsPerRouter of them, by its id.
+    const host = ['net1', 'net2', 'net3'].find((h) => hostSchedule(s.store.view, s.quark.services, h).routers.has(r.id))!;
+    const l3 = scopeRoots(s.store.view, request(host, ['l2', 'l3']));
     assert.ok(l3.routers.has(r.id));
     assert.ok(l3.networks.has(ha.id), 'the HA network, before any HA port is on it');
     const vm = (
       await s.post('/v2.0/ports', { port: { network_id: n.network, project_id: 'bob', 'binding:host_id': 'compute1' } }, ADMIN)
     ).port;
-    const port = await haPort(r.id, 'bob', 'net1');
+    const port = await haPort(r.id, 'bob', host);
     const compute = scopeRoots(s.store.view, request('compute1', ['l2']));
     assert.ok(compute.extraPorts.has(port.id), 'the compute node floods to the HA router’s nodes');
     assert.ok(!compute.networks.has(ha.id));

@@ -209,6 +209,8 @@ export const POLICY = {
   create_network_segment_range: admin,
   update_network_segment_range: admin,
   delete_network_segment_range: admin,
+  // Neutron needs no attribute rule on an admin-only resource; Quark keeps one for every writable `shared`.
+  'create_network_segment_range:shared': admin,
 
   get_agent: admin,
   create_agent: admin,

@@ -218,7 +218,9 @@ function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, value
   const created = h.create(tx, ctx, values, target.projectId) as AnyRecord;
   // Tags given on create (tag-creation), in the order given.
   const tags = values.tags as string[] | undefined;
-  return tags && tags.length > 0 ? (tx.put(h.kind, { ...created, tags } as never) as AnyRecord) : created;
+  if (!tags || tags.length === 0) return created;
+  const latest = (tx.get(h.kind, created.id) as AnyRecord | undefined) ?? created;
+  return tx.put(h.kind, { ...latest, tags } as never) as AnyRecord;
 }
 
 export async function create(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, body: unknown) {

@@ -188,6 +188,10 @@ export const ERROR_CODES = {
   TrunkInUse: { status: 409 },
   TrunkDisabled: { status: 409 },
   TrunkInErrorState: { status: 409 },
+  // DHCP agents bound by hand (neutron-lib's exceptions/dhcpagentscheduler.py).
+  InvalidDHCPAgent: { status: 404 },
+  NetworkHostedByDHCPAgent: { status: 409 },
+  NetworkNotHostedByDhcpAgent: { status: 409 },
   // Network segment ranges, as neutron-lib's exceptions/network_segment_range.py.
   NetworkSegmentRangeNotFound: { status: 404 },
   NetworkSegmentRangeNetTypeNotSupported: { status: 400 },

@@ -39,6 +39,11 @@ export interface Network extends StandardAttributes {
   readonly ha_project_id?: string;
   /** dns-integration: the network's DNS domain ('' or absent: none). */
   readonly dns_domain?: string;
+  /**
+   * The DHCP agents an admin bound the network to by hand (POST/DELETE
+   * /v2.0/agents/{id}/dhcp-networks); absent while the scheduler alone decides.
+   */
+  readonly dhcp_agents_by_hand?: readonly string[];
 }
 
 export interface AllocationPool {

@@ -895,7 +895,7 @@ describe('authorization matrix: every route × caller × object', () => {
     add('DELETE /v2.0/agents/:id', { agent: adminOnly(204, 404) }, async (_s, fresh) => ({
       path: `/v2.0/agents/${await idOf('agent', 'agent', fresh)}`,
     }));
-    // Scheduler views and (refused) manual scheduling: 403 before any lookup, as Neutron.
+    // Scheduler views and manual scheduling (DHCP bindings; routers refused): 403 before any lookup, as Neutron.
     add('GET /v2.0/agents/:id/l3-routers', { agent: adminOnly(200, 403) }, async () => ({
       path: `/v2.0/agents/${world.agent}/l3-routers`,
     }));

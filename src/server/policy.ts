@@ -220,6 +220,8 @@ export const POLICY = {
   'get_l3-agents': admin,
   'get_dhcp-networks': admin,
   'get_dhcp-agents': admin,
+  'create_dhcp-network': admin,
+  'delete_dhcp-network': admin,
 
   get_network_ip_availability: admin,
   // Quark's own: explain and trace read every host's state; agents answer their queries.

@@ -110,4 +110,37 @@ describe('agents API and scheduling', () => {
     assert.match(manual.body.NeutronError.message, /scheduled by Quark/);
     now = new Date();
   });
+  it('binds a network to a DHCP agent by hand and keeps it, until no agent bound is live and enabled', async () => {
+    now = new Date();
+    const a = (await report('DHCP agent', 'hand1')).agent;
+    const b = (await report('DHCP agent', 'hand2')).agent;
+    for (const other of (await s.get('/v2.0/agents?agent_type=DHCP agent', ADMIN)).agents)
+      if (other.id !== a.id && other.id !== b.id) await s.del(`/v2.0/agents/${other.id}`, ADMIN);
+    const n = await projectNetwork(s, ALICE, '10.9.0.0/24');
+    const hosts = async () => (await s.get(`/v2.0/networks/${n.network}/dhcp-agents`, ADMIN)).agents.map((x: any) => x.id);
+    const [auto] = await hosts();
+    const other = auto === a.id ? b : a;
+    const bind = (agent: string, network = n.network) =>
+      s.request('POST', `/v2.0/agents/${agent}/dhcp-networks`, { network_id: network }, ADMIN);
+    const unbind = (agent: string) => s.request('DELETE', `/v2.0/agents/${agent}/dhcp-networks/${n.network}`, undefined, ADMIN);
+    assert.equal(errorType(await bind(auto)), 'NetworkHostedByDHCPAgent');
+    assert.equal((await bind(other.id)).status, 201);
+    assert.deepEqual((await hosts()).sort(), [a.id, b.id].sort(), 'the scheduler’s agent and the one added');
+    assert.equal((await unbind(auto)).status, 204);
+    assert.deepEqual(await hosts(), [other.id]);
+    const served = async (agent: string) =>
+      (await s.get(`/v2.0/agents/${agent}/dhcp-networks`, ADMIN)).networks.map((x: any) => x.id);
+    assert.ok((await served(other.id)).includes(n.network));
+    assert.ok(!(await served(auto)).includes(n.network));
+    assert.equal(errorType(await unbind(auto)), 'NetworkNotHostedByDhcpAgent');
+    assert.equal((await unbind(other.id)).status, 204);
+    assert.deepEqual(await hosts(), [], 'every binding removed by hand: unserved');
+    const l3 = (await report('L3 agent', 'hand1')).agent;
+    assert.equal(errorType(await bind(l3.id)), 'InvalidDHCPAgent');
+    assert.equal((await s.request('POST', `/v2.0/agents/${a.id}/dhcp-networks`, { network_id: n.network }, ALICE)).status, 403);
+    assert.equal((await bind(other.id)).status, 201);
+    // The agent bound by hand is disabled (or dies): the scheduler serves the network again.
+    await s.put(`/v2.0/agents/${other.id}`, { agent: { admin_state_up: false } }, ADMIN);
+    assert.deepEqual(await hosts(), [auto]);
+  });
 });

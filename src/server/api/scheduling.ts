@@ -1,19 +1,20 @@
 /**
- * The read routes of `l3_agent_scheduler` and `dhcp_agent_scheduler`: which routers an L3
- * agent hosts and which agents host a router, and the same for DHCP agents and networks. The
- * answer comes from the scheduler's pure function over the current records; binding a router or
- * network to an agent by hand is refused, since nothing is stored to bind.
+ * The routes of `l3_agent_scheduler` and `dhcp_agent_scheduler`: which routers an L3 agent
+ * hosts and which agents host a router, and the same for DHCP agents and networks. The answer
+ * comes from the scheduler's pure function over the current records. A network is bound to a
+ * DHCP agent or unbound from one by hand (stored on the network, which the scheduler then
+ * follows: host-schedule.ts networkDhcpAgents); binding a router by hand is refused.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest } from '../../model/errors.js';
+import { QuarkError, badRequest, invalidField } from '../../model/errors.js';
 import type { Agent, Network, Router } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { enforce } from '../policy.js';
 import { schedulable } from '../plugin/agents.js';
 import type { Services } from '../plugin/context.js';
-import { needsDhcp, routerAgents, routerHosting } from '../plugin/host-schedule.js';
+import { networkDhcpAgents, routerAgents, routerHosting } from '../plugin/host-schedule.js';
 import { agentNotFound } from '../plugin/not-found.js';
-import { DHCP_AGENT, L3_AGENT, dhcpAgentsFor } from '../plugin/scheduler.js';
+import { DHCP_AGENT, L3_AGENT } from '../plugin/scheduler.js';
 import { findVisible, render } from './collection.js';
 import type { RouteDeps } from './collection-routes.js';
 import type { AnyResourceHandler } from './resource.js';
@@ -67,9 +68,8 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     const view = store.view;
     const agent = agentOf(view, request.params.id);
     const agents = live(view, services);
-    const perNetwork = services.config.dhcpAgentsPerNetwork;
     const serves = (n: Network) =>
-      agent.agent_type === DHCP_AGENT && needsDhcp(view, n) && dhcpAgentsFor(n.id, agents, perNetwork).includes(agent.id);
+      agent.agent_type === DHCP_AGENT && networkDhcpAgents(view, n, agents, services).includes(agent.id);
     const networks = view.all('network').filter(serves);
     return { networks: networks.map((n) => render(h.networks, services, view, caller, n)) };
   });
@@ -79,7 +79,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_dhcp-agents', caller, { projectId: '' });
     const view = store.view;
     const net = findVisible(h.networks, view, caller, request.params.id) as unknown as Network;
-    const ids = needsDhcp(view, net) ? dhcpAgentsFor(net.id, live(view, services), services.config.dhcpAgentsPerNetwork) : [];
+    const ids = networkDhcpAgents(view, net, live(view, services), services);
     return { agents: ids.map((id) => render(h.agents, services, view, caller, view.get('agent', id) as Agent)) };
   });
 
@@ -89,6 +89,43 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
   };
   app.post('/v2.0/agents/:id/l3-routers', refuse('Routers'));
   app.delete('/v2.0/agents/:id/l3-routers/:router', refuse('Routers'));
-  app.post('/v2.0/agents/:id/dhcp-networks', refuse('Networks'));
-  app.delete('/v2.0/agents/:id/dhcp-networks/:network', refuse('Networks'));
+
+  // Neutron's add_network_to_dhcp_agent / remove_network_from_dhcp_agent (agentschedulers_db.py):
+  // the binding is the network's current agents plus or minus this one, kept from then on.
+  app.post<{ Params: IdParams }>('/v2.0/agents/:id/dhcp-networks', async (request, reply) => {
+    const caller = deps.callerOf(request);
+    enforce('create_dhcp-network', caller, { projectId: '' });
+    const networkId = (request.body as { network_id?: unknown } | null)?.network_id;
+    if (typeof networkId !== 'string') throw invalidField('network_id', 'a network id is required');
+    await store.write((tx) => {
+      const net = findVisible(h.networks, tx, caller, networkId) as unknown as Network;
+      const agent = agentOf(tx, request.params.id);
+      if (agent.agent_type !== DHCP_AGENT || !agent.admin_state_up) {
+        throw new QuarkError('InvalidDHCPAgent', `Agent ${agent.id} is not a valid DHCP Agent or has been disabled.`);
+      }
+      const current = networkDhcpAgents(tx, net, live(tx, services), services);
+      if (current.includes(agent.id)) {
+        throw new QuarkError(
+          'NetworkHostedByDHCPAgent',
+          `The network ${net.id} has been already hosted by the DHCP Agent ${agent.id}.`,
+        );
+      }
+      tx.put('network', { ...net, dhcp_agents_by_hand: [...current, agent.id] });
+    });
+    reply.code(201).type('application/json').send('null');
+  });
+  app.delete<{ Params: IdParams & { network: string } }>('/v2.0/agents/:id/dhcp-networks/:network', async (request, reply) => {
+    const caller = deps.callerOf(request);
+    enforce('delete_dhcp-network', caller, { projectId: '' });
+    await store.write((tx) => {
+      const agent = agentOf(tx, request.params.id);
+      const net = findVisible(h.networks, tx, caller, request.params.network) as unknown as Network;
+      const current = networkDhcpAgents(tx, net, live(tx, services), services);
+      if (!current.includes(agent.id)) {
+        throw new QuarkError('NetworkNotHostedByDhcpAgent', `The network ${net.id} is not hosted by the DHCP Agent ${agent.id}.`);
+      }
+      tx.put('network', { ...net, dhcp_agents_by_hand: current.filter((id) => id !== agent.id) });
+    });
+    reply.code(204).send();
+  });
 }

@@ -10,8 +10,8 @@ import type { Network } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { schedulable } from './agents.js';
 import type { Services } from './context.js';
-import { needsDhcp } from './host-schedule.js';
-import { dhcpAgentsFor, l3AgentsFor } from './scheduler.js';
+import { networkDhcpAgents } from './host-schedule.js';
+import { l3AgentsFor } from './scheduler.js';
 
 export function checkZoneHints(view: ReadView, resource: 'network' | 'router', hints: readonly string[]): void {
   const type = resource === 'network' ? 'DHCP agent' : 'L3 agent';
@@ -39,9 +39,8 @@ export function zonesOf(view: ReadView, agentIds: Iterable<string>): string[] {
 
 /** The zones a network is served in: those of the DHCP agents the scheduler gives it. */
 export function networkZones(view: ReadView, services: Services, net: Network): string[] {
-  if (!needsDhcp(view, net)) return [];
   const agents = schedulable(view.all('agent'), services);
-  return zonesOf(view, dhcpAgentsFor(net.id, agents, services.config.dhcpAgentsPerNetwork));
+  return zonesOf(view, networkDhcpAgents(view, net, agents, services));
 }
 
 /** The zones a router is served in: that of its L3 agent. */

@@ -64,6 +64,27 @@ export function needsDhcp(view: ReadView, net: Network): boolean {
   return view.by('subnet', 'network', net.id).some((s) => s.enable_dhcp);
 }
 
+/**
+ * The DHCP agents a network is bound to, whether or not it needs DHCP yet: those an admin bound
+ * it to by hand that are live and enabled, else (none bound by hand, or every one of them dead:
+ * Neutron's allow_automatic_dhcp_failover, on by default) the scheduler's when it needs DHCP. An
+ * admin who removed every binding by hand leaves it unserved until one is added back.
+ */
+export function networkDhcpAgents(
+  view: ReadView,
+  net: Network,
+  agents: readonly SchedulableAgent[],
+  services: Services,
+): string[] {
+  const byHand = net.dhcp_agents_by_hand;
+  if (byHand !== undefined) {
+    const usable = new Set(agents.filter((a) => a.agent_type === DHCP_AGENT && a.admin_state_up && a.alive).map((a) => a.id));
+    const live = byHand.filter((id) => usable.has(id));
+    if (live.length > 0 || byHand.length === 0) return live;
+  }
+  return needsDhcp(view, net) ? dhcpAgentsFor(net.id, agents, services.config.dhcpAgentsPerNetwork) : [];
+}
+
 export function hostSchedule(
   view: ReadView,
   services: Services,
@@ -77,8 +98,8 @@ export function hostSchedule(
   if (l3) for (const r of view.all('router')) if (routerAgents(r, agents, services).includes(l3.id)) routers.add(r.id);
   if (dhcp) {
     for (const n of view.all('network')) {
-      if (needsDhcp(view, n) && dhcpAgentsFor(n.id, agents, services.config.dhcpAgentsPerNetwork).includes(dhcp.id))
-        dhcpNetworks.add(n.id);
+      // dnsmasq only for a network with a DHCP subnet, even one bound by hand.
+      if (needsDhcp(view, n) && networkDhcpAgents(view, n, agents, services).includes(dhcp.id)) dhcpNetworks.add(n.id);
     }
   }
   return { dhcpNetworks, routers };

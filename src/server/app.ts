@@ -35,6 +35,7 @@ import { IDENTITY_ROOTS, answerClientError, answerErrors, answerFrameworkError }
 import { type BodyLimits, acceptJsonBodies } from './json-body.js';
 import { serverRoot } from './identity/http.js';
 import { TokenService } from './identity/tokens.js';
+import { AgentReaper } from './agent-reaper.js';
 import { FeedHub, type Scheduling } from './feed/hub.js';
 import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
@@ -61,6 +62,8 @@ export interface QuarkApp {
   readonly services: Services;
   readonly tokens: TokenService;
   readonly feed: FeedHub;
+  /** Records agents dead when their heartbeats stop (tests call `sweep()` with their own clock). */
+  readonly reaper: AgentReaper;
   /** Every route the app serves (the authorization matrix test and the fuzz test walk them). */
   readonly routes: RouteTable;
 }
@@ -103,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   });
   answerErrors(app, routes, (request) => `${serverRoot(request, config)}${IDENTITY_PATH}/v3`);
   const neutron = registerNeutronApi(app, store, services, config);
-  const feed = registerAgentApi(app, options, services, metrics);
+  const { feed, reaper } = registerAgentApi(app, options, services, metrics);
   registerWeb(app, { store, services, handlers: neutron.handlers, authenticator: identity.authenticator, callerOf });
   registerDocuments(app, neutron.registry, config);
   registerIdentityApi(app, { store, tokens: identity.tokens, authenticator: identity.keystone, config, services });
@@ -117,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     services,
     tokens: identity.tokens,
     feed,
+    reaper,
   };
 }
 
@@ -243,7 +247,12 @@ function callerOf(request: FastifyRequest): Caller {
 }
 
 /** What agents talk to: the feed, their reports, and the explain/trace queries relayed to them. */
-function registerAgentApi(app: FastifyInstance, options: AppOptions, services: Services, metrics: ServerMetrics): FeedHub {
+function registerAgentApi(
+  app: FastifyInstance,
+  options: AppOptions,
+  services: Services,
+  metrics: ServerMetrics,
+): { feed: FeedHub; reaper: AgentReaper } {
   const { config, store } = options;
   const feed = new FeedHub(store, options.scheduling ?? ((view, host) => hostSchedule(view, services, host)), {
     heartbeatSeconds: config.feedHeartbeat,
@@ -255,7 +264,9 @@ function registerAgentApi(app: FastifyInstance, options: AppOptions, services: S
   const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });
-  return feed;
+  const reaper = new AgentReaper(store, services, options.logger ?? null);
+  app.addHook('onClose', async () => reaper.close());
+  return { feed, reaper };
 }
 
 /** The version and extension documents. */

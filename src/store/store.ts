@@ -302,14 +302,17 @@ export class Store {
    * it kept the prior records, or has more than `limit` entries in that range.
    */
   async history(revision: number, until: number, limit: number): Promise<HistoryEntry[] | null> {
-    if (revision < this.oldestRevision - 1 || revision < 0) return null;
+    if (revision < 0 || until <= revision) return [];
     this.assertReadable();
     const entries = await this.guard(() => loadHistory(this.database.db, revision, until, limit + 1));
     if (entries.length > limit || entries.some((e) => e.prior === undefined)) return null;
-    // A pruned log starts later than asked: the revisions just after `revision` are gone.
-    const first = entries[0]?.revision;
-    if (first !== undefined && first !== revision + 1 && revision + 1 < this.oldestRevision) return null;
-    return entries;
+    // Every revision has at least one entry: a gap (a pruned start) means the log cannot tell.
+    let expected = revision + 1;
+    for (const e of entries) {
+      if (e.revision === expected) expected++;
+      else if (e.revision !== expected - 1) return null;
+    }
+    return expected === until + 1 ? entries : null;
   }
 
   /** Closes the database connections; bounded, so a frozen database cannot hold up a shutdown. */

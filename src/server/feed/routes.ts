@@ -89,7 +89,13 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const write = (m: FeedMessage) => {
       raw.write(`${JSON.stringify(m)}\n`);
     };
-    const detach = deps.hub.attach(host, roles, since, write);
+    const { start, detach } = await deps.hub.attach(host, roles, since, write);
+    // The agent may have hung up while the change log was read.
+    if (raw.destroyed) {
+      detach();
+      return;
+    }
+    request.log.info({ host, since, start }, 'agent feed attached');
     const end = () => {
       detach();
       // A hijacked stream is not an idle keep-alive connection: close the socket itself, or the

@@ -52,7 +52,7 @@ export function recordFloatingIpStatus(tx: WriteTx, services: Services, report: 
   for (const [id, status] of Object.entries(report.statuses)) {
     const fip = tx.get('floatingip', id);
     if (!fip?.router_id || fip.status === status) continue;
-    if (!l3AgentsFor(fip.router_id, schedulable(tx.all('agent'), services)).includes(l3.id)) continue;
+    if (!l3AgentsFor(fip.router_id, schedulable(tx.all('agent'))).includes(l3.id)) continue;
     tx.put('floatingip', { ...fip, status });
     changed++;
   }

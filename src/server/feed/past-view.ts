@@ -10,7 +10,7 @@ import type { ReadView } from '../../store/view.js';
 
 export class PastView implements ReadView {
   /** kind → id → the record at `revision` (null: it did not exist). */
-  private readonly then = new Map<Kind, Map<string, AnyRecord | null>>();
+  private readonly asThen = new Map<Kind, Map<string, AnyRecord | null>>();
 
   /** `history`: the change log after `revision` up to `now`'s revision, in order. */
   constructor(
@@ -19,10 +19,10 @@ export class PastView implements ReadView {
     history: readonly HistoryEntry[],
   ) {
     for (const e of history) {
-      let byId = this.then.get(e.kind);
+      let byId = this.asThen.get(e.kind);
       if (!byId) {
         byId = new Map();
-        this.then.set(e.kind, byId);
+        this.asThen.set(e.kind, byId);
       }
       // The first write after `revision` knows the record as it was then.
       if (!byId.has(e.id)) byId.set(e.id, e.prior ?? null);
@@ -30,13 +30,13 @@ export class PastView implements ReadView {
   }
 
   get<K extends Kind>(kind: K, id: string): KindRecords[K] | undefined {
-    const changed = this.then.get(kind);
+    const changed = this.asThen.get(kind);
     if (changed?.has(id)) return (changed.get(id) ?? undefined) as KindRecords[K] | undefined;
     return this.now.get(kind, id);
   }
 
   all<K extends Kind>(kind: K): readonly KindRecords[K][] {
-    const changed = this.then.get(kind);
+    const changed = this.asThen.get(kind);
     if (!changed) return this.now.all(kind);
     const out = this.now.all(kind).filter((r) => !changed.has(recordId(kind, r)));
     for (const r of changed.values()) if (r) out.push(r as KindRecords[K]);
@@ -44,7 +44,7 @@ export class PastView implements ReadView {
   }
 
   by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
-    const changed = this.then.get(kind);
+    const changed = this.asThen.get(kind);
     if (!changed) return this.now.by(kind, index, key);
     const out = this.now.by(kind, index, key).filter((r) => !changed.has(recordId(kind, r)));
     const keysOf = (KINDS[kind].indexes as Record<string, (r: AnyRecord) => readonly string[]>)[index]!;

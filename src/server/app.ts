@@ -41,6 +41,7 @@ import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
 import { QueryBroker } from './quark/broker.js';
 import { registerQuarkQueryRoutes } from './quark/routes.js';
+import { registerReadYourWrites } from './read-your-writes.js';
 import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
@@ -101,6 +102,10 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   const routes = trackRoutes(app);
   acceptJsonBodies(app, bodyLimitsOf(config), IDENTITY_ROOTS);
   identifyCallers(app, store, identity.authenticator);
+  registerReadYourWrites(app, store, (request) => {
+    const url = request.routeOptions.url;
+    return url !== undefined && !STORELESS_ROUTES.has(url);
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -261,7 +266,10 @@ function registerAgentApi(
   });
   app.addHook('onClose', async () => feed.close());
   registerFeedRoutes(app, { store, services, hub: feed, callerOf, metrics });
-  const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
+  const broker = new QueryBroker(feed, store, services.newId, {
+    timeoutMs: config.queryTimeout * 1000,
+    announceMs: config.feedHeartbeat * 1000,
+  });
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });
   const reaper = new AgentReaper(store, services, options.logger ?? null);

@@ -182,7 +182,7 @@ async function probe(
       sent: false,
       answered: false,
       answeredBy: null,
-      says: `not sent: no agent of host ${host} is connected to this server`,
+      says: `not sent: no agent of host ${host} is connected to any server`,
     };
   }
   const r = await broker.ask<ProbeResult>(host, { kind: 'probe', portId: from.port.id, packet: p });

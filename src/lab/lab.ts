@@ -31,6 +31,8 @@ export interface LabOptions {
   readonly tunnelType: TunnelType;
   /** Port the server listens on at the controller's management address. */
   readonly serverPort: number;
+  /** Ports of more servers at that address, sharing the first one's database: agents get every URL. */
+  readonly moreServerPorts?: readonly number[];
   readonly nodes: readonly LabNodeSpec[];
   /** Agent log level. */
   readonly logLevel?: string;
@@ -90,6 +92,12 @@ export class Lab {
 
   get serverUrl(): string {
     return `http://${this.fabric.controllerIp}:${this.options.serverPort}`;
+  }
+
+  /** Every server's URL, comma-separated, as agents take them (docs/scale-out.md). */
+  get serverUrls(): string {
+    const ports = [this.options.serverPort, ...(this.options.moreServerPorts ?? [])];
+    return ports.map((p) => `http://${this.fabric.controllerIp}:${p}`).join(',');
   }
 
   /** Creates the fabric and the nodes with OVS running; agents start with startAgents(). */
@@ -154,7 +162,7 @@ export class Lab {
       '--host',
       n.spec.name,
       '--server',
-      this.serverUrl,
+      this.serverUrls,
       '--roles',
       n.spec.roles.join(','),
       '--tunnel-ip',
@@ -226,7 +234,7 @@ export class Lab {
   /** Plugs a port into an instance namespace on a node, with the real `quark vif plug`. */
   async plug(node: string, portId: string, netns: string): Promise<void> {
     const n = this.node(node);
-    const argv = ['vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrl];
+    const argv = ['vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrls];
     await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
       env: await this.tokenEnv(),
     });
@@ -234,7 +242,7 @@ export class Lab {
 
   async unplug(node: string, portId: string): Promise<void> {
     const n = this.node(node);
-    const argv = ['vif', 'unplug', '--port', portId, '--server', this.serverUrl];
+    const argv = ['vif', 'unplug', '--port', portId, '--server', this.serverUrls];
     await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
       env: await this.tokenEnv(),
     });

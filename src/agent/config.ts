@@ -3,6 +3,8 @@
  * docs/config.md is generated from it.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { UNDERLAY_BRIDGE } from '../model/names.js';
+import { AgentRoleSchema } from '../model/feed.js';
 
 export const AgentConfigSchema = Type.Object(
   {
@@ -15,10 +17,15 @@ export const AgentConfigSchema = Type.Object(
       description:
         'URL of the Quark server; or several, comma-separated, of servers sharing one database (or one URL of a load balancer in front of them): the agent streams from and reports to one and moves to the next when it fails, resuming its feed from its revision (docs/scale-out.md).',
     }),
-    roles: Type.Array(Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]), {
+    roles: Type.Array(AgentRoleSchema, {
       default: ['l2'],
       description:
-        'What this agent does: l2 (Open vSwitch, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
+        'What this agent does: l2 (Open vSwitch or Linux bridge, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
+    }),
+    mechanism: Type.Union([Type.Literal('openvswitch'), Type.Literal('linuxbridge')], {
+      default: 'openvswitch',
+      description:
+        "The host's L2 mechanism: 'openvswitch' (br-int, br-tun, hybrid plug; GRE and VXLAN) or 'linuxbridge' (a Linux bridge per network, VXLAN devices, no Open vSwitch; VXLAN only). Reported as Neutron's 'Open vSwitch agent' or 'Linux bridge agent'.",
     }),
     tunnelIp: Type.String({ default: '', description: 'Local tunnel endpoint address (tunneling_ip); empty: no tunnels.' }),
     tunnelTypes: Type.Array(Type.Union([Type.Literal('gre'), Type.Literal('vxlan')]), {
@@ -27,12 +34,18 @@ export const AgentConfigSchema = Type.Object(
     }),
     bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$', expected: 'physnet:bridge, e.g. physnet1:br-ex' }), {
       default: [],
-      description: 'Physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
+      description:
+        'Open vSwitch: physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
+    }),
+    physicalInterfaceMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$' }), {
+      default: [],
+      description:
+        "Linux bridge: physical networks and the host interfaces that carry them, as physnet:interface (e.g. physnet1:eth2; Neutron's physical_interface_mappings).",
     }),
     datapath: Type.Union([Type.Literal('auto'), Type.Literal('system'), Type.Literal('netdev')], {
       default: 'auto',
       description:
-        "OVS datapath: 'system' (kernel module), 'netdev' (userspace), or 'auto' (system when the openvswitch module is present).",
+        "Open vSwitch datapath: 'system' (kernel module), 'netdev' (userspace), or 'auto' (system when the openvswitch module is present).",
     }),
     underlayInterface: Type.String({
       default: '',
@@ -40,14 +53,22 @@ export const AgentConfigSchema = Type.Object(
         'Userspace datapath only: the interface that carries tunnels; the agent puts it on the underlay bridge, which takes over its address.',
     }),
     underlayBridge: Type.String({
-      default: 'br-phy',
+      default: UNDERLAY_BRIDGE,
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
-    firewallDriver: Type.Union([Type.Literal('iptables_hybrid'), Type.Literal('noop')], {
-      default: 'iptables_hybrid',
+    afxdp: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+      default: 'off',
       description:
-        "How the l2 role enforces security groups: 'iptables_hybrid' (iptables and ipsets on the hybrid plug's qbr bridge) or 'noop' (no filtering).",
+        "Userspace datapath only: OVS opens the underlay interface through AF_XDP (type afxdp-nonpmd, generic XDP) where ovs-vswitchd offers it ('auto'), or through AF_PACKET ('off'); quark vif plug --afxdp (QUARK_AFXDP) does the same for VIFs. AF_XDP carries +85 % TCP but slows ovs-vswitchd's answers (wiring, resyncs): docs/flows.md.",
     }),
+    firewallDriver: Type.Union(
+      [Type.Literal('auto'), Type.Literal('iptables_hybrid'), Type.Literal('iptables'), Type.Literal('noop')],
+      {
+        default: 'auto',
+        description:
+          "How the l2 role enforces security groups: 'iptables_hybrid' (iptables and ipsets on the hybrid plug's qbr bridge; Open vSwitch), 'iptables' (the same on the network's Linux bridge; Linux bridge), 'noop' (no filtering), or 'auto' (the mechanism's own).",
+      },
+    ),
     stateDir: Type.String({
       default: '/var/lib/quark/agent',
       description: 'Where the agent keeps dnsmasq files, pid files and its status socket.',
@@ -133,6 +154,12 @@ export const AgentConfigSchema = Type.Object(
       description: 'l2 role: the NFLOG group the firewall sends log events to (one per host namespace).',
     }),
     reportInterval: Type.Number({ default: 10, minimum: 1, description: 'Seconds between heartbeats to the server.' }),
+    meteringInterval: Type.Number({
+      default: 30,
+      minimum: 0.1,
+      description:
+        "L3 role: seconds between readings of the routers' metering counters, each sent to the server (Neutron's metering agent measure_interval).",
+    }),
     resyncInterval: Type.Number({
       default: 60,
       minimum: 5,

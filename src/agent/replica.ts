@@ -49,6 +49,24 @@ export class Replica implements ReplicaView {
   get networkLogs() {
     return this.tables.log;
   }
+  get portForwardings() {
+    return this.tables.port_forwarding;
+  }
+  get conntrackHelpers() {
+    return this.tables.conntrack_helper;
+  }
+  get meteringLabels() {
+    return this.tables.metering_label;
+  }
+  get meteringLabelRules() {
+    return this.tables.metering_label_rule;
+  }
+  get localIps() {
+    return this.tables.local_ip;
+  }
+  get localIpAssociations() {
+    return this.tables.local_ip_association;
+  }
 
   replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();

@@ -28,18 +28,32 @@ describe('PortStatusReporter.changes', () => {
       ['new', 1],
       ['admin-down', 2],
       ['already-active', 3],
+      ['read-before-plug', 4],
     ]);
     const states = new Map<string, 'ACTIVE' | 'DOWN'>([
       ['new', 'ACTIVE'],
       ['admin-down', 'DOWN'],
       ['already-active', 'ACTIVE'],
       ['lost', 'DOWN'],
+      ['read-before-plug', 'DOWN'],
     ]);
-    const server: Record<string, string> = { new: 'DOWN', 'admin-down': 'DOWN', 'already-active': 'ACTIVE', lost: 'ACTIVE' };
+    const server: Record<string, string> = {
+      new: 'DOWN',
+      'admin-down': 'DOWN',
+      'already-active': 'ACTIVE',
+      lost: 'ACTIVE',
+      'read-before-plug': 'DOWN',
+    };
+    const vifs = new Set(['new', 'admin-down', 'already-active']);
     assert.deepEqual(
-      reporter.changes(states, (id) => server[id], plugged),
+      reporter.changes(
+        states,
+        (id) => server[id],
+        plugged,
+        (id) => vifs.has(id),
+      ),
       { up: ['new'], down: ['lost'] },
     );
-    assert.deepEqual([...plugged.keys()], ['new']);
+    assert.deepEqual([...plugged.keys()], ['new', 'read-before-plug']);
   });
 });

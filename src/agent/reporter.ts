@@ -6,11 +6,10 @@ import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
 import { DEFAULT_DHCP_SETTINGS, type HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
-import type { AgentReport } from '../model/feed.js';
+import type { AgentReport, AgentRole } from '../model/feed.js';
+import { INTEGRATION_BRIDGE, isDevice } from '../model/names.js';
 
-export type Role = 'l2' | 'dhcp' | 'l3';
-
-const TYPES: Readonly<Record<Role, { type: AgentReport['agent_type']; binary: string; topic: string }>> = {
+const TYPES: Readonly<Record<AgentRole, { type: AgentReport['agent_type']; binary: string; topic: string }>> = {
   l2: { type: 'Open vSwitch agent', binary: 'quark-openvswitch-agent', topic: 'N/A' },
   dhcp: { type: 'DHCP agent', binary: 'quark-dhcp-agent', topic: 'dhcp_agent' },
   l3: { type: 'L3 agent', binary: 'quark-l3-agent', topic: 'l3_agent' },
@@ -18,9 +17,39 @@ const TYPES: Readonly<Record<Role, { type: AgentReport['agent_type']; binary: st
 
 export interface ReportContext {
   readonly settings: HostSettings;
-  readonly roles: readonly Role[];
+  readonly roles: readonly AgentRole[];
   /** Role-specific counters for `configurations` (devices, networks, routers…). */
-  readonly counters: () => Readonly<Record<Role, Record<string, unknown>>>;
+  readonly counters: () => Readonly<Record<AgentRole, Record<string, unknown>>>;
+}
+
+/**
+ * The Linux bridge agent's record, as Neutron's (linuxbridge_neutron_agent.py): agent_type
+ * `Linux bridge agent`, its interface mappings, and VXLAN as its only tunnel type.
+ */
+const LINUX_BRIDGE_L2 = { type: 'Linux bridge agent', binary: 'quark-linuxbridge-agent', topic: 'N/A' } as const;
+
+function l2Configuration(s: HostSettings): Record<string, unknown> {
+  if (s.mechanism === 'linuxbridge') {
+    return {
+      tunneling_ip: s.tunnelIp ?? '',
+      tunnel_types: s.tunnelTypes,
+      interface_mappings: s.interfaceMappings ?? {},
+      bridge_mappings: {},
+      l2_population: true,
+      firewall_driver: s.firewallDriver ?? 'iptables',
+    };
+  }
+  return {
+    tunneling_ip: s.tunnelIp ?? '',
+    tunnel_types: s.tunnelTypes,
+    bridge_mappings: s.bridgeMappings,
+    datapath_type: s.datapathType,
+    integration_bridge: INTEGRATION_BRIDGE,
+    l2_population: true,
+    arp_responder_enabled: false,
+    enable_distributed_routing: false,
+    firewall_driver: s.firewallDriver ?? 'iptables_hybrid',
+  };
 }
 
 export function agentReports(ctx: ReportContext, startFlag: boolean): AgentReport[] {
@@ -29,25 +58,16 @@ export function agentReports(ctx: ReportContext, startFlag: boolean): AgentRepor
   return ctx.roles.map((role) => {
     const base: Record<string, unknown> =
       role === 'l2'
-        ? {
-            tunneling_ip: s.tunnelIp ?? '',
-            tunnel_types: s.tunnelTypes,
-            bridge_mappings: s.bridgeMappings,
-            datapath_type: s.datapathType,
-            integration_bridge: 'br-int',
-            l2_population: true,
-            arp_responder_enabled: false,
-            enable_distributed_routing: false,
-            firewall_driver: s.firewallDriver ?? 'iptables_hybrid',
-          }
+        ? l2Configuration(s)
         : role === 'dhcp'
           ? { dhcp_driver: 'quark.dnsmasq', dhcp_lease_duration: (s.dhcp ?? DEFAULT_DHCP_SETTINGS).leaseSeconds }
           : { agent_mode: 'legacy', ex_gw_ports: 0, external_network_bridge: '', handle_internal_only_routers: true };
+    const kind = role === 'l2' && s.mechanism === 'linuxbridge' ? LINUX_BRIDGE_L2 : TYPES[role];
     return {
       host: s.host,
-      agent_type: TYPES[role].type,
-      binary: TYPES[role].binary,
-      topic: TYPES[role].topic,
+      agent_type: kind.type,
+      binary: kind.binary,
+      topic: kind.topic,
       configurations: { ...base, ...counters[role] },
       start_flag: startFlag,
     };
@@ -59,8 +79,8 @@ export function l3Counters(plan: HostPlan | null): Record<string, number> {
   const ports = plan?.servicePorts ?? [];
   return {
     routers: plan?.namespaces.filter((n) => n.origin.kind === 'router').length ?? 0,
-    ex_gw_ports: ports.filter((p) => p.device.startsWith('qg-')).length,
-    interfaces: ports.filter((p) => p.device.startsWith('qr-')).length,
+    ex_gw_ports: ports.filter((p) => isDevice('qg-', p.device)).length,
+    interfaces: ports.filter((p) => isDevice('qr-', p.device)).length,
     floating_ips: plan?.floatingIps.length ?? 0,
   };
 }
@@ -86,19 +106,21 @@ export class PortStatusReporter {
   /**
    * What to report. `plugged` holds when newly plugged VIFs appeared (performance.now()); a port
    * the server already has ACTIVE, or that the host holds DOWN with its VIF there (admin down),
-   * gives no plug-to-ACTIVE figure, so its entry goes.
+   * gives no plug-to-ACTIVE figure, so its entry goes. A port DOWN because the pass read the
+   * host before its VIF appeared (`vifPresent`: the pass saw it) keeps its entry: its next pass wires it.
    */
   changes(
     states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,
     serverStatus: (id: string) => string | undefined,
     plugged: Map<string, number>,
+    vifPresent: (id: string) => boolean,
   ): PortStatusChanges {
     const up: string[] = [];
     const down: string[] = [];
     for (const [id, state] of states) {
-      if (state === 'DOWN') plugged.delete(id);
+      if (state === 'DOWN' && vifPresent(id)) plugged.delete(id);
       if (serverStatus(id) === state) {
-        plugged.delete(id);
+        if (state === 'ACTIVE') plugged.delete(id);
         continue;
       }
       (state === 'ACTIVE' ? up : down).push(id);

@@ -7,15 +7,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { Actions } from '../lab/actions.js';
 import { forceDown } from '../lab/cleanup.js';
 import { passwordClient } from '../lab/controller.js';
-import { renderReport } from '../lab/expect.js';
+import { checkExpectations, listenFor, renderReport } from '../lab/expect.js';
+import { adminOf, liveContext } from '../lab/extra.js';
+import { stopListeners } from '../lab/listeners.js';
 import { createInstance, deleteInstance, lease, writeDhcpScript } from '../lab/instances.js';
 import { recordInstanceMetadata } from '../lab/metadata.js';
 import { Lab, labStateFile } from '../lab/lab.js';
 import { inNode, inNodeNetns } from '../lab/node.js';
-import { alive, runInteractive, stopLabPid } from '../lab/processes.js';
+import { alive, netnsInode, runInteractive, spawnDetached, stopLabGroup, stopLabPid } from '../lab/processes.js';
 import { parseScenario } from '../lab/scenario.js';
+import { agentPid, nodeAlive, serverState } from '../lab/status.js';
+import { renderSteps } from '../lab/steps.js';
 import { type LabExtra, type UpResult, labExtra, labUp } from '../lab/up.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,8 +69,14 @@ async function up(file: string, opts: { name: string; port: number }): Promise<v
   }
   const failed = result.results.filter((r) => !r.ok).length;
   process.stdout.write(`\nreachability (${result.results.length} checks, ${failed} failed):\n${renderReport(result.results)}\n`);
+  const stepsFailed = result.steps.filter((r) => !r.ok).length;
+  if (result.steps.length > 0) {
+    const skipped = scenario.steps.length - result.steps.length;
+    const more = skipped > 0 ? `, ${skipped} not run after a failed action` : '';
+    process.stdout.write(`\nsteps (${result.steps.length} run, ${stepsFailed} failed${more}):\n${renderSteps(result.steps)}\n`);
+  }
   process.stdout.write(`\nup in ${(result.ms / 1000).toFixed(1)} s. Try:\n${nextSteps(opts.name, labExtra(result.lab))}`);
-  if (failed > 0) process.exitCode = 1;
+  if (failed > 0 || stepsFailed > 0 || result.steps.length < scenario.steps.length) process.exitCode = 1;
 }
 
 /** What to try on a lab that is up. */
@@ -74,6 +85,7 @@ function nextSteps(name: string, extra: LabExtra): string {
   const project = Object.keys(extra.projects).at(-1);
   const lines = [
     `quark lab status ${name}`,
+    `quark lab check ${name}                     # the expectations again, after changes of yours`,
     `quark lab exec ${first} --lab ${name} -- ip addr`,
     `export OS_CLIENT_CONFIG_FILE=${extra.controller.cloudsYaml}`,
     `OS_CLOUD=${name} openstack network list      # as admin`,
@@ -93,6 +105,9 @@ async function down(name: string, opts: { force?: boolean }): Promise<void> {
     if (server) await stopLabPid(server, dir);
     const metadata = labExtra(l).metadata?.pid;
     if (metadata) await stopLabPid(metadata, dir);
+    await stopListeners(l, labExtra(l).listeners ?? []);
+    const internet = new Set([netnsInode(`/run/netns/${l.fabric.internetNetns}`) ?? -1]);
+    for (const b of labExtra(l).background ?? []) await stopLabGroup(b.pid, dir, internet);
     await l.down();
   } else if (!opts.force) {
     throw new Error(`no lab '${name}' is up (quark lab down ${name} --force removes leftovers by prefix)`);
@@ -101,41 +116,107 @@ async function down(name: string, opts: { force?: boolean }): Promise<void> {
   process.stdout.write(`lab '${name}' is down${removed.length ? ` (also removed: ${removed.join(', ')})` : ''}\n`);
 }
 
-/** `lab status`: the server, each node's agents as the server sees them, each instance's port. */
+/** `lab status`: the server, each node's agents and each instance, read live (processes from /proc, objects from the API). */
 async function status(name: string): Promise<void> {
   const l = loadLab(name);
   const extra = labExtra(l);
-  const out: string[] = [
-    `lab '${name}': server ${extra.controller.url} (pid ${extra.controller.pid}, ${alive(extra.controller.pid) ? 'running' : 'DEAD'})`,
-  ];
-  const admin = passwordClient(extra.controller.url, extra.controller.admin);
+  const server = await serverState(l, extra.controller.url);
+  const recorded = server.pid !== null && server.pid !== extra.controller.pid ? ` (lab up started ${extra.controller.pid})` : '';
+  const serving = server.serving ? 'serving' : server.pid ? 'NOT ANSWERING' : 'DEAD';
+  const out: string[] = [`lab '${name}': server ${extra.controller.url} (pid ${server.pid ?? '-'}${recorded}, ${serving})`];
+  if (!server.serving) {
+    process.stdout.write(`${out.join('\n')}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const admin = adminOf(l);
   const { agents } = await admin.get<{ agents: { host: string; agent_type: string; alive: boolean }[] }>('/v2.0/agents');
   for (const n of l.nodes.values()) {
-    const own = agents.filter((a) => a.host === n.spec.name).map((a) => `${a.agent_type}${a.alive ? '' : ' (DEAD)'}`);
+    const node = n.spec.name;
+    if (!nodeAlive(l, node)) {
+      out.push(`node ${node}: DOWN (${extra.killed?.includes(node) ? 'killed by a step' : 'its namespaces are gone'})`);
+      continue;
+    }
+    const own = agents.filter((a) => a.host === node).map((a) => `${a.agent_type}${a.alive ? '' : ' (DEAD)'}`);
+    const pid = agentPid(l, node);
     out.push(
-      `node ${n.spec.name}: roles ${n.spec.roles.join(',')}, agent pid ${n.agentPid ?? '-'}, ${own.join(', ') || 'no agent reports'}`,
+      `node ${node}: roles ${n.spec.roles.join(',')}, agent pid ${pid ?? '- (not running)'}, ${own.join(', ') || 'no agent reports'}`,
     );
   }
-  const { ports } = await admin.get<{ ports: { id: string; status: string }[] }>('/v2.0/ports');
-  const portStatus = new Map(ports.map((p) => [p.id, p.status]));
-  for (const i of extra.instances) {
-    out.push(
-      `instance ${i.name} (${i.project}) on ${i.node}: ${i.address}${i.floatingIp ? `, floating ${i.floatingIp}` : ''}, port ${portStatus.get(i.portId) ?? 'gone'}`,
-    );
+  const { live } = await liveContext(l, admin);
+  for (const i of live.instances.values()) {
+    const r = i.record;
+    const v6 = i.address6 ? `, ${i.address6}` : '';
+    const fip = i.floatingIp ? `, floating ${i.floatingIp}` : '';
+    out.push(`instance ${r.name} (${r.project}) on ${r.node}: ${i.address ?? '-'}${v6}${fip}, port ${i.port?.status ?? 'gone'}`);
   }
+  const unassociated = [...live.scenarioFloatingIps].filter(([, f]) => f && !f.port_id);
+  for (const [key, f] of unassociated) out.push(`floating IP ${f!.floating_ip_address} (${key}): no port`);
+  const listeners = (extra.listeners ?? []).filter((x) => alive(x.pid));
+  if (listeners.length > 0)
+    out.push(`listeners: ${listeners.map((x) => `${x.where} ${x.specs.join(' ')} (pid ${x.pid})`).join('; ')}`);
+  for (const b of (extra.background ?? []).filter((x) => alive(x.pid)))
+    out.push(`background: pid ${b.pid} in ${b.target}: ${b.command.join(' ')} (log ${b.log})`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** `lab exec`: a command in an instance's namespace, on a node, or on the internet host. */
-function exec(target: string, command: string[], opts: { lab: string }): void {
+/** `lab check`: a scenario's expectations again, on the lab as it is now. */
+async function check(name: string, opts: { step?: string; file?: string }): Promise<void> {
+  requireRoot();
+  const l = loadLab(name);
+  const extra = labExtra(l);
+  const file = opts.file ?? extra.scenario;
+  const scenario = parseScenario(readFileSync(file, 'utf8'), file);
+  let expectations = scenario.expect;
+  let what = 'expectations';
+  if (opts.step !== undefined) {
+    const index = /^\d+$/.test(opts.step) ? Number(opts.step) - 1 : scenario.steps.findIndex((s) => s.name === opts.step);
+    const step = scenario.steps[index];
+    if (!step) throw new Error(`no step '${opts.step}' in ${file} (steps are numbered from 1, or named)`);
+    expectations = step.expect;
+    what = `expectations of step ${index + 1} (${step.name})`;
+  }
+  const ctx = await liveContext(l);
+  extra.listeners = await listenFor(ctx, extra.listeners ?? [], expectations);
+  l.saveState();
+  const results = await checkExpectations(ctx, expectations);
+  const failed = results.filter((r) => !r.ok).length;
+  process.stdout.write(`${file}: ${what}, ${results.length} checks, ${failed} failed\n${renderReport(results)}\n`);
+  if (failed > 0) process.exitCode = 1;
+}
+
+/** `lab restart server|agent NODE`: a clean restart, with the lab's own command line and credentials. */
+async function restart(what: string, node: string | undefined, opts: { lab: string }): Promise<void> {
   requireRoot();
   const l = loadLab(opts.lab);
-  const instance = labExtra(l).instances.find((i) => i.name === target);
+  const actions = new Actions(l);
+  if (what === 'server') process.stdout.write(`${await actions.perform({ do: 'restart_server' })}\n`);
+  else if (what === 'agent' && node) {
+    if (!l.nodes.has(node)) throw new Error(`no node '${node}' in lab ${opts.lab}`);
+    process.stdout.write(`${node}: ${await actions.perform({ do: 'restart_agent', node })}\n`);
+  } else throw new Error('quark lab restart server | quark lab restart agent NODE');
+}
+
+/** `lab exec`: a command in an instance's namespace, on a node, or on the internet host; `--background` returns its pid. */
+function exec(target: string, command: string[], opts: { lab: string; background?: boolean }): void {
+  requireRoot();
+  const l = loadLab(opts.lab);
+  const extra = labExtra(l);
+  const instance = extra.instances.find((i) => i.name === target);
   let argv: string[];
   if (target === 'internet') argv = ['ip', 'netns', 'exec', l.fabric.internetNetns, ...command];
   else if (instance) argv = inNodeNetns(l.node(instance.node).handle, instance.netns, command);
-  else argv = inNode(l.node(target).handle, command);
-  process.exitCode = runInteractive(argv);
+  else if (l.nodes.has(target)) argv = inNode(l.node(target).handle, command);
+  else throw new Error(`no instance or node '${target}' in lab ${opts.lab} (or "internet")`);
+  if (!opts.background) {
+    process.exitCode = runInteractive(argv);
+    return;
+  }
+  const log = join(l.options.dir, `exec-${target}-${Date.now()}.log`);
+  const pid = spawnDetached(argv, log);
+  extra.background = [...(extra.background ?? []).filter((b) => alive(b.pid)), { pid, target, command, log }];
+  l.saveState();
+  process.stdout.write(`${pid}\n`);
 }
 
 interface InstanceFlags {
@@ -228,10 +309,25 @@ export function registerLabCommand(program: Command): void {
     .description('Nodes, agents and instances of the running lab')
     .action(status);
   lab
+    .command('check')
+    .argument('[name]', 'lab name', 'qlab')
+    .option('--step <step>', "check that step's expectations instead (its number from 1, or its name)")
+    .option('--file <scenario>', 'take the expectations from this scenario file instead of the one the lab was built from')
+    .description("Check a scenario's expectations again on the running lab, with real traffic")
+    .action(check);
+  lab
+    .command('restart')
+    .argument('<what>', '"server" or "agent"')
+    .argument('[node]', "the agent's node")
+    .option('--lab <name>', 'lab name', process.env.QUARK_LAB ?? 'qlab')
+    .description("Restart the lab's server, or a node's agent, with the lab's own command line and credentials")
+    .action(restart);
+  lab
     .command('exec')
     .argument('<target>', 'an instance, a node, or "internet"')
     .argument('<command...>', 'command to run (after --)')
     .option('--lab <name>', 'lab name', process.env.QUARK_LAB ?? 'qlab')
+    .option('-b, --background', 'start it in the background, print its pid (its output goes to a log in the lab directory)')
     .description('Run a command inside an instance, a node or the internet host')
     .action(exec);
   registerInstanceCommands(lab);

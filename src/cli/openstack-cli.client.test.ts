@@ -21,6 +21,7 @@ const NEEDS: Readonly<Record<string, string>> = {
   'security-group': 'needs security groups (issue 3)',
   agent: 'needs the agents API (issue 3)',
   quotas: 'needs the quotas API (issue 3)',
+  'floating-ip-port-forwarding': 'needs the router extensions (issue 16)',
 };
 
 describe('openstack CLI against quark', () => {
@@ -332,6 +333,42 @@ describe('openstack CLI against quark', () => {
     assert.equal(shown.external_gateway_info.network_id, ids.public);
     const ports = await openstackJson(['port', 'list', '--router', 'r1'], admin);
     assert.equal(ports.length, 2, 'the interface and the gateway');
+  });
+
+  it('floating ip port forwarding, network l3 conntrack helper, network meter (rule) create/list/delete', async (t) => {
+    if (!offers(t, 'floating-ip-port-forwarding')) return;
+    const fip = await openstackJson(['floating', 'ip', 'create', 'public'], admin);
+    const port = await openstackJson(['port', 'create', '--network', 'net1-renamed', 'pf-port'], admin);
+    const address = port.fixed_ips.find((f: { ip_address: string }) => !f.ip_address.includes(':')).ip_address;
+    const pf = await openstackJson(
+      [
+        ...['floating', 'ip', 'port', 'forwarding', 'create', '--port', 'pf-port', '--internal-ip-address', address],
+        ...['--internal-protocol-port', '22', '--external-protocol-port', '2222', '--protocol', 'tcp', fip.floating_ip_address],
+      ],
+      admin,
+    );
+    assert.equal(pf.external_port, 2222);
+    const listed = await openstackJson(['floating', 'ip', 'port', 'forwarding', 'list', fip.floating_ip_address], admin);
+    assert.equal(listed[0]['Internal Port'], 22);
+    await openstackOk(['floating', 'ip', 'port', 'forwarding', 'delete', fip.floating_ip_address, pf.id], admin);
+    await openstackOk(['floating', 'ip', 'delete', fip.id], admin);
+    await openstackOk(['port', 'delete', 'pf-port'], admin);
+    const helper = await openstackJson(
+      ['network', 'l3', 'conntrack', 'helper', 'create', '--helper', 'ftp', '--protocol', 'tcp', '--port', '21', 'r1'],
+      admin,
+    );
+    assert.equal(helper.helper, 'ftp');
+    assert.equal((await openstackJson(['network', 'l3', 'conntrack', 'helper', 'list', 'r1'], admin)).length, 1);
+    await openstackOk(['network', 'l3', 'conntrack', 'helper', 'delete', 'r1', helper.id], admin);
+    const meter = await openstackJson(['network', 'meter', 'create', '--description', 'd', 'm1'], admin);
+    const rule = await openstackJson(
+      ['network', 'meter', 'rule', 'create', '--egress', '--source-ip-prefix', '10.0.0.0/24', 'm1'],
+      admin,
+    );
+    assert.equal(rule.source_ip_prefix, '10.0.0.0/24');
+    assert.equal((await openstackJson(['network', 'meter', 'rule', 'list'], admin)).length, 1);
+    await openstackOk(['network', 'meter', 'rule', 'delete', rule.id], admin);
+    await openstackOk(['network', 'meter', 'delete', meter.id], admin);
   });
 
   it('floating ip create / set --port / unset --port / list / delete', async (t) => {

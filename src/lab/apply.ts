@@ -6,7 +6,7 @@
 import type { QuarkClient } from '../client/client.js';
 import type { Network, Router, SecurityGroup, Subnet } from '../model/resources.js';
 import { type Credentials, ensureProject, ensureUser, grant, passwordClient, secret } from './controller.js';
-import type { Scenario, ScenarioProject } from './scenario.js';
+import type { Scenario, ScenarioProject, ScenarioRule } from './scenario.js';
 
 export interface ProjectHandle {
   readonly name: string;
@@ -57,6 +57,18 @@ export async function createExternalNetwork(admin: QuarkClient, scenario: Scenar
   return network;
 }
 
+/** A scenario rule as the API takes it; `groups` maps the project's group names to their objects. */
+export function ruleBody(r: ScenarioRule, groupId: string, groups: ReadonlyMap<string, SecurityGroup>): Record<string, unknown> {
+  const rule: Record<string, unknown> = { security_group_id: groupId, direction: r.direction, ethertype: r.ethertype };
+  if (r.protocol) rule.protocol = r.protocol;
+  if (r.portRangeMin !== null) rule.port_range_min = r.portRangeMin;
+  if (r.portRangeMax !== null) rule.port_range_max = r.portRangeMax;
+  if (r.remote) rule.remote_ip_prefix = r.remote;
+  // Parsing checked that the group exists: a missing one must never become a rule open to everyone.
+  if (r.remoteGroup) rule.remote_group_id = groups.get(r.remoteGroup)!.id;
+  return rule;
+}
+
 async function securityGroups(api: QuarkClient, project: ScenarioProject): Promise<Map<string, SecurityGroup>> {
   const groups = new Map<string, SecurityGroup>();
   // Listing makes the project's default group (Neutron creates it lazily).
@@ -71,21 +83,8 @@ async function securityGroups(api: QuarkClient, project: ScenarioProject): Promi
     }
   }
   for (const g of project.securityGroups) {
-    for (const r of g.rules) {
-      const rule: Record<string, unknown> = {
-        security_group_id: groups.get(g.name)!.id,
-        direction: r.direction,
-        ethertype: r.ethertype,
-      };
-      if (r.protocol) rule.protocol = r.protocol;
-      if (r.port !== null) {
-        rule.port_range_min = r.port;
-        rule.port_range_max = r.portMax ?? r.port;
-      }
-      if (r.remote) rule.remote_ip_prefix = r.remote;
-      if (r.remoteGroup) rule.remote_group_id = groups.get(r.remoteGroup)?.id;
-      await api.post('/v2.0/security-group-rules', { security_group_rule: rule });
-    }
+    for (const r of g.rules)
+      await api.post('/v2.0/security-group-rules', { security_group_rule: ruleBody(r, groups.get(g.name)!.id, groups) });
   }
   return groups;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { QuarkClient } from '../client/client.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { QUARK_MAIN } from './lab.js';
-import { spawnDetached } from './processes.js';
+import { spawnDetached, stopLabPid } from './processes.js';
 
 export interface Credentials {
   readonly username: string;
@@ -45,16 +45,16 @@ async function waitHealthy(url: string, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-export async function startController(options: {
-  dir: string;
-  name: string;
-  ip: string;
-  port: number;
-  tunnelType: string;
-}): Promise<Controller> {
-  const db = join(options.dir, 'quark.db');
-  const url = `http://${options.ip}:${options.port}`;
-  const pid = spawnDetached(
+export interface ServerOptions {
+  readonly dir: string;
+  readonly ip: string;
+  readonly port: number;
+  readonly tunnelType: string;
+}
+
+/** Starts `quark server` on the lab's database, detached; its output goes to server.log. */
+function spawnServer(options: ServerOptions): number {
+  return spawnDetached(
     [
       process.execPath,
       QUARK_MAIN,
@@ -64,7 +64,7 @@ export async function startController(options: {
       '--port',
       String(options.port),
       '--db',
-      db,
+      join(options.dir, 'quark.db'),
       '--auth',
       'keystone',
     ],
@@ -72,6 +72,23 @@ export async function startController(options: {
     // Project networks use the scenario's tunnel type, which is what the agents terminate.
     { QUARK_TENANT_NETWORK_TYPES: options.tunnelType },
   );
+}
+
+/**
+ * Stops the server (SIGTERM, as an operator's restart does) and starts it again on the same
+ * database and address; resolves with the new pid once it answers. Agents reconnect by themselves.
+ */
+export async function restartServer(options: ServerOptions, pid: number): Promise<number> {
+  await stopLabPid(pid, options.dir);
+  const started = spawnServer(options);
+  await waitHealthy(`http://${options.ip}:${options.port}`);
+  return started;
+}
+
+export async function startController(options: ServerOptions & { name: string }): Promise<Controller> {
+  const db = join(options.dir, 'quark.db');
+  const url = `http://${options.ip}:${options.port}`;
+  const pid = spawnServer(options);
   await waitHealthy(url);
   const admin: Credentials = { username: 'admin', password: secret(), project: 'admin' };
   const cloudsYaml = join(options.dir, 'clouds.yaml');

@@ -48,6 +48,8 @@ export interface CreateInstance {
   readonly node: string;
   readonly networkId: string;
   readonly securityGroups: readonly string[] | null;
+  /** Addresses the port asks for (the scenario's fixed_ips); empty: the API chooses. */
+  readonly fixedIps?: readonly string[];
 }
 
 /** Creates, binds and plugs the instance; addressing is a separate step (lease()). */
@@ -59,6 +61,7 @@ export async function createInstance(
 ): Promise<InstanceRecord> {
   const attrs: Record<string, unknown> = { network_id: req.networkId, name: req.name };
   if (req.securityGroups) attrs.security_groups = req.securityGroups;
+  if (req.fixedIps?.length) attrs.fixed_ips = req.fixedIps.map((ip_address) => ({ ip_address }));
   const { port } = await user.post<{ port: Port }>('/v2.0/ports', { port: attrs });
   const instanceId = randomUUID();
   await admin.put(`/v2.0/ports/${port.id}`, {

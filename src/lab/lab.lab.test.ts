@@ -9,6 +9,7 @@ import { leftovers, uniquePrefix } from '../testing/host.js';
 import { passwordClient } from './controller.js';
 import { Lab } from './lab.js';
 import { type ScenarioExpectation, parseScenario } from './scenario.js';
+import { predicted } from './testing/agreement.js';
 import { labExtra } from './up.js';
 
 const QUARK = fileURLToPath(new URL('../../bin/quark', import.meta.url));
@@ -46,11 +47,16 @@ async function pool<T, R>(items: readonly T[], width: number, fn: (item: T) => P
 }
 
 /** Checks one trace against what real traffic showed (`quark lab up` asserted it equals the expectation). */
-function agrees(e: ScenarioExpectation, t: TraceResult, want: { floating: string | null }): string | null {
-  const what = `${e.from} → ${e.to} ${e.protocol}${e.port ? `/${e.port}` : ''}: ${t.verdict.result} (${t.verdict.says})`;
-  const passed = t.verdict.result === 'delivered' || t.verdict.result === 'left';
-  if (passed !== (e.result === 'allowed')) return `trace disagrees with real traffic (${e.result}): ${what}`;
-  if (e.result === 'blocked' && !/security group|router|no port|floating IP|instead of/.test(t.verdict.says))
+async function agrees(
+  lab: Lab,
+  e: ScenarioExpectation,
+  t: TraceResult,
+  want: { floating: string | null },
+): Promise<string | null> {
+  const predicted_ = await predicted(lab, t);
+  const what = `${e.from} → ${e.to} ${e.protocol}${e.port ? `/${e.port}` : ''}: ${predicted_.why}`;
+  if (predicted_.result !== e.result) return `trace disagrees with real traffic (${e.result}): ${what}`;
+  if (e.result === 'blocked' && !/security group|router|no port|floating IP|instead of|internet host routes/.test(predicted_.why))
     return `a blocked pair without a cause in API terms: ${what}`;
   if (e.source === 'floating' && t.final?.src !== want.floating) return `expected the floating IP as source: ${what}`;
   if (e.source?.startsWith('router:') && !t.verdict.says.includes('SNAT')) return `expected SNAT to the router: ${what}`;
@@ -62,21 +68,23 @@ function agrees(e: ScenarioExpectation, t: TraceResult, want: { floating: string
 }
 
 async function traceMatrix(name: string, expectations: readonly ScenarioExpectation[]): Promise<TraceResult[]> {
-  const { api, address, instance } = labApi(name);
+  const { lab, api, address, instance } = labApi(name);
   const results = await pool(expectations, 3, async (e) => {
     const q = new URLSearchParams({ from: address(e.from), to: address(e.to), protocol: e.protocol, probe: 'true' });
     if (e.port) q.set('port', String(e.port));
     return (await api.get<{ trace: TraceResult }>(`/v2.0/quark/trace?${q}`)).trace;
   });
-  const problems = expectations.flatMap((e, i) => {
+  const problems: string[] = [];
+  for (const [i, e] of expectations.entries()) {
     const floating = e.from === 'internet' ? null : instance(e.from).floatingIp;
-    return agrees(e, results[i]!, { floating }) ?? [];
-  });
+    const problem = await agrees(lab, e, results[i]!, { floating });
+    if (problem) problems.push(problem);
+  }
   assert.deepEqual(problems, []);
   return results;
 }
 
-for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
+for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml', 'linuxbridge-mixed.yaml']) {
   describe(`quark lab up ${scenario}`, () => {
     const name = uniquePrefix('ql');
     const expectations = parseScenario(readFileSync(`${SCENARIOS}${scenario}`, 'utf8'), scenario).expect;

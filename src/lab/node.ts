@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../dataplane/drivers/exec.js';
 import { addNetns, deleteNetns } from '../dataplane/drivers/ip.js';
-import { netnsInode, processesInNetns, spawnDetached, stopLabPid, stopPid } from './processes.js';
+import { alive, netnsInode, ownedByLab, processesInNetns, spawnDetached, stopLabPid, stopPid } from './processes.js';
 
 export interface NodeHandle {
   readonly name: string;
@@ -150,4 +150,17 @@ export async function stopNode(node: NodeHandle, pids: readonly number[] = []): 
   for (const pid of processesInNetns(inodes)) if (pid !== node.keeperPid) await stopPid(pid);
   await stopLabPid(node.keeperPid, node.dir, inodes);
   await deleteNetns(node.netns);
+}
+
+/**
+ * The node dies at once, as a host whose power fails: every process in its namespaces gets
+ * SIGKILL (agent, OVS, dnsmasq, instances' listeners, then the keeper, which takes the node's
+ * private namespaces with it). Its network namespace and links stay until `lab down`.
+ */
+export async function killNode(node: NodeHandle): Promise<void> {
+  const inodes = await nodeNetnsInodes(node);
+  const pids = [...processesInNetns(inodes), ...ovsPids(node)].filter((pid) => pid !== node.keeperPid);
+  for (const pid of new Set(pids)) if (ownedByLab(pid, node.dir, inodes)) process.kill(pid, 'SIGKILL');
+  if (ownedByLab(node.keeperPid, node.dir, inodes)) process.kill(node.keeperPid, 'SIGKILL');
+  await waitFor(() => !alive(node.keeperPid), `node ${node.name}'s keeper to die`);
 }

@@ -4,7 +4,7 @@
  * crashed agent) are found by their namespace, which only the lab's processes can be in.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 
 /** Starts a long-lived process detached from this one; its output goes to `logFile`. */
 export function spawnDetached(argv: readonly string[], logFile: string, env?: Readonly<Record<string, string>>): number {
@@ -93,8 +93,87 @@ export async function stopLabPid(pid: number, dir: string, inodes?: ReadonlySet<
   if (ownedByLab(pid, dir, inodes)) await stopPid(pid);
 }
 
+/**
+ * Stops a process the lab started detached (its own process group) and everything it started:
+ * `lab exec --background -- sh -c '…'` leaves children that SIGTERM to the shell alone would
+ * orphan. Only if the leader is still the lab's own (`ownedByLab`).
+ */
+export async function stopLabGroup(pid: number, dir: string, inodes?: ReadonlySet<number>): Promise<void> {
+  if (!ownedByLab(pid, dir, inodes)) return;
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, s);
+    } catch {
+      // the group is gone
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline && alive(pid)) await new Promise((r) => setTimeout(r, 20));
+  signal('SIGKILL');
+}
+
 /** Runs a command attached to this terminal (`quark lab exec`); returns its exit status. */
 export function runInteractive(argv: readonly string[]): number {
   const r = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
   return r.status ?? 1;
+}
+
+/** The socket inodes listening on TCP `port` (any address), from /proc/net/tcp and tcp6. */
+function listeningSockets(port: number): Set<string> {
+  const out = new Set<string>();
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; state 0A is LISTEN; the inode is the tenth field.
+      if (f[1]?.endsWith(`:${hex}`) && f[3] === '0A' && f[9]) out.add(f[9]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The pid of the process listening on TCP `port` in this network namespace, read live (the
+ * lab's server after a restart by hand has another pid than the one recorded), or null.
+ */
+export function listeningPid(port: number): number | null {
+  const sockets = listeningSockets(port);
+  if (sockets.size === 0) return null;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${name}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${name}/fd/${fd}`));
+        if (m && sockets.has(m[1]!)) return Number(name);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return null;
+}
+
+/** Live pids in network namespace `inode` whose command line has every one of `words` as an argument. */
+export function processesWith(inode: number, words: readonly string[]): number[] {
+  return processesInNetns(new Set([inode])).filter((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return words.every((w) => argv.includes(w));
+    } catch {
+      return false;
+    }
+  });
 }

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { QuarkClient } from '../client/client.js';
 import { writeCloudEntry } from '../client/clouds-yaml.js';
 import { QuarkError } from '../model/errors.js';
@@ -13,20 +14,17 @@ import type { Agent, FloatingIp, Network, Port, Router } from '../model/resource
 import { run } from '../dataplane/drivers/exec.js';
 import { createExternalNetwork, createProject, type ProjectHandle } from './apply.js';
 import { type Controller, passwordClient, startController } from './controller.js';
-import { type CheckResult, checkExpectations } from './expect.js';
+import { type CheckResult, checkExpectations, listenFor } from './expect.js';
+import { type LabExtra, liveContext } from './extra.js';
 import { type FabricAddresses, freeManagementNetwork } from './fabric.js';
-import {
-  type InstanceRecord,
-  createInstance,
-  lease,
-  leaseIpv6,
-  staticAddress,
-  writeDhcp6Script,
-  writeDhcpScript,
-} from './instances.js';
+import { createInstance, lease, leaseIpv6, staticAddress, writeDhcp6Script, writeDhcpScript } from './instances.js';
 import { Lab, labStateFile } from './lab.js';
-import { type LabMetadata, recordInstanceMetadata, startLabMetadata } from './metadata.js';
-import type { Scenario } from './scenario.js';
+import { SOURCE_PORT, type Wanted, want } from './listeners.js';
+import { recordInstanceMetadata, startLabMetadata } from './metadata.js';
+import type { Scenario, ScenarioExpectation } from './scenario.js';
+import { type StepResult, runSteps } from './steps.js';
+
+export { type LabExtra, labExtra } from './extra.js';
 
 export interface UpOptions {
   readonly name: string;
@@ -41,21 +39,8 @@ export interface UpOptions {
 export interface UpResult {
   readonly lab: Lab;
   readonly results: readonly CheckResult[];
+  readonly steps: readonly StepResult[];
   readonly ms: number;
-}
-
-/** What the layers above keep in the lab's state. */
-export interface LabExtra {
-  readonly controller: Controller;
-  /** The metadata backend (`quark metadata-api`) on the controller. */
-  readonly metadata?: LabMetadata;
-  readonly scenario: string;
-  readonly instances: InstanceRecord[];
-  readonly projects: Record<string, { login: Controller['admin']; id: string }>;
-}
-
-export function labExtra(lab: Lab): LabExtra {
-  return lab.extra as unknown as LabExtra;
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -127,7 +112,10 @@ async function startNodes(scenario: Scenario, options: UpOptions, say: (line: st
     nodes: scenario.nodes,
     logLevel: options.logLevel ?? 'info',
   });
-  for (const n of lab.nodes.values()) say(`node ${n.spec.name}: namespaces and Open vSwitch up (${n.spec.roles.join(', ')})`);
+  for (const n of lab.nodes.values()) {
+    const l2 = n.spec.mechanism === 'linuxbridge' ? 'Linux bridges' : 'Open vSwitch';
+    say(`node ${n.spec.name}: namespaces and ${l2} up (${n.spec.roles.join(', ')})`);
+  }
   return lab;
 }
 
@@ -144,7 +132,15 @@ async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOption
   lab.login = controller.agent;
   const { metadata, agentEnv } = await startLabMetadata(options.dir, lab.fabric.controllerIp, controller.url, controller.agent);
   say(`controller: metadata API at ${metadata.url} (pid ${metadata.pid}), behind the agents' metadata proxies`);
-  const extra: LabExtra = { controller, metadata, scenario: scenario.file, instances: [], projects: {} };
+  const extra: LabExtra = {
+    controller,
+    metadata,
+    scenario: resolve(scenario.file),
+    instances: [],
+    projects: {},
+    floatingIps: [],
+    listeners: [],
+  };
   lab.extra = extra as unknown as Record<string, unknown>;
   lab.agentEnv = agentEnv;
   lab.saveState();
@@ -196,6 +192,7 @@ async function createInstances(u: Up, projects: ReadonlyMap<string, ProjectHandl
       node: i.node,
       networkId: handle.networks.get(i.network)!.id,
       securityGroups: groups,
+      fixedIps: i.fixedIps,
     });
     u.extra.instances.push(record);
     if (u.extra.metadata && record.instanceId) {
@@ -240,50 +237,77 @@ async function addressInstances(u: Up, projects: ReadonlyMap<string, ProjectHand
 /**
  * IPv6 is routed, not NATed: the internet host (the upstream router) routes each project
  * prefix behind a router back to that router's IPv6 gateway address, as an operator (or a
- * routing protocol) would configure the real upstream.
+ * routing protocol) would configure the real upstream. A router marked `routed_from_internet`
+ * gets its IPv4 subnets routed the same way: the internet then reaches its instances' fixed
+ * addresses, which the router forwards as it would any packet.
  */
-async function routeIpv6FromInternet(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
-  if (!u.lab.fabric.internetIp6) return;
+async function routeFromInternet(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
   for (const p of u.scenario.projects) {
     const handle = projects.get(p.name)!;
     for (const r of p.routers.filter((x) => x.externalGateway)) {
       const { router } = await u.admin.get<{ router: Router }>(`/v2.0/routers/${handle.routers.get(r.name)!.id}`);
-      const via = router.external_gateway_info?.external_fixed_ips.find((f) => f.ip_address.includes(':'))?.ip_address;
-      if (!via) continue;
+      const gateway = (v: 4 | 6) =>
+        router.external_gateway_info?.external_fixed_ips.find((f) => f.ip_address.includes(':') === (v === 6))?.ip_address;
       for (const name of r.interfaces) {
         const subnet = handle.subnets.get(name)!;
-        if (subnet.ip_version !== 6) continue;
-        await run(['ip', 'netns', 'exec', u.lab.fabric.internetNetns, 'ip', '-6', 'route', 'replace', subnet.cidr, 'via', via]);
+        const via = gateway(subnet.ip_version);
+        const routed = subnet.ip_version === 6 ? Boolean(u.lab.fabric.internetIp6) : r.routedFromInternet;
+        if (!via || !routed) continue;
+        const family = subnet.ip_version === 6 ? '-6' : '-4';
+        await run(['ip', 'netns', 'exec', u.lab.fabric.internetNetns, 'ip', family, 'route', 'replace', subnet.cidr, 'via', via]);
         u.say(`internet: ${subnet.cidr} routed via ${r.name} (${via}), no NAT`);
       }
     }
   }
 }
 
-/** The floating IPs the scenario gives instances, each created by the instance's project. */
-async function associateFloatingIps(u: Up, projects: ReadonlyMap<string, ProjectHandle>, external: Network): Promise<void> {
+/** The scenario's floating IPs, each created by its project's user, associated with its instance if it has one. */
+async function createFloatingIps(u: Up, projects: ReadonlyMap<string, ProjectHandle>, external: Network): Promise<void> {
   for (const p of u.scenario.projects) {
-    for (const i of p.instances.filter((x) => x.floatingIp)) {
-      const r = u.extra.instances.find((x) => x.name === i.name)!;
+    for (const f of p.floatingIps) {
+      const r = f.instance ? u.extra.instances.find((x) => x.name === f.instance)! : null;
       const { floatingip } = await projects.get(p.name)!.api.post<{ floatingip: FloatingIp }>('/v2.0/floatingips', {
-        floatingip: { floating_network_id: external.id, port_id: r.portId },
+        floatingip: { floating_network_id: external.id, ...(r ? { port_id: r.portId } : {}) },
       });
-      r.floatingIp = floatingip.floating_ip_address;
-      u.say(`floating IP ${floatingip.floating_ip_address} → ${r.name} (${r.address})`);
+      u.extra.floatingIps!.push({ key: f.key, project: p.name, id: floatingip.id, address: floatingip.floating_ip_address });
+      if (r) r.floatingIp = floatingip.floating_ip_address;
+      const name = f.name ? ` (${f.name})` : '';
+      u.say(`floating IP ${floatingip.floating_ip_address}${name} → ${r ? `${r.name} (${r.address})` : 'no port'}`);
     }
   }
   u.lab.saveState();
 }
 
+/**
+ * Every listener the scenario's checks will need, started before the first check: the internet
+ * host's source probe, the instances' own `listen` ports, and each TCP or UDP expectation's port
+ * where it is sent (at every instance when the target is a floating IP's name or an address,
+ * whose holder can change).
+ */
+function scenarioListeners(scenario: Scenario): Wanted {
+  const wanted = new Map<string, Set<string>>();
+  want(wanted, 'internet', `tcp:${SOURCE_PORT}`);
+  const instances = scenario.projects.flatMap((p) => p.instances);
+  for (const i of instances) for (const l of i.listen) want(wanted, i.name, `${l.protocol}:${l.port}`);
+  const all: ScenarioExpectation[] = [...scenario.expect, ...scenario.steps.flatMap((s) => s.expect)];
+  for (const e of all.filter((x) => x.protocol !== 'icmp')) {
+    const spec = `${e.protocol}:${e.port}`;
+    const t = e.target;
+    if (t.kind === 'internet') want(wanted, 'internet', spec);
+    else if (t.kind === 'instance' || t.kind === 'floating-of') want(wanted, t.instance, spec);
+    else for (const i of instances) want(wanted, i.name, spec);
+  }
+  return wanted;
+}
+
 /** The scenario's expected reachability, with real traffic. */
 async function checkReachability(u: Up): Promise<CheckResult[]> {
-  const routerAddresses = await routerGateways(u.admin);
+  const ctx = await liveContext(u.lab, u.admin);
+  u.extra.listeners = await listenFor(ctx, u.extra.listeners ?? [], [], scenarioListeners(u.scenario));
+  u.lab.saveState();
   u.say(`checking ${u.scenario.expect.length} expectations with real traffic…`);
   await new Promise((r) => setTimeout(r, 500));
-  return checkExpectations(
-    { lab: u.lab, instances: new Map(u.extra.instances.map((r) => [r.name, r])), routerAddresses },
-    u.scenario.expect,
-  );
+  return checkExpectations(ctx, u.scenario.expect);
 }
 
 export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpResult> {
@@ -296,24 +320,11 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
   const v6 = lab.fabric.internetIp6 ? ` and ${scenario.external.ipv6Cidr} (internet host ${lab.fabric.internetIp6})` : '';
   say(`external network ${scenario.external.cidr}${v6} on physnet1 (br-ex), internet host ${lab.fabric.internetIp}`);
   const projects = await createProjects(u, external);
-  await routeIpv6FromInternet(u, projects);
+  await routeFromInternet(u, projects);
   await createInstances(u, projects);
   await addressInstances(u, projects);
-  await associateFloatingIps(u, projects, external);
+  await createFloatingIps(u, projects, external);
   const results = await checkReachability(u);
-  return { lab, results, ms: performance.now() - started };
-}
-
-async function routerGateways(admin: QuarkClient): Promise<Map<string, string>> {
-  const { routers } = await admin.get<{
-    routers: { name: string; external_gateway_info: { external_fixed_ips: { ip_address: string }[] } | null }[];
-  }>('/v2.0/routers');
-  return new Map(
-    routers
-      .filter((r) => r.external_gateway_info)
-      .map((r) => [
-        r.name,
-        r.external_gateway_info!.external_fixed_ips.find((f) => !f.ip_address.includes(':'))?.ip_address ?? '',
-      ]),
-  );
+  const steps = await runSteps(lab, scenario.steps, say);
+  return { lab, results, steps, ms: performance.now() - started };
 }

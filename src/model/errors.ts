@@ -41,6 +41,23 @@ export const ERROR_CODES = {
   SecurityGroupInvalidProtocolForPort: { status: 400 },
   SecurityGroupEthertypeConflictWithProtocol: { status: 400 },
   SecurityGroupRuleInvalidProtocol: { status: 400 },
+  InvalidActionForType: { status: 400 },
+  InvalidServiceType: { status: 400 },
+  ServiceProfileEmpty: { status: 400 },
+  AddressScopeUpdateError: { status: 400 },
+  NetworkAddressScopeAffinityError: { status: 400 },
+  NetworkSubnetPoolAffinityError: { status: 400 },
+  SubnetPoolDeleteError: { status: 400 },
+  IllegalSubnetPoolPrefixBounds: { status: 400 },
+  IllegalSubnetPoolPrefixUpdate: { status: 400 },
+  IllegalSubnetPoolAssociationToAddressScope: { status: 400 },
+  IllegalSubnetPoolIpVersionAssociationToAddressScope: { status: 400 },
+  IllegalSubnetPoolUpdate: { status: 400 },
+  MinPrefixSubnetAllocationError: { status: 400 },
+  MaxPrefixSubnetAllocationError: { status: 400 },
+  EmptySubnetPoolPrefixList: { status: 400 },
+  PrefixVersionMismatch: { status: 400 },
+  UnsupportedMinSubnetPoolPrefix: { status: 400 },
   // 401 / 403 — who is asking.
   NotAuthenticated: { status: 401 },
   PolicyNotAuthorized: { status: 403 },
@@ -57,6 +74,15 @@ export const ERROR_CODES = {
   AgentNotFound: { status: 404 },
   ExtensionNotFound: { status: 404 },
   TagNotFound: { status: 404 },
+  TenantQuotaNotFound: { status: 404 },
+  RbacPolicyNotFound: { status: 404 },
+  AddressScopeNotFound: { status: 404 },
+  SubnetPoolNotFound: { status: 404 },
+  AvailabilityZoneNotFound: { status: 404 },
+  FlavorNotFound: { status: 404 },
+  ServiceProfileNotFound: { status: 404 },
+  ServiceProfileDriverNotFound: { status: 404 },
+  FlavorServiceProfileBindingNotFound: { status: 404 },
   ExternalGatewayForFloatingIPNotFound: { status: 404 },
   RouterInterfaceNotFound: { status: 404 },
   RouterInterfaceNotFoundForSubnet: { status: 404 },
@@ -103,6 +129,15 @@ export const ERROR_CODES = {
   SecurityGroupCannotUpdateDefault: { status: 409 },
   SecurityGroupDefaultAlreadyExists: { status: 409 },
   ExternalNetworkInUse: { status: 409 },
+  RbacPolicyInUse: { status: 409 },
+  FlavorInUse: { status: 409 },
+  ServiceProfileInUse: { status: 409 },
+  FlavorServiceProfileBindingExists: { status: 409 },
+  DuplicateRbacPolicy: { status: 409 },
+  AddressScopeInUse: { status: 409 },
+  AddressScopePrefixConflict: { status: 409 },
+  SubnetPoolQuotaExceeded: { status: 409 },
+  SubnetAllocationError: { status: 409 },
   DeviceIDNotOwnedByTenant: { status: 409 },
   // Security group extensions: address groups, stateless groups, logging (docs/security-groups.md).
   AddressesAlreadyExist: { status: 400 },
@@ -118,6 +153,27 @@ export const ERROR_CODES = {
   AddressGroupInUse: { status: 409 },
   SecurityGroupConflict: { status: 409 },
   LoggingTypeNotSupported: { status: 409 },
+  // Router extensions: port forwarding, metering, conntrack helpers (docs/port-forwarding.md, docs/metering.md).
+  ConntrackHelperNotAllowed: { status: 400 },
+  InvalidProtocolForHelper: { status: 400 },
+  // Neutron's metering plugin raises its bare `Invalid`, which Neutron 21 answers with 500 (measured);
+  // the request is at fault, so Quark answers 400 with the same type and message.
+  Invalid: { status: 400 },
+  LocalIPNoIP: { status: 400 },
+  LocalIPRequestedIPNotFound: { status: 400 },
+  LocalIPNoRequestedIP: { status: 400 },
+  LocalIPPortOrNetworkRequired: { status: 400 },
+  LocalIPNotFound: { status: 404 },
+  LocalIPAssociationNotFound: { status: 404 },
+  LocalIPInUse: { status: 409 },
+  ServicePortInUse: { status: 409 },
+  PortForwardingNotFound: { status: 404 },
+  MeteringLabelNotFound: { status: 404 },
+  MeteringLabelRuleNotFound: { status: 404 },
+  ConntrackHelperNotFound: { status: 404 },
+  FipInUseByPortForwarding: { status: 409 },
+  PortHasBindingFloatingIP: { status: 409 },
+  MeteringLabelRuleOverlaps: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.
@@ -128,11 +184,15 @@ export const ERROR_CODES = {
   // 503 — a pool is exhausted.
   NoNetworkAvailable: { status: 503 },
   MacAddressGenerationFailure: { status: 503 },
+  // Neutron's ServiceUnavailable: a router asked for a disabled flavor.
+  FlavorDisabled: { status: 503 },
   // 503 — the store's database cannot be reached or cannot take writes now; Retry-After says when to try again.
   ServiceUnavailable: { status: 503 },
   // 502 / 503 — a host's agent, asked through the server (explain, trace), failed or is away.
   AgentQueryFailed: { status: 502 },
   AgentUnavailable: { status: 503 },
+  // 501 — the operation does not exist (Neutron 21's answer to an empty update of a metering label).
+  NotImplementedError: { status: 501 },
   // 500 — ours. The message a client sees is generic; the cause goes to the log.
   InternalError: { status: 500 },
   // Internal codes: they describe failures inside Quark processes (a host command, a bad config
@@ -172,7 +232,7 @@ export function isQuarkError(e: unknown): e is QuarkError {
 
 /** Neutron's wording for a field that failed validation: "Invalid input for cidr. Reason: …". */
 export function invalidField(field: string, reason: string): QuarkError {
-  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}`);
+  return new QuarkError('HTTPBadRequest', `Invalid input for ${field}. Reason: ${reason}.`);
 }
 
 /**

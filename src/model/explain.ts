@@ -4,6 +4,7 @@
  * plan wants there.
  */
 import type { ObjectRef } from './trace.js';
+import type { AgentRole } from './feed.js';
 
 /**
  * ok: the host has it as planned. missing: planned, not on the host. extra: on the host in a
@@ -22,6 +23,8 @@ export type ItemSection =
   | 'route'
   | 'local-vlan'
   | 'flow'
+  | 'fdb'
+  | 'neighbour'
   | 'iptables'
   | 'ipset'
   | 'dnsmasq'
@@ -55,7 +58,7 @@ export interface HostExplanation {
  */
 export interface MissingAgent {
   readonly host: string;
-  readonly role: 'l2' | 'dhcp' | 'l3';
+  readonly role: AgentRole;
   /** The object it is needed for, as a label (`port vm3 (fa156c1c) of project test1`). */
   readonly for: string;
   readonly reason: string;

@@ -6,15 +6,22 @@
 import type {
   AddressGroup,
   Agent,
+  ConntrackHelper,
   FloatingIp,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringLabel,
+  MeteringLabelRule,
   Network,
   NetworkLog,
   Port,
+  PortForwarding,
   Router,
   SecurityGroup,
   SecurityGroupRule,
   Subnet,
 } from './resources.js';
+import { type Static, Type } from '@sinclair/typebox';
 import type { TracePacket, TraceStart } from './trace.js';
 
 export interface FeedRecords {
@@ -28,6 +35,12 @@ export interface FeedRecords {
   agent: Agent;
   address_group: AddressGroup;
   log: NetworkLog;
+  port_forwarding: PortForwarding;
+  conntrack_helper: ConntrackHelper;
+  metering_label: MeteringLabel;
+  metering_label_rule: MeteringLabelRule;
+  local_ip: LocalIp;
+  local_ip_association: LocalIpAssociation;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -42,6 +55,12 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'agent',
   'address_group',
   'log',
+  'port_forwarding',
+  'conntrack_helper',
+  'metering_label',
+  'metering_label_rule',
+  'local_ip',
+  'local_ip_association',
 ];
 
 export interface FeedRecord {
@@ -107,30 +126,65 @@ export interface QueryAnswer {
   readonly error?: string;
 }
 
-/** What an agent tells the server about itself (heartbeat). */
-export interface AgentReport {
-  readonly host: string;
-  readonly agent_type: 'Open vSwitch agent' | 'DHCP agent' | 'L3 agent';
-  readonly binary: string;
-  readonly topic: string;
-  readonly configurations: Readonly<Record<string, unknown>>;
-  /** True on the first report after the agent started. */
-  readonly start_flag: boolean;
-}
+/** What an agent does on its host (docs/agent.md): the one type of an agent's, a lab node's and a host plan's roles. */
+export const AgentRoleSchema = Type.Union([Type.Literal('l2'), Type.Literal('dhcp'), Type.Literal('l3')]);
+export type AgentRole = Static<typeof AgentRoleSchema>;
+export const AGENT_ROLES: readonly AgentRole[] = ['l2', 'dhcp', 'l3'];
 
-/** Port status changes an agent reports in one batch. */
-export interface PortStatusReport {
-  readonly host: string;
-  readonly up: readonly string[];
-  readonly down: readonly string[];
-}
+// The agents' reports: one schema each, checked by the server when they arrive; the types are
+// derived from them. Optional keys carry their default (Value.Default fills them).
+const Id = Type.String({ minLength: 1 });
+
+/** What an agent tells the server about itself (heartbeat): the body's `agent`. */
+export const AgentReportSchema = Type.Object({
+  host: Id,
+  agent_type: Type.Union([
+    Type.Literal('Open vSwitch agent'),
+    Type.Literal('Linux bridge agent'),
+    Type.Literal('DHCP agent'),
+    Type.Literal('L3 agent'),
+  ]),
+  binary: Id,
+  topic: Type.String({ default: 'N/A' }),
+  configurations: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  /** True on the first report after the agent started. */
+  start_flag: Type.Boolean({ default: false }),
+});
+export type AgentReport = Readonly<Static<typeof AgentReportSchema>>;
+
+/** Port status changes an agent reports in one batch; `wired_ms`: port id → ms from its VIF appearing to ACTIVE. */
+export const PortStatusReportSchema = Type.Object({
+  host: Id,
+  up: Type.Array(Type.String(), { default: [] }),
+  down: Type.Array(Type.String(), { default: [] }),
+  wired_ms: Type.Record(Type.String(), Type.Number({ minimum: 0 }), { default: {} }),
+});
+export type PortStatusReport = Readonly<Static<typeof PortStatusReportSchema>>;
 
 /**
  * Floating IP status an L3 agent reports for the routers it serves, as Neutron's
  * `update_floatingip_statuses`: ACTIVE once its NAT is in place, DOWN when the router cannot
  * serve it (no gateway), ERROR when applying failed.
  */
-export interface FloatingIpStatusReport {
-  readonly host: string;
-  readonly statuses: Readonly<Record<string, 'ACTIVE' | 'DOWN' | 'ERROR'>>;
-}
+export const FloatingIpStatusReportSchema = Type.Object({
+  host: Id,
+  statuses: Type.Record(Type.String(), Type.Union([Type.Literal('ACTIVE'), Type.Literal('DOWN'), Type.Literal('ERROR')])),
+});
+export type FloatingIpStatusReport = Readonly<Static<typeof FloatingIpStatusReportSchema>>;
+
+/**
+ * Traffic an L3 agent's routers counted for metering labels since its last accepted report
+ * (docs/metering.md), as `POST /v2.0/quark/metering/report`; the server adds it up.
+ */
+export const MeteringReportSchema = Type.Object({
+  host: Id,
+  counters: Type.Array(
+    Type.Object({
+      label_id: Id,
+      router_id: Id,
+      pkts: Type.Integer({ minimum: 0 }),
+      bytes: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+});
+export type MeteringReport = Readonly<Static<typeof MeteringReportSchema>>;

@@ -4,6 +4,7 @@
  * is checked in one place. Device names are a 3-character prefix plus the first 11 characters of
  * the port id, as Neutron and os-vif do (`tap3c9b4a1e-2f`).
  */
+import { createHash } from 'node:crypto';
 import { NAMESPACE_DNS, uuid5 } from './uuid5.js';
 
 /** Linux refuses longer interface names. */
@@ -15,6 +16,9 @@ export type DevicePrefix = 'tap' | 'qbr' | 'qvb' | 'qvo' | 'qr-' | 'qg-' | 'ha-'
 function device(prefix: DevicePrefix, portId: string): string {
   return prefix + portId.slice(0, PORT_ID_CHARS);
 }
+
+/** Whether `name` is a device of the kind `prefix` names (`isDevice('qg-', 'qg-3c9b4a1e-2f')`). */
+export const isDevice = (prefix: DevicePrefix, name: string): boolean => name.startsWith(prefix);
 
 /** The instance's (or DHCP server's) interface: `tap` + 11 characters of the port id. */
 export const tapDevice = (portId: string): string => device('tap', portId);
@@ -31,11 +35,27 @@ export const qgDevice = (portId: string): string => device('qg-', portId);
 /** A DHCP server's interface inside its qdhcp namespace (the veth peer of its `tap…` on br-int). */
 export const nsDevice = (portId: string): string => device('ns-', portId);
 
-export const dhcpNamespace = (networkId: string): string => `qdhcp-${networkId}`;
-export const routerNamespace = (routerId: string): string => `qrouter-${routerId}`;
+export const DHCP_NAMESPACE_PREFIX = 'qdhcp-';
+export const ROUTER_NAMESPACE_PREFIX = 'qrouter-';
+export const dhcpNamespace = (networkId: string): string => `${DHCP_NAMESPACE_PREFIX}${networkId}`;
+export const routerNamespace = (routerId: string): string => `${ROUTER_NAMESPACE_PREFIX}${routerId}`;
+
+/** The network or router a namespace serves, from its name; null for a namespace Quark does not make. */
+export function namespaceOwner(name: string): { readonly kind: 'network' | 'router'; readonly id: string } | null {
+  if (name.startsWith(DHCP_NAMESPACE_PREFIX)) return { kind: 'network', id: name.slice(DHCP_NAMESPACE_PREFIX.length) };
+  if (name.startsWith(ROUTER_NAMESPACE_PREFIX)) return { kind: 'router', id: name.slice(ROUTER_NAMESPACE_PREFIX.length) };
+  return null;
+}
 
 export const INTEGRATION_BRIDGE = 'br-int';
 export const TUNNEL_BRIDGE = 'br-tun';
+/** The provider bridge of the external network, as Neutron's deployments and the lab name it. */
+export const EXTERNAL_BRIDGE = 'br-ex';
+/**
+ * The VLAN tag of a br-int port that is not wired (port or network down, or not bound here):
+ * br-int drops its traffic (Neutron's DEAD_VLAN_TAG, the largest 12-bit VLAN id).
+ */
+export const DEAD_VLAN = 4095;
 /** Userspace datapath only: the bridge that owns the underlay address so OVS can tunnel. */
 export const UNDERLAY_BRIDGE = 'br-phy';
 export const PATCH_INT_TO_TUN = 'patch-tun';
@@ -44,6 +64,33 @@ export const PATCH_TUN_TO_INT = 'patch-int';
 /** Patch ports between br-int and a provider bridge such as br-ex: `int-br-ex` / `phy-br-ex`. */
 export const intToPhysPatch = (bridge: string): string => `int-${bridge}`;
 export const physToIntPatch = (bridge: string): string => `phy-${bridge}`;
+/** The provider bridge a patch port of either side leads to or comes from (`int-br-ex` → `br-ex`), else null. */
+export function patchedBridge(port: string): string | null {
+  const m = /^(int|phy)-(.+)$/.exec(port);
+  return m ? m[2]! : null;
+}
+
+/**
+ * The Linux bridge agent's names (Neutron's linuxbridge_neutron_agent.py): one bridge per
+ * network, `brq` + the first 11 characters of the network id (Nova derives the same name for
+ * vif_type `bridge`), and one VXLAN device per VNI, `vxlan-<vni>` (at most `vxlan-16777215`).
+ */
+export const LINUX_BRIDGE_PREFIX = 'brq';
+export const VXLAN_DEVICE_PREFIX = 'vxlan-';
+export const linuxBridge = (networkId: string): string => LINUX_BRIDGE_PREFIX + networkId.slice(0, PORT_ID_CHARS);
+export const vxlanDevice = (vni: number): string => `${VXLAN_DEVICE_PREFIX}${vni}`;
+
+/**
+ * A VLAN sub-interface of a provider network, `<interface>.<vlan>` as Neutron names it; when
+ * that exceeds 15 characters the interface name is cut and 6 hex digits of a SHA-1 of it are
+ * added, as neutron.plugins.common.utils.get_interface_name does.
+ */
+export function vlanSubinterface(physicalInterface: string, vlan: number): string {
+  const postfix = `.${vlan}`;
+  if (physicalInterface.length + postfix.length <= MAX_DEVICE_NAME) return physicalInterface + postfix;
+  const hash = createHash('sha1').update(physicalInterface, 'utf8').digest('hex').slice(0, 6);
+  return physicalInterface.slice(0, MAX_DEVICE_NAME - postfix.length - 6) + hash + postfix;
+}
 
 export type TunnelType = 'gre' | 'vxlan';
 
@@ -72,8 +119,43 @@ export const L3_CHAIN_PREFIX = 'quark-l3-';
  * INPUT (only redirected metadata requests reach the proxy) and FORWARD (nor are they routed on).
  * See docs/l3.md and docs/metadata.md.
  */
-export type L3ChainName = 'PREROUTING' | 'OUTPUT' | 'POSTROUTING' | 'snat' | 'float-snat' | 'mark' | 'INPUT' | 'FORWARD';
+export type L3ChainName =
+  | 'PREROUTING'
+  | 'OUTPUT'
+  | 'POSTROUTING'
+  | 'snat'
+  | 'float-snat'
+  | 'mark'
+  | 'INPUT'
+  | 'FORWARD'
+  | 'fip-pf'
+  | 'cth';
 export const l3Chain = (name: L3ChainName): string => `${L3_CHAIN_PREFIX}${name}`;
+
+/** iptables keeps chain names below 29 characters. */
+const MAX_CHAIN_NAME = 28;
+
+/**
+ * A port forwarding's nat chain, jumped to from `quark-l3-fip-pf` (Neutron: `neutron-l3-agent-pf-`
+ * + 8 characters of the id); 16 characters of the id here (docs/port-forwarding.md).
+ */
+export const portForwardingChain = (id: string): string => `${L3_CHAIN_PREFIX}pf-${id}`.slice(0, MAX_CHAIN_NAME);
+
+/** A conntrack helper's raw chain, jumped to from `quark-l3-cth` (Neutron: `neutron-l3-agent-cth-`…). */
+export const conntrackHelperChain = (id: string): string => `${L3_CHAIN_PREFIX}cth-${id}`.slice(0, MAX_CHAIN_NAME);
+
+/** Metering chains in a qrouter namespace (Neutron's metering agent: `neutron-meter-`). */
+export const METERING_CHAIN_PREFIX = 'quark-meter-';
+/** filter FORWARD jumps here; it jumps to each label's rules chain. */
+export const METERING_FORWARD_CHAIN = `${METERING_CHAIN_PREFIX}FORWARD`;
+
+/**
+ * A metering label's chains: `r` holds its rules, which jump to `l` (one rule matching
+ * everything, whose counters are the label's traffic), as Neutron's `neutron-meter-r-`/`-l-` +
+ * the label id, cut to iptables' length.
+ */
+export const meteringChain = (kind: 'l' | 'r', labelId: string): string =>
+  `${METERING_CHAIN_PREFIX}${kind}-${labelId}`.slice(0, MAX_CHAIN_NAME);
 
 /**
  * Per-port firewall chains: `i` (ingress), `o` (egress), `s` (anti-spoofing) + 10 characters of

@@ -8,6 +8,8 @@ export const QUOTA_RESOURCES = [
   'floatingip',
   'security_group',
   'security_group_rule',
+  'subnetpool',
+  'rbac_policy',
 ] as const;
 
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
@@ -21,6 +23,8 @@ export const DEFAULT_QUOTAS: Readonly<Record<QuotaResource, number>> = {
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  subnetpool: -1,
+  rbac_policy: 10,
 };
 
 /** A project's overrides of the defaults; absent resources use the configured default. */

@@ -32,6 +32,8 @@ export interface Network extends StandardAttributes {
   readonly 'provider:physical_network': string | null;
   readonly 'provider:segmentation_id': number | null;
   readonly availability_zone_hints: readonly string[];
+  /** dns-integration: the network's DNS domain ('' or absent: none). */
+  readonly dns_domain?: string;
 }
 
 export interface AllocationPool {
@@ -72,7 +74,15 @@ export interface AddressPair {
   readonly mac_address: string;
 }
 
-export type VifType = 'unbound' | 'ovs' | 'binding_failed';
+/** `ovs`: plugged into br-int (hybrid plug); `bridge`: a tap in the network's Linux bridge (Linux bridge agent). */
+export type VifType = 'unbound' | 'ovs' | 'bridge' | 'binding_failed';
+
+/** A DHCP option given to one port (extra_dhcp_opt): by name (`domain-name`) or number (`15`). */
+export interface ExtraDhcpOpt {
+  readonly opt_name: string;
+  readonly opt_value: string;
+  readonly ip_version: 4 | 6;
+}
 
 export interface Port extends StandardAttributes {
   readonly network_id: string;
@@ -90,6 +100,10 @@ export interface Port extends StandardAttributes {
   readonly 'binding:vif_details': Readonly<Record<string, unknown>>;
   readonly 'binding:vnic_type': string;
   readonly 'binding:profile': Readonly<Record<string, unknown>>;
+  /** Absent on ports stored before extra_dhcp_opt existed (none). */
+  readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
+  /** dns-integration: the port's host name ('' or absent: host-<address>). */
+  readonly dns_name?: string;
 }
 
 export interface ExternalFixedIp {
@@ -110,6 +124,13 @@ export interface Router extends StandardAttributes {
   readonly routes: readonly HostRoute[];
   /** The id of the gateway port (`device_owner` network:router_gateway), not shown by the API. */
   readonly gw_port_id: string | null;
+  /** `dvr` and `l3-ha` flags; absent on routers stored before they existed (read as false). */
+  readonly distributed?: boolean;
+  readonly ha?: boolean;
+  /** l3-flavors: the flavor the router was made with (null: none). */
+  readonly flavor_id?: string | null;
+  /** router_availability_zone hints; absent on routers stored before they existed. */
+  readonly availability_zone_hints?: readonly string[];
 }
 
 /** Floating IPs have no name in Neutron; every other standard attribute applies. */
@@ -190,7 +211,134 @@ export interface NetworkLog {
   readonly revision_number: number;
 }
 
-export type AgentType = 'Open vSwitch agent' | 'DHCP agent' | 'L3 agent';
+/** The protocols a port forwarding or conntrack helper may name (neutron-lib's IPTABLES_PROTOCOL_MAP). */
+export type L3Protocol = 'tcp' | 'udp' | 'sctp' | 'dccp' | 'icmp' | 'ipv6-icmp';
+
+/**
+ * A port forwarding of a floating IP (`floating-ip-port-forwarding` and its `-port-ranges`,
+ * `-description` variants): connections to the floating IP on `external_port_range` of
+ * `protocol` are DNATed to `internal_ip_address` on `internal_port_range`, an address of
+ * `internal_port_id`. Ranges are `first:last` (one port: `22:22`); `external_port` and
+ * `internal_port` are the single port when the range has one, null otherwise.
+ */
+export interface PortForwarding {
+  readonly id: string;
+  readonly floatingip_id: string;
+  /** The floating IP's project: the forwarding belongs to whoever owns its floating IP. */
+  readonly project_id: string;
+  readonly protocol: L3Protocol;
+  readonly internal_port_id: string;
+  readonly internal_ip_address: string;
+  readonly external_port: number | null;
+  readonly internal_port: number | null;
+  readonly external_port_range: string;
+  readonly internal_port_range: string;
+  readonly description: string;
+}
+
+/**
+ * A metering label (`metering`): traffic through the external gateways of routers is counted
+ * against it, by its rules. A label counts on every router of its project, or on every router
+ * when `shared`.
+ */
+export interface MeteringLabel {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly shared: boolean;
+}
+
+/**
+ * A metering label rule: which packets crossing the gateway (`ingress`: arriving from the
+ * external network, `egress`: leaving to it) count for the label, or (`excluded`) never count.
+ * Either the legacy `remote_ip_prefix` or `source_ip_prefix`/`destination_ip_prefix`
+ * (`metering_source_and_destination_fields`), kept as written.
+ */
+export interface MeteringLabelRule {
+  readonly id: string;
+  readonly metering_label_id: string;
+  /** The label's project (rules are admin-only, as their labels). */
+  readonly project_id: string;
+  readonly direction: Direction;
+  readonly excluded: boolean;
+  readonly remote_ip_prefix: string | null;
+  readonly source_ip_prefix: string | null;
+  readonly destination_ip_prefix: string | null;
+}
+
+/**
+ * A conntrack helper of a router (`l3-conntrack-helper`): connections through the router to
+ * `port` of `protocol` are handed to the kernel's `helper` (ftp, tftp, sip…), which opens the
+ * related connections the protocol announces inside its payload.
+ */
+export interface ConntrackHelper {
+  readonly id: string;
+  readonly router_id: string;
+  /** The router's project. */
+  readonly project_id: string;
+  readonly protocol: L3Protocol;
+  readonly port: number;
+  readonly helper: string;
+}
+
+/**
+ * A local IP (`local_ip`): an address every host answers, for the instances on it, with a port of
+ * its own (a node-local cache, say). The address is held by `local_port_id` (a port made for it,
+ * device_owner `network:local_ip`, or an existing one).
+ */
+export interface LocalIp {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly local_port_id: string;
+  readonly network_id: string;
+  readonly local_ip_address: string;
+  readonly ip_mode: 'translate' | 'passthrough';
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly revision_number: number;
+}
+
+/**
+ * A local IP's association with a port: on the host of `fixed_port_id`, instances reaching the
+ * local IP reach `fixed_ip` of that port (docs/l3.md). Stored as `<local ip id>:<fixed port id>`.
+ */
+export interface LocalIpAssociation {
+  readonly id: string;
+  readonly local_ip_id: string;
+  /** The local IP's project. */
+  readonly project_id: string;
+  readonly fixed_port_id: string;
+  readonly fixed_ip: string;
+}
+
+/**
+ * Traffic counted for one metering label on one router, summed over the L3 agents' reports
+ * (docs/metering.md). Not a Neutron resource: Neutron's metering agent sends its counts to the
+ * notification bus; Quark keeps them and shows them at /v2.0/quark/metering and in /metrics.
+ */
+export interface MeteringCounter {
+  /** `<label id>:<router id>`. */
+  readonly id: string;
+  readonly label_id: string;
+  readonly router_id: string;
+  /** The label's project. */
+  readonly project_id: string;
+  /** The host whose agent reported last. */
+  readonly host: string;
+  readonly pkts: number;
+  readonly bytes: number;
+  /** When the first and the last counts arrived (ISO 8601, the server's clock). */
+  readonly first_update: string;
+  readonly last_update: string;
+}
+
+export type AgentType = 'Open vSwitch agent' | 'Linux bridge agent' | 'DHCP agent' | 'L3 agent';
+
+/** The L2 agents, one per host, each Neutron's agent_type of its mechanism. */
+export const L2_AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'Linux bridge agent'];
 
 export interface Agent {
   readonly id: string;
@@ -221,9 +369,77 @@ export const DeviceOwner = {
   routerInterface: 'network:router_interface',
   routerGateway: 'network:router_gateway',
   floatingIp: 'network:floatingip',
+  localIp: 'network:local_ip',
 } as const;
 
 /** True for ports that Neutron's own services own (`network:*`), which anti-spoofing skips. */
 export function isNetworkOwned(port: Pick<Port, 'device_owner'>): boolean {
   return port.device_owner.startsWith('network:');
+}
+
+/**
+ * An address scope: the subnet pools in it never overlap, so its addresses are unique across
+ * the projects that use it. Neutron gives it no standard attributes (no description, tags,
+ * timestamps or revision). `shared` is stored as "shared with every project" (a wildcard RBAC
+ * policy exists); sharing with one project is an RBAC policy only.
+ */
+export interface AddressScope {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly ip_version: 4 | 6;
+  readonly shared: boolean;
+}
+
+/** A subnet pool: prefixes that subnets are carved from, by size or by a cidr inside them. */
+export interface SubnetPool extends StandardAttributes {
+  readonly ip_version: 4 | 6;
+  /** Compacted, in address order. */
+  readonly prefixes: readonly string[];
+  readonly min_prefixlen: number;
+  readonly max_prefixlen: number;
+  readonly default_prefixlen: number;
+  /** Addresses (in units of /32 or /64) one project may take from the pool; null: no limit. */
+  readonly default_quota: number | null;
+  readonly is_default: boolean;
+  readonly address_scope_id: string | null;
+  /** Shared with every project (a wildcard RBAC policy exists). */
+  readonly shared: boolean;
+}
+
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool';
+export type RbacAction = 'access_as_shared' | 'access_as_external';
+
+/** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */
+export interface RbacPolicy {
+  readonly id: string;
+  /** Who made the policy: the object's owner, or an admin. */
+  readonly project_id: string;
+  readonly object_type: RbacObjectType;
+  readonly object_id: string;
+  readonly action: RbacAction;
+  /** A project id, or '*' for every project. */
+  readonly target_project: string;
+}
+
+/** A service flavor (`flavors`): a named choice among service profiles for one service type. */
+export interface Flavor {
+  readonly id: string;
+  readonly project_id: string;
+  readonly name: string;
+  readonly description: string;
+  /** A service plugin type: L3_ROUTER_NAT (routers) or FLAVORS. */
+  readonly service_type: string;
+  readonly enabled: boolean;
+  readonly service_profiles: readonly string[];
+}
+
+/** A service profile: which driver implements a flavor, or free metadata for it. */
+export interface ServiceProfile {
+  readonly id: string;
+  readonly project_id: string;
+  readonly description: string;
+  readonly driver: string;
+  readonly metainfo: string;
+  readonly enabled: boolean;
 }

@@ -16,7 +16,11 @@ export type RefKind =
   | 'security_group'
   | 'security_group_rule'
   | 'address_group'
-  | 'log';
+  | 'log'
+  | 'port_forwarding'
+  | 'conntrack_helper'
+  | 'metering_label'
+  | 'local_ip';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {
@@ -30,9 +34,23 @@ export const refKey = (r: ObjectRef): string => `${r.kind}:${r.id}`;
 export type TraceProtocol = 'icmp' | 'tcp' | 'udp';
 
 /**
+ * What one router namespace did to a connection's first packet: the packet as it came in and
+ * as it went out. Conntrack keeps it: the reply is translated back (NAT is decided once, on the
+ * first packet), and a namespace the first packet crossed sees the reply as ESTABLISHED.
+ */
+export interface ConntrackEntry {
+  readonly host: string;
+  readonly netns: string;
+  readonly before: { readonly src: string; readonly dst: string };
+  readonly after: { readonly src: string; readonly dst: string };
+}
+
+/**
  * The first packet of a connection, as it looks at one point of its path (NAT rewrites the
  * addresses, routers the MACs). IPv4 or IPv6, by its addresses. ICMP is an echo request (ICMPv6
- * for IPv6); TCP a SYN.
+ * for IPv6); TCP a SYN. With `reply`, it is the answer instead (an echo reply, a SYN-ACK), of a
+ * connection whose first packet crossed the routers of `reply.conntrack`: the security groups'
+ * conntrack knows it (ESTABLISHED), and routers undo their NAT.
  */
 export interface TracePacket {
   readonly protocol: TraceProtocol;
@@ -44,6 +62,7 @@ export interface TracePacket {
   readonly sport: number | null;
   readonly dport: number | null;
   readonly ttl: number;
+  readonly reply?: { readonly conntrack: readonly ConntrackEntry[] };
 }
 
 /** Where an agent starts walking a packet on its host. */
@@ -134,11 +153,26 @@ export interface NeighbourEvidence extends EvidenceWords {
 }
 
 /**
- * A flow, rule, route or neighbour that decided a hop, as data: where it is, its fields and
- * counters, the objects it refers to, and what it means. Clients render it (the CLI as the
- * host's own syntax, docs/explain-trace.md).
+ * A forwarding-database lookup of a Linux bridge host: the bridge's own (`bridge fdb show br
+ * brq…`: which port a MAC is behind) or a VXLAN device's (`bridge fdb show dev vxlan-1001`:
+ * which remote VTEP a MAC, or the flooding entry, sends to).
  */
-export type Evidence = FlowEvidence | RuleEvidence | RouteEvidence | NeighbourEvidence;
+export interface FdbEvidence extends EvidenceWords {
+  readonly kind: 'fdb';
+  /** The bridge or VXLAN device whose table was read. */
+  readonly table: string;
+  /** The MAC looked up (`00:00:00:00:00:00`: the VXLAN device's flooding entries). */
+  readonly mac: string;
+  /** The entries found, as `bridge fdb show` prints them; empty when none matched (the frame floods). */
+  readonly entries: readonly string[];
+}
+
+/**
+ * A flow, rule, route, neighbour or forwarding entry that decided a hop, as data: where it is,
+ * its fields and counters, the objects it refers to, and what it means. Clients render it (the
+ * CLI as the host's own syntax, docs/explain-trace.md).
+ */
+export type Evidence = FlowEvidence | RuleEvidence | RouteEvidence | NeighbourEvidence | FdbEvidence;
 
 /** One step of the path on one host. */
 export interface TraceHop {
@@ -150,6 +184,11 @@ export interface TraceHop {
   readonly result: 'pass' | 'drop';
   readonly evidence: readonly Evidence[];
   readonly refs: readonly ObjectRef[];
+  /**
+   * Set when the host could not be read (its agent is not connected): the hop says what the
+   * server's intent makes of the packet there, not what the host really has.
+   */
+  readonly intent?: true;
 }
 
 /** Why a packet stopped, in terms an agent can state; the server names the objects. */
@@ -164,6 +203,8 @@ export type DropCode =
   | 'no-route'
   | 'no-neighbour'
   | 'missing-nat'
+  /** A connection to a floating IP of port forwardings on a port none of them forwards: the router answers it. */
+  | 'not-forwarded'
   | 'unknown';
 
 export interface DropCause {
@@ -196,6 +237,8 @@ export interface HostTrace {
   readonly host: string;
   readonly hops: readonly TraceHop[];
   readonly exits: readonly HostExit[];
+  /** The router namespaces the packet crossed on the host, and what each did to it (for its reply). */
+  readonly conntrack?: readonly ConntrackEntry[];
 }
 
 /** A real packet sent from the source's namespace. */
@@ -206,6 +249,13 @@ export interface ProbeResult {
   /** The MAC that answered, when the destination is on the source's own subnet (tells overlapping addresses apart). */
   readonly answeredBy: string | null;
   readonly says: string;
+}
+
+/** A route outside the cloud that a verdict takes for granted. */
+export interface RouteAssumption {
+  readonly says: string;
+  readonly destination: string;
+  readonly via: string;
 }
 
 export type VerdictResult = 'delivered' | 'left' | 'dropped' | 'unreachable' | 'misdelivered' | 'incomplete';
@@ -221,6 +271,11 @@ export interface Verdict {
   /** The cause in API terms (names, projects, rules). */
   readonly says: string;
   readonly refs: readonly ObjectRef[];
+  /**
+   * What the verdict takes for granted outside the cloud, which the server cannot see: that the
+   * sender routes `destination` (a project's subnet) via `via` (a router's gateway address).
+   */
+  readonly assumes?: RouteAssumption;
 }
 
 /** One end of a trace as the server resolved it. */
@@ -230,6 +285,14 @@ export interface TraceEndpoint {
   /** The port, when the end is a port (instance, router, DHCP). */
   readonly portId: string | null;
   readonly host: string | null;
+}
+
+/** The answer to a traced packet that arrived, walked back from where it arrived. */
+export interface TraceReply {
+  readonly packet: TracePacket;
+  readonly hops: readonly TraceHop[];
+  readonly verdict: Verdict;
+  readonly final: TracePacket | null;
 }
 
 /** `GET /v2.0/quark/trace`. */
@@ -242,6 +305,10 @@ export interface TraceResult {
   /** The packet as it was delivered or left the cloud (after NAT); null when it stopped. */
   readonly final: TracePacket | null;
   readonly probe: ProbeResult | null;
+  /** The reply, when the packet arrived and the reply was asked for; null otherwise. */
+  readonly reply: TraceReply | null;
+  /** Hosts whose agent was not connected: their hops come from the server's intent, not read live. */
+  readonly notLive: readonly string[];
   /** Labels of every object the hops and verdict refer to (`port:<id>` → `port vm2 (270c41a8)`). */
   readonly names: Readonly<Record<string, string>>;
   readonly ms: number;

@@ -14,10 +14,16 @@ import type { ApiRegistry } from '../model/api/registry.js';
 import { type Store, serviceUnavailable } from '../store/store.js';
 import { registerAddressGroupActions } from './api/address-group-actions.js';
 import { registerCollection } from './api/collection-routes.js';
+import { registerSubCollection } from './api/sub-collection-routes.js';
+import { registerMeteringCounters } from './api/metering-counters.js';
+import { dropJsonSuffix } from './api/format-suffix.js';
 import { registerLoggableResources } from './api/loggable-resources.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
+import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
+import { registerReadOnlyLists } from './api/read-only-lists.js';
+import { registerFlavorProfiles } from './api/flavor-profiles.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
 import { extensionDocument, extensionsDocument, resourcesDocument, versionsDocument } from './api/versions.js';
@@ -167,6 +173,7 @@ function createFastify(options: AppOptions): FastifyInstance {
     http: httpServerOptions(config),
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError(() => app.log),
+    rewriteUrl: (req) => dropJsonSuffix(req.url ?? '/'),
   });
   app.server.maxConnections = config.maxConnections;
   return app;
@@ -230,12 +237,21 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
   const deps = { store, services, paginationMaxLimit: config.paginationMaxLimit, callerOf };
   for (const h of api.handlers(api.registry)) {
     handlers.set(h.declaration.path, h);
-    registerCollection(app, h, deps);
+    if (!h.declaration.parent) registerCollection(app, h, deps);
+  }
+  for (const h of handlers.values()) {
+    const parent =
+      h.declaration.parent && [...handlers.values()].find((p) => p.declaration.member === h.declaration.parent!.member);
+    if (parent) registerSubCollection(app, h, parent, deps);
   }
   registerRouterActions(app, handlers.get('routers')!, deps);
+  registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
+  registerReadOnlyLists(app, api.registry.resources, deps);
+  registerFlavorProfiles(app, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
   registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);
+  registerMeteringCounters(app, deps);
   registerNetworkIpAvailability(app, api.registry.resources.get('network-ip-availabilities')!, deps);
   registerSchedulingRoutes(
     app,
@@ -300,6 +316,7 @@ function registerHealth(app: FastifyInstance, store: Store, metrics: ServerMetri
     return { status: 'ok', revision: store.revision };
   });
   app.get('/livez', async () => ({ status: 'ok' }));
+  metrics.watchMetering(() => store.view.all('metering_counter'));
   app.get('/metrics', async (_request, reply) => {
     metrics.revision.set(store.revision);
     reply.type(metrics.registry.contentType);

@@ -159,6 +159,99 @@ describe('authorization matrix: every route × caller × object', () => {
       });
       return see(log.id, ['admin']);
     },
+    // Router extensions: a port forwarding needs a port behind a router with a gateway on E.
+    port_forwarding: async (slot: Slot) => {
+      const base = await forwardingBase(slot);
+      const { port } = await ok('POST', '/v2.0/ports', { port: { network_id: base, project_id: projectOf(slot) } });
+      see(port.id, side(slot));
+      const fip = await make.floatingip(slot);
+      const { port_forwarding } = await ok('POST', `/v2.0/floatingips/${fip}/port_forwardings`, {
+        port_forwarding: {
+          internal_port_id: port.id,
+          internal_ip_address: port.fixed_ips[0].ip_address,
+          protocol: 'tcp',
+          internal_port: ++cidr,
+          external_port: cidr,
+        },
+      });
+      parentOf.set(port_forwarding.id, fip);
+      return see(port_forwarding.id, side(slot));
+    },
+    conntrack_helper: async (slot: Slot) => {
+      const router = world.ids.router![slot]!;
+      const { conntrack_helper } = await ok('POST', `/v2.0/routers/${router}/conntrack_helpers`, {
+        conntrack_helper: { protocol: 'tcp', port: ++cidr, helper: 'ftp' },
+      });
+      parentOf.set(conntrack_helper.id, router);
+      return see(conntrack_helper.id, side(slot));
+    },
+    // Metering is the admin's alone (neutron/conf/policies/metering.py), whoever's project a label counts for.
+    metering_label: async (slot: Slot) => {
+      const { metering_label } = await ok('POST', '/v2.0/metering/metering-labels', {
+        metering_label: { name: `m${++cidr}`, project_id: projectOf(slot) },
+      });
+      return see(metering_label.id, ['admin']);
+    },
+    metering_label_rule: async (slot: Slot) => {
+      const label = await make.metering_label(slot);
+      const { metering_label_rule } = await ok('POST', '/v2.0/metering/metering-label-rules', {
+        metering_label_rule: { metering_label_id: label, direction: 'egress', remote_ip_prefix: '10.70.0.0/16' },
+      });
+      return see(metering_label_rule.id, ['admin']);
+    },
+    // A local IP on the slot's network (its address holder is a port of the slot's project) and
+    // an association with a new port of the slot; associations are named by their port.
+    local_ip: async (slot: Slot) => {
+      const { local_ip } = await ok('POST', '/v2.0/local-ips', {
+        local_ip: { network_id: world.ids.network![slot], project_id: projectOf(slot) },
+      });
+      see(local_ip.local_port_id, side(slot));
+      return see(local_ip.id, side(slot));
+    },
+    local_ip_association: async (slot: Slot) => {
+      const lip = await make.local_ip(slot);
+      const port = await make.port(slot);
+      await ok('POST', `/v2.0/local_ips/${lip}/port_associations`, { port_association: { fixed_port_id: port } });
+      parentOf.set(port, lip);
+      return port;
+    },
+    subnetpool: async (slot: Slot) => {
+      const { subnetpool } = await ok('POST', '/v2.0/subnetpools', {
+        subnetpool: { name: `sp${++cidr}`, project_id: projectOf(slot), prefixes: [`10.${200 + (cidr & 31)}.0.0/16`] },
+      });
+      await ok('PUT', `/v2.0/subnetpools/${subnetpool.id}/tags/t`);
+      return see(subnetpool.id, side(slot));
+    },
+    address_scope: async (slot: Slot) => {
+      const { address_scope } = await ok('POST', '/v2.0/address-scopes', {
+        address_scope: { name: `as${++cidr}`, project_id: projectOf(slot), ip_version: 4 },
+      });
+      return see(address_scope.id, side(slot));
+    },
+    // A policy sharing a fresh network of the slot with a project nobody here belongs to.
+    rbac_policy: async (slot: Slot) => {
+      const { rbac_policy } = await ok('POST', '/v2.0/rbac-policies', {
+        rbac_policy: {
+          object_type: 'network',
+          object_id: await make.network(slot),
+          action: 'access_as_shared',
+          target_tenant: `elsewhere-${++cidr}`,
+          project_id: projectOf(slot),
+        },
+      });
+      return see(rbac_policy.id, side(slot));
+    },
+    // Flavors are everyone's to read and the admin's to manage; service profiles the admin's alone.
+    flavor: async () => {
+      const { flavor } = await ok('POST', '/v2.0/flavors', { flavor: { name: `f${++cidr}`, service_type: 'L3_ROUTER_NAT' } });
+      return see(flavor.id, WHO);
+    },
+    service_profile: async () => {
+      const { service_profile } = await ok('POST', '/v2.0/service_profiles', {
+        service_profile: { description: `sp${++cidr}`, metainfo: '{}' },
+      });
+      return see(service_profile.id, ['admin']);
+    },
     agent: async () => {
       const { agent } = await ok('POST', '/v2.0/quark/agents/report', {
         agent: { host: `host-${++cidr}`, agent_type: 'L3 agent', binary: 'quark-agent' },
@@ -167,14 +260,34 @@ describe('authorization matrix: every route × caller × object', () => {
     },
   };
   type Kind = keyof typeof make;
+  /** The floating IP of each port forwarding and the router of each conntrack helper the test made. */
+  const parentOf = new Map<string, string>();
+  /** Per slot, a network of the slot's project behind a router of its with a gateway on E. */
+  const bases = new Map<Slot, string>();
+  async function forwardingBase(slot: Slot): Promise<string> {
+    const known = bases.get(slot);
+    if (known) return known;
+    const subnet = await make.subnet(slot);
+    const network = (await ok('GET', `/v2.0/subnets/${subnet}`)).subnet.network_id as string;
+    const { router } = await ok('POST', '/v2.0/routers', {
+      router: { project_id: projectOf(slot), external_gateway_info: { network_id: world.ids.network!.external } },
+    });
+    see(router.id, side(slot));
+    await ok('PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet });
+    bases.set(slot, network);
+    return network;
+  }
   const idOf = async (kind: Kind, slot: Slot, fresh: boolean): Promise<string> => {
     if (kind === 'agent') return fresh ? make.agent() : world.agent;
+    if (kind === 'flavor' || kind === 'service_profile') return fresh ? make[kind]() : world.ids[kind]!.none!;
     return fresh ? make[kind](slot) : world.ids[kind]![slot]!;
   };
 
   before(async () => {
     const unlimited = -1;
     s = await identityServer({
+      quotaSubnetpool: unlimited,
+      quotaRbacPolicy: unlimited,
       quotaNetwork: unlimited,
       quotaSubnet: unlimited,
       quotaPort: unlimited,
@@ -220,10 +333,28 @@ describe('authorization matrix: every route × caller × object', () => {
     for (const slot of ['P', 'Q', 'shared', 'external'] as const) ids.subnet[slot] = await make.subnet(slot, ids.network[slot]);
     ids.port = {};
     for (const slot of ['P', 'Q', 'shared', 'external'] as const) ids.port[slot] = await make.port(slot);
-    for (const kind of ['router', 'floatingip', 'security_group', 'security_group_rule', 'address_group', 'log'] as const) {
+    for (const kind of [
+      'router',
+      'floatingip',
+      'security_group',
+      'security_group_rule',
+      'address_group',
+      'log',
+      'port_forwarding',
+      'conntrack_helper',
+      'metering_label',
+      'metering_label_rule',
+      'local_ip',
+      'local_ip_association',
+      'subnetpool',
+      'address_scope',
+      'rbac_policy',
+    ] as const) {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
     }
+    ids.flavor = { none: await make.flavor() };
+    ids.service_profile = { none: await make.service_profile() };
     (world as { agent: string }).agent = await make.agent();
     // Default security groups appear when a project lists its groups; let them exist before the matrix looks.
     for (const who of WHO) await ok('GET', '/v2.0/security-groups', undefined, tokens[who]);
@@ -265,9 +396,21 @@ describe('authorization matrix: every route × caller × object', () => {
       'security-groups': { kind: 'security_group', member: 'security_group', put: { description: 'x' } },
       'security-group-rules': { kind: 'security_group_rule', member: 'security_group_rule', put: {} },
       'address-groups': { kind: 'address_group', member: 'address_group', put: { description: 'x' } },
+      local_ips: { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+      // Neutron's other spelling of the same collection.
+      'local-ips': { kind: 'local_ip', member: 'local_ip', put: { name: 'x' } },
+      subnetpools: { kind: 'subnetpool', member: 'subnetpool', put: { description: 'x' } },
+      'address-scopes': { kind: 'address_scope', member: 'address_scope', put: { name: 'x' } },
+      'rbac-policies': { kind: 'rbac_policy', member: 'rbac_policy', put: { target_tenant: 'elsewhere' } },
     };
   /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
-  const UNTAGGED: ReadonlySet<Kind> = new Set(['security_group_rule', 'address_group']);
+  const UNTAGGED: ReadonlySet<Kind> = new Set([
+    'security_group_rule',
+    'address_group',
+    'local_ip',
+    'address_scope',
+    'rbac_policy',
+  ]);
 
   function rows(): Map<string, Row> {
     const out = new Map<string, Row>();
@@ -398,6 +541,92 @@ describe('authorization matrix: every route × caller × object', () => {
       body: { addresses: ['10.50.0.0/16'] },
     }));
 
+    // Subnet pools, address scopes and RBAC policies: made by members for their own project; a
+    // policy on another project's object is refused after policy (Neutron's "Only admins can
+    // manipulate policies on objects they do not own", 400).
+    add(
+      'POST /v2.0/subnetpools',
+      { none: by(201, 201, 403, 201) },
+      fixed('/v2.0/subnetpools', { subnetpool: { name: 'sp', prefixes: ['10.250.0.0/16'] } }),
+    );
+    add(
+      'POST /v2.0/address-scopes',
+      { none: by(201, 201, 403, 201) },
+      fixed('/v2.0/address-scopes', { address_scope: { name: 'as', ip_version: 4 } }),
+    );
+    add('POST /v2.0/rbac-policies', { P: by(201, 201, 403, 400), Q: by(201, 400, 403, 201) }, async (slot) => ({
+      path: '/v2.0/rbac-policies',
+      body: {
+        rbac_policy: {
+          object_type: 'network',
+          object_id: await make.network(slot),
+          action: 'access_as_shared',
+          target_tenant: `elsewhere-${++cidr}`,
+        },
+      },
+    }));
+    const ownPool = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
+    add('PUT /v2.0/subnetpools/:id/add_prefixes', ownPool, async (slot, fresh) => ({
+      path: `/v2.0/subnetpools/${await idOf('subnetpool', slot, fresh)}/add_prefixes`,
+      body: { prefixes: [`10.${232 + (++cidr & 15)}.0.0/16`] },
+    }));
+    add('PUT /v2.0/subnetpools/:id/remove_prefixes', ownPool, async (slot, fresh) => {
+      const pool = await idOf('subnetpool', slot, fresh);
+      const { subnetpool } = await ok('GET', `/v2.0/subnetpools/${pool}`);
+      return {
+        path: `/v2.0/subnetpools/${pool}/remove_prefixes`,
+        body: { prefixes: [subnetpool.prefixes[0].replace('/16', '/24')] },
+      };
+    });
+    add('GET /v2.0/flavors', { none: all(200) }, fixed('/v2.0/flavors'));
+    add('GET /v2.0/flavors/:id', { none: all(200) }, async () => ({ path: `/v2.0/flavors/${world.ids.flavor!.none}` }));
+    add(
+      'POST /v2.0/flavors',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/flavors', { flavor: { service_type: 'L3_ROUTER_NAT' } }),
+    );
+    add('PUT /v2.0/flavors/:id', { none: adminOnly(200, 403) }, async (_s, fresh) => ({
+      path: `/v2.0/flavors/${await idOf('flavor', 'none', fresh)}`,
+      body: { flavor: { description: 'x' } },
+    }));
+    add('DELETE /v2.0/flavors/:id', { none: adminOnly(204, 403) }, async (_s, fresh) => ({
+      path: `/v2.0/flavors/${await idOf('flavor', 'none', fresh)}`,
+    }));
+    add('GET /v2.0/service_profiles', { none: all(200) }, fixed('/v2.0/service_profiles'));
+    add('GET /v2.0/service_profiles/:id', { none: adminOnly(200, 404) }, async () => ({
+      path: `/v2.0/service_profiles/${world.ids.service_profile!.none}`,
+    }));
+    add(
+      'POST /v2.0/service_profiles',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/service_profiles', { service_profile: { description: 'p', metainfo: '{}' } }),
+    );
+    add('PUT /v2.0/service_profiles/:id', { none: adminOnly(200, 404) }, async (_s, fresh) => ({
+      path: `/v2.0/service_profiles/${await idOf('service_profile', 'none', fresh)}`,
+      body: { service_profile: { description: 'x' } },
+    }));
+    add('DELETE /v2.0/service_profiles/:id', { none: adminOnly(204, 404) }, async (_s, fresh) => ({
+      path: `/v2.0/service_profiles/${await idOf('service_profile', 'none', fresh)}`,
+    }));
+    // A flavor's profile bindings: managed by admins, readable by anyone (flavor.py).
+    const bound = async (fresh: boolean) => {
+      const flavor = await idOf('flavor', 'none', fresh);
+      const profile = await idOf('service_profile', 'none', fresh);
+      if (fresh) await ok('POST', `/v2.0/flavors/${flavor}/service_profiles`, { service_profile: { id: profile } });
+      return `/v2.0/flavors/${flavor}/service_profiles/${profile}`;
+    };
+    add('POST /v2.0/flavors/:id/service_profiles', { none: adminOnly(201, 403) }, async (_s, fresh) => ({
+      path: `/v2.0/flavors/${await idOf('flavor', 'none', fresh)}/service_profiles`,
+      body: { service_profile: { id: await idOf('service_profile', 'none', fresh) } },
+    }));
+    add('GET /v2.0/flavors/:id/service_profiles/:profile', { none: all(200) }, async () => ({ path: await bound(true) }));
+    add('DELETE /v2.0/flavors/:id/service_profiles/:profile', { none: adminOnly(204, 403) }, async () => ({
+      path: await bound(true),
+    }));
+    // Read-only lists anyone may read: availability zones, floating IP pools, service providers.
+    for (const path of ['/v2.0/availability_zones', '/v2.0/floatingip-pools', '/v2.0/service-providers'])
+      add(`GET ${path}`, { none: all(200) }, fixed(path));
+
     // Network logs: admins only; to others a log does not exist and the lists are empty.
     const adminLog = { P: adminOnly(200, 404), Q: adminOnly(200, 404) };
     add('GET /v2.0/log/logs', { none: all(200) }, fixed('/v2.0/log/logs'));
@@ -416,11 +645,138 @@ describe('authorization matrix: every route × caller × object', () => {
       path: `/v2.0/log/logs/${await idOf('log', slot, fresh)}`,
     }));
 
+    // Port forwardings and conntrack helpers: the parent's project's, as its other records; a
+    // caller who cannot see the parent gets its 404 (a floating IP), or for conntrack helpers an
+    // empty list and the helper's 404 (measured on Neutron 21).
+    const own404 = (ok: number) => ({ P: by(ok, ok, 403, 404), Q: by(ok, 404, 404, ok) });
+    const read404 = { P: by(200, 200, 200, 404), Q: by(200, 404, 404, 200) };
+    const sub = (kind: 'port_forwarding' | 'conntrack_helper', collection: string, member: string, put: () => unknown) => {
+      const parent = kind === 'port_forwarding' ? 'floatingips' : 'routers';
+      const at = async (slot: Slot, fresh: boolean) => {
+        const id = await idOf(kind, slot, fresh);
+        return `/v2.0/${parent}/${parentOf.get(id)}/${collection}/${id}`;
+      };
+      const list = async (slot: Slot) => `/v2.0/${parent}/${parentOf.get(world.ids[kind]![slot]!)}/${collection}`;
+      const param = kind === 'port_forwarding' ? ':floatingip_id' : ':router_id';
+      const base = `/v2.0/${parent}/${param}/${collection}`;
+      add(`GET ${base}`, kind === 'port_forwarding' ? read404 : { P: all(200), Q: all(200) }, async (slot) => ({
+        path: await list(slot),
+      }));
+      add(`GET ${base}/:id`, read404, async (slot) => ({ path: await at(slot, false) }));
+      add(`PUT ${base}/:id`, own404(200), async (slot, fresh) => ({ path: await at(slot, fresh), body: { [member]: put() } }));
+      add(`DELETE ${base}/:id`, own404(204), async (slot, fresh) => ({ path: await at(slot, fresh) }));
+    };
+    sub('port_forwarding', 'port_forwardings', 'port_forwarding', () => ({ description: `d${++cidr}` }));
+    sub('conntrack_helper', 'conntrack_helpers', 'conntrack_helper', () => ({ port: ++cidr }));
+    add(
+      'POST /v2.0/floatingips/:floatingip_id/port_forwardings',
+      { P: by(201, 201, 403, 404), Q: by(201, 404, 404, 201) },
+      async (slot, fresh) => {
+        const fip = parentOf.get(world.ids.port_forwarding![slot]!)!;
+        const network = await forwardingBase(slot);
+        const port = fresh
+          ? (await ok('POST', '/v2.0/ports', { port: { network_id: network, project_id: projectOf(slot) } })).port
+          : { id: world.ids.port![slot], fixed_ips: [{ ip_address: '10.0.0.1' }] };
+        if (fresh) see(port.id, side(slot));
+        return {
+          path: `/v2.0/floatingips/${fip}/port_forwardings`,
+          body: {
+            port_forwarding: {
+              internal_port_id: port.id,
+              internal_ip_address: port.fixed_ips[0].ip_address,
+              protocol: 'udp',
+              internal_port: ++cidr,
+              external_port: cidr,
+            },
+          },
+        };
+      },
+    );
+    add('POST /v2.0/routers/:router_id/conntrack_helpers', own404(201), async (slot) => ({
+      path: `/v2.0/routers/${world.ids.router![slot]}/conntrack_helpers`,
+      body: { conntrack_helper: { protocol: 'udp', port: ++cidr, helper: 'tftp' } },
+    }));
+
+    // Local IPs: their project's, as its other records; associations its too (others: empty list, 404).
+    // On another project's network: 404 (the reader is refused by policy before any lookup, 403).
+    for (const path of ['/v2.0/local_ips', '/v2.0/local-ips']) {
+      add(`POST ${path}`, { P: by(201, 201, 403, 404), Q: by(201, 404, 403, 201) }, async (slot) => ({
+        path,
+        body: { local_ip: { network_id: world.ids.network![slot] } },
+      }));
+    }
+    const association = async (slot: Slot, fresh: boolean) => {
+      const port = await idOf('local_ip_association', slot, fresh);
+      return `/v2.0/local_ips/${parentOf.get(port)}/port_associations/${port}`;
+    };
+    const associations = async (slot: Slot) =>
+      `/v2.0/local_ips/${parentOf.get(world.ids.local_ip_association![slot]!)}/port_associations`;
+    add('GET /v2.0/local_ips/:local_ip_id/port_associations', { P: all(200), Q: all(200) }, async (slot) => ({
+      path: await associations(slot),
+    }));
+    add('POST /v2.0/local_ips/:local_ip_id/port_associations', own404(201), async (slot) => ({
+      path: await associations(slot),
+      body: { port_association: { fixed_port_id: await make.port(slot) } },
+    }));
+    add('GET /v2.0/local_ips/:local_ip_id/port_associations/:id', read404, async (slot) => ({
+      path: await association(slot, false),
+    }));
+    // Nothing of an association changes: an empty update is Neutron's 501.
+    add('PUT /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(501), async (slot) => ({
+      path: await association(slot, false),
+      body: { port_association: {} },
+    }));
+    add('DELETE /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(204), async (slot, fresh) => ({
+      path: await association(slot, fresh),
+    }));
+
+    // Metering: admins only; to others a label or rule does not exist and the lists are empty.
+    // Nothing in them can be updated: a PUT naming no attribute is Neutron's 501.
+    for (const [collection, kind, member] of [
+      ['metering-labels', 'metering_label', 'metering_label'],
+      ['metering-label-rules', 'metering_label_rule', 'metering_label_rule'],
+    ] as const) {
+      const base = `/v2.0/metering/${collection}`;
+      const adminOnlyMember = (ok: number) => ({ P: adminOnly(ok, 404), Q: adminOnly(ok, 404) });
+      add(`GET ${base}`, { none: all(200) }, fixed(base));
+      add(`GET ${base}/:id`, adminOnlyMember(200), async (slot) => ({ path: `${base}/${world.ids[kind]![slot]}` }));
+      add(`PUT ${base}/:id`, adminOnlyMember(501), async (slot) => ({
+        path: `${base}/${world.ids[kind]![slot]}`,
+        body: { [member]: {} },
+      }));
+      add(`DELETE ${base}/:id`, adminOnlyMember(204), async (slot, fresh) => ({
+        path: `${base}/${await idOf(kind, slot, fresh)}`,
+      }));
+    }
+    add(
+      'POST /v2.0/metering/metering-labels',
+      { none: adminOnly(201, 403) },
+      fixed('/v2.0/metering/metering-labels', { metering_label: { name: 'm' } }),
+    );
+    add('POST /v2.0/metering/metering-label-rules', { P: adminOnly(201, 403), Q: adminOnly(201, 403) }, async (slot) => ({
+      path: '/v2.0/metering/metering-label-rules',
+      body: {
+        metering_label_rule: {
+          metering_label_id: world.ids.metering_label![slot],
+          direction: 'ingress',
+          source_ip_prefix: `10.80.${++cidr & 255}.0/24`,
+        },
+      },
+    }));
+
     // Router interfaces: a fresh router and a fresh subnet of the router's project.
     const own = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
     add('PUT /v2.0/routers/:id/add_router_interface', own, async (slot, fresh) => ({
       path: `/v2.0/routers/${await idOf('router', slot, fresh)}/add_router_interface`,
       body: { subnet_id: fresh ? await make.subnet(slot) : world.ids.subnet![slot] },
+    }));
+    add('PUT /v2.0/routers/:id/add_extraroutes', own, async (slot, fresh) => ({
+      path: `/v2.0/routers/${await idOf('router', slot, fresh)}/add_extraroutes`,
+      body: { router: { routes: [] } },
+    }));
+    add('PUT /v2.0/routers/:id/remove_extraroutes', own, async (slot, fresh) => ({
+      path: `/v2.0/routers/${await idOf('router', slot, fresh)}/remove_extraroutes`,
+      body: { router: { routes: [] } },
     }));
     add('PUT /v2.0/routers/:id/remove_router_interface', own, async (slot, fresh) => {
       const router = await idOf('router', slot, fresh);
@@ -496,6 +852,9 @@ describe('authorization matrix: every route × caller × object', () => {
     );
     add('POST /v2.0/quark/ports/status', quark, fixed('/v2.0/quark/ports/status', { host: 'h', up: [], down: [] }));
     add('POST /v2.0/quark/floatingips/status', quark, fixed('/v2.0/quark/floatingips/status', { host: 'h', statuses: {} }));
+    add('POST /v2.0/quark/metering/report', quark, fixed('/v2.0/quark/metering/report', { host: 'h', counters: [] }));
+    // Metering counters: read as metering labels are (admins only; others an empty list).
+    add('GET /v2.0/quark/metering/counters', { none: all(200) }, fixed('/v2.0/quark/metering/counters'));
     add('POST /v2.0/quark/queries/:id/answer', quark, fixed('/v2.0/quark/queries/q/answer', { host: 'h', answer: {} }));
     add('GET /v2.0/quark/explain/hosts/:host', quark, fixed('/v2.0/quark/explain/hosts/nohost'));
     add(

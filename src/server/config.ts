@@ -155,6 +155,11 @@ export const ServerConfigSchema = Type.Object(
       minimum: 68,
       description: 'MTU of the underlay and physical networks; tunnel networks get this minus the encapsulation overhead.',
     }),
+    dnsDomain: Type.String({
+      default: 'openstacklocal',
+      description:
+        "Domain of the ports' DNS names (Neutron's dns_domain). With the default, ports are named host-<address>, as Neutron does; with another domain, a port's dns_name names it (set the DHCP agents' dnsDomain to the same).",
+    }),
     maxDnsNameservers: Type.Integer({ default: 5, minimum: 0, description: 'Most DNS servers one subnet may list.' }),
     maxSubnetHostRoutes: Type.Integer({ default: 20, minimum: 0, description: 'Most host routes one subnet may list.' }),
     paginationMaxLimit: Type.Integer({
@@ -191,6 +196,24 @@ export const ServerConfigSchema = Type.Object(
       description:
         'Seconds the server waits for an agent to answer an explain or trace query before the request fails with AgentUnavailable.',
     }),
+    allowedConntrackHelpers: Type.Array(Type.String({ pattern: '^[a-z0-9_-]+:(tcp|udp|sctp|dccp)$' }), {
+      default: [
+        'amanda:tcp',
+        'ftp:tcp',
+        'h323:udp',
+        'h323:tcp',
+        'irc:tcp',
+        'netbios-ns:udp',
+        'pptp:tcp',
+        'sane:tcp',
+        'sip:udp',
+        'sip:tcp',
+        'snmp:udp',
+        'tftp:udp',
+      ],
+      description:
+        "Conntrack helpers a router's conntrack_helpers may name, each with a protocol it speaks, as helper:protocol (Neutron's allowed_conntrack_helpers, same default).",
+    }),
     quotaNetwork: quota('networks', 100),
     quotaSubnet: quota('subnets', 100),
     quotaPort: quota('ports', 500),
@@ -198,6 +221,8 @@ export const ServerConfigSchema = Type.Object(
     quotaFloatingip: quota('floating IPs', 50),
     quotaSecurityGroup: quota('security groups', 10),
     quotaSecurityGroupRule: quota('security group rules', 100),
+    quotaSubnetpool: quota('subnet pools', -1),
+    quotaRbacPolicy: quota('RBAC policies', 10),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@
  * revision, and how long agents took to wire ports (they say so in their status reports). Each server has its own registry so several can run in one process (tests).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MeteringCounter } from '../model/resources.js';
 
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -34,6 +35,37 @@ export class ServerMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'quark_' });
+  }
+
+  /**
+   * Metering (docs/metering.md): the traffic each label counted on each router, as the L3 agents
+   * reported it, read from the store at every scrape, so every server sharing a database shows
+   * the same totals.
+   */
+  watchMetering(counters: () => Iterable<MeteringCounter>): void {
+    const labelNames = ['label_id', 'router_id', 'project_id'] as const;
+    const total = (name: string, help: string, field: 'pkts' | 'bytes') =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const c of counters())
+            this.inc({ label_id: c.label_id, router_id: c.router_id, project_id: c.project_id }, c[field]);
+        },
+      });
+    total(
+      'quark_metering_label_packets_total',
+      'Packets a metering label counted on a router, as its L3 agent reported them.',
+      'pkts',
+    );
+    total(
+      'quark_metering_label_bytes_total',
+      'Bytes (IP packets as iptables counts them) a metering label counted on a router.',
+      'bytes',
+    );
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {

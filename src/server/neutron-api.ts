@@ -11,18 +11,51 @@ import {
   behaviourExtensions,
   binding,
   externalNet,
+  dnsIntegration,
+  extraDhcpOpt,
+  portMacAddressRegenerate,
   netMtu,
   netMtuWritable,
   portSecurity,
   provider,
 } from '../model/api/extensions/core-extensions.js';
-import { extGwMode, extraRoute, router } from '../model/api/extensions/l3.js';
+import {
+  dvr,
+  extGwMode,
+  extraRoute,
+  extraRouteAtomic,
+  l3Ha,
+  router,
+  routerAdminStateDownBeforeUpdate,
+} from '../model/api/extensions/l3.js';
 import { networkIpAvailability } from '../model/api/extensions/network-ip-availability.js';
 import { quotaDetails, quotas } from '../model/api/extensions/quotas.js';
 import { securityGroup } from '../model/api/extensions/security-group.js';
+import { addressScope } from '../model/api/extensions/address-scope.js';
+import { rbacObjectTypeExtensions, rbacPoliciesExtension, securityGroupsSharedFiltering } from '../model/api/extensions/rbac.js';
+import { defaultSubnetpools, subnetAllocation, subnetpoolPrefixOps } from '../model/api/extensions/subnetpool.js';
+import {
+  availabilityZone,
+  fipPortDetails,
+  floatingIpPoolsExtension,
+  networkAvailabilityZone,
+  routerAvailabilityZone,
+  serviceType,
+} from '../model/api/extensions/read-only-lists.js';
+import { flavors, l3Flavors } from '../model/api/extensions/flavors.js';
 import { addressGroup, securityGroupsRemoteAddressGroup } from '../model/api/extensions/address-group.js';
 import { logging } from '../model/api/extensions/logging.js';
 import { statefulSecurityGroup } from '../model/api/extensions/stateful-security-group.js';
+import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensions/conntrack-helper.js';
+import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
+import { localIp } from '../model/api/extensions/local-ip.js';
+import {
+  exposePortForwardingInFip,
+  floatingIpPortForwarding,
+  floatingIpPortForwardingDescription,
+  floatingIpPortForwardingDetail,
+  floatingIpPortForwardingPortRanges,
+} from '../model/api/extensions/port-forwarding.js';
 import { type ApiRegistry, buildRegistry } from '../model/api/registry.js';
 import { type AnyResourceHandler, bindHandler } from './api/resource.js';
 import { agentHandler } from './plugin/agents.js';
@@ -35,6 +68,15 @@ import { securityGroupHandler } from './plugin/security-groups.js';
 import { addressGroupHandler } from './plugin/address-groups.js';
 import { networkLogHandler } from './plugin/network-logs.js';
 import { subnetHandler } from './plugin/subnets.js';
+import { withRouterExtensions } from './plugin/l3-extensions.js';
+import { conntrackHelperHandler } from './plugin/conntrack-helpers.js';
+import { meteringLabelHandler, meteringLabelRuleHandler } from './plugin/metering.js';
+import { localIpAssociationHandler, localIpHandler } from './plugin/local-ips.js';
+import { portForwardingHandler } from './plugin/port-forwardings.js';
+import { addressScopeHandler } from './plugin/address-scopes.js';
+import { rbacPolicyHandler } from './plugin/rbac-policies.js';
+import { subnetPoolHandler } from './plugin/subnetpools.js';
+import { flavorHandler, serviceProfileHandler } from './plugin/flavors.js';
 
 export interface NeutronApi {
   readonly registry: ApiRegistry;
@@ -52,9 +94,16 @@ export function neutronApi(): NeutronApi {
       portSecurity,
       binding,
       allowedAddressPairs,
+      extraDhcpOpt,
+      portMacAddressRegenerate,
       router,
+      dnsIntegration,
       extGwMode,
       extraRoute,
+      extraRouteAtomic,
+      dvr,
+      l3Ha,
+      routerAdminStateDownBeforeUpdate,
       securityGroup,
       quotas,
       quotaDetails,
@@ -63,11 +112,37 @@ export function neutronApi(): NeutronApi {
       dhcpAgentScheduler,
       networkIpAvailability,
       ...behaviourExtensions,
+      subnetAllocation,
+      defaultSubnetpools,
+      subnetpoolPrefixOps,
+      addressScope,
+      rbacPoliciesExtension,
+      ...rbacObjectTypeExtensions,
+      securityGroupsSharedFiltering,
+      availabilityZone,
+      networkAvailabilityZone,
+      routerAvailabilityZone,
+      floatingIpPoolsExtension,
+      fipPortDetails,
+      serviceType,
+      flavors,
+      l3Flavors,
       // Security group extensions (docs/security-groups.md, docs/security-group-logging.md).
       statefulSecurityGroup,
       addressGroup,
       securityGroupsRemoteAddressGroup,
       logging,
+      // Router extensions (docs/port-forwarding.md, docs/metering.md, docs/l3.md).
+      floatingIpPortForwarding,
+      floatingIpPortForwardingDescription,
+      floatingIpPortForwardingPortRanges,
+      floatingIpPortForwardingDetail,
+      exposePortForwardingInFip,
+      l3ConntrackHelper,
+      exposeL3ConntrackHelper,
+      metering,
+      meteringSourceAndDestinationFields,
+      localIp,
     ],
   );
   const specs = [
@@ -79,9 +154,20 @@ export function neutronApi(): NeutronApi {
     securityGroupHandler,
     securityGroupRuleHandler,
     agentHandler,
+    subnetPoolHandler,
+    addressScopeHandler,
+    rbacPolicyHandler,
+    flavorHandler,
+    serviceProfileHandler,
     addressGroupHandler,
     networkLogHandler,
-  ];
+    portForwardingHandler,
+    conntrackHelperHandler,
+    meteringLabelHandler,
+    meteringLabelRuleHandler,
+    localIpHandler,
+    localIpAssociationHandler,
+  ].map(withRouterExtensions);
   return {
     registry,
     handlers: (r) => specs.map((spec) => bindHandler(spec as never, r.resources) as AnyResourceHandler),

@@ -27,6 +27,12 @@ export interface Target {
   readonly userId?: string;
   /** For identity: the domain acted on. */
   readonly domainId?: string;
+  /** For RBAC-shared objects (networks, security groups, address scopes, subnet pools): the projects policies share it with. */
+  readonly sharedWith?: ReadonlySet<string>;
+  /** For networks: the projects an access_as_external policy names. */
+  readonly externalFor?: ReadonlySet<string>;
+  /** For RBAC policies: the target is every project ('*'). */
+  readonly wildcard?: boolean;
 }
 
 type Rule = (caller: Caller, target: Target) => boolean;
@@ -42,15 +48,19 @@ const readerOfOwner: Rule = (c, t) => c.isAdmin || (isReader(c) && owns(c, t));
 const memberOfOwner: Rule = (c, t) => c.isAdmin || (isMember(c) && owns(c, t));
 const readerOfNetworkOwner: Rule = (c, t) => c.isAdmin || (isReader(c) && ownsNetwork(c, t));
 const memberOfNetworkOwner: Rule = (c, t) => c.isAdmin || (isMember(c) && ownsNetwork(c, t));
-const readNetwork: Rule = (c, t) => readerOfOwner(c, t) || t.shared === true || t.external === true;
-const readNetworkChild: Rule = (c, t) => readerOfOwner(c, t) || readerOfNetworkOwner(c, t) || t.shared === true;
+const named = (c: Caller, projects: ReadonlySet<string> | undefined) =>
+  c.projectId !== null && projects?.has(c.projectId) === true;
+/** Shared with the caller: with every project, or by an RBAC policy naming its project. */
+const sharedToCaller: Rule = (c, t) => t.shared === true || named(c, t.sharedWith);
+const readNetwork: Rule = (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t) || t.external === true || named(c, t.externalFor);
+const readNetworkChild: Rule = (c, t) => readerOfOwner(c, t) || readerOfNetworkOwner(c, t) || sharedToCaller(c, t);
 /** Neutron's `network_device`: `field:port:device_owner=~^network:`. */
 const networkDevice = (t: Target) => t.deviceOwner?.startsWith('network:') === true;
 const adminOrSelf: Rule = (c, t) => c.isAdmin || (c.userId !== null && c.userId === t.userId);
 const self: Rule = (c, t) => c.userId !== null && c.userId === t.userId;
 
 /** Rules by Neutron's action names (`<verb>_<resource>[:<attribute>]`) and Keystone's (`identity:…`). */
-export const POLICY: Readonly<Record<string, Rule>> = {
+export const POLICY = {
   get_network: readNetwork,
   create_network: memberOfOwner,
   update_network: memberOfOwner,
@@ -108,6 +118,15 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'update_router:external_gateway_info:external_fixed_ips': admin,
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
+  // dvr and l3-ha (neutron/conf/policies/router.py): admins only.
+  add_extraroutes: memberOfOwner,
+  remove_extraroutes: memberOfOwner,
+  'get_router:distributed': admin,
+  'create_router:distributed': admin,
+  'update_router:distributed': admin,
+  'get_router:ha': admin,
+  'create_router:ha': admin,
+  'update_router:ha': admin,
 
   get_floatingip: readerOfOwner,
   create_floatingip: memberOfOwner,
@@ -115,7 +134,7 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   delete_floatingip: memberOfOwner,
   'create_floatingip:floating_ip_address': admin,
 
-  get_security_group: readerOfOwner,
+  get_security_group: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
   create_security_group: memberOfOwner,
   update_security_group: memberOfOwner,
   delete_security_group: memberOfOwner,
@@ -140,6 +159,40 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   update_log: admin,
   delete_log: admin,
 
+  // Port forwardings: neutron/conf/policies/floatingip_port_forwarding.py (PROJECT_MEMBER or
+  // PROJECT_READER, or the parent floating IP's owner); conntrack helpers: l3_conntrack_helper.py,
+  // the same of the router. The target is the parent's project; role-aware as the rules above.
+  get_floatingip_port_forwarding: readerOfOwner,
+  create_floatingip_port_forwarding: memberOfOwner,
+  update_floatingip_port_forwarding: memberOfOwner,
+  delete_floatingip_port_forwarding: memberOfOwner,
+  get_router_conntrack_helper: readerOfOwner,
+  create_router_conntrack_helper: memberOfOwner,
+  update_router_conntrack_helper: memberOfOwner,
+  delete_router_conntrack_helper: memberOfOwner,
+  // Metering: neutron/conf/policies/metering.py, every rule admin only. Neutron defines no update
+  // rules (nothing is updatable); Quark's PUT answers 400 or 501 behind these.
+  get_metering_label: admin,
+  create_metering_label: admin,
+  'create_metering_label:shared': admin,
+  update_metering_label: admin,
+  delete_metering_label: admin,
+  get_metering_label_rule: admin,
+  create_metering_label_rule: admin,
+  update_metering_label_rule: admin,
+  delete_metering_label_rule: admin,
+
+  // Local IPs: neutron/conf/policies/local_ip.py (PROJECT_READER / PROJECT_MEMBER) and
+  // local_ip_association.py (the same, or the parent local IP's owner); role-aware as above.
+  get_local_ip: readerOfOwner,
+  create_local_ip: memberOfOwner,
+  update_local_ip: memberOfOwner,
+  delete_local_ip: memberOfOwner,
+  get_local_ip_port_association: readerOfOwner,
+  create_local_ip_port_association: memberOfOwner,
+  update_local_ip_port_association: memberOfOwner,
+  delete_local_ip_port_association: memberOfOwner,
+
   get_agent: admin,
   create_agent: admin,
   update_agent: admin,
@@ -161,6 +214,43 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   get_quota: readerOfOwner,
   update_quota: admin,
   delete_quota: admin,
+
+  // Sharing and IPAM (issue 15), from neutron/conf/policies/{rbac,address_scope,subnetpool}.py:
+  // the old and new defaults of Zed combined, as Neutron runs without enforce_new_defaults.
+  get_rbac_policy: readerOfOwner,
+  create_rbac_policy: memberOfOwner,
+  update_rbac_policy: memberOfOwner,
+  delete_rbac_policy: memberOfOwner,
+  // restrict_wildcard: only an admin shares with every project.
+  'create_rbac_policy:target_tenant': (c, t) => c.isAdmin || (isMember(c) && t.wildcard !== true),
+  'update_rbac_policy:target_tenant': (c, t) => c.isAdmin || (isMember(c) && t.wildcard !== true),
+  get_address_scope: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
+  create_address_scope: memberOfOwner,
+  update_address_scope: memberOfOwner,
+  delete_address_scope: memberOfOwner,
+  'create_address_scope:shared': admin,
+  'update_address_scope:shared': admin,
+  get_subnetpool: (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t),
+  create_subnetpool: memberOfOwner,
+  update_subnetpool: memberOfOwner,
+  delete_subnetpool: memberOfOwner,
+  'create_subnetpool:shared': admin,
+  'create_subnetpool:is_default': admin,
+  'update_subnetpool:is_default': admin,
+  add_prefixes: memberOfOwner,
+  remove_prefixes: memberOfOwner,
+  // neutron/conf/policies/flavor.py: admins manage flavors and profiles, anyone reads flavors.
+  get_flavor: anyone,
+  create_flavor: admin,
+  update_flavor: admin,
+  delete_flavor: admin,
+  get_service_profile: admin,
+  create_service_profile: admin,
+  update_service_profile: admin,
+  delete_service_profile: admin,
+  get_flavor_service_profile: anyone,
+  create_flavor_service_profile: admin,
+  delete_flavor_service_profile: admin,
 
   // Keystone (its pre-system-scope defaults: admin_required, or the caller's own records).
   'identity:get_domain': (c, t) => c.isAdmin || c.domainId === t.domainId || c.projectDomainId === t.domainId,
@@ -198,16 +288,30 @@ export const POLICY: Readonly<Record<string, Rule>> = {
   'identity:list_endpoints': admin,
   'identity:get_region': anyone,
   'identity:list_regions': anyone,
-};
+} as const satisfies Readonly<Record<string, Rule>>;
 
-export function allowed(action: string, caller: Caller, target: Target): boolean {
-  const rule = POLICY[action];
-  if (!rule) throw new QuarkError('InternalError', `no policy rule for ${action}`);
-  return rule(caller, target);
+/** An action the table has a rule for: `enforce('creat_port', …)` does not compile. */
+export type PolicyAction = keyof typeof POLICY;
+
+export function hasRule(action: string): action is PolicyAction {
+  return Object.hasOwn(POLICY, action);
+}
+
+/**
+ * An action whose name is computed (`create_${member}`), checked against the table: a name
+ * without a rule is a server bug, refused as such rather than allowed.
+ */
+export function policyAction(action: string): PolicyAction {
+  if (!hasRule(action)) throw new QuarkError('InternalError', `no policy rule for ${action}`);
+  return action;
+}
+
+export function allowed(action: PolicyAction, caller: Caller, target: Target): boolean {
+  return (POLICY[action] as Rule)(caller, target);
 }
 
 /** Throws 403 PolicyNotAuthorized unless `action` is allowed. */
-export function enforce(action: string, caller: Caller, target: Target): void {
+export function enforce(action: PolicyAction, caller: Caller, target: Target): void {
   if (!allowed(action, caller, target)) {
     throw new QuarkError('PolicyNotAuthorized', `(rule:${action}) is disallowed by policy`);
   }

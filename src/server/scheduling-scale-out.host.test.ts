@@ -62,7 +62,7 @@ describe('scheduling with three servers on one PostgreSQL', () => {
   let pg: PrivatePostgres | null = null;
   let lab: Lab | null = null;
   const servers: (ServerProcess | null)[] = [null, null, null];
-  const urls = () => servers.filter((s): s is ServerProcess => s !== null && s.alive()).map((s) => s.url);
+  const urls = () => servers.filter((s): s is ServerProcess => s?.alive() === true).map((s) => s.url);
   const networks: string[] = [];
   const routers: string[] = [];
 
@@ -177,8 +177,8 @@ describe('scheduling with three servers on one PostgreSQL', () => {
         }
       }),
     );
-    let placed: string | null = null;
-    await until('every server places everything once, the same', async () => (placed = await agreed()) !== null, 10_000);
+    await until('every server places everything once, the same', async () => (await agreed()) !== null, 10_000);
+    const placed = await agreed();
     await until('the hosts hold each namespace where the servers place it', async () => (await onHosts()) === placed);
   });
 

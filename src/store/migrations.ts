@@ -3,6 +3,7 @@
  * on SQLite and PostgreSQL alike, so they use only the portable column types. Never edit a
  * migration that has shipped; add a new one.
  */
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { KINDS, KIND_NAMES } from './kinds.js';
 
@@ -69,6 +70,65 @@ const securityGroupExtensions: Migration = {
   },
 };
 
+// Port forwardings, conntrack helpers, metering labels, rules and counters, local IPs and their
+// associations (docs/port-forwarding.md, docs/metering.md, docs/l3.md); 0001 makes them on a fresh database.
+const L3_EXTENSION_TABLES = [
+  'port_forwardings',
+  'conntrack_helpers',
+  'metering_labels',
+  'metering_label_rules',
+  'metering_counters',
+  'local_ips',
+  'local_ip_associations',
+];
+
+const l3Extensions: Migration = {
+  async up(db: AnyDb) {
+    for (const table of L3_EXTENSION_TABLES) await createRecordTable(db, table);
+  },
+};
+
+const SHARING_TABLES = ['address_scopes', 'subnetpools', 'rbac_policies'];
+
+/**
+ * Address scopes, subnet pools and RBAC policies (issue 15). A network that was already shared or
+ * external gets the wildcard policy Neutron keeps for it, so sharing reads from policies only.
+ */
+const sharing: Migration = {
+  async up(db: AnyDb) {
+    for (const table of SHARING_TABLES) await createRecordTable(db, table);
+    const networks = await db.selectFrom('networks').select(['id', 'project_id', 'body']).execute();
+    for (const row of networks as { id: string; project_id: string; body: unknown }[]) {
+      const net = (typeof row.body === 'string' ? JSON.parse(row.body) : row.body) as Record<string, unknown>;
+      const actions = [
+        ...(net.shared === true ? ['access_as_shared'] : []),
+        ...(net['router:external'] === true ? ['access_as_external'] : []),
+      ];
+      for (const action of actions) {
+        const policy = {
+          id: randomUUID(),
+          project_id: row.project_id,
+          object_type: 'network',
+          object_id: row.id,
+          action,
+          target_project: '*',
+        };
+        await db
+          .insertInto('rbac_policies')
+          .values({ id: policy.id, project_id: row.project_id, body: JSON.stringify(policy) })
+          .execute();
+      }
+    }
+  },
+};
+
+/** Service flavors and profiles (issue 15). */
+const flavors: Migration = {
+  async up(db: AnyDb) {
+    for (const table of ['flavors', 'service_profiles']) await createRecordTable(db, table);
+  },
+};
+
 // Several servers on one database (docs/scale-out.md): each change log entry keeps the record
 // as it was before the write (`prior`, JSON; SQL NULL on entries older than this migration), so
 // a server can rebuild an agent's scope at the revision it resumes from; and messages between
@@ -90,7 +150,10 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
   '0003_security_group_extensions': securityGroupExtensions,
-  '0004_scale_out': scaleOut,
+  '0004_sharing': sharing,
+  '0005_flavors': flavors,
+  '0010_l3_extensions': l3Extensions,
+  '0011_scale_out': scaleOut,
 };
 
 export const migrationProvider: MigrationProvider = {

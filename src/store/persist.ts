@@ -85,7 +85,7 @@ export async function persistChanges(tx: Tx, changes: readonly LoggedChange[], r
   }
   if (revision === null) return;
   const rows = changes
-    .filter((c) => KINDS[c.kind].feed)
+    .filter((c) => KINDS[c.kind].inChangeLog)
     .map((c, seq) => ({
       revision,
       seq,

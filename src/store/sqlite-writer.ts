@@ -59,7 +59,7 @@ export class SqliteWriter implements Session {
     let seq = 0;
     const insert = this.stmt('insert into changes (revision, seq, kind, id, op, body, prior) values (?, ?, ?, ?, ?, ?, ?)');
     for (const c of changes) {
-      if (KINDS[c.kind as Kind].feed)
+      if (KINDS[c.kind as Kind].inChangeLog)
         insert.run(revision, seq++, c.kind, c.id, c.op, JSON.stringify(c.record), JSON.stringify(c.prior));
     }
     this.stmt("update meta set value = ? where key = 'revision'").run(String(revision));

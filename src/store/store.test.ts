@@ -19,7 +19,7 @@ const token = (id: string, revoked = false): Token => ({
   revoked,
 });
 
-describe('store: kinds outside the feed (KindSpec.feed = false)', () => {
+describe('store: kinds outside the change log (KindSpec.inChangeLog = false)', () => {
   let dir: string;
   let a: Store;
   let b: Store;

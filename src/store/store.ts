@@ -21,7 +21,7 @@
 import { QuarkError } from '../model/errors.js';
 import { Availability, type StoreHealth, serviceUnavailable } from './availability.js';
 import { DEFAULT_TIMEOUTS, type OpenedDatabase, type Session, type StoreTimeouts, openDatabase } from './database.js';
-import { KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
 import { type MaybePromise, inOrder, then } from './maybe-async.js';
 import { Mutex } from './mutex.js';
 import { receivePeerMessage, sendPeerMessage } from './peer-messages.js';
@@ -330,7 +330,7 @@ export class Store {
 
   /**
    * The committed record as the database holds it now, bypassing the view: for kinds outside
-   * the feed (see KindSpec.feed), whose writes by other servers this view never hears about.
+   * the change log (see KindSpec.inChangeLog), whose writes by other servers this view never hears about.
    */
   async fetch<K extends Kind>(kind: K, id: string): Promise<KindRecords[K] | undefined> {
     this.assertReadable();
@@ -460,7 +460,7 @@ export class Store {
       const out = this.runRules(overlay, rules);
       const changes = overlay.netChanges();
       if (changes.length === 0) return { out, commit: null };
-      const logged = changes.some((c) => KINDS[c.kind].feed);
+      const logged = changes.some((c) => KINDS[c.kind].inChangeLog);
       const revision = logged ? this.memory.revision + 1 : null;
       const commit = { revision: revision ?? this.memory.revision, changes };
       const withPrior: LoggedChange[] = changes.map((c) => ({ ...c, prior: this.memory.get(c.kind, c.id) ?? null }));
@@ -482,7 +482,7 @@ export class Store {
 
   private publish(commit: Commit): void {
     this.memory.apply(commit.changes, commit.revision);
-    const published = commit.changes.filter((c) => KINDS[c.kind].feed);
+    const published = commit.changes.filter((c) => KINDS[c.kind].inChangeLog);
     if (published.length === 0) return;
     const visible = published.length === commit.changes.length ? commit : { revision: commit.revision, changes: published };
     for (const listener of this.listeners) listener(visible);
@@ -578,7 +578,7 @@ class StoreTx implements WriteTx {
     return this.overlay.all(kind);
   }
 
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     return this.overlay.by(kind, index, key);
   }
 

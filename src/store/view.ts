@@ -3,7 +3,7 @@
  * writes go through an Overlay (a transaction) that is persisted first and merged into the view
  * only after the database committed, so a failed write leaves both exactly as they were.
  */
-import { type AnyRecord, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type AnyRecord, type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
 
 export interface ReadView {
   /** Global revision of the last transaction this view contains. */
@@ -11,7 +11,7 @@ export interface ReadView {
   get<K extends Kind>(kind: K, id: string): KindRecords[K] | undefined;
   all<K extends Kind>(kind: K): readonly KindRecords[K][];
   /** Records whose index `index` has `key` (see KINDS for each kind's indexes). */
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][];
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][];
   size(kind: Kind): number;
 }
 
@@ -89,14 +89,14 @@ export class MemoryView implements ReadView {
     return this.table(kind).all() as KindRecords[K][];
   }
 
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     const t = this.table(kind);
     const ids = t.indexes.get(index)?.get(key);
     if (!ids) return [];
     return [...ids].map((id) => t.records.get(id) as KindRecords[K]);
   }
 
-  ids(kind: Kind, index: string, key: string): ReadonlySet<string> | undefined {
+  ids<K extends Kind>(kind: K, index: IndexName<K>, key: string): ReadonlySet<string> | undefined {
     return this.table(kind).indexes.get(index)?.get(key);
   }
 
@@ -159,7 +159,7 @@ export class Overlay implements ReadView {
     return out;
   }
 
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     const c = this.changed.get(kind);
     if (!c) return this.base.by(kind, index, key);
     const out: KindRecords[K][] = [];

@@ -8,9 +8,17 @@ import { type BridgeRole, tableName } from '../dataplane/compile/tables.js';
 import { splitTopLevel } from './datapath-actions.js';
 import type { FlowEffect } from '../model/trace.js';
 import type { Labels } from './labels.js';
+import {
+  INTEGRATION_BRIDGE,
+  intToPhysPatch,
+  PATCH_INT_TO_TUN,
+  PATCH_TUN_TO_INT,
+  patchedBridge,
+  TUNNEL_BRIDGE,
+} from '../model/names.js';
 
 export function bridgeRole(bridge: string): BridgeRole {
-  return bridge === 'br-int' ? 'int' : bridge === 'br-tun' ? 'tun' : 'phys';
+  return bridge === INTEGRATION_BRIDGE ? 'int' : bridge === TUNNEL_BRIDGE ? 'tun' : 'phys';
 }
 
 const unquote = (s: string) => s.replaceAll('"', '');
@@ -24,10 +32,10 @@ function vlanWords(labels: Labels, vlan: number): string {
 }
 
 function portWords(labels: Labels, port: string): string {
-  if (port === 'patch-int') return 'br-int';
-  if (port === 'patch-tun') return 'br-tun';
-  if (port.startsWith('int-')) return port.slice(4);
-  if (port.startsWith('phy-')) return 'br-int';
+  if (port === PATCH_TUN_TO_INT) return INTEGRATION_BRIDGE;
+  if (port === PATCH_INT_TO_TUN) return TUNNEL_BRIDGE;
+  const provider = patchedBridge(port);
+  if (provider) return port === intToPhysPatch(provider) ? provider : INTEGRATION_BRIDGE;
   const tunnel = labels.tunnelHost(port);
   if (tunnel) return `tunnel ${port} to host ${tunnel.host} (${tunnel.ip})`;
   const owner = labels.portOfDevice(port);

@@ -1,8 +1,11 @@
 /**
  * An iptables rule of Quark's chains in plain words: a security group rule by its API meaning
  * (the rule id is in its comment), Neutron's own comments where the rule has one, NAT rules of
- * routers as floating IP and SNAT mappings, and a generic reading of the matches otherwise.
+ * routers as floating IP, port forwarding and SNAT mappings, conntrack helper and metering
+ * rules by what they do, and a generic reading of the matches otherwise.
  */
+import { portForwardingWords } from '../model/port-forwarding.js';
+import { METERING_CHAIN_PREFIX, meteringChain } from '../model/names.js';
 import type { SecurityGroupRule } from '../model/resources.js';
 import type { ObjectRef } from '../model/trace.js';
 import { splitArgs } from './iptables-save.js';
@@ -55,9 +58,29 @@ function portRefs(labels: Labels, args: readonly string[]): ObjectRef[] {
   return out;
 }
 
+/** The port forwarding a DNAT rule with ports implements, found by floating IP, protocol and external ports. */
+function forwardingOf(labels: Labels, args: readonly string[]) {
+  const fip = option(args, '-d')?.replace('/32', '');
+  const protocol = option(args, '-p');
+  const ports = option(args, '--dport');
+  if (!fip || !protocol || !ports) return null;
+  const range = ports.includes(':') ? ports : `${ports}:${ports}`;
+  for (const pf of labels.replica.portForwardings?.values() ?? []) {
+    const address = labels.replica.floatingips.get(pf.floatingip_id)?.floating_ip_address;
+    if (address === fip && pf.protocol === protocol && pf.external_port_range === range) return pf;
+  }
+  return null;
+}
+
 function natWords(args: readonly string[], labels: Labels): string | null {
   const target = option(args, '-j');
   const to = option(args, '--to-destination') ?? option(args, '--to-source');
+  if (target === 'DNAT' && option(args, '--dport')) {
+    const pf = forwardingOf(labels, args);
+    const fip = option(args, '-d')?.replace('/32', '') ?? '?';
+    if (pf) return `${portForwardingWords(pf, fip)} (DNAT, ${labels.label({ kind: 'port_forwarding', id: pf.id })})`;
+    return `${option(args, '-p')} to ${fip} port ${option(args, '--dport')} is forwarded to ${to} (DNAT)`;
+  }
   if (target === 'DNAT') return `floating IP ${option(args, '-d')?.replace('/32', '')} is forwarded to fixed IP ${to} (DNAT)`;
   if (target === 'SNAT' && option(args, '-s'))
     return `fixed IP ${option(args, '-s')?.replace('/32', '')} leaves with its floating IP ${to} (SNAT)`;
@@ -158,7 +181,27 @@ export function describeRule(labels: Labels, text: string): RuleWords {
       refs,
     };
   const nat = natWords(args, labels);
-  if (nat) return { says: nat, refs: [...refs, ...floatingRefs(labels, args)] };
+  if (nat) {
+    const pf = option(args, '--dport') ? forwardingOf(labels, args) : null;
+    const forwarding: ObjectRef[] = pf ? [{ kind: 'port_forwarding', id: pf.id }] : [];
+    return { says: nat, refs: [...forwarding, ...refs, ...floatingRefs(labels, args)] };
+  }
+  const helper = option(args, '--helper');
+  if (helper) {
+    return {
+      says: `connections to ${option(args, '-p')}/${option(args, '--dport')} are handed to the kernel's ${helper} helper, which follows the connections it announces (conntrack helper)`,
+      refs,
+    };
+  }
+  const counter = option(args, '-j');
+  if (counter?.startsWith(`${METERING_CHAIN_PREFIX}l-`)) {
+    const label = [...(labels.replica.meteringLabels?.values() ?? [])].find((l) => meteringChain('l', l.id) === counter);
+    const name = label ? labels.label({ kind: 'metering_label', id: label.id }) : `metering label ${counter}`;
+    return {
+      says: `${genericWords(args).replace(/: on to chain .*$/, '')}: counted for ${name}`,
+      refs: [...(label ? [{ kind: 'metering_label', id: label.id } as const] : []), ...refs],
+    };
+  }
   if (comment) {
     const who = refs[0] ? ` (${labels.label(refs[0])})` : '';
     return { says: `${comment.replace(/\.$/, '')}${who}`, refs };

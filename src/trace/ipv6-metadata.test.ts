@@ -36,7 +36,16 @@ describe('trace over IPv6', () => {
     );
     assert.match(
       ofprotoFlow({ ...v6, protocol: 'tcp', sport: 40000, dport: 22 }, { inPort: 'qvo1' }),
-      /,tcp6,.*tp_dst=22,tcp_flags=syn$/,
+      /,tcp6,.*tcp_dst=22,tcp_flags=syn$/,
+    );
+    // OVS refuses tp_src/tp_dst for UDP ("prerequisites not met"): the protocol's own field names.
+    assert.match(
+      ofprotoFlow({ ...v6, protocol: 'udp', sport: 40000, dport: 53 }, { inPort: 'qvo1' }),
+      /,udp6,.*udp_src=40000,udp_dst=53$/,
+    );
+    assert.match(
+      ofprotoFlow({ ...v6, protocol: 'tcp', sport: 22, dport: 40000, reply: { conntrack: [] } }, { inPort: 'qvo1' }),
+      /,tcp_flags=0x012$/,
     );
   });
 
@@ -44,6 +53,7 @@ describe('trace over IPv6', () => {
     const port: FirewallPortItem = {
       kind: 'firewallPort',
       portId: 'c0de1000-0000-0000-0000-000000000000',
+      networkId: 'aaaa1000-0000-0000-0000-000000000000',
       device: 'tapc0de1000-00',
       filtered: true,
       zone: 1,
@@ -79,6 +89,9 @@ describe('trace over IPv6', () => {
       interfaces: [],
       gateway: null,
       floatingIps: [],
+      portForwardings: [],
+      conntrackHelpers: [],
+      meteringLabels: [],
     };
     const chains = natChains(view, 'qrouter-r1', 9697);
     const text = (table: string) =>

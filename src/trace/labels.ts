@@ -9,6 +9,7 @@ import { cookieOf, decodeCookie } from '../dataplane/compile/cookies.js';
 import type { ReplicaView } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { Network, Port } from '../model/resources.js';
+import { portForwardingWords } from '../model/port-forwarding.js';
 import type { ObjectRef, RefKind } from '../model/trace.js';
 
 const DEVICE = /^(tap|qbr|qvb|qvo|qr-|qg-|ns-)([0-9a-f-]{11})$/;
@@ -43,6 +44,11 @@ export class Labels {
     if (ref.kind === 'port') {
       const p = this.replica.ports.get(ref.id);
       if (p && !p.name) return this.unnamedPort(p);
+    }
+    const pf = ref.kind === 'port_forwarding' ? this.replica.portForwardings?.get(ref.id) : undefined;
+    if (pf) {
+      const fip = this.replica.floatingips.get(pf.floatingip_id)?.floating_ip_address ?? '?';
+      return `${portForwardingWords(pf, fip)} (${short(ref.id)})`;
     }
     const name = this.record(ref)?.name;
     const kind = ref.kind.replaceAll('_', ' ');
@@ -100,6 +106,10 @@ export class Labels {
       security_group_rule: this.replica.securityGroupRules,
       address_group: this.replica.addressGroups,
       log: this.replica.networkLogs,
+      port_forwarding: this.replica.portForwardings,
+      conntrack_helper: this.replica.conntrackHelpers,
+      metering_label: this.replica.meteringLabels,
+      local_ip: this.replica.localIps,
       host: undefined,
     }[kind];
     for (const id of table?.keys() ?? []) if (id.replaceAll('-', '').startsWith(prefix)) return id;
@@ -135,6 +145,12 @@ export class Labels {
   /** The remote host behind a tunnel port (gre-c6120102). */
   tunnelHost(portName: string): { host: string; ip: string } | null {
     return this.tunnelHosts.get(portName) ?? null;
+  }
+
+  /** The host whose L2 agent terminates tunnels at `ip` (a VXLAN destination of a Linux bridge host). */
+  hostOfTunnelIp(ip: string): string | null {
+    for (const a of this.replica.agents.values()) if (a.configurations.tunneling_ip === ip) return a.host;
+    return null;
   }
 
   vlanOf(networkId: string): number | null {

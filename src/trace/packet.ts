@@ -1,7 +1,8 @@
 /**
  * One traced packet in the forms the tools take: an OpenFlow flow for ofproto/trace, and the
  * packet netfilter sees at a hook, for IPv4 and IPv6 (by its addresses). ICMP is an echo request
- * (type 8, ICMPv6 128), TCP a SYN.
+ * (type 8, ICMPv6 128), TCP a SYN; a reply (`reply` set) is an echo reply (0, ICMPv6 129) or a
+ * SYN-ACK, of a connection conntrack knows (ESTABLISHED).
  */
 import type { TracePacket, TraceProtocol } from '../model/trace.js';
 import { type NetfilterPacket, ipOf } from './iptables-match.js';
@@ -11,8 +12,8 @@ export const PROTOCOL_NUMBERS: Readonly<Record<TraceProtocol, number>> = { icmp:
 /** The packet's IP version, from its destination. */
 export const familyOf = (p: Pick<TracePacket, 'dst'>): 4 | 6 => (p.dst.includes(':') ? 6 : 4);
 
-/** ICMP as traced: an echo request, type 8 (IPv4) or 128 (ICMPv6). */
-const echoRequest = (family: 4 | 6) => (family === 4 ? 8 : 128);
+/** ICMP as traced: an echo request, type 8 (IPv4) or 128 (ICMPv6); its reply 0 or 129. */
+const echoType = (family: 4 | 6, reply: boolean) => (family === 4 ? (reply ? 0 : 8) : reply ? 129 : 128);
 
 /** Where a packet enters a bridge: a port name, plus the tunnel metadata when it comes from a tunnel. */
 export interface BridgeEntry {
@@ -34,13 +35,16 @@ export function ofprotoFlow(p: TracePacket, entry: BridgeEntry): string {
   fields.push(`dl_src=${p.srcMac ?? UNKNOWN_MAC}`, `dl_dst=${p.dstMac ?? 'ff:ff:ff:ff:ff:ff'}`);
   fields.push(v6 ? `ipv6_src=${p.src}` : `nw_src=${p.src}`, v6 ? `ipv6_dst=${p.dst}` : `nw_dst=${p.dst}`, `nw_ttl=${p.ttl}`);
   // ovs-ofctl names ICMPv6 fields icmpv6_type/code (it prints them back as icmp_type).
-  if (p.protocol === 'icmp') fields.push(v6 ? 'icmpv6_type=128,icmpv6_code=0' : 'icmp_type=8,icmp_code=0');
-  else fields.push(`tp_src=${p.sport ?? 0}`, `tp_dst=${p.dport ?? 0}`);
-  if (p.protocol === 'tcp') fields.push('tcp_flags=syn');
+  const type = echoType(v6 ? 6 : 4, p.reply !== undefined);
+  if (p.protocol === 'icmp') fields.push(v6 ? `icmpv6_type=${type},icmpv6_code=0` : `icmp_type=${type},icmp_code=0`);
+  // OVS takes tp_src/tp_dst for TCP only; udp_src/udp_dst (and tcp_src/tcp_dst) name the protocol.
+  else fields.push(`${p.protocol}_src=${p.sport ?? 0}`, `${p.protocol}_dst=${p.dport ?? 0}`);
+  // SYN (0x002), or SYN-ACK (0x012) for a reply.
+  if (p.protocol === 'tcp') fields.push(p.reply ? 'tcp_flags=0x012' : 'tcp_flags=syn');
   return fields.join(',');
 }
 
-/** The packet at a netfilter hook: new connection, no mark unless given. */
+/** The packet at a netfilter hook: a new connection (ESTABLISHED for a reply), no mark unless given. */
 export function netfilterPacket(
   p: TracePacket,
   where: Pick<NetfilterPacket, 'inIf' | 'outIf' | 'physIn' | 'physOut' | 'bridged'>,
@@ -53,11 +57,11 @@ export function netfilterPacket(
     dst: ipOf(p.dst),
     sport: p.protocol === 'icmp' ? null : p.sport,
     dport: p.protocol === 'icmp' ? null : p.dport,
-    icmpType: p.protocol === 'icmp' ? echoRequest(family) : null,
+    icmpType: p.protocol === 'icmp' ? echoType(family, p.reply !== undefined) : null,
     icmpCode: p.protocol === 'icmp' ? 0 : null,
-    tcpFlags: new Set(p.protocol === 'tcp' ? ['SYN'] : []),
+    tcpFlags: new Set(p.protocol === 'tcp' ? (p.reply ? ['SYN', 'ACK'] : ['SYN']) : []),
     srcMac: p.srcMac,
-    ctstate: new Set(['NEW', ...(extra.ctstate ?? [])]),
+    ctstate: new Set([p.reply ? 'ESTABLISHED' : 'NEW', ...(extra.ctstate ?? [])]),
     mark: extra.mark ?? 0,
     ...where,
   };

@@ -14,6 +14,8 @@ function result(from: TraceEndpoint, to: TraceEndpoint): TraceResult {
     verdict: { result: 'unreachable', says: 'no path', refs: [] },
     final: null,
     probe: null,
+    reply: null,
+    notLive: [],
     names: {},
     ms: 1,
   };

@@ -5,7 +5,8 @@
  * operator syntax and what it does in plain words. Pure: the CLI prints what this returns.
  */
 import type { Explanation, HostItem, ItemSection } from '../model/explain.js';
-import type { Evidence, TraceResult } from '../model/trace.js';
+import { VXLAN_DEVICE_PREFIX } from '../model/names.js';
+import type { Evidence, TraceHop, TraceResult, Verdict } from '../model/trace.js';
 
 export interface RenderOptions {
   /** Show the evidence under each hop (flows, rules, routes). */
@@ -34,6 +35,8 @@ export function evidenceText(e: Evidence): string {
     }
     case 'neighbour':
       return `neighbour ${e.ip} dev ${e.dev}`;
+    case 'fdb':
+      return `bridge fdb ${e.table.startsWith(VXLAN_DEVICE_PREFIX) ? 'dev' : 'br'} ${e.table} ${e.mac}: ${e.entries.join('; ') || 'no entry'}`;
   }
 }
 
@@ -56,6 +59,24 @@ const VERDICT_WORD: Readonly<Record<TraceResult['verdict']['result'], string>> =
   incomplete: 'INCOMPLETE',
 };
 
+function hopLines(hops: readonly TraceHop[], options: RenderOptions, last: boolean): string[] {
+  const lines: string[] = [];
+  hops.forEach((h, i) => {
+    const end = last && i === hops.length - 1;
+    const mark = h.result === 'drop' ? '✗' : '✓';
+    const intent = h.intent ? ' [not read live]' : '';
+    lines.push(`${end ? '└─' : '├─'} ${h.host}  ${h.where}  ${mark} ${h.says}${intent}`);
+    if (options.evidence) for (const e of h.evidence) lines.push(...evidenceLines(e, `${end ? '   ' : '│  '}   `));
+  });
+  return lines;
+}
+
+/** Whether the packet arrived, and its reply too when it was traced. */
+export function traceArrived(t: TraceResult): boolean {
+  const arrived = (r: Verdict['result']) => r === 'delivered' || r === 'left';
+  return arrived(t.verdict.result) && (!t.reply || arrived(t.reply.verdict.result));
+}
+
 export function renderTrace(t: TraceResult, options: RenderOptions = { evidence: true }): string {
   const p = t.packet;
   const what = p.protocol === 'icmp' ? 'icmp echo' : `${p.protocol} ${p.sport} → ${p.dport}`;
@@ -63,15 +84,22 @@ export function renderTrace(t: TraceResult, options: RenderOptions = { evidence:
   const end = (e: { label: string; ip: string }) =>
     e.label.split(/[^0-9a-f.:]+/i).includes(e.ip) ? e.label : `${e.label} (${e.ip})`;
   const lines = [`trace ${what} from ${end(t.from)} to ${end(t.to)}`];
-  t.hops.forEach((h, i) => {
-    const last = i === t.hops.length - 1;
-    const mark = h.result === 'drop' ? '✗' : '✓';
-    lines.push(`${last ? '└─' : '├─'} ${h.host}  ${h.where}  ${mark} ${h.says}`);
-    if (options.evidence) for (const e of h.evidence) lines.push(...evidenceLines(e, `${last ? '   ' : '│  '}   `));
-  });
+  lines.push(...hopLines(t.hops, options, true));
   lines.push(`verdict: ${VERDICT_WORD[t.verdict.result]} — ${t.verdict.says}`);
+  if (t.verdict.assumes) lines.push(`assuming: ${t.verdict.assumes.says}`);
   if (t.final && (t.final.src !== p.src || t.final.dst !== p.dst)) lines.push(`after NAT: ${t.final.src} → ${t.final.dst}`);
+  const reply = t.reply ?? null;
+  if (reply) {
+    const r = reply.packet;
+    const answer = r.protocol === 'icmp' ? 'icmp echo reply' : `${r.protocol} ${r.sport} → ${r.dport} (SYN-ACK)`;
+    lines.push(`reply ${answer} from ${r.src} to ${r.dst}`);
+    lines.push(...hopLines(reply.hops, options, true));
+    lines.push(`reply verdict: ${VERDICT_WORD[reply.verdict.result]} — ${reply.verdict.says}`);
+  }
   if (t.probe) lines.push(`probe: ${t.probe.sent ? `${t.probe.answered ? 'ANSWERED' : 'NO ANSWER'} — ` : ''}${t.probe.says}`);
+  const notLive = t.notLive ?? [];
+  if (notLive.length > 0)
+    lines.push(`not read live: ${notLive.join(', ')} (no agent to ask; those hops follow the server's intent)`);
   lines.push(`(${t.ms} ms)`);
   return `${lines.join('\n')}\n`;
 }
@@ -85,6 +113,8 @@ const SECTION_ORDER: readonly ItemSection[] = [
   'address',
   'route',
   'flow',
+  'fdb',
+  'neighbour',
   'iptables',
   'ipset',
   'process',
@@ -100,6 +130,8 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
   address: 'addresses',
   route: 'routes',
   flow: 'OpenFlow flows',
+  fdb: 'forwarding entries (bridge fdb)',
+  neighbour: 'neighbour entries (ip neigh)',
   iptables: 'iptables',
   ipset: 'ipsets',
   process: 'processes',
@@ -107,7 +139,7 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
 };
 
 /** Sections whose items are listed under where they live (bridge, table, namespace). */
-const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'iptables', 'route', 'address', 'dnsmasq']);
+const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'fdb', 'neighbour', 'iptables', 'route', 'address', 'dnsmasq']);
 
 function itemLines(i: HostItem): string[] {
   const status = i.status === 'ok' ? '  ok   ' : `  ${i.status.toUpperCase().padEnd(7)}`;

@@ -95,18 +95,33 @@ function dropCause(view: HostView, portId: string, direction: 'ingress' | 'egres
   return { code: 'firewall', refs: [port], says: `the host firewall dropped it (${rule})` };
 }
 
-/** Filters the frame between the instance of `portId` and br-int, in `direction` of the instance. */
+/**
+ * On a Linux bridge host the tap is in its network's bridge, with the frame's other end on the
+ * same bridge (the VXLAN device, another tap): one FORWARD pass holds both ends' chains, which
+ * the trace shows as the sender's egress hop and the receiver's ingress hop.
+ */
+export interface BridgeSide {
+  readonly bridge: string;
+  /** The frame's other port on that bridge. */
+  readonly other: string;
+}
+
+/**
+ * Filters the frame between the instance of `portId` and br-int (hybrid plug: across its qbr),
+ * or between its tap and `side.other` in its network's bridge, in `direction` of the instance.
+ */
 export async function filterPort(
   view: HostView,
   portId: string,
   direction: 'ingress' | 'egress',
   p: TracePacket,
+  side?: BridgeSide,
 ): Promise<FilterResult> {
   const tap = tapDevice(portId);
-  const qvb = qvbDevice(portId);
-  const qbr = qbrBridge(portId);
+  const other = side?.other ?? qvbDevice(portId);
+  const qbr = side?.bridge ?? qbrBridge(portId);
   const where = { inIf: qbr, outIf: qbr, bridged: true } as const;
-  const ends = direction === 'egress' ? { physIn: tap, physOut: qvb } : { physIn: qvb, physOut: tap };
+  const ends = direction === 'egress' ? { physIn: tap, physOut: other } : { physIn: other, physOut: tap };
   const tables = await view.iptables(null, familyOf(p));
   const v = evaluateChain(tables, 'filter', 'FORWARD', netfilterPacket(p, { ...where, ...ends }), await setLookup(view, null));
   const evidence = [...ruleEvidence(view, v, null), ...(v.verdict === 'ACCEPT' ? [] : unmatched(view, v, tables))];
@@ -114,11 +129,14 @@ export async function filterPort(
   const unreadable = v.unreadable.length > 0 ? ` (rules it could not read: ${v.unreadable.join('; ')})` : '';
   const dropped = v.verdict === 'ACCEPT' ? null : dropCause(view, portId, direction, v, p);
   const allowedBy = v.hits.find((h) => h.rule.text.includes('--comment "rule ') || h.rule.text.includes('--comment rule '));
+  const known = v.hits.find((h) => /--(?:ct)?state \S*ESTABLISHED/.test(h.rule.text));
   const says = dropped
     ? dropped.says
     : allowedBy
       ? `${direction} of ${view.labels.label(port)}: ${describeRule(view.labels, allowedBy.rule.text).says}`
-      : `${direction} of ${view.labels.label(port)}: allowed (${v.decidedBy ? describeRule(view.labels, v.decidedBy.rule.text).says : 'chain policy'})`;
+      : known
+        ? `${direction} of ${view.labels.label(port)}: allowed as a packet of a connection conntrack knows (ESTABLISHED)`
+        : `${direction} of ${view.labels.label(port)}: allowed (${v.decidedBy ? describeRule(view.labels, v.decidedBy.rule.text).says : 'chain policy'})`;
   const refs = [port, ...evidence.flatMap((e) => e.refs)];
   const hop: TraceHop = {
     host: view.host,

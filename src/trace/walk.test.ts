@@ -134,6 +134,58 @@ describe('enterNamespace', () => {
   });
 });
 
+describe('the reply of a traced connection', () => {
+  const router = 'qrouter-3a9566e2-2fa2-4e22-b92c-0fd29db53bfe';
+  const snat = {
+    host: 'network',
+    netns: router,
+    before: { src: '10.0.0.2', dst: '203.0.113.1' },
+    after: { src: '203.0.113.10', dst: '203.0.113.1' },
+  };
+
+  it('passes the router back through conntrack: the SNAT undone, the nat table not read again', async () => {
+    const qrDevice = havanaView('network').plan.servicePorts.find((s) => s.portId === qr.id)!.device;
+    const looked: string[] = [];
+    const view = havanaView('network', (dst) => {
+      looked.push(dst);
+      return { type: 'unicast', dev: qrDevice, gateway: null, error: null };
+    });
+    const into = view.plan.servicePorts.find((s) => s.portId === qg.id)!;
+    const reply = icmp({
+      src: '203.0.113.1',
+      dst: '203.0.113.10',
+      srcMac: 'd6:5d:d2:8b:52:93',
+      dstMac: qg.mac_address,
+      reply: { conntrack: [snat] },
+    });
+    const r = await enterNamespace(view, into, reply);
+    assert.equal(r.kind, 'forward');
+    if (r.kind !== 'forward') return;
+    assert.deepEqual([r.packet.src, r.packet.dst, r.packet.dstMac], ['203.0.113.1', '10.0.0.2', vm2.mac_address]);
+    assert.deepEqual(looked, ['10.0.0.2'], 'the route is looked up for the address conntrack gives back');
+    assert.match(
+      r.hop.says,
+      /routes the reply to 10\.0\.0\.2 out of qr-.*\(conntrack: destination 203\.0\.113\.10 → 10\.0\.0\.2\)/,
+    );
+    assert.ok(!r.hop.evidence.some((e) => e.kind === 'rule' && e.table === 'nat'), 'no nat rule is evaluated for a reply');
+  });
+
+  it('lets the reply into the instance as ESTABLISHED, where no rule would let the packet in as new', async () => {
+    // tcp/80 from outside: vm3's groups allow no such new connection, but its reply state passes.
+    const syn = icmp({ protocol: 'tcp', src: '203.0.113.1', srcMac: null, sport: 40000, dport: 80 });
+    assert.equal((await filterPort(havanaView('compute'), vm3.id, 'ingress', syn)).dropped?.code, 'ingress-rules');
+    const synAck = { ...syn, reply: { conntrack: [] } };
+    assert.equal((await filterPort(havanaView('compute'), vm3.id, 'ingress', synAck)).dropped, null);
+  });
+
+  it('records what each router did to the first packet, for its reply', async () => {
+    const routes = () => ({ type: 'unicast', dev: 'qg-d8aaac23-67', gateway: null, error: null });
+    const p = icmp({ dst: '203.0.113.1', dstMac: qr.mac_address });
+    const t = await walkHost(havanaView('network', routes), { at: 'tunnel', fromIp: '198.18.1.12', key: 2, type: 'gre' }, p);
+    assert.deepEqual(t.conntrack, [snat]);
+  });
+});
+
 describe('filterPort', () => {
   it('names the groups when no ingress rule matches, and lists the rules that did not match', async () => {
     const p = icmp({ protocol: 'tcp', src: '203.0.113.1', srcMac: null, sport: 40000, dport: 80 });

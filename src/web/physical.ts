@@ -8,6 +8,7 @@
  * with drift (an item missing, extra or different from the agent's plan) is marked.
  */
 import type { HostExplanation, HostItem } from '../model/explain.js';
+import type { DevicePrefix } from '../model/names.js';
 import type { ApiAgent, Cloud } from './cloud.js';
 import type { SceneEdge, SceneNode, Tone } from './scene.js';
 
@@ -22,7 +23,7 @@ export interface PhysicalScene {
   readonly drift: ReadonlyMap<string, readonly { readonly element: string; readonly item: HostItem }[]>;
 }
 
-const HYBRID = ['tap', 'qbr', 'qvb', 'qvo'] as const;
+const HYBRID = ['tap', 'qbr', 'qvb', 'qvo'] as const satisfies readonly DevicePrefix[];
 const TUNNEL_TYPES = new Set(['gre', 'vxlan', 'geneve']);
 
 /** `br-int port qvo24b3aebc-53 tag=2` → its parts. */

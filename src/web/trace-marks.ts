@@ -2,9 +2,10 @@
  * A trace (`GET /v2.0/quark/trace`) drawn on both pictures: each hop numbered on the element
  * it happened at — on the physical view the host's bridge, router namespace or the port's
  * qbr where iptables decided; on the logical view the ports, routers and networks the hop
- * names — the tunnels it crossed, and the element where it was dropped, with the cause.
+ * names — the tunnels it crossed, and the element where it was dropped, with the cause. The
+ * reply's hops follow the packet's, numbered on.
  */
-import type { TraceResult } from '../model/trace.js';
+import type { TraceHop, TraceResult } from '../model/trace.js';
 import { type SceneNode, walk } from './scene.js';
 import type { Marks } from './svg.js';
 
@@ -25,18 +26,22 @@ function mark(path: PathMarks, id: string, step: number, drop: boolean, says: st
   path.set(id, m);
 }
 
+/** The packet's hops, then its reply's: numbered on the pictures as one path there and back. */
+const allHops = (t: TraceResult): readonly TraceHop[] => [...t.hops, ...(t.reply?.hops ?? [])];
+
 export function logicalTraceMarks(root: SceneNode, t: TraceResult, selected: string | null): Marks {
   const path: PathMarks = new Map();
   const dropped = t.verdict.result === 'dropped' || t.verdict.result === 'unreachable';
   if (t.from.portId)
     for (const id of elementsOf(root, `port:${t.from.portId}`)) mark(path, id, 0, false, `source ${t.from.label}`);
-  t.hops.forEach((hop, i) => {
+  const hops = allHops(t);
+  hops.forEach((hop, i) => {
     for (const r of hop.refs) {
       if (r.kind !== 'port' && r.kind !== 'router' && r.kind !== 'network') continue;
       for (const id of elementsOf(root, `${r.kind}:${r.id}`)) mark(path, id, i + 1, hop.result === 'drop', hop.says);
     }
   });
-  const last = t.hops.length + 1;
+  const last = hops.length + 1;
   if (t.to.portId)
     for (const id of elementsOf(root, `port:${t.to.portId}`))
       mark(path, id, last, dropped, `destination ${t.to.label}: ${t.verdict.result.toUpperCase()} — ${t.verdict.says}`);
@@ -66,9 +71,10 @@ function hopElement(root: SceneNode, host: string, where: string, refs: readonly
 export function physicalTraceMarks(root: SceneNode, t: TraceResult, selected: string | null): Marks {
   const path: PathMarks = new Map();
   const wires = new Set<string>();
-  t.hops.forEach((hop, i) => {
+  const hops = allHops(t);
+  hops.forEach((hop, i) => {
     mark(path, hopElement(root, hop.host, hop.where, hop.refs), i + 1, hop.result === 'drop', `${hop.where}: ${hop.says}`);
-    const prev = t.hops[i - 1];
+    const prev = hops[i - 1];
     if (prev && prev.host !== hop.host) {
       const pair = [prev.host, hop.host].sort();
       wires.add(`tunnel:${pair[0]}⇄${pair[1]}`);

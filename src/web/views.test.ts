@@ -11,6 +11,7 @@ import { tablesHtml } from './tables.js';
 import { evidenceText } from './evidence.js';
 import { havanaCloud, havanaSgTrace, havanaTrace } from './testing/havana.js';
 import { logicalTraceMarks, physicalTraceMarks } from './trace-marks.js';
+import { traceHtml } from './ui/trace-panel.js';
 
 const byTitle = (root: SceneNode, re: RegExp) => [...walk(root)].filter((n) => re.test(n.title));
 const one = (root: SceneNode, re: RegExp) => {
@@ -188,6 +189,52 @@ describe('trace on the pictures', () => {
     assert.ok(
       router.some((l) => /^\[qrouter-\S+\] ip route get 10\.0\.0\.\d+ from 203\.0\.113\.1 iif qg-\S+: unicast dev qr-/.test(l)),
       router.join('\n'),
+    );
+  });
+
+  it('writes the reply after the packet, the hosts not read live, and what the verdict assumes, escaped', () => {
+    const t = havanaTrace();
+    const intentHop = {
+      ...t.hops[0]!,
+      host: 'compute',
+      where: 'iptables (intent)',
+      says: 'ingress of <b>vm3</b>',
+      intent: true as const,
+    };
+    const html = traceHtml({
+      ...t,
+      verdict: {
+        result: 'delivered',
+        says: 'delivered to port vm3',
+        refs: [],
+        assumes: { says: 'the sender routes 10.0.0.0/24 via 203.0.113.10', destination: '10.0.0.0/24', via: '203.0.113.10' },
+      },
+      reply: {
+        packet: { ...t.packet, src: '10.0.0.3', dst: '203.0.113.1' },
+        hops: [intentHop],
+        verdict: { result: 'left', says: 'the reply: left the cloud', refs: [] },
+        final: null,
+      },
+      notLive: ['compute'],
+    });
+    assert.match(
+      html,
+      /<p class="verdict delivered" id="trace-verdict">verdict: DELIVERED — delivered to port vm3<br><em>assuming the sender routes 10\.0\.0\.0\/24 via 203\.0\.113\.10<\/em><\/p>/,
+    );
+    assert.match(
+      html,
+      /its reply, from 10\.0\.0\.3 to 203\.0\.113\.1:<\/p><ol><li class="intent">compute <strong>iptables \(intent\)<\/strong> ✓ ingress of &lt;b&gt;vm3&lt;\/b&gt; <em>\(not read live: from the intent\)<\/em>/,
+    );
+    assert.match(html, /id="trace-reply-verdict">reply: LEFT THE CLOUD — the reply: left the cloud<\/p>/);
+    assert.match(html, /not read live: compute \(no agent to ask/);
+    const physical = physicalTraceMarks(
+      physicalScene(havanaCloud()).scene,
+      { ...t, reply: { packet: t.packet, hops: [intentHop], verdict: t.verdict, final: null } },
+      null,
+    );
+    assert.ok(
+      [...physical.path.values()].some((m) => m.steps.includes(t.hops.length + 1)),
+      'the reply hop is numbered after the packet’s',
     );
   });
 

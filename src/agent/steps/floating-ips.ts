@@ -5,10 +5,11 @@
  *   with its network's VLAN) only a pass later, so the announcement made when the addresses
  *   were added went nowhere; instances that tried the gateway meanwhile learn it at once
  *   instead of at their next ARP retry (a second later);
- * - the tracked connections of floating IP mappings that went away are flushed, only now that
- *   the NAT rules no longer recreate them (it requires the iptables step). Mappings that
- *   changed while the agent was down cannot be found by comparing plans, so the first pass
- *   after a start reads each router's connection table and flushes what the plan lacks;
+ * - the tracked connections of floating IP mappings and port forwardings that went away are
+ *   flushed, only now that the NAT rules no longer recreate them (it requires the iptables
+ *   step). Mappings that changed while the agent was down cannot be found by comparing plans,
+ *   so the first pass after a start reads each router's connection table and flushes what the
+ *   plan lacks (the pairs of its port forwardings included);
  * - floating IP status is reported (ACTIVE for those served, DOWN for the others of routers
  *   served here), as Neutron's `update_floatingip_statuses`.
  * Objects are the router namespaces: a router whose NAT rules could not be applied waits, and
@@ -16,13 +17,24 @@
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../../client/client.js';
-import type { FloatingIpItem, HostPlan } from '../../dataplane/compile/plan.js';
-import { DEAD_VLAN } from '../../dataplane/compile/tables.js';
-import { type NatMapping, flushMappings, listConnections, staleMappings } from '../../dataplane/drivers/conntrack-nat.js';
+import type { FloatingIpItem, HostPlan, PortForwardingItem } from '../../dataplane/compile/plan.js';
+import {
+  type NatMapping,
+  flushForwardings,
+  flushMappings,
+  listConnections,
+  staleMappings,
+} from '../../dataplane/drivers/conntrack-nat.js';
 import { NAMESPACE_CONCURRENCY, eachSettled } from '../../dataplane/drivers/limit.js';
 import { announce } from '../../dataplane/drivers/namespaces.js';
 import { routerNamespace } from '../../model/names.js';
-import { FloatingIpStatusReporter, changedMappings, floatingIpStatuses } from '../floating-ips.js';
+import {
+  FloatingIpStatusReporter,
+  changedForwardings,
+  changedMappings,
+  floatingIpStatuses,
+  forwardedPorts,
+} from '../floating-ips.js';
 import type { Pass, ReconcileStep, StepResult } from '../reconcile/step.js';
 
 /** The namespaces of the routers the plan serves. */
@@ -34,6 +46,8 @@ export class FloatingIpsStep implements ReconcileStep {
   private readonly statuses: FloatingIpStatusReporter;
   /** Per router namespace, the mappings in place after its last flush; one not here was not swept since the start. */
   private readonly mappings = new Map<string, readonly FloatingIpItem[]>();
+  /** Per router namespace, the port forwardings in place after its last flush. */
+  private readonly forwardings = new Map<string, readonly PortForwardingItem[]>();
   /** Router devices (outer ends) wired to a network in the last pass; null before the first. */
   private wired: Set<string> | null = null;
 
@@ -53,6 +67,7 @@ export class FloatingIpsStep implements ReconcileStep {
     this.announceWired(pass.plan);
     const routers = routerNamespaces(pass.plan);
     for (const netns of this.mappings.keys()) if (!routers.includes(netns)) this.mappings.delete(netns);
+    for (const netns of this.forwardings.keys()) if (!routers.includes(netns)) this.forwardings.delete(netns);
     const due = routers.filter((ns) => pass.due(ns));
     const { flushed, failed } = await this.flush(pass.plan, due);
     // Only the floating IPs of routers whose NAT is in place are reported.
@@ -73,11 +88,10 @@ export class FloatingIpsStep implements ReconcileStep {
   }
 
   private announceWired(plan: HostPlan): void {
-    const tags = new Map(plan.vifBindings.map((v) => [v.portName, v.tag]));
     const wired = new Set<string>();
     for (const p of plan.servicePorts) {
-      const tag = tags.get(p.bridgePort);
-      if (!p.announce || tag === undefined || tag === DEAD_VLAN) continue;
+      // Wired: tagged with its network's VLAN on br-int, or in its network's bridge (Linux bridge).
+      if (!p.announce || plan.portStates.get(p.portId) !== 'ACTIVE') continue;
       wired.add(p.bridgePort);
       // After a restart the devices were wired before: nothing to announce.
       if (this.wired === null || this.wired.has(p.bridgePort)) continue;
@@ -98,6 +112,13 @@ export class FloatingIpsStep implements ReconcileStep {
         this.log.info({ netns, flushed: stale.length }, 'flushed connections of old floating IP mappings');
       }
       this.mappings.set(netns, wanted);
+      const forwarded = (plan.portForwardings ?? []).filter((f) => f.netns === netns);
+      const gone = changedForwardings(this.forwardings.get(netns) ?? [], forwarded, new Set([netns])).get(netns) ?? [];
+      if (gone.length > 0) {
+        flushed += await flushForwardings(netns, gone.map(forwardedPorts));
+        this.log.info({ netns, forwardings: gone.length }, 'flushed connections of old port forwardings');
+      }
+      this.forwardings.set(netns, forwarded);
     });
     return { flushed, failed };
   }
@@ -111,5 +132,8 @@ async function sweep(plan: HostPlan, netns: string): Promise<NatMapping[]> {
   const addresses = new Set(
     plan.servicePorts.filter((p) => p.netns === netns).flatMap((p) => p.addresses.map((a) => a.split('/')[0]!)),
   );
-  return staleMappings(await listConnections(netns), wanted, addresses);
+  const forwarded = (plan.portForwardings ?? [])
+    .filter((f) => f.netns === netns)
+    .map((f) => ({ floating: f.floatingIpAddress, fixed: f.internalIpAddress }));
+  return staleMappings(await listConnections(netns), wanted, addresses, forwarded);
 }

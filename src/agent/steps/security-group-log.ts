@@ -1,13 +1,14 @@
 /**
- * Security group logging (agent/security-group-log.ts): after the firewall step has put the
- * NFLOG rules in place, make sure their events are read while any port is logged.
+ * Security group logging (agent/security-group-log.ts): events are read while any port is
+ * logged. The step runs before the firewall step puts the NFLOG rules in place, so the reader
+ * listens before the first event: the kernel drops what no one listens for. It requires nothing:
+ * a reader that fails to start must not hold the firewall back.
  */
 import type { SecurityGroupLogWriter } from '../security-group-log.js';
 import { HOST, type Pass, type ReconcileStep, type StepResult } from '../reconcile/step.js';
 
 export class SecurityGroupLogStep implements ReconcileStep {
   readonly name = 'security-group-log';
-  readonly requires = ['firewall'];
 
   constructor(private readonly writer: SecurityGroupLogWriter) {}
 

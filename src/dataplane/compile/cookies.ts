@@ -16,6 +16,10 @@ const KIND_CODES: Readonly<Record<Origin['kind'], bigint>> = {
   security_group: 5n,
   subnet: 6n,
   address_group: 7n,
+  port_forwarding: 8n,
+  conntrack_helper: 9n,
+  metering_label: 10n,
+  local_ip: 11n,
 };
 const KIND_BY_CODE = new Map([...Object.entries(KIND_CODES)].map(([k, v]) => [v, k as Origin['kind']]));
 

@@ -19,7 +19,8 @@ export function renderIptablesSave(chains: readonly IptablesChainItem[]): string
     const hooks = owned.flatMap((c) => c.hooks.map((h) => ({ builtin: h, chain: c.chain })));
     hooks.sort((a, b) => BUILTIN_ORDER.indexOf(a.builtin) - BUILTIN_ORDER.indexOf(b.builtin));
     for (const h of hooks) lines.push(`-A ${h.builtin} -j ${h.chain}`);
-    for (const c of owned) for (const r of c.rules) lines.push(`-A ${c.chain} ${r}`);
+    // A rule without matches or target (a metering label's counter) prints as `-A <chain>`.
+    for (const c of owned) for (const r of c.rules) lines.push(`-A ${c.chain} ${r}`.trimEnd());
     lines.push('COMMIT');
   }
   return lines;

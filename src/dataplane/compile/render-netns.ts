@@ -4,6 +4,7 @@
  * sysctls, the dnsmasq serving in it with its command line and files as written, the floating
  * IPs a router serves and its iptables as an `iptables-save` fragment.
  */
+import { portsWords } from '../../model/port-forwarding.js';
 import type { HostPlan } from './plan.js';
 import { originLabel } from './render.js';
 import { renderIptables } from './render-iptables.js';
@@ -45,6 +46,11 @@ export function renderNamespaces(plan: HostPlan): string[] {
     }
     for (const f of plan.floatingIps.filter((x) => x.netns === ns.name)) {
       lines.push(`  floating ip ${f.floatingIpAddress} <-> ${f.fixedIpAddress} on ${f.device}  [${originLabel(f.origin)}]`);
+    }
+    for (const f of (plan.portForwardings ?? []).filter((x) => x.netns === ns.name)) {
+      lines.push(
+        `  port forwarding ${f.protocol} ${f.floatingIpAddress}:${portsWords(f.externalPorts)} -> ${f.internalIpAddress}:${portsWords(f.internalPorts)} on ${f.device}  [${originLabel(f.origin)}]`,
+      );
     }
     lines.push(...renderIptables(plan.iptables, ns.name, '  '));
   }

@@ -5,13 +5,15 @@
  * from.
  */
 import type { FlowItem, HostPlan, Origin } from './plan.js';
+import { renderLinuxBridges } from './render-linuxbridge.js';
 import { renderNamespaces } from './render-netns.js';
 import { renderIpsets, renderIptables } from './render-iptables.js';
 import { type BridgeRole, tableName } from './tables.js';
+import { INTEGRATION_BRIDGE, TUNNEL_BRIDGE } from '../../model/names.js';
 
 function roleOf(bridge: string): BridgeRole {
-  if (bridge === 'br-int') return 'int';
-  if (bridge === 'br-tun') return 'tun';
+  if (bridge === INTEGRATION_BRIDGE) return 'int';
+  if (bridge === TUNNEL_BRIDGE) return 'tun';
   return 'phys';
 }
 
@@ -43,6 +45,7 @@ export function renderPlan(plan: HostPlan): string {
     }
     for (const f of plan.flows.filter((x) => x.bridge === b.name).sort(compareFlows)) lines.push(`  ${renderFlow(f)}`);
   }
+  lines.push(...renderLinuxBridges(plan));
   lines.push(...renderNamespaces(plan));
   const vlans = [...plan.localVlans].sort(([, a], [, b]) => a - b);
   lines.push(`local vlans: ${vlans.map(([n, v]) => `${v}=network:${n.slice(0, 8)}`).join(' ') || 'none'}`);

@@ -9,6 +9,8 @@ export const BrInt = {
   CANARY: 23,
   ARP_SPOOF: 24,
   MAC_SPOOF: 25,
+  LOCAL_EGRESS: 30,
+  LOCAL_IP: 31,
   TRANSIENT: 60,
 } as const;
 
@@ -26,8 +28,6 @@ export const BrPhys = {
   LOCAL_SWITCHING: 0,
 } as const;
 
-/** Ports that are not wired yet sit on this VLAN, which br-int drops (Neutron's DEAD_VLAN_TAG). */
-export const DEAD_VLAN = 4095;
 export const MAX_LOCAL_VLAN = 4094;
 
 const NAMES: Readonly<Record<'int' | 'tun' | 'phys', Readonly<Record<number, string>>>> = {

@@ -7,10 +7,15 @@
  *   ip netns exec qrouter-… conntrack -D -s 10.0.0.4 -q 203.0.113.20   # SNATed out to the floating IP
  *
  * Both filters name the pair, so new connections of a floating IP that moved to another fixed
- * IP survive. Deleting what is already gone succeeds (conntrack exits 1 when it deleted
- * nothing).
+ * IP survive. A port forwarding is the floating IP, protocol and external ports with the
+ * internal address; its connections are those DNATed to that address on those ports:
+ *
+ *   ip netns exec qrouter-… conntrack -D -d 203.0.113.30 -r 10.0.0.5 -p tcp --dport 2222
+ *
+ * (a range lists the pair's connections and deletes those on its ports one by one). Deleting
+ * what is already gone succeeds (conntrack exits 1 when it deleted nothing).
  */
-import { deleteEntries } from './conntrack.js';
+import { deleteEntries, listEntries } from './conntrack.js';
 import { inNetns, run } from './exec.js';
 
 export interface NatMapping {
@@ -54,12 +59,16 @@ export function staleMappings(
   connections: readonly Connection[],
   wanted: readonly NatMapping[],
   routerAddresses: ReadonlySet<string>,
+  forwarded: readonly NatMapping[] = [],
 ): NatMapping[] {
   const fixedOf = new Map(wanted.map((m) => [m.floating, m.fixed]));
+  // Port forwardings DNAT one floating IP to several addresses; their pairs are not stale either.
+  const pairs = new Set(forwarded.map((m) => `${m.floating} ${m.fixed}`));
   const stale = new Map<string, NatMapping>();
   const add = (floating: string, fixed: string) => stale.set(`${floating} ${fixed}`, { floating, fixed });
   for (const c of connections) {
-    if (c.replySrc !== c.origDst && fixedOf.get(c.origDst) !== c.replySrc) add(c.origDst, c.replySrc);
+    const dnatted = c.replySrc !== c.origDst;
+    if (dnatted && fixedOf.get(c.origDst) !== c.replySrc && !pairs.has(`${c.origDst} ${c.replySrc}`)) add(c.origDst, c.replySrc);
     if (c.replyDst !== c.origSrc) {
       const owner = fixedOf.get(c.replyDst);
       if (!routerAddresses.has(c.replyDst) || (owner !== undefined && owner !== c.origSrc)) add(c.replyDst, c.origSrc);
@@ -74,6 +83,32 @@ export async function flushMappings(netns: string, mappings: readonly NatMapping
   for (const m of mappings) {
     deleted += await deleteEntries(netns, { family: 4, dst: m.floating, replySrc: m.fixed });
     deleted += await deleteEntries(netns, { family: 4, src: m.fixed, replyDst: m.floating });
+  }
+  return deleted;
+}
+
+/** A port forwarding's connections: to `floating` on `externalPorts` (`N` or `N:M`) of `protocol`, DNATed to `internal`. */
+export interface ForwardedPorts {
+  readonly floating: string;
+  readonly protocol: number;
+  readonly externalPorts: string;
+  readonly internal: string;
+}
+
+/** Deletes the connections of each port forwarding; returns how many were deleted. */
+export async function flushForwardings(netns: string, forwardings: readonly ForwardedPorts[]): Promise<number> {
+  let deleted = 0;
+  for (const f of forwardings) {
+    const pair = { family: 4, dst: f.floating, replySrc: f.internal, protocol: f.protocol } as const;
+    const [first, last = first] = f.externalPorts.split(':').map(Number) as [number, number?];
+    if (first === last) {
+      deleted += await deleteEntries(netns, { ...pair, dport: first });
+      continue;
+    }
+    for (const e of await listEntries(netns, pair)) {
+      if (e.dport === null || e.dport < first || e.dport > last) continue;
+      deleted += await deleteEntries(netns, { ...pair, src: e.src, sport: e.sport ?? undefined, dport: e.dport });
+    }
   }
   return deleted;
 }

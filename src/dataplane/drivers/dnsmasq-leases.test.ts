@@ -30,7 +30,7 @@ describe('dnsmasq leases', () => {
 
   it('finds leases no reservation backs: another MAC on the address, or the address gone', () => {
     const hosts = [
-      'fa:16:3e:00:00:01,host-10-0-0-5.openstacklocal,10.0.0.5',
+      'fa:16:3e:00:00:01,host-10-0-0-5.openstacklocal,10.0.0.5,set:port-5',
       'fa:16:3e:00:00:09,host-10-0-0-6.openstacklocal,10.0.0.6',
       'fa:16:3e:00:00:01,host-2001-db8--5.openstacklocal,[2001:db8::5]',
       '',

@@ -41,12 +41,15 @@ export function parseLeases(text: string): Lease[] {
   return out;
 }
 
-/** Reservations of a hosts file: `mac,name,ip` (IPv6 in brackets) as `ip mac` keys and the IPs. */
+/**
+ * Reservations of a hosts file: `mac,name,ip[,set:tag]` (IPv6 in brackets) as `ip mac` keys and
+ * the IPs.
+ */
 function reservations(hostsFile: string): { pairs: Set<string>; ips: Set<string> } {
   const pairs = new Set<string>();
   const ips = new Set<string>();
   for (const line of hostsFile.split('\n')) {
-    const f = line.split(',');
+    const f = line.split(',').filter((field) => !field.startsWith('set:'));
     if (f.length < 3) continue;
     const ip = f.at(-1)!.replace(/^\[|\]$/g, '');
     pairs.add(`${ip} ${f[0]!.toLowerCase()}`);

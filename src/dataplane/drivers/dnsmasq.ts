@@ -7,6 +7,9 @@
  * reads per network. Either way each dnsmasq's liveness is checked:
  *
  *   files changed                  → write them (atomically), kill -HUP <pid>
+ *   ... and the hosts file tags    → stop, start           (dnsmasq 2.90 dies on SIGHUP once it
+ *       a host (before or after)                            has served a host whose line has a
+ *                                                           `set:` tag: reproduced by hand)
  *   command line changed           → stop, start           (a new subnet, MTU, lease time…,
  *                                                            or its namespace was made anew)
  *   not running (died, first time) → start
@@ -119,14 +122,22 @@ async function start(item: DnsmasqItem): Promise<void> {
   await startDnsmasq(item.netns, item.args);
 }
 
+/** A hosts file that tags hosts (`,set:port-…`, for a port's extra DHCP options). */
+const tagsHosts = (content: string | null | undefined): boolean => (content ?? '').includes(',set:');
+
 async function applyOne(item: DnsmasqItem, report: DnsmasqReport, full: boolean, known: Map<string, string>): Promise<void> {
   ensureDir(known, item.dir, full);
   let filesChanged = false;
+  const hostsPath = `${item.dir}/host`;
+  const taggedBefore = tagsHosts(known.get(hostsPath) ?? readText(hostsPath));
   for (const [name, content] of Object.entries(item.files)) {
     if (writeIfChanged(known, `${item.dir}/${name}`, content, full)) filesChanged = true;
   }
+  // SIGHUP would kill a dnsmasq that serves tagged hosts (see above): such changes restart it.
+  const reloadUnsafe = filesChanged && (taggedBefore || tagsHosts(item.files.host));
   const running = runningDnsmasq(item.dir);
-  const sameArgs = running !== null && running.args.join('\0') === item.args.join('\0') && inNamespace(running.pid, item.netns);
+  const sameArgs =
+    running !== null && !reloadUnsafe && running.args.join('\0') === item.args.join('\0') && inNamespace(running.pid, item.netns);
   const started = !running || !sameArgs;
   if (running && sameArgs) {
     if (filesChanged) {

@@ -4,6 +4,12 @@
  */
 import type {
   AddressGroup,
+  ConntrackHelper,
+  LocalIp,
+  LocalIpAssociation,
+  MeteringLabel,
+  MeteringLabelRule,
+  PortForwarding,
   Agent,
   FloatingIp,
   Network,
@@ -143,6 +149,17 @@ export function ovsAgent(host: string, tunnelIp: string, tunnelTypes = ['gre']):
   };
 }
 
+/** A Linux bridge agent terminating VXLAN at `tunnelIp`, with physical interface mappings. */
+export function linuxBridgeAgent(host: string, tunnelIp: string, interfaceMappings: Record<string, string> = {}): Agent {
+  return {
+    ...ovsAgent(host, tunnelIp, ['vxlan']),
+    id: id(`b${host}`),
+    agent_type: 'Linux bridge agent',
+    binary: 'quark-linuxbridge-agent',
+    configurations: { tunneling_ip: tunnelIp, tunnel_types: ['vxlan'], interface_mappings: interfaceMappings },
+  };
+}
+
 export interface ReplicaRecords {
   networks?: Network[];
   subnets?: Subnet[];
@@ -154,6 +171,12 @@ export interface ReplicaRecords {
   securityGroupRules?: SecurityGroupRule[];
   addressGroups?: AddressGroup[];
   networkLogs?: NetworkLog[];
+  portForwardings?: PortForwarding[];
+  conntrackHelpers?: ConntrackHelper[];
+  meteringLabels?: MeteringLabel[];
+  meteringLabelRules?: MeteringLabelRule[];
+  localIps?: LocalIp[];
+  localIpAssociations?: LocalIpAssociation[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -171,6 +194,12 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     securityGroupRules: map(records.securityGroupRules),
     addressGroups: map(records.addressGroups),
     networkLogs: map(records.networkLogs),
+    portForwardings: map(records.portForwardings),
+    conntrackHelpers: map(records.conntrackHelpers),
+    meteringLabels: map(records.meteringLabels),
+    meteringLabelRules: map(records.meteringLabelRules),
+    localIps: map(records.localIps),
+    localIpAssociations: map(records.localIpAssociations),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

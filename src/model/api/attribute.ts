@@ -37,6 +37,14 @@ export interface ResourceDeclaration {
   readonly collection: string;
   readonly path: string;
   readonly attributes: AttributeMap;
+  /**
+   * For a sub-resource (Neutron's SUB_RESOURCE_ATTRIBUTE_MAP: a floating IP's port forwardings):
+   * the parent's member name; `path` then names the parent by a parameter
+   * (`floatingips/:floatingip_id/port_forwardings`).
+   */
+  readonly parent?: { readonly member: string; readonly param: string };
+  /** Other paths the collection is served at too (Neutron answers `/local-ips` as `/local_ips`). */
+  readonly aliases?: readonly string[];
 }
 
 export interface ExtensionDeclaration {

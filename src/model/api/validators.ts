@@ -81,15 +81,16 @@ export const ip: Convert<string> = (v, field) => {
   return n;
 };
 
-/** A subnet: host bits must be zero ("10.0.0.1/24" is refused). */
+/**
+ * A subnet, as neutron-lib's validate_subnet and Neutron's create_subnet take it: host bits are
+ * dropped ("10.0.0.5/24" is 10.0.0.0/24, measured on Neutron 21); an address without a prefix
+ * length is refused with the prefix Neutron recommends.
+ */
 export const subnetCidr: Convert<string> = (v, field) => {
   const c = typeof v === 'string' ? parseCidr(v) : null;
-  if (!c || typeof v !== 'string' || !v.includes('/')) throw invalidField(field, `'${show(v)}' is not a valid IP subnet`);
-  const normal = formatCidr(c);
-  if (parseCidr(v, { strict: true }) === null) {
-    throw invalidField(field, `'${v}' isn't a recognized IP subnet cidr, '${normal}' is recommended`);
-  }
-  return normal;
+  if (!c || typeof v !== 'string') throw invalidField(field, `'${show(v)}' is not a valid IP subnet`);
+  if (!v.includes('/')) throw invalidField(field, `'${v}' isn't a recognized IP subnet cidr, '${formatCidr(c)}' is recommended`);
+  return formatCidr(c);
 };
 
 /** A prefix as used in routes and rules: host bits are dropped, as Neutron normalises them. */
@@ -127,15 +128,26 @@ export function nullable<T>(convert: Convert<T>): Convert<T | null> {
 export function listOf<T>(convert: Convert<T>, options: { unique?: boolean } = {}): Convert<T[]> {
   return (v, field) => {
     if (!Array.isArray(v)) throw invalidField(field, `'${show(v)}' is not a list`);
+    if (options.unique) checkNoDuplicates(v, field);
     const out = v.map((item) => convert(item, field));
-    if (options.unique && new Set(out.map((x) => JSON.stringify(x))).size !== out.length) {
-      throw invalidField(
-        field,
-        `Duplicate items in the list: '${quote(v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', '))}'`,
-      );
-    }
+    if (options.unique) checkNoDuplicates(out, field);
     return out;
   };
+}
+
+/** Neutron's _validate_list_of_items: the duplicated items are named, each once. */
+function checkNoDuplicates(items: readonly unknown[], field: string): void {
+  const seen = new Set<string>();
+  const dups: string[] = [];
+  for (const item of items) {
+    const key = JSON.stringify(item);
+    if (seen.has(key) && !dups.includes(key)) dups.push(key);
+    seen.add(key);
+  }
+  if (dups.length > 0) {
+    const shown = dups.map((d) => show(JSON.parse(d) as unknown));
+    throw invalidField(field, `Duplicate items in the list: '${quote(shown.join(', '))}'`);
+  }
 }
 
 /** An object whose keys are all declared; each value goes through its converter. */
@@ -182,9 +194,17 @@ export const tag: Convert<string> = (v, field) => {
   return s;
 };
 
-/** A list of ids, duplicates dropped; null means "not given" (Neutron's convert_to_uuid_list_or_none). */
-export const uuidSet: Convert<string[] | undefined> = (v, field) =>
-  v === null ? undefined : [...new Set(listOf(uuid)(v, field))];
+/**
+ * A port's security groups: null is the empty list (Neutron's convert_none_to_empty_list), and a
+ * group named twice is a 400 (type:uuid_list), as measured on Neutron 21.
+ */
+export const uuidList: Convert<string[]> = (v, field) => (v === null ? [] : listOf(uuid, { unique: true })(v, field));
+
+/**
+ * An id Neutron takes as a plain string and looks up, so a malformed one is "not found" (404)
+ * rather than invalid input: a rule's security_group_id and remote_group_id.
+ */
+export const lookupId: Convert<string> = (v, field) => (isUuid(v) ? v.toLowerCase() : str(255)(v, field));
 
 /** An object attribute where null and {} both mean "none" (Neutron's type:dict_or_nodata). */
 export function dictOrNone<T>(convert: Convert<T>): Convert<T | null> {

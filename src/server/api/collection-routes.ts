@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../caller.js';
 import * as op from './collection.js';
-import { type QueryBag, parseListQuery } from './list-query.js';
+import { type PageLink, type QueryBag, parseListQuery } from './list-query.js';
 import type { AnyResourceHandler } from './resource.js';
 
 export interface RouteDeps extends op.CollectionDeps {
@@ -16,15 +16,17 @@ export interface RouteDeps extends op.CollectionDeps {
 type IdParams = { id: string };
 type TagParams = { id: string; tag: string };
 
-function links(request: FastifyRequest, collection: string, next: string | null, previous: string | null) {
+/** The `<collection>_links` of a page, as Neutron's get_next_link/get_previous_link make them. */
+export function links(request: FastifyRequest, collection: string, next: PageLink | null, previous: PageLink | null) {
   const base = `${request.protocol}://${request.host}${request.url.split('?')[0]}`;
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(request.query as Record<string, string | string[]>)) {
     for (const v of Array.isArray(value) ? value : [value]) query.append(key, v);
   }
-  const href = (marker: string, reverse: boolean) => {
+  const href = (link: PageLink, reverse: boolean) => {
     const q = new URLSearchParams(query);
-    q.set('marker', marker);
+    q.delete('marker');
+    if (link.marker !== null) q.set('marker', link.marker);
     if (reverse) q.set('page_reverse', 'True');
     else q.delete('page_reverse');
     return `${base}?${q.toString()}`;
@@ -36,7 +38,10 @@ function links(request: FastifyRequest, collection: string, next: string | null,
 }
 
 export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
-  const base = `/v2.0/${h.declaration.path}`;
+  for (const path of [h.declaration.path, ...(h.declaration.aliases ?? [])]) registerAt(app, h, deps, `/v2.0/${path}`);
+}
+
+function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
   const { collection } = h.declaration;
 
   app.get(base, async (request, reply) => {

@@ -10,12 +10,12 @@ import type { Store, WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
-import { POLICY, type Target, allowed, enforce } from '../policy.js';
+import { type Target, allowed, enforce, hasRule, policyAction } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
-import { type ListQuery, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
+import { type ListQuery, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
 import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
-import type { AnyResourceHandler } from './resource.js';
+import { type AnyResourceHandler, policyMember } from './resource.js';
 
 type AnyRecord = { id: string; project_id: string; tags?: readonly string[]; revision_number?: number };
 
@@ -27,8 +27,8 @@ export interface CollectionDeps {
 export interface ListResult {
   /** Each item already serialised as JSON (records without computed attributes come from a cache). */
   readonly items: string[];
-  readonly next: string | null;
-  readonly previous: string | null;
+  readonly next: PageLink | null;
+  readonly previous: PageLink | null;
 }
 
 function context(deps: CollectionDeps, caller: Caller): PluginContext {
@@ -36,13 +36,13 @@ function context(deps: CollectionDeps, caller: Caller): PluginContext {
 }
 
 function visible(h: AnyResourceHandler, view: ReadView, caller: Caller, record: AnyRecord): boolean {
-  return caller.isAdmin || allowed(`get_${h.declaration.member}`, caller, h.target(view, record));
+  return caller.isAdmin || allowed(policyAction(`get_${policyMember(h.declaration)}`), caller, h.target(view, record));
 }
 
 /** The record if it exists and the caller may see it; otherwise the resource's 404. */
 export function findVisible(h: AnyResourceHandler, view: ReadView, caller: Caller, id: string): AnyRecord {
   const record = view.get(h.kind, id) as AnyRecord | undefined;
-  if (!record || !visible(h, view, caller, record)) throw h.notFound(id);
+  if (!record || h.belongs?.(record) === false || !visible(h, view, caller, record)) throw h.notFound(id);
   return record;
 }
 
@@ -54,7 +54,11 @@ export function render(
   record: object,
   fields: readonly string[] | null = null,
 ) {
-  return renderRecord(record, h.derived?.(view, record, services), readableAttributes(h.declaration, caller), fields);
+  const own = h.forCaller?.(view, record, caller) ?? null;
+  const fromRecord = h.recordDerived?.(record, services);
+  const base = fromRecord || h.derived ? { ...fromRecord, ...h.derived?.(view, record, services) } : undefined;
+  const derived = own ? { ...base, ...own } : base;
+  return renderRecord(record, derived, readableAttributes(h.declaration, caller), fields);
 }
 
 /**
@@ -68,7 +72,9 @@ export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQ
   if (caller.isAdmin) return;
   const readable = new Set(readableAttributes(h.declaration, caller));
   for (const f of q.filters) {
-    if (!readable.has(f.name)) {
+    // A hidden filter-only attribute (a subnet's `shared`) shows nothing the caller cannot read.
+    const filterOnly = h.declaration.attributes[f.name]?.visible === false;
+    if (!readable.has(f.name) && !filterOnly) {
       throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
     }
   }
@@ -93,26 +99,33 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const attributes = readableAttributes(h.declaration, caller);
   const needsDerived = h.derived !== undefined;
   const matched: AnyRecord[] = [];
-  for (const record of view.all(h.kind) as AnyRecord[]) {
+  // Per-caller attributes of the matched records (see ResourceHandler.forCaller).
+  const own = new Map<AnyRecord, Record<string, unknown>>();
+  for (const record of (h.records?.(view) ?? view.all(h.kind)) as AnyRecord[]) {
     if (!visible(h, view, caller, record)) continue;
     if (!matchesTags(record.tags ?? [], q.tags)) continue;
+    const mine = h.forCaller?.(view, record, caller) ?? null;
     let ok = true;
     for (const f of q.filters) {
       if (f.kind === 'custom') {
-        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values) ?? true);
+        ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values, view, caller) ?? true);
       } else {
         const source = record as unknown as Record<string, unknown>;
         const value =
           f.name === 'tenant_id'
             ? record.project_id
-            : f.name in source
-              ? source[f.name]
-              : h.derived?.(view, record, services)[f.name];
+            : mine && f.name in mine
+              ? mine[f.name]
+              : f.name in source
+                ? source[f.name]
+                : h.derived?.(view, record, services)[f.name];
         ok = matchesFilter(value, f);
       }
       if (!ok) break;
     }
-    if (ok) matched.push(record);
+    if (!ok) continue;
+    matched.push(record);
+    if (mine) own.set(record, mine);
   }
   const attributeOf = (r: AnyRecord, key: string) =>
     key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
@@ -120,11 +133,15 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const page = paginate(sorted, q, (r) => r.id);
   const signature = attributes.join(',');
   return {
-    items: page.items.map((r) =>
-      !needsDerived && q.fields === null
-        ? cachedJson(r, signature, () => renderRecord(r, undefined, attributes, null))
-        : JSON.stringify(renderRecord(r, needsDerived ? h.derived!(view, r, services) : undefined, attributes, q.fields)),
-    ),
+    items: page.items.map((r) => {
+      const mine = own.get(r);
+      const fromRecord = h.recordDerived?.(r as never, services);
+      if (!needsDerived && !mine && q.fields === null) {
+        return cachedJson(r, signature, () => renderRecord(r, fromRecord, attributes, null));
+      }
+      const derived = needsDerived ? { ...fromRecord, ...h.derived!(view, r, services) } : fromRecord;
+      return JSON.stringify(renderRecord(r, mine ? { ...derived, ...mine } : derived, attributes, q.fields));
+    }),
     next: page.next,
     previous: page.previous,
   };
@@ -170,7 +187,7 @@ function enforceAttributes(
   values: AttributeValues,
   target: Target,
 ) {
-  const action = `${verb}_${h.declaration.member}`;
+  const action = `${verb}_${policyMember(h.declaration)}`;
   for (const [name, value] of Object.entries(values)) {
     const fallback = h.declaration.attributes[name]?.default;
     if (verb === 'create' && fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value)) continue;
@@ -179,7 +196,10 @@ function enforceAttributes(
     enforce(rule, caller, target);
     if (!Array.isArray(value)) continue;
     const keys = new Set(value.flatMap((item) => (typeof item === 'object' && item !== null ? Object.keys(item) : [])));
-    for (const key of keys) if (`${rule}:${key}` in POLICY) enforce(`${rule}:${key}`, caller, target);
+    for (const key of keys) {
+      const keyRule = `${rule}:${key}`;
+      if (hasRule(keyRule)) enforce(keyRule, caller, target);
+    }
   }
 }
 
@@ -192,7 +212,7 @@ function enforceAttributes(
 function createOne(h: AnyResourceHandler, tx: WriteTx, ctx: PluginContext, values: AttributeValues): AnyRecord {
   const requested = resolveProject(values, ctx.caller);
   const target = h.createTarget?.(tx, ctx, values, requested) ?? { projectId: requested };
-  enforce(`create_${h.declaration.member}`, ctx.caller, target);
+  enforce(policyAction(`create_${policyMember(h.declaration)}`), ctx.caller, target);
   enforceAttributes(h, 'create', ctx.caller, values, target);
   if (h.quota) enforceQuota(tx, ctx, h.quota, target.projectId, 1);
   return h.create(tx, ctx, values, target.projectId) as AnyRecord;
@@ -233,7 +253,7 @@ export async function update(
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
     const target = h.target(tx, record, values);
-    enforce(`update_${h.declaration.member}`, caller, target);
+    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, target);
     enforceAttributes(h, 'update', caller, values, target);
     return h.update(tx, ctx, record, values) as AnyRecord;
   });
@@ -246,7 +266,7 @@ export async function remove(h: AnyResourceHandler, deps: CollectionDeps, caller
   await deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
     checkRevision(record, ifMatch);
-    enforce(`delete_${h.declaration.member}`, caller, h.target(tx, record));
+    enforce(policyAction(`delete_${policyMember(h.declaration)}`), caller, h.target(tx, record));
     h.delete(tx, ctx, record);
   });
 }
@@ -264,7 +284,7 @@ function writeTags(
 ) {
   return deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
-    enforce(`update_${h.declaration.member}`, caller, h.target(tx, record));
+    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, h.target(tx, record));
     const before = record.tags ?? [];
     const tags = change([...before]);
     // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.

@@ -31,7 +31,7 @@ describe('extensions and network IP availability', () => {
       assert.equal((await s.get(`/v2.0/extensions/${alias}`, ALICE)).extension.alias, alias);
     }
     assert.equal(new Set(aliases).size, aliases.length);
-    assert.equal((await s.request('GET', '/v2.0/extensions/dvr', undefined, ALICE)).status, 404);
+    assert.equal((await s.request('GET', '/v2.0/extensions/bgp', undefined, ALICE)).status, 404);
     const { resources } = await s.get('/v2.0', ALICE);
     const collections = resources.map((r: any) => r.collection);
     for (const c of [
@@ -83,6 +83,18 @@ describe('extensions and network IP availability', () => {
     assert.equal((await s.request('GET', '/v2.0/network-ip-availabilities?bogus=1', undefined, ADMIN)).status, 400);
   });
 
+  it('gives the size of an IPv6 /64 pool exactly, digit for digit', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'big' } }, ALICE)).network.id;
+    await s.post('/v2.0/subnets', { subnet: { network_id: n, ip_version: 6, cidr: '2001:db8:64::/64' } }, ALICE);
+    const headers = { 'x-project-id': 'admin-project', 'x-roles': 'admin' };
+    for (const url of [`/v2.0/network-ip-availabilities/${n}`, `/v2.0/network-ip-availabilities?network_id=${n}`]) {
+      const raw = (await s.quark.app.inject({ method: 'GET', url, headers })).body;
+      // 2001:db8:64::1 to 2001:db8:64:0:ffff:ffff:ffff:ffff: 2^64 - 1 addresses
+      assert.match(raw, /"total_ips":18446744073709551615,"used_ips":0,"subnet_ip_availability"/, url);
+      assert.match(raw, /"ip_version":6,"total_ips":18446744073709551615,"used_ips":0\}/, url);
+    }
+  });
+
   it('lists the provider, binding, port security, address pair and standard attribute extensions, and paging and sorting', async () => {
     const { extensions } = await s.get('/v2.0/extensions', ALICE);
     const aliases = extensions.map((e: any) => e.alias);
@@ -96,6 +108,7 @@ describe('extensions and network IP availability', () => {
       'standard-attr-description',
       'pagination',
       'sorting',
+      'ip-substring-filtering',
     ]) {
       assert.ok(aliases.includes(alias), alias);
       const { extension } = await s.get(`/v2.0/extensions/${alias}`, ALICE);

@@ -97,6 +97,20 @@ describe('floating IPs API', () => {
     await s.del(`/v2.0/floatingips/${fip.id}`, ALICE);
   });
 
+  it('disassociates on an empty update and keeps the port on any other update, as Neutron', async () => {
+    const fip = (await create({ port_id: vm.id })).body.floatingip;
+    const described = await update(fip.id, { description: 'kept' });
+    assert.equal(described.body.floatingip.port_id, vm.id);
+    const emptied = await update(fip.id, {});
+    assert.equal(emptied.status, 200);
+    assert.deepEqual(
+      [emptied.body.floatingip.port_id, emptied.body.floatingip.fixed_ip_address, emptied.body.floatingip.router_id],
+      [null, null, null],
+    );
+    assert.equal(emptied.body.floatingip.description, 'kept');
+    await s.del(`/v2.0/floatingips/${fip.id}`, ALICE);
+  });
+
   it('needs a router that connects the port’s subnet to the external network', async () => {
     const island = await projectNetwork(s, ALICE, '10.5.0.0/24', 'island');
     const port = (await s.post('/v2.0/ports', { port: { network_id: island.network } }, ALICE)).port;
@@ -199,5 +213,20 @@ describe('floating IPs API', () => {
       (await s.get('/v2.0/floatingips', BOB)).floatingips.every((f: any) => f.tenant_id === 'bob'),
       true,
     );
+  });
+
+  it('deletes an external network with its unassociated floating IPs, not with associated ones', async () => {
+    const other = await externalNetwork(s, '198.51.100.0/24');
+    const idle = (await s.post('/v2.0/floatingips', { floatingip: { floating_network_id: other.network } }, ADMIN)).floatingip;
+    await s.del(`/v2.0/networks/${other.network}`, ADMIN);
+    assert.equal((await s.request('GET', `/v2.0/floatingips/${idle.id}`, undefined, ADMIN)).status, 404);
+    assert.equal((await s.request('GET', `/v2.0/subnets/${other.subnet}`, undefined, ADMIN)).status, 404);
+    const vm2 = (await s.post('/v2.0/ports', { port: { network_id: net.network, name: 'vm2' } }, ALICE)).port;
+    const used = (await create({ port_id: vm2.id })).body.floatingip;
+    const refused = await s.request('DELETE', `/v2.0/networks/${ext.network}`, undefined, ADMIN);
+    assert.equal(refused.status, 409);
+    assert.equal(errorType(refused), 'NetworkInUse');
+    assert.equal((await s.get(`/v2.0/floatingips/${used.id}`, ALICE)).floatingip.port_id, vm2.id, 'nothing changed');
+    await s.del(`/v2.0/floatingips/${used.id}`, ALICE);
   });
 });

@@ -103,7 +103,8 @@ export function parseListQuery(decl: ResourceDeclaration, query: QueryBag, maxLi
     sort,
     limit,
     marker: asList(query.marker)[0] ?? null,
-    pageReverse: asList(query.page_reverse)[0] !== undefined && bool(asList(query.page_reverse)[0], 'page_reverse'),
+    // Neutron: page_reverse is on for 'true' in any case, off for anything else.
+    pageReverse: (asList(query.page_reverse)[0] ?? '').toLowerCase() === 'true',
   };
 }
 
@@ -136,6 +137,7 @@ function compareValues(a: unknown, b: unknown): number {
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : 1;
   if (typeof a === 'boolean' && typeof b === 'boolean') return a ? 1 : -1;
   const sa = String(a);
   const sb = String(b);
@@ -159,33 +161,41 @@ export function sortRecords<T extends { id?: string }>(
   });
 }
 
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly next: string | null;
-  readonly previous: string | null;
+/** A link to a neighbouring page: the marker to put in it, none on an empty page. */
+export interface PageLink {
+  readonly marker: string | null;
 }
 
-/** Cuts one page out of the sorted list; `next`/`previous` are the markers for the links. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: PageLink | null;
+  readonly previous: PageLink | null;
+}
+
+/**
+ * Cuts one page out of the sorted list, as Neutron's api_common.py does: without a limit there
+ * is no paging (a marker alone is ignored) and no link; with one, `next` is left out only when a
+ * forward page came out short, `previous` only when a reverse page did. A link's marker is the
+ * page's last (next) or first (previous) item; an empty page links without a marker, so the
+ * `previous` of the empty page after the last one leads back to the last page.
+ */
 export function paginate<T>(items: readonly T[], q: ListQuery, idOf: (item: T) => string): Page<T> {
-  if (q.limit === null && q.marker === null) return { items, next: null, previous: null };
-  let start = 0;
-  let end = items.length;
-  if (q.marker !== null) {
-    const at = items.findIndex((i) => idOf(i) === q.marker);
-    if (q.pageReverse) end = at < 0 ? items.length : at;
-    else start = at < 0 ? 0 : at + 1;
+  if (q.limit === null) return { items, next: null, previous: null };
+  const at = q.marker === null ? -1 : items.findIndex((i) => idOf(i) === q.marker);
+  let page: readonly T[];
+  if (q.pageReverse) {
+    const end = at < 0 ? items.length : at;
+    page = items.slice(Math.max(0, end - q.limit), end);
+  } else {
+    const start = at < 0 ? 0 : at + 1;
+    page = items.slice(start, start + q.limit);
   }
-  if (q.limit !== null) {
-    if (q.pageReverse) start = Math.max(0, end - q.limit);
-    else end = Math.min(items.length, start + q.limit);
-  }
-  const page = items.slice(start, end);
-  const full = q.limit !== null && page.length === q.limit;
+  const short = page.length < q.limit;
   const first = page[0];
   const last = page[page.length - 1];
   return {
     items: page,
-    next: q.pageReverse ? (q.marker !== null && last ? idOf(last) : null) : full && last ? idOf(last) : null,
-    previous: q.pageReverse ? (full && first ? idOf(first) : null) : q.marker !== null && first ? idOf(first) : null,
+    next: short && !q.pageReverse ? null : { marker: last ? idOf(last) : null },
+    previous: short && q.pageReverse ? null : { marker: first ? idOf(first) : null },
   };
 }

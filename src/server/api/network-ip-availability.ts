@@ -11,6 +11,7 @@ import { allowed } from '../policy.js';
 import { networkAvailability } from '../plugin/network-ip-availability.js';
 import { networkNotFound } from '../plugin/not-found.js';
 import type { RouteDeps } from './collection-routes.js';
+import { exactJson } from './exact-json.js';
 import { type QueryBag, matchesFilter, paginate, parseListQuery, sortRecords } from './list-query.js';
 import { renderRecord } from './render.js';
 
@@ -22,7 +23,7 @@ export function registerNetworkIpAvailability(app: FastifyInstance, decl: Resour
   const attributes = Object.keys(decl.attributes);
   const base = `/v2.0/${decl.path}`;
 
-  app.get(base, async (request) => {
+  app.get(base, async (request, reply) => {
     const caller = deps.callerOf(request);
     const q = parseListQuery(decl, request.query as QueryBag, deps.paginationMaxLimit);
     const versions = q.filters.find((f) => f.name === 'ip_version')?.values.map(Number) ?? null;
@@ -42,14 +43,16 @@ export function registerNetworkIpAvailability(app: FastifyInstance, decl: Resour
       attributeOf,
     );
     const page = paginate(sorted, q, (i) => i.network_id);
-    return { [decl.collection]: page.items.map((i) => renderRecord(i, undefined, attributes, q.fields)) };
+    reply.type('application/json');
+    return exactJson({ [decl.collection]: page.items.map((i) => renderRecord(i, undefined, attributes, q.fields)) });
   });
 
-  app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => {
+  app.get<{ Params: IdParams }>(`${base}/:id`, async (request, reply) => {
     const caller = deps.callerOf(request);
     const q = parseListQuery(decl, { fields: (request.query as QueryBag).fields }, -1);
     const net = deps.store.view.get('network', request.params.id);
     if (!net || !mayRead(caller, net)) throw networkNotFound(request.params.id);
-    return { [decl.member]: renderRecord(networkAvailability(deps.store.view, net), undefined, attributes, q.fields) };
+    reply.type('application/json');
+    return exactJson({ [decl.member]: renderRecord(networkAvailability(deps.store.view, net), undefined, attributes, q.fields) });
   });
 }

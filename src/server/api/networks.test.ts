@@ -167,6 +167,51 @@ describe('networks API', () => {
     assert.ok(bools.networks.every((n: { shared: boolean }) => n.shared));
   });
 
+  it('pages with next and previous links as Neutron: forward to the empty page after the last, then back', async () => {
+    for (const name of ['q-a', 'q-b', 'q-c']) await s.post('/v2.0/networks', { network: { name } }, BOB);
+    const filter = 'name=q-a&name=q-b&name=q-c';
+    const names = (body: Record<string, any>) => body.networks.map((n: { name: string }) => n.name);
+    const link = (body: Record<string, any>, rel: string) => {
+      const href = body.networks_links?.find((l: { rel: string }) => l.rel === rel)?.href as string | undefined;
+      return href === undefined ? undefined : href.slice(href.indexOf('/v2.0'));
+    };
+    let page = await s.get(`/v2.0/networks?sort_key=name&sort_dir=asc&limit=1&${filter}`, BOB);
+    const forward: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      forward.push(...names(page));
+      assert.ok(link(page, 'previous'), 'a full page always links back');
+      page = await s.get(link(page, 'next')!, BOB);
+    }
+    assert.deepEqual(forward, ['q-a', 'q-b', 'q-c']);
+    assert.deepEqual(names(page), [], 'the page after the last is empty');
+    assert.equal(link(page, 'next'), undefined);
+    const back = link(page, 'previous')!;
+    assert.doesNotMatch(back, /marker=/, 'an empty page links back without a marker');
+    assert.match(back, /page_reverse=True/);
+    const backward: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      page = await s.get(link(page, 'previous') ?? '', BOB);
+      backward.push(...names(page));
+    }
+    assert.deepEqual(backward, ['q-c', 'q-b', 'q-a']);
+    const reverse = await s.get(`/v2.0/networks?sort_key=name&limit=2&page_reverse=true&${filter}`, BOB);
+    assert.deepEqual(names(reverse), ['q-b', 'q-c'], 'a reverse page without a marker is the last one');
+    const start = await s.get(link(reverse, 'previous')!, BOB);
+    assert.deepEqual(names(start), ['q-a']);
+    assert.equal(link(start, 'previous'), undefined, 'a short reverse page has no previous');
+    assert.ok(link(start, 'next'));
+    const unlimited = await s.get(`/v2.0/networks?marker=${forward[0]}&${filter}`, BOB);
+    assert.equal(unlimited.networks.length, 3, 'without a limit the marker is ignored');
+    assert.equal(unlimited.networks_links, undefined);
+  });
+
+  it('takes a .json suffix on a path, as Neutron', async () => {
+    const net = (await s.post('/v2.0/networks.json', { network: { name: 'suffixed' } }, BOB)).network;
+    assert.equal((await s.get(`/v2.0/networks/${net.id}.json`, BOB)).network.name, 'suffixed');
+    assert.ok((await s.get('/v2.0/networks.json?name=suffixed', BOB)).networks.length === 1);
+    assert.ok((await s.get('/v2.0/quotas/bob/details.json', BOB)).quota.network);
+  });
+
   it('creates in bulk all or nothing', async () => {
     const before = s.store.view.size('network');
     const ok = await s.post('/v2.0/networks', { networks: [{ name: 'x1' }, { name: 'x2' }] });

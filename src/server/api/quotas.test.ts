@@ -11,6 +11,8 @@ const DEFAULTS = {
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  subnetpool: -1,
+  rbac_policy: 10,
 };
 
 describe('quotas API', () => {
@@ -45,6 +47,9 @@ describe('quotas API', () => {
     assert.deepEqual(details.quota.security_group, { used: 0, limit: 10, reserved: 0 });
     await s.del('/v2.0/quotas/alice', ADMIN);
     assert.deepEqual((await s.get('/v2.0/quotas/alice', ALICE)).quota, DEFAULTS);
+    const again = await s.request('DELETE', '/v2.0/quotas/alice', undefined, ADMIN);
+    assert.equal(again.status, 404, 'no quotas of its own left to reset');
+    assert.equal(errorType(again), 'TenantQuotaNotFound');
     assert.equal((await s.request('POST', '/v2.0/routers', { router: { name: 'two' } }, ALICE)).status, 201);
   });
 
@@ -53,6 +58,13 @@ describe('quotas API', () => {
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.NeutronError.message, "Unrecognized attribute(s) 'volumes'");
     assert.equal((await s.request('PUT', '/v2.0/quotas/bob', { quota: { port: -2 } }, ADMIN)).status, 400);
+    const huge = await s.request('PUT', '/v2.0/quotas/bob', { quota: { port: 2 ** 31 } }, ADMIN);
+    assert.equal(huge.status, 400, 'limits are 32-bit integers, as in Neutron');
+    assert.equal(
+      huge.body.NeutronError.message,
+      "Invalid input for port. Reason: '2147483648' is too large - must be no larger than '2147483647'.",
+    );
+    assert.equal((await s.put('/v2.0/quotas/bob', { quota: { port: 2 ** 31 - 1 } }, ADMIN)).quota.port, 2 ** 31 - 1);
     assert.equal((await s.request('PUT', '/v2.0/quotas/bob', { quota: { port: 'many' } }, ADMIN)).status, 400);
     assert.equal((await s.request('PUT', '/v2.0/quotas/bob', {}, ADMIN)).status, 400);
     const unlimited = await s.put('/v2.0/quotas/bob', { quota: { security_group: -1 } }, ADMIN);
@@ -82,5 +94,18 @@ describe('quotas API', () => {
     assert.deepEqual(quota.port, { used: 1, limit: 1, reserved: 0 });
     assert.deepEqual(quota.floatingip, { used: 1, limit: 1, reserved: 0 });
     assert.deepEqual(quota.security_group, { used: 2, limit: 2, reserved: 0 }, 'the default group counts');
+  });
+
+  it('counts a new group’s two egress rules against the rule quota', async () => {
+    const dave = { project: 'dave', roles: 'member' };
+    await s.put('/v2.0/quotas/dave', { quota: { security_group_rule: 0 } }, ADMIN);
+    const refused = await s.request('POST', '/v2.0/security-groups', { security_group: { name: 'web' } }, dave);
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.NeutronError.message, "Quota exceeded for resources: ['security_group_rule'].");
+    assert.deepEqual((await s.get('/v2.0/quotas/dave/details', ADMIN)).quota.security_group.used, 0, 'nothing was made');
+    await s.put('/v2.0/quotas/dave', { quota: { security_group_rule: 6 } }, ADMIN);
+    await s.post('/v2.0/security-groups', { security_group: { name: 'web' } }, dave);
+    const full = await s.request('POST', '/v2.0/security-groups', { security_group: { name: 'db' } }, dave);
+    assert.equal(full.status, 409, 'the default group’s 4 rules and web’s 2 fill the quota of 6');
   });
 });

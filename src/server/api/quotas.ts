@@ -24,7 +24,10 @@ type IdParams = { id: string };
 
 const badRequest = (message: string) => new QuarkError('HTTPBadRequest', message);
 
-/** `{"quota": {"network": 10, …}}`: known resources only, each an integer ≥ -1 (-1: unlimited). */
+/**
+ * `{"quota": {"network": 10, …}}`: known resources only, each an integer from -1 (unlimited) to
+ * 2^31 - 1, Neutron's DB_INTEGER_MAX_VALUE.
+ */
 export function parseQuotaBody(body: unknown): Partial<QuotaSet> {
   const quota = (body as { quota?: unknown } | null)?.quota;
   if (typeof quota !== 'object' || quota === null || Array.isArray(quota)) {
@@ -33,7 +36,7 @@ export function parseQuotaBody(body: unknown): Partial<QuotaSet> {
   const unknown = Object.keys(quota).filter((k) => !(QUOTA_RESOURCES as readonly string[]).includes(k));
   if (unknown.length > 0) throw badRequest(`Unrecognized attribute(s) '${unknown.join(', ')}'`);
   const out: Partial<QuotaSet> = {};
-  for (const [key, value] of Object.entries(quota)) out[key as QuotaResource] = int(-1)(value, key);
+  for (const [key, value] of Object.entries(quota)) out[key as QuotaResource] = int(-1, 2 ** 31 - 1)(value, key);
   return out;
 }
 

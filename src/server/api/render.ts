@@ -4,7 +4,7 @@
  */
 import type { ResourceDeclaration } from '../../model/api/attribute.js';
 import type { Caller } from '../caller.js';
-import { POLICY, allowed } from '../policy.js';
+import { type PolicyAction, allowed, hasRule } from '../policy.js';
 
 /** Attribute read rules depend only on the caller's roles, so the answer is kept per role set. */
 const readable = new WeakMap<ResourceDeclaration, Map<string, string[]>>();
@@ -38,11 +38,11 @@ function computeReadable(decl: ResourceDeclaration, caller: Caller): string[] {
 }
 
 /** The policy rule that guards `action` on one attribute, if there is one (`create_port:binding`). */
-export function attributeRule(action: string, attribute: string): string | null {
+export function attributeRule(action: string, attribute: string): PolicyAction | null {
   const exact = `${action}:${attribute}`;
-  if (exact in POLICY) return exact;
+  if (hasRule(exact)) return exact;
   const prefix = `${action}:${attribute.split(':')[0]}`;
-  return attribute.includes(':') && prefix in POLICY ? prefix : null;
+  return attribute.includes(':') && hasRule(prefix) ? prefix : null;
 }
 
 export function renderRecord(

@@ -10,6 +10,7 @@ import type { Kind, KindRecords } from '../../store/kinds.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { PluginContext, Services } from '../plugin/context.js';
+import type { Caller } from '../caller.js';
 import type { Target } from '../policy.js';
 import type { AttributeValues } from './request-body.js';
 
@@ -28,6 +29,17 @@ export interface ResourceHandler<K extends Kind> {
   target(view: ReadView, record: KindRecords[K], changes?: AttributeValues): Target;
   /** Attributes computed at read time (a network's subnets, an agent's liveness). */
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
+  /**
+   * Attributes computed from the record alone (and the server's configuration), so a list keeps
+   * caching the record's JSON: a port's dns_assignment.
+   */
+  recordDerived?(record: KindRecords[K], services: Services): Record<string, unknown>;
+  /**
+   * Attributes whose value depends on who asks: `shared` is true for the projects an RBAC
+   * policy names. Null when the stored record is already right for this caller, so the common
+   * case keeps the list's render cache.
+   */
+  forCaller?(view: ReadView, record: KindRecords[K], caller: Caller): Record<string, unknown> | null;
   /** Quota counted against the owner on create. */
   readonly quota?: QuotaResource;
   /**
@@ -49,8 +61,39 @@ export interface ResourceHandler<K extends Kind> {
     ctx: PluginContext,
     filters: ReadonlyMap<string, readonly string[]>,
   ): ((tx: WriteTx) => void) | null;
-  /** Handles filters declared 'custom' (fixed_ips on ports). */
-  filter?(record: KindRecords[K], name: string, values: readonly string[]): boolean;
+  /** Handles filters declared 'custom' (fixed_ips on ports, shared on subnets). */
+  filter?(record: KindRecords[K], name: string, values: readonly string[], view: ReadView, caller: Caller): boolean;
+  /**
+   * A sub-resource's parent (a port forwarding's floating IP): the parent's kind, the index of
+   * this kind by parent, the parent id of a record, and what a request under a parent the
+   * caller cannot see answers (Neutron differs per resource, measured on Neutron 21).
+   */
+  readonly parent?: ParentSpec<K>;
+  /** Set on a handler bound to one parent (sub-collection-routes.ts): the records listed. */
+  records?(view: ReadView): readonly KindRecords[K][];
+  /** Set on a handler bound to one parent: whether a record is under it (else it is not found there). */
+  belongs?(record: KindRecords[K]): boolean;
+}
+
+export interface ParentSpec<K extends Kind> {
+  readonly kind: Kind;
+  /** The index of K by parent id (`floatingip` for port forwardings). */
+  readonly index: string;
+  of(record: KindRecords[K]): string;
+  /** Listing under a parent the caller cannot see: its 404 (`not-found`) or an empty list. */
+  readonly list: 'not-found' | 'empty';
+  /** Show, update or delete under a parent the caller cannot see: the parent's 404 or the record's own. */
+  readonly member: 'parent' | 'record';
+  /** The record id of a member URL's id, when members are named otherwise (an association by its port). */
+  key?(parentId: string, id: string): string;
+}
+
+/**
+ * The resource name in policy actions: Neutron names a sub-resource's actions after its parent
+ * too (`create_floatingip_port_forwarding`).
+ */
+export function policyMember(decl: ResourceDeclaration): string {
+  return decl.parent ? `${decl.parent.member}_${decl.member}` : decl.member;
 }
 
 /** Handlers of any kind, as the route table holds them. */

@@ -44,6 +44,51 @@ describe('routers API', () => {
     assert.equal(details.quota.router.used, 1);
   });
 
+  it('keeps distributed and ha for admins, false unless asked, changed only while the router is down', async () => {
+    const plain = (await s.post('/v2.0/routers', { router: { name: 'flags' } }, ALICE)).router;
+    assert.equal(plain.distributed, undefined, 'members do not see the flags');
+    const seen = (await s.get(`/v2.0/routers/${plain.id}`, ADMIN)).router;
+    assert.deepEqual([seen.distributed, seen.ha], [false, false]);
+    const asked = await s.request('POST', '/v2.0/routers', { router: { name: 'd', distributed: true } }, ALICE);
+    assert.equal(asked.status, 403);
+    const dvr = (await s.post('/v2.0/routers', { router: { name: 'd', distributed: true } }, ADMIN)).router;
+    assert.equal(dvr.distributed, true);
+    const up = await s.request('PUT', `/v2.0/routers/${plain.id}`, { router: { ha: true } }, ADMIN);
+    assert.equal(up.status, 400);
+    assert.match(up.body.NeutronError.message, /Cannot change HA attribute of active routers/);
+    const down = await s.put(`/v2.0/routers/${plain.id}`, { router: { ha: true, admin_state_up: false } }, ADMIN);
+    assert.equal(down.router.ha, true);
+    const toDvr = await s.request(
+      'PUT',
+      `/v2.0/routers/${dvr.id}`,
+      { router: { distributed: false, admin_state_up: false } },
+      ADMIN,
+    );
+    assert.equal(toDvr.status, 400, 'distributed changes need the router down before too');
+    await s.del(`/v2.0/routers/${plain.id}`, ALICE);
+    await s.del(`/v2.0/routers/${dvr.id}`, ADMIN);
+  });
+
+  it('adds and removes extra routes atomically (extraroute-atomic)', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'atomic' } }, ALICE)).network.id;
+    const sn = (await s.post('/v2.0/subnets', { subnet: { network_id: n, ip_version: 4, cidr: '10.66.0.0/24' } }, ALICE)).subnet
+      .id;
+    const r = await router(s, ALICE, undefined, 'atomic');
+    await addInterface(s, ALICE, r.id, { subnet_id: sn });
+    const act = (name: string, routes: { destination: string; nexthop: string }[]) =>
+      s.request('PUT', `/v2.0/routers/${r.id}/${name}`, { router: { routes } }, ALICE);
+    const a = { destination: '10.0.2.0/24', nexthop: '10.66.0.2' };
+    const b = { destination: '10.0.3.0/24', nexthop: '10.66.0.3' };
+    const c = { destination: '10.0.4.0/24', nexthop: '10.66.0.4' };
+    assert.equal((await act('add_extraroutes', [a])).body.router.routes.length, 1);
+    assert.equal((await act('add_extraroutes', [a, b])).body.router.routes.length, 2, 'a route already there is kept once');
+    assert.deepEqual((await act('remove_extraroutes', [b, c])).body.router.routes, [a], 'a missing route is fine');
+    const bad = await act('add_extraroutes', [{ destination: '10.0.5.0/24', nexthop: '192.0.2.1' }]);
+    assert.equal(errorType(bad), 'InvalidRoutes', 'checked as an update of routes');
+    assert.equal((await s.request('PUT', `/v2.0/routers/${r.id}/add_extraroutes`, { routes: [a] }, ALICE)).status, 400);
+    assert.equal((await act('remove_extraroutes', [a])).body.router.routes.length, 0);
+  });
+
   it('refuses gateways Neutron refuses', async () => {
     const notExternal = await s.request(
       'POST',

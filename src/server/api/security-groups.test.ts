@@ -131,6 +131,8 @@ describe('security groups API', () => {
       [{ remote_ip_prefix: 'not-a-prefix' }, 'InvalidCIDR', 400],
       [{ remote_ip_prefix: '10.0.0.0/8', remote_group_id: g.id }, 'SecurityGroupMultipleRemoteEntites', 400],
       [{ remote_group_id: '00000000-0000-4000-8000-000000000000' }, 'SecurityGroupNotFound', 404],
+      // Neutron takes the id as a string and looks it up: a malformed one is not found either.
+      [{ remote_group_id: 'bad_group_id' }, 'SecurityGroupNotFound', 404],
       [{ ethertype: 'IPv5' }, 'HTTPBadRequest', 400],
       [{ direction: 'sideways' }, 'HTTPBadRequest', 400],
     ];
@@ -206,10 +208,18 @@ describe('security groups API', () => {
       s.request('POST', '/v2.0/ports', { port: { network_id: n.network, ...body } }, ALICE);
     assert.equal(errorType(await port({ security_groups: [bobs.id] })), 'SecurityGroupNotFound');
     assert.equal(errorType(await port({ security_groups: ['nope'] })), 'HTTPBadRequest');
-    const two = await port({ security_groups: [mine.id, mine.id] });
-    assert.deepEqual(two.body.port.security_groups, [mine.id], 'duplicates collapse');
+    const twice = await port({ security_groups: [mine.id, mine.id] });
+    assert.equal(twice.status, 400, 'a group named twice is refused, as Neutron 21');
+    assert.equal(
+      twice.body.NeutronError.message,
+      `Invalid input for security_groups. Reason: Duplicate items in the list: '${mine.id}'.`,
+    );
+    const two = await port({ security_groups: [mine.id] });
+    assert.deepEqual(two.body.port.security_groups, [mine.id]);
     const none = await port({ security_groups: [] });
     assert.deepEqual(none.body.port.security_groups, [], 'an empty list is allowed');
+    const nulled = await port({ security_groups: null });
+    assert.deepEqual(nulled.body.port.security_groups, [], 'null is the empty list, not the default group');
     const open = await port({ port_security_enabled: false });
     assert.deepEqual(open.body.port.security_groups, [], 'no port security: no default group');
     const conflict = await port({ port_security_enabled: false, security_groups: [mine.id] });

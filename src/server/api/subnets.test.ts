@@ -33,18 +33,68 @@ describe('subnets API', () => {
     assert.deepEqual(n.network.subnets, [sn.id]);
   });
 
-  it("applies Neutron's IPv6 defaults", async () => {
+  it("applies Neutron's IPv6 defaults: the gateway is the subnet-router anycast address", async () => {
     const r = await create({ ip_version: 6, cidr: '2001:db8:1::/64' });
     assert.equal(r.status, 201);
     assert.equal(r.body.subnet.gateway_ip, '2001:db8:1::');
     assert.deepEqual(r.body.subnet.allocation_pools, [{ start: '2001:db8:1::1', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
+    const slaac = await create({ ip_version: 6, cidr: '2001:db8:2::/64', ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' });
+    assert.equal(slaac.body.subnet.gateway_ip, '2001:db8:2::');
+  });
+
+  it('filters on shared, the hidden attribute of whether the network is shared', async () => {
+    const pub = (await s.post('/v2.0/networks', { network: { name: 'pub', shared: true } }, ADMIN)).network.id;
+    const shared = (await s.post('/v2.0/subnets', { subnet: { network_id: pub, ip_version: 4, cidr: '10.77.0.0/24' } }, ADMIN))
+      .subnet;
+    const mine = (await create({ ip_version: 4, cidr: '10.78.0.0/24' })).body.subnet;
+    const ids = async (q: string) => (await s.get(`/v2.0/subnets?${q}`, ALICE)).subnets.map((x: any) => x.id);
+    assert.ok((await ids('shared=true')).includes(shared.id));
+    assert.ok(!(await ids('shared=true')).includes(mine.id));
+    assert.ok((await ids('shared=False')).includes(mine.id));
+    assert.ok(!(await ids('shared=false')).includes(shared.id));
+    assert.equal(shared.shared, undefined, 'not shown');
+    assert.equal((await s.request('GET', '/v2.0/subnets?shared=maybe', undefined, ALICE)).status, 400);
+    await s.del(`/v2.0/networks/${pub}`, ADMIN);
+    await s.del(`/v2.0/subnets/${mine.id}`, ALICE);
+  });
+
+  it('gives addresses of subnets with service types only to ports of those device owners', async () => {
+    const n = (await s.post('/v2.0/networks', { network: { name: 'st' } }, ALICE)).network.id;
+    const sub = (cidr: string, types: string[]) =>
+      s.post('/v2.0/subnets', { subnet: { network_id: n, ip_version: 4, cidr, service_types: types } }, ALICE);
+    const one = (await sub('192.168.1.0/24', ['test:type_1', 'network:distributed'])).subnet;
+    const two = (await sub('192.168.2.0/24', ['test:type_2'])).subnet;
+    assert.deepEqual(one.service_types, ['test:type_1', 'network:distributed']);
+    const port = async (owner: string) =>
+      (await s.post('/v2.0/ports', { port: { network_id: n, device_owner: owner } }, ALICE)).port.fixed_ips;
+    assert.deepEqual(
+      (await port('test:type_1')).map((f: any) => f.subnet_id),
+      [one.id],
+    );
+    assert.deepEqual(
+      (await port('test:type_2')).map((f: any) => f.subnet_id),
+      [two.id],
+    );
+    const bad = await s.request(
+      'POST',
+      '/v2.0/subnets',
+      { subnet: { network_id: n, ip_version: 4, cidr: '192.168.3.0/24', service_types: ['xyz'] } },
+      ALICE,
+    );
+    assert.equal(bad.body.NeutronError.type, 'InvalidInput');
+    const changed = await s.put(`/v2.0/subnets/${two.id}`, { subnet: { service_types: [] } }, ALICE);
+    assert.deepEqual(changed.subnet.service_types, []);
   });
 
   it('normalises and validates the cidr', async () => {
     await error({ ip_version: 4, cidr: '10.9.0.0/33' }, 400, 'HTTPBadRequest');
     await error({ ip_version: 4, cidr: 'banana' }, 400, 'HTTPBadRequest');
-    const msg = await error({ ip_version: 4, cidr: '10.9.0.5/24' }, 400, 'HTTPBadRequest');
-    assert.match(msg, /10\.9\.0\.0\/24/);
+    const msg = await error({ ip_version: 4, cidr: '10.9.0.5' }, 400, 'HTTPBadRequest');
+    assert.match(msg, /'10\.9\.0\.5\/32' is recommended/);
+    // Neutron 21 drops host bits (measured): 10.9.0.5/24 is 10.9.0.0/24.
+    const hostBits = await create({ ip_version: 4, cidr: '10.9.0.5/24' });
+    assert.equal(hostBits.body.subnet.cidr, '10.9.0.0/24');
+    await s.del(`/v2.0/subnets/${hostBits.body.subnet.id}`, ALICE);
     await error({ ip_version: 6, cidr: '10.9.0.0/24' }, 400, 'InvalidInput');
     await error({ ip_version: 5, cidr: '10.9.0.0/24' }, 400, 'HTTPBadRequest');
     await error({ cidr: '10.9.0.0/24' }, 400, 'HTTPBadRequest');

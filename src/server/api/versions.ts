@@ -9,11 +9,13 @@ export function versionsDocument(baseUrl: string) {
 
 export function resourcesDocument(registry: ApiRegistry, baseUrl: string) {
   return {
-    resources: [...registry.resources.values()].map((r) => ({
-      name: r.member,
-      collection: r.collection,
-      links: [{ href: `${baseUrl}/v2.0/${r.path}`, rel: 'self' }],
-    })),
+    resources: [...registry.resources.values()]
+      .filter((r) => !r.parent)
+      .map((r) => ({
+        name: r.member,
+        collection: r.collection,
+        links: [{ href: `${baseUrl}/v2.0/${r.path}`, rel: 'self' }],
+      })),
   };
 }
 

@@ -4,7 +4,7 @@
  * since (the log keeps it), every other record as it is now (the same object). The feed
  * uses it to know what an agent that resumes from that revision already has.
  */
-import { type AnyRecord, KINDS, type Kind, type KindRecords, recordId } from '../../store/kinds.js';
+import { type AnyRecord, type IndexName, KINDS, type Kind, type KindRecords, recordId } from '../../store/kinds.js';
 import type { HistoryEntry } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 
@@ -43,7 +43,7 @@ export class PastView implements ReadView {
     return out;
   }
 
-  by<K extends Kind>(kind: K, index: string, key: string): readonly KindRecords[K][] {
+  by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     const changed = this.asThen.get(kind);
     if (!changed) return this.now.by(kind, index, key);
     const out = this.now.by(kind, index, key).filter((r) => !changed.has(recordId(kind, r)));

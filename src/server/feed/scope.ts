@@ -8,10 +8,13 @@
  *       unicast endpoints, anti-spoofing, DHCP options); their security groups, those groups'
  *       rules, the groups those rules name as remote groups and the member ports of those; the
  *       address groups those rules name; the network logs of the host's ports (by port, by
- *       one of their groups, or every port of their project).
+ *       one of their groups, or every port of their project); the local IP associations of the
+ *       host's ports, and their local IPs.
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
- * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, and
- *       their floating IPs.
+ * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, their
+ *       floating IPs and those floating IPs' port forwardings, their conntrack helpers, and the
+ *       metering labels that count on them (their projects' and the shared ones) with the
+ *       labels' rules.
  * all:  every agent record (tunnel endpoints come from the agents' configurations).
  */
 import type { FeedKind } from '../../model/feed.js';
@@ -32,6 +35,12 @@ export interface ScopeRoots {
   /** Ports bound to the host (l2), and their projects: what network logs are tested against. */
   readonly hostPorts: ReadonlySet<string>;
   readonly hostProjects: ReadonlySet<string>;
+  /** Floating IPs of the host's routers: their port forwardings are in scope. */
+  readonly floatingIps: ReadonlySet<string>;
+  /** Metering labels that count on the host's routers: the routers' projects' and the shared ones. */
+  readonly meteringLabels: ReadonlySet<string>;
+  /** Local IPs associated with the host's ports. */
+  readonly localIps: ReadonlySet<string>;
 }
 
 export interface ScopeRequest {
@@ -74,7 +83,39 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   }
   const extraPorts = new Set<string>();
   for (const g of remoteGroups) for (const p of view.by('port', 'securityGroup', g)) extraPorts.add(p.id);
-  return { networks, securityGroups, remoteGroups, routers, extraPorts, dhcpNetworks, addressGroups, hostPorts, hostProjects };
+  const { floatingIps, meteringLabels } = routerExtensionRoots(view, routers);
+  const localIps = new Set<string>();
+  for (const p of hostPorts) for (const a of view.by('local_ip_association', 'fixedPort', p)) localIps.add(a.local_ip_id);
+  return {
+    networks,
+    securityGroups,
+    remoteGroups,
+    routers,
+    extraPorts,
+    dhcpNetworks,
+    addressGroups,
+    hostPorts,
+    hostProjects,
+    floatingIps,
+    meteringLabels,
+    localIps,
+  };
+}
+
+/** The floating IPs and metering labels of the host's routers (docs/port-forwarding.md, docs/metering.md). */
+function routerExtensionRoots(view: ReadView, routers: ReadonlySet<string>) {
+  const floatingIps = new Set<string>();
+  const meteringLabels = new Set<string>();
+  if (routers.size === 0) return { floatingIps, meteringLabels };
+  const projects = new Set<string>();
+  for (const r of routers) {
+    for (const f of view.by('floatingip', 'router', r)) floatingIps.add(f.id);
+    const router = view.get('router', r);
+    if (router) projects.add(router.project_id);
+  }
+  for (const p of projects) for (const l of view.by('metering_label', 'project', p)) meteringLabels.add(l.id);
+  for (const l of view.by('metering_label', 'shared', 'shared')) meteringLabels.add(l.id);
+  return { floatingIps, meteringLabels };
 }
 
 export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
@@ -88,7 +129,10 @@ export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
     eq(a.dhcpNetworks, b.dhcpNetworks) &&
     eq(a.addressGroups, b.addressGroups) &&
     eq(a.hostPorts, b.hostPorts) &&
-    eq(a.hostProjects, b.hostProjects)
+    eq(a.hostProjects, b.hostProjects) &&
+    eq(a.floatingIps, b.floatingIps) &&
+    eq(a.meteringLabels, b.meteringLabels) &&
+    eq(a.localIps, b.localIps)
   );
 }
 
@@ -116,6 +160,18 @@ export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boo
       return roots.addressGroups.has(r.id as string);
     case 'log':
       return logInScope(roots, r);
+    case 'port_forwarding':
+      return roots.floatingIps.has(r.floatingip_id as string);
+    case 'conntrack_helper':
+      return roots.routers.has(r.router_id as string);
+    case 'metering_label':
+      return roots.meteringLabels.has(r.id as string);
+    case 'metering_label_rule':
+      return roots.meteringLabels.has(r.metering_label_id as string);
+    case 'local_ip':
+      return roots.localIps.has(r.id as string);
+    case 'local_ip_association':
+      return roots.hostPorts.has(r.fixed_port_id as string);
   }
 }
 
@@ -148,8 +204,17 @@ export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKin
   for (const r of roots.routers) {
     add('router', view.get('router', r));
     for (const f of view.by('floatingip', 'router', r)) add('floatingip', f);
+    for (const c of view.by('conntrack_helper', 'router', r)) add('conntrack_helper', c);
+  }
+  for (const f of roots.floatingIps) for (const pf of view.by('port_forwarding', 'floatingip', f)) add('port_forwarding', pf);
+  for (const l of roots.meteringLabels) {
+    add('metering_label', view.get('metering_label', l));
+    for (const rule of view.by('metering_label_rule', 'label', l)) add('metering_label_rule', rule);
   }
   for (const g of roots.addressGroups) add('address_group', view.get('address_group', g));
   if (roots.hostPorts.size > 0) for (const l of view.all('log')) if (logInScope(roots, l as never)) add('log', l);
+  for (const l of roots.localIps) add('local_ip', view.get('local_ip', l));
+  for (const p of roots.hostPorts)
+    for (const a of view.by('local_ip_association', 'fixedPort', p)) add('local_ip_association', a);
   return out;
 }

@@ -3,7 +3,7 @@
  * effective roles of a user on a project or domain. Pure reads; no policy here.
  */
 import { type Domain, type Project, type Role, type User, withImpliedRoles } from '../../model/identity.js';
-import { nameKey, scopeKey } from '../../store/kinds.js';
+import { nameKey, userScopeKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
 import type { DomainRef, ProjectRef, UserRef } from './auth-request.js';
 
@@ -33,7 +33,7 @@ export function projectByRef(view: ReadView, ref: ProjectRef): Project | undefin
 /** The roles granted directly to the user on the scope, without implied ones. */
 export function grantedRoles(view: ReadView, userId: string, scope: Scope): Role[] {
   return view
-    .by('role_assignment', 'userScope', `${userId} ${scopeKey(scope)}`)
+    .by('role_assignment', 'userScope', userScopeKey(userId, scope))
     .map((a) => view.get('role', a.role_id))
     .filter((r): r is Role => r !== undefined);
 }

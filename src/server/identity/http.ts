@@ -7,7 +7,7 @@ import { QuarkError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
 import type { ServerConfig } from '../config.js';
-import { allowed, type Target } from '../policy.js';
+import { type PolicyAction, type Target, allowed } from '../policy.js';
 import type { Services } from '../plugin/context.js';
 import type { KeystoneAuthenticator } from './authenticator.js';
 import type { TokenService } from './tokens.js';
@@ -37,7 +37,7 @@ export function callerOf(request: FastifyRequest): Caller {
 }
 
 /** Refuses with Keystone's 403 unless the identity policy allows `action`. */
-export function enforceIdentity(action: string, caller: Caller, target: Target = { projectId: '' }): void {
+export function enforceIdentity(action: PolicyAction, caller: Caller, target: Target = { projectId: '' }): void {
   if (!allowed(action, caller, target)) {
     throw new QuarkError('ForbiddenAction', `You are not authorized to perform the requested action: ${action}.`);
   }
@@ -64,55 +64,6 @@ export function queryBool(query: unknown, key: string): boolean | undefined {
 /** Keeps the records that match every filter given (undefined filters match all). */
 export function matches<T>(record: T, filters: readonly [unknown, (r: T) => unknown][]): boolean {
   return filters.every(([want, get]) => want === undefined || get(record) === want);
-}
-
-const invalid = (field: string, reason: string) =>
-  new QuarkError('ValidationError', `Invalid input for field '${field}': ${reason}`);
-
-export type Fields = Record<string, unknown>;
-
-/** The `{"<member>": {...}}` object of a POST or PATCH body. */
-export function memberOf(body: unknown, member: string): Fields {
-  const outer = body as Fields | null | undefined;
-  const inner = outer && typeof outer === 'object' ? outer[member] : undefined;
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
-    throw new QuarkError('ValidationError', `Expecting to find ${member} in request body.`);
-  }
-  return inner as Fields;
-}
-
-export function optionalString(fields: Fields, key: string, max = 255): string | undefined {
-  const v = fields[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw invalid(key, `${JSON.stringify(v)} is not of type 'string'`);
-  if (v.length > max) throw invalid(key, `'${v.slice(0, 20)}…' is too long`);
-  return v;
-}
-
-export function requiredString(fields: Fields, key: string): string {
-  const v = optionalString(fields, key);
-  if (v === undefined || v.trim() === '') throw invalid(key, `'${key}' is a required property and may not be empty`);
-  return v;
-}
-
-export function optionalNullableString(fields: Fields, key: string, max = 255): string | null | undefined {
-  return fields[key] === null ? null : optionalString(fields, key, max);
-}
-
-export function optionalBool(fields: Fields, key: string): boolean | undefined {
-  const v = fields[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw invalid(key, `${JSON.stringify(v)} is not of type 'boolean'`);
-  return v;
-}
-
-export function optionalTags(fields: Fields): string[] | undefined {
-  const v = fields.tags;
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((t) => typeof t === 'string' && t.length <= 255 && !t.includes('/') && !t.includes(','))) {
-    throw invalid('tags', 'must be a list of strings without "/" or ","');
-  }
-  return [...new Set(v as string[])];
 }
 
 /** Keystone ids: 32 hex characters. */

@@ -11,13 +11,14 @@ import { errorHeaders, fromFrameworkError, logFailure } from '../api/neutron-err
 import { registerAuthRoutes, registerTokenIssue } from './auth-routes.js';
 import { IDENTITY_PATH } from './catalog.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
-import { registerDomainRoutes } from './domain-routes.js';
+import { registerIdentityCollection } from './collection.js';
+import { domains } from './domains.js';
 import { registerGrantRoutes } from './grant-routes.js';
 import { type IdentityDeps, serverRoot } from './http.js';
 import { renderKeystoneError } from './keystone-error.js';
-import { registerProjectRoutes } from './project-routes.js';
-import { registerRoleRoutes } from './role-routes.js';
-import { registerUserRoutes } from './user-routes.js';
+import { projects, registerUserProjectsRoute } from './projects.js';
+import { roles } from './roles.js';
+import { registerPasswordChangeRoute, users } from './users.js';
 
 export const IDENTITY_PREFIXES = [`${IDENTITY_PATH}/v3`, '/v3'] as const;
 
@@ -71,10 +72,12 @@ export function registerIdentityApi(app: FastifyInstance, deps: IdentityDeps): v
             request.caller = await deps.authenticator.authenticate(request.headers);
           });
           registerAuthRoutes(authenticated, deps, prefix);
-          registerDomainRoutes(authenticated, deps, prefix);
-          registerProjectRoutes(authenticated, deps, prefix);
-          registerUserRoutes(authenticated, deps, prefix);
-          registerRoleRoutes(authenticated, deps, prefix);
+          registerIdentityCollection(authenticated, deps, prefix, domains);
+          registerIdentityCollection(authenticated, deps, prefix, projects);
+          registerIdentityCollection(authenticated, deps, prefix, users);
+          registerIdentityCollection(authenticated, deps, prefix, roles);
+          registerUserProjectsRoute(authenticated, deps, prefix);
+          registerPasswordChangeRoute(authenticated, deps);
           registerGrantRoutes(authenticated, deps, prefix);
           registerCatalogRoutes(authenticated, deps, prefix);
         });

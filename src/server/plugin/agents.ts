@@ -14,11 +14,11 @@ import { badRequest, invalidInput } from '../../model/errors.js';
 import type { Agent, AgentType } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { Services } from './context.js';
 import { agentNotFound } from './not-found.js';
 import type { SchedulableAgent } from './scheduler.js';
+import { agentKey } from '../../store/kinds.js';
 
-const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'DHCP agent', 'L3 agent'];
+const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'Linux bridge agent', 'DHCP agent', 'L3 agent'];
 
 /** What an agent sends with every heartbeat (Neutron's agent_state). */
 export interface AgentStateReport {
@@ -88,7 +88,7 @@ export function reportAgentState(
   }
   const now = new Date(tx.now);
   const stamp = agentTime(now);
-  const existing = tx.by('agent', 'typeHost', `${report.agent_type} ${report.host}`)[0];
+  const existing = tx.by('agent', 'typeHost', agentKey(report.agent_type, report.host))[0];
   const reported = {
     agent_type: report.agent_type,
     binary: report.binary,

@@ -2,7 +2,8 @@
  * Which addresses a port gets. With no request: one address from the network's first IPv4
  * subnet with room, one from its first IPv6 subnet with stateful addressing, and the EUI-64
  * address of every SLAAC subnet. With a request: exactly the subnets and addresses asked for,
- * each checked (on the network, valid for the subnet, not taken by another port).
+ * each checked (on the network, valid for the subnet, not taken by another port). Only subnets
+ * whose service types admit the port's device owner count.
  */
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { cidrContains } from '../../model/ip/cidr.js';
@@ -33,6 +34,15 @@ const networkFull = (netId: string) =>
 const subnetFull = (subnetId: string) =>
   new QuarkError('IpAddressGenerationFailure', `No more IP addresses available for subnet ${subnetId}.`);
 const isRouterOwner = (owner: string) => owner.startsWith('network:router');
+
+/**
+ * subnet-service-types: a subnet with service types gives addresses only to ports of those
+ * device owners (and to DHCP ports, when DHCP is on), as Neutron's query_filter_service_subnets.
+ */
+function servesOwner(subnet: Subnet, owner: string): boolean {
+  const types = subnet.service_types ?? [];
+  return types.length === 0 || types.includes(owner) || (owner === DeviceOwner.dhcp && subnet.enable_dhcp);
+}
 
 function taken(view: ReadView, ctx: PluginContext, a: Allocation, ip: string): boolean {
   return a.chosen.has(ip) || (!a.own.has(ip) && ctx.addresses.isTaken(view, a.net.id, ip));
@@ -127,7 +137,7 @@ export function resolveFixedIps(
   if (requested === undefined && port.current) return [...port.current.fixed_ips];
   const a: Allocation = {
     net,
-    subnets: view.by('subnet', 'network', net.id),
+    subnets: view.by('subnet', 'network', net.id).filter((s) => servesOwner(s, port.owner)),
     owner: port.owner,
     mac: port.mac,
     own: new Set(port.current?.fixed_ips.map((f) => f.ip_address) ?? []),

@@ -14,7 +14,9 @@ import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
 import type { FixedIpRequest } from './fixed-ips.js';
 import { floatingIpNotFound, networkNotFound, portNotFound } from './not-found.js';
+import { checkFloatingIpFree } from './port-forwardings.js';
 import { createServicePort } from './service-ports.js';
+import { canSeeNetwork } from './rbac-access.js';
 
 type Association = Pick<FloatingIp, 'port_id' | 'fixed_ip_address' | 'router_id'>;
 
@@ -32,7 +34,7 @@ const isV4 = (f: FixedIp) => !f.ip_address.includes(':');
  * the subnet and its gateway on the network, preferring the one holding the subnet's gateway
  * address (Neutron's get_router_for_floatingip).
  */
-function routerFor(view: ReadView, port: Port, subnet: Subnet, externalNetworkId: string): string {
+export function routerFor(view: ReadView, port: Port, subnet: Subnet, externalNetworkId: string): string {
   let first: string | null = null;
   for (const p of view.by('port', 'subnet', subnet.id)) {
     if (p.device_owner !== DeviceOwner.routerInterface || p.network_id !== port.network_id) continue;
@@ -111,7 +113,7 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
   const networkId = v.floating_network_id as string;
   const net = tx.get('network', networkId);
   const { caller } = ctx;
-  if (!net || !(caller.isAdmin || net.project_id === caller.projectId || net.shared || net['router:external'])) {
+  if (!net || !canSeeNetwork(tx, net, caller)) {
     throw networkNotFound(networkId);
   }
   if (!net['router:external']) throw badRequest('floatingip', `Network ${networkId} is not a valid external network`);
@@ -158,17 +160,25 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
 }
 
 export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingIp, v: AttributeValues): FloatingIp {
-  const association = associate(tx, ctx, fip, v as AssociationRequest);
+  if (v.port_id) checkFloatingIpFree(tx, fip);
+  // An empty update disassociates; any other update without port_id keeps the association
+  // (neutron/db/l3_db.py _check_and_get_fip_assoc: `if fip and 'port_id' not in fip`).
+  const request: AssociationRequest = Object.keys(v).length === 0 ? { port_id: null } : (v as AssociationRequest);
+  const association = associate(tx, ctx, fip, request);
   const unhooked = association.port_id === null && fip.port_id !== null;
+  // A floating IP of port forwardings keeps their router while it has no port.
+  const forwarded = association.port_id === null && tx.by('port_forwarding', 'floatingip', fip.id).length > 0;
   return tx.put('floatingip', {
     ...fip,
     ...association,
+    ...(forwarded ? { router_id: fip.router_id } : {}),
     description: (v.description as string | undefined) ?? fip.description,
     status: unhooked ? 'DOWN' : fip.status,
   });
 }
 
 export function deleteFloatingIp(tx: WriteTx, _ctx: PluginContext, fip: FloatingIp): void {
+  checkFloatingIpFree(tx, fip);
   tx.delete('floatingip', fip.id);
   tx.delete('port', fip.floating_port_id);
 }
@@ -179,6 +189,23 @@ export const floatingIpHandler: HandlerSpec<'floatingip'> = {
   quota: 'floatingip',
   notFound: floatingIpNotFound,
   target: (_view, f) => ({ projectId: f.project_id }),
+  // fip-port-details: the associated port, as Neutron's _make_floatingip_dict shows it.
+  derived: (view, f) => {
+    const port = f.port_id ? view.get('port', f.port_id) : undefined;
+    return {
+      port_details: port
+        ? {
+            name: port.name,
+            network_id: port.network_id,
+            mac_address: port.mac_address,
+            admin_state_up: port.admin_state_up,
+            status: port.status,
+            device_id: port.device_id,
+            device_owner: port.device_owner,
+          }
+        : null,
+    };
+  },
   create: createFloatingIp,
   update: updateFloatingIp,
   delete: deleteFloatingIp,

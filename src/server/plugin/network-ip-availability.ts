@@ -1,7 +1,7 @@
 /**
  * `network-ip-availability`: per network and subnet, how many addresses the allocation pools
- * hold (total_ips) and how many ports hold (used_ips), as Neutron counts them. IPv6 pools can
- * exceed 2^53 addresses; JSON numbers then lose precision in the last digits.
+ * hold (total_ips) and how many ports hold (used_ips), as Neutron counts them. IPv6 pools
+ * exceed 2^53 addresses, so totals are BigInts, written as exact JSON numbers (exact-json.ts).
  */
 import { poolRange } from '../../model/ipam.js';
 import type { Network, Subnet } from '../../model/resources.js';
@@ -12,7 +12,7 @@ export interface SubnetAvailability {
   readonly subnet_name: string;
   readonly cidr: string;
   readonly ip_version: 4 | 6;
-  readonly total_ips: number;
+  readonly total_ips: bigint;
   readonly used_ips: number;
 }
 
@@ -21,7 +21,7 @@ export interface NetworkAvailability {
   readonly network_name: string;
   readonly tenant_id: string;
   readonly project_id: string;
-  readonly total_ips: number;
+  readonly total_ips: bigint;
   readonly used_ips: number;
   readonly subnet_ip_availability: SubnetAvailability[];
 }
@@ -38,7 +38,7 @@ function subnetAvailability(view: ReadView, s: Subnet): SubnetAvailability {
     subnet_name: s.name,
     cidr: s.cidr,
     ip_version: s.ip_version,
-    total_ips: Number(total),
+    total_ips: total,
     used_ips: used,
   };
 }
@@ -58,7 +58,7 @@ export function networkAvailability(
     network_name: net.name,
     tenant_id: net.project_id,
     project_id: net.project_id,
-    total_ips: subnets.reduce((n, s) => n + s.total_ips, 0),
+    total_ips: subnets.reduce((n, s) => n + s.total_ips, 0n),
     used_ips: subnets.reduce((n, s) => n + s.used_ips, 0),
     subnet_ip_availability: subnets,
   };

@@ -1,6 +1,7 @@
 /**
  * Rules of the `network` resource: segment and MTU on create, sharing, external and provider
- * attributes, and delete with its DHCP ports and subnets (any other port makes it NetworkInUse).
+ * attributes, and delete with its DHCP ports, subnets and unassociated floating IPs (any other
+ * port makes it NetworkInUse).
  */
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { DeviceOwner, type Network, type NetworkType } from '../../model/resources.js';
@@ -9,10 +10,16 @@ import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
+import { deleteFloatingIp } from './floating-ips.js';
+import { checkZoneHints, networkZones } from './availability-zones.js';
 import { networkNotFound } from './not-found.js';
+import { hasWildcard, networkAccess, policiesOf, sharedWith } from './rbac-access.js';
+import { deletePoliciesOf, setWildcardPolicy } from './rbac-policies.js';
+import { addressScopesOf } from './subnetpools.js';
 import { ensureDefaultSecurityGroup } from './security-groups.js';
 import { allocateTenantSegment, maxMtu, providerSegment } from './segments.js';
 import { deleteSubnetRecord } from './subnets.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 const PROVIDER_KEYS = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
@@ -33,17 +40,15 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
   const type = segment['provider:network_type'];
   const mtu = (v.mtu as number | undefined) ?? maxMtu(ctx.config, type);
   checkMtu(ctx, type, mtu);
+  if (v.availability_zone_hints) checkZoneHints(tx, 'network', v.availability_zone_hints as string[]);
   // ML2 makes the project's default security group with its first network.
   ensureDefaultSecurityGroup(tx, ctx, projectId);
+  const id = ctx.newId();
+  // `shared` and `router:external` are wildcard RBAC policies, as Neutron keeps them.
+  if (v.shared === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_shared', true);
+  if (v['router:external'] === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_external', true);
   return tx.put('network', {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(id, projectId, v),
     admin_state_up: v.admin_state_up as boolean,
     status: 'ACTIVE',
     shared: v.shared as boolean,
@@ -51,25 +56,30 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
     mtu,
     port_security_enabled: v.port_security_enabled as boolean,
     ...segment,
-    availability_zone_hints: [],
+    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
+    dns_domain: v.dns_domain as string,
   });
 }
 
 export function updateNetwork(tx: WriteTx, ctx: PluginContext, net: Network, v: AttributeValues): Network {
   if (v.mtu !== undefined) checkMtu(ctx, net['provider:network_type'], v.mtu as number);
-  if (v.shared === false && net.shared) {
-    const others = tx
-      .by('port', 'network', net.id)
-      .some((p) => p.project_id !== net.project_id && p.device_owner !== DeviceOwner.dhcp);
-    if (others) {
-      throw new QuarkError(
-        'InvalidSharedSetting',
-        `Unable to reconfigure sharing settings for network ${net.id}. Multiple tenants are using it.`,
-      );
-    }
+  // Unsharing removes the wildcard policy, checked as Neutron's ensure_no_tenant_ports_on_network.
+  if (v.shared !== undefined)
+    setWildcardPolicy(tx, ctx, 'network', net.id, net.project_id, 'access_as_shared', v.shared as boolean);
+  if (v['router:external'] === true && !net['router:external']) {
+    setWildcardPolicy(tx, ctx, 'network', net.id, net.project_id, 'access_as_external', true);
   }
-  if (v['router:external'] === false && net['router:external']) checkNoLongerExternal(tx, net);
-  return tx.put('network', { ...net, ...(v as Partial<Network>) });
+  if (v['router:external'] === false && net['router:external']) {
+    checkNoLongerExternal(tx, net);
+    // Neutron drops every access_as_external policy of the network with its external flag.
+    for (const p of policiesOf(tx, 'network', net.id)) if (p.action === 'access_as_external') tx.delete('rbac_policy', p.id);
+  }
+  return tx.put('network', {
+    ...net,
+    ...(v as Partial<Network>),
+    shared: hasWildcard(tx, 'network', net.id, 'access_as_shared'),
+    'router:external': policiesOf(tx, 'network', net.id).some((p) => p.action === 'access_as_external'),
+  });
 }
 
 /**
@@ -89,7 +99,10 @@ function checkNoLongerExternal(view: ReadView, net: Network): void {
 /** Ports that do not keep a network alive: Neutron deletes them with it. */
 const AUTO_DELETE_OWNERS: readonly string[] = [DeviceOwner.dhcp];
 
-export function deleteNetwork(tx: WriteTx, _ctx: PluginContext, net: Network): void {
+export function deleteNetwork(tx: WriteTx, ctx: PluginContext, net: Network): void {
+  // Floating IPs that point nowhere go with their network; associated ones keep it in use
+  // (Neutron's _process_l3_delete: delete_disassociated_floatingips).
+  for (const fip of tx.by('floatingip', 'network', net.id)) if (fip.port_id === null) deleteFloatingIp(tx, ctx, fip);
   const ports = tx.by('port', 'network', net.id);
   if (ports.some((p) => !AUTO_DELETE_OWNERS.includes(p.device_owner))) {
     throw new QuarkError(
@@ -99,6 +112,7 @@ export function deleteNetwork(tx: WriteTx, _ctx: PluginContext, net: Network): v
   }
   for (const p of ports) tx.delete('port', p.id);
   for (const s of tx.by('subnet', 'network', net.id)) deleteSubnetRecord(tx, s);
+  deletePoliciesOf(tx, 'network', net.id);
   tx.delete('network', net.id);
 }
 
@@ -111,8 +125,17 @@ export const networkHandler: HandlerSpec<'network'> = {
   path: 'networks',
   quota: 'network',
   notFound: networkNotFound,
-  target: (_view, n) => ({ projectId: n.project_id, shared: n.shared, external: n['router:external'] }),
-  derived: (view, n) => ({ subnets: subnetIdsOf(view, n.id) }),
+  target: (view, n) => {
+    const access = networkAccess(view, n);
+    return { projectId: n.project_id, shared: n.shared, ...access };
+  },
+  derived: (view, n, services) => ({
+    subnets: subnetIdsOf(view, n.id),
+    ...addressScopesOf(view, n.id),
+    availability_zones: networkZones(view, services, n),
+  }),
+  // Shared with the caller's project by a policy, though not with every project.
+  forCaller: (view, n, caller) => (!n.shared && sharedWith(view, 'network', n.id, caller.projectId) ? { shared: true } : null),
   create: createNetwork,
   update: updateNetwork,
   delete: deleteNetwork,

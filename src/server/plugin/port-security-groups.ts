@@ -5,13 +5,15 @@
  * - a port with port security gets its project's default group when the request names none;
  * - without port security a port has no groups and no address pairs; asking for some is a 400,
  *   and turning port security off while the port keeps groups or pairs is refused;
- * - named groups must exist and belong to the port's project (an admin may name any).
+ * - named groups must exist and belong to the port's project or be shared with it by an RBAC
+ *   policy (an admin may name any).
  */
 import { QuarkError } from '../../model/errors.js';
 import { type Port, isNetworkOwned } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { PluginContext } from './context.js';
 import { securityGroupNotFound } from './not-found.js';
+import { sharedWith } from './rbac-access.js';
 import { ensureDefaultSecurityGroup } from './security-groups.js';
 
 const groupsNeedPortSecurity = () =>
@@ -23,7 +25,7 @@ const groupsNeedPortSecurity = () =>
 function checkGroups(tx: WriteTx, ctx: PluginContext, projectId: string, ids: readonly string[]): void {
   const missing = ids.filter((id) => {
     const g = tx.get('security_group', id);
-    return !g || !(ctx.caller.isAdmin || g.project_id === projectId);
+    return !g || !(ctx.caller.isAdmin || g.project_id === projectId || sharedWith(tx, 'security_group', g.id, projectId));
   });
   if (missing.length > 0) throw securityGroupNotFound(missing.join(', '));
   // A port's groups are all stateful or all stateless (Neutron's _validate_sgs_for_port).

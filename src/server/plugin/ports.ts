@@ -4,6 +4,8 @@
  * on, and the protections of ports that routers and floating IPs stand on.
  */
 import { deleteLogsOf } from './network-logs.js';
+import { dropPortForwardingsOf } from './port-forwardings.js';
+import { deleteAssociationsOf, preventLocalPortDeletion } from './local-ips.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressPair, Network, Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -23,16 +25,29 @@ import { networkNotFound, portNotFound } from './not-found.js';
 import { bindingFor } from './port-binding.js';
 import { enforceDeviceOwnership } from './port-device.js';
 import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-groups.js';
+import { canSeeNetwork, canUseNetwork, sharedWith } from './rbac-access.js';
+import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
+import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
+import { dnsAssignment } from '../../model/dns.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
   const net = view.get('network', networkId);
   if (!net) throw networkNotFound(networkId);
   const { caller } = ctx;
-  if (caller.isAdmin || net.project_id === caller.projectId || net.shared) return net;
-  if (net['router:external']) throw new QuarkError('PolicyNotAuthorized', '(rule:create_port) is disallowed by policy');
+  if (canUseNetwork(view, net, caller)) return net;
+  if (canSeeNetwork(view, net, caller)) throw new QuarkError('PolicyNotAuthorized', '(rule:create_port) is disallowed by policy');
   throw networkNotFound(networkId);
 }
+
+/**
+ * Neutron's `rule:shared` for a port: whether its network is shared as the port's project sees
+ * it, by every project or by an RBAC policy naming the project (neutron/policy.py FieldCheck on
+ * `networks:shared`).
+ */
+const networkSharedWith = (view: ReadView, net: Network, projectId: string): boolean =>
+  net.shared || sharedWith(view, 'network', net.id, projectId);
 
 function addressPairs(requested: readonly { ip_address: string; mac_address?: string }[], mac: string): AddressPair[] {
   const pairs = requested.map((p) => ({ ip_address: p.ip_address, mac_address: p.mac_address ?? mac }));
@@ -51,7 +66,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
   const requested = v.fixed_ips as FixedIpRequest[] | undefined;
   const owner = v.device_owner as string;
   enforceDeviceOwnership(tx, ctx.caller, { projectId, networkId: net.id, deviceOwner: owner, deviceId: v.device_id as string });
-  const mac = (v.mac_address as string | undefined) ?? generateMac(tx, ctx, net.id);
+  const mac = (v.mac_address as string | null | undefined) ?? generateMac(tx, ctx, net.id);
   checkMac(tx, net.id, mac, null);
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: null }, requested);
   const portSecurity = (v.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
@@ -63,14 +78,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     v.security_groups as string[] | undefined,
   );
   const port: Port = {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), projectId, v),
     network_id: net.id,
     admin_state_up: v.admin_state_up as boolean,
     mac_address: mac,
@@ -90,6 +98,8 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     ),
     'binding:vnic_type': v['binding:vnic_type'] as string,
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
+    extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
+    dns_name: v.dns_name as string,
   };
   return tx.put('port', port);
 }
@@ -102,7 +112,8 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
   if (owner !== port.device_owner || deviceId !== port.device_id) {
     enforceDeviceOwnership(tx, ctx.caller, { projectId: port.project_id, networkId: net.id, deviceOwner: owner, deviceId });
   }
-  const mac = (v.mac_address as string | undefined) ?? port.mac_address;
+  // mac_address: null regenerates the address (port-mac-address-regenerate).
+  const mac = v.mac_address === null ? generateMac(tx, ctx, net.id) : ((v.mac_address as string | undefined) ?? port.mac_address);
   if (mac !== port.mac_address) checkMac(tx, net.id, mac, port.id);
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: port }, requested);
   const pairs =
@@ -118,6 +129,7 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     mac_address: mac,
     fixed_ips: fixedIps,
     allowed_address_pairs: pairs,
+    extra_dhcp_opts: extraDhcpOptsOnUpdate(port.extra_dhcp_opts ?? [], v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
     ...(rebind ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id }, tx.now, ctx.config.agentDownTime) : {}),
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
@@ -125,14 +137,18 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
   const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups as string[] | undefined);
   const updated = tx.put('port', { ...next, security_groups: securityGroups });
   if (requested !== undefined) syncGatewayAddresses(tx, updated);
+  if (requested !== undefined) dropPortForwardingsOf(tx, port.id, updated);
   return updated;
 }
 
 export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
   preventL3PortDeletion(tx, port);
+  preventLocalPortDeletion(tx, port);
   disassociateFloatingIps(tx, port.id);
   tx.delete('port', port.id);
   deleteLogsOf(tx, { port: port.id });
+  dropPortForwardingsOf(tx, port.id, null);
+  deleteAssociationsOf(tx, port.id);
 }
 
 /** `fixed_ips=ip_address=10.0.0.3`, `fixed_ips=subnet_id=…` and `ip_address_substr=…`, as Neutron. */
@@ -162,14 +178,21 @@ export const portHandler: HandlerSpec<'port'> = {
     return {
       projectId: p.project_id,
       networkProjectId: net?.project_id ?? '',
-      networkShared: net?.shared ?? false,
+      networkShared: net ? networkSharedWith(view, net, p.project_id) : false,
       deviceOwner: (changes?.device_owner as string | undefined) ?? p.device_owner,
     };
   },
   createTarget: (view, ctx, v, projectId) => {
     const net = networkForPort(view, ctx, v.network_id as string);
-    return { projectId, networkProjectId: net.project_id, networkShared: net.shared, deviceOwner: v.device_owner as string };
+    return {
+      projectId,
+      networkProjectId: net.project_id,
+      networkShared: networkSharedWith(view, net, projectId),
+      deviceOwner: v.device_owner as string,
+    };
   },
+  // dns-integration: names of the port's addresses in the deployment's DNS domain.
+  recordDerived: (p, services) => ({ dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain) }),
   create: createPort,
   update: updatePort,
   delete: deletePort,

@@ -11,7 +11,7 @@ import type { ReadView } from '../../store/view.js';
 import type { ServerConfig } from '../config.js';
 import type { PluginContext } from './context.js';
 
-export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
+export const QUOTA_KIND = {
   network: 'network',
   subnet: 'subnet',
   port: 'port',
@@ -19,7 +19,9 @@ export const QUOTA_KIND: Readonly<Record<QuotaResource, Kind>> = {
   floatingip: 'floatingip',
   security_group: 'security_group',
   security_group_rule: 'security_group_rule',
-};
+  subnetpool: 'subnetpool',
+  rbac_policy: 'rbac_policy',
+} as const satisfies Readonly<Record<QuotaResource, Kind>>;
 
 const CONFIG_KEY: Readonly<Record<QuotaResource, keyof ServerConfig>> = {
   network: 'quotaNetwork',
@@ -29,6 +31,8 @@ const CONFIG_KEY: Readonly<Record<QuotaResource, keyof ServerConfig>> = {
   floatingip: 'quotaFloatingip',
   security_group: 'quotaSecurityGroup',
   security_group_rule: 'quotaSecurityGroupRule',
+  subnetpool: 'quotaSubnetpool',
+  rbac_policy: 'quotaRbacPolicy',
 };
 
 export function defaultLimit(config: ServerConfig, resource: QuotaResource): number {
@@ -98,7 +102,10 @@ export function setQuota(tx: WriteTx, projectId: string, limits: Partial<QuotaSe
   tx.put('quota', { project_id: projectId, limits: { ...current, ...limits } });
 }
 
-/** Back to the defaults. */
+/** Back to the defaults; a project without quotas of its own is a 404, as in Neutron. */
 export function resetQuota(tx: WriteTx, projectId: string): void {
+  if (!tx.get('quota', projectId)) {
+    throw new QuarkError('TenantQuotaNotFound', `Quota for tenant ${projectId} could not be found.`);
+  }
   tx.delete('quota', projectId);
 }

@@ -15,11 +15,11 @@ import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
 import { networkNotFound } from './not-found.js';
 import { checkRouterSubnets } from './router-ports.js';
 import { createServicePort } from './service-ports.js';
+import { canSeeNetwork } from './rbac-access.js';
 
 function externalNetwork(view: ReadView, caller: Caller, id: string): Network {
   const net = view.get('network', id);
-  const seen = net && (caller.isAdmin || net.project_id === caller.projectId || net.shared || net['router:external']);
-  if (!net || !seen) throw networkNotFound(id);
+  if (!net || !canSeeNetwork(view, net, caller)) throw networkNotFound(id);
   if (!net['router:external']) throw badRequest('router', `Network ${id} is not an external network`);
   return net;
 }

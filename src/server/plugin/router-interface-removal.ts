@@ -12,6 +12,7 @@ import type { WriteTx } from '../../store/store.js';
 import type { PluginContext } from './context.js';
 import { type InterfaceInfo, type InterfaceRequest, info, visibleSubnet } from './router-interfaces.js';
 import { interfacePorts, subnetsOfPort } from './router-ports.js';
+import { revise } from './revisions.js';
 
 /** An interface stays while a floating IP behind the router or an extra route needs it. */
 function confirmNotInUse(tx: WriteTx, router: Router, subnet: Subnet): void {
@@ -24,6 +25,18 @@ function confirmNotInUse(tx: WriteTx, router: Router, subnet: Subnet): void {
         'RouterInterfaceInUseByFloatingIP',
         `Router interface for subnet ${subnet.id} on router ${router.id} cannot be deleted, as it is required by one or more floating IPs.`,
       );
+    }
+  }
+  // Port forwardings to addresses of the subnet need it too (Neutron's _check_router_interface_not_in_use).
+  for (const fip of tx.by('floatingip', 'router', router.id)) {
+    for (const pf of tx.by('port_forwarding', 'floatingip', fip.id)) {
+      const internal = parseIp(pf.internal_ip_address);
+      if (internal && cidrContains(cidr, internal) && onSubnet.has(pf.internal_port_id)) {
+        throw new QuarkError(
+          'RouterInterfaceInUseByFloatingIP',
+          `Router interface for subnet ${subnet.id} on router ${router.id} cannot be deleted, as it is required by one or more floating IPs.`,
+        );
+      }
     }
   }
   for (const route of router.routes) {
@@ -68,7 +81,10 @@ function removeBySubnet(tx: WriteTx, ctx: PluginContext, router: Router, subnetI
 }
 
 export function removeRouterInterface(tx: WriteTx, ctx: PluginContext, router: Router, req: InterfaceRequest): InterfaceInfo {
-  return req.port_id !== undefined
-    ? removeByPort(tx, router, req.port_id, req.subnet_id)
-    : removeBySubnet(tx, ctx, router, req.subnet_id!);
+  const removed =
+    req.port_id !== undefined
+      ? removeByPort(tx, router, req.port_id, req.subnet_id)
+      : removeBySubnet(tx, ctx, router, req.subnet_id!);
+  revise(tx, 'router', router.id);
+  return removed;
 }

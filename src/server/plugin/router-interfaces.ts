@@ -18,6 +18,8 @@ import { portNotFound, subnetNotFound } from './not-found.js';
 import { checkAddressMode, checkRouterSubnets, interfacePorts, subnetsOfPort } from './router-ports.js';
 import { enforceDeviceOwnership } from './port-device.js';
 import { createServicePort } from './service-ports.js';
+import { revise } from './revisions.js';
+import { networkAccess } from './rbac-access.js';
 
 export interface InterfaceRequest {
   readonly port_id?: string;
@@ -66,7 +68,12 @@ export function parseInterfaceRequest(body: unknown, forRemoval: boolean): Inter
 export function visibleSubnet(view: ReadView, caller: Caller, id: string): Subnet {
   const s = view.get('subnet', id);
   const net = s && view.get('network', s.network_id);
-  const target = { projectId: s?.project_id ?? '', networkProjectId: net?.project_id ?? '', shared: net?.shared ?? false };
+  const target = {
+    projectId: s?.project_id ?? '',
+    networkProjectId: net?.project_id ?? '',
+    shared: net?.shared ?? false,
+    sharedWith: net ? networkAccess(view, net).sharedWith : undefined,
+  };
   if (!s || !allowed('get_subnet', caller, target)) throw subnetNotFound(id);
   return s;
 }
@@ -176,5 +183,9 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
 }
 
 export function addRouterInterface(tx: WriteTx, ctx: PluginContext, router: Router, req: InterfaceRequest): InterfaceInfo {
-  return req.port_id !== undefined ? addByPort(tx, ctx, router, req.port_id) : addBySubnet(tx, ctx, router, req.subnet_id!);
+  const added =
+    req.port_id !== undefined ? addByPort(tx, ctx, router, req.port_id) : addBySubnet(tx, ctx, router, req.subnet_id!);
+  // A router's ports are part of it (Neutron's RouterPort revises_on_change).
+  revise(tx, 'router', router.id);
+  return added;
 }

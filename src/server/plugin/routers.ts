@@ -3,18 +3,22 @@
  * router-gateway.ts) and extra routes are set on create or update; it can only be deleted once
  * it has no interfaces, and its gateway port goes with it.
  */
-import { QuarkError } from '../../model/errors.js';
+import { QuarkError, badRequest } from '../../model/errors.js';
 import type { GatewayInfoRequest } from '../../model/api/extensions/l3.js';
 import type { HostRoute, Router } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { AttributeValues } from '../api/request-body.js';
-import { POLICY, enforce } from '../policy.js';
+import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
+import { checkZoneHints, routerZones } from './availability-zones.js';
+import { routerFlavor } from './flavors.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
 import { checkRoutes } from './router-routes.js';
+import { deleteConntrackHelpersOf } from './conntrack-helpers.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 /**
  * Neutron guards some keys inside external_gateway_info (external_fixed_ips, enable_snat) with
@@ -28,32 +32,55 @@ function enforceGatewayPolicy(
 ) {
   for (const key of Object.keys(request ?? {})) {
     const rule = `${verb}_router:external_gateway_info:${key}`;
-    if (rule in POLICY) enforce(rule, ctx.caller, { projectId });
+    if (hasRule(rule)) enforce(rule, ctx.caller, { projectId });
   }
 }
 
 export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Router {
   const gateway = v.external_gateway_info as GatewayInfoRequest | null;
   enforceGatewayPolicy(ctx, 'create', gateway, projectId);
+  if (v.availability_zone_hints) checkZoneHints(tx, 'router', v.availability_zone_hints as string[]);
+  const flavorId = (v.flavor_id as string | null | undefined) ?? null;
+  if (flavorId !== null) routerFlavor(tx, flavorId, { distributed: v.distributed, ha: v.ha });
   const router = tx.put('router', {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), projectId, v),
     admin_state_up: v.admin_state_up as boolean,
     status: 'ACTIVE',
     external_gateway_info: null,
     routes: [],
     gw_port_id: null,
+    distributed: (v.distributed as boolean | null | undefined) ?? false,
+    ha: (v.ha as boolean | null | undefined) ?? false,
+    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
+    flavor_id: flavorId,
   });
   return gateway ? updateGateway(tx, ctx, router, gateway) : router;
 }
 
+/**
+ * `distributed` and `ha` change only on a router that is down, as Neutron's
+ * _validate_router_migration (l3_dvr_db.py: down before and after) and _validate_migration
+ * (l3_hamode_db.py: down after).
+ */
+function checkMigration(router: Router, v: AttributeValues): void {
+  const adminUp = (v.admin_state_up as boolean | undefined) ?? router.admin_state_up;
+  const changes = (key: 'distributed' | 'ha') => v[key] !== undefined && v[key] !== null && v[key] !== (router[key] ?? false);
+  if (changes('distributed') && (router.admin_state_up || adminUp)) {
+    throw badRequest(
+      'router',
+      "Cannot change the 'distributed' attribute of active routers. Please set router admin_state_up to False prior to upgrade",
+    );
+  }
+  if (changes('ha') && adminUp) {
+    throw badRequest(
+      'router',
+      'Cannot change HA attribute of active routers. Please set router admin_state_up to False prior to upgrade',
+    );
+  }
+}
+
 export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: AttributeValues): Router {
+  checkMigration(router, v);
   let next = router;
   const gatewayChanged = 'external_gateway_info' in v;
   if (gatewayChanged) {
@@ -70,6 +97,8 @@ export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v:
     description: (v.description as string | undefined) ?? next.description,
     admin_state_up: (v.admin_state_up as boolean | undefined) ?? next.admin_state_up,
     routes,
+    distributed: (v.distributed as boolean | null | undefined) ?? next.distributed ?? false,
+    ha: (v.ha as boolean | null | undefined) ?? next.ha ?? false,
   });
 }
 
@@ -79,6 +108,7 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
     throw new QuarkError('RouterInUse', `Router ${router.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
   }
   if (router.gw_port_id) updateGateway(tx, ctx, router, null);
+  deleteConntrackHelpersOf(tx, router);
   tx.delete('router', router.id);
 }
 
@@ -88,6 +118,13 @@ export const routerHandler: HandlerSpec<'router'> = {
   quota: 'router',
   notFound: routerNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
+  derived: (view, r) => ({
+    distributed: r.distributed ?? false,
+    ha: r.ha ?? false,
+    availability_zone_hints: r.availability_zone_hints ?? [],
+    flavor_id: r.flavor_id ?? null,
+    availability_zones: routerZones(view, r.id),
+  }),
   create: createRouter,
   update: updateRouter,
   delete: deleteRouter,

@@ -13,6 +13,7 @@ import type { Caller } from '../caller.js';
 import { addressGroupFor } from './address-groups.js';
 import type { PluginContext } from './context.js';
 import { securityGroupNotFound, securityGroupRuleNotFound } from './not-found.js';
+import { revise } from './revisions.js';
 
 /** A group the caller may add rules to (or use as remote group): its own project's, or any for an admin. */
 function groupFor(view: ReadView, caller: Caller, id: string, projectId?: string) {
@@ -31,6 +32,7 @@ export function putRule(
   rule: RuleRequest,
   description: string,
 ): SecurityGroupRule {
+  revise(tx, 'security_group', groupId);
   return tx.put('security_group_rule', {
     id: ctx.newId(),
     project_id: projectId,
@@ -76,7 +78,12 @@ export const securityGroupRuleHandler: HandlerSpec<'security_group_rule'> = {
     projectId: groupFor(view, ctx.caller, v.security_group_id as string, projectId).project_id,
   }),
   create: createRule,
-  update: (tx, _ctx, rule, v) =>
-    tx.put('security_group_rule', { ...rule, description: (v.description as string | undefined) ?? rule.description }),
-  delete: (tx, _ctx, rule) => tx.delete('security_group_rule', rule.id),
+  update: (tx, _ctx, rule, v) => {
+    revise(tx, 'security_group', rule.security_group_id);
+    return tx.put('security_group_rule', { ...rule, description: (v.description as string | undefined) ?? rule.description });
+  },
+  delete: (tx, _ctx, rule) => {
+    revise(tx, 'security_group', rule.security_group_id);
+    tx.delete('security_group_rule', rule.id);
+  },
 };

@@ -13,13 +13,19 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 import { deleteLogsOf } from './network-logs.js';
 import { securityGroupNotFound } from './not-found.js';
+import { hasWildcard, sharedWith, targetsOf } from './rbac-access.js';
+import { deletePoliciesOf } from './rbac-policies.js';
+import { revise } from './revisions.js';
+import { enforceQuota } from './quotas.js';
 import { putRule } from './security-group-rules.js';
+import { projectNameKey } from '../../store/kinds.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 export const DEFAULT_GROUP_NAME = 'default';
 
 /** The project's default group. User groups can never be called `default`, so the name is the key. */
 export function defaultSecurityGroup(view: ReadView, projectId: string): SecurityGroup | undefined {
-  return view.by('security_group', 'projectName', `${projectId} ${DEFAULT_GROUP_NAME}`)[0];
+  return view.by('security_group', 'projectName', projectNameKey(projectId, DEFAULT_GROUP_NAME))[0];
 }
 
 function createGroup(
@@ -30,14 +36,7 @@ function createGroup(
   isDefault: boolean,
 ): SecurityGroup {
   const group = tx.put('security_group', {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: fields.name,
-    description: fields.description,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), projectId, fields),
     stateful: fields.stateful ?? true,
   });
   for (const rule of initialRules(group.id, isDefault)) putRule(tx, ctx, projectId, group.id, rule, '');
@@ -90,7 +89,11 @@ export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: Secu
   }
   for (const r of tx.by('security_group_rule', 'group', group.id)) tx.delete('security_group_rule', r.id);
   // Rules of other groups that name this one as their remote group go with it (Neutron's cascade).
-  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) tx.delete('security_group_rule', r.id);
+  for (const r of tx.by('security_group_rule', 'remoteGroup', group.id)) {
+    revise(tx, 'security_group', r.security_group_id);
+    tx.delete('security_group_rule', r.id);
+  }
+  deletePoliciesOf(tx, 'security_group', group.id);
   tx.delete('security_group', group.id);
   deleteLogsOf(tx, { securityGroup: group.id });
 }
@@ -100,7 +103,13 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   path: 'security-groups',
   quota: 'security_group',
   notFound: securityGroupNotFound,
-  target: (_view, g) => ({ projectId: g.project_id }),
+  target: (view, g) => ({
+    projectId: g.project_id,
+    shared: hasWildcard(view, 'security_group', g.id, 'access_as_shared'),
+    sharedWith: targetsOf(view, 'security_group', g.id, 'access_as_shared'),
+  }),
+  // Shown (security-groups-shared-filtering): shared with the caller's project or with every one.
+  forCaller: (view, g, caller) => ({ shared: sharedWith(view, 'security_group', g.id, caller.projectId) }),
   derived: (view, g) => ({ security_group_rules: view.by('security_group_rule', 'group', g.id).map(ruleView) }),
   beforeList: (view, ctx, filters) => {
     const project = listedProject(ctx, filters);
@@ -109,6 +118,9 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
   },
   create: (tx, ctx, v, projectId) => {
     ensureDefaultSecurityGroup(tx, ctx, projectId);
+    // The group's two egress rules count against the rule quota (securitygroups_db.py
+    // create_security_group: quota_limit_check(security_group_rule=2)).
+    enforceQuota(tx, ctx, 'security_group_rule', projectId, initialRules('', false).length);
     const fields = { name: v.name as string, description: v.description as string, stateful: v.stateful as boolean | undefined };
     return createGroup(tx, ctx, projectId, fields, false);
   },

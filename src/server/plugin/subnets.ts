@@ -3,7 +3,9 @@
  * checks on cidr, gateway, pools, DNS servers, host routes and IPv6 modes, no overlap within a
  * network, updates that keep allocated addresses valid, and delete refused while ports use it.
  */
-import { QuarkError, invalidInput } from '../../model/errors.js';
+import { bool } from '../../model/api/validators.js';
+import { QuarkError, badRequest, invalidInput } from '../../model/errors.js';
+import { formatIp } from '../../model/ip/address.js';
 import { ipVersionOf } from '../../model/ip/address.js';
 import { cidrsOverlap, formatCidr } from '../../model/ip/cidr.js';
 import {
@@ -24,6 +26,7 @@ import {
   type Ipv6Mode,
   type Network,
   type Subnet,
+  type SubnetPool,
 } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
@@ -32,6 +35,10 @@ import type { AttributeValues } from '../api/request-body.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext } from './context.js';
 import { networkNotFound, subnetNotFound } from './not-found.js';
+import { revise } from './revisions.js';
+import { allocateSubnet, checkNetworkPools, defaultPool, visiblePool } from './subnetpools.js';
+import { canSeeNetwork, networkAccess, sharedWith } from './rbac-access.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 const isRouterOwner = (owner: string) => owner.startsWith('network:router');
 
@@ -95,23 +102,70 @@ function checkOptions(
 
 export function networkForChild(view: ReadView, caller: Caller, networkId: string): Network {
   const net = view.get('network', networkId);
-  const seen = net && (caller.isAdmin || net.project_id === caller.projectId || net.shared || net['router:external']);
-  if (!net || !seen) throw networkNotFound(networkId);
+  if (!net || !canSeeNetwork(view, net, caller)) throw networkNotFound(networkId);
   return net;
+}
+
+/** The pool a subnet request names, directly or as its family's default (Neutron's _get_subnetpool_id). */
+function requestedPool(view: ReadView, ctx: PluginContext, v: AttributeValues): SubnetPool | null {
+  const named = (v.subnetpool_id as string | null | undefined) ?? null;
+  if (v.use_default_subnetpool === true && named !== null) {
+    throw badRequest('subnets', 'subnetpool_id and use_default_subnetpool cannot both be specified');
+  }
+  if (named !== null) return visiblePool(view, ctx.caller, named);
+  if (v.use_default_subnetpool !== true) return null;
+  const version = v.cidr !== undefined ? mustParseCidr(v.cidr as string).version : (v.ip_version as 4 | 6);
+  const pool = defaultPool(view, ctx.caller, version);
+  if (!pool) throw badRequest('subnets', `No default subnetpool found for IPv${version}`);
+  return pool;
+}
+
+/**
+ * The subnet's cidr, and whether it came from a pool by size only: such a subnet's default
+ * gateway is its first address after the network address in both families (subnet_alloc.py),
+ * where a cidr given explicitly follows Neutron's usual defaults.
+ */
+function subnetCidrOf(view: ReadView, v: AttributeValues, pool: SubnetPool | null, projectId: string) {
+  const version = v.ip_version as 4 | 6;
+  if (pool === null) {
+    if (v.cidr === undefined) throw badRequest('subnets', 'a subnetpool must be specified in the absence of a cidr');
+    return { cidr: mustParseCidr(v.cidr as string), sized: false };
+  }
+  if (v.cidr === undefined && v.allocation_pools !== undefined) {
+    throw badRequest('subnets', 'allocation_pools allowed only for specific subnet requests.');
+  }
+  if (version !== pool.ip_version) {
+    throw badRequest('subnets', `Cannot allocate IPv${version} subnet from IPv${pool.ip_version} subnet pool`);
+  }
+  let wanted = v.cidr === undefined ? null : mustParseCidr(v.cidr as string);
+  const prefixlen = (v.prefixlen as number | undefined) ?? null;
+  if (wanted === null && typeof v.gateway_ip === 'string') {
+    // A gateway alone names the subnet around it (Neutron's SubnetRequestFactory).
+    wanted = mustParseCidr(`${v.gateway_ip}/${prefixlen ?? pool.default_prefixlen}`);
+  }
+  const cidr = allocateSubnet(view, pool, { cidr: wanted, prefixlen, projectId });
+  return { cidr, sized: wanted === null };
 }
 
 export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Subnet {
   const net = networkForChild(tx, ctx.caller, v.network_id as string);
   const version = v.ip_version as 4 | 6;
-  const cidr = mustParseCidr(v.cidr as string);
+  const pool = requestedPool(tx, ctx, v);
+  const { cidr, sized } = subnetCidrOf(tx, v, pool, projectId);
   const cidrText = formatCidr(cidr);
   const id = ctx.newId();
   if (cidr.version !== version) throw invalidInput(`Invalid CIDR ${cidrText} for IP version ${version}`);
   if (cidr.prefixLength === 0) throw invalidInput(`Invalid CIDR ${cidrText}: a subnet may not cover the whole address space`);
+  checkNetworkPools(tx, net.id, version, pool);
   const ra = v.ipv6_ra_mode as Ipv6Mode | null;
   const addrMode = v.ipv6_address_mode as Ipv6Mode | null;
   checkIpv6Modes(version, cidr.prefixLength, ra, addrMode, v.enable_dhcp as boolean);
-  const gateway = v.gateway_ip === undefined ? defaultGateway(cidr) : (v.gateway_ip as string | null);
+  const gateway =
+    v.gateway_ip === undefined || (sized && v.gateway_ip === null)
+      ? sized
+        ? formatIp({ version, value: cidr.network + 1n })
+        : defaultGateway(cidr)
+      : (v.gateway_ip as string | null);
   if (gateway !== null) checkGateway(cidrText, version, gateway);
   let pools: AllocationPool[];
   if (v.allocation_pools === undefined) {
@@ -127,14 +181,7 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     }
   }
   const subnet = tx.put('subnet', {
-    id,
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(id, projectId, v),
     network_id: net.id,
     ip_version: version,
     cidr: cidrText,
@@ -145,11 +192,12 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     enable_dhcp: v.enable_dhcp as boolean,
     ipv6_ra_mode: ra,
     ipv6_address_mode: addrMode,
-    subnetpool_id: null,
+    subnetpool_id: pool?.id ?? null,
     segment_id: null,
-    service_types: [],
+    service_types: v.service_types as string[],
   });
   if (isAutoAddressSubnet(subnet)) addAutoAddresses(tx, subnet);
+  revise(tx, 'network', net.id);
   return subnet;
 }
 
@@ -193,6 +241,7 @@ export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v:
     throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
   }
   if (v.allocation_pools !== undefined) ctx.addresses.forget(subnet.id);
+  revise(tx, 'network', subnet.network_id);
   return tx.put('subnet', { ...subnet, ...(v as Partial<Subnet>), gateway_ip: gateway, allocation_pools: pools });
 }
 
@@ -201,6 +250,7 @@ export function deleteSubnetRecord(tx: WriteTx, subnet: Subnet): void {
   for (const port of tx.by('port', 'subnet', subnet.id)) {
     tx.put('port', { ...port, fixed_ips: port.fixed_ips.filter((f) => f.subnet_id !== subnet.id) });
   }
+  revise(tx, 'network', subnet.network_id);
   tx.delete('subnet', subnet.id);
 }
 
@@ -226,13 +276,25 @@ export const subnetHandler: HandlerSpec<'subnet'> = {
   notFound: subnetNotFound,
   target: (view, s) => {
     const net = view.get('network', s.network_id);
-    return { projectId: s.project_id, networkProjectId: net?.project_id ?? '', shared: net?.shared ?? false };
+    const access = net ? networkAccess(view, net) : null;
+    return {
+      projectId: s.project_id,
+      networkProjectId: net?.project_id ?? '',
+      shared: net?.shared ?? false,
+      sharedWith: access?.sharedWith,
+    };
   },
   createTarget: (view, ctx, v, projectId) => {
     const net = networkForChild(view, ctx.caller, v.network_id as string);
-    return { projectId, networkProjectId: net.project_id, shared: net.shared };
+    return { projectId, networkProjectId: net.project_id, shared: net.shared, sharedWith: networkAccess(view, net).sharedWith };
   },
   create: createSubnet,
   update: updateSubnet,
   delete: deleteSubnet,
+  // `?shared=true|false`: the subnet's network is shared (Neutron's hidden subnet attribute).
+  filter: (s, name, values, view, caller) => {
+    if (name !== 'shared') return true;
+    const shared = sharedWith(view, 'network', s.network_id, caller.projectId);
+    return values.some((v) => bool(v, name) === shared);
+  },
 };

@@ -12,7 +12,8 @@ import type { ReadView } from '../../store/view.js';
 
 export type Endpoint =
   | { readonly kind: 'port'; readonly port: Port; readonly ip: string; readonly floating: FloatingIp | null }
-  | { readonly kind: 'external'; readonly ip: string };
+  /** An address no port holds; `floating` when it is a floating IP that points nowhere now. */
+  | { readonly kind: 'external'; readonly ip: string; readonly floating?: FloatingIp };
 
 export const addressOf = (p: Port, family: 4 | 6): string | null =>
   p.fixed_ips.find((f) => parseIp(f.ip_address)?.version === family)?.ip_address ?? null;
@@ -34,10 +35,33 @@ function ambiguous(what: string, ports: readonly Port[]): QuarkError {
   return new QuarkError('InvalidInput', `Invalid input for operation: ${what} matches several ports: ${list}; give a port id.`);
 }
 
-function byAddress(view: ReadView, ip: string, role: 'from' | 'to', source: Endpoint | null): Endpoint {
+/** What a trace sends, for a floating IP of port forwardings: the forwarding taking it names the instance. */
+export interface Traffic {
+  readonly protocol: string;
+  readonly port: number | null;
+}
+
+/**
+ * The port behind a floating IP of port forwardings for `traffic`: its forwarding's internal
+ * port, else (no forwarding takes it) the first forwarding's, so the trace walks to the router,
+ * which says so.
+ */
+function forwardedPort(view: ReadView, fip: FloatingIp, traffic: Traffic | undefined): Port | undefined {
+  const forwardings = [...view.by('port_forwarding', 'floatingip', fip.id)].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const takes = forwardings.find((pf) => {
+    const [first, last = first] = pf.external_port_range.split(':').map(Number) as [number, number?];
+    return traffic?.port != null && pf.protocol === traffic.protocol && traffic.port >= first && traffic.port <= last;
+  });
+  const pf = takes ?? forwardings[0];
+  return pf ? view.get('port', pf.internal_port_id) : undefined;
+}
+
+function byAddress(view: ReadView, ip: string, role: 'from' | 'to', source: Endpoint | null, traffic?: Traffic): Endpoint {
   const fip = view.all('floatingip').find((f) => f.floating_ip_address === ip);
   if (fip) {
-    const port = fip.port_id ? view.get('port', fip.port_id) : undefined;
+    const port = fip.port_id ? view.get('port', fip.port_id) : role === 'to' ? forwardedPort(view, fip, traffic) : undefined;
+    // A packet may well be sent to a floating IP that points nowhere (the trace says what becomes of it); nothing sends from one.
+    if (!port && role === 'to') return { kind: 'external', ip, floating: fip };
     if (!port)
       throw new QuarkError('InvalidInput', `Invalid input for operation: floating IP ${ip} is not associated with a port.`);
     // A floating IP as source stands for its instance, which sends from its fixed IP.
@@ -59,9 +83,10 @@ export function resolveEndpoint(
   role: 'from' | 'to',
   source: Endpoint | null,
   family: 4 | 6 = 4,
+  traffic?: Traffic,
 ): Endpoint {
   const ip = parseIp(text);
-  if (ip) return byAddress(view, formatIp(ip), role, source);
+  if (ip) return byAddress(view, formatIp(ip), role, source, traffic);
   const byId = view.get('port', text);
   if (byId) return portEndpoint(byId, family);
   const devices = view.by('port', 'device', text).filter((p) => p.device_owner.startsWith('compute:'));

@@ -78,7 +78,16 @@ export function relatedRefs(view: ReadView, kind: ExplainKind, id: string): Obje
     for (const p of view.by('port', 'network', id)) refs.push({ kind: 'port', id: p.id });
   } else if (kind === 'router') {
     for (const p of view.by('port', 'device', id)) refs.push({ kind: 'port', id: p.id });
-    for (const f of view.by('floatingip', 'router', id)) refs.push({ kind: 'floatingip', id: f.id });
+    const router = view.get('router', id)!;
+    for (const f of view.by('floatingip', 'router', id)) {
+      refs.push({ kind: 'floatingip', id: f.id });
+      for (const pf of view.by('port_forwarding', 'floatingip', f.id)) refs.push({ kind: 'port_forwarding', id: pf.id });
+    }
+    for (const c of view.by('conntrack_helper', 'router', id)) refs.push({ kind: 'conntrack_helper', id: c.id });
+    const labels = [...view.by('metering_label', 'project', router.project_id), ...view.by('metering_label', 'shared', 'shared')];
+    for (const l of new Set(labels)) refs.push({ kind: 'metering_label', id: l.id });
+  } else if (kind === 'floatingip') {
+    for (const pf of view.by('port_forwarding', 'floatingip', id)) refs.push({ kind: 'port_forwarding', id: pf.id });
   } else if (kind === 'security_group') {
     for (const r of view.by('security_group_rule', 'group', id)) refs.push({ kind: 'security_group_rule', id: r.id });
   }

@@ -7,18 +7,25 @@
  * router's gateway port. When the intent has no such next hop the
  * trace ends here, with the cause in API terms.
  */
-import type { IpAddress } from '../../model/ip/address.js';
-import { parseIp } from '../../model/ip/address.js';
+import { type IpAddress, formatIp, parseIp } from '../../model/ip/address.js';
 import { type Cidr, cidrContains, parseCidr } from '../../model/ip/cidr.js';
 import type { Port, Subnet } from '../../model/resources.js';
-import type { ObjectRef, TracePacket, TraceStart } from '../../model/trace.js';
+import type { ObjectRef, RouteAssumption, TracePacket, TraceStart } from '../../model/trace.js';
 import { ipKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
+import { bindingProblem } from '../plugin/port-binding.js';
 import type { Endpoint } from './endpoints.js';
 import type { Names } from './names.js';
 
 export type FirstHop =
-  | { readonly kind: 'walk'; readonly host: string; readonly start: TraceStart; readonly packet: TracePacket }
+  | {
+      readonly kind: 'walk';
+      readonly host: string;
+      readonly start: TraceStart;
+      readonly packet: TracePacket;
+      /** What the path takes for granted outside the cloud (the sender's route to a project's subnet). */
+      readonly assumes?: RouteAssumption;
+    }
   | { readonly kind: 'unreachable'; readonly says: string; readonly refs: readonly ObjectRef[] };
 
 const cidrOf = (s: Subnet): Cidr | null => parseCidr(s.cidr);
@@ -57,8 +64,12 @@ function fromPort(
   const port = from.port;
   const me: ObjectRef = { kind: 'port', id: port.id };
   const host = port['binding:host_id'];
-  if (!host || port['binding:vif_type'] !== 'ovs') {
-    return unreachable(`${names.label(me)} is not bound to a host with an Open vSwitch agent, so it sends nothing`, [me]);
+  if (!host || (port['binding:vif_type'] !== 'ovs' && port['binding:vif_type'] !== 'bridge')) {
+    // Why the binding failed, by what the host's L2 agent can carry (its liveness aside).
+    const why =
+      port['binding:vif_type'] === 'binding_failed' ? bindingProblem(view, port, new Date().toISOString(), Infinity) : null;
+    const failed = why ? ` (binding failed: ${why})` : host ? ` (binding failed on host ${host})` : '';
+    return unreachable(`${names.label(me)} is not bound to a host with an L2 agent${failed}, so it sends nothing`, [me]);
   }
   const dst = parseIp(p.dst)!;
   const subnets = view.by('subnet', 'network', port.network_id);
@@ -107,43 +118,63 @@ function fromPort(
 }
 
 /**
- * IPv6 is routed without NAT: from outside, a project's IPv6 address is reached through the
- * router that has an interface on its subnet, by that router's gateway port (the upstream routes
- * the prefix there).
+ * The router that a host outside reaches a fixed address through, if it routes the address's
+ * subnet via that router's gateway: the router with an interface on the subnet and a gateway.
+ * IPv6 is routed without NAT (the lab's internet host routes each prefix so); IPv4 likewise
+ * for a sender that routes the subnet there.
  */
-function routedIpv6(view: ReadView, dst: IpAddress): Port | undefined {
-  if (dst.version !== 6) return undefined;
+function routedVia(
+  view: ReadView,
+  names: Names,
+  dst: IpAddress,
+  to: Endpoint,
+): { gateway: Port; assumes: RouteAssumption } | { ambiguous: string } | null {
+  const found: { gateway: Port; assumes: RouteAssumption }[] = [];
   for (const s of view.all('subnet')) {
-    if (!on(s, dst)) continue;
+    if (!on(s, dst) || (to.kind === 'port' && to.port.network_id !== s.network_id)) continue;
     const qr = view.by('port', 'subnet', s.id).find((p) => p.device_owner === 'network:router_interface');
     const router = qr ? view.get('router', qr.device_id) : undefined;
-    if (router?.gw_port_id) return view.get('port', router.gw_port_id);
+    const gateway = router?.gw_port_id ? view.get('port', router.gw_port_id) : undefined;
+    const via = gateway?.fixed_ips.find((f) => parseIp(f.ip_address)?.version === dst.version)?.ip_address;
+    if (!router || !gateway || !via) continue;
+    const says = `the sender routes ${s.cidr} via ${via}, the gateway of ${names.label({ kind: 'router', id: router.id })} (the cloud announces no such route)`;
+    found.push({ gateway, assumes: { says, destination: s.cidr, via } });
   }
-  return undefined;
+  if (found.length > 1)
+    return { ambiguous: `${formatIp(dst)} is behind ${found.length} routers (projects reuse addresses): give a port id` };
+  return found[0] ?? null;
 }
 
 function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket): FirstHop {
   const dst = parseIp(p.dst)!;
-  const externals = view.all('network').filter((n) => n['router:external']);
-  const gateway = routedIpv6(view, dst);
   const physnetOf = (id: string) => view.get('network', id)?.['provider:physical_network'];
-  if (gateway && physnetOf(gateway.network_id)) {
+  if (to.kind === 'external' && to.floating) {
+    const fip: ObjectRef = { kind: 'floatingip', id: to.floating.id };
+    return unreachable(`${names.label(fip)} is not associated with any port: nothing answers for ${p.dst}`, [fip]);
+  }
+  const externals = view.all('network').filter((n) => n['router:external']);
+  const network = externals.find((n) => view.by('subnet', 'network', n.id).some((s) => on(s, dst)));
+  const routed = network ? null : routedVia(view, names, dst, to);
+  if (routed && 'ambiguous' in routed) return unreachable(routed.ambiguous, []);
+  if (routed && physnetOf(routed.gateway.network_id)) {
+    const router: ObjectRef = { kind: 'router', id: routed.gateway.device_id };
+    if (!routed.gateway['binding:host_id'])
+      return unreachable(`${names.label(router)} is hosted nowhere: its gateway port is bound to no host`, [router]);
     return {
       kind: 'walk',
-      host: gateway['binding:host_id'],
-      start: { at: 'external', physnet: physnetOf(gateway.network_id)! },
-      packet: { ...p, srcMac: null, dstMac: gateway.mac_address },
+      host: routed.gateway['binding:host_id'],
+      start: { at: 'external', physnet: physnetOf(routed.gateway.network_id)! },
+      packet: { ...p, srcMac: null, dstMac: routed.gateway.mac_address },
+      assumes: routed.assumes,
     };
   }
-  const network = externals.find((n) => view.by('subnet', 'network', n.id).some((s) => on(s, dst)));
-  const toPort = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : null;
   if (!network) {
     const hint =
-      toPort && to.kind === 'port' && !to.floating
-        ? `; ${toPort} is reached from outside only through a floating IP${view.by('floatingip', 'port', to.port.id).length === 0 ? ', and it has none' : ''}`
+      to.kind === 'port' && !to.floating
+        ? `; ${names.label({ kind: 'port', id: to.port.id })} is reached from outside through a floating IP${view.by('floatingip', 'port', to.port.id).length === 0 ? ' (it has none)' : ''}, or through its router's gateway (no router with a gateway serves it)`
         : '';
     return unreachable(
-      `${p.dst} is not an address of an external network: from outside the cloud only floating IPs and router gateways can be reached${hint}`,
+      `${p.dst} is not an address of an external network nor behind a router with a gateway: from outside the cloud only floating IPs, router gateways and the subnets behind them can be reached${hint}`,
       to.kind === 'port' ? [{ kind: 'port', id: to.port.id }] : [],
     );
   }

@@ -55,7 +55,8 @@ function agents(connected: string[], asked: string[] = []): AgentAsker {
   };
 }
 
-const icmp = { protocol: 'icmp' as const, port: null, probe: false };
+// The saved host outputs hold the first packets only: no reply is walked on them.
+const icmp = { protocol: 'icmp' as const, port: null, probe: false, reply: false };
 
 describe('explain without the agents it needs', () => {
   it('names the l2 agent of the host a port is bound to, and what the API says of the port', async () => {
@@ -121,22 +122,36 @@ describe('explain without the agents it needs', () => {
 });
 
 describe('trace without the agents it needs', () => {
-  it('stops where no agent can be asked, names the host, and keeps the hops walked before', async () => {
+  it('walks a host whose agent is not connected from the intent, says so, and keeps the hops read live', async () => {
     const none = await trace(agents([]), havanaStore(), { ...icmp, from: 'vm2', to: '203.0.113.1' });
-    assert.equal(none.hops.length, 0);
-    assert.equal(none.verdict.result, 'incomplete');
+    assert.equal(none.verdict.result, 'left');
+    assert.deepEqual(none.notLive, ['compute', 'network']);
     assert.match(
-      none.verdict.says,
-      /^the packet cannot be followed on host compute, where port vm2 \(.*\) of project test1 sends it: no agent of host compute is connected to any server \(its Open vSwitch agent last reported at .* UTC\); quark-agent there must run and reach a server\. From the API alone: 203\.0\.113\.1 is outside the cloud$/,
+      none.hops[0]!.says,
+      /^not read live \(no agent of host compute is connected to any server \(its Open vSwitch agent last reported at .* UTC\); quark-agent there must run and reach a server\)/,
     );
     const asked: string[] = [];
     const half = await trace(agents(['compute'], asked), havanaStore(), { ...icmp, from: 'vm2', to: '203.0.113.1' });
     assert.deepEqual(asked, ['compute trace']);
-    assert.ok(half.hops.length > 0 && half.hops.every((h) => h.host === 'compute'));
-    assert.equal(half.verdict.result, 'incomplete');
+    assert.ok(half.hops.some((h) => h.host === 'compute' && !h.intent));
+    assert.ok(half.hops.filter((h) => h.host === 'network').every((h) => h.intent));
+    assert.deepEqual(half.notLive, ['network']);
+    assert.match(half.verdict.says, /\(not read live on host network: its agent is not connected/);
+  });
+
+  it('stops INCOMPLETE at a host no agent ever reported from (nothing was applied there)', async () => {
+    // The router's ports are bound to a host where no agent has ever run.
+    const moved = havanaStore((kind, r) =>
+      kind === 'port' && (r.id === HAVANA_PORTS.qg.id || r.id === HAVANA_PORTS.qr.id)
+        ? { ...r, 'binding:host_id': 'network9' }
+        : r,
+    );
+    const t = await trace(agents(['compute', 'network']), moved, { ...icmp, from: '203.0.113.1', to: '203.0.113.11' });
+    assert.equal(t.verdict.result, 'incomplete');
+    assert.deepEqual(t.hops, []);
     assert.match(
-      half.verdict.says,
-      /^the packet cannot be followed on host network, which it enters through the tunnel from 198\.18\.1\.12 \(key \d+\): no agent of host network/,
+      t.verdict.says,
+      /^the packet cannot be followed on host network9, which answers for 203\.0\.113\.11 on physical network physnet1: no agent of host network9 is connected to any server \(no Open vSwitch agent or Linux bridge agent has ever reported from host network9\)/,
     );
   });
 

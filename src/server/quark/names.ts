@@ -6,6 +6,8 @@
 import type { ObjectRef } from '../../model/trace.js';
 import type { Kind } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
+import { portForwardingWords } from '../../model/port-forwarding.js';
+import type { PortForwarding } from '../../model/resources.js';
 
 const STORE_KIND: Readonly<Record<ObjectRef['kind'], Kind | null>> = {
   host: null,
@@ -18,6 +20,10 @@ const STORE_KIND: Readonly<Record<ObjectRef['kind'], Kind | null>> = {
   security_group_rule: 'security_group_rule',
   address_group: 'address_group',
   log: 'log',
+  port_forwarding: 'port_forwarding',
+  conntrack_helper: 'conntrack_helper',
+  metering_label: 'metering_label',
+  local_ip: 'local_ip',
 };
 
 export class Names {
@@ -57,6 +63,10 @@ export class Names {
     if (!r) return `${words} ${short} (gone)`;
     if (ref.kind === 'security_group_rule') return `rule ${short}`;
     if (ref.kind === 'port' && !r.name) return this.unnamedPort(ref.id);
+    if (ref.kind === 'port_forwarding') {
+      const fip = this.view.get('floatingip', (r as PortForwarding).floatingip_id);
+      return `${portForwardingWords(r as PortForwarding, fip?.floating_ip_address ?? '?')} (${short})${this.project(r.project_id ?? '')}`;
+    }
     const name = ref.kind === 'floatingip' ? r.floating_ip_address : r.name;
     return `${words} ${name ? `${name} (${short})` : short}${this.project(r.project_id ?? '')}`;
   }

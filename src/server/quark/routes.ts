@@ -3,7 +3,7 @@
  *
  *   GET  /v2.0/quark/explain/{kind}/{id or name}   kind: ports, networks, routers, floatingips, security-groups
  *   GET  /v2.0/quark/explain/hosts/{host}
- *   GET  /v2.0/quark/trace?from=X&to=Y&protocol=tcp&port=22&probe=true&ip_version=6
+ *   GET  /v2.0/quark/trace?from=X&to=Y&protocol=tcp&port=22&probe=true&ip_version=6&reply=false
  *   POST /v2.0/quark/queries/{id}/answer           an agent's answer to a query it got on its feed
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -12,7 +12,7 @@ import type { QueryAnswer } from '../../model/feed.js';
 import type { TraceProtocol } from '../../model/trace.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
-import { enforce } from '../policy.js';
+import { type PolicyAction, enforce } from '../policy.js';
 import type { QueryBroker } from './broker.js';
 import { EXPLAIN_KINDS, explainHost, explainObject } from './explain.js';
 import { trace } from './trace.js';
@@ -32,7 +32,7 @@ function required(q: Record<string, string | undefined>, name: string): string {
 }
 
 export function registerQuarkQueryRoutes(app: FastifyInstance, deps: QuarkQueryDeps): void {
-  const admin = (request: FastifyRequest, action: string) => enforce(action, deps.callerOf(request), { projectId: '' });
+  const admin = (request: FastifyRequest, action: PolicyAction) => enforce(action, deps.callerOf(request), { projectId: '' });
 
   app.get<{ Params: { host: string } }>('/v2.0/quark/explain/hosts/:host', async (request) => {
     admin(request, 'quark:explain');
@@ -70,6 +70,7 @@ export function registerQuarkQueryRoutes(app: FastifyInstance, deps: QuarkQueryD
       port,
       probe: q.probe === 'true' || q.probe === '1',
       ipVersion: ipVersion as 4 | 6,
+      reply: !(q.reply === 'false' || q.reply === '0'),
     };
     return { trace: await trace(deps.broker, deps.store.view, req) };
   });

@@ -1,23 +1,19 @@
 /**
  * `GET /v2.0/quark/trace`: follows one packet across hosts. The API says where it starts and
- * which MAC it is sent to (first-hop.ts); then each host's agent walks it through its real
- * state until it leaves the host, and a tunnel exit leads to the host behind the tunnel's
- * remote address — the one that holds the packet's destination MAC when the bridge flooded it
- * into several tunnels. The walk ends delivered, left the cloud, or dropped; the verdict names
- * the cause in API terms. With `probe`, the source's agent then sends the real packet.
+ * which MAC it is sent to (first-hop.ts); then host by host (follow.ts) each agent walks it
+ * through its real state — or the server's intent does, for a host whose agent cannot be asked
+ * (marked as not read live). A packet that arrives has its reply traced back (reply.ts). The
+ * verdict names the cause in API terms. With `probe`, the source's agent then sends the real
+ * packet.
  */
 import { QuarkError } from '../../model/errors.js';
 import type {
-  HostExit,
-  HostTrace,
   ObjectRef,
   ProbeResult,
   TraceEndpoint,
-  TraceHop,
   TracePacket,
   TraceProtocol,
   TraceResult,
-  TraceStart,
   Verdict,
 } from '../../model/trace.js';
 import { macKey } from '../../store/kinds.js';
@@ -25,9 +21,9 @@ import type { ReadView } from '../../store/view.js';
 import type { AgentAsker } from './broker.js';
 import { type Endpoint, resolveEndpoint } from './endpoints.js';
 import { firstHop } from './first-hop.js';
+import { type TraceContext, follow } from './follow.js';
 import { Names } from './names.js';
-import { missingAgent } from './needed-agents.js';
-import { deliveredVerdict, dropVerdict, leftVerdict } from './verdict.js';
+import { traceReply } from './reply.js';
 
 export interface TraceRequest {
   readonly from: string;
@@ -37,30 +33,12 @@ export interface TraceRequest {
   readonly probe: boolean;
   /** Which of the ends' addresses (4 by default; an IPv6 address given as either end makes it 6). */
   readonly ipVersion?: 4 | 6;
+  /** Trace the reply of a packet that arrives too (default true). */
+  readonly reply?: boolean;
 }
 
-/** A path crosses few hosts (instance host, network node, instance host); this bounds loops. */
-const MAX_HOSTS = 8;
 /** The source port of traced TCP and UDP packets (any ephemeral port: rules match destinations). */
 const SOURCE_PORT = 40000;
-
-function tunnelHost(view: ReadView, ip: string): string | null {
-  const agent = view.all('agent').find((a) => a.agent_type === 'Open vSwitch agent' && a.configurations.tunneling_ip === ip);
-  return agent?.host ?? null;
-}
-
-/** The host of the port that holds the packet's destination MAC on the network of tunnel key `key`. */
-function expectedHost(view: ReadView, key: number, p: TracePacket): string | null {
-  if (!p.dstMac) return null;
-  const net = view
-    .all('network')
-    .find(
-      (n) =>
-        (n['provider:network_type'] === 'gre' || n['provider:network_type'] === 'vxlan') && n['provider:segmentation_id'] === key,
-    );
-  const port = net ? view.by('port', 'mac', macKey(net.id, p.dstMac))[0] : undefined;
-  return port?.['binding:host_id'] || null;
-}
 
 function endpointOf(names: Names, e: Endpoint): TraceEndpoint {
   if (e.kind === 'external') return { label: `${e.ip} (outside the cloud)`, ip: e.ip, portId: null, host: null };
@@ -70,88 +48,6 @@ function endpointOf(names: Names, e: Endpoint): TraceEndpoint {
     ip: e.ip,
     portId: e.port.id,
     host: e.port['binding:host_id'] || null,
-  };
-}
-
-interface Leg {
-  readonly host: string;
-  readonly start: TraceStart;
-  readonly packet: TracePacket;
-}
-
-/**
- * The verdict when the walk reaches a host whose agent is not connected: where it stopped, why,
- * and what the API says lies beyond.
- */
-function incomplete(view: ReadView, names: Names, leg: Leg, to: Endpoint, connected: ReadonlySet<string>): Verdict | null {
-  const at: ObjectRef = leg.start.at === 'port' ? { kind: 'port', id: leg.start.portId } : { kind: 'host', id: leg.host };
-  const gap = missingAgent(view, names, { host: leg.host, role: 'l2', for: at }, connected);
-  if (!gap) return null;
-  const entering =
-    leg.start.at === 'port'
-      ? `where ${names.label(at)} sends it`
-      : leg.start.at === 'tunnel'
-        ? `which it enters through the tunnel from ${leg.start.fromIp} (key ${leg.start.key})`
-        : `which answers for ${leg.packet.dst} on physical network ${leg.start.physnet}`;
-  const beyond =
-    to.kind === 'port'
-      ? `${names.label({ kind: 'port', id: to.port.id })} is bound to ${to.port['binding:host_id'] ? `host ${to.port['binding:host_id']}` : 'no host'}`
-      : `${to.ip} is outside the cloud`;
-  return {
-    result: 'incomplete',
-    says: `the packet cannot be followed on host ${leg.host}, ${entering}: ${gap.reason}. From the API alone: ${beyond}`,
-    refs: at.kind === 'host' ? [] : [at],
-  };
-}
-
-async function follow(broker: AgentAsker, view: ReadView, names: Names, first: Leg, to: Endpoint) {
-  const hops: TraceHop[] = [];
-  const connected = new Set(broker.hosts());
-  let leg: Leg | null = first;
-  for (let visits = 0; leg && visits < MAX_HOSTS; visits++) {
-    const gap = incomplete(view, names, leg, to, connected);
-    if (gap) return { hops, verdict: gap, final: null };
-    const answer: HostTrace = await broker.ask<HostTrace>(leg.host, { kind: 'trace', start: leg.start, packet: leg.packet });
-    hops.push(...answer.hops);
-    const exits = answer.exits;
-    const delivered = exits.find((e) => e.kind === 'delivered');
-    if (delivered)
-      return {
-        hops,
-        verdict: deliveredVerdict(names, delivered.portId, to, delivered.packet, leg.host, delivered.service),
-        final: delivered.packet,
-      };
-    const external = exits.find((e): e is Extract<HostExit, { kind: 'external' }> => e.kind === 'external');
-    const tunnels = exits.filter((e): e is Extract<HostExit, { kind: 'tunnel' }> => e.kind === 'tunnel');
-    const wanted =
-      tunnels.find((t) => tunnelHost(view, t.remoteIp) === expectedHost(view, t.key, t.packet)) ??
-      (tunnels.length === 1 ? tunnels[0] : undefined);
-    if (wanted) {
-      const next = tunnelHost(view, wanted.remoteIp);
-      const fromIp = view.all('agent').find((a) => a.host === leg!.host && a.agent_type === 'Open vSwitch agent')
-        ?.configurations.tunneling_ip;
-      if (!next || typeof fromIp !== 'string') {
-        const verdict: Verdict = {
-          result: 'dropped',
-          says: `the tunnel from host ${leg.host} leads to ${wanted.remoteIp}, where no agent reports`,
-          refs: [],
-        };
-        return { hops, verdict, final: null };
-      }
-      leg = { host: next, start: { at: 'tunnel', fromIp, key: wanted.key, type: wanted.type }, packet: wanted.packet };
-      continue;
-    }
-    if (external) return { hops, verdict: leftVerdict(names, external, to, first.packet, leg.host), final: external.packet };
-    const dropped = exits.find((e) => e.kind === 'dropped');
-    const verdict: Verdict = dropped
-      ? dropVerdict(names, dropped.cause, leg.packet, leg.host)
-      : { result: 'dropped', says: `flooded on host ${leg.host} into tunnels none of which leads to the destination`, refs: [] };
-    return { hops, verdict, final: null };
-  }
-  return {
-    hops,
-    verdict: { result: 'dropped', says: `the path crosses more than ${MAX_HOSTS} hosts (a loop?)`, refs: [] } as Verdict,
-    final: null,
   };
 }
 
@@ -185,7 +81,13 @@ async function probe(
       says: `not sent: no agent of host ${host} is connected to any server`,
     };
   }
-  const r = await broker.ask<ProbeResult>(host, { kind: 'probe', portId: from.port.id, packet: p });
+  let r: ProbeResult;
+  try {
+    r = await broker.ask<ProbeResult>(host, { kind: 'probe', portId: from.port.id, packet: p });
+  } catch (e) {
+    if (!(e instanceof QuarkError) || e.code !== 'AgentUnavailable') throw e;
+    return { sent: false, answered: false, answeredBy: null, says: `not sent: ${e.message}` };
+  }
   const meant = to.kind === 'port' ? names.label({ kind: 'port', id: to.port.id }) : p.dst;
   const itself = from.port.fixed_ips.some((f) => f.ip_address === p.dst);
   if (r.answered && itself) {
@@ -214,7 +116,7 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
   const names = new Names(view);
   const family = req.from.includes(':') || req.to.includes(':') ? 6 : (req.ipVersion ?? 4);
   const from = resolveEndpoint(view, req.from, 'from', null, family);
-  const to = resolveEndpoint(view, req.to, 'to', from, family);
+  const to = resolveEndpoint(view, req.to, 'to', from, family, { protocol: req.protocol, port: req.port });
   const packet: TracePacket = {
     protocol: req.protocol,
     src: from.ip,
@@ -226,15 +128,32 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
     ttl: 64,
   };
   const hop = firstHop(view, names, from, to, packet);
+  const ctx: TraceContext = { broker, view, names, notLive: new Set() };
   const walked =
     hop.kind === 'walk'
-      ? await follow(broker, view, names, hop, to)
-      : { hops: [], verdict: { result: 'unreachable', says: hop.says, refs: hop.refs } as Verdict, final: null };
+      ? await follow(ctx, hop, to)
+      : {
+          hops: [],
+          verdict: { result: 'unreachable', says: hop.says, refs: hop.refs } as Verdict,
+          final: null,
+          delivered: null,
+          conntrack: [],
+        };
+  const reply = req.reply === false ? null : await traceReply(ctx, walked, from);
   const sent = hop.kind === 'walk' ? hop.packet : packet;
   const probed = req.probe ? await probe(broker, view, names, from, to, sent) : null;
+  const notLive = [...ctx.notLive].sort();
+  const caveat =
+    notLive.length > 0
+      ? ` (not read live on host ${notLive.join(', ')}: its agent is not connected, so this follows the server's intent there)`
+      : '';
+  const assumes = hop.kind === 'walk' && hop.assumes ? { assumes: hop.assumes } : {};
+  const verdict: Verdict = { ...walked.verdict, says: `${walked.verdict.says}${caveat}`, ...assumes };
+  const hops = [...walked.hops, ...(reply?.hops ?? [])];
   const refs: ObjectRef[] = [
-    ...walked.hops.flatMap((h) => [...h.refs, ...h.evidence.flatMap((e) => e.refs)]),
+    ...hops.flatMap((h) => [...h.refs, ...h.evidence.flatMap((e) => e.refs)]),
     ...walked.verdict.refs,
+    ...(reply?.verdict.refs ?? []),
   ].map((r) => names.resolve(r));
   if (from.kind === 'port') refs.push({ kind: 'port', id: from.port.id });
   if (to.kind === 'port') refs.push({ kind: 'port', id: to.port.id });
@@ -243,9 +162,11 @@ export async function trace(broker: AgentAsker, view: ReadView, req: TraceReques
     to: endpointOf(names, to),
     packet: sent,
     hops: walked.hops,
-    verdict: walked.verdict,
+    verdict,
     final: walked.final,
     probe: probed,
+    reply,
+    notLive,
     names: names.table(refs),
     ms: Math.round(performance.now() - started),
   };

@@ -8,7 +8,15 @@ import type { DropCause, HostExit, ObjectRef, TracePacket, Verdict } from '../..
 import type { Endpoint } from './endpoints.js';
 import type { Names } from './names.js';
 
-const traffic = (p: TracePacket) => (p.protocol === 'icmp' ? 'icmp' : `${p.protocol}/${p.dport}`);
+/** `tcp/22`, `icmp`; a reply as what it answers: `tcp/22 reply`, `icmp echo reply`. */
+const traffic = (p: TracePacket) =>
+  p.reply
+    ? p.protocol === 'icmp'
+      ? 'icmp echo reply'
+      : `${p.protocol}/${p.sport} reply`
+    : p.protocol === 'icmp'
+      ? 'icmp'
+      : `${p.protocol}/${p.dport}`;
 
 function groupsWords(names: Names, refs: readonly ObjectRef[]): string {
   const groups = refs.filter((r) => r.kind === 'security_group').map((r) => names.group(r.id));
@@ -85,8 +93,14 @@ export function leftVerdict(
   host: string,
 ): Verdict {
   const p = exit.packet;
-  const nat = p.src !== sent.src ? ` with source ${p.src} (SNAT; sent as ${sent.src})` : '';
+  const how = sent.reply ? 'conntrack undid the DNAT' : 'SNAT';
+  const nat = p.src !== sent.src ? ` with source ${p.src} (${how}; sent as ${sent.src})` : '';
   const where = `left the cloud through ${exit.device} of ${exit.bridge} on host ${host}${nat}`;
+  if (to.kind === 'external' && to.floating) {
+    const fip: ObjectRef = { kind: 'floatingip', id: to.floating.id };
+    const says = `${where}, towards ${names.label(fip)}, which is not associated with any port: nothing answers for it`;
+    return { result: 'unreachable', says, refs: [fip] };
+  }
   if (to.kind === 'external') return { result: 'left', says: `${where}, towards ${p.dst}`, refs: [] };
   return {
     result: 'misdelivered',

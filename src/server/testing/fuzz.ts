@@ -332,7 +332,7 @@ function requestArb(s: IdentityTestServer, f: Fixture): fc.Arbitrary<FuzzRequest
 
 /** The store as a refused request must leave it: its revision and the kinds that commit without one. */
 function fingerprint(store: Store): string {
-  const unlogged = KIND_NAMES.filter((k) => !KINDS[k].feed).map((k) => store.view.all(k));
+  const unlogged = KIND_NAMES.filter((k) => !KINDS[k].inChangeLog).map((k) => store.view.all(k));
   return `${store.revision} ${JSON.stringify(unlogged)}`;
 }
 

@@ -6,7 +6,7 @@
  * rule the plan does not have is extra, an owned chain the plan no longer has is stale. The
  * jumps from built-in chains and the members of the remote-group ipsets are compared too.
  */
-import { groupRulesChain } from '../../model/names.js';
+import { groupRulesChain, namespaceOwner } from '../../model/names.js';
 import type { HostItem, ItemStatus } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { IptablesChainItem } from '../../dataplane/compile/plan.js';
@@ -170,7 +170,7 @@ export async function iptablesItems(view: ExplainView): Promise<HostItem[]> {
   const hostFamilies = [...new Set(view.plan.iptables.filter((c) => c.netns === null).map((c) => c.family))];
   for (const f of hostFamilies.length > 0 ? hostFamilies : ([4] as const))
     out.push(...tableItems(view, null, f, await view.iptables(null, f)));
-  for (const ns of view.plan.namespaces.filter((n) => n.name.startsWith('qrouter-'))) {
+  for (const ns of view.plan.namespaces.filter((n) => namespaceOwner(n.name)?.kind === 'router')) {
     const tables = await view.iptables(ns.name, 4).catch(() => null);
     if (tables) out.push(...tableItems(view, ns.name, 4, tables));
   }

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import type { HostItem, ItemStatus } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { ExplainView } from '../host-view.js';
+import { namespaceOwner } from '../../model/names.js';
 
 const HYBRID: Readonly<Record<string, string>> = {
   tap: 'the instance’s interface, in its qbr bridge',
@@ -16,19 +17,13 @@ const HYBRID: Readonly<Record<string, string>> = {
   qvo: 'veth end on br-int',
 };
 
-function namespaceOwner(name: string): ObjectRef | null {
-  if (name.startsWith('qdhcp-')) return { kind: 'network', id: name.slice(6) };
-  if (name.startsWith('qrouter-')) return { kind: 'router', id: name.slice(8) };
-  return null;
-}
-
 async function namespaceItems(view: ExplainView): Promise<HostItem[]> {
   const have = new Set(await view.namespaces());
   const out: HostItem[] = [];
   for (const ns of view.plan.namespaces) {
     const o = ns.origin;
     const owner: ObjectRef = o.kind === 'host' ? { kind: 'host', id: view.host } : { kind: o.kind, id: o.id };
-    const what = ns.name.startsWith('qdhcp-') ? 'DHCP server namespace of' : 'namespace of';
+    const what = namespaceOwner(ns.name)?.kind === 'network' ? 'DHCP server namespace of' : 'namespace of';
     out.push({
       section: 'namespace',
       where: 'netns',
@@ -64,6 +59,8 @@ async function namespaceItems(view: ExplainView): Promise<HostItem[]> {
 }
 
 async function hybridDevices(view: ExplainView): Promise<HostItem[]> {
+  // A Linux bridge host's taps are the Linux bridge section's (linuxbridge-items.ts).
+  if (view.settings.mechanism === 'linuxbridge') return [];
   const { links } = await view.interfaces(null);
   const served = new Set(view.plan.firewallPorts.map((p) => p.portId));
   const out: HostItem[] = [];
@@ -110,12 +107,22 @@ async function servicePortItems(view: ExplainView): Promise<HostItem[]> {
       const have = new Set(observed.addresses.filter((a) => a.ifname === s.device && a.scope === 'global').map((a) => a.cidr));
       for (const a of s.addresses) {
         const fip = view.plan.floatingIps.find((f) => f.netns === ns.name && `${f.floatingIpAddress}/32` === a);
+        const forwarded = fip
+          ? []
+          : (view.plan.portForwardings ?? []).filter((f) => f.netns === ns.name && `${f.floatingIpAddress}/32` === a);
         const fipOwners: ObjectRef[] = fip
           ? [fip.origin.kind === 'floatingip' ? { kind: 'floatingip', id: fip.origin.id } : owners[0]!]
-          : [];
+          : forwarded.length > 0
+            ? [
+                { kind: 'floatingip', id: forwarded[0]!.floatingIpId },
+                ...forwarded.map((f): ObjectRef => ({ kind: 'port_forwarding', id: f.origin.id })),
+              ]
+            : [];
         const says = fip
           ? `floating IP ${fip.floatingIpAddress} of fixed IP ${fip.fixedIpAddress}, answered here`
-          : `address of ${view.labels.label(owners[0]!)}`;
+          : forwarded.length > 0
+            ? `floating IP ${forwarded[0]!.floatingIpAddress} of ${forwarded.length} port forwarding(s), answered here`
+            : `address of ${view.labels.label(owners[0]!)}`;
         out.push({
           section: 'address',
           where: `netns ${ns.name}`,

@@ -7,10 +7,11 @@
 import type { HostItem } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { ExplainView, OvsPortView } from '../host-view.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE, TUNNEL_BRIDGE } from '../../model/names.js';
 
 const BRIDGE_WORDS: Readonly<Record<string, string>> = {
-  'br-int': 'integration bridge: every port of the host, one local VLAN per network',
-  'br-tun': 'tunnel bridge: local VLANs ↔ tunnel keys, one tunnel per host that shares a network',
+  [INTEGRATION_BRIDGE]: 'integration bridge: every port of the host, one local VLAN per network',
+  [TUNNEL_BRIDGE]: 'tunnel bridge: local VLANs ↔ tunnel keys, one tunnel per host that shares a network',
 };
 
 function networkWords(view: ExplainView, networkId: string): string {
@@ -56,7 +57,8 @@ function portItem(view: ExplainView, p: OvsPortView): HostItem {
     if (!port || !binding)
       return { ...base, says: `${what} of port ${p.ifaceId}, which this host does not serve`, owners, status: 'stale' };
     const net = port.network_id;
-    const vlan = p.tag === 4095 ? 'the dead VLAN 4095 (not wired)' : `local VLAN ${p.tag} = ${networkWords(view, net)}`;
+    const vlan =
+      p.tag === DEAD_VLAN ? `the dead VLAN ${DEAD_VLAN} (not wired)` : `local VLAN ${p.tag} = ${networkWords(view, net)}`;
     const status = p.tag === binding.tag ? 'ok' : 'differs';
     const wants = status === 'differs' ? `; the plan wants tag ${binding.tag}` : '';
     return {
@@ -122,7 +124,7 @@ export async function ovsItems(view: ExplainView): Promise<HostItem[]> {
   for (const [net, vlan] of [...view.plan.localVlans].sort(([, a], [, b]) => a - b)) {
     out.push({
       section: 'local-vlan',
-      where: 'br-int',
+      where: INTEGRATION_BRIDGE,
       text: `local VLAN ${vlan}`,
       says: `local VLAN ${vlan} ↔ ${networkWords(view, net)}`,
       owners: [{ kind: 'network', id: net }],

@@ -5,7 +5,7 @@ import type { Port } from '../../../model/resources.js';
 import { id, network, ovsAgent, port, replicaOf, settings, subnet } from '../../testing/fixtures.js';
 import { golden } from '../../testing/golden.js';
 import { compile } from '../compile.js';
-import { EMPTY_FACTS, type HostSettings } from '../inputs.js';
+import { DEFAULT_DHCP_SETTINGS, EMPTY_FACTS, type HostSettings } from '../inputs.js';
 import type { HostPlan } from '../plan.js';
 import { renderNamespaces } from '../render-netns.js';
 
@@ -220,5 +220,38 @@ describe('compileDhcp', () => {
     const after = compile(more, EMPTY_FACTS, dhcpSettings()).dnsmasq[1]!;
     assert.deepEqual(after.args, before.args);
     assert.notEqual(after.files.host, before.files.host);
+  });
+
+  it("hands a port's extra DHCP options to that port only, by name or number, for its IP versions", () => {
+    const withOpts: Port = {
+      ...vm1,
+      extra_dhcp_opts: [
+        { opt_name: 'domain-name', opt_value: 'example.test', ip_version: 4 },
+        { opt_name: '42', opt_value: '10.0.0.123', ip_version: 4 },
+        { opt_name: 'bootfile-name', opt_value: 'pxelinux.0', ip_version: 6 },
+      ],
+    };
+    const replica = replicaOf({ networks: [netA], subnets: [subA], ports: [dhcpA, withOpts], agents, dhcpNetworks: [netA.id] });
+    const d = compile(replica, EMPTY_FACTS, dhcpSettings()).dnsmasq[0]!;
+    const host = d.files.host ?? '';
+    assert.match(host, new RegExp(`^fa:16:3e:00:01:01,host-10-0-0-3.openstacklocal,10.0.0.3,set:port-${vm1.id}$`, 'm'));
+    assert.match(host, /^fa:16:3e:00:00:0a,host-10-0-0-2.openstacklocal,10.0.0.2$/m, 'ports without options are untagged');
+    const ports = (d.files.opts ?? '').split('\n').filter((l) => l.startsWith('tag:port-'));
+    assert.deepEqual(ports, [`tag:port-${vm1.id},option:domain-name,example.test`, `tag:port-${vm1.id},42,10.0.0.123`]);
+  });
+
+  it("names an address by its port's dns_name when the agent's domain is not the default", () => {
+    const named: Port = { ...vm1, dns_name: 'web1' };
+    const replica = replicaOf({ networks: [netA], subnets: [subA], ports: [dhcpA, named], agents, dhcpNetworks: [netA.id] });
+    const own = compile(replica, EMPTY_FACTS, dhcpSettings({ dhcp: { ...DEFAULT_DHCP_SETTINGS, domain: 'example.org' } }))
+      .dnsmasq[0]!;
+    assert.match(own.files.host ?? '', /^fa:16:3e:00:01:01,web1\.example\.org,10\.0\.0\.3$/m);
+    assert.match(own.files.addn_hosts ?? '', /^10\.0\.0\.3\tweb1\.example\.org web1$/m);
+    const plain = compile(replica, EMPTY_FACTS, dhcpSettings()).dnsmasq[0]!;
+    assert.match(
+      plain.files.host ?? '',
+      /^fa:16:3e:00:01:01,host-10-0-0-3\.openstacklocal,10\.0\.0\.3$/m,
+      'the default domain keeps host-<address>',
+    );
   });
 });

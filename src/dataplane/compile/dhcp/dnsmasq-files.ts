@@ -2,15 +2,19 @@
  * The files one dnsmasq reads, written as Neutron's dnsmasq driver writes them:
  *
  *   host        `<mac>,host-10-0-0-5.openstacklocal,10.0.0.5` for every address dnsmasq hands out
- *               (IPv4 and stateful DHCPv6; IPv6 in brackets): the static reservations.
+ *               (IPv4 and stateful DHCPv6; IPv6 in brackets): the static reservations. With a
+ *               DNS domain other than `openstacklocal`, a port's dns_name replaces host-<address>.
  *   addn_hosts  `10.0.0.5<TAB>host-10-0-0-5.openstacklocal host-10-0-0-5`: DNS names of every
  *               address on a DHCP-enabled subnet, lease or not.
  *   opts        per subnet, tagged `tag:subnet-<id>`: router, dns-server, classless static
  *               routes (121, and 249 for Windows; the metadata route of isolated subnets);
- *               IPv6: dns-server and domain-search.
+ *               IPv6: dns-server and domain-search. Per port with extra_dhcp_opts, tagged
+ *               `tag:port-<id>` (its host lines `set:` that tag): each option of an IP version
+ *               the port has an address of.
  *
  * dnsmasq re-reads all three on SIGHUP, so port and subnet option changes need no restart.
  */
+import { DEFAULT_DNS_DOMAIN } from '../../../model/dns.js';
 import { mustParseIp } from '../../../model/ipam.js';
 import { METADATA_ADDRESS } from '../../../model/metadata.js';
 import { type IpAddress, compareIp } from '../../../model/ip/address.js';
@@ -18,6 +22,7 @@ import type { Port, Subnet } from '../../../model/resources.js';
 import { assignsAddresses, subnetTag } from './ranges.js';
 
 interface Address {
+  readonly port: Port;
   readonly mac: string;
   readonly ip: string;
   readonly value: IpAddress;
@@ -26,6 +31,17 @@ interface Address {
 
 /** `host-10-0-0-5` (Neutron replaces the dots and colons of the address). */
 export const dhcpHostname = (ip: string): string => `host-${ip.replace(/[.:]/g, '-')}`;
+
+/**
+ * The name an address goes by: the port's dns_name when the domain is not the default one
+ * (Neutron's dns_assignment), else `host-<address>`; with its fully qualified form.
+ */
+function namesOf(a: Address, domain: string): { hostname: string; fqdn: string } {
+  const dnsName = domain !== DEFAULT_DNS_DOMAIN ? (a.port.dns_name ?? '') : '';
+  if (dnsName.endsWith('.')) return { hostname: dnsName.split('.')[0]!, fqdn: dnsName.slice(0, -1) };
+  const hostname = dnsName || dhcpHostname(a.ip);
+  return { hostname, fqdn: `${hostname}.${domain}` };
+}
 
 const literal = (ip: string): string => (ip.includes(':') ? `[${ip}]` : ip);
 
@@ -36,23 +52,34 @@ function addressesOn(ports: readonly Port[], subnets: readonly Subnet[]): Addres
   for (const p of ports) {
     for (const f of p.fixed_ips) {
       const subnet = byId.get(f.subnet_id);
-      if (subnet) out.push({ mac: p.mac_address, ip: f.ip_address, value: mustParseIp(f.ip_address), subnet });
+      if (subnet) out.push({ port: p, mac: p.mac_address, ip: f.ip_address, value: mustParseIp(f.ip_address), subnet });
     }
   }
   return out.sort((a, b) => compareIp(a.value, b.value) || (a.mac < b.mac ? -1 : 1));
 }
 
+/** The tag of a port's own options: Neutron's `port-<id>`. */
+export const portTag = (port: Port): string => `port-${port.id}`;
+
+const hasExtraOptions = (port: Port): boolean => (port.extra_dhcp_opts ?? []).length > 0;
+
 /** The hosts file (`--dhcp-hostsfile`): reservations on the subnets dnsmasq serves. */
 export function hostsFile(ports: readonly Port[], served: readonly Subnet[], domain: string): string {
   return addressesOn(ports, served.filter(assignsAddresses))
-    .map((a) => `${a.mac},${dhcpHostname(a.ip)}.${domain},${literal(a.ip)}\n`)
+    .map((a) => {
+      const tag = hasExtraOptions(a.port) ? `,set:${portTag(a.port)}` : '';
+      return `${a.mac},${namesOf(a, domain).fqdn},${literal(a.ip)}${tag}\n`;
+    })
     .join('');
 }
 
 /** The extra hosts file (`--addn-hosts`): names for every address on a DHCP-enabled subnet. */
 export function addnHostsFile(ports: readonly Port[], dhcpSubnets: readonly Subnet[], domain: string): string {
   return addressesOn(ports, dhcpSubnets)
-    .map((a) => `${a.ip}\t${dhcpHostname(a.ip)}.${domain} ${dhcpHostname(a.ip)}\n`)
+    .map((a) => {
+      const { hostname, fqdn } = namesOf(a, domain);
+      return `${a.ip}\t${fqdn} ${hostname}\n`;
+    })
     .join('');
 }
 
@@ -87,7 +114,24 @@ function classlessRoutes(
 }
 
 /**
- * The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves. `metadataVia` gives the
+ * A port's own options, as Neutron's _generate_opts_per_port and _format_option write them: IPv4
+ * options by number or `option:<name>`, IPv6 as `option6:<name>`, only for the IP versions the
+ * port has an address of. Client-id options are left out (Neutron puts them in the hosts file).
+ */
+function portOptions(port: Port): string[] {
+  const versions = new Set(port.fixed_ips.map((f) => (f.ip_address.includes(':') ? 6 : 4)));
+  return (port.extra_dhcp_opts ?? [])
+    .filter((o) => versions.has(o.ip_version) && !['client-id', '61'].includes(o.opt_name))
+    .map((o) => {
+      const value = o.opt_value.split('\n')[0]!;
+      const key = o.ip_version === 6 ? `option6:${o.opt_name}` : /^\d+$/.test(o.opt_name) ? o.opt_name : `option:${o.opt_name}`;
+      return [`tag:${portTag(port)}`, key, value].join(',');
+    });
+}
+
+/**
+ * The options file (`--dhcp-optsfile`) for the subnets dnsmasq serves and the network's ports
+ * (their extra_dhcp_opts). `metadataVia` gives the
  * IPv4 subnets whose instances reach 169.254.169.254 through the DHCP port (isolated metadata,
  * Neutron's `169.254.169.254/32,<dhcp ip>` host route), by subnet id.
  */
@@ -96,6 +140,7 @@ export function optsFile(
   all: readonly Subnet[],
   domain: string,
   metadataVia: ReadonlyMap<string, string> = new Map(),
+  ports: readonly Port[] = [],
 ): string {
   const lines: string[] = [];
   for (const s of served) {
@@ -112,5 +157,6 @@ export function optsFile(
     if (routes.length > 0) lines.push(option(s, 'classless-static-route', routes), option(s, '249', routes));
     lines.push(option(s, 'router', gateway ? [gateway] : []));
   }
+  for (const p of ports) lines.push(...portOptions(p));
   return lines.map((l) => `${l}\n`).join('');
 }

@@ -4,10 +4,10 @@
  * bridge is translated from the provider's VLAN (or untagged, for flat) to the local VLAN, and
  * the provider bridge does the reverse on the way out.
  */
-import { INTEGRATION_BRIDGE, intToPhysPatch, physToIntPatch } from '../../../model/names.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE, intToPhysPatch, physToIntPatch } from '../../../model/names.js';
 import type { Network } from '../../../model/resources.js';
 import type { FlowItem } from '../plan.js';
-import { BrInt, BrPhys, DEAD_VLAN } from '../tables.js';
+import { BrInt, BrPhys } from '../tables.js';
 import { flow, hostOrigin } from './flow.js';
 
 const B = INTEGRATION_BRIDGE;

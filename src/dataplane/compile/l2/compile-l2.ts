@@ -8,6 +8,7 @@ import { brIntBaseFlows, providerFlows, switchFlows } from './br-int.js';
 import { brTunFlows } from './br-tun.js';
 import { bridgesOf } from './bridges.js';
 import { hostPorts } from './host-ports.js';
+import { localIpFlows } from './local-ip.js';
 import { assignLocalVlans } from './local-vlans.js';
 import { remoteEndpoints, tunnelPorts } from './tunnels.js';
 import { wireVifs } from './vif-bindings.js';
@@ -21,7 +22,7 @@ export interface L2Result {
 export function compileL2(replica: ReplicaView, facts: HostFacts, settings: HostSettings): L2Result {
   const hp = hostPorts(replica, settings.host);
   const localVlans = assignLocalVlans(new Set(hp.networks.keys()), facts.localVlans);
-  const { bridges, ports } = bridgesOf(settings);
+  const { bridges, ports } = bridgesOf(settings, facts);
   const endpoints = remoteEndpoints(replica, settings, hp);
   const wiring = wireVifs(replica, facts, settings.host, localVlans, hp.local);
   const flows = [
@@ -31,6 +32,7 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
       : []),
     ...providerFlows({ host: settings.host, bridgeMappings: settings.bridgeMappings, networks: hp.networks, localVlans }),
     ...(settings.underlay && settings.datapathType === 'netdev' ? switchFlows(settings.underlay.bridge, settings.host) : []),
+    ...localIpFlows(replica, settings.host, wiring.bindings, hp.local),
   ];
   return {
     part: { bridges, ovsPorts: [...ports, ...tunnelPorts(settings, endpoints)], vifBindings: wiring.bindings, flows },

@@ -3,11 +3,10 @@
  * VLAN gets that VLAN as its tag; every other VIF (unknown port, admin down, not yet bound)
  * sits on the dead VLAN so nothing leaks. A port is ACTIVE once its VIF is wired.
  */
-import { INTEGRATION_BRIDGE } from '../../../model/names.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE } from '../../../model/names.js';
 import type { Port } from '../../../model/resources.js';
 import type { HostFacts, ReplicaView } from '../inputs.js';
 import type { VifBindingItem } from '../plan.js';
-import { DEAD_VLAN } from '../tables.js';
 import { boundHere } from './host-ports.js';
 
 export interface VifWiring {

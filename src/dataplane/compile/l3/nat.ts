@@ -52,8 +52,16 @@ function chain(
 
 const metadataRequest = `-d ${METADATA_ADDRESS}/32 -i qr-+ -p tcp -m tcp --dport 80`;
 
-/** The router's NAT chains; `metadataPort` (a proxy listens there) adds the metadata redirect and its guards. */
-export function natChains(view: RouterView, netns: string, metadataPort: number | null = null): IptablesChainItem[] {
+/**
+ * The router's NAT chains; `metadataPort` (a proxy listens there) adds the metadata redirect and
+ * its guards; `forwarding` are rules ending quark-l3-PREROUTING (the jump to the port forwardings).
+ */
+export function natChains(
+  view: RouterView,
+  netns: string,
+  metadataPort: number | null = null,
+  forwarding: readonly string[] = [],
+): IptablesChainItem[] {
   const origin: Origin = { kind: 'router', id: view.router.id };
   const redirect = metadataPort === null ? [] : [`${metadataRequest} -j REDIRECT --to-ports ${metadataPort}`];
   const prerouting: string[] = [];
@@ -75,7 +83,7 @@ export function natChains(view: RouterView, netns: string, metadataPort: number 
   }
   postrouting.push(`-j ${l3Chain('snat')}`);
   const chains = [
-    chain(netns, 'nat', 'PREROUTING', [...redirect, ...prerouting], origin, 'PREROUTING'),
+    chain(netns, 'nat', 'PREROUTING', [...redirect, ...prerouting, ...forwarding], origin, 'PREROUTING'),
     chain(netns, 'nat', 'OUTPUT', prerouting, origin, 'OUTPUT'),
     chain(netns, 'nat', 'POSTROUTING', postrouting, origin, 'POSTROUTING'),
     chain(netns, 'nat', 'snat', snat, origin),

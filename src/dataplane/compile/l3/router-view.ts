@@ -1,12 +1,25 @@
 /**
  * One router as its L3 agent sees it, gathered from the replica: the interface ports with
  * their subnets, the gateway port on the external network, and the floating IPs associated
- * through the router. This is what Neutron's `sync_routers` hands its agent (`_interfaces`,
- * `gw_port`, `_floatingips`). Records the replica lacks (a port not yet arrived) are left out;
+ * through the router, with what the router extensions add: the port forwardings of its floating
+ * IPs, its conntrack helpers and the metering labels that count on it. This is what Neutron's
+ * `sync_routers` hands its agent (`_interfaces`, `gw_port`, `_floatingips`,
+ * `_pf_floatingips`) and its metering agent (`_metering_labels`). Records the replica lacks (a port not yet arrived) are left out;
  * the next pass after they arrive picks them up.
  */
 import { parseIp } from '../../../model/ip/address.js';
-import { DeviceOwner, type FloatingIp, type Network, type Port, type Router, type Subnet } from '../../../model/resources.js';
+import {
+  type ConntrackHelper,
+  DeviceOwner,
+  type FloatingIp,
+  type MeteringLabel,
+  type MeteringLabelRule,
+  type Network,
+  type Port,
+  type PortForwarding,
+  type Router,
+  type Subnet,
+} from '../../../model/resources.js';
 import type { ReplicaView } from '../inputs.js';
 
 /** A port of the router with the subnets of its fixed IPs, in the port's order. */
@@ -23,12 +36,27 @@ export interface RouterView {
   readonly gateway: RouterPort | null;
   /** Associated floating IPs on the gateway's network, by floating address. */
   readonly floatingIps: readonly FloatingIp[];
+  /** Port forwardings of the router's floating IPs on the gateway's network, by floating address, then id. */
+  readonly portForwardings: readonly { readonly pf: PortForwarding; readonly fip: FloatingIp }[];
+  /** By id. */
+  readonly conntrackHelpers: readonly ConntrackHelper[];
+  /** The labels of the router's project and the shared ones, by id, each with its rules by id. */
+  readonly meteringLabels: readonly MeteringLabelOnRouter[];
+}
+
+export interface MeteringLabelOnRouter {
+  readonly label: MeteringLabel;
+  readonly rules: readonly MeteringLabelRule[];
 }
 
 /** The replica's router ports and floating IPs grouped by router, built once per compile. */
 export interface RouterIndex {
   readonly interfaces: ReadonlyMap<string, readonly Port[]>;
   readonly floatingIps: ReadonlyMap<string, readonly FloatingIp[]>;
+  /** Port forwardings by the router of their floating IP. */
+  readonly portForwardings: ReadonlyMap<string, readonly { pf: PortForwarding; fip: FloatingIp }[]>;
+  readonly conntrackHelpers: ReadonlyMap<string, readonly ConntrackHelper[]>;
+  readonly meteringLabels: readonly MeteringLabelOnRouter[];
 }
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -46,7 +74,19 @@ export function indexRouters(replica: ReplicaView): RouterIndex {
   for (const f of replica.floatingips.values()) {
     if (f.router_id && f.port_id && f.fixed_ip_address) push(floatingIps, f.router_id, f);
   }
-  return { interfaces, floatingIps };
+  const portForwardings = new Map<string, { pf: PortForwarding; fip: FloatingIp }[]>();
+  for (const pf of replica.portForwardings?.values() ?? []) {
+    const fip = replica.floatingips.get(pf.floatingip_id);
+    if (fip?.router_id && !fip.port_id) push(portForwardings, fip.router_id, { pf, fip });
+  }
+  const conntrackHelpers = new Map<string, ConntrackHelper[]>();
+  for (const c of replica.conntrackHelpers?.values() ?? []) push(conntrackHelpers, c.router_id, c);
+  const rules = new Map<string, MeteringLabelRule[]>();
+  for (const r of replica.meteringLabelRules?.values() ?? []) push(rules, r.metering_label_id, r);
+  const meteringLabels = [...(replica.meteringLabels?.values() ?? [])]
+    .sort(byId)
+    .map((label) => ({ label, rules: [...(rules.get(label.id) ?? [])].sort(byId) }));
+  return { interfaces, floatingIps, portForwardings, conntrackHelpers, meteringLabels };
 }
 
 function routerPort(replica: ReplicaView, port: Port): RouterPort | null {
@@ -77,7 +117,14 @@ export function routerView(replica: ReplicaView, index: RouterIndex, router: Rou
   const floatingIps = gateway
     ? (index.floatingIps.get(router.id) ?? []).filter((f) => f.floating_network_id === gateway.network.id).sort(byAddress)
     : [];
-  return { router, interfaces, gateway, floatingIps };
+  const portForwardings = gateway
+    ? (index.portForwardings.get(router.id) ?? [])
+        .filter((x) => x.fip.floating_network_id === gateway.network.id)
+        .sort((a, b) => byAddress(a.fip, b.fip) || byId(a.pf, b.pf))
+    : [];
+  const conntrackHelpers = [...(index.conntrackHelpers.get(router.id) ?? [])].sort(byId);
+  const meteringLabels = index.meteringLabels.filter((m) => m.label.shared || m.label.project_id === router.project_id);
+  return { router, interfaces, gateway, floatingIps, portForwardings, conntrackHelpers, meteringLabels };
 }
 
 /** The gateway's first IPv4 address: the router's source address for SNAT (as Neutron picks it). */

@@ -1,9 +1,32 @@
 /** The core `subnet` resource of Neutron v2.0. */
 import type { ResourceDeclaration } from '../attribute.js';
 import { standardAttributes } from '../standard.js';
-import { bool, dict, intIn, ip, listOf, nullable, oneOf, subnetCidr, cidr, uuid } from '../validators.js';
+import { QuarkError } from '../../errors.js';
+import { type Convert, bool, cidr, dict, intIn, ip, listOf, nullable, oneOf, str, subnetCidr, uuid } from '../validators.js';
 
 const ipv6Modes = nullable(oneOf(['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless'] as const));
+
+/**
+ * subnet-service-types: device owners the subnet gives addresses to. neutron-lib's
+ * validate_subnet_service_types accepts the prefixes `network:` and `neutron:` and, through
+ * `prefixes += 'compute:'` adding the string's characters, any type whose first character is one
+ * of `compute:` (so `test:type_1` passes); Quark accepts exactly the same.
+ */
+const serviceTypes: Convert<string[]> = (v, field) => {
+  if (!Array.isArray(v)) throw new QuarkError('HTTPBadRequest', 'Subnet service types must be a list.');
+  for (const t of v) {
+    if (typeof t !== 'string') {
+      throw new QuarkError('InvalidInput', `Invalid input for operation: Subnet service type ${String(t)} is not a string.`);
+    }
+    if (!['network:', 'neutron:', ...'compute:'].some((p) => t.startsWith(p))) {
+      throw new QuarkError(
+        'InvalidInput',
+        `Invalid input for operation: Subnet service type ${t} does not correspond to a valid device owner.`,
+      );
+    }
+  }
+  return listOf(str(255))(v, field);
+};
 
 export const subnets: ResourceDeclaration = {
   member: 'subnet',
@@ -13,7 +36,8 @@ export const subnets: ResourceDeclaration = {
     ...standardAttributes,
     network_id: { post: true, required: true, convert: uuid, filter: 'string', sort: true },
     ip_version: { post: true, required: true, convert: intIn([4, 6]), filter: 'integer', sort: true },
-    cidr: { post: true, required: true, convert: subnetCidr, filter: 'string', sort: true },
+    // Not required: a subnet pool can choose it (subnet_allocation).
+    cidr: { post: true, convert: subnetCidr, filter: 'string', sort: true },
     gateway_ip: { post: true, put: true, convert: nullable(ip), filter: 'string', sort: true },
     allocation_pools: {
       post: true,
@@ -40,6 +64,8 @@ export const subnets: ResourceDeclaration = {
     ipv6_address_mode: { post: true, convert: ipv6Modes, default: null, filter: 'string', sort: true },
     subnetpool_id: { filter: 'string' },
     segment_id: { filter: 'string' },
-    service_types: {},
+    service_types: { post: true, put: true, convert: serviceTypes, default: [] },
+    // Not shown, only filtered on: whether the subnet's network is shared with the caller.
+    shared: { visible: false, filter: 'custom' },
   },
 };

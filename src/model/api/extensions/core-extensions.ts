@@ -3,7 +3,9 @@
  * declaration is what `GET /v2.0/extensions` shows and what the attributes become.
  */
 import type { ExtensionDeclaration } from '../attribute.js';
-import { anyDict, bool, dict, int, ip, listOf, mac, nullable, oneOf, str } from '../validators.js';
+import { dnsNameProblem } from '../../dns.js';
+import { QuarkError, invalidField } from '../../errors.js';
+import { anyDict, bool, dict, int, intIn, ip, listOf, mac, nullable, oneOf, str } from '../validators.js';
 import { cidr } from '../validators.js';
 import type { Convert } from '../validators.js';
 
@@ -112,6 +114,84 @@ export const allowedAddressPairs: ExtensionDeclaration = {
   },
 };
 
+/** Options dnsmasq may hand out with a blank value (neutron-lib's VALID_BLANK_EXTRA_DHCP_OPTS). */
+const BLANK_ALLOWED = ['router', 'classless-static-route'];
+
+/** One requested option: a value of null deletes the option on update. */
+export interface ExtraDhcpOptRequest {
+  readonly opt_name: string;
+  readonly opt_value: string | null;
+  readonly ip_version?: 4 | 6;
+}
+
+const optName: Convert<string> = (v, field) => {
+  const s = str(64)(v, field);
+  if (s.trim() === '' || s.includes('\n')) throw invalidField(field, `'${s}' is not a valid one-line, non-empty option name`);
+  return s;
+};
+
+const oneOption = dict<ExtraDhcpOptRequest>({
+  opt_name: { convert: optName, required: true },
+  opt_value: { convert: nullable(str(255)), required: true },
+  ip_version: { convert: (v, field) => intIn([4, 6])(v, field) as 4 | 6 },
+});
+
+/** Neutron's EXTRA_DHCP_OPT_KEY_SPECS: only `router` and `classless-static-route` may be blank. */
+const extraDhcpOpts: Convert<ExtraDhcpOptRequest[] | null> = (v, field) => {
+  if (v === null) return null;
+  const opts = listOf(oneOption)(v, field);
+  for (const o of opts) {
+    if (
+      o.opt_value !== null &&
+      (o.opt_value.includes('\n') || (o.opt_value.trim() === '' && !BLANK_ALLOWED.includes(o.opt_name)))
+    ) {
+      // Neutron 21 (measured): InvalidInput "No valid key specs matched for: {...}".
+      throw new QuarkError(
+        'InvalidInput',
+        `Invalid input for operation: No valid key specs matched for: {'opt_name': '${o.opt_name}', 'opt_value': '${o.opt_value}'}.`,
+      );
+    }
+  }
+  return opts;
+};
+
+export const extraDhcpOpt: ExtensionDeclaration = {
+  alias: 'extra_dhcp_opt',
+  name: 'Neutron Extra DHCP options',
+  description:
+    'Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)',
+  updated: UPDATED,
+  attributes: { ports: { extra_dhcp_opts: { post: true, put: true, convert: extraDhcpOpts, default: null } } },
+};
+
+export const portMacAddressRegenerate: ExtensionDeclaration = {
+  alias: 'port-mac-address-regenerate',
+  name: 'Neutron Port MAC address regenerate',
+  description: 'Network port MAC address regenerate',
+  updated: UPDATED,
+  // mac_address: null on update asks for a new generated address.
+  attributes: { ports: { mac_address: { post: true, put: true, convert: nullable(mac), filter: 'string', sort: true } } },
+};
+
+/** A DNS name or domain (neutron-lib's type:dns_host_name, dns_domain_name), lower-cased. */
+const dnsName: Convert<string> = (v, field) => {
+  const s = str(255)(v, field).toLowerCase();
+  const problem = dnsNameProblem(s);
+  if (problem) throw invalidField(field, `'${s}' not a valid PQDN or FQDN. Reason: ${problem}`);
+  return s;
+};
+
+export const dnsIntegration: ExtensionDeclaration = {
+  alias: 'dns-integration',
+  name: 'DNS Integration',
+  description: 'Provides integration with DNS.',
+  updated: UPDATED,
+  attributes: {
+    ports: { dns_name: { post: true, put: true, convert: dnsName, default: '' }, dns_assignment: {} },
+    networks: { dns_domain: { post: true, put: true, convert: dnsName, default: '' } },
+  },
+};
+
 /** Extensions that only name behaviour the server has; they add no attributes. */
 function marker(alias: string, name: string, description: string): ExtensionDeclaration {
   return { alias, name, description, updated: UPDATED };
@@ -139,4 +219,10 @@ export const behaviourExtensions: readonly ExtensionDeclaration[] = [
   marker('sorting', 'Sorting support', 'Extension that indicates that sorting is enabled.'),
   marker('filter-validation', 'Filter parameters validation', 'Provides validation on filter parameters.'),
   marker('empty-string-filtering', 'Empty String Filtering Extension', 'Allow filtering by attributes with empty string value'),
+  marker('subnet-service-types', 'Subnet service types', 'Provides ability to set the subnet service_types field'),
+  marker(
+    'ip-substring-filtering',
+    'IP address substring filtering',
+    'Provides IP address substring filtering when listing ports',
+  ),
 ];

@@ -105,3 +105,38 @@ export const extraRoute: ExtensionDeclaration = {
   updated: UPDATED,
   attributes: { routers: { routes: { put: true, convert: routesList } } },
 };
+
+/**
+ * `dvr` and `l3-ha`: a router's `distributed` and `ha` flags (admins only), false unless asked,
+ * as Neutron with router_distributed and l3_ha off. Quark's L3 agent runs every router as one
+ * centralized qrouter namespace, whatever the flags say (docs/api.md).
+ */
+export const dvr: ExtensionDeclaration = {
+  alias: 'dvr',
+  name: 'Distributed Virtual Router',
+  description: 'Enables configuration of Distributed Virtual Routers.',
+  updated: UPDATED,
+  attributes: { routers: { distributed: { post: true, put: true, convert: nullable(bool) } } },
+};
+
+export const l3Ha: ExtensionDeclaration = {
+  alias: 'l3-ha',
+  name: 'HA Router extension',
+  description: 'Adds HA capability to routers.',
+  updated: UPDATED,
+  attributes: { routers: { ha: { post: true, put: true, convert: nullable(bool) } } },
+};
+
+export const routerAdminStateDownBeforeUpdate: ExtensionDeclaration = {
+  alias: 'router-admin-state-down-before-update',
+  name: "Enforce Router's Admin State Down Before Update Extension",
+  description: 'Ensure that the admin state of a router is DOWN (admin_state_up=False) before updating the distributed attribute',
+  updated: UPDATED,
+};
+
+export const extraRouteAtomic: ExtensionDeclaration = {
+  alias: 'extraroute-atomic',
+  name: 'Atomically add/remove extra routes',
+  description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
+  updated: UPDATED,
+};

@@ -6,7 +6,7 @@ import { QuarkError } from '../../errors.js';
 import { normalizeIpPrefix, normalizeProtocol } from '../../security-group-rule.js';
 import type { ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
 import { idAttributes, nameAttributes, standardAttributes } from '../standard.js';
-import { type Convert, invalidFieldOf, nullable, oneOf, str, uuid, uuidSet } from '../validators.js';
+import { type Convert, invalidFieldOf, lookupId, nullable, oneOf, str, uuidList } from '../validators.js';
 
 const UPDATED = '2026-11-26T00:00:00-00:00';
 
@@ -63,14 +63,14 @@ export const securityGroupRules: ResourceDeclaration = {
     created_at: { filter: 'string', sort: true },
     updated_at: { filter: 'string', sort: true },
     revision_number: { filter: 'integer', sort: true },
-    security_group_id: { post: true, required: true, convert: uuid, filter: 'string', sort: true },
+    security_group_id: { post: true, required: true, convert: lookupId, filter: 'string', sort: true },
     direction: { post: true, required: true, convert: oneOf(['ingress', 'egress'] as const), filter: 'string', sort: true },
     ethertype: { post: true, convert: ethertype, default: 'IPv4', filter: 'string', sort: true },
     protocol: { post: true, convert: (v) => normalizeProtocol(v), default: null, filter: 'string', sort: true },
     port_range_min: { post: true, convert: portValue, default: null, filter: 'integer', sort: true },
     port_range_max: { post: true, convert: portValue, default: null, filter: 'integer', sort: true },
     remote_ip_prefix: { post: true, convert: ipPrefix, default: null, filter: 'string', sort: true },
-    remote_group_id: { post: true, convert: nullable(uuid), default: null, filter: 'string', sort: true },
+    remote_group_id: { post: true, convert: nullable(lookupId), default: null, filter: 'string', sort: true },
   },
 };
 
@@ -80,5 +80,5 @@ export const securityGroup: ExtensionDeclaration = {
   description: 'The security groups extension.',
   updated: UPDATED,
   resources: [securityGroups, securityGroupRules],
-  attributes: { ports: { security_groups: { post: true, put: true, convert: uuidSet, filter: 'contains' } } },
+  attributes: { ports: { security_groups: { post: true, put: true, convert: uuidList, filter: 'contains' } } },
 };

@@ -1,0 +1,97 @@
+/**
+ * Read-only collections computed from what the server knows, as neutron-lib declares them:
+ * availability zones (from the agents that report one), floating IP pools (the IPv4 subnets of
+ * the external networks the caller sees) and service providers (what implements each service).
+ * Plus the attributes that go with them: networks' and routers' availability zones, floating
+ * IPs' `port_details`.
+ */
+import type { ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
+import { listOf, str } from '../validators.js';
+
+const UPDATED = '2026-12-07T00:00:00-00:00';
+
+export const availabilityZones: ResourceDeclaration = {
+  member: 'availability_zone',
+  collection: 'availability_zones',
+  path: 'availability_zones',
+  attributes: {
+    name: { filter: 'string', sort: true },
+    resource: { filter: 'string', sort: true },
+    state: { filter: 'string', sort: true },
+  },
+};
+
+const zoneHints = { post: true, convert: listOf(str(255), { unique: true }), default: [] };
+
+export const availabilityZone: ExtensionDeclaration = {
+  alias: 'availability_zone',
+  name: 'Availability Zone',
+  description: 'The availability zone extension.',
+  updated: UPDATED,
+  resources: [availabilityZones],
+};
+
+export const networkAvailabilityZone: ExtensionDeclaration = {
+  alias: 'network_availability_zone',
+  name: 'Network Availability Zone',
+  description: 'Availability zone support for network.',
+  updated: UPDATED,
+  attributes: { networks: { availability_zones: {}, availability_zone_hints: zoneHints } },
+};
+
+export const routerAvailabilityZone: ExtensionDeclaration = {
+  alias: 'router_availability_zone',
+  name: 'Router Availability Zone',
+  description: 'Availability zone support for router.',
+  updated: UPDATED,
+  attributes: { routers: { availability_zones: {}, availability_zone_hints: zoneHints } },
+};
+
+export const floatingIpPools: ResourceDeclaration = {
+  member: 'floatingip_pool',
+  collection: 'floatingip_pools',
+  path: 'floatingip-pools',
+  attributes: {
+    subnet_id: { filter: 'string', sort: true },
+    subnet_name: { filter: 'string', sort: true },
+    network_id: { filter: 'string', sort: true },
+    cidr: { filter: 'string', sort: true },
+    project_id: {},
+    tenant_id: {},
+  },
+};
+
+export const floatingIpPoolsExtension: ExtensionDeclaration = {
+  alias: 'floatingip-pools',
+  name: 'Floating IP Pools Extension',
+  description: 'Provides a floating IP pools API.',
+  updated: UPDATED,
+  resources: [floatingIpPools],
+};
+
+export const fipPortDetails: ExtensionDeclaration = {
+  alias: 'fip-port-details',
+  name: 'Floating IP Port Details Extension',
+  description: 'Add port_details attribute to Floating IP resource',
+  updated: UPDATED,
+  attributes: { floatingips: { port_details: {} } },
+};
+
+export const serviceProviders: ResourceDeclaration = {
+  member: 'service_provider',
+  collection: 'service_providers',
+  path: 'service-providers',
+  attributes: {
+    service_type: { filter: 'string', sort: true },
+    name: { filter: 'string', sort: true },
+    default: { filter: 'boolean', sort: true },
+  },
+};
+
+export const serviceType: ExtensionDeclaration = {
+  alias: 'service-type',
+  name: 'Neutron Service Type Management',
+  description: 'API for retrieving service providers for Neutron advanced services',
+  updated: UPDATED,
+  resources: [serviceProviders],
+};

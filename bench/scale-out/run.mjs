@@ -43,7 +43,10 @@ function feed(url) {
   const seen = new Map();
   const controller = new AbortController();
   const ready = (async () => {
-    const res = await fetch(`${url}/v2.0/quark/feed?host=${HOST}&roles=l2&since=0`, { headers: HEADERS, signal: controller.signal });
+    const res = await fetch(`${url}/v2.0/quark/feed?host=${HOST}&roles=l2&since=0`, {
+      headers: HEADERS,
+      signal: controller.signal,
+    });
     let buffer = '';
     let first = true;
     let signal;
@@ -94,12 +97,15 @@ const pg = await startPostgres();
 pg.createDatabase('quark_bench');
 const env = { QUARK_DB: pg.url('quark_bench'), QUARK_QUOTA_PORT: '-1', QUARK_QUOTA_NETWORK: '-1' };
 const servers = [await startServerProcess({ env, args: ['--auth', 'noauth'] })];
-servers.push(...(await Promise.all(Array.from({ length: count - 1 }, () => startServerProcess({ env, args: ['--auth', 'noauth'] })))));
+servers.push(
+  ...(await Promise.all(Array.from({ length: count - 1 }, () => startServerProcess({ env, args: ['--auth', 'noauth'] })))),
+);
 const urls = servers.map((s) => s.url);
 const feeds = [];
 try {
   const net = (await call(`${urls[0]}/v2.0/networks`, 'POST', { network: { name: 'bench' } })).body.network;
-  const port = (i, name) => call(`${urls[i]}/v2.0/ports`, 'POST', { port: { network_id: net.id, name, 'binding:host_id': HOST } });
+  const port = (i, name) =>
+    call(`${urls[i]}/v2.0/ports`, 'POST', { port: { network_id: net.id, name, 'binding:host_id': HOST } });
   await port(0, 'first');
   for (const url of urls) feeds.push(feed(url));
   await Promise.all(feeds.map((f) => f.ready));

@@ -120,21 +120,21 @@ describe('HAProxy of docs/scale-out.md before three servers on one PostgreSQL, t
     const from = haproxyLog.length;
     await openstackJson(['network', 'create', 'lb-net'], env);
     await openstackJson(['subnet', 'create', '--network', 'lb-net', '--subnet-range', '10.9.0.0/24', 'lb-sub'], env);
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 2; k++) {
       const created = await openstackJson(['port', 'create', '--network', 'lb-net', `lb-p${k}`], env);
       const shown = await openstackJson(['port', 'show', `lb-p${k}`], env);
       assert.equal(shown.id, created.id);
       await openstackOk(['port', 'set', '--description', `d${k}`, `lb-p${k}`], env);
       assert.equal((await openstackJson(['port', 'show', `lb-p${k}`], env)).description, `d${k}`);
     }
-    assert.equal((await openstackJson(['port', 'list', '--network', 'lb-net'], env)).length, 3);
+    assert.equal((await openstackJson(['port', 'list', '--network', 'lb-net'], env)).length, 2);
     assert.deepEqual([...answeredBy(from)].sort(), ['quark1', 'quark2', 'quark3']);
   });
 
   it('goes on when a server is killed: its connections go to the others', async () => {
     process.kill(servers[1]!.pid, 'SIGKILL');
     const from = haproxyLog.length;
-    for (let k = 0; k < 4; k++) {
+    for (let k = 0; k < 3; k++) {
       await openstackJson(['network', 'create', `after-kill-${k}`], env);
       assert.equal((await openstackJson(['network', 'list', '--name', `after-kill-${k}`], env)).length, 1);
     }

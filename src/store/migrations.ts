@@ -129,6 +129,13 @@ const flavors: Migration = {
   },
 };
 
+/** Trunks (docs/trunks.md); 0001 makes the table on a fresh database. */
+const trunks: Migration = {
+  async up(db: AnyDb) {
+    await createRecordTable(db, 'trunks');
+  },
+};
+
 // Several servers on one database (docs/scale-out.md): each change log entry keeps the record
 // as it was before the write (`prior`, JSON; SQL NULL on entries older than this migration), so
 // a server can rebuild an agent's scope at the revision it resumes from; and messages between
@@ -153,7 +160,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_sharing': sharing,
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
-  '0011_scale_out': scaleOut,
+  '0021_trunks': trunks,
+  '0022_scale_out': scaleOut,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -370,6 +370,13 @@ export interface Agent {
   readonly description: string;
   readonly availability_zone: string | null;
   readonly resources_synced: boolean | null;
+  /**
+   * Whether the servers count the agent alive for scheduling: set by every heartbeat, cleared by
+   * a server that saw no heartbeat for agentDownTime (docs/scale-out.md). Stored, so that every
+   * server schedules the same at the same revision. Absent on records written before it existed
+   * (alive until a server clears it).
+   */
+  readonly alive?: boolean;
 }
 
 /** Device owners Neutron defines and Quark uses. */

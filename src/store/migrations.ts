@@ -136,6 +136,23 @@ const trunks: Migration = {
   },
 };
 
+// Several servers on one database (docs/scale-out.md): each change log entry keeps the record
+// as it was before the write (`prior`, JSON; SQL NULL on entries older than this migration), so
+// a server can rebuild an agent's scope at the revision it resumes from; and messages between
+// servers too big for a NOTIFY wait in `peer_messages`.
+const scaleOut: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('changes').addColumn('prior', 'text').execute();
+    await db.schema
+      .createTable('peer_messages')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
@@ -144,6 +161,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
   '0021_trunks': trunks,
+  '0022_scale_out': scaleOut,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -37,14 +37,14 @@ const manual = (what: string) =>
 
 export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHandlers, deps: RouteDeps): void {
   const { store, services } = deps;
-  const live = (view: ReadView, s: Services) => schedulable(view.all('agent'), s);
+  const live = (view: ReadView) => schedulable(view.all('agent'));
 
   app.get<{ Params: IdParams }>('/v2.0/agents/:id/l3-routers', async (request) => {
     const caller = deps.callerOf(request);
     enforce('get_l3-routers', caller, { projectId: '' });
     const view = store.view;
     const agent = agentOf(view, request.params.id);
-    const agents = live(view, services);
+    const agents = live(view);
     const hosts = (r: Router) => agent.agent_type === L3_AGENT && routerAgents(r, agents, services).includes(agent.id);
     const routers = view.all('router').filter(hosts);
     return { routers: routers.map((r) => render(h.routers, services, view, caller, r)) };
@@ -55,7 +55,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_l3-agents', caller, { projectId: '' });
     const view = store.view;
     const router = findVisible(h.routers, view, caller, request.params.id) as unknown as Router;
-    const hosting = routerHosting(view, services, router, live(view, services));
+    const hosting = routerHosting(view, services, router, live(view));
     return {
       agents: hosting.map(({ agent, haState }) => ({ ...render(h.agents, services, view, caller, agent), ha_state: haState })),
     };
@@ -66,7 +66,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_dhcp-networks', caller, { projectId: '' });
     const view = store.view;
     const agent = agentOf(view, request.params.id);
-    const agents = live(view, services);
+    const agents = live(view);
     const perNetwork = services.config.dhcpAgentsPerNetwork;
     const serves = (n: Network) =>
       agent.agent_type === DHCP_AGENT && needsDhcp(view, n) && dhcpAgentsFor(n.id, agents, perNetwork).includes(agent.id);
@@ -79,7 +79,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_dhcp-agents', caller, { projectId: '' });
     const view = store.view;
     const net = findVisible(h.networks, view, caller, request.params.id) as unknown as Network;
-    const ids = needsDhcp(view, net) ? dhcpAgentsFor(net.id, live(view, services), services.config.dhcpAgentsPerNetwork) : [];
+    const ids = needsDhcp(view, net) ? dhcpAgentsFor(net.id, live(view), services.config.dhcpAgentsPerNetwork) : [];
     return { agents: ids.map((id) => render(h.agents, services, view, caller, view.get('agent', id) as Agent)) };
   });
 

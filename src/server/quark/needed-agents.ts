@@ -123,7 +123,7 @@ export function missingAgent(view: ReadView, names: Names, need: Need, connected
     host: need.host,
     role: need.role,
     for: what,
-    reason: `no agent of host ${need.host} is connected to this server (${last}); quark-agent there must run and reach this server`,
+    reason: `no agent of host ${need.host} is connected to any server (${last}); quark-agent there must run and reach a server`,
   };
 }
 

@@ -174,6 +174,18 @@ export const ERROR_CODES = {
   FipInUseByPortForwarding: { status: 409 },
   PortHasBindingFloatingIP: { status: 409 },
   MeteringLabelRuleOverlaps: { status: 409 },
+  // QoS (docs/qos.md), as neutron-lib's qos exceptions.
+  NotAuthorized: { status: 403 },
+  QosPolicyNotFound: { status: 404 },
+  QosRuleNotFound: { status: 404 },
+  QosRuleTypeNotFound: { status: 404 },
+  PolicyRemoveAuthorizationError: { status: 403 },
+  QoSPolicyDefaultAlreadyExists: { status: 409 },
+  QosPolicyInUse: { status: 409 },
+  QosRuleNotSupported: { status: 409 },
+  QosRuleNotSupportedByNetwork: { status: 409 },
+  QoSRuleParameterConflict: { status: 409 },
+  QoSRulesConflict: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.

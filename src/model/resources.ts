@@ -34,6 +34,8 @@ export interface Network extends StandardAttributes {
   readonly availability_zone_hints: readonly string[];
   /** dns-integration: the network's DNS domain ('' or absent: none). */
   readonly dns_domain?: string;
+  /** The network's QoS policy (`qos`); absent in records written before QoS: none. */
+  readonly qos_policy_id?: string | null;
 }
 
 export interface AllocationPool {
@@ -103,6 +105,8 @@ export interface Port extends StandardAttributes {
   readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
   /** dns-integration: the port's host name ('' or absent: host-<address>). */
   readonly dns_name?: string;
+  /** The port's own QoS policy (`qos`), which wins over its network's; absent in records written before QoS: none. */
+  readonly qos_policy_id?: string | null;
 }
 
 export interface ExternalFixedIp {
@@ -396,7 +400,7 @@ export interface SubnetPool extends StandardAttributes {
   readonly shared: boolean;
 }
 
-export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool';
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool' | 'qos_policy';
 export type RbacAction = 'access_as_shared' | 'access_as_external';
 
 /** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */

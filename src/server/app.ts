@@ -23,6 +23,7 @@ import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
 import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
 import { registerReadOnlyLists } from './api/read-only-lists.js';
+import { registerQosRuleTypes } from './api/qos-rule-types.js';
 import { registerFlavorProfiles } from './api/flavor-profiles.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
@@ -238,6 +239,7 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
   registerRouterActions(app, handlers.get('routers')!, deps);
   registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
   registerReadOnlyLists(app, api.registry.resources, deps);
+  registerQosRuleTypes(app, api.registry.resources.get('qos/rule-types')!, deps);
   registerFlavorProfiles(app, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
   registerLoggableResources(app, deps);

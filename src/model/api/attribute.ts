@@ -45,6 +45,8 @@ export interface ResourceDeclaration {
   readonly parent?: { readonly member: string; readonly param: string };
   /** Other paths the collection is served at too (Neutron answers `/local-ips` as `/local_ips`). */
   readonly aliases?: readonly string[];
+  /** Served as members only (show, update, delete), with no list or create: a QoS rule by alias. */
+  readonly memberOnly?: boolean;
 }
 
 export interface ExtensionDeclaration {

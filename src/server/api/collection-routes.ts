@@ -42,22 +42,7 @@ export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, 
 }
 
 function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
-  const { collection } = h.declaration;
-
-  app.get(base, async (request, reply) => {
-    const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
-    await op.prepareList(h, deps, deps.callerOf(request), q);
-    const result = op.list(h, deps, deps.callerOf(request), q);
-    const linked = links(request, collection, result.next, result.previous);
-    const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
-    reply.type('application/json');
-    return `{"${collection}":[${result.items.join(',')}]${tail}}`;
-  });
-
-  app.post(base, async (request, reply) => {
-    reply.code(201);
-    return op.create(h, deps, deps.callerOf(request), request.body);
-  });
+  if (!h.declaration.memberOnly) registerListAndCreate(app, h, deps, base);
 
   app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => {
     const q = parseListQuery(h.declaration, { fields: (request.query as QueryBag).fields }, -1);
@@ -96,5 +81,23 @@ function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps
   app.delete<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (request, reply) => {
     await op.removeTag(h, deps, deps.callerOf(request), request.params.id, request.params.tag);
     reply.code(204).send();
+  });
+}
+
+function registerListAndCreate(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
+  const { collection } = h.declaration;
+  app.get(base, async (request, reply) => {
+    const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
+    await op.prepareList(h, deps, deps.callerOf(request), q);
+    const result = op.list(h, deps, deps.callerOf(request), q);
+    const linked = links(request, collection, result.next, result.previous);
+    const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
+    reply.type('application/json');
+    return `{"${collection}":[${result.items.join(',')}]${tail}}`;
+  });
+
+  app.post(base, async (request, reply) => {
+    reply.code(201);
+    return op.create(h, deps, deps.callerOf(request), request.body);
   });
 }

@@ -86,7 +86,8 @@ export function registerSubCollection(
   });
 
   app.post(base, async (request, reply) => {
-    const b = bound(request, true)!;
+    const policyFirst = spec.create === 'policy-first';
+    const b = bound(request, !policyFirst) ?? under(h, param, (request.params as Params)[param]!);
     const created = await op.create(b, deps, caller(request), request.body);
     reply.code(201);
     return created;

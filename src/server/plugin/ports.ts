@@ -29,6 +29,7 @@ import { canSeeNetwork, canUseNetwork, sharedWith } from './rbac-access.js';
 import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
 import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
 import { dnsAssignment } from '../../model/dns.js';
+import { qosPolicyOnCreate, qosPolicyOnUpdate } from './qos-policies.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
@@ -106,6 +107,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     'binding:profile': v['binding:profile'] as Record<string, unknown>,
     extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
     dns_name: v.dns_name as string,
+    qos_policy_id: qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id as string | null | undefined, projectId, 'port'),
   };
   return tx.put('port', port);
 }
@@ -139,6 +141,9 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     ...(rebind ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id }, tx.now, ctx.config.agentDownTime) : {}),
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
+    ...(v.qos_policy_id !== undefined
+      ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, port.qos_policy_id, v.qos_policy_id as string | null) }
+      : {}),
   };
   const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups as string[] | undefined);
   const updated = tx.put('port', { ...next, security_groups: securityGroups });
@@ -198,7 +203,18 @@ export const portHandler: HandlerSpec<'port'> = {
     };
   },
   // dns-integration: names of the port's addresses in the deployment's DNS domain.
-  recordDerived: (p, services) => ({ dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain) }),
+  recordDerived: (p, services) => ({
+    dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain),
+    qos_policy_id: p.qos_policy_id ?? null,
+    qos_network_policy_id: null,
+  }),
+  // qos-port-network-policy: the policy the port inherits from its network. Given here rather
+  // than as a derived attribute so that the common case (a network without one) keeps the
+  // list's render cache.
+  forCaller: (view, p) => {
+    const inherited = view.get('network', p.network_id)?.qos_policy_id ?? null;
+    return inherited === null ? null : { qos_network_policy_id: inherited };
+  },
   create: createPort,
   update: updatePort,
   delete: deletePort,

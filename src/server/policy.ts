@@ -228,6 +228,9 @@ export const POLICY = {
   create_policy: admin,
   update_policy: admin,
   delete_policy: admin,
+  // Neutron 21's tag controller checks no policy, only that the caller sees the policy
+  // (neutron/extensions/tagging.py): the owning project's members tag their policies.
+  'update_policy:tags': memberOfOwner,
   get_rule_type: anyone,
   ...qosRuleRules('bandwidth_limit'),
   ...qosRuleRules('dscp_marking'),

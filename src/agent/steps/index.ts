@@ -33,6 +33,7 @@ import { ServicePortsStep } from './service-ports.js';
 import { SwitchStep } from './switch.js';
 import { sysctlsStep } from './sysctls.js';
 import { TunnelNeighboursStep } from './tunnel-neighbours.js';
+import { BandwidthLimitsStep } from './bandwidth-limits.js';
 
 export interface StepContext {
   readonly settings: HostSettings;
@@ -77,6 +78,7 @@ export function agentSteps(c: StepContext): AgentSteps {
     firewall ? new FirewallStep(firewall) : null,
     switchStep,
     new FlowsStep(c.ovs),
+    roles.has('l2') ? new BandwidthLimitsStep() : null,
     new TunnelNeighboursStep(),
     routesStep(),
     new NamespaceIptablesStep(),

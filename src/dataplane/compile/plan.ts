@@ -310,7 +310,29 @@ export interface PortForwardingItem {
   readonly origin: Origin;
 }
 
+/**
+ * A bandwidth limit of a QoS policy on one instance VIF (docs/qos.md): a token bucket shaping
+ * what a kernel device of the hybrid plug transmits. The instance's egress (what it sends) is
+ * shaped where it leaves the port's Linux bridge towards br-int (qvb…), its ingress (what it
+ * receives) where the bridge hands it to the instance (tap…); Neutron's tc_lib shapes the
+ * same way (`tc qdisc replace dev <dev> root tbf rate <R>kbit latency 50ms burst <B>kbit`).
+ */
+export interface BandwidthLimitItem {
+  readonly kind: 'bandwidthLimit';
+  readonly device: string;
+  readonly portId: string;
+  readonly direction: 'egress' | 'ingress';
+  /** Kilobits (1,000 bits) per second, as the rule gives them. */
+  readonly maxKbps: number;
+  /** The token bucket, kilobits: the rule's, else 80 % of the rate (Neutron's default). */
+  readonly burstKbits: number;
+  /** The QoS policy the limit comes from. */
+  readonly policyId: string;
+  readonly origin: Origin;
+}
+
 export type PlanItem =
+  | BandwidthLimitItem
   | DaemonItem
   | PortForwardingItem
   | FirewallPortItem
@@ -348,6 +370,8 @@ export interface HostPlan {
   readonly floatingIps: readonly FloatingIpItem[];
   /** Port forwardings of floating IPs (docs/port-forwarding.md); absent in plans made before them. */
   readonly portForwardings?: readonly PortForwardingItem[];
+  /** Bandwidth limits of QoS policies on instance VIFs (docs/qos.md); absent in plans made before QoS. */
+  readonly bandwidthLimits?: readonly BandwidthLimitItem[];
   /** Local VLAN of every network present on the host (kept across restarts). */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
@@ -374,4 +398,5 @@ export const PLAN_SECTIONS = [
   'firewallGroups',
   'floatingIps',
   'portForwardings',
+  'bandwidthLimits',
 ] as const satisfies readonly (keyof PlanPart)[];

@@ -38,10 +38,12 @@ export function links(request: FastifyRequest, collection: string, next: PageLin
 }
 
 export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
-  for (const path of [h.declaration.path, ...(h.declaration.aliases ?? [])]) registerAt(app, h, deps, `/v2.0/${path}`);
+  const paths = [h.declaration.path, ...(h.declaration.aliases ?? [])];
+  // Tags elsewhere are registered once, with the first path.
+  paths.forEach((path, i) => registerAt(app, h, deps, `/v2.0/${path}`, !h.declaration.tagsAt || i === 0));
 }
 
-function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
+function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string, tags: boolean): void {
   if (!h.declaration.memberOnly) registerListAndCreate(app, h, deps, base);
 
   app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => {
@@ -58,8 +60,11 @@ function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps
     reply.code(204).send();
   });
 
-  if (!('tags' in h.declaration.attributes)) return;
+  if (!tags || !('tags' in h.declaration.attributes)) return;
+  registerTags(app, h, deps, h.declaration.tagsAt ? `/v2.0/${h.declaration.tagsAt}` : base);
+}
 
+function registerTags(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
   app.get<{ Params: IdParams }>(`${base}/:id/tags`, async (request) =>
     op.getTags(h, deps, deps.callerOf(request), request.params.id),
   );

@@ -88,6 +88,8 @@ export const qosPolicies: ResourceDeclaration = {
   member: 'policy',
   collection: 'policies',
   path: 'qos/policies',
+  // The tag extension names resources by collection only (neutron/extensions/tagging.py).
+  tagsAt: 'policies',
   attributes: {
     ...idAttributes,
     name: nameAttributes.name!,

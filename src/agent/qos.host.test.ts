@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Explanation } from '../model/explain.js';
 import { qvbDevice, tapDevice } from '../model/names.js';
 import type { Network, Port } from '../model/resources.js';
 import { type TestLab, agentStatus, testLab } from '../testing/lab-harness.js';
@@ -72,6 +73,18 @@ describe('QoS on a compute node: bandwidth limits and DSCP marking with real tra
     console.log(`20 Mbit/s policy on vm1: vm1→vm2 ${egress.toFixed(1)} Mbit/s, vm2→vm1 ${ingress.toFixed(1)} Mbit/s`);
     assert.ok(within(egress, LIMIT_KBPS / 1000), `egress ${egress} Mbit/s`);
     assert.ok(within(ingress, LIMIT_KBPS / 1000), `ingress ${ingress} Mbit/s`);
+
+    // explain shows the policy and both limits as tc has them.
+    const { explanation: explained } = await t.api.get<{ explanation: Explanation }>(`/v2.0/quark/explain/ports/${vm1.id}`);
+    assert.ok(
+      explained.intent.some((l) => /QoS policy 20M \(the port’s own\): egress 20000 kbit\/s/.test(l)),
+      explained.intent.join('\n'),
+    );
+    const limits = explained.hosts.flatMap((h) => h.items.filter((i) => i.section === 'qos'));
+    assert.deepEqual(limits.map((i) => `${i.status} ${i.text}`).sort(), [
+      `ok tc qdisc ${qvbDevice(vm1.id)} root tbf rate 20000kbit burst 2000kbit`,
+      `ok tc qdisc ${tapDevice(vm1.id)} root tbf rate 20000kbit burst 2000kbit`,
+    ]);
   });
 
   it('marks what the instance sends with the policy’s DSCP, as tcpdump sees it on the other instance', async () => {

@@ -315,7 +315,7 @@ export interface PortForwardingItem {
  * what a kernel device of the hybrid plug transmits. The instance's egress (what it sends) is
  * shaped where it leaves the port's Linux bridge towards br-int (qvb…), its ingress (what it
  * receives) where the bridge hands it to the instance (tap…); Neutron's tc_lib shapes the
- * same way (`tc qdisc replace dev <dev> root tbf rate <R>kbit latency 50ms burst <B>kbit`).
+ * same way (`tc qdisc replace dev <dev> root tbf rate <R>kbit latency 50ms burst <B>`).
  */
 export interface BandwidthLimitItem {
   readonly kind: 'bandwidthLimit';

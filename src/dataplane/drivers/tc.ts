@@ -3,7 +3,7 @@
  * bucket filter per limited device, marked as Quark's by its handle. One `tc -json qdisc show`
  * reads every device; one `tc -batch` applies the difference:
  *
- *   tc qdisc replace dev qvb3c9b4a1e-2f root handle 5155: tbf rate 20000kbit burst 2000kbit latency 50ms
+ *   tc qdisc replace dev qvb3c9b4a1e-2f root handle 5155: tbf rate 20000kbit burst 250000 latency 50ms
  *   tc qdisc del dev tap3c9b4a1e-2f root handle 5155:
  *
  * A device that is gone has no qdisc to remove; one the agent never shaped is never touched.
@@ -63,7 +63,8 @@ export async function applyBandwidthLimits(set: readonly BandwidthLimitItem[], r
   const lines = [
     ...set.map(
       (l) =>
-        `qdisc replace dev ${l.device} root handle ${QUARK_QDISC_HANDLE} tbf rate ${l.maxKbps}kbit burst ${l.burstKbits}kbit latency ${LATENCY}`,
+        // The bucket in bytes: as a size, tc reads `kbit` as 1,024 bits (a rate's `kbit` is 1,000 bits/s).
+        `qdisc replace dev ${l.device} root handle ${QUARK_QDISC_HANDLE} tbf rate ${l.maxKbps}kbit burst ${l.burstKbits * 125} latency ${LATENCY}`,
     ),
     ...remove.map((d) => `qdisc del dev ${d} root handle ${QUARK_QDISC_HANDLE}`),
   ];

@@ -11,13 +11,21 @@ import { flowItems } from './flow-items.js';
 import { ipsetItems, iptablesItems } from './netfilter-items.js';
 import { netnsItems } from './netns-items.js';
 import { ovsItems } from './ovs-items.js';
+import { qosItems } from './qos-items.js';
 
 export async function explainHost(
   view: ExplainView,
   refs: readonly string[] | null,
   roles: readonly string[],
 ): Promise<HostExplanation> {
-  const sections = await Promise.all([netnsItems(view), ovsItems(view), flowItems(view), iptablesItems(view), ipsetItems(view)]);
+  const sections = await Promise.all([
+    netnsItems(view),
+    ovsItems(view),
+    flowItems(view),
+    qosItems(view),
+    iptablesItems(view),
+    ipsetItems(view),
+  ]);
   let items: HostItem[] = sections.flat();
   if (refs !== null) {
     const wanted = new Set(refs);

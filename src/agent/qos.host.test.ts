@@ -85,6 +85,8 @@ describe('QoS on a compute node: bandwidth limits and DSCP marking with real tra
       `ok tc qdisc ${qvbDevice(vm1.id)} root tbf rate 20000kbit burst 2000kbit`,
       `ok tc qdisc ${tapDevice(vm1.id)} root tbf rate 20000kbit burst 2000kbit`,
     ]);
+    const status = await agentStatus(t, 'compute1', '/resync', 'POST');
+    assert.equal(status.last?.changes, 0, `a full resync with the limits in place: ${JSON.stringify(status.last)}`);
   });
 
   it('marks what the instance sends with the policy’s DSCP, as tcpdump sees it on the other instance', async () => {

@@ -75,7 +75,7 @@ export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQ
     // A hidden filter-only attribute (a subnet's `shared`) shows nothing the caller cannot read.
     const filterOnly = h.declaration.attributes[f.name]?.visible === false;
     if (!readable.has(f.name) && !filterOnly) {
-      throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
+      throw new QuarkError('HTTPBadRequest', `['${f.name}'] is invalid attribute for filtering`);
     }
   }
   for (const s of q.sort) {

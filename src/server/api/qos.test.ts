@@ -60,7 +60,19 @@ describe('QoS API', () => {
     assert.equal(changed.alias_bandwidth_limit_rule.max_kbps, 30000);
     assert.equal((await s.request('GET', '/v2.0/qos/alias-bandwidth-limit-rules', undefined, ADMIN)).status, 404);
     await s.del(`/v2.0/qos/policies/${p.id}`, ADMIN);
-    assert.equal(errorType(await s.request('GET', alias, undefined, ADMIN)), 'QosRuleNotFound');
+    const gone = await s.request('GET', alias, undefined, ADMIN);
+    assert.equal(gone.body.NeutronError.message, `QoS rule ${bw.body.bandwidth_limit_rule.id} for policy  could not be found.`);
+    const other = await policy();
+    const under = await s.request(
+      'GET',
+      `/v2.0/qos/policies/${other.id}/bandwidth_limit_rules/${bw.body.bandwidth_limit_rule.id}`,
+      undefined,
+      ADMIN,
+    );
+    assert.equal(
+      under.body.NeutronError.message,
+      `QoS rule ${bw.body.bandwidth_limit_rule.id} for policy ${other.id} could not be found.`,
+    );
   });
 
   it('refuses a second rule of a type and direction, and conflicting parameters', async () => {
@@ -73,7 +85,32 @@ describe('QoS API', () => {
     await rule(p.id, 'minimum_packet_rate', { min_kpps: 1, direction: 'egress' });
     const any = await rule(p.id, 'minimum_packet_rate', { min_kpps: 1, direction: 'any' });
     assert.equal(errorType(any), 'QoSRuleParameterConflict');
-    assert.equal((await rule(p.id, 'dscp_marking', { dscp_mark: 27 })).status, 400);
+    // Messages as Neutron 21 answers them (measured).
+    const message = (r: { status: number; body: Record<string, any> }) =>
+      `${r.status} ${r.body.NeutronError.type}: ${r.body.NeutronError.message}`;
+    assert.equal(
+      message(await rule(p.id, 'dscp_marking', { dscp_mark: 27 })),
+      '400 HTTPBadRequest: Invalid input for dscp_mark. Reason: 27 is not in valid_values.',
+    );
+    assert.equal(
+      message(await rule(p.id, 'packet_rate_limit', { max_kpps: 'abc' })),
+      "400 InvalidInput: Invalid input for operation: 'abc' is not an integer.",
+    );
+    assert.equal(
+      message(await rule(p.id, 'packet_rate_limit', { max_kpps: 1, direction: 'up' })),
+      '400 HTTPBadRequest: Invalid input for direction. Reason: up is not in valid_values.',
+    );
+    const filtered = await s.request(
+      'GET',
+      `/v2.0/qos/policies/${p.id}/bandwidth_limit_rules?direction=ingress`,
+      undefined,
+      ADMIN,
+    );
+    assert.equal(message(filtered), "400 HTTPBadRequest: ['direction'] is invalid attribute for filtering");
+    assert.equal(
+      message(await rule(p.id, 'bandwidth_limit', { max_kbps: -1, direction: 'ingress' })),
+      "400 HTTPBadRequest: Invalid input for max_kbps. Reason: '-1' is too small - must be at least '0'.",
+    );
     assert.equal(errorType(await rule('nope', 'dscp_marking', { dscp_mark: 26 })), 'QosPolicyNotFound');
   });
 

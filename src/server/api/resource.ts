@@ -92,6 +92,8 @@ export interface ParentSpec<K extends Kind> {
    * member 403 whatever the policy id; Neutron's order).
    */
   readonly create?: 'parent-first' | 'policy-first';
+  /** The error for a record not found under a parent, when it names the parent (a QoS rule's policy). */
+  notFoundUnder?(parentId: string, id: string): QuarkError;
 }
 
 /**

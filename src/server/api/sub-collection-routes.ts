@@ -25,6 +25,7 @@ function under(h: AnyResourceHandler, param: string, parentId: string): AnyResou
   const parent = h.parent!;
   return {
     ...h,
+    notFound: parent.notFoundUnder ? (id: string) => parent.notFoundUnder!(parentId, id) : h.notFound,
     records: (view: ReadView) => view.by(h.kind, parent.index, parentId),
     belongs: (record: unknown) => parent.of(record as never) === parentId,
     createTarget: (view, ctx, values, projectId) =>

@@ -33,8 +33,8 @@ const rate: Convert<number> = (v, field) => {
   if (typeof n !== 'number' || !Number.isInteger(n) || typeof v === 'boolean') {
     throw new QuarkError('InvalidInput', `Invalid input for operation: '${quote(v)}' is not an integer.`);
   }
-  if (n < 0) throw invalidField(field, `'${n}' is too small - must be at least '0'.`);
-  if (n > MAX_RATE) throw invalidField(field, `'${n}' is too large - must be no larger than '${MAX_RATE}'.`);
+  if (n < 0) throw invalidField(field, `'${n}' is too small - must be at least '0'`);
+  if (n > MAX_RATE) throw invalidField(field, `'${n}' is too large - must be no larger than '${MAX_RATE}'`);
   return n;
 };
 
@@ -44,7 +44,7 @@ const direction = (values: readonly string[]): Convert<string> => {
     try {
       return one(v, field);
     } catch {
-      throw invalidField(field, `${quote(v)} is not in valid_values.`);
+      throw invalidField(field, `${quote(v)} is not in valid_values`);
     }
   };
 };
@@ -54,7 +54,7 @@ const dscpMark: Convert<number> = (v, field) => {
   try {
     return intIn(VALID_DSCP_MARKS)(n, field);
   } catch {
-    throw invalidField(field, `${n} is not in valid_values.`);
+    throw invalidField(field, `${n} is not in valid_values`);
   }
 };
 

@@ -182,8 +182,6 @@ export const ERROR_CODES = {
   PolicyRemoveAuthorizationError: { status: 403 },
   QoSPolicyDefaultAlreadyExists: { status: 409 },
   QosPolicyInUse: { status: 409 },
-  QosRuleNotSupported: { status: 409 },
-  QosRuleNotSupportedByNetwork: { status: 409 },
   QoSRuleParameterConflict: { status: 409 },
   QoSRulesConflict: { status: 409 },
   // 412 — a conditional request lost its race.

@@ -98,9 +98,9 @@ export function egressBurstKbps(rule: Pick<QosBandwidthLimitRule, 'max_kbps' | '
 
 /**
  * The token bucket of a bandwidth limit on a device, kilobits: the rule's burst (or Neutron's
- * 80 % default), but at least what the rate brings in one kernel tick and one full-size frame,
- * as Neutron's tc_lib makes it (`_get_tbf_burst_value`, with its default HZ of 250): a smaller
- * bucket would drop every large packet.
+ * 80 % default), but at least what the rate brings in one kernel tick, as Neutron's tc_lib
+ * makes it (`_get_tbf_burst_value`; HZ 250 assumed), and at least one full-size frame (Quark's
+ * own floor): a smaller bucket would hold back every large packet.
  */
 export function tbfBurstKbits(rule: Pick<QosBandwidthLimitRule, 'max_kbps' | 'max_burst_kbps'>): number {
   return Math.max(egressBurstKbps(rule), Math.ceil(rule.max_kbps / 250), 12);

@@ -8,6 +8,7 @@ import type { HostExplanation, HostItem } from '../../model/explain.js';
 import { refKey } from '../../model/trace.js';
 import type { ExplainView } from '../host-view.js';
 import { flowItems } from './flow-items.js';
+import { linuxBridgeItems } from './linuxbridge-items.js';
 import { ipsetItems, iptablesItems } from './netfilter-items.js';
 import { netnsItems } from './netns-items.js';
 import { ovsItems } from './ovs-items.js';
@@ -21,6 +22,7 @@ export async function explainHost(
   const sections = await Promise.all([
     netnsItems(view),
     ovsItems(view),
+    linuxBridgeItems(view),
     flowItems(view),
     qosItems(view),
     iptablesItems(view),

@@ -40,7 +40,7 @@ export function links(request: FastifyRequest, collection: string, next: PageLin
 export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
   const paths = [h.declaration.path, ...(h.declaration.aliases ?? [])];
   // Tags elsewhere are registered once, with the first path.
-  paths.forEach((path, i) => registerAt(app, h, deps, `/v2.0/${path}`, !h.declaration.tagsAt || i === 0));
+  for (const [i, path] of paths.entries()) registerAt(app, h, deps, `/v2.0/${path}`, !h.declaration.tagsAt || i === 0);
 }
 
 function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string, tags: boolean): void {

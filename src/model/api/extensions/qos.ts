@@ -1,11 +1,12 @@
 /**
  * Quality of service, as neutron-lib declares it (api/definitions/qos.py and the qos-*
- * extensions around it), with the names, descriptions and dates Neutron 21 lists (measured with
- * the `qos` service plugin and ML2's `qos` extension driver):
+ * extensions around it), with the names, descriptions and dates of neutron-lib's definitions;
+ * the answers below were measured on Neutron 21 with the `qos` service plugin and ML2's `qos`
+ * extension driver (docs/qos.md):
  *
  *   /v2.0/qos/policies                                   policies (standard attributes, tags)
  *   /v2.0/qos/policies/{policy_id}/<type>_rules          the rules of a policy, one collection per type
- *   /v2.0/qos/alias_<type>_rules/{id}                    a rule without its policy (show, update, delete)
+ *   /v2.0/qos/alias-<type>-rules/{id}                    a rule without its policy (show, update, delete)
  *   /v2.0/qos/rule-types[/{type}]                        what the host drivers enforce
  *
  * and `qos_policy_id` on networks and ports (with `qos_network_policy_id` on ports). A rule shows
@@ -131,7 +132,8 @@ export const minimumPacketRateRules = rules('minimum_packet_rate', {
 
 /**
  * A rule addressed without its policy (`qos-rules-alias`, `qos-pps-minimum-rule-alias`): only
- * show, update and delete exist (Quark has no list or create route). The rule's own attributes
+ * show, update and delete exist (Neutron 21 answers a list with 500, measured; Quark has no list
+ * or create route, so 404). The rule's own attributes
  * may change; the policy may not. Neutron builds these resources with translate_name
  * (neutron/extensions/qos_rules_alias.py), so the collection is `alias-<type>-rules` and a rule
  * travels as `alias_<type>_rule`.

@@ -231,6 +231,9 @@ export const POLICY = {
   // Neutron 21's tag controller checks no policy, only that the caller sees the policy
   // (neutron/extensions/tagging.py): the owning project's members tag their policies.
   'update_policy:tags': memberOfOwner,
+  // The whole action is the admin's; these make `shared` guarded like every sharing attribute.
+  'create_policy:shared': admin,
+  'update_policy:shared': admin,
   get_rule_type: anyone,
   ...qosRuleRules('bandwidth_limit'),
   ...qosRuleRules('dscp_marking'),

@@ -76,6 +76,9 @@ export class Replica implements ReplicaView {
   get qosDscpMarkingRules() {
     return this.tables.qos_dscp_marking_rule;
   }
+  get trunks() {
+    return this.tables.trunk;
+  }
 
   replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();

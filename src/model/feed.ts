@@ -22,6 +22,7 @@ import type {
   Subnet,
 } from './resources.js';
 import type { QosBandwidthLimitRule, QosDscpMarkingRule, QosPolicy } from './qos.js';
+import type { Trunk } from './trunk.js';
 import { type Static, Type } from '@sinclair/typebox';
 import type { TracePacket, TraceStart } from './trace.js';
 
@@ -45,6 +46,7 @@ export interface FeedRecords {
   qos_policy: QosPolicy;
   qos_bandwidth_limit_rule: QosBandwidthLimitRule;
   qos_dscp_marking_rule: QosDscpMarkingRule;
+  trunk: Trunk;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -68,6 +70,7 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'qos_policy',
   'qos_bandwidth_limit_rule',
   'qos_dscp_marking_rule',
+  'trunk',
 ];
 
 export interface FeedRecord {

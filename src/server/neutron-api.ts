@@ -50,6 +50,7 @@ import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensi
 import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
 import { localIp } from '../model/api/extensions/local-ip.js';
 import { QOS_EXTENSIONS } from '../model/api/extensions/qos.js';
+import { trunk, trunkDetails } from '../model/api/extensions/trunk.js';
 import {
   exposePortForwardingInFip,
   floatingIpPortForwarding,
@@ -73,6 +74,7 @@ import { withRouterExtensions } from './plugin/l3-extensions.js';
 import { conntrackHelperHandler } from './plugin/conntrack-helpers.js';
 import { meteringLabelHandler, meteringLabelRuleHandler } from './plugin/metering.js';
 import { localIpAssociationHandler, localIpHandler } from './plugin/local-ips.js';
+import { trunkHandler } from './plugin/trunks.js';
 import { portForwardingHandler } from './plugin/port-forwardings.js';
 import { addressScopeHandler } from './plugin/address-scopes.js';
 import { rbacPolicyHandler } from './plugin/rbac-policies.js';
@@ -148,6 +150,9 @@ export function neutronApi(): NeutronApi {
       localIp,
       // Quality of service (docs/qos.md).
       ...QOS_EXTENSIONS,
+      // Trunks (docs/trunks.md).
+      trunk,
+      trunkDetails,
     ],
   );
   const specs = [
@@ -174,6 +179,7 @@ export function neutronApi(): NeutronApi {
     localIpAssociationHandler,
     qosPolicyHandler,
     ...qosRuleHandlers,
+    trunkHandler,
   ].map(withRouterExtensions);
   return {
     registry,

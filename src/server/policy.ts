@@ -240,6 +240,15 @@ export const POLICY = {
   ...qosRuleRules('minimum_bandwidth'),
   ...qosRuleRules('packet_rate_limit'),
   ...qosRuleRules('minimum_packet_rate'),
+  // Trunks: neutron/conf/policies/trunk.py (PROJECT_READER for get_trunk and get_subports,
+  // PROJECT_MEMBER for the writes and the subport actions); role-aware as above.
+  get_trunk: readerOfOwner,
+  create_trunk: memberOfOwner,
+  update_trunk: memberOfOwner,
+  delete_trunk: memberOfOwner,
+  get_subports: readerOfOwner,
+  add_subports: memberOfOwner,
+  remove_subports: memberOfOwner,
 
   get_agent: admin,
   create_agent: admin,

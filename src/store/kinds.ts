@@ -36,6 +36,7 @@ import type {
   QosPacketRateLimitRule,
   QosPolicy,
 } from '../model/qos.js';
+import type { Trunk } from '../model/trunk.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
 
 export interface KindRecords {
@@ -78,6 +79,8 @@ export interface KindRecords {
   qos_minimum_bandwidth_rule: QosMinimumBandwidthRule;
   qos_packet_rate_limit_rule: QosPacketRateLimitRule;
   qos_minimum_packet_rate_rule: QosMinimumPacketRateRule;
+  // Trunks (migration 0021_trunks).
+  trunk: Trunk;
 }
 
 export type Kind = keyof KindRecords;
@@ -342,6 +345,17 @@ export const KINDS = {
     standard: false,
     inChangeLog: true,
     indexes: { policy: (r) => [r.qos_policy_id] },
+  },
+  // A port is the parent of at most one trunk and a subport of at most one (server/plugin/trunks.ts).
+  trunk: {
+    table: 'trunks',
+    standard: true,
+    inChangeLog: true,
+    indexes: {
+      project: (t) => [t.project_id],
+      port: (t) => [t.port_id],
+      subport: (t) => t.sub_ports.map((s) => s.port_id),
+    },
   },
 } as const satisfies Specs;
 

@@ -145,6 +145,13 @@ const qos: Migration = {
   },
 };
 
+/** Trunks (docs/trunks.md); 0001 makes the table on a fresh database. */
+const trunks: Migration = {
+  async up(db: AnyDb) {
+    await createRecordTable(db, 'trunks');
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
@@ -153,6 +160,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
   '0020_qos': qos,
+  '0021_trunks': trunks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -23,6 +23,7 @@ import type {
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
 import type { QosBandwidthLimitRule, QosDscpMarkingRule, QosPolicy } from '../../model/qos.js';
+import type { Trunk } from '../../model/trunk.js';
 import type { DatapathType } from './plan.js';
 import type { AgentRole } from '../../model/feed.js';
 
@@ -53,6 +54,8 @@ export interface ReplicaView {
   readonly qosPolicies?: ReadonlyMap<string, QosPolicy>;
   readonly qosBandwidthLimitRules?: ReadonlyMap<string, QosBandwidthLimitRule>;
   readonly qosDscpMarkingRules?: ReadonlyMap<string, QosDscpMarkingRule>;
+  /** Trunks whose parent port is bound to the host (l2; absent in replicas made before trunks). */
+  readonly trunks?: ReadonlyMap<string, Trunk>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.

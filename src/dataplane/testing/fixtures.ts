@@ -2,6 +2,7 @@
  * Builders of complete records for compiler tests: each takes the fields a test cares about
  * and fills the rest as the server would. Ids are readable and stable so goldens stay stable.
  */
+import type { Trunk } from '../../model/trunk.js';
 import type {
   AddressGroup,
   ConntrackHelper,
@@ -181,6 +182,7 @@ export interface ReplicaRecords {
   qosPolicies?: QosPolicy[];
   qosBandwidthLimitRules?: QosBandwidthLimitRule[];
   qosDscpMarkingRules?: QosDscpMarkingRule[];
+  trunks?: Trunk[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -207,6 +209,7 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     qosPolicies: map(records.qosPolicies),
     qosBandwidthLimitRules: map(records.qosBandwidthLimitRules),
     qosDscpMarkingRules: map(records.qosDscpMarkingRules),
+    trunks: map(records.trunks),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

@@ -10,7 +10,8 @@
  *       address groups those rules name; the network logs of the host's ports (by port, by
  *       one of their groups, or every port of their project); the local IP associations of the
  *       host's ports, and their local IPs; the QoS policy that applies to each of the host's
- *       ports (its own, else its network's) with the policy's bandwidth limit and DSCP rules.
+ *       ports (its own, else its network's) with the policy's bandwidth limit and DSCP rules;
+ *       the trunks whose parent port is bound to the host (their subports are bound there too).
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
  * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, their
  *       floating IPs and those floating IPs' port forwardings, their conntrack helpers, and the
@@ -188,6 +189,8 @@ export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boo
     case 'qos_bandwidth_limit_rule':
     case 'qos_dscp_marking_rule':
       return roots.qosPolicies?.has(r.qos_policy_id as string) === true;
+    case 'trunk':
+      return roots.hostPorts.has(r.port_id as string);
   }
 }
 
@@ -237,5 +240,6 @@ export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKin
     for (const r of view.by('qos_bandwidth_limit_rule', 'policy', q)) add('qos_bandwidth_limit_rule', r);
     for (const r of view.by('qos_dscp_marking_rule', 'policy', q)) add('qos_dscp_marking_rule', r);
   }
+  for (const p of roots.hostPorts) for (const t of view.by('trunk', 'port', p)) add('trunk', t);
   return out;
 }

@@ -12,6 +12,7 @@ import { localIpFlows } from './local-ip.js';
 import { qosPart } from './qos.js';
 import { assignLocalVlans } from './local-vlans.js';
 import { remoteEndpoints, tunnelPorts } from './tunnels.js';
+import { trunkWiring } from './trunks.js';
 import { wireVifs } from './vif-bindings.js';
 
 export interface L2Result {
@@ -27,6 +28,7 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
   const endpoints = remoteEndpoints(replica, settings, hp);
   const wiring = wireVifs(replica, facts, settings.host, localVlans, hp.local);
   const qos = qosPart(replica, wiring.bindings, hp.local);
+  const trunks = trunkWiring(replica, settings, localVlans);
   const flows = [
     ...brIntBaseFlows(settings.host),
     ...(settings.tunnelTypes.length > 0
@@ -36,11 +38,12 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
     ...(settings.underlay && settings.datapathType === 'netdev' ? switchFlows(settings.underlay.bridge, settings.host) : []),
     ...localIpFlows(replica, settings.host, wiring.bindings, hp.local),
     ...qos.flows,
+    ...trunks.flows,
   ];
   return {
     part: {
-      bridges,
-      ovsPorts: [...ports, ...tunnelPorts(settings, endpoints)],
+      bridges: [...bridges, ...trunks.bridges],
+      ovsPorts: [...ports, ...tunnelPorts(settings, endpoints), ...trunks.ports],
       vifBindings: wiring.bindings,
       flows,
       bandwidthLimits: qos.bandwidthLimits,

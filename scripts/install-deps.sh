@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(openvswitch-switch dnsmasq-base dnsmasq-utils iptables ipset iproute2 conntrack iputils-ping iputils-arping
   busybox ethtool iperf3 tcpdump procps kmod postgresql python3-openstackclient python3-openstacksdk curl chromium
-  radvd haproxy isc-dhcp-client ndisc6)
+  radvd haproxy keepalived isc-dhcp-client ndisc6)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -76,7 +76,7 @@ Version: $version
 Architecture: $arch
 Maintainer: Quark developers <quark@localhost>
 Installed-Size: $size
-Depends: openvswitch-switch, iproute2, iptables, ipset, dnsmasq-base, conntrack, radvd, haproxy, iputils-arping, iputils-ping, ethtool, procps, kmod, adduser
+Depends: openvswitch-switch, iproute2, iptables, ipset, dnsmasq-base, conntrack, radvd, haproxy, keepalived, iputils-arping, iputils-ping, ethtool, procps, kmod, adduser
 Recommends: python3-openstackclient, tcpdump
 Suggests: postgresql, busybox
 Section: net

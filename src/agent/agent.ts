@@ -17,6 +17,8 @@ import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { SwitchState } from '../dataplane/drivers/ovsdb/index.js';
 import type { AgentQuery, AgentRole, FeedChange, FeedMessage } from '../model/feed.js';
 import { tapDevice } from '../model/names.js';
+import { readVrrpStates, watchVrrpStates } from '../dataplane/drivers/keepalived.js';
+import type { VrrpState } from '../dataplane/compile/inputs.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { AgentHealth } from './health.js';
@@ -84,10 +86,14 @@ export class HostAgent {
   /** Whether OVS and the server answer, for the log and the heartbeats. */
   private readonly health: AgentHealth;
   private readonly portStatus: PortStatusStep;
+  /** Stops watching keepalived's state files (l3 role). */
+  private unwatchVrrp: (() => void) | null = null;
   /** The L3 role's metering counts (docs/metering.md); null without the role. */
   private readonly metering: MeteringReporter | null;
   private meteringRun: Promise<void> | null = null;
   lastPlan: HostPlan | null = null;
+  /** What keepalived said of each HA router here at the last pass (l3 role). */
+  lastVrrp: ReadonlyMap<string, VrrpState> = new Map();
   /** Answers explain, trace and probe queries (see queries.ts); set by whoever starts the agent. */
   onQuery: ((id: string, query: AgentQuery) => void) | null = null;
   lastReconcile: ReconcileStats | null = null;
@@ -114,6 +120,11 @@ export class HostAgent {
     return this.config.roles;
   }
 
+  /** Where keepalived's directories are (`<stateDir>/ha_confs`, Neutron's ha_confs_path). */
+  get vrrpRoot(): string {
+    return `${this.settings.stateDir.replace(/\/+$/, '')}/ha_confs`;
+  }
+
   get ovsEnv() {
     return { rundir: this.config.ovsRundir || null };
   }
@@ -133,6 +144,8 @@ export class HostAgent {
       unplugged: (port) => this.portStatus.unplugged(port),
       portOfDevice: (name) => this.portOfTap(name),
     });
+    // A VRRP state change (a failover) is reported, and moves the router's bindings, at once.
+    if (this.roles.includes('l3')) this.unwatchVrrp = watchVrrpStates(this.vrrpRoot, () => this.schedule(false));
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
     await this.heartbeat(true);
@@ -159,6 +172,7 @@ export class HostAgent {
     await this.meteringRun?.catch(() => undefined);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
+    this.unwatchVrrp?.();
     await this.running?.catch(() => undefined);
     await this.securityGroupLog?.close();
     await this.mechanism.stop();
@@ -230,7 +244,8 @@ export class HostAgent {
   private async pass(full: boolean): Promise<PassResult & { planMs: number }> {
     const started = performance.now();
     const host = await this.mechanism.observe();
-    const facts = { ...host.facts, conntrackZones: await this.firewall?.zones() };
+    const vrrp = this.roles.includes('l3') ? readVrrpStates(this.vrrpRoot) : new Map<string, VrrpState>();
+    const facts = { ...host.facts, conntrackZones: await this.firewall?.zones(), haStates: vrrp };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
     const planMs = Math.round((performance.now() - started) * 10) / 10;
@@ -241,10 +256,11 @@ export class HostAgent {
       revision: this.replica.revision,
       replica: this.replica,
       settings: this.settings,
-      observed: host.observed,
+      observed: { ...host.observed, vrrp },
     });
     // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
     if (synced) this.lastPlan = plan;
+    this.lastVrrp = vrrp;
     return { ...result, planMs };
   }
 

@@ -83,6 +83,13 @@ export const AgentConfigSchema = Type.Object(
       description:
         'DHCP role: upstream DNS servers dnsmasq forwards to; empty: it answers only the names of the network (Neutron dnsmasq_dns_servers).',
     }),
+    haVrrpAdvertInt: Type.Number({
+      default: 0.5,
+      minimum: 0.01,
+      maximum: 40.95,
+      description:
+        "L3 role: seconds between the VRRP advertisements of HA routers (VRRPv3, in steps of 0.01 s); a standby takes over about 3.2 intervals after the active node stops advertising. Neutron's ha_vrrp_advert_int defaults to 2 (a failover of about 7 s).",
+    }),
     minRtrAdvInterval: Type.Integer({
       default: 30,
       minimum: 3,

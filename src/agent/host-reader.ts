@@ -11,6 +11,7 @@ import { dirname } from 'node:path';
 import { dhcpStateDir } from '../model/names.js';
 import { type FdbEntry, observeFdb } from '../dataplane/drivers/bridge-fdb.js';
 import { runningDaemon } from '../dataplane/drivers/daemons.js';
+import { readVrrpStates } from '../dataplane/drivers/keepalived.js';
 import { runningDnsmasq } from '../dataplane/drivers/dnsmasq-process.js';
 import { type BridgeLink, observeLinks } from '../dataplane/drivers/linux-bridge.js';
 import { type NeighbourEntry, listInterfaces, listNeighbours, listNetns, listRoutes, routeGet } from '../dataplane/drivers/ip.js';
@@ -95,6 +96,7 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
     neighbours: (netns) => neighbours(netns ?? '', () => listNeighbours(netns)),
     bridgeLinks: () => links('', () => observeLinks()),
     bridgeFdb: () => fdb('', () => observeFdb()),
+    vrrp: async (routerId) => readVrrpStates(`${source.settings.stateDir.replace(/\/+$/, '')}/ha_confs`).get(routerId) ?? null,
     namespaces: () => listNetns(),
     interfaces: (netns) => interfaces(netns ?? '', () => listInterfaces(netns)),
     routes: async (netns) => [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))],

@@ -6,13 +6,22 @@
  * this agent's replica; the ports still bound here are unbound, and the new host binds them to
  * itself. Both steps are level-triggered: a pass that finds a port bound elsewhere rebinds it,
  * so a race between the two agents settles at the next pass.
+ *
+ * An HA router's ports are plugged on every node that hosts it and bound to the active one, as
+ * Neutron's server binds them when an agent reports active (l3_hamode_db
+ * _update_router_port_bindings): here the node where keepalived is master binds them to itself,
+ * and no node unbinds them.
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
-import type { ReplicaView } from '../dataplane/compile/inputs.js';
-import { DeviceOwner } from '../model/resources.js';
+import type { ReplicaView, VrrpState } from '../dataplane/compile/inputs.js';
+import { DeviceOwner, isHaRouter } from '../model/resources.js';
 
-const ROUTER_OWNERS: ReadonlySet<string> = new Set([DeviceOwner.routerInterface, DeviceOwner.routerGateway]);
+const ROUTER_OWNERS: ReadonlySet<string> = new Set([
+  DeviceOwner.routerInterface,
+  DeviceOwner.haRouterInterface,
+  DeviceOwner.routerGateway,
+]);
 
 export interface BindingChange {
   readonly portId: string;
@@ -22,13 +31,26 @@ export interface BindingChange {
   readonly revision: number;
 }
 
-/** Ports of routers served here that are bound elsewhere, and ports bound here whose router is not. */
-export function routerPortBindings(replica: ReplicaView, host: string): BindingChange[] {
+/**
+ * Ports of routers served here that are bound elsewhere, and ports bound here whose router is
+ * not; for HA routers, their ports bound elsewhere while keepalived is master here (`vrrp`).
+ */
+export function routerPortBindings(
+  replica: ReplicaView,
+  host: string,
+  vrrp: ReadonlyMap<string, VrrpState> = new Map(),
+): BindingChange[] {
   const out: BindingChange[] = [];
   for (const p of replica.ports.values()) {
     if (!ROUTER_OWNERS.has(p.device_owner)) continue;
-    const served = replica.routers.has(p.device_id);
+    const router = replica.routers.get(p.device_id);
     const bound = p['binding:host_id'];
+    if ((router && isHaRouter(router)) || p.device_owner === DeviceOwner.haRouterInterface) {
+      if (router && vrrp.get(router.id) === 'MASTER' && bound !== host)
+        out.push({ portId: p.id, host, revision: p.revision_number });
+      continue;
+    }
+    const served = router !== undefined;
     if (served && bound !== host) out.push({ portId: p.id, host, revision: p.revision_number });
     else if (!served && bound === host) out.push({ portId: p.id, host: '', revision: p.revision_number });
   }

@@ -68,6 +68,14 @@ export function validateAgentConfig(config: AgentConfig): void {
     physnets.add(physnet);
     bridges.add(bridge);
   }
+  // keepalived.conf names files in it inside a quoted shell command (docs/l3.md).
+  if (!/^[\w@%+=:,./-]+$/.test(config.stateDir))
+    throw configError(
+      config,
+      'stateDir',
+      config.stateDir,
+      'must be a path of letters, digits and ._-/@%+=:, only (keepalived runs a shell command that names files in it)',
+    );
   if (!/^https?:\/\/[^/?#]+/.test(config.server))
     throw configError(
       config,
@@ -157,6 +165,7 @@ export function hostSettings(config: AgentConfig): HostSettings {
     afxdp: config.afxdp,
     ...(lb ? { interfaceMappings: parseBridgeMappings(config.physicalInterfaceMappings, 'interface') } : {}),
     ra: { minInterval: config.minRtrAdvInterval, maxInterval: config.maxRtrAdvInterval },
+    ha: { advertInterval: config.haVrrpAdvertInt },
     metadata: {
       enabled: config.enableMetadataProxy,
       socket: metadataProxySocket(config.stateDir),

@@ -219,6 +219,14 @@ function exec(target: string, command: string[], opts: { lab: string; background
   process.stdout.write(`${pid}\n`);
 }
 
+/** `lab kill-node`: every process of a node killed at once, as a power cut (its HA routers fail over). */
+async function killLabNode(node: string, opts: { lab: string }): Promise<void> {
+  requireRoot();
+  const l = loadLab(opts.lab);
+  await l.killNode(node);
+  process.stdout.write(`node ${node}: every process killed; \`quark lab down ${opts.lab}\` removes what is left\n`);
+}
+
 interface InstanceFlags {
   readonly name: string;
   readonly project: string;
@@ -330,5 +338,11 @@ export function registerLabCommand(program: Command): void {
     .option('-b, --background', 'start it in the background, print its pid (its output goes to a log in the lab directory)')
     .description('Run a command inside an instance, a node or the internet host')
     .action(exec);
+  lab
+    .command('kill-node')
+    .argument('<node>', 'node name')
+    .option('--lab <name>', 'lab name', process.env.QUARK_LAB ?? 'qlab')
+    .description('Kill every process of a node at once (agent, Open vSwitch, keepalived, dnsmasq), as a power cut')
+    .action(killLabNode);
   registerInstanceCommands(lab);
 }

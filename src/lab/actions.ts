@@ -115,6 +115,7 @@ export class Actions {
         ip: this.lab.fabric.controllerIp,
         port: this.lab.options.serverPort,
         tunnelType: this.lab.options.tunnelType,
+        dhcpAgentsPerNetwork: this.lab.options.dhcpAgentsPerNetwork,
       },
       running,
     );

@@ -122,7 +122,10 @@ export async function createProject(
   const routers = new Map<string, Router>();
   for (const r of project.routers) {
     const gateway = r.externalGateway ? { external_gateway_info: { network_id: external.id } } : {};
-    let { router } = await api.post<{ router: Router }>('/v2.0/routers', { router: { name: r.name, ...gateway } });
+    // `ha` is an admin attribute in Neutron's policy: the admin makes the project's HA router.
+    let { router } = r.ha
+      ? await admin.post<{ router: Router }>('/v2.0/routers', { router: { name: r.name, project_id: id, ha: true, ...gateway } })
+      : await api.post<{ router: Router }>('/v2.0/routers', { router: { name: r.name, ...gateway } });
     if (r.externalGateway && !r.snat) {
       // enable_snat is an admin attribute in Neutron's policy.
       router = (

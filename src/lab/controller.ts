@@ -50,6 +50,8 @@ export interface ServerOptions {
   readonly ip: string;
   readonly port: number;
   readonly tunnelType: string;
+  /** The server's dhcpAgentsPerNetwork (default 1). */
+  readonly dhcpAgentsPerNetwork?: number;
 }
 
 /** Starts `quark server` on the lab's database, detached; its output goes to server.log. */
@@ -70,7 +72,10 @@ function spawnServer(options: ServerOptions): number {
     ],
     join(options.dir, 'server.log'),
     // Project networks use the scenario's tunnel type, which is what the agents terminate.
-    { QUARK_TENANT_NETWORK_TYPES: options.tunnelType },
+    {
+      QUARK_TENANT_NETWORK_TYPES: options.tunnelType,
+      QUARK_DHCP_AGENTS_PER_NETWORK: String(options.dhcpAgentsPerNetwork ?? 1),
+    },
   );
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TunnelType } from '../model/names.js';
 import { type Fabric, type FabricAddresses, type NodeLinks, connectNode, createFabric, destroyFabric } from './fabric.js';
-import { type NodeHandle, inNode, inNodeNetns, nodeRun, ovsRundir, startNode, startOvs, stopNode } from './node.js';
+import { type NodeHandle, inNode, inNodeNetns, killNode, nodeRun, ovsRundir, startNode, startOvs, stopNode } from './node.js';
 import { ownedByLab, spawnDetached, stopLabPid } from './processes.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { forceDown } from './cleanup.js';
@@ -35,6 +35,8 @@ export interface LabOptions {
   readonly tunnelType: TunnelType;
   /** Port the server listens on at the controller's management address. */
   readonly serverPort: number;
+  /** The server's dhcpAgentsPerNetwork (the scenario's dhcp_agents_per_network); absent: 1. */
+  readonly dhcpAgentsPerNetwork?: number;
   readonly nodes: readonly LabNodeSpec[];
   /** Agent log level. */
   readonly logLevel?: string;
@@ -240,6 +242,14 @@ export class Lab {
     if (n.agentPid === null) return;
     if (signal === 'SIGKILL' && ownedByLab(n.agentPid, n.handle.dir)) process.kill(n.agentPid, 'SIGKILL');
     await stopLabPid(n.agentPid, n.handle.dir);
+    n.agentPid = null;
+    this.saveState();
+  }
+
+  /** Kills every process of a node at once, as a power cut would (node.ts killNode); `quark lab down` removes the rest. */
+  async killNode(name: string): Promise<void> {
+    const n = this.node(name);
+    await killNode(n.handle);
     n.agentPid = null;
     this.saveState();
   }

@@ -154,8 +154,9 @@ export async function stopNode(node: NodeHandle, pids: readonly number[] = []): 
 
 /**
  * The node dies at once, as a host whose power fails: every process in its namespaces gets
- * SIGKILL (agent, OVS, dnsmasq, instances' listeners, then the keeper, which takes the node's
- * private namespaces with it). Its network namespace and links stay until `lab down`.
+ * SIGKILL (agent, OVS, keepalived, dnsmasq, instances' listeners, then the keeper, which takes the
+ * node's private namespaces with it), so that none of them says goodbye (keepalived sends no last
+ * advertisement, the agent no last report). Its network namespace and links stay until `lab down`.
  */
 export async function killNode(node: NodeHandle): Promise<void> {
   const inodes = await nodeNetnsInodes(node);

@@ -20,7 +20,7 @@ function error(text: string): string {
 
 describe('parseScenario()', () => {
   it('reads the shipped scenarios', () => {
-    const shipped = ['havana.yaml', 'two-computes-vxlan.yaml', 'dual-stack.yaml', 'floating-ip-move.yaml'];
+    const shipped = ['havana.yaml', 'two-computes-vxlan.yaml', 'dual-stack.yaml', 'floating-ip-move.yaml', 'ha.yaml'];
     for (const url of [...shipped.map((f) => new URL(f, SCENARIOS)), FIFTY]) {
       const s = parseScenario(readFileSync(url, 'utf8'), url.pathname);
       assert.ok(s.nodes.length >= 2);
@@ -32,6 +32,19 @@ describe('parseScenario()', () => {
       havana.projects.map((p) => p.networks[0]!.subnets[0]!.cidr),
       ['10.0.0.0/24', '10.0.0.0/24'],
     );
+  });
+
+  it('reads HA routers and the DHCP agents per network (scenarios/ha.yaml); both default to off', () => {
+    const ha = parseScenario(readFileSync(new URL('ha.yaml', SCENARIOS), 'utf8'), 'ha.yaml');
+    assert.equal(ha.dhcpAgentsPerNetwork, 2);
+    assert.deepEqual(
+      ha.projects[0]!.routers.map((r) => [r.name, r.ha]),
+      [['demo-router', true]],
+    );
+    const havana = parseScenario(readFileSync(new URL('havana.yaml', SCENARIOS), 'utf8'), 'havana.yaml');
+    assert.equal(havana.dhcpAgentsPerNetwork, 1);
+    assert.ok(havana.projects.every((p) => p.routers.every((r) => !r.ha)));
+    assert.match(error('dhcp_agents_per_network: 0\nnodes:\n  - name: a\n'), /^bad\.yaml:1: .*at least 1/);
   });
 
   it('names the file and line of the first problem', () => {

@@ -139,5 +139,6 @@ export function parseScenario(text: string, file: string): Scenario {
     projects,
     expect,
     steps,
+    dhcpAgentsPerNetwork: f.dhcp_agents_per_network ?? 1,
   };
 }

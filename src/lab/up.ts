@@ -109,6 +109,7 @@ async function startNodes(scenario: Scenario, options: UpOptions, say: (line: st
     addresses: options.addresses ?? scenarioAddresses(scenario),
     tunnelType: scenario.tunnelType,
     serverPort: options.port,
+    dhcpAgentsPerNetwork: scenario.dhcpAgentsPerNetwork,
     nodes: scenario.nodes,
     logLevel: options.logLevel ?? 'info',
   });
@@ -127,6 +128,7 @@ async function startControlPlane(lab: Lab, scenario: Scenario, options: UpOption
     ip: lab.fabric.controllerIp,
     port: options.port,
     tunnelType: scenario.tunnelType,
+    dhcpAgentsPerNetwork: lab.options.dhcpAgentsPerNetwork,
   });
   say(`controller: quark server at ${controller.url} (pid ${controller.pid}), identity bootstrapped`);
   lab.login = controller.agent;
@@ -278,6 +280,21 @@ async function createFloatingIps(u: Up, projects: ReadonlyMap<string, ProjectHan
   u.lab.saveState();
 }
 
+/** Each HA router, once keepalived made it active on one of its nodes (VRRP elects within a few advertisements). */
+async function haRoutersActive(u: Up, projects: ReadonlyMap<string, ProjectHandle>): Promise<void> {
+  for (const p of u.scenario.projects) {
+    for (const r of p.routers.filter((x) => x.ha)) {
+      const id = projects.get(p.name)!.routers.get(r.name)!.id;
+      let hosts: { host: string; ha_state: string | null }[] = [];
+      await until(`router ${r.name} active on a node`, async () => {
+        hosts = (await u.admin.get<{ agents: typeof hosts }>(`/v2.0/routers/${id}/l3-agents`)).agents;
+        return hosts.some((h) => h.ha_state === 'active');
+      });
+      u.say(`router ${r.name} (HA): ${hosts.map((h) => `${h.ha_state} on ${h.host}`).join(', ')}`);
+    }
+  }
+}
+
 /**
  * Every listener the scenario's checks will need, started before the first check: the internet
  * host's source probe, the instances' own `listen` ports, and each TCP or UDP expectation's port
@@ -324,6 +341,7 @@ export async function labUp(scenario: Scenario, options: UpOptions): Promise<UpR
   await createInstances(u, projects);
   await addressInstances(u, projects);
   await createFloatingIps(u, projects, external);
+  await haRoutersActive(u, projects);
   const results = await checkReachability(u);
   const steps = await runSteps(lab, scenario.steps, say);
   return { lab, results, steps, ms: performance.now() - started };

@@ -153,6 +153,8 @@ export const ERROR_CODES = {
   AddressGroupInUse: { status: 409 },
   SecurityGroupConflict: { status: 409 },
   LoggingTypeNotSupported: { status: 409 },
+  // HA routers (docs/l3.md).
+  NoVRIDAvailable: { status: 409 },
   // Router extensions: port forwarding, metering, conntrack helpers (docs/port-forwarding.md, docs/metering.md).
   ConntrackHelperNotAllowed: { status: 400 },
   InvalidProtocolForHelper: { status: 400 },

@@ -183,6 +183,16 @@ export const FloatingIpStatusReportSchema = Type.Object({
 export type FloatingIpStatusReport = Readonly<Static<typeof FloatingIpStatusReportSchema>>;
 
 /**
+ * What an L3 agent's keepalived says about the HA routers it hosts (Neutron's
+ * update_ha_routers_states): by router id, active (VRRP master here) or standby.
+ */
+export const HaStateReportSchema = Type.Object({
+  host: Id,
+  states: Type.Record(Type.String(), Type.Union([Type.Literal('active'), Type.Literal('standby')])),
+});
+export type HaStateReport = Readonly<Static<typeof HaStateReportSchema>>;
+
+/**
  * Traffic an L3 agent's routers counted for metering labels since its last accepted report
  * (docs/metering.md), as `POST /v2.0/quark/metering/report`; the server adds it up.
  */

@@ -6,7 +6,7 @@
 import { QuarkError } from './errors.js';
 import { type IpAddress, type IpVersion, compareIp, formatIp, parseIp } from './ip/address.js';
 import { type Cidr, type IpRange, cidrContains, cidrRange, parseCidr } from './ip/cidr.js';
-import type { AllocationPool } from './resources.js';
+import { type AllocationPool, isRouterOwner } from './resources.js';
 
 export function mustParseCidr(text: string): Cidr {
   const c = parseCidr(text);
@@ -142,7 +142,7 @@ export function validForSubnet(cidr: Cidr, ip: IpAddress, deviceOwner: string): 
     if (cidr.prefixLength >= 31) return true;
     return ip.value !== first && ip.value !== last;
   }
-  const routerOwned = deviceOwner === '' || deviceOwner.startsWith('network:router');
+  const routerOwned = deviceOwner === '' || isRouterOwner(deviceOwner);
   return routerOwned || ip.value !== first;
 }
 

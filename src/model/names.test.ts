@@ -21,6 +21,7 @@ describe('names', () => {
       names.qrDevice,
       names.qgDevice,
       names.nsDevice,
+      names.haDevice,
     ];
     for (let i = 0; i < 2000; i++) {
       const id = randomUUID();

@@ -34,6 +34,8 @@ export const qrDevice = (portId: string): string => device('qr-', portId);
 export const qgDevice = (portId: string): string => device('qg-', portId);
 /** A DHCP server's interface inside its qdhcp namespace (the veth peer of its `tap…` on br-int). */
 export const nsDevice = (portId: string): string => device('ns-', portId);
+/** An HA router's interface on its project's HA network, where keepalived speaks VRRP. */
+export const haDevice = (portId: string): string => device('ha-', portId);
 
 export const DHCP_NAMESPACE_PREFIX = 'qdhcp-';
 export const ROUTER_NAMESPACE_PREFIX = 'qrouter-';
@@ -248,6 +250,15 @@ export const dhcpStateDir = (stateDir: string, networkId: string): string => `${
 
 /** Per-router directory of radvd's files (Neutron's `ra_confs`): `<stateDir>/ra/<router id>`. */
 export const radvdStateDir = (stateDir: string, routerId: string): string => `${stateDir.replace(/\/+$/, '')}/ra/${routerId}`;
+
+/** Per-router directory of keepalived's files: configuration, pids, state (Neutron's `ha_confs/<router id>`). */
+export const keepalivedStateDir = (stateDir: string, routerId: string): string =>
+  `${stateDir.replace(/\/+$/, '')}/ha_confs/${routerId}`;
+
+/** Neutron's names of a project's HA network, its subnet and its HA ports (neutron_lib constants HA_*_NAME). */
+export const haNetworkName = (projectId: string): string => `HA network tenant ${projectId}`;
+export const haSubnetName = (projectId: string): string => `HA subnet tenant ${projectId}`;
+export const haPortName = (projectId: string): string => `HA port tenant ${projectId}`;
 
 /**
  * Per-router or per-network directory of a metadata proxy's files (Neutron's

@@ -32,6 +32,11 @@ export interface Network extends StandardAttributes {
   readonly 'provider:physical_network': string | null;
   readonly 'provider:segmentation_id': number | null;
   readonly availability_zone_hints: readonly string[];
+  /**
+   * On the HA network of a project (Neutron's ha_router_networks), that project; not shown by
+   * the API. Absent on every other network.
+   */
+  readonly ha_project_id?: string;
   /** dns-integration: the network's DNS domain ('' or absent: none). */
   readonly dns_domain?: string;
   /** The network's QoS policy (`qos`); absent in records written before QoS: none. */
@@ -102,6 +107,11 @@ export interface Port extends StandardAttributes {
   readonly 'binding:vif_details': Readonly<Record<string, unknown>>;
   readonly 'binding:vnic_type': string;
   readonly 'binding:profile': Readonly<Record<string, unknown>>;
+  /**
+   * On an HA port (`network:router_ha_interface`), the state its host's L3 agent last reported
+   * for the router (Neutron's ha_router_agent_port_bindings.state); not shown by the API.
+   */
+  readonly ha_state?: HaState;
   /** Absent on ports stored before extra_dhcp_opt existed (none). */
   readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
   /** dns-integration: the port's host name ('' or absent: host-<address>). */
@@ -109,6 +119,9 @@ export interface Port extends StandardAttributes {
   /** The port's own QoS policy (`qos`), which wins over its network's; absent in records written before QoS: none. */
   readonly qos_policy_id?: string | null;
 }
+
+/** What an L3 agent reports for an HA router it hosts (Neutron's HA_ROUTER_STATE_*). */
+export type HaState = 'active' | 'standby';
 
 export interface ExternalFixedIp {
   readonly subnet_id: string;
@@ -128,9 +141,12 @@ export interface Router extends StandardAttributes {
   readonly routes: readonly HostRoute[];
   /** The id of the gateway port (`device_owner` network:router_gateway), not shown by the API. */
   readonly gw_port_id: string | null;
-  /** `dvr` and `l3-ha` flags; absent on routers stored before they existed (read as false). */
+  /** `dvr` flag; absent on routers stored before it existed (read as false). */
   readonly distributed?: boolean;
+  /** Highly available (l3-ha): keepalived on several L3 agents. Absent on records made before l3-ha: false. */
   readonly ha?: boolean;
+  /** The VRRP router id of an HA router on its project's HA network (1–254), not shown by the API; 0 otherwise. */
+  readonly ha_vr_id?: number;
   /** l3-flavors: the flavor the router was made with (null: none). */
   readonly flavor_id?: string | null;
   /** router_availability_zone hints; absent on routers stored before they existed. */
@@ -364,10 +380,33 @@ export interface Agent {
 export const DeviceOwner = {
   dhcp: 'network:dhcp',
   routerInterface: 'network:router_interface',
+  /** An interface of an HA router: the same port is plugged into the router on every L3 agent hosting it. */
+  haRouterInterface: 'network:ha_router_replicated_interface',
   routerGateway: 'network:router_gateway',
+  /** An HA router's port on its project's HA network, one per L3 agent hosting the router (VRRP). */
+  routerHaInterface: 'network:router_ha_interface',
   floatingIp: 'network:floatingip',
   localIp: 'network:local_ip',
 } as const;
+
+/** Owners of a router's interfaces on its subnets (Neutron's ROUTER_INTERFACE_OWNERS, without DVR). */
+export const ROUTER_INTERFACE_OWNERS: ReadonlySet<string> = new Set([DeviceOwner.routerInterface, DeviceOwner.haRouterInterface]);
+
+/** Whether the port is an interface of a router on one of its subnets (legacy or HA). */
+export function isRouterInterface(port: Pick<Port, 'device_owner'>): boolean {
+  return ROUTER_INTERFACE_OWNERS.has(port.device_owner);
+}
+
+/**
+ * Owners of the ports a router stands on (neutron_lib's ROUTER_PORT_OWNERS, and the HA port):
+ * they may hold a subnet's gateway and IPv6 router anycast address and take no SLAAC address.
+ */
+export function isRouterOwner(owner: string): boolean {
+  return owner.startsWith('network:router') || owner === DeviceOwner.haRouterInterface;
+}
+
+/** Whether the router is HA (records made before l3-ha have no `ha`). */
+export const isHaRouter = (router: Pick<Router, 'ha'>): boolean => router.ha === true;
 
 /** True for ports that Neutron's own services own (`network:*`), which anti-spoofing skips. */
 export function isNetworkOwned(port: Pick<Port, 'device_owner'>): boolean {

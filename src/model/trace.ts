@@ -204,6 +204,8 @@ export type DropCode =
   | 'no-route'
   | 'no-neighbour'
   | 'missing-nat'
+  /** An HA router on a node where it is standby: keepalived gives it none of its addresses there. */
+  | 'standby'
   /** A connection to a floating IP of port forwardings on a port none of them forwards: the router answers it. */
   | 'not-forwarded'
   | 'unknown';

@@ -1003,6 +1003,7 @@ describe('authorization matrix: every route × caller × object', () => {
     );
     add('POST /v2.0/quark/ports/status', quark, fixed('/v2.0/quark/ports/status', { host: 'h', up: [], down: [] }));
     add('POST /v2.0/quark/floatingips/status', quark, fixed('/v2.0/quark/floatingips/status', { host: 'h', statuses: {} }));
+    add('POST /v2.0/quark/routers/ha_states', quark, fixed('/v2.0/quark/routers/ha_states', { host: 'h', states: {} }));
     add('POST /v2.0/quark/metering/report', quark, fixed('/v2.0/quark/metering/report', { host: 'h', counters: [] }));
     // Metering counters: read as metering labels are (admins only; others an empty list).
     add('GET /v2.0/quark/metering/counters', { none: all(200) }, fixed('/v2.0/quark/metering/counters'));

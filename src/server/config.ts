@@ -178,6 +178,23 @@ export const ServerConfigSchema = Type.Object(
       description:
         "How many live DHCP agents serve each network that has a DHCP-enabled subnet (Neutron's dhcp_agents_per_network).",
     }),
+    l3Ha: Type.Boolean({
+      default: false,
+      description: "Whether routers are HA (keepalived on several L3 agents) when their creator does not say (Neutron's l3_ha).",
+    }),
+    maxL3AgentsPerRouter: Type.Integer({
+      default: 3,
+      minimum: 0,
+      description:
+        "How many live L3 agents host each HA router, one of them active (0: every live L3 agent; Neutron's max_l3_agents_per_router).",
+    }),
+    l3HaNetCidr: Type.String({
+      default: '169.254.192.0/18',
+      pattern: '^[0-9.]+/[0-9]+$',
+      expected: 'an IPv4 prefix, e.g. 169.254.192.0/18',
+      description:
+        "The subnet of each project's HA network, which carries the VRRP traffic of its HA routers (Neutron's l3_ha_net_cidr).",
+    }),
     changeLogRetention: Type.Integer({
       default: 100000,
       minimum: 100,

@@ -143,9 +143,10 @@ export const POLICY = {
   'update_router:external_gateway_info:external_fixed_ips': admin,
   'create_router:external_gateway_info:enable_snat': admin,
   'update_router:external_gateway_info:enable_snat': admin,
-  // dvr and l3-ha (neutron/conf/policies/router.py): admins only.
   add_extraroutes: memberOfOwner,
   remove_extraroutes: memberOfOwner,
+  // dvr and l3-ha (neutron/conf/policies/router.py): only an admin chooses or sees whether a
+  // router is distributed or HA.
   'get_router:distributed': admin,
   'create_router:distributed': admin,
   'update_router:distributed': admin,

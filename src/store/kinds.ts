@@ -109,6 +109,8 @@ type Specs = { readonly [K in Kind]: KindSpec<K> };
 /** Index key of an address on a network: addresses are unique per network. */
 export const ipKey = (networkId: string, ip: string): string => `${networkId} ${ip}`;
 export const macKey = (networkId: string, mac: string): string => `${networkId} ${mac}`;
+/** Index key of the ports of one owner on a network (the HA routers' interfaces on it). */
+export const networkOwnerKey = (networkId: string, owner: string): string => `${networkId} ${owner}`;
 export const segmentKey = (type: string, physnet: string | null, id: number | null): string =>
   `${type} ${physnet ?? ''} ${id ?? ''}`;
 
@@ -165,6 +167,7 @@ export const KINDS = {
       host: (p) => (p['binding:host_id'] ? [p['binding:host_id']] : []),
       securityGroup: (p) => p.security_groups,
       qosPolicy: (p) => (p.qos_policy_id ? [p.qos_policy_id] : []),
+      networkOwner: (p) => [networkOwnerKey(p.network_id, p.device_owner)],
     },
   },
   router: {

@@ -3,7 +3,7 @@
  * driver call each, cached for the duration of one query); tests implement it with outputs saved
  * from the lab. Everything here only reads the host.
  */
-import type { HostSettings } from '../dataplane/compile/inputs.js';
+import type { HostSettings, VrrpState } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
 import type { FdbEntry } from '../dataplane/drivers/bridge-fdb.js';
 import type { AddressInfo, LinkInfo, RouteInfo } from '../dataplane/drivers/ip.js';
@@ -68,6 +68,8 @@ export interface HostView {
   bridgeLinks(): Promise<readonly BridgeLink[]>;
   /** Linux bridge hosts: every forwarding entry (`bridge -j fdb show`). */
   bridgeFdb(): Promise<readonly FdbEntry[]>;
+  /** What keepalived says of an HA router on this host now (MASTER: active here); null: no keepalived runs for it. */
+  vrrp(routerId: string): Promise<VrrpState | null>;
 }
 
 /** What explain reads besides what trace reads. */

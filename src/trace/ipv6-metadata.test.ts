@@ -92,6 +92,7 @@ describe('trace over IPv6', () => {
       portForwardings: [],
       conntrackHelpers: [],
       meteringLabels: [],
+      ha: null,
     };
     const chains = natChains(view, 'qrouter-r1', 9697);
     const text = (table: string) =>

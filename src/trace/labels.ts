@@ -59,7 +59,9 @@ export class Labels {
   private unnamedPort(p: Port): string {
     const router = this.replica.routers.get(p.device_id)?.name ?? short(p.device_id);
     const network = this.replica.networks.get(p.network_id)?.name ?? short(p.network_id);
-    if (p.device_owner === 'network:router_interface') return `interface ${short(p.id)} of router ${router} on ${network}`;
+    if (p.device_owner === 'network:router_interface' || p.device_owner === 'network:ha_router_replicated_interface')
+      return `interface ${short(p.id)} of router ${router} on ${network}`;
+    if (p.device_owner === 'network:router_ha_interface') return `HA port ${short(p.id)} of router ${router}`;
     if (p.device_owner === 'network:router_gateway') return `gateway port ${short(p.id)} of router ${router}`;
     if (p.device_owner === 'network:dhcp') return `DHCP port ${short(p.id)} of network ${network}`;
     return `port ${short(p.id)}`;

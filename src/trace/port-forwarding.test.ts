@@ -135,6 +135,7 @@ function view(drop: (rule: string) => boolean = () => false): HostView {
     flows: async () => [],
     iptables: async (_netns, family = 4) => parseIptablesSave(save(family)),
     ipsets: async () => new Map(),
+    vrrp: async () => null,
     routeGet: async (_netns, dst) =>
       dst.startsWith('10.0.0.')
         ? { type: 'unicast', dev: qrDevice(qr.id), gateway: null, error: null }

@@ -74,6 +74,7 @@ function view(fdb: readonly FdbEntry[], links = LINKS): HostView {
     ipsets: async () => new Map(),
     routeGet: none,
     neighbours: async () => [],
+    vrrp: async () => null,
     bridgeLinks: async () => links,
     bridgeFdb: async () => fdb,
   };

@@ -86,7 +86,22 @@ function dropped(c: Inside, cause: DropCause, evidence: readonly Evidence[], say
 }
 
 function holder(view: HostView, netns: string, ip: string): ServicePortItem | undefined {
-  return view.plan.servicePorts.find((s) => s.netns === netns && s.addresses.some((a) => hostPart(a) === ip));
+  return view.plan.servicePorts.find(
+    (s) => s.netns === netns && [...s.addresses, ...(s.vips ?? [])].some((a) => hostPart(a) === ip),
+  );
+}
+
+/**
+ * An HA router's namespace on a node where keepalived is not master: it holds none of the
+ * router's addresses and routes nothing, whatever reaches it (a stale MAC entry upstream).
+ */
+async function standby(c: Inside): Promise<NamespaceResult | null> {
+  if (c.owner.kind !== 'router' || !c.view.plan.daemons.some((d) => d.netns === c.netns && d.service === 'keepalived'))
+    return null;
+  const state = await c.view.vrrp(c.owner.id);
+  if (state === 'MASTER') return null;
+  const says = `${c.who} is standby on host ${c.view.host} (keepalived ${state ?? 'not running'}): it holds none of its addresses here; its active node routes`;
+  return dropped(c, { code: 'standby', refs: [c.owner], says }, []);
 }
 
 /** The netfilter packet at this point of the namespace's path. */
@@ -333,6 +348,8 @@ async function replied(c: Inside, tables: SavedTables, entry: ConntrackEntry): P
 export async function enterNamespace(view: HostView, into: ServicePortItem, p: TracePacket): Promise<NamespaceResult> {
   const c = inside(view, into, p);
   if (namespaceOwner(c.netns)?.kind !== 'router') return notARouter(c);
+  const notActive = await standby(c);
+  if (notActive) return notActive;
   const tables = await view.iptables(c.netns, familyOf(p));
   const entry = p.reply?.conntrack.find((e) => e.host === view.host && e.netns === c.netns);
   if (entry) return replied(c, tables, entry);

@@ -134,6 +134,37 @@ describe('enterNamespace', () => {
   });
 });
 
+describe('enterNamespace of an HA router', () => {
+  const base = havanaView('network');
+  const netns = base.plan.namespaces.find((n) => n.origin.kind === 'router')!.name;
+  const routerId = base.plan.namespaces.find((n) => n.origin.kind === 'router')!.origin.id;
+  const keepalived = { kind: 'daemon', service: 'keepalived', netns, origin: { kind: 'router', id: routerId } } as never;
+  const haView = (state: 'MASTER' | 'BACKUP' | null, routes = base.routeGet) => ({
+    ...base,
+    plan: { ...base.plan, daemons: [...base.plan.daemons, keepalived] },
+    vrrp: async () => state,
+    routeGet: routes,
+  });
+  const toFloating = icmp({ src: '203.0.113.1', dst: '203.0.113.11', srcMac: 'd6:5d:d2:8b:52:93', dstMac: qg.mac_address });
+
+  it('says the router is standby on a node where keepalived is not master, and routes nothing there', async () => {
+    const view = haView('BACKUP');
+    const r = await enterNamespace(view, view.plan.servicePorts.find((s) => s.portId === qg.id)!, toFloating);
+    assert.equal(r.kind, 'dropped');
+    if (r.kind === 'dropped') {
+      assert.equal(r.cause.code, 'standby');
+      assert.match(r.cause.says, /is standby on host network \(keepalived BACKUP\): it holds none of its addresses here/);
+    }
+  });
+
+  it('routes as any router where keepalived is master', async () => {
+    const qrDevice = base.plan.servicePorts.find((s) => s.portId === qr.id)!.device;
+    const view = haView('MASTER', async (_netns, dst) => ({ type: 'unicast', dev: qrDevice, gateway: null, error: null, dst }));
+    const r = await enterNamespace(view, view.plan.servicePorts.find((s) => s.portId === qg.id)!, toFloating);
+    assert.equal(r.kind, 'forward');
+  });
+});
+
 describe('the reply of a traced connection', () => {
   const router = 'qrouter-3a9566e2-2fa2-4e22-b92c-0fd29db53bfe';
   const snat = {

@@ -119,7 +119,9 @@ export class Cloud {
   portName(p: ApiPort): string {
     if (p.name) return p.name;
     if (p.device_owner === 'network:dhcp') return `DHCP ${p.id.slice(0, 8)}`;
-    if (p.device_owner === 'network:router_interface') return `router interface ${p.id.slice(0, 8)}`;
+    if (p.device_owner === 'network:router_interface' || p.device_owner === 'network:ha_router_replicated_interface')
+      return `router interface ${p.id.slice(0, 8)}`;
+    if (p.device_owner === 'network:router_ha_interface') return `router HA port ${p.id.slice(0, 8)}`;
     if (p.device_owner === 'network:router_gateway') return `router gateway ${p.id.slice(0, 8)}`;
     return `port ${p.id.slice(0, 8)}`;
   }

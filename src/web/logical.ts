@@ -8,7 +8,13 @@
 import type { ApiNetwork, ApiPort, Cloud } from './cloud.js';
 import type { SceneEdge, SceneNode, Tone } from './scene.js';
 
-const ROUTER_OWNERS = new Set(['network:router_interface', 'network:router_interface_distributed', 'network:router_gateway']);
+const ROUTER_OWNERS = new Set([
+  'network:router_interface',
+  'network:router_interface_distributed',
+  'network:ha_router_replicated_interface',
+  'network:router_ha_interface',
+  'network:router_gateway',
+]);
 
 /** Ports drawn as cards: instances, DHCP servers, anything but router legs and floating IPs' own ports. */
 function drawnAsCard(p: ApiPort): boolean {

@@ -94,7 +94,11 @@ export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
           ? `${netName(r.external_gateway_info.network_id)} ${r.external_gateway_info.external_fixed_ips.map((f) => f.ip_address).join(' ')}`
           : '',
         [...cloud.ports.values()]
-          .filter((p) => p.device_id === r.id && p.device_owner === 'network:router_interface')
+          .filter(
+            (p) =>
+              p.device_id === r.id &&
+              (p.device_owner === 'network:router_interface' || p.device_owner === 'network:ha_router_replicated_interface'),
+          )
           .map((p) => p.fixed_ips.map((f) => f.ip_address).join(' '))
           .join(', '),
         r.id,

@@ -32,7 +32,7 @@ const healthy: HostFacts = {
     radvd: 'Version: 2.19',
     haproxy: 'HAProxy version 2.6.12',
     tcpdump: 'tcpdump version 4.99.3',
-    keepalived: null,
+    keepalived: 'Keepalived v2.2.7 (01/16,2022)',
   },
   addresses: [
     { ifname: 'lo', ip: '127.0.0.1' },

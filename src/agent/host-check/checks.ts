@@ -278,7 +278,11 @@ function tools(input: CheckInput, datapath: 'system' | 'netdev'): Check[] {
     ['ipset', 'remote security groups'],
   ];
   if (roles.has('l3'))
-    needed.push(['conntrack', 'flushing connections of moved floating IPs'], ['radvd', 'IPv6 router advertisements']);
+    needed.push(
+      ['conntrack', 'flushing connections of moved floating IPs'],
+      ['radvd', 'IPv6 router advertisements'],
+      ['keepalived', 'HA routers'],
+    );
   if (roles.has('dhcp')) needed.push(['dnsmasq', 'DHCP']);
   if (roles.has('l3') || roles.has('dhcp')) needed.push(['haproxy', 'the metadata proxy']);
   if (datapath === 'netdev' && config.mechanism !== 'linuxbridge')
@@ -298,7 +302,6 @@ function tools(input: CheckInput, datapath: 'system' | 'netdev'): Check[] {
     out.push(
       info(`tcpdump: ${facts.tools.tcpdump ?? 'not installed (apt-get install tcpdump)'} (only for security group logging)`),
     );
-  out.push(info(`keepalived: ${facts.tools.keepalived ?? 'not installed'} (not used: Quark has no HA routers yet)`));
   return out;
 }
 

@@ -9,7 +9,7 @@
  * (`qrouter-…`), a bridge, a port, or the host as a whole (`HOST`) where the tool works in one
  * batch for everything (the host's firewall, the OVSDB transaction).
  */
-import type { HostSettings, ReplicaView } from '../../dataplane/compile/inputs.js';
+import type { HostSettings, ReplicaView, VrrpState } from '../../dataplane/compile/inputs.js';
 import type { HostPlan } from '../../dataplane/compile/plan.js';
 import type { BridgeLink } from '../../dataplane/drivers/linux-bridge.js';
 import type { SwitchState } from '../../dataplane/drivers/ovsdb/index.js';
@@ -18,6 +18,8 @@ import type { SwitchState } from '../../dataplane/drivers/ovsdb/index.js';
 export interface HostObservation {
   readonly switch?: SwitchState;
   readonly links?: readonly BridgeLink[];
+  /** What keepalived says of each HA router here, by router id (the L3 role's, not the mechanism's). */
+  readonly vrrp?: ReadonlyMap<string, VrrpState>;
 }
 
 /** The object of a step that applies everything at once. */
@@ -48,7 +50,8 @@ export interface Pass {
   readonly settings: HostSettings;
   /**
    * What the pass read from the host before compiling (the plan was compiled against it): the
-   * switch (Open vSwitch hosts), the links (Linux bridge hosts).
+   * switch (Open vSwitch hosts), the links (Linux bridge hosts), and what keepalived says of
+   * each HA router here (by router id).
    */
   readonly observed: HostObservation;
   /**

@@ -1,7 +1,7 @@
 /**
  * The daemons of the agent's namespaces besides dnsmasq (dataplane/drivers/daemons.ts), one
- * step per service: `radvd` (a router's advertisements) and `metadata-proxy` (haproxy in a
- * qrouter or qdhcp namespace). Objects are the namespaces; a daemon that fails to start fails
+ * step per service: `keepalived` (an HA router's VRRP), `radvd` (a router's advertisements) and
+ * `metadata-proxy` (haproxy in a qrouter or qdhcp namespace). Objects are the namespaces; a daemon that fails to start fails
  * its namespace only.
  */
 import type { Logger } from 'pino';
@@ -47,6 +47,13 @@ export class DaemonStep implements ReconcileStep {
 
 /** radvd in each qrouter namespace with IPv6 interfaces, reloaded by SIGHUP when its subnets change. */
 export const radvdStep = (log: Logger) => new DaemonStep('radvd', 'radvd', 'ra', ['namespaces', 'service-ports', 'sysctls'], log);
+
+/**
+ * keepalived in each HA router's qrouter namespace, reloaded by SIGHUP when the router's
+ * addresses or routes change (its VRRP state survives a reload).
+ */
+export const keepalivedStep = (log: Logger) =>
+  new DaemonStep('keepalived', 'keepalived', 'ha_confs', ['namespaces', 'service-ports', 'sysctls', 'iptables'], log);
 
 /** haproxy as the metadata proxy of each router (and of isolated networks' qdhcp namespaces), restarted when its configuration changes. */
 export const metadataProxyStep = (log: Logger) =>

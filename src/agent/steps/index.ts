@@ -18,7 +18,10 @@ import type { ReconcileStep } from '../reconcile/step.js';
 import { PortStatusReporter } from '../reporter.js';
 import { RouterPortBinder } from '../router-bindings.js';
 import { DhcpPortsStep } from './dhcp-ports.js';
-import { metadataProxyStep, radvdStep } from './daemons.js';
+import { keepalivedStep, metadataProxyStep, radvdStep } from './daemons.js';
+import { HaPortKeeper } from '../ha-ports.js';
+import { HaStateReporter } from '../ha-states.js';
+import { HaPortsStep, HaStatesStep } from './ha.js';
 import { DnsmasqStep } from './dnsmasq.js';
 import { FirewallStep } from './firewall.js';
 import { FloatingIpsStep } from './floating-ips.js';
@@ -65,6 +68,7 @@ export function agentSteps(c: StepContext): AgentSteps {
   const portStatus = new PortStatusStep(new PortStatusReporter(c.client, c.settings.host, c.log), c.mechanism);
   const steps: (ReconcileStep | null)[] = [
     roles.has('l3') ? new RouterBindingsStep(new RouterPortBinder(c.client, c.log)) : null,
+    roles.has('l3') ? new HaPortsStep(new HaPortKeeper(c.client, c.settings.host, c.log)) : null,
     new NamespacesStep(),
     new ServicePortsStep(),
     sysctlsStep(),
@@ -74,12 +78,14 @@ export function agentSteps(c: StepContext): AgentSteps {
     roles.has('l2') ? new BandwidthLimitsStep() : null,
     routesStep(),
     new NamespaceIptablesStep(),
+    roles.has('l3') ? keepalivedStep(c.log) : null,
     roles.has('l3') ? radvdStep(c.log) : null,
     new DnsmasqStep(c.log),
     roles.has('l3') || roles.has('dhcp') ? metadataProxyStep(c.log) : null,
     new StaleNamespacesStep(),
     roles.has('dhcp') ? new DhcpPortsStep(new DhcpPortKeeper(c.client, c.settings.host, c.log)) : null,
     roles.has('l3') ? new FloatingIpsStep(c.client, c.settings.host, c.log) : null,
+    roles.has('l3') ? new HaStatesStep(new HaStateReporter(c.client, c.settings.host, c.log)) : null,
     portStatus,
   ];
   return { steps: steps.filter((s): s is ReconcileStep => s !== null), firewall, portStatus, securityGroupLog: sgLog };

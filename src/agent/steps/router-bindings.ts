@@ -18,9 +18,8 @@ export class RouterBindingsStep implements ReconcileStep {
   }
 
   async apply(pass: Pass): Promise<StepResult> {
-    const { sent, failed } = await this.binder.apply(routerPortBindings(pass.replica, pass.settings.host), (port) =>
-      pass.due(port),
-    );
+    const changes = routerPortBindings(pass.replica, pass.settings.host, pass.observed.vrrp);
+    const { sent, failed } = await this.binder.apply(changes, (port) => pass.due(port));
     return { changes: sent, failed };
   }
 }

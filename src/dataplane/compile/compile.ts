@@ -18,7 +18,7 @@ export function compile(replica: ReplicaView, facts: HostFacts, settings: HostSe
   const parts: PlanPart[] = [l2.part];
   if (settings.roles.includes('l2')) parts.push(compileFirewall(replica, facts, settings));
   if (settings.roles.includes('dhcp')) parts.push(compileDhcp(replica, settings));
-  if (settings.roles.includes('l3')) parts.push(compileL3(replica, settings));
+  if (settings.roles.includes('l3')) parts.push(compileL3(replica, settings, facts));
   const merged = Object.fromEntries(
     PLAN_SECTIONS.map((s) => [s, parts.flatMap((p) => (p[s] ?? []) as readonly unknown[])]),
   ) as unknown as Omit<HostPlan, 'localVlans' | 'portStates'>;

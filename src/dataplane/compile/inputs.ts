@@ -81,6 +81,11 @@ export interface HostFacts {
    */
   readonly conntrackZones?: ReadonlyMap<string, number>;
   /**
+   * What keepalived says of each HA router here, by router id (its state file); absent: not
+   * known yet (keepalived not started), which the plan treats as backup.
+   */
+  readonly haStates?: ReadonlyMap<string, VrrpState>;
+  /**
    * Linux bridge mechanism: the tap devices on the host (instances' and the outer ends of DHCP
    * and router ports), which is how that agent finds plugged ports.
    */
@@ -90,6 +95,9 @@ export interface HostFacts {
   /** Open vSwitch: interfaces ovs-vswitchd could not open, with its error, by name. */
   readonly ovsInterfaceErrors?: ReadonlyMap<string, string>;
 }
+
+/** keepalived's state of a VRRP instance, as its notify script writes it. */
+export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
 /** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
 export interface UnderlaySettings {
@@ -142,6 +150,8 @@ export interface HostSettings {
   readonly ra?: RouterAdvertisementSettings;
   /** Metadata proxies in the agent's namespaces; none when absent. */
   readonly metadata?: MetadataSettings;
+  /** keepalived of the L3 role's HA routers; DEFAULT_HA_SETTINGS when absent. */
+  readonly ha?: HaSettings;
   /** How security group events are logged; DEFAULT_SECURITY_GROUP_LOG_SETTINGS when absent. */
   readonly securityGroupLog?: SecurityGroupLogSettings;
 }
@@ -174,6 +184,18 @@ export interface RouterAdvertisementSettings {
 }
 
 export const DEFAULT_RA_SETTINGS: RouterAdvertisementSettings = { minInterval: 30, maxInterval: 100 };
+
+/** How keepalived runs the VRRP of HA routers (Neutron's L3 agent options `ha_vrrp_*`). */
+export interface HaSettings {
+  /**
+   * Seconds between VRRP advertisements (`ha_vrrp_advert_int`, Neutron's default 2): a standby
+   * takes over about 3.2 intervals after the active node stops advertising. Fractions need
+   * VRRPv3, which Quark always speaks.
+   */
+  readonly advertInterval: number;
+}
+
+export const DEFAULT_HA_SETTINGS: HaSettings = { advertInterval: 0.5 };
 
 /**
  * Security group logging (docs/security-group-logging.md): the NFLOG group the firewall sends

@@ -104,8 +104,19 @@ export interface ServicePortItem {
   readonly portId: string;
   readonly mac: string;
   readonly mtu: number;
-  /** Addresses with prefix length, e.g. 10.0.0.1/24. */
+  /** Addresses with prefix length, e.g. 10.0.0.1/24: the agent makes the device's global addresses exactly these… */
   readonly addresses: readonly string[];
+  /**
+   * …besides these, which keepalived adds while its HA router is active here and removes when
+   * it is not: the agent neither adds nor removes them (absent: none).
+   */
+  readonly vips?: readonly string[];
+  /**
+   * False on an HA router's devices: the kernel makes no IPv6 link-local address
+   * (`addrgenmode none`), since every hosting node has the same MAC; keepalived holds it as a
+   * VIP on the active node only (absent: true).
+   */
+  readonly linkLocal?: boolean;
   /** Send gratuitous ARP for IPv4 addresses when they are added (router ports). */
   readonly announce: boolean;
   readonly origin: Origin;
@@ -180,11 +191,11 @@ export interface DnsmasqItem {
 }
 
 /** A daemon the agent runs in one of its namespaces, besides dnsmasq. */
-export type DaemonService = 'radvd' | 'haproxy';
+export type DaemonService = 'radvd' | 'haproxy' | 'keepalived';
 
 /**
- * One daemon in one namespace: radvd sending a router's advertisements, or haproxy as a
- * metadata proxy. The driver writes its files into `dir`, starts it when it is not running or
+ * One daemon in one namespace: radvd sending a router's advertisements, haproxy as a
+ * metadata proxy, or keepalived speaking VRRP for an HA router. The driver writes its files into `dir`, starts it when it is not running or
  * its command line changed, and on a change of its files either sends SIGHUP (radvd re-reads
  * its configuration) or restarts it. It writes its pid to `<dir>/pid`; the driver knows its
  * process by that file and by the command line naming `dir`, never by the program's name.
@@ -201,6 +212,11 @@ export interface DaemonItem {
   readonly files: Readonly<Record<string, string>>;
   /** What a change of the files needs: `reload` (SIGHUP) or `restart`. */
   readonly onChange: 'reload' | 'restart';
+  /**
+   * Pid files (in `dir`) of the daemon's child processes, stopped with it (keepalived's VRRP
+   * child, which would go on holding the router's addresses if the parent died alone).
+   */
+  readonly childPidFiles?: readonly string[];
   readonly origin: Origin;
 }
 

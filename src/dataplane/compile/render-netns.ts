@@ -26,7 +26,9 @@ export function renderNamespaces(plan: HostPlan): string[] {
       lines.push(
         `  link ${p.device} (veth peer ${p.bridgePort} on ${p.bridge}) address ${p.mac} mtu ${p.mtu}  [${originLabel(p.origin)}]`,
       );
+      if (p.linkLocal === false) lines.push(`  link set dev ${p.device} addrgenmode none`);
       for (const a of p.addresses) lines.push(`  addr ${a} dev ${p.device}`);
+      for (const a of p.vips ?? []) lines.push(`  vip ${a} dev ${p.device} (keepalived, where active)`);
     }
     for (const r of plan.routes.filter((x) => x.netns === ns.name)) {
       lines.push(`  route ${r.destination}${r.via ? ` via ${r.via}` : ''}${r.device ? ` dev ${r.device}` : ''}`);

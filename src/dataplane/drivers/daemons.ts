@@ -1,9 +1,11 @@
 /**
- * Daemons in the agent's namespaces besides dnsmasq (radvd, haproxy as metadata proxy), one per
- * router or network, each with its files in its own directory under the service's
- * (`<stateDir>/ra/<router id>/`, `<stateDir>/metadata-proxy/<id>/`): its configuration (written
- * here), `pid` and its log (written by the daemon), and `argv` (the command line it was started
- * with, for operators). A process is ours when its pid file names it and its command line
+ * Daemons in the agent's namespaces besides dnsmasq (radvd, haproxy as metadata proxy,
+ * keepalived for HA routers), one per router or network, each with its files in its own
+ * directory under the service's (`<stateDir>/ra/<router id>/`, `<stateDir>/metadata-proxy/<id>/`,
+ * `<stateDir>/ha_confs/<router id>/`): its configuration (written here), `pid` and its log
+ * (written by the daemon), and `argv` (the command line it was started with, for operators).
+ * A daemon's children with pid files of their own (keepalived's VRRP process, `pid-vrrp`) are
+ * stopped with it, and one left behind by a parent that died is stopped before a new start. A process is ours when its pid file names it and its command line
  * names the directory, so a stale pid file or a reused pid is never mistaken for it, and
  * nothing is ever looked up by program name:
  *
@@ -80,6 +82,20 @@ function inNamespace(pid: number, netns: string): boolean {
   }
 }
 
+/** The live processes of the daemon's child pid files in `dir`. */
+function runningChildren(dir: string, pidFiles: readonly string[]): number[] {
+  return pidFiles.flatMap((f) => {
+    const pid = Number((read(`${dir}/${f}`) ?? '').trim());
+    return Number.isInteger(pid) && pid > 0 && ours(pid, dir) ? [pid] : [];
+  });
+}
+
+/** Stops the daemon (if `pid` is not null), then whatever of its children outlived it. */
+async function stopAll(pid: number | null, dir: string, childPidFiles: readonly string[]): Promise<void> {
+  if (pid !== null) await stop(pid, dir);
+  for (const child of runningChildren(dir, childPidFiles)) await stop(child, dir);
+}
+
 /** SIGTERM, SIGKILL after `graceMs`; resolves once the process is gone. */
 async function stop(pid: number, dir: string, graceMs = 2000): Promise<void> {
   const signal = (s: NodeJS.Signals) => {
@@ -106,7 +122,9 @@ const shellWord = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace
 
 /** Starts the daemon in its namespace and waits (up to 5 s) until its pid file names a live process. */
 async function start(item: DaemonItem): Promise<void> {
-  rmSync(`${item.dir}/pid`, { force: true });
+  // A child whose parent died would refuse the new daemon its pid file, or hold its addresses.
+  await stopAll(null, item.dir, item.childPidFiles ?? []);
+  for (const f of ['pid', ...(item.childPidFiles ?? [])]) rmSync(`${item.dir}/${f}`, { force: true });
   writeFileSync(`${item.dir}/argv`, `ip netns exec ${item.netns} ${item.argv.map(shellWord).join(' ')}\n`);
   await run(inNetns(item.netns, item.argv), { timeoutMs: 10_000 });
   const deadline = Date.now() + 5000;
@@ -116,6 +134,14 @@ async function start(item: DaemonItem): Promise<void> {
       throw new QuarkError('HostCommandFailed', `${item.service} in ${item.netns} did not stay up${log}`);
     }
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 
@@ -148,7 +174,7 @@ async function applyOne(item: DaemonItem, report: DaemonReport, full: boolean, k
     return;
   }
   if (running) {
-    await stop(running.pid, item.dir);
+    await stopAll(running.pid, item.dir, item.childPidFiles ?? []);
     report.restarted.push(item.netns);
   } else if (read(`${item.dir}/argv`) !== null) report.revived.push(item.netns);
   else report.started.push(item.netns);
@@ -157,7 +183,9 @@ async function applyOne(item: DaemonItem, report: DaemonReport, full: boolean, k
 
 async function pruneDir(dir: string, report: DaemonReport, known: Map<string, string>): Promise<void> {
   const running = runningDaemon(dir);
-  if (running) await stop(running.pid, dir);
+  // Any `pid-*` file names a child (keepalived's pid-vrrp): the item that said so is gone.
+  const children = readdirSafe(dir).filter((f) => f.startsWith('pid-'));
+  await stopAll(running?.pid ?? null, dir, children);
   rmSync(dir, { recursive: true, force: true });
   for (const path of [...known.keys()]) if (path.startsWith(`${dir}/`)) known.delete(path);
   report.stopped.push(dir.slice(dir.lastIndexOf('/') + 1));

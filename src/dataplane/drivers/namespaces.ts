@@ -68,8 +68,11 @@ export interface ServicePortResult {
 
 /**
  * Creates missing veth pairs, sets MAC/MTU/state, makes each inner device's global addresses
- * exactly the wanted ones, and (with `prune`) deletes unwanted devices: per namespace one
- * `ip -d addr show` to observe and at most one `ip -batch` in it and one in the root namespace.
+ * exactly the wanted ones (besides its VIPs, which keepalived adds and removes), and (with
+ * `prune`) deletes unwanted devices: per namespace one `ip -d addr show` to observe and at most
+ * one `ip -batch` in it and one in the root namespace. A device without its own link-local
+ * address gets `addrgenmode none` before it comes up, and loses any link-local address that is
+ * not a VIP.
  */
 export async function applyServicePorts(
   items: readonly ServicePortItem[],
@@ -113,16 +116,25 @@ export async function applyServicePorts(
         } else if (link.mtu !== p.mtu) {
           root.push(`link set ${p.bridgePort} mtu ${p.mtu}`);
         }
+        const noLinkLocal = p.linkLocal === false;
+        const vips = new Set(p.vips ?? []);
+        const mine = observed.addresses.filter((a) => a.ifname === p.device);
+        const foreignLinkLocal = mine.filter((a) => a.scope === 'link' && a.family === 'inet6' && !vips.has(a.cidr));
+        // Before the device comes up; on an up device, a link-local address of the kernel's shows
+        // the mode is wrong (`ip addr` does not show the mode itself).
+        const down = !link?.flags.includes('UP');
+        if (noLinkLocal && (down || foreignLinkLocal.length > 0)) ns.push(`link set dev ${p.device} addrgenmode none`);
         if (!link || link.address !== p.mac || link.mtu !== p.mtu || !link.flags.includes('UP')) {
           ns.push(`link set ${p.device} address ${p.mac} mtu ${p.mtu}`, `link set ${p.device} up`);
         }
-        const have = new Set(observed.addresses.filter((a) => a.ifname === p.device && a.scope === 'global').map((a) => a.cidr));
+        const have = new Set(mine.filter((a) => a.scope === 'global').map((a) => a.cidr));
         for (const a of p.addresses) {
           if (have.has(a)) continue;
           ns.push(`addr add ${a} dev ${p.device}`);
           if (p.announce && !a.includes(':')) announced.push({ netns, device: p.device, address: a.split('/')[0]! });
         }
-        for (const a of have) if (!p.addresses.includes(a)) ns.push(`addr del ${a} dev ${p.device}`);
+        for (const a of have) if (!p.addresses.includes(a) && !vips.has(a)) ns.push(`addr del ${a} dev ${p.device}`);
+        if (noLinkLocal) for (const a of foreignLinkLocal) ns.push(`addr del ${a.cidr} dev ${p.device}`);
       }
       if (!inner.get('lo')?.flags.includes('UP')) ns.unshift('link set lo up');
       if (fresh.length > 0) created.push(netns);

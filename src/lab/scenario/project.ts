@@ -69,6 +69,7 @@ function readRouters(at: Located, p: Path, file: ProjectFile, subnets: ReadonlyS
       name: r.name,
       externalGateway,
       snat: r.snat ?? true,
+      ha: r.ha ?? false,
       interfaces: r.interfaces ?? [],
       routedFromInternet: r.routed_from_internet ?? false,
     };

@@ -59,6 +59,7 @@ const ROUTER = Type.Object(
     name: Name,
     external_gateway: Type.Optional(Type.Boolean()),
     snat: Type.Optional(Type.Boolean()),
+    ha: Type.Optional(Type.Boolean({ description: 'an HA router: keepalived on every L3 node, one active (docs/l3.md)' })),
     interfaces: Type.Optional(Names),
     routed_from_internet: Type.Optional(
       Type.Boolean({ description: "the internet host routes the router's IPv4 subnets via its gateway address (no NAT)" }),
@@ -201,6 +202,13 @@ export const SCENARIO = Type.Object(
   {
     name: Type.Optional(Name),
     tunnel_type: Type.Optional(Type.Union([Type.Literal('gre'), Type.Literal('vxlan')], { message: "must be 'gre' or 'vxlan'" })),
+    dhcp_agents_per_network: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        message: 'must be a whole number of at least 1',
+        description: "the server's dhcpAgentsPerNetwork",
+      }),
+    ),
     nodes: Type.Array(NODE, { minItems: 1, message: 'a scenario needs at least one node' }),
     management_network: Type.Optional(LAB_NETWORK),
     underlay_network: Type.Optional(LAB_NETWORK),

@@ -38,6 +38,8 @@ export interface ScenarioRouter {
   readonly name: string;
   readonly externalGateway: boolean;
   readonly snat: boolean;
+  /** An HA router (keepalived on every L3 node, docs/l3.md); made by the admin, as `ha` is an admin attribute. */
+  readonly ha: boolean;
   readonly interfaces: readonly string[];
   /** The internet host routes the router's IPv4 subnets via its gateway address (IPv6 always is). */
   readonly routedFromInternet: boolean;
@@ -173,6 +175,8 @@ export interface Scenario {
   readonly projects: readonly ScenarioProject[];
   readonly expect: readonly ScenarioExpectation[];
   readonly steps: readonly ScenarioStep[];
+  /** DHCP agents serving each network (the server's dhcpAgentsPerNetwork). */
+  readonly dhcpAgentsPerNetwork: number;
 }
 
 export const ACTION_WORDS: Readonly<Record<StepActionName, string>> = {

@@ -6,14 +6,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest } from '../../model/errors.js';
-import type { Agent, Network } from '../../model/resources.js';
+import type { Agent, Network, Router } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { enforce } from '../policy.js';
 import { schedulable } from '../plugin/agents.js';
 import type { Services } from '../plugin/context.js';
-import { needsDhcp } from '../plugin/host-schedule.js';
+import { needsDhcp, routerAgents, routerHosting } from '../plugin/host-schedule.js';
 import { agentNotFound } from '../plugin/not-found.js';
-import { DHCP_AGENT, L3_AGENT, dhcpAgentsFor, l3AgentsFor } from '../plugin/scheduler.js';
+import { DHCP_AGENT, L3_AGENT, dhcpAgentsFor } from '../plugin/scheduler.js';
 import { findVisible, render } from './collection.js';
 import type { RouteDeps } from './collection-routes.js';
 import type { AnyResourceHandler } from './resource.js';
@@ -45,8 +45,8 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     const view = store.view;
     const agent = agentOf(view, request.params.id);
     const agents = live(view, services);
-    const hosts = (id: string) => agent.agent_type === L3_AGENT && l3AgentsFor(id, agents).includes(agent.id);
-    const routers = view.all('router').filter((r) => hosts(r.id));
+    const hosts = (r: Router) => agent.agent_type === L3_AGENT && routerAgents(r, agents, services).includes(agent.id);
+    const routers = view.all('router').filter(hosts);
     return { routers: routers.map((r) => render(h.routers, services, view, caller, r)) };
   });
 
@@ -54,9 +54,11 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     const caller = deps.callerOf(request);
     enforce('get_l3-agents', caller, { projectId: '' });
     const view = store.view;
-    const router = findVisible(h.routers, view, caller, request.params.id);
-    const ids = l3AgentsFor(router.id, live(view, services));
-    return { agents: ids.map((id) => render(h.agents, services, view, caller, view.get('agent', id) as Agent)) };
+    const router = findVisible(h.routers, view, caller, request.params.id) as unknown as Router;
+    const hosting = routerHosting(view, services, router, live(view, services));
+    return {
+      agents: hosting.map(({ agent, haState }) => ({ ...render(h.agents, services, view, caller, agent), ha_state: haState })),
+    };
   });
 
   app.get<{ Params: IdParams }>('/v2.0/agents/:id/dhcp-networks', async (request) => {

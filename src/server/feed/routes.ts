@@ -4,6 +4,7 @@
  *   POST /v2.0/quark/agents/report                        heartbeat: {agent: AgentReport}
  *   POST /v2.0/quark/ports/status                         {host, up: [ids], down: [ids], wired_ms?: {id: ms}}
  *   POST /v2.0/quark/floatingips/status                   {host, statuses: {id: ACTIVE|DOWN|ERROR}}
+ *   POST /v2.0/quark/routers/ha_states                    {host, states: {router id: active|standby}}
  *   POST /v2.0/quark/metering/report                      {host, counters: [{label_id, router_id, pkts, bytes}]}
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -13,6 +14,7 @@ import {
   AgentRoleSchema,
   type FeedMessage,
   FloatingIpStatusReportSchema,
+  HaStateReportSchema,
   MeteringReportSchema,
   PortStatusReportSchema,
 } from '../../model/feed.js';
@@ -20,7 +22,7 @@ import { QuarkError } from '../../model/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Caller } from '../caller.js';
 import type { ServerMetrics } from '../metrics.js';
-import { recordAgentReport, recordFloatingIpStatus, recordPortStatus } from '../plugin/agent-reports.js';
+import { recordAgentReport, recordFloatingIpStatus, recordHaStates, recordPortStatus } from '../plugin/agent-reports.js';
 import { recordMeteringReport } from '../plugin/metering-counters.js';
 import type { Services } from '../plugin/context.js';
 import type { FeedHub } from './hub.js';
@@ -102,6 +104,13 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     requireAdmin(deps.callerOf(request));
     const report = parseReport(FloatingIpStatusReportSchema, request.body ?? {});
     const changed = await deps.store.write((tx) => recordFloatingIpStatus(tx, deps.services, report));
+    return { changed };
+  });
+
+  app.post('/v2.0/quark/routers/ha_states', async (request) => {
+    requireAdmin(deps.callerOf(request));
+    const report = parseReport(HaStateReportSchema, request.body ?? {});
+    const changed = await deps.store.write((tx) => recordHaStates(tx, report));
     return { changed };
   });
 

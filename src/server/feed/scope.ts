@@ -13,14 +13,20 @@
  *       ports (its own, else its network's) with the policy's bandwidth limit and DSCP rules;
  *       the trunks whose parent port is bound to the host (their subports are bound there too).
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
- * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, their
+ *       With HA routers on those networks, their HA ports: the hosts of an HA router's
+ *       replicated interface are the hosts of its HA ports (flooding reaches every one).
+ * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks (an HA
+ *       router's: its project's HA network too, before the agent made its HA port on it), their
  *       floating IPs and those floating IPs' port forwardings, their conntrack helpers, and the
  *       metering labels that count on them (their projects' and the shared ones) with the
  *       labels' rules.
  * all:  every agent record (tunnel endpoints come from the agents' configurations).
  */
 import type { FeedKind } from '../../model/feed.js';
+import { DeviceOwner, isHaRouter } from '../../model/resources.js';
+import { networkOwnerKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
+import { haNetworkOf } from '../plugin/l3-ha.js';
 
 export interface ScopeRoots {
   readonly networks: ReadonlySet<string>;
@@ -74,8 +80,11 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   const routers = new Set<string>(req.roles.has('l3') ? req.routers : []);
   for (const r of routers) {
     for (const p of view.by('port', 'device', r)) networks.add(p.network_id);
-    const gw = view.get('router', r)?.external_gateway_info?.network_id;
+    const router = view.get('router', r);
+    const gw = router?.external_gateway_info?.network_id;
     if (gw) networks.add(gw);
+    const haNet = router && isHaRouter(router) ? haNetworkOf(view, router.project_id) : undefined;
+    if (haNet) networks.add(haNet.id);
   }
   const remoteGroups = new Set<string>();
   const addressGroups = new Set<string>();
@@ -87,6 +96,14 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   }
   const extraPorts = new Set<string>();
   for (const g of remoteGroups) for (const p of view.by('port', 'securityGroup', g)) extraPorts.add(p.id);
+  if (req.roles.has('l2')) {
+    for (const n of networks) {
+      for (const i of view.by('port', 'networkOwner', networkOwnerKey(n, DeviceOwner.haRouterInterface))) {
+        for (const p of view.by('port', 'device', i.device_id))
+          if (p.device_owner === DeviceOwner.routerHaInterface) extraPorts.add(p.id);
+      }
+    }
+  }
   const { floatingIps, meteringLabels } = routerExtensionRoots(view, routers);
   const localIps = new Set<string>();
   const qosPolicies = new Set<string>();

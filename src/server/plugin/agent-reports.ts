@@ -4,13 +4,15 @@
  * vSwitch or Linux bridge) that (re)starts also gets another try at binding the ports of its host
  * that could not be bound while it was away, or that were bound by the host's other mechanism. L3 agents report the status of the floating IPs of their routers.
  */
-import type { AgentReport, FloatingIpStatusReport, PortStatusReport } from '../../model/feed.js';
+import type { AgentReport, FloatingIpStatusReport, HaStateReport, PortStatusReport } from '../../model/feed.js';
 import { type Agent, L2_AGENT_TYPES } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import { reportAgentState, schedulable } from './agents.js';
 import type { Services } from './context.js';
+import { routerAgents } from './host-schedule.js';
+import { haPortsOf } from './l3-ha.js';
 import { bindingFor, vifTypeOf } from './port-binding.js';
-import { L3_AGENT, l3AgentsFor } from './scheduler.js';
+import { L3_AGENT } from './scheduler.js';
 import { agentKey } from '../../store/kinds.js';
 
 export function recordAgentReport(tx: WriteTx, services: Services, report: AgentReport): Agent {
@@ -54,8 +56,26 @@ export function recordFloatingIpStatus(tx: WriteTx, services: Services, report: 
   for (const [id, status] of Object.entries(report.statuses)) {
     const fip = tx.get('floatingip', id);
     if (!fip?.router_id || fip.status === status) continue;
-    if (!l3AgentsFor(fip.router_id, schedulable(tx.all('agent'), services)).includes(l3.id)) continue;
+    const router = tx.get('router', fip.router_id);
+    if (!router || !routerAgents(router, schedulable(tx.all('agent'), services), services).includes(l3.id)) continue;
     tx.put('floatingip', { ...fip, status });
+    changed++;
+  }
+  return changed;
+}
+
+/**
+ * Records the states an L3 agent reports for its HA routers on its HA ports (Neutron's
+ * update_routers_states). Reports about routers the host has no HA port for (not scheduled
+ * there, or the port not made yet) are ignored. The router's own ports follow the active agent
+ * through that agent's bindings (agent/router-bindings.ts), not here.
+ */
+export function recordHaStates(tx: WriteTx, report: HaStateReport): number {
+  let changed = 0;
+  for (const [routerId, state] of Object.entries(report.states)) {
+    const port = haPortsOf(tx, routerId).find((p) => p['binding:host_id'] === report.host);
+    if (!port || port.ha_state === state) continue;
+    tx.put('port', { ...port, ha_state: state });
     changed++;
   }
   return changed;

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, invalidInput } from '../../model/errors.js';
-import type { Agent, AgentType } from '../../model/resources.js';
+import { type Agent, type AgentType, DeviceOwner } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { Services } from './context.js';
@@ -116,5 +116,13 @@ export const agentHandler: HandlerSpec<'agent'> = {
       admin_state_up: (v.admin_state_up as boolean | undefined) ?? agent.admin_state_up,
       description: (v.description as string | undefined) ?? agent.description,
     }),
-  delete: (tx, _ctx, agent) => tx.delete('agent', agent.id),
+  delete: (tx, _ctx, agent) => {
+    // A deleted L3 agent's HA ports go with it (Neutron drops its HA bindings); its routers are
+    // already on the live agents.
+    if (agent.agent_type === 'L3 agent') {
+      for (const p of tx.by('port', 'host', agent.host))
+        if (p.device_owner === DeviceOwner.routerHaInterface) tx.delete('port', p.id);
+    }
+    tx.delete('agent', agent.id);
+  },
 };

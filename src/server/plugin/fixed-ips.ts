@@ -9,7 +9,7 @@ import { QuarkError, invalidInput } from '../../model/errors.js';
 import { cidrContains } from '../../model/ip/cidr.js';
 import { eui64Address, isAutoAddressSubnet, mustParseCidr, mustParseIp, validForSubnet } from '../../model/ipam.js';
 import type { FixedIp, Network, Port, Subnet } from '../../model/resources.js';
-import { DeviceOwner } from '../../model/resources.js';
+import { DeviceOwner, isRouterOwner } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import type { PluginContext } from './context.js';
 
@@ -33,7 +33,6 @@ const networkFull = (netId: string) =>
   new QuarkError('IpAddressGenerationFailure', `No more IP addresses available on network ${netId}.`);
 const subnetFull = (subnetId: string) =>
   new QuarkError('IpAddressGenerationFailure', `No more IP addresses available for subnet ${subnetId}.`);
-const isRouterOwner = (owner: string) => owner.startsWith('network:router');
 
 /**
  * subnet-service-types: a subnet with service types gives addresses only to ports of those

@@ -5,7 +5,15 @@
  * network. The router is derived, never given. Status stays DOWN until the L3 agent reports.
  */
 import { QuarkError, badRequest } from '../../model/errors.js';
-import { DeviceOwner, type FixedIp, type FloatingIp, type Port, type Subnet, isNetworkOwned } from '../../model/resources.js';
+import {
+  DeviceOwner,
+  type FixedIp,
+  type FloatingIp,
+  type Port,
+  type Subnet,
+  isNetworkOwned,
+  isRouterInterface,
+} from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
@@ -37,7 +45,7 @@ const isV4 = (f: FixedIp) => !f.ip_address.includes(':');
 export function routerFor(view: ReadView, port: Port, subnet: Subnet, externalNetworkId: string): string {
   let first: string | null = null;
   for (const p of view.by('port', 'subnet', subnet.id)) {
-    if (p.device_owner !== DeviceOwner.routerInterface || p.network_id !== port.network_id) continue;
+    if (!isRouterInterface(p) || p.network_id !== port.network_id) continue;
     const router = view.get('router', p.device_id);
     if (router?.external_gateway_info?.network_id !== externalNetworkId) continue;
     if (p.fixed_ips.some((f) => f.subnet_id === subnet.id && f.ip_address === subnet.gateway_ip)) return router.id;

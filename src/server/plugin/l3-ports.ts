@@ -8,7 +8,8 @@ import { QuarkError, badRequest } from '../../model/errors.js';
 import { DeviceOwner, type FixedIp, type Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 
-const ROUTER_OWNERS: readonly string[] = [DeviceOwner.routerInterface, DeviceOwner.routerGateway];
+/** Neutron's router_device_owners (neutron/db/l3_db.py): an HA port may be deleted directly. */
+const ROUTER_OWNERS: readonly string[] = [DeviceOwner.routerInterface, DeviceOwner.haRouterInterface, DeviceOwner.routerGateway];
 
 /** Refuses to delete a router or floating IP port through the port API while its owner exists. */
 export function preventL3PortDeletion(tx: WriteTx, port: Port): void {

@@ -4,7 +4,7 @@
  * port makes it NetworkInUse).
  */
 import { QuarkError, invalidInput } from '../../model/errors.js';
-import { DeviceOwner, type Network, type NetworkType } from '../../model/resources.js';
+import { DeviceOwner, type Network, type NetworkType, isHaRouter } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
@@ -107,17 +107,21 @@ function checkNoLongerExternal(view: ReadView, net: Network): void {
 /** Ports that do not keep a network alive: Neutron deletes them with it. */
 const AUTO_DELETE_OWNERS: readonly string[] = [DeviceOwner.dhcp];
 
+const networkInUse = (id: string) =>
+  new QuarkError(
+    'NetworkInUse',
+    `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`,
+  );
+
 export function deleteNetwork(tx: WriteTx, ctx: PluginContext, net: Network): void {
   // Floating IPs that point nowhere go with their network; associated ones keep it in use
   // (Neutron's _process_l3_delete: delete_disassociated_floatingips).
   for (const fip of tx.by('floatingip', 'network', net.id)) if (fip.port_id === null) deleteFloatingIp(tx, ctx, fip);
   const ports = tx.by('port', 'network', net.id);
-  if (ports.some((p) => !AUTO_DELETE_OWNERS.includes(p.device_owner))) {
-    throw new QuarkError(
-      'NetworkInUse',
-      `Unable to complete operation on network ${net.id}. There are one or more ports still in use on the network.`,
-    );
-  }
+  // An HA network stays while its project has HA routers, even before any agent made its HA port.
+  const haProject = net.ha_project_id;
+  if (haProject !== undefined && tx.by('router', 'project', haProject).some(isHaRouter)) throw networkInUse(net.id);
+  if (ports.some((p) => !AUTO_DELETE_OWNERS.includes(p.device_owner))) throw networkInUse(net.id);
   for (const p of ports) tx.delete('port', p.id);
   for (const s of tx.by('subnet', 'network', net.id)) deleteSubnetRecord(tx, s);
   deletePoliciesOf(tx, 'network', net.id);

@@ -7,7 +7,7 @@ import { QuarkError, badRequest } from '../../model/errors.js';
 import { parseIp } from '../../model/ip/address.js';
 import { poolsContain } from '../../model/ipam.js';
 import { isUuid } from '../../model/api/validators.js';
-import { DeviceOwner, type Port, type Router, type Subnet } from '../../model/resources.js';
+import type { Port, Router, Subnet } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
@@ -15,7 +15,7 @@ import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { resolveFixedIps } from './fixed-ips.js';
 import { portNotFound, subnetNotFound } from './not-found.js';
-import { checkAddressMode, checkRouterSubnets, interfacePorts, subnetsOfPort } from './router-ports.js';
+import { checkAddressMode, checkRouterSubnets, interfaceOwner, interfacePorts, subnetsOfPort } from './router-ports.js';
 import { enforceDeviceOwnership } from './port-device.js';
 import { createServicePort } from './service-ports.js';
 import { revise } from './revisions.js';
@@ -121,7 +121,7 @@ function addBySubnet(tx: WriteTx, ctx: PluginContext, router: Router, subnetId: 
   const port = createServicePort(tx, ctx, {
     network: net,
     projectId: router.project_id,
-    owner: DeviceOwner.routerInterface,
+    owner: interfaceOwner(router),
     deviceId: router.id,
     status: 'DOWN',
     fixedIps: [gateway],
@@ -137,7 +137,7 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
   enforceDeviceOwnership(tx, ctx.caller, {
     projectId: port.project_id,
     networkId: port.network_id,
-    deviceOwner: DeviceOwner.routerInterface,
+    deviceOwner: interfaceOwner(router),
     deviceId: router.id,
   });
   if (port.device_id !== '') {
@@ -176,7 +176,7 @@ function addByPort(tx: WriteTx, ctx: PluginContext, router: Router, portId: stri
   const attached = tx.put('port', {
     ...port,
     device_id: router.id,
-    device_owner: DeviceOwner.routerInterface,
+    device_owner: interfaceOwner(router),
     security_groups: [],
   });
   return info(router, attached, subnets, subnets[subnets.length - 1]!.id);

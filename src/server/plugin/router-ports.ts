@@ -6,18 +6,21 @@
 import { badRequest } from '../../model/errors.js';
 import { cidrsOverlap } from '../../model/ip/cidr.js';
 import { mustParseCidr } from '../../model/ipam.js';
-import { DeviceOwner, type Port, type Router, type Subnet } from '../../model/resources.js';
+import { DeviceOwner, type Port, type Router, type Subnet, isRouterInterface } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 
 /** The router's interfaces and its gateway port. */
 export function routerPorts(view: ReadView, routerId: string): Port[] {
-  return view
-    .by('port', 'device', routerId)
-    .filter((p) => p.device_owner === DeviceOwner.routerInterface || p.device_owner === DeviceOwner.routerGateway);
+  return view.by('port', 'device', routerId).filter((p) => isRouterInterface(p) || p.device_owner === DeviceOwner.routerGateway);
 }
 
 export function interfacePorts(view: ReadView, routerId: string): Port[] {
-  return view.by('port', 'device', routerId).filter((p) => p.device_owner === DeviceOwner.routerInterface);
+  return view.by('port', 'device', routerId).filter(isRouterInterface);
+}
+
+/** The owner of the router's interfaces: Neutron's replicated interface on an HA router. */
+export function interfaceOwner(router: Pick<Router, 'ha'>): string {
+  return router.ha === true ? DeviceOwner.haRouterInterface : DeviceOwner.routerInterface;
 }
 
 /** The distinct subnets of a port's fixed IPs, in the port's order. */

@@ -1,7 +1,7 @@
 /**
  * Rules of the `router` resource: a router is ACTIVE from creation; its gateway (see
- * router-gateway.ts) and extra routes are set on create or update; it can only be deleted once
- * it has no interfaces, and its gateway port goes with it.
+ * router-gateway.ts) and extra routes are set on create or update; it is HA or not (l3-ha.ts);
+ * it can only be deleted once it has no interfaces, and its gateway and HA ports go with it.
  */
 import { QuarkError, badRequest } from '../../model/errors.js';
 import type { GatewayInfoRequest } from '../../model/api/extensions/l3.js';
@@ -13,6 +13,7 @@ import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { checkZoneHints, routerZones } from './availability-zones.js';
 import { routerFlavor } from './flavors.js';
+import { deleteHaPorts, disableHa, dropUnusedHaNetwork, enableHa } from './l3-ha.js';
 import { routerNotFound } from './not-found.js';
 import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
@@ -50,11 +51,15 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     routes: [],
     gw_port_id: null,
     distributed: (v.distributed as boolean | null | undefined) ?? false,
-    ha: (v.ha as boolean | null | undefined) ?? false,
+    // enableHa below makes it HA, with its VRRP id.
+    ha: false,
+    ha_vr_id: 0,
     availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
     flavor_id: flavorId,
   });
-  return gateway ? updateGateway(tx, ctx, router, gateway) : router;
+  const ha = (v.ha as boolean | null | undefined) ?? ctx.config.l3Ha;
+  const made = ha ? enableHa(tx, ctx, router) : router;
+  return gateway ? updateGateway(tx, ctx, made, gateway) : made;
 }
 
 /**
@@ -82,11 +87,14 @@ function checkMigration(router: Router, v: AttributeValues): void {
 export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: AttributeValues): Router {
   checkMigration(router, v);
   let next = router;
+  const ha = v.ha as boolean | null | undefined;
+  if (ha !== undefined && ha !== null && ha !== (router.ha === true))
+    next = ha ? enableHa(tx, ctx, next) : disableHa(tx, ctx, next);
   const gatewayChanged = 'external_gateway_info' in v;
   if (gatewayChanged) {
     const gateway = v.external_gateway_info as GatewayInfoRequest | null;
     enforceGatewayPolicy(ctx, 'update', gateway, router.project_id);
-    next = updateGateway(tx, ctx, router, gateway);
+    next = updateGateway(tx, ctx, next, gateway);
   }
   const routes = (v.routes as HostRoute[] | undefined) ?? next.routes;
   // A gateway change can take away the subnet a route's next hop was on.
@@ -98,7 +106,6 @@ export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v:
     admin_state_up: (v.admin_state_up as boolean | undefined) ?? next.admin_state_up,
     routes,
     distributed: (v.distributed as boolean | null | undefined) ?? next.distributed ?? false,
-    ha: (v.ha as boolean | null | undefined) ?? next.ha ?? false,
   });
 }
 
@@ -108,8 +115,10 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
     throw new QuarkError('RouterInUse', `Router ${router.id} has ports still attached: ${attached.map((p) => p.id).join(', ')}`);
   }
   if (router.gw_port_id) updateGateway(tx, ctx, router, null);
+  deleteHaPorts(tx, router.id);
   deleteConntrackHelpersOf(tx, router);
   tx.delete('router', router.id);
+  if (router.ha === true) dropUnusedHaNetwork(tx, ctx, router.project_id);
 }
 
 export const routerHandler: HandlerSpec<'router'> = {
@@ -120,7 +129,8 @@ export const routerHandler: HandlerSpec<'router'> = {
   target: (_view, r) => ({ projectId: r.project_id }),
   derived: (view, r, services) => ({
     distributed: r.distributed ?? false,
-    ha: r.ha ?? false,
+    // Records made before l3-ha have no `ha`: they are legacy routers.
+    ha: r.ha === true,
     availability_zone_hints: r.availability_zone_hints ?? [],
     flavor_id: r.flavor_id ?? null,
     availability_zones: routerZones(view, services, r.id),

@@ -46,9 +46,19 @@ export function schedule(resourceId: string, agents: readonly SchedulableAgent[]
 export const L3_AGENT = 'L3 agent';
 export const DHCP_AGENT = 'DHCP agent';
 
-/** The L3 agent hosting a router (none when no L3 agent is live). */
-export function l3AgentsFor(routerId: string, agents: readonly SchedulableAgent[]): string[] {
-  return schedule(routerId, agents, L3_AGENT, 1);
+/**
+ * The L3 agents hosting a router, best first: one for a legacy router, `count` for an HA router
+ * (none when no L3 agent is live). The HA router's agents are its legacy agent and the next
+ * ones by weight, so making a router HA keeps it where it was and adds standbys.
+ */
+export function l3AgentsFor(routerId: string, agents: readonly SchedulableAgent[], count = 1): string[] {
+  return schedule(routerId, agents, L3_AGENT, count);
+}
+
+/** How many L3 agents host the router: 1, or for an HA router `maxPerHaRouter` (0: every live one, Neutron's UNLIMITED). */
+export function l3AgentCount(router: { readonly ha?: boolean }, maxPerHaRouter: number): number {
+  if (router.ha !== true) return 1;
+  return maxPerHaRouter === 0 ? Number.POSITIVE_INFINITY : maxPerHaRouter;
 }
 
 /** The DHCP agents serving a network that needs DHCP (callers check that it does). */

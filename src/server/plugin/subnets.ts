@@ -27,6 +27,7 @@ import {
   type Network,
   type Subnet,
   type SubnetPool,
+  isRouterOwner,
 } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
@@ -39,8 +40,6 @@ import { revise } from './revisions.js';
 import { allocateSubnet, checkNetworkPools, defaultPool, visiblePool } from './subnetpools.js';
 import { canSeeNetwork, networkAccess, sharedWith } from './rbac-access.js';
 import { newStandardAttributes } from './standard-attributes.js';
-
-const isRouterOwner = (owner: string) => owner.startsWith('network:router');
 
 function checkVersion(name: string, address: string, version: 4 | 6): void {
   if (ipVersionOf(address.split('/')[0]!) !== version) {

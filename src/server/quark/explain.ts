@@ -8,6 +8,7 @@
 import type { Explanation, HostExplanation, HostItem, MissingAgent } from '../../model/explain.js';
 import { type ErrorCode, QuarkError } from '../../model/errors.js';
 import { type ObjectRef, refKey } from '../../model/trace.js';
+import { isRouterInterface } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import type { AgentAsker } from './broker.js';
 import { Names } from './names.js';
@@ -178,9 +179,7 @@ export async function explainObject(broker: AgentAsker, view: ReadView, kind: Ex
 function hostIntent(view: ReadView, host: string): string[] {
   const agents = view.by('agent', 'host', host).map((a) => `${a.agent_type} (last report ${a.heartbeat_timestamp} UTC)`);
   const ports = view.by('port', 'host', host);
-  const routerPorts = ports.filter(
-    (p) => p.device_owner === 'network:router_gateway' || p.device_owner === 'network:router_interface',
-  );
+  const routerPorts = ports.filter((p) => p.device_owner === 'network:router_gateway' || isRouterInterface(p));
   const routers = new Set(routerPorts.map((p) => p.device_id)).size;
   const dhcp = ports.filter((p) => p.device_owner === 'network:dhcp').length;
   const instances = ports.filter((p) => p.device_owner.startsWith('compute:')).length;

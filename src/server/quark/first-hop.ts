@@ -9,7 +9,7 @@
  */
 import { type IpAddress, formatIp, parseIp } from '../../model/ip/address.js';
 import { type Cidr, cidrContains, parseCidr } from '../../model/ip/cidr.js';
-import type { Port, Subnet } from '../../model/resources.js';
+import { type Port, type Subnet, isRouterInterface } from '../../model/resources.js';
 import type { ObjectRef, RouteAssumption, TracePacket, TraceStart } from '../../model/trace.js';
 import { ipKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
@@ -132,7 +132,7 @@ function routedVia(
   const found: { gateway: Port; assumes: RouteAssumption }[] = [];
   for (const s of view.all('subnet')) {
     if (!on(s, dst) || (to.kind === 'port' && to.port.network_id !== s.network_id)) continue;
-    const qr = view.by('port', 'subnet', s.id).find((p) => p.device_owner === 'network:router_interface');
+    const qr = view.by('port', 'subnet', s.id).find(isRouterInterface);
     const router = qr ? view.get('router', qr.device_id) : undefined;
     const gateway = router?.gw_port_id ? view.get('port', router.gw_port_id) : undefined;
     const via = gateway?.fixed_ips.find((f) => parseIp(f.ip_address)?.version === dst.version)?.ip_address;

@@ -11,6 +11,7 @@
 import { QuarkError } from '../../model/errors.js';
 import type {
   ConntrackEntry,
+  DropCause,
   HostExit,
   HostTrace,
   ObjectRef,
@@ -21,6 +22,7 @@ import type {
 } from '../../model/trace.js';
 import { macKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
+import { haPortsOf } from '../plugin/l3-ha.js';
 import type { AgentAsker } from './broker.js';
 import type { Endpoint } from './endpoints.js';
 import { intentHost } from './intent-walk.js';
@@ -93,6 +95,17 @@ function incomplete(ctx: TraceContext, leg: Leg, to: Endpoint, why: string): Ver
   };
 }
 
+/** A packet that reached an HA router where it is standby: the verdict says where it is active. */
+function standbyVerdict(view: ReadView, verdict: Verdict, cause: DropCause): Verdict {
+  const router = cause.code === 'standby' ? cause.refs.find((r) => r.kind === 'router') : undefined;
+  if (!router) return verdict;
+  const active = haPortsOf(view, router.id)
+    .filter((p) => p.ha_state === 'active')
+    .map((p) => p['binding:host_id']);
+  const where = active.length > 0 ? `it is active on host ${active.join(' and ')}` : 'no node has reported it active';
+  return { ...verdict, says: `${verdict.says}; ${where}` };
+}
+
 /**
  * The host's walk: by its agent; by the intent when the agent cannot be asked now; or, on a
  * host no L2 agent ever reported from, the reason it cannot be followed at all.
@@ -161,7 +174,7 @@ export async function follow(ctx: TraceContext, first: Leg, to: Endpoint): Promi
     const dropped = exits.find((e) => e.kind === 'dropped');
     return end(
       dropped
-        ? dropVerdict(names, dropped.cause, leg.packet, leg.host)
+        ? standbyVerdict(view, dropVerdict(names, dropped.cause, leg.packet, leg.host), dropped.cause)
         : {
             result: 'dropped',
             says: `flooded on host ${leg.host} into tunnels none of which leads to the destination`,

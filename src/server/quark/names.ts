@@ -79,7 +79,10 @@ export class Names {
     const router = this.view.get('router', p.device_id)?.name ?? p.device_id.slice(0, 8);
     const network = this.view.get('network', p.network_id)?.name ?? p.network_id.slice(0, 8);
     const of = this.project(p.project_id);
-    if (p.device_owner === 'network:router_interface') return `interface ${short} of router ${router} on network ${network}${of}`;
+    if (p.device_owner === 'network:router_interface' || p.device_owner === 'network:ha_router_replicated_interface')
+      return `interface ${short} of router ${router} on network ${network}${of}`;
+    if (p.device_owner === 'network:router_ha_interface')
+      return `HA port ${short} of router ${router} on host ${p['binding:host_id'] || 'none'}`;
     if (p.device_owner === 'network:router_gateway') return `gateway port ${short} of router ${router}`;
     if (p.device_owner === 'network:dhcp') return `DHCP port ${short} of network ${network}${of}`;
     return `port ${short}${of}`;

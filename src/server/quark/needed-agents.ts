@@ -8,7 +8,15 @@
  */
 import type { MissingAgent } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
-import { type Agent, L2_AGENT_TYPES, type Port } from '../../model/resources.js';
+import {
+  type Agent,
+  DeviceOwner,
+  L2_AGENT_TYPES,
+  type Port,
+  isHaRouter,
+  isRouterInterface,
+  isRouterOwner,
+} from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import type { ExplainKind } from './explain.js';
 import type { Names } from './names.js';
@@ -39,7 +47,7 @@ export interface Need {
 
 function roleOfPort(p: Port): AgentRole {
   if (p.device_owner === 'network:dhcp') return 'dhcp';
-  if (p.device_owner === 'network:router_interface' || p.device_owner === 'network:router_gateway') return 'l3';
+  if (isRouterOwner(p.device_owner)) return 'l3';
   return 'l2';
 }
 
@@ -51,9 +59,10 @@ function portNeeds(p: Port): Need[] {
   return [{ host, role: roleOfPort(p), for: ref }];
 }
 
+/** A router needs the L3 agents of its ports' hosts: for an HA router, every node with its HA port. */
 function routerNeeds(view: ReadView, routerId: string): Need[] {
   const ports = view.by('port', 'device', routerId).filter((p) => roleOfPort(p) === 'l3');
-  const hosts = [...new Set(ports.map((p) => p['binding:host_id']).filter(Boolean))];
+  const hosts = [...new Set(ports.map((p) => p['binding:host_id']).filter(Boolean))].sort();
   const ref: ObjectRef = { kind: 'router', id: routerId };
   if (hosts.length === 0) return ports.length > 0 ? [{ host: '', role: 'l3', for: ref }] : [];
   return hosts.map((host) => ({ host, role: 'l3', for: ref }));
@@ -155,12 +164,19 @@ export function intentLines(view: ReadView, names: Names, kind: ExplainKind, id:
       const gw = r.external_gateway_info;
       const ports = view.by('port', 'device', id);
       const hosts = [...new Set(ports.map((p) => p['binding:host_id']).filter(Boolean))];
-      const interfaces = ports
-        .filter((p) => p.device_owner === 'network:router_interface')
-        .flatMap((p) => p.fixed_ips.map((f) => f.ip_address));
-      return [
+      const interfaces = ports.filter(isRouterInterface).flatMap((p) => p.fixed_ips.map((f) => f.ip_address));
+      const lines = [
         `${label({ kind: 'router', id })}: gateway ${gw ? `on ${label({ kind: 'network', id: gw.network_id })} (${gw.external_fixed_ips.map((f) => f.ip_address).join(', ')})` : 'none'}, interfaces ${interfaces.join(', ') || 'none'}`,
-        `hosted on ${hosts.join(', ') || 'no host'}`,
+      ];
+      if (!isHaRouter(r)) return [...lines, `hosted on ${hosts.join(', ') || 'no host'}`];
+      // Which node holds the active router, as the L3 agents last reported it (keepalived's VRRP).
+      const nodes = ports
+        .filter((p) => p.device_owner === DeviceOwner.routerHaInterface)
+        .map((p) => `${p.ha_state ?? 'standby'} on ${p['binding:host_id'] || 'no host'}`)
+        .sort();
+      return [
+        ...lines,
+        `HA router (VRRP id ${r.ha_vr_id ?? 0}): ${nodes.join(', ') || 'no L3 agent has made its HA port yet'}; its ports are bound to ${hosts.filter((h) => ports.some((p) => p['binding:host_id'] === h && p.device_owner !== DeviceOwner.routerHaInterface)).join(', ') || 'no host'} (the active node)`,
       ];
     }
     case 'floatingip': {

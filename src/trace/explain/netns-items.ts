@@ -133,6 +133,18 @@ async function servicePortItems(view: ExplainView): Promise<HostItem[]> {
         });
         have.delete(a);
       }
+      // An HA router's addresses are keepalived's: present where the router is active, absent on a standby.
+      for (const a of s.vips ?? []) {
+        if (!have.delete(a)) continue;
+        out.push({
+          section: 'address',
+          where: `netns ${ns.name}`,
+          text: `[${ns.name}] inet ${a} dev ${s.device}`,
+          says: `address of ${view.labels.label(owners[0]!)}, held by keepalived: the router is active on this host`,
+          owners,
+          status: 'ok',
+        });
+      }
       for (const a of have)
         out.push({
           section: 'address',
@@ -243,7 +255,15 @@ async function dnsmasqItems(view: ExplainView): Promise<HostItem[]> {
   return out;
 }
 
-const DAEMON_WORDS = { radvd: 'router advertisements', haproxy: 'metadata proxy' } as const;
+/** What keepalived's state means for its HA router on this host. */
+function vrrpWords(state: string): string {
+  if (state === 'MASTER') return ': MASTER, the router is active on this host';
+  if (state === 'BACKUP') return ': BACKUP, the router is standby on this host (its addresses are on the active node)';
+  if (state === 'FAULT') return ': FAULT, its HA network is down here (standby)';
+  return ': no VRRP state yet (standby)';
+}
+
+const DAEMON_WORDS = { radvd: 'router advertisements', haproxy: 'metadata proxy', keepalived: 'VRRP (keepalived)' } as const;
 
 /** Each planned radvd and metadata proxy: running with the planned command line and configuration. */
 async function daemonItems(view: ExplainView): Promise<HostItem[]> {
@@ -254,11 +274,14 @@ async function daemonItems(view: ExplainView): Promise<HostItem[]> {
     const what = `${DAEMON_WORDS[d.service]} of ${view.labels.label(owner)}`;
     const running = await view.daemon(d.dir);
     const sameArgv = running !== null && running.argv.join(' ') === d.argv.join(' ');
+    const vrrp = d.service === 'keepalived' && running ? vrrpWords((await view.file(`${d.dir}/state`))?.trim() ?? '') : '';
     out.push({
       section: 'process',
       where: `netns ${d.netns}`,
       text: running ? `${d.service} pid ${running.pid} in ${d.netns}` : `${d.service} in ${d.netns}`,
-      says: !running ? `${what}: not running` : `${what}${sameArgv ? '' : ' (runs with another command line than planned)'}`,
+      says: !running
+        ? `${what}: not running`
+        : `${what}${vrrp}${sameArgv ? '' : ' (runs with another command line than planned)'}`,
       owners: [owner],
       status: !running ? 'missing' : sameArgv ? 'ok' : 'differs',
     });

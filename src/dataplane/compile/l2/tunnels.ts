@@ -25,7 +25,7 @@ export function isTunnelled(net: Network): net is Network & { 'provider:network_
   return net['provider:network_type'] === 'gre' || net['provider:network_type'] === 'vxlan';
 }
 
-/** Remote endpoints by network id: the hosts that have ports on each tunnelled local network. */
+/** Remote endpoints by network id: the hosts that have ports on each tunnelled local network (HA routers' nodes included). */
 export function remoteEndpoints(replica: ReplicaView, settings: HostSettings, hp: HostPorts): Map<string, RemoteEndpoint[]> {
   const ipByHost = new Map<string, string>();
   // Linux bridge hosts count too: they terminate VXLAN, so a VXLAN network spans both mechanisms.
@@ -38,10 +38,11 @@ export function remoteEndpoints(replica: ReplicaView, settings: HostSettings, hp
     if (!isTunnelled(net) || !settings.tunnelTypes.includes(net['provider:network_type'])) continue;
     const type = net['provider:network_type'];
     const seen = new Map<string, RemoteEndpoint>();
-    for (const p of hp.remote.get(netId) ?? []) {
-      const ip = ipByHost.get(p['binding:host_id']);
+    const hosts = [...(hp.remote.get(netId) ?? []).map((p) => p['binding:host_id']), ...(hp.floodHosts.get(netId) ?? [])];
+    for (const host of hosts) {
+      const ip = ipByHost.get(host);
       if (!ip || ip === settings.tunnelIp || seen.has(ip)) continue;
-      seen.set(ip, { host: p['binding:host_id'], ip, type, portName: tunnelPort(type, ip) });
+      seen.set(ip, { host, ip, type, portName: tunnelPort(type, ip) });
     }
     out.set(
       netId,

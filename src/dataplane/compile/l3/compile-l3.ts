@@ -1,11 +1,12 @@
 /**
  * The L3 part of the plan: for every router scheduled to this host's L3 agent (the feed sends
  * exactly those), its qrouter namespace, devices, routes, NAT rules, router advertisements,
- * metadata proxy, port forwardings, conntrack helpers and metering chains. A router that is
+ * metadata proxy, port forwardings, conntrack helpers and metering chains, and for an HA router
+ * its keepalived (keepalived.ts). A router that is
  * administratively down gets nothing, as Neutron's server syncs only routers that are up; its
  * namespace goes at the next pass.
  */
-import type { HostSettings, ReplicaView } from '../inputs.js';
+import { EMPTY_FACTS, type HostFacts, type HostSettings, type ReplicaView } from '../inputs.js';
 import { portBridge } from '../mechanisms.js';
 import type { DaemonItem, PlanPart } from '../plan.js';
 import { conntrackHelperChains } from './conntrack-helpers.js';
@@ -13,23 +14,29 @@ import { meteringChains } from './metering.js';
 import { natChains } from './nat.js';
 import { portForwardingPart } from './port-forwarding.js';
 import { metadataProxyItem } from '../metadata-proxy.js';
-import { qrouterItems } from './qrouter.js';
+import { keepalivedItem } from './keepalived.js';
+import { qrouterItems, routerRoutes } from './qrouter.js';
 import { radvdItem } from './radvd.js';
 import { indexRouters, routerView } from './router-view.js';
 
-export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPart {
+export function compileL3(replica: ReplicaView, settings: HostSettings, facts: HostFacts = EMPTY_FACTS): PlanPart {
   const index = indexRouters(replica);
   const routers = [...replica.routers.values()].filter((r) => r.admin_state_up).sort((a, b) => (a.id < b.id ? -1 : 1));
-  const each = routers.map((router) => {
-    const view = routerView(replica, index, router);
-    const items = qrouterItems(view, (network) => portBridge(settings, network));
+  const each = routers.flatMap((router) => {
+    const view = routerView(replica, index, router, settings.host);
+    // An HA router waits for this host's HA port (and the server's VRRP id), as Neutron's agent does.
+    if (view.ha && (!view.ha.port || view.ha.vrId === 0)) return [];
+    const active = facts.haStates?.get(router.id) === 'MASTER';
+    const items = qrouterItems(view, (network) => portBridge(settings, network), active);
     const netns = items.namespace.name;
-    const radvd = radvdItem(view, netns, settings);
+    // An HA router advertises itself only where it is active (Neutron's HaRouter.enable_radvd).
+    const radvd = view.ha && !active ? null : radvdItem(view, netns, settings);
+    const keepalived = view.ha ? keepalivedItem(view, routerRoutes(view, netns), netns, settings) : null;
     const metadata = settings.metadata?.enabled ? settings.metadata : null;
     const proxy = metadata
       ? metadataProxyItem({ kind: 'router', id: router.id, netns, bind: `0.0.0.0:${metadata.port}` }, settings.stateDir, metadata)
       : null;
-    const daemons = [radvd, proxy].filter((d): d is DaemonItem => d !== null);
+    const daemons = [keepalived, radvd, proxy].filter((d): d is DaemonItem => d !== null);
     const forwarding = portForwardingPart(view, netns);
     const iptables = [
       ...natChains(view, netns, metadata?.port ?? null, forwarding.prerouting),
@@ -37,7 +44,7 @@ export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPar
       ...conntrackHelperChains(view, netns),
       ...meteringChains(view, netns),
     ];
-    return { ...items, iptables, daemons, portForwardings: forwarding.items };
+    return [{ ...items, iptables, daemons, portForwardings: forwarding.items }];
   });
   return {
     namespaces: each.map((r) => r.namespace),

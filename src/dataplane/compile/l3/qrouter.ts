@@ -5,11 +5,18 @@
  * IP as a /32; a default route via the external subnet's gateway and the router's extra
  * routes. Devices join br-int as veth pairs whose outer end (`tap…`) carries the port's
  * iface-id, so the L2 part wires them like any VIF once the port is bound to this host.
+ *
+ * An HA router (keepalived.ts) has the same namespace, devices and NAT rules on every node that
+ * hosts it, plus an `ha-` device on the project's HA network; but its addresses and routes are
+ * keepalived's, present only where the router is active, and its devices make no IPv6
+ * link-local address of their own (every node has the same MACs). The L2 part wires its devices
+ * on every hosting node, whichever is active (l2/host-ports.ts).
  */
 import { ADDRESS_BITS, parseIp } from '../../../model/ip/address.js';
 import { cidrContains, formatCidr, parseCidr } from '../../../model/ip/cidr.js';
-import { INTEGRATION_BRIDGE, qgDevice, qrDevice, routerNamespace, tapDevice } from '../../../model/names.js';
+import { INTEGRATION_BRIDGE, haDevice, qgDevice, qrDevice, routerNamespace, tapDevice } from '../../../model/names.js';
 import type { FloatingIpItem, NetnsItem, Origin, RouteItem, ServicePortItem, SysctlItem } from '../plan.js';
+import { deviceVips, primaryVip } from './keepalived.js';
 import type { RouterPort, RouterView } from './router-view.js';
 
 /** The bridge a router device of a network joins on this host (mechanisms.ts portBridge). */
@@ -41,8 +48,9 @@ function servicePort(
   device: string,
   extra: readonly string[],
   bridgeOf: BridgeOf,
+  ha: boolean,
 ): ServicePortItem {
-  return {
+  const base = {
     kind: 'servicePort',
     netns,
     device,
@@ -51,8 +59,29 @@ function servicePort(
     portId: p.port.id,
     mac: p.port.mac_address,
     mtu: p.network.mtu,
-    addresses: [...prefixed(p), ...extra],
-    announce: true,
+    origin: { kind: 'port', id: p.port.id },
+  } as const;
+  // keepalived holds an HA router's addresses and announces them itself.
+  if (ha) return { ...base, addresses: [], vips: deviceVips(p, extra), linkLocal: false, announce: false };
+  return { ...base, addresses: [...prefixed(p), ...extra], announce: true };
+}
+
+/** The `ha-` device: its own address on the HA network, and the primary VIP while active. */
+function haServicePort(netns: string, p: RouterPort, vrId: number, bridgeOf: BridgeOf): ServicePortItem {
+  const cidrs = p.addresses.map((a) => parseCidr(a.subnet.cidr)!);
+  return {
+    kind: 'servicePort',
+    netns,
+    device: haDevice(p.port.id),
+    bridgePort: tapDevice(p.port.id),
+    bridge: bridgeOf(p.port.network_id),
+    portId: p.port.id,
+    mac: p.port.mac_address,
+    mtu: p.network.mtu,
+    addresses: prefixed(p),
+    vips: [primaryVip(vrId, cidrs)],
+    linkLocal: false,
+    announce: false,
     origin: { kind: 'port', id: p.port.id },
   };
 }
@@ -80,9 +109,9 @@ function deviceFor(view: RouterView, nexthop: string): string | null {
  * The default route via each external subnet's gateway, then the extra routes; an extra route
  * to a destination that is already routed replaces that route (Neutron applies extra routes
  * with `ip route replace` after the gateway). Every route names its device, so the routes read
- * back from the kernel are exactly these.
+ * back from the kernel are exactly these. (An HA router's are keepalived's virtual routes.)
  */
-function routes(view: RouterView, netns: string): RouteItem[] {
+export function routerRoutes(view: RouterView, netns: string): RouteItem[] {
   const out = new Map<string, RouteItem>();
   const origin = routerOrigin(view);
   const add = (destination: string, via: string, device: string) => {
@@ -110,10 +139,30 @@ export interface QrouterItems {
   readonly floatingIps: FloatingIpItem[];
 }
 
-export function qrouterItems(view: RouterView, bridgeOf: BridgeOf = () => INTEGRATION_BRIDGE): QrouterItems {
+/**
+ * An HA router's namespace as Neutron's HaRouterNamespace sets it: no binding to addresses the
+ * node does not hold, and IPv6 forwarding only where the router is active, so a standby sends
+ * no MLD reports from the shared MACs (which would pull the router's traffic to it).
+ */
+function haSysctls(active: boolean): (readonly [string, string])[] {
+  return [
+    ['net.ipv4.ip_forward', '1'],
+    ['net.ipv4.conf.all.arp_ignore', '1'],
+    ['net.ipv4.conf.all.arp_announce', '2'],
+    ['net.ipv6.conf.all.forwarding', active ? '1' : '0'],
+    ['net.ipv4.ip_nonlocal_bind', '0'],
+  ];
+}
+
+/**
+ * `bridgeOf`: the bridge a port's outer end joins (by network, the host's mechanism); `active`:
+ * keepalived says this node is the HA router's master (ignored for a legacy router).
+ */
+export function qrouterItems(view: RouterView, bridgeOf: BridgeOf = () => INTEGRATION_BRIDGE, active = false): QrouterItems {
   const netns = routerNamespace(view.router.id);
   const origin = routerOrigin(view);
-  const ports = view.interfaces.map((p) => servicePort(netns, p, qrDevice(p.port.id), [], bridgeOf));
+  const ha = view.ha !== null;
+  const ports = view.interfaces.map((p) => servicePort(netns, p, qrDevice(p.port.id), [], bridgeOf, ha));
   const floatingIps: FloatingIpItem[] = [];
   if (view.gateway) {
     const qg = qgDevice(view.gateway.port.id);
@@ -137,14 +186,17 @@ export function qrouterItems(view: RouterView, bridgeOf: BridgeOf = () => INTEGR
         qg,
         addresses.map((a) => `${a}/32`),
         bridgeOf,
+        ha,
       ),
     );
   }
+  if (view.ha?.port) ports.push(haServicePort(netns, view.ha.port, view.ha.vrId, bridgeOf));
+  const sysctls = ha ? haSysctls(active) : SYSCTLS;
   return {
     namespace: { kind: 'netns', name: netns, origin },
-    sysctls: SYSCTLS.map(([key, value]) => ({ kind: 'sysctl', netns, key, value, origin })),
+    sysctls: sysctls.map(([key, value]) => ({ kind: 'sysctl', netns, key, value, origin })),
     servicePorts: ports,
-    routes: routes(view, netns),
+    routes: ha ? [] : routerRoutes(view, netns),
     floatingIps,
   };
 }

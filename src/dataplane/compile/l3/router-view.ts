@@ -12,6 +12,8 @@ import {
   type ConntrackHelper,
   DeviceOwner,
   type FloatingIp,
+  isHaRouter,
+  isRouterInterface,
   type MeteringLabel,
   type MeteringLabelRule,
   type Network,
@@ -42,6 +44,16 @@ export interface RouterView {
   readonly conntrackHelpers: readonly ConntrackHelper[];
   /** The labels of the router's project and the shared ones, by id, each with its rules by id. */
   readonly meteringLabels: readonly MeteringLabelOnRouter[];
+  /** An HA router's VRRP on this host; null for a legacy router. */
+  readonly ha: HaView | null;
+}
+
+/** What an HA router needs for VRRP here: this host's HA port and the router's VRRP id. */
+export interface HaView {
+  /** This host's HA port (its address on the project's HA network); null until the agent made it. */
+  readonly port: RouterPort | null;
+  /** The router's VRRP router id (1–254); 0 when the server gave none. */
+  readonly vrId: number;
 }
 
 export interface MeteringLabelOnRouter {
@@ -53,6 +65,8 @@ export interface MeteringLabelOnRouter {
 export interface RouterIndex {
   readonly interfaces: ReadonlyMap<string, readonly Port[]>;
   readonly floatingIps: ReadonlyMap<string, readonly FloatingIp[]>;
+  /** HA ports by router id (every host's: the L2 part floods to their hosts). */
+  readonly haPorts: ReadonlyMap<string, readonly Port[]>;
   /** Port forwardings by the router of their floating IP. */
   readonly portForwardings: ReadonlyMap<string, readonly { pf: PortForwarding; fip: FloatingIp }[]>;
   readonly conntrackHelpers: ReadonlyMap<string, readonly ConntrackHelper[]>;
@@ -68,8 +82,10 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 export function indexRouters(replica: ReplicaView): RouterIndex {
   const interfaces = new Map<string, Port[]>();
   const floatingIps = new Map<string, FloatingIp[]>();
+  const haPorts = new Map<string, Port[]>();
   for (const p of replica.ports.values()) {
-    if (p.device_owner === DeviceOwner.routerInterface) push(interfaces, p.device_id, p);
+    if (isRouterInterface(p)) push(interfaces, p.device_id, p);
+    else if (p.device_owner === DeviceOwner.routerHaInterface) push(haPorts, p.device_id, p);
   }
   for (const f of replica.floatingips.values()) {
     if (f.router_id && f.port_id && f.fixed_ip_address) push(floatingIps, f.router_id, f);
@@ -86,7 +102,7 @@ export function indexRouters(replica: ReplicaView): RouterIndex {
   const meteringLabels = [...(replica.meteringLabels?.values() ?? [])]
     .sort(byId)
     .map((label) => ({ label, rules: [...(rules.get(label.id) ?? [])].sort(byId) }));
-  return { interfaces, floatingIps, portForwardings, conntrackHelpers, meteringLabels };
+  return { interfaces, floatingIps, haPorts, portForwardings, conntrackHelpers, meteringLabels };
 }
 
 function routerPort(replica: ReplicaView, port: Port): RouterPort | null {
@@ -107,7 +123,11 @@ function byAddress(a: FloatingIp, b: FloatingIp): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export function routerView(replica: ReplicaView, index: RouterIndex, router: Router): RouterView {
+/**
+ * `host` is the host the plan is for: an HA router's view holds that host's HA port. The
+ * router's own ports are the same on every host that hosts it.
+ */
+export function routerView(replica: ReplicaView, index: RouterIndex, router: Router, host: string): RouterView {
   const interfaces = [...(index.interfaces.get(router.id) ?? [])]
     .sort(byId)
     .map((p) => routerPort(replica, p))
@@ -117,6 +137,11 @@ export function routerView(replica: ReplicaView, index: RouterIndex, router: Rou
   const floatingIps = gateway
     ? (index.floatingIps.get(router.id) ?? []).filter((f) => f.floating_network_id === gateway.network.id).sort(byAddress)
     : [];
+  let ha: HaView | null = null;
+  if (isHaRouter(router)) {
+    const mine = (index.haPorts.get(router.id) ?? []).filter((p) => p['binding:host_id'] === host).sort(byId)[0];
+    ha = { port: mine ? routerPort(replica, mine) : null, vrId: router.ha_vr_id ?? 0 };
+  }
   const portForwardings = gateway
     ? (index.portForwardings.get(router.id) ?? [])
         .filter((x) => x.fip.floating_network_id === gateway.network.id)
@@ -124,10 +149,24 @@ export function routerView(replica: ReplicaView, index: RouterIndex, router: Rou
     : [];
   const conntrackHelpers = [...(index.conntrackHelpers.get(router.id) ?? [])].sort(byId);
   const meteringLabels = index.meteringLabels.filter((m) => m.label.shared || m.label.project_id === router.project_id);
-  return { router, interfaces, gateway, floatingIps, portForwardings, conntrackHelpers, meteringLabels };
+  return { router, interfaces, gateway, floatingIps, portForwardings, conntrackHelpers, meteringLabels, ha };
 }
 
 /** The gateway's first IPv4 address: the router's source address for SNAT (as Neutron picks it). */
 export function gatewayIpv4(view: RouterView): { ip: string; subnet: Subnet } | null {
   return view.gateway?.addresses.find((a) => a.subnet.ip_version === 4) ?? null;
+}
+
+/**
+ * The HA routers this host serves: in the replica (scheduled here), up, with a VRRP id and
+ * with this host's HA port. compileL3 builds their namespaces; the L2 part wires their ports.
+ */
+export function haRoutersHere(replica: ReplicaView, host: string): Set<string> {
+  const withPort = new Set<string>();
+  for (const p of replica.ports.values())
+    if (p.device_owner === DeviceOwner.routerHaInterface && p['binding:host_id'] === host) withPort.add(p.device_id);
+  const out = new Set<string>();
+  for (const r of replica.routers.values())
+    if (isHaRouter(r) && r.admin_state_up && (r.ha_vr_id ?? 0) > 0 && withPort.has(r.id)) out.add(r.id);
+  return out;
 }

@@ -19,7 +19,7 @@ export function compileLinuxBridge(replica: ReplicaView, facts: HostFacts, setti
     .map((n) => uplinkOf(n, settings))
     .filter((u): u is BridgeUplinkItem => u !== null);
   const taps = wireTaps(hp.local, hp.networks, facts.taps ?? []);
-  const l2pop = l2population(replica, settings, hp.networks, hp.remote);
+  const l2pop = l2population(replica, settings, hp.networks, hp.remote, hp.floodHosts);
   return {
     part: {
       linuxBridges: linuxBridges(hp.networks),

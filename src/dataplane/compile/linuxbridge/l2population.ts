@@ -34,6 +34,8 @@ export function l2population(
   settings: HostSettings,
   networks: ReadonlyMap<string, Network>,
   remote: ReadonlyMap<string, readonly Port[]>,
+  /** Hosts flooded to without unicast entries: the nodes of HA routers (host-ports.ts). */
+  floodHosts: ReadonlyMap<string, readonly string[]> = new Map(),
 ): { fdbEntries: FdbEntryItem[]; neighbours: NeighbourItem[] } {
   const fdbEntries: FdbEntryItem[] = [];
   const neighbours: NeighbourItem[] = [];
@@ -49,7 +51,11 @@ export function l2population(
         return ip !== undefined && ip !== settings.tunnelIp;
       })
       .sort((a, b) => (a.id < b.id ? -1 : 1));
-    const hosts = [...new Set(ports.map((p) => p['binding:host_id']))].sort();
+    const others = (floodHosts.get(net.id) ?? []).filter((h) => {
+      const ip = endpoints.get(h);
+      return ip !== undefined && ip !== settings.tunnelIp;
+    });
+    const hosts = [...new Set([...ports.map((p) => p['binding:host_id']), ...others])].sort();
     // The flooding entries exist for the network (one per host that has a port on it).
     const flood = { kind: 'network', id: net.id } as const;
     for (const host of hosts)

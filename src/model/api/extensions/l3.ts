@@ -1,7 +1,7 @@
 /**
- * The L3 extensions: routers and floating IPs (`router`), SNAT on the gateway (`ext-gw-mode`)
- * and extra routes (`extraroute`), as neutron-lib's l3, l3_ext_gw_mode and extraroute
- * definitions declare them.
+ * The L3 extensions: routers and floating IPs (`router`), SNAT on the gateway (`ext-gw-mode`),
+ * extra routes (`extraroute`) and highly available routers (`l3-ha`), as neutron-lib's l3,
+ * l3_ext_gw_mode, extraroute and l3_ext_ha_mode definitions declare them.
  */
 import type { Attribute, AttributeMap, ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
 import { idAttributes, nameAttributes, standardAttributes, timestampAttributes } from '../standard.js';
@@ -107,9 +107,9 @@ export const extraRoute: ExtensionDeclaration = {
 };
 
 /**
- * `dvr` and `l3-ha`: a router's `distributed` and `ha` flags (admins only), false unless asked,
- * as Neutron with router_distributed and l3_ha off. Quark's L3 agent runs every router as one
- * centralized qrouter namespace, whatever the flags say (docs/api.md).
+ * `dvr`: a router's `distributed` flag (admins only), false unless asked, as Neutron with
+ * router_distributed off. Quark's L3 agent runs every router as centralized qrouter namespaces,
+ * whatever the flag says (docs/api.md).
  */
 export const dvr: ExtensionDeclaration = {
   alias: 'dvr',
@@ -119,6 +119,11 @@ export const dvr: ExtensionDeclaration = {
   attributes: { routers: { distributed: { post: true, put: true, convert: nullable(bool) } } },
 };
 
+/**
+ * `ha`: the router runs on several L3 agents with keepalived, one active (docs/l3.md). Given
+ * or not, the server decides (absent or null: the `l3Ha` setting); only an admin may give it
+ * or read it (policy), and it changes only while the router is administratively down.
+ */
 export const l3Ha: ExtensionDeclaration = {
   alias: 'l3-ha',
   name: 'HA Router extension',

@@ -28,7 +28,8 @@ export type ItemSection =
   | 'iptables'
   | 'ipset'
   | 'dnsmasq'
-  | 'process';
+  | 'process'
+  | 'qos';
 
 export interface HostItem {
   readonly section: ItemSection;

@@ -39,6 +39,8 @@ export interface Network extends StandardAttributes {
   readonly ha_project_id?: string;
   /** dns-integration: the network's DNS domain ('' or absent: none). */
   readonly dns_domain?: string;
+  /** The network's QoS policy (`qos`); absent in records written before QoS: none. */
+  readonly qos_policy_id?: string | null;
 }
 
 export interface AllocationPool {
@@ -114,6 +116,8 @@ export interface Port extends StandardAttributes {
   readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[];
   /** dns-integration: the port's host name ('' or absent: host-<address>). */
   readonly dns_name?: string;
+  /** The port's own QoS policy (`qos`), which wins over its network's; absent in records written before QoS: none. */
+  readonly qos_policy_id?: string | null;
 }
 
 /** What an L3 agent reports for an HA router it hosts (Neutron's HA_ROUTER_STATE_*). */
@@ -446,7 +450,7 @@ export interface SubnetPool extends StandardAttributes {
   readonly shared: boolean;
 }
 
-export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool';
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool' | 'qos_policy';
 export type RbacAction = 'access_as_shared' | 'access_as_external';
 
 /** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */

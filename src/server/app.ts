@@ -24,6 +24,7 @@ import { registerRouterActions } from './api/router-actions.js';
 import { registerTrunkActions } from './api/trunk-actions.js';
 import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
 import { registerReadOnlyLists } from './api/read-only-lists.js';
+import { registerQosRuleTypes } from './api/qos-rule-types.js';
 import { registerFlavorProfiles } from './api/flavor-profiles.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
@@ -248,6 +249,7 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
   registerRouterActions(app, handlers.get('routers')!, deps);
   registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
   registerReadOnlyLists(app, api.registry.resources, deps);
+  registerQosRuleTypes(app, api.registry.resources.get('qos/rule-types')!, deps);
   registerFlavorProfiles(app, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
   registerTrunkActions(app, handlers.get('trunks')!, deps);

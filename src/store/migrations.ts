@@ -129,6 +129,22 @@ const flavors: Migration = {
   },
 };
 
+// QoS policies and their rules (docs/qos.md).
+const QOS_TABLES = [
+  'qos_policies',
+  'qos_bandwidth_limit_rules',
+  'qos_dscp_marking_rules',
+  'qos_minimum_bandwidth_rules',
+  'qos_packet_rate_limit_rules',
+  'qos_minimum_packet_rate_rules',
+];
+
+const qos: Migration = {
+  async up(db: AnyDb) {
+    for (const table of QOS_TABLES) await createRecordTable(db, table);
+  },
+};
+
 /** Trunks (docs/trunks.md); 0001 makes the table on a fresh database. */
 const trunks: Migration = {
   async up(db: AnyDb) {
@@ -160,6 +176,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_sharing': sharing,
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
+  '0020_qos': qos,
   '0021_trunks': trunks,
   '0022_scale_out': scaleOut,
 };

@@ -75,7 +75,7 @@ export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQ
     // A hidden filter-only attribute (a subnet's `shared`) shows nothing the caller cannot read.
     const filterOnly = h.declaration.attributes[f.name]?.visible === false;
     if (!readable.has(f.name) && !filterOnly) {
-      throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
+      throw new QuarkError('HTTPBadRequest', `['${f.name}'] is invalid attribute for filtering`);
     }
   }
   for (const s of q.sort) {
@@ -284,7 +284,9 @@ function writeTags(
 ) {
   return deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
-    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, h.target(tx, record));
+    // A resource may have its own rule for tags (`update_policy:tags`), else tags are an update.
+    const tagRule = `update_${policyMember(h.declaration)}:tags`;
+    enforce(policyAction(hasRule(tagRule) ? tagRule : `update_${policyMember(h.declaration)}`), caller, h.target(tx, record));
     const before = record.tags ?? [];
     const tags = change([...before]);
     // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.

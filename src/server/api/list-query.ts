@@ -62,7 +62,7 @@ export function parseListQuery(decl: ResourceDeclaration, query: QueryBag, maxLi
   for (const [name, raw] of Object.entries(query)) {
     if (RESERVED.has(name)) continue;
     const kind = decl.attributes[name]?.filter;
-    if (!kind) throw badRequest(`[${name}] is invalid attribute for filtering`);
+    if (!kind) throw badRequest(`['${name}'] is invalid attribute for filtering`);
     const values = asList(raw);
     for (const v of values) {
       if (kind === 'boolean') bool(v, name);

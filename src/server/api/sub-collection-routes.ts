@@ -25,6 +25,7 @@ function under(h: AnyResourceHandler, param: string, parentId: string): AnyResou
   const parent = h.parent!;
   return {
     ...h,
+    notFound: parent.notFoundUnder ? (id: string) => parent.notFoundUnder!(parentId, id) : h.notFound,
     records: (view: ReadView) => view.by(h.kind, parent.index, parentId),
     belongs: (record: unknown) => parent.of(record as never) === parentId,
     createTarget: (view, ctx, values, projectId) =>
@@ -86,7 +87,8 @@ export function registerSubCollection(
   });
 
   app.post(base, async (request, reply) => {
-    const b = bound(request, true)!;
+    const policyFirst = spec.create === 'policy-first';
+    const b = bound(request, !policyFirst) ?? under(h, param, (request.params as Params)[param]!);
     const created = await op.create(b, deps, caller(request), request.body);
     reply.code(201);
     return created;

@@ -51,6 +51,13 @@ const OBJECTS: Readonly<Record<RbacObjectType, ObjectRules>> = {
     owner: (view, id) => view.get('subnetpool', id)?.project_id,
     bound: (view, id) => new Set(view.by('subnet', 'subnetpool', id).map((s) => s.project_id)),
   },
+  // Neutron's QosPolicy get_bound_project_ids: the projects of the networks and ports that use it.
+  qos_policy: {
+    actions: ['access_as_shared'],
+    owner: (view, id) => view.get('qos_policy', id)?.project_id,
+    bound: (view, id) =>
+      new Set([...view.by('network', 'qosPolicy', id), ...view.by('port', 'qosPolicy', id)].map((r) => r.project_id)),
+  },
 };
 
 const inUse = (policy: RbacPolicy, details: string) =>

@@ -15,11 +15,11 @@
 import { QuarkError } from '../model/errors.js';
 import { Availability, type StoreHealth } from './availability.js';
 import { DEFAULT_TIMEOUTS, type OpenedDatabase, type Session, type StoreTimeouts, openDatabase } from './database.js';
-import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords } from './kinds.js';
 import { type MaybePromise, inOrder, then } from './maybe-async.js';
 import { Mutex } from './mutex.js';
 import { loadChangesSince, loadRecord, pruneChanges } from './persist.js';
-import { type Change, type CommittedChange, MemoryView, Overlay, type ReadView } from './view.js';
+import { type Change, type CommittedChange, type CommittedView, MemoryView, Overlay, type ReadView } from './view.js';
 
 export type { CommittedChange } from './view.js';
 export type { StoreHealth } from './availability.js';
@@ -115,7 +115,7 @@ export class Store {
   }
 
   /** The committed state. Callers must not keep references across awaits if they need freshness. */
-  get view(): ReadView {
+  get view(): CommittedView {
     return this.memory;
   }
 
@@ -319,7 +319,7 @@ export class Store {
         inOrder(KIND_NAMES, (kind) =>
           then(session.records(KINDS[kind].table), (records) => {
             const table = this.memory.table(kind);
-            for (const record of table.all()) table.delete(recordId(kind, record));
+            table.clear();
             for (const record of records) table.put(record);
           }),
         ),

@@ -2,11 +2,13 @@
 // bench/dataplane: TCP throughput (iperf3) and ping RTT between lab instances, on one host and
 // across two hosts over a GRE or VXLAN tunnel, each as a ratio to a plain veth pair between two
 // namespaces measured in the same run with the same options. Instances are real: `quark vif
-// plug` (hybrid plug: tap/qbr/qvb/qvo), the agents' flows and the iptables_hybrid firewall, with
-// port security on (the project's default security group) and, as a second figure, off.
+// plug` (hybrid plug: tap/qbr/qvb/qvo on Open vSwitch; a tap in the network's bridge on Linux
+// bridge), the agents' flows or bridges and their iptables firewall, with port security on (the
+// project's default security group) and, as a second figure, off. Each mechanism runs on its
+// own pair of hosts; Linux bridge hosts tunnel with VXLAN only.
 //
-//   node bench/dataplane/run.mjs [--tunnel gre,vxlan] [--time 5] [--reps 3] [--pings 200]
-//        [--port-security on,off] [--underlay-mtu 1500] [--tuning] [--out FILE]
+//   node bench/dataplane/run.mjs [--mechanism openvswitch,linuxbridge] [--tunnel gre,vxlan] [--time 5]
+//        [--reps 3] [--pings 200] [--port-security on,off] [--underlay-mtu 1500] [--tuning] [--out FILE]
 //
 // Cases are measured round-robin (veth, same host, across hosts, …) so a neighbour's load on the
 // shared cores spreads over all of them; each figure is the median of --reps runs of
@@ -35,6 +37,9 @@ const { qvbDevice, qvoDevice, tapDevice } = await import(join(root, 'dist', 'mod
 
 const opt = options();
 const tunnels = opt('--tunnel', 'gre,vxlan').split(',');
+const mechanisms = opt('--mechanism', 'openvswitch').split(',');
+if (!mechanisms.every((m) => m === 'openvswitch' || m === 'linuxbridge'))
+  throw new Error('--mechanism takes openvswitch, linuxbridge or both');
 const seconds = Number(opt('--time', '5'));
 const reps = Number(opt('--reps', '3'));
 const pings = Number(opt('--pings', '200'));
@@ -81,10 +86,11 @@ async function offloads(t, node, port, netns) {
     );
   };
   const mtu = async (dev, ns) => (await t.lab.exec(node, ['cat', `/sys/class/net/${dev}/mtu`], ns)).stdout.trim();
+  const hybrid = port['binding:vif_type'] === 'ovs';
   return {
     eth0: { ...(await show('eth0', netns)), mtu: await mtu('eth0', netns) },
     [tapDevice(port.id).slice(0, 3)]: await show(tapDevice(port.id)),
-    qvb: { ...(await show(qvbDevice(port.id))), mtu: await mtu(qvbDevice(port.id)) },
+    ...(hybrid ? { qvb: { ...(await show(qvbDevice(port.id))), mtu: await mtu(qvbDevice(port.id)) } } : {}),
   };
 }
 
@@ -97,11 +103,11 @@ async function raiseUnderlay(t, mtu) {
   for (const node of ['compute1', 'compute2']) await t.lab.exec(node, ['ip', 'link', 'set', 'eth1', 'mtu', String(mtu)]);
 }
 
-async function measureTunnel(tunnelType) {
+async function measureTunnel(mechanism, tunnelType) {
   const t = await testLab({
     nodes: [
-      { name: 'compute1', roles: ['l2'] },
-      { name: 'compute2', roles: ['l2'] },
+      { name: 'compute1', roles: ['l2'], mechanism },
+      { name: 'compute2', roles: ['l2'], mechanism },
     ],
     tunnelType,
     server: { quotaPort: -1, ...(underlayMtu !== 1500 ? { globalPhysnetMtu: underlayMtu } : {}) },
@@ -177,7 +183,9 @@ async function measureTunnel(tunnelType) {
       for (const [name, c] of Object.entries(cases)) {
         const m = await iperf(t, c.from, c.to, c.ip);
         runs[name].push(m);
-        process.stderr.write(`${tunnelType} rep ${r + 1}/${reps} ${name}: ${m.gbps} Gbit/s (${m.retransmits} retransmits)\n`);
+        process.stderr.write(
+          `${mechanism} ${tunnelType} rep ${r + 1}/${reps} ${name}: ${m.gbps} Gbit/s (${m.retransmits} retransmits)\n`,
+        );
       }
     }
     const rtt = {};
@@ -200,10 +208,11 @@ async function measureTunnel(tunnelType) {
     );
     const mtu = (await t.api.get(`/v2.0/networks/${network.id}`)).network.mtu;
     const found = made.a1 ? await offloads(t, 'compute1', made.a1.port, 'a1') : null;
-    const tuned = tuning && made.a1 && made.b1 ? await tuningVariants(t, made, vethGbps) : null;
+    const tuned = tuning && mechanism === 'openvswitch' && made.a1 && made.b1 ? await tuningVariants(t, made, vethGbps) : null;
     await t.lab.exec('compute1', ['ip', 'netns', 'del', VETH.a]);
     await t.lab.exec('compute1', ['ip', 'netns', 'del', VETH.b]);
     return {
+      mechanism,
       tunnel: tunnelType,
       instance_mtu: mtu,
       underlay_mtu: underlayMtu,
@@ -215,6 +224,8 @@ async function measureTunnel(tunnelType) {
     await t.close();
   }
 }
+
+const AF_XDP_VARIANT = 'AF_XDP: qvo… and eth1 of both hosts as type=afxdp-nonpmd (xdp-mode=generic)';
 
 /** A tuning variant this host cannot run (the reason goes into the result instead of a figure). */
 class Unavailable extends Error {}
@@ -248,9 +259,16 @@ async function tuningVariants(t, made, vethGbps) {
     }
     throw new Error('a1 does not reach b1 after a port type change');
   };
+  // What the plug and the agent made of qvo… and eth1: afxdp-nonpmd where OVS offers it, else system.
+  const plugged =
+    (await vsctl('compute1', ['get', 'Interface', qvoDevice(a1.port.id), 'type'])).stdout.trim().replaceAll('"', '') || 'system';
+  const portType = (node, dev, type) =>
+    type === 'system'
+      ? vsctl(node, ['set', 'Interface', dev, 'type=system', '--', 'remove', 'Interface', dev, 'options', 'xdp-mode'])
+      : vsctl(node, ['set', 'Interface', dev, `type=${type}`, 'options:xdp-mode=generic']);
   const variants = [
     {
-      name: 'as_plugged (instance eth0 tx off)',
+      name: `as_plugged (instance eth0 tx off; qvo… and eth1 ${plugged})`,
       set: async () => undefined,
       reset: async () => undefined,
     },
@@ -277,9 +295,10 @@ async function tuningVariants(t, made, vethGbps) {
       },
     },
     {
-      // OVS reads and writes these ports through AF_XDP sockets (generic XDP on the veths)
-      // instead of AF_PACKET, still from its main thread (no busy-polling PMD thread).
-      name: 'AF_XDP: qvo… and eth1 of both hosts as type=afxdp-nonpmd (xdp-mode=generic)',
+      // The other way of OVS's packet I/O on these ports than the plug and the agent chose: AF_XDP
+      // sockets (generic XDP on the veths, from OVS's main thread: no busy-polling PMD thread) where
+      // they are AF_PACKET, AF_PACKET where they are AF_XDP (the default where OVS offers it).
+      name: plugged === 'afxdp-nonpmd' ? 'AF_PACKET: qvo… and eth1 of both hosts as type=system' : AF_XDP_VARIANT,
       set: async () => {
         // Debian's OVS is built with libxdp, but a build without it, or a kernel without XDP on
         // veths, must make this variant report why it is missing rather than fail the whole run.
@@ -287,16 +306,14 @@ async function tuningVariants(t, made, vethGbps) {
         if (!types.includes('afxdp-nonpmd'))
           throw new Unavailable(`this ovs-vswitchd has no afxdp interface types (iface_types ${types.trim()})`);
         for (const [node, dev] of xdpPorts) {
-          await vsctl(node, ['set', 'Interface', dev, 'type=afxdp-nonpmd', 'options:xdp-mode=generic']);
+          await portType(node, dev, plugged === 'afxdp-nonpmd' ? 'system' : 'afxdp-nonpmd');
           const error = (await vsctl(node, ['get', 'Interface', dev, 'error'])).stdout.trim();
           if (error !== '[]' && error !== '') throw new Unavailable(`${node} ${dev}: ${error}`);
         }
         await settle();
       },
       reset: async () => {
-        for (const [node, dev] of xdpPorts) {
-          await vsctl(node, ['set', 'Interface', dev, 'type=system', '--', 'remove', 'Interface', dev, 'options', 'xdp-mode']);
-        }
+        for (const [node, dev] of xdpPorts) await portType(node, dev, plugged);
         await settle();
       },
     },
@@ -344,7 +361,12 @@ async function tuningVariants(t, made, vethGbps) {
 
 const load = machineLoad();
 const results = [];
-for (const tunnel of tunnels) results.push(await measureTunnel(tunnel));
+for (const mechanism of mechanisms) {
+  for (const tunnel of tunnels) {
+    if (mechanism === 'linuxbridge' && tunnel === 'gre') continue; // GRE needs Open vSwitch
+    results.push(await measureTunnel(mechanism, tunnel));
+  }
+}
 const result = {
   benchmark: 'dataplane',
   command: `node bench/dataplane/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
@@ -356,7 +378,7 @@ const result = {
 };
 writeResult(out, result);
 for (const r of results) {
-  console.log(`${r.tunnel} (instance MTU ${r.instance_mtu}, underlay ${r.underlay_mtu}):`);
+  console.log(`${r.mechanism} ${r.tunnel} (instance MTU ${r.instance_mtu}, underlay ${r.underlay_mtu}):`);
   for (const [name, c] of Object.entries(r.cases)) {
     console.log(
       `  ${name.padEnd(32)} ${String(c.gbps_median).padStart(7)} Gbit/s  ratio ${String(c.ratio_to_veth).padEnd(6)}  rtt p50 ${c.ping_rtt_ms.p50_ms} ms`,

@@ -10,7 +10,7 @@
 // without Node's own start.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,7 +37,7 @@ try {
       const checks = /reachability \((\d+) checks, (\d+) failed\)/.exec(up.stdout);
       const down = timed(['lab', 'down', name]);
       const row = {
-        scenario: file.slice(root.length),
+        scenario: relative(root, resolve(file)),
         run: i + 1,
         up_s: +(up.ms / 1000).toFixed(2),
         down_s: +(down.ms / 1000).toFixed(2),

@@ -5,12 +5,15 @@
 // time with many ports on one host, under a continuous ping that must lose nothing.
 //
 //   node bench/wiring/run.mjs [--instances 100] [--peer same|other|both] [--port-security on|off]
-//        [--tunnel gre|vxlan] [--resync-ports 0] [--vif-type internal|veth] [--resync-rounds 3] [--out FILE]
+//        [--tunnel gre|vxlan] [--mechanism openvswitch|linuxbridge] [--resync-ports 0]
+//        [--vif-type internal|veth] [--resync-rounds 3] [--keep-logs] [--out FILE]
 //
 // Wiring (skipped with --instances 0): each instance is a port created through the API and
-// plugged with the real `quark vif plug` (hybrid plug) on compute1. t0 is the moment its qvo…
+// plugged with the real `quark vif plug` on compute1 (hybrid plug on Open vSwitch; a tap in the
+// network's bridge on Linux bridge, where the tunnel must be vxlan). t0 is the moment its qvo…
 // interface appears in compute1's OVSDB (the plug's last step), seen by an `ovsdb-client
-// monitor` of the bench as the agent's own monitor sees it. ACTIVE is seen by polling the
+// monitor` of the bench as the agent's own monitor sees it; on Linux bridge, the moment its tap
+// appears (`ip monitor link` in the node, as the agent's own watch sees it). ACTIVE is seen by polling the
 // server's store every 2 ms. Like Nova, which boots the guest once the port is ACTIVE, the
 // instance then gets its address and pings its peer every 10 ms; the first reply ends the
 // sample. With --peer both the instances alternate between a peer on compute1 (same host) and
@@ -51,13 +54,15 @@ import {
 const { agentStatus, testLab } = await import(join(root, 'dist', 'testing', 'lab-harness.js'));
 const { inNode, inNodeNetns, nodeRun } = await import(join(root, 'dist', 'lab', 'node.js'));
 const { run } = await import(join(root, 'dist', 'dataplane', 'drivers', 'exec.js'));
-const { qvbDevice, qvoDevice } = await import(join(root, 'dist', 'model', 'names.js'));
+const { qvbDevice, qvoDevice, tapDevice } = await import(join(root, 'dist', 'model', 'names.js'));
 
 const opt = options();
 const count = Number(opt('--instances', '100'));
 const peerMode = opt('--peer', 'both');
 const portSecurity = opt('--port-security', 'on') === 'on';
-const tunnelType = opt('--tunnel', 'gre');
+const mechanism = opt('--mechanism', 'openvswitch');
+if (!['openvswitch', 'linuxbridge'].includes(mechanism)) throw new Error('--mechanism must be openvswitch or linuxbridge');
+const tunnelType = opt('--tunnel', mechanism === 'linuxbridge' ? 'vxlan' : 'gre');
 const resyncPorts = Number(opt('--resync-ports', '0'));
 const vifType = opt('--vif-type', 'internal');
 const rounds = Number(opt('--resync-rounds', '3'));
@@ -81,11 +86,17 @@ async function activeAt(t, portId, stop) {
  */
 function watchNewInterfaces(t, node) {
   const db = `unix:${join(t.lab.node(node).handle.dir, 'run', 'db.sock')}`;
-  const proc = background(['ovsdb-client', 'monitor', db, 'Open_vSwitch', 'Interface', 'name', '--format=csv']);
+  const lb = mechanism === 'linuxbridge';
+  const proc = background(
+    lb
+      ? inNode(t.lab.node(node).handle, ['ip', '-o', 'monitor', 'link'])
+      : ['ovsdb-client', 'monitor', db, 'Open_vSwitch', 'Interface', 'name', '--format=csv'],
+  );
   const seen = new Map();
+  const pattern = lb ? /tap[0-9a-f]{8}-[0-9a-f]{2}/g : /qvo[0-9a-f]{8}-[0-9a-f]{2}/g;
   proc.onData((text) => {
     const now = performance.now();
-    for (const m of text.matchAll(/qvo[0-9a-f]{8}-[0-9a-f]{2}/g)) if (!seen.has(m[0])) seen.set(m[0], now);
+    for (const m of text.matchAll(pattern)) if (!seen.has(m[0])) seen.set(m[0], now);
   });
   return {
     async appeared(name, timeoutMs = 20_000) {
@@ -118,7 +129,7 @@ async function oneInstance(t, network, i, peer, ovsdb) {
   const active = activeAt(t, port.id, stop);
   await t.lab.plug(node, port.id, netns);
   const plugDone = performance.now();
-  const t0 = await ovsdb.appeared(qvoDevice(port.id));
+  const t0 = await ovsdb.appeared(mechanism === 'linuxbridge' ? tapDevice(port.id) : qvoDevice(port.id));
   const timeout = setTimeout(() => {
     stop.done = true;
   }, 20_000);
@@ -386,10 +397,11 @@ async function resyncBench(t, network, n) {
 }
 
 const load = machineLoad();
+if (mechanism === 'linuxbridge' && resyncPorts > 0) throw new Error('--resync-ports plugs OVS VIFs: Open vSwitch only');
 const t = await testLab({
   nodes: [
-    { name: 'compute1', roles: ['l2'] },
-    { name: 'compute2', roles: ['l2'] },
+    { name: 'compute1', roles: ['l2'], mechanism },
+    { name: 'compute2', roles: ['l2'], mechanism },
   ],
   tunnelType,
   server: { quotaPort: -1 },
@@ -406,12 +418,21 @@ try {
     benchmark: 'wiring',
     command: `node bench/wiring/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
     date: new Date().toISOString(),
+    mechanism,
     tunnel: tunnelType,
     wiring,
     resync,
   };
 } catch (e) {
-  // The lab (and its logs) goes with close(): keep what explains the failure.
+  keepLogs();
+  throw e;
+} finally {
+  if (process.argv.includes('--keep-logs')) keepLogs();
+  await t.close();
+}
+
+/** The lab (and its logs) goes with close(): keep the agents' logs (on failure, or with --keep-logs). */
+function keepLogs() {
   for (const node of ['compute1', 'compute2']) {
     const log = join(t.lab.node(node).handle.dir, 'log', 'agent.log');
     const kept = `/tmp/bench-wiring-${node}-agent.log`;
@@ -420,9 +441,6 @@ try {
       process.stderr.write(`kept ${kept}\n`);
     } catch {}
   }
-  throw e;
-} finally {
-  await t.close();
 }
 result.machine = load();
 result.environment = environment();

@@ -1,41 +1,36 @@
 /**
- * The host agent: keeps a replica of the intent for its host (the feed), watches OVSDB for
- * plugged VIFs, and after every change compiles the whole host plan and applies the
- * difference. It is level-triggered: every pass starts from the full intent and what the host
- * has, so a missed event, a crash or an OVS restart heals at the next pass.
+ * The host agent: keeps a replica of the intent for its host (the feed), lets its L2 mechanism
+ * watch the host for plugged VIFs (OVSDB, or taps), and after every change compiles the whole
+ * host plan and applies the difference. It is level-triggered: every pass starts from the full
+ * intent and what the host has, so a missed event, a crash or an OVS restart heals at the next
+ * pass.
  *
  * Restarting must not disturb traffic: until the first snapshot arrives the agent touches
- * nothing but its bridges, and local VLANs are read back from OVS so the recompiled flows are
- * the same flows.
+ * nothing but its OVS bridges, and local VLANs are read back from OVS so the recompiled flows
+ * are the same flows (a Linux bridge host is touched not at all before the snapshot).
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
 import { compile } from '../dataplane/compile/compile.js';
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
-import {
-  type InterfaceWatch,
-  OvsdbClient,
-  type SwitchState,
-  readSwitch,
-  watchInterfaces,
-} from '../dataplane/drivers/ovsdb/index.js';
-import { factsFrom } from '../dataplane/drivers/ovs-switch.js';
-import type { AgentQuery, AgentRole, FeedMessage } from '../model/feed.js';
+import type { SwitchState } from '../dataplane/drivers/ovsdb/index.js';
+import type { AgentQuery, AgentRole, FeedChange, FeedMessage } from '../model/feed.js';
+import { tapDevice } from '../model/names.js';
 import type { AgentConfig } from './config.js';
 import { FeedClient } from './feed-client.js';
 import { AgentHealth } from './health.js';
 import type { HostFirewall } from './firewall.js';
 import type { SecurityGroupLogWriter } from './security-group-log.js';
+import { type L2Mechanism, L2_AGENT_MECHANISMS } from './mechanism/index.js';
 import { MeteringReporter } from './metering.js';
 import { AgentMetrics } from './metrics.js';
+import { changesPlan } from './plan-inputs.js';
 import { type PassResult, Reconciler, type StepRun, type StepStatus } from './reconcile/reconciler.js';
 import { Replica } from './replica.js';
 import { agentReports, l3Counters, sendReports } from './reporter.js';
 import { agentSteps } from './steps/index.js';
 import type { PortStatusStep } from './steps/port-status.js';
-import { tunnelEndpoints } from './steps/tunnel-neighbours.js';
-import { INTEGRATION_BRIDGE } from '../model/names.js';
 
 export interface ReconcileStats {
   readonly at: string;
@@ -68,8 +63,8 @@ export interface AgentStatus {
 export class HostAgent {
   readonly replica = new Replica();
   readonly metrics = new AgentMetrics();
-  private ovs: OvsdbClient | null = null;
-  private watch: InterfaceWatch | null = null;
+  /** The host's L2 mechanism (Open vSwitch or Linux bridge). */
+  readonly mechanism: L2Mechanism;
   private feed: FeedClient | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
@@ -105,14 +100,8 @@ export class HostAgent {
     private readonly log: Logger,
   ) {
     this.health = new AgentHealth(log);
-    const ctx = {
-      settings,
-      client,
-      log,
-      connect: () => this.connectOvs(),
-      ovs: this.ovsEnv,
-      networkLogFile: config.networkLogFile,
-    };
+    this.mechanism = L2_AGENT_MECHANISMS[settings.mechanism ?? 'openvswitch']({ ovs: this.ovsEnv, log, health: this.health });
+    const ctx = { settings, client, log, mechanism: this.mechanism, networkLogFile: config.networkLogFile };
     const { steps, firewall, portStatus, securityGroupLog } = agentSteps(ctx);
     this.securityGroupLog = securityGroupLog;
     this.reconciler = new Reconciler(steps, this.metrics);
@@ -131,14 +120,19 @@ export class HostAgent {
 
   /** What OVSDB holds now (bridges, ports, interfaces): for explain and trace queries. */
   async switchState(): Promise<SwitchState> {
-    return readSwitch(await this.connectOvs());
+    return this.mechanism.switchState();
   }
 
   async start(): Promise<void> {
     // Heartbeats begin before OVS answers: an agent waiting for its switch shows in GET /v2.0/agents (configurations.ovsdb).
     this.timers.push(setInterval(() => void this.heartbeat(false), this.config.reportInterval * 1000));
     this.timers[0]!.unref();
-    await this.connectOvs();
+    await this.mechanism.start({
+      changed: (full) => this.schedule(full),
+      plugged: (port) => this.portStatus.plugged(port),
+      unplugged: (port) => this.portStatus.unplugged(port),
+      portOfDevice: (name) => this.portOfTap(name),
+    });
     // The bridges first, so VIFs can be plugged before the server is reachable.
     this.schedule(false);
     await this.heartbeat(true);
@@ -155,7 +149,8 @@ export class HostAgent {
     this.timers.push(setInterval(() => this.schedule(true), this.config.resyncInterval * 1000));
     if (this.metering) this.timers.push(setInterval(() => void this.reportMetering(), this.config.meteringInterval * 1000));
     for (const t of this.timers) t.unref();
-    this.log.info({ host: this.settings.host, roles: this.roles, datapath: this.settings.datapathType }, 'agent started');
+    const { host, datapathType: datapath, mechanism } = this.settings;
+    this.log.info({ host, roles: this.roles, mechanism: mechanism ?? 'openvswitch', datapath }, 'agent started');
   }
 
   async stop(): Promise<void> {
@@ -164,10 +159,17 @@ export class HostAgent {
     await this.meteringRun?.catch(() => undefined);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.feed?.stop();
-    await this.watch?.cancel().catch(() => undefined);
     await this.running?.catch(() => undefined);
     await this.securityGroupLog?.close();
-    this.ovs?.close();
+    await this.mechanism.stop();
+  }
+
+  /** The port bound here whose tap is `name` (Linux bridge hosts find ports by their taps). */
+  private portOfTap(name: string) {
+    for (const p of this.replica.ports.values()) {
+      if (p['binding:host_id'] === this.settings.host && tapDevice(p.id) === name) return p;
+    }
+    return undefined;
   }
 
   /** Asks for a reconcile pass; passes never overlap, requests made during one coalesce. */
@@ -227,9 +229,8 @@ export class HostAgent {
   /** One pass: read the switch, compile the whole plan, run every step. */
   private async pass(full: boolean): Promise<PassResult & { planMs: number }> {
     const started = performance.now();
-    const ovs = await this.connectOvs();
-    const state = await readSwitch(ovs);
-    const facts = { ...factsFrom(state, INTEGRATION_BRIDGE), conntrackZones: await this.firewall?.zones() };
+    const host = await this.mechanism.observe();
+    const facts = { ...host.facts, conntrackZones: await this.firewall?.zones() };
     const plan = compile(this.replica, facts, this.settings);
     const synced = this.replica.synced;
     const planMs = Math.round((performance.now() - started) * 10) / 10;
@@ -240,7 +241,7 @@ export class HostAgent {
       revision: this.replica.revision,
       replica: this.replica,
       settings: this.settings,
-      observed: { switch: state },
+      observed: host.observed,
     });
     // Before the first snapshot the plan is partial: queries and counters keep the last whole one.
     if (synced) this.lastPlan = plan;
@@ -292,8 +293,12 @@ export class HostAgent {
       this.reconciler.reset();
       this.schedule(true);
     } else {
+      const states = this.lastPlan?.portStates ?? null;
+      const previous = (c: FeedChange) =>
+        c.kind === 'port' ? this.replica.ports.get(c.id) : c.kind === 'agent' ? this.replica.agents.get(c.id) : undefined;
+      const relevant = message.dhcpNetworks !== undefined || message.changes.some((c) => changesPlan(c, previous(c), states));
       this.replica.apply(message.changes, message.revision, message.dhcpNetworks);
-      this.schedule(false);
+      if (relevant) this.schedule(false);
     }
   }
 
@@ -325,9 +330,10 @@ export class HostAgent {
 
   private counters(): Record<AgentRole, Record<string, unknown>> {
     const plan = this.lastPlan;
-    const ovs = this.health.configurations();
+    // How Open vSwitch answers, where the host runs it (configurations.ovsdb).
+    const ovs = this.mechanism.health();
     return {
-      l2: { devices: plan ? plan.vifBindings.length : 0, tunnels: tunnelEndpoints(plan).size, ...ovs },
+      l2: { ...this.mechanism.counters(plan), ...ovs },
       dhcp: { ...this.dhcpCounters(plan), ...ovs },
       l3: { ...l3Counters(plan), ...ovs },
     };
@@ -341,45 +347,5 @@ export class HostAgent {
     for (const s of this.replica.subnets.values()) if (served.has(s.network_id) && s.enable_dhcp) subnets++;
     for (const p of this.replica.ports.values()) if (served.has(p.network_id)) ports++;
     return { networks: served.size, subnets, ports };
-  }
-
-  /** Connects to OVSDB (waiting for it) and keeps the VIF watch running. */
-  private async connectOvs(): Promise<OvsdbClient> {
-    if (this.ovs && !this.ovs.isClosed) return this.ovs;
-    const socket = `${this.config.ovsRundir || '/run/openvswitch'}/db.sock`;
-    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        this.ovs = await OvsdbClient.connect(socket);
-        this.health.ovsConnected(socket);
-        break;
-      } catch (e) {
-        if (this.stopped) throw e;
-        this.health.ovsUnreachable(socket, e);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-    const ovs = this.ovs;
-    void ovs.closed.then(() => {
-      if (!this.stopped) {
-        this.log.warn('ovsdb connection lost');
-        this.schedule(true);
-      }
-    });
-    this.watch = await watchInterfaces(ovs);
-    void this.follow(this.watch);
-    return ovs;
-  }
-
-  private async follow(watch: InterfaceWatch): Promise<void> {
-    try {
-      for await (const events of watch) {
-        // A new VIF, a VIF gone, or ovs-vswitchd (re)assigning ofports after a restart.
-        const restart = events.filter((e) => e.kind === 'changed' && e.previous.ofport !== e.interface.ofport).length > 1;
-        for (const e of events) this.portStatus.noteVif(e);
-        if (events.some((e) => e.interface.externalIds['iface-id'] || e.kind !== 'changed') || restart) this.schedule(restart);
-      }
-    } catch {
-      // the connection dropped; connectOvs() starts a new watch
-    }
   }
 }

@@ -16,7 +16,12 @@ export const AgentConfigSchema = Type.Object(
     roles: Type.Array(AgentRoleSchema, {
       default: ['l2'],
       description:
-        'What this agent does: l2 (Open vSwitch, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
+        'What this agent does: l2 (Open vSwitch or Linux bridge, tunnels, firewall), dhcp (qdhcp namespaces), l3 (qrouter namespaces).',
+    }),
+    mechanism: Type.Union([Type.Literal('openvswitch'), Type.Literal('linuxbridge')], {
+      default: 'openvswitch',
+      description:
+        "The host's L2 mechanism: 'openvswitch' (br-int, br-tun, hybrid plug; GRE and VXLAN) or 'linuxbridge' (a Linux bridge per network, VXLAN devices, no Open vSwitch; VXLAN only). Reported as Neutron's 'Open vSwitch agent' or 'Linux bridge agent'.",
     }),
     tunnelIp: Type.String({ default: '', description: 'Local tunnel endpoint address (tunneling_ip); empty: no tunnels.' }),
     tunnelTypes: Type.Array(Type.Union([Type.Literal('gre'), Type.Literal('vxlan')]), {
@@ -25,12 +30,18 @@ export const AgentConfigSchema = Type.Object(
     }),
     bridgeMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$', expected: 'physnet:bridge, e.g. physnet1:br-ex' }), {
       default: [],
-      description: 'Physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
+      description:
+        'Open vSwitch: physical networks and the OVS bridges that carry them, as physnet:bridge (e.g. physnet1:br-ex).',
+    }),
+    physicalInterfaceMappings: Type.Array(Type.String({ pattern: '^[^:]+:[^:]+$' }), {
+      default: [],
+      description:
+        "Linux bridge: physical networks and the host interfaces that carry them, as physnet:interface (e.g. physnet1:eth2; Neutron's physical_interface_mappings).",
     }),
     datapath: Type.Union([Type.Literal('auto'), Type.Literal('system'), Type.Literal('netdev')], {
       default: 'auto',
       description:
-        "OVS datapath: 'system' (kernel module), 'netdev' (userspace), or 'auto' (system when the openvswitch module is present).",
+        "Open vSwitch datapath: 'system' (kernel module), 'netdev' (userspace), or 'auto' (system when the openvswitch module is present).",
     }),
     underlayInterface: Type.String({
       default: '',
@@ -41,11 +52,19 @@ export const AgentConfigSchema = Type.Object(
       default: UNDERLAY_BRIDGE,
       description: 'Userspace datapath only: the bridge that owns the tunnel address.',
     }),
-    firewallDriver: Type.Union([Type.Literal('iptables_hybrid'), Type.Literal('noop')], {
-      default: 'iptables_hybrid',
+    afxdp: Type.Union([Type.Literal('auto'), Type.Literal('off')], {
+      default: 'off',
       description:
-        "How the l2 role enforces security groups: 'iptables_hybrid' (iptables and ipsets on the hybrid plug's qbr bridge) or 'noop' (no filtering).",
+        "Userspace datapath only: OVS opens the underlay interface through AF_XDP (type afxdp-nonpmd, generic XDP) where ovs-vswitchd offers it ('auto'), or through AF_PACKET ('off'); quark vif plug --afxdp (QUARK_AFXDP) does the same for VIFs. AF_XDP carries +85 % TCP but slows ovs-vswitchd's answers (wiring, resyncs): docs/flows.md.",
     }),
+    firewallDriver: Type.Union(
+      [Type.Literal('auto'), Type.Literal('iptables_hybrid'), Type.Literal('iptables'), Type.Literal('noop')],
+      {
+        default: 'auto',
+        description:
+          "How the l2 role enforces security groups: 'iptables_hybrid' (iptables and ipsets on the hybrid plug's qbr bridge; Open vSwitch), 'iptables' (the same on the network's Linux bridge; Linux bridge), 'noop' (no filtering), or 'auto' (the mechanism's own).",
+      },
+    ),
     stateDir: Type.String({
       default: '/var/lib/quark/agent',
       description: 'Where the agent keeps dnsmasq files, pid files and its status socket.',

@@ -171,16 +171,15 @@ export class HostFirewall {
     if (full || !before) await this.checkBridgeNetfilter();
     const known = full ? null : before;
 
-    const observedSets = known ? observedSetsFrom(known.sets) : await observeIpsets(this.netns, [SET_PREFIX]);
-    const { create, destroy } = ipsetScript(sets, observedSets);
-    await restoreIpsets(this.netns, create);
-    let changed = create !== '' || destroy !== '';
-    for (const family of [4, 6] as const) {
-      const desired = chains.filter((c) => c.family === family);
-      const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
-      if (await applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was)) changed = true;
+    let changed: boolean;
+    try {
+      changed = await this.applyTables(chains, sets, known);
+    } catch (e) {
+      // What the tables hold is unknown now: the next pass reads the host (the zones stay those given).
+      if (before) this.hostZones = new Map(before.zones);
+      this.applied = null;
+      throw e;
     }
-    await restoreIpsets(this.netns, destroy);
 
     const tablesDone = performance.now();
     const groups = new Map(plan.firewallGroups.map((g) => [g.groupId, g]));
@@ -206,6 +205,30 @@ export class HostFirewall {
     };
     this.log.debug({ ...result, full, judgedZones: judged.size }, 'firewall applied');
     return result;
+  }
+
+  /** ipsets first (rules name them), one iptables-restore per family at once (edits against `known`, else the host), stale sets last. */
+  private async applyTables(
+    chains: readonly IptablesChainItem[],
+    sets: readonly IpsetItem[],
+    known: Applied | null,
+  ): Promise<boolean> {
+    const observedSets = known ? observedSetsFrom(known.sets) : await observeIpsets(this.netns, [SET_PREFIX]);
+    const { create, destroy } = ipsetScript(sets, observedSets);
+    // Rules may name a set only once it exists; members of existing sets can change meanwhile.
+    const newSets = /^create /m.test(create);
+    if (newSets) await restoreIpsets(this.netns, create);
+    // The two families are two tables of their own: restored side by side.
+    const [, ...families] = await Promise.all([
+      newSets ? Promise.resolve() : restoreIpsets(this.netns, create),
+      ...([4, 6] as const).map((family) => {
+        const desired = chains.filter((c) => c.family === family);
+        const was = known ? observedFrom(known.chains.filter((c) => c.family === family)) : undefined;
+        return applyIptables(this.netns, family, desired, [FIREWALL_CHAIN_PREFIX], was);
+      }),
+    ]);
+    await restoreIpsets(this.netns, destroy);
+    return create !== '' || destroy !== '' || families.some(Boolean);
   }
 
   /** A zone whose port left (or lost port security) must not hand its entries to the next port. */

@@ -9,8 +9,10 @@ import type { HostPlan } from '../dataplane/compile/plan.js';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { dhcpStateDir } from '../model/names.js';
+import { type FdbEntry, observeFdb } from '../dataplane/drivers/bridge-fdb.js';
 import { runningDaemon } from '../dataplane/drivers/daemons.js';
 import { runningDnsmasq } from '../dataplane/drivers/dnsmasq-process.js';
+import { type BridgeLink, observeLinks } from '../dataplane/drivers/linux-bridge.js';
 import { type NeighbourEntry, listInterfaces, listNeighbours, listNetns, listRoutes, routeGet } from '../dataplane/drivers/ip.js';
 import { observeIpsets } from '../dataplane/drivers/ipset.js';
 import { saveWithCounters } from '../dataplane/drivers/iptables.js';
@@ -71,6 +73,8 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
   const sets = once<ReadonlyMap<string, readonly string[]>>();
   const neighbours = once<readonly NeighbourEntry[]>();
   const interfaces = once<Awaited<ReturnType<typeof listInterfaces>>>();
+  const links = once<readonly BridgeLink[]>();
+  const fdb = once<readonly FdbEntry[]>();
   const switchState = () => state('', () => source.switchState());
   return {
     host: source.settings.host,
@@ -87,7 +91,9 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
     ipsets: (netns) =>
       sets(netns ?? '', async () => new Map((await observeIpsets(netns, [''])).map((s) => [s.name, [...s.members]]))),
     routeGet: (netns, dst, src, iif): Promise<RouteAnswer> => routeGet(netns, dst, src, iif),
-    neighbours: (netns) => neighbours(netns, () => listNeighbours(netns)),
+    neighbours: (netns) => neighbours(netns ?? '', () => listNeighbours(netns)),
+    bridgeLinks: () => links('', () => observeLinks()),
+    bridgeFdb: () => fdb('', () => observeFdb()),
     namespaces: () => listNetns(),
     interfaces: (netns) => interfaces(netns ?? '', () => listInterfaces(netns)),
     routes: async (netns) => [...(await listRoutes(netns, 4)), ...(await listRoutes(netns, 6))],

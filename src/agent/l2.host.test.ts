@@ -46,7 +46,10 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
         assert.match(
           metrics,
           new RegExp(`^quark_port_wiring_seconds_count\\{host="${host}"\\} 1$`, 'm'),
-          `plug → ACTIVE on ${host}`,
+          `plug → ACTIVE on ${host}: ${metrics
+            .split('\n')
+            .filter((l) => l.includes('wiring_seconds_count'))
+            .join('; ')}`,
         );
       const mtu = await t.lab.exec('compute1', ['cat', '/sys/class/net/eth0/mtu'], 'vm1');
       assert.equal(Number(mtu.stdout), tunnelType === 'gre' ? 1458 : 1450);

@@ -22,31 +22,52 @@ export interface ReportContext {
   readonly counters: () => Readonly<Record<AgentRole, Record<string, unknown>>>;
 }
 
+/**
+ * The Linux bridge agent's record, as Neutron's (linuxbridge_neutron_agent.py): agent_type
+ * `Linux bridge agent`, its interface mappings, and VXLAN as its only tunnel type.
+ */
+const LINUX_BRIDGE_L2 = { type: 'Linux bridge agent', binary: 'quark-linuxbridge-agent', topic: 'N/A' } as const;
+
+function l2Configuration(s: HostSettings): Record<string, unknown> {
+  if (s.mechanism === 'linuxbridge') {
+    return {
+      tunneling_ip: s.tunnelIp ?? '',
+      tunnel_types: s.tunnelTypes,
+      interface_mappings: s.interfaceMappings ?? {},
+      bridge_mappings: {},
+      l2_population: true,
+      firewall_driver: s.firewallDriver ?? 'iptables',
+    };
+  }
+  return {
+    tunneling_ip: s.tunnelIp ?? '',
+    tunnel_types: s.tunnelTypes,
+    bridge_mappings: s.bridgeMappings,
+    datapath_type: s.datapathType,
+    integration_bridge: INTEGRATION_BRIDGE,
+    l2_population: true,
+    arp_responder_enabled: false,
+    enable_distributed_routing: false,
+    firewall_driver: s.firewallDriver ?? 'iptables_hybrid',
+  };
+}
+
 export function agentReports(ctx: ReportContext, startFlag: boolean): AgentReport[] {
   const s = ctx.settings;
   const counters = ctx.counters();
   return ctx.roles.map((role) => {
     const base: Record<string, unknown> =
       role === 'l2'
-        ? {
-            tunneling_ip: s.tunnelIp ?? '',
-            tunnel_types: s.tunnelTypes,
-            bridge_mappings: s.bridgeMappings,
-            datapath_type: s.datapathType,
-            integration_bridge: INTEGRATION_BRIDGE,
-            l2_population: true,
-            arp_responder_enabled: false,
-            enable_distributed_routing: false,
-            firewall_driver: s.firewallDriver ?? 'iptables_hybrid',
-          }
+        ? l2Configuration(s)
         : role === 'dhcp'
           ? { dhcp_driver: 'quark.dnsmasq', dhcp_lease_duration: (s.dhcp ?? DEFAULT_DHCP_SETTINGS).leaseSeconds }
           : { agent_mode: 'legacy', ex_gw_ports: 0, external_network_bridge: '', handle_internal_only_routers: true };
+    const kind = role === 'l2' && s.mechanism === 'linuxbridge' ? LINUX_BRIDGE_L2 : TYPES[role];
     return {
       host: s.host,
-      agent_type: TYPES[role].type,
-      binary: TYPES[role].binary,
-      topic: TYPES[role].topic,
+      agent_type: kind.type,
+      binary: kind.binary,
+      topic: kind.topic,
       configurations: { ...base, ...counters[role] },
       start_flag: startFlag,
     };
@@ -86,7 +107,7 @@ export class PortStatusReporter {
    * What to report. `plugged` holds when newly plugged VIFs appeared (performance.now()); a port
    * the server already has ACTIVE, or that the host holds DOWN with its VIF there (admin down),
    * gives no plug-to-ACTIVE figure, so its entry goes. A port DOWN because the pass read the
-   * switch before its VIF appeared keeps its entry: its next pass wires it.
+   * host before its VIF appeared (`vifPresent`: the pass saw it) keeps its entry: its next pass wires it.
    */
   changes(
     states: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>,

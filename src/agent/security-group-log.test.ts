@@ -6,6 +6,7 @@ import { logLine } from './security-group-log.js';
 const port: FirewallPortItem = {
   kind: 'firewallPort',
   portId: 'c0de2000-0000-0000-0000-000000000000',
+  networkId: 'aaaa1000-0000-0000-0000-000000000000',
   device: 'tapc0de2000-00',
   filtered: true,
   zone: 4097,

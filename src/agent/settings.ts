@@ -2,11 +2,13 @@
  * Turns the agent's configuration into the host settings the compiler reads, deciding the
  * datapath: OVS's kernel datapath when the openvswitch module is present, the userspace one
  * otherwise (DESIGN.md §3). Settings that cannot work together, or not on this host, stop the
- * agent here with the setting, where it came from and what would work.
+ * agent here with the setting, where it came from and what would work. A Linux bridge host
+ * terminates VXLAN only (GRE needs Open vSwitch) and filters with the `iptables` driver on its
+ * bridges.
  */
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { HostSettings } from '../dataplane/compile/inputs.js';
+import type { FirewallDriverName, HostSettings } from '../dataplane/compile/inputs.js';
 import type { DatapathType } from '../dataplane/compile/plan.js';
 import { configError } from '../model/config.js';
 import { QuarkError } from '../model/errors.js';
@@ -73,7 +75,29 @@ export function validateAgentConfig(config: AgentConfig): void {
       config.server,
       'must be the http:// or https:// URL of the Quark server (e.g. http://192.0.2.10:9696)',
     );
-  if (config.datapath === 'system' && !existsSync(OVS_KERNEL_MODULE))
+  const lb = config.mechanism === 'linuxbridge';
+  if (lb && config.tunnelIp && config.tunnelTypes.includes('gre'))
+    throw configError(
+      config,
+      'tunnelTypes',
+      config.tunnelTypes,
+      'a Linux bridge host cannot terminate GRE tunnels (GRE needs Open vSwitch); use vxlan',
+    );
+  if (lb && config.firewallDriver === 'iptables_hybrid')
+    throw configError(
+      config,
+      'firewallDriver',
+      config.firewallDriver,
+      "needs Open vSwitch's hybrid plug; a Linux bridge host filters with 'iptables' (or 'auto')",
+    );
+  if (!lb && config.firewallDriver === 'iptables')
+    throw configError(
+      config,
+      'firewallDriver',
+      config.firewallDriver,
+      "filters on Linux bridges; an Open vSwitch host uses 'iptables_hybrid' (or 'auto')",
+    );
+  if (!lb && config.datapath === 'system' && !existsSync(OVS_KERNEL_MODULE))
     throw configError(
       config,
       'datapath',
@@ -82,14 +106,20 @@ export function validateAgentConfig(config: AgentConfig): void {
     );
 }
 
-export function parseBridgeMappings(specs: readonly string[]): Record<string, string> {
+export function parseBridgeMappings(specs: readonly string[], what = 'bridge'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const spec of specs) {
     const [physnet, bridge] = spec.split(':');
-    if (!physnet || !bridge) throw new QuarkError('InvalidConfig', `bridge mapping '${spec}' is not physnet:bridge`);
+    if (!physnet || !bridge) throw new QuarkError('InvalidConfig', `${what} mapping '${spec}' is not physnet:${what}`);
     out[physnet] = bridge;
   }
   return out;
+}
+
+/** The firewall driver: the mechanism's own for `auto` (the others were checked above). */
+function firewallDriverOf(config: AgentConfig): FirewallDriverName {
+  if (config.firewallDriver !== 'auto') return config.firewallDriver;
+  return config.mechanism === 'linuxbridge' ? 'iptables' : 'iptables_hybrid';
 }
 
 /** The metadata agent's socket, which the namespace proxies connect to (Neutron's `$state_path/metadata_proxy`). */
@@ -106,7 +136,9 @@ export function runsMetadataAgent(config: AgentConfig): boolean {
 
 export function hostSettings(config: AgentConfig): HostSettings {
   validateAgentConfig(config);
-  const datapathType = config.datapath === 'auto' ? detectDatapath() : config.datapath;
+  const lb = config.mechanism === 'linuxbridge';
+  // A Linux bridge host has no Open vSwitch datapath; 'system' names the kernel's bridge.
+  const datapathType = lb ? 'system' : config.datapath === 'auto' ? detectDatapath() : config.datapath;
   return {
     host: config.host || hostname(),
     roles: config.roles,
@@ -114,13 +146,16 @@ export function hostSettings(config: AgentConfig): HostSettings {
     datapathType,
     tunnelIp: config.tunnelIp || null,
     tunnelTypes: config.tunnelIp ? config.tunnelTypes : [],
-    bridgeMappings: parseBridgeMappings(config.bridgeMappings),
+    bridgeMappings: lb ? {} : parseBridgeMappings(config.bridgeMappings),
     underlay:
-      datapathType === 'netdev' && config.underlayInterface
+      !lb && datapathType === 'netdev' && config.underlayInterface
         ? { bridge: config.underlayBridge, interface: config.underlayInterface }
         : null,
     dhcp: { leaseSeconds: config.dhcpLeaseDuration, domain: config.dnsDomain, dnsServers: config.dnsmasqDnsServers },
-    firewallDriver: config.firewallDriver,
+    firewallDriver: firewallDriverOf(config),
+    mechanism: config.mechanism,
+    afxdp: config.afxdp,
+    ...(lb ? { interfaceMappings: parseBridgeMappings(config.physicalInterfaceMappings, 'interface') } : {}),
     ra: { minInterval: config.minRtrAdvInterval, maxInterval: config.maxRtrAdvInterval },
     metadata: {
       enabled: config.enableMetadataProxy,

@@ -24,12 +24,15 @@ export function addAgentOptions(c: Command): Command {
     .option('--host <name>', "this host's name (binding:host_id of its ports; default the hostname)")
     .option('--server <url>', 'URL of the Quark server (default http://127.0.0.1:9696)')
     .option('--roles <list>', 'what this host does, comma-separated: l2, dhcp, l3 (dhcp and l3 need l2)')
+    .option('--mechanism <name>', 'the L2 mechanism: openvswitch (default) or linuxbridge')
     .option('--tunnel-ip <ip>', "this host's address on the tunnel network (none: no tunnels)")
     .option('--tunnel-types <list>', 'gre, vxlan or gre,vxlan')
-    .option('--bridge-mappings <list>', 'physnet:bridge pairs, comma-separated (e.g. physnet1:br-ex)')
+    .option('--bridge-mappings <list>', 'Open vSwitch: physnet:bridge pairs, comma-separated (e.g. physnet1:br-ex)')
+    .option('--physical-interface-mappings <list>', 'Linux bridge: physnet:interface pairs, comma-separated (e.g. physnet1:eth2)')
     .option('--datapath <type>', 'auto, system (kernel module) or netdev (userspace)')
     .option('--underlay-interface <dev>', 'userspace datapath: the interface that carries tunnels')
-    .option('--firewall-driver <name>', 'iptables_hybrid or noop')
+    .option('--afxdp <mode>', 'userspace datapath: auto (AF_XDP where OVS offers it) or off (default)')
+    .option('--firewall-driver <name>', "auto (the mechanism's own), iptables_hybrid, iptables or noop")
     .option('--state-dir <dir>', 'state directory (default /var/lib/quark/agent)')
     .option('--ovs-rundir <dir>', 'OVS run directory (default /run/openvswitch)');
 }

@@ -6,7 +6,11 @@ import { ServerConfigSchema } from '../server/config.js';
 
 export const schemas: readonly ProcessSchema[] = [
   { command: 'quark server', summary: 'The API server and its store.', schema: ServerConfigSchema },
-  { command: 'quark agent', summary: 'The host agent (Open vSwitch, DHCP and L3 roles).', schema: AgentConfigSchema },
+  {
+    command: 'quark agent',
+    summary: 'The host agent (L2 with Open vSwitch or Linux bridge, DHCP and L3 roles).',
+    schema: AgentConfigSchema,
+  },
   {
     command: 'quark metadata-api',
     summary: "The built-in metadata backend, for clouds without Nova's metadata API.",

@@ -33,7 +33,7 @@ export function registerHostCommand(program: Command): void {
     host
       .command('check')
       .description(
-        "Preflight: Open vSwitch, datapath, kernel modules, tunnel address, tools, the server and the agent's credentials, clock; each problem with its fix",
+        "Preflight: Open vSwitch or Linux bridge, datapath, kernel modules, tunnel address, tools, the server and the agent's credentials, clock; each problem with its fix",
       ),
   )
     .option('--no-server', 'do not contact the server')

@@ -84,7 +84,7 @@ async function traceMatrix(name: string, expectations: readonly ScenarioExpectat
   return results;
 }
 
-for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml']) {
+for (const scenario of ['havana.yaml', 'two-computes-vxlan.yaml', 'linuxbridge-mixed.yaml']) {
   describe(`quark lab up ${scenario}`, () => {
     const name = uniquePrefix('ql');
     const expectations = parseScenario(readFileSync(`${SCENARIOS}${scenario}`, 'utf8'), scenario).expect;

@@ -20,9 +20,13 @@ import type { AgentRole } from '../model/feed.js';
 export interface LabNodeSpec {
   readonly name: string;
   readonly roles: readonly AgentRole[];
-  /** Carries the external network on br-ex (the article's network node). */
+  /** Carries the external network (on br-ex, or on eth2 in a Linux bridge: the article's network node). */
   readonly external?: boolean;
+  /** The node's L2 mechanism; default openvswitch. A linuxbridge node runs no Open vSwitch at all. */
+  readonly mechanism?: 'openvswitch' | 'linuxbridge';
 }
+
+const isLinuxBridge = (spec: LabNodeSpec) => spec.mechanism === 'linuxbridge';
 
 export interface LabOptions {
   readonly prefix: string;
@@ -114,8 +118,17 @@ export class Lab {
       const links = await connectNode(fabric, handle, index++, { external: spec.external === true });
       lab.nodes.set(spec.name, { ...node, links });
     }
-    await Promise.all([...lab.nodes.values()].map((n) => startOvs(n.handle)));
-    for (const n of lab.nodes.values()) {
+    const ovsNodes = [...lab.nodes.values()].filter((n) => !isLinuxBridge(n.spec));
+    await Promise.all(ovsNodes.map((n) => startOvs(n.handle)));
+    // Open vSwitch's userspace datapath reads the underlay through AF_PACKET and forwards a
+    // checksum a veth left unfinished as it is: with both mechanisms in the lab, the Linux bridge
+    // nodes finish checksums before the underlay (a real NIC does it in hardware).
+    if (ovsNodes.length > 0 && ovsNodes.length < lab.nodes.size) {
+      for (const n of lab.nodes.values()) {
+        if (isLinuxBridge(n.spec)) await nodeRun(n.handle, ['ethtool', '-K', 'eth1', 'tx', 'off']);
+      }
+    }
+    for (const n of ovsNodes) {
       if (n.links.externalInterface) {
         await nodeRun(n.handle, [
           'ovs-vsctl',
@@ -147,7 +160,7 @@ export class Lab {
   }
 
   agentArgv(n: LabNode): string[] {
-    return inNode(n.handle, [
+    const common = [
       process.execPath,
       QUARK_MAIN,
       'agent',
@@ -159,20 +172,38 @@ export class Lab {
       n.spec.roles.join(','),
       '--tunnel-ip',
       n.links.underlayIp ?? '',
+      '--state-dir',
+      join(n.handle.dir, 'state'),
+      '--log-level',
+      this.options.logLevel ?? 'info',
+    ];
+    return inNode(n.handle, [...common, ...(isLinuxBridge(n.spec) ? this.linuxBridgeArgs(n) : this.openvswitchArgs(n))]);
+  }
+
+  /** An Open vSwitch node's agent: its own OVS, tunnels on eth1, the external network on br-ex. */
+  private openvswitchArgs(n: LabNode): string[] {
+    return [
       '--tunnel-types',
       this.options.tunnelType,
       '--datapath',
       'auto',
       '--underlay-interface',
       'eth1',
-      '--state-dir',
-      join(n.handle.dir, 'state'),
       '--ovs-rundir',
       ovsRundir(n.handle),
-      '--log-level',
-      this.options.logLevel ?? 'info',
       ...(n.links.externalInterface ? ['--bridge-mappings', 'physnet1:br-ex'] : []),
-    ]);
+    ];
+  }
+
+  /** A Linux bridge node's agent: VXLAN on eth1, the external network on eth2. */
+  private linuxBridgeArgs(n: LabNode): string[] {
+    return [
+      '--mechanism',
+      'linuxbridge',
+      '--tunnel-types',
+      'vxlan',
+      ...(n.links.externalInterface ? ['--physical-interface-mappings', `physnet1:${n.links.externalInterface}`] : []),
+    ];
   }
 
   private client: QuarkClient | null = null;

@@ -38,7 +38,7 @@ describe('parseScenario()', () => {
     assert.equal(error('nodes:\n  - name: a\n    roles: [l2, l4]\n'), "bad.yaml:3: unknown role 'l4' (l2, dhcp, l3)");
     assert.equal(
       error('nodes:\n  - name: a\n    colour: red\n'),
-      "bad.yaml:3: unknown key 'colour' (expected one of: name, roles, external)",
+      "bad.yaml:3: unknown key 'colour' (expected one of: name, roles, external, mechanism)",
     );
     assert.match(error('nodes: [\n'), /^bad\.yaml:\d+: /);
     assert.equal(
@@ -56,6 +56,14 @@ describe('parseScenario()', () => {
       /^bad\.yaml:4: 'nobody'/,
     );
     assert.match(error('nodes: []\n'), /at least one node/);
+    assert.equal(
+      error('nodes:\n  - name: a\n    mechanism: linuxbridge\n'),
+      "bad.yaml:3: node 'a': a Linux bridge node cannot carry GRE tunnels (GRE needs Open vSwitch); use tunnel_type: vxlan",
+    );
+    assert.equal(
+      error('nodes:\n  - name: a\n    mechanism: bridge\n'),
+      "bad.yaml:3: 'mechanism' must be 'openvswitch' or 'linuxbridge'",
+    );
   });
 
   it('takes the lab networks from the scenario, or leaves the management network to the lab', () => {

@@ -54,7 +54,15 @@ function readExternal(at: Located, f: ScenarioFile): Scenario['external'] {
 }
 
 function readNodes(at: Located, f: ScenarioFile): ScenarioNode[] {
-  const nodes = f.nodes.map((n) => ({ name: n.name, roles: n.roles ?? ['l2'], external: n.external ?? false }));
+  const nodes = f.nodes.map((n, i): ScenarioNode => {
+    const mechanism = n.mechanism ?? 'openvswitch';
+    if (mechanism === 'linuxbridge' && (f.tunnel_type ?? 'gre') === 'gre')
+      at.fail(
+        ['nodes', i, 'mechanism'],
+        `node '${n.name}': a Linux bridge node cannot carry GRE tunnels (GRE needs Open vSwitch); use tunnel_type: vxlan`,
+      );
+    return { name: n.name, roles: n.roles ?? ['l2'], external: n.external ?? false, mechanism };
+  });
   unique(
     at,
     ['nodes'],

@@ -112,7 +112,10 @@ async function startNodes(scenario: Scenario, options: UpOptions, say: (line: st
     nodes: scenario.nodes,
     logLevel: options.logLevel ?? 'info',
   });
-  for (const n of lab.nodes.values()) say(`node ${n.spec.name}: namespaces and Open vSwitch up (${n.spec.roles.join(', ')})`);
+  for (const n of lab.nodes.values()) {
+    const l2 = n.spec.mechanism === 'linuxbridge' ? 'Linux bridges' : 'Open vSwitch';
+    say(`node ${n.spec.name}: namespaces and ${l2} up (${n.spec.roles.join(', ')})`);
+  }
   return lab;
 }
 

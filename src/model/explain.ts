@@ -23,6 +23,8 @@ export type ItemSection =
   | 'route'
   | 'local-vlan'
   | 'flow'
+  | 'fdb'
+  | 'neighbour'
   | 'iptables'
   | 'ipset'
   | 'dnsmasq'

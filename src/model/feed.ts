@@ -138,7 +138,12 @@ const Id = Type.String({ minLength: 1 });
 /** What an agent tells the server about itself (heartbeat): the body's `agent`. */
 export const AgentReportSchema = Type.Object({
   host: Id,
-  agent_type: Type.Union([Type.Literal('Open vSwitch agent'), Type.Literal('DHCP agent'), Type.Literal('L3 agent')]),
+  agent_type: Type.Union([
+    Type.Literal('Open vSwitch agent'),
+    Type.Literal('Linux bridge agent'),
+    Type.Literal('DHCP agent'),
+    Type.Literal('L3 agent'),
+  ]),
   binary: Id,
   topic: Type.String({ default: 'N/A' }),
   configurations: Type.Record(Type.String(), Type.Unknown(), { default: {} }),

@@ -4,6 +4,7 @@
  * is checked in one place. Device names are a 3-character prefix plus the first 11 characters of
  * the port id, as Neutron and os-vif do (`tap3c9b4a1e-2f`).
  */
+import { createHash } from 'node:crypto';
 import { NAMESPACE_DNS, uuid5 } from './uuid5.js';
 
 /** Linux refuses longer interface names. */
@@ -67,6 +68,28 @@ export const physToIntPatch = (bridge: string): string => `phy-${bridge}`;
 export function patchedBridge(port: string): string | null {
   const m = /^(int|phy)-(.+)$/.exec(port);
   return m ? m[2]! : null;
+}
+
+/**
+ * The Linux bridge agent's names (Neutron's linuxbridge_neutron_agent.py): one bridge per
+ * network, `brq` + the first 11 characters of the network id (Nova derives the same name for
+ * vif_type `bridge`), and one VXLAN device per VNI, `vxlan-<vni>` (at most `vxlan-16777215`).
+ */
+export const LINUX_BRIDGE_PREFIX = 'brq';
+export const VXLAN_DEVICE_PREFIX = 'vxlan-';
+export const linuxBridge = (networkId: string): string => LINUX_BRIDGE_PREFIX + networkId.slice(0, PORT_ID_CHARS);
+export const vxlanDevice = (vni: number): string => `${VXLAN_DEVICE_PREFIX}${vni}`;
+
+/**
+ * A VLAN sub-interface of a provider network, `<interface>.<vlan>` as Neutron names it; when
+ * that exceeds 15 characters the interface name is cut and 6 hex digits of a SHA-1 of it are
+ * added, as neutron.plugins.common.utils.get_interface_name does.
+ */
+export function vlanSubinterface(physicalInterface: string, vlan: number): string {
+  const postfix = `.${vlan}`;
+  if (physicalInterface.length + postfix.length <= MAX_DEVICE_NAME) return physicalInterface + postfix;
+  const hash = createHash('sha1').update(physicalInterface, 'utf8').digest('hex').slice(0, 6);
+  return physicalInterface.slice(0, MAX_DEVICE_NAME - postfix.length - 6) + hash + postfix;
 }
 
 export type TunnelType = 'gre' | 'vxlan';

@@ -74,7 +74,8 @@ export interface AddressPair {
   readonly mac_address: string;
 }
 
-export type VifType = 'unbound' | 'ovs' | 'binding_failed';
+/** `ovs`: plugged into br-int (hybrid plug); `bridge`: a tap in the network's Linux bridge (Linux bridge agent). */
+export type VifType = 'unbound' | 'ovs' | 'bridge' | 'binding_failed';
 
 /** A DHCP option given to one port (extra_dhcp_opt): by name (`domain-name`) or number (`15`). */
 export interface ExtraDhcpOpt {
@@ -334,7 +335,10 @@ export interface MeteringCounter {
   readonly last_update: string;
 }
 
-export type AgentType = 'Open vSwitch agent' | 'DHCP agent' | 'L3 agent';
+export type AgentType = 'Open vSwitch agent' | 'Linux bridge agent' | 'DHCP agent' | 'L3 agent';
+
+/** The L2 agents, one per host, each Neutron's agent_type of its mechanism. */
+export const L2_AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'Linux bridge agent'];
 
 export interface Agent {
   readonly id: string;

@@ -153,11 +153,26 @@ export interface NeighbourEvidence extends EvidenceWords {
 }
 
 /**
- * A flow, rule, route or neighbour that decided a hop, as data: where it is, its fields and
- * counters, the objects it refers to, and what it means. Clients render it (the CLI as the
- * host's own syntax, docs/explain-trace.md).
+ * A forwarding-database lookup of a Linux bridge host: the bridge's own (`bridge fdb show br
+ * brq…`: which port a MAC is behind) or a VXLAN device's (`bridge fdb show dev vxlan-1001`:
+ * which remote VTEP a MAC, or the flooding entry, sends to).
  */
-export type Evidence = FlowEvidence | RuleEvidence | RouteEvidence | NeighbourEvidence;
+export interface FdbEvidence extends EvidenceWords {
+  readonly kind: 'fdb';
+  /** The bridge or VXLAN device whose table was read. */
+  readonly table: string;
+  /** The MAC looked up (`00:00:00:00:00:00`: the VXLAN device's flooding entries). */
+  readonly mac: string;
+  /** The entries found, as `bridge fdb show` prints them; empty when none matched (the frame floods). */
+  readonly entries: readonly string[];
+}
+
+/**
+ * A flow, rule, route, neighbour or forwarding entry that decided a hop, as data: where it is,
+ * its fields and counters, the objects it refers to, and what it means. Clients render it (the
+ * CLI as the host's own syntax, docs/explain-trace.md).
+ */
+export type Evidence = FlowEvidence | RuleEvidence | RouteEvidence | NeighbourEvidence | FdbEvidence;
 
 /** One step of the path on one host. */
 export interface TraceHop {

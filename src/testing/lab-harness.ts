@@ -14,7 +14,7 @@ import { statusSocket } from '../agent/status-server.js';
 import { QuarkClient } from '../client/client.js';
 import { loadConfig } from '../model/config.js';
 import type { TunnelType } from '../model/names.js';
-import type { Port } from '../model/resources.js';
+import { L2_AGENT_TYPES, type Port } from '../model/resources.js';
 import { type QuarkApp, buildApp } from '../server/app.js';
 import { type ServerConfig, ServerConfigSchema } from '../server/config.js';
 import { Store } from '../store/store.js';
@@ -135,7 +135,7 @@ export async function testLab(options: TestLabOptions): Promise<TestLab> {
     const l2Agents = options.nodes.filter((n) => n.roles.includes('l2')).length;
     await until(
       'the agents to report',
-      () => store!.view.all('agent').filter((a) => a.agent_type === 'Open vSwitch agent').length >= l2Agents,
+      () => store!.view.all('agent').filter((a) => L2_AGENT_TYPES.includes(a.agent_type)).length >= l2Agents,
     );
     return {
       lab,

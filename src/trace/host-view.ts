@@ -5,7 +5,9 @@
  */
 import type { HostSettings } from '../dataplane/compile/inputs.js';
 import type { HostPlan } from '../dataplane/compile/plan.js';
+import type { FdbEntry } from '../dataplane/drivers/bridge-fdb.js';
 import type { AddressInfo, LinkInfo, RouteInfo } from '../dataplane/drivers/ip.js';
+import type { BridgeLink } from '../dataplane/drivers/linux-bridge.js';
 import type { DumpedFlow } from '../dataplane/drivers/ovs-ofctl.js';
 import type { SavedTables } from './iptables-save.js';
 import type { Labels } from './labels.js';
@@ -59,7 +61,12 @@ export interface HostView {
   /** `ipset save`: set → members. */
   ipsets(netns: string | null): Promise<ReadonlyMap<string, readonly string[]>>;
   routeGet(netns: string, dst: string, src: string, iif: string): Promise<RouteAnswer>;
-  neighbours(netns: string): Promise<readonly Neighbour[]>;
+  /** `ip -j neigh show` in a namespace (null: the host's own). */
+  neighbours(netns: string | null): Promise<readonly Neighbour[]>;
+  /** Linux bridge hosts: the host's links (`ip -j -d link show`): bridges, VXLAN devices, taps. */
+  bridgeLinks(): Promise<readonly BridgeLink[]>;
+  /** Linux bridge hosts: every forwarding entry (`bridge -j fdb show`). */
+  bridgeFdb(): Promise<readonly FdbEntry[]>;
 }
 
 /** What explain reads besides what trace reads. */

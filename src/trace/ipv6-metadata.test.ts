@@ -53,6 +53,7 @@ describe('trace over IPv6', () => {
     const port: FirewallPortItem = {
       kind: 'firewallPort',
       portId: 'c0de1000-0000-0000-0000-000000000000',
+      networkId: 'aaaa1000-0000-0000-0000-000000000000',
       device: 'tapc0de1000-00',
       filtered: true,
       zone: 1,

@@ -147,6 +147,12 @@ export class Labels {
     return this.tunnelHosts.get(portName) ?? null;
   }
 
+  /** The host whose L2 agent terminates tunnels at `ip` (a VXLAN destination of a Linux bridge host). */
+  hostOfTunnelIp(ip: string): string | null {
+    for (const a of this.replica.agents.values()) if (a.configurations.tunneling_ip === ip) return a.host;
+    return null;
+  }
+
   vlanOf(networkId: string): number | null {
     return this.plan?.localVlans.get(networkId) ?? null;
   }

@@ -127,6 +127,9 @@ function view(drop: (rule: string) => boolean = () => false): HostView {
     plan,
     labels: new Labels(replica, plan),
     ovsPorts: async () => [],
+    // An Open vSwitch host: no Linux bridges to read.
+    bridgeLinks: async () => [],
+    bridgeFdb: async () => [],
     ofprotoTrace: async () => '',
     datapathPorts: async () => new Map(),
     flows: async () => [],

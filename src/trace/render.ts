@@ -5,6 +5,7 @@
  * operator syntax and what it does in plain words. Pure: the CLI prints what this returns.
  */
 import type { Explanation, HostItem, ItemSection } from '../model/explain.js';
+import { VXLAN_DEVICE_PREFIX } from '../model/names.js';
 import type { Evidence, TraceHop, TraceResult, Verdict } from '../model/trace.js';
 
 export interface RenderOptions {
@@ -34,6 +35,8 @@ export function evidenceText(e: Evidence): string {
     }
     case 'neighbour':
       return `neighbour ${e.ip} dev ${e.dev}`;
+    case 'fdb':
+      return `bridge fdb ${e.table.startsWith(VXLAN_DEVICE_PREFIX) ? 'dev' : 'br'} ${e.table} ${e.mac}: ${e.entries.join('; ') || 'no entry'}`;
   }
 }
 
@@ -110,6 +113,8 @@ const SECTION_ORDER: readonly ItemSection[] = [
   'address',
   'route',
   'flow',
+  'fdb',
+  'neighbour',
   'iptables',
   'ipset',
   'process',
@@ -125,6 +130,8 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
   address: 'addresses',
   route: 'routes',
   flow: 'OpenFlow flows',
+  fdb: 'forwarding entries (bridge fdb)',
+  neighbour: 'neighbour entries (ip neigh)',
   iptables: 'iptables',
   ipset: 'ipsets',
   process: 'processes',
@@ -132,7 +139,7 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
 };
 
 /** Sections whose items are listed under where they live (bridge, table, namespace). */
-const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'iptables', 'route', 'address', 'dnsmasq']);
+const GROUPED: ReadonlySet<ItemSection> = new Set(['flow', 'fdb', 'neighbour', 'iptables', 'route', 'address', 'dnsmasq']);
 
 function itemLines(i: HostItem): string[] {
   const status = i.status === 'ok' ? '  ok   ' : `  ${i.status.toUpperCase().padEnd(7)}`;

@@ -8,15 +8,24 @@ import type { DumpedFlow } from '../dataplane/drivers/ovs-ofctl.js';
 import type { FlowEvidence, ObjectRef, TraceHop, TracePacket } from '../model/trace.js';
 import { datapathOutputs } from './datapath-actions.js';
 import { bridgeRole, flowMeaning } from './describe-flow.js';
-import type { HostView, OvsPortView } from './host-view.js';
+import type { TunnelType } from '../model/names.js';
+import type { HostView } from './host-view.js';
 import { type OfprotoTrace, type TraceStep, parseOfprotoTrace } from './ofproto-trace.js';
 import { type BridgeEntry, ofprotoFlow } from './packet.js';
 import { tableName } from '../dataplane/compile/tables.js';
 
-/** Where a packet left the bridges. */
+/** Where a packet left the bridges (Open vSwitch's, or a Linux bridge). */
 export type BridgeOutput =
-  | { readonly kind: 'port'; readonly port: OvsPortView }
-  | { readonly kind: 'tunnel'; readonly remoteIp: string; readonly key: number }
+  /** A local port: its device, and the Neutron port it belongs to when known. */
+  | { readonly kind: 'port'; readonly name: string; readonly portId: string | null }
+  /** A tunnel; `type` and `device` where the bridge names them (a VXLAN device of a Linux bridge host). */
+  | {
+      readonly kind: 'tunnel';
+      readonly remoteIp: string;
+      readonly key: number;
+      readonly type?: TunnelType;
+      readonly device?: string;
+    }
   | { readonly kind: 'external'; readonly bridge: string; readonly device: string };
 
 export interface BridgePass {
@@ -87,7 +96,7 @@ export async function passBridges(view: HostView, bridge: string, entry: BridgeE
     if (!name || !port || port.name === port.bridge || name === view.settings.underlay?.interface) continue;
     if (providerBridges.has(port.bridge) && (port.type === '' || port.type === 'system')) {
       outputs.push({ kind: 'external', bridge: port.bridge, device: name });
-    } else outputs.push({ kind: 'port', port });
+    } else outputs.push({ kind: 'port', name: port.name, portId: port.ifaceId });
   }
   const last = trace.steps[trace.steps.length - 1];
   const dropped = outputs.length === 0 && last ? { step: last, owner: view.labels.cookieOwner(last.cookie) } : null;

@@ -95,18 +95,33 @@ function dropCause(view: HostView, portId: string, direction: 'ingress' | 'egres
   return { code: 'firewall', refs: [port], says: `the host firewall dropped it (${rule})` };
 }
 
-/** Filters the frame between the instance of `portId` and br-int, in `direction` of the instance. */
+/**
+ * On a Linux bridge host the tap is in its network's bridge, with the frame's other end on the
+ * same bridge (the VXLAN device, another tap): one FORWARD pass holds both ends' chains, which
+ * the trace shows as the sender's egress hop and the receiver's ingress hop.
+ */
+export interface BridgeSide {
+  readonly bridge: string;
+  /** The frame's other port on that bridge. */
+  readonly other: string;
+}
+
+/**
+ * Filters the frame between the instance of `portId` and br-int (hybrid plug: across its qbr),
+ * or between its tap and `side.other` in its network's bridge, in `direction` of the instance.
+ */
 export async function filterPort(
   view: HostView,
   portId: string,
   direction: 'ingress' | 'egress',
   p: TracePacket,
+  side?: BridgeSide,
 ): Promise<FilterResult> {
   const tap = tapDevice(portId);
-  const qvb = qvbDevice(portId);
-  const qbr = qbrBridge(portId);
+  const other = side?.other ?? qvbDevice(portId);
+  const qbr = side?.bridge ?? qbrBridge(portId);
   const where = { inIf: qbr, outIf: qbr, bridged: true } as const;
-  const ends = direction === 'egress' ? { physIn: tap, physOut: qvb } : { physIn: qvb, physOut: tap };
+  const ends = direction === 'egress' ? { physIn: tap, physOut: other } : { physIn: other, physOut: tap };
   const tables = await view.iptables(null, familyOf(p));
   const v = evaluateChain(tables, 'filter', 'FORWARD', netfilterPacket(p, { ...where, ...ends }), await setLookup(view, null));
   const evidence = [...ruleEvidence(view, v, null), ...(v.verdict === 'ACCEPT' ? [] : unmatched(view, v, tables))];

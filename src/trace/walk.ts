@@ -8,7 +8,15 @@
  * packet's destination MAC is. Called by the agent for one trace query; the server strings
  * the hosts together by the tunnels they exit through.
  */
-import { DEAD_VLAN, INTEGRATION_BRIDGE, physToIntPatch, TUNNEL_BRIDGE, tunnelPort } from '../model/names.js';
+import {
+  DEAD_VLAN,
+  INTEGRATION_BRIDGE,
+  physToIntPatch,
+  TUNNEL_BRIDGE,
+  tapDevice,
+  tunnelPort,
+  vxlanDevice,
+} from '../model/names.js';
 import type {
   ConntrackEntry,
   DropCause,
@@ -20,16 +28,19 @@ import type {
   TracePacket,
   TraceStart,
 } from '../model/trace.js';
-import type { HostView, OvsPortView } from './host-view.js';
+import type { HostView } from './host-view.js';
 import type { BridgeEntry } from './packet.js';
 import { type BridgeOutput, passBridges } from './walk-bridge.js';
-import { filterPort } from './walk-firewall.js';
+import { type BridgeSide, filterPort } from './walk-firewall.js';
+import { passLinuxBridge } from './walk-linuxbridge.js';
 import { enterNamespace } from './walk-router.js';
 
 type Position =
-  | { readonly at: 'egress'; readonly portId: string; readonly device: OvsPortView }
+  /** Leaving an instance: its egress filter, then `bridge` from `inPort`. */
+  | { readonly at: 'egress'; readonly portId: string; readonly bridge: string; readonly inPort: string }
   | { readonly at: 'bridge'; readonly bridge: string; readonly entry: BridgeEntry }
-  | { readonly at: 'ingress'; readonly portId: string }
+  /** Reaching an instance: its ingress filter (`side`: on a Linux bridge, the port it came from). */
+  | { readonly at: 'ingress'; readonly portId: string; readonly side?: BridgeSide }
   | { readonly at: 'netns'; readonly portId: string };
 
 /** Enough for any path through one host (egress, bridges, router, bridges, ingress…). */
@@ -46,13 +57,13 @@ class Walk {
   }
 }
 
-async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
+const isLinuxBridgeHost = (v: HostView) => v.settings.mechanism === 'linuxbridge';
+
+async function startOnOvs(w: Walk, start: TraceStart): Promise<Position | null> {
   const v = w.view;
   const ports = await v.ovsPorts();
   if (start.at === 'port') {
     const ref: ObjectRef = { kind: 'port', id: start.portId };
-    const service = v.plan.servicePorts.find((s) => s.portId === start.portId);
-    if (service) return { at: 'bridge', bridge: service.bridge, entry: { inPort: service.bridgePort } };
     const device = ports.find((p) => p.ifaceId === start.portId && p.bridge === INTEGRATION_BRIDGE);
     if (!device) {
       w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
@@ -66,7 +77,8 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
       );
       return null;
     }
-    if (v.plan.firewallPorts.some((f) => f.portId === start.portId)) return { at: 'egress', portId: start.portId, device };
+    if (v.plan.firewallPorts.some((f) => f.portId === start.portId))
+      return { at: 'egress', portId: start.portId, bridge: INTEGRATION_BRIDGE, inPort: device.name };
     return { at: 'bridge', bridge: INTEGRATION_BRIDGE, entry: { inPort: device.name } };
   }
   if (start.at === 'tunnel') {
@@ -93,17 +105,69 @@ async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
   return { at: 'bridge', bridge, entry: { inPort: nic.name } };
 }
 
+/** On a Linux bridge host: the tap of a port, the VXLAN device of a VNI, or a physical network's interface, and its bridge. */
+async function startOnLinuxBridge(w: Walk, start: TraceStart): Promise<Position | null> {
+  const v = w.view;
+  const links = await v.bridgeLinks();
+  const into = (device: string) => links.find((l) => l.name === device);
+  if (start.at === 'port') {
+    const ref: ObjectRef = { kind: 'port', id: start.portId };
+    const tap = into(tapDevice(start.portId));
+    if (!tap) {
+      w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no tap ${tapDevice(start.portId)})`, [ref]);
+      return null;
+    }
+    if (!tap.master || !tap.up) {
+      const state = tap.master ? `down in ${tap.master}` : 'in no bridge';
+      w.drop(
+        'not-wired',
+        `${v.labels.label(ref)} is not wired on host ${v.host}: ${tap.name} is ${state} (port or network down, or not bound here)`,
+        [ref],
+      );
+      return null;
+    }
+    if (v.plan.firewallPorts.some((f) => f.portId === start.portId))
+      return { at: 'egress', portId: start.portId, bridge: tap.master, inPort: tap.name };
+    return { at: 'bridge', bridge: tap.master, entry: { inPort: tap.name } };
+  }
+  const device = start.at === 'tunnel' ? into(vxlanDevice(start.key)) : into(v.settings.interfaceMappings?.[start.physnet] ?? '');
+  if (!device?.master) {
+    const what =
+      start.at === 'tunnel'
+        ? `no VXLAN device ${vxlanDevice(start.key)} in a bridge: it shares no network with VNI ${start.key}`
+        : `no interface of physical network ${start.physnet} in a bridge`;
+    w.drop('flow-drop', `host ${v.host} has ${what}`, []);
+    return null;
+  }
+  return { at: 'bridge', bridge: device.master, entry: { inPort: device.name } };
+}
+
+async function startAt(w: Walk, start: TraceStart): Promise<Position | null> {
+  const v = w.view;
+  if (start.at === 'port') {
+    const service = v.plan.servicePorts.find((s) => s.portId === start.portId);
+    if (service) return { at: 'bridge', bridge: service.bridge, entry: { inPort: service.bridgePort } };
+  }
+  return isLinuxBridgeHost(v) ? startOnLinuxBridge(w, start) : startOnOvs(w, start);
+}
+
 /** What a flow can do to the packet's way that a bridge hop's summary names (not resubmits, not learning). */
 const WAY: ReadonlySet<FlowEffect> = new Set(['tag', 'untag', 'set-tunnel-key', 'output', 'switch', 'drop']);
 
 /** A bridge hop in words: the flows that changed the packet's tag, tunnel key or way; all of them if none did. */
 function bridgeSays(hop: TraceHop): string {
+  if (hop.says) return hop.says; // a Linux bridge hop says it already
   const telling = hop.evidence.filter((e) => e.kind === 'flow' && e.effects.some((x) => WAY.has(x)));
   return (telling.length > 0 ? telling : hop.evidence).map((e) => e.says).join('; ');
 }
 
 /** Where one bridge pass leads: the next local position, exits, and copies not followed. */
-function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Position | null {
+function follow(
+  w: Walk,
+  outputs: readonly BridgeOutput[],
+  p: TracePacket,
+  from: { bridge: string; entry: BridgeEntry },
+): Position | null {
   const v = w.view;
   let next: Position | null = null;
   const went: string[] = [];
@@ -112,25 +176,30 @@ function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Posi
   for (const o of outputs) {
     if (o.kind === 'tunnel') {
       const port = v.plan.ovsPorts.find((x) => x.options.remote_ip === o.remoteIp);
-      const type = port?.type === 'vxlan' ? 'vxlan' : 'gre';
+      const type = o.type ?? (port?.type === 'vxlan' ? 'vxlan' : 'gre');
+      const name = o.device ?? port?.name ?? o.remoteIp;
+      const host = v.labels.tunnelHost(port?.name ?? '')?.host ?? v.labels.hostOfTunnelIp(o.remoteIp) ?? o.remoteIp;
       w.exits.push({ kind: 'tunnel', remoteIp: o.remoteIp, key: o.key, type, packet: p });
       went.push(
-        `into tunnel ${port?.name ?? o.remoteIp} to ${v.labels.tunnelHost(port?.name ?? '')?.host ?? o.remoteIp} with key 0x${o.key.toString(16)}`,
+        o.device
+          ? `through ${name} to ${host} (${o.remoteIp}) with VNI ${o.key}`
+          : `into tunnel ${name} to ${host} with key 0x${o.key.toString(16)}`,
       );
     } else if (o.kind === 'external') {
       w.exits.push({ kind: 'external', bridge: o.bridge, device: o.device, packet: p });
       went.push(`out of ${o.device} to the physical network`);
     } else {
-      const portId = o.port.ifaceId;
+      const portId = o.portId;
       const owner = portId ? v.labels.replica.ports.get(portId) : undefined;
       const wanted = owner && p.dstMac !== null && owner.mac_address.toLowerCase() === p.dstMac.toLowerCase();
       if (!portId || !wanted || next) {
-        copies.push(owner ? portWords(o.port.name, owner.id) : o.port.name);
+        copies.push(owner ? portWords(o.name, owner.id) : o.name);
         continue;
       }
-      went.push(`to ${portWords(o.port.name, portId)}`);
+      went.push(`to ${portWords(o.name, portId)}`);
+      const side = isLinuxBridgeHost(v) ? { bridge: from.bridge, other: from.entry.inPort } : undefined;
       if (v.plan.servicePorts.some((s) => s.portId === portId)) next = { at: 'netns', portId };
-      else if (v.plan.firewallPorts.some((f) => f.portId === portId)) next = { at: 'ingress', portId };
+      else if (v.plan.firewallPorts.some((f) => f.portId === portId)) next = { at: 'ingress', portId, ...(side ? { side } : {}) };
       else w.exits.push({ kind: 'delivered', portId, packet: p });
     }
   }
@@ -142,6 +211,34 @@ function follow(w: Walk, outputs: readonly BridgeOutput[], p: TracePacket): Posi
   return next;
 }
 
+/** The bridge hop: Open vSwitch's bridges (ofproto/trace), or a network's Linux bridge. */
+async function passBridge(w: Walk, pos: Extract<Position, { at: 'bridge' }>, p: TracePacket): Promise<Position | null> {
+  const view = w.view;
+  if (isLinuxBridgeHost(view)) {
+    const pass = await passLinuxBridge(view, pos.bridge, pos.entry.inPort, p);
+    w.hops.push(...pass.hops);
+    if (pass.dropped) {
+      w.drop('flow-drop', pass.dropped.says, [...pass.dropped.refs]);
+      return null;
+    }
+    return follow(w, pass.outputs, p, pos);
+  }
+  const pass = await passBridges(view, pos.bridge, pos.entry, p);
+  for (const hop of pass.hops) w.hops.push({ ...hop, says: bridgeSays(hop) });
+  if (pass.droppedBy) {
+    const owner = pass.droppedBy.owner;
+    const last = w.hops[w.hops.length - 1];
+    if (last) w.hops[w.hops.length - 1] = { ...last, result: 'drop' };
+    w.drop(
+      'flow-drop',
+      `dropped by a flow of ${pass.droppedBy.step.bridge}: ${last?.evidence.at(-1)?.says ?? 'drop'}`,
+      owner && owner.kind !== 'host' ? [owner] : [],
+    );
+    return null;
+  }
+  return follow(w, pass.outputs, p, pos);
+}
+
 export async function walkHost(view: HostView, start: TraceStart, packet: TracePacket): Promise<HostTrace> {
   const w = new Walk(view);
   let p = packet;
@@ -151,24 +248,20 @@ export async function walkHost(view: HostView, start: TraceStart, packet: TraceP
     at = null;
     if (pos.at === 'egress' || pos.at === 'ingress') {
       const direction = pos.at === 'egress' ? 'egress' : 'ingress';
-      const f = await filterPort(view, pos.portId, direction, p);
+      // On a Linux bridge the sender's other end is the bridge's uplink until its table says otherwise.
+      const side =
+        pos.at === 'ingress'
+          ? pos.side
+          : isLinuxBridgeHost(view)
+            ? { bridge: pos.bridge, other: view.plan.bridgeUplinks.find((u) => u.bridge === pos.bridge)?.name ?? pos.bridge }
+            : undefined;
+      const f = await filterPort(view, pos.portId, direction, p, side);
       w.hops.push(f.hop);
       if (f.dropped) w.exits.push({ kind: 'dropped', cause: f.dropped });
-      else if (pos.at === 'egress') at = { at: 'bridge', bridge: INTEGRATION_BRIDGE, entry: { inPort: pos.device.name } };
+      else if (pos.at === 'egress') at = { at: 'bridge', bridge: pos.bridge, entry: { inPort: pos.inPort } };
       else w.exits.push({ kind: 'delivered', portId: pos.portId, packet: p });
     } else if (pos.at === 'bridge') {
-      const pass = await passBridges(view, pos.bridge, pos.entry, p);
-      for (const hop of pass.hops) w.hops.push({ ...hop, says: bridgeSays(hop) });
-      if (pass.droppedBy) {
-        const owner = pass.droppedBy.owner;
-        const last = w.hops[w.hops.length - 1];
-        if (last) w.hops[w.hops.length - 1] = { ...last, result: 'drop' };
-        w.drop(
-          'flow-drop',
-          `dropped by a flow of ${pass.droppedBy.step.bridge}: ${last?.evidence.at(-1)?.says ?? 'drop'}`,
-          owner && owner.kind !== 'host' ? [owner] : [],
-        );
-      } else at = follow(w, pass.outputs, p);
+      at = await passBridge(w, pos, p);
     } else {
       const into = view.plan.servicePorts.find((s) => s.portId === pos.portId)!;
       const r = await enterNamespace(view, into, p);

@@ -17,5 +17,7 @@ export function evidenceText(e: Evidence): string {
       return `[${e.netns}] ip route get ${e.dst} from ${e.src} iif ${e.iif}: ${e.error ?? `${e.type ?? '?'}${e.gateway ? ` via ${e.gateway}` : ''}${e.dev ? ` dev ${e.dev}` : ''}`}`;
     case 'neighbour':
       return `[${e.netns}] ${e.ip} dev ${e.dev} lladdr ${e.mac ?? 'none'} (${e.source === 'port' ? 'the API’s port' : e.source === 'neighbour-table' ? 'neighbour table' : 'unknown'})`;
+    case 'fdb':
+      return `bridge fdb ${e.table.startsWith('vxlan-') ? 'dev' : 'br'} ${e.table} ${e.mac}: ${e.entries.join('; ') || 'no entry'}`;
   }
 }

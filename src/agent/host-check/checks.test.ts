@@ -118,6 +118,32 @@ describe('hostChecks', () => {
     assert.match(found[3]!, /^fail clock: 90 s ahead of the server/);
   });
 
+  it('on a Linux bridge host, judges VXLAN, the mapped interfaces and br_netfilter, not Open vSwitch', () => {
+    const facts: HostFacts = {
+      ...healthy,
+      ovsdb: { ...healthy.ovsdb, error: 'not used (mechanism linuxbridge)', system: null, bridges: [] },
+      vswitchd: { version: null, error: 'not used (mechanism linuxbridge)' },
+      modules: { ...healthy.modules, openvswitch: 'missing' },
+    };
+    const c = config({
+      roles: ['l2'],
+      mechanism: 'linuxbridge',
+      tunnelIp: '198.51.100.11',
+      tunnelTypes: ['vxlan'],
+      physicalInterfaceMappings: ['physnet1:eth2', 'physnet2:eth9'],
+    });
+    const checks = hostChecks({ config: c, host: 'c', facts, server: null });
+    assert.ok(!checks.some((x) => /ovsdb|ovs-vswitchd|datapath|arping/.test(x.says)));
+    assert.ok(checks.some((x) => x.status === 'ok' && x.says === 'vxlan tunnels: kernel module vxlan loaded'));
+    assert.ok(checks.some((x) => x.status === 'ok' && x.says === 'eth2 carries physical network physnet1'));
+    assert.ok(checks.some((x) => x.status === 'ok' && /brq bridges/.test(x.says)));
+    assert.deepEqual(problems(checks), [
+      'fail physical network physnet2: interface eth9 does not exist | fix: set physicalInterfaceMappings to the interface cabled to physnet2',
+    ]);
+    const gre = config({ roles: ['l2'], mechanism: 'linuxbridge', tunnelIp: '198.51.100.11', tunnelTypes: ['gre'] });
+    assert.match(problems(hostChecks({ config: gre, host: 'c', facts, server: null }))[0]!, /^fail tunnelTypes has gre/);
+  });
+
   it('reports a server that refuses the credentials with what to check', () => {
     const server: ServerReach = {
       ok: false,

@@ -196,10 +196,71 @@ function bridgeMappings(input: CheckInput): Check[] {
   return out;
 }
 
+/**
+ * A Linux bridge host (mechanism linuxbridge): no Open vSwitch; VXLAN devices in the kernel and the
+ * interfaces named by physicalInterfaceMappings. docs/linuxbridge.md.
+ */
+function linuxBridge(input: CheckInput): Check[] {
+  const { config, facts } = input;
+  if (!config.roles.includes('l2')) return [];
+  const out: Check[] = [info('mechanism linuxbridge: no Open vSwitch needed (a Linux bridge per network)')];
+  if (config.tunnelTypes.includes('gre'))
+    out.push(
+      fail(
+        'tunnelTypes has gre: the Linux bridge agent carries VXLAN only',
+        "set tunnelTypes to ['vxlan'] (networks of type gre need Open vSwitch hosts)",
+      ),
+    );
+  if (!config.tunnelIp)
+    out.push(
+      warn(
+        'no tunnelIp: this host terminates no VXLAN tunnels, so project networks do not reach it',
+        "set tunnelIp to this host's address on the tunnel network (unless it only carries provider networks)",
+      ),
+    );
+  else {
+    const holder = facts.addresses.find((a) => a.ip === config.tunnelIp);
+    if (!holder)
+      out.push(
+        fail(
+          `tunnel address ${config.tunnelIp} is on no interface of this host`,
+          `add it to the interface of the tunnel network, or set tunnelIp to one of: ${
+            facts.addresses
+              .filter((a) => a.ifname !== 'lo')
+              .map((a) => `${a.ip} (${a.ifname})`)
+              .join(', ') || 'none'
+          }`,
+        ),
+      );
+    else out.push(ok(`tunnel address ${config.tunnelIp} is on ${holder.ifname}`));
+    if (facts.modules.vxlan === 'missing')
+      out.push(fail('vxlan tunnels: the kernel has no vxlan module', "install the kernel's modules package (linux-image-…)"));
+    else out.push(ok(`vxlan tunnels: kernel module vxlan ${facts.modules.vxlan}`));
+  }
+  for (const spec of config.physicalInterfaceMappings) {
+    const [physnet, nic] = spec.split(':') as [string, string];
+    if (facts.links.includes(nic)) out.push(ok(`${nic} carries physical network ${physnet}`));
+    else
+      out.push(
+        fail(
+          `physical network ${physnet}: interface ${nic} does not exist`,
+          `set physicalInterfaceMappings to the interface cabled to ${physnet}`,
+        ),
+      );
+  }
+  return out;
+}
+
 function firewall(input: CheckInput): Check[] {
   const { config, facts } = input;
-  if (!config.roles.includes('l2') || config.firewallDriver !== 'iptables_hybrid') return [];
-  if (facts.bridgeNetfilter) return [ok('br_netfilter: bridged frames pass iptables (security groups filter on qbr bridges)')];
+  if (!config.roles.includes('l2') || config.firewallDriver === 'noop') return [];
+  const lb = config.firewallDriver === 'iptables' || (config.firewallDriver === 'auto' && config.mechanism === 'linuxbridge');
+  if (facts.bridgeNetfilter)
+    return [
+      ok(
+        `br_netfilter: bridged frames pass iptables (security groups filter on ${lb ? "the networks' brq bridges" : 'qbr bridges'})`,
+      ),
+    ];
   return [
     fail(
       'br_netfilter is not loaded: bridged frames bypass iptables, so security groups would not filter',
@@ -220,7 +281,7 @@ function tools(input: CheckInput, datapath: 'system' | 'netdev'): Check[] {
     needed.push(['conntrack', 'flushing connections of moved floating IPs'], ['radvd', 'IPv6 router advertisements']);
   if (roles.has('dhcp')) needed.push(['dnsmasq', 'DHCP']);
   if (roles.has('l3') || roles.has('dhcp')) needed.push(['haproxy', 'the metadata proxy']);
-  if (datapath === 'netdev')
+  if (datapath === 'netdev' && config.mechanism !== 'linuxbridge')
     needed.push(
       ['arping', 'tunnel neighbours on the userspace datapath'],
       ['ethtool', 'checksum offload on the userspace datapath'],
@@ -283,7 +344,8 @@ export function hostChecks(input: CheckInput): Check[] {
       ? ok('running as root')
       : fail('not running as root: the agent needs root (namespaces, OVS, iptables), and so do these checks', 'run it as root'),
   );
-  out.push(...openVswitch(input, datapath), ...tunnels(input, datapath), ...bridgeMappings(input), ...firewall(input));
+  if (config.mechanism === 'linuxbridge') out.push(...linuxBridge(input), ...firewall(input));
+  else out.push(...openVswitch(input, datapath), ...tunnels(input, datapath), ...bridgeMappings(input), ...firewall(input));
   if (config.roles.includes('l3'))
     out.push(
       info(

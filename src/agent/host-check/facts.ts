@@ -110,9 +110,16 @@ function readSysctl(path: string): string | null {
 export async function readHostFacts(config: AgentConfig): Promise<HostFacts> {
   const rundir = config.ovsRundir || '/run/openvswitch';
   const tools = Object.keys(TOOLS) as Tool[];
+  // A Linux bridge host has no Open vSwitch to read (checks.ts does not judge it there).
+  const lb = config.mechanism === 'linuxbridge';
   const [ovsdb, vswitchd, modules, versions, addresses, links] = await Promise.all([
-    readOvs(`${rundir}/db.sock`),
-    vswitchdVersion({ rundir: config.ovsRundir || null }).then(
+    lb
+      ? { socket: `${rundir}/db.sock`, error: 'not used (mechanism linuxbridge)', system: null, bridges: [] }
+      : readOvs(`${rundir}/db.sock`),
+    (lb
+      ? Promise.reject(new Error('not used (mechanism linuxbridge)'))
+      : vswitchdVersion({ rundir: config.ovsRundir || null })
+    ).then(
       (version) => ({ version, error: null }),
       (e: Error) => ({ version: null, error: e.message }),
     ),

@@ -11,7 +11,14 @@
  */
 import type { HostSettings, ReplicaView } from '../../dataplane/compile/inputs.js';
 import type { HostPlan } from '../../dataplane/compile/plan.js';
+import type { BridgeLink } from '../../dataplane/drivers/linux-bridge.js';
 import type { SwitchState } from '../../dataplane/drivers/ovsdb/index.js';
+
+/** What a mechanism read from the host before a pass compiled its plan. */
+export interface HostObservation {
+  readonly switch?: SwitchState;
+  readonly links?: readonly BridgeLink[];
+}
 
 /** The object of a step that applies everything at once. */
 export const HOST = 'host';
@@ -39,8 +46,11 @@ export interface Pass {
   readonly revision: number;
   readonly replica: ReplicaView;
   readonly settings: HostSettings;
-  /** What the pass read from the host before compiling (the plan was compiled against it). */
-  readonly observed: { readonly switch: SwitchState };
+  /**
+   * What the pass read from the host before compiling (the plan was compiled against it): the
+   * switch (Open vSwitch hosts), the links (Linux bridge hosts).
+   */
+  readonly observed: HostObservation;
   /**
    * Namespaces made, or given a new device, in this pass: steps after the one that made them
    * visit them whole, since a recreated device lost its addresses and routes.

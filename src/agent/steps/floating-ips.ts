@@ -27,7 +27,7 @@ import {
 } from '../../dataplane/drivers/conntrack-nat.js';
 import { NAMESPACE_CONCURRENCY, eachSettled } from '../../dataplane/drivers/limit.js';
 import { announce } from '../../dataplane/drivers/namespaces.js';
-import { DEAD_VLAN, routerNamespace } from '../../model/names.js';
+import { routerNamespace } from '../../model/names.js';
 import {
   FloatingIpStatusReporter,
   changedForwardings,
@@ -88,11 +88,10 @@ export class FloatingIpsStep implements ReconcileStep {
   }
 
   private announceWired(plan: HostPlan): void {
-    const tags = new Map(plan.vifBindings.map((v) => [v.portName, v.tag]));
     const wired = new Set<string>();
     for (const p of plan.servicePorts) {
-      const tag = tags.get(p.bridgePort);
-      if (!p.announce || tag === undefined || tag === DEAD_VLAN) continue;
+      // Wired: tagged with its network's VLAN on br-int, or in its network's bridge (Linux bridge).
+      if (!p.announce || plan.portStates.get(p.portId) !== 'ACTIVE') continue;
       wired.add(p.bridgePort);
       // After a restart the devices were wired before: nothing to announce.
       if (this.wired === null || this.wired.has(p.bridgePort)) continue;

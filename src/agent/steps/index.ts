@@ -1,18 +1,18 @@
 /**
  * The agent's reconcile steps, in the order a pass runs them. The order is the kernel's and
- * the datapath's: namespaces and the veth pairs of service ports exist before OVS is told about
- * their outer ends; the host's firewall is in place before the OVSDB transaction wires a new
- * VIF; routes, namespace iptables and dnsmasq follow once the ports carry traffic; stale
- * namespaces go last, then what the roles tell the server. A new driver or extension adds its
- * step here (and says what it `requires`).
+ * the datapath's: namespaces and the veth pairs of service ports exist before the L2 mechanism
+ * is told about their outer ends; the host's firewall is in place before the mechanism's steps
+ * wire a new VIF (the OVSDB transaction and flows, or taps into Linux bridges); routes,
+ * namespace iptables and dnsmasq follow once the ports carry traffic; stale namespaces go last,
+ * then what the roles tell the server. A new driver or extension adds its step here (and says
+ * what it `requires`); a new L2 mechanism brings its own steps (agent/mechanism/).
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../../client/client.js';
 import { DEFAULT_SECURITY_GROUP_LOG_SETTINGS, type HostSettings } from '../../dataplane/compile/inputs.js';
-import type { OvsEnvironment } from '../../dataplane/drivers/ovs-ofctl.js';
-import type { OvsdbClient } from '../../dataplane/drivers/ovsdb/index.js';
 import { DhcpPortKeeper } from '../dhcp-ports.js';
 import { HostFirewall } from '../firewall.js';
+import type { L2Mechanism } from '../mechanism/index.js';
 import { SecurityGroupLogWriter } from '../security-group-log.js';
 import type { ReconcileStep } from '../reconcile/step.js';
 import { PortStatusReporter } from '../reporter.js';
@@ -22,7 +22,6 @@ import { metadataProxyStep, radvdStep } from './daemons.js';
 import { DnsmasqStep } from './dnsmasq.js';
 import { FirewallStep } from './firewall.js';
 import { FloatingIpsStep } from './floating-ips.js';
-import { FlowsStep } from './flows.js';
 import { NamespaceIptablesStep } from './namespace-iptables.js';
 import { NamespacesStep, StaleNamespacesStep } from './namespaces.js';
 import { PortStatusStep } from './port-status.js';
@@ -30,18 +29,14 @@ import { RouterBindingsStep } from './router-bindings.js';
 import { routesStep } from './routes.js';
 import { SecurityGroupLogStep } from './security-group-log.js';
 import { ServicePortsStep } from './service-ports.js';
-import { SwitchStep } from './switch.js';
 import { sysctlsStep } from './sysctls.js';
-import { TunnelNeighboursStep } from './tunnel-neighbours.js';
 
 export interface StepContext {
   readonly settings: HostSettings;
   readonly client: QuarkClient;
   readonly log: Logger;
-  /** The agent's OVSDB connection (made or remade on demand). */
-  readonly connect: () => Promise<OvsdbClient>;
-  /** Where ovs-ofctl finds the switch. */
-  readonly ovs: OvsEnvironment;
+  /** The host's L2 mechanism: its steps wire the VIFs. */
+  readonly mechanism: L2Mechanism;
   /** The security group log file (default: <stateDir>/log/security-groups.log). */
   readonly networkLogFile?: string;
 }
@@ -50,7 +45,7 @@ export interface AgentSteps {
   readonly steps: readonly ReconcileStep[];
   /** The L2 role's firewall (its conntrack zones go into the compile facts); null without the role. */
   readonly firewall: HostFirewall | null;
-  /** Told of every OVSDB interface event, for the plug-to-ACTIVE time. */
+  /** Told of every plugged VIF, for the plug-to-ACTIVE time. */
   readonly portStatus: PortStatusStep;
   /** Security group logging (l2 role); closed when the agent stops. */
   readonly securityGroupLog: SecurityGroupLogWriter | null;
@@ -66,8 +61,7 @@ export function agentSteps(c: StepContext): AgentSteps {
         c.settings.securityGroupLog ?? DEFAULT_SECURITY_GROUP_LOG_SETTINGS,
       )
     : null;
-  const switchStep = new SwitchStep(c.connect);
-  const portStatus = new PortStatusStep(new PortStatusReporter(c.client, c.settings.host, c.log), switchStep, c.connect, c.log);
+  const portStatus = new PortStatusStep(new PortStatusReporter(c.client, c.settings.host, c.log), c.mechanism);
   const steps: (ReconcileStep | null)[] = [
     roles.has('l3') ? new RouterBindingsStep(new RouterPortBinder(c.client, c.log)) : null,
     new NamespacesStep(),
@@ -75,9 +69,7 @@ export function agentSteps(c: StepContext): AgentSteps {
     sysctlsStep(),
     sgLog ? new SecurityGroupLogStep(sgLog) : null,
     firewall ? new FirewallStep(firewall) : null,
-    switchStep,
-    new FlowsStep(c.ovs),
-    new TunnelNeighboursStep(),
+    ...c.mechanism.steps,
     routesStep(),
     new NamespaceIptablesStep(),
     roles.has('l3') ? radvdStep(c.log) : null,

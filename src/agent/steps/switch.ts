@@ -15,7 +15,7 @@ import { ensureUnderlayAddress } from '../underlay.js';
 function bridgesOnly(plan: HostPlan): HostPlan {
   return {
     ...plan,
-    ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system'),
+    ovsPorts: plan.ovsPorts.filter((p) => p.type === 'patch' || p.type === 'system' || p.type === 'afxdp-nonpmd'),
     vifBindings: [],
     servicePorts: [],
   };
@@ -41,7 +41,9 @@ export class SwitchStep implements ReconcileStep {
     this.nextCfg = undefined;
     if (!pass.due(HOST)) return { changes: 0 };
     const plan = pass.synced ? pass.plan : bridgesOnly(pass.plan);
-    const change = switchChangeFor(plan, pass.observed.switch, pass.synced);
+    const observed = pass.observed.switch;
+    if (!observed) throw new Error('the switch step runs on Open vSwitch hosts only: the pass read no switch');
+    const change = switchChangeFor(plan, observed, pass.synced);
     const r = await applySwitchChange(await this.connect(), change, pass.synced ? { waitForVswitchd: 'later' } : {});
     this.nextCfg = r.nextCfg;
     await ensureUnderlayAddress(pass.settings);

@@ -72,6 +72,13 @@ describe('compile() for L2', () => {
       }),
     );
     golden('network-flat-gre', renderPlan(plan));
+    assert.equal(plan.ovsPorts.find((p) => p.name === 'eth1')?.type, 'system', 'AF_PACKET where OVS offers no AF_XDP');
+    const s = settings('network', { tunnelIp: '198.18.1.2', underlay: { bridge: 'br-phy', interface: 'eth1' }, afxdp: 'auto' });
+    const offered = { ...facts, ovsIfaceTypes: ['afxdp', 'afxdp-nonpmd', 'system'] };
+    const eth1 = compile(r, offered, s).ovsPorts.find((p) => p.name === 'eth1');
+    assert.deepEqual([eth1?.type, eth1?.options], ['afxdp-nonpmd', { 'xdp-mode': 'generic' }], 'AF_XDP where asked and offered');
+    assert.equal(compile(r, offered, { ...s, afxdp: 'off' }).ovsPorts.find((p) => p.name === 'eth1')?.type, 'system');
+    assert.equal(compile(r, offered, { ...s, afxdp: undefined }).ovsPorts.find((p) => p.name === 'eth1')?.type, 'system');
   });
 
   it('compute node with a VLAN provider network on br-ex: segment and local VLAN swapped at the patch ports (golden)', () => {

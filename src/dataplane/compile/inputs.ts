@@ -72,6 +72,15 @@ export interface HostFacts {
    * restarts (read from the raw table) and never change under a live connection.
    */
   readonly conntrackZones?: ReadonlyMap<string, number>;
+  /**
+   * Linux bridge mechanism: the tap devices on the host (instances' and the outer ends of DHCP
+   * and router ports), which is how that agent finds plugged ports.
+   */
+  readonly taps?: readonly string[];
+  /** Open vSwitch: the interface types ovs-vswitchd can open (its `iface_types`). */
+  readonly ovsIfaceTypes?: readonly string[];
+  /** Open vSwitch: interfaces ovs-vswitchd could not open, with its error, by name. */
+  readonly ovsInterfaceErrors?: ReadonlyMap<string, string>;
 }
 
 /** The userspace datapath tunnels through an OVS bridge that owns the underlay interface. */
@@ -80,8 +89,17 @@ export interface UnderlaySettings {
   readonly interface: string;
 }
 
-/** How the L2 role enforces security groups (Neutron's `firewall_driver`). */
-export type FirewallDriverName = 'iptables_hybrid' | 'noop';
+/**
+ * The host's L2 mechanism (ML2's mechanism drivers): `openvswitch` (br-int, br-tun, the hybrid
+ * plug) or `linuxbridge` (a Linux bridge per network, VXLAN devices, taps in the bridges).
+ */
+export type L2MechanismName = 'openvswitch' | 'linuxbridge';
+
+/**
+ * How the L2 role enforces security groups (Neutron's `firewall_driver`): `iptables_hybrid` on
+ * the hybrid plug's qbr (Open vSwitch), `iptables` on the network's bridge (Linux bridge).
+ */
+export type FirewallDriverName = 'iptables_hybrid' | 'iptables' | 'noop';
 
 export interface HostSettings {
   readonly host: string;
@@ -97,14 +115,32 @@ export interface HostSettings {
   readonly underlay: UnderlaySettings | null;
   /** The DHCP role's settings; DEFAULT_DHCP_SETTINGS when absent. */
   readonly dhcp?: DhcpSettings;
-  /** Default: iptables_hybrid. */
+  /** Default: iptables_hybrid with Open vSwitch, iptables with Linux bridge. */
   readonly firewallDriver?: FirewallDriverName;
+  /** Default: openvswitch. */
+  readonly mechanism?: L2MechanismName;
+  /**
+   * Userspace datapath: OVS opens the underlay interface through AF_XDP (`afxdp-nonpmd`, generic
+   * XDP) where ovs-vswitchd offers it (`auto`), or through AF_PACKET (`off`, the default: see
+   * docs/flows.md for what each costs).
+   */
+  readonly afxdp?: 'auto' | 'off';
+  /**
+   * Linux bridge only: physical network → the host interface that carries it
+   * (`physnet1: eth2`, Neutron's physical_interface_mappings).
+   */
+  readonly interfaceMappings?: Readonly<Record<string, string>>;
   /** The L3 role's router advertisements; DEFAULT_RA_SETTINGS when absent. */
   readonly ra?: RouterAdvertisementSettings;
   /** Metadata proxies in the agent's namespaces; none when absent. */
   readonly metadata?: MetadataSettings;
   /** How security group events are logged; DEFAULT_SECURITY_GROUP_LOG_SETTINGS when absent. */
   readonly securityGroupLog?: SecurityGroupLogSettings;
+}
+
+/** The vif_type the server gives ports bound to a host of this mechanism. */
+export function vifTypeOf(settings: Pick<HostSettings, 'mechanism'>): 'ovs' | 'bridge' {
+  return settings.mechanism === 'linuxbridge' ? 'bridge' : 'ovs';
 }
 
 /** How the L3 and DHCP roles proxy 169.254.169.254 (Neutron's options of the same names). */

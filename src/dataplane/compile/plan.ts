@@ -36,7 +36,7 @@ export interface BridgeItem {
   readonly origin: Origin;
 }
 
-export type OvsPortType = 'internal' | 'patch' | 'gre' | 'vxlan' | 'system';
+export type OvsPortType = 'internal' | 'patch' | 'gre' | 'vxlan' | 'system' | 'afxdp-nonpmd';
 
 /** A port the agent creates on one of its bridges (patches, tunnels, internal ports). */
 export interface OvsPortItem {
@@ -242,10 +242,11 @@ export interface FirewallPortLog {
 export interface FirewallPortItem {
   readonly kind: 'firewallPort';
   readonly portId: string;
-  /** The instance's device (tap…), where the hybrid plug makes its traffic visible. */
+  readonly networkId: string;
+  /** The instance's device (tap…), in qbr (hybrid plug) or in the network's brq (Linux bridge). */
   readonly device: string;
   readonly filtered: boolean;
-  /** Its own conntrack zone (filtered ports only). */
+  /** Its conntrack zone (filtered ports only): its own (hybrid), its network's (Linux bridge). */
   readonly zone: number | null;
   readonly mac: string;
   /** Its fixed IPs. */
@@ -291,6 +292,83 @@ export interface FloatingIpItem {
 }
 
 /**
+ * Linux bridge mechanism: the bridge of one network present on the host (`brq` + 11 characters
+ * of its id), as Neutron's Linux bridge agent makes it: no STP, no forwarding delay.
+ */
+export interface LinuxBridgeItem {
+  readonly kind: 'linuxBridge';
+  readonly name: string;
+  readonly networkId: string;
+  readonly mtu: number;
+  readonly origin: Origin;
+}
+
+/** How a network's bridge reaches other hosts: its VXLAN device, its VLAN sub-interface, or the flat network's interface. */
+export type UplinkLink =
+  | {
+      readonly type: 'vxlan';
+      readonly vni: number;
+      /** The local tunnel address (source of the VXLAN packets). */
+      readonly local: string;
+      readonly dstport: number;
+      /** Whether it sends an outer UDP checksum (RFC 7348: zero for IPv4, as Open vSwitch). */
+      readonly udpCsum: boolean;
+    }
+  | { readonly type: 'vlan'; readonly parent: string; readonly vlan: number }
+  /** A physical interface of the host (flat provider network): enslaved, never made nor deleted. */
+  | { readonly type: 'physical' };
+
+/** A device in a network's bridge that carries its traffic off the host (`vxlan-1001`, `eth2.100`, `eth2`). */
+export interface BridgeUplinkItem {
+  readonly kind: 'bridgeUplink';
+  readonly bridge: string;
+  readonly name: string;
+  readonly link: UplinkLink;
+  /** The device's MTU; null: leave it as the host has it (a physical interface). */
+  readonly mtu: number | null;
+  readonly origin: Origin;
+}
+
+/**
+ * A tap device (an instance's, or the outer end of a DHCP or router port) and where the agent
+ * puts it: in its network's bridge and up once the port is bound here and up, out of every
+ * bridge and down otherwise (Neutron's agent sets a tap's link state from the port's
+ * admin_state_up). Applied only when the device exists.
+ */
+export interface BridgePortItem {
+  readonly kind: 'bridgePort';
+  readonly device: string;
+  readonly portId: string | null;
+  /** The bridge it belongs in; null: none (unknown port, not bound here, down). */
+  readonly bridge: string | null;
+  readonly up: boolean;
+  readonly mtu: number | null;
+  readonly origin: Origin;
+}
+
+/**
+ * A static forwarding entry on a VXLAN device, from l2population: frames to `mac` are sent to
+ * the VTEP `dst`; the all-zero MAC is the flooding entry (one per remote host), as `bridge fdb
+ * append 00:00:00:00:00:00 dev vxlan-1001 dst 198.18.1.12`.
+ */
+export interface FdbEntryItem {
+  readonly kind: 'fdbEntry';
+  readonly device: string;
+  readonly mac: string;
+  readonly dst: string;
+  readonly origin: Origin;
+}
+
+/** A permanent neighbour entry on a VXLAN device (l2population): a remote port's address and MAC. */
+export interface NeighbourItem {
+  readonly kind: 'neighbour';
+  readonly device: string;
+  readonly ip: string;
+  readonly mac: string;
+  readonly origin: Origin;
+}
+
+/**
  * A port forwarding as a router serves it here: connections to the floating IP on the external
  * ports of the protocol go to the internal address and ports (its DNAT rule is an iptables
  * item; the floating IP's /32 is on the qg- device). The agent compares these between passes to
@@ -311,6 +389,11 @@ export interface PortForwardingItem {
 }
 
 export type PlanItem =
+  | LinuxBridgeItem
+  | BridgeUplinkItem
+  | BridgePortItem
+  | FdbEntryItem
+  | NeighbourItem
   | DaemonItem
   | PortForwardingItem
   | FirewallPortItem
@@ -348,7 +431,12 @@ export interface HostPlan {
   readonly floatingIps: readonly FloatingIpItem[];
   /** Port forwardings of floating IPs (docs/port-forwarding.md); absent in plans made before them. */
   readonly portForwardings?: readonly PortForwardingItem[];
-  /** Local VLAN of every network present on the host (kept across restarts). */
+  readonly linuxBridges: readonly LinuxBridgeItem[];
+  readonly bridgeUplinks: readonly BridgeUplinkItem[];
+  readonly bridgePorts: readonly BridgePortItem[];
+  readonly fdbEntries: readonly FdbEntryItem[];
+  readonly neighbours: readonly NeighbourItem[];
+  /** Local VLAN of every network present on the host (kept across restarts); Open vSwitch only. */
   readonly localVlans: ReadonlyMap<string, number>;
   /** Ports this host wires, and whether each is ready to carry traffic (reported as ACTIVE). */
   readonly portStates: ReadonlyMap<string, 'ACTIVE' | 'DOWN'>;
@@ -373,5 +461,10 @@ export const PLAN_SECTIONS = [
   'firewallPorts',
   'firewallGroups',
   'floatingIps',
+  'linuxBridges',
+  'bridgeUplinks',
+  'bridgePorts',
+  'fdbEntries',
+  'neighbours',
   'portForwardings',
 ] as const satisfies readonly (keyof PlanPart)[];

@@ -5,6 +5,7 @@
  * from.
  */
 import type { FlowItem, HostPlan, Origin } from './plan.js';
+import { renderLinuxBridges } from './render-linuxbridge.js';
 import { renderNamespaces } from './render-netns.js';
 import { renderIpsets, renderIptables } from './render-iptables.js';
 import { type BridgeRole, tableName } from './tables.js';
@@ -44,6 +45,7 @@ export function renderPlan(plan: HostPlan): string {
     }
     for (const f of plan.flows.filter((x) => x.bridge === b.name).sort(compareFlows)) lines.push(`  ${renderFlow(f)}`);
   }
+  lines.push(...renderLinuxBridges(plan));
   lines.push(...renderNamespaces(plan));
   const vlans = [...plan.localVlans].sort(([, a], [, b]) => a - b);
   lines.push(`local vlans: ${vlans.map(([n, v]) => `${v}=network:${n.slice(0, 8)}`).join(' ') || 'none'}`);

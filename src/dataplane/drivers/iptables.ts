@@ -71,8 +71,55 @@ export async function saveWithCounters(netns: string | null, family: 4 | 6 = 4):
 }
 
 /**
+ * The edit that turns a chain's rules `from` into `to` in place, or null when rewriting the
+ * chain is no longer: the rules the two share at the start and at the end stay, the middle
+ * keeps its longest common subsequence; the others are deleted by their text (`-D chain RULE`,
+ * which removes the first rule so written wherever it is), from the last, then the new ones
+ * inserted at their final positions, in order (everything before each is then in place). So
+ * adding or removing a port touches its own few rules, not the hundreds of rules of the other
+ * ports in the same chains: with 100 ports, rewriting the FORWARD, sg-chain, INPUT and zone
+ * chains took `iptables-restore` 130-450 ms on the loaded 2-core machine (BENCHMARKS.md,
+ * Wiring). Positions come from what the caller says the chain holds; a full resync reads the
+ * host, so a chain changed by hand is put right there.
+ */
+export function chainEdit(chain: string, from: readonly string[], to: readonly string[]): string[] | null {
+  let head = 0;
+  while (head < from.length && head < to.length && from[head] === to[head]) head++;
+  let tail = 0;
+  while (tail < from.length - head && tail < to.length - head && from[from.length - 1 - tail] === to[to.length - 1 - tail])
+    tail++;
+  const a = from.slice(head, from.length - tail);
+  const b = to.slice(head, to.length - tail);
+  // A rewrite is `:chain` and one line per rule; past these sizes the edit cannot be shorter.
+  if (a.length * b.length > 250_000 || Math.abs(a.length - b.length) >= to.length + 1) return null;
+  const lcs = Array.from({ length: a.length + 1 }, () => new Uint16Array(b.length + 1));
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    }
+  }
+  const keptA = new Set<number>();
+  const keptB = new Set<number>();
+  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+    if (a[i] === b[j]) {
+      keptA.add(i++);
+      keptB.add(j++);
+    } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) i++;
+    else j++;
+  }
+  const out: string[] = [];
+  const deleted = a.filter((_, i) => !keptA.has(i));
+  // `-D` by text takes the first such rule: only safe where the text is there once.
+  if (deleted.some((r) => from.indexOf(r) !== from.lastIndexOf(r))) return null;
+  for (let i = a.length - 1; i >= 0; i--) if (!keptA.has(i)) out.push(`-D ${chain} ${a[i]}`);
+  for (let j = 0; j < b.length; j++) if (!keptB.has(j)) out.push(`-I ${chain} ${head + j + 1} ${b[j]}`);
+  return out.length < to.length + 1 ? out : null;
+}
+
+/**
  * The iptables-restore input that turns `observed` into `desired`, or null when they already
- * agree. Desired chains with unchanged rules are not rewritten.
+ * agree. Desired chains with unchanged rules are not touched; a chain that changed a little is
+ * edited in place (chainEdit), one that changed a lot is rewritten.
  */
 export function restoreScript(desired: readonly IptablesChainItem[], observed: ObservedTables): string | null {
   const byTable = new Map<IptablesTable, string[]>();
@@ -83,15 +130,18 @@ export function restoreScript(desired: readonly IptablesChainItem[], observed: O
   };
   const seen = new Map(observed.chains.map((c) => [`${c.table} ${c.chain}`, c]));
   const wanted = new Set(desired.map((d) => `${d.table} ${d.chain}`));
-  // Declare every desired chain first, so rules may jump to chains defined later.
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+  const edits = new Map<IptablesChainItem, string[] | null>();
   for (const d of desired) {
     const old = seen.get(`${d.table} ${d.chain}`);
-    if (!old || old.rules.join('\n') !== d.rules.join('\n')) emit(d.table, `:${d.chain} - [0:0]`);
+    if (old && same(old.rules, d.rules)) continue;
+    edits.set(d, old ? chainEdit(d.chain, old.rules, d.rules) : null);
   }
-  for (const d of desired) {
-    const old = seen.get(`${d.table} ${d.chain}`);
-    if (old && old.rules.join('\n') === d.rules.join('\n')) continue;
-    for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`.trimEnd());
+  // Declare (and so flush) every chain rewritten first, so rules may jump to chains defined later.
+  for (const [d, edit] of edits) if (edit === null) emit(d.table, `:${d.chain} - [0:0]`);
+  for (const [d, edit] of edits) {
+    if (edit === null) for (const r of d.rules) emit(d.table, `-A ${d.chain} ${r}`.trimEnd());
+    else for (const line of edit) emit(d.table, line.trimEnd());
   }
   for (const d of desired) {
     for (const builtin of d.hooks) {

@@ -17,13 +17,18 @@ import { DEAD_VLAN } from '../../model/names.js';
 
 export const OWNED = 'quark-owned';
 
-/** VIFs (interfaces with iface-id) and the local VLANs recorded on br-int ports. */
+/**
+ * VIFs (interfaces with iface-id), the local VLANs recorded on br-int ports, the interface
+ * types ovs-vswitchd offers and the interfaces it could not open.
+ */
 export function factsFrom(state: SwitchState, integrationBridge: string): HostFacts {
   const vifs: ObservedVif[] = [];
   const localVlans = new Map<string, number>();
+  const ovsInterfaceErrors = new Map<string, string>();
   for (const b of state.bridges) {
     for (const p of b.ports) {
       for (const i of p.interfaces) {
+        if (i.error) ovsInterfaceErrors.set(i.name, i.error);
         const ifaceId = i.externalIds['iface-id'];
         if (ifaceId) vifs.push({ bridge: b.name, portName: p.name, ifaceId, ofport: i.ofport ?? null });
       }
@@ -31,7 +36,7 @@ export function factsFrom(state: SwitchState, integrationBridge: string): HostFa
       if (b.name === integrationBridge && net && p.tag !== undefined && p.tag < DEAD_VLAN) localVlans.set(net, p.tag);
     }
   }
-  return { vifs, localVlans };
+  return { vifs, localVlans, ovsIfaceTypes: state.ifaceTypes, ovsInterfaceErrors };
 }
 
 type OvsPlan = Pick<HostPlan, 'bridges' | 'ovsPorts' | 'vifBindings' | 'servicePorts'>;

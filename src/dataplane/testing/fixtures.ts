@@ -149,6 +149,17 @@ export function ovsAgent(host: string, tunnelIp: string, tunnelTypes = ['gre']):
   };
 }
 
+/** A Linux bridge agent terminating VXLAN at `tunnelIp`, with physical interface mappings. */
+export function linuxBridgeAgent(host: string, tunnelIp: string, interfaceMappings: Record<string, string> = {}): Agent {
+  return {
+    ...ovsAgent(host, tunnelIp, ['vxlan']),
+    id: id(`b${host}`),
+    agent_type: 'Linux bridge agent',
+    binary: 'quark-linuxbridge-agent',
+    configurations: { tunneling_ip: tunnelIp, tunnel_types: ['vxlan'], interface_mappings: interfaceMappings },
+  };
+}
+
 export interface ReplicaRecords {
   networks?: Network[];
   subnets?: Subnet[];

@@ -15,6 +15,12 @@ const Names = Type.Array(Name);
 /** `l2`, `dhcp`, `l3`: which agents run on a node (the agents' own role type). */
 export const ROLE = Type.Union([...AgentRoleSchema.anyOf], { message: "unknown role '{value}' (l2, dhcp, l3)" });
 
+/** A node's L2 mechanism: Open vSwitch, or Linux bridges and no Open vSwitch at all (docs/linuxbridge.md). */
+export const MECHANISM = Type.Union([Type.Literal('openvswitch'), Type.Literal('linuxbridge')], {
+  description: 'default openvswitch',
+  message: "must be 'openvswitch' or 'linuxbridge'",
+});
+
 export const NODE = Type.Object(
   {
     name: Type.String({
@@ -22,7 +28,8 @@ export const NODE = Type.Object(
       message: "node name '{value}': lower-case letters and digits, at most 12",
     }),
     roles: Type.Optional(Type.Array(ROLE, { description: 'default [l2]' })),
-    external: Type.Optional(Type.Boolean({ description: 'cabled to the external network (br-ex)' })),
+    external: Type.Optional(Type.Boolean({ description: 'cabled to the external network (br-ex, or eth2 on Linux bridge)' })),
+    mechanism: Type.Optional(MECHANISM),
   },
   closed,
 );
@@ -224,5 +231,6 @@ export type InstanceFile = NonNullable<ProjectFile['instances']>[number];
 export type ExpectationFile = Static<typeof EXPECTATION>;
 export type StepFile = Static<typeof STEP>;
 export type Role = Static<typeof ROLE>;
+export type Mechanism = Static<typeof MECHANISM>;
 export type Ipv6Mode = Static<typeof IPV6_MODE>;
 export type StepActionName = StepFile['do'];

@@ -3,7 +3,7 @@
  * reference resolved and checked (resolve.ts). Names stay names: the lab maps them to API ids
  * as it creates the objects.
  */
-import type { Ipv6Mode, Role, StepActionName } from './schema.js';
+import type { Ipv6Mode, Mechanism, Role, StepActionName } from './schema.js';
 
 export type { Role } from './schema.js';
 export type ScenarioIpv6Mode = Ipv6Mode;
@@ -12,6 +12,8 @@ export interface ScenarioNode {
   readonly name: string;
   readonly roles: readonly Role[];
   readonly external: boolean;
+  /** The node's L2 mechanism (openvswitch unless the scenario says linuxbridge). */
+  readonly mechanism: Mechanism;
 }
 
 export interface ScenarioSubnet {

@@ -197,6 +197,31 @@ describe('agent feed', () => {
     assert.equal((await s.get(`/v2.0/ports/${port.id}`)).port['binding:vif_type'], 'ovs');
   });
 
+  it("binds the ports of a Linux bridge agent's host with vif_type bridge, and refuses it a GRE network", async () => {
+    await s.request('POST', '/v2.0/quark/agents/report', {
+      agent: {
+        host: 'lbhost',
+        agent_type: 'Linux bridge agent',
+        binary: 'quark-linuxbridge-agent',
+        topic: 'N/A',
+        configurations: { tunneling_ip: '198.18.1.9', tunnel_types: ['vxlan'], interface_mappings: {} },
+        start_flag: true,
+      },
+    });
+    const vxlan = (await s.post('/v2.0/networks', { network: { name: 'vx', 'provider:network_type': 'vxlan' } })).network;
+    const gre = (await s.post('/v2.0/networks', { network: { name: 'gr', 'provider:network_type': 'gre' } })).network;
+    const ok = (await s.post('/v2.0/ports', { port: { network_id: vxlan.id, 'binding:host_id': 'lbhost' } })).port;
+    assert.equal(ok['binding:vif_type'], 'bridge');
+    assert.deepEqual(ok['binding:vif_details'], { port_filter: true, connectivity: 'l2' });
+    const refused = (await s.post('/v2.0/ports', { port: { network_id: gre.id, 'binding:host_id': 'lbhost' } })).port;
+    assert.equal(refused['binding:vif_type'], 'binding_failed');
+    const { agents } = await s.get('/v2.0/agents?host=lbhost');
+    assert.deepEqual(
+      agents.map((a: { agent_type: string; availability_zone: string | null }) => [a.agent_type, a.availability_zone]),
+      [['Linux bridge agent', null]],
+    );
+  });
+
   it('tells a DHCP agent which networks are scheduled to it, also when the network stays in scope for its L2 role', async () => {
     await report('netnode');
     await s.request('POST', '/v2.0/quark/agents/report', {

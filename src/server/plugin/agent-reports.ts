@@ -1,27 +1,28 @@
 /**
  * What agents tell the server: heartbeats that create or refresh their record in
- * `/v2.0/agents`, and batches of ports they wired (ACTIVE) or lost (DOWN). An Open vSwitch agent
- * that (re)starts also gets another try at binding the ports of its host that could not be bound
- * while it was away. L3 agents report the status of the floating IPs of their routers.
+ * `/v2.0/agents`, and batches of ports they wired (ACTIVE) or lost (DOWN). An L2 agent (Open
+ * vSwitch or Linux bridge) that (re)starts also gets another try at binding the ports of its host
+ * that could not be bound while it was away, or that were bound by the host's other mechanism. L3 agents report the status of the floating IPs of their routers.
  */
 import type { AgentReport, FloatingIpStatusReport, PortStatusReport } from '../../model/feed.js';
-import type { Agent } from '../../model/resources.js';
+import { type Agent, L2_AGENT_TYPES } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import { reportAgentState, schedulable } from './agents.js';
 import type { Services } from './context.js';
-import { bindingFor } from './port-binding.js';
+import { bindingFor, vifTypeOf } from './port-binding.js';
 import { L3_AGENT, l3AgentsFor } from './scheduler.js';
 import { agentKey } from '../../store/kinds.js';
 
 export function recordAgentReport(tx: WriteTx, services: Services, report: AgentReport): Agent {
   const { agent, status } = reportAgentState(
     tx,
-    { ...report, availability_zone: report.agent_type === 'Open vSwitch agent' ? null : 'nova' },
+    { ...report, availability_zone: L2_AGENT_TYPES.includes(report.agent_type) ? null : 'nova' },
     { agentDownTime: services.config.agentDownTime, newId: services.newId },
   );
-  if (report.agent_type === 'Open vSwitch agent' && (report.start_flag || status !== 'alive')) {
+  const vifType = vifTypeOf(agent);
+  if (vifType !== null && (report.start_flag || status !== 'alive')) {
     for (const port of tx.by('port', 'host', report.host)) {
-      if (port['binding:vif_type'] === 'ovs') continue;
+      if (port['binding:vif_type'] === vifType) continue;
       const binding = bindingFor(tx, port, tx.now, services.config.agentDownTime);
       if (binding['binding:vif_type'] !== port['binding:vif_type']) tx.put('port', { ...port, ...binding });
     }

@@ -14,7 +14,7 @@ import { agentNotFound } from './not-found.js';
 import type { SchedulableAgent } from './scheduler.js';
 import { agentKey } from '../../store/kinds.js';
 
-const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'DHCP agent', 'L3 agent'];
+const AGENT_TYPES: readonly AgentType[] = ['Open vSwitch agent', 'Linux bridge agent', 'DHCP agent', 'L3 agent'];
 
 /** What an agent sends with every heartbeat (Neutron's agent_state). */
 export interface AgentStateReport {

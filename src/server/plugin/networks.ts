@@ -19,6 +19,7 @@ import { addressScopesOf } from './subnetpools.js';
 import { ensureDefaultSecurityGroup } from './security-groups.js';
 import { allocateTenantSegment, maxMtu, providerSegment } from './segments.js';
 import { deleteSubnetRecord } from './subnets.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 const PROVIDER_KEYS = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
 
@@ -47,14 +48,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_shared', true);
   if (v['router:external'] === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_external', true);
   return tx.put('network', {
-    id,
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(id, projectId, v),
     admin_state_up: v.admin_state_up as boolean,
     status: 'ACTIVE',
     shared: v.shared as boolean,

@@ -29,6 +29,7 @@ import { canSeeNetwork, canUseNetwork, sharedWith } from './rbac-access.js';
 import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
 import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
 import { dnsAssignment } from '../../model/dns.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
 function networkForPort(view: ReadView, ctx: PluginContext, networkId: string): Network {
@@ -77,14 +78,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     v.security_groups as string[] | undefined,
   );
   const port: Port = {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), projectId, v),
     network_id: net.id,
     admin_state_up: v.admin_state_up as boolean,
     mac_address: mac,

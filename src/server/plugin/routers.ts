@@ -18,6 +18,7 @@ import { updateGateway } from './router-gateway.js';
 import { interfacePorts } from './router-ports.js';
 import { checkRoutes } from './router-routes.js';
 import { deleteConntrackHelpersOf } from './conntrack-helpers.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 /**
  * Neutron guards some keys inside external_gateway_info (external_fixed_ips, enable_snat) with
@@ -42,14 +43,7 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
   const flavorId = (v.flavor_id as string | null | undefined) ?? null;
   if (flavorId !== null) routerFlavor(tx, flavorId, { distributed: v.distributed, ha: v.ha });
   const router = tx.put('router', {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), projectId, v),
     admin_state_up: v.admin_state_up as boolean,
     status: 'ACTIVE',
     external_gateway_info: null,

@@ -19,6 +19,7 @@ import { revise } from './revisions.js';
 import { enforceQuota } from './quotas.js';
 import { putRule } from './security-group-rules.js';
 import { projectNameKey } from '../../store/kinds.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 export const DEFAULT_GROUP_NAME = 'default';
 
@@ -35,14 +36,7 @@ function createGroup(
   isDefault: boolean,
 ): SecurityGroup {
   const group = tx.put('security_group', {
-    id: ctx.newId(),
-    project_id: projectId,
-    name: fields.name,
-    description: fields.description,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), projectId, fields),
     stateful: fields.stateful ?? true,
   });
   for (const rule of initialRules(group.id, isDefault)) putRule(tx, ctx, projectId, group.id, rule, '');

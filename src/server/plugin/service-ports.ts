@@ -8,6 +8,7 @@ import type { WriteTx } from '../../store/store.js';
 import type { PluginContext } from './context.js';
 import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
 import { generateMac } from './macs.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 export interface ServicePortRequest {
   readonly network: Network;
@@ -24,14 +25,7 @@ export function createServicePort(tx: WriteTx, ctx: PluginContext, req: ServiceP
   const mac = generateMac(tx, ctx, req.network.id);
   const fixedIps = resolveFixedIps(tx, ctx, req.network, { owner: req.owner, mac, current: null }, req.fixedIps);
   return tx.put('port', {
-    id: ctx.newId(),
-    project_id: req.projectId,
-    name: '',
-    description: '',
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(ctx.newId(), req.projectId),
     network_id: req.network.id,
     admin_state_up: true,
     mac_address: mac,

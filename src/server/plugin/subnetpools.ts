@@ -20,6 +20,7 @@ import { addressScopeNotFound } from './address-scopes.js';
 import type { PluginContext } from './context.js';
 import { sharedWith, targetsOf } from './rbac-access.js';
 import { deletePoliciesOf, setWildcardPolicy } from './rbac-policies.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 export const subnetPoolNotFound = (id: string) => new QuarkError('SubnetPoolNotFound', `Subnet pool ${id} could not be found.`);
 
@@ -160,14 +161,7 @@ export function createSubnetPool(tx: WriteTx, ctx: PluginContext, v: AttributeVa
   checkAddressScope(tx, ctx.caller, { ...shape, id }, scopeId);
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'subnetpool', id, projectId, 'access_as_shared', true);
   return tx.put('subnetpool', {
-    id,
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(id, projectId, v),
     ...shape,
     is_default: v.is_default as boolean,
     address_scope_id: scopeId,

@@ -38,6 +38,7 @@ import { networkNotFound, subnetNotFound } from './not-found.js';
 import { revise } from './revisions.js';
 import { allocateSubnet, checkNetworkPools, defaultPool, visiblePool } from './subnetpools.js';
 import { canSeeNetwork, networkAccess, sharedWith } from './rbac-access.js';
+import { newStandardAttributes } from './standard-attributes.js';
 
 const isRouterOwner = (owner: string) => owner.startsWith('network:router');
 
@@ -180,14 +181,7 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     }
   }
   const subnet = tx.put('subnet', {
-    id,
-    project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
-    tags: [],
-    created_at: '',
-    updated_at: '',
-    revision_number: 0,
+    ...newStandardAttributes(id, projectId, v),
     network_id: net.id,
     ip_version: version,
     cidr: cidrText,

@@ -13,6 +13,7 @@ import type { Port, Subnet } from '../../model/resources.js';
 import type { ObjectRef, RouteAssumption, TracePacket, TraceStart } from '../../model/trace.js';
 import { ipKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
+import { bindingProblem } from '../plugin/port-binding.js';
 import type { Endpoint } from './endpoints.js';
 import type { Names } from './names.js';
 
@@ -63,8 +64,12 @@ function fromPort(
   const port = from.port;
   const me: ObjectRef = { kind: 'port', id: port.id };
   const host = port['binding:host_id'];
-  if (!host || port['binding:vif_type'] !== 'ovs') {
-    return unreachable(`${names.label(me)} is not bound to a host with an Open vSwitch agent, so it sends nothing`, [me]);
+  if (!host || (port['binding:vif_type'] !== 'ovs' && port['binding:vif_type'] !== 'bridge')) {
+    // Why the binding failed, by what the host's L2 agent can carry (its liveness aside).
+    const why =
+      port['binding:vif_type'] === 'binding_failed' ? bindingProblem(view, port, new Date().toISOString(), Infinity) : null;
+    const failed = why ? ` (binding failed: ${why})` : host ? ` (binding failed on host ${host})` : '';
+    return unreachable(`${names.label(me)} is not bound to a host with an L2 agent${failed}, so it sends nothing`, [me]);
   }
   const dst = parseIp(p.dst)!;
   const subnets = view.by('subnet', 'network', port.network_id);

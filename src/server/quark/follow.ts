@@ -19,13 +19,13 @@ import type {
   TraceStart,
   Verdict,
 } from '../../model/trace.js';
-import { agentKey, macKey } from '../../store/kinds.js';
+import { macKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
 import type { AgentAsker } from './broker.js';
 import type { Endpoint } from './endpoints.js';
 import { intentHost } from './intent-walk.js';
 import type { Names } from './names.js';
-import { AGENT_TYPE, missingAgent } from './needed-agents.js';
+import { agentRecord, missingAgent } from './needed-agents.js';
 import { tunnelHost, tunnelIpOf } from './tunnels.js';
 import { deliveredVerdict, dropVerdict, leftVerdict } from './verdict.js';
 
@@ -106,7 +106,7 @@ async function walkOn(ctx: TraceContext, leg: Leg): Promise<HostTrace | { readon
   if (!connected.has(leg.host)) {
     const at: ObjectRef = leg.start.at === 'port' ? { kind: 'port', id: leg.start.portId } : { kind: 'host', id: leg.host };
     const gap = missingAgent(ctx.view, ctx.names, { host: leg.host, role: 'l2', for: at }, connected);
-    const known = ctx.view.by('agent', 'typeHost', agentKey(AGENT_TYPE.l2, leg.host)).length > 0;
+    const known = agentRecord(ctx.view, 'l2', leg.host) !== undefined;
     const why = gap?.reason ?? `no agent of host ${leg.host} is connected`;
     return known ? byIntent(why) : { never: why };
   }

@@ -4,8 +4,11 @@
  * so the trace goes on with what the host should have — the port's security groups, the
  * network's switching by the destination MAC (across a tunnel to the host of the port that
  * has it), the routers of the host — and marks each such hop as not read live. It answers as an
- * agent would (a HostTrace), so the hosts before and after are read live as usual.
+ * agent would (a HostTrace), so the hosts before and after are read live as usual. Hops are named
+ * by the devices of the host's L2 mechanism, as its last agent record says: br-int and br-tun on
+ * Open vSwitch, the network's bridge and VXLAN device on Linux bridge.
  */
+import { EXTERNAL_BRIDGE, INTEGRATION_BRIDGE, TUNNEL_BRIDGE, linuxBridge, vxlanDevice } from '../../model/names.js';
 import type { Port } from '../../model/resources.js';
 import type {
   ConntrackEntry,
@@ -22,6 +25,7 @@ import type { ReadView } from '../../store/view.js';
 import { judgePort } from './intent-firewall.js';
 import { routeByIntent } from './intent-router.js';
 import type { Names } from './names.js';
+import { agentRecord } from './needed-agents.js';
 import { tunnelIpOf } from './tunnels.js';
 
 /** Enough for any path through one host (egress, switch, router, switch, ingress…). */
@@ -32,16 +36,45 @@ type Position =
   | { readonly at: 'switch'; readonly networkId: string }
   | { readonly at: 'port'; readonly port: Port };
 
+/** The devices a hop happens in, by the host's L2 mechanism. */
+interface Devices {
+  /** Where a network's frames are switched. */
+  switch(networkId: string): string;
+  /** Where a network's frames enter or leave a tunnel of key `key`. */
+  tunnel(key: number): string;
+  /** Where a frame for another host stops when no tunnel of its network leads there. */
+  noTunnel(networkId: string): string;
+  /** The bridge the external network leaves the host by. */
+  external(networkId: string): string;
+}
+
+const OPEN_VSWITCH: Devices = {
+  switch: () => INTEGRATION_BRIDGE,
+  tunnel: () => TUNNEL_BRIDGE,
+  noTunnel: () => TUNNEL_BRIDGE,
+  external: () => EXTERNAL_BRIDGE,
+};
+
+const LINUX_BRIDGE: Devices = {
+  switch: linuxBridge,
+  tunnel: vxlanDevice,
+  noTunnel: linuxBridge,
+  external: linuxBridge,
+};
+
 class IntentWalk {
   readonly hops: TraceHop[] = [];
   readonly exits: HostExit[] = [];
   readonly conntrack: ConntrackEntry[] = [];
+  readonly devices: Devices;
 
   constructor(
     readonly view: ReadView,
     readonly names: Names,
     readonly host: string,
-  ) {}
+  ) {
+    this.devices = agentRecord(view, 'l2', host)?.agent_type === 'Linux bridge agent' ? LINUX_BRIDGE : OPEN_VSWITCH;
+  }
 
   hop(where: string, says: string, result: 'pass' | 'drop', refs: readonly ObjectRef[]): void {
     this.hops.push({ host: this.host, where, says, result, evidence: [], refs, intent: true });
@@ -67,7 +100,7 @@ function startAt(w: IntentWalk, start: TraceStart): Position | null {
       .all('network')
       .find((n) => n['provider:network_type'] === start.type && n['provider:segmentation_id'] === start.key);
     if (net) return { at: 'switch', networkId: net.id };
-    w.drop('br-tun', { code: 'flow-drop', refs: [], says: `no network has ${start.type} key ${start.key}` });
+    w.drop(w.devices.tunnel(start.key), { code: 'flow-drop', refs: [], says: `no network has ${start.type} key ${start.key}` });
     return null;
   }
   const net = w.view.all('network').find((n) => n['router:external'] && n['provider:physical_network'] === start.physnet);
@@ -82,25 +115,35 @@ function switchTo(w: IntentWalk, networkId: string, p: TracePacket): Position | 
   const netRef: ObjectRef = { kind: 'network', id: networkId };
   const target = p.dstMac ? w.view.by('port', 'mac', macKey(networkId, p.dstMac.toLowerCase()))[0] : undefined;
   if (!net || !target) {
-    w.drop('br-int', { code: 'flow-drop', refs: [netRef], says: `no port of ${w.names.label(netRef)} has MAC ${p.dstMac}` });
+    w.drop(w.devices.switch(networkId), {
+      code: 'flow-drop',
+      refs: [netRef],
+      says: `no port of ${w.names.label(netRef)} has MAC ${p.dstMac}`,
+    });
     return null;
   }
   const there = target['binding:host_id'];
   const label = w.names.label({ kind: 'port', id: target.id });
   if (there === w.host) {
-    w.hop('br-int', `switched on ${w.names.label(netRef)} to ${label}`, 'pass', [netRef, { kind: 'port', id: target.id }]);
+    w.hop(w.devices.switch(networkId), `switched on ${w.names.label(netRef)} to ${label}`, 'pass', [
+      netRef,
+      { kind: 'port', id: target.id },
+    ]);
     return { at: 'port', port: target };
   }
   const type = net['provider:network_type'];
   const remoteIp = tunnelIpOf(w.view, there);
   if ((type !== 'gre' && type !== 'vxlan') || net['provider:segmentation_id'] === null || !remoteIp) {
     const says = `${label} is on host ${there || '(none)'}, which ${w.names.label(netRef)} cannot reach from ${w.host} by a tunnel`;
-    w.drop('br-tun', { code: 'not-wired', refs: [netRef, { kind: 'port', id: target.id }], says });
+    w.drop(w.devices.noTunnel(networkId), { code: 'not-wired', refs: [netRef, { kind: 'port', id: target.id }], says });
     return null;
   }
-  w.hop('br-tun', `switched on ${w.names.label(netRef)} into the ${type} tunnel to host ${there}, where ${label} is`, 'pass', [
-    netRef,
-  ]);
+  w.hop(
+    w.devices.tunnel(net['provider:segmentation_id']),
+    `switched on ${w.names.label(netRef)} into the ${type} tunnel to host ${there}, where ${label} is`,
+    'pass',
+    [netRef],
+  );
   w.exits.push({ kind: 'tunnel', remoteIp, key: net['provider:segmentation_id'], type, packet: p });
   return null;
 }
@@ -127,7 +170,12 @@ function arrive(w: IntentWalk, port: Port, p: TracePacket): { next: Position | n
       ]);
       if (r.entry) w.conntrack.push(r.entry);
       if (r.kind === 'external')
-        w.exits.push({ kind: 'external', bridge: 'br-ex', device: 'the physical network', packet: r.packet });
+        w.exits.push({
+          kind: 'external',
+          bridge: w.devices.external(r.out.network_id),
+          device: 'the physical network',
+          packet: r.packet,
+        });
       else return { next: { at: 'switch', networkId: r.out.network_id }, packet: r.packet };
     }
     return { next: null, packet: p };

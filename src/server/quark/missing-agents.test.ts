@@ -151,7 +151,7 @@ describe('trace without the agents it needs', () => {
     assert.deepEqual(t.hops, []);
     assert.match(
       t.verdict.says,
-      /^the packet cannot be followed on host network9, which answers for 203\.0\.113\.11 on physical network physnet1: no agent of host network9 is connected to this server \(no Open vSwitch agent has ever reported from host network9\)/,
+      /^the packet cannot be followed on host network9, which answers for 203\.0\.113\.11 on physical network physnet1: no agent of host network9 is connected to this server \(no Open vSwitch agent or Linux bridge agent has ever reported from host network9\)/,
     );
   });
 

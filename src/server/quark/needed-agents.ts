@@ -8,7 +8,7 @@
  */
 import type { MissingAgent } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
-import type { Port } from '../../model/resources.js';
+import { type Agent, L2_AGENT_TYPES, type Port } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import type { ExplainKind } from './explain.js';
 import type { Names } from './names.js';
@@ -16,12 +16,19 @@ import { agentKey } from '../../store/kinds.js';
 
 export type AgentRole = MissingAgent['role'];
 
-/** What each role runs as in `GET /v2.0/agents`. */
-export const AGENT_TYPE: Readonly<Record<AgentRole, string>> = {
-  l2: 'Open vSwitch agent',
-  dhcp: 'DHCP agent',
-  l3: 'L3 agent',
+/** What each role runs as in `GET /v2.0/agents`: the l2 role as its mechanism's agent. */
+export const AGENT_TYPES: Readonly<Record<AgentRole, readonly Agent['agent_type'][]>> = {
+  l2: L2_AGENT_TYPES,
+  dhcp: ['DHCP agent'],
+  l3: ['L3 agent'],
 };
+
+/** The record of `role` on `host` that reported last (a host that changed mechanism has two L2 ones), if any ever did. */
+export function agentRecord(view: ReadView, role: AgentRole, host: string): Agent | undefined {
+  return AGENT_TYPES[role]
+    .flatMap((t) => view.by('agent', 'typeHost', agentKey(t, host)))
+    .sort((a, b) => b.heartbeat_timestamp.localeCompare(a.heartbeat_timestamp))[0];
+}
 
 /** A role on a host (`''`: no host has it) that an object needs. */
 export interface Need {
@@ -86,7 +93,7 @@ export function neededAgents(view: ReadView, kind: ExplainKind, id: string): Nee
 /** Why the agent of `need` cannot answer, or null when it is connected. */
 export function missingAgent(view: ReadView, names: Names, need: Need, connected: ReadonlySet<string>): MissingAgent | null {
   const what = names.label(need.for);
-  const type = AGENT_TYPE[need.role];
+  const type = AGENT_TYPES[need.role].join(' or ');
   if (!need.host) {
     const reason =
       need.role === 'dhcp'
@@ -95,9 +102,9 @@ export function missingAgent(view: ReadView, names: Names, need: Need, connected
     return { host: '', role: need.role, for: what, reason };
   }
   if (connected.has(need.host)) return null;
-  const record = view.by('agent', 'typeHost', agentKey(type, need.host))[0];
+  const record = agentRecord(view, need.role, need.host);
   const last = record
-    ? `its ${type} last reported at ${record.heartbeat_timestamp} UTC`
+    ? `its ${record.agent_type} last reported at ${record.heartbeat_timestamp} UTC`
     : `no ${type} has ever reported from host ${need.host}`;
   return {
     host: need.host,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { linuxBridgeAgent } from '../../dataplane/testing/fixtures.js';
 import type { AgentQuery } from '../../model/feed.js';
+import type { Agent, Network } from '../../model/resources.js';
 import { QuarkError } from '../../model/errors.js';
 import type { ProbeResult } from '../../model/trace.js';
 import type { Kind } from '../../store/kinds.js';
@@ -12,19 +14,22 @@ import { Names } from './names.js';
 import { trace } from './trace.js';
 import { dropVerdict } from './verdict.js';
 
-/** The store as the havana lab run had it. */
-function havanaStore(): MemoryView {
+/** The store as the havana lab run had it (or, `linuxBridge`, with its tenant networks on VXLAN and Linux bridge agents). */
+function havanaStore(linuxBridge = false): MemoryView {
   const view = new MemoryView();
   const r = HAVANA_REPLICA;
+  const vxlan = (n: Network): Network => (n['provider:network_type'] === 'gre' ? { ...n, 'provider:network_type': 'vxlan' } : n);
+  const agentsOf = (a: Agent): Agent =>
+    linuxBridgeAgent(a.host, a.configurations.tunneling_ip as string, a.host === 'network' ? { physnet1: 'eth2' } : {});
   const tables: [Kind, ReadonlyMap<string, unknown>][] = [
-    ['network', r.networks],
+    ['network', linuxBridge ? new Map([...r.networks].map(([id, n]) => [id, vxlan(n)])) : r.networks],
     ['subnet', r.subnets],
     ['port', r.ports],
     ['router', r.routers],
     ['floatingip', r.floatingips],
     ['security_group', r.securityGroups],
     ['security_group_rule', r.securityGroupRules],
-    ['agent', r.agents],
+    ['agent', linuxBridge ? new Map([...r.agents].map(([id, a]) => [id, agentsOf(a)])) : r.agents],
   ];
   view.apply(
     tables.flatMap(([kind, m]) => [...m].map(([id, record]) => ({ kind, id, op: 'put' as const, record: record as never }))),
@@ -185,6 +190,23 @@ describe('trace (server) by the intent, for hosts whose agent cannot be asked', 
       /^no ingress rule of security group `default` \(project test1\) allows tcp\/80 from 203\.0\.113\.1 to port vm3/,
     );
     assert.equal(web.reply, null);
+  });
+
+  it('names the devices of Linux bridge hosts: the network’s bridge and VXLAN device', async () => {
+    const t = await trace(noAgents(), havanaStore(true), { ...icmp, from: 'vm2', to: '203.0.113.1' });
+    assert.equal(t.verdict.result, 'left');
+    assert.deepEqual(
+      t.hops.map((h) => `${h.host} ${h.where}`),
+      [
+        'compute host',
+        'compute iptables',
+        'compute vxlan-2',
+        'network host',
+        'network brqb4c355d9-1f',
+        'network qrouter-3a9566e2-2fa2-4e22-b92c-0fd29db53bfe',
+      ],
+    );
+    assert.match(t.verdict.says, /^left the cloud through the physical network of brqdb8c079d-8b on host network/);
   });
 
   it('takes a host whose agent does not answer in time for one whose agent is not connected', async () => {

@@ -8,6 +8,7 @@ import type { HostExplanation, HostItem } from '../../model/explain.js';
 import { refKey } from '../../model/trace.js';
 import type { ExplainView } from '../host-view.js';
 import { flowItems } from './flow-items.js';
+import { linuxBridgeItems } from './linuxbridge-items.js';
 import { ipsetItems, iptablesItems } from './netfilter-items.js';
 import { netnsItems } from './netns-items.js';
 import { ovsItems } from './ovs-items.js';
@@ -17,7 +18,14 @@ export async function explainHost(
   refs: readonly string[] | null,
   roles: readonly string[],
 ): Promise<HostExplanation> {
-  const sections = await Promise.all([netnsItems(view), ovsItems(view), flowItems(view), iptablesItems(view), ipsetItems(view)]);
+  const sections = await Promise.all([
+    netnsItems(view),
+    ovsItems(view),
+    linuxBridgeItems(view),
+    flowItems(view),
+    iptablesItems(view),
+    ipsetItems(view),
+  ]);
   let items: HostItem[] = sections.flat();
   if (refs !== null) {
     const wanted = new Set(refs);

@@ -59,6 +59,8 @@ async function namespaceItems(view: ExplainView): Promise<HostItem[]> {
 }
 
 async function hybridDevices(view: ExplainView): Promise<HostItem[]> {
+  // A Linux bridge host's taps are the Linux bridge section's (linuxbridge-items.ts).
+  if (view.settings.mechanism === 'linuxbridge') return [];
   const { links } = await view.interfaces(null);
   const served = new Set(view.plan.firewallPorts.map((p) => p.portId));
   const out: HostItem[] = [];

@@ -248,6 +248,9 @@ export function havanaView(host: 'compute' | 'network', routes: (dst: string) =>
     ipsets: async () => sets,
     routeGet: async (_netns, dst) => routes(dst),
     neighbours: async () => [{ ip: '203.0.113.1', mac: 'd6:5d:d2:8b:52:93', dev: 'qg-d8aaac23-67' }],
+    // An Open vSwitch host: no Linux bridges to read.
+    bridgeLinks: async () => [],
+    bridgeFdb: async () => [],
   };
 }
 

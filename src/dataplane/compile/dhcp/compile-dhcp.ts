@@ -10,9 +10,10 @@
  */
 import { mustParseCidr } from '../../../model/ipam.js';
 import { METADATA_ADDRESS } from '../../../model/metadata.js';
-import { INTEGRATION_BRIDGE, dhcpNamespace, dhcpStateDir, nsDevice, tapDevice } from '../../../model/names.js';
+import { dhcpNamespace, dhcpStateDir, nsDevice, tapDevice } from '../../../model/names.js';
 import type { Port, Subnet } from '../../../model/resources.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings, type HostSettings, type ReplicaView } from '../inputs.js';
+import { portBridge } from '../mechanisms.js';
 import type { DnsmasqItem, NetnsItem, PlanPart, RouteItem, ServicePortItem, SysctlItem } from '../plan.js';
 import { metadataProxyItem } from '../metadata-proxy.js';
 import { addnHostsFile, hostsFile, optsFile } from './dnsmasq-files.js';
@@ -80,7 +81,7 @@ function servePart(net: ServedNetwork, port: Port, ports: readonly Port[], setti
     netns,
     device,
     bridgePort: tapDevice(port.id),
-    bridge: INTEGRATION_BRIDGE,
+    bridge: portBridge(settings, port.network_id),
     portId: port.id,
     mac: port.mac_address,
     mtu: net.network.mtu,

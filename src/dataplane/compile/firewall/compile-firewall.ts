@@ -4,14 +4,25 @@
  * the plan too (firewallPorts, firewallGroups): the agent judges conntrack entries with it when
  * rules narrow.
  */
-import type { HostFacts, HostSettings, ReplicaView } from '../inputs.js';
+import type { FirewallDriverName, HostFacts, HostSettings, ReplicaView } from '../inputs.js';
 import type { PlanPart } from '../plan.js';
 import { FIREWALL_DRIVERS } from './driver.js';
 import { firewallModel } from './model.js';
 
 export function compileFirewall(replica: ReplicaView, facts: HostFacts, settings: HostSettings): PlanPart {
-  const driver = FIREWALL_DRIVERS[settings.firewallDriver ?? 'iptables_hybrid'];
+  const driver = FIREWALL_DRIVERS[settings.firewallDriver ?? defaultFirewallDriver(settings)];
   if (driver.name === 'noop') return {};
-  const model = firewallModel(replica, settings.host, facts.conntrackZones ?? new Map(), settings.securityGroupLog);
+  const model = firewallModel(
+    replica,
+    settings.host,
+    facts.conntrackZones ?? new Map(),
+    settings.securityGroupLog,
+    driver.scheme,
+  );
   return { firewallPorts: model.ports, firewallGroups: model.groups, ...driver.enforce(model) };
+}
+
+/** Neutron's pairing: the hybrid plug's driver with Open vSwitch, `iptables` with Linux bridge. */
+export function defaultFirewallDriver(settings: Pick<HostSettings, 'mechanism'>): FirewallDriverName {
+  return settings.mechanism === 'linuxbridge' ? 'iptables' : 'iptables_hybrid';
 }

@@ -2,11 +2,11 @@
  * The firewall model of one host, independent of how it is enforced: the ports the L2 role
  * filters (or deliberately lets through), the rules of their security groups, and the members
  * of every security group those rules name as remote group. Drivers turn it into iptables
- * chains and ipsets (iptables_hybrid) or, later, OpenFlow conntrack flows (openvswitch).
+ * chains and ipsets (iptables_hybrid, iptables) or, later, OpenFlow conntrack flows (openvswitch).
  */
 import { type Cidr, formatCidr, parseCidr } from '../../../model/ip/cidr.js';
 import { tapDevice } from '../../../model/names.js';
-import type { NetworkLog, Port, SecurityGroupRule } from '../../../model/resources.js';
+import type { NetworkLog, Port, SecurityGroupRule, VifType } from '../../../model/resources.js';
 import { DEFAULT_SECURITY_GROUP_LOG_SETTINGS, type ReplicaView, type SecurityGroupLogSettings } from '../inputs.js';
 import { boundHere } from '../l2/host-ports.js';
 import type { FirewallGroupItem, FirewallPortItem, FirewallPortLog } from '../plan.js';
@@ -35,13 +35,28 @@ export interface FirewallModel {
 }
 
 /**
+ * How a mechanism's firewall places ports: which vif_type the host's ports have, and what a
+ * conntrack zone belongs to. With the hybrid plug every port crosses its own qbr, so each port
+ * has its own zone; on a Linux bridge host a frame between two ports of one network crosses
+ * netfilter once, in the network's bridge, so both directions of a connection must be tracked
+ * in one zone: the network's (Neutron's IptablesFirewallDriver, CONNTRACK_ZONE_PER_PORT False).
+ */
+export interface FirewallScheme {
+  readonly vifType: VifType;
+  /** The key of the zone a port is tracked in: its tap (hybrid), its network's bridge (Linux bridge). */
+  zoneKey(port: Port): string;
+}
+
+export const HYBRID_SCHEME: FirewallScheme = { vifType: 'ovs', zoneKey: (p) => tapDevice(p.id) };
+
+/**
  * Ports this host's firewall handles: instances bound here. Ports of the agent's own devices
  * (DHCP, routers: device_owner `network:…`) are not hybrid-plugged and are trusted, as Neutron
  * trusts them.
  */
-export function firewalledPorts(replica: ReplicaView, host: string): Port[] {
+export function firewalledPorts(replica: ReplicaView, host: string, vifType: VifType = 'ovs'): Port[] {
   return [...replica.ports.values()]
-    .filter((p) => boundHere(p, host) && !p.device_owner.startsWith('network:'))
+    .filter((p) => boundHere(p, host, vifType) && !p.device_owner.startsWith('network:'))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
@@ -134,14 +149,19 @@ export function firewallModel(
   host: string,
   observedZones: ReadonlyMap<string, number>,
   logSettings: SecurityGroupLogSettings = DEFAULT_SECURITY_GROUP_LOG_SETTINGS,
+  scheme: FirewallScheme = HYBRID_SCHEME,
 ): FirewallModel {
-  const candidates = firewalledPorts(replica, host);
+  const candidates = firewalledPorts(replica, host, scheme.vifType);
   const filtered = candidates.filter((p) => p.port_security_enabled);
   // Stateless ports are not tracked, so they need no zone.
-  const zones = assignZones(
-    filtered.filter((p) => isStateful(replica, p.security_groups)).map((p) => tapDevice(p.id)),
-    observedZones,
-  );
+  const tracked = filtered.filter((p) => isStateful(replica, p.security_groups));
+  // The host tells zones by tap (every driver's raw rules name the tap); a network's zone is its taps' zone.
+  const known = new Map(observedZones);
+  for (const p of tracked) {
+    const z = observedZones.get(tapDevice(p.id));
+    if (!known.has(scheme.zoneKey(p)) && z !== undefined) known.set(scheme.zoneKey(p), z);
+  }
+  const zones = assignZones([...new Set(tracked.map((p) => scheme.zoneKey(p)))], known);
   const logs = [...(replica.networkLogs?.values() ?? [])];
   const ports: FirewallPortItem[] = candidates.map((p) => {
     const device = tapDevice(p.id);
@@ -151,9 +171,10 @@ export function firewallModel(
     return {
       kind: 'firewallPort',
       portId: p.id,
+      networkId: p.network_id,
       device,
       filtered: p.port_security_enabled,
-      zone: p.port_security_enabled ? (zones.get(device) ?? null) : null,
+      zone: p.port_security_enabled && stateful ? (zones.get(scheme.zoneKey(p)) ?? null) : null,
       mac: p.mac_address.toLowerCase(),
       fixedIps: p.fixed_ips.map((f) => f.ip_address),
       sources: portSources(p).map((s) => ({ cidr: formatCidr(s.cidr), mac: s.mac })),

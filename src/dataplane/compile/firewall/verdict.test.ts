@@ -6,6 +6,7 @@ import { type TrackedConnection, judge, memberTest, revokedConnections } from '.
 const port: FirewallPortItem = {
   kind: 'firewallPort',
   portId: 'p1',
+  networkId: 'n1',
   device: 'tapp1',
   filtered: true,
   zone: 4097,

@@ -9,6 +9,10 @@
  *
  * A connection belongs to a port through its zone; its direction is egress when the port sent
  * the first packet (the source is one of the port's addresses), ingress when it received it.
+ * Where ports share a zone (a Linux bridge host tracks a network's ports in the network's zone)
+ * a connection is judged for each of them that is one of its ends, and revoked when any of those
+ * no longer allows it: between two ports of the host, the sender's egress and the receiver's
+ * ingress rules must both still allow it.
  * Traffic the port chains allow before any rule (DHCP, ICMPv6 neighbour discovery) is never
  * revoked, nor is traffic to or from addresses that were never the port's (broadcasts).
  */
@@ -127,14 +131,18 @@ export interface RevokeInput {
  * in a zone is revoked, one selector takes them all; otherwise one per protocol and ports.
  */
 export function revokedConnections(input: RevokeInput): ConnectionSelector[] {
-  const byZone = new Map(input.ports.filter((p) => p.zone !== null).map((p) => [p.zone!, p]));
+  const byZone = new Map<number, FirewallPortItem[]>();
+  for (const p of input.ports) if (p.zone !== null) byZone.set(p.zone, [...(byZone.get(p.zone) ?? []), p]);
   const pairs = new Map<string, { all: boolean; revoked: TrackedConnection[] }>();
   for (const c of input.connections) {
-    const port = byZone.get(c.zone);
-    if (!port || !input.zones.has(c.zone)) continue;
-    let verdict = judge(c, port, input.groups, input.isMember);
-    const before = input.previous.get(port.portId);
-    if (verdict === 'not-judged' && before && directionOf(before, c) !== null) verdict = 'revoked';
+    const ports = byZone.get(c.zone);
+    if (!ports || !input.zones.has(c.zone)) continue;
+    const verdicts = ports.map((port) => {
+      const verdict = judge(c, port, input.groups, input.isMember);
+      const before = input.previous.get(port.portId);
+      return verdict === 'not-judged' && before && directionOf(before, c) !== null ? 'revoked' : verdict;
+    });
+    const verdict: Verdict = verdicts.includes('revoked') ? 'revoked' : verdicts.includes('allowed') ? 'allowed' : 'not-judged';
     const key = `${c.zone} ${c.family} ${c.src} ${c.dst}`;
     const pair = pairs.get(key) ?? { all: true, revoked: [] };
     if (verdict === 'revoked') pair.revoked.push(c);

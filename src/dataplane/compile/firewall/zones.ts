@@ -13,7 +13,10 @@
 export const FIRST_ZONE = 4097;
 export const LAST_ZONE = 65535;
 
-/** Zones for `devices` (in a stable order), keeping the ones `observed` already gives them. */
+/**
+ * Zones for `devices` (in a stable order), keeping the ones `observed` already gives them. A
+ * device is what a zone belongs to: a port's tap, or a network's bridge (Linux bridge).
+ */
 export function assignZones(devices: readonly string[], observed: ReadonlyMap<string, number>): Map<string, number> {
   const out = new Map<string, number>();
   const used = new Set<number>();

@@ -22,7 +22,7 @@ export interface L2Result {
 export function compileL2(replica: ReplicaView, facts: HostFacts, settings: HostSettings): L2Result {
   const hp = hostPorts(replica, settings.host);
   const localVlans = assignLocalVlans(new Set(hp.networks.keys()), facts.localVlans);
-  const { bridges, ports } = bridgesOf(settings);
+  const { bridges, ports } = bridgesOf(settings, facts);
   const endpoints = remoteEndpoints(replica, settings, hp);
   const wiring = wireVifs(replica, facts, settings.host, localVlans, hp.local);
   const flows = [

@@ -4,7 +4,7 @@
  * A tunnel exists only while a network needs it.
  */
 import { TUNNEL_BRIDGE, type TunnelType, tunnelPort } from '../../../model/names.js';
-import type { Agent, Network } from '../../../model/resources.js';
+import { type Agent, L2_AGENT_TYPES, type Network } from '../../../model/resources.js';
 import type { HostSettings, ReplicaView } from '../inputs.js';
 import type { OvsPortItem } from '../plan.js';
 import type { HostPorts } from './host-ports.js';
@@ -16,7 +16,7 @@ export interface RemoteEndpoint {
   readonly portName: string;
 }
 
-function tunnelIpOf(agent: Agent): string | null {
+export function tunnelIpOf(agent: Agent): string | null {
   const ip = agent.configurations.tunneling_ip;
   return typeof ip === 'string' && ip !== '' ? ip : null;
 }
@@ -28,8 +28,9 @@ export function isTunnelled(net: Network): net is Network & { 'provider:network_
 /** Remote endpoints by network id: the hosts that have ports on each tunnelled local network. */
 export function remoteEndpoints(replica: ReplicaView, settings: HostSettings, hp: HostPorts): Map<string, RemoteEndpoint[]> {
   const ipByHost = new Map<string, string>();
+  // Linux bridge hosts count too: they terminate VXLAN, so a VXLAN network spans both mechanisms.
   for (const a of replica.agents.values()) {
-    const ip = a.agent_type === 'Open vSwitch agent' ? tunnelIpOf(a) : null;
+    const ip = L2_AGENT_TYPES.includes(a.agent_type) ? tunnelIpOf(a) : null;
     if (ip) ipByHost.set(a.host, ip);
   }
   const out = new Map<string, RemoteEndpoint[]>();

@@ -6,6 +6,7 @@
  * namespace goes at the next pass.
  */
 import type { HostSettings, ReplicaView } from '../inputs.js';
+import { portBridge } from '../mechanisms.js';
 import type { DaemonItem, PlanPart } from '../plan.js';
 import { conntrackHelperChains } from './conntrack-helpers.js';
 import { meteringChains } from './metering.js';
@@ -21,7 +22,7 @@ export function compileL3(replica: ReplicaView, settings: HostSettings): PlanPar
   const routers = [...replica.routers.values()].filter((r) => r.admin_state_up).sort((a, b) => (a.id < b.id ? -1 : 1));
   const each = routers.map((router) => {
     const view = routerView(replica, index, router);
-    const items = qrouterItems(view);
+    const items = qrouterItems(view, (network) => portBridge(settings, network));
     const netns = items.namespace.name;
     const radvd = radvdItem(view, netns, settings);
     const metadata = settings.metadata?.enabled ? settings.metadata : null;

@@ -12,6 +12,9 @@ import { INTEGRATION_BRIDGE, qgDevice, qrDevice, routerNamespace, tapDevice } fr
 import type { FloatingIpItem, NetnsItem, Origin, RouteItem, ServicePortItem, SysctlItem } from '../plan.js';
 import type { RouterPort, RouterView } from './router-view.js';
 
+/** The bridge a router device of a network joins on this host (mechanisms.ts portBridge). */
+export type BridgeOf = (networkId: string) => string;
+
 /** Neutron's namespace sysctls: forward, and answer ARP only for addresses of the asking device. */
 const SYSCTLS: readonly (readonly [string, string])[] = [
   ['net.ipv4.ip_forward', '1'],
@@ -32,13 +35,19 @@ function prefixed(p: RouterPort): string[] {
   return p.addresses.map((a) => `${a.ip}/${a.subnet.cidr.split('/')[1]}`);
 }
 
-function servicePort(netns: string, p: RouterPort, device: string, extra: readonly string[]): ServicePortItem {
+function servicePort(
+  netns: string,
+  p: RouterPort,
+  device: string,
+  extra: readonly string[],
+  bridgeOf: BridgeOf,
+): ServicePortItem {
   return {
     kind: 'servicePort',
     netns,
     device,
     bridgePort: tapDevice(p.port.id),
-    bridge: INTEGRATION_BRIDGE,
+    bridge: bridgeOf(p.port.network_id),
     portId: p.port.id,
     mac: p.port.mac_address,
     mtu: p.network.mtu,
@@ -101,10 +110,10 @@ export interface QrouterItems {
   readonly floatingIps: FloatingIpItem[];
 }
 
-export function qrouterItems(view: RouterView): QrouterItems {
+export function qrouterItems(view: RouterView, bridgeOf: BridgeOf = () => INTEGRATION_BRIDGE): QrouterItems {
   const netns = routerNamespace(view.router.id);
   const origin = routerOrigin(view);
-  const ports = view.interfaces.map((p) => servicePort(netns, p, qrDevice(p.port.id), []));
+  const ports = view.interfaces.map((p) => servicePort(netns, p, qrDevice(p.port.id), [], bridgeOf));
   const floatingIps: FloatingIpItem[] = [];
   if (view.gateway) {
     const qg = qgDevice(view.gateway.port.id);
@@ -127,6 +136,7 @@ export function qrouterItems(view: RouterView): QrouterItems {
         view.gateway,
         qg,
         addresses.map((a) => `${a}/32`),
+        bridgeOf,
       ),
     );
   }

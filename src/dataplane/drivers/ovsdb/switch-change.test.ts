@@ -47,6 +47,7 @@ const STATE: SwitchState = {
   rootUuid: ROOT,
   nextCfg: 3,
   curCfg: 3,
+  ifaceTypes: [],
   bridges: [bridge('br-int', [port('qvo1', { tag: 1, interfaces: [iface('qvo1', { externalIds: { 'iface-id': 'p1' } })] })])],
 };
 

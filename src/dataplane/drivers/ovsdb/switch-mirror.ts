@@ -15,7 +15,7 @@ import { INTERFACE_COLUMNS, type SwitchState, VSWITCH_DB, assembleSwitch } from 
 import { type Row, uuid } from './values.js';
 
 const TABLES = {
-  Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg'],
+  Open_vSwitch: ['bridges', 'next_cfg', 'cur_cfg', 'iface_types'],
   Bridge: ['name', 'ports', 'datapath_type', 'fail_mode', 'protocols', 'other_config', 'external_ids'],
   Port: ['name', 'interfaces', 'tag', 'external_ids', 'other_config'],
   Interface: INTERFACE_COLUMNS,

@@ -11,7 +11,7 @@ export type DatapathType = 'netdev' | 'system';
 export type FailMode = 'secure' | 'standalone';
 export type OpenFlowVersion = 'OpenFlow10' | 'OpenFlow11' | 'OpenFlow12' | 'OpenFlow13' | 'OpenFlow14' | 'OpenFlow15';
 /** `system` is a device that already exists (OVS writes it as the empty type). */
-export type InterfaceType = 'system' | 'internal' | 'patch' | 'gre' | 'vxlan' | 'tap';
+export type InterfaceType = 'system' | 'internal' | 'patch' | 'gre' | 'vxlan' | 'tap' | 'afxdp-nonpmd';
 
 export interface BridgeSpec {
   readonly name: string;

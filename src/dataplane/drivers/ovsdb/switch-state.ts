@@ -67,6 +67,8 @@ export interface SwitchState {
   /** Raised by writers that want ovs-vswitchd to confirm; ovs-vswitchd copies it to cur_cfg when done. */
   readonly nextCfg: number;
   readonly curCfg: number;
+  /** The interface types this ovs-vswitchd can open (`afxdp-nonpmd` where it is built with AF_XDP). */
+  readonly ifaceTypes: readonly string[];
   /** Sorted by name, as are their ports and interfaces. */
   readonly bridges: readonly BridgeState[];
 }
@@ -91,7 +93,7 @@ export const INTERFACE_COLUMNS = [
  */
 export async function readSwitch(client: OvsdbClient): Promise<SwitchState> {
   const [root, bridges, ports, interfaces] = await client.transact(VSWITCH_DB, [
-    select('Open_vSwitch', [], ['_uuid', 'bridges', 'next_cfg', 'cur_cfg']),
+    select('Open_vSwitch', [], ['_uuid', 'bridges', 'next_cfg', 'cur_cfg', 'iface_types']),
     select('Bridge', [], ['_uuid', 'name', 'ports', 'datapath_type', 'fail_mode', 'protocols', 'other_config', 'external_ids']),
     select('Port', [], ['_uuid', 'name', 'interfaces', 'tag', 'external_ids', 'other_config']),
     select('Interface', [], ['_uuid', ...INTERFACE_COLUMNS]),
@@ -122,6 +124,7 @@ export function assembleSwitch(
     rootUuid: root ? uuidOf(root._uuid) : undefined,
     nextCfg: root ? integerOf(root.next_cfg) : 0,
     curCfg: root ? integerOf(root.cur_cfg) : 0,
+    ifaceTypes: root ? stringsOf(root.iface_types).sort() : [],
     bridges: sortByName(bridges),
   };
 }

@@ -24,6 +24,9 @@
  * port that a network log covers goes to chains of its own (quark-fw-li…/lo…): its groups' rules
  * with an NFLOG rule before each (new connections, rate-limited) and one before the fallback
  * (drops), whose prefix names the rule and the port (docs/security-group-logging.md).
+ *
+ * The Linux bridge mechanism's `iptables` driver (../iptables/iptables-driver.ts) is this one
+ * with the taps in the network's bridge instead of qbr: only the raw table's zones differ.
  */
 import {
   FIREWALL_FALLBACK_CHAIN,
@@ -50,7 +53,7 @@ import type {
   PlanPart,
 } from '../../plan.js';
 import type { FirewallDriver } from '../driver.js';
-import type { FirewallModel } from '../model.js';
+import { type FirewallModel, HYBRID_SCHEME } from '../model.js';
 import { COMMENTS } from './comments.js';
 import { egressRules, ingressRules, spoofRules } from './port-chains.js';
 import { comment, ruleArgs, ruleLine } from './rule-args.js';
@@ -71,7 +74,10 @@ function chain(
 const physdev = (direction: 'in' | 'out', device: string, bridged: boolean) =>
   `-m physdev --physdev-${direction} ${device}${bridged ? ' --physdev-is-bridged' : ''}`;
 
-function zoneRules(p: FirewallPortItem): string[] {
+/** The raw table's rules that put a port's traffic in its conntrack zone (or untrack it). */
+export type ZoneRules = (ports: readonly FirewallPortItem[]) => string[];
+
+function hybridZoneRules(p: FirewallPortItem): string[] {
   if (p.stateful === false) {
     const tail = `${comment(`Make ${p.portId} stateless`)} -j CT --notrack`;
     return [`${physdev('in', qvbDevice(p.portId), false)} ${tail}`, `${physdev('in', p.device, false)} ${tail}`];
@@ -106,10 +112,10 @@ function inputRules(p: FirewallPortItem): string[] {
   return [`${physdev('in', p.device, false)} ${comment(COMMENTS.inputToSg)} -j ${portChain('o', p.portId)}`];
 }
 
-function familyChains(model: FirewallModel, family: 4 | 6): IptablesChainItem[] {
+function familyChains(model: FirewallModel, family: 4 | 6, zoneRules: ZoneRules): IptablesChainItem[] {
   const filtered = model.ports.filter((p) => p.filtered);
   const out: IptablesChainItem[] = [
-    chain(family, 'raw', FIREWALL_ZONE_CHAIN, filtered.flatMap(zoneRules), HOST, ['PREROUTING']),
+    chain(family, 'raw', FIREWALL_ZONE_CHAIN, zoneRules(filtered), HOST, ['PREROUTING']),
     chain(family, 'filter', FIREWALL_FORWARD_CHAIN, model.ports.flatMap(forwardRules), HOST, ['FORWARD']),
     chain(family, 'filter', FIREWALL_INPUT_CHAIN, filtered.flatMap(inputRules), HOST, ['INPUT']),
     chain(family, 'filter', FIREWALL_SG_CHAIN, [...filtered.flatMap(sgChainRules), '-j ACCEPT'], HOST),
@@ -235,22 +241,35 @@ function ipsets(model: FirewallModel): IpsetItem[] {
   return [...remote, ...addresses];
 }
 
-export const iptablesHybrid: FirewallDriver = {
-  name: 'iptables_hybrid',
-  enforce(model: FirewallModel): PlanPart {
-    if (model.ports.length === 0) return {};
-    return { iptables: [...familyChains(model, 4), ...familyChains(model, 6)], ipsets: ipsets(model) };
-  },
-};
+/** An iptables firewall driver: these chains and ipsets, with `zoneRules` in the raw table. */
+export function iptablesFirewall(
+  name: FirewallDriver['name'],
+  scheme: FirewallDriver['scheme'],
+  zoneRules: ZoneRules,
+): FirewallDriver {
+  return {
+    name,
+    scheme,
+    enforce(model: FirewallModel): PlanPart {
+      if (model.ports.length === 0) return {};
+      return { iptables: [...familyChains(model, 4, zoneRules), ...familyChains(model, 6, zoneRules)], ipsets: ipsets(model) };
+    },
+  };
+}
+
+export const iptablesHybrid: FirewallDriver = iptablesFirewall('iptables_hybrid', HYBRID_SCHEME, (ports) =>
+  ports.flatMap(hybridZoneRules),
+);
 
 /**
- * The zones a raw-table chain written by this driver gives ports, by device (tap…): how a
- * restarted agent learns the zones live connections are tracked in.
+ * The zones a raw-table chain written by these drivers gives taps and bridges, by device
+ * (`tap…` for every driver, `brq…` for the Linux bridge one): how a restarted agent learns the
+ * zones live connections are tracked in.
  */
 export function zonesFromRules(rules: readonly string[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const rule of rules) {
-    const m = /--physdev-in (tap\S+) .*-j CT --zone (\d+)$/.exec(rule);
+    const m = /--physdev-in ((?:tap|brq)\S+) .*-j CT --zone (\d+)$/.exec(rule);
     if (m) out.set(m[1]!, Number(m[2]));
   }
   return out;

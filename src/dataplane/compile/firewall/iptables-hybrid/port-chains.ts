@@ -25,8 +25,21 @@ import { comment } from './rule-args.js';
 const ESTABLISHED = `-m state --state RELATED,ESTABLISHED ${comment(COMMENTS.established)} -j RETURN`;
 const icmp6 = (type: number) => `-p ipv6-icmp -m icmp6 --icmpv6-type ${type}`;
 
+/** Link-local addresses already derived, by MAC: every pass derives them again for every port. */
+const LINK_LOCAL = new Map<string, string>();
+
 /** fe80::/64 + the EUI-64 of `mac`, as the kernel derives the link-local address. */
 export function linkLocal(mac: string): string {
+  let address = LINK_LOCAL.get(mac);
+  if (address === undefined) {
+    address = deriveLinkLocal(mac);
+    if (LINK_LOCAL.size > 100_000) LINK_LOCAL.clear();
+    LINK_LOCAL.set(mac, address);
+  }
+  return address;
+}
+
+function deriveLinkLocal(mac: string): string {
   const b = mac.split(':').map((x) => Number.parseInt(x, 16));
   b[0] = b[0]! ^ 2;
   const words = [(b[0] << 8) | b[1]!, (b[2]! << 8) | 0xff, 0xfe00 | b[3]!, (b[4]! << 8) | b[5]!];

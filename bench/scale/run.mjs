@@ -104,6 +104,25 @@ async function phase(name, fn) {
   process.stderr.write(`${name}: ${count} in ${s.toFixed(1)} s\n`);
 }
 
+/** The V8 heap as the server's /metrics shows it, in MiB: used, and the size of each space. */
+async function heapMetrics() {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: HEADERS })).text();
+  const mib = (re) => {
+    const m = re.exec(text);
+    return m ? +(Number(m[1]) / 1048576).toFixed(1) : null;
+  };
+  const spaces = {};
+  for (const m of text.matchAll(/^quark_nodejs_heap_space_size_total_bytes\{space="([a-z_]+)"\} (\d+)$/gm)) {
+    if (Number(m[2]) > 0) spaces[m[1]] = +(Number(m[2]) / 1048576).toFixed(1);
+  }
+  return {
+    heap_used_mib: mib(/^quark_nodejs_heap_size_used_bytes (\d+)$/m),
+    heap_total_mib: mib(/^quark_nodejs_heap_size_total_bytes (\d+)$/m),
+    external_mib: mib(/^quark_nodejs_external_memory_bytes (\d+)$/m),
+    heap_spaces_mib: spaces,
+  };
+}
+
 async function timeMany(n, fn) {
   const ms = [];
   for (let i = 0; i < n; i++) {
@@ -240,7 +259,7 @@ try {
 
   const single = {
     port_create: await timeMany(100, (i) =>
-      call('POST', '/v2.0/ports', { port: { network_id: networks[i].id, project_id: PROJECT } }),
+      call('POST', '/v2.0/ports', { port: { network_id: networks[i % networks.length].id, project_id: PROJECT } }),
     ),
     rule_create: await timeMany(100, (i) =>
       call('POST', '/v2.0/security-group-rules', {
@@ -254,13 +273,13 @@ try {
         },
       }),
     ),
-    network_show: await timeMany(100, () => call('GET', `/v2.0/networks/${networks[3].id}`)),
+    network_show: await timeMany(100, () => call('GET', `/v2.0/networks/${networks[3 % networks.length].id}`)),
     network_create: await timeMany(100, (i) =>
       call('POST', '/v2.0/networks', { network: { name: `one-${i}`, project_id: PROJECT } }),
     ),
   };
   const pid = server.process.pid;
-  const memory = { rss_mib: +rssMiB(pid).toFixed(1), peak_rss_mib: +peakRssMiB(pid).toFixed(1) };
+  const memory = { rss_mib: +rssMiB(pid).toFixed(1), peak_rss_mib: +peakRssMiB(pid).toFixed(1), ...(await heapMetrics()) };
   if (heapSnapshot) {
     const before = new Set(readdirSync(server.dir));
     server.process.kill('SIGUSR2');

@@ -15,11 +15,6 @@ export interface ReadView {
   size(kind: Kind): number;
 }
 
-/**
- * Ids by index key. Most keys name one record (an address, a MAC, a device), so a lone id is held
- * as the string itself and becomes a set only when a second record shares the key: a one-entry
- * Set per port and per unique key would cost more than the port record.
- */
 /** The committed view, as the store hands it to readers: also in order, for paged lists. */
 export interface CommittedView extends ReadView {
   /**
@@ -31,6 +26,11 @@ export interface CommittedView extends ReadView {
   positionOf(kind: Kind, id: string): number | undefined;
 }
 
+/**
+ * Ids by index key. Most keys name one record (an address, a MAC, a device), so a lone id is held
+ * as the string itself and becomes a set only when a second record shares the key: a one-entry
+ * Set per port and per unique key would cost more than the port record.
+ */
 type IdIndex = Map<string, string | Set<string>>;
 
 function addId(index: IdIndex, key: string, id: string): void {

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Network, Port } from '../model/resources.js';
-import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
-
-async function network(t: TestLab, project: string, cidr = '10.0.0.0/24'): Promise<Network> {
-  const { network: net } = await t.api.post<{ network: Network }>('/v2.0/networks', {
-    network: { name: `${project}-net`, project_id: project },
-  });
-  await t.api.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr, project_id: project } });
-  return net;
-}
-
-const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
+import { type TestLab, agentStatus, pingCounts, testLab, ipOf, projectNetwork } from '../testing/lab-harness.js';
 
 for (const tunnelType of ['gre', 'vxlan'] as const) {
   describe(`L2 over ${tunnelType} between two emulated hosts`, () => {
@@ -27,7 +17,7 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
         ],
         tunnelType,
       });
-      netA = await network(t, 'alpha');
+      netA = await projectNetwork(t, 'alpha');
     });
     after(() => t?.close());
 
@@ -56,7 +46,7 @@ for (const tunnelType of ['gre', 'vxlan'] as const) {
     });
 
     it('keeps two networks with the same cidr apart: no ping, no ARP across', async () => {
-      const netB = await network(t, 'beta');
+      const netB = await projectNetwork(t, 'beta');
       const other = await t.instance('compute2', 'vm3', {
         network_id: netB.id,
         project_id: 'beta',

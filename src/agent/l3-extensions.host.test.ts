@@ -8,7 +8,7 @@ import { run } from '../dataplane/drivers/exec.js';
 import { inNodeNetns } from '../lab/node.js';
 import { meteringChain, routerNamespace } from '../model/names.js';
 import type { FloatingIp, MeteringCounter, Network, Port, PortForwarding, Router } from '../model/resources.js';
-import { type TestLab, agentStatus, testLab } from '../testing/lab-harness.js';
+import { type TestLab, agentStatus, testLab, ipOf } from '../testing/lab-harness.js';
 
 const PROBE = fileURLToPath(new URL('../testing/tcp-probe.js', import.meta.url));
 const FTP = fileURLToPath(new URL('../testing/ftp-probe.js', import.meta.url));
@@ -77,7 +77,6 @@ describe('router extensions on an emulated network node: port forwarding, conntr
       )
       .catch(() => assert.fail(`${what}: expected '${expected}', last answer '${last}'`));
   };
-  const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
   const ns = () => routerNamespace(router.id);
   const routerTables = async (table: string) => (await t.lab.exec('network', ['iptables-save', '-c', '-t', table], ns())).stdout;
 

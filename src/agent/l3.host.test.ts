@@ -9,7 +9,7 @@ import { inNodeNetns } from '../lab/node.js';
 import { parseLeaseFile, udhcpcArgv, writeUdhcpcHook } from '../lab/udhcpc-script.js';
 import { routerNamespace, tapDevice } from '../model/names.js';
 import type { Agent, FloatingIp, Network, Port, Router } from '../model/resources.js';
-import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
+import { type TestLab, agentStatus, pingCounts, testLab, ipOf } from '../testing/lab-harness.js';
 
 const PROBE = fileURLToPath(new URL('../testing/tcp-probe.js', import.meta.url));
 const PORT = '7777';
@@ -79,7 +79,6 @@ describe('L3: routers, SNAT and floating IPs on an emulated network node', () =>
       .catch(() => assert.fail(`${what}: expected '${expected}', last answer '${last}'`));
   };
 
-  const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
   const gatewayIp = async (r: Router) =>
     (await t.api.get<{ router: Router }>(`/v2.0/routers/${r.id}`)).router.external_gateway_info!.external_fixed_ips[0]!
       .ip_address;

@@ -4,17 +4,8 @@ import { linuxBridge, tapDevice, vxlanDevice } from '../model/names.js';
 import type { Explanation } from '../model/explain.js';
 import type { Agent, Network, Port } from '../model/resources.js';
 import type { TraceResult } from '../model/trace.js';
-import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
+import { type TestLab, agentStatus, pingCounts, testLab, ipOf, projectNetwork } from '../testing/lab-harness.js';
 
-async function network(t: TestLab, project: string, cidr = '10.0.0.0/24'): Promise<Network> {
-  const { network: net } = await t.api.post<{ network: Network }>('/v2.0/networks', {
-    network: { name: `${project}-net`, project_id: project },
-  });
-  await t.api.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr, project_id: project } });
-  return net;
-}
-
-const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
 const active = (t: TestLab, ...ports: Port[]) => ports.every((p) => t.store.view.get('port', p.id)?.status === 'ACTIVE');
 
 /** `ip -d link show DEV` on a node, as one line per device. */
@@ -37,7 +28,7 @@ describe('Linux bridge hosts, and a VXLAN network across Linux bridge and Open v
       ],
       tunnelType: 'vxlan',
     });
-    net = await network(t, 'alpha');
+    net = await projectNetwork(t, 'alpha');
   });
   after(() => t?.close());
 
@@ -203,7 +194,7 @@ describe('a GRE network on a Linux bridge host', () => {
   after(() => t?.close());
 
   it('fails to bind, and the server says why (quark vif plug refuses it, trace names the reason)', async () => {
-    const net = await network(t, 'alpha');
+    const net = await projectNetwork(t, 'alpha');
     const { port } = await t.api.post<{ port: Port }>('/v2.0/ports', {
       port: { network_id: net.id, project_id: 'alpha', 'binding:host_id': 'lb1' },
     });

@@ -4,15 +4,13 @@ import type { QuarkClient } from '../client/client.js';
 import { QuarkError } from '../model/errors.js';
 import { routerNamespace } from '../model/names.js';
 import type { Network, Port, Router, SecurityGroup } from '../model/resources.js';
-import { type TestLab, agentStatus, testLab } from '../testing/lab-harness.js';
+import { type TestLab, agentStatus, testLab, ipOf } from '../testing/lab-harness.js';
 
 // Another project's ports on real hosts: a port that would join the victim's router (issue 13,
 // item 1) is refused, and the victim's qrouter namespace gets no interface on the attacker's
 // network; on the victim's shared network the attacker's port is firewalled like any instance
 // (no trusted owner, no address pairs, port security on), so a spoofed source address is
 // dropped while its own address passes. A control shows each observation would see the attack.
-
-const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
 
 /** The NeutronError type of a refused request (or 'accepted'). */
 async function refusal(request: Promise<unknown>): Promise<string> {

@@ -67,6 +67,9 @@ export class Replica implements ReplicaView {
   get localIpAssociations() {
     return this.tables.local_ip_association;
   }
+  get trunks() {
+    return this.tables.trunk;
+  }
 
   replace(records: readonly FeedRecord[], revision: number, dhcpNetworks: readonly string[] = []): void {
     const tables = emptyTables();

@@ -6,13 +6,11 @@ import { inNodeNetns } from '../lab/node.js';
 import { spawnDetached, stopPid } from '../lab/processes.js';
 import type { AddressGroup, Network, Port, SecurityGroup, SecurityGroupRule } from '../model/resources.js';
 import { addressGroupSet } from '../model/names.js';
-import { type TestLab, agentStatus, testLab } from '../testing/lab-harness.js';
+import { type TestLab, agentStatus, testLab, ipOf } from '../testing/lab-harness.js';
 
 // Address groups, stateless security groups and security group logging with real traffic
 // between instances of an emulated compute node (docs/security-groups.md,
 // docs/security-group-logging.md).
-
-const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
 
 describe('security group extensions on an emulated compute node', () => {
   let t: TestLab;

@@ -5,12 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import { inNodeNetns } from '../lab/node.js';
 import { spawnDetached, stopPid } from '../lab/processes.js';
 import type { Network, Port, SecurityGroup, SecurityGroupRule } from '../model/resources.js';
-import { type TestLab, agentStatus, pingCounts, testLab } from '../testing/lab-harness.js';
+import { type TestLab, agentStatus, pingCounts, testLab, ipOf } from '../testing/lab-harness.js';
 
 // Security groups between instances on two emulated compute nodes, with real traffic through
 // the hybrid plug's qbr, iptables, ipsets and conntrack.
-
-const ipOf = (p: Port) => p.fixed_ips[0]!.ip_address;
 
 describe('security groups on emulated compute nodes (iptables_hybrid)', () => {
   let t: TestLab;

@@ -15,8 +15,12 @@
  * With `afxdp` (userspace datapath, `quark vif plug --afxdp auto`) OVS reads qvo… through
  * AF_XDP (`type=afxdp-nonpmd options:xdp-mode=generic`: +85 % TCP across hosts, and slower
  * wiring, docs/flows.md), set in the same transaction so the port is opened once.
+ *
+ * A trunk's parent port names its trunk bridge in binding:vif_details' bridge_name; qvo… then
+ * goes there (`ovs-vsctl --may-exist add-br tbr-… -- add-port tbr-… qvoX`), as os-vif plugs it,
+ * and the agent patches the trunk bridge to br-int (docs/trunks.md).
  */
-import { INTEGRATION_BRIDGE, linuxBridge, qbrBridge, qvbDevice, qvoDevice, tapDevice } from '../model/names.js';
+import { INTEGRATION_BRIDGE, isTrunkBridge, linuxBridge, qbrBridge, qvbDevice, qvoDevice, tapDevice } from '../model/names.js';
 import { addNetns, disableIpv6, ipBatch, listLinks } from '../dataplane/drivers/ip.js';
 import { run } from '../dataplane/drivers/exec.js';
 import type { OvsEnvironment } from '../dataplane/drivers/ovs-ofctl.js';
@@ -36,6 +40,8 @@ export interface PlugRequest {
   readonly userspaceDatapath: boolean;
   /** Userspace datapath: OVS opens qvo… through AF_XDP (afxdp-nonpmd, generic XDP) instead of AF_PACKET. */
   readonly afxdp?: boolean;
+  /** The OVS bridge qvo… joins: the port's vif_details bridge_name (br-int, or a trunk bridge). */
+  readonly bridge?: string;
 }
 
 export async function plugHybrid(req: PlugRequest): Promise<void> {
@@ -68,8 +74,16 @@ export async function plugHybrid(req: PlugRequest): Promise<void> {
   if (req.userspaceDatapath) {
     await run(['ip', 'netns', 'exec', req.netns, 'ethtool', '-K', req.ifname, 'tx', 'off'], { okStatuses: [1] });
   }
+  const bridge = req.bridge ?? INTEGRATION_BRIDGE;
   await vsctl(req.ovs, [
-    ['--may-exist', 'add-port', INTEGRATION_BRIDGE, qvo],
+    // A trunk bridge may not exist yet: the agent makes it too, whichever comes first.
+    ...(isTrunkBridge(bridge)
+      ? [
+          ['--may-exist', 'add-br', bridge],
+          ['set', 'Bridge', bridge, `datapath_type=${req.userspaceDatapath ? 'netdev' : 'system'}`, 'fail_mode=secure'],
+        ]
+      : []),
+    ['--may-exist', 'add-port', bridge, qvo],
     [
       'set',
       'Interface',
@@ -85,7 +99,8 @@ export async function plugHybrid(req: PlugRequest): Promise<void> {
 
 /** Undoes plugHybrid; parts already gone are skipped. */
 export async function unplugHybrid(portId: string, ovs: OvsEnvironment): Promise<void> {
-  await vsctl(ovs, [['--if-exists', 'del-port', INTEGRATION_BRIDGE, qvoDevice(portId)]]);
+  // From whichever bridge holds it (br-int, or a trunk bridge the agent then removes).
+  await vsctl(ovs, [['--if-exists', 'del-port', qvoDevice(portId)]]);
   const existing = new Set((await listLinks(null)).map((l) => l.ifname));
   const del = [qvbDevice(portId), tapDevice(portId), qbrBridge(portId)]
     .filter((d) => existing.has(d))

@@ -1,5 +1,5 @@
 /**
- * `quark explain port|network|router|floatingip|security-group|host ID|NAME [-f json]`: where an
+ * `quark explain port|network|router|floatingip|security-group|trunk|host ID|NAME [-f json]`: where an
  * API object is realised on each host (or everything one host has), read live through the
  * server (`GET /v2.0/quark/explain/…`), each item in the host's syntax with what it does and
  * whether it matches the agent's plan. Exits 4 when anything drifted, 5 when an agent the object
@@ -10,7 +10,7 @@ import type { Explanation } from '../model/explain.js';
 import { renderExplanation } from '../trace/render.js';
 import { type ConnectFlags, addConnectOptions, connect } from './connect.js';
 
-const KINDS = ['port', 'network', 'router', 'floatingip', 'floating-ip', 'security-group', 'host'];
+const KINDS = ['port', 'network', 'router', 'floatingip', 'floating-ip', 'security-group', 'trunk', 'host'];
 
 interface ExplainFlags extends ConnectFlags {
   readonly format: string;

@@ -22,6 +22,7 @@ const NEEDS: Readonly<Record<string, string>> = {
   agent: 'needs the agents API (issue 3)',
   quotas: 'needs the quotas API (issue 3)',
   'floating-ip-port-forwarding': 'needs the router extensions (issue 16)',
+  trunk: 'needs trunks (issue 16)',
 };
 
 describe('openstack CLI against quark', () => {
@@ -369,6 +370,27 @@ describe('openstack CLI against quark', () => {
     assert.equal((await openstackJson(['network', 'meter', 'rule', 'list'], admin)).length, 1);
     await openstackOk(['network', 'meter', 'rule', 'delete', rule.id], admin);
     await openstackOk(['network', 'meter', 'delete', meter.id], admin);
+  });
+
+  it('network trunk create / set --subport / subport list / unset --subport / delete, trunk_details on the parent', async (t) => {
+    if (!offers(t, 'trunk')) return;
+    await openstackOk(['port', 'create', '--network', 'net1-renamed', 'trunk-parent'], admin);
+    const sub = await openstackJson(['port', 'create', '--network', 'net1-renamed', 'trunk-sub'], admin);
+    const trunk = await openstackJson(['network', 'trunk', 'create', '--parent-port', 'trunk-parent', 'trunk1'], admin);
+    assert.equal(trunk.status, 'DOWN');
+    await openstackOk(
+      ['network', 'trunk', 'set', '--subport', 'port=trunk-sub,segmentation-type=vlan,segmentation-id=101', 'trunk1'],
+      admin,
+    );
+    const subports = await openstackJson(['network', 'subport', 'list', '--trunk', 'trunk1'], admin);
+    assert.deepEqual([subports[0]['Port'], subports[0]['Segmentation ID']], [sub.id, 101]);
+    const parent = await openstackJson(['port', 'show', 'trunk-parent'], admin);
+    assert.equal(parent.trunk_details.trunk_id, trunk.id);
+    assert.equal(parent.trunk_details.sub_ports[0].mac_address, sub.mac_address);
+    await openstackOk(['network', 'trunk', 'unset', '--subport', 'trunk-sub', 'trunk1'], admin);
+    assert.deepEqual(await openstackJson(['network', 'subport', 'list', '--trunk', 'trunk1'], admin), []);
+    await openstackOk(['network', 'trunk', 'delete', 'trunk1'], admin);
+    await openstackOk(['port', 'delete', 'trunk-parent', 'trunk-sub'], admin);
   });
 
   it('floating ip create / set --port / unset --port / list / delete', async (t) => {

@@ -117,6 +117,7 @@ export function registerVifCommand(program: Command): void {
         ovs,
         userspaceDatapath: datapath === 'netdev',
         afxdp,
+        bridge: (port['binding:vif_details'] as { bridge_name?: string }).bridge_name,
       });
       process.stdout.write(`plugged port ${port.id} into ${opts.netns} (${port['binding:vif_type']}, mtu ${net.mtu})\n`);
     });

@@ -174,6 +174,18 @@ export const ERROR_CODES = {
   FipInUseByPortForwarding: { status: 409 },
   PortHasBindingFloatingIP: { status: 409 },
   MeteringLabelRuleOverlaps: { status: 409 },
+  // Trunks (docs/trunks.md), as Neutron's trunk plugin's exceptions (neutron/services/trunk/exceptions.py).
+  TrunkNotFound: { status: 404 },
+  SubPortNotFound: { status: 404 },
+  TrunkPortInUse: { status: 409 },
+  DuplicateSubPort: { status: 409 },
+  ParentPortInUse: { status: 409 },
+  SubPortMtuGreaterThanTrunkPortMtu: { status: 409 },
+  PortInUseAsTrunkParent: { status: 409 },
+  PortInUseAsSubPort: { status: 409 },
+  TrunkInUse: { status: 409 },
+  TrunkDisabled: { status: 409 },
+  TrunkInErrorState: { status: 409 },
   // 412 — a conditional request lost its race.
   RevisionNumberConstraintFailed: { status: 412 },
   // 408, 413, 414, 431 — the request broke one of the server's limits (docs/config.md) while it was read.

@@ -21,6 +21,7 @@ import type {
   SecurityGroupRule,
   Subnet,
 } from './resources.js';
+import type { Trunk } from './trunk.js';
 import { type Static, Type } from '@sinclair/typebox';
 import type { TracePacket, TraceStart } from './trace.js';
 
@@ -41,6 +42,7 @@ export interface FeedRecords {
   metering_label_rule: MeteringLabelRule;
   local_ip: LocalIp;
   local_ip_association: LocalIpAssociation;
+  trunk: Trunk;
 }
 
 export type FeedKind = keyof FeedRecords;
@@ -61,6 +63,7 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'metering_label_rule',
   'local_ip',
   'local_ip_association',
+  'trunk',
 ];
 
 export interface FeedRecord {

@@ -27,7 +27,21 @@ describe('names', () => {
       for (const make of makers) assert.ok(make(id).length <= names.MAX_DEVICE_NAME, make(id));
     }
     assert.ok(names.tunnelPort('vxlan', '255.255.255.255').length <= names.MAX_DEVICE_NAME);
+    for (let i = 0; i < 2000; i++) {
+      const id = randomUUID();
+      assert.ok(names.trunkBridge(id).length <= names.MAX_DEVICE_NAME - 1);
+      for (const p of ['tpi-', 'tpt-', 'spi-', 'spt-'] as const)
+        assert.ok(names.trunkPatch(p, id).length <= names.MAX_DEVICE_NAME);
+    }
     assert.equal(names.tunnelPort('gre', '198.18.0.2'), 'gre-c6120002');
+  });
+
+  it("trunk bridges and patch ports are named as Neutron's trunk driver names them", () => {
+    const id = '3c9b4a1e-2f5d-4c1a-9e0b-123456789abc';
+    assert.equal(names.trunkBridge(id), 'tbr-3c9b4a1e-2');
+    assert.equal(names.trunkPatch('tpi-', id), 'tpi-3c9b4a1e-2f');
+    assert.equal(names.trunkPatch('spt-', id), 'spt-3c9b4a1e-2f');
+    assert.ok(names.isTrunkPatch('spi-3c9b4a1e-2f') && !names.isTrunkPatch('qvo3c9b4a1e-2f'));
   });
 
   it('firewall chains stay within iptables limits and ipsets within ipset limits', () => {

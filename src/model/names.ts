@@ -71,6 +71,21 @@ export function patchedBridge(port: string): string | null {
 }
 
 /**
+ * Trunks, as Neutron's Open vSwitch trunk driver names them (neutron/services/trunk/drivers/
+ * openvswitch/utils.py and agent/trunk_manager.py): the trunk bridge `tbr-` + the trunk id, cut to
+ * 14 characters (`gen_trunk_br_name` keeps one below the limit); the parent's patch pair `tpi-`
+ * (on br-int) / `tpt-` (on the trunk bridge) and each subport's `spi-` / `spt-`, + the port id
+ * cut to 15 characters.
+ */
+export const TRUNK_BRIDGE_PREFIX = 'tbr-';
+export const trunkBridge = (trunkId: string): string => `${TRUNK_BRIDGE_PREFIX}${trunkId}`.slice(0, MAX_DEVICE_NAME - 1);
+export const isTrunkBridge = (name: string): boolean => name.startsWith(TRUNK_BRIDGE_PREFIX);
+export type TrunkPatchPrefix = 'tpi-' | 'tpt-' | 'spi-' | 'spt-';
+export const trunkPatch = (prefix: TrunkPatchPrefix, portId: string): string => `${prefix}${portId}`.slice(0, MAX_DEVICE_NAME);
+/** Whether a port name is one of the patch ports a trunk is wired with (Neutron's is_trunk_service_port). */
+export const isTrunkPatch = (name: string): boolean => /^(tp|sp)[it]-/.test(name);
+
+/**
  * The Linux bridge agent's names (Neutron's linuxbridge_neutron_agent.py): one bridge per
  * network, `brq` + the first 11 characters of the network id (Nova derives the same name for
  * vif_type `bridge`), and one VXLAN device per VNI, `vxlan-<vni>` (at most `vxlan-16777215`).

@@ -20,7 +20,8 @@ export type RefKind =
   | 'port_forwarding'
   | 'conntrack_helper'
   | 'metering_label'
-  | 'local_ip';
+  | 'local_ip'
+  | 'trunk';
 
 /** An API object, by kind and id. `id` may be the first 10 hex digits of an id (flow cookies carry no more). */
 export interface ObjectRef {

@@ -21,6 +21,7 @@ import { registerLoggableResources } from './api/loggable-resources.js';
 import { registerNetworkIpAvailability } from './api/network-ip-availability.js';
 import { registerQuotaRoutes } from './api/quotas.js';
 import { registerRouterActions } from './api/router-actions.js';
+import { registerTrunkActions } from './api/trunk-actions.js';
 import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
 import { registerReadOnlyLists } from './api/read-only-lists.js';
 import { registerFlavorProfiles } from './api/flavor-profiles.js';
@@ -240,6 +241,7 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
   registerReadOnlyLists(app, api.registry.resources, deps);
   registerFlavorProfiles(app, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
+  registerTrunkActions(app, handlers.get('trunks')!, deps);
   registerLoggableResources(app, deps);
   registerQuotaRoutes(app, deps);
   registerMeteringCounters(app, deps);

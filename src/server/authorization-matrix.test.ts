@@ -215,6 +215,21 @@ describe('authorization matrix: every route × caller × object', () => {
       parentOf.set(port, lip);
       return port;
     },
+    // A trunk on a new port of the slot, with one new port of the slot as its subport (VLAN 1).
+    trunk: async (slot: Slot) => {
+      const parent = await make.port(slot);
+      const sub = await make.port(slot);
+      const { trunk } = await ok('POST', '/v2.0/trunks', {
+        trunk: {
+          port_id: parent,
+          project_id: projectOf(slot),
+          sub_ports: [{ port_id: sub, segmentation_type: 'vlan', segmentation_id: 1 }],
+        },
+      });
+      await ok('PUT', `/v2.0/trunks/${trunk.id}/tags/t`);
+      parentOf.set(trunk.id, sub);
+      return see(trunk.id, side(slot));
+    },
     subnetpool: async (slot: Slot) => {
       const { subnetpool } = await ok('POST', '/v2.0/subnetpools', {
         subnetpool: { name: `sp${++cidr}`, project_id: projectOf(slot), prefixes: [`10.${200 + (cidr & 31)}.0.0/16`] },
@@ -349,6 +364,7 @@ describe('authorization matrix: every route × caller × object', () => {
       'subnetpool',
       'address_scope',
       'rbac_policy',
+      'trunk',
     ] as const) {
       ids[kind] = {};
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
@@ -402,6 +418,7 @@ describe('authorization matrix: every route × caller × object', () => {
       subnetpools: { kind: 'subnetpool', member: 'subnetpool', put: { description: 'x' } },
       'address-scopes': { kind: 'address_scope', member: 'address_scope', put: { name: 'x' } },
       'rbac-policies': { kind: 'rbac_policy', member: 'rbac_policy', put: { target_tenant: 'elsewhere' } },
+      trunks: { kind: 'trunk', member: 'trunk', put: { name: 'x' } },
     };
   /** Kinds without the tags sub-resource (Neutron's standard-attr-tag list does not name them). */
   const UNTAGGED: ReadonlySet<Kind> = new Set([
@@ -728,6 +745,26 @@ describe('authorization matrix: every route × caller × object', () => {
     }));
     add('DELETE /v2.0/local_ips/:local_ip_id/port_associations/:id', own404(204), async (slot, fresh) => ({
       path: await association(slot, fresh),
+    }));
+
+    // Trunks (neutron/conf/policies/trunk.py): made by members on their own project's ports (another
+    // project's port is not found; a reader is refused by policy first); their subports change by
+    // two actions with rules of their own, and get_subports reads as the trunk does.
+    add('POST /v2.0/trunks', { P: by(201, 201, 403, 404), Q: by(201, 404, 403, 201) }, async (slot) => ({
+      path: '/v2.0/trunks',
+      body: { trunk: { port_id: await make.port(slot) } },
+    }));
+    const ownTrunk = { P: by(200, 200, 403, 404), Q: by(200, 404, 404, 200) };
+    add('PUT /v2.0/trunks/:id/add_subports', ownTrunk, async (slot, fresh) => ({
+      path: `/v2.0/trunks/${await idOf('trunk', slot, fresh)}/add_subports`,
+      body: { sub_ports: [{ port_id: await make.port(slot), segmentation_type: 'vlan', segmentation_id: (++cidr % 4000) + 2 }] },
+    }));
+    add('PUT /v2.0/trunks/:id/remove_subports', ownTrunk, async (slot, fresh) => {
+      const trunk = await idOf('trunk', slot, fresh);
+      return { path: `/v2.0/trunks/${trunk}/remove_subports`, body: { sub_ports: [{ port_id: parentOf.get(trunk) }] } };
+    });
+    add('GET /v2.0/trunks/:id/get_subports', { P: by(200, 200, 200, 404), Q: by(200, 404, 404, 200) }, async (slot) => ({
+      path: `/v2.0/trunks/${world.ids.trunk![slot]}/get_subports`,
     }));
 
     // Metering: admins only; to others a label or rule does not exist and the lists are empty.

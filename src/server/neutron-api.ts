@@ -49,6 +49,7 @@ import { statefulSecurityGroup } from '../model/api/extensions/stateful-security
 import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensions/conntrack-helper.js';
 import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
 import { localIp } from '../model/api/extensions/local-ip.js';
+import { trunk, trunkDetails } from '../model/api/extensions/trunk.js';
 import {
   exposePortForwardingInFip,
   floatingIpPortForwarding,
@@ -72,6 +73,7 @@ import { withRouterExtensions } from './plugin/l3-extensions.js';
 import { conntrackHelperHandler } from './plugin/conntrack-helpers.js';
 import { meteringLabelHandler, meteringLabelRuleHandler } from './plugin/metering.js';
 import { localIpAssociationHandler, localIpHandler } from './plugin/local-ips.js';
+import { trunkHandler } from './plugin/trunks.js';
 import { portForwardingHandler } from './plugin/port-forwardings.js';
 import { addressScopeHandler } from './plugin/address-scopes.js';
 import { rbacPolicyHandler } from './plugin/rbac-policies.js';
@@ -143,6 +145,9 @@ export function neutronApi(): NeutronApi {
       metering,
       meteringSourceAndDestinationFields,
       localIp,
+      // Trunks (docs/trunks.md).
+      trunk,
+      trunkDetails,
     ],
   );
   const specs = [
@@ -167,6 +172,7 @@ export function neutronApi(): NeutronApi {
     meteringLabelRuleHandler,
     localIpHandler,
     localIpAssociationHandler,
+    trunkHandler,
   ].map(withRouterExtensions);
   return {
     registry,

@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
 import { type As, type TestServer, testServer } from './testing/harness.js';
+import { ADMIN, MEMBER, OTHER, READER, roleChecks } from './testing/role-matrix.js';
 
 // The role matrix of policy.test.ts for the resources of issue 3 (routers, floating IPs,
 // security groups, quotas, agents). Each test skips itself while the server does not serve its
 // resource yet, and runs as soon as it does.
-const ADMIN: As = { project: 'ops', roles: 'admin' };
-const MEMBER: As = { project: 'own', roles: 'member' };
-const READER: As = { project: 'own', roles: 'reader' };
-const OTHER: As = { project: 'other', roles: 'member' };
-
-type Who = 'admin' | 'member' | 'reader' | 'other';
-const CALLERS: Record<Who, As> = { admin: ADMIN, member: MEMBER, reader: READER, other: OTHER };
-
 describe('policy: routers, floating IPs, security groups, quotas and agents, per role', () => {
   let s: TestServer;
   let net: string;
@@ -42,33 +35,9 @@ describe('policy: routers, floating IPs, security groups, quotas and agents, per
     t.skip(`needs ${path} (${issue})`);
     return false;
   };
-  const status = async (method: string, path: string, as: As, body?: unknown) => (await s.request(method, path, body, as)).status;
-  const expectAll = async (label: string, call: (as: As) => Promise<number>, expected: Partial<Record<Who, number>>) => {
-    for (const who of Object.keys(expected) as Who[]) {
-      assert.equal(await call(CALLERS[who]), expected[who], `${label} as ${who}`);
-    }
-  };
-  /** show, update and delete of a member's record, for every role. */
-  const memberRecord = async (collection: string, member: string, make: () => Promise<string>, update: object) => {
-    const id = await make();
-    await expectAll(`GET ${collection}`, (as) => status('GET', `/v2.0/${collection}/${id}`, as), {
-      admin: 200,
-      member: 200,
-      reader: 200,
-      other: 404,
-    });
-    await expectAll(`PUT ${collection}`, (as) => status('PUT', `/v2.0/${collection}/${id}`, as, { [member]: update }), {
-      reader: 403,
-      other: 404,
-      member: 200,
-      admin: 200,
-    });
-    await expectAll(`DELETE ${collection}`, (as) => status('DELETE', `/v2.0/${collection}/${id}`, as), {
-      reader: 403,
-      other: 404,
-      member: 204,
-    });
-  };
+  const { status, expectAll, memberRecord: recordChecks } = roleChecks(() => s);
+  const memberRecord = async (collection: string, member: string, make: () => Promise<string>, update: object) =>
+    recordChecks(collection, member, await make(), update);
 
   it('routers: readers read, members write, other projects see nothing', async (t) => {
     if (!serves(t, 'routers', 'issue 3')) return;

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type As, type TestServer, testServer } from './testing/harness.js';
+import { ADMIN, MEMBER, READER, roleChecks } from './testing/role-matrix.js';
 
 // The role matrix of policy.test.ts for the resources of issue 15: subnet pools, address scopes,
 // RBAC policies, flavors and service profiles, extra routes, and the admin-only router flags.
-const ADMIN: As = { project: 'ops', roles: 'admin' };
-const MEMBER: As = { project: 'own', roles: 'member' };
-const READER: As = { project: 'own', roles: 'reader' };
-const OTHER: As = { project: 'other', roles: 'member' };
-
-type Who = 'admin' | 'member' | 'reader' | 'other';
-const CALLERS: Record<Who, As> = { admin: ADMIN, member: MEMBER, reader: READER, other: OTHER };
-
 describe('policy: sharing, IPAM and flavors, per role', () => {
   let s: TestServer;
   before(async () => {
@@ -19,32 +12,7 @@ describe('policy: sharing, IPAM and flavors, per role', () => {
   });
   after(() => s.close());
 
-  const status = async (method: string, path: string, as: As, body?: unknown) => (await s.request(method, path, body, as)).status;
-  const expectAll = async (label: string, call: (as: As) => Promise<number>, expected: Partial<Record<Who, number>>) => {
-    for (const who of Object.keys(expected) as Who[]) {
-      assert.equal(await call(CALLERS[who]), expected[who], `${label} as ${who}`);
-    }
-  };
-  /** show, update and delete of a member's record, for every role. */
-  const memberRecord = async (collection: string, member: string, id: string, update: object) => {
-    await expectAll(`GET ${collection}`, (as) => status('GET', `/v2.0/${collection}/${id}`, as), {
-      admin: 200,
-      member: 200,
-      reader: 200,
-      other: 404,
-    });
-    await expectAll(`PUT ${collection}`, (as) => status('PUT', `/v2.0/${collection}/${id}`, as, { [member]: update }), {
-      reader: 403,
-      other: 404,
-      member: 200,
-      admin: 200,
-    });
-    await expectAll(`DELETE ${collection}`, (as) => status('DELETE', `/v2.0/${collection}/${id}`, as), {
-      reader: 403,
-      other: 404,
-      member: 204,
-    });
-  };
+  const { status, expectAll, memberRecord } = roleChecks(() => s);
 
   it('subnet pools: readers read, members write, shared and is_default are admin-only', async () => {
     const body = (extra = {}) => ({ subnetpool: { name: 'p', prefixes: ['10.10.0.0/16'], ...extra } });

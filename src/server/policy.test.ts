@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type As, type TestServer, testServer } from './testing/harness.js';
+import { ADMIN, CALLERS, MEMBER, OTHER, READER, type Who, roleChecks } from './testing/role-matrix.js';
 import { attributeRule } from './api/render.js';
 import { policyMember } from './api/resource.js';
 import { makeCaller } from './caller.js';
@@ -9,14 +10,7 @@ import { POLICY, allowed, hasRule, policyAction } from './policy.js';
 
 // One project ('own') seen by its admin, member and reader, by a member of another project,
 // and a network shared by a third project. Every verb of every resource, for every role.
-const ADMIN: As = { project: 'ops', roles: 'admin' };
-const MEMBER: As = { project: 'own', roles: 'member' };
-const READER: As = { project: 'own', roles: 'reader' };
-const OTHER: As = { project: 'other', roles: 'member' };
 const OTHER_READER: As = { project: 'other', roles: 'reader' };
-
-type Who = 'admin' | 'member' | 'reader' | 'other';
-const CALLERS: Record<Who, As> = { admin: ADMIN, member: MEMBER, reader: READER, other: OTHER };
 
 describe('policy: every verb of networks, subnets and ports, per role', () => {
   let s: TestServer;
@@ -53,13 +47,7 @@ describe('policy: every verb of networks, subnets and ports, per role', () => {
   });
   after(() => s.close());
 
-  const status = async (method: string, path: string, as: As, body?: unknown) => (await s.request(method, path, body, as)).status;
-
-  const expectAll = async (label: string, call: (as: As) => Promise<number>, expected: Record<Who, number>) => {
-    for (const who of Object.keys(expected) as Who[]) {
-      assert.equal(await call(CALLERS[who]), expected[who], `${label} as ${who}`);
-    }
-  };
+  const { status, expectAll } = roleChecks(() => s);
 
   it('shows and lists the project’s records to its admin, member and reader; 404 to other projects', async () => {
     for (const path of [`/v2.0/networks/${net}`, `/v2.0/subnets/${subnet}`, `/v2.0/ports/${port}`]) {

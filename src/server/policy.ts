@@ -193,6 +193,16 @@ export const POLICY = {
   update_local_ip_port_association: memberOfOwner,
   delete_local_ip_port_association: memberOfOwner,
 
+  // Trunks: neutron/conf/policies/trunk.py (PROJECT_READER for get_trunk and get_subports,
+  // PROJECT_MEMBER for the writes and the subport actions); role-aware as above.
+  get_trunk: readerOfOwner,
+  create_trunk: memberOfOwner,
+  update_trunk: memberOfOwner,
+  delete_trunk: memberOfOwner,
+  get_subports: readerOfOwner,
+  add_subports: memberOfOwner,
+  remove_subports: memberOfOwner,
+
   get_agent: admin,
   create_agent: admin,
   update_agent: admin,

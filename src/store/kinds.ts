@@ -28,6 +28,7 @@ import type {
   SubnetPool,
 } from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
+import type { Trunk } from '../model/trunk.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
 
 export interface KindRecords {
@@ -63,6 +64,8 @@ export interface KindRecords {
   rbac_policy: RbacPolicy;
   flavor: Flavor;
   service_profile: ServiceProfile;
+  // Trunks (migration 0021_trunks).
+  trunk: Trunk;
 }
 
 export type Kind = keyof KindRecords;
@@ -289,6 +292,17 @@ export const KINDS = {
   },
   flavor: { table: 'flavors', standard: false, inChangeLog: true, indexes: { profile: (f) => f.service_profiles } },
   service_profile: { table: 'service_profiles', standard: false, inChangeLog: true, indexes: {} },
+  // A port is the parent of at most one trunk and a subport of at most one (server/plugin/trunks.ts).
+  trunk: {
+    table: 'trunks',
+    standard: true,
+    inChangeLog: true,
+    indexes: {
+      project: (t) => [t.project_id],
+      port: (t) => [t.port_id],
+      subport: (t) => t.sub_ports.map((s) => s.port_id),
+    },
+  },
 } as const satisfies Specs;
 
 /** The index names of a kind, from its declaration above: `by('port', 'netwrok', …)` does not compile. */

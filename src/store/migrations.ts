@@ -129,6 +129,13 @@ const flavors: Migration = {
   },
 };
 
+/** Trunks (docs/trunks.md); 0001 makes the table on a fresh database. */
+const trunks: Migration = {
+  async up(db: AnyDb) {
+    await createRecordTable(db, 'trunks');
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
@@ -136,6 +143,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_sharing': sharing,
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
+  '0021_trunks': trunks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,7 +14,7 @@ import { statusSocket } from '../agent/status-server.js';
 import { QuarkClient } from '../client/client.js';
 import { loadConfig } from '../model/config.js';
 import type { TunnelType } from '../model/names.js';
-import { L2_AGENT_TYPES, type Port } from '../model/resources.js';
+import { L2_AGENT_TYPES, type Network, type Port } from '../model/resources.js';
 import { type QuarkApp, buildApp } from '../server/app.js';
 import { type ServerConfig, ServerConfigSchema } from '../server/config.js';
 import { Store } from '../store/store.js';
@@ -57,6 +57,18 @@ export function agentStatus(t: TestLab, node: string, path = '/status', method =
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A port's first fixed address. */
+export const ipOf = (p: Port): string => p.fixed_ips[0]!.ip_address;
+
+/** A project's network with one IPv4 subnet, made through the lab's API. */
+export async function projectNetwork(t: TestLab, project: string, cidr = '10.0.0.0/24'): Promise<Network> {
+  const { network } = await t.api.post<{ network: Network }>('/v2.0/networks', {
+    network: { name: `${project}-net`, project_id: project },
+  });
+  await t.api.post('/v2.0/subnets', { subnet: { network_id: network.id, ip_version: 4, cidr, project_id: project } });
+  return network;
 }
 
 /** The summary line of `ping` output: packets transmitted and received. */

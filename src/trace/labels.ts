@@ -75,6 +75,7 @@ export class Labels {
       security_group: r.securityGroups,
       ...(r.addressGroups ? { address_group: r.addressGroups } : {}),
       ...(r.networkLogs ? { log: r.networkLogs } : {}),
+      ...(r.trunks ? { trunk: r.trunks } : {}),
     };
     return tables[ref.kind]?.get(ref.id);
   }
@@ -110,6 +111,7 @@ export class Labels {
       conntrack_helper: this.replica.conntrackHelpers,
       metering_label: this.replica.meteringLabels,
       local_ip: this.replica.localIps,
+      trunk: this.replica.trunks,
       host: undefined,
     }[kind];
     for (const id of table?.keys() ?? []) if (id.replaceAll('-', '').startsWith(prefix)) return id;

@@ -19,6 +19,8 @@ const echoType = (family: 4 | 6, reply: boolean) => (family === 4 ? (reply ? 0 :
 export interface BridgeEntry {
   readonly inPort: string;
   readonly tunnel?: { readonly key: number; readonly src: string; readonly dst: string };
+  /** The 802.1Q VLAN the frame carries as it enters (a trunk subport's segmentation id). */
+  readonly vlan?: number;
 }
 
 /** A MAC for a sender outside the cloud whose real MAC the host does not know (locally administered). */
@@ -30,6 +32,7 @@ export function ofprotoFlow(p: TracePacket, entry: BridgeEntry): string {
   if (entry.tunnel) {
     fields.push(`tun_id=0x${entry.tunnel.key.toString(16)}`, `tun_src=${entry.tunnel.src}`, `tun_dst=${entry.tunnel.dst}`);
   }
+  if (entry.vlan !== undefined) fields.push(`dl_vlan=${entry.vlan}`);
   const v6 = familyOf(p) === 6;
   fields.push(v6 ? `${p.protocol === 'icmp' ? 'icmp6' : `${p.protocol}6`}` : p.protocol);
   fields.push(`dl_src=${p.srcMac ?? UNKNOWN_MAC}`, `dl_dst=${p.dstMac ?? 'ff:ff:ff:ff:ff:ff'}`);

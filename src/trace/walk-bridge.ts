@@ -17,7 +17,7 @@ import { tableName } from '../dataplane/compile/tables.js';
 /** Where a packet left the bridges (Open vSwitch's, or a Linux bridge). */
 export type BridgeOutput =
   /** A local port: its device, and the Neutron port it belongs to when known. */
-  | { readonly kind: 'port'; readonly name: string; readonly portId: string | null }
+  | { readonly kind: 'port'; readonly name: string; readonly portId: string | null; readonly bridge?: string }
   /** A tunnel; `type` and `device` where the bridge names them (a VXLAN device of a Linux bridge host). */
   | {
       readonly kind: 'tunnel';
@@ -96,7 +96,7 @@ export async function passBridges(view: HostView, bridge: string, entry: BridgeE
     if (!name || !port || port.name === port.bridge || name === view.settings.underlay?.interface) continue;
     if (providerBridges.has(port.bridge) && (port.type === '' || port.type === 'system')) {
       outputs.push({ kind: 'external', bridge: port.bridge, device: name });
-    } else outputs.push({ kind: 'port', name: port.name, portId: port.ifaceId });
+    } else outputs.push({ kind: 'port', name: port.name, portId: port.ifaceId, bridge: port.bridge });
   }
   const last = trace.steps[trace.steps.length - 1];
   const dropped = outputs.length === 0 && last ? { step: last, owner: view.labels.cookieOwner(last.cookie) } : null;

@@ -11,12 +11,16 @@
 import {
   DEAD_VLAN,
   INTEGRATION_BRIDGE,
+  isTrunkBridge,
   physToIntPatch,
   TUNNEL_BRIDGE,
   tapDevice,
+  trunkBridge,
   tunnelPort,
   vxlanDevice,
 } from '../model/names.js';
+import type { Trunk } from '../model/trunk.js';
+import { hostTrunks } from '../dataplane/compile/l2/trunks.js';
 import type {
   ConntrackEntry,
   DropCause,
@@ -28,7 +32,7 @@ import type {
   TracePacket,
   TraceStart,
 } from '../model/trace.js';
-import type { HostView } from './host-view.js';
+import type { HostView, OvsPortView } from './host-view.js';
 import type { BridgeEntry } from './packet.js';
 import { type BridgeOutput, passBridges } from './walk-bridge.js';
 import { type BridgeSide, filterPort } from './walk-firewall.js';
@@ -64,6 +68,8 @@ async function startOnOvs(w: Walk, start: TraceStart): Promise<Position | null> 
   const ports = await v.ovsPorts();
   if (start.at === 'port') {
     const ref: ObjectRef = { kind: 'port', id: start.portId };
+    const trunk = trunkOf(v, start.portId);
+    if (trunk) return startOnTrunk(w, ports, start.portId, trunk);
     const device = ports.find((p) => p.ifaceId === start.portId && p.bridge === INTEGRATION_BRIDGE);
     if (!device) {
       w.drop('not-plugged', `${v.labels.label(ref)} is not plugged on host ${v.host} (no OVS port with its iface-id)`, [ref]);
@@ -103,6 +109,44 @@ async function startOnOvs(w: Walk, start: TraceStart): Promise<Position | null> 
     return null;
   }
   return { at: 'bridge', bridge, entry: { inPort: nic.name } };
+}
+
+/** The trunk a port is the parent or a subport of, when its parent is bound here. */
+function trunkOf(v: HostView, portId: string): Trunk | undefined {
+  return hostTrunks(v.labels.replica, v.host).find((t) => t.port_id === portId || t.sub_ports.some((s) => s.port_id === portId));
+}
+
+/**
+ * A trunk's instance sends from its VIF on the trunk bridge: a parent's frames untagged, after
+ * its egress filter; a subport's tagged with the segmentation id, which the hybrid firewall does
+ * not see (docs/trunks.md).
+ */
+function startOnTrunk(w: Walk, ports: readonly OvsPortView[], portId: string, trunk: Trunk): Position | null {
+  const v = w.view;
+  const ref: ObjectRef = { kind: 'port', id: portId };
+  const bridge = trunkBridge(trunk.id);
+  const device = ports.find((p) => p.ifaceId === trunk.port_id && p.bridge === bridge && p.type !== 'patch');
+  if (!device) {
+    w.drop('not-plugged', `${v.labels.label(ref)} is on a trunk whose instance is not plugged into ${bridge} on host ${v.host}`, [
+      ref,
+      { kind: 'trunk', id: trunk.id },
+    ]);
+    return null;
+  }
+  const sub = trunk.sub_ports.find((s) => s.port_id === portId);
+  if (sub) return { at: 'bridge', bridge, entry: { inPort: device.name, vlan: sub.segmentation_id } };
+  if (v.plan.firewallPorts.some((f) => f.portId === portId)) return { at: 'egress', portId, bridge, inPort: device.name };
+  return { at: 'bridge', bridge, entry: { inPort: device.name } };
+}
+
+/** The port a frame out of `out` is for: a subport of the trunk when `out` is its instance's VIF and the MAC is the subport's. */
+function subportByMac(v: HostView, out: { portId: string | null; bridge?: string }, dstMac: string | null): string | null {
+  const id = out.portId;
+  if (!id || !out.bridge || !isTrunkBridge(out.bridge) || dstMac === null) return id;
+  const trunk = hostTrunks(v.labels.replica, v.host).find((t) => t.port_id === id);
+  const mac = dstMac.toLowerCase();
+  const sub = trunk?.sub_ports.find((s) => v.labels.replica.ports.get(s.port_id)?.mac_address.toLowerCase() === mac);
+  return sub?.port_id ?? id;
 }
 
 /** On a Linux bridge host: the tap of a port, the VXLAN device of a VNI, or a physical network's interface, and its bridge. */
@@ -189,7 +233,8 @@ function follow(
       w.exits.push({ kind: 'external', bridge: o.bridge, device: o.device, packet: p });
       went.push(`out of ${o.device} to the physical network`);
     } else {
-      const portId = o.portId;
+      // On a trunk bridge, the instance's VIF also receives for the trunk's subports (tagged).
+      const portId = subportByMac(v, o, p.dstMac);
       const owner = portId ? v.labels.replica.ports.get(portId) : undefined;
       const wanted = owner && p.dstMac !== null && owner.mac_address.toLowerCase() === p.dstMac.toLowerCase();
       if (!portId || !wanted || next) {

@@ -20,6 +20,7 @@ const KIND_CODES: Readonly<Record<Origin['kind'], bigint>> = {
   conntrack_helper: 9n,
   metering_label: 10n,
   local_ip: 11n,
+  trunk: 12n,
 };
 const KIND_BY_CODE = new Map([...Object.entries(KIND_CODES)].map(([k, v]) => [v, k as Origin['kind']]));
 

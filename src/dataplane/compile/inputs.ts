@@ -22,6 +22,7 @@ import type {
   Subnet,
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
+import type { Trunk } from '../../model/trunk.js';
 import type { DatapathType } from './plan.js';
 import type { AgentRole } from '../../model/feed.js';
 
@@ -48,6 +49,8 @@ export interface ReplicaView {
   /** Local IPs associated with the host's ports, and those associations (l2). */
   readonly localIps?: ReadonlyMap<string, LocalIp>;
   readonly localIpAssociations?: ReadonlyMap<string, LocalIpAssociation>;
+  /** Trunks whose parent port is bound to the host (l2; absent in replicas made before trunks). */
+  readonly trunks?: ReadonlyMap<string, Trunk>;
   /**
    * Networks scheduled to this host's DHCP agent (the feed says which; the l2 and l3 roles
    * bring other networks into the replica too). Empty without the dhcp role.

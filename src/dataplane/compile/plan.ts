@@ -20,7 +20,8 @@ export interface Origin {
     | 'port_forwarding'
     | 'conntrack_helper'
     | 'metering_label'
-    | 'local_ip';
+    | 'local_ip'
+    | 'trunk';
   readonly id: string;
 }
 

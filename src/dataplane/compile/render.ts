@@ -38,7 +38,9 @@ export function renderPlan(plan: HostPlan): string {
     lines.push(`bridge ${b.name} (datapath ${b.datapathType}, fail_mode ${b.failMode})`);
     for (const p of plan.ovsPorts.filter((x) => x.bridge === b.name)) {
       const opts = Object.entries(p.options).map(([k, v]) => `${k}=${v}`);
-      lines.push(`  port ${p.name} type=${p.type}${opts.length ? ` options:{${opts.join(', ')}}` : ''}`);
+      lines.push(
+        `  port ${p.name} type=${p.type}${p.tag === null ? '' : ` tag=${p.tag}`}${opts.length ? ` options:{${opts.join(', ')}}` : ''}`,
+      );
     }
     for (const v of plan.vifBindings.filter((x) => x.bridge === b.name)) {
       lines.push(`  vif ${v.portName} tag=${v.tag}  [${originLabel(v.origin)}]`);

@@ -8,12 +8,14 @@
  *             -- set Port qvo3c9b4a1e-2f tag=1 other_config:net_uuid=…
  *
  * Ports the agent made carry external_ids:quark-owned=true; with `prune`, such ports that the
- * plan no longer has are removed. VIFs plugged by others are never removed, only re-tagged.
+ * plan no longer has are removed, and so are trunk bridges (`tbr-…`) the plan no longer has
+ * while nothing but patch ports is left on them. VIFs plugged by others are never removed, only
+ * re-tagged.
  */
 import type { HostFacts, ObservedVif } from '../compile/inputs.js';
 import type { HostPlan } from '../compile/plan.js';
 import type { OpenFlowVersion, PortSpec, SwitchChange, SwitchState } from './ovsdb/index.js';
-import { DEAD_VLAN } from '../../model/names.js';
+import { DEAD_VLAN, isTrunkBridge } from '../../model/names.js';
 
 export const OWNED = 'quark-owned';
 
@@ -64,7 +66,18 @@ export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolea
   }
   const planned = new Set(ports.map((p) => p.name));
   const removePorts: string[] = [];
+  const removeBridges: string[] = [];
   if (prune) {
+    // A trunk bridge the plan no longer has goes with its patch ports, unless something else
+    // (the instance's VIF) is still plugged into it: os-vif removes those when it unplugs.
+    const plannedBridges = new Set(plan.bridges.map((b) => b.name));
+    for (const b of state.bridges) {
+      if (!isTrunkBridge(b.name) || plannedBridges.has(b.name)) continue;
+      const others = b.ports.filter((p) => p.name !== b.name && !p.interfaces.every((i) => i.type === 'patch'));
+      if (others.length > 0) continue;
+      removeBridges.push(b.name);
+      for (const p of b.ports) for (const i of p.interfaces) if (i.options.peer) removePorts.push(i.options.peer);
+    }
     const ours = new Set(plan.bridges.map((b) => b.name));
     for (const b of state.bridges) {
       if (!ours.has(b.name)) continue;
@@ -96,7 +109,8 @@ export function switchChangeFor(plan: OvsPlan, state: SwitchState, prune: boolea
       protocols: b.protocols as OpenFlowVersion[],
     })),
     ports,
-    removePorts,
+    removePorts: [...new Set(removePorts)],
+    removeBridges,
     comment: 'quark-agent',
   };
 }

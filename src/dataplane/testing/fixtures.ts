@@ -2,6 +2,7 @@
  * Builders of complete records for compiler tests: each takes the fields a test cares about
  * and fills the rest as the server would. Ids are readable and stable so goldens stay stable.
  */
+import type { Trunk } from '../../model/trunk.js';
 import type {
   AddressGroup,
   ConntrackHelper,
@@ -177,6 +178,7 @@ export interface ReplicaRecords {
   meteringLabelRules?: MeteringLabelRule[];
   localIps?: LocalIp[];
   localIpAssociations?: LocalIpAssociation[];
+  trunks?: Trunk[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
 }
@@ -200,6 +202,7 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     meteringLabelRules: map(records.meteringLabelRules),
     localIps: map(records.localIps),
     localIpAssociations: map(records.localIpAssociations),
+    trunks: map(records.trunks),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };
 }

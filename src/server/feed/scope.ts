@@ -9,7 +9,8 @@
  *       rules, the groups those rules name as remote groups and the member ports of those; the
  *       address groups those rules name; the network logs of the host's ports (by port, by
  *       one of their groups, or every port of their project); the local IP associations of the
- *       host's ports, and their local IPs.
+ *       host's ports, and their local IPs; the trunks whose parent port is bound to the host
+ *       (their subports are bound there too).
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
  * l3:   the routers scheduled to the host's L3 agent, their ports, subnets and networks, their
  *       floating IPs and those floating IPs' port forwardings, their conntrack helpers, and the
@@ -172,6 +173,8 @@ export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boo
       return roots.localIps.has(r.id as string);
     case 'local_ip_association':
       return roots.hostPorts.has(r.fixed_port_id as string);
+    case 'trunk':
+      return roots.hostPorts.has(r.port_id as string);
   }
 }
 
@@ -216,5 +219,6 @@ export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKin
   for (const l of roots.localIps) add('local_ip', view.get('local_ip', l));
   for (const p of roots.hostPorts)
     for (const a of view.by('local_ip_association', 'fixedPort', p)) add('local_ip_association', a);
+  for (const p of roots.hostPorts) for (const t of view.by('trunk', 'port', p)) add('trunk', t);
   return out;
 }

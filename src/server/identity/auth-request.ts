@@ -3,7 +3,9 @@
  * `token`) and which scope the token should carry. Shape errors are 400s; an unsupported method
  * is a 401, as in Keystone.
  */
+import { type Static, Type } from '@sinclair/typebox';
 import { QuarkError } from '../../model/errors.js';
+import { parseMember } from './body.js';
 import { unauthorized } from './keystone-error.js';
 
 export type DomainRef = { readonly id: string } | { readonly name: string };
@@ -24,64 +26,78 @@ export interface AuthRequest {
   readonly scope: ScopeRequest;
 }
 
-type Obj = Record<string, unknown>;
+/** An object naming something by id or by name, as Keystone's schema writes it. */
+const IdOrName = Type.Object({ id: Type.Optional(Type.String()), name: Type.Optional(Type.String()) });
+const Named = Type.Object({
+  id: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  domain: Type.Optional(IdOrName),
+});
 
-const invalid = (message: string) => new QuarkError('ValidationError', message);
+/**
+ * Keystone's `token_issue` schema (keystone/auth/schema.py) for what Quark supports: the password
+ * and token methods, project, domain and unscoped scopes (not trusts, not the system scope).
+ */
+export const TokenIssueSchema = Type.Object({
+  identity: Type.Object({
+    methods: Type.Array(Type.String()),
+    password: Type.Optional(
+      Type.Object({
+        user: Type.Optional(Type.Intersect([Named, Type.Object({ password: Type.Optional(Type.String()) })])),
+      }),
+    ),
+    token: Type.Optional(Type.Object({ id: Type.String() })),
+  }),
+  scope: Type.Optional(
+    Type.Union([Type.String(), Type.Object({ project: Type.Optional(Named), domain: Type.Optional(IdOrName) })]),
+  ),
+});
+type TokenIssue = Static<typeof TokenIssueSchema>;
 
-function object(value: unknown, where: string): Obj {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`'${where}' must be an object.`);
-  return value as Obj;
+const invalid = (field: string, message: string) =>
+  new QuarkError('ValidationError', `Invalid input for field ${field}: ${message}`);
+
+/** Keystone's own check after the schema: an id or a name must be present (empty ones count as absent here). */
+function idOrName(o: Static<typeof IdOrName>, field: string): { id: string } | { name: string } {
+  if (o.id) return { id: o.id };
+  if (o.name) return { name: o.name };
+  throw invalid(field, 'id or name must be present.');
 }
 
-function text(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value === '') throw invalid(`'${where}' must be a non-empty string.`);
-  return value;
+function named(o: Static<typeof Named>, field: string): UserRef {
+  const ref = idOrName(o, field);
+  if ('id' in ref) return ref;
+  if (!o.domain) throw invalid(`${field}/domain`, 'a domain is required with a name.');
+  return { name: ref.name, domain: idOrName(o.domain, `${field}/domain`) };
 }
 
-function domainRef(value: unknown, where: string): DomainRef {
-  const d = object(value, where);
-  if (d.id !== undefined) return { id: text(d.id, `${where}.id`) };
-  if (d.name !== undefined) return { name: text(d.name, `${where}.name`) };
-  throw invalid(`'${where}' needs an id or a name.`);
-}
-
-function named(value: unknown, where: string): { id: string } | { name: string; domain: DomainRef } {
-  const o = object(value, where);
-  if (o.id !== undefined) return { id: text(o.id, `${where}.id`) };
-  if (o.name === undefined) throw invalid(`'${where}' needs an id or a name.`);
-  if (o.domain === undefined) throw invalid(`'${where}.domain' is required with a name.`);
-  return { name: text(o.name, `${where}.name`), domain: domainRef(o.domain, `${where}.domain`) };
-}
-
-function scope(value: unknown): ScopeRequest {
-  if (value === undefined || value === null) return { kind: 'default' };
+function scope(value: TokenIssue['scope']): ScopeRequest {
+  if (value === undefined) return { kind: 'default' };
   if (value === 'unscoped') return { kind: 'unscoped' };
-  const s = object(value, 'auth.scope');
-  if (s.project !== undefined) return { kind: 'project', project: named(s.project, 'auth.scope.project') };
-  if (s.domain !== undefined) return { kind: 'domain', domain: domainRef(s.domain, 'auth.scope.domain') };
-  throw invalid('Only project, domain and unscoped scopes are supported.');
+  if (typeof value === 'string') throw invalid('scope', `'${value.slice(0, 20)}' is not a scope.`);
+  if (value.project) return { kind: 'project', project: named(value.project, 'scope/project') };
+  if (value.domain) return { kind: 'domain', domain: idOrName(value.domain, 'scope/domain') };
+  throw invalid('scope', 'only project, domain and unscoped scopes are supported.');
 }
 
 export function parseAuthRequest(body: unknown): AuthRequest {
-  const auth = object(object(body ?? {}, 'body').auth, 'auth');
-  const identity = object(auth.identity, 'auth.identity');
-  if (!Array.isArray(identity.methods) || identity.methods.length === 0) {
-    throw invalid("'auth.identity.methods' must be a non-empty list.");
-  }
-  const methods = [...new Set(identity.methods.map((m, i) => text(m, `auth.identity.methods[${i}]`)))];
+  const { identity, scope: scopeValue } = parseMember(body, 'auth', TokenIssueSchema);
+  const methods = [...new Set(identity.methods)];
+  if (methods.length === 0) throw invalid('identity/methods', 'at least one method is required.');
   for (const m of methods) {
     if (m !== 'password' && m !== 'token') throw unauthorized('Attempted to authenticate with an unsupported method.');
   }
   let password: AuthRequest['password'] = null;
   if (methods.includes('password')) {
-    const p = object(identity.password, 'auth.identity.password');
-    const user = object(p.user, 'auth.identity.password.user');
-    if (typeof user.password !== 'string') throw invalid("'auth.identity.password.user.password' must be a string.");
-    password = { user: named(user, 'auth.identity.password.user'), password: user.password };
+    const user = identity.password?.user;
+    if (!user) throw invalid('identity/password', "'user' is a required property");
+    if (user.password === undefined) throw invalid('identity/password/user', "'password' is a required property");
+    password = { user: named(user, 'identity/password/user'), password: user.password };
   }
   let token: AuthRequest['token'] = null;
   if (methods.includes('token')) {
-    token = { id: text(object(identity.token, 'auth.identity.token').id, 'auth.identity.token.id') };
+    if (!identity.token) throw invalid('identity', "'token' is a required property");
+    token = { id: identity.token.id };
   }
-  return { methods: methods as AuthRequest['methods'], password, token, scope: scope(auth.scope) };
+  return { methods: methods as AuthRequest['methods'], password, token, scope: scope(scopeValue) };
 }

@@ -18,7 +18,7 @@
 import { type Agent, type AgentType, L2_AGENT_TYPES, type Network, type Port, type VifType } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { isAlive } from './agents.js';
-import { INTEGRATION_BRIDGE } from '../../model/names.js';
+import { INTEGRATION_BRIDGE, trunkBridge } from '../../model/names.js';
 import { agentKey } from '../../store/kinds.js';
 
 export type Binding = Pick<Port, 'binding:vif_type' | 'binding:vif_details'>;
@@ -110,7 +110,7 @@ export function bindingProblem(
 
 export function bindingFor(
   view: ReadView,
-  port: Pick<Port, 'binding:host_id' | 'network_id'>,
+  port: Pick<Port, 'binding:host_id' | 'network_id'> & { readonly id?: string },
   nowIso: string,
   downTime: number,
 ): Binding {
@@ -121,7 +121,14 @@ export function bindingFor(
     return { 'binding:vif_type': 'binding_failed', 'binding:vif_details': {} };
   }
   const mechanism = MECHANISMS[agent.agent_type]!;
-  return { 'binding:vif_type': mechanism.vifType, 'binding:vif_details': mechanism.details(agent) };
+  const details = mechanism.details(agent);
+  // A trunk's parent is plugged into its trunk bridge (Neutron's OVS trunk driver,
+  // vif_details_bridge_name_handler), which the agent patches to br-int (docs/trunks.md).
+  const trunk = port.id === undefined ? undefined : view.by('trunk', 'port', port.id)[0];
+  if (trunk && mechanism.vifType === 'ovs') {
+    return { 'binding:vif_type': mechanism.vifType, 'binding:vif_details': { ...details, bridge_name: trunkBridge(trunk.id) } };
+  }
+  return { 'binding:vif_type': mechanism.vifType, 'binding:vif_details': details };
 }
 
 /** The vif_type a host's ports get from its L2 agent's mechanism. */

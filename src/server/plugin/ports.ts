@@ -6,6 +6,7 @@
 import { deleteLogsOf } from './network-logs.js';
 import { dropPortForwardingsOf } from './port-forwardings.js';
 import { deleteAssociationsOf, preventLocalPortDeletion } from './local-ips.js';
+import { followParentBinding, preventTrunkPortDeletion, trunkDetailsOf } from './trunks.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressPair, Network, Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -130,7 +131,9 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
     fixed_ips: fixedIps,
     allowed_address_pairs: pairs,
     extra_dhcp_opts: extraDhcpOptsOnUpdate(port.extra_dhcp_opts ?? [], v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
-    ...(rebind ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id }, tx.now, ctx.config.agentDownTime) : {}),
+    ...(rebind
+      ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id, id: port.id }, tx.now, ctx.config.agentDownTime)
+      : {}),
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
   };
@@ -138,12 +141,14 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
   const updated = tx.put('port', { ...next, security_groups: securityGroups });
   if (requested !== undefined) syncGatewayAddresses(tx, updated);
   if (requested !== undefined) dropPortForwardingsOf(tx, port.id, updated);
+  if (host !== port['binding:host_id']) followParentBinding(tx, ctx, updated);
   return updated;
 }
 
 export function deletePort(tx: WriteTx, _ctx: PluginContext, port: Port): void {
   preventL3PortDeletion(tx, port);
   preventLocalPortDeletion(tx, port);
+  preventTrunkPortDeletion(tx, port);
   disassociateFloatingIps(tx, port.id);
   tx.delete('port', port.id);
   deleteLogsOf(tx, { port: port.id });
@@ -193,6 +198,14 @@ export const portHandler: HandlerSpec<'port'> = {
   },
   // dns-integration: names of the port's addresses in the deployment's DNS domain.
   recordDerived: (p, services) => ({ dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain) }),
+  // trunk-details: a trunk's parent shows its trunk. Given as forCaller (null for the other
+  // ports) rather than derived, so lists keep their render cache for every port that is no
+  // trunk's parent; it does not depend on the caller. Unlike Neutron 21, whose list leaves
+  // the subports' MAC addresses out (measured), lists and shows both carry them.
+  forCaller: (view, p) => {
+    const details = trunkDetailsOf(view, p.id);
+    return details ? { trunk_details: details } : null;
+  },
   create: createPort,
   update: updatePort,
   delete: deletePort,

@@ -13,7 +13,7 @@ import type { AgentAsker } from './broker.js';
 import { Names } from './names.js';
 import { intentLines, missingAgent, neededAgents } from './needed-agents.js';
 
-export type ExplainKind = 'port' | 'network' | 'router' | 'floatingip' | 'security_group';
+export type ExplainKind = 'port' | 'network' | 'router' | 'floatingip' | 'security_group' | 'trunk';
 
 /** URL spellings of the kinds (collection paths, singular, CLI words). */
 export const EXPLAIN_KINDS: Readonly<Record<string, ExplainKind>> = {
@@ -31,6 +31,8 @@ export const EXPLAIN_KINDS: Readonly<Record<string, ExplainKind>> = {
   'security-group': 'security_group',
   security_groups: 'security_group',
   security_group: 'security_group',
+  trunks: 'trunk',
+  trunk: 'trunk',
 };
 
 const NOT_FOUND: Readonly<Record<ExplainKind, ErrorCode>> = {
@@ -39,6 +41,7 @@ const NOT_FOUND: Readonly<Record<ExplainKind, ErrorCode>> = {
   router: 'RouterNotFound',
   floatingip: 'FloatingIPNotFound',
   security_group: 'SecurityGroupNotFound',
+  trunk: 'TrunkNotFound',
 };
 
 interface Named {
@@ -73,6 +76,8 @@ export function relatedRefs(view: ReadView, kind: ExplainKind, id: string): Obje
       { kind: 'network', id: p.network_id },
       ...p.security_groups.map((g): ObjectRef => ({ kind: 'security_group', id: g })),
     );
+    // A trunk's parent or subport brings its trunk (the trunk bridge and the patch pairs).
+    for (const t of [...view.by('trunk', 'port', id), ...view.by('trunk', 'subport', id)]) refs.push({ kind: 'trunk', id: t.id });
   } else if (kind === 'network') {
     for (const s of view.by('subnet', 'network', id)) refs.push({ kind: 'subnet', id: s.id });
     for (const p of view.by('port', 'network', id)) refs.push({ kind: 'port', id: p.id });
@@ -88,6 +93,14 @@ export function relatedRefs(view: ReadView, kind: ExplainKind, id: string): Obje
     for (const l of new Set(labels)) refs.push({ kind: 'metering_label', id: l.id });
   } else if (kind === 'floatingip') {
     for (const pf of view.by('port_forwarding', 'floatingip', id)) refs.push({ kind: 'port_forwarding', id: pf.id });
+  } else if (kind === 'trunk') {
+    // The trunk bridge, the parent and subport patch pairs, and the local VLANs of their networks.
+    const t = view.get('trunk', id)!;
+    for (const portId of [t.port_id, ...t.sub_ports.map((s) => s.port_id)]) {
+      refs.push({ kind: 'port', id: portId });
+      const p = view.get('port', portId);
+      if (p) refs.push({ kind: 'network', id: p.network_id });
+    }
   } else if (kind === 'security_group') {
     for (const r of view.by('security_group_rule', 'group', id)) refs.push({ kind: 'security_group_rule', id: r.id });
   }

@@ -24,6 +24,7 @@ const STORE_KIND: Readonly<Record<ObjectRef['kind'], Kind | null>> = {
   conntrack_helper: 'conntrack_helper',
   metering_label: 'metering_label',
   local_ip: 'local_ip',
+  trunk: 'trunk',
 };
 
 export class Names {

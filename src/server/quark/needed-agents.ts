@@ -87,6 +87,10 @@ export function neededAgents(view: ReadView, kind: ExplainKind, id: string): Nee
     }
     case 'security_group':
       return distinct(view.by('port', 'securityGroup', id).flatMap(portNeeds));
+    case 'trunk': {
+      const parent = view.get('port', view.get('trunk', id)!.port_id);
+      return parent ? portNeeds(parent).filter((n) => n.role === 'l2') : [];
+    }
   }
 }
 
@@ -163,6 +167,19 @@ export function intentLines(view: ReadView, names: Names, kind: ExplainKind, id:
       const to = f.port_id ? `${f.fixed_ip_address} of ${label({ kind: 'port', id: f.port_id })}` : 'no port';
       return [
         `${label({ kind: 'floatingip', id })}: to ${to}, router ${f.router_id ? label({ kind: 'router', id: f.router_id }) : 'none'}, status ${f.status}`,
+      ];
+    }
+    case 'trunk': {
+      const t = view.get('trunk', id)!;
+      const parent = view.get('port', t.port_id);
+      const host = parent?.['binding:host_id'] ? `its parent bound to host ${parent['binding:host_id']}` : 'its parent not bound';
+      const subs = t.sub_ports.map(
+        (s) =>
+          `VLAN ${s.segmentation_id} → ${label({ kind: 'port', id: s.port_id })} on ${label({ kind: 'network', id: view.get('port', s.port_id)?.network_id ?? '' })}`,
+      );
+      return [
+        `${label({ kind: 'trunk', id })}: parent ${label({ kind: 'port', id: t.port_id })}, ${host}, status ${t.status}, admin_state_up ${t.admin_state_up}`,
+        `subports: ${subs.join('; ') || 'none'}`,
       ];
     }
     case 'security_group': {

@@ -45,7 +45,7 @@ export function registerQuarkQueryRoutes(app: FastifyInstance, deps: QuarkQueryD
     if (!kind) {
       throw new QuarkError(
         'HTTPNotFound',
-        `The resource could not be found: explain knows ports, networks, routers, floatingips, security-groups and hosts, not ${request.params.kind}.`,
+        `The resource could not be found: explain knows ports, networks, routers, floatingips, security-groups, trunks and hosts, not ${request.params.kind}.`,
       );
     }
     return { explanation: await explainObject(deps.broker, deps.store.view, kind, request.params.id) };

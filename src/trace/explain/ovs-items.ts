@@ -7,7 +7,8 @@
 import type { HostItem } from '../../model/explain.js';
 import type { ObjectRef } from '../../model/trace.js';
 import type { ExplainView, OvsPortView } from '../host-view.js';
-import { DEAD_VLAN, INTEGRATION_BRIDGE, TUNNEL_BRIDGE } from '../../model/names.js';
+import { DEAD_VLAN, INTEGRATION_BRIDGE, TUNNEL_BRIDGE, isTrunkBridge, isTrunkPatch } from '../../model/names.js';
+import type { Trunk } from '../../model/trunk.js';
 
 const BRIDGE_WORDS: Readonly<Record<string, string>> = {
   [INTEGRATION_BRIDGE]: 'integration bridge: every port of the host, one local VLAN per network',
@@ -33,7 +34,66 @@ function tunnelNetworks(view: ExplainView, name: string): ObjectRef[] {
   return [...new Set(ids)].map((id) => ({ kind: 'network', id }));
 }
 
+/** The trunk whose bridge is `bridge`, from the plan (the bridge's origin). */
+function trunkOfBridge(view: ExplainView, bridge: string): Trunk | undefined {
+  const origin = view.plan.bridges.find((b) => b.name === bridge)?.origin;
+  return origin?.kind === 'trunk' ? view.labels.replica.trunks?.get(origin.id) : undefined;
+}
+
+/**
+ * A port of a trunk's wiring (docs/trunks.md): the instance's VIF on the trunk bridge, or one
+ * end of the patch pair of the parent (tpt-/tpi-) or of a subport (spt-/spi-).
+ */
+function trunkPortItem(view: ExplainView, p: OvsPortView): HostItem | null {
+  const planned = view.plan.ovsPorts.find((x) => x.name === p.name && x.bridge === p.bridge);
+  const trunkId =
+    planned?.origin.kind === 'trunk'
+      ? planned.origin.id
+      : [...(view.labels.replica.trunks?.values() ?? [])].find(
+          (t) => t.port_id === p.ifaceId || t.sub_ports.some((s) => s.port_id === p.ifaceId),
+        )?.id;
+  const trunk = isTrunkBridge(p.bridge)
+    ? trunkOfBridge(view, p.bridge)
+    : trunkId
+      ? view.labels.replica.trunks?.get(trunkId)
+      : undefined;
+  if (!trunk || !p.ifaceId) return null;
+  const text = `${p.bridge} port ${p.name}${p.type ? ` type=${p.type}` : ''}${p.tag !== null ? ` tag=${p.tag}` : ''}`;
+  const base = { section: 'ovs-port' as const, where: p.bridge, text };
+  const port: ObjectRef = { kind: 'port', id: p.ifaceId };
+  const owners: ObjectRef[] = [port, { kind: 'trunk', id: trunk.id }];
+  const of = `${view.labels.label(port)} of ${view.labels.label({ kind: 'trunk', id: trunk.id })}`;
+  const sub = trunk.sub_ports.find((s) => s.port_id === p.ifaceId);
+  const net = view.labels.replica.ports.get(p.ifaceId)?.network_id;
+  if (p.type !== 'patch') {
+    const subs = trunk.sub_ports.map((s) => `VLAN ${s.segmentation_id} → ${view.labels.label({ kind: 'port', id: s.port_id })}`);
+    return {
+      ...base,
+      says: `the instance's VIF of ${of}: untagged frames are the parent's${subs.length > 0 ? `; ${subs.join(', ')}` : ''}`,
+      owners,
+      status: 'ok',
+    };
+  }
+  const onInt = p.bridge === INTEGRATION_BRIDGE;
+  const status = !planned ? 'stale' : planned.tag === (p.tag ?? null) ? 'ok' : 'differs';
+  const wants = status === 'differs' ? `; the plan wants tag ${planned?.tag}` : '';
+  const local =
+    p.tag === DEAD_VLAN
+      ? `the dead VLAN ${DEAD_VLAN} (not wired)`
+      : `local VLAN ${p.tag} = ${net ? networkWords(view, net) : '?'}`;
+  const says = onInt
+    ? `patch to ${p.options.peer ?? '?'}: ${sub ? 'subport' : 'parent'} ${of}, access port on ${local}${wants}`
+    : sub
+      ? `patch to ${p.options.peer ?? '?'}: frames of VLAN ${sub.segmentation_id} leave the trunk bridge untagged for subport ${of}${wants}`
+      : `patch to ${p.options.peer ?? '?'}: untagged frames of the parent ${of}`;
+  return { ...base, says, owners, status };
+}
+
 function portItem(view: ExplainView, p: OvsPortView): HostItem {
+  if (isTrunkBridge(p.bridge) || isTrunkPatch(p.name)) {
+    const item = trunkPortItem(view, p);
+    if (item) return item;
+  }
   const planned = view.plan.ovsPorts.find((x) => x.name === p.name && x.bridge === p.bridge);
   const service = view.plan.servicePorts.find((s) => s.bridgePort === p.name);
   const binding = view.plan.vifBindings.find((v) => v.portName === p.name);
@@ -98,15 +158,20 @@ export async function ovsItems(view: ExplainView): Promise<HostItem[]> {
   for (const b of new Set([...bridges, ...view.plan.bridges.map((x) => x.name)])) {
     const planned = view.plan.bridges.some((x) => x.name === b);
     const physnet = physnets.find(([, x]) => x === b)?.[0];
+    const trunk = trunkOfBridge(view, b);
     const says =
       BRIDGE_WORDS[b] ??
+      (trunk
+        ? `trunk bridge of ${view.labels.label({ kind: 'trunk', id: trunk.id })}: the instance's VIF, patched to br-int for its parent and each subport`
+        : undefined) ??
       (physnet
         ? `provider bridge of ${physnet}`
         : b === view.settings.underlay?.bridge
           ? 'underlay bridge: owns the tunnel address'
           : 'not Quark’s');
     const status = !bridges.includes(b) ? 'missing' : planned ? 'ok' : physnet ? 'ok' : 'foreign';
-    out.push({ section: 'bridge', where: 'ovs', text: `bridge ${b}`, says, owners: [{ kind: 'host', id: view.host }], status });
+    const owners: ObjectRef[] = trunk ? [{ kind: 'trunk', id: trunk.id }] : [{ kind: 'host', id: view.host }];
+    out.push({ section: 'bridge', where: 'ovs', text: `bridge ${b}`, says, owners, status });
   }
   for (const p of ports) out.push(portItem(view, p));
   for (const p of view.plan.ovsPorts) {

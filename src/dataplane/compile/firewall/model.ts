@@ -9,6 +9,7 @@ import { tapDevice } from '../../../model/names.js';
 import type { NetworkLog, Port, SecurityGroupRule, VifType } from '../../../model/resources.js';
 import { DEFAULT_SECURITY_GROUP_LOG_SETTINGS, type ReplicaView, type SecurityGroupLogSettings } from '../inputs.js';
 import { boundHere } from '../l2/host-ports.js';
+import { TRUNK_SUBPORT_OWNER } from '../../../model/trunk.js';
 import type { FirewallGroupItem, FirewallPortItem, FirewallPortLog } from '../plan.js';
 import { firewallRule } from './rules.js';
 import { assignZones } from './zones.js';
@@ -52,11 +53,14 @@ export const HYBRID_SCHEME: FirewallScheme = { vifType: 'ovs', zoneKey: (p) => t
 /**
  * Ports this host's firewall handles: instances bound here. Ports of the agent's own devices
  * (DHCP, routers: device_owner `network:…`) are not hybrid-plugged and are trusted, as Neutron
- * trusts them.
+ * trusts them. A trunk's subports (`trunk:subport`) have no device of their own: their frames
+ * cross the parent's qbr tagged, which iptables does not see (docs/trunks.md).
  */
 export function firewalledPorts(replica: ReplicaView, host: string, vifType: VifType = 'ovs'): Port[] {
   return [...replica.ports.values()]
-    .filter((p) => boundHere(p, host, vifType) && !p.device_owner.startsWith('network:'))
+    .filter(
+      (p) => boundHere(p, host, vifType) && !p.device_owner.startsWith('network:') && p.device_owner !== TRUNK_SUBPORT_OWNER,
+    )
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 

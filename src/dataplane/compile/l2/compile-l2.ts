@@ -11,6 +11,7 @@ import { hostPorts } from './host-ports.js';
 import { localIpFlows } from './local-ip.js';
 import { assignLocalVlans } from './local-vlans.js';
 import { remoteEndpoints, tunnelPorts } from './tunnels.js';
+import { trunkWiring } from './trunks.js';
 import { wireVifs } from './vif-bindings.js';
 
 export interface L2Result {
@@ -25,6 +26,7 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
   const { bridges, ports } = bridgesOf(settings, facts);
   const endpoints = remoteEndpoints(replica, settings, hp);
   const wiring = wireVifs(replica, facts, settings.host, localVlans, hp.local);
+  const trunks = trunkWiring(replica, settings, localVlans);
   const flows = [
     ...brIntBaseFlows(settings.host),
     ...(settings.tunnelTypes.length > 0
@@ -33,9 +35,15 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
     ...providerFlows({ host: settings.host, bridgeMappings: settings.bridgeMappings, networks: hp.networks, localVlans }),
     ...(settings.underlay && settings.datapathType === 'netdev' ? switchFlows(settings.underlay.bridge, settings.host) : []),
     ...localIpFlows(replica, settings.host, wiring.bindings, hp.local),
+    ...trunks.flows,
   ];
   return {
-    part: { bridges, ovsPorts: [...ports, ...tunnelPorts(settings, endpoints)], vifBindings: wiring.bindings, flows },
+    part: {
+      bridges: [...bridges, ...trunks.bridges],
+      ovsPorts: [...ports, ...tunnelPorts(settings, endpoints), ...trunks.ports],
+      vifBindings: wiring.bindings,
+      flows,
+    },
     localVlans,
     portStates: wiring.portStates,
   };

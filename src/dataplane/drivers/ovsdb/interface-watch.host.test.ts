@@ -93,16 +93,28 @@ describe('watchInterfaces() on a private OVS with ovs-vswitchd', { timeout: 60_0
       const shown = await run(['ovs-appctl', '-t', join(ovs.rundir, 'ovsdb-server.ctl'), 'memory/show']);
       return Number(/monitors:(\d+)/.exec(shown)?.[1] ?? 0);
     };
-    const baseline = await monitors();
+    // Every ovs-vsctl monitors the database too, and ovsdb-server counts an exited one's session
+    // until it notices the closed socket: read the count once it has held for three reads.
+    const settled = async () => {
+      let last = -1;
+      for (let same = 0, i = 0; same < 3 && i < 50; i++) {
+        const count = await monitors();
+        same = count === last ? same + 1 : 1;
+        last = count;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return last;
+    };
+    const baseline = await settled();
     const monitor = await client.monitor(VSWITCH_DB, { Interface: { columns: ['name'] } });
-    assert.equal(await monitors(), baseline + 1);
+    assert.equal(await settled(), baseline + 1);
     const loop = (async () => {
       for await (const _ of monitor) break;
     })();
     await ovs.vsctl('add-port', br, `${ovs.prefix}-q3`, '--', 'set', 'Interface', `${ovs.prefix}-q3`, 'type=internal');
     await loop;
     assert.equal(monitor.ended, true);
-    assert.equal(await monitors(), baseline);
+    assert.equal(await settled(), baseline);
     await ovs.vsctl('del-port', br, `${ovs.prefix}-q3`);
   });
 });

@@ -8,6 +8,7 @@ import type { Port } from '../model/resources.js';
 import type { Kysely } from 'kysely';
 import type { Db, HistoryEntry, LoggedChange, RecordTables, Session, Tx } from './database.js';
 import { type AnyRecord, KINDS, type Kind, recordId } from './kinds.js';
+import { shareStrings } from './shared-strings.js';
 import type { Change, CommittedChange } from './view.js';
 
 /** The store's session on a Kysely connection or transaction. */
@@ -128,7 +129,12 @@ export async function loadRecord(tx: Tx, table: string, id: string): Promise<Any
 
 export async function loadRecords(tx: Tx, table: string): Promise<AnyRecord[]> {
   const rows = await records(tx).selectFrom(table).select('body').execute();
-  return rows.map((r) => parseBody(r.body));
+  const seen = new Map<string, string>();
+  return rows.map((r) => {
+    const record = parseBody(r.body);
+    shareStrings(record as unknown as Record<string, unknown>, seen);
+    return record;
+  });
 }
 
 export async function readRevision(tx: Tx): Promise<number> {

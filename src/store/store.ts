@@ -21,14 +21,14 @@
 import { QuarkError } from '../model/errors.js';
 import { Availability, type StoreHealth, serviceUnavailable } from './availability.js';
 import { DEFAULT_TIMEOUTS, type OpenedDatabase, type Session, type StoreTimeouts, openDatabase } from './database.js';
-import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords } from './kinds.js';
 import { type MaybePromise, inOrder, then } from './maybe-async.js';
 import { Mutex } from './mutex.js';
 import { receivePeerMessage, sendPeerMessage } from './peer-messages.js';
 import { type PeerMessage, type PeerNotice, type PeerTransport, type PeerWire, newServerId } from './peers.js';
 import { loadChangesSince, loadHistory, loadRecord, pruneChanges } from './persist.js';
 import { COMMIT_CHANNEL, PEER_CHANNEL, PostgresListener } from './postgres-listener.js';
-import { type Change, type CommittedChange, MemoryView, Overlay, type ReadView } from './view.js';
+import { type Change, type CommittedChange, type CommittedView, MemoryView, Overlay, type ReadView } from './view.js';
 import type { HistoryEntry, LoggedChange } from './database.js';
 
 export type { CommittedChange } from './view.js';
@@ -167,7 +167,7 @@ export class Store {
   }
 
   /** The committed state. Callers must not keep references across awaits if they need freshness. */
-  get view(): ReadView {
+  get view(): CommittedView {
     return this.memory;
   }
 
@@ -546,7 +546,7 @@ export class Store {
         inOrder(KIND_NAMES, (kind) =>
           then(session.records(KINDS[kind].table), (records) => {
             const table = this.memory.table(kind);
-            for (const record of table.all()) table.delete(recordId(kind, record));
+            table.clear();
             for (const record of records) table.put(record);
           }),
         ),

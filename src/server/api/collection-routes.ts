@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../caller.js';
 import * as op from './collection.js';
+import { listBody } from './list-body.js';
 import { type PageLink, type QueryBag, parseListQuery } from './list-query.js';
 import type { AnyResourceHandler } from './resource.js';
 
@@ -98,7 +99,7 @@ function registerListAndCreate(app: FastifyInstance, h: AnyResourceHandler, deps
     const linked = links(request, collection, result.next, result.previous);
     const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
     reply.type('application/json');
-    return `{"${collection}":[${result.items.join(',')}]${tail}}`;
+    return listBody(collection, result, tail);
   });
 
   app.post(base, async (request, reply) => {

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import * as op from './collection.js';
+import { listBody } from './list-body.js';
 import { type RouteDeps, links } from './collection-routes.js';
 import { type QueryBag, parseListQuery } from './list-query.js';
 import type { AnyResourceHandler } from './resource.js';
@@ -83,7 +84,7 @@ export function registerSubCollection(
     const result = op.list(b, deps, caller(request), q);
     const linked = links(request, decl.collection, result.next, result.previous);
     const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
-    return `{"${decl.collection}":[${result.items.join(',')}]${tail}}`;
+    return listBody(decl.collection, result, tail);
   });
 
   app.post(base, async (request, reply) => {

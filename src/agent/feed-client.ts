@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
 import type { FeedMessage } from '../model/feed.js';
+import { parseFeedMessage } from '../model/feed-message.js';
 
 export interface FeedHandlers {
   onMessage(message: FeedMessage): void;
@@ -89,7 +90,7 @@ export class FeedClient {
         while (nl >= 0) {
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
-          if (line.trim()) this.dispatch(JSON.parse(line) as FeedMessage);
+          if (line.trim()) this.dispatch(parseFeedMessage(line));
           nl = buffer.indexOf('\n');
         }
       }

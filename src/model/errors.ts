@@ -225,6 +225,7 @@ export const ERROR_CODES = {
   InvalidConfig: { status: 500, internal: true },
   StoreFailure: { status: 500, internal: true },
   ScenarioInvalid: { status: 500, internal: true },
+  FeedMalformed: { status: 500, internal: true },
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

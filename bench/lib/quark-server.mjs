@@ -25,14 +25,16 @@ export function rssMiB(pid) {
 }
 
 /**
- * Starts `quark server`; `db` is 'sqlite' (a file, WAL) or 'memory'. `restart()` stops it and
- * starts it again on the same database, resolving with the milliseconds until /healthz answered.
+ * Starts `quark server`; `db` is 'sqlite' (a file, WAL), 'memory' or a postgres:// URL.
+ * `restart()` stops it and starts it again on the same database, resolving with the
+ * milliseconds until /healthz answered. `env` is added to the server's environment.
  */
-export async function startQuarkServer({ db = 'sqlite' } = {}) {
+export async function startQuarkServer({ db = 'sqlite', env: extraEnv = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'quark-bench-'));
-  const dbPath = db === 'memory' ? ':memory:' : join(dir, 'quark.db');
+  const postgres = db.startsWith('postgres://');
+  const dbPath = postgres ? db : db === 'memory' ? ':memory:' : join(dir, 'quark.db');
   const port = 19000 + Math.floor(Math.random() * 1000);
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   for (const q of ['NETWORK', 'SUBNET', 'PORT', 'ROUTER', 'FLOATINGIP', 'SECURITY_GROUP', 'SECURITY_GROUP_RULE'])
     env[`QUARK_QUOTA_${q}`] = '-1';
   const argv = [
@@ -48,11 +50,11 @@ export async function startQuarkServer({ db = 'sqlite' } = {}) {
     'warn',
   ];
   const url = `http://127.0.0.1:${port}`;
-  const handle = { url, db: db === 'memory' ? 'memory' : 'sqlite (WAL, file)', process: null };
+  const handle = { url, db: postgres ? 'postgres' : db === 'memory' ? 'memory' : 'sqlite (WAL, file)', process: null, dir };
   const launch = async () => {
     const t0 = performance.now();
-    handle.process = spawn(process.execPath, argv, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let i = 0; i < 600; i++) {
+    handle.process = spawn(process.execPath, argv, { env, cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let i = 0; i < 3000; i++) {
       try {
         if ((await fetch(`${url}/healthz`)).ok) return performance.now() - t0;
       } catch {}

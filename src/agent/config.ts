@@ -12,7 +12,11 @@ export const AgentConfigSchema = Type.Object(
       default: '',
       description: "This host's name as ports' binding:host_id use it (default: the system hostname).",
     }),
-    server: Type.String({ default: 'http://127.0.0.1:9696', description: 'URL of the Quark server.' }),
+    server: Type.String({
+      default: 'http://127.0.0.1:9696',
+      description:
+        'URL of the Quark server; or several, comma-separated, of servers sharing one database (or one URL of a load balancer in front of them): the agent streams from and reports to one and moves to the next when it fails, resuming its feed from its revision (docs/scale-out.md).',
+    }),
     roles: Type.Array(AgentRoleSchema, {
       default: ['l2'],
       description:

@@ -25,6 +25,7 @@ import type { ExplainView, OvsPortView, RouteAnswer } from '../trace/host-view.j
 import { type SavedTables, parseIptablesSave } from '../trace/iptables-save.js';
 import { Labels } from '../trace/labels.js';
 import type { Replica } from './replica.js';
+import { observeBandwidthLimits } from '../dataplane/drivers/tc.js';
 
 export interface HostReaderSource {
   readonly settings: HostSettings;
@@ -102,6 +103,7 @@ export function hostReader(source: HostReaderSource): ExplainView & { switchStat
     file: (path) => readFile(path, 'utf8').catch(() => null),
     dnsmasq: async (dir) => runningDnsmasq(dir),
     daemon: async (dir) => runningDaemon(dir),
+    bandwidthLimits: () => observeBandwidthLimits(),
     dnsmasqDirs: async () => {
       const root = dirname(dhcpStateDir(source.settings.stateDir, 'x'));
       return (await readdir(root).catch(() => [])).map((network) => dhcpStateDir(source.settings.stateDir, network));

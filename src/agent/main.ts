@@ -14,7 +14,8 @@ export function agentCredentials(config: AgentConfig): Credentials {
   if (config.username) {
     return {
       password: {
-        authUrl: config.authUrl || `${config.server.replace(/\/+$/, '')}/identity/v3`,
+        // Empty: each server's own identity API, so a login follows the client to the next server.
+        authUrl: config.authUrl,
         username: config.username,
         password: config.password,
         projectName: config.projectName,

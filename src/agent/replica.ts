@@ -67,6 +67,15 @@ export class Replica implements ReplicaView {
   get localIpAssociations() {
     return this.tables.local_ip_association;
   }
+  get qosPolicies() {
+    return this.tables.qos_policy;
+  }
+  get qosBandwidthLimitRules() {
+    return this.tables.qos_bandwidth_limit_rule;
+  }
+  get qosDscpMarkingRules() {
+    return this.tables.qos_dscp_marking_rule;
+  }
   get trunks() {
     return this.tables.trunk;
   }

@@ -78,5 +78,5 @@ export function connect(flags: ConnectFlags): QuarkClient {
   const cloud = flags.osCloud ?? (flags.url ? undefined : process.env.OS_CLOUD);
   if (cloud) return cloudClient(cloud);
   const url = flags.url ?? process.env.QUARK_SERVER ?? 'http://127.0.0.1:9696';
-  return new QuarkClient({ url, credentials: credentialsFromEnv(process.env, url), timeoutMs: 60_000 });
+  return new QuarkClient({ url, credentials: credentialsFromEnv(process.env), timeoutMs: 60_000 });
 }

@@ -8,6 +8,7 @@ interface ServerFlags {
   config?: string;
   host?: string;
   port?: string;
+  workers?: string;
   db?: string;
   auth?: string;
   publicUrl?: string;
@@ -25,6 +26,7 @@ export function registerServerCommand(program: Command): void {
     )
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'TCP port (default 9696)')
+    .option('--workers <n>', 'server processes sharing the port, each a whole server (0: one per core; default 1)')
     .option('--db <path|url>', "SQLite file, ':memory:' or postgres:// URL (a URL with a password: prefer QUARK_DB or the file)")
     .option('--auth <mode>', "'keystone' (default) or 'noauth'")
     .option('--public-url <url>', 'URL clients reach the server at, for the service catalog')
@@ -34,8 +36,18 @@ export function registerServerCommand(program: Command): void {
       const { config: file, ...flags } = opts;
       const config = loadConfig(ServerConfigSchema, configSources(file, 'server', flags));
       // Loaded here, not at the top: every other `quark` command starts without the server's modules.
-      const { closeOnSignals, startServer } = await import('../server/main.js');
-      const server = await startServer(config);
-      closeOnSignals(server);
+      const { closeOnSignals, makeLogger, startServer } = await import('../server/main.js');
+      const { isWorker, runPrimary, workerCount, workerTransport } = await import('../server/workers.js');
+      const logger = makeLogger(config.logLevel, 'quark-server', config.logFormat);
+      if (isWorker()) {
+        closeOnSignals(await startServer(config, logger, workerTransport()));
+        return;
+      }
+      const count = workerCount(config);
+      if (count > 1) {
+        await runPrimary(config, count, logger);
+        return;
+      }
+      closeOnSignals(await startServer(config, logger));
     });
 }

@@ -48,7 +48,7 @@ function settingsFor(opts: VifOptions) {
 }
 
 function clientFor(opts: VifOptions, server: string, env: Readonly<Record<string, string | undefined>>): QuarkClient {
-  const credentials = opts.token ? { token: opts.token } : credentialsFromEnv(env, server);
+  const credentials = opts.token ? { token: opts.token } : credentialsFromEnv(env);
   return new QuarkClient({ url: server, credentials });
 }
 

@@ -7,7 +7,7 @@ import { ERROR_CODES, type ErrorCode, QuarkError } from '../model/errors.js';
 
 /** Keystone password login; the client renews its token before it expires. */
 export interface PasswordAuth {
-  /** Identity endpoint, e.g. http://127.0.0.1:9696/identity/v3 */
+  /** Identity endpoint, e.g. http://127.0.0.1:9696/identity/v3; empty: the current server's own (`<url>/identity/v3`). */
   readonly authUrl: string;
   readonly username: string;
   readonly password: string;
@@ -26,14 +26,27 @@ export interface Credentials {
 }
 
 export interface ClientOptions {
-  /** Server root, e.g. http://127.0.0.1:9696 */
+  /**
+   * Server root, e.g. http://127.0.0.1:9696; or several, comma-separated, of servers sharing
+   * one database: the client uses one until it fails, then the next (docs/scale-out.md).
+   */
   readonly url: string;
   readonly credentials?: Credentials;
   readonly timeoutMs?: number;
 }
 
+/** Errors of a connection that was never made: nothing was sent, any request may go elsewhere. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function notSent(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } } | null)?.cause;
+  return NOT_SENT.has(cause?.code ?? '') || (cause?.errors ?? []).some((e) => NOT_SENT.has(e.code ?? ''));
+}
+
 export class QuarkClient {
-  readonly url: string;
+  /** The servers this client may use, in order of preference. */
+  readonly urls: readonly string[];
+  private current = 0;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly login: PasswordAuth | null;
@@ -41,15 +54,18 @@ export class QuarkClient {
 
   /** A client that logs in to the server's own identity API (`<url>/identity/v3`) in the Default domain. */
   static withPassword(url: string, login: { username: string; password: string; project: string }): QuarkClient {
-    const authUrl = `${url.replace(/\/+$/, '')}/identity/v3`;
     return new QuarkClient({
       url,
-      credentials: { password: { authUrl, username: login.username, password: login.password, projectName: login.project } },
+      credentials: { password: { authUrl: '', username: login.username, password: login.password, projectName: login.project } },
     });
   }
 
   constructor(options: ClientOptions) {
-    this.url = options.url.replace(/\/+$/, '');
+    this.urls = options.url
+      .split(',')
+      .map((u) => u.trim().replace(/\/+$/, ''))
+      .filter(Boolean);
+    if (this.urls.length === 0) throw new QuarkError('InternalError', 'no server URL');
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const c = options.credentials ?? {};
     this.headers = { 'content-type': 'application/json', accept: 'application/json' };
@@ -57,6 +73,21 @@ export class QuarkClient {
     if (c.project) this.headers['x-project-id'] = c.project;
     if (c.roles) this.headers['x-roles'] = c.roles.join(',');
     this.login = c.password ?? null;
+  }
+
+  /** The server in use now. */
+  get url(): string {
+    return this.urls[this.current]!;
+  }
+
+  /**
+   * Moves on to the next server after `failed` did not answer (or answered 503): once per
+   * failure, even if several requests saw it. True when there is another server to try.
+   */
+  failover(failed: string): boolean {
+    if (this.urls.length < 2) return false;
+    if (this.url === failed) this.current = (this.current + 1) % this.urls.length;
+    return true;
   }
 
   /** The token this client sends (logging in first with password credentials), or null under noauth. */
@@ -78,7 +109,8 @@ export class QuarkClient {
         scope: { project: { name: l.projectName, domain: { name: l.projectDomain ?? 'Default' } } },
       },
     };
-    const res = await fetch(`${l.authUrl.replace(/\/+$/, '')}/auth/tokens`, {
+    const authUrl = l.authUrl || `${this.url}/identity/v3`;
+    const res = await fetch(`${authUrl.replace(/\/+$/, '')}/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -91,26 +123,39 @@ export class QuarkClient {
     this.tokenExpires = Date.parse(data?.token?.expires_at ?? '') || Date.now() + 3_600_000;
   }
 
-  /** Sends one request to a path under the server root; returns the parsed JSON body (or null). */
+  /**
+   * Sends one request to a path under the server root; returns the parsed JSON body (or null).
+   * With several servers, a request that could not be sent goes to the next one; an idempotent
+   * one also when the server failed it or answered 503.
+   */
   async request<T = unknown>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
     await this.authenticate();
-    const send = () =>
-      fetch(this.url + path, {
+    const send = (url: string) =>
+      fetch(url + path, {
         method,
         headers: this.headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-    let res: Response;
-    try {
-      res = await send().catch((e: unknown) => {
-        // A kept-alive connection the server already closed fails before any answer: an
-        // idempotent request is sent again once, on a new connection.
-        if (!IDEMPOTENT.has(method) || (e as Error).name === 'TimeoutError') throw e;
-        return send();
-      });
-    } catch (e) {
-      throw new QuarkError('InternalError', `cannot reach ${this.url}: ${(e as Error).message}`, { cause: e });
+    let res: Response | null = null;
+    for (let tries = 0; res === null; tries++) {
+      const url = this.url;
+      try {
+        res = await send(url).catch((e: unknown) => {
+          // A kept-alive connection the server already closed fails before any answer: an
+          // idempotent request is sent again once, on a new connection.
+          if (!IDEMPOTENT.has(method) || (e as Error).name === 'TimeoutError' || notSent(e)) throw e;
+          return send(url);
+        });
+      } catch (e) {
+        const elsewhere = (notSent(e) || IDEMPOTENT.has(method)) && tries < this.urls.length - 1 && this.failover(url);
+        if (!elsewhere) throw new QuarkError('InternalError', `cannot reach ${url}: ${(e as Error).message}`, { cause: e });
+        continue;
+      }
+      if (res.status === 503 && this.failover(url) && IDEMPOTENT.has(method) && tries < this.urls.length - 1) {
+        await res.body?.cancel();
+        res = null;
+      }
     }
     const text = await res.text();
     const data = text ? (JSON.parse(text) as unknown) : null;
@@ -136,13 +181,14 @@ export class QuarkClient {
     return this.request('DELETE', path);
   }
 
-  /** The raw response of a streaming request (the agent feed). */
+  /** The raw response of a streaming request (the agent feed), from the server in use; `failover` moves on. */
   async stream(path: string, signal: AbortSignal): Promise<Response> {
     await this.authenticate();
-    const res = await fetch(this.url + path, { headers: this.headers, signal });
+    const url = this.url;
+    const res = await fetch(url + path, { headers: this.headers, signal });
     if (res.status === 401 && this.login) {
       await this.authenticate(true);
-      return fetch(this.url + path, { headers: this.headers, signal });
+      return fetch(url + path, { headers: this.headers, signal });
     }
     return res;
   }
@@ -164,13 +210,13 @@ function errorFrom(status: number, data: unknown): QuarkError {
  * (OS_USERNAME/OS_PASSWORD/OS_PROJECT_NAME/OS_AUTH_URL, or the QUARK_ equivalents), a token
  * (OS_TOKEN), or else noauth headers claiming the admin role (servers run with auth=noauth).
  */
-export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>, serverUrl: string): Credentials {
+export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): Credentials {
   const username = env.QUARK_USERNAME ?? env.OS_USERNAME;
   const password = env.QUARK_PASSWORD ?? env.OS_PASSWORD;
   if (username && password) {
     return {
       password: {
-        authUrl: env.QUARK_AUTH_URL ?? env.OS_AUTH_URL ?? `${serverUrl.replace(/\/+$/, '')}/identity/v3`,
+        authUrl: env.QUARK_AUTH_URL ?? env.OS_AUTH_URL ?? '',
         username,
         password,
         projectName: env.QUARK_PROJECT_NAME ?? env.OS_PROJECT_NAME ?? 'admin',

@@ -37,6 +37,8 @@ export interface LabOptions {
   readonly serverPort: number;
   /** The server's dhcpAgentsPerNetwork (the scenario's dhcp_agents_per_network); absent: 1. */
   readonly dhcpAgentsPerNetwork?: number;
+  /** Ports of more servers at that address, sharing the first one's database: agents get every URL. */
+  readonly moreServerPorts?: readonly number[];
   readonly nodes: readonly LabNodeSpec[];
   /** Agent log level. */
   readonly logLevel?: string;
@@ -96,6 +98,12 @@ export class Lab {
 
   get serverUrl(): string {
     return `http://${this.fabric.controllerIp}:${this.options.serverPort}`;
+  }
+
+  /** Every server's URL, comma-separated, as agents take them (docs/scale-out.md). */
+  get serverUrls(): string {
+    const ports = [this.options.serverPort, ...(this.options.moreServerPorts ?? [])];
+    return ports.map((p) => `http://${this.fabric.controllerIp}:${p}`).join(',');
   }
 
   /** Creates the fabric and the nodes with OVS running; agents start with startAgents(). */
@@ -169,7 +177,7 @@ export class Lab {
       '--host',
       n.spec.name,
       '--server',
-      this.serverUrl,
+      this.serverUrls,
       '--roles',
       n.spec.roles.join(','),
       '--tunnel-ip',
@@ -267,7 +275,7 @@ export class Lab {
   /** Plugs a port into an instance namespace on a node, with the real `quark vif plug`. */
   async plug(node: string, portId: string, netns: string): Promise<void> {
     const n = this.node(node);
-    const argv = ['vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrl];
+    const argv = ['vif', 'plug', '--port', portId, '--netns', netns, '--host', node, '--server', this.serverUrls];
     await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
       env: await this.tokenEnv(),
     });
@@ -275,7 +283,7 @@ export class Lab {
 
   async unplug(node: string, portId: string): Promise<void> {
     const n = this.node(node);
-    const argv = ['vif', 'unplug', '--port', portId, '--server', this.serverUrl];
+    const argv = ['vif', 'unplug', '--port', portId, '--server', this.serverUrls];
     await run(inNode(n.handle, [process.execPath, QUARK_MAIN, ...argv, '--ovs-rundir', ovsRundir(n.handle)]), {
       env: await this.tokenEnv(),
     });

@@ -176,6 +176,16 @@ export const ERROR_CODES = {
   FipInUseByPortForwarding: { status: 409 },
   PortHasBindingFloatingIP: { status: 409 },
   MeteringLabelRuleOverlaps: { status: 409 },
+  // QoS (docs/qos.md), as neutron-lib's qos exceptions.
+  NotAuthorized: { status: 403 },
+  QosPolicyNotFound: { status: 404 },
+  QosRuleNotFound: { status: 404 },
+  QosRuleTypeNotFound: { status: 404 },
+  PolicyRemoveAuthorizationError: { status: 403 },
+  QoSPolicyDefaultAlreadyExists: { status: 409 },
+  QosPolicyInUse: { status: 409 },
+  QoSRuleParameterConflict: { status: 409 },
+  QoSRulesConflict: { status: 409 },
   // Trunks (docs/trunks.md), as Neutron's trunk plugin's exceptions (neutron/services/trunk/exceptions.py).
   TrunkNotFound: { status: 404 },
   SubPortNotFound: { status: 404 },
@@ -225,6 +235,7 @@ export const ERROR_CODES = {
   InvalidConfig: { status: 500, internal: true },
   StoreFailure: { status: 500, internal: true },
   ScenarioInvalid: { status: 500, internal: true },
+  FeedMalformed: { status: 500, internal: true },
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -28,7 +28,8 @@ export type ItemSection =
   | 'iptables'
   | 'ipset'
   | 'dnsmasq'
-  | 'process';
+  | 'process'
+  | 'qos';
 
 export interface HostItem {
   readonly section: ItemSection;
@@ -53,7 +54,7 @@ export interface HostExplanation {
 }
 
 /**
- * An agent the object needs that could not be asked: not connected to this server, or no host
+ * An agent the object needs that could not be asked: not connected to any server, or no host
  * has it at all (`host` empty: no L3 agent hosts the router, no DHCP agent serves the network).
  */
 export interface MissingAgent {

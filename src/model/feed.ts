@@ -21,6 +21,7 @@ import type {
   SecurityGroupRule,
   Subnet,
 } from './resources.js';
+import type { QosBandwidthLimitRule, QosDscpMarkingRule, QosPolicy } from './qos.js';
 import type { Trunk } from './trunk.js';
 import { type Static, Type } from '@sinclair/typebox';
 import type { TracePacket, TraceStart } from './trace.js';
@@ -42,6 +43,9 @@ export interface FeedRecords {
   metering_label_rule: MeteringLabelRule;
   local_ip: LocalIp;
   local_ip_association: LocalIpAssociation;
+  qos_policy: QosPolicy;
+  qos_bandwidth_limit_rule: QosBandwidthLimitRule;
+  qos_dscp_marking_rule: QosDscpMarkingRule;
   trunk: Trunk;
 }
 
@@ -63,6 +67,9 @@ export const FEED_KINDS: readonly FeedKind[] = [
   'metering_label_rule',
   'local_ip',
   'local_ip_association',
+  'qos_policy',
+  'qos_bandwidth_limit_rule',
+  'qos_dscp_marking_rule',
   'trunk',
 ];
 

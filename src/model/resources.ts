@@ -44,6 +44,8 @@ export interface Network extends StandardAttributes {
    * /v2.0/agents/{id}/dhcp-networks); absent while the scheduler alone decides.
    */
   readonly dhcp_agents_by_hand?: readonly string[];
+  /** The network's QoS policy (`qos`); absent in records written before QoS: none. */
+  readonly qos_policy_id?: string | null;
 }
 
 export interface AllocationPool {
@@ -121,6 +123,8 @@ export interface Port extends StandardAttributes {
   readonly dns_name?: string;
   /** `dns-domain-ports`: the port's own domain, for an external DNS service only. */
   readonly dns_domain?: string;
+  /** The port's own QoS policy (`qos`), which wins over its network's; absent in records written before QoS: none. */
+  readonly qos_policy_id?: string | null;
 }
 
 /** What an L3 agent reports for an HA router it hosts (Neutron's HA_ROUTER_STATE_*). */
@@ -377,6 +381,13 @@ export interface Agent {
   readonly description: string;
   readonly availability_zone: string | null;
   readonly resources_synced: boolean | null;
+  /**
+   * Whether the servers count the agent alive for scheduling: set by every heartbeat, cleared by
+   * a server that saw no heartbeat for agentDownTime (docs/scale-out.md). Stored, so that every
+   * server schedules the same at the same revision. Absent on records written before it existed
+   * (alive until a server clears it).
+   */
+  readonly alive?: boolean;
 }
 
 /** Device owners Neutron defines and Quark uses. */
@@ -466,7 +477,7 @@ export interface NetworkSegmentRange extends StandardAttributes {
   readonly maximum: number;
 }
 
-export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool' | 'address_group';
+export type RbacObjectType = 'network' | 'security_group' | 'address_scope' | 'subnetpool' | 'qos_policy' | 'address_group';
 export type RbacAction = 'access_as_shared' | 'access_as_external';
 
 /** Neutron's RBAC policy: `object` is shared with (or external for) `target_project`, or '*'. */

@@ -24,6 +24,7 @@ import { registerRouterActions } from './api/router-actions.js';
 import { registerTrunkActions } from './api/trunk-actions.js';
 import { registerSubnetPoolActions } from './api/subnetpool-actions.js';
 import { registerReadOnlyLists } from './api/read-only-lists.js';
+import { registerQosRuleTypes } from './api/qos-rule-types.js';
 import { registerFlavorProfiles } from './api/flavor-profiles.js';
 import { registerSchedulingRoutes } from './api/scheduling.js';
 import type { AnyResourceHandler } from './api/resource.js';
@@ -42,11 +43,13 @@ import { IDENTITY_ROOTS, answerClientError, answerErrors, answerFrameworkError }
 import { type BodyLimits, acceptJsonBodies } from './json-body.js';
 import { serverRoot } from './identity/http.js';
 import { TokenService } from './identity/tokens.js';
+import { AgentReaper } from './agent-reaper.js';
 import { FeedHub, type Scheduling } from './feed/hub.js';
 import { registerFeedRoutes } from './feed/routes.js';
 import { hostSchedule } from './plugin/host-schedule.js';
 import { QueryBroker } from './quark/broker.js';
 import { registerQuarkQueryRoutes } from './quark/routes.js';
+import { registerReadYourWrites } from './read-your-writes.js';
 import { registerWeb } from './web/index.js';
 
 export interface AppOptions {
@@ -68,6 +71,8 @@ export interface QuarkApp {
   readonly services: Services;
   readonly tokens: TokenService;
   readonly feed: FeedHub;
+  /** Records agents dead when their heartbeats stop (tests call `sweep()` with their own clock). */
+  readonly reaper: AgentReaper;
   /** Every route the app serves (the authorization matrix test and the fuzz test walk them). */
   readonly routes: RouteTable;
 }
@@ -105,12 +110,16 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
   const routes = trackRoutes(app);
   acceptJsonBodies(app, bodyLimitsOf(config), IDENTITY_ROOTS);
   identifyCallers(app, store, identity.authenticator);
+  registerReadYourWrites(app, store, (request) => {
+    const url = request.routeOptions.url;
+    return url !== undefined && !STORELESS_ROUTES.has(url);
+  });
   app.addHook('onResponse', async (request, reply) => {
     metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });
   answerErrors(app, routes, (request) => `${serverRoot(request, config)}${IDENTITY_PATH}/v3`);
   const neutron = registerNeutronApi(app, store, services, config);
-  const feed = registerAgentApi(app, options, services, metrics);
+  const { feed, reaper } = registerAgentApi(app, options, services, metrics);
   registerWeb(app, { store, services, handlers: neutron.handlers, authenticator: identity.authenticator, callerOf });
   registerDocuments(app, neutron.registry, config);
   registerIdentityApi(app, { store, tokens: identity.tokens, authenticator: identity.keystone, config, services });
@@ -124,6 +133,7 @@ export async function buildApp(options: AppOptions): Promise<QuarkApp> {
     services,
     tokens: identity.tokens,
     feed,
+    reaper,
   };
 }
 
@@ -239,6 +249,7 @@ function registerNeutronApi(app: FastifyInstance, store: Store, services: Servic
   registerRouterActions(app, handlers.get('routers')!, deps);
   registerSubnetPoolActions(app, handlers.get('subnetpools')!, deps);
   registerReadOnlyLists(app, api.registry.resources, deps);
+  registerQosRuleTypes(app, api.registry.resources.get('qos/rule-types')!, deps);
   registerFlavorProfiles(app, deps);
   registerAddressGroupActions(app, handlers.get('address-groups')!, deps);
   registerTrunkActions(app, handlers.get('trunks')!, deps);
@@ -261,7 +272,12 @@ function callerOf(request: FastifyRequest): Caller {
 }
 
 /** What agents talk to: the feed, their reports, and the explain/trace queries relayed to them. */
-function registerAgentApi(app: FastifyInstance, options: AppOptions, services: Services, metrics: ServerMetrics): FeedHub {
+function registerAgentApi(
+  app: FastifyInstance,
+  options: AppOptions,
+  services: Services,
+  metrics: ServerMetrics,
+): { feed: FeedHub; reaper: AgentReaper } {
   const { config, store } = options;
   const feed = new FeedHub(store, options.scheduling ?? ((view, host) => hostSchedule(view, services, host)), {
     heartbeatSeconds: config.feedHeartbeat,
@@ -270,10 +286,15 @@ function registerAgentApi(app: FastifyInstance, options: AppOptions, services: S
   });
   app.addHook('onClose', async () => feed.close());
   registerFeedRoutes(app, { store, services, hub: feed, callerOf, metrics });
-  const broker = new QueryBroker(feed, services.newId, config.queryTimeout * 1000);
+  const broker = new QueryBroker(feed, store, services.newId, {
+    timeoutMs: config.queryTimeout * 1000,
+    announceMs: config.feedHeartbeat * 1000,
+  });
   app.addHook('onClose', async () => broker.close());
   registerQuarkQueryRoutes(app, { store, broker, callerOf });
-  return feed;
+  const reaper = new AgentReaper(store, services, options.logger ?? null);
+  app.addHook('onClose', async () => reaper.close());
+  return { feed, reaper };
 }
 
 /** The version and extension documents. */

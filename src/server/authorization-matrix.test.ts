@@ -267,6 +267,20 @@ describe('authorization matrix: every route × caller × object', () => {
       });
       return see(rbac_policy.id, side(slot));
     },
+    // QoS policies are made by the admin for a project; the shared slot's is P's, shared with all.
+    qos_policy: async (slot: Slot) => {
+      const { policy } = await ok('POST', '/v2.0/qos/policies', {
+        policy: { name: `qos${++cidr}`, project_id: projectOf(slot), shared: slot === 'shared' },
+      });
+      await ok('PUT', `/v2.0/policies/${policy.id}/tags/t`);
+      return see(policy.id, side(slot));
+    },
+    // Each rule on a fresh policy of the slot.
+    qos_bandwidth_limit_rule: (slot: Slot) => qosRule(slot, 'bandwidth_limit', { max_kbps: 1000 }),
+    qos_dscp_marking_rule: (slot: Slot) => qosRule(slot, 'dscp_marking', { dscp_mark: 26 }),
+    qos_minimum_bandwidth_rule: (slot: Slot) => qosRule(slot, 'minimum_bandwidth', { min_kbps: 100 }),
+    qos_packet_rate_limit_rule: (slot: Slot) => qosRule(slot, 'packet_rate_limit', { max_kpps: 10 }),
+    qos_minimum_packet_rate_rule: (slot: Slot) => qosRule(slot, 'minimum_packet_rate', { min_kpps: 1 }),
     // Flavors are everyone's to read and the admin's to manage; service profiles the admin's alone.
     flavor: async () => {
       const { flavor } = await ok('POST', '/v2.0/flavors', { flavor: { name: `f${++cidr}`, service_type: 'L3_ROUTER_NAT' } });
@@ -294,6 +308,13 @@ describe('authorization matrix: every route × caller × object', () => {
     },
   };
   type Kind = keyof typeof make;
+  async function qosRule(slot: Slot, type: string, body: Record<string, unknown>): Promise<string> {
+    const policy = await make.qos_policy(slot);
+    const created = await ok('POST', `/v2.0/qos/policies/${policy}/${type}_rules`, { [`${type}_rule`]: body });
+    const id = created[`${type}_rule`].id as string;
+    parentOf.set(id, policy);
+    return see(id, side(slot));
+  }
   /** The floating IP of each port forwarding and the router of each conntrack helper the test made. */
   const parentOf = new Map<string, string>();
   /** Per slot, a network of the slot's project behind a router of its with a gateway on E. */
@@ -390,6 +411,17 @@ describe('authorization matrix: every route × caller × object', () => {
       for (const slot of ['P', 'Q'] as const) ids[kind][slot] = await make[kind](slot);
     }
     ids.address_group!.shared = await make.address_group('shared');
+    for (const kind of [
+      'qos_policy',
+      'qos_bandwidth_limit_rule',
+      'qos_dscp_marking_rule',
+      'qos_minimum_bandwidth_rule',
+      'qos_packet_rate_limit_rule',
+      'qos_minimum_packet_rate_rule',
+    ] as const) {
+      ids[kind] = {};
+      for (const slot of ['P', 'Q', 'shared'] as const) ids[kind][slot] = await make[kind](slot);
+    }
     ids.flavor = { none: await make.flavor() };
     ids.service_profile = { none: await make.service_profile() };
     ids.network_segment_range = { none: await make.network_segment_range() };
@@ -775,6 +807,88 @@ describe('authorization matrix: every route × caller × object', () => {
       path: `/v2.0/routers/${world.ids.router![slot]}/conntrack_helpers`,
       body: { conntrack_helper: { protocol: 'udp', port: ++cidr, helper: 'tftp' } },
     }));
+
+    // QoS (neutron/conf/policies/qos.py): policies and rules are the admin's to write, read by
+    // their project and, shared, by every project. A member's rule create is refused by policy
+    // before its policy is looked up; its tags are its project members' (Neutron 21's tag
+    // controller checks no policy). Rule types: listed to all, details to admins.
+    {
+      const qosRead = { P: by(200, 200, 200, 404), Q: by(200, 404, 404, 200), shared: all(200) };
+      const qosWrite = (ok: number) => ({ P: by(ok, 403, 403, 404), Q: by(ok, 404, 404, 403), shared: by(ok, 403, 403, 403) });
+      const qosTags = (ok: number) => ({ P: by(ok, ok, 403, 404), Q: by(ok, 404, 404, ok), shared: by(ok, ok, 403, 403) });
+      const policy = (slot: Slot, fresh: boolean) => idOf('qos_policy', slot, fresh);
+      add('GET /v2.0/qos/policies', { none: all(200) }, fixed('/v2.0/qos/policies'));
+      add('POST /v2.0/qos/policies', { none: adminOnly(201, 403) }, fixed('/v2.0/qos/policies', { policy: { name: 'q' } }));
+      add('GET /v2.0/qos/policies/:id', qosRead, async (slot) => ({ path: `/v2.0/qos/policies/${await policy(slot, false)}` }));
+      add('PUT /v2.0/qos/policies/:id', qosWrite(200), async (slot, fresh) => ({
+        path: `/v2.0/qos/policies/${await policy(slot, fresh)}`,
+        body: { policy: { description: 'x' } },
+      }));
+      add('DELETE /v2.0/qos/policies/:id', qosWrite(204), async (slot, fresh) => ({
+        path: `/v2.0/qos/policies/${await policy(slot, fresh)}`,
+      }));
+      add('GET /v2.0/policies/:id/tags', qosRead, async (slot) => ({ path: `/v2.0/policies/${await policy(slot, false)}/tags` }));
+      add(
+        'GET /v2.0/policies/:id/tags/:tag',
+        { P: by(204, 204, 204, 404), Q: by(204, 404, 404, 204), shared: all(204) },
+        async (slot) => ({
+          path: `/v2.0/policies/${await policy(slot, false)}/tags/t`,
+        }),
+      );
+      add('PUT /v2.0/policies/:id/tags', qosTags(200), async (slot, fresh) => ({
+        path: `/v2.0/policies/${await policy(slot, fresh)}/tags`,
+        body: { tags: ['t', 'u'] },
+      }));
+      add('PUT /v2.0/policies/:id/tags/:tag', qosTags(201), async (slot, fresh) => ({
+        path: `/v2.0/policies/${await policy(slot, fresh)}/tags/v`,
+      }));
+      add('DELETE /v2.0/policies/:id/tags', qosTags(204), async (slot, fresh) => ({
+        path: `/v2.0/policies/${await policy(slot, fresh)}/tags`,
+      }));
+      add('DELETE /v2.0/policies/:id/tags/:tag', qosTags(204), async (slot, fresh) => ({
+        path: `/v2.0/policies/${await policy(slot, fresh)}/tags/t`,
+      }));
+      const RULES = [
+        ['bandwidth_limit', 'qos_bandwidth_limit_rule', { max_kbps: 2000 }, { max_kbps: 3000 }],
+        ['dscp_marking', 'qos_dscp_marking_rule', { dscp_mark: 10 }, { dscp_mark: 12 }],
+        ['minimum_bandwidth', 'qos_minimum_bandwidth_rule', { min_kbps: 10 }, { min_kbps: 20 }],
+        ['packet_rate_limit', 'qos_packet_rate_limit_rule', { max_kpps: 5 }, { max_kpps: 6 }],
+        ['minimum_packet_rate', 'qos_minimum_packet_rate_rule', { min_kpps: 2 }, { min_kpps: 3 }],
+      ] as const;
+      for (const [type, kind, body, change] of RULES) {
+        const base = `/v2.0/qos/policies/:policy_id/${type}_rules`;
+        const under = (rule: string) => `/v2.0/qos/policies/${parentOf.get(rule)}/${type}_rules`;
+        add(`GET ${base}`, qosRead, async (slot) => ({ path: `/v2.0/qos/policies/${await policy(slot, false)}/${type}_rules` }));
+        add(`POST ${base}`, { P: adminOnly(201, 403), Q: adminOnly(201, 403), shared: adminOnly(201, 403) }, async (slot) => ({
+          path: `/v2.0/qos/policies/${await policy(slot, true)}/${type}_rules`,
+          body: { [`${type}_rule`]: body },
+        }));
+        add(`GET ${base}/:id`, qosRead, async (slot) => {
+          const rule = await idOf(kind, slot, false);
+          return { path: `${under(rule)}/${rule}` };
+        });
+        add(`PUT ${base}/:id`, qosWrite(200), async (slot, fresh) => {
+          const rule = await idOf(kind, slot, fresh);
+          return { path: `${under(rule)}/${rule}`, body: { [`${type}_rule`]: change } };
+        });
+        add(`DELETE ${base}/:id`, qosWrite(204), async (slot, fresh) => {
+          const rule = await idOf(kind, slot, fresh);
+          return { path: `${under(rule)}/${rule}` };
+        });
+        if (type === 'packet_rate_limit') continue;
+        for (const alias of [`alias-${type.replaceAll('_', '-')}-rules`, `alias_${type}_rules`]) {
+          const at = `/v2.0/qos/${alias}`;
+          add(`GET ${at}/:id`, qosRead, async (slot) => ({ path: `${at}/${await idOf(kind, slot, false)}` }));
+          add(`PUT ${at}/:id`, qosWrite(200), async (slot, fresh) => ({
+            path: `${at}/${await idOf(kind, slot, fresh)}`,
+            body: { [`alias_${type}_rule`]: change },
+          }));
+          add(`DELETE ${at}/:id`, qosWrite(204), async (slot, fresh) => ({ path: `${at}/${await idOf(kind, slot, fresh)}` }));
+        }
+      }
+      add('GET /v2.0/qos/rule-types', { none: all(200) }, fixed('/v2.0/qos/rule-types'));
+      add('GET /v2.0/qos/rule-types/:type', { none: adminOnly(200, 403) }, fixed('/v2.0/qos/rule-types/dscp_marking'));
+    }
 
     // Local IPs: their project's, as its other records; associations its too (others: empty list, 404).
     // On another project's network: 404 (the reader is refused by policy before any lookup, 403).

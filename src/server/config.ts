@@ -18,6 +18,12 @@ export const ServerConfigSchema = Type.Object(
       description: 'Address the API listens on; several, comma-separated, are allowed.',
     }),
     port: Type.Integer({ default: 9696, minimum: 0, maximum: 65535, description: 'TCP port of the API (Neutron uses 9696).' }),
+    workers: Type.Integer({
+      default: 1,
+      minimum: 0,
+      description:
+        'Server processes sharing the port, each a whole server of the same store (0: one per CPU core). More than one needs a database file or PostgreSQL, not :memory:; docs/scale-out.md says what each does.',
+    }),
     db: Type.String({
       default: '/var/lib/quark/quark.db',
       description:

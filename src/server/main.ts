@@ -8,7 +8,7 @@ import { type Server, createServer } from 'node:http';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { type LogFormat, formatLogLine, wantsText } from '../model/log-format.js';
-import { Store, hasPassword } from '../store/store.js';
+import { type PeerTransport, Store, hasPassword } from '../store/store.js';
 import { buildApp, httpServerOptions } from './app.js';
 import type { ServerConfig } from './config.js';
 import { answerClientError } from './error-answers.js';
@@ -29,6 +29,8 @@ export function makeLogger(level: string, name: string, format: LogFormat = 'aut
 export async function startServer(
   config: ServerConfig,
   logger = makeLogger(config.logLevel, 'quark-server', config.logFormat),
+  /** A worker's channel to the other workers of `quark server --workers N` (workers.ts). */
+  peers?: PeerTransport,
 ): Promise<RunningServer> {
   if (process.argv.some(hasPassword)) {
     logger.warn(
@@ -40,6 +42,7 @@ export async function startServer(
     url: config.db,
     changeLogRetention: config.changeLogRetention,
     timeouts: { connectMs: config.dbConnectTimeout * 1000, statementMs: config.dbStatementTimeout * 1000 },
+    ...(peers ? { peers } : {}),
   });
   store.onHealth((health) => {
     if (health.state === 'up') logger.info({ db: store.target }, 'store available again');

@@ -50,6 +50,7 @@ import { statefulSecurityGroup } from '../model/api/extensions/stateful-security
 import { exposeL3ConntrackHelper, l3ConntrackHelper } from '../model/api/extensions/conntrack-helper.js';
 import { metering, meteringSourceAndDestinationFields } from '../model/api/extensions/metering.js';
 import { localIp } from '../model/api/extensions/local-ip.js';
+import { QOS_EXTENSIONS } from '../model/api/extensions/qos.js';
 import { trunk, trunkDetails } from '../model/api/extensions/trunk.js';
 import { networkSegmentRange } from '../model/api/extensions/network-segment-range.js';
 import {
@@ -82,6 +83,8 @@ import { addressScopeHandler } from './plugin/address-scopes.js';
 import { rbacPolicyHandler } from './plugin/rbac-policies.js';
 import { subnetPoolHandler } from './plugin/subnetpools.js';
 import { flavorHandler, serviceProfileHandler } from './plugin/flavors.js';
+import { qosPolicyHandler } from './plugin/qos-policies.js';
+import { qosRuleHandlers } from './plugin/qos-rules.js';
 
 export interface NeutronApi {
   readonly registry: ApiRegistry;
@@ -149,6 +152,8 @@ export function neutronApi(): NeutronApi {
       metering,
       meteringSourceAndDestinationFields,
       localIp,
+      // Quality of service (docs/qos.md).
+      ...QOS_EXTENSIONS,
       // Trunks (docs/trunks.md).
       trunk,
       trunkDetails,
@@ -178,6 +183,8 @@ export function neutronApi(): NeutronApi {
     meteringLabelRuleHandler,
     localIpHandler,
     localIpAssociationHandler,
+    qosPolicyHandler,
+    ...qosRuleHandlers,
     trunkHandler,
     networkSegmentRangeHandler,
   ].map(withRouterExtensions);

@@ -59,6 +59,31 @@ const networkDevice = (t: Target) => t.deviceOwner?.startsWith('network:') === t
 const adminOrSelf: Rule = (c, t) => c.isAdmin || (c.userId !== null && c.userId === t.userId);
 const self: Rule = (c, t) => c.userId !== null && c.userId === t.userId;
 
+/** A QoS policy and its rules: readers of its project, and the projects it is shared with. */
+const readQosPolicy: Rule = (c, t) => readerOfOwner(c, t) || sharedToCaller(c, t);
+
+/** The rules of one QoS rule type, under a policy and by alias (`qos-rules-alias`). */
+function qosRuleRules<T extends string>(type: T) {
+  return {
+    [`get_policy_${type}_rule`]: readQosPolicy,
+    [`create_policy_${type}_rule`]: admin,
+    [`update_policy_${type}_rule`]: admin,
+    [`delete_policy_${type}_rule`]: admin,
+    [`get_alias_${type}_rule`]: readQosPolicy,
+    [`update_alias_${type}_rule`]: admin,
+    [`delete_alias_${type}_rule`]: admin,
+  } as Record<
+    | `get_policy_${T}_rule`
+    | `create_policy_${T}_rule`
+    | `update_policy_${T}_rule`
+    | `delete_policy_${T}_rule`
+    | `get_alias_${T}_rule`
+    | `update_alias_${T}_rule`
+    | `delete_alias_${T}_rule`,
+    Rule
+  >;
+}
+
 /** Rules by Neutron's action names (`<verb>_<resource>[:<attribute>]`) and Keystone's (`identity:…`). */
 export const POLICY = {
   get_network: readNetwork,
@@ -194,6 +219,28 @@ export const POLICY = {
   update_local_ip_port_association: memberOfOwner,
   delete_local_ip_port_association: memberOfOwner,
 
+  // QoS: neutron/conf/policies/qos.py. Policies and rules are written by admins only; a policy
+  // and its rules are read by readers of its project and by the projects it is shared with
+  // (Neutron 21 also honours the deprecated RULE_ANY for reads, and its query shows a project
+  // only its own and shared policies: the same set; qosPolicyTarget, server/plugin/qos-policies.ts).
+  // Listing rule types is open to every caller (RULE_ANY); showing one's details is refused to
+  // non-admins by the route, as by Neutron's plugin.
+  get_policy: readQosPolicy,
+  create_policy: admin,
+  update_policy: admin,
+  delete_policy: admin,
+  // Neutron 21's tag controller checks no policy, only that the caller sees the policy
+  // (neutron/extensions/tagging.py): the owning project's members tag their policies.
+  'update_policy:tags': memberOfOwner,
+  // The whole action is the admin's; these make `shared` guarded like every sharing attribute.
+  'create_policy:shared': admin,
+  'update_policy:shared': admin,
+  get_rule_type: anyone,
+  ...qosRuleRules('bandwidth_limit'),
+  ...qosRuleRules('dscp_marking'),
+  ...qosRuleRules('minimum_bandwidth'),
+  ...qosRuleRules('packet_rate_limit'),
+  ...qosRuleRules('minimum_packet_rate'),
   // Trunks: neutron/conf/policies/trunk.py (PROJECT_READER for get_trunk and get_subports,
   // PROJECT_MEMBER for the writes and the subport actions); role-aware as above.
   get_trunk: readerOfOwner,

@@ -27,6 +27,24 @@ export interface ChangeRow {
   id: string;
   op: string;
   body: string;
+  /** The record before the write as JSON (`null` when it did not exist); SQL NULL on entries older than migration 0004. */
+  prior: string | null;
+}
+
+export interface PeerMessageRow {
+  id: string;
+  created_ms: number;
+  body: string;
+}
+
+/** A change with the record as it was before the write (null: it did not exist). */
+export interface LoggedChange extends Change {
+  readonly prior: AnyRecord | null;
+}
+
+/** A change log entry with the record before it; `prior` is undefined when the entry predates migration 0004. */
+export interface HistoryEntry extends CommittedChange {
+  readonly prior: AnyRecord | null | undefined;
 }
 
 export interface IpAllocationRow {
@@ -45,6 +63,7 @@ export interface Tables {
   changes: ChangeRow;
   ip_allocations: IpAllocationRow;
   meta: MetaRow;
+  peer_messages: PeerMessageRow;
 }
 
 /** Record tables (networks, ports…) all have the same shape; their names come from KINDS. */
@@ -63,7 +82,7 @@ export interface Session {
   /** Every record of one table. */
   records(table: string): MaybePromise<AnyRecord[]>;
   /** Writes one transaction's net changes and, when `revision` is not null, its change log. */
-  persist(changes: readonly Change[], revision: number | null): MaybePromise<void>;
+  persist(changes: readonly LoggedChange[], revision: number | null): MaybePromise<void>;
 }
 
 export interface StoreTimeouts {

@@ -29,6 +29,14 @@ import type {
   NetworkSegmentRange,
 } from '../model/resources.js';
 import type { Quota } from '../model/quota.js';
+import type {
+  QosBandwidthLimitRule,
+  QosDscpMarkingRule,
+  QosMinimumBandwidthRule,
+  QosMinimumPacketRateRule,
+  QosPacketRateLimitRule,
+  QosPolicy,
+} from '../model/qos.js';
 import type { Trunk } from '../model/trunk.js';
 import type { Domain, Project, Role, RoleAssignment, Token, User } from '../model/identity.js';
 
@@ -65,6 +73,13 @@ export interface KindRecords {
   rbac_policy: RbacPolicy;
   flavor: Flavor;
   service_profile: ServiceProfile;
+  // QoS (migration 0020_qos).
+  qos_policy: QosPolicy;
+  qos_bandwidth_limit_rule: QosBandwidthLimitRule;
+  qos_dscp_marking_rule: QosDscpMarkingRule;
+  qos_minimum_bandwidth_rule: QosMinimumBandwidthRule;
+  qos_packet_rate_limit_rule: QosPacketRateLimitRule;
+  qos_minimum_packet_rate_rule: QosMinimumPacketRateRule;
   // Trunks (migration 0021_trunks).
   trunk: Trunk;
   // Network segment ranges (migration 0024_network_segment_ranges).
@@ -128,6 +143,7 @@ export const KINDS = {
     indexes: {
       project: (n) => [n.project_id],
       segment: (n) => [segmentKey(n['provider:network_type'], n['provider:physical_network'], n['provider:segmentation_id'])],
+      qosPolicy: (n) => (n.qos_policy_id ? [n.qos_policy_id] : []),
     },
   },
   subnet: {
@@ -153,6 +169,7 @@ export const KINDS = {
       mac: (p) => [macKey(p.network_id, p.mac_address)],
       host: (p) => (p['binding:host_id'] ? [p['binding:host_id']] : []),
       securityGroup: (p) => p.security_groups,
+      qosPolicy: (p) => (p.qos_policy_id ? [p.qos_policy_id] : []),
       networkOwner: (p) => [networkOwnerKey(p.network_id, p.device_owner)],
     },
   },
@@ -298,6 +315,43 @@ export const KINDS = {
   },
   flavor: { table: 'flavors', standard: false, inChangeLog: true, indexes: { profile: (f) => f.service_profiles } },
   service_profile: { table: 'service_profiles', standard: false, inChangeLog: true, indexes: {} },
+  // QoS (migration 0020_qos). A project has at most one default policy.
+  qos_policy: {
+    table: 'qos_policies',
+    standard: true,
+    inChangeLog: true,
+    indexes: { project: (q) => [q.project_id], projectDefault: (q) => (q.is_default ? [q.project_id] : []) },
+  },
+  qos_bandwidth_limit_rule: {
+    table: 'qos_bandwidth_limit_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { policy: (r) => [r.qos_policy_id] },
+  },
+  qos_dscp_marking_rule: {
+    table: 'qos_dscp_marking_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { policy: (r) => [r.qos_policy_id] },
+  },
+  qos_minimum_bandwidth_rule: {
+    table: 'qos_minimum_bandwidth_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { policy: (r) => [r.qos_policy_id] },
+  },
+  qos_packet_rate_limit_rule: {
+    table: 'qos_packet_rate_limit_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { policy: (r) => [r.qos_policy_id] },
+  },
+  qos_minimum_packet_rate_rule: {
+    table: 'qos_minimum_packet_rate_rules',
+    standard: false,
+    inChangeLog: true,
+    indexes: { policy: (r) => [r.qos_policy_id] },
+  },
   // A port is the parent of at most one trunk and a subport of at most one (server/plugin/trunks.ts).
   trunk: {
     table: 'trunks',

@@ -129,6 +129,22 @@ const flavors: Migration = {
   },
 };
 
+// QoS policies and their rules (docs/qos.md).
+const QOS_TABLES = [
+  'qos_policies',
+  'qos_bandwidth_limit_rules',
+  'qos_dscp_marking_rules',
+  'qos_minimum_bandwidth_rules',
+  'qos_packet_rate_limit_rules',
+  'qos_minimum_packet_rate_rules',
+];
+
+const qos: Migration = {
+  async up(db: AnyDb) {
+    for (const table of QOS_TABLES) await createRecordTable(db, table);
+  },
+};
+
 /** Trunks (docs/trunks.md); 0001 makes the table on a fresh database. */
 const trunks: Migration = {
   async up(db: AnyDb) {
@@ -143,6 +159,23 @@ const networkSegmentRanges: Migration = {
   },
 };
 
+// Several servers on one database (docs/scale-out.md): each change log entry keeps the record
+// as it was before the write (`prior`, JSON; SQL NULL on entries older than this migration), so
+// a server can rebuild an agent's scope at the revision it resumes from; and messages between
+// servers too big for a NOTIFY wait in `peer_messages`.
+const scaleOut: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('changes').addColumn('prior', 'text').execute();
+    await db.schema
+      .createTable('peer_messages')
+      .ifNotExists()
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_ms', 'bigint', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
@@ -150,7 +183,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_sharing': sharing,
   '0005_flavors': flavors,
   '0010_l3_extensions': l3Extensions,
+  '0020_qos': qos,
   '0021_trunks': trunks,
+  '0022_scale_out': scaleOut,
   '0024_network_segment_ranges': networkSegmentRanges,
 };
 

@@ -6,8 +6,9 @@
 import { sql } from 'kysely';
 import type { Port } from '../model/resources.js';
 import type { Kysely } from 'kysely';
-import type { Db, RecordTables, Session, Tx } from './database.js';
+import type { Db, HistoryEntry, LoggedChange, RecordTables, Session, Tx } from './database.js';
 import { type AnyRecord, KINDS, type Kind, recordId } from './kinds.js';
+import { shareStrings } from './shared-strings.js';
 import type { Change, CommittedChange } from './view.js';
 
 /** The store's session on a Kysely connection or transaction. */
@@ -26,7 +27,7 @@ export class KyselySession implements Session {
     return loadRecords(this.tx, table);
   }
 
-  persist(changes: readonly Change[], revision: number | null): Promise<void> {
+  persist(changes: readonly LoggedChange[], revision: number | null): Promise<void> {
     return persistChanges(this.tx, changes, revision);
   }
 }
@@ -57,7 +58,7 @@ function parseBody(body: unknown): AnyRecord {
  * Writes the net changes of one transaction, and the change log entries of kinds with `feed`
  * under `revision` (null when the transaction changed only kinds outside the feed).
  */
-export async function persistChanges(tx: Tx, changes: readonly Change[], revision: number | null): Promise<void> {
+export async function persistChanges(tx: Tx, changes: readonly LoggedChange[], revision: number | null): Promise<void> {
   const byKind = new Map<Kind, Change[]>();
   for (const c of changes) {
     const list = byKind.get(c.kind) ?? [];
@@ -93,6 +94,7 @@ export async function persistChanges(tx: Tx, changes: readonly Change[], revisio
       id: c.id,
       op: c.op,
       body: JSON.stringify(c.record),
+      prior: JSON.stringify(c.prior),
     }));
   for (const part of chunks(rows)) await tx.insertInto('changes').values(part).execute();
   await tx
@@ -127,7 +129,12 @@ export async function loadRecord(tx: Tx, table: string, id: string): Promise<Any
 
 export async function loadRecords(tx: Tx, table: string): Promise<AnyRecord[]> {
   const rows = await records(tx).selectFrom(table).select('body').execute();
-  return rows.map((r) => parseBody(r.body));
+  const seen = new Map<string, string>();
+  return rows.map((r) => {
+    const record = parseBody(r.body);
+    shareStrings(record as unknown as Record<string, unknown>, seen);
+    return record;
+  });
 }
 
 export async function readRevision(tx: Tx): Promise<number> {
@@ -138,7 +145,7 @@ export async function readRevision(tx: Tx): Promise<number> {
 export async function loadChangesSince(tx: Tx, revision: number, limit: number): Promise<CommittedChange[]> {
   const rows = await tx
     .selectFrom('changes')
-    .selectAll()
+    .select(['revision', 'kind', 'id', 'op', 'body'])
     .where('revision', '>', revision)
     .orderBy('revision')
     .orderBy('seq')
@@ -150,6 +157,27 @@ export async function loadChangesSince(tx: Tx, revision: number, limit: number):
     id: r.id,
     op: r.op as 'put' | 'delete',
     record: parseBody(r.body),
+  }));
+}
+
+/** Change log entries after `revision` up to `until`, with the record before each; at most `limit` rows. */
+export async function loadHistory(tx: Tx, revision: number, until: number, limit: number): Promise<HistoryEntry[]> {
+  const rows = await tx
+    .selectFrom('changes')
+    .selectAll()
+    .where('revision', '>', revision)
+    .where('revision', '<=', until)
+    .orderBy('revision')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    revision: Number(r.revision),
+    kind: r.kind as Kind,
+    id: r.id,
+    op: r.op as 'put' | 'delete',
+    record: parseBody(r.body),
+    prior: r.prior === null ? undefined : (parseBody(r.prior) as AnyRecord | null),
   }));
 }
 

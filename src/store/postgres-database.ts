@@ -19,8 +19,9 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
-import type { OpenedDatabase, StoreTimeouts, Tables } from './database.js';
+import type { LoggedChange, OpenedDatabase, StoreTimeouts, Tables, Tx } from './database.js';
 import { KyselySession } from './persist.js';
+import { COMMIT_CHANNEL } from './postgres-listener.js';
 import { DeadlineExceeded, redactUrl } from './store-errors.js';
 
 /** A fixed key for PostgreSQL's advisory lock: every writer of every server takes the same one. */
@@ -52,16 +53,33 @@ export function openPostgres(url: string, timeouts: StoreTimeouts): OpenedDataba
     session: new KyselySession(db),
     target: redactUrl(url),
     // One advisory lock serialises writers across servers, so revisions commit in order and
-    // the change feed never skips a revision that commits late.
+    // the change feed never skips a revision that commits late: PostgreSQL releases a
+    // transaction's locks only after its commit is visible, so the next writer, and every
+    // reader after it, sees revision N before N + 1 can exist.
     writeTransaction: (body) =>
       db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`.execute(trx);
-        return body(new KyselySession(trx));
+        return body(new NotifyingSession(trx));
       }),
     probe: async () => {
       await db.selectFrom('meta').select('value').where('key', '=', 'revision').execute();
     },
   };
+}
+
+/**
+ * A write transaction's session that also NOTIFYs the other servers of the revision it
+ * persists: PostgreSQL delivers the notification at commit, and never for a rollback.
+ */
+class NotifyingSession extends KyselySession {
+  constructor(private readonly trx: Tx) {
+    super(trx);
+  }
+
+  override async persist(changes: readonly LoggedChange[], revision: number | null): Promise<void> {
+    await super.persist(changes, revision);
+    if (revision !== null) await sql`select pg_notify(${COMMIT_CHANNEL}, ${String(revision)})`.execute(this.trx);
+  }
 }
 
 /**

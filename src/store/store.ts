@@ -11,21 +11,32 @@
  * When the database cannot be reached, every call that needs it fails with ServiceUnavailable
  * within a bounded time (availability.ts) and the store comes back by itself. Whether the view
  * may still be read meanwhile is `readable`.
+ *
+ * Several servers may share one database (docs/scale-out.md). Each hears of the others'
+ * commits (PostgreSQL: LISTEN/NOTIFY, postgres-listener.ts; worker processes on one SQLite
+ * file: their PeerTransport) and catches up from the change log, so its view and its feed
+ * follow every server's writes in revision order. The same channel carries short messages
+ * between the servers (peers.ts).
  */
 import { QuarkError } from '../model/errors.js';
-import { Availability, type StoreHealth } from './availability.js';
+import { Availability, type StoreHealth, serviceUnavailable } from './availability.js';
 import { DEFAULT_TIMEOUTS, type OpenedDatabase, type Session, type StoreTimeouts, openDatabase } from './database.js';
-import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords, recordId } from './kinds.js';
+import { type IndexName, KINDS, KIND_NAMES, type Kind, type KindRecords } from './kinds.js';
 import { type MaybePromise, inOrder, then } from './maybe-async.js';
 import { Mutex } from './mutex.js';
-import { loadChangesSince, loadRecord, pruneChanges } from './persist.js';
-import { type Change, type CommittedChange, MemoryView, Overlay, type ReadView } from './view.js';
+import { receivePeerMessage, sendPeerMessage } from './peer-messages.js';
+import { type PeerMessage, type PeerNotice, type PeerTransport, type PeerWire, newServerId } from './peers.js';
+import { loadChangesSince, loadHistory, loadRecord, pruneChanges } from './persist.js';
+import { COMMIT_CHANNEL, PEER_CHANNEL, PostgresListener } from './postgres-listener.js';
+import { type Change, type CommittedChange, type CommittedView, MemoryView, Overlay, type ReadView } from './view.js';
+import type { HistoryEntry, LoggedChange } from './database.js';
 
 export type { CommittedChange } from './view.js';
 export type { StoreHealth } from './availability.js';
 export { serviceUnavailable } from './availability.js';
 export { hasPassword, redactUrl } from './store-errors.js';
-export type { StoreTimeouts } from './database.js';
+export type { StoreTimeouts, HistoryEntry } from './database.js';
+export type { PeerMessage, PeerTransport, PeerWire } from './peers.js';
 
 export interface WriteTx extends ReadView {
   /** The transaction's timestamp, used for created_at/updated_at of every record it writes. */
@@ -53,6 +64,11 @@ export interface StoreOptions {
   readonly timeouts?: Partial<StoreTimeouts>;
   /** Milliseconds between attempts to reach the database while it is down (default 1000). */
   readonly retryMs?: number;
+  /**
+   * How the worker processes of one server group sharing a SQLite file hear of each other's
+   * commits and messages (on PostgreSQL the database itself carries them; ignored there).
+   */
+  readonly peers?: PeerTransport;
 }
 
 /** Neutron's timestamp format: UTC, seconds precision, trailing Z. */
@@ -71,10 +87,26 @@ interface Outcome<T> {
 }
 
 export class Store {
+  /** This process among the servers sharing the database (random, new at every start). */
+  readonly serverId = newServerId();
   private readonly memory = new MemoryView();
   private readonly mutex = new Mutex();
   private readonly listeners = new Set<(commit: Commit) => void>();
+  private readonly peerHandlers = new Set<(message: PeerMessage) => void>();
+  private readonly healthListeners = new Set<() => void>();
+  private loaded = false;
   private readonly availability: Availability;
+  private readonly listener: PostgresListener | null;
+  /** PostgreSQL: the view caught up after LISTEN last came up, so notifications keep it current. */
+  private hearing = false;
+  private deafSince = new Date();
+  private deafCause = 'not listening yet';
+  /** Counts LISTEN coming up: a catch-up makes the view current only if it began after the latest. */
+  private listenEpoch = 0;
+  /** The revision this process's write is committing: its own NOTIFY needs no catch-up. */
+  private committing = -1;
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
   private oldestRevision = 0;
   private writesSincePrune = 0;
 
@@ -90,6 +122,18 @@ export class Store {
       checkMs: timeouts.connectMs,
       ...(options.clock ? { now: options.clock } : {}),
     });
+    this.listener =
+      database.dialect === 'postgres'
+        ? new PostgresListener(
+            { url: options.url, connectMs: timeouts.connectMs, pingMs: 5000, retryMs: [100, options.retryMs ?? 1000] },
+            {
+              onNotify: (channel, payload) => this.heard(channel, payload),
+              onUp: () => this.listening(),
+              onDown: (cause) => this.deaf(cause),
+            },
+          )
+        : null;
+    if (database.dialect === 'sqlite') options.peers?.onReceive((wire) => this.received(wire));
   }
 
   static async open(options: StoreOptions): Promise<Store> {
@@ -97,8 +141,16 @@ export class Store {
     const database = await openDatabase(options.url, timeouts);
     const store = new Store(database, options, timeouts);
     try {
-      await store.reload(database.session);
+      // LISTEN before loading: a commit during the load is then either in it or notified after.
+      await store.listener?.start();
+      const epoch = store.listenEpoch;
+      await store.mutex.run(async () => {
+        await store.reload(database.session);
+        store.loaded = true;
+        store.caughtUpFrom(epoch);
+      });
     } catch (e) {
+      await store.listener?.close();
       await database.db.destroy();
       throw new QuarkError('StoreFailure', `cannot load the store from ${database.target}`, { cause: e });
     }
@@ -115,7 +167,7 @@ export class Store {
   }
 
   /** The committed state. Callers must not keep references across awaits if they need freshness. */
-  get view(): ReadView {
+  get view(): CommittedView {
     return this.memory;
   }
 
@@ -123,20 +175,31 @@ export class Store {
     return this.memory.revision;
   }
 
-  /** Up, or down since when and why (as last seen; `check()` asks the database). */
+  /**
+   * Up, or down since when and why (as last seen; `check()` asks the database). On PostgreSQL
+   * also down while this server cannot hear the others' commits (its listening connection).
+   */
   get health(): StoreHealth {
-    return this.availability.current;
+    const db = this.availability.current;
+    if (db.state === 'down' || this.listener === null || this.hearing) return db;
+    return {
+      state: 'down',
+      since: this.deafSince.toISOString(),
+      cause: `cannot hear other servers' commits: ${this.deafCause}`,
+    };
   }
 
   /**
    * Whether the view may be served now. It holds every write this process committed and what
    * it caught up with; while the database is down nothing can be committed through this process.
-   * On SQLite one server owns the file, so the view stays current: reads go on during an
-   * outage. On PostgreSQL other servers may commit while this one cannot hear of it, so the
-   * view is only known current while the database is reachable: reads get 503 too.
+   * On SQLite one server owns the file (or its workers tell each other every commit), so the
+   * view stays current: reads go on during an outage. On PostgreSQL other servers may commit
+   * while this one cannot hear of it, so the view is only known current while the database is
+   * reachable and the listening connection holds: reads get 503 otherwise. Writes need only the
+   * database: they catch up under the write lock.
    */
   get readable(): boolean {
-    return this.dialect === 'sqlite' || this.availability.up;
+    return this.dialect === 'sqlite' || (this.availability.up && this.hearing);
   }
 
   /**
@@ -144,13 +207,48 @@ export class Store {
    * is asked only by writes and, while it is down, by the probes: a health check must not take
    * its write lock.
    */
-  check(): Promise<StoreHealth> {
-    return this.dialect === 'sqlite' ? Promise.resolve(this.health) : this.availability.check();
+  async check(): Promise<StoreHealth> {
+    if (this.dialect === 'sqlite') return this.health;
+    await this.availability.check();
+    return this.health;
   }
 
   /** Called on every change of `health`. */
   onHealth(listener: (health: StoreHealth) => void): () => void {
-    return this.availability.onChange(listener);
+    const forward = () => listener(this.health);
+    this.healthListeners.add(forward);
+    const off = this.availability.onChange(forward);
+    return () => {
+      off();
+      this.healthListeners.delete(forward);
+    };
+  }
+
+  /** Whether other servers may share this database (PostgreSQL, or workers on one SQLite file). */
+  get shared(): boolean {
+    return this.listener !== null || this.options.peers !== undefined;
+  }
+
+  /**
+   * Sends a message to the other servers of this database (to one of them with `to`); they get
+   * it through `onPeerMessage`. Without other servers it goes nowhere. Fails with
+   * ServiceUnavailable while the database is down.
+   */
+  async sendToPeers(body: unknown, to?: string): Promise<void> {
+    const message: PeerMessage = { from: this.serverId, ...(to ? { to } : {}), body };
+    if (this.options.peers && this.dialect === 'sqlite') {
+      this.options.peers.send({ kind: 'message', message });
+      return;
+    }
+    if (this.listener === null) return;
+    this.availability.assertUp();
+    await this.guard(() => sendPeerMessage(this.database.db, message));
+  }
+
+  /** Called with every message another server sent to this one or to all. */
+  onPeerMessage(handler: (message: PeerMessage) => void): () => void {
+    this.peerHandlers.add(handler);
+    return () => this.peerHandlers.delete(handler);
   }
 
   /** Called after every commit of this process, in revision order. */
@@ -169,7 +267,11 @@ export class Store {
     return this.mutex.run(() => {
       this.availability.assertUp();
       const finish = ({ out, commit }: Outcome<T>): T => {
-        if (commit) this.publish(commit);
+        if (commit) {
+          this.publish(commit);
+          if (commit.revision > 0 && this.options.peers && this.dialect === 'sqlite')
+            this.options.peers.send({ kind: 'commit', from: this.serverId, revision: commit.revision });
+        }
         return out;
       };
       // On SQLite the outcome is ready at once: published in the same turn, no promise to wait for.
@@ -193,9 +295,30 @@ export class Store {
     return this.guard(() => loadChangesSince(this.database.db, revision, limit));
   }
 
+  /**
+   * The change log after `revision` up to `until`, each entry with the record before it: what
+   * a server needs to rebuild the view as it was at `revision` (an agent's feed resuming
+   * there). Null when the log no longer reaches back that far, holds entries written before
+   * it kept the prior records, or has more than `limit` entries in that range.
+   */
+  async history(revision: number, until: number, limit: number): Promise<HistoryEntry[] | null> {
+    if (revision < 0 || until <= revision) return [];
+    this.assertReadable();
+    const entries = await this.guard(() => loadHistory(this.database.db, revision, until, limit + 1));
+    if (entries.length > limit || entries.some((e) => e.prior === undefined)) return null;
+    // Every revision has at least one entry: a gap (a pruned start) means the log cannot tell.
+    let expected = revision + 1;
+    for (const e of entries) {
+      if (e.revision === expected) expected++;
+      else if (e.revision !== expected - 1) return null;
+    }
+    return expected === until + 1 ? entries : null;
+  }
+
   /** Closes the database connections; bounded, so a frozen database cannot hold up a shutdown. */
   async close(): Promise<void> {
     this.availability.close();
+    await this.listener?.close();
     const closed = this.mutex.run(() => this.database.db.destroy());
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
@@ -221,13 +344,100 @@ export class Store {
    */
   async sync(): Promise<void> {
     await this.mutex.run(async () => {
-      this.assertReadable();
+      // A catch-up needs the database, not the listening connection: it makes the view current itself.
+      if (this.dialect === 'postgres') this.availability.assertUp();
       await this.guard(async () => this.catchUp(this.database.session));
     });
   }
 
+  /**
+   * Resolves once the view holds `revision` (a revision another server acknowledged to a
+   * client): at once when it does, else after one catch-up.
+   */
+  async reach(revision: number): Promise<void> {
+    if (revision > this.memory.revision) await this.sync();
+  }
+
   private assertReadable(): void {
-    if (!this.readable) this.availability.assertUp();
+    if (!this.readable) {
+      this.availability.assertUp();
+      throw serviceUnavailable();
+    }
+  }
+
+  /** A NOTIFY on one of the store's channels. */
+  private heard(channel: string, payload: string): void {
+    if (channel === COMMIT_CHANNEL) {
+      const revision = Number(payload);
+      if (revision > this.memory.revision && revision !== this.committing) this.requestSync();
+      return;
+    }
+    if (channel !== PEER_CHANNEL) return;
+    let notice: PeerNotice;
+    try {
+      notice = JSON.parse(payload) as PeerNotice;
+    } catch {
+      return;
+    }
+    if (notice.f === this.serverId || (notice.t !== undefined && notice.t !== this.serverId)) return;
+    receivePeerMessage(this.database.db, notice).then(
+      (message) => {
+        if (message) this.deliver(message);
+      },
+      // A message whose row cannot be read is lost: its sender times out (queries say so).
+      () => undefined,
+    );
+  }
+
+  /** A commit or message from another worker on the same SQLite file. */
+  private received(wire: PeerWire): void {
+    if (wire.kind === 'commit') {
+      if (wire.from !== this.serverId && wire.revision > this.memory.revision) this.requestSync();
+    } else if (wire.message.from !== this.serverId && (wire.message.to ?? this.serverId) === this.serverId) {
+      this.deliver(wire.message);
+    }
+  }
+
+  private deliver(message: PeerMessage): void {
+    for (const handler of this.peerHandlers) handler(message);
+  }
+
+  /** Catches up soon; requests while one runs coalesce into one more after it. */
+  private requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = this.mutex
+      .run(async () => {
+        if (!this.availability.up) return;
+        await this.guard(async () => this.catchUp(this.database.session));
+      })
+      // A failed catch-up marked the store down; its recovery catches up again.
+      .catch(() => undefined)
+      .finally(() => {
+        this.syncing = null;
+        if (this.syncAgain) {
+          this.syncAgain = false;
+          this.requestSync();
+        }
+      });
+  }
+
+  /** LISTEN holds again: catch up, and the view is current from then on. */
+  private listening(): void {
+    this.listenEpoch++;
+    if (this.loaded) this.requestSync();
+  }
+
+  private deaf(cause: string): void {
+    const was = this.hearing;
+    this.hearing = false;
+    this.deafCause = cause;
+    if (was) {
+      this.deafSince = new Date();
+      for (const listener of this.healthListeners) listener();
+    }
   }
 
   /** Runs a database call; its failure becomes ServiceUnavailable or StoreFailure, the rules' own errors pass. */
@@ -253,7 +463,9 @@ export class Store {
       const logged = changes.some((c) => KINDS[c.kind].inChangeLog);
       const revision = logged ? this.memory.revision + 1 : null;
       const commit = { revision: revision ?? this.memory.revision, changes };
-      return then(session.persist(changes, revision), () => ({ out, commit }));
+      const withPrior: LoggedChange[] = changes.map((c) => ({ ...c, prior: this.memory.get(c.kind, c.id) ?? null }));
+      if (revision !== null) this.committing = revision;
+      return then(session.persist(withPrior, revision), () => ({ out, commit }));
     });
   }
 
@@ -287,12 +499,27 @@ export class Store {
     }
   }
 
-  /** Applies writes that other processes committed since this view's revision. */
+  /**
+   * Applies writes that other processes committed since this view's revision. On PostgreSQL a
+   * catch-up that began after LISTEN came up leaves a view that notifications keep current.
+   */
   private catchUp(session: Session): MaybePromise<void> {
+    const epoch = this.listenEpoch;
+    const caughtUp = () => this.caughtUpFrom(epoch);
     return then(session.revision(), (latest) => {
-      if (latest === this.memory.revision) return;
-      return then(session.changesSince(this.memory.revision), (log) => (this.replay(log) ? undefined : this.reload(session)));
+      if (latest === this.memory.revision) return caughtUp();
+      return then(session.changesSince(this.memory.revision), (log) =>
+        then(this.replay(log) ? undefined : this.reload(session), caughtUp),
+      );
     });
+  }
+
+  /** The view is current as of a catch-up that began in LISTEN's `epoch`: if LISTEN still holds since, it stays current. */
+  private caughtUpFrom(epoch: number): void {
+    if (this.listener?.up && epoch === this.listenEpoch && epoch > 0 && !this.hearing) {
+      this.hearing = true;
+      for (const listener of this.healthListeners) listener();
+    }
   }
 
   /** Publishes change log entries revision by revision; false when they do not follow the view's revision. */
@@ -319,7 +546,7 @@ export class Store {
         inOrder(KIND_NAMES, (kind) =>
           then(session.records(KINDS[kind].table), (records) => {
             const table = this.memory.table(kind);
-            for (const record of table.all()) table.delete(recordId(kind, record));
+            table.clear();
             for (const record of records) table.put(record);
           }),
         ),

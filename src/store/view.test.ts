@@ -42,6 +42,56 @@ describe('MemoryView', () => {
   it('answers an unknown key with nothing', () => {
     assert.deepEqual(committed().by('port', 'device', 'no-such-device'), []);
   });
+
+  it('keeps a key held by one record, then two, then one again', () => {
+    const view = committed();
+    assert.deepEqual(ids(view.by('port', 'device', 'vm1')), [p1.id]);
+    view.apply([{ kind: 'port', id: p2.id, op: 'put', record: { ...p2, device_id: 'vm1' } }], 3);
+    assert.deepEqual(ids(view.by('port', 'device', 'vm1')), ids([p1, p2]));
+    assert.deepEqual([...view.ids('port', 'device', 'vm1')!].sort(), ids([p1, p2]));
+    view.apply([{ kind: 'port', id: p1.id, op: 'delete', record: p1 }], 4);
+    assert.deepEqual(ids(view.by('port', 'device', 'vm1')), [p2.id]);
+    assert.deepEqual([...view.ids('port', 'device', 'vm1')!], [p2.id]);
+    view.apply([{ kind: 'port', id: p2.id, op: 'delete', record: p2 }], 5);
+    assert.equal(view.ids('port', 'device', 'vm1'), undefined);
+  });
+
+  it('keeps records in the order they were first written, with their positions, through many deletes', () => {
+    const view = new MemoryView();
+    const nets = Array.from({ length: 300 }, (_, i) => network({ id: id(`a${String(i).padStart(5, '0')}`) }));
+    view.apply(
+      nets.map((n) => ({ kind: 'network' as const, id: n.id, op: 'put' as const, record: n })),
+      1,
+    );
+    const before = view.all('network');
+    // An update stays in place; a record deleted and written again goes to the end.
+    view.apply([{ kind: 'network', id: nets[5]!.id, op: 'put', record: { ...nets[5]!, name: 'renamed' } }], 2);
+    view.apply([{ kind: 'network', id: nets[7]!.id, op: 'delete', record: nets[7]! }], 3);
+    view.apply([{ kind: 'network', id: nets[7]!.id, op: 'put', record: nets[7]! }], 4);
+    // Enough deletes that the table closes its holes.
+    const gone = nets.filter((_, i) => i % 3 === 1 && i !== 7);
+    view.apply(
+      gone.map((n) => ({ kind: 'network' as const, id: n.id, op: 'delete' as const, record: n })),
+      5,
+    );
+    const expected = nets.filter((n, i) => i !== 7 && !gone.includes(n)).map((n) => n.id);
+    expected.push(nets[7]!.id);
+    assert.deepEqual(
+      view.all('network').map((n) => n.id),
+      expected,
+    );
+    assert.equal(view.get('network', nets[5]!.id)?.name, 'renamed');
+    const ordered = view.ordered('network');
+    for (const n of view.all('network')) assert.equal(ordered[view.positionOf('network', n.id)!]?.id, n.id);
+    for (const n of gone) assert.equal(view.positionOf('network', n.id), undefined);
+    // A list handed out earlier is never changed by later writes.
+    assert.equal(before.length, 300);
+    assert.deepEqual(
+      before.map((n) => n.id),
+      nets.map((n) => n.id),
+    );
+    assert.equal(before[5]!.name, nets[5]!.name);
+  });
 });
 
 describe('Overlay', () => {

@@ -15,55 +15,152 @@ export interface ReadView {
   size(kind: Kind): number;
 }
 
-type IdIndex = Map<string, Set<string>>;
+/** The committed view, as the store hands it to readers: also in order, for paged lists. */
+export interface CommittedView extends ReadView {
+  /**
+   * The records of `kind` in the order of `all()`, with holes (undefined) where records were
+   * deleted; the array is never changed afterwards.
+   */
+  ordered<K extends Kind>(kind: K): readonly (KindRecords[K] | undefined)[];
+  /** Where the record `id` is in `ordered(kind)`, or undefined when there is none. */
+  positionOf(kind: Kind, id: string): number | undefined;
+}
 
+/**
+ * Ids by index key. Most keys name one record (an address, a MAC, a device), so a lone id is held
+ * as the string itself and becomes a set only when a second record shares the key: a one-entry
+ * Set per port and per unique key would cost more than the port record.
+ */
+type IdIndex = Map<string, string | Set<string>>;
+
+function addId(index: IdIndex, key: string, id: string): void {
+  const held = index.get(key);
+  if (held === undefined) index.set(key, id);
+  else if (typeof held === 'string') {
+    if (held !== id) index.set(key, new Set([held, id]));
+  } else held.add(id);
+}
+
+function removeId(index: IdIndex, key: string, id: string): void {
+  const held = index.get(key);
+  if (held === id) index.delete(key);
+  else if (typeof held === 'object') {
+    held.delete(id);
+    if (held.size === 1) index.set(key, held.values().next().value!);
+  }
+}
+
+function idsOf(held: string | Set<string> | undefined): readonly string[] | ReadonlySet<string> | undefined {
+  return typeof held === 'string' ? [held] : held;
+}
+
+/**
+ * One kind's records in the order they were first written (as a Map keeps it: an update stays in
+ * place, a record deleted and written again goes to the end), with each record's position, so a
+ * page after a marker starts where the marker is instead of at the start.
+ *
+ * `slots` may hold holes where records were deleted; they are closed once they are many.
+ * `all()` hands out a dense array that is never changed afterwards (a caller may keep it): the
+ * table copies before writing into an array it handed out.
+ */
 class KindTable {
-  readonly records = new Map<string, AnyRecord>();
+  private readonly position = new Map<string, number>();
+  private slots: (AnyRecord | undefined)[] = [];
+  private holes = 0;
+  /** `slots` was handed out (as is, or as the dense list when there are no holes). */
+  private shared = false;
+  private dense: AnyRecord[] | null = null;
   readonly indexes = new Map<string, IdIndex>();
-  private cachedAll: AnyRecord[] | null = null;
 
   constructor(readonly kind: Kind) {
     for (const name of Object.keys(KINDS[kind].indexes)) this.indexes.set(name, new Map());
   }
 
+  get size(): number {
+    return this.position.size;
+  }
+
+  get(id: string): AnyRecord | undefined {
+    const at = this.position.get(id);
+    return at === undefined ? undefined : this.slots[at];
+  }
+
+  /** Where `id` is in `ordered()`, or undefined. */
+  positionOf(id: string): number | undefined {
+    return this.position.get(id);
+  }
+
+  /** The records in order, with holes (undefined) where records were deleted; never changed afterwards. */
+  ordered(): readonly (AnyRecord | undefined)[] {
+    this.shared = true;
+    return this.slots;
+  }
+
   all(): readonly AnyRecord[] {
-    this.cachedAll ??= [...this.records.values()];
-    return this.cachedAll;
+    if (this.holes === 0) return this.ordered() as readonly AnyRecord[];
+    this.dense ??= this.slots.filter((r) => r !== undefined);
+    return this.dense;
   }
 
   put(record: AnyRecord): void {
     const id = recordId(this.kind, record);
-    const old = this.records.get(id);
-    if (old) this.unindex(id, old);
-    this.records.set(id, record);
+    const at = this.position.get(id);
+    this.writable();
+    if (at === undefined) {
+      this.position.set(id, this.slots.length);
+      this.slots.push(record);
+    } else {
+      this.unindex(id, this.slots[at]!);
+      this.slots[at] = record;
+    }
     this.index(id, record);
-    this.cachedAll = null;
   }
 
   delete(id: string): void {
-    const old = this.records.get(id);
-    if (!old) return;
-    this.unindex(id, old);
-    this.records.delete(id);
-    this.cachedAll = null;
+    const at = this.position.get(id);
+    if (at === undefined) return;
+    this.writable();
+    this.unindex(id, this.slots[at]!);
+    this.position.delete(id);
+    this.slots[at] = undefined;
+    this.holes++;
+    if (this.holes > 64 && this.holes > this.slots.length / 4) this.compact();
+  }
+
+  /** Empties the table (a reload). */
+  clear(): void {
+    this.position.clear();
+    this.slots = [];
+    this.holes = 0;
+    this.shared = false;
+    this.dense = null;
+    for (const index of this.indexes.values()) index.clear();
+  }
+
+  private writable(): void {
+    this.dense = null;
+    if (!this.shared) return;
+    this.slots = this.slots.slice();
+    this.shared = false;
+  }
+
+  private compact(): void {
+    const slots: AnyRecord[] = [];
+    for (const r of this.slots) {
+      if (r === undefined) continue;
+      this.position.set(recordId(this.kind, r), slots.length);
+      slots.push(r);
+    }
+    this.slots = slots;
+    this.holes = 0;
   }
 
   private index(id: string, record: AnyRecord): void {
-    forEachKey(this.kind, record, (name, key) => {
-      const idx = this.indexes.get(name)!;
-      const set = idx.get(key);
-      if (set) set.add(id);
-      else idx.set(key, new Set([id]));
-    });
+    forEachKey(this.kind, record, (name, key) => addId(this.indexes.get(name)!, key, id));
   }
 
   private unindex(id: string, record: AnyRecord): void {
-    forEachKey(this.kind, record, (name, key) => {
-      const idx = this.indexes.get(name)!;
-      const set = idx.get(key);
-      set?.delete(id);
-      if (set?.size === 0) idx.delete(key);
-    });
+    forEachKey(this.kind, record, (name, key) => removeId(this.indexes.get(name)!, key, id));
   }
 }
 
@@ -73,7 +170,7 @@ function forEachKey(kind: Kind, record: AnyRecord, fn: (index: string, key: stri
 }
 
 /** The committed state. Only the Store mutates it, and only with committed overlays. */
-export class MemoryView implements ReadView {
+export class MemoryView implements CommittedView {
   revision = 0;
   private readonly tables = new Map<Kind, KindTable>(KIND_NAMES.map((k) => [k, new KindTable(k)]));
 
@@ -82,7 +179,7 @@ export class MemoryView implements ReadView {
   }
 
   get<K extends Kind>(kind: K, id: string): KindRecords[K] | undefined {
-    return this.table(kind).records.get(id) as KindRecords[K] | undefined;
+    return this.table(kind).get(id) as KindRecords[K] | undefined;
   }
 
   all<K extends Kind>(kind: K): readonly KindRecords[K][] {
@@ -91,17 +188,26 @@ export class MemoryView implements ReadView {
 
   by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][] {
     const t = this.table(kind);
-    const ids = t.indexes.get(index)?.get(key);
-    if (!ids) return [];
-    return [...ids].map((id) => t.records.get(id) as KindRecords[K]);
+    const held = t.indexes.get(index)?.get(key);
+    if (held === undefined) return [];
+    if (typeof held === 'string') return [t.get(held) as KindRecords[K]];
+    return [...held].map((id) => t.get(id) as KindRecords[K]);
   }
 
-  ids<K extends Kind>(kind: K, index: IndexName<K>, key: string): ReadonlySet<string> | undefined {
-    return this.table(kind).indexes.get(index)?.get(key);
+  ids<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly string[] | ReadonlySet<string> | undefined {
+    return idsOf(this.table(kind).indexes.get(index)?.get(key));
   }
 
   size(kind: Kind): number {
-    return this.table(kind).records.size;
+    return this.table(kind).size;
+  }
+
+  ordered<K extends Kind>(kind: K): readonly (KindRecords[K] | undefined)[] {
+    return this.table(kind).ordered() as readonly (KindRecords[K] | undefined)[];
+  }
+
+  positionOf(kind: Kind, id: string): number | undefined {
+    return this.table(kind).positionOf(id);
   }
 
   apply(changes: readonly Change[], revision: number): void {
@@ -167,7 +273,7 @@ export class Overlay implements ReadView {
       if (!c.has(id)) out.push(this.base.get(kind, id)!);
     }
     const keysOf = (KINDS[kind].indexes as Record<string, (r: AnyRecord) => readonly string[]>)[index]!;
-    for (const id of this.overlayIndexes.get(kind)?.get(index)?.get(key) ?? []) {
+    for (const id of idsOf(this.overlayIndexes.get(kind)?.get(index)?.get(key)) ?? []) {
       // The overlay index only grows; a record updated within the transaction may have left the key.
       const r = c.get(id);
       if (r && keysOf(r).includes(key)) out.push(r as KindRecords[K]);
@@ -191,12 +297,7 @@ export class Overlay implements ReadView {
     const id = recordId(kind, record);
     this.changedOf(kind).set(id, record);
     const idx = this.indexesOf(kind);
-    forEachKey(kind, record, (name, key) => {
-      const byKey = idx.get(name)!;
-      const ids = byKey.get(key);
-      if (ids) ids.add(id);
-      else byKey.set(key, new Set([id]));
-    });
+    forEachKey(kind, record, (name, key) => addId(idx.get(name)!, key, id));
     this.log.push({ kind, id, op: 'put', record });
   }
 

@@ -93,7 +93,7 @@ export interface TestLabOptions {
  * steal each other's replies. Picks a free 198.19.N.0/24 (the other half of the benchmarking range).
  */
 /** A management network of its own, in 198.19.0.0/16 so tests never meet a lab a user brought up; a random start keeps parallel test files apart. */
-function testManagementNetwork(): string {
+export function testManagementNetwork(): string {
   const routes = execFileSync('ip', ['-4', 'route', 'show'], { encoding: 'utf8' });
   return freeManagementNetwork(routes, `198.19.${Math.floor(Math.random() * 200)}.0/24`);
 }

@@ -9,6 +9,7 @@ import type { FdbEntry } from '../dataplane/drivers/bridge-fdb.js';
 import type { AddressInfo, LinkInfo, RouteInfo } from '../dataplane/drivers/ip.js';
 import type { BridgeLink } from '../dataplane/drivers/linux-bridge.js';
 import type { DumpedFlow } from '../dataplane/drivers/ovs-ofctl.js';
+import type { ObservedLimit } from '../dataplane/drivers/tc.js';
 import type { SavedTables } from './iptables-save.js';
 import type { Labels } from './labels.js';
 
@@ -85,6 +86,8 @@ export interface ExplainView extends HostView {
   dnsmasq(dir: string): Promise<{ readonly pid: number; readonly args: readonly string[] } | null>;
   /** The DHCP state directories on the host (`<stateDir>/dhcp/<network id>`), planned or not. */
   dnsmasqDirs(): Promise<readonly string[]>;
+  /** Quark's bandwidth limits on the host's devices (`tc -json qdisc show`), by device; absent: not read. */
+  bandwidthLimits?(): Promise<ReadonlyMap<string, ObservedLimit>>;
   /** The radvd or metadata proxy of a state directory (by its pid file), if it runs. */
   daemon(dir: string): Promise<{ readonly pid: number; readonly argv: readonly string[] } | null>;
 }

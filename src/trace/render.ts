@@ -113,6 +113,7 @@ const SECTION_ORDER: readonly ItemSection[] = [
   'address',
   'route',
   'flow',
+  'qos',
   'fdb',
   'neighbour',
   'iptables',
@@ -136,6 +137,7 @@ const SECTION_TITLE: Readonly<Record<ItemSection, string>> = {
   ipset: 'ipsets',
   process: 'processes',
   dnsmasq: 'DHCP reservations',
+  qos: 'bandwidth limits (QoS)',
 };
 
 /** Sections whose items are listed under where they live (bridge, table, namespace). */

@@ -28,8 +28,22 @@ export type ServerReach =
 
 const TIMEOUT_MS = 5_000;
 
+/** With several servers (a comma-separated `server`), the first that works, else the first one's problem. */
 export async function reachServer(config: AgentConfig, host: string): Promise<ServerReach> {
-  const url = config.server.replace(/\/+$/, '');
+  const urls = config.server
+    .split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''))
+    .filter(Boolean);
+  let first: ServerReach | null = null;
+  for (const url of urls) {
+    const reach = await reachOne(config, url, host);
+    if (reach.ok) return reach;
+    first ??= reach;
+  }
+  return first ?? reachOne(config, config.server, host);
+}
+
+async function reachOne(config: AgentConfig, url: string, host: string): Promise<ServerReach> {
   const user = config.username || null;
   let skewSeconds: number | null = null;
   try {

@@ -33,6 +33,7 @@ import { routesStep } from './routes.js';
 import { SecurityGroupLogStep } from './security-group-log.js';
 import { ServicePortsStep } from './service-ports.js';
 import { sysctlsStep } from './sysctls.js';
+import { BandwidthLimitsStep } from './bandwidth-limits.js';
 
 export interface StepContext {
   readonly settings: HostSettings;
@@ -74,6 +75,7 @@ export function agentSteps(c: StepContext): AgentSteps {
     sgLog ? new SecurityGroupLogStep(sgLog) : null,
     firewall ? new FirewallStep(firewall) : null,
     ...c.mechanism.steps,
+    roles.has('l2') ? new BandwidthLimitsStep() : null,
     routesStep(),
     new NamespaceIptablesStep(),
     roles.has('l3') ? keepalivedStep(c.log) : null,

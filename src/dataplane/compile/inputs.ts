@@ -22,6 +22,7 @@ import type {
   Subnet,
 } from '../../model/resources.js';
 import type { TunnelType } from '../../model/names.js';
+import type { QosBandwidthLimitRule, QosDscpMarkingRule, QosPolicy } from '../../model/qos.js';
 import type { Trunk } from '../../model/trunk.js';
 import type { DatapathType } from './plan.js';
 import type { AgentRole } from '../../model/feed.js';
@@ -49,6 +50,10 @@ export interface ReplicaView {
   /** Local IPs associated with the host's ports, and those associations (l2). */
   readonly localIps?: ReadonlyMap<string, LocalIp>;
   readonly localIpAssociations?: ReadonlyMap<string, LocalIpAssociation>;
+  /** The QoS policies that apply to the host's ports, with the rules the host enforces (l2; docs/qos.md). */
+  readonly qosPolicies?: ReadonlyMap<string, QosPolicy>;
+  readonly qosBandwidthLimitRules?: ReadonlyMap<string, QosBandwidthLimitRule>;
+  readonly qosDscpMarkingRules?: ReadonlyMap<string, QosDscpMarkingRule>;
   /** Trunks whose parent port is bound to the host (l2; absent in replicas made before trunks). */
   readonly trunks?: ReadonlyMap<string, Trunk>;
   /**

@@ -405,7 +405,29 @@ export interface PortForwardingItem {
   readonly origin: Origin;
 }
 
+/**
+ * A bandwidth limit of a QoS policy on one instance VIF (docs/qos.md): a token bucket shaping
+ * what a kernel device of the hybrid plug transmits. The instance's egress (what it sends) is
+ * shaped where it leaves the port's Linux bridge towards br-int (qvb…), its ingress (what it
+ * receives) where the bridge hands it to the instance (tap…); Neutron's tc_lib shapes the
+ * same way (`tc qdisc replace dev <dev> root tbf rate <R>kbit latency 50ms burst <B>`).
+ */
+export interface BandwidthLimitItem {
+  readonly kind: 'bandwidthLimit';
+  readonly device: string;
+  readonly portId: string;
+  readonly direction: 'egress' | 'ingress';
+  /** Kilobits (1,000 bits) per second, as the rule gives them. */
+  readonly maxKbps: number;
+  /** The token bucket, kilobits: the rule's, else 80 % of the rate (Neutron's default). */
+  readonly burstKbits: number;
+  /** The QoS policy the limit comes from. */
+  readonly policyId: string;
+  readonly origin: Origin;
+}
+
 export type PlanItem =
+  | BandwidthLimitItem
   | LinuxBridgeItem
   | BridgeUplinkItem
   | BridgePortItem
@@ -448,6 +470,8 @@ export interface HostPlan {
   readonly floatingIps: readonly FloatingIpItem[];
   /** Port forwardings of floating IPs (docs/port-forwarding.md); absent in plans made before them. */
   readonly portForwardings?: readonly PortForwardingItem[];
+  /** Bandwidth limits of QoS policies on instance VIFs (docs/qos.md); absent in plans made before QoS. */
+  readonly bandwidthLimits?: readonly BandwidthLimitItem[];
   readonly linuxBridges: readonly LinuxBridgeItem[];
   readonly bridgeUplinks: readonly BridgeUplinkItem[];
   readonly bridgePorts: readonly BridgePortItem[];
@@ -484,4 +508,5 @@ export const PLAN_SECTIONS = [
   'fdbEntries',
   'neighbours',
   'portForwardings',
+  'bandwidthLimits',
 ] as const satisfies readonly (keyof PlanPart)[];

@@ -53,6 +53,11 @@ export function renderPlan(plan: HostPlan): string {
   lines.push(`local vlans: ${vlans.map(([n, v]) => `${v}=network:${n.slice(0, 8)}`).join(' ') || 'none'}`);
   const states = [...plan.portStates].sort(([a], [b]) => (a < b ? -1 : 1));
   lines.push(`port states: ${states.map(([p, s]) => `${p.slice(0, 8)}=${s}`).join(' ') || 'none'}`);
+  for (const l of plan.bandwidthLimits ?? []) {
+    lines.push(
+      `tc qdisc ${l.device} root tbf rate ${l.maxKbps}kbit burst ${l.burstKbits}kbit  [${l.direction} ${originLabel(l.origin)}]`,
+    );
+  }
   lines.push(...renderIpsets(plan.ipsets), ...renderIptables(plan.iptables, null, ''));
   return `${lines.join('\n')}\n`;
 }

@@ -22,6 +22,7 @@ import type {
   Subnet,
 } from '../../model/resources.js';
 import type { HostSettings, ObservedVif, ReplicaView } from '../compile/inputs.js';
+import type { QosBandwidthLimitRule, QosDscpMarkingRule, QosPolicy } from '../../model/qos.js';
 
 const STD = {
   description: '',
@@ -178,6 +179,9 @@ export interface ReplicaRecords {
   meteringLabelRules?: MeteringLabelRule[];
   localIps?: LocalIp[];
   localIpAssociations?: LocalIpAssociation[];
+  qosPolicies?: QosPolicy[];
+  qosBandwidthLimitRules?: QosBandwidthLimitRule[];
+  qosDscpMarkingRules?: QosDscpMarkingRule[];
   trunks?: Trunk[];
   /** Networks scheduled to the host's DHCP agent. */
   dhcpNetworks?: string[];
@@ -202,6 +206,9 @@ export function replicaOf(records: ReplicaRecords): ReplicaView {
     meteringLabelRules: map(records.meteringLabelRules),
     localIps: map(records.localIps),
     localIpAssociations: map(records.localIpAssociations),
+    qosPolicies: map(records.qosPolicies),
+    qosBandwidthLimitRules: map(records.qosBandwidthLimitRules),
+    qosDscpMarkingRules: map(records.qosDscpMarkingRules),
     trunks: map(records.trunks),
     dhcpNetworks: new Set(records.dhcpNetworks ?? []),
   };

@@ -45,6 +45,13 @@ export interface ResourceDeclaration {
   readonly parent?: { readonly member: string; readonly param: string };
   /** Other paths the collection is served at too (Neutron answers `/local-ips` as `/local_ips`). */
   readonly aliases?: readonly string[];
+  /**
+   * Where the tags of a member are (`<tagsAt>/{id}/tags`), when not under `path`: Neutron's tag
+   * extension names a QoS policy's tags `/v2.0/policies/{id}/tags`.
+   */
+  readonly tagsAt?: string;
+  /** Served as members only (show, update, delete), with no list or create: a QoS rule by alias. */
+  readonly memberOnly?: boolean;
 }
 
 export interface ExtensionDeclaration {

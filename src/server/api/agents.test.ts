@@ -18,7 +18,7 @@ describe('agents API and scheduling', () => {
       reportAgentState(tx, { agent_type, host, binary: 'quark-agent', topic: 'q', configurations: { host } }),
     );
 
-  it('lists agents to admins with Neutron’s fields and computes alive from the heartbeat', async () => {
+  it('lists agents to admins with Neutron’s fields; alive until a server records the silent agent dead', async () => {
     const { agent } = await report('L3 agent', 'network1');
     now = new Date();
     const { agents } = await s.get('/v2.0/agents', ADMIN);
@@ -42,9 +42,13 @@ describe('agents API and scheduling', () => {
     assert.equal(agents[0].alive, true);
     assert.match(agents[0].heartbeat_timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     now = new Date(Date.now() + 31_000);
+    assert.equal((await s.get(`/v2.0/agents/${agent.id}`, ADMIN)).agent.alive, true, 'silent, not yet recorded dead');
+    await s.quark.reaper.sweep();
     assert.equal((await s.get(`/v2.0/agents/${agent.id}`, ADMIN)).agent.alive, false);
     assert.equal((await s.get('/v2.0/agents?alive=false', ADMIN)).agents.length, 1);
     now = new Date();
+    await report('L3 agent', 'network1');
+    assert.equal((await s.get(`/v2.0/agents/${agent.id}`, ADMIN)).agent.alive, true, 'a heartbeat revives it');
     assert.deepEqual((await s.get('/v2.0/agents', ALICE)).agents, [], 'agents are for admins');
     assert.equal((await s.request('GET', `/v2.0/agents/${agent.id}`, undefined, ALICE)).status, 404);
   });
@@ -101,6 +105,12 @@ describe('agents API and scheduling', () => {
     assert.deepEqual((await s.get(`/v2.0/agents/${l3a.id}/dhcp-networks`, ADMIN)).networks, []);
 
     now = new Date(Date.now() + 60_000);
+    assert.deepEqual(
+      (await s.get(`/v2.0/routers/${r.id}/l3-agents`, ADMIN)).agents.map((a: any) => a.id),
+      [l3a.id],
+      'silence alone moves nothing: a server records the agent dead first',
+    );
+    assert.ok((await s.quark.reaper.sweep()) >= 1);
     assert.deepEqual((await s.get(`/v2.0/routers/${r.id}/l3-agents`, ADMIN)).agents, [], 'a dead agent hosts nothing');
 
     assert.equal((await s.request('GET', `/v2.0/routers/${r.id}/l3-agents`, undefined, ALICE)).status, 403);

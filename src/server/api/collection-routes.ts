@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../caller.js';
 import * as op from './collection.js';
+import { listBody } from './list-body.js';
 import { type PageLink, type QueryBag, parseListQuery } from './list-query.js';
 import type { AnyResourceHandler } from './resource.js';
 
@@ -38,26 +39,13 @@ export function links(request: FastifyRequest, collection: string, next: PageLin
 }
 
 export function registerCollection(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps): void {
-  for (const path of [h.declaration.path, ...(h.declaration.aliases ?? [])]) registerAt(app, h, deps, `/v2.0/${path}`);
+  const paths = [h.declaration.path, ...(h.declaration.aliases ?? [])];
+  // Tags elsewhere are registered once, with the first path.
+  for (const [i, path] of paths.entries()) registerAt(app, h, deps, `/v2.0/${path}`, !h.declaration.tagsAt || i === 0);
 }
 
-function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
-  const { collection } = h.declaration;
-
-  app.get(base, async (request, reply) => {
-    const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
-    await op.prepareList(h, deps, deps.callerOf(request), q);
-    const result = op.list(h, deps, deps.callerOf(request), q);
-    const linked = links(request, collection, result.next, result.previous);
-    const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
-    reply.type('application/json');
-    return `{"${collection}":[${result.items.join(',')}]${tail}}`;
-  });
-
-  app.post(base, async (request, reply) => {
-    reply.code(201);
-    return op.create(h, deps, deps.callerOf(request), request.body);
-  });
+function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string, tags: boolean): void {
+  if (!h.declaration.memberOnly) registerListAndCreate(app, h, deps, base);
 
   app.get<{ Params: IdParams }>(`${base}/:id`, async (request) => {
     const q = parseListQuery(h.declaration, { fields: (request.query as QueryBag).fields }, -1);
@@ -73,8 +61,11 @@ function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps
     reply.code(204).send();
   });
 
-  if (!('tags' in h.declaration.attributes)) return;
+  if (!tags || !('tags' in h.declaration.attributes)) return;
+  registerTags(app, h, deps, h.declaration.tagsAt ? `/v2.0/${h.declaration.tagsAt}` : base);
+}
 
+function registerTags(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
   app.get<{ Params: IdParams }>(`${base}/:id/tags`, async (request) =>
     op.getTags(h, deps, deps.callerOf(request), request.params.id),
   );
@@ -96,5 +87,23 @@ function registerAt(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps
   app.delete<{ Params: TagParams }>(`${base}/:id/tags/:tag`, async (request, reply) => {
     await op.removeTag(h, deps, deps.callerOf(request), request.params.id, request.params.tag);
     reply.code(204).send();
+  });
+}
+
+function registerListAndCreate(app: FastifyInstance, h: AnyResourceHandler, deps: RouteDeps, base: string): void {
+  const { collection } = h.declaration;
+  app.get(base, async (request, reply) => {
+    const q = parseListQuery(h.declaration, request.query as QueryBag, deps.paginationMaxLimit);
+    await op.prepareList(h, deps, deps.callerOf(request), q);
+    const result = op.list(h, deps, deps.callerOf(request), q);
+    const linked = links(request, collection, result.next, result.previous);
+    const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
+    reply.type('application/json');
+    return listBody(collection, result, tail);
+  });
+
+  app.post(base, async (request, reply) => {
+    reply.code(201);
+    return op.create(h, deps, deps.callerOf(request), request.body);
   });
 }

@@ -12,7 +12,8 @@ import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
 import { type Target, allowed, enforce, hasRule, policyAction } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
-import { type ListQuery, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
+import { type ListQuery, type Page, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
+import { indexedRecords, pageInOrder } from './list-scan.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
 import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
 import { type AnyResourceHandler, policyMember } from './resource.js';
@@ -25,8 +26,15 @@ export interface CollectionDeps {
 }
 
 export interface ListResult {
-  /** Each item already serialised as JSON (records without computed attributes come from a cache). */
-  readonly items: string[];
+  /** The page's records, in order. */
+  readonly records: readonly object[];
+  /** A record of the page as the caller's list shows it, as JSON. */
+  readonly render: (record: object) => string;
+  /**
+   * Whether `render` depends on nothing but the record (the kind has no attributes derived from
+   * other records), so that it may run after the request's turn, with writes in between.
+   */
+  readonly renderLater: boolean;
   readonly next: PageLink | null;
   readonly previous: PageLink | null;
 }
@@ -75,7 +83,7 @@ export function refuseUnreadable(h: AnyResourceHandler, caller: Caller, q: ListQ
     // A hidden filter-only attribute (a subnet's `shared`) shows nothing the caller cannot read.
     const filterOnly = h.declaration.attributes[f.name]?.visible === false;
     if (!readable.has(f.name) && !filterOnly) {
-      throw new QuarkError('HTTPBadRequest', `[${f.name}] is invalid attribute for filtering`);
+      throw new QuarkError('HTTPBadRequest', `['${f.name}'] is invalid attribute for filtering`);
     }
   }
   for (const s of q.sort) {
@@ -98,15 +106,14 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
   const { services } = deps;
   const attributes = readableAttributes(h.declaration, caller);
   const needsDerived = h.derived !== undefined;
-  const matched: AnyRecord[] = [];
   // Per-caller attributes of the matched records (see ResourceHandler.forCaller).
   const own = new Map<AnyRecord, Record<string, unknown>>();
-  for (const record of (h.records?.(view) ?? view.all(h.kind)) as AnyRecord[]) {
-    if (!visible(h, view, caller, record)) continue;
-    if (!matchesTags(record.tags ?? [], q.tags)) continue;
+  const accept = (record: AnyRecord): boolean => {
+    if (!visible(h, view, caller, record)) return false;
+    if (!matchesTags(record.tags ?? [], q.tags)) return false;
     const mine = h.forCaller?.(view, record, caller) ?? null;
-    let ok = true;
     for (const f of q.filters) {
+      let ok: boolean;
       if (f.kind === 'custom') {
         ok = f.name === 'tags' || (h.filter?.(record, f.name, f.values, view, caller) ?? true);
       } else {
@@ -121,51 +128,38 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
                 : h.derived?.(view, record, services)[f.name];
         ok = matchesFilter(value, f);
       }
-      if (!ok) break;
+      if (!ok) return false;
     }
-    if (!ok) continue;
-    matched.push(record);
     if (mine) own.set(record, mine);
+    return true;
+  };
+  const indexed = h.records ? null : (indexedRecords(view, h.kind, q) as AnyRecord[] | null);
+  let page: Page<AnyRecord>;
+  if (!h.records && !indexed && q.sort.length === 0 && q.limit !== null) {
+    page = pageInOrder(view, h.kind, { ...q, limit: q.limit }, accept as (r: unknown) => boolean) as Page<AnyRecord>;
+  } else {
+    const matched = ((h.records?.(view) ?? indexed ?? view.all(h.kind)) as AnyRecord[]).filter(accept);
+    const attributeOf = (r: AnyRecord, key: string) =>
+      key === 'tenant_id'
+        ? r.project_id
+        : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
+    page = paginate(sortRecords(matched, q.sort, attributeOf), q, (r) => r.id);
   }
-  const attributeOf = (r: AnyRecord, key: string) =>
-    key === 'tenant_id' ? r.project_id : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
-  const sorted = sortRecords(q.sort.length > 0 ? [...matched] : matched, q.sort, attributeOf);
-  const page = paginate(sorted, q, (r) => r.id);
-  const signature = attributes.join(',');
   return {
-    items: page.items.map((r) => {
+    records: page.items,
+    // Rendered on every request: a cache of each record's JSON held a second, serialized copy of
+    // every record listed once (112 MiB at 100,000 ports, BENCHMARKS.md "Scale").
+    render: (record) => {
+      const r = record as AnyRecord;
       const mine = own.get(r);
       const fromRecord = h.recordDerived?.(r as never, services);
-      if (!needsDerived && !mine && q.fields === null) {
-        return cachedJson(r, signature, () => renderRecord(r, fromRecord, attributes, null));
-      }
       const derived = needsDerived ? { ...fromRecord, ...h.derived!(view, r, services) } : fromRecord;
       return JSON.stringify(renderRecord(r, mine ? { ...derived, ...mine } : derived, attributes, q.fields));
-    }),
+    },
+    renderLater: !needsDerived,
     next: page.next,
     previous: page.previous,
   };
-}
-
-/**
- * Records are immutable (a change replaces the object), so a record's JSON for a given set of
- * readable attributes can be kept as long as the record lives: listing 1,000 unchanged ports
- * then costs a join of strings, not 1,000 renders and a stringify.
- */
-const jsonCache = new WeakMap<object, Map<string, string>>();
-
-function cachedJson(record: object, signature: string, render: () => Record<string, unknown>): string {
-  let bySignature = jsonCache.get(record);
-  if (!bySignature) {
-    bySignature = new Map();
-    jsonCache.set(record, bySignature);
-  }
-  let json = bySignature.get(signature);
-  if (json === undefined) {
-    json = JSON.stringify(render());
-    bySignature.set(signature, json);
-  }
-  return json;
 }
 
 export function show(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller, id: string, fields: readonly string[] | null) {
@@ -294,7 +288,9 @@ function writeTags(
 ) {
   return deps.store.write((tx) => {
     const record = findVisible(h, tx, caller, id);
-    enforce(policyAction(`update_${policyMember(h.declaration)}`), caller, h.target(tx, record));
+    // A resource may have its own rule for tags (`update_policy:tags`), else tags are an update.
+    const tagRule = `update_${policyMember(h.declaration)}:tags`;
+    enforce(policyAction(hasRule(tagRule) ? tagRule : `update_${policyMember(h.declaration)}`), caller, h.target(tx, record));
     const before = record.tags ?? [];
     const tags = change([...before]);
     // Tags as they were (a tag added twice, all removed from none) write nothing, as in Neutron.

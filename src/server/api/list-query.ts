@@ -62,7 +62,7 @@ export function parseListQuery(decl: ResourceDeclaration, query: QueryBag, maxLi
   for (const [name, raw] of Object.entries(query)) {
     if (RESERVED.has(name)) continue;
     const kind = decl.attributes[name]?.filter;
-    if (!kind) throw badRequest(`[${name}] is invalid attribute for filtering`);
+    if (!kind) throw badRequest(`['${name}'] is invalid attribute for filtering`);
     const values = asList(raw);
     for (const v of values) {
       if (kind === 'boolean') bool(v, name);
@@ -190,6 +190,15 @@ export function paginate<T>(items: readonly T[], q: ListQuery, idOf: (item: T) =
     const start = at < 0 ? 0 : at + 1;
     page = items.slice(start, start + q.limit);
   }
+  return pageOf(page, { limit: q.limit, pageReverse: q.pageReverse }, idOf);
+}
+
+/** A page already cut (at most `q.limit` items) with its links, by paginate's rules. */
+export function pageOf<T>(
+  page: readonly T[],
+  q: { readonly limit: number; readonly pageReverse: boolean },
+  idOf: (item: T) => string,
+): Page<T> {
   const short = page.length < q.limit;
   const first = page[0];
   const last = page[page.length - 1];

@@ -93,6 +93,14 @@ export interface ParentSpec<K extends Kind> {
   readonly member: 'parent' | 'record';
   /** The record id of a member URL's id, when members are named otherwise (an association by its port). */
   key?(parentId: string, id: string): string;
+  /**
+   * A create under a parent the caller cannot see: the parent's 404 (the default), or the
+   * create's policy check first (`policy-first`: a QoS rule, which only admins write, answers a
+   * member 403 whatever the policy id; Neutron's order).
+   */
+  readonly create?: 'parent-first' | 'policy-first';
+  /** The error for a record not found under a parent, when it names the parent (a QoS rule's policy). */
+  notFoundUnder?(parentId: string, id: string): QuarkError;
 }
 
 /**

@@ -162,7 +162,8 @@ describe('HA routers (l3-ha)', () => {
     const stopHeartbeats = (host: string) =>
       s.store.write((tx) => {
         const a = tx.by('agent', 'host', host).find((x) => x.agent_type === 'L3 agent')!;
-        tx.put('agent', { ...a, heartbeat_timestamp: '2000-01-01 00:00:00' });
+        // What the agent reaper records after agentDownTime of silence.
+        tx.put('agent', { ...a, heartbeat_timestamp: '2000-01-01 00:00:00', alive: false });
       });
     await stopHeartbeats(hostA);
     const afterDeath = await hosting();

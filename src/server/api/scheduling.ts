@@ -38,14 +38,14 @@ const manual = (what: string) =>
 
 export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHandlers, deps: RouteDeps): void {
   const { store, services } = deps;
-  const live = (view: ReadView, s: Services) => schedulable(view.all('agent'), s);
+  const live = (view: ReadView) => schedulable(view.all('agent'));
 
   app.get<{ Params: IdParams }>('/v2.0/agents/:id/l3-routers', async (request) => {
     const caller = deps.callerOf(request);
     enforce('get_l3-routers', caller, { projectId: '' });
     const view = store.view;
     const agent = agentOf(view, request.params.id);
-    const agents = live(view, services);
+    const agents = live(view);
     const hosts = (r: Router) => agent.agent_type === L3_AGENT && routerAgents(r, agents, services).includes(agent.id);
     const routers = view.all('router').filter(hosts);
     return { routers: routers.map((r) => render(h.routers, services, view, caller, r)) };
@@ -56,7 +56,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_l3-agents', caller, { projectId: '' });
     const view = store.view;
     const router = findVisible(h.routers, view, caller, request.params.id) as unknown as Router;
-    const hosting = routerHosting(view, services, router, live(view, services));
+    const hosting = routerHosting(view, services, router, live(view));
     return {
       agents: hosting.map(({ agent, haState }) => ({ ...render(h.agents, services, view, caller, agent), ha_state: haState })),
     };
@@ -67,7 +67,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_dhcp-networks', caller, { projectId: '' });
     const view = store.view;
     const agent = agentOf(view, request.params.id);
-    const agents = live(view, services);
+    const agents = live(view);
     const serves = (n: Network) =>
       agent.agent_type === DHCP_AGENT && networkDhcpAgents(view, n, agents, services).includes(agent.id);
     const networks = view.all('network').filter(serves);
@@ -79,7 +79,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     enforce('get_dhcp-agents', caller, { projectId: '' });
     const view = store.view;
     const net = findVisible(h.networks, view, caller, request.params.id) as unknown as Network;
-    const ids = networkDhcpAgents(view, net, live(view, services), services);
+    const ids = networkDhcpAgents(view, net, live(view), services);
     return { agents: ids.map((id) => render(h.agents, services, view, caller, view.get('agent', id) as Agent)) };
   });
 
@@ -103,7 +103,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
       if (agent.agent_type !== DHCP_AGENT || !agent.admin_state_up) {
         throw new QuarkError('InvalidDHCPAgent', `Agent ${agent.id} is not a valid DHCP Agent or has been disabled.`);
       }
-      const current = networkDhcpAgents(tx, net, live(tx, services), services);
+      const current = networkDhcpAgents(tx, net, live(tx), services);
       if (current.includes(agent.id)) {
         throw new QuarkError(
           'NetworkHostedByDHCPAgent',
@@ -120,7 +120,7 @@ export function registerSchedulingRoutes(app: FastifyInstance, h: SchedulingHand
     await store.write((tx) => {
       const agent = agentOf(tx, request.params.id);
       const net = findVisible(h.networks, tx, caller, request.params.network) as unknown as Network;
-      const current = networkDhcpAgents(tx, net, live(tx, services), services);
+      const current = networkDhcpAgents(tx, net, live(tx), services);
       if (!current.includes(agent.id)) {
         throw new QuarkError('NetworkNotHostedByDhcpAgent', `The network ${net.id} is not hosted by the DHCP Agent ${agent.id}.`);
       }

@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import * as op from './collection.js';
+import { listBody } from './list-body.js';
 import { type RouteDeps, links } from './collection-routes.js';
 import { type QueryBag, parseListQuery } from './list-query.js';
 import type { AnyResourceHandler } from './resource.js';
@@ -25,6 +26,7 @@ function under(h: AnyResourceHandler, param: string, parentId: string): AnyResou
   const parent = h.parent!;
   return {
     ...h,
+    notFound: parent.notFoundUnder ? (id: string) => parent.notFoundUnder!(parentId, id) : h.notFound,
     records: (view: ReadView) => view.by(h.kind, parent.index, parentId),
     belongs: (record: unknown) => parent.of(record as never) === parentId,
     createTarget: (view, ctx, values, projectId) =>
@@ -82,11 +84,12 @@ export function registerSubCollection(
     const result = op.list(b, deps, caller(request), q);
     const linked = links(request, decl.collection, result.next, result.previous);
     const tail = Object.keys(linked).length > 0 ? `,${JSON.stringify(linked).slice(1, -1)}` : '';
-    return `{"${decl.collection}":[${result.items.join(',')}]${tail}}`;
+    return listBody(decl.collection, result, tail);
   });
 
   app.post(base, async (request, reply) => {
-    const b = bound(request, true)!;
+    const policyFirst = spec.create === 'policy-first';
+    const b = bound(request, !policyFirst) ?? under(h, param, (request.params as Params)[param]!);
     const created = await op.create(b, deps, caller(request), request.body);
     reply.code(201);
     return created;

@@ -1,53 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FeedMessage } from '../../model/feed.js';
+import { FeedReader } from '../testing/feed-reader.js';
 import { ADMIN, type TestServer, testServer } from '../testing/harness.js';
-
-/** Reads an agent feed over real HTTP and collects its messages. */
-class FeedReader {
-  readonly messages: FeedMessage[] = [];
-  private readonly controller = new AbortController();
-  private waiters: (() => void)[] = [];
-  readonly done: Promise<void>;
-
-  constructor(url: string, query: string) {
-    this.done = this.read(url, query).catch(() => undefined);
-  }
-
-  private async read(url: string, query: string): Promise<void> {
-    const res = await fetch(`${url}/v2.0/quark/feed?${query}`, {
-      headers: { 'x-project-id': 'service', 'x-roles': 'admin' },
-      signal: this.controller.signal,
-    });
-    let buffer = '';
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-      buffer += Buffer.from(chunk).toString();
-      let nl = buffer.indexOf('\n');
-      while (nl >= 0) {
-        this.messages.push(JSON.parse(buffer.slice(0, nl)) as FeedMessage);
-        buffer = buffer.slice(nl + 1);
-        nl = buffer.indexOf('\n');
-      }
-      for (const w of this.waiters.splice(0)) w();
-    }
-  }
-
-  async until(check: (ms: FeedMessage[]) => boolean, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check(this.messages)) {
-      if (Date.now() > deadline)
-        throw new Error(`feed condition not met; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-
-  close(): void {
-    this.controller.abort();
-  }
-}
 
 const puts = (ms: FeedMessage[], kind: string) =>
   ms.flatMap((m) => (m.type === 'changes' ? m.changes.filter((c) => c.kind === kind && c.op === 'put').map((c) => c.id) : []));
@@ -146,9 +101,9 @@ describe('agent feed', () => {
       'resumed, no snapshot',
     );
     second.close();
-    const fresh = new FeedReader(url, 'host=compute4&roles=l2&since=1');
+    const fresh = new FeedReader(url, 'host=compute4&roles=l2&since=1000000000');
     await fresh.until((ms) => ms.length > 0);
-    assert.equal(fresh.messages[0]!.type, 'snapshot', 'an unknown revision starts over');
+    assert.equal(fresh.messages[0]!.type, 'snapshot', 'a revision this database never had starts over');
     fresh.close();
   });
 

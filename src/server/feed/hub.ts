@@ -3,12 +3,15 @@
  * into the changes of its scope (records entering scope as puts, leaving as deletes) and writes
  * them to the agent's stream. A session outlives a dropped connection for a while, queueing
  * what it would have sent, so an agent that reconnects with the revision it had resumes without
- * a snapshot; otherwise it gets one.
+ * a snapshot. An agent that comes from another server (or from this one before it restarted)
+ * resumes from the change log when it still reaches back to the agent's revision: the
+ * difference between its scope then and now, in one message. Otherwise it gets a snapshot.
  */
 import type { AgentQuery, FeedChange, FeedKind, FeedMessage, FeedRecord } from '../../model/feed.js';
 import { FEED_KINDS } from '../../model/feed.js';
-import type { Commit, Store } from '../../store/store.js';
+import type { Commit, HistoryEntry, Store } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
+import { PastView } from './past-view.js';
 import { type ScopeRequest, type ScopeRoots, inScope, sameRoots, scopeRecords, scopeRoots } from './scope.js';
 
 const FEED_KIND_SET = new Set<string>(FEED_KINDS);
@@ -18,6 +21,8 @@ export type Scheduling = (view: ReadView, host: string) => { dhcpNetworks: Reado
 
 export interface FeedHubOptions {
   readonly heartbeatSeconds: number;
+  /** Most change log entries a resume from the log reads; an agent further behind gets a snapshot. */
+  readonly maxResumeChanges?: number;
   /** How long a disconnected session keeps its place for a resume. */
   readonly resumeSeconds: number;
   /** Most messages queued for a disconnected session before it must start over. */
@@ -60,6 +65,32 @@ class Session {
     }
     this.revision = view.revision;
     return { type: 'snapshot', revision: view.revision, records, ...this.dhcpField(this.roots) };
+  }
+
+  /**
+   * What an agent that had this scope at `past.revision` lacks now: the records that entered
+   * or changed as puts, those that left as deletes, as one message at the view's revision.
+   * Records written since are different objects in the two views; the others are the same.
+   */
+  resume(past: PastView, view: ReadView): FeedMessage {
+    const had = new Map<string, unknown>();
+    for (const { kind, record } of scopeRecords(past, scopeRoots(past, this.request(past))))
+      had.set(`${kind} ${record.id}`, record);
+    this.roots = scopeRoots(view, this.request(view));
+    this.sent.clear();
+    const changes: FeedChange[] = [];
+    for (const { kind, record } of scopeRecords(view, this.roots)) {
+      const key = `${kind} ${record.id}`;
+      this.sent.set(key, record);
+      if (had.get(key) !== record) changes.push({ kind, id: record.id, op: 'put', record: record as FeedChange['record'] });
+      had.delete(key);
+    }
+    for (const key of had.keys()) {
+      const [kind, id] = key.split(' ') as [FeedKind, string];
+      changes.push({ kind, id, op: 'delete', record: null });
+    }
+    this.revision = view.revision;
+    return { type: 'changes', revision: view.revision, changes, ...this.dhcpField(this.roots) };
   }
 
   private dhcpField(roots: ScopeRoots): { dhcpNetworks?: string[] } {
@@ -128,6 +159,7 @@ function heartbeatOnly(kind: FeedKind, before: unknown, after: unknown): boolean
   return (
     JSON.stringify(a.configurations) === JSON.stringify(b.configurations) &&
     a.admin_state_up === b.admin_state_up &&
+    a.alive === b.alive &&
     a.host === b.host
   );
 }
@@ -148,34 +180,87 @@ export class FeedHub {
   }
 
   /**
-   * Attaches an agent's stream. Resumes the host's session when `since` is where it stopped and
-   * its queue is intact; otherwise starts with a snapshot. Returns the detach function.
+   * Attaches an agent's stream. In order of preference: resumes the host's session on this
+   * server when `since` is where it stopped and its queue is intact; resumes from the change
+   * log when it still holds every revision after `since`; otherwise starts with a snapshot.
+   * Returns how the stream started and the detach function.
    */
-  attach(host: string, roles: ReadonlySet<string>, since: number, writer: Writer): () => void {
-    const view = this.store.view;
-    let s = this.sessions.get(host);
+  async attach(
+    host: string,
+    roles: ReadonlySet<string>,
+    since: number,
+    writer: Writer,
+  ): Promise<{ start: 'queue' | 'log' | 'snapshot'; detach: () => void }> {
+    const local = this.sessions.get(host);
     const resumable =
-      s && s.queue !== null && s.writer === null && sameSet(s.roles, roles) && since > 0 && s.detachedRevision === since;
-    if (s && resumable && s.queue) {
-      const queued = s.queue;
+      local &&
+      local.queue !== null &&
+      local.writer === null &&
+      sameSet(local.roles, roles) &&
+      since > 0 &&
+      local.detachedRevision === since;
+    let start: 'queue' | 'log' | 'snapshot';
+    let s: Session;
+    if (local && resumable && local.queue) {
+      s = local;
+      const queued = local.queue;
       s.queue = null;
       s.writer = writer;
       for (const m of queued) writer(m);
       writer({ type: 'heartbeat', revision: s.revision });
+      start = 'queue';
     } else {
+      const history = await this.history(since);
+      // Nothing awaits from here on: the session starts at the view's revision, which the history reaches.
+      const view = this.store.view;
       s = new Session(host, roles, view, this.scheduling);
       this.sessions.set(host, s);
       s.writer = writer;
-      writer(s.snapshot(view));
+      if (history) {
+        writer(s.resume(new PastView(view, since, history), view));
+        start = 'log';
+      } else {
+        writer(s.snapshot(view));
+        start = 'snapshot';
+      }
     }
     const session = s;
-    return () => {
+    const detach = () => {
       if (session.writer !== writer) return;
       session.writer = null;
       session.queue = [];
       session.detachedAt = Date.now();
       session.detachedRevision = session.revision;
     };
+    return { start, detach };
+  }
+
+  /**
+   * The change log from `since` up to the view's revision when it holds all of it; null when an
+   * agent must start over (a first start, a revision the log no longer reaches or that this
+   * database never had, too much to replay, the database away).
+   */
+  private async history(since: number): Promise<HistoryEntry[] | null> {
+    if (since <= 0) return null;
+    const limit = this.options.maxResumeChanges ?? 20_000;
+    try {
+      // The agent saw a revision another server committed that this one has not heard of yet.
+      if (since > this.store.revision) await this.store.sync();
+      if (since > this.store.revision) return null;
+      const history: HistoryEntry[] = [];
+      let from = since;
+      // Commits may reach the view while the log is read: read on until it holds them all.
+      while (from < this.store.revision) {
+        const until = this.store.revision;
+        const part = await this.store.history(from, until, limit - history.length);
+        if (part === null) return null;
+        history.push(...part);
+        from = until;
+      }
+      return history;
+    } catch {
+      return null;
+    }
   }
 
   /**

@@ -64,7 +64,13 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
     const write = (m: FeedMessage) => {
       raw.write(`${JSON.stringify(m)}\n`);
     };
-    const detach = deps.hub.attach(host, roles, since, write);
+    const { start, detach } = await deps.hub.attach(host, roles, since, write);
+    // The agent may have hung up while the change log was read.
+    if (raw.destroyed) {
+      detach();
+      return;
+    }
+    request.log.info({ host, since, start }, 'agent feed attached');
     const end = () => {
       detach();
       // A hijacked stream is not an idle keep-alive connection: close the socket itself, or the
@@ -117,7 +123,7 @@ export function registerFeedRoutes(app: FastifyInstance, deps: FeedRouteDeps): v
   app.post('/v2.0/quark/metering/report', async (request) => {
     requireAdmin(deps.callerOf(request));
     const report = parseReport(MeteringReportSchema, request.body ?? {});
-    const recorded = await deps.store.write((tx) => recordMeteringReport(tx, deps.services, report));
+    const recorded = await deps.store.write((tx) => recordMeteringReport(tx, report));
     return { recorded };
   });
 }

@@ -9,8 +9,9 @@
  *       rules, the groups those rules name as remote groups and the member ports of those; the
  *       address groups those rules name; the network logs of the host's ports (by port, by
  *       one of their groups, or every port of their project); the local IP associations of the
- *       host's ports, and their local IPs; the trunks whose parent port is bound to the host
- *       (their subports are bound there too).
+ *       host's ports, and their local IPs; the QoS policy that applies to each of the host's
+ *       ports (its own, else its network's) with the policy's bandwidth limit and DSCP rules;
+ *       the trunks whose parent port is bound to the host (their subports are bound there too).
  * dhcp: the networks scheduled to the host's DHCP agent, with their subnets and ports.
  *       With HA routers on those networks, their HA ports: the hosts of an HA router's
  *       replicated interface are the hosts of its HA ports (flooding reaches every one).
@@ -48,6 +49,8 @@ export interface ScopeRoots {
   readonly meteringLabels: ReadonlySet<string>;
   /** Local IPs associated with the host's ports. */
   readonly localIps: ReadonlySet<string>;
+  /** QoS policies that apply to the host's ports (absent: none). */
+  readonly qosPolicies?: ReadonlySet<string>;
 }
 
 export interface ScopeRequest {
@@ -103,7 +106,13 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
   }
   const { floatingIps, meteringLabels } = routerExtensionRoots(view, routers);
   const localIps = new Set<string>();
-  for (const p of hostPorts) for (const a of view.by('local_ip_association', 'fixedPort', p)) localIps.add(a.local_ip_id);
+  const qosPolicies = new Set<string>();
+  for (const p of hostPorts) {
+    for (const a of view.by('local_ip_association', 'fixedPort', p)) localIps.add(a.local_ip_id);
+    const port = view.get('port', p);
+    const policy = port?.qos_policy_id ?? (port && view.get('network', port.network_id)?.qos_policy_id);
+    if (policy) qosPolicies.add(policy);
+  }
   return {
     networks,
     securityGroups,
@@ -117,6 +126,7 @@ export function scopeRoots(view: ReadView, req: ScopeRequest): ScopeRoots {
     floatingIps,
     meteringLabels,
     localIps,
+    qosPolicies,
   };
 }
 
@@ -150,7 +160,8 @@ export function sameRoots(a: ScopeRoots, b: ScopeRoots): boolean {
     eq(a.hostProjects, b.hostProjects) &&
     eq(a.floatingIps, b.floatingIps) &&
     eq(a.meteringLabels, b.meteringLabels) &&
-    eq(a.localIps, b.localIps)
+    eq(a.localIps, b.localIps) &&
+    eq(a.qosPolicies ?? new Set(), b.qosPolicies ?? new Set())
   );
 }
 
@@ -190,6 +201,11 @@ export function inScope(roots: ScopeRoots, kind: FeedKind, record: unknown): boo
       return roots.localIps.has(r.id as string);
     case 'local_ip_association':
       return roots.hostPorts.has(r.fixed_port_id as string);
+    case 'qos_policy':
+      return roots.qosPolicies?.has(r.id as string) === true;
+    case 'qos_bandwidth_limit_rule':
+    case 'qos_dscp_marking_rule':
+      return roots.qosPolicies?.has(r.qos_policy_id as string) === true;
     case 'trunk':
       return roots.hostPorts.has(r.port_id as string);
   }
@@ -236,6 +252,11 @@ export function scopeRecords(view: ReadView, roots: ScopeRoots): { kind: FeedKin
   for (const l of roots.localIps) add('local_ip', view.get('local_ip', l));
   for (const p of roots.hostPorts)
     for (const a of view.by('local_ip_association', 'fixedPort', p)) add('local_ip_association', a);
+  for (const q of roots.qosPolicies ?? []) {
+    add('qos_policy', view.get('qos_policy', q));
+    for (const r of view.by('qos_bandwidth_limit_rule', 'policy', q)) add('qos_bandwidth_limit_rule', r);
+    for (const r of view.by('qos_dscp_marking_rule', 'policy', q)) add('qos_dscp_marking_rule', r);
+  }
   for (const p of roots.hostPorts) for (const t of view.by('trunk', 'port', p)) add('trunk', t);
   return out;
 }

@@ -57,7 +57,7 @@ export function recordFloatingIpStatus(tx: WriteTx, services: Services, report: 
     const fip = tx.get('floatingip', id);
     if (!fip?.router_id || fip.status === status) continue;
     const router = tx.get('router', fip.router_id);
-    if (!router || !routerAgents(router, schedulable(tx.all('agent'), services), services).includes(l3.id)) continue;
+    if (!router || !routerAgents(router, schedulable(tx.all('agent')), services).includes(l3.id)) continue;
     tx.put('floatingip', { ...fip, status });
     changed++;
   }

@@ -34,6 +34,7 @@ describe('reportAgentState', () => {
       topic: 'l2',
       configurations: { tunnel_types: ['gre'], tunneling_ip: '198.18.0.11' },
       heartbeat_timestamp: '2026-11-26 10:00:00',
+      alive: true,
       admin_state_up: true,
       started_at: '2026-11-26 10:00:00',
       created_at: '2026-11-26 10:00:00',

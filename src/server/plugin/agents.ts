@@ -1,15 +1,19 @@
 /**
  * Agents: each host's agent reports its state (`reportAgentState`, called by the agent feed for
- * every heartbeat) and the API shows, disables and deletes the records. An agent is alive while
- * its last heartbeat is younger than `agentDownTime`. Agents register themselves; the API cannot
- * create one.
+ * every heartbeat) and the API shows, disables and deletes the records. Agents register
+ * themselves; the API cannot create one.
+ *
+ * Liveness is stored: `alive`, in the API as in the scheduler, is the record's flag, which every
+ * heartbeat sets and a server clears when the agent has been silent for `agentDownTime` and
+ * the server could have heard it all that time (agent-reaper.ts). Neutron computes `alive` from
+ * the clock at every read instead; stored, every server schedules the same at the same revision
+ * whatever its clock says, and an outage of the database or of one server moves nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, invalidInput } from '../../model/errors.js';
 import { type Agent, type AgentType, DeviceOwner } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { Services } from './context.js';
 import { agentNotFound } from './not-found.js';
 import type { SchedulableAgent } from './scheduler.js';
 import { agentKey } from '../../store/kinds.js';
@@ -45,10 +49,26 @@ export function isAlive(agent: Pick<Agent, 'heartbeat_timestamp'>, now: Date, do
   return now.getTime() - parseAgentTime(agent.heartbeat_timestamp) <= downTimeSeconds * 1000;
 }
 
-/** Agents with their liveness at `now`, as the scheduler takes them. */
-export function schedulable(agents: readonly Agent[], services: Services): SchedulableAgent[] {
-  const now = services.now();
-  return agents.map((a) => ({ ...a, alive: isAlive(a, now, services.config.agentDownTime) }));
+/** Whether the servers recorded the agent alive (records from before the flag count as alive). */
+export function recordedAlive(agent: Pick<Agent, 'alive'>): boolean {
+  return agent.alive !== false;
+}
+
+/** Agents with their recorded liveness, as the scheduler takes them: the same on every server at one revision. */
+export function schedulable(agents: readonly Agent[]): SchedulableAgent[] {
+  return agents.map((a) => ({ ...a, alive: recordedAlive(a) }));
+}
+
+/**
+ * Records as dead the agents whose last heartbeat is older than `downTimeSeconds` at `now`;
+ * returns them. Idempotent: an agent already recorded dead is left alone.
+ */
+export function recordDeadAgents(tx: WriteTx, now: Date, downTimeSeconds: number): Agent[] {
+  const dead: Agent[] = [];
+  for (const a of tx.all('agent')) {
+    if (recordedAlive(a) && !isAlive(a, now, downTimeSeconds)) dead.push(tx.put('agent', { ...a, alive: false }));
+  }
+  return dead;
 }
 
 /**
@@ -76,6 +96,7 @@ export function reportAgentState(
     topic: report.topic,
     configurations: report.configurations ?? {},
     heartbeat_timestamp: stamp,
+    alive: true,
   };
   if (!existing) {
     const agent = tx.put('agent', {
@@ -90,7 +111,8 @@ export function reportAgentState(
     });
     return { agent, status: 'new' };
   }
-  const wasAlive = isAlive(existing, now, options.agentDownTime ?? 30);
+  // Revived: recorded dead, or silent long enough that bindings to it failed meanwhile.
+  const wasAlive = recordedAlive(existing) && isAlive(existing, now, options.agentDownTime ?? 30);
   const agent = tx.put('agent', {
     ...existing,
     ...reported,
@@ -106,7 +128,8 @@ export const agentHandler: HandlerSpec<'agent'> = {
   path: 'agents',
   notFound: agentNotFound,
   target: () => ({ projectId: '' }),
-  derived: (_view, a, services) => ({ alive: isAlive(a, services.now(), services.config.agentDownTime) }),
+  // Records from before the stored flag have none: they count as alive until a server clears them.
+  derived: (_view, a) => ({ alive: recordedAlive(a) }),
   create: () => {
     throw badRequest('agent', 'agents register themselves by reporting their state; they cannot be created through the API');
   },

@@ -39,11 +39,11 @@ export function zonesOf(view: ReadView, agentIds: Iterable<string>): string[] {
 
 /** The zones a network is served in: those of the DHCP agents the scheduler gives it. */
 export function networkZones(view: ReadView, services: Services, net: Network): string[] {
-  const agents = schedulable(view.all('agent'), services);
+  const agents = schedulable(view.all('agent'));
   return zonesOf(view, networkDhcpAgents(view, net, agents, services));
 }
 
 /** The zones a router is served in: that of its L3 agent. */
-export function routerZones(view: ReadView, services: Services, routerId: string): string[] {
-  return zonesOf(view, l3AgentsFor(routerId, schedulable(view.all('agent'), services)));
+export function routerZones(view: ReadView, routerId: string): string[] {
+  return zonesOf(view, l3AgentsFor(routerId, schedulable(view.all('agent'))));
 }

@@ -1,7 +1,8 @@
 /**
  * What the scheduler gives one host's agents: the routers its L3 agent serves and the networks
- * its DHCP agent serves, from the live agents at this moment (see scheduler.ts). The feed uses
- * it to scope what it sends to the host.
+ * its DHCP agent serves, from the agents recorded alive (see scheduler.ts and agents.ts): a
+ * function of the records alone, so every server computes the same at the same revision. The
+ * feed uses it to scope what it sends to the host.
  */
 import { type Agent, type Network, type Router, isHaRouter } from '../../model/resources.js';
 import { agentKey } from '../../store/kinds.js';
@@ -90,7 +91,7 @@ export function hostSchedule(
   services: Services,
   host: string,
 ): { dhcpNetworks: Set<string>; routers: Set<string> } {
-  const agents = schedulable(view.all('agent'), services);
+  const agents = schedulable(view.all('agent'));
   const l3 = agents.find((a) => a.agent_type === L3_AGENT && (a as { host?: string }).host === host);
   const dhcp = agents.find((a) => a.agent_type === DHCP_AGENT && (a as { host?: string }).host === host);
   const routers = new Set<string>();

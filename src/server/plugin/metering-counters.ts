@@ -9,15 +9,14 @@ import type { MeteringCounter } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import { schedulable } from './agents.js';
 import { L3_AGENT, l3AgentsFor } from './scheduler.js';
-import type { Services } from './context.js';
 
 export const meteringCounterId = (labelId: string, routerId: string) => `${labelId}:${routerId}`;
 
 /** Adds a report to the counters; returns how many counters it moved. */
-export function recordMeteringReport(tx: WriteTx, services: Services, report: MeteringReport): number {
+export function recordMeteringReport(tx: WriteTx, report: MeteringReport): number {
   const l3 = tx.by('agent', 'typeHost', `${L3_AGENT} ${report.host}`)[0];
   if (!l3) return 0;
-  const agents = schedulable(tx.all('agent'), services);
+  const agents = schedulable(tx.all('agent'));
   const now = tx.now;
   let moved = 0;
   for (const c of report.counters) {

@@ -19,6 +19,7 @@ import { addressScopesOf } from './subnetpools.js';
 import { ensureDefaultSecurityGroup } from './security-groups.js';
 import { allocateTenantSegment, maxMtu, providerSegment } from './segments.js';
 import { deleteSubnetRecord } from './subnets.js';
+import { qosPolicyOnCreate, qosPolicyOnUpdate } from './qos-policies.js';
 import { newStandardAttributes } from './standard-attributes.js';
 
 const PROVIDER_KEYS = ['provider:network_type', 'provider:physical_network', 'provider:segmentation_id'] as const;
@@ -48,6 +49,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
   if (v.availability_zone_hints) checkZoneHints(tx, 'network', v.availability_zone_hints as string[]);
   // ML2 makes the project's default security group with its first network.
   ensureDefaultSecurityGroup(tx, ctx, projectId);
+  const qosPolicyId = qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id as string | null | undefined, projectId, 'network');
   const id = ctx.newId();
   // `shared` and `router:external` are wildcard RBAC policies, as Neutron keeps them.
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_shared', true);
@@ -63,6 +65,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValue
     ...segment,
     availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
     dns_domain: v.dns_domain as string,
+    qos_policy_id: qosPolicyId,
   });
 }
 
@@ -79,9 +82,14 @@ export function updateNetwork(tx: WriteTx, ctx: PluginContext, net: Network, v: 
     // Neutron drops every access_as_external policy of the network with its external flag.
     for (const p of policiesOf(tx, 'network', net.id)) if (p.action === 'access_as_external') tx.delete('rbac_policy', p.id);
   }
+  const qos =
+    v.qos_policy_id !== undefined
+      ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, net.qos_policy_id, v.qos_policy_id as string | null) }
+      : {};
   return tx.put('network', {
     ...net,
     ...(v as Partial<Network>),
+    ...qos,
     shared: hasWildcard(tx, 'network', net.id, 'access_as_shared'),
     'router:external': policiesOf(tx, 'network', net.id).some((p) => p.action === 'access_as_external'),
   });
@@ -142,6 +150,7 @@ export const networkHandler: HandlerSpec<'network'> = {
     subnets: subnetIdsOf(view, n.id),
     ...addressScopesOf(view, n.id),
     availability_zones: networkZones(view, services, n),
+    qos_policy_id: n.qos_policy_id ?? null,
   }),
   // Shared with the caller's project by a policy, though not with every project.
   forCaller: (view, n, caller) => (!n.shared && sharedWith(view, 'network', n.id, caller.projectId) ? { shared: true } : null),

@@ -30,6 +30,7 @@ import { canSeeNetwork, canUseNetwork, sharedWith } from './rbac-access.js';
 import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
 import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
 import { dnsAssignment } from '../../model/dns.js';
+import { qosPolicyOnCreate, qosPolicyOnUpdate } from './qos-policies.js';
 import { newStandardAttributes } from './standard-attributes.js';
 
 /** The network a new port goes on: the caller's own, a shared one, or any for an admin. */
@@ -102,6 +103,7 @@ export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, 
     extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
     dns_name: v.dns_name as string,
     dns_domain: v.dns_domain as string,
+    qos_policy_id: qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id as string | null | undefined, projectId, 'port'),
   };
   return tx.put('port', port);
 }
@@ -137,6 +139,9 @@ export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: Attri
       : {}),
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
+    ...(v.qos_policy_id !== undefined
+      ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, port.qos_policy_id, v.qos_policy_id as string | null) }
+      : {}),
   };
   const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups as string[] | undefined);
   const updated = tx.put('port', { ...next, security_groups: securityGroups });
@@ -198,14 +203,24 @@ export const portHandler: HandlerSpec<'port'> = {
     };
   },
   // dns-integration: names of the port's addresses in the deployment's DNS domain.
-  recordDerived: (p, services) => ({ dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain) }),
-  // trunk-details: a trunk's parent shows its trunk. Given as forCaller (null for the other
-  // ports) rather than derived, so lists keep their render cache for every port that is no
-  // trunk's parent; it does not depend on the caller. Unlike Neutron 21, whose list leaves
-  // the subports' MAC addresses out (measured), lists and shows both carry them.
+  recordDerived: (p, services) => ({
+    dns_assignment: dnsAssignment(p.fixed_ips, p.dns_name, services.config.dnsDomain),
+    qos_policy_id: p.qos_policy_id ?? null,
+    qos_network_policy_id: null,
+  }),
+  // trunk-details: a trunk's parent shows its trunk; qos-port-network-policy: the policy the
+  // port inherits from its network. Given as forCaller (null for most ports) rather than
+  // derived, so lists keep their render cache for every port that is no trunk's parent and
+  // whose network has no policy; neither depends on the caller. Unlike Neutron 21, whose list
+  // leaves the subports' MAC addresses out (measured), lists and shows both carry them.
   forCaller: (view, p) => {
     const details = trunkDetailsOf(view, p.id);
-    return details ? { trunk_details: details } : null;
+    const inherited = view.get('network', p.network_id)?.qos_policy_id ?? null;
+    if (!details && inherited === null) return null;
+    return {
+      ...(details ? { trunk_details: details } : {}),
+      ...(inherited !== null ? { qos_network_policy_id: inherited } : {}),
+    };
   },
   create: createPort,
   update: updatePort,

@@ -57,6 +57,13 @@ const OBJECTS: Readonly<Record<RbacObjectType, ObjectRules>> = {
     // objects/address_group.py get_bound_project_ids: the projects of the rules naming the group.
     bound: (view, id) => new Set(view.by('security_group_rule', 'remoteAddressGroup', id).map((r) => r.project_id)),
   },
+  // Neutron's QosPolicy get_bound_project_ids: the projects of the networks and ports that use it.
+  qos_policy: {
+    actions: ['access_as_shared'],
+    owner: (view, id) => view.get('qos_policy', id)?.project_id,
+    bound: (view, id) =>
+      new Set([...view.by('network', 'qosPolicy', id), ...view.by('port', 'qosPolicy', id)].map((r) => r.project_id)),
+  },
 };
 
 const inUse = (policy: RbacPolicy, details: string) =>

@@ -127,13 +127,13 @@ export const routerHandler: HandlerSpec<'router'> = {
   quota: 'router',
   notFound: routerNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
-  derived: (view, r, services) => ({
+  derived: (view, r) => ({
     distributed: r.distributed ?? false,
     // Records made before l3-ha have no `ha`: they are legacy routers.
     ha: r.ha === true,
     availability_zone_hints: r.availability_zone_hints ?? [],
     flavor_id: r.flavor_id ?? null,
-    availability_zones: routerZones(view, services, r.id),
+    availability_zones: routerZones(view, r.id),
   }),
   create: createRouter,
   update: updateRouter,

@@ -208,7 +208,7 @@ export async function explainHost(broker: AgentAsker, view: ReadView, host: stri
         host,
         role: a.agent_type === 'DHCP agent' ? 'dhcp' : a.agent_type === 'L3 agent' ? 'l3' : 'l2',
         for: `host ${host}`,
-        reason: `no agent of host ${host} is connected to this server (its ${a.agent_type} last reported at ${a.heartbeat_timestamp} UTC)`,
+        reason: `no agent of host ${host} is connected to any server (its ${a.agent_type} last reported at ${a.heartbeat_timestamp} UTC)`,
       }),
     );
     return assemble(names, { answered: [], unanswered: [] }, { missing, intent: hostIntent(view, host) }, true, subject, started);

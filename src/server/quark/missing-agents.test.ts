@@ -47,7 +47,7 @@ function agents(connected: string[], asked: string[] = []): AgentAsker {
     async ask<T>(host: string, q: AgentQuery): Promise<T> {
       asked.push(`${host} ${q.kind}`);
       if (!connected.includes(host))
-        throw new QuarkError('AgentUnavailable', `No agent of host ${host} is connected to this server.`);
+        throw new QuarkError('AgentUnavailable', `No agent of host ${host} is connected to any server.`);
       if (q.kind === 'trace') return (await walkHost(havanaView(host as 'compute', routes), q.start, q.packet)) as T;
       if (q.kind === 'explain') return { host, roles: ['l2'], items: [] } as T;
       return { sent: true, answered: true, answeredBy: null, says: 'echo reply' } as ProbeResult as T;
@@ -69,7 +69,7 @@ describe('explain without the agents it needs', () => {
     assert.match(m!.for, /^port vm3 \(/);
     assert.match(
       m!.reason,
-      /^no agent of host compute is connected to this server \(its Open vSwitch agent last reported at .* UTC\)/,
+      /^no agent of host compute is connected to any server \(its Open vSwitch agent last reported at .* UTC\)/,
     );
     assert.match(x.intent[0]!, /^port vm3 \(.*\) of project test1: bound to host compute \(vif_type ovs\), status DOWN/);
     assert.match(x.intent[1]!, /^10\.0\.0\.3 \(MAC fa:16:3e:.*\) on network test1-net/);
@@ -128,7 +128,7 @@ describe('trace without the agents it needs', () => {
     assert.deepEqual(none.notLive, ['compute', 'network']);
     assert.match(
       none.hops[0]!.says,
-      /^not read live \(no agent of host compute is connected to this server \(its Open vSwitch agent last reported at .* UTC\); quark-agent there must run and reach this server\)/,
+      /^not read live \(no agent of host compute is connected to any server \(its Open vSwitch agent last reported at .* UTC\); quark-agent there must run and reach a server\)/,
     );
     const asked: string[] = [];
     const half = await trace(agents(['compute'], asked), havanaStore(), { ...icmp, from: 'vm2', to: '203.0.113.1' });
@@ -151,7 +151,7 @@ describe('trace without the agents it needs', () => {
     assert.deepEqual(t.hops, []);
     assert.match(
       t.verdict.says,
-      /^the packet cannot be followed on host network9, which answers for 203\.0\.113\.11 on physical network physnet1: no agent of host network9 is connected to this server \(no Open vSwitch agent or Linux bridge agent has ever reported from host network9\)/,
+      /^the packet cannot be followed on host network9, which answers for 203\.0\.113\.11 on physical network physnet1: no agent of host network9 is connected to any server \(no Open vSwitch agent or Linux bridge agent has ever reported from host network9\)/,
     );
   });
 
@@ -161,7 +161,7 @@ describe('trace without the agents it needs', () => {
       sent: false,
       answered: false,
       answeredBy: null,
-      says: 'not sent: no agent of host compute is connected to this server',
+      says: 'not sent: no agent of host compute is connected to any server',
     });
   });
 

@@ -123,7 +123,7 @@ export function missingAgent(view: ReadView, names: Names, need: Need, connected
     host: need.host,
     role: need.role,
     for: what,
-    reason: `no agent of host ${need.host} is connected to this server (${last}); quark-agent there must run and reach this server`,
+    reason: `no agent of host ${need.host} is connected to any server (${last}); quark-agent there must run and reach a server`,
   };
 }
 
@@ -143,6 +143,7 @@ export function intentLines(view: ReadView, names: Names, kind: ExplainKind, id:
         `${label({ kind: 'port', id })}: ${host}, status ${p.status}, admin_state_up ${p.admin_state_up}`,
         `${ips} (MAC ${p.mac_address}) on ${label({ kind: 'network', id: p.network_id })} (${segment})`,
         `security groups: ${p.security_groups.map((g) => names.group(g)).join(', ') || 'none'}${p.port_security_enabled === false ? ' (port security off)' : ''}`,
+        ...qosLines(view, p),
       ];
     }
     case 'network': {
@@ -207,4 +208,24 @@ export function intentLines(view: ReadView, names: Names, kind: ExplainKind, id:
       ];
     }
   }
+}
+
+/**
+ * The QoS policy that applies to a port (its own, else its network's, not for network devices)
+ * and what it asks: `QoS policy gold (the network's): egress 20000 kbit/s (burst 2000 kbit), DSCP 26`.
+ */
+function qosLines(view: ReadView, p: Port): string[] {
+  const own = p.qos_policy_id ?? null;
+  const inherited = p.device_owner.startsWith('network:') ? null : (view.get('network', p.network_id)?.qos_policy_id ?? null);
+  const id = own ?? inherited;
+  const policy = id ? view.get('qos_policy', id) : undefined;
+  if (!id || !policy) return [];
+  const asks = [
+    ...view
+      .by('qos_bandwidth_limit_rule', 'policy', id)
+      .map((r) => `${r.direction} ${r.max_kbps} kbit/s${r.max_burst_kbps ? ` (burst ${r.max_burst_kbps} kbit)` : ''}`),
+    ...view.by('qos_dscp_marking_rule', 'policy', id).map((r) => `DSCP ${r.dscp_mark}`),
+  ];
+  const whose = own ? 'the port’s own' : 'the network’s';
+  return [`QoS policy ${policy.name || id} (${whose}): ${asks.join(', ') || 'no rule the hosts enforce'}`];
 }

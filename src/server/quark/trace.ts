@@ -78,7 +78,7 @@ async function probe(
       sent: false,
       answered: false,
       answeredBy: null,
-      says: `not sent: no agent of host ${host} is connected to this server`,
+      says: `not sent: no agent of host ${host} is connected to any server`,
     };
   }
   let r: ProbeResult;

@@ -12,6 +12,7 @@ import { linuxBridgeItems } from './linuxbridge-items.js';
 import { ipsetItems, iptablesItems } from './netfilter-items.js';
 import { netnsItems } from './netns-items.js';
 import { ovsItems } from './ovs-items.js';
+import { qosItems } from './qos-items.js';
 
 export async function explainHost(
   view: ExplainView,
@@ -23,6 +24,7 @@ export async function explainHost(
     ovsItems(view),
     linuxBridgeItems(view),
     flowItems(view),
+    qosItems(view),
     iptablesItems(view),
     ipsetItems(view),
   ]);

@@ -9,6 +9,7 @@ import { brTunFlows } from './br-tun.js';
 import { bridgesOf } from './bridges.js';
 import { hostPorts } from './host-ports.js';
 import { localIpFlows } from './local-ip.js';
+import { qosPart } from './qos.js';
 import { assignLocalVlans } from './local-vlans.js';
 import { remoteEndpoints, tunnelPorts } from './tunnels.js';
 import { trunkWiring } from './trunks.js';
@@ -26,6 +27,7 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
   const { bridges, ports } = bridgesOf(settings, facts);
   const endpoints = remoteEndpoints(replica, settings, hp);
   const wiring = wireVifs(replica, facts, settings.host, localVlans, hp.local);
+  const qos = qosPart(replica, wiring.bindings, hp.local);
   const trunks = trunkWiring(replica, settings, localVlans);
   const flows = [
     ...brIntBaseFlows(settings.host),
@@ -35,6 +37,7 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
     ...providerFlows({ host: settings.host, bridgeMappings: settings.bridgeMappings, networks: hp.networks, localVlans }),
     ...(settings.underlay && settings.datapathType === 'netdev' ? switchFlows(settings.underlay.bridge, settings.host) : []),
     ...localIpFlows(replica, settings.host, wiring.bindings, hp.local),
+    ...qos.flows,
     ...trunks.flows,
   ];
   return {
@@ -43,6 +46,7 @@ export function compileL2(replica: ReplicaView, facts: HostFacts, settings: Host
       ovsPorts: [...ports, ...tunnelPorts(settings, endpoints), ...trunks.ports],
       vifBindings: wiring.bindings,
       flows,
+      bandwidthLimits: qos.bandwidthLimits,
     },
     localVlans,
     portStates: wiring.portStates,

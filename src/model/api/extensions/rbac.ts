@@ -10,7 +10,14 @@ import { type Convert, str, uuid } from '../validators.js';
 
 const UPDATED = '2026-12-07T00:00:00-00:00';
 
-export const RBAC_OBJECT_TYPES = ['network', 'security_group', 'address_scope', 'subnetpool', 'address_group'] as const;
+export const RBAC_OBJECT_TYPES = [
+  'network',
+  'security_group',
+  'address_scope',
+  'subnetpool',
+  'qos_policy',
+  'address_group',
+] as const;
 
 /** Neutron's convert_valid_object_type: trimmed, lower case, known; else InvalidInput. */
 const objectType: Convert<string> = (v) => {

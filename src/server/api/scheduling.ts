@@ -10,7 +10,6 @@ import type { Agent, Network, Router } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
 import { enforce } from '../policy.js';
 import { schedulable } from '../plugin/agents.js';
-import type { Services } from '../plugin/context.js';
 import { needsDhcp, routerAgents, routerHosting } from '../plugin/host-schedule.js';
 import { agentNotFound } from '../plugin/not-found.js';
 import { DHCP_AGENT, L3_AGENT, dhcpAgentsFor } from '../plugin/scheduler.js';

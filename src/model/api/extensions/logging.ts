@@ -11,7 +11,7 @@ import { bool, nullable, oneOf, str, uuid } from '../validators.js';
 /** The only type Quark's firewall can log (Neutron's `security_group`; `firewall_group` is FWaaS). */
 export const LOGGABLE_TYPES = ['security_group'] as const;
 
-export const logs: ResourceDeclaration = {
+export const logs = {
   member: 'log',
   collection: 'logs',
   path: 'log/logs',
@@ -27,12 +27,12 @@ export const logs: ResourceDeclaration = {
     target_id: { post: true, convert: nullable(uuid), default: null, filter: 'string', sort: true },
     enabled: { post: true, put: true, convert: bool, default: true, filter: 'boolean', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const logging: ExtensionDeclaration = {
+export const logging = {
   alias: 'logging',
   name: 'Logging API Extension',
   description: 'Provides a logging API for resources such as security group and firewall.',
   updated: '2026-12-07T00:00:00-00:00',
   resources: [logs],
-};
+} satisfies ExtensionDeclaration;

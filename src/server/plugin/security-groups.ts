@@ -134,7 +134,7 @@ export const securityGroupHandler: HandlerSpec<'security_group', SecurityGroupCr
     if (statefulChanges && tx.by('port', 'securityGroup', group.id).length > 0) {
       throw new QuarkError('SecurityGroupInUse', `Security Group ${group.id} in use.`);
     }
-    return tx.put('security_group', { ...group, ...(v as Partial<SecurityGroup>) });
+    return tx.put('security_group', { ...group, ...v });
   },
   delete: deleteSecurityGroup,
 };

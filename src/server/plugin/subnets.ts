@@ -238,7 +238,7 @@ export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v:
   }
   if (v.allocation_pools !== undefined) ctx.addresses.forget(subnet.id);
   revise(tx, 'network', subnet.network_id);
-  return tx.put('subnet', { ...subnet, ...(v as Partial<Subnet>), gateway_ip: gateway, allocation_pools: pools });
+  return tx.put('subnet', { ...subnet, ...v, gateway_ip: gateway, allocation_pools: pools });
 }
 
 /** Removes a subnet record and the addresses auto-assigned from it; callers checked it is unused. */

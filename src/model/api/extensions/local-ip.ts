@@ -27,7 +27,7 @@ export const localIps = {
     local_port_id: { post: true, convert: uuid, filter: 'string', sort: true },
     network_id: { post: true, convert: uuid, filter: 'string', sort: true },
     local_ip_address: { post: true, convert: nullable(ip), filter: 'string', sort: true },
-    ip_mode: { post: true, convert: oneOf(IP_MODES), default: 'translate', filter: 'string', sort: true },
+    ip_mode: { post: true, convert: oneOf(IP_MODES), default: 'translate' as const, filter: 'string', sort: true },
     created_at: { filter: 'string', sort: true },
     updated_at: { filter: 'string', sort: true },
     revision_number: { filter: 'integer', sort: true },

@@ -23,7 +23,7 @@ export const logs = {
     revision_number: { filter: 'integer', sort: true },
     resource_type: { post: true, required: true, convert: str(36), filter: 'string', sort: true },
     resource_id: { post: true, convert: nullable(uuid), default: null, filter: 'string', sort: true },
-    event: { post: true, convert: oneOf(['ACCEPT', 'DROP', 'ALL'] as const), default: 'ALL', filter: 'string' },
+    event: { post: true, convert: oneOf(['ACCEPT', 'DROP', 'ALL'] as const), default: 'ALL' as const, filter: 'string' },
     target_id: { post: true, convert: nullable(uuid), default: null, filter: 'string', sort: true },
     enabled: { post: true, put: true, convert: bool, default: true, filter: 'boolean', sort: true },
   },

@@ -383,7 +383,7 @@ describe('openstack CLI against quark', () => {
       admin,
     );
     const subports = await openstackJson(['network', 'subport', 'list', '--trunk', 'trunk1'], admin);
-    assert.deepEqual([subports[0]['Port'], subports[0]['Segmentation ID']], [sub.id, 101]);
+    assert.deepEqual([subports[0].Port, subports[0]['Segmentation ID']], [sub.id, 101]);
     const parent = await openstackJson(['port', 'show', 'trunk-parent'], admin);
     assert.equal(parent.trunk_details.trunk_id, trunk.id);
     assert.equal(parent.trunk_details.sub_ports[0].mac_address, sub.mac_address);

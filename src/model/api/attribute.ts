@@ -30,6 +30,33 @@ export interface Attribute {
 
 export type AttributeMap = Readonly<Record<string, Attribute>>;
 
+/** What a request holds for an attribute after its converter ran. */
+export type ValueOf<A> = A extends { readonly convert: Convert<infer T> } ? T : unknown;
+type DefaultOf<A> = A extends { readonly default: infer D } ? D : never;
+type AlwaysGiven<A> = A extends { readonly required: true } ? true : A extends { readonly default: unknown } ? true : false;
+
+/**
+ * The values of a validated create request for the attributes of `M` (declared with
+ * `satisfies`, so each attribute keeps its converter's type): the attributes POST accepts,
+ * always there when required or defaulted, else possibly absent.
+ */
+export type CreateValues<M> = {
+  readonly [K in keyof M as M[K] extends { readonly post: true } ? (AlwaysGiven<M[K]> extends true ? K : never) : never]:
+    | ValueOf<M[K]>
+    | (DefaultOf<M[K]> extends ValueOf<M[K]> ? never : DefaultOf<M[K]>);
+} & {
+  readonly [K in keyof M as M[K] extends { readonly post: true }
+    ? AlwaysGiven<M[K]> extends true
+      ? never
+      : K
+    : never]?: ValueOf<M[K]>;
+};
+
+/** The values of a validated update request: the attributes PUT accepts, each possibly absent. */
+export type UpdateValues<M> = {
+  readonly [K in keyof M as M[K] extends { readonly put: true } ? K : never]?: ValueOf<M[K]>;
+};
+
 export interface ResourceDeclaration {
   /** JSON key of one item: `network`, `security_group`. */
   readonly member: string;

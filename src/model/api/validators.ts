@@ -56,11 +56,11 @@ export function int(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER
 }
 
 /** An integer from a fixed set (ip_version: 4 or 6). */
-export function intIn(values: readonly number[]): Convert<number> {
+export function intIn<T extends number>(values: readonly T[]): Convert<T> {
   return (v, field) => {
     const n = int()(v, field);
-    if (!values.includes(n)) throw invalidField(field, `${n} is not in [${values.join(', ')}]`);
-    return n;
+    if (!(values as readonly number[]).includes(n)) throw invalidField(field, `${n} is not in [${values.join(', ')}]`);
+    return n as T;
   };
 }
 

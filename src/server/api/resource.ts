@@ -14,7 +14,12 @@ import type { Caller } from '../caller.js';
 import type { Target } from '../policy.js';
 import type { AttributeValues } from './request-body.js';
 
-export interface ResourceHandler<K extends Kind> {
+/**
+ * One resource's rules. `C` and `U` are the values of its validated create and update requests
+ * (`CreateValues`/`UpdateValues` of its declarations, src/model/api/values.ts); the generic
+ * routes hand them over as the declaration made them.
+ */
+export interface ResourceHandler<K extends Kind, C extends object = AttributeValues, U extends object = AttributeValues> {
   readonly kind: K;
   /** The collection path (`networks`); the declaration is looked up in the API registry by it. */
   readonly path: string;
@@ -26,7 +31,7 @@ export interface ResourceHandler<K extends Kind> {
    * Ownership facts policy needs about a record; with `changes` (an update's values), about the
    * record as the update would leave it, as Neutron's policy target is the record merged with the body.
    */
-  target(view: ReadView, record: KindRecords[K], changes?: AttributeValues): Target;
+  target(view: ReadView, record: KindRecords[K], changes?: U): Target;
   /**
    * When an update is refused: what Neutron's get_<member> check sees before it chooses between
    * 403 and 404 (the record read with only the attributes policy needs). Set where that differs
@@ -54,9 +59,9 @@ export interface ResourceHandler<K extends Kind> {
    * projectId is the new record's owner, against whose quota the create counts; it may differ
    * from the requested project (a security group rule belongs to its group's project).
    */
-  createTarget?(view: ReadView, ctx: PluginContext, values: AttributeValues, projectId: string): Target;
-  create(tx: WriteTx, ctx: PluginContext, values: AttributeValues, projectId: string): KindRecords[K];
-  update(tx: WriteTx, ctx: PluginContext, record: KindRecords[K], values: AttributeValues): KindRecords[K];
+  createTarget?(view: ReadView, ctx: PluginContext, values: C, projectId: string): Target;
+  create(tx: WriteTx, ctx: PluginContext, values: C, projectId: string): KindRecords[K];
+  update(tx: WriteTx, ctx: PluginContext, record: KindRecords[K], values: U): KindRecords[K];
   delete(tx: WriteTx, ctx: PluginContext, record: KindRecords[K]): void;
   /**
    * Writes a list request needs before it reads (Neutron creates a project's default security
@@ -113,15 +118,18 @@ export function policyMember(decl: ResourceDeclaration): string {
 
 /** Handlers of any kind, as the route table holds them. */
 // biome-ignore lint/suspicious/noExplicitAny: the table is heterogeneous by design; each entry is typed where it is made.
-export type AnyResourceHandler = ResourceHandler<any>;
+export type AnyResourceHandler = ResourceHandler<any, any, any>;
 
 /** A handler as a resource module writes it: everything but the merged declaration. */
-export type HandlerSpec<K extends Kind> = Omit<ResourceHandler<K>, 'declaration'>;
+export type HandlerSpec<K extends Kind, C extends object = AttributeValues, U extends object = AttributeValues> = Omit<
+  ResourceHandler<K, C, U>,
+  'declaration'
+>;
 
-export function bindHandler<K extends Kind>(
-  spec: HandlerSpec<K>,
+export function bindHandler<K extends Kind, C extends object, U extends object>(
+  spec: HandlerSpec<K, C, U>,
   resources: ReadonlyMap<string, ResourceDeclaration>,
-): ResourceHandler<K> {
+): ResourceHandler<K, C, U> {
   const declaration = resources.get(spec.path);
   if (!declaration) throw new Error(`no API declaration for ${spec.path}`);
   return { ...spec, declaration };

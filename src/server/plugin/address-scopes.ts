@@ -3,11 +3,11 @@
  * wildcard RBAC policy (and a shared scope cannot be unshared), a scope in use by subnet pools
  * cannot be deleted. Scopes have no standard attributes.
  */
+import type { AddressScopeCreate, AddressScopeUpdate } from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressScope } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 import { sharedWith, targetsOf } from './rbac-access.js';
 import { deletePoliciesOf, setWildcardPolicy } from './rbac-policies.js';
@@ -15,19 +15,19 @@ import { deletePoliciesOf, setWildcardPolicy } from './rbac-policies.js';
 export const addressScopeNotFound = (id: string) =>
   new QuarkError('AddressScopeNotFound', `Address scope ${id} could not be found.`);
 
-export function createAddressScope(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): AddressScope {
+export function createAddressScope(tx: WriteTx, ctx: PluginContext, v: AddressScopeCreate, projectId: string): AddressScope {
   const id = ctx.newId();
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'address_scope', id, projectId, 'access_as_shared', true);
   return tx.put('address_scope', {
     id,
     project_id: projectId,
-    name: v.name as string,
+    name: v.name,
     ip_version: v.ip_version as 4 | 6,
-    shared: v.shared as boolean,
+    shared: v.shared,
   });
 }
 
-export function updateAddressScope(tx: WriteTx, ctx: PluginContext, scope: AddressScope, v: AttributeValues): AddressScope {
+export function updateAddressScope(tx: WriteTx, ctx: PluginContext, scope: AddressScope, v: AddressScopeUpdate): AddressScope {
   if (scope.shared && v.shared === false) {
     throw new QuarkError(
       'AddressScopeUpdateError',
@@ -38,7 +38,7 @@ export function updateAddressScope(tx: WriteTx, ctx: PluginContext, scope: Addre
     setWildcardPolicy(tx, ctx, 'address_scope', scope.id, scope.project_id, 'access_as_shared', true);
   return tx.put('address_scope', {
     ...scope,
-    name: (v.name as string | undefined) ?? scope.name,
+    name: v.name ?? scope.name,
     shared: scope.shared || v.shared === true,
   });
 }
@@ -54,7 +54,7 @@ export function deleteAddressScope(tx: WriteTx, _ctx: PluginContext, scope: Addr
   tx.delete('address_scope', scope.id);
 }
 
-export const addressScopeHandler: HandlerSpec<'address_scope'> = {
+export const addressScopeHandler: HandlerSpec<'address_scope', AddressScopeCreate, AddressScopeUpdate> = {
   kind: 'address_scope',
   path: 'address-scopes',
   notFound: addressScopeNotFound,

@@ -4,11 +4,11 @@
  * the server's allowedConntrackHelpers (ConntrackHelperNotAllowed, InvalidProtocolForHelper); a
  * router has each (protocol, port, helper) once. Helpers go with their router.
  */
+import type { ConntrackHelperCreate, ConntrackHelperUpdate } from '../../model/api/values.js';
 import { QuarkError, badRequest } from '../../model/errors.js';
 import type { ConntrackHelper, Router } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 
@@ -60,15 +60,15 @@ function save(tx: WriteTx, ctx: PluginContext, c: ConntrackHelper): ConntrackHel
   return tx.put('conntrack_helper', c);
 }
 
-export function createConntrackHelper(tx: WriteTx, ctx: PluginContext, v: AttributeValues): ConntrackHelper {
-  const router = tx.get('router', v.router_id as string)!;
+export function createConntrackHelper(tx: WriteTx, ctx: PluginContext, v: ConntrackHelperCreate): ConntrackHelper {
+  const router = tx.get('router', v.router_id)!;
   return save(tx, ctx, {
     id: ctx.newId(),
     router_id: router.id,
     project_id: router.project_id,
     protocol: v.protocol as ConntrackHelper['protocol'],
-    port: v.port as number,
-    helper: v.helper as string,
+    port: v.port,
+    helper: v.helper,
   });
 }
 
@@ -85,13 +85,13 @@ export function conntrackHelpersOf(view: ReadView, router: Router): Record<strin
     .map((c) => ({ protocol: c.protocol, port: c.port, helper: c.helper }));
 }
 
-export const conntrackHelperHandler: HandlerSpec<'conntrack_helper'> = {
+export const conntrackHelperHandler: HandlerSpec<'conntrack_helper', ConntrackHelperCreate, ConntrackHelperUpdate> = {
   kind: 'conntrack_helper',
   path: 'routers/:router_id/conntrack_helpers',
   notFound: conntrackHelperNotFound,
   parent: { kind: 'router', index: 'router', of: (c) => c.router_id, list: 'empty', member: 'record' },
   target: (view, c) => ({ projectId: view.get('router', c.router_id)?.project_id ?? c.project_id }),
-  createTarget: (view, _ctx, v, projectId) => ({ projectId: view.get('router', v.router_id as string)?.project_id ?? projectId }),
+  createTarget: (view, _ctx, v, projectId) => ({ projectId: view.get('router', v.router_id)?.project_id ?? projectId }),
   create: (tx, ctx, v) => createConntrackHelper(tx, ctx, v),
   update: (tx, ctx, c, v) => save(tx, ctx, { ...c, ...(v as Partial<ConntrackHelper>) }),
   delete: (tx, _ctx, c) => {

@@ -6,12 +6,12 @@
  * changed nor deleted, a flavor a router uses cannot be deleted. Flavors and profiles have no
  * owner that matters: admins manage them.
  */
+import type { FlavorCreate, FlavorUpdate, ServiceProfileCreate, ServiceProfileUpdate } from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
 import type { Flavor, ServiceProfile } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 
 /** Service plugin types Quark runs (Neutron validates against its loaded service plugins). */
@@ -33,20 +33,20 @@ function checkProfilesExist(view: ReadView, ids: readonly string[]): void {
   for (const id of ids) if (!view.get('service_profile', id)) throw serviceProfileNotFound(id);
 }
 
-export function createFlavor(tx: WriteTx, _ctx: PluginContext, v: AttributeValues, projectId: string, newId: string): Flavor {
-  const type = v.service_type as string;
+export function createFlavor(tx: WriteTx, _ctx: PluginContext, v: FlavorCreate, projectId: string, newId: string): Flavor {
+  const type = v.service_type;
   if (!(SERVICE_TYPES as readonly string[]).includes(type)) {
     throw new QuarkError('InvalidServiceType', `Invalid input for operation: Invalid service type ${type}.`);
   }
-  const profiles = v.service_profiles as string[];
+  const profiles = v.service_profiles;
   checkProfilesExist(tx, profiles);
   return tx.put('flavor', {
     id: newId,
     project_id: projectId,
-    name: v.name as string,
-    description: (v.description as string | null) ?? '',
+    name: v.name,
+    description: v.description ?? '',
     service_type: type,
-    enabled: (v.enabled as boolean | null) ?? true,
+    enabled: v.enabled ?? true,
     service_profiles: profiles,
   });
 }
@@ -55,20 +55,20 @@ function profileInUse(view: ReadView, id: string): boolean {
   return view.by('flavor', 'profile', id).length > 0;
 }
 
-export const flavorHandler: HandlerSpec<'flavor'> = {
+export const flavorHandler: HandlerSpec<'flavor', FlavorCreate, FlavorUpdate> = {
   kind: 'flavor',
   path: 'flavors',
   notFound: flavorNotFound,
   target: (_view, f) => ({ projectId: f.project_id }),
   create: (tx, ctx, v, projectId) => createFlavor(tx, ctx, v, projectId, ctx.newId()),
   update: (tx, _ctx, f, v) => {
-    if (v.service_profiles !== undefined) checkProfilesExist(tx, v.service_profiles as string[]);
+    if (v.service_profiles !== undefined) checkProfilesExist(tx, v.service_profiles);
     return tx.put('flavor', {
       ...f,
-      name: (v.name as string | undefined) ?? f.name,
-      description: v.description === undefined ? f.description : ((v.description as string | null) ?? ''),
-      enabled: (v.enabled as boolean | null | undefined) ?? f.enabled,
-      service_profiles: (v.service_profiles as string[] | undefined) ?? f.service_profiles,
+      name: v.name ?? f.name,
+      description: v.description === undefined ? f.description : (v.description ?? ''),
+      enabled: v.enabled ?? f.enabled,
+      service_profiles: v.service_profiles ?? f.service_profiles,
     });
   },
   delete: (tx, _ctx, f) => {
@@ -79,36 +79,36 @@ export const flavorHandler: HandlerSpec<'flavor'> = {
   },
 };
 
-export const serviceProfileHandler: HandlerSpec<'service_profile'> = {
+export const serviceProfileHandler: HandlerSpec<'service_profile', ServiceProfileCreate, ServiceProfileUpdate> = {
   kind: 'service_profile',
   path: 'service_profiles',
   notFound: serviceProfileNotFound,
   target: (_view, p) => ({ projectId: p.project_id }),
   derived: (view, p) => ({ flavors: view.by('flavor', 'profile', p.id).map((f) => f.id) }),
   create: (tx, ctx, v, projectId): ServiceProfile => {
-    const driver = v.driver as string;
+    const driver = v.driver;
     if (driver) checkDriver(driver);
     else if (!v.metainfo) throw new QuarkError('ServiceProfileEmpty', 'Service Profile needs either a driver or metainfo.');
     return tx.put('service_profile', {
       id: ctx.newId(),
       project_id: projectId,
-      description: (v.description as string | null) ?? '',
+      description: v.description ?? '',
       driver,
-      metainfo: v.metainfo as string,
-      enabled: (v.enabled as boolean | null) ?? true,
+      metainfo: v.metainfo,
+      enabled: v.enabled ?? true,
     });
   },
   update: (tx, _ctx, p, v) => {
-    if (v.driver) checkDriver(v.driver as string);
+    if (v.driver) checkDriver(v.driver);
     if (profileInUse(tx, p.id)) {
       throw new QuarkError('ServiceProfileInUse', `Service Profile ${p.id} is used by some service instance.`);
     }
     return tx.put('service_profile', {
       ...p,
-      description: v.description === undefined ? p.description : ((v.description as string | null) ?? ''),
-      driver: (v.driver as string | undefined) ?? p.driver,
-      metainfo: (v.metainfo as string | undefined) ?? p.metainfo,
-      enabled: (v.enabled as boolean | null | undefined) ?? p.enabled,
+      description: v.description === undefined ? p.description : (v.description ?? ''),
+      driver: v.driver ?? p.driver,
+      metainfo: v.metainfo ?? p.metainfo,
+      enabled: v.enabled ?? p.enabled,
     });
   },
   delete: (tx, _ctx, p) => {

@@ -4,6 +4,7 @@
  * with one fixed IPv4 address of a port behind a router that has its gateway on that external
  * network. The router is derived, never given. Status stays DOWN until the L3 agent reports.
  */
+import type { FloatingIpCreate, FloatingIpUpdate } from '../../model/api/values.js';
 import { QuarkError, badRequest } from '../../model/errors.js';
 import {
   DeviceOwner,
@@ -17,7 +18,6 @@ import {
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
 import type { FixedIpRequest } from './fixed-ips.js';
@@ -117,8 +117,8 @@ function associate(tx: WriteTx, ctx: PluginContext, fip: FloatingIp, req: Associ
   return { port_id: port.id, fixed_ip_address: fixed.ip_address, router_id: routerId };
 }
 
-export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): FloatingIp {
-  const networkId = v.floating_network_id as string;
+export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: FloatingIpCreate, projectId: string): FloatingIp {
+  const networkId = v.floating_network_id;
   const net = tx.get('network', networkId);
   const { caller } = ctx;
   if (!net || !canSeeNetwork(tx, net, caller)) {
@@ -129,8 +129,8 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
     throw badRequest('floatingip', `Network ${networkId} does not contain any IPv4 subnet`);
   }
   const wanted: FixedIpRequest = {
-    ...(v.subnet_id ? { subnet_id: v.subnet_id as string } : {}),
-    ...(v.floating_ip_address ? { ip_address: v.floating_ip_address as string } : {}),
+    ...(v.subnet_id ? { subnet_id: v.subnet_id } : {}),
+    ...(v.floating_ip_address ? { ip_address: v.floating_ip_address } : {}),
   };
   const id = ctx.newId();
   const port = createServicePort(tx, ctx, {
@@ -148,7 +148,7 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
   const fip: FloatingIp = {
     id,
     project_id: projectId,
-    description: v.description as string,
+    description: v.description,
     tags: [],
     created_at: '',
     updated_at: '',
@@ -161,13 +161,13 @@ export function createFloatingIp(tx: WriteTx, ctx: PluginContext, v: AttributeVa
     ...NONE,
   };
   const association = associate(tx, ctx, fip, {
-    port_id: v.port_id as string | null,
-    fixed_ip_address: v.fixed_ip_address as string | null,
+    port_id: v.port_id,
+    fixed_ip_address: v.fixed_ip_address,
   });
   return tx.put('floatingip', { ...fip, ...association });
 }
 
-export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingIp, v: AttributeValues): FloatingIp {
+export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingIp, v: FloatingIpUpdate): FloatingIp {
   if (v.port_id) checkFloatingIpFree(tx, fip);
   // An empty update disassociates; any other update without port_id keeps the association
   // (neutron/db/l3_db.py _check_and_get_fip_assoc: `if fip and 'port_id' not in fip`).
@@ -180,7 +180,7 @@ export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingI
     ...fip,
     ...association,
     ...(forwarded ? { router_id: fip.router_id } : {}),
-    description: (v.description as string | undefined) ?? fip.description,
+    description: v.description ?? fip.description,
     status: unhooked ? 'DOWN' : fip.status,
   });
 }
@@ -191,7 +191,7 @@ export function deleteFloatingIp(tx: WriteTx, _ctx: PluginContext, fip: Floating
   tx.delete('port', fip.floating_port_id);
 }
 
-export const floatingIpHandler: HandlerSpec<'floatingip'> = {
+export const floatingIpHandler: HandlerSpec<'floatingip', FloatingIpCreate, FloatingIpUpdate> = {
   kind: 'floatingip',
   path: 'floatingips',
   quota: 'floatingip',

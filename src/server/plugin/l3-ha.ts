@@ -82,6 +82,8 @@ export function ensureHaNetwork(tx: WriteTx, ctx: PluginContext, projectId: stri
       enable_dhcp: false,
       ipv6_ra_mode: null,
       ipv6_address_mode: null,
+      service_types: [],
+      use_default_subnetpool: false,
     },
     '',
   );

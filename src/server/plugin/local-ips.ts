@@ -8,11 +8,11 @@
  * port. Where Neutron answers 500 (an association that exists, a port that does not), Quark
  * answers 400 or 409.
  */
+import type { LocalIpAssociationCreate, LocalIpCreate, LocalIpUpdate } from '../../model/api/values.js';
 import { QuarkError, badRequest } from '../../model/errors.js';
 import { DeviceOwner, type FixedIp, type LocalIp, type LocalIpAssociation, type Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { HandlerSpec } from '../api/resource.js';
 import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
@@ -59,19 +59,19 @@ function visiblePort(view: ReadView, ctx: PluginContext, id: string): Port | nul
   return port;
 }
 
-export function createLocalIp(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): LocalIp {
+export function createLocalIp(tx: WriteTx, ctx: PluginContext, v: LocalIpCreate, projectId: string): LocalIp {
   const id = ctx.newId();
-  const requested = (v.local_ip_address as string | null | undefined) ?? null;
+  const requested = v.local_ip_address ?? null;
   let port: Port;
   let address: string;
   if (v.local_port_id !== undefined) {
-    const found = visiblePort(tx, ctx, v.local_port_id as string);
+    const found = visiblePort(tx, ctx, v.local_port_id);
     if (!found) throw badRequest('local_ip', `Port ${v.local_port_id} not found`);
     port = found;
     address = addressOf(port, requested).ip_address;
   } else if (v.network_id !== undefined) {
     // Neutron looks the network up with the caller's context: another project's private network is not found.
-    const network = tx.get('network', v.network_id as string);
+    const network = tx.get('network', v.network_id);
     const visible =
       network &&
       allowed('get_network', ctx.caller, {
@@ -98,12 +98,12 @@ export function createLocalIp(tx: WriteTx, ctx: PluginContext, v: AttributeValue
   return tx.put('local_ip', {
     id,
     project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
+    name: v.name,
+    description: v.description,
     local_port_id: port.id,
     network_id: port.network_id,
     local_ip_address: address,
-    ip_mode: v.ip_mode as LocalIp['ip_mode'],
+    ip_mode: v.ip_mode,
     created_at: '',
     updated_at: '',
     revision_number: 0,
@@ -134,12 +134,12 @@ export function deleteAssociationsOf(tx: WriteTx, portId: string): void {
   for (const a of tx.by('local_ip_association', 'fixedPort', portId)) tx.delete('local_ip_association', a.id);
 }
 
-function createAssociation(tx: WriteTx, ctx: PluginContext, v: AttributeValues): LocalIpAssociation {
-  const lip = tx.get('local_ip', v.local_ip_id as string)!;
-  const portId = v.fixed_port_id as string;
+function createAssociation(tx: WriteTx, ctx: PluginContext, v: LocalIpAssociationCreate): LocalIpAssociation {
+  const lip = tx.get('local_ip', v.local_ip_id)!;
+  const portId = v.fixed_port_id;
   const port = visiblePort(tx, ctx, portId);
   if (!port) throw badRequest('local_ip_port_association', `Port ${portId} not found`);
-  const fixed = addressOf(port, (v.fixed_ip as string | null) ?? null);
+  const fixed = addressOf(port, v.fixed_ip ?? null);
   const id = associationId(lip.id, port.id);
   if (tx.get('local_ip_association', id)) {
     throw new QuarkError('Conflict', `Local IP ${lip.id} association with port ${port.id} already exists.`);
@@ -157,17 +157,17 @@ const noUpdate = (): never => {
   throw new QuarkError('NotImplementedError', 'Local IP port associations cannot be updated.');
 };
 
-export const localIpHandler: HandlerSpec<'local_ip'> = {
+export const localIpHandler: HandlerSpec<'local_ip', LocalIpCreate, LocalIpUpdate> = {
   kind: 'local_ip',
   path: 'local_ips',
   notFound: localIpNotFound,
   target: (_view, l) => ({ projectId: l.project_id }),
   create: createLocalIp,
-  update: (tx, _ctx, lip, v) => tx.put('local_ip', { ...lip, ...(v as Partial<LocalIp>) }),
+  update: (tx, _ctx, lip, v) => tx.put('local_ip', { ...lip, ...v }),
   delete: (tx, _ctx, lip) => deleteLocalIp(tx, lip),
 };
 
-export const localIpAssociationHandler: HandlerSpec<'local_ip_association'> = {
+export const localIpAssociationHandler: HandlerSpec<'local_ip_association', LocalIpAssociationCreate> = {
   kind: 'local_ip_association',
   path: 'local_ips/:local_ip_id/port_associations',
   notFound: associationNotFound,
@@ -181,7 +181,7 @@ export const localIpAssociationHandler: HandlerSpec<'local_ip_association'> = {
   },
   target: (view, a) => ({ projectId: view.get('local_ip', a.local_ip_id)?.project_id ?? a.project_id }),
   createTarget: (view, _ctx, v, projectId) => ({
-    projectId: view.get('local_ip', v.local_ip_id as string)?.project_id ?? projectId,
+    projectId: view.get('local_ip', v.local_ip_id)?.project_id ?? projectId,
   }),
   derived: (view, a) => {
     const port = view.get('port', a.fixed_port_id);

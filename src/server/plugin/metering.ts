@@ -7,12 +7,17 @@
  * label with the same direction and `excluded` (MeteringLabelRuleOverlaps). What the agents
  * count is in docs/metering.md.
  */
+import type {
+  MeteringLabelCreate,
+  MeteringLabelRuleCreate,
+  MeteringLabelRuleUpdate,
+  MeteringLabelUpdate,
+} from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
 import { parseCidr, rangesOverlap, cidrRange } from '../../model/ip/cidr.js';
 import type { MeteringLabel, MeteringLabelRule } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { HandlerSpec } from '../api/resource.js';
 
 export const meteringLabelNotFound = (id: string) =>
@@ -29,10 +34,10 @@ const noUpdate = (): never => {
 };
 
 /** Neutron's validate_metering_label_rule: remote_ip_prefix alone, or source and/or destination. */
-function checkPrefixes(v: AttributeValues): void {
-  const remote = v.remote_ip_prefix as string | null;
-  const source = v.source_ip_prefix as string | null | undefined;
-  const destination = v.destination_ip_prefix as string | null | undefined;
+function checkPrefixes(v: MeteringLabelRuleCreate): void {
+  const remote = v.remote_ip_prefix;
+  const source = v.source_ip_prefix;
+  const destination = v.destination_ip_prefix;
   if (remote && (source || destination)) {
     throw new QuarkError(
       'Invalid',
@@ -63,7 +68,7 @@ function checkOverlap(view: ReadView, rule: MeteringLabelRule): void {
   }
 }
 
-export const meteringLabelHandler: HandlerSpec<'metering_label'> = {
+export const meteringLabelHandler: HandlerSpec<'metering_label', MeteringLabelCreate, MeteringLabelUpdate> = {
   kind: 'metering_label',
   path: 'metering/metering-labels',
   notFound: meteringLabelNotFound,
@@ -72,9 +77,9 @@ export const meteringLabelHandler: HandlerSpec<'metering_label'> = {
     tx.put('metering_label', {
       id: ctx.newId(),
       project_id: projectId,
-      name: v.name as string,
-      description: v.description as string,
-      shared: v.shared as boolean,
+      name: v.name,
+      description: v.description,
+      shared: v.shared,
     }),
   update: noUpdate,
   delete: (tx, _ctx, label) => {
@@ -85,26 +90,26 @@ export const meteringLabelHandler: HandlerSpec<'metering_label'> = {
   },
 };
 
-export function createMeteringLabelRule(tx: WriteTx, id: string, v: AttributeValues): MeteringLabelRule {
+export function createMeteringLabelRule(tx: WriteTx, id: string, v: MeteringLabelRuleCreate): MeteringLabelRule {
   checkPrefixes(v);
-  const labelId = v.metering_label_id as string;
+  const labelId = v.metering_label_id;
   const label: MeteringLabel | undefined = tx.get('metering_label', labelId);
   if (!label) throw meteringLabelNotFound(labelId);
   const rule: MeteringLabelRule = {
     id,
     metering_label_id: label.id,
     project_id: label.project_id,
-    direction: v.direction as MeteringLabelRule['direction'],
-    excluded: v.excluded as boolean,
-    remote_ip_prefix: v.remote_ip_prefix as string | null,
-    source_ip_prefix: (v.source_ip_prefix as string | null | undefined) ?? null,
-    destination_ip_prefix: (v.destination_ip_prefix as string | null | undefined) ?? null,
+    direction: v.direction,
+    excluded: v.excluded,
+    remote_ip_prefix: v.remote_ip_prefix,
+    source_ip_prefix: v.source_ip_prefix ?? null,
+    destination_ip_prefix: v.destination_ip_prefix ?? null,
   };
   checkOverlap(tx, rule);
   return tx.put('metering_label_rule', rule);
 }
 
-export const meteringLabelRuleHandler: HandlerSpec<'metering_label_rule'> = {
+export const meteringLabelRuleHandler: HandlerSpec<'metering_label_rule', MeteringLabelRuleCreate, MeteringLabelRuleUpdate> = {
   kind: 'metering_label_rule',
   path: 'metering/metering-label-rules',
   notFound: meteringLabelRuleNotFound,

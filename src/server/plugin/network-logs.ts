@@ -5,6 +5,7 @@
  * port must be in the group (InvalidResourceConstraint). Deleting a security group or a port
  * deletes the enabled logs that name it, as Neutron's _clean_logs does.
  */
+import type { NetworkLogCreate, NetworkLogUpdate } from '../../model/api/values.js';
 import { LOGGABLE_TYPES } from '../../model/api/extensions/logging.js';
 import { QuarkError } from '../../model/errors.js';
 import type { NetworkLog } from '../../model/resources.js';
@@ -13,13 +14,13 @@ import type { HandlerSpec } from '../api/resource.js';
 
 export const logNotFound = (id: string) => new QuarkError('LogResourceNotFound', `Log resource ${id} could not be found.`);
 
-function checkLog(tx: WriteTx, v: Record<string, unknown>): void {
-  const type = v.resource_type as string;
+function checkLog(tx: WriteTx, v: NetworkLogCreate): void {
+  const type = v.resource_type;
   if (!(LOGGABLE_TYPES as readonly string[]).includes(type)) {
     throw new QuarkError('InvalidLogResourceType', `Invalid log resource_type: ${type}.`);
   }
-  const groupId = v.resource_id as string | null;
-  const portId = v.target_id as string | null;
+  const groupId = v.resource_id;
+  const portId = v.target_id;
   if (groupId !== null && !tx.get('security_group', groupId)) {
     throw new QuarkError('ResourceNotFound', `Resource ${groupId} could not be found.`);
   }
@@ -47,7 +48,7 @@ export function deleteLogsOf(tx: WriteTx, by: { securityGroup?: string; port?: s
   for (const log of logs) if (log.enabled) tx.delete('log', log.id);
 }
 
-export const networkLogHandler: HandlerSpec<'log'> = {
+export const networkLogHandler: HandlerSpec<'log', NetworkLogCreate, NetworkLogUpdate> = {
   kind: 'log',
   path: 'log/logs',
   notFound: logNotFound,
@@ -57,18 +58,18 @@ export const networkLogHandler: HandlerSpec<'log'> = {
     return tx.put('log', {
       id: ctx.newId(),
       project_id: projectId,
-      name: v.name as string,
-      description: v.description as string,
+      name: v.name,
+      description: v.description,
       resource_type: 'security_group',
-      resource_id: v.resource_id as string | null,
-      target_id: v.target_id as string | null,
-      event: v.event as NetworkLog['event'],
-      enabled: v.enabled as boolean,
+      resource_id: v.resource_id,
+      target_id: v.target_id,
+      event: v.event,
+      enabled: v.enabled,
       created_at: '',
       updated_at: '',
       revision_number: 0,
     });
   },
-  update: (tx, _ctx, log, v) => tx.put('log', { ...log, ...(v as Partial<NetworkLog>) }),
+  update: (tx, _ctx, log, v) => tx.put('log', { ...log, ...v }),
   delete: (tx, _ctx, log) => tx.delete('log', log.id),
 };

@@ -10,6 +10,7 @@
  * floating IP takes no forwarding (PortHasBindingFloatingIP). Deleting the internal port, or
  * taking the forwarded address from it, deletes the forwardings.
  */
+import type { PortForwardingCreate, PortForwardingUpdate } from '../../model/api/values.js';
 import { QuarkError, badRequest } from '../../model/errors.js';
 import type { FixedIp, FloatingIp, Port, PortForwarding } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -155,8 +156,8 @@ function touchFloatingIp(tx: WriteTx, fip: FloatingIp, router: string | null): v
   tx.put('floatingip', { ...fip, router_id: router });
 }
 
-export function createPortForwarding(tx: WriteTx, ctx: PluginContext, v: AttributeValues): PortForwarding {
-  const fip = tx.get('floatingip', v.floatingip_id as string)!;
+export function createPortForwarding(tx: WriteTx, ctx: PluginContext, v: PortForwardingCreate): PortForwarding {
+  const fip = tx.get('floatingip', v.floatingip_id)!;
   const { internal, external } = ports(v);
   if (internal === null || external === null) throw bad('An internal and an external port or port range are required');
   checkRelation(internal, external);
@@ -164,12 +165,12 @@ export function createPortForwarding(tx: WriteTx, ctx: PluginContext, v: Attribu
     id: ctx.newId(),
     floatingip_id: fip.id,
     project_id: fip.project_id,
-    protocol: v.protocol as PortForwarding['protocol'],
-    internal_port_id: v.internal_port_id as string,
-    internal_ip_address: v.internal_ip_address as string,
+    protocol: v.protocol,
+    internal_port_id: v.internal_port_id,
+    internal_ip_address: v.internal_ip_address,
     internal_port_range: internal,
     external_port_range: external,
-    description: v.description as string,
+    description: v.description,
   });
   checkCollisions(tx, draft);
   checkNoFloatingIp(tx, draft.internal_port_id, draft.internal_ip_address);
@@ -186,26 +187,31 @@ export function createPortForwarding(tx: WriteTx, ctx: PluginContext, v: Attribu
   return tx.put('port_forwarding', draft);
 }
 
-export function updatePortForwarding(tx: WriteTx, ctx: PluginContext, pf: PortForwarding, v: AttributeValues): PortForwarding {
+export function updatePortForwarding(
+  tx: WriteTx,
+  ctx: PluginContext,
+  pf: PortForwarding,
+  v: PortForwardingUpdate,
+): PortForwarding {
   const fip = tx.get('floatingip', pf.floatingip_id)!;
-  const newPort = v.internal_port_id as string | undefined;
-  let address = (v.internal_ip_address as string | undefined) ?? pf.internal_ip_address;
+  const newPort = v.internal_port_id;
+  let address = v.internal_ip_address ?? pf.internal_ip_address;
   if (newPort !== undefined) checkNoFloatingIp(tx, newPort, address);
   if (newPort !== undefined && newPort !== pf.internal_port_id) {
     const port = internalPort(tx, ctx, newPort);
-    const found = routerOf(tx, fip, port, (v.internal_ip_address as string | undefined) ?? null);
+    const found = routerOf(tx, fip, port, v.internal_ip_address ?? null);
     address = found.address;
     checkRouterMatch(tx, fip, found.router, { ...pf, internal_port_id: newPort, internal_ip_address: address });
   }
   const { internal, external } = ports(v, pf);
   const next = withPorts({
     ...pf,
-    protocol: (v.protocol as PortForwarding['protocol'] | undefined) ?? pf.protocol,
+    protocol: v.protocol ?? pf.protocol,
     internal_port_id: newPort ?? pf.internal_port_id,
     internal_ip_address: address,
     internal_port_range: internal!,
     external_port_range: external!,
-    description: (v.description as string | undefined) ?? pf.description,
+    description: v.description ?? pf.description,
   });
   const fixedIps = tx.get('port', next.internal_port_id)?.fixed_ips ?? [];
   if (!fixedIps.some((f) => f.ip_address === next.internal_ip_address)) {
@@ -262,14 +268,14 @@ export function portForwardingsOf(view: ReadView, fip: FloatingIp): Record<strin
     }));
 }
 
-export const portForwardingHandler: HandlerSpec<'port_forwarding'> = {
+export const portForwardingHandler: HandlerSpec<'port_forwarding', PortForwardingCreate, PortForwardingUpdate> = {
   kind: 'port_forwarding',
   path: 'floatingips/:floatingip_id/port_forwardings',
   notFound: portForwardingNotFound,
   parent: { kind: 'floatingip', index: 'floatingip', of: (pf) => pf.floatingip_id, list: 'not-found', member: 'parent' },
   target: (view, pf) => ({ projectId: view.get('floatingip', pf.floatingip_id)?.project_id ?? pf.project_id }),
   createTarget: (view, _ctx, v, projectId) => ({
-    projectId: view.get('floatingip', v.floatingip_id as string)?.project_id ?? projectId,
+    projectId: view.get('floatingip', v.floatingip_id)?.project_id ?? projectId,
   }),
   create: (tx, ctx, v) => createPortForwarding(tx, ctx, v),
   update: updatePortForwarding,

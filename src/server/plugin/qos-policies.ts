@@ -7,13 +7,13 @@
  * - a policy used by a network or a port is not deleted (QosPolicyInUse, 409); its rules and
  *   RBAC policies go with it.
  */
+import type { QosPolicyCreate, QosPolicyUpdate } from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
 import { QOS_RULE_TYPES, type QosPolicy, type QosRule, type QosRuleType } from '../../model/qos.js';
 import type { Kind } from '../../store/kinds.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { HandlerSpec } from '../api/resource.js';
 import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
@@ -73,15 +73,15 @@ function checkDefault(view: ReadView, projectId: string, except: string | null):
   }
 }
 
-export function createQosPolicy(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): QosPolicy {
+export function createQosPolicy(tx: WriteTx, ctx: PluginContext, v: QosPolicyCreate, projectId: string): QosPolicy {
   const id = ctx.newId();
   if (v.is_default === true) checkDefault(tx, projectId, null);
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'qos_policy', id, projectId, 'access_as_shared', true);
   return tx.put('qos_policy', {
     id,
     project_id: projectId,
-    name: v.name as string,
-    description: v.description as string,
+    name: v.name,
+    description: v.description,
     shared: v.shared === true,
     is_default: v.is_default === true,
     tags: [],
@@ -91,16 +91,16 @@ export function createQosPolicy(tx: WriteTx, ctx: PluginContext, v: AttributeVal
   });
 }
 
-export function updateQosPolicy(tx: WriteTx, ctx: PluginContext, policy: QosPolicy, v: AttributeValues): QosPolicy {
+export function updateQosPolicy(tx: WriteTx, ctx: PluginContext, policy: QosPolicy, v: QosPolicyUpdate): QosPolicy {
   if (v.is_default === true) checkDefault(tx, policy.project_id, policy.id);
   // Unsharing removes the wildcard policy, refused while another project's network or port uses it.
   if (v.shared !== undefined)
-    setWildcardPolicy(tx, ctx, 'qos_policy', policy.id, policy.project_id, 'access_as_shared', v.shared as boolean);
+    setWildcardPolicy(tx, ctx, 'qos_policy', policy.id, policy.project_id, 'access_as_shared', v.shared);
   return tx.put('qos_policy', {
     ...policy,
-    ...(v.name !== undefined ? { name: v.name as string } : {}),
-    ...(v.description !== undefined ? { description: v.description as string } : {}),
-    ...(v.is_default !== undefined ? { is_default: v.is_default as boolean } : {}),
+    ...(v.name !== undefined ? { name: v.name } : {}),
+    ...(v.description !== undefined ? { description: v.description } : {}),
+    ...(v.is_default !== undefined ? { is_default: v.is_default } : {}),
     shared: hasWildcard(tx, 'qos_policy', policy.id, 'access_as_shared'),
   });
 }
@@ -130,7 +130,7 @@ function ruleInPolicy(rule: QosRule): Record<string, unknown> {
   return shown;
 }
 
-export const qosPolicyHandler: HandlerSpec<'qos_policy'> = {
+export const qosPolicyHandler: HandlerSpec<'qos_policy', QosPolicyCreate, QosPolicyUpdate> = {
   kind: 'qos_policy',
   path: 'qos/policies',
   notFound: qosPolicyNotFound,

@@ -5,10 +5,10 @@
  */
 import { QuarkError, badRequest } from '../../model/errors.js';
 import type { GatewayInfoRequest } from '../../model/api/extensions/l3.js';
-import type { HostRoute, Router } from '../../model/resources.js';
+import type { Router } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
+import type { RouterCreate, RouterUpdate } from '../../model/api/values.js';
 import { enforce, hasRule } from '../policy.js';
 import type { PluginContext } from './context.js';
 import { checkZoneHints, routerZones } from './availability-zones.js';
@@ -37,27 +37,27 @@ function enforceGatewayPolicy(
   }
 }
 
-export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Router {
-  const gateway = v.external_gateway_info as GatewayInfoRequest | null;
+export function createRouter(tx: WriteTx, ctx: PluginContext, v: RouterCreate, projectId: string): Router {
+  const gateway = v.external_gateway_info;
   enforceGatewayPolicy(ctx, 'create', gateway, projectId);
-  if (v.availability_zone_hints) checkZoneHints(tx, 'router', v.availability_zone_hints as string[]);
-  const flavorId = (v.flavor_id as string | null | undefined) ?? null;
+  if (v.availability_zone_hints) checkZoneHints(tx, 'router', v.availability_zone_hints);
+  const flavorId = v.flavor_id ?? null;
   if (flavorId !== null) routerFlavor(tx, flavorId, { distributed: v.distributed, ha: v.ha });
   const router = tx.put('router', {
     ...newStandardAttributes(ctx.newId(), projectId, v),
-    admin_state_up: v.admin_state_up as boolean,
+    admin_state_up: v.admin_state_up,
     status: 'ACTIVE',
     external_gateway_info: null,
     routes: [],
     gw_port_id: null,
-    distributed: (v.distributed as boolean | null | undefined) ?? false,
+    distributed: v.distributed ?? false,
     // enableHa below makes it HA, with its VRRP id.
     ha: false,
     ha_vr_id: 0,
-    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
+    availability_zone_hints: v.availability_zone_hints,
     flavor_id: flavorId,
   });
-  const ha = (v.ha as boolean | null | undefined) ?? ctx.config.l3Ha;
+  const ha = v.ha ?? ctx.config.l3Ha;
   const made = ha ? enableHa(tx, ctx, router) : router;
   return gateway ? updateGateway(tx, ctx, made, gateway) : made;
 }
@@ -67,8 +67,8 @@ export function createRouter(tx: WriteTx, ctx: PluginContext, v: AttributeValues
  * _validate_router_migration (l3_dvr_db.py: down before and after) and _validate_migration
  * (l3_hamode_db.py: down after).
  */
-function checkMigration(router: Router, v: AttributeValues): void {
-  const adminUp = (v.admin_state_up as boolean | undefined) ?? router.admin_state_up;
+function checkMigration(router: Router, v: RouterUpdate): void {
+  const adminUp = v.admin_state_up ?? router.admin_state_up;
   const changes = (key: 'distributed' | 'ha') => v[key] !== undefined && v[key] !== null && v[key] !== (router[key] ?? false);
   if (changes('distributed') && (router.admin_state_up || adminUp)) {
     throw badRequest(
@@ -84,28 +84,28 @@ function checkMigration(router: Router, v: AttributeValues): void {
   }
 }
 
-export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: AttributeValues): Router {
+export function updateRouter(tx: WriteTx, ctx: PluginContext, router: Router, v: RouterUpdate): Router {
   checkMigration(router, v);
   let next = router;
-  const ha = v.ha as boolean | null | undefined;
+  const ha = v.ha;
   if (ha !== undefined && ha !== null && ha !== (router.ha === true))
     next = ha ? enableHa(tx, ctx, next) : disableHa(tx, ctx, next);
   const gatewayChanged = 'external_gateway_info' in v;
   if (gatewayChanged) {
-    const gateway = v.external_gateway_info as GatewayInfoRequest | null;
+    const gateway = v.external_gateway_info ?? null;
     enforceGatewayPolicy(ctx, 'update', gateway, router.project_id);
     next = updateGateway(tx, ctx, next, gateway);
   }
-  const routes = (v.routes as HostRoute[] | undefined) ?? next.routes;
+  const routes = v.routes ?? next.routes;
   // A gateway change can take away the subnet a route's next hop was on.
   if (v.routes !== undefined || gatewayChanged) checkRoutes(tx, ctx.config.maxRoutes, next, routes);
   return tx.put('router', {
     ...next,
-    name: (v.name as string | undefined) ?? next.name,
-    description: (v.description as string | undefined) ?? next.description,
-    admin_state_up: (v.admin_state_up as boolean | undefined) ?? next.admin_state_up,
+    name: v.name ?? next.name,
+    description: v.description ?? next.description,
+    admin_state_up: v.admin_state_up ?? next.admin_state_up,
     routes,
-    distributed: (v.distributed as boolean | null | undefined) ?? next.distributed ?? false,
+    distributed: v.distributed ?? next.distributed ?? false,
   });
 }
 
@@ -121,7 +121,7 @@ export function deleteRouter(tx: WriteTx, ctx: PluginContext, router: Router): v
   if (router.ha === true) dropUnusedHaNetwork(tx, ctx, router.project_id);
 }
 
-export const routerHandler: HandlerSpec<'router'> = {
+export const routerHandler: HandlerSpec<'router', RouterCreate, RouterUpdate> = {
   kind: 'router',
   path: 'routers',
   quota: 'router',

@@ -3,8 +3,9 @@
  * model/security-group-rule.ts), the remote group of the rule's own project, no duplicates
  * within a group. A rule belongs to its group's project, whoever creates it.
  */
+import type { SecurityGroupRuleCreate, SecurityGroupRuleUpdate } from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
-import type { Direction, Ethertype, SecurityGroupRule } from '../../model/resources.js';
+import type { SecurityGroupRule } from '../../model/resources.js';
 import { type RuleRequest, canonicalProtocol, checkRule, ruleKey } from '../../model/security-group-rule.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
@@ -46,18 +47,18 @@ export function putRule(
   });
 }
 
-export function createRule(tx: WriteTx, ctx: PluginContext, v: Record<string, unknown>, projectId: string): SecurityGroupRule {
-  const group = groupFor(tx, ctx.caller, v.security_group_id as string, projectId);
-  const ethertype = v.ethertype as Ethertype;
+export function createRule(tx: WriteTx, ctx: PluginContext, v: SecurityGroupRuleCreate, projectId: string): SecurityGroupRule {
+  const group = groupFor(tx, ctx.caller, v.security_group_id, projectId);
+  const ethertype = v.ethertype;
   const rule: RuleRequest = {
-    direction: v.direction as Direction,
+    direction: v.direction,
     ethertype,
-    protocol: canonicalProtocol(ethertype, v.protocol as string | null),
-    port_range_min: v.port_range_min as number | null,
-    port_range_max: v.port_range_max as number | null,
-    remote_ip_prefix: v.remote_ip_prefix as string | null,
-    remote_group_id: v.remote_group_id as string | null,
-    remote_address_group_id: (v.remote_address_group_id as string | null | undefined) ?? null,
+    protocol: canonicalProtocol(ethertype, v.protocol),
+    port_range_min: v.port_range_min,
+    port_range_max: v.port_range_max,
+    remote_ip_prefix: v.remote_ip_prefix,
+    remote_group_id: v.remote_group_id,
+    remote_address_group_id: v.remote_address_group_id ?? null,
   };
   checkRule(rule);
   if (rule.remote_group_id !== null) groupFor(tx, ctx.caller, rule.remote_group_id, group.project_id);
@@ -65,22 +66,22 @@ export function createRule(tx: WriteTx, ctx: PluginContext, v: Record<string, un
   const key = ruleKey({ ...rule, security_group_id: group.id });
   const same = tx.by('security_group_rule', 'group', group.id).find((r) => ruleKey(r) === key);
   if (same) throw new QuarkError('SecurityGroupRuleExists', `Security group rule already exists. Rule id is ${same.id}.`);
-  return putRule(tx, ctx, group.project_id, group.id, rule, v.description as string);
+  return putRule(tx, ctx, group.project_id, group.id, rule, v.description);
 }
 
-export const securityGroupRuleHandler: HandlerSpec<'security_group_rule'> = {
+export const securityGroupRuleHandler: HandlerSpec<'security_group_rule', SecurityGroupRuleCreate, SecurityGroupRuleUpdate> = {
   kind: 'security_group_rule',
   path: 'security-group-rules',
   quota: 'security_group_rule',
   notFound: securityGroupRuleNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
   createTarget: (view, ctx, v, projectId) => ({
-    projectId: groupFor(view, ctx.caller, v.security_group_id as string, projectId).project_id,
+    projectId: groupFor(view, ctx.caller, v.security_group_id, projectId).project_id,
   }),
   create: createRule,
   update: (tx, _ctx, rule, v) => {
     revise(tx, 'security_group', rule.security_group_id);
-    return tx.put('security_group_rule', { ...rule, description: (v.description as string | undefined) ?? rule.description });
+    return tx.put('security_group_rule', { ...rule, description: v.description ?? rule.description });
   },
   delete: (tx, _ctx, rule) => {
     revise(tx, 'security_group', rule.security_group_id);

@@ -4,6 +4,7 @@
  * group, or list of groups). Creation happens inside the write that needs it and writes are
  * serialised, so two racing requests still make exactly one.
  */
+import type { SecurityGroupCreate, SecurityGroupUpdate } from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
 import type { SecurityGroup, SecurityGroupRule } from '../../model/resources.js';
 import { initialRules } from '../../model/security-group-rule.js';
@@ -98,7 +99,7 @@ export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: Secu
   deleteLogsOf(tx, { securityGroup: group.id });
 }
 
-export const securityGroupHandler: HandlerSpec<'security_group'> = {
+export const securityGroupHandler: HandlerSpec<'security_group', SecurityGroupCreate, SecurityGroupUpdate> = {
   kind: 'security_group',
   path: 'security-groups',
   quota: 'security_group',
@@ -121,7 +122,7 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
     // The group's two egress rules count against the rule quota (securitygroups_db.py
     // create_security_group: quota_limit_check(security_group_rule=2)).
     enforceQuota(tx, ctx, 'security_group_rule', projectId, initialRules('', false).length);
-    const fields = { name: v.name as string, description: v.description as string, stateful: v.stateful as boolean | undefined };
+    const fields = { name: v.name, description: v.description, stateful: v.stateful };
     return createGroup(tx, ctx, projectId, fields, false);
   },
   update: (tx, _ctx, group, v) => {
@@ -133,7 +134,7 @@ export const securityGroupHandler: HandlerSpec<'security_group'> = {
     if (statefulChanges && tx.by('port', 'securityGroup', group.id).length > 0) {
       throw new QuarkError('SecurityGroupInUse', `Security Group ${group.id} in use.`);
     }
-    return tx.put('security_group', { ...group, ...(v as Partial<SecurityGroup>) });
+    return tx.put('security_group', { ...group, ...v });
   },
   delete: deleteSecurityGroup,
 };

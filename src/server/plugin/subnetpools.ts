@@ -6,6 +6,7 @@
  * takes a pool; `shared` is the wildcard RBAC policy and cannot be changed by update; a pool that
  * subnets came from cannot be deleted.
  */
+import type { SubnetPoolCreate, SubnetPoolUpdate } from '../../model/api/values.js';
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { ADDRESS_BITS } from '../../model/ip/address.js';
 import { type Cidr, formatCidr, parseCidr } from '../../model/ip/cidr.js';
@@ -14,7 +15,6 @@ import type { SubnetPool } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { Caller } from '../caller.js';
 import { addressScopeNotFound } from './address-scopes.js';
 import type { PluginContext } from './context.js';
@@ -145,32 +145,32 @@ function checkAddressScope(view: ReadView, caller: Caller, pool: PoolShape & { i
   }
 }
 
-export function createSubnetPool(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): SubnetPool {
+export function createSubnetPool(tx: WriteTx, ctx: PluginContext, v: SubnetPoolCreate, projectId: string): SubnetPool {
   const shape = readPool(
-    v.prefixes as string[],
+    v.prefixes,
     {
-      min: v.min_prefixlen as number | undefined,
-      max: v.max_prefixlen as number | undefined,
-      default: v.default_prefixlen as number | undefined,
+      min: v.min_prefixlen,
+      max: v.max_prefixlen,
+      default: v.default_prefixlen,
     },
-    (v.default_quota as number | null | undefined) ?? null,
+    v.default_quota ?? null,
   );
   const id = ctx.newId();
   if (v.is_default === true) checkSingleDefault(tx, shape.ip_version, null);
-  const scopeId = (v.address_scope_id as string | null | undefined) ?? null;
+  const scopeId = v.address_scope_id ?? null;
   checkAddressScope(tx, ctx.caller, { ...shape, id }, scopeId);
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'subnetpool', id, projectId, 'access_as_shared', true);
   return tx.put('subnetpool', {
     ...newStandardAttributes(id, projectId, v),
     ...shape,
-    is_default: v.is_default as boolean,
+    is_default: v.is_default,
     address_scope_id: scopeId,
-    shared: v.shared as boolean,
+    shared: v.shared,
   });
 }
 
 /** Neutron's _update_subnetpool_dict and update_subnetpool. */
-export function updateSubnetPool(tx: WriteTx, ctx: PluginContext, pool: SubnetPool, v: AttributeValues): SubnetPool {
+export function updateSubnetPool(tx: WriteTx, ctx: PluginContext, pool: SubnetPool, v: SubnetPoolUpdate): SubnetPool {
   if (pool.address_scope_id) {
     const scope = tx.get('address_scope', pool.address_scope_id);
     if (scope && !ctx.caller.isAdmin && scope.project_id !== ctx.caller.projectId) {
@@ -182,8 +182,8 @@ export function updateSubnetPool(tx: WriteTx, ctx: PluginContext, pool: SubnetPo
   }
   let prefixes: readonly string[] = pool.prefixes;
   if (v.prefixes !== undefined) {
-    const wanted = prefixSet(pool.ip_version, (v.prefixes as string[]).map(mustCidr));
-    if ((v.prefixes as string[]).some((p) => mustCidr(p).version !== pool.ip_version)) {
+    const wanted = prefixSet(pool.ip_version, v.prefixes.map(mustCidr));
+    if (v.prefixes.some((p) => mustCidr(p).version !== pool.ip_version)) {
       throw new QuarkError('PrefixVersionMismatch', 'Cannot mix IPv4 and IPv6 prefixes in a subnet pool.');
     }
     if (!isSubset(poolSet(pool), wanted)) {
@@ -197,21 +197,21 @@ export function updateSubnetPool(tx: WriteTx, ctx: PluginContext, pool: SubnetPo
   const shape = readPool(
     prefixes,
     {
-      min: (v.min_prefixlen as number | undefined) ?? pool.min_prefixlen,
-      max: (v.max_prefixlen as number | undefined) ?? pool.max_prefixlen,
-      default: (v.default_prefixlen as number | undefined) ?? pool.default_prefixlen,
+      min: v.min_prefixlen ?? pool.min_prefixlen,
+      max: v.max_prefixlen ?? pool.max_prefixlen,
+      default: v.default_prefixlen ?? pool.default_prefixlen,
     },
-    v.default_quota === undefined ? pool.default_quota : (v.default_quota as number | null),
+    v.default_quota === undefined ? pool.default_quota : v.default_quota,
   );
-  const isDefault = (v.is_default as boolean | undefined) ?? pool.is_default;
+  const isDefault = v.is_default ?? pool.is_default;
   if (isDefault && !pool.is_default) checkSingleDefault(tx, shape.ip_version, pool.id);
-  const scopeId = v.address_scope_id === undefined ? pool.address_scope_id : (v.address_scope_id as string | null);
+  const scopeId = v.address_scope_id === undefined ? pool.address_scope_id : v.address_scope_id;
   checkAddressScope(tx, ctx.caller, { ...shape, id: pool.id }, scopeId);
   return tx.put('subnetpool', {
     ...pool,
     ...shape,
-    name: (v.name as string | undefined) ?? pool.name,
-    description: (v.description as string | undefined) ?? pool.description,
+    name: v.name ?? pool.name,
+    description: v.description ?? pool.description,
     is_default: isDefault,
     address_scope_id: scopeId,
   });
@@ -364,7 +364,7 @@ export function defaultPool(view: ReadView, caller: Caller, version: 4 | 6): Sub
     );
 }
 
-export const subnetPoolHandler: HandlerSpec<'subnetpool'> = {
+export const subnetPoolHandler: HandlerSpec<'subnetpool', SubnetPoolCreate, SubnetPoolUpdate> = {
   kind: 'subnetpool',
   path: 'subnetpools',
   quota: 'subnetpool',

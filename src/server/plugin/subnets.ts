@@ -3,6 +3,7 @@
  * checks on cidr, gateway, pools, DNS servers, host routes and IPv6 modes, no overlap within a
  * network, updates that keep allocated addresses valid, and delete refused while ports use it.
  */
+import type { SubnetCreate, SubnetUpdate } from '../../model/api/values.js';
 import { bool } from '../../model/api/validators.js';
 import { QuarkError, badRequest, invalidInput } from '../../model/errors.js';
 import { formatIp } from '../../model/ip/address.js';
@@ -32,7 +33,6 @@ import {
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { Caller } from '../caller.js';
 import type { PluginContext } from './context.js';
 import { networkNotFound, subnetNotFound } from './not-found.js';
@@ -106,14 +106,14 @@ export function networkForChild(view: ReadView, caller: Caller, networkId: strin
 }
 
 /** The pool a subnet request names, directly or as its family's default (Neutron's _get_subnetpool_id). */
-function requestedPool(view: ReadView, ctx: PluginContext, v: AttributeValues): SubnetPool | null {
-  const named = (v.subnetpool_id as string | null | undefined) ?? null;
+function requestedPool(view: ReadView, ctx: PluginContext, v: SubnetCreate): SubnetPool | null {
+  const named = v.subnetpool_id ?? null;
   if (v.use_default_subnetpool === true && named !== null) {
     throw badRequest('subnets', 'subnetpool_id and use_default_subnetpool cannot both be specified');
   }
   if (named !== null) return visiblePool(view, ctx.caller, named);
   if (v.use_default_subnetpool !== true) return null;
-  const version = v.cidr !== undefined ? mustParseCidr(v.cidr as string).version : (v.ip_version as 4 | 6);
+  const version = v.cidr !== undefined ? mustParseCidr(v.cidr).version : v.ip_version;
   const pool = defaultPool(view, ctx.caller, version);
   if (!pool) throw badRequest('subnets', `No default subnetpool found for IPv${version}`);
   return pool;
@@ -124,11 +124,11 @@ function requestedPool(view: ReadView, ctx: PluginContext, v: AttributeValues): 
  * gateway is its first address after the network address in both families (subnet_alloc.py),
  * where a cidr given explicitly follows Neutron's usual defaults.
  */
-function subnetCidrOf(view: ReadView, v: AttributeValues, pool: SubnetPool | null, projectId: string) {
-  const version = v.ip_version as 4 | 6;
+function subnetCidrOf(view: ReadView, v: SubnetCreate, pool: SubnetPool | null, projectId: string) {
+  const version = v.ip_version;
   if (pool === null) {
     if (v.cidr === undefined) throw badRequest('subnets', 'a subnetpool must be specified in the absence of a cidr');
-    return { cidr: mustParseCidr(v.cidr as string), sized: false };
+    return { cidr: mustParseCidr(v.cidr), sized: false };
   }
   if (v.cidr === undefined && v.allocation_pools !== undefined) {
     throw badRequest('subnets', 'allocation_pools allowed only for specific subnet requests.');
@@ -136,8 +136,8 @@ function subnetCidrOf(view: ReadView, v: AttributeValues, pool: SubnetPool | nul
   if (version !== pool.ip_version) {
     throw badRequest('subnets', `Cannot allocate IPv${version} subnet from IPv${pool.ip_version} subnet pool`);
   }
-  let wanted = v.cidr === undefined ? null : mustParseCidr(v.cidr as string);
-  const prefixlen = (v.prefixlen as number | undefined) ?? null;
+  let wanted = v.cidr === undefined ? null : mustParseCidr(v.cidr);
+  const prefixlen = v.prefixlen ?? null;
   if (wanted === null && typeof v.gateway_ip === 'string') {
     // A gateway alone names the subnet around it (Neutron's SubnetRequestFactory).
     wanted = mustParseCidr(`${v.gateway_ip}/${prefixlen ?? pool.default_prefixlen}`);
@@ -146,9 +146,9 @@ function subnetCidrOf(view: ReadView, v: AttributeValues, pool: SubnetPool | nul
   return { cidr, sized: wanted === null };
 }
 
-export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Subnet {
-  const net = networkForChild(tx, ctx.caller, v.network_id as string);
-  const version = v.ip_version as 4 | 6;
+export function createSubnet(tx: WriteTx, ctx: PluginContext, v: SubnetCreate, projectId: string): Subnet {
+  const net = networkForChild(tx, ctx.caller, v.network_id);
+  const version = v.ip_version;
   const pool = requestedPool(tx, ctx, v);
   const { cidr, sized } = subnetCidrOf(tx, v, pool, projectId);
   const cidrText = formatCidr(cidr);
@@ -156,24 +156,24 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
   if (cidr.version !== version) throw invalidInput(`Invalid CIDR ${cidrText} for IP version ${version}`);
   if (cidr.prefixLength === 0) throw invalidInput(`Invalid CIDR ${cidrText}: a subnet may not cover the whole address space`);
   checkNetworkPools(tx, net.id, version, pool);
-  const ra = v.ipv6_ra_mode as Ipv6Mode | null;
-  const addrMode = v.ipv6_address_mode as Ipv6Mode | null;
-  checkIpv6Modes(version, cidr.prefixLength, ra, addrMode, v.enable_dhcp as boolean);
+  const ra = v.ipv6_ra_mode;
+  const addrMode = v.ipv6_address_mode;
+  checkIpv6Modes(version, cidr.prefixLength, ra, addrMode, v.enable_dhcp);
   const gateway =
     v.gateway_ip === undefined || (sized && v.gateway_ip === null)
       ? sized
         ? formatIp({ version, value: cidr.network + 1n })
         : defaultGateway(cidr)
-      : (v.gateway_ip as string | null);
+      : v.gateway_ip;
   if (gateway !== null) checkGateway(cidrText, version, gateway);
   let pools: AllocationPool[];
   if (v.allocation_pools === undefined) {
     pools = defaultPools(cidr, gateway);
   } else {
-    pools = validatePools(cidrText, v.allocation_pools as AllocationPool[]);
+    pools = validatePools(cidrText, v.allocation_pools);
     if (gateway !== null) ensureGatewayOutsidePools(gateway, pools);
   }
-  checkOptions(ctx, id, version, v.dns_nameservers as string[], v.host_routes as HostRoute[]);
+  checkOptions(ctx, id, version, v.dns_nameservers, v.host_routes);
   for (const other of tx.by('subnet', 'network', net.id)) {
     if (cidrsOverlap(mustParseCidr(other.cidr), cidr)) {
       throw invalidInput(`Requested subnet with cidr: ${cidrText} for network: ${net.id} overlaps with another subnet`);
@@ -186,14 +186,14 @@ export function createSubnet(tx: WriteTx, ctx: PluginContext, v: AttributeValues
     cidr: cidrText,
     gateway_ip: gateway,
     allocation_pools: pools,
-    dns_nameservers: v.dns_nameservers as string[],
-    host_routes: v.host_routes as HostRoute[],
-    enable_dhcp: v.enable_dhcp as boolean,
+    dns_nameservers: v.dns_nameservers,
+    host_routes: v.host_routes,
+    enable_dhcp: v.enable_dhcp,
     ipv6_ra_mode: ra,
     ipv6_address_mode: addrMode,
     subnetpool_id: pool?.id ?? null,
     segment_id: null,
-    service_types: v.service_types as string[],
+    service_types: v.service_types,
   });
   if (isAutoAddressSubnet(subnet)) addAutoAddresses(tx, subnet);
   revise(tx, 'network', net.id);
@@ -210,9 +210,9 @@ function addAutoAddresses(tx: WriteTx, subnet: Subnet): void {
   }
 }
 
-export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v: AttributeValues): Subnet {
+export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v: SubnetUpdate): Subnet {
   const version = subnet.ip_version;
-  const gateway = v.gateway_ip === undefined ? subnet.gateway_ip : (v.gateway_ip as string | null);
+  const gateway = v.gateway_ip === undefined ? subnet.gateway_ip : v.gateway_ip;
   // Like Neutron, only a new gateway address is checked: `null` (no gateway) is always accepted.
   if (v.gateway_ip !== undefined && gateway !== subnet.gateway_ip && gateway !== null) {
     checkGateway(subnet.cidr, version, gateway);
@@ -228,20 +228,17 @@ export function updateSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet, v:
       );
     }
   }
-  const pools =
-    v.allocation_pools === undefined
-      ? subnet.allocation_pools
-      : validatePools(subnet.cidr, v.allocation_pools as AllocationPool[]);
+  const pools = v.allocation_pools === undefined ? subnet.allocation_pools : validatePools(subnet.cidr, v.allocation_pools);
   if (gateway !== null && (v.gateway_ip !== undefined || v.allocation_pools !== undefined))
     ensureGatewayOutsidePools(gateway, pools);
-  checkOptions(ctx, subnet.id, version, v.dns_nameservers as string[] | undefined, v.host_routes as HostRoute[] | undefined);
-  const enableDhcp = (v.enable_dhcp as boolean | undefined) ?? subnet.enable_dhcp;
+  checkOptions(ctx, subnet.id, version, v.dns_nameservers, v.host_routes);
+  const enableDhcp = v.enable_dhcp ?? subnet.enable_dhcp;
   if (!enableDhcp && (subnet.ipv6_ra_mode !== null || subnet.ipv6_address_mode !== null)) {
     throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
   }
   if (v.allocation_pools !== undefined) ctx.addresses.forget(subnet.id);
   revise(tx, 'network', subnet.network_id);
-  return tx.put('subnet', { ...subnet, ...(v as Partial<Subnet>), gateway_ip: gateway, allocation_pools: pools });
+  return tx.put('subnet', { ...subnet, ...v, gateway_ip: gateway, allocation_pools: pools });
 }
 
 /** Removes a subnet record and the addresses auto-assigned from it; callers checked it is unused. */
@@ -268,7 +265,7 @@ export function deleteSubnet(tx: WriteTx, ctx: PluginContext, subnet: Subnet): v
   deleteSubnetRecord(tx, subnet);
 }
 
-export const subnetHandler: HandlerSpec<'subnet'> = {
+export const subnetHandler: HandlerSpec<'subnet', SubnetCreate, SubnetUpdate> = {
   kind: 'subnet',
   path: 'subnets',
   quota: 'subnet',
@@ -284,7 +281,7 @@ export const subnetHandler: HandlerSpec<'subnet'> = {
     };
   },
   createTarget: (view, ctx, v, projectId) => {
-    const net = networkForChild(view, ctx.caller, v.network_id as string);
+    const net = networkForChild(view, ctx.caller, v.network_id);
     return { projectId, networkProjectId: net.project_id, shared: net.shared, sharedWith: networkAccess(view, net).sharedWith };
   },
   create: createSubnet,

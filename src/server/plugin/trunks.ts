@@ -18,6 +18,7 @@
  * binds them in the same transaction as the change that makes the parent bound or adds the
  * subport, and unbinds a subport that leaves its trunk so no host keeps wiring it.
  */
+import type { TrunkCreate, TrunkUpdate } from '../../model/api/values.js';
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import type { Port } from '../../model/resources.js';
 import {
@@ -31,7 +32,6 @@ import {
 } from '../../model/trunk.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { HandlerSpec } from '../api/resource.js';
 import { allowed } from '../policy.js';
 import type { PluginContext } from './context.js';
@@ -216,15 +216,15 @@ export function removeSubports(tx: WriteTx, ctx: PluginContext, trunk: Trunk, bo
   return tx.put('trunk', { ...trunk, status: 'DOWN', sub_ports: [...remaining.values()] });
 }
 
-function createTrunk(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Trunk {
-  const parentId = v.port_id as string;
+function createTrunk(tx: WriteTx, ctx: PluginContext, v: TrunkCreate, projectId: string): Trunk {
+  const parentId = v.port_id;
   checkTrunkable(tx, ctx, parentId, true);
   const subPorts = checkSubports(tx, ctx, validateSubports(v.sub_ports) as SubPortRequest[], parentId);
   const id = ctx.newId();
   checkUniqueSegmentation(id, [], subPorts);
   return tx.put('trunk', {
     ...newStandardAttributes(id, projectId, v),
-    admin_state_up: v.admin_state_up as boolean,
+    admin_state_up: v.admin_state_up,
     port_id: parentId,
     status: 'DOWN',
     sub_ports: subPorts,
@@ -270,13 +270,13 @@ export function trunkStatus(view: ReadView, trunk: Trunk): Trunk['status'] {
   return ports.every((p) => p?.status === 'ACTIVE') ? 'ACTIVE' : 'BUILD';
 }
 
-export const trunkHandler: HandlerSpec<'trunk'> = {
+export const trunkHandler: HandlerSpec<'trunk', TrunkCreate, TrunkUpdate> = {
   kind: 'trunk',
   path: 'trunks',
   notFound: trunkNotFound,
   target: (_view, t) => ({ projectId: t.project_id }),
   derived: (view, t) => ({ status: trunkStatus(view, t) }),
   create: createTrunk,
-  update: (tx, _ctx, trunk, v) => tx.put('trunk', { ...trunk, ...(v as Partial<Trunk>) }),
+  update: (tx, _ctx, trunk, v) => tx.put('trunk', { ...trunk, ...v }),
   delete: deleteTrunk,
 };

@@ -3,7 +3,7 @@ import type { ResourceDeclaration } from '../attribute.js';
 import { standardAttributes } from '../standard.js';
 import { bool } from '../validators.js';
 
-export const networks: ResourceDeclaration = {
+export const networks = {
   member: 'network',
   collection: 'networks',
   path: 'networks',
@@ -14,4 +14,4 @@ export const networks: ResourceDeclaration = {
     subnets: { filter: 'contains' },
     shared: { post: true, put: true, convert: bool, default: false, filter: 'boolean', sort: true },
   },
-};
+} satisfies ResourceDeclaration;

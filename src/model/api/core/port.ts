@@ -7,7 +7,7 @@ export const fixedIps = listOf(
   dict<{ subnet_id?: string; ip_address?: string }>({ subnet_id: { convert: uuid }, ip_address: { convert: ip } }),
 );
 
-export const ports: ResourceDeclaration = {
+export const ports = {
   member: 'port',
   collection: 'ports',
   path: 'ports',
@@ -21,4 +21,4 @@ export const ports: ResourceDeclaration = {
     device_owner: { post: true, put: true, convert: str(255), default: '', filter: 'string', sort: true },
     status: { filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;

@@ -28,14 +28,14 @@ const serviceTypes: Convert<string[]> = (v, field) => {
   return listOf(str(255))(v, field);
 };
 
-export const subnets: ResourceDeclaration = {
+export const subnets = {
   member: 'subnet',
   collection: 'subnets',
   path: 'subnets',
   attributes: {
     ...standardAttributes,
     network_id: { post: true, required: true, convert: uuid, filter: 'string', sort: true },
-    ip_version: { post: true, required: true, convert: intIn([4, 6]), filter: 'integer', sort: true },
+    ip_version: { post: true, required: true, convert: intIn([4, 6] as const), filter: 'integer', sort: true },
     // Not required: a subnet pool can choose it (subnet_allocation).
     cidr: { post: true, convert: subnetCidr, filter: 'string', sort: true },
     gateway_ip: { post: true, put: true, convert: nullable(ip), filter: 'string', sort: true },
@@ -68,4 +68,4 @@ export const subnets: ResourceDeclaration = {
     // Not shown, only filtered on: whether the subnet's network is shared with the caller.
     shared: { visible: false, filter: 'custom' },
   },
-};
+} satisfies ResourceDeclaration;

@@ -45,7 +45,7 @@ export const prefixList: Convert<string[]> = (v, field) => {
   });
 };
 
-export const addressGroups: ResourceDeclaration = {
+export const addressGroups = {
   member: 'address_group',
   collection: 'address_groups',
   path: 'address-groups',
@@ -55,17 +55,17 @@ export const addressGroups: ResourceDeclaration = {
     description: { ...nameAttributes.description!, convert: str(1024) },
     addresses: { post: true, convert: prefixList, default: [] },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const addressGroup: ExtensionDeclaration = {
+export const addressGroup = {
   alias: 'address-group',
   name: 'Address group',
   description: 'Support address group',
   updated: UPDATED,
   resources: [addressGroups],
-};
+} satisfies ExtensionDeclaration;
 
-export const securityGroupsRemoteAddressGroup: ExtensionDeclaration = {
+export const securityGroupsRemoteAddressGroup = {
   alias: 'security-groups-remote-address-group',
   name: 'Remote address group id field for security group rules',
   description: 'Add new field of remote address group id in SG rules',
@@ -76,4 +76,4 @@ export const securityGroupsRemoteAddressGroup: ExtensionDeclaration = {
       remote_address_group_id: { post: true, convert: nullable(str(255)), default: null, filter: 'string', sort: true },
     },
   },
-};
+} satisfies ExtensionDeclaration;

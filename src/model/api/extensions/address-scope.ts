@@ -10,7 +10,7 @@ import { bool, intIn, nullable, str, uuid } from '../validators.js';
 
 const UPDATED = '2026-12-07T00:00:00-00:00';
 
-export const addressScopes: ResourceDeclaration = {
+export const addressScopes = {
   member: 'address_scope',
   collection: 'address_scopes',
   path: 'address-scopes',
@@ -20,9 +20,9 @@ export const addressScopes: ResourceDeclaration = {
     shared: { post: true, put: true, convert: bool, default: false, filter: 'boolean', sort: true },
     ip_version: { post: true, required: true, convert: intIn([4, 6]), filter: 'integer', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const addressScope: ExtensionDeclaration = {
+export const addressScope = {
   alias: 'address-scope',
   name: 'Address scope',
   description: 'Address scopes extension.',
@@ -32,4 +32,4 @@ export const addressScope: ExtensionDeclaration = {
     subnetpools: { address_scope_id: { post: true, put: true, convert: nullable(uuid), filter: 'string', sort: true } },
     networks: { ipv4_address_scope: {}, ipv6_address_scope: {} },
   },
-};
+} satisfies ExtensionDeclaration;

@@ -8,7 +8,7 @@ import { bool, str } from '../validators.js';
 
 const UPDATED = '2026-11-26T00:00:00-00:00';
 
-export const agents: ResourceDeclaration = {
+export const agents = {
   member: 'agent',
   collection: 'agents',
   path: 'agents',
@@ -28,26 +28,26 @@ export const agents: ResourceDeclaration = {
     availability_zone: { filter: 'string', sort: true },
     resources_synced: { filter: 'boolean' },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const agent: ExtensionDeclaration = {
+export const agent = {
   alias: 'agent',
   name: 'agent',
   description: 'The agent management extension.',
   updated: UPDATED,
   resources: [agents],
-};
+} satisfies ExtensionDeclaration;
 
-export const l3AgentScheduler: ExtensionDeclaration = {
+export const l3AgentScheduler = {
   alias: 'l3_agent_scheduler',
   name: 'L3 Agent Scheduler',
   description: 'Schedule routers among l3 agents',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;
 
-export const dhcpAgentScheduler: ExtensionDeclaration = {
+export const dhcpAgentScheduler = {
   alias: 'dhcp_agent_scheduler',
   name: 'DHCP Agent Scheduler',
   description: 'Schedule networks among dhcp agents',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;

@@ -10,7 +10,7 @@ import { l3Protocol } from './port-forwarding.js';
 
 const UPDATED = '2026-12-07T00:00:00-00:00';
 
-export const conntrackHelpers: ResourceDeclaration = {
+export const conntrackHelpers = {
   member: 'conntrack_helper',
   collection: 'conntrack_helpers',
   path: 'routers/:router_id/conntrack_helpers',
@@ -22,20 +22,20 @@ export const conntrackHelpers: ResourceDeclaration = {
     port: { post: true, put: true, required: true, convert: int(1, 65535), filter: 'integer', sort: true },
     helper: { post: true, put: true, required: true, convert: str(64), filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const l3ConntrackHelper: ExtensionDeclaration = {
+export const l3ConntrackHelper = {
   alias: 'l3-conntrack-helper',
   name: 'L3 Conntrack helper',
   description: 'Allow adding CT target rules for conntrack helper',
   updated: UPDATED,
   resources: [conntrackHelpers],
-};
+} satisfies ExtensionDeclaration;
 
-export const exposeL3ConntrackHelper: ExtensionDeclaration = {
+export const exposeL3ConntrackHelper = {
   alias: 'expose-l3-conntrack-helper',
   name: 'Expose CT target rules for conntrack helper',
   description: 'Expose allow adding CT target rules for conntrack helper',
   updated: UPDATED,
   attributes: { routers: { conntrack_helpers: {} } },
-};
+} satisfies ExtensionDeclaration;

@@ -11,7 +11,7 @@ import type { Convert } from '../validators.js';
 
 const UPDATED = '2026-11-26T00:00:00-00:00';
 
-export const externalNet: ExtensionDeclaration = {
+export const externalNet = {
   alias: 'external-net',
   name: 'Neutron external network',
   description: 'Adds external network attribute to network resource.',
@@ -19,9 +19,9 @@ export const externalNet: ExtensionDeclaration = {
   attributes: {
     networks: { 'router:external': { post: true, put: true, convert: bool, default: false, filter: 'boolean', sort: true } },
   },
-};
+} satisfies ExtensionDeclaration;
 
-export const provider: ExtensionDeclaration = {
+export const provider = {
   alias: 'provider',
   name: 'Provider Network',
   description: 'Expose mapping of virtual networks to physical networks',
@@ -38,25 +38,25 @@ export const provider: ExtensionDeclaration = {
       'provider:segmentation_id': { post: true, convert: nullable(int(0, 2 ** 32 - 1)), filter: 'integer', sort: true },
     },
   },
-};
+} satisfies ExtensionDeclaration;
 
-export const netMtu: ExtensionDeclaration = {
+export const netMtu = {
   alias: 'net-mtu',
   name: 'Network MTU',
   description: 'Provides MTU attribute for a network resource.',
   updated: UPDATED,
   attributes: { networks: { mtu: { filter: 'integer', sort: true } } },
-};
+} satisfies ExtensionDeclaration;
 
-export const netMtuWritable: ExtensionDeclaration = {
+export const netMtuWritable = {
   alias: 'net-mtu-writable',
   name: 'Network MTU (writable)',
   description: 'Provides a writable MTU attribute for a network resource.',
   updated: UPDATED,
   attributes: { networks: { mtu: { post: true, put: true, convert: int(68, 65535), filter: 'integer', sort: true } } },
-};
+} satisfies ExtensionDeclaration;
 
-export const portSecurity: ExtensionDeclaration = {
+export const portSecurity = {
   alias: 'port-security',
   name: 'Port Security',
   description: 'Provides port security',
@@ -65,9 +65,9 @@ export const portSecurity: ExtensionDeclaration = {
     networks: { port_security_enabled: { post: true, put: true, convert: bool, default: true, filter: 'boolean' } },
     ports: { port_security_enabled: { post: true, put: true, convert: bool, filter: 'boolean' } },
   },
-};
+} satisfies ExtensionDeclaration;
 
-export const binding: ExtensionDeclaration = {
+export const binding = {
   alias: 'binding',
   name: 'Port Binding',
   description: 'Expose port bindings of a virtual port to external application',
@@ -87,12 +87,12 @@ export const binding: ExtensionDeclaration = {
       'binding:profile': { post: true, put: true, convert: anyDict, default: {} },
     },
   },
-};
+} satisfies ExtensionDeclaration;
 
 /** An allowed address pair's address is an address or a prefix (Neutron accepts both). */
 const ipOrCidr: Convert<string> = (v, field) => (typeof v === 'string' && v.includes('/') ? cidr(v, field) : ip(v, field));
 
-export const allowedAddressPairs: ExtensionDeclaration = {
+export const allowedAddressPairs = {
   alias: 'allowed-address-pairs',
   name: 'Allowed Address Pairs',
   description: 'Provides allowed address pairs',
@@ -112,7 +112,7 @@ export const allowedAddressPairs: ExtensionDeclaration = {
       },
     },
   },
-};
+} satisfies ExtensionDeclaration;
 
 /** Options dnsmasq may hand out with a blank value (neutron-lib's VALID_BLANK_EXTRA_DHCP_OPTS). */
 const BLANK_ALLOWED = ['router', 'classless-static-route'];
@@ -155,23 +155,23 @@ const extraDhcpOpts: Convert<ExtraDhcpOptRequest[] | null> = (v, field) => {
   return opts;
 };
 
-export const extraDhcpOpt: ExtensionDeclaration = {
+export const extraDhcpOpt = {
   alias: 'extra_dhcp_opt',
   name: 'Neutron Extra DHCP options',
   description:
     'Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)',
   updated: UPDATED,
   attributes: { ports: { extra_dhcp_opts: { post: true, put: true, convert: extraDhcpOpts, default: null } } },
-};
+} satisfies ExtensionDeclaration;
 
-export const portMacAddressRegenerate: ExtensionDeclaration = {
+export const portMacAddressRegenerate = {
   alias: 'port-mac-address-regenerate',
   name: 'Neutron Port MAC address regenerate',
   description: 'Network port MAC address regenerate',
   updated: UPDATED,
   // mac_address: null on update asks for a new generated address.
   attributes: { ports: { mac_address: { post: true, put: true, convert: nullable(mac), filter: 'string', sort: true } } },
-};
+} satisfies ExtensionDeclaration;
 
 /** A DNS name or domain (neutron-lib's type:dns_host_name, dns_domain_name), lower-cased. */
 const dnsName: Convert<string> = (v, field) => {
@@ -181,7 +181,7 @@ const dnsName: Convert<string> = (v, field) => {
   return s;
 };
 
-export const dnsIntegration: ExtensionDeclaration = {
+export const dnsIntegration = {
   alias: 'dns-integration',
   name: 'DNS Integration',
   description: 'Provides integration with DNS.',
@@ -190,7 +190,7 @@ export const dnsIntegration: ExtensionDeclaration = {
     ports: { dns_name: { post: true, put: true, convert: dnsName, default: '' }, dns_assignment: {} },
     networks: { dns_domain: { post: true, put: true, convert: dnsName, default: '' } },
   },
-};
+} satisfies ExtensionDeclaration;
 
 /**
  * `dns-domain-ports`: a port's own `dns_domain`. Neutron uses it only to publish the port's name

@@ -9,7 +9,7 @@ import { bool, nullable, str, uuid, uuidList } from '../validators.js';
 
 const UPDATED = '2026-12-07T00:00:00-00:00';
 
-export const flavorsResource: ResourceDeclaration = {
+export const flavorsResource = {
   member: 'flavor',
   collection: 'flavors',
   path: 'flavors',
@@ -24,9 +24,9 @@ export const flavorsResource: ResourceDeclaration = {
     service_profiles: { post: true, put: true, convert: uuidList, default: [] },
     enabled: { post: true, put: true, convert: nullable(bool), default: true, filter: 'boolean', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const serviceProfiles: ResourceDeclaration = {
+export const serviceProfiles = {
   member: 'service_profile',
   collection: 'service_profiles',
   path: 'service_profiles',
@@ -41,20 +41,20 @@ export const serviceProfiles: ResourceDeclaration = {
     enabled: { post: true, put: true, convert: nullable(bool), default: true, filter: 'boolean', sort: true },
     flavors: {},
   },
-};
+} satisfies ResourceDeclaration;
 
-export const flavors: ExtensionDeclaration = {
+export const flavors = {
   alias: 'flavors',
   name: 'Neutron Service Flavors',
   description: 'Flavor specification for Neutron advanced services.',
   updated: UPDATED,
   resources: [flavorsResource, serviceProfiles],
-};
+} satisfies ExtensionDeclaration;
 
-export const l3Flavors: ExtensionDeclaration = {
+export const l3Flavors = {
   alias: 'l3-flavors',
   name: 'Router Flavor Extension',
   description: 'Flavor support for routers.',
   updated: UPDATED,
   attributes: { routers: { flavor_id: { post: true, convert: nullable(uuid), sort: true } } },
-};
+} satisfies ExtensionDeclaration;

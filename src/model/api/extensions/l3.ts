@@ -20,7 +20,7 @@ export interface GatewayInfoRequest {
   readonly external_fixed_ips?: readonly { subnet_id?: string; ip_address?: string }[];
 }
 
-function gatewayInfo(withSnat: boolean): Attribute {
+function gatewayInfo(withSnat: boolean) {
   const shape = {
     network_id: { convert: uuid, required: true },
     external_fixed_ips: { convert: externalFixedIps },
@@ -29,12 +29,12 @@ function gatewayInfo(withSnat: boolean): Attribute {
   return {
     post: true,
     put: true,
-    convert: dictOrNone(dict<GatewayInfoRequest>(shape as never)) as Convert<unknown>,
+    convert: dictOrNone(dict<GatewayInfoRequest>(shape as never)),
     default: null,
-  };
+  } satisfies Attribute;
 }
 
-export const routers: ResourceDeclaration = {
+export const routers = {
   member: 'router',
   collection: 'routers',
   path: 'routers',
@@ -44,16 +44,16 @@ export const routers: ResourceDeclaration = {
     status: { filter: 'string', sort: true },
     external_gateway_info: gatewayInfo(false),
   },
-};
+} satisfies ResourceDeclaration;
 
 /** Floating IPs have no name, only a description. */
-const floatingIpStandard: AttributeMap = {
+const floatingIpStandard = {
   ...idAttributes,
   description: nameAttributes.description!,
   ...timestampAttributes,
-};
+} satisfies AttributeMap;
 
-export const floatingIps: ResourceDeclaration = {
+export const floatingIps = {
   member: 'floatingip',
   collection: 'floatingips',
   path: 'floatingips',
@@ -67,24 +67,24 @@ export const floatingIps: ResourceDeclaration = {
     router_id: { filter: 'string', sort: true },
     status: { filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const router: ExtensionDeclaration = {
+export const router = {
   alias: 'router',
   name: 'Neutron L3 Router',
   description:
     'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.',
   updated: UPDATED,
   resources: [routers, floatingIps],
-};
+} satisfies ExtensionDeclaration;
 
-export const extGwMode: ExtensionDeclaration = {
+export const extGwMode = {
   alias: 'ext-gw-mode',
   name: 'Neutron L3 Configurable external gateway mode',
   description: 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway',
   updated: UPDATED,
   attributes: { routers: { external_gateway_info: gatewayInfo(true) } },
-};
+} satisfies ExtensionDeclaration;
 
 /** Routes may only be set by update, and null clears them, as Neutron's extraroute. */
 const routesList: Convert<{ destination: string; nexthop: string }[]> = (v, field) =>
@@ -98,50 +98,50 @@ const routesList: Convert<{ destination: string; nexthop: string }[]> = (v, fiel
         { unique: true },
       )(v, field);
 
-export const extraRoute: ExtensionDeclaration = {
+export const extraRoute = {
   alias: 'extraroute',
   name: 'Neutron Extra Route',
   description: 'Extra routes configuration for L3 router',
   updated: UPDATED,
   attributes: { routers: { routes: { put: true, convert: routesList } } },
-};
+} satisfies ExtensionDeclaration;
 
 /**
  * `dvr`: a router's `distributed` flag (admins only), false unless asked, as Neutron with
  * router_distributed off. Quark's L3 agent runs every router as centralized qrouter namespaces,
  * whatever the flag says (docs/api.md).
  */
-export const dvr: ExtensionDeclaration = {
+export const dvr = {
   alias: 'dvr',
   name: 'Distributed Virtual Router',
   description: 'Enables configuration of Distributed Virtual Routers.',
   updated: UPDATED,
   attributes: { routers: { distributed: { post: true, put: true, convert: nullable(bool) } } },
-};
+} satisfies ExtensionDeclaration;
 
 /**
  * `ha`: the router runs on several L3 agents with keepalived, one active (docs/l3.md). Given
  * or not, the server decides (absent or null: the `l3Ha` setting); only an admin may give it
  * or read it (policy), and it changes only while the router is administratively down.
  */
-export const l3Ha: ExtensionDeclaration = {
+export const l3Ha = {
   alias: 'l3-ha',
   name: 'HA Router extension',
   description: 'Adds HA capability to routers.',
   updated: UPDATED,
   attributes: { routers: { ha: { post: true, put: true, convert: nullable(bool) } } },
-};
+} satisfies ExtensionDeclaration;
 
-export const routerAdminStateDownBeforeUpdate: ExtensionDeclaration = {
+export const routerAdminStateDownBeforeUpdate = {
   alias: 'router-admin-state-down-before-update',
   name: "Enforce Router's Admin State Down Before Update Extension",
   description: 'Ensure that the admin state of a router is DOWN (admin_state_up=False) before updating the distributed attribute',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;
 
-export const extraRouteAtomic: ExtensionDeclaration = {
+export const extraRouteAtomic = {
   alias: 'extraroute-atomic',
   name: 'Atomically add/remove extra routes',
   description: 'Edit extra routes of a router on server side by atomically adding/removing extra routes',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;

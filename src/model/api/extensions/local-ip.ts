@@ -15,7 +15,7 @@ const UPDATED = '2026-12-07T00:00:00-00:00';
 
 export const IP_MODES = ['translate', 'passthrough'] as const;
 
-export const localIps: ResourceDeclaration = {
+export const localIps = {
   member: 'local_ip',
   collection: 'local_ips',
   path: 'local_ips',
@@ -27,14 +27,14 @@ export const localIps: ResourceDeclaration = {
     local_port_id: { post: true, convert: uuid, filter: 'string', sort: true },
     network_id: { post: true, convert: uuid, filter: 'string', sort: true },
     local_ip_address: { post: true, convert: nullable(ip), filter: 'string', sort: true },
-    ip_mode: { post: true, convert: oneOf(IP_MODES), default: 'translate', filter: 'string', sort: true },
+    ip_mode: { post: true, convert: oneOf(IP_MODES), default: 'translate' as const, filter: 'string', sort: true },
     created_at: { filter: 'string', sort: true },
     updated_at: { filter: 'string', sort: true },
     revision_number: { filter: 'integer', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const portAssociations: ResourceDeclaration = {
+export const portAssociations = {
   member: 'port_association',
   collection: 'port_associations',
   path: 'local_ips/:local_ip_id/port_associations',
@@ -46,12 +46,12 @@ export const portAssociations: ResourceDeclaration = {
     fixed_ip: { post: true, convert: nullable(ip), default: null, filter: 'string', sort: true },
     host: {},
   },
-};
+} satisfies ResourceDeclaration;
 
-export const localIp: ExtensionDeclaration = {
+export const localIp = {
   alias: 'local_ip',
   name: 'Local IP',
   description: 'Support Node Local Virtual IP',
   updated: UPDATED,
   resources: [localIps, portAssociations],
-};
+} satisfies ExtensionDeclaration;

@@ -35,7 +35,7 @@ export const meteringPrefix: Convert<string | null> = (v, field) => {
   return `${formatIp(ip)}/${len}`;
 };
 
-export const meteringLabels: ResourceDeclaration = {
+export const meteringLabels = {
   member: 'metering_label',
   collection: 'metering_labels',
   path: 'metering/metering-labels',
@@ -45,9 +45,9 @@ export const meteringLabels: ResourceDeclaration = {
     description: { post: true, convert: str(1024), default: '', filter: 'string', sort: true },
     shared: { post: true, convert: bool, default: false, filter: 'boolean', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const meteringLabelRules: ResourceDeclaration = {
+export const meteringLabelRules = {
   member: 'metering_label_rule',
   collection: 'metering_label_rules',
   path: 'metering/metering-label-rules',
@@ -66,17 +66,17 @@ export const meteringLabelRules: ResourceDeclaration = {
     excluded: { post: true, convert: bool, default: false, filter: 'boolean', sort: true },
     remote_ip_prefix: { post: true, convert: meteringPrefix, default: null, filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const metering: ExtensionDeclaration = {
+export const metering = {
   alias: 'metering',
   name: 'Neutron Metering',
   description: 'Neutron Metering extension.',
   updated: UPDATED,
   resources: [meteringLabels, meteringLabelRules],
-};
+} satisfies ExtensionDeclaration;
 
-export const meteringSourceAndDestinationFields: ExtensionDeclaration = {
+export const meteringSourceAndDestinationFields = {
   alias: 'metering_source_and_destination_fields',
   name: 'Neutron Metering with source and destination filtering',
   description:
@@ -88,4 +88,4 @@ export const meteringSourceAndDestinationFields: ExtensionDeclaration = {
       destination_ip_prefix: { post: true, convert: meteringPrefix, default: null, filter: 'string', sort: true },
     },
   },
-};
+} satisfies ExtensionDeclaration;

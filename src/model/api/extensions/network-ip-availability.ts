@@ -6,7 +6,7 @@ import type { ExtensionDeclaration, ResourceDeclaration } from '../attribute.js'
 
 const UPDATED = '2026-11-26T00:00:00-00:00';
 
-export const networkIpAvailabilities: ResourceDeclaration = {
+export const networkIpAvailabilities = {
   member: 'network_ip_availability',
   collection: 'network_ip_availabilities',
   path: 'network-ip-availabilities',
@@ -20,12 +20,12 @@ export const networkIpAvailabilities: ResourceDeclaration = {
     used_ips: { sort: true },
     subnet_ip_availability: {},
   },
-};
+} satisfies ResourceDeclaration;
 
-export const networkIpAvailability: ExtensionDeclaration = {
+export const networkIpAvailability = {
   alias: 'network-ip-availability',
   name: 'Network IP Availability',
   description: 'Provides IP availability data for each network and subnet.',
   updated: UPDATED,
   resources: [networkIpAvailabilities],
-};
+} satisfies ExtensionDeclaration;

@@ -67,7 +67,7 @@ export const portRange: Convert<string | null> = (v, field) => {
 
 const port = nullable(int(1, 65535));
 
-export const portForwardings: ResourceDeclaration = {
+export const portForwardings = {
   member: 'port_forwarding',
   collection: 'port_forwardings',
   path: 'floatingips/:floatingip_id/port_forwardings',
@@ -84,41 +84,41 @@ export const portForwardings: ResourceDeclaration = {
     internal_port_range: { post: true, put: true, convert: portRange, default: null },
     description: { post: true, put: true, convert: str(1024), default: '', filter: 'string' },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const floatingIpPortForwarding: ExtensionDeclaration = {
+export const floatingIpPortForwarding = {
   alias: 'floating-ip-port-forwarding',
   name: 'Floating IP Port Forwarding',
   description: 'Allow port forwarding from floating IP port to an internal port',
   updated: UPDATED,
   resources: [portForwardings],
-};
+} satisfies ExtensionDeclaration;
 
-export const floatingIpPortForwardingDescription: ExtensionDeclaration = {
+export const floatingIpPortForwardingDescription = {
   alias: 'floating-ip-port-forwarding-description',
   name: 'Floating IP Port Forwarding new attribute description',
   description: 'Add a description field to Port Forwarding rules',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;
 
-export const floatingIpPortForwardingPortRanges: ExtensionDeclaration = {
+export const floatingIpPortForwardingPortRanges = {
   alias: 'floating-ip-port-forwarding-port-ranges',
   name: 'Floating IP Port Forwarding support port ranges',
   description: 'Add suport to port ranges',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;
 
-export const floatingIpPortForwardingDetail: ExtensionDeclaration = {
+export const floatingIpPortForwardingDetail = {
   alias: 'floating-ip-port-forwarding-detail',
   name: 'Floating IP port forwarding detail',
   description: "Allow list floating ip return more port forwarding data, include'id' and 'internal_port_id'",
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;
 
-export const exposePortForwardingInFip: ExtensionDeclaration = {
+export const exposePortForwardingInFip = {
   alias: 'expose-port-forwarding-in-fip',
   name: 'Expose Floating IP port forwardings',
   description: 'Expose port forwarding fields in floating IP response',
   updated: UPDATED,
   attributes: { floatingips: { port_forwardings: {} } },
-};
+} satisfies ExtensionDeclaration;

@@ -85,7 +85,7 @@ const directionAttribute = (values: readonly string[]) => ({
 
 const POLICY_PARENT = { member: 'policy', param: 'policy_id' } as const;
 
-export const qosPolicies: ResourceDeclaration = {
+export const qosPolicies = {
   member: 'policy',
   collection: 'policies',
   path: 'qos/policies',
@@ -99,7 +99,7 @@ export const qosPolicies: ResourceDeclaration = {
     rules: {},
     ...timestampAttributes,
   },
-};
+} satisfies ResourceDeclaration;
 
 const rules = (type: string, attributes: AttributeMap): ResourceDeclaration => ({
   member: `${type}_rule`,
@@ -156,14 +156,14 @@ const alias = (of: ResourceDeclaration): ResourceDeclaration => {
 };
 
 /** The rule types the host drivers know (`GET /v2.0/qos/rule-types`); read-only. */
-export const ruleTypes: ResourceDeclaration = {
+export const ruleTypes = {
   member: 'rule_type',
   collection: 'rule_types',
   path: 'qos/rule-types',
   attributes: { type: {} },
-};
+} satisfies ResourceDeclaration;
 
-export const qos: ExtensionDeclaration = {
+export const qos = {
   alias: 'qos',
   name: 'Quality of Service',
   description: 'The Quality of Service extension.',
@@ -173,74 +173,74 @@ export const qos: ExtensionDeclaration = {
     networks: { qos_policy_id: { post: true, put: true, convert: nullable(uuid), default: null } },
     ports: { qos_policy_id: { post: true, put: true, convert: nullable(uuid), default: null } },
   },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosBwLimitDirection: ExtensionDeclaration = {
+export const qosBwLimitDirection = {
   alias: 'qos-bw-limit-direction',
   name: 'Direction for QoS bandwidth limit rule',
   description: 'Allow to configure QoS bandwidth limit rule with specific direction: ingress or egress',
   updated: '2017-04-10T10:00:00-00:00',
   attributes: { bandwidth_limit_rules: { direction: directionAttribute(['egress', 'ingress']) } },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosBwMinimumIngress: ExtensionDeclaration = {
+export const qosBwMinimumIngress = {
   alias: 'qos-bw-minimum-ingress',
   name: 'Ingress direction for QoS minimum bandwidth rule',
   description: 'Allow to configure QoS minumum bandwidth rule with ingress direction.',
   updated: '2018-07-09T10:00:00-00:00',
   attributes: { minimum_bandwidth_rules: { direction: directionAttribute(['egress', 'ingress']) } },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosDefault: ExtensionDeclaration = {
+export const qosDefault = {
   alias: 'qos-default',
   name: 'QoS default policy',
   description: 'Expose the QoS default policy per project',
   // Sic: neutron-lib's definition has this date.
   updated: '2017-041-06T10:00:00-00:00',
   attributes: { policies: { is_default: { post: true, put: true, convert: bool, default: false, filter: 'boolean' } } },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosPortNetworkPolicy: ExtensionDeclaration = {
+export const qosPortNetworkPolicy = {
   alias: 'qos-port-network-policy',
   name: 'QoS port network policy ID',
   description: 'Adds a the QoS network ID to the port definition',
   updated: '2019-11-01T10:00:00-00:00',
   attributes: { ports: { qos_network_policy_id: {} } },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosPps: ExtensionDeclaration = {
+export const qosPps = {
   alias: 'qos-pps',
   name: 'QoS Rule Type Packet per Second Extension',
   description: 'Add QoS Rule Type Packet per Second',
   updated: '2021-05-12T10:00:00-00:00',
   resources: [packetRateLimitRules],
-};
+} satisfies ExtensionDeclaration;
 
-export const qosPpsMinimum: ExtensionDeclaration = {
+export const qosPpsMinimum = {
   alias: 'qos-pps-minimum',
   name: 'QoS minimum packet rate rule',
   description: 'Allow to configure QoS minimum packet rate rule.',
   updated: '2021-07-14T10:00:00-00:00',
   resources: [minimumPacketRateRules],
-};
+} satisfies ExtensionDeclaration;
 
-export const qosPpsMinimumRuleAlias: ExtensionDeclaration = {
+export const qosPpsMinimumRuleAlias = {
   alias: 'qos-pps-minimum-rule-alias',
   name: 'QoS minimum packet rate rule alias',
   description: 'API to enable GET, PUT and DELETE operations on QoS minimum packet rate rule without specifying policy ID',
   updated: '2021-10-22T10:00:00-00:00',
   resources: [alias(minimumPacketRateRules)],
-};
+} satisfies ExtensionDeclaration;
 
-export const qosRuleTypeDetails: ExtensionDeclaration = {
+export const qosRuleTypeDetails = {
   alias: 'qos-rule-type-details',
   name: 'Details of QoS rule types',
   description: 'Expose details about QoS rule types supported by loaded backend drivers',
   updated: '2017-06-22T10:00:00-00:00',
   attributes: { rule_types: { drivers: {} } },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosRuleTypeFilter: ExtensionDeclaration = {
+export const qosRuleTypeFilter = {
   alias: 'qos-rule-type-filter',
   name: 'Allow to filter the list of QoS rule types',
   description:
@@ -252,9 +252,9 @@ export const qosRuleTypeFilter: ExtensionDeclaration = {
       all_supported: { convert: bool, visible: false, filter: 'boolean' },
     },
   },
-};
+} satisfies ExtensionDeclaration;
 
-export const qosRulesAlias: ExtensionDeclaration = {
+export const qosRulesAlias = {
   alias: 'qos-rules-alias',
   name: 'Quality of Service rules alias API',
   description: 'API to enable GET, PUT and DELETE operations on QoS policy rules without specifying policy ID',
@@ -270,7 +270,7 @@ export const qosRulesAlias: ExtensionDeclaration = {
       attributes: { ...minimumBandwidthRules.attributes, ...qosBwMinimumIngress.attributes!.minimum_bandwidth_rules },
     }),
   ],
-};
+} satisfies ExtensionDeclaration;
 
 /** Every QoS extension Quark offers, in the order the registry loads them. */
 export const QOS_EXTENSIONS: readonly ExtensionDeclaration[] = [

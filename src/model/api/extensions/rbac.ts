@@ -28,7 +28,7 @@ const objectType: Convert<string> = (v) => {
   return normal;
 };
 
-export const rbacPolicies: ResourceDeclaration = {
+export const rbacPolicies = {
   member: 'rbac_policy',
   collection: 'rbac_policies',
   path: 'rbac-policies',
@@ -41,15 +41,15 @@ export const rbacPolicies: ResourceDeclaration = {
     target_tenant: { post: true, put: true, required: true, convert: str(255), filter: 'string', sort: true },
     action: { post: true, required: true, convert: str(255), filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const rbacPoliciesExtension: ExtensionDeclaration = {
+export const rbacPoliciesExtension = {
   alias: 'rbac-policies',
   name: 'RBAC Policies',
   description: 'Allows creation and modification of policies that control tenant access to resources.',
   updated: UPDATED,
   resources: [rbacPolicies],
-};
+} satisfies ExtensionDeclaration;
 
 const marker = (alias: string, name: string, description: string): ExtensionDeclaration => ({
   alias,
@@ -65,10 +65,10 @@ export const rbacObjectTypeExtensions: readonly ExtensionDeclaration[] = [
   marker('rbac-subnetpool', 'Add subnetpool type to RBAC', 'Add subnetpool type to RBAC'),
 ];
 
-export const securityGroupsSharedFiltering: ExtensionDeclaration = {
+export const securityGroupsSharedFiltering = {
   alias: 'security-groups-shared-filtering',
   name: 'Security group filtering on the shared field',
   description: 'Support filtering security groups on the shared field',
   updated: UPDATED,
   attributes: { security_groups: { shared: { filter: 'boolean' } } },
-};
+} satisfies ExtensionDeclaration;

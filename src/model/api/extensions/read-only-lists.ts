@@ -5,12 +5,12 @@
  * Plus the attributes that go with them: networks' and routers' availability zones, floating
  * IPs' `port_details`.
  */
-import type { ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
+import type { Attribute, ExtensionDeclaration, ResourceDeclaration } from '../attribute.js';
 import { listOf, str } from '../validators.js';
 
 const UPDATED = '2026-12-07T00:00:00-00:00';
 
-export const availabilityZones: ResourceDeclaration = {
+export const availabilityZones = {
   member: 'availability_zone',
   collection: 'availability_zones',
   path: 'availability_zones',
@@ -19,35 +19,35 @@ export const availabilityZones: ResourceDeclaration = {
     resource: { filter: 'string', sort: true },
     state: { filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-const zoneHints = { post: true, convert: listOf(str(255), { unique: true }), default: [] };
+const zoneHints = { post: true, convert: listOf(str(255), { unique: true }), default: [] } satisfies Attribute;
 
-export const availabilityZone: ExtensionDeclaration = {
+export const availabilityZone = {
   alias: 'availability_zone',
   name: 'Availability Zone',
   description: 'The availability zone extension.',
   updated: UPDATED,
   resources: [availabilityZones],
-};
+} satisfies ExtensionDeclaration;
 
-export const networkAvailabilityZone: ExtensionDeclaration = {
+export const networkAvailabilityZone = {
   alias: 'network_availability_zone',
   name: 'Network Availability Zone',
   description: 'Availability zone support for network.',
   updated: UPDATED,
   attributes: { networks: { availability_zones: {}, availability_zone_hints: zoneHints } },
-};
+} satisfies ExtensionDeclaration;
 
-export const routerAvailabilityZone: ExtensionDeclaration = {
+export const routerAvailabilityZone = {
   alias: 'router_availability_zone',
   name: 'Router Availability Zone',
   description: 'Availability zone support for router.',
   updated: UPDATED,
   attributes: { routers: { availability_zones: {}, availability_zone_hints: zoneHints } },
-};
+} satisfies ExtensionDeclaration;
 
-export const floatingIpPools: ResourceDeclaration = {
+export const floatingIpPools = {
   member: 'floatingip_pool',
   collection: 'floatingip_pools',
   path: 'floatingip-pools',
@@ -59,25 +59,25 @@ export const floatingIpPools: ResourceDeclaration = {
     project_id: {},
     tenant_id: {},
   },
-};
+} satisfies ResourceDeclaration;
 
-export const floatingIpPoolsExtension: ExtensionDeclaration = {
+export const floatingIpPoolsExtension = {
   alias: 'floatingip-pools',
   name: 'Floating IP Pools Extension',
   description: 'Provides a floating IP pools API.',
   updated: UPDATED,
   resources: [floatingIpPools],
-};
+} satisfies ExtensionDeclaration;
 
-export const fipPortDetails: ExtensionDeclaration = {
+export const fipPortDetails = {
   alias: 'fip-port-details',
   name: 'Floating IP Port Details Extension',
   description: 'Add port_details attribute to Floating IP resource',
   updated: UPDATED,
   attributes: { floatingips: { port_details: {} } },
-};
+} satisfies ExtensionDeclaration;
 
-export const serviceProviders: ResourceDeclaration = {
+export const serviceProviders = {
   member: 'service_provider',
   collection: 'service_providers',
   path: 'service-providers',
@@ -86,12 +86,12 @@ export const serviceProviders: ResourceDeclaration = {
     name: { filter: 'string', sort: true },
     default: { filter: 'boolean', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const serviceType: ExtensionDeclaration = {
+export const serviceType = {
   alias: 'service-type',
   name: 'Neutron Service Type Management',
   description: 'API for retrieving service providers for Neutron advanced services',
   updated: UPDATED,
   resources: [serviceProviders],
-};
+} satisfies ExtensionDeclaration;

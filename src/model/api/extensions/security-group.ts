@@ -42,7 +42,7 @@ const ipPrefix: Convert<string | null> = (v) => {
   return prefix;
 };
 
-export const securityGroups: ResourceDeclaration = {
+export const securityGroups = {
   member: 'security_group',
   collection: 'security_groups',
   path: 'security-groups',
@@ -51,9 +51,9 @@ export const securityGroups: ResourceDeclaration = {
     name: { ...nameAttributes.name!, convert: nameNotDefault },
     security_group_rules: {},
   },
-};
+} satisfies ResourceDeclaration;
 
-export const securityGroupRules: ResourceDeclaration = {
+export const securityGroupRules = {
   member: 'security_group_rule',
   collection: 'security_group_rules',
   path: 'security-group-rules',
@@ -65,20 +65,20 @@ export const securityGroupRules: ResourceDeclaration = {
     revision_number: { filter: 'integer', sort: true },
     security_group_id: { post: true, required: true, convert: lookupId, filter: 'string', sort: true },
     direction: { post: true, required: true, convert: oneOf(['ingress', 'egress'] as const), filter: 'string', sort: true },
-    ethertype: { post: true, convert: ethertype, default: 'IPv4', filter: 'string', sort: true },
+    ethertype: { post: true, convert: ethertype, default: 'IPv4' as const, filter: 'string', sort: true },
     protocol: { post: true, convert: (v) => normalizeProtocol(v), default: null, filter: 'string', sort: true },
     port_range_min: { post: true, convert: portValue, default: null, filter: 'integer', sort: true },
     port_range_max: { post: true, convert: portValue, default: null, filter: 'integer', sort: true },
     remote_ip_prefix: { post: true, convert: ipPrefix, default: null, filter: 'string', sort: true },
     remote_group_id: { post: true, convert: nullable(lookupId), default: null, filter: 'string', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const securityGroup: ExtensionDeclaration = {
+export const securityGroup = {
   alias: 'security-group',
   name: 'security-group',
   description: 'The security groups extension.',
   updated: UPDATED,
   resources: [securityGroups, securityGroupRules],
   attributes: { ports: { security_groups: { post: true, put: true, convert: uuidList, filter: 'contains' } } },
-};
+} satisfies ExtensionDeclaration;

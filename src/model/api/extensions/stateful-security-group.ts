@@ -6,10 +6,10 @@
 import type { ExtensionDeclaration } from '../attribute.js';
 import { bool } from '../validators.js';
 
-export const statefulSecurityGroup: ExtensionDeclaration = {
+export const statefulSecurityGroup = {
   alias: 'stateful-security-group',
   name: 'Stateful security group',
   description: 'Indicates if the security group is stateful or not',
   updated: '2026-12-07T00:00:00-00:00',
   attributes: { security_groups: { stateful: { post: true, put: true, convert: bool, default: true } } },
-};
+} satisfies ExtensionDeclaration;

@@ -21,7 +21,7 @@ const notEmpty: Convert<string> = (v, field) => {
 
 const nonNegative = int(0);
 
-export const subnetPools: ResourceDeclaration = {
+export const subnetPools = {
   member: 'subnetpool',
   collection: 'subnetpools',
   path: 'subnetpools',
@@ -37,9 +37,9 @@ export const subnetPools: ResourceDeclaration = {
     is_default: { post: true, put: true, convert: bool, default: false, filter: 'boolean', sort: true },
     shared: { post: true, convert: bool, default: false, filter: 'boolean', sort: true },
   },
-};
+} satisfies ResourceDeclaration;
 
-export const subnetAllocation: ExtensionDeclaration = {
+export const subnetAllocation = {
   alias: 'subnet_allocation',
   name: 'Subnet Allocation',
   description: 'Enables allocation of subnets from a subnet pool',
@@ -51,19 +51,19 @@ export const subnetAllocation: ExtensionDeclaration = {
       prefixlen: { post: true, convert: nonNegative, visible: false },
     },
   },
-};
+} satisfies ExtensionDeclaration;
 
-export const defaultSubnetpools: ExtensionDeclaration = {
+export const defaultSubnetpools = {
   alias: 'default-subnetpools',
   name: 'Default Subnetpools',
   description: 'Provides ability to mark and use a subnetpool as the default.',
   updated: UPDATED,
   attributes: { subnets: { use_default_subnetpool: { post: true, convert: bool, default: false, visible: false } } },
-};
+} satisfies ExtensionDeclaration;
 
-export const subnetpoolPrefixOps: ExtensionDeclaration = {
+export const subnetpoolPrefixOps = {
   alias: 'subnetpool-prefix-ops',
   name: 'Subnet Pool Prefix Operations',
   description: 'Provides support for adjusting the prefix list of subnet pools',
   updated: UPDATED,
-};
+} satisfies ExtensionDeclaration;

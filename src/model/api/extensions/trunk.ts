@@ -25,7 +25,7 @@ const subports: Convert<unknown> = (v, field) => {
   return v;
 };
 
-export const trunks: ResourceDeclaration = {
+export const trunks = {
   member: 'trunk',
   collection: 'trunks',
   path: 'trunks',
@@ -39,20 +39,20 @@ export const trunks: ResourceDeclaration = {
     sub_ports: { post: true, convert: subports, default: [] },
     ...timestampAttributes,
   },
-};
+} satisfies ResourceDeclaration;
 
-export const trunk: ExtensionDeclaration = {
+export const trunk = {
   alias: 'trunk',
   name: 'Trunk Extension',
   description: 'Provides support for trunk ports',
   updated: UPDATED,
   resources: [trunks],
-};
+} satisfies ExtensionDeclaration;
 
-export const trunkDetails: ExtensionDeclaration = {
+export const trunkDetails = {
   alias: 'trunk-details',
   name: 'Trunk port details',
   description: 'Expose trunk port details',
   updated: UPDATED,
   attributes: { ports: { trunk_details: {} } },
-};
+} satisfies ExtensionDeclaration;

@@ -4,11 +4,30 @@
  * the resource's rules (server/plugin) receive instead of an untyped record.
  */
 import type { CreateValues, UpdateValues } from './attribute.js';
+import type { networks } from './core/network.js';
+import type { ports } from './core/port.js';
+import type {
+  allowedAddressPairs,
+  binding,
+  dnsDomainPorts,
+  dnsIntegration,
+  externalNet,
+  extraDhcpOpt,
+  netMtu,
+  netMtuWritable,
+  portMacAddressRegenerate,
+  portSecurity,
+  provider,
+} from './extensions/core-extensions.js';
+import type { qos, qosDefault, qosPolicies, qosPortNetworkPolicy } from './extensions/qos.js';
+import type { addressGroups } from './extensions/address-group.js';
+import type { networkSegmentRanges } from './extensions/network-segment-range.js';
+import type { rbacPolicies } from './extensions/rbac.js';
 import type { subnets } from './core/subnet.js';
 import type { addressScope } from './extensions/address-scope.js';
 import type { dvr, extGwMode, extraRoute, floatingIps, l3Ha, routers } from './extensions/l3.js';
-import type { routerAvailabilityZone } from './extensions/read-only-lists.js';
-import type { securityGroupRules, securityGroups } from './extensions/security-group.js';
+import type { networkAvailabilityZone, routerAvailabilityZone } from './extensions/read-only-lists.js';
+import type { securityGroup, securityGroupRules, securityGroups } from './extensions/security-group.js';
 import type { statefulSecurityGroup } from './extensions/stateful-security-group.js';
 import type { securityGroupsRemoteAddressGroup } from './extensions/address-group.js';
 import type { defaultSubnetpools, subnetAllocation, subnetPools } from './extensions/subnetpool.js';
@@ -19,7 +38,6 @@ import type { localIps, portAssociations } from './extensions/local-ip.js';
 import type { logs } from './extensions/logging.js';
 import type { meteringLabelRules, meteringLabels, meteringSourceAndDestinationFields } from './extensions/metering.js';
 import type { portForwardings } from './extensions/port-forwarding.js';
-import type { qosDefault, qosPolicies } from './extensions/qos.js';
 import type { trunks } from './extensions/trunk.js';
 import type { addressScopes } from './extensions/address-scope.js';
 
@@ -102,3 +120,41 @@ export type FlavorUpdate = UpdateValues<FlavorAttributes>;
 type ServiceProfileAttributes = typeof serviceProfiles.attributes;
 export type ServiceProfileCreate = CreateValues<ServiceProfileAttributes>;
 export type ServiceProfileUpdate = UpdateValues<ServiceProfileAttributes>;
+
+type NetworkAttributes = typeof networks.attributes &
+  typeof dnsIntegration.attributes.networks &
+  typeof externalNet.attributes.networks &
+  typeof netMtu.attributes.networks &
+  typeof netMtuWritable.attributes.networks &
+  typeof portSecurity.attributes.networks &
+  typeof provider.attributes.networks &
+  typeof qos.attributes.networks &
+  typeof networkAvailabilityZone.attributes.networks;
+export type NetworkCreate = CreateValues<NetworkAttributes>;
+export type NetworkUpdate = UpdateValues<NetworkAttributes>;
+
+type PortAttributes = typeof ports.attributes &
+  typeof allowedAddressPairs.attributes.ports &
+  typeof binding.attributes.ports &
+  typeof dnsDomainPorts.attributes.ports &
+  typeof dnsIntegration.attributes.ports &
+  typeof extraDhcpOpt.attributes.ports &
+  typeof portMacAddressRegenerate.attributes.ports &
+  typeof portSecurity.attributes.ports &
+  typeof qos.attributes.ports &
+  typeof qosPortNetworkPolicy.attributes.ports &
+  typeof securityGroup.attributes.ports;
+export type PortCreate = CreateValues<PortAttributes>;
+export type PortUpdate = UpdateValues<PortAttributes>;
+
+type AddressGroupAttributes = typeof addressGroups.attributes;
+export type AddressGroupCreate = CreateValues<AddressGroupAttributes>;
+export type AddressGroupUpdate = UpdateValues<AddressGroupAttributes>;
+
+type RbacPolicyAttributes = typeof rbacPolicies.attributes;
+export type RbacPolicyCreate = CreateValues<RbacPolicyAttributes>;
+export type RbacPolicyUpdate = UpdateValues<RbacPolicyAttributes>;
+
+type NetworkSegmentRangeAttributes = typeof networkSegmentRanges.attributes;
+export type NetworkSegmentRangeCreate = CreateValues<NetworkSegmentRangeAttributes>;
+export type NetworkSegmentRangeUpdate = UpdateValues<NetworkSegmentRangeAttributes>;

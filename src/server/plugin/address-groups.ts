@@ -10,6 +10,7 @@
  * get_address_group against the group read with only the attributes policy needs, which leave
  * out `shared`, so the sharing project's update is 404; its delete and actions are 403.
  */
+import type { AddressGroupCreate, AddressGroupUpdate } from '../../model/api/values.js';
 import { QuarkError } from '../../model/errors.js';
 import type { AddressGroup } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
@@ -60,7 +61,7 @@ export function removeAddresses(tx: WriteTx, group: AddressGroup, addresses: rea
   return tx.put('address_group', { ...group, addresses: group.addresses.filter((a) => !gone.has(a)) });
 }
 
-export const addressGroupHandler: HandlerSpec<'address_group'> = {
+export const addressGroupHandler: HandlerSpec<'address_group', AddressGroupCreate, AddressGroupUpdate> = {
   kind: 'address_group',
   path: 'address-groups',
   notFound: addressGroupNotFound,
@@ -74,14 +75,14 @@ export const addressGroupHandler: HandlerSpec<'address_group'> = {
     tx.put('address_group', {
       id: ctx.newId(),
       project_id: projectId,
-      name: v.name as string,
-      description: v.description as string,
-      addresses: sorted(v.addresses as string[]),
+      name: v.name,
+      description: v.description,
+      addresses: sorted(v.addresses),
       created_at: '',
       updated_at: '',
       revision_number: 0,
     }),
-  update: (tx, _ctx, group, v) => tx.put('address_group', { ...group, ...(v as Partial<AddressGroup>) }),
+  update: (tx, _ctx, group, v) => tx.put('address_group', { ...group, ...v }),
   delete: (tx, _ctx, group) => {
     if (tx.by('security_group_rule', 'remoteAddressGroup', group.id).length > 0) {
       throw new QuarkError('AddressGroupInUse', `Address group ${group.id} is in use on one or more security group rules.`);

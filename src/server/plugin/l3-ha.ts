@@ -63,6 +63,9 @@ export function ensureHaNetwork(tx: WriteTx, ctx: PluginContext, projectId: stri
       shared: false,
       'router:external': false,
       port_security_enabled: true,
+      dns_domain: '',
+      qos_policy_id: null,
+      availability_zone_hints: [],
     },
     '',
   );

@@ -15,11 +15,11 @@
  *   (NetworkSegmentRangeReferencedByProject).
  * How project networks draw ids from the ranges is `segmentCandidates` (used by segments.ts).
  */
+import type { NetworkSegmentRangeCreate, NetworkSegmentRangeUpdate } from '../../model/api/values.js';
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import type { NetworkSegmentRange, SegmentRangeType } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { ServerConfig } from '../config.js';
 import type { PluginContext } from './context.js';
@@ -146,15 +146,15 @@ function checkOverlap(view: ReadView, r: Omit<NetworkSegmentRange, 'id'>, except
   }
 }
 
-function createRange(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): NetworkSegmentRange {
-  const type = v.network_type as SegmentRangeType;
-  const shared = v.shared as boolean;
-  const physnet = type === 'vlan' ? ((v.physical_network as string | null) ?? null) : null;
+function createRange(tx: WriteTx, ctx: PluginContext, v: NetworkSegmentRangeCreate, projectId: string): NetworkSegmentRange {
+  const type = v.network_type;
+  const shared = v.shared;
+  const physnet = type === 'vlan' ? (v.physical_network ?? null) : null;
   if (type === 'vlan' && physnet === null) {
     throw invalidInput("Network type vlan requires 'physical_network' to be specified while creating new range");
   }
-  const minimum = v.minimum as number;
-  const maximum = v.maximum as number;
+  const minimum = v.minimum;
+  const maximum = v.maximum;
   checkEligible(type, minimum, maximum);
   const range = {
     ...newStandardAttributes(ctx.newId(), shared ? '' : projectId, v),
@@ -169,14 +169,19 @@ function createRange(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projec
   return tx.put('network_segment_range', range);
 }
 
-function updateRange(tx: WriteTx, _ctx: PluginContext, r: NetworkSegmentRange, v: AttributeValues): NetworkSegmentRange {
+function updateRange(
+  tx: WriteTx,
+  _ctx: PluginContext,
+  r: NetworkSegmentRange,
+  v: NetworkSegmentRangeUpdate,
+): NetworkSegmentRange {
   if (r.default) throw readOnly(r.id);
-  const minimum = (v.minimum as number | undefined) ?? r.minimum;
-  const maximum = (v.maximum as number | undefined) ?? r.maximum;
+  const minimum = v.minimum ?? r.minimum;
+  const maximum = v.maximum ?? r.maximum;
   const used = inRange(heldIds(tx, r), r);
   if (used.length > 0 && (minimum >= used[0]! || maximum <= used[used.length - 1]!)) throw referenced(r.id);
   checkEligible(r.network_type, minimum, maximum);
-  return tx.put('network_segment_range', { ...r, ...(v as Partial<NetworkSegmentRange>), minimum, maximum });
+  return tx.put('network_segment_range', { ...r, ...v, minimum, maximum });
 }
 
 function deleteRange(tx: WriteTx, _ctx: PluginContext, r: NetworkSegmentRange): void {
@@ -223,7 +228,11 @@ function defaultsInStep(view: ReadView, config: ServerConfig): boolean {
   );
 }
 
-export const networkSegmentRangeHandler: HandlerSpec<'network_segment_range'> = {
+export const networkSegmentRangeHandler: HandlerSpec<
+  'network_segment_range',
+  NetworkSegmentRangeCreate,
+  NetworkSegmentRangeUpdate
+> = {
   kind: 'network_segment_range',
   path: 'network-segment-ranges',
   notFound: networkSegmentRangeNotFound,

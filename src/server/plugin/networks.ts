@@ -3,12 +3,12 @@
  * attributes, and delete with its DHCP ports, subnets and unassociated floating IPs (any other
  * port makes it NetworkInUse).
  */
+import type { NetworkCreate, NetworkUpdate } from '../../model/api/values.js';
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import { DeviceOwner, type Network, type NetworkType, isHaRouter } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 import { deleteFloatingIp } from './floating-ips.js';
 import { checkZoneHints, networkZones } from './availability-zones.js';
@@ -29,51 +29,50 @@ function checkMtu(ctx: PluginContext, type: NetworkType, mtu: number): void {
   if (mtu > max) throw invalidInput(`Requested MTU is too big, maximum is ${max}`);
 }
 
-export function createNetwork(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Network {
+export function createNetwork(tx: WriteTx, ctx: PluginContext, v: NetworkCreate, projectId: string): Network {
   const provider = PROVIDER_KEYS.some((k) => v[k] !== undefined && v[k] !== null);
   const segment = provider
     ? providerSegment(
         tx,
         ctx.config,
         {
-          type: v['provider:network_type'] as NetworkType | undefined,
-          physicalNetwork: v['provider:physical_network'] as string | null | undefined,
-          segmentationId: v['provider:segmentation_id'] as number | null | undefined,
+          type: v['provider:network_type'],
+          physicalNetwork: v['provider:physical_network'],
+          segmentationId: v['provider:segmentation_id'],
         },
         projectId,
       )
     : allocateTenantSegment(tx, ctx.config, projectId);
   const type = segment['provider:network_type'];
-  const mtu = (v.mtu as number | undefined) ?? maxMtu(ctx.config, type);
+  const mtu = v.mtu ?? maxMtu(ctx.config, type);
   checkMtu(ctx, type, mtu);
-  if (v.availability_zone_hints) checkZoneHints(tx, 'network', v.availability_zone_hints as string[]);
+  if (v.availability_zone_hints) checkZoneHints(tx, 'network', v.availability_zone_hints);
   // ML2 makes the project's default security group with its first network.
   ensureDefaultSecurityGroup(tx, ctx, projectId);
-  const qosPolicyId = qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id as string | null | undefined, projectId, 'network');
+  const qosPolicyId = qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id, projectId, 'network');
   const id = ctx.newId();
   // `shared` and `router:external` are wildcard RBAC policies, as Neutron keeps them.
   if (v.shared === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_shared', true);
   if (v['router:external'] === true) setWildcardPolicy(tx, ctx, 'network', id, projectId, 'access_as_external', true);
   return tx.put('network', {
     ...newStandardAttributes(id, projectId, v),
-    admin_state_up: v.admin_state_up as boolean,
+    admin_state_up: v.admin_state_up,
     status: 'ACTIVE',
-    shared: v.shared as boolean,
-    'router:external': v['router:external'] as boolean,
+    shared: v.shared,
+    'router:external': v['router:external'],
     mtu,
-    port_security_enabled: v.port_security_enabled as boolean,
+    port_security_enabled: v.port_security_enabled,
     ...segment,
-    availability_zone_hints: (v.availability_zone_hints as string[] | undefined) ?? [],
-    dns_domain: v.dns_domain as string,
+    availability_zone_hints: v.availability_zone_hints ?? [],
+    dns_domain: v.dns_domain,
     qos_policy_id: qosPolicyId,
   });
 }
 
-export function updateNetwork(tx: WriteTx, ctx: PluginContext, net: Network, v: AttributeValues): Network {
-  if (v.mtu !== undefined) checkMtu(ctx, net['provider:network_type'], v.mtu as number);
+export function updateNetwork(tx: WriteTx, ctx: PluginContext, net: Network, v: NetworkUpdate): Network {
+  if (v.mtu !== undefined) checkMtu(ctx, net['provider:network_type'], v.mtu);
   // Unsharing removes the wildcard policy, checked as Neutron's ensure_no_tenant_ports_on_network.
-  if (v.shared !== undefined)
-    setWildcardPolicy(tx, ctx, 'network', net.id, net.project_id, 'access_as_shared', v.shared as boolean);
+  if (v.shared !== undefined) setWildcardPolicy(tx, ctx, 'network', net.id, net.project_id, 'access_as_shared', v.shared);
   if (v['router:external'] === true && !net['router:external']) {
     setWildcardPolicy(tx, ctx, 'network', net.id, net.project_id, 'access_as_external', true);
   }
@@ -83,12 +82,10 @@ export function updateNetwork(tx: WriteTx, ctx: PluginContext, net: Network, v: 
     for (const p of policiesOf(tx, 'network', net.id)) if (p.action === 'access_as_external') tx.delete('rbac_policy', p.id);
   }
   const qos =
-    v.qos_policy_id !== undefined
-      ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, net.qos_policy_id, v.qos_policy_id as string | null) }
-      : {};
+    v.qos_policy_id !== undefined ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, net.qos_policy_id, v.qos_policy_id) } : {};
   return tx.put('network', {
     ...net,
-    ...(v as Partial<Network>),
+    ...v,
     ...qos,
     shared: hasWildcard(tx, 'network', net.id, 'access_as_shared'),
     'router:external': policiesOf(tx, 'network', net.id).some((p) => p.action === 'access_as_external'),
@@ -137,7 +134,7 @@ export function subnetIdsOf(view: ReadView, networkId: string): string[] {
   return view.by('subnet', 'network', networkId).map((s) => s.id);
 }
 
-export const networkHandler: HandlerSpec<'network'> = {
+export const networkHandler: HandlerSpec<'network', NetworkCreate, NetworkUpdate> = {
   kind: 'network',
   path: 'networks',
   quota: 'network',

@@ -3,6 +3,7 @@
  * security with security groups and allowed address pairs, the binding attributes an agent acts
  * on, and the protections of ports that routers and floating IPs stand on.
  */
+import type { PortCreate, PortUpdate } from '../../model/api/values.js';
 import { deleteLogsOf } from './network-logs.js';
 import { dropPortForwardingsOf } from './port-forwardings.js';
 import { deleteAssociationsOf, preventLocalPortDeletion } from './local-ips.js';
@@ -12,7 +13,6 @@ import type { AddressPair, Network, Port } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
 import {
@@ -63,87 +63,79 @@ function addressPairs(requested: readonly { ip_address: string; mac_address?: st
   return pairs;
 }
 
-export function createPort(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): Port {
-  const net = networkForPort(tx, ctx, v.network_id as string);
-  const requested = v.fixed_ips as FixedIpRequest[] | undefined;
-  const owner = v.device_owner as string;
-  enforceDeviceOwnership(tx, ctx.caller, { projectId, networkId: net.id, deviceOwner: owner, deviceId: v.device_id as string });
-  const mac = (v.mac_address as string | null | undefined) ?? generateMac(tx, ctx, net.id);
+export function createPort(tx: WriteTx, ctx: PluginContext, v: PortCreate, projectId: string): Port {
+  const net = networkForPort(tx, ctx, v.network_id);
+  const requested = v.fixed_ips;
+  const owner = v.device_owner;
+  enforceDeviceOwnership(tx, ctx.caller, { projectId, networkId: net.id, deviceOwner: owner, deviceId: v.device_id });
+  const mac = v.mac_address ?? generateMac(tx, ctx, net.id);
   checkMac(tx, net.id, mac, null);
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: null }, requested);
-  const portSecurity = (v.port_security_enabled as boolean | undefined) ?? net.port_security_enabled;
-  const pairs = addressPairs((v.allowed_address_pairs as AddressPair[] | undefined) ?? [], mac);
+  const portSecurity = v.port_security_enabled ?? net.port_security_enabled;
+  const pairs = addressPairs(v.allowed_address_pairs ?? [], mac);
   const securityGroups = securityGroupsOnCreate(
     tx,
     ctx,
     { project_id: projectId, device_owner: owner, port_security_enabled: portSecurity, allowed_address_pairs: pairs },
-    v.security_groups as string[] | undefined,
+    v.security_groups,
   );
   const port: Port = {
     ...newStandardAttributes(ctx.newId(), projectId, v),
     network_id: net.id,
-    admin_state_up: v.admin_state_up as boolean,
+    admin_state_up: v.admin_state_up,
     mac_address: mac,
     fixed_ips: fixedIps,
-    device_id: v.device_id as string,
+    device_id: v.device_id,
     device_owner: owner,
     status: 'DOWN',
     security_groups: securityGroups,
     allowed_address_pairs: pairs,
     port_security_enabled: portSecurity,
-    'binding:host_id': v['binding:host_id'] as string,
-    ...bindingFor(
-      tx,
-      { 'binding:host_id': v['binding:host_id'] as string, network_id: net.id },
-      tx.now,
-      ctx.config.agentDownTime,
-    ),
-    'binding:vnic_type': v['binding:vnic_type'] as string,
-    'binding:profile': v['binding:profile'] as Record<string, unknown>,
-    extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
-    dns_name: v.dns_name as string,
-    dns_domain: v.dns_domain as string,
-    qos_policy_id: qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id as string | null | undefined, projectId, 'port'),
+    'binding:host_id': v['binding:host_id'],
+    ...bindingFor(tx, { 'binding:host_id': v['binding:host_id'], network_id: net.id }, tx.now, ctx.config.agentDownTime),
+    'binding:vnic_type': v['binding:vnic_type'],
+    'binding:profile': v['binding:profile'],
+    extra_dhcp_opts: extraDhcpOptsOnCreate(v.extra_dhcp_opts),
+    dns_name: v.dns_name,
+    dns_domain: v.dns_domain,
+    qos_policy_id: qosPolicyOnCreate(tx, ctx.caller, v.qos_policy_id, projectId, 'port'),
   };
   return tx.put('port', port);
 }
 
-export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: AttributeValues): Port {
+export function updatePort(tx: WriteTx, ctx: PluginContext, port: Port, v: PortUpdate): Port {
   const net = tx.get('network', port.network_id)!;
-  const requested = v.fixed_ips as FixedIpRequest[] | undefined;
-  const owner = (v.device_owner as string | undefined) ?? port.device_owner;
-  const deviceId = (v.device_id as string | undefined) ?? port.device_id;
+  const requested = v.fixed_ips;
+  const owner = v.device_owner ?? port.device_owner;
+  const deviceId = v.device_id ?? port.device_id;
   if (owner !== port.device_owner || deviceId !== port.device_id) {
     enforceDeviceOwnership(tx, ctx.caller, { projectId: port.project_id, networkId: net.id, deviceOwner: owner, deviceId });
   }
   // mac_address: null regenerates the address (port-mac-address-regenerate).
-  const mac = v.mac_address === null ? generateMac(tx, ctx, net.id) : ((v.mac_address as string | undefined) ?? port.mac_address);
+  const mac = v.mac_address === null ? generateMac(tx, ctx, net.id) : (v.mac_address ?? port.mac_address);
   if (mac !== port.mac_address) checkMac(tx, net.id, mac, port.id);
   const fixedIps = resolveFixedIps(tx, ctx, net, { owner, mac, current: port }, requested);
-  const pairs =
-    v.allowed_address_pairs === undefined
-      ? port.allowed_address_pairs
-      : addressPairs(v.allowed_address_pairs as AddressPair[], mac);
+  const pairs = v.allowed_address_pairs === undefined ? port.allowed_address_pairs : addressPairs(v.allowed_address_pairs, mac);
   if (requested !== undefined) preventInternalIpChangeForFip(tx, port, fixedIps);
-  const host = (v['binding:host_id'] as string | undefined) ?? port['binding:host_id'];
+  const host = v['binding:host_id'] ?? port['binding:host_id'];
   const rebind = host !== port['binding:host_id'] || port['binding:vif_type'] === 'binding_failed';
   const next: Port = {
     ...port,
-    ...(v as Partial<Port>),
+    ...v,
     mac_address: mac,
     fixed_ips: fixedIps,
     allowed_address_pairs: pairs,
-    extra_dhcp_opts: extraDhcpOptsOnUpdate(port.extra_dhcp_opts ?? [], v.extra_dhcp_opts as ExtraDhcpOptRequest[] | null),
+    extra_dhcp_opts: extraDhcpOptsOnUpdate(port.extra_dhcp_opts ?? [], v.extra_dhcp_opts),
     ...(rebind
       ? bindingFor(tx, { 'binding:host_id': host, network_id: port.network_id, id: port.id }, tx.now, ctx.config.agentDownTime)
       : {}),
     // A port that moves to another host is down until that host's agent wires it.
     status: host !== port['binding:host_id'] ? 'DOWN' : port.status,
     ...(v.qos_policy_id !== undefined
-      ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, port.qos_policy_id, v.qos_policy_id as string | null) }
+      ? { qos_policy_id: qosPolicyOnUpdate(tx, ctx.caller, port.qos_policy_id, v.qos_policy_id) }
       : {}),
   };
-  const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups as string[] | undefined);
+  const securityGroups = securityGroupsOnUpdate(tx, ctx, port, next, v.security_groups);
   const updated = tx.put('port', { ...next, security_groups: securityGroups });
   if (requested !== undefined) syncGatewayAddresses(tx, updated);
   if (requested !== undefined) dropPortForwardingsOf(tx, port.id, updated);
@@ -179,7 +171,7 @@ function filterFixedIps(port: Port, values: readonly string[]): boolean {
   });
 }
 
-export const portHandler: HandlerSpec<'port'> = {
+export const portHandler: HandlerSpec<'port', PortCreate, PortUpdate> = {
   kind: 'port',
   path: 'ports',
   quota: 'port',
@@ -190,16 +182,16 @@ export const portHandler: HandlerSpec<'port'> = {
       projectId: p.project_id,
       networkProjectId: net?.project_id ?? '',
       networkShared: net ? networkSharedWith(view, net, p.project_id) : false,
-      deviceOwner: (changes?.device_owner as string | undefined) ?? p.device_owner,
+      deviceOwner: changes?.device_owner ?? p.device_owner,
     };
   },
   createTarget: (view, ctx, v, projectId) => {
-    const net = networkForPort(view, ctx, v.network_id as string);
+    const net = networkForPort(view, ctx, v.network_id);
     return {
       projectId,
       networkProjectId: net.project_id,
       networkShared: networkSharedWith(view, net, projectId),
-      deviceOwner: v.device_owner as string,
+      deviceOwner: v.device_owner,
     };
   },
   // dns-integration: names of the port's addresses in the deployment's DNS domain.

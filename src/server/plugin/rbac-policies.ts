@@ -11,13 +11,13 @@
  * Every change revises the network it is about, and keeps the object's `shared` flag (the
  * wildcard sharing policy) up to date.
  */
+import type { RbacPolicyCreate, RbacPolicyUpdate } from '../../model/api/values.js';
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import type { RbacAction, RbacObjectType, RbacPolicy } from '../../model/resources.js';
 import { DeviceOwner } from '../../model/resources.js';
 import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
-import type { AttributeValues } from '../api/request-body.js';
 import type { PluginContext } from './context.js';
 import { WILDCARD, hasWildcard, policiesOf, targetsOf } from './rbac-access.js';
 import { enforce } from '../policy.js';
@@ -172,10 +172,10 @@ function checkDuplicate(view: ReadView, policy: Omit<RbacPolicy, 'id' | 'project
   if (same) throw new QuarkError('DuplicateRbacPolicy', 'An RBAC policy already exists with those values.');
 }
 
-export function createRbacPolicy(tx: WriteTx, ctx: PluginContext, v: AttributeValues, projectId: string): RbacPolicy {
-  const type = v.object_type as RbacObjectType;
+export function createRbacPolicy(tx: WriteTx, ctx: PluginContext, v: RbacPolicyCreate, projectId: string): RbacPolicy {
+  const type = v.object_type;
   const action = v.action as RbacAction;
-  const objectId = v.object_id as string;
+  const objectId = v.object_id;
   if (!OBJECTS[type].actions.includes(action)) {
     throw new QuarkError(
       'InvalidActionForType',
@@ -189,7 +189,7 @@ export function createRbacPolicy(tx: WriteTx, ctx: PluginContext, v: AttributeVa
     object_type: type,
     object_id: objectId,
     action,
-    target_project: v.target_tenant as string,
+    target_project: v.target_tenant,
   };
   checkDuplicate(tx, policy, null);
   if (type === 'subnetpool') checkPoolScopeReachable(tx, policy);
@@ -219,8 +219,8 @@ function checkPoolScopeReachable(view: ReadView, policy: RbacPolicy): void {
   }
 }
 
-export function updateRbacPolicy(tx: WriteTx, ctx: PluginContext, policy: RbacPolicy, v: AttributeValues): RbacPolicy {
-  const target = (v.target_tenant as string | undefined) ?? policy.target_project;
+export function updateRbacPolicy(tx: WriteTx, ctx: PluginContext, policy: RbacPolicy, v: RbacPolicyUpdate): RbacPolicy {
+  const target = v.target_tenant ?? policy.target_project;
   // The rule sees the new target, not the stored one.
   enforce('update_rbac_policy:target_tenant', ctx.caller, { projectId: policy.project_id, wildcard: target === WILDCARD });
   ownedObject(tx, ctx, policy.object_type, policy.object_id);
@@ -279,7 +279,7 @@ export function deletePoliciesOf(tx: WriteTx, type: RbacObjectType, id: string):
 export const rbacPolicyNotFound = (id: string) =>
   new QuarkError('RbacPolicyNotFound', `RBAC policy of type unknown with ID ${id} not found`);
 
-export const rbacPolicyHandler: HandlerSpec<'rbac_policy'> = {
+export const rbacPolicyHandler: HandlerSpec<'rbac_policy', RbacPolicyCreate, RbacPolicyUpdate> = {
   kind: 'rbac_policy',
   path: 'rbac-policies',
   quota: 'rbac_policy',

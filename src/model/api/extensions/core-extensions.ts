@@ -197,13 +197,13 @@ export const dnsIntegration = {
  * in an external DNS service (designate); the DHCP answers and `dns_assignment` keep the
  * configured domain, so Quark stores and shows it.
  */
-export const dnsDomainPorts: ExtensionDeclaration = {
+export const dnsDomainPorts = {
   alias: 'dns-domain-ports',
   name: 'dns_domain for ports',
   description: 'Allows the DNS domain to be specified for a network port',
   updated: UPDATED,
   attributes: { ports: { dns_domain: { post: true, put: true, convert: dnsName, default: '' } } },
-};
+} satisfies ExtensionDeclaration;
 
 /** Extensions that only name behaviour the server has; they add no attributes. */
 function marker(alias: string, name: string, description: string): ExtensionDeclaration {

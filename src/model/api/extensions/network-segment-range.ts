@@ -13,7 +13,7 @@ import { bool, int, nullable, oneOf, str } from '../validators.js';
 /** neutron-lib's NETWORK_SEGMENT_RANGE_LIMIT: the GRE key space, the widest of the types. */
 const segmentationId = int(1, 2 ** 32 - 1);
 
-export const networkSegmentRanges: ResourceDeclaration = {
+export const networkSegmentRanges = {
   member: 'network_segment_range',
   collection: 'network_segment_ranges',
   path: 'network-segment-ranges',
@@ -32,12 +32,12 @@ export const networkSegmentRanges: ResourceDeclaration = {
     available: {},
     ...timestampAttributes,
   },
-};
+} satisfies ResourceDeclaration;
 
-export const networkSegmentRange: ExtensionDeclaration = {
+export const networkSegmentRange = {
   alias: 'network-segment-range',
   name: 'Neutron Network Segment Range',
   description: 'Provides support for the network segment range management',
   updated: '2018-11-29T00:00:00-00:00',
   resources: [networkSegmentRanges],
-};
+} satisfies ExtensionDeclaration;

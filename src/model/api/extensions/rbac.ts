@@ -20,12 +20,13 @@ export const RBAC_OBJECT_TYPES = [
 ] as const;
 
 /** Neutron's convert_valid_object_type: trimmed, lower case, known; else InvalidInput. */
-const objectType: Convert<string> = (v) => {
+const objectType: Convert<(typeof RBAC_OBJECT_TYPES)[number]> = (v) => {
   const normal = typeof v === 'string' ? v.trim().toLowerCase() : '';
-  if (!(RBAC_OBJECT_TYPES as readonly string[]).includes(normal)) {
+  const known = RBAC_OBJECT_TYPES.find((t) => t === normal);
+  if (!known) {
     throw new QuarkError('InvalidInput', `Invalid input for operation: '${String(v)}' is not a valid RBAC object type.`);
   }
-  return normal;
+  return known;
 };
 
 export const rbacPolicies = {

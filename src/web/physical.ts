@@ -219,216 +219,58 @@ function namespaceNode(
   };
 }
 
+/** What every host's drawing adds to: the items and drift of each element, the tunnels between hosts. */
+interface SceneState {
+  readonly cloud: Cloud;
+  readonly hostNames: readonly string[];
+  readonly items: Map<string, HostItem[]>;
+  readonly drift: Map<string, { element: string; item: HostItem }[]>;
+  readonly tunnels: Map<string, SceneEdge>;
+  tunnelIp(host: string): string | undefined;
+}
+
+/** One host's drawing in progress: its elements, the wires between them, the items they stand for. */
+class HostDrawing {
+  readonly children: SceneNode[] = [];
+  readonly edges: SceneEdge[] = [];
+
+  constructor(
+    readonly state: SceneState,
+    readonly host: string,
+    readonly parts: HostParts,
+  ) {}
+
+  bridgeId(bridge: string): string {
+    return `${this.host}/br/${bridge}`;
+  }
+
+  record(element: string, list: readonly HostItem[]): void {
+    const { items, drift } = this.state;
+    items.set(element, [...(items.get(element) ?? []), ...list]);
+    for (const item of list) if (isDrift(item)) drift.set(this.host, [...(drift.get(this.host) ?? []), { element, item }]);
+  }
+
+  wire(source: string, target: string, label: string, description: string, kind: SceneEdge['kind'] = 'wire'): void {
+    this.edges.push({ id: `${source}->${target}`, source, target, label, kind, description });
+  }
+}
+
 /** The physical scene of every host the caller may see (admins: from the agents' readings). */
 export function physicalScene(cloud: Cloud): PhysicalScene {
-  const items = new Map<string, HostItem[]>();
-  const drift = new Map<string, { element: string; item: HostItem }[]>();
   const agentsByHost = new Map<string, ApiAgent[]>();
   for (const a of cloud.agents.values()) agentsByHost.set(a.host, [...(agentsByHost.get(a.host) ?? []), a]);
-  const hostNames = [...new Set([...agentsByHost.keys(), ...cloud.hosts.keys()])].sort();
-  const tunnelIp = (host: string) =>
-    (agentsByHost.get(host) ?? []).map((a) => a.configurations.tunneling_ip).find((x) => typeof x === 'string') as
-      | string
-      | undefined;
-  const hosts: SceneNode[] = [];
-  const tunnels = new Map<string, SceneEdge>();
-  for (const host of hostNames) {
-    const agents = agentsByHost.get(host) ?? [];
-    const dead = agents.filter((a) => !a.alive);
-    const liveness =
-      agents.length === 0
-        ? 'no agent'
-        : dead.length === 0
-          ? `${agents.length} agent${agents.length === 1 ? '' : 's'} alive`
-          : `DOWN: ${dead.map((a) => a.agent_type).join(', ')}`;
-    const reading = cloud.hosts.get(host);
-    const hostId = `host:${host}`;
-    if (!reading) {
-      const why = cloud.unanswered.get(host) ?? 'reading the host…';
-      hosts.push({
-        id: hostId,
-        kind: 'host',
-        title: `host ${host}`,
-        lines: [liveness, why],
-        label: `host ${host}: ${liveness}; ${why}`,
-        refs: [hostId],
-        tone: dead.length > 0 || agents.length === 0 ? 'dead' : 'plain',
-      });
-      continue;
-    }
-    const parts = sortItems(reading);
-    const record = (element: string, list: readonly HostItem[]) => {
-      items.set(element, [...(items.get(element) ?? []), ...list]);
-      for (const item of list) if (isDrift(item)) drift.set(host, [...(drift.get(host) ?? []), { element, item }]);
-    };
-    const children: SceneNode[] = [];
-    const edges: SceneEdge[] = [];
-    const wire = (source: string, target: string, label: string, description: string, kind: SceneEdge['kind'] = 'wire') =>
-      edges.push({ id: `${source}->${target}`, source, target, label, kind, description });
-    // br-int's access ports: which local VLAN each port's device is tagged with.
-    const vlans = new Map<string, number>();
-    for (const i of reading.items) {
-      if (i.section !== 'ovs-port') continue;
-      const p = parseOvsPort(i.text);
-      const port = i.owners.find((o) => o.kind === 'port')?.id;
-      if (p?.tag !== null && p?.tag !== undefined && port) vlans.set(port, p.tag);
-    }
-    const vifs = [...parts.vifs].map(([portId, list]) => {
-      const n = vifNode(cloud, host, portId, list);
-      record(n.id, list);
-      return n;
-    });
-    const namespaces = [...parts.namespaces].map(([name, list]) => {
-      const n = namespaceNode(cloud, host, name, list, vlans);
-      record(n.id, list);
-      return n;
-    });
-    const bridgeId = (b: string) => `${host}/br/${b}`;
-    if (vifs.length > 0) {
-      const id = `${host}/instances`;
-      children.push({
-        id,
-        kind: 'group',
-        title: `instances: tap → qbr → qvb ⇄ qvo (${vifs.length})`,
-        lines: [],
-        label: `${vifs.length} instance port${vifs.length === 1 ? '' : 's'} on host ${host}, each plugged through its own Linux bridge`,
-        refs: [],
-        tone: 'plain',
-        children: vifs,
-        arrange: 'grid',
-      });
-      if (parts.bridges.has('br-int'))
-        wire(
-          id,
-          bridgeId('br-int'),
-          'qvo… access ports',
-          `the instances' qvo devices are access ports of br-int on host ${host}`,
-        );
-    }
-    if (namespaces.length > 0) {
-      const id = `${host}/namespaces`;
-      children.push({
-        id,
-        kind: 'group',
-        title: `namespaces (${namespaces.length})`,
-        lines: [],
-        label: `${namespaces.length} network namespace${namespaces.length === 1 ? '' : 's'} of the agents on host ${host}`,
-        refs: [],
-        tone: 'plain',
-        children: namespaces,
-        arrange: 'grid',
-      });
-      if (parts.bridges.has('br-int'))
-        wire(id, bridgeId('br-int'), 'tap… / qr-… / qg-…', `the namespaces' devices are access ports of br-int on host ${host}`);
-    }
-    const agentConfig = agents.find((a) => a.agent_type === 'Open vSwitch agent')?.configurations ?? {};
-    const mappings = (agentConfig.bridge_mappings ?? {}) as Record<string, string>;
-    for (const [bridge, list] of parts.bridges) {
-      const own = list.find((i) => i.section === 'bridge');
-      const flows = list.filter((i) => i.section === 'flow').length;
-      const lines: string[] = [];
-      for (const v of list.filter((i) => i.section === 'local-vlan'))
-        lines.push(v.says.replace(/^local VLAN (\d+) ↔ network /, 'VLAN $1 ↔ '));
-      const physnet = Object.entries(mappings).find(([, b]) => b === bridge)?.[0];
-      if (physnet) lines.push(`provider bridge of ${physnet}`);
-      if (bridge !== 'br-int' && bridge !== 'br-tun' && !physnet && own?.says.startsWith('underlay'))
-        lines.push(`underlay, tunnel address ${tunnelIp(host) ?? '?'}`);
-      lines.push(`${flows} flow${flows === 1 ? '' : 's'}${own && own.status !== 'ok' ? ` · ${own.status.toUpperCase()}` : ''}`);
-      const id = bridgeId(bridge);
-      record(id, list);
-      children.push({
-        id,
-        kind: 'bridge',
-        title: bridge,
-        lines,
-        label: `bridge ${bridge} on host ${host}: ${own?.says ?? ''}; ${lines.join('; ')}`,
-        refs: [`host:${host}`],
-        tone: tone(list),
-        ...driftBadge(list),
-        minWidth: 300,
-      });
-    }
-    const patch = (a: string, b: string, label: string) => {
-      if (parts.bridges.has(a) && parts.bridges.has(b))
-        wire(bridgeId(a), bridgeId(b), label, `patch ports join ${a} and ${b} on host ${host}`, 'patch');
-    };
-    patch('br-int', 'br-tun', 'patch-tun ⇄ patch-int');
-    for (const b of Object.values(mappings)) patch('br-int', b, `int-${b} ⇄ phy-${b}`);
-    const underlay = [...parts.bridges.keys()].find((b) =>
-      parts.bridges.get(b)!.some((i) => i.section === 'bridge' && i.says.startsWith('underlay')),
-    );
-    for (const [name, list] of parts.tunnels) {
-      const p = parseOvsPort(list[0]!.text)!;
-      const remoteHost = list[0]!.owners.find((o) => o.kind === 'host')?.id ?? '?';
-      const remoteIp = tunnelIp(remoteHost) ?? /\((\d+\.\d+\.\d+\.\d+)\)/.exec(list[0]!.says)?.[1] ?? '?';
-      const localIp = tunnelIp(host) ?? '?';
-      const nets = list[0]!.owners.filter((o) => o.kind === 'network').map((o) => cloud.networks.get(o.id)?.name || short(o.id));
-      const id = `${host}/tun/${name}`;
-      record(id, list);
-      const type = (p.type ?? '?').toUpperCase();
-      const lines = [
-        `${type} ${localIp} → ${remoteIp}`,
-        `to host ${remoteHost}`,
-        ...(nets.length > 0 ? [`carries ${nets.join(', ')}`] : []),
-      ];
-      children.push({
-        id,
-        kind: 'tunnel',
-        title: name,
-        lines,
-        label: `${type} tunnel ${name} from host ${host} (${localIp}) to host ${remoteHost} (${remoteIp})${nets.length > 0 ? `, carrying ${nets.join(', ')}` : ''}`,
-        refs: [`host:${host}`, `host:${remoteHost}`],
-        tone: tone(list),
-        ...driftBadge(list),
-      });
-      wire(bridgeId('br-tun'), id, '', `tunnel port ${name} of br-tun on host ${host}`);
-      if (underlay) wire(id, bridgeId(underlay), '', `tunnel ${name} leaves through ${underlay} on host ${host}`);
-      const pair = [host, remoteHost].sort();
-      const key = `${pair[0]}⇄${pair[1]}`;
-      if (!tunnels.has(key) && hostNames.includes(remoteHost)) {
-        const ips = pair[0] === host ? [localIp, remoteIp] : [remoteIp, localIp];
-        tunnels.set(key, {
-          id: `tunnel:${key}`,
-          source: `host:${pair[0]}`,
-          target: `host:${pair[1]}`,
-          label: `${type} ${ips[0]} ⇄ ${ips[1]}`,
-          kind: 'tunnel',
-          description: `${type} tunnel between host ${pair[0]} (${ips[0]}) and host ${pair[1]} (${ips[1]})`,
-        });
-      }
-    }
-    for (const [key, list] of parts.nics) {
-      const [bridge, name] = key.split('/') as [string, string];
-      const id = `${host}/nic/${name}`;
-      record(id, list);
-      children.push({
-        id,
-        kind: 'nic',
-        title: name,
-        lines: [list[0]!.says],
-        label: `interface ${name} on ${bridge} of host ${host}: ${list[0]!.says}`,
-        refs: [`host:${host}`],
-        tone: tone(list),
-        ...driftBadge(list),
-      });
-      wire(bridgeId(bridge), id, '', `${name} is a port of ${bridge} on host ${host}`);
-    }
-    record(hostId, parts.hostItems);
-    const hostDrift = reading.items.filter(isDrift).length;
-    hosts.push({
-      id: hostId,
-      kind: 'host',
-      title: `host ${host} (${reading.roles.join(', ')}) · ${liveness}`,
-      lines: [],
-      label: `host ${host}, roles ${reading.roles.join(', ')}, ${liveness}${hostDrift > 0 ? `, ${hostDrift} items drifted from the plan` : ', no drift'}`,
-      refs: [hostId],
-      tone: dead.length > 0 ? 'dead' : hostDrift > 0 ? 'drift' : 'plain',
-      ...(hostDrift > 0 ? { badge: `DRIFT ${hostDrift}` } : {}),
-      children,
-      arrange: 'layered-down',
-      edges: edges.filter((e) => children.some((c) => c.id === e.source) && children.some((c) => c.id === e.target)),
-    });
-  }
+  const state: SceneState = {
+    cloud,
+    hostNames: [...new Set([...agentsByHost.keys(), ...cloud.hosts.keys()])].sort(),
+    items: new Map(),
+    drift: new Map(),
+    tunnels: new Map(),
+    tunnelIp: (host) =>
+      (agentsByHost.get(host) ?? []).map((a) => a.configurations.tunneling_ip).find((x) => typeof x === 'string') as
+        | string
+        | undefined,
+  };
+  const hosts = state.hostNames.map((host) => hostNode(state, host, agentsByHost.get(host) ?? []));
   const scene: SceneNode = {
     id: 'physical',
     kind: 'group',
@@ -439,7 +281,229 @@ export function physicalScene(cloud: Cloud): PhysicalScene {
     tone: 'plain',
     children: hosts,
     arrange: 'layered-right',
-    edges: [...tunnels.values()],
+    edges: [...state.tunnels.values()],
   };
-  return { scene, items, drift };
+  return { scene, items: state.items, drift: state.drift };
+}
+
+/** One host: its agents' liveness, and what its agent read, element by element. */
+function hostNode(state: SceneState, host: string, agents: readonly ApiAgent[]): SceneNode {
+  const dead = agents.filter((a) => !a.alive);
+  const liveness =
+    agents.length === 0
+      ? 'no agent'
+      : dead.length === 0
+        ? `${agents.length} agent${agents.length === 1 ? '' : 's'} alive`
+        : `DOWN: ${dead.map((a) => a.agent_type).join(', ')}`;
+  const reading = state.cloud.hosts.get(host);
+  const hostId = `host:${host}`;
+  if (!reading) {
+    const why = state.cloud.unanswered.get(host) ?? 'reading the host…';
+    return {
+      id: hostId,
+      kind: 'host',
+      title: `host ${host}`,
+      lines: [liveness, why],
+      label: `host ${host}: ${liveness}; ${why}`,
+      refs: [hostId],
+      tone: dead.length > 0 || agents.length === 0 ? 'dead' : 'plain',
+    };
+  }
+  const d = new HostDrawing(state, host, sortItems(reading));
+  const mappings = (agents.find((a) => a.agent_type === 'Open vSwitch agent')?.configurations.bridge_mappings ?? {}) as Record<
+    string,
+    string
+  >;
+  drawPortGroups(d, reading);
+  drawBridges(d, mappings);
+  drawTunnels(d);
+  drawNics(d);
+  d.record(hostId, d.parts.hostItems);
+  const hostDrift = reading.items.filter(isDrift).length;
+  const { children, edges } = d;
+  return {
+    id: hostId,
+    kind: 'host',
+    title: `host ${host} (${reading.roles.join(', ')}) · ${liveness}`,
+    lines: [],
+    label: `host ${host}, roles ${reading.roles.join(', ')}, ${liveness}${hostDrift > 0 ? `, ${hostDrift} items drifted from the plan` : ', no drift'}`,
+    refs: [hostId],
+    tone: dead.length > 0 ? 'dead' : hostDrift > 0 ? 'drift' : 'plain',
+    ...(hostDrift > 0 ? { badge: `DRIFT ${hostDrift}` } : {}),
+    children,
+    arrange: 'layered-down',
+    edges: edges.filter((e) => children.some((c) => c.id === e.source) && children.some((c) => c.id === e.target)),
+  };
+}
+
+/** The instances' VIF chains and the agents' namespaces, each a group wired to br-int. */
+function drawPortGroups(d: HostDrawing, reading: HostExplanation): void {
+  const { host, parts } = d;
+  // br-int's access ports: which local VLAN each port's device is tagged with.
+  const vlans = new Map<string, number>();
+  for (const i of reading.items) {
+    if (i.section !== 'ovs-port') continue;
+    const p = parseOvsPort(i.text);
+    const port = i.owners.find((o) => o.kind === 'port')?.id;
+    if (p?.tag !== null && p?.tag !== undefined && port) vlans.set(port, p.tag);
+  }
+  const vifs = [...parts.vifs].map(([portId, list]) => {
+    const n = vifNode(d.state.cloud, host, portId, list);
+    d.record(n.id, list);
+    return n;
+  });
+  const namespaces = [...parts.namespaces].map(([name, list]) => {
+    const n = namespaceNode(d.state.cloud, host, name, list, vlans);
+    d.record(n.id, list);
+    return n;
+  });
+  if (vifs.length > 0) {
+    const id = `${host}/instances`;
+    d.children.push({
+      id,
+      kind: 'group',
+      title: `instances: tap → qbr → qvb ⇄ qvo (${vifs.length})`,
+      lines: [],
+      label: `${vifs.length} instance port${vifs.length === 1 ? '' : 's'} on host ${host}, each plugged through its own Linux bridge`,
+      refs: [],
+      tone: 'plain',
+      children: vifs,
+      arrange: 'grid',
+    });
+    if (parts.bridges.has('br-int'))
+      d.wire(
+        id,
+        d.bridgeId('br-int'),
+        'qvo… access ports',
+        `the instances' qvo devices are access ports of br-int on host ${host}`,
+      );
+  }
+  if (namespaces.length > 0) {
+    const id = `${host}/namespaces`;
+    d.children.push({
+      id,
+      kind: 'group',
+      title: `namespaces (${namespaces.length})`,
+      lines: [],
+      label: `${namespaces.length} network namespace${namespaces.length === 1 ? '' : 's'} of the agents on host ${host}`,
+      refs: [],
+      tone: 'plain',
+      children: namespaces,
+      arrange: 'grid',
+    });
+    if (parts.bridges.has('br-int'))
+      d.wire(
+        id,
+        d.bridgeId('br-int'),
+        'tap… / qr-… / qg-…',
+        `the namespaces' devices are access ports of br-int on host ${host}`,
+      );
+  }
+}
+
+/** Each OVS bridge with its local VLANs, role and flow count; the patch ports between them. */
+function drawBridges(d: HostDrawing, mappings: Record<string, string>): void {
+  const { host, parts } = d;
+  for (const [bridge, list] of parts.bridges) {
+    const own = list.find((i) => i.section === 'bridge');
+    const flows = list.filter((i) => i.section === 'flow').length;
+    const lines: string[] = [];
+    for (const v of list.filter((i) => i.section === 'local-vlan'))
+      lines.push(v.says.replace(/^local VLAN (\d+) ↔ network /, 'VLAN $1 ↔ '));
+    const physnet = Object.entries(mappings).find(([, b]) => b === bridge)?.[0];
+    if (physnet) lines.push(`provider bridge of ${physnet}`);
+    if (bridge !== 'br-int' && bridge !== 'br-tun' && !physnet && own?.says.startsWith('underlay'))
+      lines.push(`underlay, tunnel address ${d.state.tunnelIp(host) ?? '?'}`);
+    lines.push(`${flows} flow${flows === 1 ? '' : 's'}${own && own.status !== 'ok' ? ` · ${own.status.toUpperCase()}` : ''}`);
+    const id = d.bridgeId(bridge);
+    d.record(id, list);
+    d.children.push({
+      id,
+      kind: 'bridge',
+      title: bridge,
+      lines,
+      label: `bridge ${bridge} on host ${host}: ${own?.says ?? ''}; ${lines.join('; ')}`,
+      refs: [`host:${host}`],
+      tone: tone(list),
+      ...driftBadge(list),
+      minWidth: 300,
+    });
+  }
+  const patch = (a: string, b: string, label: string) => {
+    if (parts.bridges.has(a) && parts.bridges.has(b))
+      d.wire(d.bridgeId(a), d.bridgeId(b), label, `patch ports join ${a} and ${b} on host ${host}`, 'patch');
+  };
+  patch('br-int', 'br-tun', 'patch-tun ⇄ patch-int');
+  for (const b of Object.values(mappings)) patch('br-int', b, `int-${b} ⇄ phy-${b}`);
+}
+
+/** Each tunnel port of br-tun with both ends, and one edge per pair of hosts between them. */
+function drawTunnels(d: HostDrawing): void {
+  const { host, parts, state } = d;
+  const underlay = [...parts.bridges.keys()].find((b) =>
+    parts.bridges.get(b)!.some((i) => i.section === 'bridge' && i.says.startsWith('underlay')),
+  );
+  for (const [name, list] of parts.tunnels) {
+    const p = parseOvsPort(list[0]!.text)!;
+    const remoteHost = list[0]!.owners.find((o) => o.kind === 'host')?.id ?? '?';
+    const remoteIp = state.tunnelIp(remoteHost) ?? /\((\d+\.\d+\.\d+\.\d+)\)/.exec(list[0]!.says)?.[1] ?? '?';
+    const localIp = state.tunnelIp(host) ?? '?';
+    const nets = list[0]!.owners
+      .filter((o) => o.kind === 'network')
+      .map((o) => state.cloud.networks.get(o.id)?.name || short(o.id));
+    const id = `${host}/tun/${name}`;
+    d.record(id, list);
+    const type = (p.type ?? '?').toUpperCase();
+    const lines = [
+      `${type} ${localIp} → ${remoteIp}`,
+      `to host ${remoteHost}`,
+      ...(nets.length > 0 ? [`carries ${nets.join(', ')}`] : []),
+    ];
+    d.children.push({
+      id,
+      kind: 'tunnel',
+      title: name,
+      lines,
+      label: `${type} tunnel ${name} from host ${host} (${localIp}) to host ${remoteHost} (${remoteIp})${nets.length > 0 ? `, carrying ${nets.join(', ')}` : ''}`,
+      refs: [`host:${host}`, `host:${remoteHost}`],
+      tone: tone(list),
+      ...driftBadge(list),
+    });
+    d.wire(d.bridgeId('br-tun'), id, '', `tunnel port ${name} of br-tun on host ${host}`);
+    if (underlay) d.wire(id, d.bridgeId(underlay), '', `tunnel ${name} leaves through ${underlay} on host ${host}`);
+    const pair = [host, remoteHost].sort();
+    const key = `${pair[0]}⇄${pair[1]}`;
+    if (!state.tunnels.has(key) && state.hostNames.includes(remoteHost)) {
+      const ips = pair[0] === host ? [localIp, remoteIp] : [remoteIp, localIp];
+      state.tunnels.set(key, {
+        id: `tunnel:${key}`,
+        source: `host:${pair[0]}`,
+        target: `host:${pair[1]}`,
+        label: `${type} ${ips[0]} ⇄ ${ips[1]}`,
+        kind: 'tunnel',
+        description: `${type} tunnel between host ${pair[0]} (${ips[0]}) and host ${pair[1]} (${ips[1]})`,
+      });
+    }
+  }
+}
+
+/** The physical interfaces of provider and underlay bridges. */
+function drawNics(d: HostDrawing): void {
+  const { host, parts } = d;
+  for (const [key, list] of parts.nics) {
+    const [bridge, name] = key.split('/') as [string, string];
+    const id = `${host}/nic/${name}`;
+    d.record(id, list);
+    d.children.push({
+      id,
+      kind: 'nic',
+      title: name,
+      lines: [list[0]!.says],
+      label: `interface ${name} on ${bridge} of host ${host}: ${list[0]!.says}`,
+      refs: [`host:${host}`],
+      tone: tone(list),
+      ...driftBadge(list),
+    });
+    d.wire(d.bridgeId(bridge), id, '', `${name} is a port of ${bridge} on host ${host}`);
+  }
 }

@@ -17,7 +17,13 @@ function table(caption: string, id: string, head: readonly string[], rows: reado
   return `<table id="${id}"><caption>${esc(caption)} (${rows.length})</caption><thead><tr>${th}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
+/** The tables of the view: the projects' objects, then for admins the agents and the hosts' items. */
 export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
+  return [...projectTables(cloud, isAdmin), ...(isAdmin ? adminTables(cloud) : [])].join('');
+}
+
+/** Networks, subnets, ports, routers, floating IPs and security groups the caller sees. */
+function projectTables(cloud: Cloud, isAdmin: boolean): string[] {
   const netName = (id: string) => cloud.networks.get(id)?.name || id.slice(0, 8);
   const out: string[] = [];
   out.push(
@@ -140,36 +146,40 @@ export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
       ]),
     ),
   );
-  if (isAdmin) {
-    out.push(
-      table(
-        'Agents',
-        'table-agents',
-        ['host', 'type', 'alive', 'last heartbeat', 'tunnel address', 'id'],
-        [...cloud.agents.values()].map((a) => [
-          a.host,
-          a.agent_type,
-          a.alive ? 'alive' : 'DOWN',
-          a.heartbeat_timestamp,
-          String(a.configurations.tunneling_ip ?? ''),
-          a.id,
-        ]),
-      ),
-    );
-    const items: [string, HostItem][] = [];
-    // Flows, rules and set members are many (tens per port); they are listed here when drifted,
-    // and all of them in the details of the element they belong to.
-    const bulky = new Set(['flow', 'iptables', 'ipset']);
-    for (const [host, h] of cloud.hosts) for (const i of h.items) if (isDrift(i) || !bulky.has(i.section)) items.push([host, i]);
-    items.sort((a, b) => Number(isDrift(b[1])) - Number(isDrift(a[1])));
-    out.push(
-      table(
-        'What the hosts have (explain host): drift first, flows and rules when drifted',
-        'table-host-items',
-        ['host', 'status', 'section', 'where', 'item', 'what it does'],
-        items.map(([host, i]) => [host, i.status.toUpperCase(), i.section, i.where, i.text, i.says]),
-      ),
-    );
-  }
-  return out.join('');
+  return out;
+}
+
+/** The agents, and every item the hosts' agents reported, drift first. */
+function adminTables(cloud: Cloud): string[] {
+  const out: string[] = [];
+  out.push(
+    table(
+      'Agents',
+      'table-agents',
+      ['host', 'type', 'alive', 'last heartbeat', 'tunnel address', 'id'],
+      [...cloud.agents.values()].map((a) => [
+        a.host,
+        a.agent_type,
+        a.alive ? 'alive' : 'DOWN',
+        a.heartbeat_timestamp,
+        String(a.configurations.tunneling_ip ?? ''),
+        a.id,
+      ]),
+    ),
+  );
+  const items: [string, HostItem][] = [];
+  // Flows, rules and set members are many (tens per port); they are listed here when drifted,
+  // and all of them in the details of the element they belong to.
+  const bulky = new Set(['flow', 'iptables', 'ipset']);
+  for (const [host, h] of cloud.hosts) for (const i of h.items) if (isDrift(i) || !bulky.has(i.section)) items.push([host, i]);
+  items.sort((a, b) => Number(isDrift(b[1])) - Number(isDrift(a[1])));
+  out.push(
+    table(
+      'What the hosts have (explain host): drift first, flows and rules when drifted',
+      'table-host-items',
+      ['host', 'status', 'section', 'where', 'item', 'what it does'],
+      items.map(([host, i]) => [host, i.status.toUpperCase(), i.section, i.where, i.text, i.says]),
+    ),
+  );
+  return out;
 }

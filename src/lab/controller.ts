@@ -4,11 +4,12 @@
  * service user the agents log in as (with the admin role, as Neutron's agents have).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuarkClient } from '../client/client.js';
 import { run } from '../dataplane/drivers/exec.js';
 import { QUARK_MAIN } from './lab.js';
-import { spawnDetached, stopLabPid } from './processes.js';
+import { alive, spawnDetached, stopLabPid } from './processes.js';
 
 export interface Credentials {
   readonly username: string;
@@ -32,7 +33,17 @@ export function passwordClient(url: string, c: Credentials): QuarkClient {
   return QuarkClient.withPassword(url, c);
 }
 
-async function waitHealthy(url: string, timeoutMs = 15_000): Promise<void> {
+/** The last line the server wrote: why it stopped, when it did (a port already taken, a bad database). */
+function lastLogLine(dir: string): string {
+  try {
+    const lines = readFileSync(join(dir, 'server.log'), 'utf8').trim().split('\n');
+    return lines[lines.length - 1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+async function waitHealthy(url: string, pid: number, dir: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -40,7 +51,8 @@ async function waitHealthy(url: string, timeoutMs = 15_000): Promise<void> {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error(`the server at ${url} did not come up (see its log)`);
+    if (!alive(pid)) throw new Error(`the server at ${url} exited: ${lastLogLine(dir)} (${join(dir, 'server.log')})`);
+    if (Date.now() > deadline) throw new Error(`the server at ${url} did not come up (see ${join(dir, 'server.log')})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -86,7 +98,7 @@ function spawnServer(options: ServerOptions): number {
 export async function restartServer(options: ServerOptions, pid: number): Promise<number> {
   await stopLabPid(pid, options.dir);
   const started = spawnServer(options);
-  await waitHealthy(`http://${options.ip}:${options.port}`);
+  await waitHealthy(`http://${options.ip}:${options.port}`, started, options.dir);
   return started;
 }
 
@@ -94,7 +106,7 @@ export async function startController(options: ServerOptions & { name: string })
   const db = join(options.dir, 'quark.db');
   const url = `http://${options.ip}:${options.port}`;
   const pid = spawnServer(options);
-  await waitHealthy(url);
+  await waitHealthy(url, pid, options.dir);
   const admin: Credentials = { username: 'admin', password: secret(), project: 'admin' };
   const cloudsYaml = join(options.dir, 'clouds.yaml');
   await run([

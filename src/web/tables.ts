@@ -17,6 +17,71 @@ function table(caption: string, id: string, head: readonly string[], rows: reado
   return `<table id="${id}"><caption>${esc(caption)} (${rows.length})</caption><thead><tr>${th}</tr></thead><tbody>${body.join('')}</tbody></table>`;
 }
 
+const networkName = (cloud: Cloud, id: string) => cloud.networks.get(id)?.name || id.slice(0, 8);
+
+function portsTable(cloud: Cloud, isAdmin: boolean): string {
+  const netName = (id: string) => networkName(cloud, id);
+  return table(
+    'Ports',
+    'table-ports',
+    [
+      'name',
+      'project',
+      'network',
+      'fixed IPs',
+      'floating IPs',
+      'status',
+      'security groups',
+      'owner',
+      ...(isAdmin ? ['host'] : []),
+      'MAC',
+      'id',
+    ],
+    [...cloud.ports.values()].map((p) => [
+      cloud.portName(p),
+      cloud.projectName(p.project_id),
+      netName(p.network_id),
+      p.fixed_ips.map((f) => f.ip_address).join(' '),
+      cloud
+        .floatingOf(p.id)
+        .map((f) => f.floating_ip_address)
+        .join(' '),
+      p.status,
+      p.security_groups.map((g) => cloud.securityGroupName(g)).join(' '),
+      p.device_owner,
+      ...(isAdmin ? [p['binding:host_id'] ?? ''] : []),
+      p.mac_address,
+      p.id,
+    ]),
+  );
+}
+
+function routersTable(cloud: Cloud): string {
+  const netName = (id: string) => networkName(cloud, id);
+  return table(
+    'Routers',
+    'table-routers',
+    ['name', 'project', 'status', 'external gateway', 'interfaces', 'id'],
+    [...cloud.routers.values()].map((r) => [
+      r.name || r.id.slice(0, 8),
+      cloud.projectName(r.project_id),
+      r.status,
+      r.external_gateway_info
+        ? `${netName(r.external_gateway_info.network_id)} ${r.external_gateway_info.external_fixed_ips.map((f) => f.ip_address).join(' ')}`
+        : '',
+      [...cloud.ports.values()]
+        .filter(
+          (p) =>
+            p.device_id === r.id &&
+            (p.device_owner === 'network:router_interface' || p.device_owner === 'network:ha_router_replicated_interface'),
+        )
+        .map((p) => p.fixed_ips.map((f) => f.ip_address).join(' '))
+        .join(', '),
+      r.id,
+    ]),
+  );
+}
+
 /** The tables of the view: the projects' objects, then for admins the agents and the hosts' items. */
 export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
   return [...projectTables(cloud, isAdmin), ...(isAdmin ? adminTables(cloud) : [])].join('');
@@ -24,7 +89,7 @@ export function tablesHtml(cloud: Cloud, isAdmin: boolean): string {
 
 /** Networks, subnets, ports, routers, floating IPs and security groups the caller sees. */
 function projectTables(cloud: Cloud, isAdmin: boolean): string[] {
-  const netName = (id: string) => cloud.networks.get(id)?.name || id.slice(0, 8);
+  const netName = (id: string) => networkName(cloud, id);
   const out: string[] = [];
   out.push(
     table(
@@ -55,61 +120,8 @@ function projectTables(cloud: Cloud, isAdmin: boolean): string[] {
         s.id,
       ]),
     ),
-    table(
-      'Ports',
-      'table-ports',
-      [
-        'name',
-        'project',
-        'network',
-        'fixed IPs',
-        'floating IPs',
-        'status',
-        'security groups',
-        'owner',
-        ...(isAdmin ? ['host'] : []),
-        'MAC',
-        'id',
-      ],
-      [...cloud.ports.values()].map((p) => [
-        cloud.portName(p),
-        cloud.projectName(p.project_id),
-        netName(p.network_id),
-        p.fixed_ips.map((f) => f.ip_address).join(' '),
-        cloud
-          .floatingOf(p.id)
-          .map((f) => f.floating_ip_address)
-          .join(' '),
-        p.status,
-        p.security_groups.map((g) => cloud.securityGroupName(g)).join(' '),
-        p.device_owner,
-        ...(isAdmin ? [p['binding:host_id'] ?? ''] : []),
-        p.mac_address,
-        p.id,
-      ]),
-    ),
-    table(
-      'Routers',
-      'table-routers',
-      ['name', 'project', 'status', 'external gateway', 'interfaces', 'id'],
-      [...cloud.routers.values()].map((r) => [
-        r.name || r.id.slice(0, 8),
-        cloud.projectName(r.project_id),
-        r.status,
-        r.external_gateway_info
-          ? `${netName(r.external_gateway_info.network_id)} ${r.external_gateway_info.external_fixed_ips.map((f) => f.ip_address).join(' ')}`
-          : '',
-        [...cloud.ports.values()]
-          .filter(
-            (p) =>
-              p.device_id === r.id &&
-              (p.device_owner === 'network:router_interface' || p.device_owner === 'network:ha_router_replicated_interface'),
-          )
-          .map((p) => p.fixed_ips.map((f) => f.ip_address).join(' '))
-          .join(', '),
-        r.id,
-      ]),
-    ),
+    portsTable(cloud, isAdmin),
+    routersTable(cloud),
     table(
       'Floating IPs',
       'table-floatingips',

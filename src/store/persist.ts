@@ -142,6 +142,23 @@ export async function readRevision(tx: Tx): Promise<number> {
   return Number(row?.value ?? 0);
 }
 
+/** A row of the change log as the store applies it. */
+function committedChange(r: {
+  revision: number | string | bigint;
+  kind: string;
+  id: string;
+  op: string;
+  body: unknown;
+}): CommittedChange {
+  return {
+    revision: Number(r.revision),
+    kind: r.kind as Kind,
+    id: r.id,
+    op: r.op as 'put' | 'delete',
+    record: parseBody(r.body),
+  };
+}
+
 export async function loadChangesSince(tx: Tx, revision: number, limit: number): Promise<CommittedChange[]> {
   const rows = await tx
     .selectFrom('changes')
@@ -151,13 +168,7 @@ export async function loadChangesSince(tx: Tx, revision: number, limit: number):
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    revision: Number(r.revision),
-    kind: r.kind as Kind,
-    id: r.id,
-    op: r.op as 'put' | 'delete',
-    record: parseBody(r.body),
-  }));
+  return rows.map(committedChange);
 }
 
 /** Change log entries after `revision` up to `until`, with the record before each; at most `limit` rows. */
@@ -172,11 +183,7 @@ export async function loadHistory(tx: Tx, revision: number, until: number, limit
     .limit(limit)
     .execute();
   return rows.map((r) => ({
-    revision: Number(r.revision),
-    kind: r.kind as Kind,
-    id: r.id,
-    op: r.op as 'put' | 'delete',
-    record: parseBody(r.body),
+    ...committedChange(r),
     prior: r.prior === null ? undefined : (parseBody(r.prior) as AnyRecord | null),
   }));
 }

@@ -127,6 +127,13 @@ export async function leaseIpv6(lab: Lab, instance: InstanceRecord, subnet: Subn
     if (addresses.includes(` ${want}/`) && router) break;
     if (Date.now() > deadline) throw new Error(`${instance.name} did not get ${want} (${subnet.ipv6_address_mode})`);
   }
+  // A SLAAC address stays tentative until duplicate address detection passes (about a second),
+  // and the kernel uses no tentative address as a source: the instance is ready after that.
+  const tentative = () => exec(['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global', 'tentative']);
+  while ((await tentative()).includes(` ${want}/`)) {
+    if (Date.now() > deadline) throw new Error(`${instance.name}: ${want} stayed tentative (duplicate address detection)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return `${want} by ${stateful ? 'DHCPv6' : subnet.ipv6_address_mode === 'dhcpv6-stateless' ? 'SLAAC (+DHCPv6 options)' : 'SLAAC'}, router ${router}`;
 }
 

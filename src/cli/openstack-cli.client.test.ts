@@ -2,7 +2,6 @@
 // real `quark server`, set up the way the README tells a new user to: start the server, run
 // `quark admin bootstrap`, use the clouds.yaml entry (or the OS_* variables) it wrote.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { type TestContext, after, before, describe, it } from 'node:test';
 import {
   type QuarkServer,
@@ -12,7 +11,7 @@ import {
   openstackOk,
   python,
   quark,
-  startQuarkServer,
+  startBootstrappedServer,
 } from '../testing/quark-process.js';
 
 // Commands of resources the server does not offer yet skip themselves, by the extension list.
@@ -41,23 +40,9 @@ describe('openstack CLI against quark', () => {
   };
 
   before(async () => {
-    server = await startQuarkServer();
-    const clouds = join(server.dir, 'clouds.yaml');
-    const boot = await quark([
-      'admin',
-      'bootstrap',
-      '--db',
-      server.db,
-      '--url',
-      server.url,
-      '--clouds-yaml',
-      clouds,
-      '--password',
-      'admin-secret',
-    ]);
-    assert.equal(boot.code, 0, boot.stderr);
-    assert.match(boot.stdout, /^export OS_CLOUD=quark\n/);
-    admin = cleanEnv({ OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'quark' });
+    const started = await startBootstrappedServer('admin-secret');
+    ({ server, admin } = started);
+    assert.match(started.boot.stdout, /^export OS_CLOUD=quark\n/);
     offered = new Set((await openstackJson(['extension', 'list', '--network'], admin)).map((e: { Alias: string }) => e.Alias));
   });
   after(async () => {

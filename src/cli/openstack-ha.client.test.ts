@@ -3,17 +3,8 @@
 // --router <r> --long`. Two L3 agents report and make their HA ports through the API as
 // `quark agent` does (agent/ha-ports.ts, agent/ha-states.ts); no data plane here.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type QuarkServer,
-  cleanEnv,
-  openstack,
-  openstackJson,
-  openstackOk,
-  quark,
-  startQuarkServer,
-} from '../testing/quark-process.js';
+import { type QuarkServer, openstack, openstackJson, openstackOk, startBootstrappedServer } from '../testing/quark-process.js';
 
 describe('openstack CLI: HA routers', () => {
   let server: QuarkServer;
@@ -33,22 +24,7 @@ describe('openstack CLI: HA routers', () => {
 
   before(async () => {
     // Two L3 agents host each HA router (the default is 3, at most the live ones).
-    server = await startQuarkServer();
-    const clouds = join(server.dir, 'clouds.yaml');
-    const boot = await quark([
-      'admin',
-      'bootstrap',
-      '--db',
-      server.db,
-      '--url',
-      server.url,
-      '--clouds-yaml',
-      clouds,
-      '--password',
-      'pw',
-    ]);
-    assert.equal(boot.code, 0, boot.stderr);
-    admin = cleanEnv({ OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'quark' });
+    ({ server, admin } = await startBootstrappedServer('pw'));
     token = (await openstackOk(['token', 'issue', '-f', 'value', '-c', 'id'], admin)).trim();
     for (const host of hosts) {
       await api('POST', '/v2.0/quark/agents/report', {

@@ -1,39 +1,15 @@
 // The client tier for QoS (docs/qos.md): Debian's `openstack` CLI makes a policy, its rules,
 // puts it on a network and a port, lists rule types, and is refused deleting a policy in use.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type QuarkServer,
-  cleanEnv,
-  openstack,
-  openstackJson,
-  openstackOk,
-  quark,
-  startQuarkServer,
-} from '../testing/quark-process.js';
+import { type QuarkServer, openstack, openstackJson, openstackOk, startBootstrappedServer } from '../testing/quark-process.js';
 
 describe('openstack CLI: QoS', () => {
   let server: QuarkServer;
   let admin: NodeJS.ProcessEnv;
 
   before(async () => {
-    server = await startQuarkServer();
-    const clouds = join(server.dir, 'clouds.yaml');
-    const boot = await quark([
-      'admin',
-      'bootstrap',
-      '--db',
-      server.db,
-      '--url',
-      server.url,
-      '--clouds-yaml',
-      clouds,
-      '--password',
-      'pw',
-    ]);
-    assert.equal(boot.code, 0, boot.stderr);
-    admin = cleanEnv({ OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'quark' });
+    ({ server, admin } = await startBootstrappedServer('pw'));
   });
   after(async () => {
     await server?.stop();

@@ -117,3 +117,21 @@ export async function openstackOk(args: readonly string[], env: NodeJS.ProcessEn
   if (r.code !== 0) throw new Error(`openstack ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`);
   return r.stdout;
 }
+
+/**
+ * A server of the checkout with its identity bootstrapped (`quark admin bootstrap`), and the
+ * environment that points the `openstack` CLI at it as admin through the clouds.yaml it wrote.
+ */
+export async function startBootstrappedServer(
+  password = 'pw',
+): Promise<{ server: QuarkServer; admin: NodeJS.ProcessEnv; clouds: string; boot: Result }> {
+  const server = await startQuarkServer();
+  const clouds = join(server.dir, 'clouds.yaml');
+  const args = ['admin', 'bootstrap', '--db', server.db, '--url', server.url, '--clouds-yaml', clouds, '--password', password];
+  const boot = await quark(args);
+  if (boot.code !== 0) {
+    await server.stop();
+    throw new Error(`quark admin bootstrap: ${boot.stderr}`);
+  }
+  return { server, admin: cleanEnv({ OS_CLIENT_CONFIG_FILE: clouds, OS_CLOUD: 'quark' }), clouds, boot };
+}

@@ -34,6 +34,7 @@ import type { ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { RouteTable } from './route-table.js';
 import { AddressAllocator } from './plugin/address-allocator.js';
+import { SegmentAllocator } from './plugin/segment-allocator.js';
 import type { Services } from './plugin/context.js';
 import { neutronApi } from './neutron-api.js';
 import { KeystoneAuthenticator } from './identity/authenticator.js';
@@ -141,6 +142,7 @@ function servicesOf(options: AppOptions): Services {
   return {
     config: options.config,
     addresses: new AddressAllocator(),
+    segments: new SegmentAllocator(),
     randomBytes: (n) => randomBytes(n),
     newId: () => randomUUID(),
     now: () => new Date(),

@@ -582,6 +582,10 @@ class StoreTx implements WriteTx {
     return this.overlay.by(kind, index, key);
   }
 
+  count<K extends Kind>(kind: K, index: IndexName<K>, key: string): number {
+    return this.overlay.count(kind, index, key);
+  }
+
   size(kind: Kind): number {
     return this.overlay.size(kind);
   }

@@ -48,6 +48,7 @@ describe('MemoryView', () => {
     assert.deepEqual(ids(view.by('port', 'device', 'vm1')), [p1.id]);
     view.apply([{ kind: 'port', id: p2.id, op: 'put', record: { ...p2, device_id: 'vm1' } }], 3);
     assert.deepEqual(ids(view.by('port', 'device', 'vm1')), ids([p1, p2]));
+    assert.equal(view.count('port', 'device', 'vm1'), 2);
     assert.deepEqual([...view.ids('port', 'device', 'vm1')!].sort(), ids([p1, p2]));
     view.apply([{ kind: 'port', id: p1.id, op: 'delete', record: p1 }], 4);
     assert.deepEqual(ids(view.by('port', 'device', 'vm1')), [p2.id]);
@@ -108,6 +109,9 @@ describe('Overlay', () => {
     assert.equal(tx.size('port'), 2);
     assert.deepEqual(ids(tx.by('port', 'network', netA.id)), [p2.id]);
     assert.deepEqual(ids(tx.by('port', 'network', netB.id)), [p3.id]);
+    assert.equal(tx.count('port', 'network', netA.id), 1);
+    assert.equal(tx.count('port', 'network', netB.id), 1);
+    assert.equal(view.count('port', 'network', netA.id), 2);
     assert.equal(tx.revision, view.revision);
     assert.deepEqual(ids(view.all('port')), ids([p1, p2]), 'the committed view is untouched');
     assert.equal(view.get('port', p2.id)?.name, p2.name);
@@ -121,6 +125,10 @@ describe('Overlay', () => {
     assert.deepEqual(tx.by('port', 'device', 'vm9'), [], 'the overlay index grows; reads check the key again');
     assert.deepEqual(tx.by('port', 'device', 'vm1'), []);
     assert.deepEqual(ids(tx.by('port', 'device', 'vm10')), [p1.id]);
+    assert.deepEqual(
+      [tx.count('port', 'device', 'vm9'), tx.count('port', 'device', 'vm1'), tx.count('port', 'device', 'vm10')],
+      [0, 0, 1],
+    );
   });
 
   it('counts a record created and deleted within the transaction nowhere', () => {
@@ -131,6 +139,7 @@ describe('Overlay', () => {
     tx.delete('port', p3.id);
     assert.equal(tx.size('port'), view.size('port'));
     assert.deepEqual(ids(tx.by('port', 'network', netA.id)), ids([p1, p2]));
+    assert.equal(tx.count('port', 'network', netA.id), 2);
     assert.equal(tx.get('port', p3.id), undefined);
   });
 

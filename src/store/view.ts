@@ -12,6 +12,8 @@ export interface ReadView {
   all<K extends Kind>(kind: K): readonly KindRecords[K][];
   /** Records whose index `index` has `key` (see KINDS for each kind's indexes). */
   by<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly KindRecords[K][];
+  /** How many records `by` would give, without building them: quotas and in-use checks. */
+  count<K extends Kind>(kind: K, index: IndexName<K>, key: string): number;
   size(kind: Kind): number;
 }
 
@@ -48,6 +50,10 @@ function removeId(index: IdIndex, key: string, id: string): void {
     held.delete(id);
     if (held.size === 1) index.set(key, held.values().next().value!);
   }
+}
+
+function countOf(held: string | Set<string> | undefined): number {
+  return held === undefined ? 0 : typeof held === 'string' ? 1 : held.size;
 }
 
 function idsOf(held: string | Set<string> | undefined): readonly string[] | ReadonlySet<string> | undefined {
@@ -194,6 +200,10 @@ export class MemoryView implements CommittedView {
     return [...held].map((id) => t.get(id) as KindRecords[K]);
   }
 
+  count<K extends Kind>(kind: K, index: IndexName<K>, key: string): number {
+    return countOf(this.table(kind).indexes.get(index)?.get(key));
+  }
+
   ids<K extends Kind>(kind: K, index: IndexName<K>, key: string): readonly string[] | ReadonlySet<string> | undefined {
     return idsOf(this.table(kind).indexes.get(index)?.get(key));
   }
@@ -279,6 +289,16 @@ export class Overlay implements ReadView {
       if (r && keysOf(r).includes(key)) out.push(r as KindRecords[K]);
     }
     return out;
+  }
+
+  count<K extends Kind>(kind: K, index: IndexName<K>, key: string): number {
+    const c = this.changed.get(kind);
+    let n = this.base.count(kind, index, key);
+    if (!c) return n;
+    const keysOf = (KINDS[kind].indexes as Record<string, (r: AnyRecord) => readonly string[]>)[index]!;
+    const has = (r: AnyRecord | null | undefined) => (r ? keysOf(r).includes(key) : false);
+    for (const [id, r] of c) n += Number(has(r)) - Number(has(this.base.get(kind, id)));
+    return n;
   }
 
   size(kind: Kind): number {

@@ -48,6 +48,23 @@ describe('networks API', () => {
     await small.close();
   });
 
+  it('gives the next free id after the last one given, and a freed id once the range wraps round', async () => {
+    const small = await testServer({ greIdRanges: ['100:104'] });
+    const create = async () => (await small.post('/v2.0/networks', { network: { name: 'n' } })).network;
+    const first = [await create(), await create(), await create()];
+    assert.deepEqual(
+      first.map((n) => n['provider:segmentation_id']),
+      [100, 101, 102],
+    );
+    await small.request('DELETE', `/v2.0/networks/${first[0].id}`);
+    const next = [await create(), await create(), await create()];
+    assert.deepEqual(
+      next.map((n) => n['provider:segmentation_id']),
+      [103, 104, 100],
+    );
+    await small.close();
+  });
+
   it('lets an admin create flat and VLAN provider networks and refuses duplicates', async () => {
     const flat = await s.post('/v2.0/networks', {
       network: { name: 'ext', 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1' },

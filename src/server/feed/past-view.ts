@@ -52,6 +52,10 @@ export class PastView implements ReadView {
     return out;
   }
 
+  count<K extends Kind>(kind: K, index: IndexName<K>, key: string): number {
+    return this.count(kind, index, key);
+  }
+
   size(kind: Kind): number {
     return this.all(kind).length;
   }

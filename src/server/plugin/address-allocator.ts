@@ -14,7 +14,7 @@ export class AddressAllocator {
   private readonly hints = new Map<string, bigint>();
 
   isTaken(view: ReadView, networkId: string, ip: string): boolean {
-    return view.by('port', 'ip', ipKey(networkId, ip)).length > 0;
+    return view.count('port', 'ip', ipKey(networkId, ip)) > 0;
   }
 
   /**

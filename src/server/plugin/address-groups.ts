@@ -84,7 +84,7 @@ export const addressGroupHandler: HandlerSpec<'address_group', AddressGroupCreat
     }),
   update: (tx, _ctx, group, v) => tx.put('address_group', { ...group, ...v }),
   delete: (tx, _ctx, group) => {
-    if (tx.by('security_group_rule', 'remoteAddressGroup', group.id).length > 0) {
+    if (tx.count('security_group_rule', 'remoteAddressGroup', group.id) > 0) {
       throw new QuarkError('AddressGroupInUse', `Address group ${group.id} is in use on one or more security group rules.`);
     }
     deletePoliciesOf(tx, 'address_group', group.id);

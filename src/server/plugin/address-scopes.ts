@@ -44,7 +44,7 @@ export function updateAddressScope(tx: WriteTx, ctx: PluginContext, scope: Addre
 }
 
 export function deleteAddressScope(tx: WriteTx, _ctx: PluginContext, scope: AddressScope): void {
-  if (tx.by('subnetpool', 'addressScope', scope.id).length > 0) {
+  if (tx.count('subnetpool', 'addressScope', scope.id) > 0) {
     throw new QuarkError(
       'AddressScopeInUse',
       `Unable to complete operation on address scope ${scope.id}. There are one or more subnet pools in use on the address scope.`,

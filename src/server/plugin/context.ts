@@ -1,14 +1,16 @@
 /**
  * What a resource's rules get besides the transaction: who is asking, the server's
- * configuration, and the few stateful helpers (address hints, randomness) shared by requests.
+ * configuration, and the few stateful helpers (address and segmentation id hints, randomness) shared by requests.
  */
 import type { Caller } from '../caller.js';
 import type { ServerConfig } from '../config.js';
 import type { AddressAllocator } from './address-allocator.js';
+import type { SegmentAllocator } from './segment-allocator.js';
 
 export interface Services {
   readonly config: ServerConfig;
   readonly addresses: AddressAllocator;
+  readonly segments: SegmentAllocator;
   /** Random bytes for MAC addresses; tests may pass a seeded source. */
   readonly randomBytes: (n: number) => Uint8Array;
   /** New resource ids. */

@@ -52,7 +52,7 @@ export function createFlavor(tx: WriteTx, _ctx: PluginContext, v: FlavorCreate, 
 }
 
 function profileInUse(view: ReadView, id: string): boolean {
-  return view.by('flavor', 'profile', id).length > 0;
+  return view.count('flavor', 'profile', id) > 0;
 }
 
 export const flavorHandler: HandlerSpec<'flavor', FlavorCreate, FlavorUpdate> = {

@@ -175,7 +175,7 @@ export function updateFloatingIp(tx: WriteTx, ctx: PluginContext, fip: FloatingI
   const association = associate(tx, ctx, fip, request);
   const unhooked = association.port_id === null && fip.port_id !== null;
   // A floating IP of port forwardings keeps their router while it has no port.
-  const forwarded = association.port_id === null && tx.by('port_forwarding', 'floatingip', fip.id).length > 0;
+  const forwarded = association.port_id === null && tx.count('port_forwarding', 'floatingip', fip.id) > 0;
   return tx.put('floatingip', {
     ...fip,
     ...association,

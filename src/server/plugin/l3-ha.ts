@@ -129,7 +129,7 @@ export function deleteHaPorts(tx: WriteTx, routerId: string): void {
 export function dropUnusedHaNetwork(tx: WriteTx, ctx: PluginContext, projectId: string): void {
   const net = haNetworkOf(tx, projectId);
   if (!net || haRoutersOf(tx, projectId).length > 0) return;
-  if (tx.by('port', 'network', net.id).length > 0) return; // in use: Neutron's NetworkInUse, silently kept
+  if (tx.count('port', 'network', net.id) > 0) return; // in use: Neutron's NetworkInUse, silently kept
   deleteNetwork(tx, ctx, net);
 }
 

@@ -111,7 +111,7 @@ export function createLocalIp(tx: WriteTx, ctx: PluginContext, v: LocalIpCreate,
 }
 
 export function deleteLocalIp(tx: WriteTx, lip: LocalIp): void {
-  if (tx.by('local_ip_association', 'localIp', lip.id).length > 0) {
+  if (tx.count('local_ip_association', 'localIp', lip.id) > 0) {
     throw new QuarkError('LocalIPInUse', `Local IP ${lip.id} is still associated with one or more ports.`);
   }
   tx.delete('local_ip', lip.id);
@@ -121,7 +121,7 @@ export function deleteLocalIp(tx: WriteTx, lip: LocalIp): void {
 
 /** A port that holds a local IP's address is not deleted through the port API (Neutron's _prevent_local_port_delete_callback). */
 export function preventLocalPortDeletion(view: ReadView, port: Port): void {
-  if (view.by('local_ip', 'port', port.id).length > 0) {
+  if (view.count('local_ip', 'port', port.id) > 0) {
     throw new QuarkError(
       'ServicePortInUse',
       `Port ${port.id} cannot be deleted directly via the port API: still referenced by Local IPs.`,

@@ -34,7 +34,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: NetworkCreate,
   const segment = provider
     ? providerSegment(
         tx,
-        ctx.config,
+        ctx,
         {
           type: v['provider:network_type'],
           physicalNetwork: v['provider:physical_network'],
@@ -42,7 +42,7 @@ export function createNetwork(tx: WriteTx, ctx: PluginContext, v: NetworkCreate,
         },
         projectId,
       )
-    : allocateTenantSegment(tx, ctx.config, projectId);
+    : allocateTenantSegment(tx, ctx, projectId);
   const type = segment['provider:network_type'];
   const mtu = v.mtu ?? maxMtu(ctx.config, type);
   checkMtu(ctx, type, mtu);

@@ -232,7 +232,7 @@ export function deletePortForwarding(tx: WriteTx, pf: PortForwarding): void {
   tx.delete('port_forwarding', pf.id);
   const fip = tx.get('floatingip', pf.floatingip_id);
   if (!fip) return;
-  touchFloatingIp(tx, fip, tx.by('port_forwarding', 'floatingip', fip.id).length > 0 ? fip.router_id : null);
+  touchFloatingIp(tx, fip, tx.count('port_forwarding', 'floatingip', fip.id) > 0 ? fip.router_id : null);
 }
 
 /**
@@ -249,7 +249,7 @@ export function dropPortForwardingsOf(tx: WriteTx, portId: string, port: Port | 
 
 /** A floating IP with forwardings is not deleted, nor associated with a port (Neutron's _check_floatingip_request). */
 export function checkFloatingIpFree(view: ReadView, fip: FloatingIp): void {
-  if (view.by('port_forwarding', 'floatingip', fip.id).length > 0) {
+  if (view.count('port_forwarding', 'floatingip', fip.id) > 0) {
     throw new QuarkError('FipInUseByPortForwarding', `Floating IP ${fip.id} in use by Port Forwarding resources.`);
   }
 }

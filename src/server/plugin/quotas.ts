@@ -50,9 +50,9 @@ export function usageOf(view: ReadView, resource: QuotaResource, projectId: stri
     // Rules belong to a group's project; count through the project's groups.
     return view
       .by('security_group', 'project', projectId)
-      .reduce((n, g) => n + view.by('security_group_rule', 'group', g.id).length, 0);
+      .reduce((n, g) => n + view.count('security_group_rule', 'group', g.id), 0);
   }
-  return view.by(kind, 'project', projectId).length;
+  return view.count(kind, 'project', projectId);
 }
 
 /** Throws OverQuota unless the project may own `count` more of `resource`. */

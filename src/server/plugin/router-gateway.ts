@@ -40,7 +40,7 @@ function addressesChange(port: Port, requested: readonly FixedIpRequest[]): bool
 }
 
 function removeGatewayPort(tx: WriteTx, router: Router, port: Port): void {
-  if (tx.by('floatingip', 'router', router.id).length > 0) {
+  if (tx.count('floatingip', 'router', router.id) > 0) {
     throw new QuarkError(
       'RouterExternalGatewayInUseByFloatingIp',
       `Gateway cannot be updated for router ${router.id}, since a gateway to external network ${port.network_id} is required by one or more floating IPs.`,

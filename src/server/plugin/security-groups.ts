@@ -82,7 +82,7 @@ function listedProject(ctx: PluginContext, filters: ReadonlyMap<string, readonly
 }
 
 export function deleteSecurityGroup(tx: WriteTx, ctx: PluginContext, group: SecurityGroup): void {
-  if (tx.by('port', 'securityGroup', group.id).length > 0) {
+  if (tx.count('port', 'securityGroup', group.id) > 0) {
     throw new QuarkError('SecurityGroupInUse', `Security Group ${group.id} in use.`);
   }
   if (group.name === DEFAULT_GROUP_NAME && !ctx.caller.isAdmin) {
@@ -131,7 +131,7 @@ export const securityGroupHandler: HandlerSpec<'security_group', SecurityGroupCr
     }
     // Ports with the group would change from tracked to untracked mid-connection (Neutron refuses too).
     const statefulChanges = v.stateful !== undefined && v.stateful !== group.stateful;
-    if (statefulChanges && tx.by('port', 'securityGroup', group.id).length > 0) {
+    if (statefulChanges && tx.count('port', 'securityGroup', group.id) > 0) {
       throw new QuarkError('SecurityGroupInUse', `Security Group ${group.id} in use.`);
     }
     return tx.put('security_group', { ...group, ...v });

@@ -3,14 +3,18 @@
  * network gets, and its MTU. Project networks draw ids from the configured GRE/VXLAN ranges
  * and the network segment ranges (network-segment-ranges.ts);
  * admins may ask for a specific id or a flat/VLAN provider network. Ids are unique per type
- * (per physical network for VLAN and flat) and are free again when the network goes.
+ * (per physical network for VLAN and flat) and are free again when the network goes; a new
+ * network gets the next free id after the last one given (SegmentAllocator), so a freed id comes
+ * back once its range has wrapped round. (Neutron 21 takes a random free
+ * one: neutron/objects/plugins/ml2/base.py, get_random_unallocated_segment.)
  */
 import { QuarkError, invalidInput } from '../../model/errors.js';
 import type { NetworkType } from '../../model/resources.js';
 import { segmentKey } from '../../store/kinds.js';
 import type { ReadView } from '../../store/view.js';
 import type { ServerConfig } from '../config.js';
-import { segmentCandidates } from './network-segment-ranges.js';
+import type { Services } from './context.js';
+import { type IdRange, segmentCandidates } from './network-segment-ranges.js';
 
 export interface Segment {
   readonly 'provider:network_type': NetworkType;
@@ -44,26 +48,37 @@ function vlanRanges(config: ServerConfig): Map<string, [number, number][]> {
 }
 
 const inUse = (view: ReadView, type: NetworkType, physnet: string | null, id: number | null) =>
-  view.by('network', 'segment', segmentKey(type, physnet, id)).length > 0;
+  view.count('network', 'segment', segmentKey(type, physnet, id)) > 0;
+
+type SegmentServices = Pick<Services, 'config' | 'segments'>;
 
 const noneAvailable = () =>
   new QuarkError('NoNetworkAvailable', 'Unable to create the network. No tenant network is available for allocation.');
 
 /**
- * The first free id for a network of `projectId`: from the project's own segment ranges, else
- * from the shared ones (the configured ranges among them) outside other projects' ranges.
+ * A free id for a network of `projectId`: from the project's own segment ranges, else from the
+ * shared ones (the configured ranges among them) outside other projects' ranges. Within a range,
+ * the search goes on from where the last one ended (SegmentAllocator).
  */
 function freeIdFor(
   view: ReadView,
-  config: ServerConfig,
+  services: SegmentServices,
   type: 'vlan' | 'vxlan' | 'gre',
   physnet: string | null,
   projectId: string,
 ): number | null {
-  const { own, shared, excluded } = segmentCandidates(view, config, type, physnet, projectId);
+  const { own, shared, excluded } = segmentCandidates(view, services.config, type, physnet, projectId);
   const free = (id: number) => !inUse(view, type, physnet, id);
-  for (const [lo, hi] of own) for (let id = lo; id <= hi; id++) if (free(id)) return id;
-  for (const [lo, hi] of shared) for (let id = lo; id <= hi; id++) if (!excluded(id) && free(id)) return id;
+  const fromRange = (range: IdRange, ok: (id: number) => boolean) =>
+    services.segments.allocate(`${type} ${physnet} ${range[0]} ${range[1]}`, range, ok);
+  for (const range of own) {
+    const id = fromRange(range, free);
+    if (id !== null) return id;
+  }
+  for (const range of shared) {
+    const id = fromRange(range, (id) => !excluded(id) && free(id));
+    if (id !== null) return id;
+  }
   return null;
 }
 
@@ -72,16 +87,17 @@ function freeIdFor(
  * for the project (ML2's _allocate_tenant_net_segment: types in order, and within a type the
  * project's segment ranges before the shared ones).
  */
-export function allocateTenantSegment(view: ReadView, config: ServerConfig, projectId: string): Segment {
-  for (const type of config.tenantNetworkTypes) {
-    const id = freeIdFor(view, config, type, null, projectId);
+export function allocateTenantSegment(view: ReadView, services: SegmentServices, projectId: string): Segment {
+  for (const type of services.config.tenantNetworkTypes) {
+    const id = freeIdFor(view, services, type, null, projectId);
     if (id !== null) return { 'provider:network_type': type, 'provider:physical_network': null, 'provider:segmentation_id': id };
   }
   throw noneAvailable();
 }
 
 /** Validates and reserves the segment an admin asked for with the provider attributes. */
-export function providerSegment(view: ReadView, config: ServerConfig, req: SegmentRequest, projectId: string): Segment {
+export function providerSegment(view: ReadView, services: SegmentServices, req: SegmentRequest, projectId: string): Segment {
+  const { config } = services;
   const type = req.type;
   if (!type) throw invalidInput('provider:network_type required');
   const physnet = req.physicalNetwork ?? null;
@@ -106,7 +122,7 @@ export function providerSegment(view: ReadView, config: ServerConfig, req: Segme
       const ranges = vlanRanges(config).get(physnet);
       if (!ranges) throw invalidInput(`physical_network '${physnet}' unknown for VLAN provider network`);
       if (id === null) {
-        id = ranges.length > 0 ? freeIdFor(view, config, 'vlan', physnet, projectId) : null;
+        id = ranges.length > 0 ? freeIdFor(view, services, 'vlan', physnet, projectId) : null;
         if (id === null) throw noneAvailable();
       }
       if (id < 1 || id > MAX_ID.vlan!) throw invalidInput(`provider:segmentation_id out of range (1 through ${MAX_ID.vlan})`);
@@ -122,7 +138,7 @@ export function providerSegment(view: ReadView, config: ServerConfig, req: Segme
     case 'vxlan': {
       if (physnet !== null) throw invalidInput(`provider:physical_network specified for ${type} network`);
       if (id === null) {
-        id = freeIdFor(view, config, type, null, projectId);
+        id = freeIdFor(view, services, type, null, projectId);
         if (id === null) throw noneAvailable();
       }
       if (id < 1 || id > MAX_ID[type]!) throw invalidInput(`provider:segmentation_id out of range (1 through ${MAX_ID[type]})`);

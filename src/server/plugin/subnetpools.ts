@@ -218,7 +218,7 @@ export function updateSubnetPool(tx: WriteTx, ctx: PluginContext, pool: SubnetPo
 }
 
 export function deleteSubnetPool(tx: WriteTx, _ctx: PluginContext, pool: SubnetPool): void {
-  if (tx.by('subnet', 'subnetpool', pool.id).length > 0) {
+  if (tx.count('subnet', 'subnetpool', pool.id) > 0) {
     throw new QuarkError('SubnetPoolDeleteError', 'Unable to delete subnet pool: Subnet pool has existing allocations.');
   }
   deletePoliciesOf(tx, 'subnetpool', pool.id);

@@ -59,10 +59,10 @@ function checkTrunkable(view: ReadView, ctx: PluginContext, portId: string, asPa
   // Neutron looks trunks up with the caller's context, so another project's port is not found
   // before anything about its trunks is said.
   const port = visiblePort(view, ctx, portId);
-  if (view.by('trunk', 'subport', portId).length > 0) {
+  if (view.count('trunk', 'subport', portId) > 0) {
     throw new QuarkError('TrunkPortInUse', `Port ${portId} is in use by another trunk.`);
   }
-  if (view.by('trunk', 'port', portId).length > 0) throw parentPortInUse(portId);
+  if (view.count('trunk', 'port', portId) > 0) throw parentPortInUse(portId);
   if (asParent && port['binding:host_id'] !== '') throw parentPortInUse(portId);
   if (!asParent && port.device_id !== '') {
     throw new QuarkError(

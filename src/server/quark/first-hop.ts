@@ -171,7 +171,7 @@ function fromOutside(view: ReadView, names: Names, to: Endpoint, p: TracePacket)
   if (!network) {
     const hint =
       to.kind === 'port' && !to.floating
-        ? `; ${names.label({ kind: 'port', id: to.port.id })} is reached from outside through a floating IP${view.by('floatingip', 'port', to.port.id).length === 0 ? ' (it has none)' : ''}, or through its router's gateway (no router with a gateway serves it)`
+        ? `; ${names.label({ kind: 'port', id: to.port.id })} is reached from outside through a floating IP${view.count('floatingip', 'port', to.port.id) === 0 ? ' (it has none)' : ''}, or through its router's gateway (no router with a gateway serves it)`
         : '';
     return unreachable(
       `${p.dst} is not an address of an external network nor behind a router with a gateway: from outside the cloud only floating IPs, router gateways and the subnets behind them can be reached${hint}`,

@@ -200,7 +200,7 @@ export function intentLines(view: ReadView, names: Names, kind: ExplainKind, id:
       ];
     }
     case 'security_group': {
-      const rules = view.by('security_group_rule', 'group', id).length;
+      const rules = view.count('security_group_rule', 'group', id);
       const ports = view.by('port', 'securityGroup', id);
       const hosts = [...new Set(ports.map((p) => p['binding:host_id']).filter(Boolean))].sort();
       return [

@@ -14,7 +14,7 @@ import type { WriteTx } from '../../store/store.js';
 import type { ReadView } from '../../store/view.js';
 import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
-import { type FixedIpRequest, resolveFixedIps } from './fixed-ips.js';
+import { resolveFixedIps } from './fixed-ips.js';
 import {
   disassociateFloatingIps,
   preventInternalIpChangeForFip,
@@ -27,7 +27,6 @@ import { bindingFor } from './port-binding.js';
 import { enforceDeviceOwnership } from './port-device.js';
 import { securityGroupsOnCreate, securityGroupsOnUpdate } from './port-security-groups.js';
 import { canSeeNetwork, canUseNetwork, sharedWith } from './rbac-access.js';
-import type { ExtraDhcpOptRequest } from '../../model/api/extensions/core-extensions.js';
 import { extraDhcpOptsOnCreate, extraDhcpOptsOnUpdate } from './extra-dhcp-opts.js';
 import { dnsAssignment } from '../../model/dns.js';
 import { qosPolicyOnCreate, qosPolicyOnUpdate } from './qos-policies.js';

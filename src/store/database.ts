@@ -131,7 +131,7 @@ export async function openDatabase(url: string, timeouts: StoreTimeouts = DEFAUL
     await opened.db.destroy();
     throw new QuarkError('StoreFailure', `cannot use the database at ${opened.target}: ${reason(e)}`, { cause: e });
   }
-  const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
+  const migrator = new Migrator({ db: opened.db, provider: migrationProvider(opened.dialect) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await opened.db.destroy();

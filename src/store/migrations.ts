@@ -4,7 +4,8 @@
  * migration that has shipped; add a new one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { DialectName } from './database.js';
 import { KINDS, KIND_NAMES } from './kinds.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was, not as typed now.
@@ -176,7 +177,29 @@ const scaleOut: Migration = {
   },
 };
 
-export const MIGRATIONS: Record<string, Migration> = {
+/**
+ * The order records were first written, which is the order of lists and pages without sort
+ * keys (docs/api.md). SQLite keeps it in each row's rowid (an upsert keeps the rowid), so its
+ * tables need nothing. A PostgreSQL table read without ORDER BY comes in the order of its heap,
+ * where an updated row moves: two servers on one database, one of them restarted, listed the
+ * same records in different orders, and a page walk through a load balancer could skip or
+ * repeat records. Each row gets a sequence number on insert that an update keeps (rows that
+ * exist get one in heap order, the best order left), and an index to read in that order.
+ */
+function recordOrder(dialect: DialectName): Migration {
+  return {
+    async up(db: AnyDb) {
+      if (dialect !== 'postgres') return;
+      for (const kind of KIND_NAMES) {
+        const table = KINDS[kind].table;
+        await sql`alter table ${sql.table(table)} add column if not exists seq bigserial`.execute(db);
+        await db.schema.createIndex(`${table}_seq`).ifNotExists().on(table).column('seq').execute();
+      }
+    },
+  };
+}
+
+const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_identity': identity,
   '0003_security_group_extensions': securityGroupExtensions,
@@ -189,6 +212,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0024_network_segment_ranges': networkSegmentRanges,
 };
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: async () => MIGRATIONS,
-};
+export function migrationProvider(dialect: DialectName): MigrationProvider {
+  return { getMigrations: async () => ({ ...MIGRATIONS, '0025_record_order': recordOrder(dialect) }) };
+}

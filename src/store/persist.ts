@@ -127,14 +127,28 @@ export async function loadRecord(tx: Tx, table: string, id: string): Promise<Any
   return row ? parseBody(row.body) : undefined;
 }
 
+/** Rows a reload reads at a time: the texts of one batch, not of the whole table, are held at once. */
+const LOAD_BATCH = 5000;
+
+/**
+ * Every record of a PostgreSQL table in the order they were first written (`seq`, migration
+ * 0025_record_order), read in batches after the last `seq` seen. A row written between two
+ * batches is in a later batch or in the change log the reload replays after it.
+ */
 export async function loadRecords(tx: Tx, table: string): Promise<AnyRecord[]> {
-  const rows = await records(tx).selectFrom(table).select('body').execute();
+  const out: AnyRecord[] = [];
   const seen = new Map<string, string>();
-  return rows.map((r) => {
-    const record = parseBody(r.body);
-    shareStrings(record as unknown as Record<string, unknown>, seen);
-    return record;
-  });
+  for (let after = '0'; ; ) {
+    const rows = await sql<{ seq: string; body: unknown }>`select seq, body from ${sql.table(table)}
+      where seq > ${after} order by seq limit ${LOAD_BATCH}`.execute(tx);
+    for (const row of rows.rows) {
+      const record = parseBody(row.body);
+      shareStrings(record as unknown as Record<string, unknown>, seen);
+      out.push(record);
+    }
+    if (rows.rows.length < LOAD_BATCH) return out;
+    after = rows.rows[rows.rows.length - 1]!.seq;
+  }
 }
 
 export async function readRevision(tx: Tx): Promise<number> {

@@ -88,12 +88,13 @@ export class SqliteWriter implements Session {
 
   /**
    * Every record of a table, parsed row by row as SQLite hands them over: the texts die young
-   * instead of all being held (90 MB at 100,000 ports) until the last one is parsed.
+   * instead of all being held (90 MB at 100,000 ports) until the last one is parsed. Rowid
+   * order is the order the records were first written (an upsert keeps a row's rowid).
    */
   records(table: string): AnyRecord[] {
     const out: AnyRecord[] = [];
     const seen = new Map<string, string>();
-    for (const body of this.stmt(`select body from ${table}`).pluck().iterate() as IterableIterator<string>) {
+    for (const body of this.stmt(`select body from ${table} order by rowid`).pluck().iterate() as IterableIterator<string>) {
       const record = JSON.parse(body) as Record<string, unknown>;
       shareStrings(record, seen);
       out.push(record as unknown as AnyRecord);

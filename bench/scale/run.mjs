@@ -5,7 +5,8 @@
 // creates (8 requests in flight), then:
 //   - list latency (p50/p99 over --lists runs) of the big collections, whole and filtered,
 //   - paged lists as the openstack CLI pages them: `limit=100`, then the `next` link's marker
-//     until the last page (p50/p99 over every page of the walk),
+//     until the last page (p50/p99 over every page of the walk); the first 50 pages sorted by
+//     MAC address; and the pages a member of a small project (150 ports) walks through,
 //   - one port create and one rule create at that size (p50/p99 over 100),
 //   - server RSS, and the time a restart takes to answer /healthz again (it loads the state).
 //
@@ -41,6 +42,8 @@ const loadAverage = () =>
     .replace(/.*load average: /, '');
 const PROJECT = 'scale';
 const HEADERS = { 'content-type': 'application/json', 'x-project-id': PROJECT, 'x-roles': 'admin,member' };
+const SMALL = 'small';
+const MEMBER = { 'content-type': 'application/json', 'x-project-id': SMALL, 'x-roles': 'member' };
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -74,8 +77,8 @@ try {
   throw e;
 }
 
-async function call(method, path, body) {
-  const res = await fetch(`${server.url}${path}`, { method, headers: HEADERS, body: body ? JSON.stringify(body) : undefined });
+async function call(method, path, body, headers = HEADERS) {
+  const res = await fetch(`${server.url}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : null;
@@ -189,6 +192,15 @@ try {
     );
     return N.routers;
   });
+  // A project member's view of the same cloud: a project with one network and 150 ports of
+  // its own among everybody else's (its pages must not cost what the whole cloud costs).
+  const small = (await call('POST', '/v2.0/networks', { network: { name: 'small', project_id: SMALL } })).network;
+  await call('POST', '/v2.0/subnets', {
+    subnet: { network_id: small.id, ip_version: 4, cidr: '192.168.0.0/24', project_id: SMALL },
+  });
+  await call('POST', '/v2.0/ports', {
+    ports: Array.from({ length: 150 }, () => ({ network_id: small.id, project_id: SMALL })),
+  });
   const groups = Math.ceil(N.rules / 100);
   const sgs = [];
   await phase('security_group_rules', async () => {
@@ -235,27 +247,31 @@ try {
   await list('security_group_rules', '/v2.0/security-group-rules');
 
   const pages = {};
-  const walk = async (name, collection) => {
+  /** Pages as the CLI does, to the last page or `maxPages`; `query` adds sort keys. */
+  const walk = async (name, collection, { query = '', headers = HEADERS, maxPages = Number.POSITIVE_INFINITY } = {}) => {
     const ms = [];
     let items = 0;
     let marker = null;
     do {
       const t0 = performance.now();
-      const body = await call('GET', `/v2.0/${collection}?limit=100${marker ? `&marker=${marker}` : ''}`);
+      const body = await call('GET', `/v2.0/${collection}?limit=100${query}${marker ? `&marker=${marker}` : ''}`, null, headers);
       ms.push(performance.now() - t0);
       items += Object.values(body)[0].length;
       marker = body[`${collection.replaceAll('-', '_')}_links`]?.find((l) => l.rel === 'next')
         ? Object.values(body)[0].at(-1)?.id
         : null;
-    } while (marker);
+    } while (marker && ms.length < maxPages);
     pages[name] = { pages: ms.length, items, p50_ms: pct(ms, 50), p99_ms: pct(ms, 99), max_ms: pct(ms, 100) };
     process.stderr.write(
-      `walk ${collection}: ${ms.length} pages, ${items} items, p50 ${pages[name].p50_ms} p99 ${pages[name].p99_ms} ms\n`,
+      `walk ${name}: ${ms.length} pages, ${items} items, p50 ${pages[name].p50_ms} p99 ${pages[name].p99_ms} ms\n`,
     );
   };
   await walk('ports', 'ports');
   await walk('networks', 'networks');
   await walk('security_group_rules', 'security-group-rules');
+  await walk('ports_sorted_by_mac_first_50', 'ports', { query: '&sort_key=mac_address&sort_dir=asc', maxPages: 50 });
+  await walk('ports_as_member_of_small_project', 'ports', { headers: MEMBER });
+  await walk('networks_as_member_of_small_project', 'networks', { headers: MEMBER });
 
   const single = {
     port_create: await timeMany(100, (i) =>

@@ -12,8 +12,8 @@ import type { Caller } from '../caller.js';
 import type { PluginContext, Services } from '../plugin/context.js';
 import { type Target, allowed, enforce, hasRule, policyAction } from '../policy.js';
 import { enforceQuota } from '../plugin/quotas.js';
-import { type ListQuery, type Page, type PageLink, matchesFilter, matchesTags, paginate, sortRecords } from './list-query.js';
-import { indexedRecords, pageInOrder } from './list-scan.js';
+import { type ListQuery, type Page, type PageLink, matchesFilter, matchesTags, sortedPage } from './list-query.js';
+import { indexedRecords, pageInOrder, visibleRecords } from './list-scan.js';
 import { attributeRule, readableAttributes, renderRecord } from './render.js';
 import { type AttributeValues, parseCreateBody, parseUpdateBody, resolveProject } from './request-body.js';
 import { type AnyResourceHandler, policyMember } from './resource.js';
@@ -133,7 +133,9 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
     if (mine) own.set(record, mine);
     return true;
   };
-  const indexed = h.records ? null : (indexedRecords(view, h.kind, q) as AnyRecord[] | null);
+  const indexed = h.records
+    ? null
+    : ((indexedRecords(view, h.kind, q) ?? visibleRecords(view, h.kind, caller, h.visibleTo)) as AnyRecord[] | null);
   let page: Page<AnyRecord>;
   if (!h.records && !indexed && q.sort.length === 0 && q.limit !== null) {
     page = pageInOrder(view, h.kind, { ...q, limit: q.limit }, accept as (r: unknown) => boolean) as Page<AnyRecord>;
@@ -143,7 +145,7 @@ export function list(h: AnyResourceHandler, deps: CollectionDeps, caller: Caller
       key === 'tenant_id'
         ? r.project_id
         : ((r as unknown as Record<string, unknown>)[key] ?? h.derived?.(view, r, services)[key]);
-    page = paginate(sortRecords(matched, q.sort, attributeOf), q, (r) => r.id);
+    page = sortedPage(matched, q, attributeOf, (r) => r.id);
   }
   return {
     records: page.items,

@@ -144,6 +144,19 @@ function compareValues(a: unknown, b: unknown): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+/** The order of the requested keys, with the id as the last key so pages are stable. */
+function compareBy<T>(sort: readonly SortKey[], attributeOf: (item: T, key: string) => unknown): (x: T, y: T) => number {
+  if (sort.length === 0) return () => 0;
+  const keys = sort.some((s) => s.key === 'id') ? sort : [...sort, { key: 'id', dir: sort[0]!.dir }];
+  return (x, y) => {
+    for (const { key, dir } of keys) {
+      const c = compareValues(attributeOf(x, key), attributeOf(y, key));
+      if (c !== 0) return dir === 'asc' ? c : -c;
+    }
+    return 0;
+  };
+}
+
 /** Sorts by the requested keys, with the id as the last key so pages are stable. */
 export function sortRecords<T extends { id?: string }>(
   items: T[],
@@ -151,14 +164,7 @@ export function sortRecords<T extends { id?: string }>(
   attributeOf: (item: T, key: string) => unknown,
 ): T[] {
   if (sort.length === 0) return items;
-  const keys = sort.some((s) => s.key === 'id') ? sort : [...sort, { key: 'id', dir: sort[0]!.dir }];
-  return items.sort((x, y) => {
-    for (const { key, dir } of keys) {
-      const c = compareValues(attributeOf(x, key), attributeOf(y, key));
-      if (c !== 0) return dir === 'asc' ? c : -c;
-    }
-    return 0;
-  });
+  return items.sort(compareBy(sort, attributeOf));
 }
 
 /** A link to a neighbouring page: the marker to put in it, none on an empty page. */
@@ -207,4 +213,53 @@ export function pageOf<T>(
     next: short && !q.pageReverse ? null : { marker: last ? idOf(last) : null },
     previous: short && q.pageReverse ? null : { marker: first ? idOf(first) : null },
   };
+}
+
+/**
+ * The page `paginate(sortRecords(items, …), q, idOf)` gives, without sorting every item: the
+ * `q.limit` items nearest after the marker in sort order (before it with page_reverse) are
+ * kept in a buffer of that size while the items pass once. Sorting is stable, so items the keys
+ * do not tell apart keep the order of `items`; the buffer keeps it too.
+ */
+export function sortedPage<T extends { id?: string }>(
+  items: readonly T[],
+  q: ListQuery,
+  attributeOf: (item: T, key: string) => unknown,
+  idOf: (item: T) => string,
+): Page<T> {
+  if (q.limit === null) return paginate(sortRecords([...items], q.sort, attributeOf), q, idOf);
+  const compare = compareBy(q.sort, attributeOf);
+  const markerAt = q.marker === null ? -1 : items.findIndex((i) => idOf(i) === q.marker);
+  const marker = items[markerAt];
+  const limit = q.limit;
+  const page: T[] = [];
+  // Where `item` goes among equals: after them, since it comes later in `items`.
+  const place = (item: T) => {
+    let lo = 0;
+    let hi = page.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(item, page[mid]!) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    page.splice(lo, 0, item);
+  };
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (marker !== undefined) {
+      const c = compare(item, marker);
+      const after = c > 0 || (c === 0 && i > markerAt);
+      const before = c < 0 || (c === 0 && i < markerAt);
+      if (q.pageReverse ? !before : !after) continue;
+    }
+    if (page.length < limit) place(item);
+    else if (!q.pageReverse && compare(item, page[page.length - 1]!) < 0) {
+      place(item);
+      page.pop();
+    } else if (q.pageReverse && compare(item, page[0]!) >= 0) {
+      place(item);
+      page.shift();
+    }
+  }
+  return pageOf(page, { limit, pageReverse: q.pageReverse }, idOf);
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { id, network, port } from '../../dataplane/testing/fixtures.js';
 import type { Network } from '../../model/resources.js';
 import { MemoryView } from '../../store/view.js';
-import { type ListQuery, paginate } from './list-query.js';
+import { type ListQuery, type SortKey, paginate, sortRecords, sortedPage } from './list-query.js';
 import { indexedRecords, pageInOrder } from './list-scan.js';
 
 const query = (over: Partial<ListQuery>): ListQuery => ({
@@ -90,5 +90,48 @@ describe('indexedRecords', () => {
     // An empty value is not under any key of the index: the whole list is looked at.
     assert.equal(indexedRecords(v, 'port', filter('device_id', [''])), null);
     assert.equal(indexedRecords(v, 'port', filter('name', ['x'])), null);
+  });
+});
+
+describe('sortedPage', () => {
+  it('cuts the same pages, with the same links, as paginate over the whole sorted list, ties and all', () => {
+    // Names repeat (ties the id key breaks) and `mtu` repeats with no id key when the sort names
+    // only it and the items have no id (ties the items' order breaks).
+    const items = Array.from({ length: 60 }, (_, i) => ({
+      id: id(`b${String((i * 37) % 60).padStart(5, '0')}`),
+      name: `n${i % 7}`,
+      mtu: i % 4 === 0 ? null : 1400 + (i % 3),
+    }));
+    const noIds = items.map(({ name, mtu }, i) => ({ key: `k${i}`, name, mtu }));
+    const sorts: SortKey[][] = [
+      [],
+      [{ key: 'name', dir: 'asc' }],
+      [{ key: 'name', dir: 'desc' }],
+      [
+        { key: 'mtu', dir: 'desc' },
+        { key: 'name', dir: 'asc' },
+      ],
+    ];
+    const attributeOf = (i: object, key: string) => (i as Record<string, unknown>)[key];
+    const check = <T extends { id?: string }>(list: T[], idOf: (i: T) => string, sort: SortKey[]) => {
+      const markers = [null, 'no-such-id', ...list.map(idOf)];
+      for (const limit of [null, 1, 7, 100]) {
+        for (const pageReverse of [false, true]) {
+          for (const marker of markers) {
+            const q = query({ sort, limit, marker, pageReverse });
+            const expected = paginate(sortRecords([...list], sort, attributeOf), q, idOf);
+            const got = sortedPage(list, q, attributeOf, idOf);
+            const label = `sort ${JSON.stringify(sort)} limit ${limit} reverse ${pageReverse} marker ${marker}`;
+            assert.deepEqual(got.items.map(idOf), expected.items.map(idOf), label);
+            assert.deepEqual(got.next, expected.next, label);
+            assert.deepEqual(got.previous, expected.previous, label);
+          }
+        }
+      }
+    };
+    for (const sort of sorts) {
+      check(items, (i) => i.id, sort);
+      check(noIds as { id?: string; key: string }[], (i) => i.key, sort);
+    }
   });
 });

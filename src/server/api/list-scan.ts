@@ -4,11 +4,14 @@
  * - a filter on an attribute that a store index holds (a port's `network_id`, `device_id` …)
  *   looks only at the records under the filter's values, put back in the view's order;
  * - a page without sort keys is read from its marker on and stops once it is full, where
- *   sorting and cutting the whole list would cost every record of the kind on every page.
+ *   sorting and cutting the whole list would cost every record of the kind on every page;
+ * - a project member looks only at the records its project owns or is given (visibleRecords),
+ *   where reading in order would pass over every other project's records first.
  * Both give exactly the records and links the whole scan gives (list-query.ts `paginate`).
  */
 import type { IndexName, Kind, KindRecords } from '../../store/kinds.js';
-import type { CommittedView } from '../../store/view.js';
+import type { CommittedView, ReadView } from '../../store/view.js';
+import type { Caller } from '../caller.js';
 import { type ListQuery, type Page, pageOf } from './list-query.js';
 
 /**
@@ -52,9 +55,30 @@ export function indexedRecords<K extends Kind>(view: CommittedView, kind: K, q: 
     for (const value of f.values) for (const r of view.by(kind, index, value)) found.add(r);
     if (best === null || found.size < best.length) best = [...found];
   }
-  if (best === null) return null;
+  return best === null ? null : inViewOrder(view, kind, best);
+}
+
+function inViewOrder<K extends Kind>(view: CommittedView, kind: K, records: KindRecords[K][]): KindRecords[K][] {
   const at = (r: KindRecords[K]) => view.positionOf(kind, (r as { id: string }).id) ?? 0;
-  return best.sort((a, b) => at(a) - at(b));
+  return records.sort((a, b) => at(a) - at(b));
+}
+
+/**
+ * The records a caller who is not an admin may see, in the view's order, from the kind's
+ * `visibleTo` (its own project's records and those others share with it); null for an admin,
+ * a kind without it, or a caller who may see so large a part of the kind that reading it in
+ * order finds a page sooner (more than one record in eight).
+ */
+export function visibleRecords<K extends Kind>(
+  view: CommittedView,
+  kind: K,
+  caller: Caller,
+  visibleTo: ((view: ReadView, projectId: string) => Iterable<KindRecords[K]>) | undefined,
+): KindRecords[K][] | null {
+  if (caller.isAdmin || !visibleTo) return null;
+  const found = new Set(caller.projectId === null ? [] : visibleTo(view, caller.projectId));
+  if (found.size * 8 > view.size(kind)) return null;
+  return inViewOrder(view, kind, [...found]);
 }
 
 /**

@@ -12,7 +12,7 @@ import { networkAvailability } from '../plugin/network-ip-availability.js';
 import { networkNotFound } from '../plugin/not-found.js';
 import type { RouteDeps } from './collection-routes.js';
 import { exactJson } from './exact-json.js';
-import { type QueryBag, matchesFilter, paginate, parseListQuery, sortRecords } from './list-query.js';
+import { type QueryBag, matchesFilter, parseListQuery, sortedPage } from './list-query.js';
 import { renderRecord } from './render.js';
 
 type IdParams = { id: string };
@@ -37,12 +37,12 @@ export function registerNetworkIpAvailability(app: FastifyInstance, decl: Resour
         q.filters.every((f) => f.name === 'ip_version' || matchesFilter((item as unknown as Record<string, unknown>)[f.name], f)),
       );
     const attributeOf = (item: (typeof items)[number], key: string) => (item as unknown as Record<string, unknown>)[key];
-    const sorted = sortRecords(
+    const page = sortedPage(
       items.map((i) => ({ ...i, id: i.network_id })),
-      q.sort,
+      q,
       attributeOf,
+      (i) => i.network_id,
     );
-    const page = paginate(sorted, q, (i) => i.network_id);
     reply.type('application/json');
     return exactJson({ [decl.collection]: page.items.map((i) => renderRecord(i, undefined, attributes, q.fields)) });
   });

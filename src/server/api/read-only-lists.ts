@@ -10,7 +10,7 @@ import type { ReadView } from '../../store/view.js';
 import type { Caller } from '../caller.js';
 import { canSeeNetwork } from '../plugin/rbac-access.js';
 import type { RouteDeps } from './collection-routes.js';
-import { type QueryBag, matchesFilter, paginate, parseListQuery, sortRecords } from './list-query.js';
+import { type QueryBag, matchesFilter, parseListQuery, sortedPage } from './list-query.js';
 import { renderRecord } from './render.js';
 
 type Item = Record<string, unknown> & { id: string };
@@ -66,8 +66,12 @@ export function registerReadOnlyLists(
       const caller = deps.callerOf(request);
       const q = parseListQuery(decl, request.query as QueryBag, deps.paginationMaxLimit);
       const matched = items(deps.store.view, caller).filter((i) => q.filters.every((f) => matchesFilter(i[f.name], f)));
-      const sorted = sortRecords(matched, q.sort, (i, key) => i[key]);
-      const page = paginate(sorted, q, (i) => i.id);
+      const page = sortedPage(
+        matched,
+        q,
+        (i, key) => i[key],
+        (i) => i.id,
+      );
       return { [decl.collection]: page.items.map((i) => renderRecord(i, undefined, attributes, q.fields)) };
     });
   }

@@ -42,16 +42,22 @@ export interface ResourceHandler<K extends Kind, C extends object = AttributeVal
   /** Attributes computed at read time (a network's subnets, an agent's liveness). */
   derived?(view: ReadView, record: KindRecords[K], services: Services): Record<string, unknown>;
   /**
-   * Attributes computed from the record alone (and the server's configuration), so a list keeps
-   * caching the record's JSON: a port's dns_assignment.
+   * Attributes computed from the record alone (and the server's configuration), so a long list
+   * may render them after the request's turn (list-body.ts): a port's dns_assignment.
    */
   recordDerived?(record: KindRecords[K], services: Services): Record<string, unknown>;
   /**
    * Attributes whose value depends on who asks: `shared` is true for the projects an RBAC
-   * policy names. Null when the stored record is already right for this caller, so the common
-   * case keeps the list's render cache.
+   * policy names. Null when the stored record is already right for this caller (the common case).
    */
   forCaller?(view: ReadView, record: KindRecords[K], caller: Caller): Record<string, unknown> | null;
+  /**
+   * For lists by a caller who is not an admin: the records get_<member> may let a member or
+   * reader of `projectId` see, found through indexes. More do no harm (each is still checked);
+   * fewer would hide records. Without it, a project member's page passes over every record of
+   * the kind that it cannot see.
+   */
+  visibleTo?(view: ReadView, projectId: string): Iterable<KindRecords[K]>;
   /** Quota counted against the owner on create. */
   readonly quota?: QuotaResource;
   /**

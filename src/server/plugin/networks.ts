@@ -13,7 +13,7 @@ import type { PluginContext } from './context.js';
 import { deleteFloatingIp } from './floating-ips.js';
 import { checkZoneHints, networkZones } from './availability-zones.js';
 import { networkNotFound } from './not-found.js';
-import { hasWildcard, networkAccess, policiesOf, sharedWith } from './rbac-access.js';
+import { hasWildcard, networkAccess, networksVisibleTo, policiesOf, sharedWith } from './rbac-access.js';
 import { deletePoliciesOf, setWildcardPolicy } from './rbac-policies.js';
 import { addressScopesOf } from './subnetpools.js';
 import { ensureDefaultSecurityGroup } from './security-groups.js';
@@ -149,6 +149,7 @@ export const networkHandler: HandlerSpec<'network', NetworkCreate, NetworkUpdate
     availability_zones: networkZones(view, services, n),
     qos_policy_id: n.qos_policy_id ?? null,
   }),
+  visibleTo: networksVisibleTo,
   // Shared with the caller's project by a policy, though not with every project.
   forCaller: (view, n, caller) => (!n.shared && sharedWith(view, 'network', n.id, caller.projectId) ? { shared: true } : null),
   create: createNetwork,

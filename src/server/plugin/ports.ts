@@ -184,6 +184,11 @@ export const portHandler: HandlerSpec<'port', PortCreate, PortUpdate> = {
       deviceOwner: changes?.device_owner ?? p.device_owner,
     };
   },
+  // get_port: the project's ports and the ports on its networks.
+  visibleTo: (view, projectId) => [
+    ...view.by('port', 'project', projectId),
+    ...view.by('network', 'project', projectId).flatMap((n) => view.by('port', 'network', n.id)),
+  ],
   createTarget: (view, ctx, v, projectId) => {
     const net = networkForPort(view, ctx, v.network_id);
     return {

@@ -19,6 +19,20 @@ export function policiesOf(view: ReadView, type: RbacObjectType, id: string): re
   return view.by('rbac_policy', 'object', rbacObjectKey(type, id));
 }
 
+/** The objects of `type` a policy (of any action) gives to `projectId` or to every project. */
+export function objectsGivenTo(view: ReadView, type: RbacObjectType, projectId: string): string[] {
+  return view
+    .all('rbac_policy')
+    .filter((p) => p.object_type === type && (p.target_project === WILDCARD || p.target_project === projectId))
+    .map((p) => p.object_id);
+}
+
+/** The networks a project owns or a policy gives it (shared, external): those it may see. */
+export function networksVisibleTo(view: ReadView, projectId: string): Network[] {
+  const given = objectsGivenTo(view, 'network', projectId).flatMap((id) => view.get('network', id) ?? []);
+  return [...view.by('network', 'project', projectId), ...given];
+}
+
 /** Shared with `projectId`: a sharing policy names it or every project (Neutron's is_shared_with_project). */
 export function sharedWith(view: ReadView, type: RbacObjectType, id: string, projectId: string | null): boolean {
   return policiesOf(view, type, id).some(

@@ -38,7 +38,7 @@ import type { PluginContext } from './context.js';
 import { networkNotFound, subnetNotFound } from './not-found.js';
 import { revise } from './revisions.js';
 import { allocateSubnet, checkNetworkPools, defaultPool, visiblePool } from './subnetpools.js';
-import { canSeeNetwork, networkAccess, sharedWith } from './rbac-access.js';
+import { canSeeNetwork, networkAccess, networksVisibleTo, sharedWith } from './rbac-access.js';
 import { newStandardAttributes } from './standard-attributes.js';
 
 function checkVersion(name: string, address: string, version: 4 | 6): void {
@@ -280,6 +280,11 @@ export const subnetHandler: HandlerSpec<'subnet', SubnetCreate, SubnetUpdate> = 
       sharedWith: access?.sharedWith,
     };
   },
+  // get_subnet: the project's subnets and those on networks it owns or that are shared with it.
+  visibleTo: (view, projectId) => [
+    ...view.by('subnet', 'project', projectId),
+    ...networksVisibleTo(view, projectId).flatMap((n) => view.by('subnet', 'network', n.id)),
+  ],
   createTarget: (view, ctx, v, projectId) => {
     const net = networkForChild(view, ctx.caller, v.network_id);
     return { projectId, networkProjectId: net.project_id, shared: net.shared, sharedWith: networkAccess(view, net).sharedWith };

@@ -8,10 +8,11 @@
 //     until the last page (p50/p99 over every page of the walk); the first 50 pages sorted by
 //     MAC address; and the pages a member of a small project (150 ports) walks through,
 //   - one port create and one rule create at that size (p50/p99 over 100),
-//   - server RSS, and the time a restart takes to answer /healthz again (it loads the state).
+//   - server RSS, again after --settle seconds idle (30), and the time a restart takes to
+//     answer /healthz again (it loads the state).
 //
 //   node bench/scale/run.mjs [--networks 1000] [--ports 10000] [--routers 100] [--rules 5000]
-//                            [--lists 20] [--db sqlite|memory|postgres] [--heap-snapshot FILE]
+//                            [--lists 20] [--settle 30] [--db sqlite|memory|postgres] [--heap-snapshot FILE]
 //                            [--out FILE]
 //
 // --db postgres starts a private PostgreSQL (src/store/testing/private-postgres.ts) and removes
@@ -34,6 +35,7 @@ const N = {
   rules: Number(opt('--rules', '5000')),
   lists: Number(opt('--lists', '20')),
 };
+const settle = Number(opt('--settle', '30'));
 const out = opt('--out', join(root, 'bench', 'results', `scale-${new Date().toISOString().slice(0, 10)}.json`));
 const heapSnapshot = opt('--heap-snapshot', null);
 const loadAverage = () =>
@@ -296,6 +298,10 @@ try {
   };
   const pid = server.process.pid;
   const memory = { rss_mib: +rssMiB(pid).toFixed(1), peak_rss_mib: +peakRssMiB(pid).toFixed(1), ...(await heapMetrics()) };
+  // V8 keeps the heap it grew to while it was busy and gives back what is free once the
+  // process has been idle a while (its memory reducer): the RSS of a server at rest.
+  await new Promise((r) => setTimeout(r, settle * 1000));
+  memory.idle = { after_s: settle, rss_mib: +rssMiB(pid).toFixed(1), ...(await heapMetrics()) };
   if (heapSnapshot) {
     const before = new Set(readdirSync(server.dir));
     server.process.kill('SIGUSR2');

@@ -36,11 +36,29 @@ describe("a project member's lists in a large cloud", () => {
     await s.post('/v2.0/ports', { port: { network_id: alice.network, project_id: 'bob', name: 'bob-on-alice' } });
     await s.post('/v2.0/ports', { ports: Array.from({ length: 3 }, () => ({ network_id: bob.network })) }, ALICE);
     await s.post('/v2.0/ports', { ports: Array.from({ length: 4 }, () => ({ network_id: bob.network })) }, BOB);
+    // Routers, floating IPs, and a security group of Bob's shared with Alice.
+    for (const [as, n] of [
+      [ALICE, 2],
+      [BOB, 1],
+    ] as const) {
+      for (let k = 0; k < n; k++) {
+        await s.post('/v2.0/routers', { router: { name: `r${k}` } }, as);
+        await s.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext } }, as);
+      }
+    }
+    const group = (await s.post('/v2.0/security-groups', { security_group: { name: 'bob-shared' } }, BOB)).security_group.id;
+    await s.post(
+      '/v2.0/rbac-policies',
+      { rbac_policy: { object_type: 'security_group', object_id: group, action: 'access_as_shared', target_tenant: 'alice' } },
+      BOB,
+    );
     // Everybody else: enough that the members' records are a small part of each kind.
     for (let i = 0; i < 30; i++) {
       const other = { project: `other-${i}`, roles: 'member' };
       const n = await projectNetwork(s, other, `10.3.${i}.0/24`, `other-${i}`);
       await s.post('/v2.0/ports', { ports: Array.from({ length: 10 }, () => ({ network_id: n.network })) }, other);
+      await s.post('/v2.0/routers', { router: { name: `other-${i}` } }, other);
+      await s.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext } }, other);
     }
   });
   after(() => s.close());
@@ -52,23 +70,22 @@ describe("a project member's lists in a large cloud", () => {
     makeCaller('other-7', ['member']),
     makeCaller('nobody', ['member']),
   ];
-  const queries: Record<string, string>[] = [
+  const queries = (sortKey: string): Record<string, string>[] => [
     {},
     { limit: '4' },
     { limit: '4', page_reverse: 'true' },
-    { limit: '3', sort_key: 'name' },
-    { limit: '5', sort_key: 'name', sort_dir: 'desc', page_reverse: 'true' },
-    { name: 'a1' },
+    { limit: '3', sort_key: sortKey },
+    { limit: '5', sort_key: sortKey, sort_dir: 'desc', page_reverse: 'true' },
   ];
 
-  for (const path of ['ports', 'networks', 'subnets']) {
+  for (const path of ['ports', 'networks', 'subnets', 'routers', 'floatingips', 'security-groups']) {
     it(`${path}: every page is the page the whole scan gives`, () => {
       const h = s.quark.handlers.get(path)!;
       assert.ok(h.visibleTo, `${path} says where a member's records are`);
       const deps = { store: s.store, services: s.quark.services };
       for (const caller of callers) {
-        for (const base of queries) {
-          if ('name' in base && path !== 'ports') continue;
+        const extra = path === 'ports' ? [{ name: 'a1' }] : [];
+        for (const base of [...queries(path === 'floatingips' ? 'floating_ip_address' : 'name'), ...extra]) {
           // Walk every page from the start (or the end, with page_reverse) by its links.
           let marker: string | null = null;
           for (let page = 0; page < 40; page++) {
@@ -100,5 +117,9 @@ describe("a project member's lists in a large cloud", () => {
     );
     const subnets = (await s.get('/v2.0/subnets', ALICE)).subnets as { cidr: string }[];
     assert.deepEqual(subnets.map((n) => n.cidr).sort(), ['10.1.0.0/24', '10.2.0.0/24']);
+    const groups = (await s.get('/v2.0/security-groups', ALICE)).security_groups as { name: string }[];
+    assert.deepEqual(groups.map((g) => g.name).sort(), ['bob-shared', 'default']);
+    assert.equal((await s.get('/v2.0/routers', ALICE)).routers.length, 2);
+    assert.equal((await s.get('/v2.0/floatingips', ALICE)).floatingips.length, 2);
   });
 });

@@ -197,6 +197,7 @@ export const floatingIpHandler: HandlerSpec<'floatingip', FloatingIpCreate, Floa
   quota: 'floatingip',
   notFound: floatingIpNotFound,
   target: (_view, f) => ({ projectId: f.project_id }),
+  visibleTo: (view, projectId) => view.by('floatingip', 'project', projectId),
   // fip-port-details: the associated port, as Neutron's _make_floatingip_dict shows it.
   derived: (view, f) => {
     const port = f.port_id ? view.get('port', f.port_id) : undefined;

@@ -127,6 +127,7 @@ export const routerHandler: HandlerSpec<'router', RouterCreate, RouterUpdate> = 
   quota: 'router',
   notFound: routerNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
+  visibleTo: (view, projectId) => view.by('router', 'project', projectId),
   derived: (view, r) => ({
     distributed: r.distributed ?? false,
     // Records made before l3-ha have no `ha`: they are legacy routers.

@@ -14,7 +14,7 @@ import type { HandlerSpec } from '../api/resource.js';
 import type { PluginContext } from './context.js';
 import { deleteLogsOf } from './network-logs.js';
 import { securityGroupNotFound } from './not-found.js';
-import { hasWildcard, sharedWith, targetsOf } from './rbac-access.js';
+import { hasWildcard, objectsGivenTo, sharedWith, targetsOf } from './rbac-access.js';
 import { deletePoliciesOf } from './rbac-policies.js';
 import { revise } from './revisions.js';
 import { enforceQuota } from './quotas.js';
@@ -109,6 +109,11 @@ export const securityGroupHandler: HandlerSpec<'security_group', SecurityGroupCr
     shared: hasWildcard(view, 'security_group', g.id, 'access_as_shared'),
     sharedWith: targetsOf(view, 'security_group', g.id, 'access_as_shared'),
   }),
+  // get_security_group: the project's groups and those a policy shares with it.
+  visibleTo: (view, projectId) => [
+    ...view.by('security_group', 'project', projectId),
+    ...objectsGivenTo(view, 'security_group', projectId).flatMap((id) => view.get('security_group', id) ?? []),
+  ],
   // Shown (security-groups-shared-filtering): shared with the caller's project or with every one.
   forCaller: (view, g, caller) => ({ shared: sharedWith(view, 'security_group', g.id, caller.projectId) }),
   derived: (view, g) => ({ security_group_rules: view.by('security_group_rule', 'group', g.id).map(ruleView) }),

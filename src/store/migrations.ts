@@ -1,7 +1,9 @@
 /**
  * Versioned schema migrations, applied in name order at start-up by Kysely's Migrator. They run
  * on SQLite and PostgreSQL alike, so they use only the portable column types. Never edit a
- * migration that has shipped; add a new one.
+ * migration that has shipped; add a new one. A record table added after 0025_record_order needs
+ * its `seq` column on PostgreSQL too (as recordOrder adds it): the store reads every record table
+ * in `seq` order, so a table without it fails the PostgreSQL store tests at once.
  */
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';

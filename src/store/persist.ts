@@ -59,6 +59,8 @@ function parseBody(body: unknown): AnyRecord {
  * under `revision` (null when the transaction changed only kinds outside the feed).
  */
 export async function persistChanges(tx: Tx, changes: readonly LoggedChange[], revision: number | null): Promise<void> {
+  // Each record's JSON once, for its row and its change log entry.
+  const bodies = new Map<Change, string>(changes.map((c) => [c, JSON.stringify(c.record)]));
   const byKind = new Map<Kind, Change[]>();
   for (const c of changes) {
     const list = byKind.get(c.kind) ?? [];
@@ -73,7 +75,7 @@ export async function persistChanges(tx: Tx, changes: readonly LoggedChange[], r
     for (const part of chunks(puts)) {
       await records(tx)
         .insertInto(table)
-        .values(part.map((c) => ({ id: c.id, project_id: projectOf(c.record), body: JSON.stringify(c.record) })))
+        .values(part.map((c) => ({ id: c.id, project_id: projectOf(c.record), body: bodies.get(c)! })))
         .onConflict((oc) =>
           oc.column('id').doUpdateSet({
             project_id: (eb) => eb.ref('excluded.project_id'),
@@ -93,7 +95,7 @@ export async function persistChanges(tx: Tx, changes: readonly LoggedChange[], r
       kind: c.kind,
       id: c.id,
       op: c.op,
-      body: JSON.stringify(c.record),
+      body: bodies.get(c)!,
       prior: JSON.stringify(c.prior),
     }));
   for (const part of chunks(rows)) await tx.insertInto('changes').values(part).execute();

@@ -46,22 +46,23 @@ export class SqliteWriter implements Session {
 
   /** Writes one transaction's net changes and, when `revision` is not null, its change log. */
   persist(changes: readonly LoggedChange[], revision: number | null): void {
-    for (const c of changes) {
+    // Each record's JSON once, for its row and its change log entry.
+    const bodies = changes.map((c) => JSON.stringify(c.record));
+    for (const [i, c] of changes.entries()) {
       const table = KINDS[c.kind].table;
       if (c.op === 'delete') this.stmt(`delete from ${table} where id = ?`).run(c.id);
       else {
         this.stmt(
           `insert into ${table} (id, project_id, body) values (?, ?, ?) on conflict(id) do update set project_id = excluded.project_id, body = excluded.body`,
-        ).run(c.id, projectOf(c.record), JSON.stringify(c.record));
+        ).run(c.id, projectOf(c.record), bodies[i]);
       }
       if (c.kind === 'port') this.allocations(c);
     }
     if (revision === null) return;
     let seq = 0;
     const insert = this.stmt('insert into changes (revision, seq, kind, id, op, body, prior) values (?, ?, ?, ?, ?, ?, ?)');
-    for (const c of changes) {
-      if (KINDS[c.kind as Kind].inChangeLog)
-        insert.run(revision, seq++, c.kind, c.id, c.op, JSON.stringify(c.record), JSON.stringify(c.prior));
+    for (const [i, c] of changes.entries()) {
+      if (KINDS[c.kind as Kind].inChangeLog) insert.run(revision, seq++, c.kind, c.id, c.op, bodies[i], JSON.stringify(c.prior));
     }
     this.stmt("update meta set value = ? where key = 'revision'").run(String(revision));
   }

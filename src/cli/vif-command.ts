@@ -95,7 +95,7 @@ export function registerVifCommand(program: Command): void {
       if (vifType === 'binding_failed') {
         throw new QuarkError(
           'InvalidInput',
-          `port ${port.id} could not be bound to host ${port['binding:host_id']} (binding:vif_type binding_failed): its L2 agent is down or cannot carry network ${net.name || net.id} (${net['provider:network_type']}); not plugged`,
+          `port ${port.id} could not be bound to host ${port['binding:host_id']} (binding:vif_type binding_failed): its L2 agent is down, cannot carry network ${net.name || net.id} (${net['provider:network_type']}), or cannot wire the port's trunk (Linux bridge hosts wire none); not plugged`,
         );
       }
       if (vifType === 'bridge') {

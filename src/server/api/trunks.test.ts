@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { errorType, projectNetwork } from '../testing/fixtures.js';
+import { bindingProblem } from '../plugin/port-binding.js';
 import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
 
 // What Neutron 21 answers was measured on a reference server with the `trunk` service plugin
@@ -164,6 +165,40 @@ describe('trunks API', () => {
     assert.deepEqual([left['binding:host_id'], left.device_owner], ['', '']);
     await s.put(`/v2.0/ports/${parent.id}`, { port: { 'binding:host_id': '' } }, ADMIN);
     assert.equal((await s.get(`/v2.0/ports/${a.id}`, ADMIN)).port['binding:host_id'], '');
+    await s.del(`/v2.0/trunks/${trunk.id}`, ALICE);
+  });
+
+  it('fails to bind a trunk port on a Linux bridge host, which does not wire trunks, and says why', async () => {
+    await s.request('POST', '/v2.0/quark/agents/report', {
+      agent: {
+        host: 'lb1',
+        agent_type: 'Linux bridge agent',
+        binary: 'quark-linuxbridge-agent',
+        configurations: { tunnel_types: ['vxlan'], interface_mappings: {} },
+        start_flag: true,
+      },
+    });
+    // Linux bridge hosts tunnel with VXLAN only.
+    const vxlan = async (name: string, cidr: string) => {
+      const net = (
+        await s.post('/v2.0/networks', { network: { name, project_id: 'alice', 'provider:network_type': 'vxlan' } }, ADMIN)
+      ).network.id;
+      await s.post('/v2.0/subnets', { subnet: { network_id: net, ip_version: 4, cidr } }, ALICE);
+      return net;
+    };
+    const [parentVxlan, subVxlan] = [await vxlan('lb-parent', '10.0.8.0/24'), await vxlan('lb-sub', '10.0.9.0/24')];
+    const parent = await port(parentVxlan);
+    const sub = await port(subVxlan);
+    const plain = await port(parentVxlan, { 'binding:host_id': 'lb1' }, ADMIN);
+    assert.equal(plain['binding:vif_type'], 'bridge', 'a port in no trunk binds there');
+    const trunk = (await create({ port_id: parent.id, name: 'lb-trunk', sub_ports: [vlan(sub.id, 9)] })).body.trunk;
+    const vm = (await s.put(`/v2.0/ports/${parent.id}`, { port: { 'binding:host_id': 'lb1' } }, ADMIN)).port;
+    assert.equal(vm['binding:vif_type'], 'binding_failed');
+    const subport = (await s.get(`/v2.0/ports/${sub.id}`, ADMIN)).port;
+    assert.deepEqual([subport['binding:host_id'], subport['binding:vif_type']], ['lb1', 'binding_failed']);
+    const why = bindingProblem(s.store.view, vm, new Date().toISOString(), Number.POSITIVE_INFINITY);
+    assert.match(why ?? '', /host lb1 cannot wire port .*: its Linux bridge agent does not wire trunks \(trunk lb-trunk\)/);
+    await s.put(`/v2.0/ports/${parent.id}`, { port: { 'binding:host_id': '' } }, ADMIN);
     await s.del(`/v2.0/trunks/${trunk.id}`, ALICE);
   });
 

@@ -14,6 +14,8 @@
  * physical network among its mappings (bridge_mappings for OVS; interface_mappings and
  * bridge_mappings for Linux bridge). A Linux bridge agent reports only vxlan tunnels: GRE needs
  * Open vSwitch, so a GRE network's port on such a host fails to bind, and `bindingProblem` says why.
+ * A trunk's parent or subport fails to bind on a Linux bridge host too: Quark's Linux bridge
+ * agent does not wire trunks.
  */
 import { type Agent, type AgentType, L2_AGENT_TYPES, type Network, type Port, type VifType } from '../../model/resources.js';
 import type { ReadView } from '../../store/view.js';
@@ -86,12 +88,26 @@ function cannotCarry(agent: Agent, net: Network): string | null {
 }
 
 /**
+ * Why the host's agent cannot wire the port as a trunk's parent or subport, or null. Neutron's
+ * Linux bridge agent wires trunks with VLAN subinterfaces of the instance's tap device
+ * (services/trunk/drivers/linuxbridge/agent/trunk_plumber.py); Quark's does not wire trunks,
+ * so such a port fails to bind there rather than bind and never carry its VLANs.
+ */
+function cannotWireTrunk(view: ReadView, agent: Agent, portId: string | undefined): string | null {
+  if (agent.agent_type !== 'Linux bridge agent' || portId === undefined) return null;
+  const trunk = view.by('trunk', 'port', portId)[0] ?? view.by('trunk', 'subport', portId)[0];
+  if (!trunk) return null;
+  return `its Linux bridge agent does not wire trunks (trunk ${trunk.name || trunk.id}); trunk ports bind on Open vSwitch hosts`;
+}
+
+/**
  * Why a port on `host` cannot be bound now (no L2 agent, agent down or disabled, network not
- * carried), or null when it can: the reason behind a `binding_failed`.
+ * carried, a trunk's port on a host that does not wire trunks), or null when it can: the reason
+ * behind a `binding_failed`.
  */
 export function bindingProblem(
   view: ReadView,
-  port: Pick<Port, 'binding:host_id' | 'network_id'>,
+  port: Pick<Port, 'binding:host_id' | 'network_id'> & { readonly id?: string },
   nowIso: string,
   downTime: number,
 ): string | null {
@@ -105,7 +121,9 @@ export function bindingProblem(
   if (!agent.admin_state_up) return `the ${agent.agent_type} of host ${host} is disabled`;
   if (!isAlive(agent, now, downTime)) return `the ${agent.agent_type} of host ${host} is down`;
   const why = cannotCarry(agent, net);
-  return why ? `host ${host} cannot carry network ${net.name || net.id} (${net['provider:network_type']}): ${why}` : null;
+  if (why) return `host ${host} cannot carry network ${net.name || net.id} (${net['provider:network_type']}): ${why}`;
+  const trunk = cannotWireTrunk(view, agent, port.id);
+  return trunk ? `host ${host} cannot wire port ${port.id}: ${trunk}` : null;
 }
 
 export function bindingFor(

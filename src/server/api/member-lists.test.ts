@@ -36,6 +36,8 @@ describe("a project member's lists in a large cloud", () => {
     await s.post('/v2.0/ports', { port: { network_id: alice.network, project_id: 'bob', name: 'bob-on-alice' } });
     await s.post('/v2.0/ports', { ports: Array.from({ length: 3 }, () => ({ network_id: bob.network })) }, ALICE);
     await s.post('/v2.0/ports', { ports: Array.from({ length: 4 }, () => ({ network_id: bob.network })) }, BOB);
+    const aliceParent = (await s.post('/v2.0/ports', { port: { network_id: alice.network, name: 'trunk-parent' } }, ALICE)).port
+      .id;
     // Routers, floating IPs, and a security group of Bob's shared with Alice.
     for (const [as, n] of [
       [ALICE, 2],
@@ -47,6 +49,12 @@ describe("a project member's lists in a large cloud", () => {
       }
     }
     const group = (await s.post('/v2.0/security-groups', { security_group: { name: 'bob-shared' } }, BOB)).security_group.id;
+    await s.post('/v2.0/trunks', { trunk: { port_id: aliceParent, name: 'alice-trunk' } }, ALICE);
+    await s.post(
+      '/v2.0/rbac-policies',
+      { rbac_policy: { object_type: 'network', object_id: alice.network, action: 'access_as_shared', target_tenant: 'other-3' } },
+      ALICE,
+    );
     await s.post(
       '/v2.0/rbac-policies',
       { rbac_policy: { object_type: 'security_group', object_id: group, action: 'access_as_shared', target_tenant: 'alice' } },
@@ -58,6 +66,20 @@ describe("a project member's lists in a large cloud", () => {
       const n = await projectNetwork(s, other, `10.3.${i}.0/24`, `other-${i}`);
       await s.post('/v2.0/ports', { ports: Array.from({ length: 10 }, () => ({ network_id: n.network })) }, other);
       await s.post('/v2.0/routers', { router: { name: `other-${i}` } }, other);
+      const parent = (await s.post('/v2.0/ports', { port: { network_id: n.network } }, other)).port.id;
+      await s.post('/v2.0/trunks', { trunk: { port_id: parent, name: `other-${i}` } }, other);
+      await s.post(
+        '/v2.0/rbac-policies',
+        {
+          rbac_policy: {
+            object_type: 'network',
+            object_id: n.network,
+            action: 'access_as_shared',
+            target_tenant: `other-${(i + 1) % 30}`,
+          },
+        },
+        other,
+      );
       await s.post('/v2.0/floatingips', { floatingip: { floating_network_id: ext } }, other);
     }
   });
@@ -78,14 +100,31 @@ describe("a project member's lists in a large cloud", () => {
     { limit: '5', sort_key: sortKey, sort_dir: 'desc', page_reverse: 'true' },
   ];
 
-  for (const path of ['ports', 'networks', 'subnets', 'routers', 'floatingips', 'security-groups']) {
+  /** A sortable attribute of each kind that has no `name`. */
+  const SORT_KEY: Record<string, string> = {
+    floatingips: 'floating_ip_address',
+    'security-group-rules': 'direction',
+    'rbac-policies': 'action',
+  };
+  const paths = [
+    'ports',
+    'networks',
+    'subnets',
+    'routers',
+    'floatingips',
+    'security-groups',
+    'security-group-rules',
+    'trunks',
+    'rbac-policies',
+  ];
+  for (const path of paths) {
     it(`${path}: every page is the page the whole scan gives`, () => {
       const h = s.quark.handlers.get(path)!;
       assert.ok(h.visibleTo, `${path} says where a member's records are`);
       const deps = { store: s.store, services: s.quark.services };
       for (const caller of callers) {
         const extra = path === 'ports' ? [{ name: 'a1' }] : [];
-        for (const base of [...queries(path === 'floatingips' ? 'floating_ip_address' : 'name'), ...extra]) {
+        for (const base of [...queries(SORT_KEY[path] ?? 'name'), ...extra]) {
           // Walk every page from the start (or the end, with page_reverse) by its links.
           let marker: string | null = null;
           for (let page = 0; page < 40; page++) {

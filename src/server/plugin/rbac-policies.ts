@@ -285,6 +285,7 @@ export const rbacPolicyHandler: HandlerSpec<'rbac_policy', RbacPolicyCreate, Rba
   quota: 'rbac_policy',
   notFound: rbacPolicyNotFound,
   target: (_view, p) => ({ projectId: p.project_id, wildcard: p.target_project === WILDCARD }),
+  visibleTo: (view, projectId) => view.by('rbac_policy', 'project', projectId),
   createTarget: (_view, _ctx, v, projectId) => ({ projectId, wildcard: v.target_tenant === WILDCARD }),
   create: createRbacPolicy,
   update: updateRbacPolicy,

@@ -75,6 +75,9 @@ export const securityGroupRuleHandler: HandlerSpec<'security_group_rule', Securi
   quota: 'security_group_rule',
   notFound: securityGroupRuleNotFound,
   target: (_view, r) => ({ projectId: r.project_id }),
+  // A rule belongs to its group's project (createTarget), so a project's rules are its groups'.
+  visibleTo: (view, projectId) =>
+    view.by('security_group', 'project', projectId).flatMap((g) => view.by('security_group_rule', 'group', g.id)),
   createTarget: (view, ctx, v, projectId) => ({
     projectId: groupFor(view, ctx.caller, v.security_group_id, projectId).project_id,
   }),

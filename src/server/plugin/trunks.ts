@@ -275,6 +275,7 @@ export const trunkHandler: HandlerSpec<'trunk', TrunkCreate, TrunkUpdate> = {
   path: 'trunks',
   notFound: trunkNotFound,
   target: (_view, t) => ({ projectId: t.project_id }),
+  visibleTo: (view, projectId) => view.by('trunk', 'project', projectId),
   derived: (view, t) => ({ status: trunkStatus(view, t) }),
   create: createTrunk,
   update: (tx, _ctx, trunk, v) => tx.put('trunk', { ...trunk, ...v }),

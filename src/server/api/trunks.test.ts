@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { errorType, projectNetwork } from '../testing/fixtures.js';
+import { errorType, projectNetwork, reportL2Agent } from '../testing/fixtures.js';
 import { bindingProblem } from '../plugin/port-binding.js';
 import { ADMIN, ALICE, BOB, type TestServer, testServer } from '../testing/harness.js';
 
@@ -137,15 +137,7 @@ describe('trunks API', () => {
   });
 
   it('binds subports where their parent is bound, and a bound parent keeps its trunk', async () => {
-    await s.request('POST', '/v2.0/quark/agents/report', {
-      agent: {
-        host: 'compute1',
-        agent_type: 'Open vSwitch agent',
-        binary: 'quark-agent',
-        configurations: { tunneling_ip: '198.18.1.1', tunnel_types: ['vxlan', 'gre'] },
-        start_flag: true,
-      },
-    });
+    await reportL2Agent(s, 'compute1', 'Open vSwitch agent', { tunneling_ip: '198.18.1.1', tunnel_types: ['vxlan', 'gre'] });
     const bound = await port(parentNet.network, { 'binding:host_id': 'compute1' }, ADMIN);
     assert.equal(errorType(await create({ port_id: bound.id }, ADMIN)), 'ParentPortInUse');
     const parent = await port(parentNet.network);
@@ -169,15 +161,7 @@ describe('trunks API', () => {
   });
 
   it('fails to bind a trunk port on a Linux bridge host, which does not wire trunks, and says why', async () => {
-    await s.request('POST', '/v2.0/quark/agents/report', {
-      agent: {
-        host: 'lb1',
-        agent_type: 'Linux bridge agent',
-        binary: 'quark-linuxbridge-agent',
-        configurations: { tunnel_types: ['vxlan'], interface_mappings: {} },
-        start_flag: true,
-      },
-    });
+    await reportL2Agent(s, 'lb1', 'Linux bridge agent', { tunnel_types: ['vxlan'], interface_mappings: {} });
     // Linux bridge hosts tunnel with VXLAN only.
     const vxlan = async (name: string, cidr: string) => {
       const net = (

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FeedMessage } from '../../model/feed.js';
 import { FeedReader } from '../testing/feed-reader.js';
+import { reportL2Agent } from '../testing/fixtures.js';
 import { ADMIN, type TestServer, testServer } from '../testing/harness.js';
 
 const puts = (ms: FeedMessage[], kind: string) =>
@@ -153,15 +154,10 @@ describe('agent feed', () => {
   });
 
   it("binds the ports of a Linux bridge agent's host with vif_type bridge, and refuses it a GRE network", async () => {
-    await s.request('POST', '/v2.0/quark/agents/report', {
-      agent: {
-        host: 'lbhost',
-        agent_type: 'Linux bridge agent',
-        binary: 'quark-linuxbridge-agent',
-        topic: 'N/A',
-        configurations: { tunneling_ip: '198.18.1.9', tunnel_types: ['vxlan'], interface_mappings: {} },
-        start_flag: true,
-      },
+    await reportL2Agent(s, 'lbhost', 'Linux bridge agent', {
+      tunneling_ip: '198.18.1.9',
+      tunnel_types: ['vxlan'],
+      interface_mappings: {},
     });
     const vxlan = (await s.post('/v2.0/networks', { network: { name: 'vx', 'provider:network_type': 'vxlan' } })).network;
     const gre = (await s.post('/v2.0/networks', { network: { name: 'gr', 'provider:network_type': 'gre' } })).network;

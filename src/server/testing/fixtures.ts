@@ -37,3 +37,16 @@ export async function removeInterface(s: TestServer, as: As, routerId: string, b
 
 /** The NeutronError type of a reply, for short assertions. */
 export const errorType = (r: { body: Record<string, any> }): string | undefined => r.body.NeutronError?.type;
+
+/** An L2 agent's heartbeat, as the agent of `host` sends it when it starts (its record is made or revived). */
+export async function reportL2Agent(
+  s: TestServer,
+  host: string,
+  mechanism: 'Open vSwitch agent' | 'Linux bridge agent',
+  configurations: Record<string, unknown>,
+): Promise<void> {
+  const binary = mechanism === 'Open vSwitch agent' ? 'quark-agent' : 'quark-linuxbridge-agent';
+  const agent = { host, agent_type: mechanism, binary, configurations, start_flag: true };
+  const r = await s.request('POST', '/v2.0/quark/agents/report', { agent }, ADMIN);
+  if (r.status >= 300) throw new Error(`agent report of ${host}: ${r.status} ${JSON.stringify(r.body)}`);
+}

@@ -1,6 +1,7 @@
 /**
  * What a resource's rules get besides the transaction: who is asking, the server's
- * configuration, and the few stateful helpers (address and segmentation id hints, randomness) shared by requests.
+ * configuration, and the few stateful helpers shared by requests (address and segmentation id
+ * hints, randomness).
  */
 import type { Caller } from '../caller.js';
 import type { ServerConfig } from '../config.js';

@@ -6,8 +6,7 @@
  * The server picks the first free address of each pool for DHCP ports.
  *
  * `planDhcpPorts` is pure (replica → actions); `DhcpPortKeeper` carries them out and remembers
- * what it asked for until the feed shows the result, so a pass that runs before the feed
- * catches up does not ask twice.
+ * what it asked for until the feed shows the result (port-keeper.ts).
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
@@ -16,6 +15,7 @@ import type { ReplicaView } from '../dataplane/compile/inputs.js';
 import { QuarkError } from '../model/errors.js';
 import { dhcpPortDeviceId } from '../model/names.js';
 import { DeviceOwner, type Port } from '../model/resources.js';
+import { PortKeeper } from './port-keeper.js';
 
 export type DhcpPortAction =
   | { readonly op: 'create'; readonly networkId: string; readonly port: Readonly<Record<string, unknown>> }
@@ -79,83 +79,40 @@ const deletion = (p: Port): DhcpPortAction => ({
   revision: p.revision_number,
 });
 
-export class DhcpPortKeeper {
-  /** Networks whose port was created (or found) but is not in the replica yet. */
-  private readonly pending = new Set<string>();
-  /** Ports acted on, with the revision they had: the same action waits for a newer revision. */
-  private readonly acted = new Map<string, number>();
-
-  constructor(
-    private readonly client: QuarkClient,
-    private readonly host: string,
-    private readonly log: Logger,
-  ) {}
-
-  /** Forget what was asked (after a snapshot the replica is the server's truth again). */
-  reset(): void {
-    this.pending.clear();
-    this.acted.clear();
+export class DhcpPortKeeper extends PortKeeper<DhcpPortAction> {
+  constructor(client: QuarkClient, host: string, log: Logger) {
+    super({
+      portsOf: (replica) => dhcpPortsOf(replica, host),
+      plan: (replica) => planDhcpPorts(replica, host),
+      ownerOf: (action) => action.networkId,
+      target: (action) => (action.op === 'create' ? null : { portId: action.portId, revision: action.revision }),
+      carryOut: (action) => carryOut(client, log, action),
+    });
   }
+}
 
-  /**
-   * Carries out the plan for the replica, for the networks `due` lets it touch now. Call only
-   * with a synced replica (before the first snapshot it would delete what it cannot see).
-   * Returns how many actions were carried out and the networks whose action failed (each is
-   * tried again on a later pass).
-   */
-  async sync(
-    replica: ReplicaView,
-    due: (networkId: string) => boolean = () => true,
-  ): Promise<{ done: number; failed: Map<string, unknown> }> {
-    const mine = dhcpPortsOf(replica, this.host);
-    for (const net of [...this.pending]) if (mine.has(net)) this.pending.delete(net);
-    for (const id of [...this.acted.keys()])
-      if (![...mine.values()].some((ps) => ps.some((p) => p.id === id))) this.acted.delete(id);
-    let done = 0;
-    const failed = new Map<string, unknown>();
-    for (const action of planDhcpPorts(replica, this.host)) {
-      if (action.op === 'create' ? this.pending.has(action.networkId) : this.acted.get(action.portId) === action.revision)
-        continue;
-      if (!due(action.networkId)) continue;
-      try {
-        await this.carryOut(action);
-        done++;
-      } catch (e) {
-        failed.set(action.networkId, e);
-      }
+async function carryOut(client: QuarkClient, log: Logger, action: DhcpPortAction): Promise<void> {
+  if (action.op === 'create') {
+    // The replica may lag behind an earlier create of ours (or of a previous run): ask the server.
+    // Only an admin (this agent) can give a port this device id (DeviceIDNotOwnedByTenant), so
+    // what is found is ours; the owner is matched too, as the replica's dhcpPortsOf does.
+    const deviceId = action.port.device_id as string;
+    const found = await client.get<{ ports: Port[] }>(
+      `/v2.0/ports?network_id=${action.networkId}&device_id=${encodeURIComponent(deviceId)}&device_owner=${encodeURIComponent(DeviceOwner.dhcp)}`,
+    );
+    if (found.ports.length === 0) {
+      const { port } = await client.post<{ port: Port }>('/v2.0/ports', { port: action.port });
+      log.info({ network: action.networkId, port: port.id, ips: port.fixed_ips.map((f) => f.ip_address) }, 'created DHCP port');
     }
-    return { done, failed };
-  }
-
-  private async carryOut(action: DhcpPortAction): Promise<void> {
-    if (action.op === 'create') {
-      // The replica may lag behind an earlier create of ours (or of a previous run): ask the server.
-      // Only an admin (this agent) can give a port this device id (DeviceIDNotOwnedByTenant), so
-      // what is found is ours; the owner is matched too, as the replica's dhcpPortsOf does.
-      const deviceId = action.port.device_id as string;
-      const found = await this.client.get<{ ports: Port[] }>(
-        `/v2.0/ports?network_id=${action.networkId}&device_id=${encodeURIComponent(deviceId)}&device_owner=${encodeURIComponent(DeviceOwner.dhcp)}`,
-      );
-      if (found.ports.length === 0) {
-        const { port } = await this.client.post<{ port: Port }>('/v2.0/ports', { port: action.port });
-        this.log.info(
-          { network: action.networkId, port: port.id, ips: port.fixed_ips.map((f) => f.ip_address) },
-          'created DHCP port',
-        );
-      }
-      this.pending.add(action.networkId);
-    } else if (action.op === 'update') {
-      await this.client.put(`/v2.0/ports/${action.portId}`, { port: action.port });
-      this.acted.set(action.portId, action.revision);
-      this.log.info({ network: action.networkId, port: action.portId, change: Object.keys(action.port) }, 'updated DHCP port');
-    } else {
-      try {
-        await this.client.delete(`/v2.0/ports/${action.portId}`);
-      } catch (e) {
-        if (!(e instanceof QuarkError && e.code === 'PortNotFound')) throw e;
-      }
-      this.acted.set(action.portId, action.revision);
-      this.log.info({ network: action.networkId, port: action.portId }, 'deleted DHCP port');
+  } else if (action.op === 'update') {
+    await client.put(`/v2.0/ports/${action.portId}`, { port: action.port });
+    log.info({ network: action.networkId, port: action.portId, change: Object.keys(action.port) }, 'updated DHCP port');
+  } else {
+    try {
+      await client.delete(`/v2.0/ports/${action.portId}`);
+    } catch (e) {
+      if (!(e instanceof QuarkError && e.code === 'PortNotFound')) throw e;
     }
+    log.info({ network: action.networkId, port: action.portId }, 'deleted DHCP port');
   }
 }

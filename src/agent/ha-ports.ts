@@ -6,8 +6,7 @@
  * ports when it binds the router to an agent (l3_hamode_db.add_ha_port); Quark's server does not
  * store bindings, so the agent that hosts the router makes its own, as it makes its DHCP ports.
  *
- * `planHaPorts` is pure (replica → actions); `HaPortKeeper` carries them out and remembers what
- * it asked for until the feed shows the result.
+ * `planHaPorts` is pure (replica → actions); `HaPortKeeper` carries them out (port-keeper.ts).
  */
 import type { Logger } from 'pino';
 import type { QuarkClient } from '../client/client.js';
@@ -15,6 +14,7 @@ import type { ReplicaView } from '../dataplane/compile/inputs.js';
 import { QuarkError } from '../model/errors.js';
 import { haPortName } from '../model/names.js';
 import { DeviceOwner, type Network, type Port, isHaRouter } from '../model/resources.js';
+import { PortKeeper } from './port-keeper.js';
 
 export type HaPortAction =
   | { readonly op: 'create'; readonly routerId: string; readonly port: Readonly<Record<string, unknown>> }
@@ -72,74 +72,34 @@ export function planHaPorts(replica: ReplicaView, host: string): HaPortAction[] 
   return actions;
 }
 
-export class HaPortKeeper {
-  /** Routers whose port was created (or found) but is not in the replica yet. */
-  private readonly pending = new Set<string>();
-  /** Ports whose delete was sent. */
-  private readonly deleted = new Set<string>();
-
-  constructor(
-    private readonly client: QuarkClient,
-    private readonly host: string,
-    private readonly log: Logger,
-  ) {}
-
-  /** Forget what was asked (a full resync asks again). */
-  reset(): void {
-    this.pending.clear();
-    this.deleted.clear();
+export class HaPortKeeper extends PortKeeper<HaPortAction> {
+  constructor(client: QuarkClient, host: string, log: Logger) {
+    super({
+      portsOf: (replica) => haPortsOf(replica, host),
+      plan: (replica) => planHaPorts(replica, host),
+      ownerOf: (action) => action.routerId,
+      target: (action) => (action.op === 'delete' ? { portId: action.portId } : null),
+      carryOut: (action) => carryOut(client, host, log, action),
+    });
   }
+}
 
-  /**
-   * Carries out the plan for the routers `due` lets it touch now. Call only with a synced
-   * replica (before the first snapshot it would delete what it cannot see). Returns how many
-   * requests were sent and the routers whose request failed.
-   */
-  async sync(
-    replica: ReplicaView,
-    due: (routerId: string) => boolean = () => true,
-  ): Promise<{ done: number; failed: Map<string, unknown> }> {
-    const mine = haPortsOf(replica, this.host);
-    for (const r of [...this.pending]) if (mine.has(r)) this.pending.delete(r);
-    const present = new Set([...mine.values()].flat().map((p) => p.id));
-    for (const id of [...this.deleted]) if (!present.has(id)) this.deleted.delete(id);
-    let done = 0;
-    const failed = new Map<string, unknown>();
-    for (const action of planHaPorts(replica, this.host)) {
-      if (action.op === 'create' ? this.pending.has(action.routerId) : this.deleted.has(action.portId)) continue;
-      if (!due(action.routerId)) continue;
-      try {
-        await this.carryOut(action);
-        done++;
-      } catch (e) {
-        failed.set(action.routerId, e);
-      }
+async function carryOut(client: QuarkClient, host: string, log: Logger, action: HaPortAction): Promise<void> {
+  if (action.op === 'create') {
+    // The replica may lag behind an earlier create of ours (or of a previous run): ask the server.
+    const found = await client.get<{ ports: Port[] }>(
+      `/v2.0/ports?device_id=${action.routerId}&device_owner=${encodeURIComponent(DeviceOwner.routerHaInterface)}`,
+    );
+    if (!found.ports.some((p) => p['binding:host_id'] === host)) {
+      const { port } = await client.post<{ port: Port }>('/v2.0/ports', { port: action.port });
+      log.info({ router: action.routerId, port: port.id, ips: port.fixed_ips.map((f) => f.ip_address) }, 'created HA port');
     }
-    return { done, failed };
+    return;
   }
-
-  private async carryOut(action: HaPortAction): Promise<void> {
-    if (action.op === 'create') {
-      // The replica may lag behind an earlier create of ours (or of a previous run): ask the server.
-      const found = await this.client.get<{ ports: Port[] }>(
-        `/v2.0/ports?device_id=${action.routerId}&device_owner=${encodeURIComponent(DeviceOwner.routerHaInterface)}`,
-      );
-      if (!found.ports.some((p) => p['binding:host_id'] === this.host)) {
-        const { port } = await this.client.post<{ port: Port }>('/v2.0/ports', { port: action.port });
-        this.log.info(
-          { router: action.routerId, port: port.id, ips: port.fixed_ips.map((f) => f.ip_address) },
-          'created HA port',
-        );
-      }
-      this.pending.add(action.routerId);
-      return;
-    }
-    try {
-      await this.client.delete(`/v2.0/ports/${action.portId}`);
-    } catch (e) {
-      if (!(e instanceof QuarkError && e.code === 'PortNotFound')) throw e;
-    }
-    this.deleted.add(action.portId);
-    this.log.info({ router: action.routerId, port: action.portId }, 'deleted HA port');
+  try {
+    await client.delete(`/v2.0/ports/${action.portId}`);
+  } catch (e) {
+    if (!(e instanceof QuarkError && e.code === 'PortNotFound')) throw e;
   }
+  log.info({ router: action.routerId, port: action.portId }, 'deleted HA port');
 }
